@@ -1,0 +1,151 @@
+"""Text normalization for names met in hand-typed ledgers.
+
+Two levels: ``clean_text`` (what we store and show: NFKC width folding, zero-width characters
+removed, spaces trimmed and collapsed) and ``org_key`` / ``place_key`` (what we match and hash:
+also without spaces, brackets unified, ``中共`` prefix and ``委员会`` suffix variants folded, an
+optional county prefix removed).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["clean_text", "org_key", "place_key", "match_key", "strip_form_suffix", "infer_form", "infer_place_kind"]
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_SPACES = re.compile(r"\s+")
+# suffix variants -> canonical suffix (longest first)
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("党总支部委员会", "党总支"),
+    ("总支部委员会", "党总支"),
+    ("党支部委员会", "党支部"),
+    ("支部委员会", "党支部"),
+    ("党总支部", "党总支"),
+    ("党委员会", "党委"),
+)
+_FORM_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("联合党支部", "joint_branch"),
+    ("机关工委", "work_committee"),
+    ("党工委", "work_committee"),
+    ("工委", "work_committee"),
+    ("党总支", "general_branch"),
+    ("党支部", "branch"),
+    ("党组", "leading_group"),
+    ("党委", "committee"),
+)
+
+
+def clean_text(value: object) -> str | None:
+    """Return the display form of a free-text cell, or None for an empty one.
+
+    Examples
+    --------
+    >>> clean_text("  青泥洞村\\u200b党支部　")
+    '青泥洞村党支部'
+    >>> clean_text("（示例）") , clean_text("   ")
+    ('(示例)', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+@lru_cache(maxsize=1_000_000)
+def _org_key(text: str, county: str) -> str:
+    key = text.replace(" ", "")
+    key = key.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
+    if key.startswith("中国共产党"):
+        key = key[5:]
+    elif key.startswith("中共"):
+        key = key[2:]
+    if county and key.startswith(county) and len(key) > len(county):
+        key = key[len(county):]
+    for variant, canonical in _SUFFIXES:
+        if key.endswith(variant):
+            key = key[: -len(variant)] + canonical
+            break
+    else:
+        if key.endswith("委员会"):
+            key = key[:-3] + "党委"
+    return key
+
+
+def org_key(value: object, county: str = "") -> str | None:
+    """Return the matching key of an organization name.
+
+    Examples
+    --------
+    >>> org_key("中共示例县农业农村局委员会", county="示例县")
+    '农业农村局党委'
+    >>> org_key("青泥洞村党支部委员会") == org_key("青泥洞村 党支部")
+    True
+    """
+    text = clean_text(value)
+    return None if text is None else _org_key(text, county)
+
+
+def place_key(value: object, county: str = "") -> str | None:
+    """Return the matching key of a place name (spaces removed, county prefix dropped)."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = text.replace(" ", "")
+    if county and key.startswith(county) and len(key) > len(county):
+        key = key[len(county):]
+    return key
+
+
+def match_key(value: object) -> str | None:
+    """Return the key used to match a code-list value or header: width-folded, no spaces, no brackets."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    return re.sub(r"[\s（）()\[\]【】:：*＊]", "", text).lower() or None
+
+
+def strip_form_suffix(key: str) -> str:
+    """Drop an org-form suffix (党支部, 党总支, 党委, ...) to compare the bare unit name."""
+    for suffix, _ in _FORM_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def infer_form(value: object) -> str | None:
+    """Return the ``form`` code an organization name implies by its suffix, if any.
+
+    >>> infer_form("军坝村党总支"), infer_form("县科协机关党支部"), infer_form("示例小组")
+    ('general_branch', 'branch', None)
+    """
+    key = org_key(value)
+    if not key:
+        return None
+    for suffix, code in _FORM_SUFFIXES:
+        if key.endswith(suffix):
+            return code
+    return None
+
+
+def infer_place_kind(value: object) -> str | None:
+    """Return the ``place_kind`` code a place name implies (街道, 镇/乡, 社区, 村).
+
+    >>> [infer_place_kind(x) for x in ["城关街道", "中池镇", "大田乡", "李家台社区", "青泥洞村"]]
+    ['street', 'town', 'town', 'community', 'village']
+    """
+    text = clean_text(value)
+    if not text:
+        return None
+    if text.endswith(("街道", "街道办", "街道办事处")):
+        return "street"
+    if text.endswith(("镇", "乡")):
+        return "town"
+    if text.endswith(("社区", "居委会")):
+        return "community"
+    if text.endswith("县"):
+        return "county"
+    return "village"

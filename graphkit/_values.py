@@ -1,0 +1,183 @@
+"""Parsing cell values: dates, whole numbers, yes/no, months.
+
+Each parser takes one cell value and returns the parsed value or raises ``ValueError`` with a
+short English reason; ``parse_series`` applies a parser to a column once per distinct value.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any, Callable
+
+import pandas as pd
+
+from ._text import clean_text
+
+__all__ = ["parse_date", "parse_integer", "parse_boolean", "parse_month", "parse_series", "is_blank", "EXCEL_ERRORS"]
+
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!"})
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+              "十一": 11, "十二": 12, "正": 1, "腊": 12, "冬": 11}
+_DATE_PATTERNS = [
+    (re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"), 3),
+    (re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$"), 2),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), 3),
+    (re.compile(r"^(\d{4})(\d{2})$"), 2),
+    (re.compile(r"^(\d{4})\s*年?$"), 1),
+]
+_TRUE = {"是", "yes", "y", "true", "t", "1", "√", "✓", "✔", "有", "已建", "已建立", "建立", "是的"}
+_FALSE = {"否", "no", "n", "false", "f", "0", "×", "✗", "无", "未建", "未建立", "没有", "不是"}
+
+
+def is_blank(value: Any) -> bool:
+    """True for None, NaN, empty or whitespace-only cells."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return clean_text(value) is None
+    return False
+
+
+def parse_date(value: Any) -> pd.Timestamp:
+    """Parse a ledger date: a real date, an Excel serial, or text such as 2024年3月, 2024/3/1, 2024.03.
+
+    A month alone means its first day; a year alone means 1 January.
+
+    >>> [str(parse_date(v).date()) for v in ["2024年3月", "2024/3/1", "2024.03", 45352, "2024-03-05"]]
+    ['2024-03-01', '2024-03-01', '2024-03-01', '2024-03-01', '2024-03-05']
+    """
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value.date())
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    if isinstance(value, bool):
+        raise ValueError("not a date")
+    if isinstance(value, (int, float)):
+        if 20000 <= value <= 80000:  # Excel serial between 1954 and 2119
+            return pd.Timestamp((_EXCEL_EPOCH + dt.timedelta(days=int(value))).date())
+        if float(value).is_integer() and 190001 <= value <= 21001231:
+            value = str(int(value))
+        else:
+            raise ValueError("number is not an Excel date serial")
+    text = clean_text(value)
+    if text is None:
+        raise ValueError("empty")
+    for pattern, parts in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            nums = [int(x) for x in m.groups()] + [1] * (3 - parts)
+            year, month, day = nums[:3]
+            if not 1900 <= year <= 2100:
+                raise ValueError("year out of range")
+            try:
+                return pd.Timestamp(dt.date(year, month, day))
+            except ValueError:
+                raise ValueError("no such day") from None
+    raise ValueError("unknown date format")
+
+
+def parse_integer(value: Any) -> int:
+    """Parse a whole number (accepts 12, 12.0, "12", "12人", "１２").
+
+    >>> parse_integer("１２人"), parse_integer(3.0)
+    (12, 3)
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError("not a whole number")
+    text = clean_text(value)
+    if text is None:
+        raise ValueError("empty")
+    text = re.sub(r"(个|人|名|家|户)$", "", text.replace(",", ""))
+    try:
+        f = float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not f.is_integer():
+        raise ValueError("not a whole number")
+    return int(f)
+
+
+def parse_boolean(value: Any) -> bool:
+    """Parse yes/no: 是/否, √/×, 1/0, true/false.
+
+    >>> parse_boolean("是"), parse_boolean("×"), parse_boolean(1)
+    (True, False, True)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = clean_text(value)
+    if text is None:
+        raise ValueError("empty")
+    key = text.lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise ValueError("not yes/no")
+
+
+def parse_month(value: Any) -> int:
+    """Parse a month of the year: 3, "3月", "三月", "2024年3月", a date.
+
+    >>> parse_month("三月"), parse_month("2024年11月"), parse_month(7)
+    (3, 11, 7)
+    """
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.month
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 1 <= value <= 12:
+            return int(value)
+        return int(parse_date(value).month)
+    text = clean_text(value)
+    if text is None:
+        raise ValueError("empty")
+    m = re.match(r"^(\d{1,2})\s*月?(份)?$", text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return int(m.group(1))
+    m = re.match(r"^([一二三四五六七八九十正腊冬]{1,3})月(份)?$", text)
+    if m and m.group(1) in _CN_DIGITS:
+        return _CN_DIGITS[m.group(1)]
+    return int(parse_date(text).month)
+
+
+def parse_series(series: pd.Series, parser: Callable[[Any], Any]) -> tuple[list[Any], list[str | None]]:
+    """Apply ``parser`` to each cell, once per distinct value.
+
+    Returns the parsed values (None where blank or invalid) and, per cell, the reason it was
+    invalid (None when blank or valid).
+    """
+    cache: dict[Any, tuple[Any, str | None]] = {}
+    values: list[Any] = []
+    errors: list[str | None] = []
+    for v in series.tolist():
+        if is_blank(v):
+            values.append(None)
+            errors.append(None)
+            continue
+        try:
+            key = (type(v), v)
+            hit = cache.get(key)
+        except TypeError:  # unhashable
+            key, hit = None, None
+        if hit is None:
+            try:
+                hit = (parser(v), None)
+            except ValueError as exc:
+                hit = (None, str(exc))
+            if key is not None:
+                cache[key] = hit
+        values.append(hit[0])
+        errors.append(hit[1])
+    return values, errors

@@ -1,0 +1,213 @@
+"""The on-disk graph: an output folder of Parquet tables plus ``manifest.json``, written atomically.
+
+Layout of an output folder::
+
+    OUT/
+      manifest.json          counts, source files with SHA-256, schema version, build settings
+      tables/<Type>.parquet  one table per record type (sorted by id)
+      sources.parquet        the ledger files read
+      problems.csv           only when built with --lenient and problems were found
+
+Everything except the manifest's ``created`` timestamp is byte-identical for the same input.
+
+Examples
+--------
+>>> import tempfile, graphkit as gk
+>>> g = gk.build_graph(gk.sample_path("sample_county"))
+>>> out = gk.write_graph(g, tempfile.mkdtemp() + "/out")
+>>> gk.read_graph(out).count("Organization") == g.count("Organization")
+True
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import OutputError
+from .model import Graph
+from .schema import PROVENANCE, Model, RecordType, load_schema
+
+__all__ = ["write_graph", "read_graph", "atomic_dir", "atomic_file", "MANIFEST", "FORMAT_VERSION"]
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = "1"
+
+
+@contextmanager
+def atomic_dir(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` in one rename.
+
+    If the body raises (or the process dies), ``target`` keeps its previous content and the
+    temporary folder is removed (or, after a kill, left under a ``.tmp-`` name that is never the
+    final name).
+    """
+    target = Path(target).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextmanager
+def atomic_file(target: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[Any]:
+    """Open a temporary file beside ``target``; on success it is fsynced and renamed onto ``target``."""
+    target = Path(target).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(name, target)
+    except BaseException:
+        try:
+            os.unlink(name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _arrow_schema(rtype: RecordType) -> pa.Schema:
+    fields = [pa.field("id", pa.string(), nullable=False)]
+    for pname, prop in rtype.properties.items():
+        typ = {"date": pa.date32(), "integer": pa.int64(), "boolean": pa.bool_()}.get(prop.type, pa.string())
+        fields.append(pa.field(pname, typ))
+    fields += [pa.field("src_file", pa.string()), pa.field("src_sheet", pa.string()),
+               pa.field("src_row", pa.int64()), pa.field("src_hash", pa.string())]
+    return pa.schema(fields)
+
+
+def _to_arrow(df: pd.DataFrame, rtype: RecordType) -> pa.Table:
+    schema = _arrow_schema(rtype)
+    arrays = []
+    for f in schema:
+        col = df[f.name] if f.name in df else pd.Series([None] * len(df), dtype=object)
+        if pa.types.is_date32(f.type):
+            arrays.append(pa.array(pd.to_datetime(col).dt.date.astype(object).where(col.notna(), None), type=f.type))
+        elif pa.types.is_int64(f.type):
+            arrays.append(pa.array(pd.array(col, dtype="Int64"), type=f.type))
+        elif pa.types.is_boolean(f.type):
+            arrays.append(pa.array(pd.array(col, dtype="boolean"), type=f.type))
+        else:
+            arrays.append(pa.array(col.astype(object).where(col.notna(), None).tolist(), type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _from_arrow(table: pa.Table, rtype: RecordType) -> pd.DataFrame:
+    df = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get)
+    for pname, prop in rtype.properties.items():
+        if prop.type == "date":
+            df[pname] = pd.to_datetime(df[pname]).astype("datetime64[s]")
+        elif prop.type in ("string", "code", "ref"):
+            df[pname] = df[pname].astype(object).where(df[pname].notna(), None)
+    df["src_row"] = df["src_row"].astype("int64")
+    for c in ("id", "src_file", "src_sheet", "src_hash"):
+        df[c] = df[c].astype(object)
+    return df
+
+
+def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True) -> Path:
+    """Write a graph to an output folder, atomically.
+
+    Parameters
+    ----------
+    graph
+        The graph (from ``build_graph`` or ``read_graph``).
+    out
+        The output folder; replaced in one rename when complete.
+    overwrite
+        If False, refuse to replace an existing folder.
+
+    Returns
+    -------
+    Path
+        The output folder.
+    """
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise OutputError(f"输出目录已存在 / output folder exists: {out}")
+    if out.exists() and not (out / MANIFEST).exists() and any(out.iterdir()):
+        raise OutputError(f"{out}: 目录非空且不是 graphkit 输出，拒绝覆盖 / not empty and not a graphkit output; refusing to replace it")
+    model = graph.model
+    with atomic_dir(out) as tmp:
+        (tmp / "tables").mkdir()
+        counts = {}
+        for rtype in model:
+            table = _to_arrow(graph.tables[rtype.name], rtype)
+            pq.write_table(table, tmp / "tables" / f"{rtype.name}.parquet", compression="zstd")
+            counts[rtype.name] = table.num_rows
+        sources = graph.sources.copy()
+        pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
+                                            preserve_index=False), tmp / "sources.parquet")
+        if len(graph.problems):
+            graph.problems.to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")
+        manifest = {
+            "format": FORMAT_VERSION,
+            "schema_version": model.version,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "settings": {k: v for k, v in graph.settings.items() if k != "data_dir"},
+            "counts": counts,
+            "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])}
+                        for r in sources.to_dict("records")],
+            "problems": {"errors": int((graph.problems["severity"] == "error").sum()) if len(graph.problems) else 0,
+                         "warnings": int((graph.problems["severity"] == "warning").sum()) if len(graph.problems) else 0},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    """Read an output folder's manifest."""
+    path = Path(out) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(f"{out}: 不是 graphkit 输出目录（缺少 {MANIFEST}）/ not a graphkit output folder (no {MANIFEST}); "
+                          f"先运行 run `graphkit build DATA_DIR -o {out}`") from None
+    except json.JSONDecodeError as exc:
+        raise OutputError(f"{path}: 清单文件损坏 / manifest is corrupt: {exc}") from None
+
+
+def read_graph(out: str | Path, *, model: Model | None = None) -> Graph:
+    """Read an output folder written by ``write_graph`` (or ``graphkit build``)."""
+    out = Path(out)
+    manifest = read_manifest(out)
+    model = model or load_schema()
+    if manifest.get("schema_version") != model.version:
+        raise OutputError(f"{out}: 模式版本 {manifest.get('schema_version')} 与当前 {model.version} 不同，请重新构建 / "
+                          f"built with schema {manifest.get('schema_version')}, this graphkit has {model.version}; rebuild it")
+    tables = {}
+    for rtype in model:
+        path = out / "tables" / f"{rtype.name}.parquet"
+        try:
+            tables[rtype.name] = _from_arrow(pq.read_table(path), rtype)
+        except (FileNotFoundError, pa.ArrowInvalid) as exc:
+            raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
+        if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
+            raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
+    sources = pq.read_table(out / "sources.parquet").to_pandas() if (out / "sources.parquet").exists() else None
+    problems = pd.read_csv(out / "problems.csv", dtype=str, keep_default_na=False) if (out / "problems.csv").exists() else None
+    settings = dict(manifest.get("settings") or {})
+    settings["out_dir"] = str(out)
+    return Graph(tables, model=model, sources=sources, problems=problems, settings=settings)

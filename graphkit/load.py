@@ -1,0 +1,891 @@
+"""Load a folder of ledgers into a validated ``Graph``.
+
+The pipeline, in three passes:
+
+1. **Read and map** (per sheet): find the ledger layout a sheet follows, detect its header row,
+   parse every cell by the schema's property types and collect problems per cell.
+2. **Resolve** (across sheets): references written as names (a pairing naming an org) are matched
+   by normalized name against the records every sheet made; ambiguity is reported with the
+   candidates, never merged silently.
+3. **Merge and check**: records with the same deterministic id are merged (conflicting values are
+   problems), then rules that span rows are checked (duplicates, intervals, self-pairs, cycles).
+
+Examples
+--------
+>>> import graphkit as gk
+>>> g = gk.build_graph(gk.sample_path("sample_county"))
+>>> g.problems.query("severity == 'error'").empty
+True
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
+from ._text import clean_text, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
+from ._values import EXCEL_ERRORS, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
+from .errors import GraphkitError, LedgerError, ValidationFailed
+from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
+from .model import Graph
+from .problems import Problems
+from .schema import PROVENANCE, Model, Property, RecordType, load_schema
+
+__all__ = ["DatasetConfig", "read_config", "build_graph", "validate_ledgers", "make_id", "CONFIG_FILE"]
+
+CONFIG_FILE = "graphkit.yaml"
+_HEADER_SCAN = 30
+_SKIP_NAMES = re.compile(r"^(~\$|\.|README|EXPECTED|SOURCES|LICENSE)", re.I)
+
+ProgressFn = Callable[[str], None]
+
+
+@dataclass
+class DatasetConfig:
+    """Settings a ledger folder may carry in ``graphkit.yaml``.
+
+    Attributes
+    ----------
+    county
+        The county's name: makes the county place and is stripped from org names when matching.
+    files
+        Per-file options keyed by glob: ``{mapping: ID, encoding: NAME, sheet: NAME}``.
+    ignore
+        Globs of files to skip.
+    mappings
+        Extra mapping files or folders (relative to the ledger folder).
+    """
+
+    county: str = ""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)
+    mappings: list[str] = field(default_factory=list)
+
+    def for_file(self, name: str) -> dict[str, Any]:
+        """Options that apply to a file (first matching glob wins)."""
+        for pattern, opts in self.files.items():
+            if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(Path(name).name, pattern):
+                return dict(opts or {})
+        return {}
+
+
+def read_config(data_dir: Path) -> DatasetConfig:
+    """Read ``graphkit.yaml`` in a ledger folder (all keys optional)."""
+    path = data_dir / CONFIG_FILE
+    if not path.exists():
+        return DatasetConfig()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise GraphkitError(f"{path}: 配置文件无法解析 / cannot parse the folder's settings: {exc}") from None
+    if not isinstance(raw, dict):
+        raise GraphkitError(f"{path}: 配置应为键值映射 / settings must be a mapping")
+    unknown = set(raw) - {"county", "files", "ignore", "mappings", "description"}
+    if unknown:
+        raise GraphkitError(f"{path}: 未知配置项 unknown settings {sorted(unknown)}")
+    extra = [str((data_dir / m).resolve()) for m in raw.get("mappings") or []]
+    if (data_dir / "mappings").is_dir():
+        extra.append(str((data_dir / "mappings").resolve()))
+    return DatasetConfig(county=clean_text(raw.get("county")) or "", files=dict(raw.get("files") or {}),
+                         ignore=list(raw.get("ignore") or []), mappings=extra)
+
+
+def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:
+    """Deterministic id of a record from its type and key parts.
+
+    >>> make_id("org", "Organization", ["青泥洞村党支部"])
+    'org-b55cd3c53e8aa2b6'
+    """
+    digest = hashlib.blake2b("\x1f".join([type_name, *parts]).encode("utf-8"), digest_size=8).hexdigest()
+    return f"{prefix}-{digest}"
+
+
+# --------------------------------------------------------------------------------------------
+# pass 1: read and map
+
+
+@dataclass
+class _Staged:
+    """Records of one entity spec made from one sheet, before resolution and merging."""
+
+    mapping: str
+    entity: EntitySpec
+    rtype: RecordType
+    frame: pd.DataFrame          # property columns + provenance + helper columns (prefixed "__")
+    headers: dict[str, str]      # property -> header text shown to users
+    lookups: dict[str, ValueSpec]  # property -> lookup spec still to resolve
+    key_lookups: list[int]       # indexes of keys that are lookups
+
+
+@dataclass
+class _Context:
+    model: Model
+    config: DatasetConfig
+    problems: Problems
+    county: str
+
+
+def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str, list[int]]] | None:
+    """Find the header row: the row (of the first 30) whose cells match most of the mapping's columns.
+
+    A header split over two rows (a merged group cell above) is matched by joining the two.
+    Returns (row index, logical column -> matching column indexes).
+    """
+    best: tuple[int, int, dict[str, list[int]]] | None = None
+    alias = {k: c.name for c in mapping.columns.values() for k in c.keys}
+    n = min(len(cells), _HEADER_SCAN)
+    prev: list[str | None] = []
+    for i in range(n):
+        row = [clean_text(v) if not is_blank(v) else None for v in cells.iloc[i].tolist()]
+        # forward-fill the row above (group headers span several columns)
+        above: list[str | None] = []
+        last = None
+        for v in prev:
+            last = v if v is not None else last
+            above.append(last)
+        found: dict[str, list[int]] = defaultdict(list)
+        for j, v in enumerate(row):
+            variants = [v] if v else []
+            if j < len(above) and above[j]:
+                variants += [above[j] + (v or ""), f"{above[j]}({v})" if v else above[j]]
+            for var in variants:
+                name = alias.get(match_key(var) or "")
+                if name:
+                    found[name].append(j)
+                    break
+        score = len(found)
+        if score and (best is None or score > best[1]):
+            best = (i, score, dict(found))
+        prev = row
+    return None if best is None else (best[0], best[2])
+
+
+def _key_part(values: pd.Series, spec: ValueSpec, county: str) -> pd.Series:
+    """Text form of a key part (normalized as the spec says)."""
+    def one(v: Any) -> str | None:
+        if is_blank(v):
+            return None
+        if isinstance(v, pd.Timestamp):
+            return v.strftime("%Y-%m-%d")
+        if spec.normalize == "org":
+            return org_key(v, county)
+        if spec.normalize == "place":
+            return place_key(v, county)
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return clean_text(v)
+    return values.map(one, na_action=None).astype(object)
+
+
+class _SheetMapper:
+    """Executes one mapping over one sheet's rows."""
+
+    def __init__(self, ctx: _Context, mapping: Mapping, sheet: RawSheet, table: pd.DataFrame,
+                 headers: dict[str, str], src_hash: str) -> None:
+        self.ctx, self.mapping, self.sheet, self.table, self.headers = ctx, mapping, sheet, table, headers
+        self.src_hash = src_hash
+        self._id_cache: dict[tuple[str, int], pd.Series] = {}
+
+    # values -------------------------------------------------------------------------------
+    def _raw(self, spec: ValueSpec, df: pd.DataFrame) -> pd.Series:
+        if spec.column is not None:
+            s = df[spec.column] if spec.column in df else pd.Series([None] * len(df), index=df.index, dtype=object)
+        elif spec.const is not None:
+            s = pd.Series([spec.const] * len(df), index=df.index, dtype=object)
+        elif spec.setting is not None:
+            val = getattr(self.ctx.config, spec.setting, None) or None
+            s = pd.Series([val] * len(df), index=df.index, dtype=object)
+        elif spec.entity is not None:
+            return self.entity_ids(spec.entity, df)
+        else:
+            s = pd.Series([None] * len(df), index=df.index, dtype=object)
+        if spec.normalize == "text":
+            s = s.map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
+        if spec.derive == "place_kind":
+            s = s.map(lambda v: None if is_blank(v) else infer_place_kind(v)).astype(object)
+        elif spec.derive == "org_form":
+            s = s.map(lambda v: None if is_blank(v) else infer_form(v)).astype(object)
+        if spec.default_from is not None:
+            fill = self._raw(spec.default_from, df)
+            blank = s.map(is_blank)
+            s = s.where(~blank, fill)
+        return s
+
+    def present(self, spec: ValueSpec | None, df: pd.DataFrame) -> pd.Series:
+        if spec is None:
+            return pd.Series(True, index=df.index)
+        return ~self._raw(spec, df).map(is_blank).astype(bool)
+
+    def entity_ids(self, name: str, df: pd.DataFrame) -> pd.Series:
+        """Ids of entity ``name`` for the rows of ``df`` (None where its ``when`` is false)."""
+        ent = self.mapping.entities[name]
+        rtype = self.ctx.model[ent.type]
+        parts = []
+        for k in ent.keys:
+            if k.lookup:
+                raise GraphkitError("internal: ids with lookup keys are made after resolution")
+            if k.fallback == "row":
+                raw = self._raw(k, df)
+                row_key = df["__src_row"].map(lambda r: f"{self.sheet.file}#{self.sheet.sheet}#{r}")
+                parts.append(_key_part(raw, k, self.ctx.county).where(~raw.map(is_blank), row_key))
+            else:
+                parts.append(_key_part(self._raw(k, df), k, self.ctx.county))
+        ok = self.present(ent.when, df)
+        for p in parts:
+            ok &= p.notna()
+        out = pd.Series([None] * len(df), index=df.index, dtype=object)
+        if ok.any():
+            joined = pd.concat(parts, axis=1)[ok].astype(str).agg("\x1f".join, axis=1)
+            uniq = {u: make_id(rtype.id_prefix, rtype.name, u.split("\x1f")) for u in pd.unique(joined)}
+            out[ok] = joined.map(uniq)
+        return out
+
+    def _typed(self, prop: Property, spec: ValueSpec, values: pd.Series, df: pd.DataFrame) -> pd.Series:
+        """Parse a column by the property's type and record problems per bad cell."""
+        header = self.headers.get(spec.column or "", spec.column or "")
+        model = self.ctx.model
+        if spec.parse == "month":
+            parsed, errs = parse_series(values, parse_month)
+            rule = "bad_integer"
+        elif prop.type == "date":
+            parsed, errs = parse_series(values, parse_date)
+            rule = "bad_date"
+        elif prop.type == "integer":
+            parsed, errs = parse_series(values, parse_integer)
+            rule = "bad_integer"
+        elif prop.type == "boolean":
+            parsed, errs = parse_series(values, parse_boolean)
+            rule = "bad_boolean"
+        elif prop.type == "code":
+            cl = model.codelists[prop.codelist]  # type: ignore[index]
+            def code(v: Any) -> str:
+                c = cl.lookup(v)
+                if c is None:
+                    raise ValueError(f"not one of: {', '.join(cl.labels[x]['zh'] for x in cl.codes)}")
+                return c
+            parsed, errs = parse_series(values, code)
+            rule = "unknown_code"
+        else:
+            parsed = [None if is_blank(v) else (clean_text(v) if not isinstance(v, str) else v) for v in values.tolist()]
+            errs = [None] * len(parsed)
+            rule = ""
+        rows = df["__src_row"].tolist()
+        raw = values.tolist()
+        for i, err in enumerate(errs):
+            if err is not None:
+                zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
+                self.problem(rows[i], header, raw[i], rule, zh, f"{header}: {err}")
+        if prop.type == "integer" or spec.parse == "month":
+            for i, v in enumerate(parsed):
+                if v is None:
+                    continue
+                lo, hi = (1, 12) if spec.parse == "month" else (prop.min, prop.max)
+                if (lo is not None and v < lo) or (hi is not None and v > hi):
+                    self.problem(rows[i], header, raw[i], "out_of_range", f"应在 {lo}–{hi} 之间", f"must be within {lo}–{hi}")
+                    parsed[i] = None
+        if prop.type == "string" and prop.max_length:
+            for i, v in enumerate(parsed):
+                if v is not None and len(v) > prop.max_length:
+                    self.problem(rows[i], header, raw[i], "too_long", f"超过 {prop.max_length} 个字符（{len(v)}）",
+                                 f"longer than {prop.max_length} characters ({len(v)})")
+                    parsed[i] = None
+        out = pd.Series(parsed, index=df.index, dtype=object)
+        out.attrs["bad"] = [e is not None for e in errs]
+        return out
+
+    def problem(self, row: int | None, column: str, value: Any, rule: str, zh: str, en: str) -> None:
+        self.ctx.problems.add(file=self.sheet.file, sheet=self.sheet.sheet, row=row, column=column, value=value,
+                              rule=rule, zh=zh, en=en)
+
+    # records ------------------------------------------------------------------------------
+    def run(self) -> list[_Staged]:
+        out = []
+        for ent in self.mapping.entities.values():
+            out.append(self._stage(ent))
+        return out
+
+    def _stage(self, ent: EntitySpec) -> _Staged:
+        rtype = self.ctx.model[ent.type]
+        df = self.table
+        if ent.split:
+            col, seps = ent.split
+            pattern = "[" + re.escape(seps) + "]"
+            df = df.copy()
+            df[col] = df[col].map(lambda v: None if is_blank(v) else [x for x in re.split(pattern, str(v)) if clean_text(x)])
+            df = df.explode(col)
+        df = df[self.present(ent.when, df)]
+        frame = pd.DataFrame(index=df.index)
+        headers: dict[str, str] = {}
+        lookups: dict[str, ValueSpec] = {}
+        for pname, spec in ent.properties.items():
+            prop = rtype.properties[pname]
+            headers[pname] = self.headers.get(spec.column or "", spec.column or pname)
+            if spec.lookup:
+                if spec.lookup_keys:
+                    parts = [_key_part(self._raw(k, df), k, self.ctx.county) for k in spec.lookup_keys]
+                    ok = pd.concat(parts, axis=1).notna().all(axis=1) & self.present(spec.when, df)
+                    target = self.ctx.model[spec.lookup]
+                    ids = pd.Series([None] * len(df), index=df.index, dtype=object)
+                    if ok.any():
+                        ids[ok] = pd.concat(parts, axis=1)[ok].astype(str).agg("\x1f".join, axis=1).map(
+                            lambda u: make_id(target.id_prefix, target.name, u.split("\x1f")))
+                    frame[f"__lkid__{pname}"] = ids
+                    frame[f"__raw__{pname}"] = pd.concat(parts, axis=1).astype(str).agg(" / ".join, axis=1).where(ok, None)
+                    headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
+                else:
+                    frame[f"__raw__{pname}"] = self._raw(spec, df).map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
+                frame[pname] = None
+                lookups[pname] = spec
+            elif spec.entity:
+                frame[pname] = self.entity_ids(spec.entity, df)
+            else:
+                typed = self._typed(prop, spec, self._raw(spec, df), df)
+                frame[pname] = typed
+                frame[f"__bad__{pname}"] = typed.attrs.get("bad", [False] * len(typed))
+        key_lookups = [i for i, k in enumerate(ent.keys) if k.lookup]
+        if key_lookups:
+            for i, k in enumerate(ent.keys):
+                if k.lookup:
+                    frame[f"__key{i}"] = self._raw(k, df).map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
+                elif k.entity:
+                    frame[f"__key{i}"] = self.entity_ids(k.entity, df)
+                else:
+                    frame[f"__key{i}"] = _key_part(self._raw(k, df), k, self.ctx.county)
+            frame["id"] = None
+        else:
+            frame["id"] = self.entity_ids(ent.name, df)
+        frame["src_file"] = self.sheet.file
+        frame["src_sheet"] = self.sheet.sheet
+        frame["src_row"] = df["__src_row"].astype("int64")
+        frame["src_hash"] = self.src_hash
+        return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups)
+
+
+def _discover(data_dir: Path, config: DatasetConfig) -> list[Path]:
+    files = []
+    for p in sorted(data_dir.rglob("*")):
+        if not p.is_file() or _SKIP_NAMES.match(p.name) or "mappings" in p.relative_to(data_dir).parts[:-1]:
+            continue
+        rel = p.relative_to(data_dir).as_posix()
+        if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
+            continue
+        if p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
+            files.append(p)
+    return files
+
+
+def _choose_mapping(sheet: RawSheet, mappings: dict[str, Mapping], forced: str | None,
+                    stem: str) -> tuple[Mapping | None, tuple[int, dict[str, list[int]]] | None, Mapping | None]:
+    """Pick the mapping a sheet follows. Returns (mapping, header, best partial candidate)."""
+    sheet_name = sheet.sheet or stem
+    if forced:
+        cands = [mappings[forced]]
+    else:
+        cands = [m for m in mappings.values() if m.matches_file(stem) and m.matches_sheet(sheet_name)]
+    scored = []
+    for m in cands:
+        det = _detect_header(sheet.cells, m)
+        if det is None:
+            continue
+        complete = all(c in det[1] for c in m.required_columns)
+        scored.append((complete, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+    if not forced and not any(s[0] for s in scored):
+        # the file name matched nothing that fits: try every layout by its headers alone
+        for m in mappings.values():
+            if m in cands:
+                continue
+            det = _detect_header(sheet.cells, m)
+            if det and all(c in det[1] for c in m.required_columns) and len(det[1]) >= 2:
+                scored.append((True, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+    if not scored:
+        return None, None, None
+    scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
+    complete, _, _, m, det = scored[0]
+    return (m, det, None) if complete else (None, det, m)
+
+
+def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src_hash: str,
+               opts: dict[str, Any], stem: str) -> tuple[list[_Staged], str | None]:
+    p = ctx.problems
+    if sheet.hidden:
+        p.add(file=sheet.file, sheet=sheet.sheet, rule="hidden_sheet", severity="warning",
+              zh="隐藏的工作表不导入，如需导入请取消隐藏", en="hidden sheets are not loaded; unhide it to load it")
+        return [], None
+    if opts.get("sheet") and sheet.sheet and sheet.sheet != opts["sheet"]:
+        return [], None
+    nonblank = sheet.cells.map(lambda v: not is_blank(v)).to_numpy().any() if sheet.cells.size else False
+    if not nonblank:
+        p.add(file=sheet.file, sheet=sheet.sheet, rule="empty_sheet", severity="warning", zh="工作表没有内容", en="sheet has no cells")
+        return [], None
+    forced = opts.get("mapping")
+    if forced and forced not in mappings:
+        raise GraphkitError(f"{CONFIG_FILE}: 文件 {sheet.file} 指定的映射 {forced!r} 不存在 / unknown mapping; "
+                            f"known: {', '.join(sorted(mappings))}")
+    mapping, det, partial = _choose_mapping(sheet, mappings, forced, stem)
+    if mapping is None:
+        if partial is not None and det is not None:
+            header_row = sheet.rownum[det[0]]
+            for col in partial.required_columns:
+                if col not in det[1]:
+                    spec = partial.columns[col]
+                    p.add(file=sheet.file, sheet=sheet.sheet, row=header_row, column=spec.aliases[0], rule="missing_column",
+                          zh=f"{partial.label.get('zh', partial.id)}需要列「{spec.aliases[0]}」（可用表头：{'、'.join(spec.aliases)}）",
+                          en=f"the {partial.label.get('en', partial.id)} layout needs a column {spec.aliases[0]!r} "
+                             f"(accepted headers: {', '.join(spec.aliases)})")
+        else:
+            p.add(file=sheet.file, sheet=sheet.sheet, rule="unrecognized_sheet", severity="warning",
+                  zh="表头不符合任何台账格式，已跳过（可在 loaders/ 添加映射）",
+                  en="the headers fit no ledger layout; skipped (add a mapping in loaders/)")
+        return [], None
+    hrow, found = det  # type: ignore[misc]
+    header_cells = [clean_text(v) for v in sheet.cells.iloc[hrow].tolist()]
+    colmap: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for name, idxs in found.items():
+        if len(idxs) > 1:
+            p.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], column=header_cells[idxs[1]] or "",
+                  value=", ".join(str(header_cells[i]) for i in idxs), rule="duplicate_column",
+                  zh=f"多列都表示「{mapping.columns[name].aliases[0]}」，请删除重复列",
+                  en=f"several columns mean {mapping.columns[name].aliases[0]!r}; remove the duplicates")
+            continue
+        colmap[name] = idxs[0]
+        headers[name] = header_cells[idxs[0]] or mapping.columns[name].aliases[0]
+    body = sheet.cells.iloc[hrow + 1:]
+    table = pd.DataFrame({name: body.iloc[:, j].astype(object) for name, j in colmap.items()}, index=body.index)
+    table["__src_row"] = [sheet.rownum[i] for i in range(hrow + 1, len(sheet.cells))]
+    mapped = [c for c in table.columns if c != "__src_row"]
+    if not mapped:
+        return [], mapping.id
+    blank = table[mapped].map(is_blank)
+    table = table[~blank.all(axis=1)]
+    # formula error values (#N/A, #REF! ...) are problems, then blanks
+    for name in mapped:
+        col = table[name]
+        errs = col.map(lambda v: isinstance(v, str) and v.strip() in EXCEL_ERRORS)
+        for idx in col.index[errs.to_numpy(dtype=bool)]:
+            p.add(file=sheet.file, sheet=sheet.sheet, row=int(table.at[idx, "__src_row"]), column=headers[name],
+                  value=col[idx], rule="formula_error", zh="单元格是公式错误值", en="the cell holds a formula error")
+        if errs.any():
+            table.loc[errs, name] = None
+    table = table.reset_index(drop=True)
+    return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash).run(), mapping.id
+
+
+# --------------------------------------------------------------------------------------------
+# pass 2: resolve names
+
+
+class _Index:
+    """Name -> ids for one record type, with a looser second index for org-form suffixes."""
+
+    def __init__(self, rtype: RecordType, frames: list[pd.DataFrame], county: str) -> None:
+        self.rtype = rtype
+        self.county = county
+        self.exact: dict[str, set[str]] = defaultdict(set)
+        self.loose: dict[str, set[str]] = defaultdict(set)
+        self.names: dict[str, str] = {}
+        for f in frames:
+            if "name" not in f or f.empty:
+                continue
+            sub = f[["id", "name"]].dropna().drop_duplicates()
+            for rid, name in zip(sub["id"].tolist(), sub["name"].tolist()):
+                k = self.key(name)
+                if not k:
+                    continue
+                self.exact[k].add(rid)
+                self.names.setdefault(rid, name)
+                if rtype.name == "Organization":
+                    self.loose[strip_form_suffix(k)].add(rid)
+
+    def key(self, value: Any) -> str | None:
+        if self.rtype.name == "Organization":
+            return org_key(value, self.county)
+        if self.rtype.name == "Place":
+            return place_key(value, self.county)
+        return match_key(value)
+
+    def resolve(self, value: str) -> tuple[str | None, str, list[str]]:
+        """Return (id, status, candidate names); status is ok, ambiguous or missing."""
+        k = self.key(value)
+        if not k:
+            return None, "missing", []
+        ids = self.exact.get(k)
+        if not ids and self.rtype.name == "Organization":
+            ids = self.loose.get(strip_form_suffix(k))
+        if ids and len(ids) == 1:
+            return next(iter(ids)), "ok", []
+        if ids:
+            return None, "ambiguous", sorted(self.names[i] for i in ids)
+        close = difflib.get_close_matches(k, list(self.exact)[:200_000], n=3, cutoff=0.75) if len(self.exact) < 200_000 else []
+        return None, "missing", [self.names[next(iter(self.exact[c]))] for c in close]
+
+
+def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
+    by_type: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    for s in staged:
+        by_type[s.rtype.name].append(s.frame)
+    existing_ids = {t: set().union(*(set(f["id"].dropna()) for f in fs)) for t, fs in by_type.items()}
+    indexes: dict[str, _Index] = {}
+    model = ctx.model
+
+    def index(t: str) -> _Index:
+        if t not in indexes:
+            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county)
+        return indexes[t]
+
+    for s in staged:
+        f = s.frame
+        if f.empty:
+            continue
+        for pname, spec in s.lookups.items():
+            header = s.headers[pname]
+            target = model[spec.lookup]  # type: ignore[index]
+            raw = f[f"__raw__{pname}"]
+            if spec.lookup_keys:
+                ids = f[f"__lkid__{pname}"]
+                known = existing_ids.get(target.name, set())
+                hit = ids.map(lambda i: i in known if i is not None else False).astype(bool)
+                f[pname] = ids.where(hit, None)
+                for r, v in zip(f.loc[~hit & ids.notna(), "src_row"], raw[~hit & ids.notna()]):
+                    ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
+                                     value=v, rule="unresolved_ref", zh=f"找不到{target.label['zh']}「{v}」",
+                                     en=f"no {target.label['en']} named {v!r}")
+                continue
+            idx = index(target.name)
+            raw = raw.astype(object).where(raw.notna(), None)
+            uniq = {v: idx.resolve(v) for v in pd.unique(raw.dropna())}
+            f[pname] = raw.map(lambda v: uniq[v][0] if isinstance(v, str) and v in uniq else None).astype(object)
+            for r, v in zip(f["src_row"].tolist(), raw.tolist()):
+                if not isinstance(v, str):
+                    continue
+                rid, status, cands = uniq[v]
+                if status == "ambiguous":
+                    ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
+                                     value=v, rule="ambiguous_ref",
+                                     zh=f"「{v}」可能指 {'、'.join(cands)}，请写全称", en=f"{v!r} could be any of {', '.join(cands)}; use the full name")
+                elif status == "missing":
+                    hint_zh = f"；是否是：{'、'.join(cands)}" if cands else ""
+                    hint_en = f"; did you mean: {', '.join(cands)}" if cands else ""
+                    ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
+                                     value=v, rule="unresolved_ref",
+                                     zh=f"{target.label['zh']}名单中没有「{v}」{hint_zh}",
+                                     en=f"no {target.label['en']} named {v!r} in the roster{hint_en}")
+        if s.key_lookups:
+            parts = []
+            for i, k in enumerate(s.entity.keys):
+                col = f[f"__key{i}"]
+                if k.lookup:
+                    prop = next((p for p, sp in s.entity.properties.items() if sp.lookup == k.lookup and sp.column == k.column), None)
+                    if prop is not None:
+                        col = f[prop]
+                    else:
+                        idx = index(k.lookup)
+                        col = col.map(lambda v: idx.resolve(v)[0] if v is not None else None)
+                parts.append(col)
+            joined = pd.concat(parts, axis=1)
+            ok = joined.notna().all(axis=1)
+            f["id"] = None
+            if ok.any():
+                f.loc[ok, "id"] = joined[ok].astype(str).agg("\x1f".join, axis=1).map(
+                    lambda u: make_id(s.rtype.id_prefix, s.rtype.name, u.split("\x1f")))
+
+
+# --------------------------------------------------------------------------------------------
+# pass 3: checks, merge
+
+
+def _row_checks(ctx: _Context, s: _Staged) -> pd.Series:
+    """Per-row rules (required values, intervals, distinct refs); returns a mask of bad rows."""
+    f = s.frame
+    bad = pd.Series(False, index=f.index)
+    if f.empty:
+        return bad
+    file, sheet = f["src_file"].iat[0], f["src_sheet"].iat[0]
+    rows = f["src_row"].tolist()
+    for pname, prop in s.rtype.properties.items():
+        if pname not in f:
+            if prop.required:
+                bad[:] = True
+            continue
+        missing = f[pname].isna()
+        if prop.required and missing.any():
+            bad |= missing
+            has_raw = f"__raw__{pname}" in f
+            for i in np.flatnonzero(missing.to_numpy()):
+                if has_raw and isinstance(f[f"__raw__{pname}"].iat[i], str):
+                    continue  # already reported as unresolved/ambiguous
+                if f"__bad__{pname}" in f and bool(f[f"__bad__{pname}"].iat[i]):
+                    continue  # already reported as a bad value
+                ctx.problems.add(file=file, sheet=sheet, row=rows[i], column=s.headers.get(pname, pname), rule="required",
+                                 zh=f"「{s.headers.get(pname, pname)}」不能为空", en=f"{s.headers.get(pname, pname)!r} must not be empty")
+    # rows whose optional value was bad are kept (the value is dropped) — bad cells were reported already
+    bad |= f["id"].isna()
+    for a, b in s.rtype.intervals:
+        if a in f and b in f:
+            sa, sb = pd.to_datetime(f[a]), pd.to_datetime(f[b])
+            wrong = (sa.notna() & sb.notna() & (sb < sa)).to_numpy()
+            for i in np.flatnonzero(wrong):
+                ctx.problems.add(file=file, sheet=sheet, row=rows[i], column=s.headers.get(b, b),
+                                 value=f"{sa.iat[i].date()} → {sb.iat[i].date()}", rule="interval_order",
+                                 zh=f"「{s.headers.get(b, b)}」早于「{s.headers.get(a, a)}」", en=f"{b} is before {a}")
+            bad |= wrong
+    for a, b in s.rtype.distinct:
+        if a in f and b in f:
+            same = (f[a].notna() & (f[a] == f[b])).to_numpy()
+            for i in np.flatnonzero(same):
+                ctx.problems.add(file=file, sheet=sheet, row=rows[i], column=s.headers.get(b, b),
+                                 value=f.get(f"__raw__{b}", f[b]).iat[i], rule="self_reference",
+                                 zh=f"「{s.headers.get(a, a)}」与「{s.headers.get(b, b)}」是同一个组织",
+                                 en=f"{a} and {b} are the same organization")
+            bad |= same
+    return bad
+
+
+def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.DataFrame]:
+    model = ctx.model
+    frames: dict[str, list[tuple[_Staged, pd.DataFrame]]] = defaultdict(list)
+    for s in staged:
+        bad = _row_checks(ctx, s)
+        keep = s.frame[~bad] if lenient else s.frame[s.frame["id"].notna()]
+        frames[s.rtype.name].append((s, keep))
+    tables: dict[str, pd.DataFrame] = {}
+    for rtype in model:
+        cols = rtype.columns()
+        parts = []
+        for s, f in frames.get(rtype.name, []):
+            g = f.reindex(columns=cols)
+            g["__unique"] = s.entity.unique
+            g["__headers"] = [s.headers] * len(g)
+            parts.append(g)
+        if not parts:
+            tables[rtype.name] = _empty(rtype)
+            continue
+        allf = pd.concat(parts, ignore_index=True)
+        # duplicates among records a row is "about" are errors
+        uniq = allf[allf["__unique"].astype(bool)]
+        dup = uniq["id"].duplicated(keep="first")
+        if dup.any():
+            first = uniq.drop_duplicates("id").set_index("id")
+            for r in uniq[dup].itertuples(index=False):
+                f0 = first.loc[r.id]
+                ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=_label_col(rtype, r.__headers),
+                                 value=_describe(rtype, r), rule="duplicate_id",
+                                 zh=f"与 {f0.src_file} 第{int(f0.src_row)}行重复", en=f"duplicates {f0.src_file} row {int(f0.src_row)}")
+            allf = allf.drop(index=uniq[dup].index)
+        # conflicting values for one id
+        props = list(rtype.properties)
+        multi = allf[allf["id"].duplicated(keep=False)]
+        if not multi.empty:
+            for pname in props:
+                nun = multi.groupby("id", sort=False)[pname].nunique(dropna=True)
+                for rid in nun.index[nun > 1]:
+                    rows = multi[(multi["id"] == rid) & multi[pname].notna()]
+                    vals = rows[pname].astype(str).unique().tolist()
+                    r = rows.iloc[1]
+                    ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=r.__headers.get(pname, pname),
+                                     value=" ≠ ".join(vals[:3]), rule="conflicting_values",
+                                     zh=f"同一{rtype.label['zh']}的「{r.__headers.get(pname, pname)}」在不同行取值不同",
+                                     en=f"the same {rtype.label['en']} has different {pname} values in different rows")
+        merged = allf.groupby("id", sort=True, dropna=True).first() if allf["id"].duplicated().any() else allf.set_index("id").sort_index()
+        merged = merged.reset_index()[cols]
+        tables[rtype.name] = merged
+    _check_cycles(ctx, tables, lenient)
+    if lenient:
+        _drop_dangling(ctx, tables)
+    return tables
+
+
+def _label_col(rtype: RecordType, headers: dict[str, str]) -> str:
+    first = next(iter(rtype.properties))
+    return headers.get(first, first)
+
+
+def _describe(rtype: RecordType, r: Any) -> str:
+    for pname in ("name", "title"):
+        if pname in rtype.properties and getattr(r, pname, None):
+            return str(getattr(r, pname))
+    return r.id
+
+
+def _check_cycles(ctx: _Context, tables: dict[str, pd.DataFrame], lenient: bool) -> None:
+    for rtype in ctx.model:
+        for prop in rtype.properties.values():
+            if not prop.acyclic:
+                continue
+            t = tables[rtype.name]
+            parent = dict(zip(t["id"], t[prop.name]))
+            state: dict[str, int] = {}
+            in_cycle: set[str] = set()
+            for start in t["id"]:
+                path, node = [], start
+                while node is not None and state.get(node, 0) == 0:
+                    state[node] = 1
+                    path.append(node)
+                    node = parent.get(node)
+                    node = node if isinstance(node, str) else None
+                if node is not None and state.get(node) == 1:
+                    in_cycle.update(path[path.index(node):])
+                for n in path:
+                    state[n] = 2
+            if not in_cycle:
+                continue
+            sub = t[t["id"].isin(in_cycle)]
+            names = dict(zip(t["id"], t.get("name", t["id"])))
+            for r in sub.itertuples(index=False):
+                ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=prop.label["zh"],
+                                 value=f"{names.get(r.id)} → {names.get(getattr(r, prop.name))}", rule="cycle",
+                                 zh="上级党组织关系形成循环", en=f"the {prop.name} chain loops back on itself")
+            if lenient:
+                t.loc[t["id"].isin(in_cycle), prop.name] = None
+
+
+def _drop_dangling(ctx: _Context, tables: dict[str, pd.DataFrame]) -> None:
+    """In lenient mode, drop records whose required references were dropped; null optional ones."""
+    changed = True
+    while changed:
+        changed = False
+        ids = {name: set(t["id"]) for name, t in tables.items()}
+        for rtype in ctx.model:
+            t = tables[rtype.name]
+            for prop in rtype.refs.values():
+                col = t[prop.name]
+                dangling = col.notna() & ~col.isin(ids[prop.range])  # type: ignore[index]
+                if not dangling.any():
+                    continue
+                if prop.required:
+                    for r in t[dangling].itertuples(index=False):
+                        ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=prop.label["zh"],
+                                         rule="dangling_ref", severity="warning",
+                                         zh="所引用的记录因错误未导入，本行也未导入", en="skipped: the record it refers to was not loaded")
+                    t = t[~dangling]
+                    changed = True
+                else:
+                    t = t.copy()
+                    t.loc[dangling, prop.name] = None
+                tables[rtype.name] = t.reset_index(drop=True)
+
+
+def _empty(rtype: RecordType) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in rtype.columns()})
+
+
+def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Give every column its final dtype (dates datetime64[s], integers Int64, booleans boolean)."""
+    out = {}
+    for rtype in model:
+        t = tables[rtype.name].copy()
+        for pname, prop in rtype.properties.items():
+            if prop.type == "date":
+                t[pname] = pd.to_datetime(t[pname]).astype("datetime64[s]")
+            elif prop.type == "integer":
+                t[pname] = pd.array(t[pname].tolist(), dtype="Int64")
+            elif prop.type == "boolean":
+                t[pname] = pd.array(t[pname].tolist(), dtype="boolean")
+            else:
+                t[pname] = t[pname].astype(object).where(t[pname].notna(), None)
+        t["src_row"] = t["src_row"].astype("int64")
+        out[rtype.name] = t.sort_values("id", kind="stable").reset_index(drop=True)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# public entry points
+
+
+def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterable[str | Path] = (),
+                county: str | None = None, progress: ProgressFn | None = None, limits: Limits = Limits()) -> Graph:
+    """Load every ledger in ``data_dir`` into a validated graph.
+
+    Parameters
+    ----------
+    data_dir
+        A folder of .xlsx/.xls/.ods/.csv ledgers, optionally with ``graphkit.yaml`` and ``mappings/``.
+    lenient
+        Load what is valid instead of failing; the problems stay on ``graph.problems``.
+    mappings
+        Extra mapping files or folders (a mapping with a built-in ``id`` replaces it).
+    county
+        Overrides ``county`` in ``graphkit.yaml``.
+    progress
+        Called with a short message as each file is read.
+
+    Raises
+    ------
+    ValidationFailed
+        If any error-level problem was found and ``lenient`` is False; ``.problems`` has them all.
+    GraphkitError
+        If the folder does not exist or holds no ledgers.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise GraphkitError(f"台账目录不存在 / ledger folder not found: {data_dir}")
+    config = read_config(data_dir)
+    if county is not None:
+        config.county = county
+    model = load_schema()
+    maps = load_mappings([*config.mappings, *mappings], model=model)
+    problems = Problems()
+    ctx = _Context(model, config, problems, config.county)
+    files = _discover(data_dir, config)
+    if not files:
+        raise GraphkitError(f"{data_dir}: 目录中没有台账文件（.xlsx/.xls/.csv）/ no ledger files (.xlsx/.xls/.csv) in the folder")
+    staged: list[_Staged] = []
+    sources = []
+    for i, path in enumerate(files, start=1):
+        rel = path.relative_to(data_dir).as_posix()
+        if progress:
+            progress(f"[{i}/{len(files)}] 读取 reading {rel}")
+        opts = config.for_file(rel)
+        try:
+            sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits)
+        except LedgerError as exc:
+            rule = "file_too_large" if "过大" in str(exc) else "wrong_format" if "扩展名" in str(exc) else \
+                "encoding" if "编码" in str(exc) else "unreadable_file"
+            zh, _, en = str(exc).partition(" / ")
+            problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
+            sources.append({"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""})
+            continue
+        digest = file_sha256(path)
+        used = []
+        for sheet in sheets:
+            out, used_id = _map_sheet(ctx, sheet, maps, digest, opts, path.stem)
+            staged.extend(out)
+            if used_id:
+                used.append(f"{sheet.sheet or '-'}:{used_id}")
+        sources.append({"file": rel, "sha256": digest, "bytes": path.stat().st_size,
+                        "sheets": ",".join(s.sheet for s in sheets), "layouts": ";".join(used)})
+    if progress:
+        progress("解析引用 resolving references")
+    _resolve(ctx, staged)
+    if progress:
+        progress("合并与校验 merging and checking")
+    tables = _merge(ctx, staged, lenient)
+    frame = problems.frame()
+    if not lenient and (frame["severity"] == "error").any():
+        raise ValidationFailed(frame, hint="修正后重试，或用 --lenient 只导入有效行 / fix and retry, or use --lenient.")
+    tables = _finish_types(model, tables)
+    return Graph(tables, model=model, sources=pd.DataFrame(sources), problems=frame,
+                 settings={"county": config.county, "data_dir": str(data_dir), "lenient": lenient})
+
+
+def validate_ledgers(data_dir: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """Return every problem found in ``data_dir`` (an empty table if none); never raises for bad rows.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> validate_ledgers(gk.sample_path("sample_county")).empty
+    True
+    """
+    kwargs["lenient"] = True
+    return build_graph(data_dir, **kwargs).problems

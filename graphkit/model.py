@@ -1,0 +1,177 @@
+"""The in-memory graph: one table per record type, and a networkx view for algorithms.
+
+Examples
+--------
+>>> import graphkit as gk
+>>> g = gk.build_graph(gk.sample_path("sample_county"))
+>>> g.count("Organization") > 100
+True
+>>> G = g.to_networkx()
+>>> G.number_of_nodes() == sum(g.count(t.name) for t in g.model.node_types)
+True
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import networkx as nx
+import pandas as pd
+
+from .schema import Model, RecordType, load_schema
+
+__all__ = ["Graph"]
+
+
+class Graph:
+    """A loaded ledger graph.
+
+    Attributes
+    ----------
+    tables
+        Record type name -> DataFrame with ``id``, the type's properties and provenance columns
+        (``src_file``, ``src_sheet``, ``src_row``, ``src_hash``).
+    sources
+        One row per ledger file: path, SHA-256, size, sheets and the layouts used.
+    problems
+        The problem table (empty when clean; warnings and, in lenient mode, errors).
+    settings
+        ``county``, ``data_dir`` and the options the graph was built with.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame], *, model: Model | None = None,
+                 sources: pd.DataFrame | None = None, problems: pd.DataFrame | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
+        self.model = model or load_schema()
+        missing = [t.name for t in self.model if t.name not in tables]
+        if missing:
+            raise ValueError(f"tables missing for record types: {missing}")
+        self.tables = tables
+        self.sources = sources if sources is not None else pd.DataFrame(columns=["file", "sha256", "bytes", "sheets", "layouts"])
+        from .problems import PROBLEM_COLUMNS
+        self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
+        self.settings = dict(settings or {})
+
+    # tables -------------------------------------------------------------------------------
+    def __getitem__(self, type_name: str) -> pd.DataFrame:
+        return self.table(type_name)
+
+    def table(self, type_name: str) -> pd.DataFrame:
+        """The table of one record type (e.g. ``"Organization"``, ``"Pairing"``)."""
+        self.model[type_name]  # raises a clear error for unknown names
+        return self.tables[type_name]
+
+    def count(self, type_name: str) -> int:
+        """Number of records of a type."""
+        return len(self.table(type_name))
+
+    @property
+    def orgs(self) -> pd.DataFrame:
+        """Shortcut for the Organization table."""
+        return self.tables["Organization"]
+
+    def names(self, type_name: str = "Organization") -> pd.Series:
+        """id -> display name for a node type."""
+        t = self.table(type_name)
+        col = "name" if "name" in t else "title" if "title" in t else "id"
+        return pd.Series(t[col].to_numpy(), index=t["id"].to_numpy())
+
+    def labelled(self, type_name: str, *, lang: str = "zh") -> pd.DataFrame:
+        """A copy of a table with codes replaced by labels and columns titled in ``lang``."""
+        rtype = self.model[type_name]
+        t = self.table(type_name).copy()
+        for pname, prop in rtype.properties.items():
+            if prop.type == "code":
+                cl = self.model.codelists[prop.codelist]  # type: ignore[index]
+                t[pname] = t[pname].map(lambda c: cl.labels[c][lang] if isinstance(c, str) and c in cl.labels else c)
+            elif prop.type == "ref":
+                names = self.names(prop.range) if prop.range in self.tables else None  # type: ignore[arg-type]
+                if names is not None and not self.model[prop.range].is_edge:  # type: ignore[index]
+                    t[pname] = t[pname].map(names)
+        return t.rename(columns={p: d.label[lang] for p, d in rtype.properties.items()})
+
+    # networkx ---------------------------------------------------------------------------------
+    def to_networkx(self, *, node_types: Iterable[str] | None = None, link_types: Iterable[str] | None = None) -> nx.MultiDiGraph:
+        """A networkx MultiDiGraph: records of node types as nodes, every relationship as an edge.
+
+        Edges carry ``key`` = relationship type (e.g. ``MEMBER_OF``, ``PAIRED_WITH``); n-ary link
+        records (memberships, pairings) become edges with their properties and ``id``. Parallel
+        links of different types between the same two nodes are all kept.
+
+        Parameters
+        ----------
+        node_types
+            Restrict to these node types (default: all).
+        link_types
+            Restrict to these relationship types (default: all).
+        """
+        wanted_nodes = set(node_types) if node_types is not None else {t.name for t in self.model.node_types}
+        wanted_links = set(link_types) if link_types is not None else None
+        G = nx.MultiDiGraph()
+        for rtype in self.model.node_types:
+            if rtype.name not in wanted_nodes:
+                continue
+            t = self.tables[rtype.name]
+            props = [p for p in rtype.properties if rtype.properties[p].type != "ref"]
+            records = t[["id", *props]].astype(object).where(t[["id", *props]].notna(), None).to_dict("records")
+            G.add_nodes_from((r.pop("id"), {"type": rtype.name, **r}) for r in records)
+        for rel, src_type, tgt_type, by in self.model.relationship_types():
+            if wanted_links is not None and rel not in wanted_links:
+                continue
+            if src_type not in wanted_nodes or tgt_type not in wanted_nodes:
+                continue
+            if "." in by:
+                tname, pname = by.split(".")
+                if tname not in wanted_nodes:
+                    continue
+                t = self.tables[tname]
+                sub = t[["id", pname]].dropna()
+                G.add_edges_from((a, b, rel, {}) for a, b in zip(sub["id"], sub[pname]))
+            else:
+                rtype = self.model[by]
+                t = self.tables[by]
+                edge = rtype.edge
+                assert edge is not None
+                others = [p for p in rtype.properties if p not in (edge.source, edge.target)]
+                attrs = t[["id", *others]].astype(object).where(t[["id", *others]].notna(), None).to_dict("records")
+                for a, b, at in zip(t[edge.source], t[edge.target], attrs):
+                    G.add_edge(a, b, key=f"{rel}:{at['id']}", rel=rel, **at)
+        return G
+
+    # summaries --------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Counts of records per type, with Chinese and English labels."""
+        rows = [{"type": t.name, "类型": t.label["zh"], "label": t.label["en"], "count": len(self.tables[t.name]),
+                 "kind": "link" if t.is_edge else "node"} for t in self.model]
+        return pd.DataFrame(rows)
+
+    def info(self) -> dict[str, pd.DataFrame]:
+        """Counts for ``graphkit info``: by type, town, sector, category, link type."""
+        orgs = self.labelled("Organization")
+        out = {"types": self.summary()}
+        for col in ("所属镇(街道)", "领域", "分类定级", "层级", "组织形式"):
+            if col in orgs:
+                out[col] = (orgs[col].fillna("（空）").value_counts().rename_axis(col).reset_index(name="数量 count"))
+        rel_rows = []
+        for rel, src, tgt, by in self.model.relationship_types():
+            if "." in by:
+                tname, pname = by.split(".")
+                n = int(self.tables[tname][pname].notna().sum())
+            else:
+                n = len(self.tables[by])
+            rel_rows.append({"relationship": rel, "from": src, "to": tgt, "declared by": by, "count": n})
+        out["links"] = pd.DataFrame(rel_rows)
+        mem = self.tables["Membership"].merge(self.tables["Collaboration"][["id", "kind"]], left_on="organization",
+                                              right_on="id", suffixes=("", "_c"))
+        kinds = self.model.codelists["collab_kind"]
+        out["mechanisms"] = (mem.groupby("kind").agg(groups=("organization", "nunique"), members=("member", "nunique"))
+                             .reset_index().assign(机制=lambda d: d["kind"].map(kinds.zh)))
+        return out
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{t.name}={len(self.tables[t.name])}" for t in self.model if len(self.tables[t.name]))
+        county = self.settings.get("county") or "?"
+        return f"<graphkit.Graph {county}: {parts}>"
+
+    def _repr_html_(self) -> str:
+        county = self.settings.get("county") or ""
+        return f"<p><b>graphkit.Graph</b> {county}</p>" + self.summary().to_html(index=False)
