@@ -141,6 +141,11 @@ def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str) -> None
     click.echo(f"已生成 wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+# ---- commands from topic modules --------------------------------------------------------------
+# Each topic has a light `_cli_<topic>.py` (click only; heavy imports inside the commands) with a
+# `register(cli)` function. One line per topic below.
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="graphkit")
