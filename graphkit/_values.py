@@ -131,20 +131,23 @@ def parse_boolean(value: Any) -> bool:
 def parse_month(value: Any) -> int:
     """Parse a month of the year: 3, "3月", "三月", "2024年3月", a date.
 
-    >>> parse_month("三月"), parse_month("2024年11月"), parse_month(7)
-    (3, 11, 7)
+    A small whole number outside 1–12 (``13``, ``"0月"``) is returned as is, so that the caller
+    reports it as out of range rather than as unreadable.
+
+    >>> parse_month("三月"), parse_month("2024年11月"), parse_month(7), parse_month("13")
+    (3, 11, 7, 13)
     """
     if isinstance(value, (dt.date, dt.datetime)):
         return value.month
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and 1 <= value <= 12:
+        if float(value).is_integer() and -100 < value < 100:
             return int(value)
         return int(parse_date(value).month)
     text = clean_text(value)
     if text is None:
         raise ValueError("empty")
-    m = re.match(r"^(\d{1,2})\s*月?(份)?$", text)
-    if m and 1 <= int(m.group(1)) <= 12:
+    m = re.match(r"^(-?\d{1,2})\s*月?(份)?$", text)
+    if m:
         return int(m.group(1))
     m = re.match(r"^([一二三四五六七八九十正腊冬]{1,3})月(份)?$", text)
     if m and m.group(1) in _CN_DIGITS:

@@ -79,25 +79,77 @@ class DatasetConfig:
         return {}
 
 
+_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description")
+_FILE_OPTIONS = ("mapping", "encoding", "sheet")
+
+
 def read_config(data_dir: Path) -> DatasetConfig:
-    """Read ``graphkit.yaml`` in a ledger folder (all keys optional)."""
+    """Read ``graphkit.yaml`` in a ledger folder (all keys optional).
+
+    Raises
+    ------
+    GraphkitError
+        The file is not valid YAML, or has an unknown key or a value of the wrong shape; the
+        message names the file, the line or key and what was expected (one line).
+    """
     path = data_dir / CONFIG_FILE
     if not path.exists():
         return DatasetConfig()
+
+    def bad(zh: str, en: str) -> GraphkitError:
+        return GraphkitError(f"{path}: {zh} / {en}")
+
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise GraphkitError(f"{path}: 配置文件无法解析 / cannot parse the folder's settings: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise bad("配置文件不是 UTF-8 编码", f"the settings file is not UTF-8 ({exc.reason})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where_zh = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark is not None else ""
+        where_en = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise bad(f"配置文件不是合法的 YAML（{where_zh}：{problem}）",
+                  f"cannot parse the folder's settings ({where_en}: {problem})") from None
     if not isinstance(raw, dict):
-        raise GraphkitError(f"{path}: 配置应为键值映射 / settings must be a mapping")
-    unknown = set(raw) - {"county", "files", "ignore", "mappings", "description"}
+        raise bad("配置应为键值映射", "settings must be a mapping such as `county: 示例县`")
+    unknown = sorted(str(k) for k in set(raw) - set(_CONFIG_KEYS))
     if unknown:
-        raise GraphkitError(f"{path}: 未知配置项 unknown settings {sorted(unknown)}")
-    extra = [str((data_dir / m).resolve()) for m in raw.get("mappings") or []]
+        raise bad(f"未知配置项 {unknown}（可用：{'、'.join(_CONFIG_KEYS)}）",
+                  f"unknown settings {unknown}; known: {', '.join(_CONFIG_KEYS)}")
+    county = raw.get("county")
+    if county is not None and not isinstance(county, (str, int)):
+        raise bad("county 应为县名文本", "`county` must be the county's name")
+    files = raw.get("files") or {}
+    if not isinstance(files, dict):
+        raise bad("files 应为「文件名模式: 选项」的映射", "`files` must map file globs to options")
+    for pattern, opts in files.items():
+        if opts is None:
+            continue
+        if not isinstance(opts, dict):
+            raise bad(f"files.{pattern} 应为选项映射（{'、'.join(_FILE_OPTIONS)}）",
+                      f"files.{pattern} must be a mapping of options ({', '.join(_FILE_OPTIONS)})")
+        extra = sorted(str(k) for k in set(opts) - set(_FILE_OPTIONS))
+        if extra:
+            raise bad(f"files.{pattern} 有未知选项 {extra}（可用：{'、'.join(_FILE_OPTIONS)}）",
+                      f"files.{pattern} has unknown options {extra}; known: {', '.join(_FILE_OPTIONS)}")
+    lists = {}
+    for key in ("ignore", "mappings"):
+        value = raw.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad(f"{key} 应为文本列表", f"`{key}` must be a list of paths or globs")
+        lists[key] = value
+    extra_maps = []
+    for m in lists["mappings"]:
+        mp = (data_dir / m).resolve()
+        if not mp.exists():
+            raise bad(f"mappings 中的 {m} 不存在", f"mapping file or folder {m} (under `mappings`) does not exist")
+        extra_maps.append(str(mp))
     if (data_dir / "mappings").is_dir():
-        extra.append(str((data_dir / "mappings").resolve()))
-    return DatasetConfig(county=clean_text(raw.get("county")) or "", files=dict(raw.get("files") or {}),
-                         ignore=list(raw.get("ignore") or []), mappings=extra)
+        extra_maps.append(str((data_dir / "mappings").resolve()))
+    return DatasetConfig(county=clean_text(county) or "", files={str(k): v for k, v in files.items()},
+                         ignore=lists["ignore"], mappings=extra_maps)
 
 
 def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:
@@ -133,6 +185,8 @@ class _Context:
     config: DatasetConfig
     problems: Problems
     county: str
+    #: cells already reported (file, sheet, row, header): a blank left by a bad cell is not reported again
+    reported: set[tuple[str, str, int, str]] = field(default_factory=set)
 
 
 def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str, list[int]]] | None:
@@ -221,6 +275,30 @@ class _SheetMapper:
             s = s.where(~blank, fill)
         return s
 
+    def key_part(self, ent: EntitySpec, k: ValueSpec, df: pd.DataFrame) -> pd.Series:
+        """Text form of one key of ``ent`` for the rows of ``df``.
+
+        A key read from a column that also feeds a date or integer property of the entity is
+        parsed like that property, so that 2024/3/1, 2024-03-01 and 2024年3月1日 make one id
+        (a value that does not parse gives no id; the property reports it).
+        """
+        raw = self._raw(k, df)
+        if k.column is not None and k.normalize is None and not k.lookup:
+            rtype = self.ctx.model[ent.type]
+            for pname, spec in ent.properties.items():
+                if spec.column != k.column or spec.lookup or spec.entity or spec.parse:
+                    continue
+                ptype = rtype.properties[pname].type
+                if ptype == "date":
+                    parsed, _ = parse_series(raw, parse_date)
+                    return pd.Series([None if v is None else v.strftime("%Y-%m-%d") for v in parsed],
+                                     index=df.index, dtype=object)
+                if ptype == "integer":
+                    parsed, _ = parse_series(raw, parse_integer)
+                    return pd.Series([None if v is None else str(v) for v in parsed], index=df.index, dtype=object)
+                break
+        return _key_part(raw, k, self.ctx.county)
+
     def present(self, spec: ValueSpec | None, df: pd.DataFrame) -> pd.Series:
         if spec is None:
             return pd.Series(True, index=df.index)
@@ -237,9 +315,9 @@ class _SheetMapper:
             if k.fallback == "row":
                 raw = self._raw(k, df)
                 row_key = df["__src_row"].map(lambda r: f"{self.sheet.file}#{self.sheet.sheet}#{r}")
-                parts.append(_key_part(raw, k, self.ctx.county).where(~raw.map(is_blank), row_key))
+                parts.append(self.key_part(ent, k, df).where(~raw.map(is_blank), row_key))
             else:
-                parts.append(_key_part(self._raw(k, df), k, self.ctx.county))
+                parts.append(self.key_part(ent, k, df))
         ok = self.present(ent.when, df)
         for p in parts:
             ok &= p.notna()
@@ -281,6 +359,7 @@ class _SheetMapper:
             rule = ""
         rows = df["__src_row"].tolist()
         raw = values.tolist()
+        bad = [e is not None for e in errs]
         for i, err in enumerate(errs):
             if err is not None:
                 zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
@@ -293,14 +372,16 @@ class _SheetMapper:
                 if (lo is not None and v < lo) or (hi is not None and v > hi):
                     self.problem(rows[i], header, raw[i], "out_of_range", f"应在 {lo}–{hi} 之间", f"must be within {lo}–{hi}")
                     parsed[i] = None
+                    bad[i] = True
         if prop.type == "string" and prop.max_length:
             for i, v in enumerate(parsed):
                 if v is not None and len(v) > prop.max_length:
                     self.problem(rows[i], header, raw[i], "too_long", f"超过 {prop.max_length} 个字符（{len(v)}）",
                                  f"longer than {prop.max_length} characters ({len(v)})")
                     parsed[i] = None
+                    bad[i] = True
         out = pd.Series(parsed, index=df.index, dtype=object)
-        out.attrs["bad"] = [e is not None for e in errs]
+        out.attrs["bad"] = bad
         return out
 
     def problem(self, row: int | None, column: str, value: Any, rule: str, zh: str, en: str) -> None:
@@ -340,7 +421,7 @@ class _SheetMapper:
                         ids[ok] = pd.concat(parts, axis=1)[ok].astype(str).agg("\x1f".join, axis=1).map(
                             lambda u: make_id(target.id_prefix, target.name, u.split("\x1f")))
                     frame[f"__lkid__{pname}"] = ids
-                    frame[f"__raw__{pname}"] = pd.concat(parts, axis=1).astype(str).agg(" / ".join, axis=1).where(ok, None)
+                    frame[f"__raw__{pname}"] = pd.concat(parts, axis=1).fillna("").astype(str).agg(" / ".join, axis=1).where(ok, None)
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
                     frame[f"__raw__{pname}"] = self._raw(spec, df).map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
@@ -348,6 +429,9 @@ class _SheetMapper:
                 lookups[pname] = spec
             elif spec.entity:
                 frame[pname] = self.entity_ids(spec.entity, df)
+                key_cols = [k.column for k in self.mapping.entities[spec.entity].keys if k.column]
+                if key_cols:  # name the column the user wrote, not the property
+                    headers[pname] = self.headers.get(key_cols[-1], key_cols[-1])
             else:
                 typed = self._typed(prop, spec, self._raw(spec, df), df)
                 frame[pname] = typed
@@ -360,7 +444,7 @@ class _SheetMapper:
                 elif k.entity:
                     frame[f"__key{i}"] = self.entity_ids(k.entity, df)
                 else:
-                    frame[f"__key{i}"] = _key_part(self._raw(k, df), k, self.ctx.county)
+                    frame[f"__key{i}"] = self.key_part(ent, k, df)
             frame["id"] = None
         else:
             frame["id"] = self.entity_ids(ent.name, df)
@@ -453,11 +537,12 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
     headers: dict[str, str] = {}
     for name, idxs in found.items():
         if len(idxs) > 1:
+            # an error; the first of the columns is read so that --lenient can still load the rows
             p.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], column=header_cells[idxs[1]] or "",
                   value=", ".join(str(header_cells[i]) for i in idxs), rule="duplicate_column",
-                  zh=f"多列都表示「{mapping.columns[name].aliases[0]}」，请删除重复列",
-                  en=f"several columns mean {mapping.columns[name].aliases[0]!r}; remove the duplicates")
-            continue
+                  zh=f"多列都表示「{mapping.columns[name].aliases[0]}」，请删除重复列（宽松模式读取第一列「{header_cells[idxs[0]]}」）",
+                  en=f"several columns mean {mapping.columns[name].aliases[0]!r}; remove the duplicates "
+                     f"(--lenient reads the first, {header_cells[idxs[0]]!r})")
         colmap[name] = idxs[0]
         headers[name] = header_cells[idxs[0]] or mapping.columns[name].aliases[0]
     body = sheet.cells.iloc[hrow + 1:]
@@ -466,17 +551,34 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
     mapped = [c for c in table.columns if c != "__src_row"]
     if not mapped:
         return [], mapping.id
+    # formulas saved without a calculated value: problems (the cell reads as blank)
+    by_col = {j: name for name, j in colmap.items()}
+    for r, c, text in sheet.uncalculated:
+        if r > hrow and c in by_col:
+            name = by_col[c]
+            row = sheet.rownum[r]
+            p.add(file=sheet.file, sheet=sheet.sheet, row=row, column=headers[name], value=text,
+                  rule="formula_uncalculated",
+                  zh="公式没有保存计算结果（文件可能由程序生成），请在 Excel 中打开并保存后重试",
+                  en="the formula was saved without its value (the file may have been written by a program); "
+                     "open and save it in Excel, then retry")
+            ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
     blank = table[mapped].map(is_blank)
     table = table[~blank.all(axis=1)]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
+    errors = list(EXCEL_ERRORS)
     for name in mapped:
         col = table[name]
-        errs = col.map(lambda v: isinstance(v, str) and v.strip() in EXCEL_ERRORS)
-        for idx in col.index[errs.to_numpy(dtype=bool)]:
-            p.add(file=sheet.file, sheet=sheet.sheet, row=int(table.at[idx, "__src_row"]), column=headers[name],
-                  value=col[idx], rule="formula_error", zh="单元格是公式错误值", en="the cell holds a formula error")
-        if errs.any():
-            table.loc[errs, name] = None
+        errs = col.isin(errors).to_numpy(dtype=bool)
+        if not errs.any():
+            continue
+        for idx in col.index[errs]:
+            row = int(table.at[idx, "__src_row"])
+            p.add(file=sheet.file, sheet=sheet.sheet, row=row, column=headers[name],
+                  value=col[idx], rule="formula_error", zh="单元格是公式错误值，请修正公式或填写数值",
+                  en="the cell holds a formula error; fix the formula or type the value")
+            ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
+        table.loc[errs, name] = None
     table = table.reset_index(drop=True)
     return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash).run(), mapping.id
 
@@ -626,6 +728,8 @@ def _row_checks(ctx: _Context, s: _Staged) -> pd.Series:
                     continue  # already reported as unresolved/ambiguous
                 if f"__bad__{pname}" in f and bool(f[f"__bad__{pname}"].iat[i]):
                     continue  # already reported as a bad value
+                if (file, sheet, int(rows[i]), s.headers.get(pname, pname)) in ctx.reported:
+                    continue  # already reported as a formula error
                 ctx.problems.add(file=file, sheet=sheet, row=rows[i], column=s.headers.get(pname, pname), rule="required",
                                  zh=f"「{s.headers.get(pname, pname)}」不能为空", en=f"{s.headers.get(pname, pname)!r} must not be empty")
     # rows whose optional value was bad are kept (the value is dropped) — bad cells were reported already
@@ -653,6 +757,7 @@ def _row_checks(ctx: _Context, s: _Staged) -> pd.Series:
 
 def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.DataFrame]:
     model = ctx.model
+    display = _display_names(staged)
     frames: dict[str, list[tuple[_Staged, pd.DataFrame]]] = defaultdict(list)
     for s in staged:
         bad = _row_checks(ctx, s)
@@ -676,11 +781,13 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
         dup = uniq["id"].duplicated(keep="first")
         if dup.any():
             first = uniq.drop_duplicates("id").set_index("id")
-            for r in uniq[dup].itertuples(index=False):
-                f0 = first.loc[r.id]
-                ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=_label_col(rtype, r.__headers),
-                                 value=_describe(rtype, r), rule="duplicate_id",
-                                 zh=f"与 {f0.src_file} 第{int(f0.src_row)}行重复", en=f"duplicates {f0.src_file} row {int(f0.src_row)}")
+            for r in uniq[dup].to_dict("records"):
+                f0 = first.loc[r["id"]]
+                where = f"{f0.src_file}" + (f" [{f0.src_sheet}]" if f0.src_sheet else "")
+                ctx.problems.add(file=r["src_file"], sheet=r["src_sheet"], row=int(r["src_row"]),
+                                 column=_label_col(rtype, r["__headers"]), value=_describe(rtype, r, display),
+                                 rule="duplicate_id", zh=f"与 {where} 第{int(f0.src_row)}行重复",
+                                 en=f"duplicates {where} row {int(f0.src_row)}")
             allf = allf.drop(index=uniq[dup].index)
         # conflicting values for one id
         props = list(rtype.properties)
@@ -690,11 +797,13 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
                 nun = multi.groupby("id", sort=False)[pname].nunique(dropna=True)
                 for rid in nun.index[nun > 1]:
                     rows = multi[(multi["id"] == rid) & multi[pname].notna()]
-                    vals = rows[pname].astype(str).unique().tolist()
+                    vals = [display.get(v, v) if rtype.properties[pname].type == "ref" else v
+                            for v in rows[pname].astype(str).unique().tolist()]
                     r = rows.iloc[1]
-                    ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=r.__headers.get(pname, pname),
+                    hdr = r["__headers"].get(pname, pname)
+                    ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=hdr,
                                      value=" ≠ ".join(vals[:3]), rule="conflicting_values",
-                                     zh=f"同一{rtype.label['zh']}的「{r.__headers.get(pname, pname)}」在不同行取值不同",
+                                     zh=f"同一{rtype.label['zh']}的「{hdr}」在不同行取值不同",
                                      en=f"the same {rtype.label['en']} has different {pname} values in different rows")
         merged = allf.groupby("id", sort=True, dropna=True).first() if allf["id"].duplicated().any() else allf.set_index("id").sort_index()
         merged = merged.reset_index()[cols]
@@ -705,16 +814,33 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
     return tables
 
 
+def _display_names(staged: list[_Staged]) -> dict[str, str]:
+    """id -> name (or title) over every staged record, to show refs by name in messages."""
+    parts = []
+    for s in staged:
+        col = "name" if "name" in s.frame else "title" if "title" in s.frame else None
+        if col is not None and len(s.frame):
+            parts.append(s.frame[["id", col]].set_axis(["id", "name"], axis=1))
+    if not parts:
+        return {}
+    allp = pd.concat(parts, ignore_index=True).dropna().drop_duplicates("id")
+    return dict(zip(allp["id"], allp["name"].astype(str)))
+
+
 def _label_col(rtype: RecordType, headers: dict[str, str]) -> str:
     first = next(iter(rtype.properties))
     return headers.get(first, first)
 
 
-def _describe(rtype: RecordType, r: Any) -> str:
+def _describe(rtype: RecordType, r: dict[str, Any], display: dict[str, str]) -> str:
+    """A record as users know it: its name or title, else its refs by name (a pairing: 强 → 弱)."""
     for pname in ("name", "title"):
-        if pname in rtype.properties and getattr(r, pname, None):
-            return str(getattr(r, pname))
-    return r.id
+        if pname in rtype.properties and isinstance(r.get(pname), str):
+            return r[pname]
+    if rtype.edge is not None:
+        a, b = r.get(rtype.edge.source), r.get(rtype.edge.target)
+        return f"{display.get(a, a)} → {display.get(b, b)}"
+    return str(r["id"])
 
 
 def _check_cycles(ctx: _Context, tables: dict[str, pd.DataFrame], lenient: bool) -> None:
@@ -849,8 +975,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
         try:
             sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits)
         except LedgerError as exc:
-            rule = "file_too_large" if "过大" in str(exc) else "wrong_format" if "扩展名" in str(exc) else \
-                "encoding" if "编码" in str(exc) else "unreadable_file"
+            rule = getattr(exc, "rule", "unreadable_file")
             zh, _, en = str(exc).partition(" / ")
             problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
             sources.append({"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""})

@@ -41,6 +41,7 @@ RULES: dict[str, tuple[str, str]] = {
     "out_of_range": ("数值超出范围", "number out of range"),
     "too_long": ("文本过长", "text too long"),
     "formula_error": ("公式错误值", "formula error value"),
+    "formula_uncalculated": ("公式没有计算结果", "formula has no calculated value"),
     "unresolved_ref": ("引用的名称找不到", "referenced name not found"),
     "ambiguous_ref": ("引用的名称有歧义", "referenced name is ambiguous"),
     "duplicate_id": ("重复记录", "duplicate record"),

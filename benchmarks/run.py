@@ -1,0 +1,775 @@
+"""graphkit benchmark harness: every stage at county, province and national scale, against a plain-networkx baseline.
+
+For each scale the harness generates synthetic ledgers with ``graphkit.synth`` (fixed seed;
+cached in the work folder), then runs every stage **in its own fresh Python process**
+(``benchmarks/_measure.py``) so that each stage's peak memory is its own:
+
+==================  =================================================================================
+stage               what is timed (setup such as reading the graph folder is not in the figure)
+==================  =================================================================================
+synth               ``graphkit.synth.generate_ledgers`` (cached: the figure of the run that made it)
+load                reading every ledger file into raw sheets (``graphkit._read.read_file``), rows/s
+build               ``graphkit.build_graph`` from the ledgers (read + map + resolve + check), rows/s
+write               ``graphkit.write_graph`` of that graph (same process as build)
+read_graph          ``graphkit.read_graph`` of the graph folder
+coverage            coverage by town, village / weak coverage, 两个覆盖, chain-stage coverage
+pairing_gaps        ``pairing.pairing_gaps``
+suggest_pairings    ``pairing.suggest_pairings`` (min-cost assignment)
+clusters            ``clusters.detect_clusters`` + ``describe_clusters``
+chain_alliances     ``clusters.chain_alliances`` + ``brokers`` + ``isolated``
+cadence             ``cadence.district_cadence``
+end_to_end          ``read_graph`` + every analysis above in one process (the province target)
+view                ``view.write_view(kind="county")`` (aggregated above its node limit)
+neo4j_import        ``neo4j.export_import`` bulk-import CSV files from the graph folder
+rdf                 ``rdf.export_rdf`` to Turtle through the pyoxigraph store
+==================  =================================================================================
+
+The baseline (``benchmarks/baseline.py``) reads the same graph folder with pandas, builds a
+networkx MultiDiGraph row by row and runs the same analyses with loops; its ``nx_build`` section
+is compared with ``read_graph`` and its total with ``end_to_end``. Ledger loading is compared with
+``pandas.read_excel`` (openpyxl). A baseline section whose linear extrapolation from a smaller
+scale exceeds the budget (default 600 s) is not run; the table says so and gives the estimate.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py --quick                     # county + province (CI-friendly)
+    .venv/bin/python benchmarks/run.py --scale province --scale national --json bench.json
+    .venv/bin/python benchmarks/run.py --orgs 2000 --stages build,coverage,end_to_end
+
+Examples
+--------
+>>> parse_args(["--quick"]).scales
+['county', 'province']
+>>> fmt_ratio(12.0, 1.5)
+'8.0×'
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from _measure import Measurement, run_stage  # noqa: E402
+
+__all__ = ["main", "parse_args", "STAGES", "TARGETS", "machine_info", "fmt_ratio"]
+
+#: Stage name -> (stage function in this file, graphkit modules it needs, description).
+STAGES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "synth": ("stage_synth", ("graphkit.synth",), "合成台账 synthetic ledgers"),
+    "load": ("stage_load", ("graphkit._read",), "读取台账 read ledger files"),
+    "build": ("stage_build", ("graphkit.load",), "构建图谱 build_graph"),
+    "write": ("stage_build", ("graphkit.io",), "写出 write_graph"),
+    "read_graph": ("stage_read_graph", ("graphkit.io",), "读取图谱 read_graph"),
+    "coverage": ("stage_analysis", ("graphkit.coverage",), "覆盖 coverage"),
+    "pairing_gaps": ("stage_analysis", ("graphkit.pairing",), "结对缺口 pairing gaps"),
+    "suggest_pairings": ("stage_analysis", ("graphkit.pairing",), "结对建议 suggestions"),
+    "clusters": ("stage_analysis", ("graphkit.clusters",), "集群 clusters"),
+    "chain_alliances": ("stage_analysis", ("graphkit.clusters",), "产业链联盟/桥梁 alliances, brokers"),
+    "cadence": ("stage_analysis", ("graphkit.cadence",), "活动节奏 cadence"),
+    "end_to_end": ("stage_end_to_end", ("graphkit.io",), "读取+全部分析 read + all analyses"),
+    "view": ("stage_view", ("graphkit.view",), "网络视图 county view"),
+    "neo4j_import": ("stage_neo4j_import", ("graphkit.neo4j",), "Neo4j 导入文件 bulk-import files"),
+    "rdf": ("stage_rdf", ("graphkit.rdf", "pyoxigraph"), "RDF 导出 Turtle via oxigraph"),
+}
+ANALYSES = ["coverage", "pairing_gaps", "suggest_pairings", "clusters", "chain_alliances", "cadence"]
+
+#: graphkit stage -> baseline section(s) it is compared with.
+BASELINE_OF: dict[str, tuple[str, ...]] = {
+    "load": ("load",), "read_graph": ("nx_build",), "coverage": ("coverage",), "pairing_gaps": ("pairing_gaps",),
+    "suggest_pairings": ("suggest_pairings",), "clusters": ("clusters",), "chain_alliances": ("chain_alliances",),
+    "cadence": ("cadence",),
+    "end_to_end": ("nx_build", "coverage", "pairing_gaps", "suggest_pairings", "clusters", "chain_alliances", "cadence"),
+}
+
+#: The issue's targets (2 cores, 24 GiB): (scale, stage, metric, limit, text).
+TARGETS: list[tuple[str, str, str, float, str]] = [
+    ("province", "end_to_end", "seconds", 10.0, "读取图谱+全部分析 ≤ 10 s / read graph + every analysis ≤ 10 s"),
+    ("province", "end_to_end", "ratio", 10.0, "比 networkx 基线快 ≥ 10× / ≥ 10× faster than the networkx baseline"),
+    ("province", "end_to_end", "peak_mib", 2048.0, "峰值内存 ≤ 2 GiB / peak memory ≤ 2 GiB"),
+    ("national", "end_to_end", "seconds", 120.0, "全部分析（含集群）≤ 2 min / every analysis incl. clusters ≤ 2 min"),
+    ("national", "end_to_end", "peak_mib", 8192.0, "峰值内存 ≤ 8 GiB / peak memory ≤ 8 GiB"),
+    ("*xlsx", "build", "rows_per_s", 100_000.0, "从 .xlsx 载入台账 ≥ 100k 行/秒 / ledger load from .xlsx ≥ 100k rows/s"),
+    ("*xlsx", "load", "rows_per_s", 100_000.0, "读取 .xlsx 原始表 ≥ 100k 行/秒 / raw .xlsx read ≥ 100k rows/s"),
+    ("national", "neo4j_import", "seconds", 120.0, "全国 Neo4j 导入文件 ≤ 2 min / national Neo4j import files ≤ 2 min"),
+    ("county", "view", "seconds", 1.0, "县级视图 < 1 s / county view written < 1 s"),
+]
+
+DEFAULT_AS_OF = "2024-12-31"
+
+
+# =====================================================================================================
+# Stage functions: run inside a fresh child process by _measure.run_stage (heavy imports inside).
+# =====================================================================================================
+
+def stage_synth(timer: Any, out: str, scale: str, seed: int, n_orgs: int | None, fmt: str) -> dict[str, Any]:
+    """Generate synthetic ledgers into ``out`` (written to a temporary folder, renamed when complete)."""
+    from graphkit.io import atomic_dir
+    from graphkit.synth import generate_ledgers
+
+    with timer("synth"):
+        with atomic_dir(out) as tmp:
+            counts = generate_ledgers(tmp, scale=scale, seed=seed, n_orgs=n_orgs, fmt=fmt)
+    return {"counts": counts}
+
+
+def _ledger_files(ledger_dir: str) -> list[Path]:
+    return sorted(p for p in Path(ledger_dir).iterdir() if p.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv"))
+
+
+def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
+    """Read every ledger file into raw sheets, as the loader's first step does."""
+    from graphkit._read import read_file
+
+    files = _ledger_files(ledger_dir)
+    rows = 0
+    with timer("load"):
+        for path in files:
+            for sheet in read_file(path, display=path.name):
+                rows += len(sheet.cells)
+    return {"rows": rows, "files": len(files)}
+
+
+def stage_build(timer: Any, ledger_dir: str, graph_dir: str) -> dict[str, Any]:
+    """``build_graph`` from the ledgers (lenient, so problems are counted, not fatal), then ``write_graph``."""
+    import graphkit as gk
+
+    with timer("build"):
+        graph = gk.build_graph(ledger_dir, lenient=True)
+    with timer("write"):
+        gk.write_graph(graph, graph_dir)
+    probs = graph.problems
+    n_err = int((probs["severity"] == "error").sum()) if len(probs) else 0
+    return {"counts": {t.name: len(graph.tables[t.name]) for t in graph.model}, "problems": len(probs),
+            "problem_errors": n_err,
+            "problem_rules": probs["rule"].value_counts().head(5).to_dict() if len(probs) else {}}
+
+
+def stage_read_graph(timer: Any, graph_dir: str) -> dict[str, Any]:
+    import graphkit as gk
+
+    with timer("read_graph"):
+        graph = gk.read_graph(graph_dir)
+    return {"orgs": graph.count("Organization")}
+
+
+_MODULE_OF = {"coverage": "coverage", "pairing_gaps": "pairing", "suggest_pairings": "pairing", "clusters": "clusters",
+              "chain_alliances": "clusters", "cadence": "cadence"}
+
+
+def _preimport(names: list[str]) -> None:
+    """Import the analysis modules before timing (their import time is not the analysis)."""
+    import importlib
+    for n in names:
+        importlib.import_module(f"graphkit.{_MODULE_OF[n]}")
+
+
+def _run_analysis(name: str, graph: Any, as_of: str, seed: int) -> int:
+    """Run one analysis stage; return the number of result rows (so nothing is optimized away)."""
+    if name == "coverage":
+        from graphkit import coverage as cov
+        frames = [cov.coverage(graph, as_of=as_of, by="town"), cov.village_coverage(graph, as_of=as_of),
+                  cov.weak_coverage(graph, as_of=as_of), cov.two_coverages(graph, by="town"),
+                  cov.chain_stage_coverage(graph, as_of=as_of)]
+        return sum(len(f) for f in frames)
+    if name == "pairing_gaps":
+        from graphkit import pairing
+        return sum(len(f) for f in pairing.pairing_gaps(graph, as_of=as_of).values())
+    if name == "suggest_pairings":
+        from graphkit import pairing
+        return len(pairing.suggest_pairings(graph, as_of=as_of, seed=seed))
+    if name == "clusters":
+        from graphkit import clusters
+        c = clusters.detect_clusters(graph, as_of=as_of, seed=seed)
+        return len(clusters.describe_clusters(graph, c, as_of=as_of))
+    if name == "chain_alliances":
+        from graphkit import clusters
+        return (len(clusters.chain_alliances(graph, as_of=as_of)) + len(clusters.brokers(graph, as_of=as_of))
+                + len(clusters.isolated(graph, as_of=as_of)))
+    if name == "cadence":
+        from graphkit import cadence
+        return sum(len(f) for f in cadence.district_cadence(graph, as_of=as_of).values())
+    raise ValueError(f"unknown analysis {name!r}")
+
+
+def stage_analysis(timer: Any, graph_dir: str, name: str, as_of: str, seed: int) -> dict[str, Any]:
+    """Read the graph folder (untimed), then time one analysis."""
+    import graphkit as gk
+
+    graph = gk.read_graph(graph_dir)
+    _preimport([name])
+    with timer(name):
+        rows = _run_analysis(name, graph, as_of, seed)
+    return {"result_rows": rows}
+
+
+def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses: list[str]) -> dict[str, Any]:
+    """``read_graph`` then every available analysis, in one process; one section per step."""
+    import graphkit as gk
+
+    _preimport(analyses)
+    t0 = time.perf_counter()
+    with timer("read_graph"):
+        graph = gk.read_graph(graph_dir)
+    rows = {}
+    for name in analyses:
+        with timer(name):
+            rows[name] = _run_analysis(name, graph, as_of, seed)
+    timer.sections["end_to_end"] = time.perf_counter() - t0
+    return {"result_rows": rows, "analyses": analyses}
+
+
+def stage_view(timer: Any, graph_dir: str, out: str, seed: int) -> dict[str, Any]:
+    import graphkit as gk
+    from graphkit import view
+
+    graph = gk.read_graph(graph_dir)
+    with timer("view"):
+        view.write_view(graph, out, kind="county", seed=seed)
+    files = [p for p in Path(out).parent.iterdir() if p.suffix == ".html"]
+    return {"html_files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+
+
+def stage_neo4j_import(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
+    from graphkit import neo4j
+
+    with timer("neo4j_import"):
+        neo4j.export_import(graph_dir, out)
+    files = list(Path(out).rglob("*.csv"))
+    return {"csv_files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+
+
+def stage_rdf(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
+    import graphkit as gk
+    from graphkit import rdf
+
+    graph = gk.read_graph(graph_dir)
+    with timer("rdf"):
+        rdf.export_rdf(graph, out, fmt="turtle", store="oxigraph")
+    return {"bytes": Path(out).stat().st_size}
+
+
+# =====================================================================================================
+# Orchestration (parent process)
+# =====================================================================================================
+
+def machine_info() -> dict[str, Any]:
+    """Cores, memory, CPU model, Python and library versions, graphkit commit."""
+    info: dict[str, Any] = {"nproc": len(os.sched_getaffinity(0)), "platform": platform.platform(),
+                            "python": platform.python_version()}
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        kib = int(next(line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal:")))
+        info["mem_total_gib"] = round(kib / 1024 / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        info["mem_total_gib"] = None
+    try:
+        cpu = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("model name"))
+    except (OSError, StopIteration):
+        info["cpu"] = platform.processor() or None
+    from importlib.metadata import PackageNotFoundError, version
+    libs = {}
+    for pkg in ("pandas", "numpy", "pyarrow", "networkx", "igraph", "leidenalg", "scipy", "duckdb", "python-calamine",
+                "pyoxigraph"):
+        try:
+            libs[pkg] = version(pkg)
+        except PackageNotFoundError:
+            libs[pkg] = None
+    info["libraries"] = libs
+    try:
+        info["graphkit_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                                 text=True, timeout=10).stdout.strip() or None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        info["graphkit_dirty"] = bool(dirty)
+    except (OSError, subprocess.SubprocessError):
+        info["graphkit_commit"] = None
+    return info
+
+
+def fmt_ratio(baseline: float | None, ours: float | None) -> str:
+    """``baseline / ours`` as ``'12.3×'``; ``'—'`` when either is missing."""
+    if not baseline or not ours:
+        return "—"
+    r = baseline / ours
+    return f"{r:.0f}×" if r >= 100 else f"{r:.1f}×"
+
+
+def _available(modules: tuple[str, ...]) -> str | None:
+    """None when every module can be imported (found), else the first missing one."""
+    for m in modules:
+        try:
+            if importlib.util.find_spec(m) is None:
+                return m
+        except ModuleNotFoundError:
+            return m
+    return None
+
+
+def _analysis_available(name: str) -> str | None:
+    """Which function an analysis stage needs is missing (None = all there). Checked by file text,
+    without importing graphkit's analysis modules into the parent."""
+    needs = {"coverage": ("coverage", ["def coverage", "def village_coverage", "def weak_coverage", "def two_coverages",
+                                        "def chain_stage_coverage"]),
+             "pairing_gaps": ("pairing", ["def pairing_gaps"]), "suggest_pairings": ("pairing", ["def suggest_pairings"]),
+             "clusters": ("clusters", ["def detect_clusters", "def describe_clusters"]),
+             "chain_alliances": ("clusters", ["def chain_alliances", "def brokers", "def isolated"]),
+             "cadence": ("cadence", ["def district_cadence"])}
+    mod, defs = needs[name]
+    spec = importlib.util.find_spec(f"graphkit.{mod}")
+    if spec is None or spec.origin is None:
+        return f"graphkit.{mod}"
+    text = Path(spec.origin).read_text(encoding="utf-8")
+    missing = [d[4:] for d in defs if d + "(" not in text]
+    return f"graphkit.{mod}.{missing[0]}" if missing else None
+
+
+class Run:
+    """One scale's run: its folders, counts and rows."""
+
+    def __init__(self, label: str, scale: str, n_orgs: int | None, seed: int, fmt: str, work: Path) -> None:
+        self.label, self.scale, self.n_orgs, self.seed, self.fmt = label, scale, n_orgs, seed, fmt
+        self.dir = work / label
+        self.ledgers = self.dir / "ledgers"
+        self.graph = self.dir / "graph"
+        self.outputs = self.dir / "outputs"
+        self.counts: dict[str, int] = {}
+        self.ledger_format = ""
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.baseline: dict[str, dict[str, Any]] = {}
+
+    def row(self, stage: str, **kw: Any) -> dict[str, Any]:
+        r = self.rows.setdefault(stage, {"stage": stage, "seconds": None, "peak_mib": None, "status": "", "note": ""})
+        r.update(kw)
+        return r
+
+    @property
+    def size(self) -> int:
+        """Total links (the baseline's extrapolation scale)."""
+        return int(self.counts.get("links") or 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "scale": self.scale, "n_orgs": self.n_orgs, "seed": self.seed,
+                "ledger_format": self.ledger_format, "ledger_counts": self.counts,
+                "rows": list(self.rows.values()), "baseline": self.baseline}
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _measure(args: argparse.Namespace, run: Run, func: str, kwargs: dict[str, Any], *, module: Path | None = None,
+             timeout: float | None = None) -> Measurement:
+    log = run.dir / "stages.log"
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n==== {dt.datetime.now().isoformat(timespec='seconds')} {func} {json.dumps(kwargs, ensure_ascii=False)}\n")
+    env = None
+    if args.src:  # measure another graphkit checkout (e.g. before/after a change)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (str(Path(args.src).resolve()), env.get("PYTHONPATH")) if x)
+    m = run_stage(module or Path(__file__), func, kwargs, timeout=timeout or args.timeout, cwd=ROOT, log=log,
+                  mem_limit_mib=args.mem_limit_gib * 1024, env=env)
+    if m.status != "ok":
+        _say(f"  ! {func}: {m.status}: {m.error} (see {log})")
+    return m
+
+
+def _record(run: Run, stage: str, m: Measurement, *, section: str | None = None, note: str = "") -> dict[str, Any]:
+    sec = m.sections.get(section or stage)
+    status = m.status if m.status != "ok" or sec is not None else "error"
+    err = (m.error or "") if m.status != "ok" else ""
+    return run.row(stage, seconds=sec, peak_mib=round(m.peak_mib, 1) if m.peak_mib else None, status=status,
+                   note="; ".join(x for x in (note, err) if x), wall=round(m.wall, 2))
+
+
+def _ledger_rows(counts: dict[str, int]) -> int:
+    from graphkit.synth import LEDGER_COLUMNS  # light: numpy + pandas only
+    return int(sum(counts.get(k, 0) for k in LEDGER_COLUMNS))
+
+
+def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: Run | None) -> None:
+    """Run every selected stage of one scale, then the baseline."""
+    _say(f"== {run.label}: scale={run.scale} seed={run.seed} orgs={run.n_orgs or 'default'} → {run.dir}")
+    run.dir.mkdir(parents=True, exist_ok=True)
+    stamp = run.dir / "ledgers.json"
+    # ---- synth (cached) --------------------------------------------------------------------------------
+    if args.fresh and run.dir.exists():
+        for p in (run.ledgers, run.graph, run.outputs):
+            shutil.rmtree(p, ignore_errors=True)
+        stamp.unlink(missing_ok=True)
+    if stamp.exists() and run.ledgers.is_dir():
+        meta = json.loads(stamp.read_text(encoding="utf-8"))
+        run.counts = meta["counts"]
+        run.row("synth", seconds=meta["seconds"], peak_mib=meta.get("peak_mib"), status="cached",
+                note=f"复用 reused {run.ledgers} (made {meta.get('made', '?')})")
+    else:
+        missing = _available(STAGES["synth"][1])
+        if missing:
+            run.row("synth", status="skipped", note=f"{missing} 不存在 missing")
+            return
+        _say("  synth …")
+        m = _measure(args, run, "stage_synth", {"out": str(run.ledgers), "scale": run.scale, "seed": run.seed,
+                                               "n_orgs": run.n_orgs, "fmt": args.fmt})
+        _record(run, "synth", m)
+        if m.status != "ok":
+            return
+        run.counts = m.extra["counts"]
+        stamp.write_text(json.dumps({"counts": run.counts, "seconds": m.sections["synth"], "peak_mib": m.peak_mib,
+                                     "made": dt.datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
+        shutil.rmtree(run.graph, ignore_errors=True)  # new ledgers: the graph folder must be rebuilt
+    suffixes = {p.suffix.lower() for p in _ledger_files(str(run.ledgers))}
+    run.ledger_format = ",".join(sorted(s.lstrip(".") for s in suffixes))
+    rows_total = _ledger_rows(run.counts)
+    link_note = f"{run.counts.get('roster', 0):,} orgs, {run.counts.get('links', 0):,} links, {rows_total:,} ledger rows"
+    run.rows["synth"]["note"] = "; ".join(x for x in (link_note, run.rows["synth"].get("note", "")) if x)
+
+    def want(stage: str) -> bool:
+        return stage in stages
+
+    # ---- load / build / write ------------------------------------------------------------------------------
+    if want("load"):
+        missing = _available(STAGES["load"][1])
+        if missing:
+            run.row("load", status="skipped", note=f"{missing} missing")
+        else:
+            _say("  load …")
+            m = _measure(args, run, "stage_load", {"ledger_dir": str(run.ledgers)})
+            r = _record(run, "load", m)
+            if r["seconds"]:
+                r["rows_per_s"] = round(rows_total / r["seconds"])
+                r["note"] = f"{rows_total:,} rows ({run.ledger_format}), {r['rows_per_s']:,} rows/s"
+    need_graph = any(want(s) for s in ("read_graph", *ANALYSES, "end_to_end", "view", "neo4j_import", "rdf")) \
+        or not args.no_baseline
+    if want("build") or (need_graph and not (run.graph / "manifest.json").exists()):
+        _say("  build + write …")
+        m = _measure(args, run, "stage_build", {"ledger_dir": str(run.ledgers), "graph_dir": str(run.graph)})
+        r = _record(run, "build", m)
+        if r["seconds"]:
+            r["rows_per_s"] = round(rows_total / r["seconds"])
+            r["note"] = f"{rows_total:,} rows ({run.ledger_format}), {r['rows_per_s']:,} rows/s"
+            if m.extra.get("problems"):
+                r["note"] += f"; {m.extra['problems']} problems ({m.extra.get('problem_errors')} errors: " \
+                             f"{m.extra.get('problem_rules')})"
+        w = _record(run, "write", m)
+        w["note"] = "与 build 同一进程 same process as build (peak shared)"
+    if not (run.graph / "manifest.json").exists():
+        for s in stages:
+            if s not in run.rows:
+                run.row(s, status="skipped", note="没有图谱目录 no graph folder (build failed)")
+        return
+    # ---- graph stages --------------------------------------------------------------------------------------
+    common = {"graph_dir": str(run.graph)}
+    if want("read_graph"):
+        _say("  read_graph …")
+        _record(run, "read_graph", _measure(args, run, "stage_read_graph", common))
+    available = []
+    for name in ANALYSES:
+        missing = _analysis_available(name)
+        if missing:
+            if want(name) or want("end_to_end"):
+                run.row(name, status="skipped", note=f"{missing} 尚不存在 not there yet")
+            continue
+        available.append(name)
+        if want(name):
+            _say(f"  {name} …")
+            m = _measure(args, run, "stage_analysis", {**common, "name": name, "as_of": args.as_of, "seed": run.seed})
+            r = _record(run, name, m)
+            if m.status == "ok":
+                r["note"] = f"{m.extra['result_rows']:,} result rows"
+    if want("end_to_end"):
+        _say("  end_to_end …")
+        m = _measure(args, run, "stage_end_to_end", {**common, "as_of": args.as_of, "seed": run.seed,
+                                                      "analyses": available})
+        r = _record(run, "end_to_end", m)
+        if m.status == "ok":
+            parts = ", ".join(f"{k} {m.sections[k]:.2f}" for k in ["read_graph", *available] if k in m.sections)
+            missing = [a for a in ANALYSES if a not in available]
+            r["note"] = f"{parts}" + (f"; 缺 missing: {', '.join(missing)}" if missing else "")
+    run.outputs.mkdir(parents=True, exist_ok=True)
+    for stage, func, extra in (("view", "stage_view", {"out": str(run.outputs / "view" / "county.html"), "seed": run.seed}),
+                               ("neo4j_import", "stage_neo4j_import", {"out": str(run.outputs / "neo4j-import")}),
+                               ("rdf", "stage_rdf", {"out": str(run.outputs / "graph.ttl")})):
+        if not want(stage):
+            continue
+        missing = _available(STAGES[stage][1])
+        if missing:
+            run.row(stage, status="skipped", note=f"{missing} 尚不存在 not there yet")
+            continue
+        if stage == "view":
+            shutil.rmtree(run.outputs / "view", ignore_errors=True)
+            (run.outputs / "view").mkdir(parents=True)
+        _say(f"  {stage} …")
+        m = _measure(args, run, func, {**common, **extra})
+        r = _record(run, stage, m)
+        if m.status == "ok":
+            r["note"] = ", ".join(f"{k} {v:,}" for k, v in m.extra.items())
+    # ---- baseline ------------------------------------------------------------------------------------------
+    if not args.no_baseline:
+        run_baseline(args, run, stages, reference)
+
+
+def _estimate(reference: Run | None, run: Run, section: str) -> float | None:
+    """Linear extrapolation of a baseline section from a smaller run (a lower bound for the
+    superlinear ones, e.g. Louvain and min-cost flow)."""
+    if reference is None or not reference.size or not run.size:
+        return None
+    b = reference.baseline.get(section)
+    if not b or b.get("seconds") is None or b.get("status") not in ("ok",):
+        return None
+    return b["seconds"] * run.size / reference.size
+
+
+def run_baseline(args: argparse.Namespace, run: Run, stages: list[str], reference: Run | None) -> None:
+    from baseline import BASELINE_STAGES
+
+    budget = args.baseline_budget
+    base_mod = HERE / "baseline.py"
+    wanted = [s for s in BASELINE_STAGES if s == "nx_build" or any(s in BASELINE_OF.get(g, ()) for g in stages)]
+    skip = []
+    for sec in wanted:
+        est = _estimate(reference, run, sec)
+        if est is not None and est > budget:
+            skip.append(sec)
+            run.baseline[sec] = {"seconds": None, "estimate": round(est, 1), "status": "not run",
+                                 "note": f"估计 > {budget:.0f} s，未运行 / estimated ≥ {est:,.0f} s (linear from "
+                                         f"{reference.label}), over the {budget:.0f} s budget: not run"}
+    national_guard = run.scale == "national" and not args.baseline_national
+    if national_guard or "nx_build" in skip:
+        for sec in wanted:
+            if sec not in run.baseline:
+                est = _estimate(reference, run, sec)
+                run.baseline[sec] = {"seconds": None, "estimate": round(est, 1) if est else None, "status": "not run",
+                                     "note": ("全国规模默认不运行基线（约 6 GiB、远超 10 分钟）/ national baseline not run by "
+                                              "default (--baseline-national)" if national_guard else
+                                              "图构建超出预算 / graph build over budget")
+                                     + (f"; 线性估计 linear estimate ≥ {est:,.0f} s from {reference.label}" if est else "")}
+    else:
+        _say(f"  baseline (networkx) … {('skipping ' + ', '.join(skip)) if skip else ''}")
+        m = _measure(args, run, "baseline_all", {"graph_dir": str(run.graph), "as_of": args.as_of, "seed": run.seed,
+                                                 "skip": skip, "budget": budget},
+                     module=base_mod, timeout=budget * (len(wanted) - len(skip)) + 120)
+        over = m.extra.get("over_budget", {})
+        for sec in wanted:
+            if sec in skip:
+                continue
+            if sec in m.sections:
+                run.baseline[sec] = {"seconds": round(m.sections[sec], 3), "status": "ok", "peak_mib": m.peak_mib}
+            elif sec in over:
+                run.baseline[sec] = {"seconds": None, "status": "over budget",
+                                     "note": f"运行超过 {budget:.0f} s 被中止 / stopped after {budget:.0f} s"}
+            else:
+                run.baseline[sec] = {"seconds": None, "status": m.status if m.status != "ok" else "error",
+                                     "note": m.error or ""}
+        run.baseline["_process"] = {"peak_mib": m.peak_mib, "status": m.status, "extra": m.extra}
+    if "load" in stages:
+        est = _estimate(reference, run, "load")
+        if est is not None and est > budget:
+            run.baseline["load"] = {"seconds": None, "estimate": round(est, 1), "status": "not run",
+                                    "note": f"估计 estimated ≥ {est:,.0f} s: not run"}
+        else:
+            _say("  baseline load (pandas.read_excel / read_csv) …")
+            m = _measure(args, run, "baseline_load", {"ledger_dir": str(run.ledgers)}, module=base_mod, timeout=budget)
+            run.baseline["load"] = {"seconds": round(m.sections["load"], 3) if "load" in m.sections else None,
+                                    "status": m.status, "peak_mib": m.peak_mib, "note": m.error or "",
+                                    "rows_per_s": round(m.extra["rows"] / m.sections["load"]) if "load" in m.sections else None}
+
+
+def _baseline_for(run: Run, stage: str) -> tuple[float | None, str]:
+    """Baseline seconds for a graphkit stage and a short note (``est.`` when extrapolated)."""
+    secs = BASELINE_OF.get(stage)
+    if not secs:
+        return None, ""
+    total = 0.0
+    estimated = False
+    for s in secs:
+        b = run.baseline.get(s)
+        if not b:
+            return None, ""
+        if b.get("seconds") is not None:
+            total += b["seconds"]
+        elif b.get("estimate") is not None:
+            total += b["estimate"]
+            estimated = True
+        else:
+            return None, b.get("status", "")
+    return total, ("≥ est." if estimated else "")
+
+
+def _targets(runs: list[Run]) -> list[dict[str, Any]]:
+    out = []
+    for scale, stage, metric, limit, text in TARGETS:
+        for run in runs:
+            if scale == "*xlsx":
+                if "xlsx" not in run.ledger_format or run.scale == "county" and any(r.scale == "province" for r in runs):
+                    continue
+            elif run.scale != scale or run.n_orgs is not None:
+                continue
+            row = run.rows.get(stage)
+            if not row or row.get("seconds") is None:
+                out.append({"scale": run.label, "target": text, "value": None, "limit": limit, "met": None,
+                            "note": f"未测 not measured ({row.get('status') if row else 'not run'})"})
+                continue
+            if metric == "ratio":
+                base, flag = _baseline_for(run, stage)
+                value = base / row["seconds"] if base else None
+                note = f"baseline {base:,.1f} s {flag}".strip() if base else "no baseline figure"
+            else:
+                value = row.get(metric)
+                note = ""
+            if value is None:
+                out.append({"scale": run.label, "target": text, "value": None, "limit": limit, "met": None, "note": note})
+                continue
+            lower_is_better = metric in ("seconds", "peak_mib")
+            met = value <= limit if lower_is_better else value >= limit
+            by = (value / limit) if lower_is_better else (limit / value)
+            if not met:
+                note = "; ".join(x for x in (note, f"差 short by {by:.1f}×") if x)
+            out.append({"scale": run.label, "target": text, "value": round(value, 2), "limit": limit, "met": met,
+                        "note": note})
+    return out
+
+
+def print_table(run: Run) -> None:
+    print(f"\n## {run.label} ({run.scale}, seed {run.seed}; {run.counts.get('roster', 0):,} orgs, "
+          f"{run.counts.get('links', 0):,} links, ledgers: {run.ledger_format})")
+    head = f"{'stage':<17} {'seconds':>9} {'peak MiB':>9} {'baseline s':>12} {'ratio':>7}  note"
+    print(head)
+    print("-" * len(head))
+    for stage in [*STAGES, *[s for s in run.rows if s not in STAGES]]:
+        r = run.rows.get(stage)
+        if r is None:
+            continue
+        base, flag = _baseline_for(run, stage)
+        secs = f"{r['seconds']:.3f}" if r.get("seconds") is not None else r.get("status", "")
+        peak = f"{r['peak_mib']:.0f}" if r.get("peak_mib") else "—"
+        bs = (f"{flag} {base:.2f}".strip() if base is not None else
+              (flag or "—"))
+        ratio = fmt_ratio(base, r.get("seconds")) if base is not None else "—"
+        if flag and ratio != "—":
+            ratio = "≥" + ratio
+        r["baseline_seconds"] = base
+        r["baseline_estimated"] = bool(flag)
+        r["ratio"] = round(base / r["seconds"], 2) if base is not None and r.get("seconds") else None
+        note = r.get("note", "")
+        if r.get("status") not in ("ok", "cached", ""):
+            note = f"[{r['status']}] {note}"
+        print(f"{stage:<17} {secs:>9} {peak:>9} {bs:>12} {ratio:>7}  {note}")
+    notes = [f"{k}: {v['note']}" for k, v in run.baseline.items() if not k.startswith("_") and v.get("note")]
+    if run.baseline.get("_process"):
+        p = run.baseline["_process"]
+        print(f"baseline process: peak {p['peak_mib'] or 0:.0f} MiB, status {p['status']}; "
+              + ", ".join(f"{k} {v['seconds']:.2f} s" for k, v in run.baseline.items()
+                          if not k.startswith("_") and v.get("seconds") is not None))
+    for n in notes:
+        print(f"baseline {n}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="graphkit benchmarks: stages at county/province/national scale vs a networkx baseline")
+    p.add_argument("--quick", action="store_true", help="county + province (CI-friendly)")
+    p.add_argument("--scale", action="append", choices=["county", "province", "national"], help="scale(s) to run")
+    p.add_argument("--orgs", type=int, default=None, help="custom size: about this many organizations")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fmt", choices=["auto", "xlsx", "csv"], default="auto", help="ledger format (auto: xlsx, csv at national)")
+    p.add_argument("--stages", default=None, help=f"comma-separated subset of: {','.join(STAGES)}")
+    p.add_argument("--as-of", default=DEFAULT_AS_OF, help="as-of date for the analyses")
+    p.add_argument("--work", default=os.environ.get("GRAPHKIT_BENCH_DIR", "/tmp/graphkit-bench"),
+                   help="folder for cached ledgers, graph folders and outputs")
+    p.add_argument("--fresh", action="store_true", help="regenerate ledgers and rebuild")
+    p.add_argument("--json", dest="json_path", default=None, help="save every figure to this JSON file")
+    p.add_argument("--no-baseline", action="store_true", help="skip the networkx baseline")
+    p.add_argument("--baseline-budget", type=float, default=600.0, help="seconds a baseline section may take (default 600)")
+    p.add_argument("--baseline-national", action="store_true", help="run the baseline at national scale too (~6 GiB+)")
+    p.add_argument("--estimate-from", default=None, help="JSON of an earlier run to extrapolate the baseline from")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds per graphkit stage")
+    p.add_argument("--src", default=None, help="measure the graphkit package in this checkout instead of the installed one")
+    p.add_argument("--mem-limit-gib", type=float, default=8.5, help="kill a stage whose RSS exceeds this (default 8.5)")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.scales = ["county", "province"]
+    elif args.scale:
+        args.scales = list(dict.fromkeys(args.scale))
+    elif args.orgs:
+        args.scales = ["county"]
+    else:
+        p.error("choose --quick, --scale S or --orgs N")
+    if args.orgs and len(args.scales) > 1:
+        p.error("--orgs sets one custom size; use it with one --scale at most")
+    args.stage_list = list(STAGES) if not args.stages else [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in args.stage_list if s not in STAGES]
+    if unknown:
+        p.error(f"unknown stage(s): {', '.join(unknown)}; choose from {', '.join(STAGES)}")
+    if "write" in args.stage_list and "build" not in args.stage_list:
+        args.stage_list.append("build")
+    return args
+
+
+def _reference_from_json(path: str, work: Path) -> list[Run]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    refs = []
+    for r in data.get("runs", []):
+        run = Run(r["label"], r["scale"], r.get("n_orgs"), r["seed"], "auto", work)
+        run.counts = r.get("ledger_counts", {})
+        run.baseline = r.get("baseline", {})
+        refs.append(run)
+    return refs
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    command = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    info = machine_info()
+    _say(f"machine: {info['nproc']} cores, {info['mem_total_gib']} GiB, {info['cpu']}; work folder {work}")
+    if args.src:
+        info["graphkit_src"] = str(Path(args.src).resolve())
+        _say(f"graphkit from {info['graphkit_src']}")
+    refs = _reference_from_json(args.estimate_from, work) if args.estimate_from else []
+    runs: list[Run] = []
+    t0 = time.perf_counter()
+    for scale in args.scales:
+        label = f"{scale}-s{args.seed}" if not args.orgs else f"orgs{args.orgs}-s{args.seed}"
+        run = Run(label, scale, args.orgs, args.seed, args.fmt, work)
+        smaller = [r for r in [*refs, *runs] if r.baseline and r.size and r.label != label]
+        reference = max(smaller, key=lambda r: r.size) if smaller else None
+        run_scale(args, run, args.stage_list, reference)
+        runs.append(run)
+        print_table(run)
+    targets = _targets(runs)
+    if targets:
+        print("\n## targets 目标 (2 cores, 24 GiB)")
+        for t in targets:
+            mark = {True: "met 达标", False: "MISSED 未达标", None: "n/a"}[t["met"]]
+            val = "—" if t["value"] is None else f"{t['value']:,}"
+            print(f"  [{mark}] {t['scale']}: {t['target']} — value {val} (limit {t['limit']:,}) {t['note']}")
+    total = time.perf_counter() - t0
+    print(f"\n总耗时 total harness time {total:.0f} s; command: {command}")
+    if args.json_path:
+        payload = {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": info,
+                   "as_of": args.as_of, "baseline_budget": args.baseline_budget, "runs": [r.as_dict() for r in runs],
+                   "targets": targets, "harness_seconds": round(total, 1)}
+        from graphkit.io import atomic_file
+        with atomic_file(args.json_path, "w") as fh:
+            json.dump(payload, fh, ensure_ascii=False, indent=1, default=str)
+        _say(f"figures → {args.json_path}")
+    failed = [s for r in runs for s, row in r.rows.items() if row.get("status") in ("error", "timeout", "killed")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,533 @@
+"""Shared private helpers of the analyses: dates, active-at-date filters, org facts, labels.
+
+Conventions every analysis follows:
+
+* ``as_of`` is a date (``"2024-06-30"``, ``datetime.date`` or ``pandas.Timestamp``). A record with
+  an interval is *active* on that date when ``start <= as_of`` (or start is unknown) and
+  ``end`` is missing or ``end >= as_of``. ``None`` means the graph's :func:`reference_date`:
+  the date of the latest recorded event (latest activity date or link start), so that results do
+  not change with the day they are computed.
+* An org's category on a date is its latest rating of a year ``<= as_of.year`` (the ``Rating``
+  table, else the roster's ``category``/``category_year``). *Weak* means 三类 or 软弱涣散;
+  *strong* means 一类 and not 软弱涣散.
+* Analyses return tidy DataFrames with English column names and codes; :func:`to_zh` turns one
+  into the Chinese version for reports (documented mapping :data:`COLUMNS_ZH`).
+
+Examples
+--------
+>>> from graphkit._analysis import example_graph, reference_date, org_facts
+>>> g = example_graph()
+>>> str(reference_date(g).date())
+'2024-11-20'
+>>> f = org_facts(g, "2024-06-30")
+>>> sorted(f.loc[f["weak"], "name"])
+['丁村党支部', '丙村党支部', '乙村党支部', '县司法局机关党支部']
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import GraphkitError
+from .model import Graph
+from .schema import PROVENANCE, Model, load_schema
+
+__all__ = [
+    "AsOf", "ProgressFn", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
+    "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
+    "COLUMNS_ZH", "CODE_COLUMNS", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
+    "example_graph", "NO_VALUE",
+]
+
+AsOf = "str | dt.date | dt.datetime | pd.Timestamp | None"
+ProgressFn = Callable[[str], None]
+
+#: Label used for a missing group value (an org without a town, an uncategorized org).
+NO_VALUE = "（未填）"
+STRONG = "1"
+WEAK = "3"
+SEP = "、"
+
+
+# ---- dates -------------------------------------------------------------------------------------
+
+def reference_date(graph: Graph) -> pd.Timestamp:
+    """The date of the latest recorded event: the default ``as_of`` of every analysis.
+
+    Taken over every date property that is not the end of an interval (activity dates, link
+    and group start dates), as declared in the schema. Falls back to today for a graph with no
+    dates at all.
+    """
+    latest: list[pd.Timestamp] = []
+    for rtype in graph.model:
+        ends = {e for _, e in rtype.intervals}
+        t = graph.tables[rtype.name]
+        for pname, prop in rtype.properties.items():
+            if prop.type == "date" and pname not in ends and len(t):
+                m = t[pname].max()
+                if pd.notna(m):
+                    latest.append(pd.Timestamp(m))
+    if not latest:
+        return pd.Timestamp(dt.date.today())
+    return max(latest).normalize()
+
+
+def as_of_date(graph: Graph, as_of: Any = None) -> pd.Timestamp:
+    """Turn an ``as_of`` argument into a day-precision Timestamp (None → :func:`reference_date`).
+
+    Raises
+    ------
+    GraphkitError
+        If ``as_of`` is not a date.
+    """
+    if as_of is None:
+        return reference_date(graph)
+    if isinstance(as_of, pd.Timestamp):
+        ts = as_of
+    elif isinstance(as_of, (dt.date, dt.datetime, np.datetime64)):
+        ts = pd.Timestamp(as_of)
+    elif isinstance(as_of, str):
+        try:
+            ts = pd.Timestamp(as_of.strip())
+        except (ValueError, TypeError):
+            raise GraphkitError(f"无法识别的日期 {as_of!r}，请写成 2024-06-30 / cannot read the date {as_of!r}; "
+                                f"write it as 2024-06-30") from None
+    else:
+        raise GraphkitError(f"as_of 应为日期 / as_of must be a date, got {type(as_of).__name__}: {as_of!r}")
+    if pd.isna(ts):
+        raise GraphkitError(f"无法识别的日期 {as_of!r} / cannot read the date {as_of!r}")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def active_mask(starts: pd.Series, ends: pd.Series, ts: pd.Timestamp) -> np.ndarray:
+    """Rows whose interval holds ``ts``: (start missing or <= ts) and (end missing or >= ts)."""
+    s = pd.to_datetime(starts)
+    e = pd.to_datetime(ends)
+    return ((s.isna() | (s <= ts)) & (e.isna() | (e >= ts))).to_numpy(dtype=bool)
+
+
+def overlap_mask(starts: pd.Series, ends: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
+    """Rows whose interval meets the period ``[lo, hi]`` at some day."""
+    s = pd.to_datetime(starts)
+    e = pd.to_datetime(ends)
+    return ((s.isna() | (s <= hi)) & (e.isna() | (e >= lo))).to_numpy(dtype=bool)
+
+
+def active(graph: Graph, type_name: str, ts: pd.Timestamp) -> pd.DataFrame:
+    """Records of a type active on ``ts`` (types without declared intervals are returned whole)."""
+    rtype = graph.model[type_name]
+    t = graph.tables[type_name]
+    if not rtype.intervals:
+        return t
+    keep = np.ones(len(t), dtype=bool)
+    for s, e in rtype.intervals:
+        keep &= active_mask(t[s], t[e], ts)
+    return t[keep]
+
+
+# ---- org facts ---------------------------------------------------------------------------------
+
+def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -> pd.DataFrame:
+    """Each org's category and 软弱涣散 flag in force on a date (or for a rating year).
+
+    The latest ``Rating`` of a year ``<= year`` wins; the roster's ``category`` (with its
+    ``category_year``, or undated) is used when no such rating exists. Returns columns
+    ``org_id, category, weak_lax, rating_year`` for every org (category None when unrated).
+    """
+    if year is None:
+        year = int(as_of_date(graph, as_of).year)
+    orgs = graph.tables["Organization"]
+    ratings = graph.tables["Rating"]
+    r = ratings.loc[ratings["year"].notna() & (ratings["year"] <= year), ["org", "year", "category", "weak_lax"]]
+    r = pd.DataFrame({"org_id": r["org"].to_numpy(dtype=object), "year": r["year"].astype("float64").to_numpy(),
+                      "category": r["category"].to_numpy(dtype=object), "weak_lax": r["weak_lax"].to_numpy(dtype=object),
+                      "prio": 1})
+    oy = orgs["category_year"].astype("float64")
+    ok = orgs["category"].notna() & (oy.isna() | (oy <= year))
+    o = pd.DataFrame({"org_id": orgs.loc[ok, "id"].to_numpy(dtype=object), "year": oy[ok].fillna(-1.0).to_numpy(),
+                      "category": orgs.loc[ok, "category"].to_numpy(dtype=object),
+                      "weak_lax": orgs.loc[ok, "weak_lax"].to_numpy(dtype=object), "prio": 0})
+    both = pd.concat([o, r], ignore_index=True).sort_values(["org_id", "year", "prio"], kind="stable")
+    latest = both.drop_duplicates("org_id", keep="last").set_index("org_id")
+    out = pd.DataFrame({"org_id": orgs["id"].to_numpy(dtype=object)})
+    out["category"] = out["org_id"].map(latest["category"]).astype(object)
+    out["category"] = out["category"].where(out["category"].notna(), None)
+    roster_lax = pd.Series(orgs["weak_lax"].to_numpy(dtype=object), index=orgs["id"].to_numpy(dtype=object))
+    lax = out["org_id"].map(latest["weak_lax"])
+    lax = lax.where(lax.notna(), out["org_id"].map(roster_lax))
+    out["weak_lax"] = lax.where(lax.notna(), False).astype(bool)
+    yr = out["org_id"].map(latest["year"])
+    out["rating_year"] = pd.array(yr.where(yr > 0), dtype="Int64")
+    return out
+
+
+def _place_names(graph: Graph) -> pd.Series:
+    p = graph.tables["Place"]
+    return pd.Series(p["name"].to_numpy(dtype=object), index=p["id"].to_numpy(dtype=object))
+
+
+def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
+    """One row per org with the facts analyses group by, categories as of the date.
+
+    Columns: ``org_id, name, form, sector, level, town, town_name, village, village_name, parent,
+    category, weak_lax, weak, strong`` (sorted by ``org_id``).
+    """
+    ts = as_of_date(graph, as_of)
+    o = graph.tables["Organization"]
+    places = _place_names(graph)
+    cats = categories_at(graph, ts)
+    f = pd.DataFrame({
+        "org_id": o["id"].to_numpy(dtype=object), "name": o["name"].to_numpy(dtype=object),
+        "form": o["form"].to_numpy(dtype=object), "sector": o["sector"].to_numpy(dtype=object),
+        "level": o["level"].to_numpy(dtype=object), "town": o["town"].to_numpy(dtype=object),
+        "village": o["village"].to_numpy(dtype=object), "parent": o["parent"].to_numpy(dtype=object),
+    })
+    f["town_name"] = f["town"].map(places).astype(object)
+    f["village_name"] = f["village"].map(places).astype(object)
+    f["category"] = cats["category"].to_numpy(dtype=object)
+    f["weak_lax"] = cats["weak_lax"].to_numpy(dtype=bool)
+    f["weak"] = (f["category"] == WEAK).to_numpy(dtype=bool) | f["weak_lax"].to_numpy(dtype=bool)
+    f["strong"] = (f["category"] == STRONG).to_numpy(dtype=bool) & ~f["weak_lax"].to_numpy(dtype=bool)
+    f = f[["org_id", "name", "form", "sector", "level", "town", "town_name", "village", "village_name", "parent",
+           "category", "weak_lax", "weak", "strong"]]
+    for c in f.columns:
+        if f[c].dtype == object:
+            f[c] = f[c].where(f[c].notna(), None)
+    return f.sort_values("org_id", kind="stable").reset_index(drop=True)
+
+
+def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+    """Memberships active on ``ts`` in groups active on ``ts``, with the group's facts.
+
+    Columns: ``id, member, organization, role, host_month, stage, start, end, collab_name, kind,
+    chain, collab_town``.
+    """
+    m = active(graph, "Membership", ts)
+    c = active(graph, "Collaboration", ts)
+    cols = ["id", "member", "organization", "role", "host_month", "stage", "start", "end"]
+    cc = c[["id", "name", "kind", "chain", "town"]].rename(
+        columns={"id": "organization", "name": "collab_name", "town": "collab_town"})
+    out = m[cols].merge(cc, on="organization", how="inner")
+    return out.sort_values(["organization", "member", "id"], kind="stable").reset_index(drop=True)
+
+
+def active_pairings(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+    """Pairings active on ``ts`` (columns of the Pairing table, sorted by id)."""
+    p = active(graph, "Pairing", ts)
+    return p.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def org_chains(graph: Graph, ts: pd.Timestamp, memberships: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Distinct ``(org_id, chain)`` pairs: orgs in an active alliance on an industry chain."""
+    m = active_memberships(graph, ts) if memberships is None else memberships
+    x = m.loc[m["chain"].notna(), ["member", "chain"]].drop_duplicates()
+    return x.rename(columns={"member": "org_id"}).sort_values(["org_id", "chain"]).reset_index(drop=True)
+
+
+def mechanisms(model: Model) -> list[tuple[str, str, str]]:
+    """The link mechanisms, as ``(code, zh, en)``: every collaboration kind, then pairing."""
+    kinds = model.codelists["collab_kind"]
+    out = [(c, kinds.zh(c), kinds.en(c)) for c in kinds.codes]
+    pairing = model["Pairing"]
+    out.append(("pairing", pairing.label["zh"], pairing.label["en"]))
+    return out
+
+
+def mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+    """Distinct ``(org_id, mechanism)`` rows: orgs taking part in each mechanism on ``ts``."""
+    m = active_memberships(graph, ts)
+    a = m[["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
+    p = active_pairings(graph, ts)
+    b = pd.DataFrame({"org_id": np.concatenate([p["strong"].to_numpy(dtype=object), p["weak"].to_numpy(dtype=object)]),
+                      "mechanism": "pairing"})
+    return pd.concat([a, b], ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+# ---- formatting ----------------------------------------------------------------------------------
+
+def join_names(values: Iterable[Any], *, limit: int | None = None) -> str:
+    """Join names with 、 (skipping missing ones); with ``limit``, end with … 等 N 个."""
+    vals = [str(v) for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    if limit is not None and len(vals) > limit:
+        return SEP.join(vals[:limit]) + f" … 等 {len(vals)} 个"
+    return SEP.join(vals)
+
+
+def grouped_join(df: pd.DataFrame, key: str, value: str, *, limit: int | None = None) -> pd.Series:
+    """key -> the ``value``s of its rows joined with 、 (rows in the frame's order)."""
+    if df.empty:
+        return pd.Series(dtype=object)
+    return df.groupby(key, sort=True)[value].agg(lambda s: join_names(s, limit=limit))
+
+
+def top_counts(df: pd.DataFrame, key: str, value: str, *, k: int = 3) -> pd.Series:
+    """key -> "A 5、B 3" : the ``k`` most frequent ``value``s of each key with their counts."""
+    if df.empty:
+        return pd.Series(dtype=object)
+    d = df[[key, value]].copy()
+    d[value] = d[value].where(d[value].notna(), NO_VALUE)
+    vc = d.groupby([key, value], sort=True).size().rename("n").reset_index()
+    vc = vc.sort_values([key, "n", value], ascending=[True, False, True], kind="stable")
+    vc = vc[vc.groupby(key).cumcount() < k]
+    vc["txt"] = vc[value].astype(str) + " " + vc["n"].astype(str)
+    return vc.groupby(key, sort=True)["txt"].agg(SEP.join)
+
+
+def code_label(model: Model, codelist: str, codes: pd.Series, *, lang: str = "zh") -> pd.Series:
+    """Map codes to their labels (unknown/missing values kept as they are)."""
+    cl = model.codelists[codelist]
+    table = {c: cl.labels[c][lang] for c in cl.codes}
+    return codes.map(lambda v: table.get(v, v) if isinstance(v, str) else v)
+
+
+def order_codes(model: Model, codelist: str, codes: Iterable[Any]) -> list[Any]:
+    """Codes in their declared order (unknown ones after, by value; missing last)."""
+    cl = model.codelists[codelist]
+    rank = {c: i for i, c in enumerate(cl.codes)}
+    return sorted(codes, key=lambda c: (c is None, rank.get(c, len(rank)), str(c)))
+
+
+#: English column name -> Chinese label, for every column the analyses produce.
+COLUMNS_ZH: dict[str, str] = {
+    # ids and names
+    "org_id": "党组织编号", "name": "党组织名称", "group": "分组", "group_name": "分组名称",
+    "town": "镇(街道)编号", "town_name": "所属镇(街道)", "village": "村(社区)编号", "village_name": "所在村(社区)",
+    "sector": "领域", "level": "层级", "form": "组织形式", "category": "分类定级", "weak_lax": "软弱涣散",
+    "weak": "后进(三类/软弱涣散)", "strong": "一类(先进)", "parent": "上级党组织编号",
+    # coverage
+    "orgs": "党组织数", "covered": "参与联建数", "share": "覆盖率", "villages": "行政村数",
+    "villages_covered": "联村覆盖村数", "committees": "联村党组织数", "uncovered_villages": "未覆盖的村",
+    "weak_orgs": "后进党组织数", "third_class": "三类数", "paired": "已结对数", "paired_strong": "有一类帮扶数",
+    "share_strong": "一类帮扶覆盖率", "unit_kind": "两新组织类型", "units": "单位数", "org_covered": "已建党组织数",
+    "org_share": "组织覆盖率", "work_covered": "工作覆盖数", "work_share": "工作覆盖率",
+    "chain_id": "产业链编号", "chain": "产业链", "stage_id": "环节编号", "stage": "环节", "order": "环节序号",
+    "members": "成员数", "member_names": "成员党组织", "no_presence": "无党组织覆盖",
+    # pairing
+    "pair_id": "结对编号", "strong_id": "帮扶方编号", "strong_name": "帮扶方(强)", "strong_category": "帮扶方分类",
+    "weak_id": "受援方编号", "weak_name": "受援方(弱)", "weak_category": "受援方分类", "start": "开始日期",
+    "end": "结束日期", "reason": "原因", "partners": "现有帮扶方", "n_partners": "帮扶方数", "pairs": "结对数",
+    "weak_names": "受援党组织", "collab_id": "联建组织编号", "collab_name": "联建组织", "kind": "联建类型",
+    "class1": "一类成员数", "leads": "牵头单位", "lead_categories": "牵头单位分类", "problem": "问题",
+    "years_active": "已结对年数", "due_date": "应轮换日期", "still_weak": "仍为后进", "cost": "代价(越小越优)",
+    "same_town": "同镇", "neighbouring_level": "层级相邻", "shared_chain": "同产业链", "load": "现有结对数",
+    "capacity": "帮扶容量", "form_code": "结对形式",
+    # clusters
+    "cluster": "集群", "cluster_size": "集群规模", "size": "党组织数", "collaborations": "联建组织数",
+    "collab_names": "联建组织", "dominant_chain": "主导产业链", "chain_share": "主导产业链占比", "towns": "镇(街道)分布",
+    "n_towns": "镇(街道)数", "sectors": "领域分布", "n_sectors": "领域数", "levels": "层级分布", "n_levels": "层级数",
+    "n_weak": "后进数", "n_strong": "一类数", "stages_total": "环节总数", "stages_covered": "有党组织的环节数",
+    "completeness": "环节完整度", "missing_stages": "缺失环节", "missing_levels": "缺少层级", "lead_names": "牵头单位",
+    "n_groups": "参与联建组织数", "groups": "参与的联建组织", "kinds": "联建类型", "n_kinds": "类型数",
+    "n_chains": "产业链数", "chains": "产业链", "n_districts": "片区数", "bridges": "桥接类型", "status": "状态",
+    "component": "连通分量", "component_size": "分量党组织数",
+    # cadence
+    "district_id": "片区编号", "district": "片区", "guide": "联片指导领导", "year": "年度", "period": "期间",
+    "period_start": "期间开始", "period_end": "期间结束", "role": "角色", "host_month": "轮值月份", "hosted": "主办次数",
+    "type": "活动类型", "count": "活动次数", "activities": "活动总数", "months_due": "应有活动月数",
+    "months_missed": "缺活动月数", "quarters_due": "应互督季度数", "quarters_missed": "缺互督季度数",
+    "half_years_due": "应督导半年数", "half_years_missed": "缺交叉督导半年数", "never_hosted": "从未主办数", "ok": "达标",
+    # change
+    "link_type": "关系类型", "source": "起点编号", "source_name": "起点", "target": "终点编号", "target_name": "终点",
+    "change": "变化", "detail": "说明", "old_category": "原分类", "new_category": "现分类", "old_partners": "原帮扶方",
+    "new_partners": "现帮扶方", "weak_before": "期初后进数", "moved_up": "进位数", "same": "持平数",
+    "moved_down": "退位数", "unrated": "未定级数", "share_up": "进位比例", "year_from": "起始年度", "year_to": "比较年度",
+    "category_from": "起始分类", "category_to": "比较分类", "move": "变动",
+    # summaries
+    "metric": "指标", "value": "数值", "note": "说明",
+}
+
+#: Columns whose values are codes of a code list (mapped to labels by :func:`to_zh`).
+CODE_COLUMNS: dict[str, str] = {
+    "sector": "sector", "level": "level", "form": "form", "category": "category", "kind": "collab_kind",
+    "role": "role", "type": "activity_type", "unit_kind": "unit_kind", "strong_category": "category",
+    "weak_category": "category", "old_category": "category", "new_category": "category",
+    "category_from": "category", "category_to": "category", "lead_categories": None, "form_code": "pairing_form",
+}
+
+
+def column_labels(model: Model | None = None) -> dict[str, str]:
+    """:data:`COLUMNS_ZH` plus the per-mechanism columns (``n_<code>``, ``share_<code>``)."""
+    model = model or load_schema()
+    labels = dict(COLUMNS_ZH)
+    for code, zh, _ in mechanisms(model):
+        labels[f"n_{code}"] = f"{zh}参与数"
+        labels[f"share_{code}"] = f"{zh}覆盖率"
+    return labels
+
+
+def to_zh(df: pd.DataFrame, model: Model | None = None) -> pd.DataFrame:
+    """A copy of an analysis table for Chinese reports: codes → labels, columns → Chinese.
+
+    Booleans become 是/否; unknown columns keep their names.
+
+    >>> to_zh(pd.DataFrame({"sector": ["village"], "share": [0.5], "weak": [True]})).to_dict("records")
+    [{'领域': '农村', '覆盖率': 0.5, '后进(三类/软弱涣散)': '是'}]
+    """
+    model = model or load_schema()
+    out = df.copy()
+    for col in out.columns:
+        cl = CODE_COLUMNS.get(col)
+        if cl:
+            out[col] = code_label(model, cl, out[col].astype(object))
+        elif out[col].dtype == bool or str(out[col].dtype) == "boolean":
+            out[col] = out[col].astype(object).map({True: "是", False: "否"}).where(out[col].notna(), None)
+    return out.rename(columns=column_labels(model))
+
+
+# ---- hand-made graphs --------------------------------------------------------------------------
+
+def make_graph(records: Mapping[str, Iterable[Mapping[str, Any]] | pd.DataFrame], *,
+               settings: Mapping[str, Any] | None = None, model: Model | None = None) -> Graph:
+    """Build a typed Graph from plain records (for tests, examples and notebooks).
+
+    Parameters
+    ----------
+    records
+        Type name -> list of dicts (or a DataFrame) holding ``id`` and declared properties. Link
+        records without ``id`` get ``<prefix>-<n>``; types not given get empty tables.
+    settings
+        ``Graph.settings`` (e.g. ``{"county": "演示县"}``).
+
+    Raises
+    ------
+    ValueError
+        If a record names an unknown type or property.
+
+    Examples
+    --------
+    >>> g = make_graph({"Organization": [{"id": "o1", "name": "甲村党支部", "category": "1"}]})
+    >>> g.count("Organization"), g.orgs.loc[0, "category"]
+    (1, '1')
+    """
+    model = model or load_schema()
+    unknown = set(records) - set(model.types)
+    if unknown:
+        raise ValueError(f"unknown record types: {sorted(unknown)}")
+    tables: dict[str, pd.DataFrame] = {}
+    for rtype in model:
+        raw = records.get(rtype.name, [])
+        df = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(list(raw))
+        extra = set(df.columns) - {"id", *rtype.properties, *PROVENANCE}
+        if extra:
+            raise ValueError(f"{rtype.name}: unknown properties {sorted(extra)}")
+        n = len(df)
+        if "id" not in df:
+            df["id"] = [f"{rtype.id_prefix}-{i + 1:04d}" for i in range(n)]
+        out = pd.DataFrame({"id": df["id"].astype(object).to_numpy()})
+        for pname, prop in rtype.properties.items():
+            col = df[pname] if pname in df else pd.Series([None] * n, dtype=object)
+            col = col.reset_index(drop=True)
+            if prop.type == "date":
+                out[pname] = pd.to_datetime(col).astype("datetime64[s]")
+            elif prop.type == "integer":
+                out[pname] = pd.array([None if pd.isna(v) else int(v) for v in col], dtype="Int64")
+            elif prop.type == "boolean":
+                out[pname] = pd.array([None if pd.isna(v) else bool(v) for v in col], dtype="boolean")
+            else:
+                out[pname] = col.astype(object).where(col.notna(), None).to_numpy()
+        out["src_file"] = df["src_file"].to_numpy(dtype=object) if "src_file" in df else "hand-made"
+        out["src_sheet"] = df["src_sheet"].to_numpy(dtype=object) if "src_sheet" in df else ""
+        out["src_row"] = np.arange(1, n + 1, dtype="int64")
+        out["src_hash"] = ""
+        tables[rtype.name] = out.sort_values("id", kind="stable").reset_index(drop=True)
+    return Graph(tables, model=model, settings=dict(settings or {}))
+
+
+def example_graph() -> Graph:
+    """A tiny hand-made county (演示县) used by the examples in the analysis modules.
+
+    Two towns (甲镇 with villages 甲村/乙村/丙村, 乙镇 with 丁村), four county agency branches in
+    one district (第一片区, activities in 2024 with gaps), a joint village committee (甲村+乙村),
+    a sericulture alliance with one stage (收茧) left empty, and three pairings: 甲村→乙村 (active),
+    县教体局→丁村 (active, strong side only 二类), 县农业局→丙村 (ended 2023-12-31, no successor).
+    """
+    d = pd.Timestamp
+    places = [
+        {"id": "c", "name": "演示县", "kind": "county"},
+        {"id": "t1", "name": "甲镇", "kind": "town", "parent": "c"},
+        {"id": "t2", "name": "乙镇", "kind": "town", "parent": "c"},
+        {"id": "pv1", "name": "甲村", "kind": "village", "parent": "t1"},
+        {"id": "pv2", "name": "乙村", "kind": "village", "parent": "t1"},
+        {"id": "pv3", "name": "丙村", "kind": "village", "parent": "t1"},
+        {"id": "pv4", "name": "丁村", "kind": "village", "parent": "t2"},
+    ]
+
+    def org(i: str, name: str, sector: str, level: str, cat: str | None, town: str | None = None,
+            village: str | None = None, lax: bool = False) -> dict[str, Any]:
+        return {"id": i, "name": name, "form": "branch", "sector": sector, "level": level, "town": town,
+                "village": village, "category": cat, "category_year": 2024, "weak_lax": lax}
+
+    orgs = [
+        org("a1", "县农业局机关党支部", "agency", "county", "1"),
+        org("a2", "县教体局机关党支部", "agency", "county", "2"),
+        org("a3", "县司法局机关党支部", "agency", "county", "3"),
+        org("a4", "县科协机关党支部", "agency", "county", "1"),
+        org("m1", "市蚕桑中心党支部", "institution", "city", "1"),
+        org("t1o", "甲镇机关党支部", "agency", "town", "1", "t1"),
+        org("v1", "甲村党支部", "village", "village", "1", "t1", "pv1"),
+        org("v2", "乙村党支部", "village", "village", "3", "t1", "pv2"),
+        org("v3", "丙村党支部", "village", "village", "2", "t1", "pv3", lax=True),
+        org("v4", "丁村党支部", "village", "village", "3", "t2", "pv4"),
+        org("f1", "天蚕丝业公司党支部", "private", "town", "1", "t1"),
+    ]
+    collabs = [
+        {"id": "d1", "name": "第一片区", "kind": "district", "start": d("2023-01-01")},
+        {"id": "j1", "name": "甲镇联村党委", "kind": "joint_village", "town": "t1", "start": d("2023-01-01")},
+        {"id": "k1", "name": "蚕桑产业链党委", "kind": "chain_alliance", "chain": "ch1", "start": d("2023-01-01")},
+    ]
+    stages = [{"id": f"s{i}", "name": n, "chain": "ch1", "order": i}
+              for i, n in enumerate(["种桑", "养蚕", "收茧", "烘茧", "产丝"], start=1)]
+    mem = [
+        {"member": "a1", "organization": "d1", "role": "lead", "host_month": 1},
+        {"member": "a2", "organization": "d1", "role": "host", "host_month": 2},
+        {"member": "a3", "organization": "d1", "role": "host", "host_month": 3},
+        {"member": "a4", "organization": "d1", "role": "member", "host_month": 4},
+        {"member": "v1", "organization": "j1", "role": "lead"},
+        {"member": "v2", "organization": "j1", "role": "member"},
+        {"member": "a4", "organization": "k1", "role": "lead"},
+        {"member": "m1", "organization": "k1", "role": "member", "stage": "s1"},
+        {"member": "v1", "organization": "k1", "role": "member", "stage": "s2"},
+        {"member": "t1o", "organization": "k1", "role": "member", "stage": "s4"},
+        {"member": "f1", "organization": "k1", "role": "member", "stage": "s5"},
+    ]
+    pairs = [
+        {"id": "p1", "strong": "v1", "weak": "v2", "form": "strong_weak_village", "start": d("2023-03-01")},
+        {"id": "p2", "strong": "a2", "weak": "v4", "form": "agency_village", "start": d("2024-03-01")},
+        {"id": "p3", "strong": "a1", "weak": "v3", "form": "agency_village", "start": d("2022-01-01"),
+         "end": d("2023-12-31")},
+    ]
+    # 2024 district activities: monthly Jan–Oct except March; one mutual inspection (Q1);
+    # one cross inspection (first half). a3 and a4 never host.
+    acts = []
+    for m in (1, 2, 4, 5, 6, 7, 8, 9, 10):
+        acts.append({"id": f"e{m:02d}", "title": f"{m}月主题党日", "date": d(f"2024-{m:02d}-15"), "type": "theme_day",
+                     "host": "a1" if m % 2 else "a2", "group": "d1"})
+    acts.append({"id": "e20", "title": "一季度互督", "date": d("2024-03-20"), "type": "mutual_inspection",
+                 "host": "a1", "group": "d1"})
+    acts.append({"id": "e21", "title": "上半年交叉督导", "date": d("2024-06-20"), "type": "cross_inspection",
+                 "host": "a1", "group": "d1"})
+    acts.append({"id": "e22", "title": "联村项目", "date": d("2024-11-20"), "type": "joint_project", "host": "v1",
+                 "group": "j1"})
+    ratings = [
+        {"org": "v2", "year": 2023, "category": "3"}, {"org": "v2", "year": 2024, "category": "3"},
+        {"org": "v3", "year": 2023, "category": "3"}, {"org": "v3", "year": 2024, "category": "2", "weak_lax": True},
+        {"org": "v4", "year": 2023, "category": "3"}, {"org": "v4", "year": 2024, "category": "3"},
+        {"org": "a3", "year": 2023, "category": "2"}, {"org": "a3", "year": 2024, "category": "3"},
+    ]
+    units = [
+        {"id": "u1", "name": "甲镇丝绸厂", "kind": "private", "town": "t1", "has_party_org": True, "party_org": "f1"},
+        {"id": "u2", "name": "甲镇茶叶公司", "kind": "private", "town": "t1", "has_party_org": False,
+         "instructor": "王某"},
+        {"id": "u3", "name": "乙镇物流公司", "kind": "private", "town": "t2", "has_party_org": False},
+        {"id": "u4", "name": "甲镇养蚕协会", "kind": "social", "town": "t1", "has_party_org": False, "linked_org": "v1"},
+    ]
+    return make_graph({
+        "Place": places, "Organization": orgs, "Collaboration": collabs,
+        "IndustryChain": [{"id": "ch1", "name": "蚕桑"}], "ChainStage": stages, "Membership": mem,
+        "Pairing": pairs, "Activity": acts, "Rating": ratings, "Unit": units,
+    }, settings={"county": "演示县"})

@@ -1,0 +1,176 @@
+"""CLI commands for Neo4j and Cypher: ``graphkit neo4j push|export-import|export-cypher`` and ``graphkit query``.
+
+Light on purpose: click only at import time; the drivers and engines load inside the commands.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["register"]
+
+
+def _say(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def _password(password: str | None) -> str:
+    """The password from --password / NEO4J_PASSWORD, else a hidden prompt on a terminal."""
+    if password:
+        return password
+    if sys.stdin is not None and sys.stdin.isatty():
+        return click.prompt("Neo4j 密码 password", hide_input=True)
+    from .errors import GraphkitError
+
+    raise GraphkitError("需要 Neo4j 密码：用 --password 或环境变量 NEO4J_PASSWORD（非交互式运行无法提示输入）/ "
+                        "a Neo4j password is needed: pass --password or set NEO4J_PASSWORD "
+                        "(no prompt without a terminal)")
+
+
+def _emit(df: Any, fmt: str, out: str | None) -> None:
+    """Print or write a result table as an aligned table, CSV or JSON."""
+    if fmt == "csv":
+        text = df.to_csv(index=False)
+    elif fmt == "json":
+        text = df.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n"
+    else:
+        text = (df.to_string(index=False) if len(df) else "(无结果 no rows)") + "\n"
+    if out:
+        from .io import atomic_file
+
+        with atomic_file(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
+            fh.write(text)
+        _say(f"{len(df)} 行 rows → {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``neo4j`` group and the ``query`` command to the graphkit CLI."""
+    # imported here, not at module level: under `python -m graphkit.cli` the module-level import
+    # would re-enter a half-initialized graphkit.cli
+    from .cli import user_errors
+
+    @cli.group("neo4j")
+    def neo4j_group() -> None:
+        """Neo4j：推送到服务器、批量导入文件、cypher-shell 脚本 / push to a server, bulk-import files, a script."""
+
+    @neo4j_group.command("push")
+    @click.argument("out", type=click.Path(file_okay=False))
+    @click.option("--uri", envvar="NEO4J_URI", required=True, help="neo4j://, bolt://, neo4j+s://, bolt+s:// (或 NEO4J_URI)")
+    @click.option("--user", envvar="NEO4J_USER", default="neo4j", show_default=True, help="用户名 user (或 NEO4J_USER)")
+    @click.option("--password", envvar="NEO4J_PASSWORD", default=None,
+                  help="密码 password (或 NEO4J_PASSWORD；终端中未给出时提示输入 / prompted on a terminal)")
+    @click.option("--database", envvar="NEO4J_DATABASE", default=None, help="数据库名 database (默认 server default)")
+    @click.option("--batch-size", type=click.IntRange(min=1), default=20_000, show_default=True,
+                  help="每个事务的行数 rows per transaction")
+    @click.option("--prune", is_flag=True, help="删除图谱中已不存在的记录（仅当数据库只存此图谱时）/ "
+                                                 "delete records no longer in the graph (database holds only this graph)")
+    @user_errors
+    def push_cmd(out: str, uri: str, user: str, password: str | None, database: str | None, batch_size: int,
+                 prune: bool) -> None:
+        """推送图谱到 Neo4j 5（幂等）/ load OUT into a Neo4j 5 server, idempotently."""
+        from .neo4j import push
+
+        report = push(out, uri=uri, user=user, password=_password(password), database=database,
+                      batch_size=batch_size, prune=prune, progress=_say)
+        click.echo(report.to_string(index=False))
+
+    @neo4j_group.command("export-import")
+    @click.argument("out", type=click.Path(file_okay=False))
+    @click.option("-o", "--output", "dest", required=True, type=click.Path(file_okay=False),
+                  help="导入文件目录 folder for the import files")
+    @click.option("--database", default="neo4j", show_default=True, help="import.sh 的默认数据库 default database")
+    @user_errors
+    def export_import_cmd(out: str, dest: str, database: str) -> None:
+        """写出 neo4j-admin 批量导入文件 / write files for `neo4j-admin database import full`."""
+        from .neo4j import export_import
+
+        path = export_import(out, dest, database=database, progress=_say)
+        click.echo(f"已写出 wrote {path}; 导入命令见 the command is in {path / 'import.sh'} 和 and IMPORT.md")
+
+    @neo4j_group.command("export-cypher")
+    @click.argument("out", type=click.Path(file_okay=False))
+    @click.option("-o", "--output", "dest", required=True, type=click.Path(dir_okay=False),
+                  help=".cypher 脚本 the script file")
+    @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+                  help="每条语句的行数 rows per statement")
+    @user_errors
+    def export_cypher_cmd(out: str, dest: str, batch_size: int) -> None:
+        """写出 cypher-shell 导入脚本 / write a script for `cypher-shell -f`."""
+        from .neo4j import export_cypher
+
+        path = export_cypher(out, dest, batch_size=batch_size)
+        click.echo(f"已写出 wrote {path}; 运行 run: cypher-shell -u neo4j -d neo4j -f {path}")
+
+    @cli.command("query")
+    @click.argument("out", required=False, type=click.Path(file_okay=False))
+    @click.argument("cypher", required=False)
+    @click.option("--name", "name", default=None, help="查询包中的查询名 a query of the pack (see --list)")
+    @click.option("-p", "--param", "params", multiple=True, metavar="K=V", help="参数 parameter, repeatable")
+    @click.option("--list", "list_", is_flag=True, help="列出查询包 list the query pack")
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+    @click.option("-o", "--output", "dest", type=click.Path(dir_okay=False), default=None, help="写入文件 write to a file")
+    @click.option("--show", is_flag=True, help="只显示查询文本 print the query text of --name")
+    @user_errors
+    def query_cmd(out: str | None, cypher: str | None, name: str | None, params: tuple[str, ...], list_: bool,
+                  fmt: str, dest: str | None, show: bool) -> None:
+        """用嵌入式引擎运行 Cypher（无需服务器）/ run Cypher on OUT with the embedded engine (no server).
+
+        \b
+        graphkit query --list
+        graphkit query OUT --name unpaired_weak -p as_of=2024-06-30
+        graphkit query OUT "MATCH (o:Organization) WHERE o.category = $c RETURN o.name" -p c=3
+        graphkit query OUT "MATCH (a:Activity) WHERE a.date >= $d RETURN count(a)" -p d:date=2024-01-01
+        """
+        from .errors import GraphkitError
+        from .queries import get_query, list_queries, parse_params
+
+        if list_:
+            df = list_queries()
+            if fmt == "table":
+                for r in df.to_dict("records"):
+                    click.echo(f"{r['name']}\n    {r['title']}\n    参数 params: {r['params'] or '-'}\n"
+                               f"    对应 matches: {r['matches']}  [{r['variants']}]")
+                return
+            _emit(df, fmt, dest)
+            return
+        if name and show:
+            click.echo(get_query(name).text)
+            return
+        if not out:
+            raise GraphkitError("需要图谱目录 OUT / give the graph folder OUT (from `graphkit build … -o OUT`)")
+        if name and cypher:
+            raise GraphkitError("--name 与查询文本只能二选一 / give either --name or a query text, not both")
+        if name:
+            from .queries import run_query
+
+            query = get_query(name)
+            df = run_query(out, name, parse_params(query, params))
+        elif cypher:
+            from .cypher import run_cypher
+
+            df = run_cypher(out, cypher, _untyped_params(params), progress=_say)
+        else:
+            raise GraphkitError("需要查询文本或 --name / give a Cypher query text or --name NAME (see --list)")
+        _emit(df, fmt, dest)
+
+
+def _untyped_params(items: tuple[str, ...]) -> dict[str, Any]:
+    """``k=v`` (text) or ``k:TYPE=v`` (TYPE: string, int, float, bool, date) for an ad-hoc query."""
+    import re
+
+    from .queries import PARAM_TYPES, Param, QueryError
+
+    out: dict[str, Any] = {}
+    for item in items:
+        m = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?=(.*)$", item, re.S)
+        if not m:
+            raise QueryError(f"参数应写成 k=v 或 k:类型=v / a parameter must be k=v or k:TYPE=v, got {item!r}")
+        name, typ, value = m.group(1), m.group(2) or "string", m.group(3)
+        if typ not in PARAM_TYPES:
+            raise QueryError(f"参数类型 {typ!r} 无效，可用 {', '.join(PARAM_TYPES)} / unknown parameter type")
+        out[name] = Param(name, typ, "", "").parse(value)
+    return out

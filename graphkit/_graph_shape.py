@@ -1,0 +1,326 @@
+"""The one mapping from the schema declaration to a property graph (Neo4j, LadybugDB, import files).
+
+Every Cypher-facing output — the embedded engine (``graphkit.cypher``), the Neo4j push, the
+``neo4j-admin`` import files and the cypher-shell script (``graphkit.neo4j``) — asks this module
+what the graph looks like. Nothing here is hard-coded per type: it is all read from
+``schema/model.yaml``.
+
+The shape
+---------
+* Every node type becomes a node label (``neo4j.label``). Node properties: ``id`` (the key),
+  every declared property that is not a ``ref``, and the provenance ``src_file, src_sheet,
+  src_row, src_hash``.
+* Every ``ref`` property of a node type becomes a relationship ``(record)-[:REL]->(target)``
+  with the property's ``rel`` name and no properties (``Organization.town`` →
+  ``(:Organization)-[:LOCATED_IN]->(:Place)``).
+* Every n-ary link type (a type with ``edge:``) becomes one relationship per record from the
+  ``edge.source`` record to the ``edge.target`` record, typed ``edge.rel``, carrying the
+  record's ``id``, its other properties and its provenance (a membership keeps role, hosting
+  month and interval; a pairing keeps form and dates).
+* A ``ref`` inside a link record that is neither end (``Membership.stage``) is kept on the
+  relationship as the referenced id (``stage``) plus, when the referenced type has a ``name``,
+  its name (``stage_name``), so analysts can both join on it and read it.
+
+Labels, relationship types and property keys are validated against a strict identifier
+pattern before they ever reach query text (:func:`ident`); values always travel as
+parameters or as escaped literals.
+
+Examples
+--------
+>>> from graphkit._graph_shape import graph_shape
+>>> shape = graph_shape()
+>>> shape.node("Organization").label
+'Organization'
+>>> [c.name for c in shape.rel_shapes("MEMBER_OF")[0].columns][:4]
+['id', 'role', 'host_month', 'stage']
+>>> sorted({r.source_label for r in shape.rel_shapes("LOCATED_IN")})
+['Collaboration', 'Organization', 'Unit']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import SchemaError
+from .schema import PROVENANCE, Model, RecordType, load_schema
+
+__all__ = ["SHAPE_VERSION", "Column", "NodeShape", "RelShape", "GraphShape", "graph_shape", "ident",
+           "arrow_tables", "node_table", "rel_table", "NAME_SUFFIX"]
+
+#: Bumped whenever the mapping below changes (invalidates the embedded engine's cache).
+SHAPE_VERSION = "1"
+#: Suffix of the denormalized name kept beside a ref inside a link record (``stage`` → ``stage_name``).
+NAME_SUFFIX = "_name"
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "date": pa.date32(), "boolean": pa.bool_()}
+
+
+def ident(name: str) -> str:
+    """Return ``name`` back-quoted for Cypher after checking it is a plain identifier.
+
+    Labels, relationship types and property keys come only from the schema; this is the last
+    gate before they are put into query text.
+
+    Raises
+    ------
+    SchemaError
+        If the name is not ``[A-Za-z][A-Za-z0-9_]*`` (at most 64 characters).
+
+    Examples
+    --------
+    >>> ident("Organization")
+    '`Organization`'
+    >>> ident("x`}) DETACH DELETE n //")
+    Traceback (most recent call last):
+    ...
+    graphkit.errors.SchemaError: 标识符无效，拒绝写入查询 / not a plain identifier, refused in query text: 'x`}) DETACH DELETE n //'
+    """
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise SchemaError(f"标识符无效，拒绝写入查询 / not a plain identifier, refused in query text: {name!r}")
+    return f"`{name}`"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One property of a node or relationship in the property graph.
+
+    ``name`` is the property key; ``source`` the column of the record table it comes from
+    (``stage_name`` comes from the ``name`` of the referenced record, see ``lookup``); ``kind``
+    is ``string``, ``integer``, ``date`` or ``boolean``.
+    """
+
+    name: str
+    source: str
+    kind: str
+    lookup: str | None = None  # record type whose ``name`` this column denormalizes
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """A node label: the record type it holds and its properties (``id`` first)."""
+
+    type: str
+    label: str
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class RelShape:
+    """One (relationship type, source label, target label) triple and where its rows come from.
+
+    ``declared_by`` is ``Type.property`` for a ref property and ``Type`` for a link type;
+    ``source_col``/``target_col`` are the columns of ``table`` holding the two ends.
+    """
+
+    rel: str
+    table: str
+    declared_by: str
+    source_type: str
+    source_label: str
+    source_col: str
+    target_type: str
+    target_label: str
+    target_col: str
+    columns: tuple[Column, ...]
+
+    @property
+    def is_link(self) -> bool:
+        """True when the relationship is an n-ary link record (it has its own ``id``)."""
+        return "." not in self.declared_by
+
+    @property
+    def file_stem(self) -> str:
+        """A file name stem unique per triple: ``LOCATED_IN__Organization__Place``."""
+        return f"{self.rel}__{self.source_label}__{self.target_label}"
+
+
+def _kind(ptype: str) -> str:
+    return {"integer": "integer", "date": "date", "boolean": "boolean"}.get(ptype, "string")
+
+
+class GraphShape:
+    """The property-graph shape of a model: node labels and relationship triples."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.nodes: list[NodeShape] = []
+        self.rels: list[RelShape] = []
+        prov = (Column("src_file", "src_file", "string"), Column("src_sheet", "src_sheet", "string"),
+                Column("src_row", "src_row", "integer"), Column("src_hash", "src_hash", "string"))
+        labels: dict[str, str] = {}
+        for rtype in model.node_types:
+            label = rtype.neo4j_label or rtype.name
+            ident(label)
+            if label in labels:
+                raise SchemaError(f"{rtype.name}: Neo4j 标签 {label} 已被 {labels[label]} 使用 / label already used")
+            labels[label] = rtype.name
+            cols = [Column("id", "id", "string")]
+            cols += [Column(p, p, _kind(prop.type)) for p, prop in rtype.properties.items() if prop.type != "ref"]
+            cols += list(prov)
+            for c in cols:
+                ident(c.name)
+            self.nodes.append(NodeShape(rtype.name, label, tuple(cols)))
+        self._labels = labels
+        self._type_label = {v: k for k, v in labels.items()}
+        seen: dict[tuple[str, str], str] = {}
+        for rtype in model:
+            if rtype.edge is not None:
+                self.rels.append(self._link_shape(rtype, prov))
+            else:
+                for pname, prop in rtype.refs.items():
+                    assert prop.rel is not None and prop.range is not None
+                    key = (prop.rel, rtype.name)
+                    if key in seen:
+                        raise SchemaError(f"{rtype.name}.{pname}: 关系 {prop.rel} 已由 {seen[key]} 使用 / "
+                                          f"relationship type already used by another property of the same type")
+                    seen[key] = f"{rtype.name}.{pname}"
+                    self.rels.append(RelShape(
+                        ident(prop.rel).strip("`"), rtype.name, f"{rtype.name}.{pname}", rtype.name,
+                        self._type_label[rtype.name], "id", prop.range, self._label_of(prop.range), pname, ()))
+        # one relationship type must have one property set (LadybugDB: one rel table per type)
+        by_rel: dict[str, tuple[Column, ...]] = {}
+        for r in self.rels:
+            if by_rel.setdefault(r.rel, r.columns) != r.columns:
+                raise SchemaError(f"关系类型 {r.rel} 在不同声明中属性不同 / relationship type {r.rel} has "
+                                  f"different properties in different declarations ({r.declared_by})")
+
+    def _label_of(self, type_name: str) -> str:
+        if type_name not in self._type_label:
+            raise SchemaError(f"{type_name} 不是节点类型 / is not a node type; links may only join node types")
+        return self._type_label[type_name]
+
+    def _link_shape(self, rtype: RecordType, prov: tuple[Column, ...]) -> RelShape:
+        edge = rtype.edge
+        assert edge is not None
+        cols = [Column("id", "id", "string")]
+        for pname, prop in rtype.properties.items():
+            if pname in (edge.source, edge.target):
+                continue
+            cols.append(Column(pname, pname, _kind(prop.type)))
+            if prop.type == "ref" and prop.range and "name" in self.model[prop.range].properties:
+                cols.append(Column(pname + NAME_SUFFIX, pname, "string", lookup=prop.range))
+        cols += list(prov)
+        names = [c.name for c in cols]
+        if len(set(names)) != len(names):
+            raise SchemaError(f"{rtype.name}: 关系属性名重复 / duplicate relationship property keys {names}")
+        for c in cols:
+            ident(c.name)
+        src = rtype.properties[edge.source].range
+        tgt = rtype.properties[edge.target].range
+        assert src and tgt
+        return RelShape(ident(edge.rel).strip("`"), rtype.name, rtype.name, src, self._label_of(src), edge.source,
+                        tgt, self._label_of(tgt), edge.target, tuple(cols))
+
+    # lookups ------------------------------------------------------------------------------
+    def node(self, type_name: str) -> NodeShape:
+        """The node shape of a node type."""
+        for n in self.nodes:
+            if n.type == type_name:
+                return n
+        raise SchemaError(f"{type_name} 不是节点类型 / not a node type")
+
+    def rel_types(self) -> list[str]:
+        """Relationship types in declaration order, each once."""
+        return list(dict.fromkeys(r.rel for r in self.rels))
+
+    def rel_shapes(self, rel: str) -> list[RelShape]:
+        """The (source, target) triples of one relationship type."""
+        return [r for r in self.rels if r.rel == rel]
+
+    def listing(self) -> str:
+        """A diagram-like text listing of the shape (used in ``docs/neo4j.md``)."""
+        lines = ["Nodes 节点"]
+        for n in self.nodes:
+            props = ", ".join(f"{c.name}{'' if c.kind == 'string' else ':' + c.kind}" for c in n.columns)
+            lines.append(f"  (:{n.label} {{{props}}})")
+        lines.append("")
+        lines.append("Relationships 关系")
+        for r in self.rels:
+            props = ", ".join(f"{c.name}{'' if c.kind == 'string' else ':' + c.kind}" for c in r.columns)
+            body = f"{r.rel} {{{props}}}" if props else r.rel
+            lines.append(f"  (:{r.source_label})-[:{body}]->(:{r.target_label})    ← {r.declared_by}")
+        return "\n".join(lines)
+
+
+_SHAPES: dict[int, GraphShape] = {}
+
+
+def graph_shape(model: Model | None = None) -> GraphShape:
+    """The property-graph shape of ``model`` (default: the project's schema), cached per model."""
+    model = model or load_schema()
+    shape = _SHAPES.get(id(model))
+    if shape is None or shape.model is not model:
+        shape = _SHAPES[id(model)] = GraphShape(model)
+    return shape
+
+
+# ---- data -----------------------------------------------------------------------------------
+
+def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]:
+    """Every record table as a pyarrow Table with the declared column types.
+
+    ``source`` is an output folder (its Parquet tables are read as they are) or a
+    :class:`graphkit.Graph` (converted once).
+    """
+    from .io import _to_arrow, read_manifest
+    from .model import Graph
+
+    if isinstance(source, Graph):
+        model = source.model
+        return {t.name: _to_arrow(source.tables[t.name], t) for t in model}
+    import pyarrow.parquet as pq
+
+    from .errors import OutputError
+
+    out = Path(source)
+    read_manifest(out)  # a clear error when OUT is not an output folder
+    model = model or load_schema()
+    tables = {}
+    for t in model:
+        path = out / "tables" / f"{t.name}.parquet"
+        try:
+            tables[t.name] = pq.read_table(path)
+        except (FileNotFoundError, pa.ArrowInvalid) as exc:
+            raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
+    return tables
+
+
+def _typed(col: pa.ChunkedArray | pa.Array, kind: str) -> pa.ChunkedArray | pa.Array:
+    want = _ARROW_TYPES[kind]
+    return col if col.type == want else pc.cast(col, want)
+
+
+def node_table(shape: NodeShape, table: pa.Table) -> pa.Table:
+    """The node rows of one label: the shape's columns, in order, with their declared types."""
+    return pa.table({c.name: _typed(table.column(c.source), c.kind) for c in shape.columns})
+
+
+def rel_table(shape: RelShape, tables: Mapping[str, pa.Table], *, start: str = "start_id",
+              end: str = "end_id") -> pa.Table:
+    """The relationship rows of one triple: ``start_id``, ``end_id`` and the shape's columns.
+
+    Rows whose ref is empty are left out (a node type's optional ref). Denormalized names
+    (``stage_name``) are looked up in the referenced table.
+    """
+    t = tables[shape.table]
+    s = t.column(shape.source_col)
+    e = t.column(shape.target_col)
+    keep = pc.and_(pc.is_valid(s), pc.is_valid(e))
+    if len(t) and not pc.all(keep).as_py():
+        t = t.filter(keep)
+        s, e = t.column(shape.source_col), t.column(shape.target_col)
+    cols: dict[str, Any] = {start: _typed(s, "string"), end: _typed(e, "string")}
+    for c in shape.columns:
+        if c.lookup:
+            ref = tables[c.lookup]
+            idx = pc.index_in(t.column(c.source), value_set=ref.column("id").combine_chunks())
+            cols[c.name] = _typed(pc.take(ref.column("name"), idx), "string")
+        else:
+            cols[c.name] = _typed(t.column(c.source), c.kind)
+    return pa.table(cols)

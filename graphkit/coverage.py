@@ -1,0 +1,315 @@
+"""Coverage 覆盖: who takes part in joint building, by town, sector, category and level.
+
+* :func:`coverage` — orgs in at least one mechanism, and per mechanism (片区, 联村党组织,
+  产业链党组织, 服务队, 结对共建), grouped by town / sector / category / level.
+* :func:`village_coverage` — administrative villages covered by a joint village committee
+  ("12 个联村党组织覆盖 51 个行政村").
+* :func:`weak_coverage` — weak orgs (三类 / 软弱涣散) covered by an active pairing.
+* :func:`two_coverages` — 两个覆盖 of private firms and social organizations (Unit roster).
+* :func:`chain_stage_coverage` — for each industry chain, the stages with and without party orgs.
+
+Every share is a fraction between 0 and 1; groups with a missing value are labelled ``（未填）``.
+
+Examples
+--------
+>>> from graphkit._analysis import example_graph
+>>> from graphkit import coverage as cov
+>>> g = example_graph()
+>>> cov.coverage(g, as_of="2024-06-30", by=None)[["orgs", "covered", "n_pairing"]].to_dict("records")
+[{'orgs': 11, 'covered': 10, 'n_pairing': 4}]
+>>> cov.village_coverage(g, as_of="2024-06-30", by=None)[["committees", "villages", "villages_covered"]].to_dict("records")
+[{'committees': 1, 'villages': 4, 'villages_covered': 2}]
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._analysis import (NO_VALUE, active_memberships, active_pairings, as_of_date, code_label, join_names,
+                        mechanism_members, mechanisms, org_facts, order_codes)
+from .errors import GraphkitError
+from .model import Graph
+
+__all__ = ["coverage", "village_coverage", "weak_coverage", "two_coverages", "chain_stage_coverage", "GROUPINGS"]
+
+By = Literal["town", "sector", "category", "level"] | None
+
+#: ``by`` value -> (org fact column holding the key, code list of the key or None for towns).
+GROUPINGS: dict[str, tuple[str, str | None]] = {
+    "town": ("town", None), "sector": ("sector", "sector"), "category": ("category", "category"),
+    "level": ("level", "level"),
+}
+
+
+def _check_by(by: Any, allowed: tuple[Any, ...]) -> None:
+    if by not in allowed:
+        raise GraphkitError(f"不支持的分组 by={by!r}，可选 {', '.join(map(repr, allowed))} / unsupported grouping")
+
+
+def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "town",
+                town_name_col: str = "town_name") -> tuple[pd.Series, pd.Series, list[Any]]:
+    """Key, display name and row order of the groups of ``frame`` for a grouping."""
+    if by is None:
+        key = pd.Series("all", index=frame.index, dtype=object)
+        return key, pd.Series(["全部 all"], index=["all"], dtype=object), ["all"]
+    col, cl = GROUPINGS[by]
+    if by == "town":
+        col = town_col
+    key = frame[col].astype(object).where(frame[col].notna(), "")
+    if cl is None:
+        names = pd.Series(frame[town_name_col].to_numpy(dtype=object), index=key.to_numpy()).groupby(level=0).first()
+        names = names.where(names.notna(), NO_VALUE)
+        if "" in names.index:
+            names[""] = NO_VALUE
+        order = sorted(names.index, key=lambda k: (k == "", str(names[k]), k))
+    else:
+        codes = sorted(set(key) - {""})
+        order = [c for c in order_codes(graph.model, cl, codes)] + ([""] if (key == "").any() else [])
+        names = code_label(graph.model, cl, pd.Series(order, index=order, dtype=object))
+        names[names == ""] = NO_VALUE
+    return key, names, order
+
+
+def _frame(key: pd.Series, names: pd.Series, order: list[Any], counts: pd.DataFrame) -> pd.DataFrame:
+    out = counts.reindex(order)
+    out.insert(0, "group_name", names.reindex(order).to_numpy())
+    out.insert(0, "group", order)
+    return out.reset_index(drop=True)
+
+
+def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFrame:
+    """Orgs taking part in joint building, overall and per mechanism, grouped.
+
+    Parameters
+    ----------
+    graph
+        The graph.
+    as_of
+        Date of the links (default: the graph's reference date).
+    by
+        ``"town"``, ``"sector"``, ``"category"`` (as of the date), ``"level"`` or None (one row).
+
+    Returns
+    -------
+    DataFrame
+        ``group, group_name, orgs, covered, share`` and for every mechanism code ``m`` (the
+        collaboration kinds of the code list, then ``pairing``) ``n_m, share_m``.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> c = coverage(example_graph(), as_of="2024-06-30", by="sector")
+    >>> c[["group_name", "orgs", "covered", "n_district"]].to_dict("records")[:2]
+    [{'group_name': '机关', 'orgs': 5, 'covered': 5, 'n_district': 4}, {'group_name': '农村', 'orgs': 4, 'covered': 3, 'n_district': 0}]
+    """
+    _check_by(by, (None, *GROUPINGS))
+    ts = as_of_date(graph, as_of)
+    facts = org_facts(graph, ts)
+    mm = mechanism_members(graph, ts)
+    codes = [c for c, _, _ in mechanisms(graph.model)]
+    if len(mm):
+        hit = pd.crosstab(mm["org_id"], mm["mechanism"]) > 0
+        flags = hit.reindex(index=facts["org_id"].to_numpy(), columns=codes, fill_value=False).astype(bool)
+    else:
+        flags = pd.DataFrame(False, index=facts["org_id"].to_numpy(), columns=codes)
+    key, names, order = _group_keys(graph, facts, by)
+    d = flags.reset_index(drop=True)
+    d["covered"] = d[codes].any(axis=1)
+    d["key"] = key.to_numpy()
+    g = d.groupby("key")
+    counts = pd.DataFrame({"orgs": g.size(), "covered": g["covered"].sum()})
+    counts["share"] = counts["covered"] / counts["orgs"]
+    for c in codes:
+        counts[f"n_{c}"] = g[c].sum()
+        counts[f"share_{c}"] = counts[f"n_{c}"] / counts["orgs"]
+    out = _frame(key, names, order, counts)
+    for c in ["orgs", "covered", *[f"n_{c}" for c in codes]]:
+        out[c] = out[c].fillna(0).astype(np.int64)
+    return out
+
+
+def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | None = "town") -> pd.DataFrame:
+    """Administrative villages covered by an active joint village committee (跨村联建).
+
+    A village is covered when the party org sitting in it (``Organization.village``) is an
+    active member of an active ``joint_village`` collaboration. Villages are the ``Place``
+    records of kind ``village`` (行政村). A committee counts in the town of its first listed
+    town (its own ``town``, else its members').
+
+    Returns
+    -------
+    DataFrame
+        ``group, group_name, committees, villages, villages_covered, share, uncovered_villages``.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> village_coverage(example_graph(), as_of="2024-06-30")[["group_name", "villages_covered", "uncovered_villages"]].to_dict("records")
+    [{'group_name': '乙镇', 'villages_covered': 0, 'uncovered_villages': '丁村'}, {'group_name': '甲镇', 'villages_covered': 2, 'uncovered_villages': '丙村'}]
+    """
+    _check_by(by, (None, "town"))
+    ts = as_of_date(graph, as_of)
+    places = graph.tables["Place"]
+    vil = places.loc[places["kind"] == "village", ["id", "name", "parent"]].rename(
+        columns={"id": "village", "name": "village_name", "parent": "town"})
+    pnames = graph.names("Place")
+    vil["town_name"] = vil["town"].map(pnames).astype(object)
+    mem = active_memberships(graph, ts)
+    mem = mem[mem["kind"] == "joint_village"]
+    orgs = graph.tables["Organization"].set_index("id")
+    mv = mem.join(orgs[["village", "town"]], on="member")
+    covered = set(mv["village"].dropna())
+    vil["covered"] = vil["village"].isin(covered)
+    # committees and their town
+    ct = mv.groupby("organization").agg(ctown=("collab_town", "first"), mtown=("town", "min"))
+    ct["town"] = ct["ctown"].where(ct["ctown"].notna(), ct["mtown"])
+    comm = pd.DataFrame({"town": ct["town"].to_numpy(dtype=object)})
+    comm["town_name"] = comm["town"].map(pnames).astype(object)
+    allk = pd.concat([vil[["town", "town_name"]], comm], ignore_index=True)
+    key_all, names, order = _group_keys(graph, allk, by)
+    vkey = key_all.iloc[: len(vil)].to_numpy()
+    ckey = key_all.iloc[len(vil):].to_numpy()
+    v = vil.assign(key=vkey).sort_values(["key", "village_name"])
+    g = v.groupby("key")
+    counts = pd.DataFrame(index=pd.Index(order, dtype=object))
+    counts["villages"] = g.size()
+    counts["villages_covered"] = g["covered"].sum()
+    counts["committees"] = pd.Series(ckey, dtype=object).value_counts()
+    counts["share"] = counts["villages_covered"] / counts["villages"]
+    counts["uncovered_villages"] = v[~v["covered"]].groupby("key")["village_name"].agg(lambda s: join_names(s, limit=30))
+    out = _frame(key_all, names, order, counts)
+    for c in ("committees", "villages", "villages_covered"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["uncovered_villages"] = out["uncovered_villages"].where(out["uncovered_villages"].notna(), "")
+    return out[["group", "group_name", "committees", "villages", "villages_covered", "share", "uncovered_villages"]]
+
+
+def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFrame:
+    """Weak orgs (三类 or 软弱涣散 as of the date) covered by an active pairing.
+
+    Returns
+    -------
+    DataFrame
+        ``group, group_name, weak_orgs, third_class, weak_lax, paired, share, paired_strong,
+        share_strong`` — ``paired`` counts weak orgs with any active pairing as the weak side,
+        ``paired_strong`` those whose partner is 一类 (strong).
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> weak_coverage(example_graph(), as_of="2024-06-30", by=None)[["weak_orgs", "paired", "paired_strong"]].to_dict("records")
+    [{'weak_orgs': 4, 'paired': 2, 'paired_strong': 1}]
+    """
+    _check_by(by, (None, *GROUPINGS))
+    ts = as_of_date(graph, as_of)
+    facts = org_facts(graph, ts)
+    pairs = active_pairings(graph, ts)
+    strong = set(facts.loc[facts["strong"], "org_id"])
+    paired = set(pairs["weak"])
+    paired_strong = set(pairs.loc[pairs["strong"].isin(strong), "weak"])
+    w = facts[facts["weak"]].copy()
+    key, names, order = _group_keys(graph, w, by)
+    w["key"] = key.to_numpy()
+    w["is_paired"] = w["org_id"].isin(paired)
+    w["is_paired_strong"] = w["org_id"].isin(paired_strong)
+    w["third"] = w["category"] == "3"
+    g = w.groupby("key")
+    counts = pd.DataFrame({"weak_orgs": g.size(), "third_class": g["third"].sum(), "weak_lax": g["weak_lax"].sum(),
+                           "paired": g["is_paired"].sum(), "paired_strong": g["is_paired_strong"].sum()})
+    counts["share"] = counts["paired"] / counts["weak_orgs"]
+    counts["share_strong"] = counts["paired_strong"] / counts["weak_orgs"]
+    out = _frame(key, names, order, counts)
+    if by is None and out["weak_orgs"].isna().all():
+        out[["weak_orgs", "third_class", "weak_lax", "paired", "paired_strong"]] = 0
+    for c in ("weak_orgs", "third_class", "weak_lax", "paired", "paired_strong"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    return out[["group", "group_name", "weak_orgs", "third_class", "weak_lax", "paired", "share", "paired_strong",
+                "share_strong"]]
+
+
+def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: Any = None) -> pd.DataFrame:
+    """两个覆盖 of the unit roster: organization coverage and work coverage, per unit kind.
+
+    Organization coverage: the unit has its own party org (``has_party_org`` or ``party_org``).
+    Work coverage: organization coverage, or reached by a party org's work — a linked party org
+    (``linked_org``) or a party-building instructor (``instructor``). ``as_of`` is accepted for
+    uniformity; the unit roster has no dates, so it does not change the result.
+
+    Returns
+    -------
+    DataFrame
+        ``group, group_name, unit_kind, units, org_covered, org_share, work_covered, work_share``.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> t = two_coverages(example_graph(), by=None)
+    >>> t[["unit_kind", "units", "org_covered", "work_covered"]].to_dict("records")
+    [{'unit_kind': 'private', 'units': 3, 'org_covered': 1, 'work_covered': 2}, {'unit_kind': 'social', 'units': 1, 'org_covered': 0, 'work_covered': 1}]
+    """
+    _check_by(by, (None, "town"))
+    u = graph.tables["Unit"]
+    pnames = graph.names("Place")
+    d = pd.DataFrame({"town": u["town"].to_numpy(dtype=object), "kind": u["kind"].to_numpy(dtype=object)})
+    d["town_name"] = d["town"].map(pnames).astype(object)
+    has = u["has_party_org"].fillna(False).astype(bool).to_numpy() | u["party_org"].notna().to_numpy()
+    instr = u["instructor"].astype(object).map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(dtype=bool)
+    work = has | u["linked_org"].notna().to_numpy() | instr
+    d["org"] = has
+    d["work"] = work
+    key, names, order = _group_keys(graph, d, by)
+    d["key"] = key.to_numpy()
+    kinds = order_codes(graph.model, "unit_kind", set(d["kind"].dropna()))
+    g = d.groupby(["key", "kind"])
+    out = pd.DataFrame({"units": g.size(), "org_covered": g["org"].sum(), "work_covered": g["work"].sum()})
+    out = out.reset_index().rename(columns={"kind": "unit_kind", "key": "group"})
+    out["_g"] = out["group"].map({k: i for i, k in enumerate(order)})
+    out["_k"] = out["unit_kind"].map({k: i for i, k in enumerate(kinds)})
+    out = out.sort_values(["_g", "_k"], kind="stable").reset_index(drop=True)
+    out["group_name"] = out["group"].map(names).astype(object)
+    for c in ("units", "org_covered", "work_covered"):
+        out[c] = out[c].astype(np.int64)
+    out["org_share"] = out["org_covered"] / out["units"]
+    out["work_share"] = out["work_covered"] / out["units"]
+    return out[["group", "group_name", "unit_kind", "units", "org_covered", "org_share", "work_covered", "work_share"]]
+
+
+def chain_stage_coverage(graph: Graph, *, as_of: Any = None) -> pd.DataFrame:
+    """For each industry chain, each stage with the party orgs present in it.
+
+    A stage has party presence when an org is an active member of an active alliance with that
+    stage (``Membership.stage``).
+
+    Returns
+    -------
+    DataFrame
+        ``chain_id, chain, stage_id, stage, order, members, member_names, no_presence``, chains by
+        name, stages in order.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> s = chain_stage_coverage(example_graph(), as_of="2024-06-30")
+    >>> s.loc[s["no_presence"], "stage"].tolist()
+    ['收茧']
+    """
+    ts = as_of_date(graph, as_of)
+    st = graph.tables["ChainStage"]
+    chains = graph.names("IndustryChain")
+    out = pd.DataFrame({"chain_id": st["chain"].to_numpy(dtype=object), "stage_id": st["id"].to_numpy(dtype=object),
+                        "stage": st["name"].to_numpy(dtype=object), "order": st["order"].to_numpy()})
+    out["chain"] = out["chain_id"].map(chains).astype(object)
+    mem = active_memberships(graph, ts)
+    mem = mem[mem["stage"].notna()][["stage", "member"]].drop_duplicates()
+    mem["name"] = mem["member"].map(graph.names("Organization"))
+    mem = mem.sort_values(["stage", "name"])
+    out["members"] = out["stage_id"].map(mem.groupby("stage").size()).fillna(0).astype(np.int64)
+    names = mem.groupby("stage")["name"].agg(lambda s: join_names(s, limit=20)) if len(mem) else pd.Series(dtype=object)
+    out["member_names"] = out["stage_id"].map(names).astype(object)
+    out["member_names"] = out["member_names"].where(out["member_names"].notna(), "")
+    out["no_presence"] = out["members"] == 0
+    out["order"] = pd.array(out["order"], dtype="Int64")
+    out = out.sort_values(["chain", "chain_id", "order", "stage_id"], kind="stable").reset_index(drop=True)
+    return out[["chain_id", "chain", "stage_id", "stage", "order", "members", "member_names", "no_presence"]]

@@ -1,0 +1,350 @@
+"""Cypher without a server: an embedded LadybugDB database built from an output folder.
+
+LadybugDB (the maintained fork of Kùzu, ``pip install ladybug``) is an embedded property-graph
+database that speaks Cypher. :func:`open_embedded` builds a database from an output folder
+(``graphkit build … -o OUT``) by bulk ``COPY … FROM`` Parquet files — one per node label and per
+(relationship type, source label, target label) — laid out by :mod:`graphkit._graph_shape`, the
+same shape the Neo4j exports use. The database is cached beside the graph in
+``OUT/.cache/cypher-<key>/`` (``key`` = SHA-256 of the manifest, the shape version and the engine
+version), so only the first query pays for the build; the cache is opened read-only, so a query
+can never change it. When OUT is not writable the cache goes to the system temp folder.
+
+Examples
+--------
+>>> import graphkit as gk
+>>> from graphkit.cypher import run_cypher
+>>> g = gk.build_graph(gk.sample_path())
+>>> df = run_cypher(g, "MATCH (o:Organization) RETURN count(o) AS n")
+>>> int(df.loc[0, "n"]) == g.count("Organization")
+True
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from ._graph_shape import SHAPE_VERSION, arrow_tables, graph_shape, ident, node_table, rel_table
+from .errors import GraphkitError, OutputError
+from .schema import Model, load_schema
+
+__all__ = ["EmbeddedGraph", "open_embedded", "run_cypher", "build_database", "cache_key", "CypherError",
+           "frame_from_arrow"]
+
+ProgressFn = Callable[[str], None]
+_DB_FILE = "graph.lbug"
+_SAFE_PATH = re.compile(r"^[^'\"\\\n\r`]+$")
+_KINDS = {"string": "STRING", "integer": "INT64", "date": "DATE", "boolean": "BOOLEAN"}
+
+
+class CypherError(GraphkitError):
+    """A Cypher query failed (syntax, unknown label or property, type error)."""
+
+
+def _engine_version() -> str:
+    import ladybug
+
+    return str(getattr(ladybug, "__version__", "?"))
+
+
+def _import_ladybug() -> Any:
+    try:
+        import ladybug
+    except ImportError:  # pragma: no cover - the extra is a declared dependency
+        raise GraphkitError("需要安装嵌入式 Cypher 引擎 / the embedded Cypher engine is not installed: "
+                            "pip install 'graphkit[embedded]' (ladybug)") from None
+    return ladybug
+
+
+def cache_key(out: str | Path) -> str:
+    """The cache key of an output folder's embedded database.
+
+    The SHA-256 of ``manifest.json`` (its counts, source-file hashes, schema version and build
+    time), of the graph-shape version and of the engine version: a rebuilt graph, a changed
+    shape or another LadybugDB version each get a fresh database.
+    """
+    from .io import MANIFEST
+
+    path = Path(out) / MANIFEST
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise OutputError(f"{out}: 不是 graphkit 输出目录（缺少 {MANIFEST}）/ not a graphkit output folder "
+                          f"(no {MANIFEST}); 先运行 run `graphkit build DATA_DIR -o {out}`") from None
+    h = hashlib.sha256(data)
+    h.update(f"\0shape={SHAPE_VERSION}\0engine={_engine_version()}".encode())
+    return h.hexdigest()[:20]
+
+
+def _check_path(path: Path) -> str:
+    text = str(path)
+    if not _SAFE_PATH.match(text):
+        raise OutputError(f"临时路径含引号或反斜杠，无法用于 COPY / a staging path contains quotes or backslashes: {text!r}; "
+                          f"set TMPDIR to a plain folder")
+    return text
+
+
+def build_database(source: Any, db_path: str | Path, *, model: Model | None = None,
+                   progress: ProgressFn | None = None) -> Path:
+    """Build a LadybugDB database file at ``db_path`` from a graph (output folder or ``Graph``).
+
+    Node and relationship tables are created from :mod:`graphkit._graph_shape` and filled with
+    one bulk ``COPY`` per node label and per relationship triple from Parquet files staged in a
+    temporary folder. Relationships whose end is missing (possible only in a graph built with
+    ``--lenient``) are left out and counted in the progress messages.
+
+    Returns
+    -------
+    Path
+        ``db_path``.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    lb = _import_ladybug()
+    from .model import Graph
+
+    model = source.model if isinstance(source, Graph) else (model or load_schema())
+    shape = graph_shape(model)
+    tables = arrow_tables(source, model)
+    db_path = Path(db_path)
+    say = progress or (lambda _m: None)
+    stage = Path(tempfile.mkdtemp(prefix="graphkit-cypher-"))
+    try:
+        _check_path(stage)
+        db = lb.Database(str(db_path))
+        conn = lb.Connection(db)
+        ids: dict[str, Any] = {}
+        for ns in shape.nodes:
+            cols = ", ".join(f"{ident(c.name)} {_KINDS[c.kind]}" for c in ns.columns)
+            conn.execute(f"CREATE NODE TABLE {ident(ns.label)}({cols}, PRIMARY KEY({ident('id')}))")
+            t = node_table(ns, tables[ns.type])
+            ids[ns.label] = t.column("id").combine_chunks()
+            if t.num_rows:
+                f = stage / f"node_{ns.label}.parquet"
+                pq.write_table(t, f)
+                conn.execute(f"COPY {ident(ns.label)} FROM '{_check_path(f)}'")
+        for rel in shape.rel_types():
+            triples = shape.rel_shapes(rel)
+            pairs = ", ".join(f"FROM {ident(r.source_label)} TO {ident(r.target_label)}" for r in triples)
+            props = "".join(f", {ident(c.name)} {_KINDS[c.kind]}" for c in triples[0].columns)
+            conn.execute(f"CREATE REL TABLE {ident(rel)}({pairs}{props})")
+            for r in triples:
+                t = rel_table(r, tables, start="from", end="to")
+                ok = pc.and_(pc.is_in(t.column("from"), value_set=ids[r.source_label]),
+                             pc.is_in(t.column("to"), value_set=ids[r.target_label]))
+                dropped = t.num_rows - pc.sum(ok.cast("int64")).as_py() if t.num_rows else 0
+                if dropped:
+                    say(f"跳过 {dropped} 条端点缺失的关系 / skipped {dropped} {r.rel} link(s) with a missing end "
+                        f"({r.declared_by})")
+                    t = t.filter(ok)
+                if t.num_rows:
+                    f = stage / f"rel_{r.file_stem}.parquet"
+                    pq.write_table(t, f)
+                    conn.execute(f"COPY {ident(rel)} FROM '{_check_path(f)}' "
+                                 f"(from='{r.source_label}', to='{r.target_label}')")
+        conn.close()
+        db.close()
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return db_path
+
+
+def frame_from_arrow(table: Any) -> pd.DataFrame:
+    """A query result (pyarrow Table) as a DataFrame with graphkit's dtypes.
+
+    Integers become ``Int64``, booleans ``boolean``, dates ``datetime64[s]``, strings ``object``
+    with ``None`` for missing values and lists plain Python lists.
+    """
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for name, col in zip(table.column_names, table.columns):
+        typ = col.type
+        if pa.types.is_integer(typ):
+            out[name] = pd.array(col.to_pylist(), dtype="Int64")
+        elif pa.types.is_boolean(typ):
+            out[name] = pd.array(col.to_pylist(), dtype="boolean")
+        elif pa.types.is_floating(typ):
+            out[name] = pd.array(col.to_pylist(), dtype="Float64")
+        elif pa.types.is_date(typ) or pa.types.is_timestamp(typ):
+            out[name] = pd.to_datetime(pd.Series(col.to_pylist(), dtype=object)).astype("datetime64[s]")
+        else:
+            out[name] = pd.Series(col.to_pylist(), dtype=object)
+    return pd.DataFrame(out, columns=table.column_names)
+
+
+class EmbeddedGraph:
+    """An open, read-only LadybugDB database of one graph.
+
+    Use :func:`open_embedded` to get one; close it (or use ``with``) when done.
+    """
+
+    def __init__(self, db_path: Path, *, cleanup: Path | None = None) -> None:
+        lb = _import_ladybug()
+        self.path = db_path
+        self._cleanup = cleanup
+        self._db = lb.Database(str(db_path), read_only=True)
+        self._conn = lb.Connection(self._db)
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run one Cypher statement with parameters; return the rows as a DataFrame.
+
+        Parameters
+        ----------
+        cypher
+            The query text. Values belong in ``$parameters``, never pasted into the text.
+        params
+            Parameter values: str, int, float, bool, ``datetime.date``, lists.
+
+        Raises
+        ------
+        CypherError
+            If the engine rejects the query; the message carries the engine's own words.
+        """
+        try:
+            result = self._conn.execute(cypher, dict(params or {}))
+        except RuntimeError as exc:
+            raise CypherError(f"Cypher 查询失败 / query failed: {exc}") from None
+        if isinstance(result, list):  # several statements: the last one's rows
+            result = result[-1]
+        return frame_from_arrow(result.get_as_arrow())
+
+    def close(self) -> None:
+        """Close the database (and remove it if it was a temporary one)."""
+        conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        self._conn = self._db = None
+        if conn is not None:
+            conn.close()
+        if db is not None:
+            db.close()
+        if self._cleanup is not None:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
+            self._cleanup = None
+
+    def __enter__(self) -> "EmbeddedGraph":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            pass
+
+    def __repr__(self) -> str:
+        return f"<EmbeddedGraph {self.path}>"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-", delete=True)
+        probe.close()
+        return True
+    except OSError:
+        return False
+
+
+def open_embedded(source: Any, *, cache_dir: str | Path | None = None, rebuild: bool = False,
+                  progress: ProgressFn | None = None) -> EmbeddedGraph:
+    """Open the embedded Cypher database of a graph, building it on first use.
+
+    Parameters
+    ----------
+    source
+        An output folder (``graphkit build … -o OUT``) or a :class:`graphkit.Graph`. A folder's
+        database is cached in ``OUT/.cache/cypher-<key>/`` (or ``cache_dir``); a ``Graph`` in
+        memory gets a temporary database removed on ``close()``.
+    cache_dir
+        Where to keep cached databases instead of ``OUT/.cache``.
+    rebuild
+        Build again even if a cached database exists.
+    progress
+        Called with short progress messages (Chinese and English).
+
+    Examples
+    --------
+    >>> import graphkit as gk, tempfile
+    >>> out = gk.write_graph(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/out")
+    >>> with open_embedded(out) as eg:
+    ...     n = eg.query("MATCH (c:Collaboration) WHERE c.kind = $k RETURN count(*) AS n", {"k": "district"})
+    >>> int(n.loc[0, "n"]) == int((gk.read_graph(out)["Collaboration"]["kind"] == "district").sum())
+    True
+    """
+    from .model import Graph
+
+    say = progress or (lambda _m: None)
+    if isinstance(source, Graph):
+        tmp = Path(tempfile.mkdtemp(prefix="graphkit-cypher-db-"))
+        try:
+            build_database(source, tmp / _DB_FILE, progress=say)
+            return EmbeddedGraph(tmp / _DB_FILE, cleanup=tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    out = Path(source)
+    key = cache_key(out)
+    if cache_dir is not None:
+        base = Path(cache_dir)
+    elif _writable(out / ".cache"):
+        base = out / ".cache"
+    else:
+        base = Path(tempfile.gettempdir()) / "graphkit-cypher"
+    final = base / f"cypher-{key}"
+    if rebuild and final.exists():
+        shutil.rmtree(final)
+    if not (final / _DB_FILE).exists():
+        say(f"正在构建嵌入式 Cypher 数据库 / building the embedded Cypher database → {final}")
+        base.mkdir(parents=True, exist_ok=True)
+        for old in base.glob("cypher-*"):  # earlier builds of a replaced graph
+            if old.name != final.name and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".cypher-{key}.tmp-", dir=base))
+        try:
+            build_database(out, tmp / _DB_FILE, progress=say)
+            (tmp / "key.json").write_text(json.dumps({"key": key, "shape": SHAPE_VERSION, "engine": _engine_version()}),
+                                          encoding="utf-8")
+            try:
+                os.replace(tmp, final)
+            except OSError:
+                if not (final / _DB_FILE).exists():  # not a concurrent build that won the race
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return EmbeddedGraph(final / _DB_FILE)
+
+
+def run_cypher(source: Any, query: str, params: Mapping[str, Any] | None = None, *,
+               cache_dir: str | Path | None = None, progress: ProgressFn | None = None) -> pd.DataFrame:
+    """Run one Cypher query against the embedded engine and return a DataFrame.
+
+    Parameters
+    ----------
+    source
+        An output folder or a :class:`graphkit.Graph`.
+    query
+        Cypher text; pass values as ``$parameters``.
+    params
+        Parameter values.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.build_graph(gk.sample_path())
+    >>> df = run_cypher(g, "MATCH (a:Organization)-[p:PAIRED_WITH]->(b:Organization) "
+    ...                    "RETURN count(p) AS pairs")
+    >>> int(df.loc[0, "pairs"]) == g.count("Pairing")
+    True
+    """
+    with open_embedded(source, cache_dir=cache_dir, progress=progress) as eg:
+        return eg.query(query, params)

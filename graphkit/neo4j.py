@@ -1,0 +1,698 @@
+"""Neo4j: online push, ``neo4j-admin`` bulk-import files and a cypher-shell script.
+
+All three are derived from the schema through :mod:`graphkit._graph_shape`: labels,
+relationship types and property keys come only from ``schema/model.yaml`` and are checked
+against a strict identifier pattern before they reach query text; values travel only as query
+parameters (push) or as escaped literals (script, :func:`cypher_literal`).
+
+* :func:`push` — constraints and indexes first (Neo4j 5 ``IF NOT EXISTS``), then batched
+  ``UNWIND $rows … MERGE`` write transactions keyed on ``id``; retries on transient errors;
+  progress; a final count check of every label and relationship against the graph. Re-running
+  converges: properties are set (a missing value removes the property), a changed ref moves
+  its relationship, and ``prune=True`` removes records of these labels that are no longer in
+  the graph (only for a database that holds this one graph).
+* :func:`export_import` — CSV files for ``neo4j-admin database import full`` with typed headers
+  and id spaces, a pre-check for duplicate ids and dangling ends, and ``import.sh`` /
+  ``IMPORT.md`` with the exact command.
+* :func:`export_cypher` — a script for ``cypher-shell -f`` that creates the constraints and loads
+  the graph with the same statements as the push.
+
+Examples
+--------
+>>> from graphkit.neo4j import schema_statements, cypher_literal
+>>> schema_statements()[0]
+'CREATE CONSTRAINT `gk_Place_id` IF NOT EXISTS FOR (n:`Place`) REQUIRE n.`id` IS UNIQUE'
+>>> cypher_literal("it's")
+"'it\\\\'s'"
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shlex
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import pandas as pd
+
+from ._graph_shape import GraphShape, NodeShape, RelShape, arrow_tables, graph_shape, ident, node_table, rel_table
+from .errors import GraphkitError, OutputError
+from .schema import Model, load_schema
+
+__all__ = ["schema_statements", "node_statement", "rel_statement", "cypher_literal", "export_cypher",
+           "export_import", "precheck", "push", "Neo4jError", "connect", "query_server", "DEFAULT_BATCH_SIZE",
+           "ADMIN_TYPES"]
+
+ProgressFn = Callable[[str], None]
+DEFAULT_BATCH_SIZE = 20_000
+#: neo4j-admin header types of the shape's column kinds.
+ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
+_ROWS = "$rows"
+
+
+class Neo4jError(GraphkitError):
+    """The Neo4j server refused, could not be reached, or the loaded counts do not match."""
+
+
+# ---- statements ---------------------------------------------------------------------------
+
+def schema_statements(model: Model | None = None) -> list[str]:
+    """Constraints and indexes derived from the schema (Neo4j 5 syntax, ``IF NOT EXISTS``).
+
+    One uniqueness constraint on ``id`` per node label (it also backs ``MERGE``), a range index
+    on ``id`` per n-ary relationship type, and a range index on every node's ``name`` and code
+    property (what analysts filter on).
+    """
+    shape = graph_shape(model)
+    out = []
+    for n in shape.nodes:
+        out.append(f"CREATE CONSTRAINT {ident('gk_' + n.label + '_id')} IF NOT EXISTS "
+                   f"FOR (n:{ident(n.label)}) REQUIRE n.{ident('id')} IS UNIQUE")
+    for rel in shape.rel_types():
+        if shape.rel_shapes(rel)[0].is_link:
+            out.append(f"CREATE INDEX {ident('gk_' + rel + '_id')} IF NOT EXISTS "
+                       f"FOR ()-[r:{ident(rel)}]-() ON (r.{ident('id')})")
+    for n in shape.nodes:
+        rtype = shape.model[n.type]
+        for pname, prop in rtype.properties.items():
+            if pname == "name" or prop.type == "code":
+                out.append(f"CREATE INDEX {ident('gk_' + n.label + '_' + pname)} IF NOT EXISTS "
+                           f"FOR (n:{ident(n.label)}) ON (n.{ident(pname)})")
+    return out
+
+
+def node_statement(ns: NodeShape) -> str:
+    """The ``UNWIND $rows … MERGE`` statement that upserts nodes of one label.
+
+    Every property is set from the row, so a value that became empty removes the property.
+    """
+    sets = ", ".join(f"n.{ident(c.name)} = row.{ident(c.name)}" for c in ns.columns if c.name != "id")
+    return f"UNWIND {_ROWS} AS row MERGE (n:{ident(ns.label)} {{{ident('id')}: row.{ident('id')}}}) SET {sets}"
+
+
+def rel_statement(rs: RelShape) -> str:
+    """The ``UNWIND $rows … MERGE`` statement that upserts one relationship triple.
+
+    Rows carry ``start_id``, ``end_id`` and the relationship's properties. A ref
+    relationship (``Organization.town``) gets one row per source record, ``end_id`` empty when
+    the ref is: other relationships of that type from the record to that label are deleted
+    first, so a moved or removed ref moves or removes its relationship. An n-ary link is merged
+    on its ``id``; a relationship with the same id between other ends is deleted first.
+    """
+    a, b = ident(rs.source_label), ident(rs.target_label)
+    rel, idk = ident(rs.rel), ident("id")
+    head = f"UNWIND {_ROWS} AS row MATCH (a:{a} {{{idk}: row.start_id}}) "
+    if not rs.is_link:
+        return (head + f"OPTIONAL MATCH (a)-[old:{rel}]->(x:{b}) WHERE row.end_id IS NULL OR x.{idk} <> row.end_id "
+                f"DELETE old WITH DISTINCT a, row WHERE row.end_id IS NOT NULL "
+                f"MATCH (b:{b} {{{idk}: row.end_id}}) MERGE (a)-[:{rel}]->(b)")
+    sets = ", ".join(f"r.{ident(c.name)} = row.{ident(c.name)}" for c in rs.columns if c.name != "id")
+    return (head + f"MATCH (b:{b} {{{idk}: row.end_id}}) "
+            f"OPTIONAL MATCH (x)-[old:{rel} {{{idk}: row.{idk}}}]->(y) WHERE x <> a OR y <> b DELETE old "
+            f"WITH DISTINCT a, b, row MERGE (a)-[r:{rel} {{{idk}: row.{idk}}}]->(b) SET {sets}")
+
+
+def _ref_rows(rs: RelShape, tables: Mapping[str, Any]) -> Any:
+    """Rows of a ref triple for push/script: every source record, ``end_id`` null when empty."""
+    import pyarrow as pa
+
+    t = tables[rs.table]
+    return pa.table({"start_id": t.column(rs.source_col), "end_id": t.column(rs.target_col)})
+
+
+def _triple_rows(rs: RelShape, tables: Mapping[str, Any]) -> Any:
+    return rel_table(rs, tables) if rs.is_link else _ref_rows(rs, tables)
+
+
+# ---- literals (cypher-shell script) -------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
+            ";": "\\u003B"}
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    code = ord(ch)
+    if code < 0x20 or code == 0x7F or 0x2028 <= code <= 0x2029:
+        return f"\\u{code:04X}"
+    if code > 0xFFFF:  # outside the BMP: a UTF-16 surrogate pair, as Cypher's \\u escapes are 4 hex digits
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
+    return ch
+
+
+def cypher_literal(value: Any) -> str:
+    """A Cypher literal for a Python value, safe to put into query text.
+
+    Strings are single-quoted with backslash, quote, control characters and ``;`` escaped (the
+    last so that no tool splitting a script on ``;`` can cut a value); dates become
+    ``date('YYYY-MM-DD')``; lists and dicts nest (dict keys must be plain identifiers).
+
+    Examples
+    --------
+    >>> print(cypher_literal("甲村'}) MATCH (n) DETACH DELETE n //"))
+    '甲村\\'}) MATCH (n) DETACH DELETE n //'
+    >>> cypher_literal(dt.date(2024, 3, 1)), cypher_literal(None), cypher_literal(True)
+    ("date('2024-03-01')", 'null', 'true')
+    >>> cypher_literal({"id": "a", "n": [1, 2]})
+    "{`id`: 'a', `n`: [1, 2]}"
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError(f"无法写为 Cypher 字面量 / cannot write {value!r} as a Cypher literal")
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        raise ValueError("datetime values are not part of the graph; dates only")
+    if isinstance(value, dt.date):
+        return f"date('{value.isoformat()}')"
+    if isinstance(value, str):
+        return "'" + "".join(_escape_char(c) for c in value) + "'"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{ident(str(k))}: {cypher_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    raise ValueError(f"无法写为 Cypher 字面量 / cannot write a {type(value).__name__} as a Cypher literal")
+
+
+def _batches(table: Any, size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, table.num_rows, size):
+        yield table.slice(start, size).to_pylist()
+
+
+def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model: Model | None = None) -> Path:
+    """Write a cypher-shell script that creates the constraints and loads the graph.
+
+    The script uses the same ``UNWIND … MERGE`` statements as :func:`push`, with the rows
+    written as escaped list literals in place of ``$rows`` (``batch_size`` rows per statement).
+    Run it with ``cypher-shell -a URI -u USER -d DATABASE -f FILE``; it is idempotent.
+
+    Parameters
+    ----------
+    source
+        An output folder or a :class:`graphkit.Graph`.
+    path
+        The ``.cypher`` file to write (atomically).
+
+    Examples
+    --------
+    >>> import graphkit as gk, tempfile
+    >>> p = export_cypher(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/g.cypher")
+    >>> "CREATE CONSTRAINT" in p.read_text(encoding="utf-8")
+    True
+    """
+    from .io import atomic_file
+    from .model import Graph
+
+    model = source.model if isinstance(source, Graph) else (model or load_schema())
+    shape = graph_shape(model)
+    tables = arrow_tables(source, model)
+    path = Path(path)
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        fh.write("// graphkit: Neo4j 5 load script, generated from schema "
+                 f"v{model.version} / 由模式声明生成的 Neo4j 导入脚本\n")
+        fh.write("// 运行 run: cypher-shell -a neo4j://HOST:7687 -u neo4j -d neo4j -f "
+                 f"{shlex.quote(path.name)}\n")
+        fh.write("// Idempotent: MERGE on id; values are escaped literals. 可重复运行。\n\n")
+        for stmt in schema_statements(model):
+            fh.write(stmt + ";\n")
+        fh.write("CALL db.awaitIndexes(300);\n\n")
+        for ns in shape.nodes:
+            t = node_table(ns, tables[ns.type])
+            stmt = node_statement(ns)
+            fh.write(f"// {ns.label}: {t.num_rows}\n")
+            for rows in _batches(t, batch_size):
+                fh.write(stmt.replace(_ROWS, cypher_literal(rows), 1) + ";\n")
+        for rs in shape.rels:
+            t = _triple_rows(rs, tables)
+            stmt = rel_statement(rs)
+            fh.write(f"// ({rs.source_label})-[:{rs.rel}]->({rs.target_label}) ← {rs.declared_by}: {t.num_rows}\n")
+            for rows in _batches(t, batch_size):
+                fh.write(stmt.replace(_ROWS, cypher_literal(rows), 1) + ";\n")
+    return path
+
+
+# ---- neo4j-admin import files ---------------------------------------------------------------
+
+def precheck(source: Any, *, model: Model | None = None) -> pd.DataFrame:
+    """Problems that would break a bulk import: empty or duplicate ids, dangling relationship ends.
+
+    Returns a table with ``check``, ``where``, ``count`` and ``examples`` (empty when clean).
+    """
+    import pyarrow.compute as pc
+
+    from .model import Graph
+
+    model = source.model if isinstance(source, Graph) else (model or load_schema())
+    shape = graph_shape(model)
+    tables = arrow_tables(source, model)
+    rows: list[dict[str, Any]] = []
+    ids: dict[str, Any] = {}
+    for ns in shape.nodes:
+        col = tables[ns.type].column("id").combine_chunks()
+        ids[ns.label] = col
+        n_null = col.null_count
+        if n_null:
+            rows.append({"check": "空 id / empty id", "where": ns.label, "count": n_null, "examples": ""})
+        counts = pc.value_counts(col.drop_null())
+        dup = counts.filter(pc.greater(counts.field("counts"), 1))
+        if len(dup):
+            rows.append({"check": "重复 id / duplicate id", "where": ns.label, "count": len(dup),
+                         "examples": ", ".join(dup.field("values").to_pylist()[:5])})
+    for rs in shape.rels:
+        t = rel_table(rs, tables)
+        for end, label in (("start_id", rs.source_label), ("end_id", rs.target_label)):
+            bad = t.filter(pc.invert(pc.is_in(t.column(end), value_set=ids[label])))
+            if bad.num_rows:
+                rows.append({"check": f"悬空端点 / dangling {end}", "where": f"{rs.declared_by} ({rs.rel})",
+                             "count": bad.num_rows, "examples": ", ".join(map(str, bad.column(end).to_pylist()[:5]))})
+    return pd.DataFrame(rows, columns=["check", "where", "count", "examples"])
+
+
+def _write_csv(path: Path, header: list[str], table: Any) -> bool:
+    """Write rows under a typed header; return True if a value holds a line break."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    multiline = False
+    for col in table.columns:
+        if pa.types.is_string(col.type) and len(col) and pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
+            multiline = True
+    with path.open("wb") as fh:
+        fh.write((",".join(header) + "\n").encode("utf-8"))
+        if table.num_rows:
+            pcsv.write_csv(table, fh, pcsv.WriteOptions(include_header=False, quoting_style="needed",
+                                                        batch_size=65536))
+    return multiline
+
+
+def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", model: Model | None = None,
+                  progress: ProgressFn | None = None) -> Path:
+    """Write node and relationship CSV files for ``neo4j-admin database import full``.
+
+    Layout of ``out_dir``::
+
+        nodes/<Label>.csv                          id:ID(<Label>),name,…,members:long,…,:LABEL
+        relationships/<REL>__<From>__<To>.csv      :START_ID(<From>),:END_ID(<To>),id,…,:TYPE
+        import.sh                                  the exact neo4j-admin command
+        constraints.cypher                         constraints and indexes to run after the import
+        IMPORT.md                                  how to run it (Chinese and English)
+
+    Each label is its own id space. Dates are ISO ``YYYY-MM-DD``; empty values are unquoted
+    empty fields (no property). The folder is written atomically and only if :func:`precheck`
+    finds no problem.
+
+    Raises
+    ------
+    OutputError
+        If an id is empty or duplicated, or a relationship end is missing.
+
+    Examples
+    --------
+    >>> import graphkit as gk, tempfile
+    >>> d = export_import(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/import")
+    >>> (d / "nodes" / "Organization.csv").read_text(encoding="utf-8").splitlines()[0].startswith("id:ID(Organization)")
+    True
+    """
+    import pyarrow as pa
+
+    from .io import atomic_dir
+    from .model import Graph
+
+    say = progress or (lambda _m: None)
+    model = source.model if isinstance(source, Graph) else (model or load_schema())
+    shape = graph_shape(model)
+    ident(database.replace("-", "_").replace(".", "_"))  # database names: letters, digits, '.', '-'
+    problems = precheck(source, model=model)
+    if len(problems):
+        raise OutputError("导入预检未通过，未写出文件 / import pre-check failed, nothing written:\n"
+                          + problems.to_string(index=False))
+    tables = arrow_tables(source, model)
+    out_dir = Path(out_dir)
+    node_files: list[str] = []
+    rel_files: list[str] = []
+    multiline = False
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "nodes").mkdir()
+        (tmp / "relationships").mkdir()
+        for ns in shape.nodes:
+            t = node_table(ns, tables[ns.type])
+            if not t.num_rows:
+                continue
+            header = [f"id:ID({ns.label})"] + [_admin_col(c.name, c.kind) for c in ns.columns[1:]] + [":LABEL"]
+            t = t.append_column(":LABEL", pa.array([ns.label] * t.num_rows, pa.string()))
+            rel = f"nodes/{ns.label}.csv"
+            multiline |= _write_csv(tmp / rel, header, t)
+            node_files.append(rel)
+            say(f"{rel}: {t.num_rows}")
+        for rs in shape.rels:
+            t = rel_table(rs, tables)
+            if not t.num_rows:
+                continue
+            header = [f":START_ID({rs.source_label})", f":END_ID({rs.target_label})"]
+            header += [_admin_col(c.name, c.kind) for c in rs.columns] + [":TYPE"]
+            t = t.append_column(":TYPE", pa.array([rs.rel] * t.num_rows, pa.string()))
+            rel = f"relationships/{rs.file_stem}.csv"
+            multiline |= _write_csv(tmp / rel, header, t)
+            rel_files.append(rel)
+            say(f"{rel}: {t.num_rows}")
+        args = ["neo4j-admin", "database", "import", "full", "--id-type=string",
+                f"--multiline-fields={'true' if multiline else 'false'}"]
+        args += [f"--nodes={f}" for f in node_files] + [f"--relationships={f}" for f in rel_files]
+        command = " ".join(shlex.quote(a) for a in args)
+        script = ("#!/usr/bin/env bash\n"
+                  "# graphkit: bulk import into an empty, stopped database / 导入到已停止的空数据库\n"
+                  "# usage: bash import.sh [DATABASE]   (add --overwrite-destination=true to replace one)\n"
+                  "set -euo pipefail\n"
+                  'cd "$(dirname "$0")"\n'
+                  f'DATABASE="${{1:-{database}}}"\n'
+                  + " \\\n  ".join(shlex.quote(a) for a in args) + ' \\\n  "$DATABASE"\n')
+        (tmp / "import.sh").write_text(script, encoding="utf-8")
+        os.chmod(tmp / "import.sh", 0o755)
+        (tmp / "constraints.cypher").write_text(
+            "".join(s + ";\n" for s in schema_statements(model)) + "CALL db.awaitIndexes(300);\n", encoding="utf-8")
+        counts = {ns.label: tables[ns.type].num_rows for ns in shape.nodes}
+        counts.update({rs.file_stem: _triple_count(rs, tables) for rs in shape.rels})
+        (tmp / "IMPORT.md").write_text(_import_md(command, database, node_files, rel_files, counts), encoding="utf-8")
+    return out_dir
+
+
+def _triple_count(rs: RelShape, tables: Mapping[str, Any]) -> int:
+    t = tables[rs.table]
+    return int(t.num_rows - _nulls_either(t.column(rs.source_col), t.column(rs.target_col)))
+
+
+def _nulls_either(a: Any, b: Any) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(pc.or_(pc.is_null(a), pc.is_null(b)).cast("int64")).as_py() or 0)
+
+
+def _admin_col(name: str, kind: str) -> str:
+    return name if kind == "string" else f"{name}:{ADMIN_TYPES[kind]}"
+
+
+def _import_md(command: str, database: str, nodes: list[str], rels: list[str], counts: Mapping[str, int]) -> str:
+    lines = [
+        "# Neo4j 批量导入 / bulk import", "",
+        "这些文件由 `graphkit neo4j export-import` 生成，供 `neo4j-admin database import full` 使用。",
+        "These files are for `neo4j-admin database import full` (Neo4j 5). The target database must be",
+        "stopped and empty (or add `--overwrite-destination=true`). Each label is its own id space;",
+        "empty fields are missing properties.", "",
+        "## 命令 / command", "", "Run from this folder (or `bash import.sh [DATABASE]`):", "", "```bash",
+        command + f" {shlex.quote(database)}", "```", "",
+        "Then start the database and create the constraints and indexes / 然后启动数据库并创建约束：", "",
+        "```bash", f"cypher-shell -u neo4j -d {shlex.quote(database)} -f constraints.cypher", "```", "",
+        "## 文件 / files", "", "| file | rows |", "|---|---|",
+    ]
+    lines += [f"| `{f}` | {counts.get(Path(f).stem, '')} |" for f in nodes]
+    lines += [f"| `{f}` | {counts.get(Path(f).stem, '')} |" for f in rels]
+    return "\n".join(lines) + "\n"
+
+
+# ---- push to a server ------------------------------------------------------------------------
+
+def connect(uri: str, user: str, password: str) -> Any:
+    """Open a driver and check the server answers; errors become :class:`Neo4jError`.
+
+    ``neo4j://``, ``bolt://``, ``neo4j+s://`` and ``bolt+s://`` URIs work (the driver handles TLS).
+    The password is never part of a message.
+    """
+    import neo4j
+    from neo4j import exceptions as nx
+
+    try:
+        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+    except (ValueError, nx.ConfigurationError) as exc:
+        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {uri!r}: {exc}") from None
+    for attempt in range(4):
+        try:
+            driver.verify_connectivity()
+            return driver
+        except nx.AuthError:
+            driver.close()
+            raise Neo4jError(f"Neo4j 认证失败 / authentication failed for user {user!r} at {uri}") from None
+        except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
+            if attempt == 3:
+                driver.close()
+                raise Neo4jError(f"无法连接 Neo4j / cannot reach Neo4j at {uri}: {exc}") from None
+            time.sleep(2 ** attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retrying(fn: Callable[[], Any], what: str, *, attempts: int = 6) -> Any:
+    """Run ``fn`` (a managed transaction: the driver already retries transient errors inside it),
+    retrying the whole call with backoff when the server is unavailable. Safe because every
+    statement is an idempotent MERGE."""
+    from neo4j import exceptions as nx
+
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except (nx.ServiceUnavailable, nx.SessionExpired, nx.TransientError) as exc:
+            if attempt == attempts - 1:
+                raise Neo4jError(f"Neo4j 多次重试仍失败 / gave up after {attempts} attempts at {what}: {exc}") from None
+            time.sleep(min(30.0, 0.5 * 2 ** attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _session(driver: Any, database: str | None) -> Any:
+    return driver.session(database=database) if database else driver.session()
+
+
+def _run_write(driver: Any, database: str | None, stmt: str, params: Mapping[str, Any], what: str) -> None:
+    def work(tx: Any) -> None:
+        tx.run(stmt, **params).consume()
+
+    def call() -> None:
+        with _session(driver, database) as s:
+            s.execute_write(work)
+
+    _retrying(call, what)
+
+
+def _run_read(driver: Any, database: str | None, stmt: str, params: Mapping[str, Any], what: str) -> list[Any]:
+    def work(tx: Any) -> list[Any]:
+        return [r.values() for r in tx.run(stmt, **params)]
+
+    def call() -> list[Any]:
+        with _session(driver, database) as s:
+            return s.execute_read(work)
+
+    return _retrying(call, what)
+
+
+def push(source: Any, *, uri: str, user: str, password: str, database: str | None = None,
+         batch_size: int = DEFAULT_BATCH_SIZE, prune: bool = False, model: Model | None = None,
+         progress: ProgressFn | None = None, driver: Any = None) -> pd.DataFrame:
+    """Load a graph into a Neo4j 5 server, idempotently.
+
+    Steps: constraints and indexes (:func:`schema_statements`) and ``db.awaitIndexes``; every
+    node label, then every relationship triple, in batches of ``batch_size`` rows, each batch
+    one managed write transaction of the :func:`node_statement` / :func:`rel_statement`
+    statement with the rows as the ``$rows`` parameter; with ``prune``, records of these labels
+    and types whose id is not in the graph are deleted; finally every label and triple is
+    counted on the server and compared with the graph.
+
+    A push interrupted midway and run again ends with the same graph as one uninterrupted
+    push: every statement is a MERGE on ``id`` that sets all properties.
+
+    Parameters
+    ----------
+    source
+        An output folder or a :class:`graphkit.Graph`.
+    uri, user, password
+        The server and credentials (``neo4j+s://`` for TLS). The password is never printed.
+    database
+        The database name (default: the server's default database).
+    batch_size
+        Rows per transaction (default 20,000).
+    prune
+        Delete nodes of the schema's labels and n-ary relationships whose id is not in the
+        graph. Only for a database that holds this one graph.
+    progress
+        Called with progress messages (the CLI prints them on stderr).
+    driver
+        An open ``neo4j.Driver`` to use instead of connecting (it is not closed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label and triple: ``kind``, ``name``, ``expected``, ``found``, ``ok``.
+
+    Raises
+    ------
+    Neo4jError
+        On connection or authentication failure, after retries are exhausted, or when a
+        count differs.
+    """
+    from .model import Graph
+
+    if batch_size < 1:
+        raise Neo4jError(f"批大小须为正数 / batch size must be positive, got {batch_size}")
+    say = progress or (lambda _m: None)
+    model = source.model if isinstance(source, Graph) else (model or load_schema())
+    shape = graph_shape(model)
+    tables = arrow_tables(source, model)
+    own = driver is None
+    drv = connect(uri, user, password) if own else driver
+    try:
+        say(f"约束与索引 / constraints and indexes on {uri}")
+        for stmt in schema_statements(model):
+            _run_write(drv, database, stmt, {}, "schema")
+        _run_write(drv, database, "CALL db.awaitIndexes(300)", {}, "awaitIndexes")
+        for ns in shape.nodes:
+            t = node_table(ns, tables[ns.type])
+            _push_rows(drv, database, node_statement(ns), t, batch_size, f"(:{ns.label})", say)
+        for rs in shape.rels:
+            t = _triple_rows(rs, tables)
+            _push_rows(drv, database, rel_statement(rs), t, batch_size,
+                       f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say)
+        if prune:
+            _prune(drv, database, shape, tables, batch_size, say)
+        report = _count_check(drv, database, shape, tables, batch_size)
+    finally:
+        if own:
+            drv.close()
+    bad = report[~report["ok"]]
+    if len(bad):
+        raise Neo4jError("Neo4j 中的数量与图谱不符 / counts on the server differ from the graph:\n"
+                         + bad.to_string(index=False))
+    say(f"完成 done: {int(report.loc[report['kind'] == 'node', 'found'].sum())} 个节点 nodes, "
+        f"{int(report.loc[report['kind'] == 'relationship', 'found'].sum())} 条关系 relationships")
+    return report
+
+
+def _push_rows(drv: Any, database: str | None, stmt: str, table: Any, batch_size: int, what: str,
+               say: ProgressFn) -> None:
+    n = table.num_rows
+    done = 0
+    for rows in _batches(table, batch_size):
+        _run_write(drv, database, stmt, {"rows": rows}, what)
+        done += len(rows)
+        say(f"{what}: {done}/{n}")
+
+
+def _prune(drv: Any, database: str | None, shape: GraphShape, tables: Mapping[str, Any], batch_size: int,
+           say: ProgressFn) -> None:
+    idk = ident("id")
+    for rel in shape.rel_types():
+        rs = shape.rel_shapes(rel)[0]
+        if not rs.is_link:
+            continue
+        ids = tables[rs.table].column("id").to_pylist()
+        stmt = (f"MATCH ()-[r:{ident(rel)}]->() WHERE NOT r.{idk} IN $ids "
+                f"WITH r LIMIT $limit DELETE r RETURN count(*) AS n")
+        _prune_loop(drv, database, stmt, ids, batch_size, f"[:{rel}]", say)
+    for ns in shape.nodes:
+        ids = tables[ns.type].column("id").to_pylist()
+        stmt = (f"MATCH (n:{ident(ns.label)}) WHERE NOT n.{idk} IN $ids "
+                f"WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n")
+        _prune_loop(drv, database, stmt, ids, batch_size, f"(:{ns.label})", say)
+
+
+def _prune_loop(drv: Any, database: str | None, stmt: str, ids: list[str], batch_size: int, what: str,
+                say: ProgressFn) -> None:
+    total = 0
+    while True:
+        box: list[int] = []
+
+        def work(tx: Any) -> None:
+            box.append(int(tx.run(stmt, ids=ids, limit=batch_size).single()["n"]))
+
+        def call() -> None:
+            with _session(drv, database) as s:
+                s.execute_write(work)
+
+        box.clear()
+        _retrying(call, f"prune {what}")
+        total += box[-1]
+        if box[-1] < batch_size:
+            break
+    if total:
+        say(f"删除已不存在的记录 / pruned {total} {what}")
+
+
+def _count_check(drv: Any, database: str | None, shape: GraphShape, tables: Mapping[str, Any],
+                 batch_size: int) -> pd.DataFrame:
+    import pyarrow.compute as pc
+
+    idk = ident("id")
+    rows = []
+    for ns in shape.nodes:
+        ids = tables[ns.type].column("id").to_pylist()
+        stmt = f"UNWIND $ids AS i MATCH (n:{ident(ns.label)} {{{idk}: i}}) RETURN count(n) AS n"
+        found = sum(_run_read(drv, database, stmt, {"ids": ids[i:i + batch_size]}, "count")[0][0]
+                    for i in range(0, len(ids), batch_size))
+        rows.append({"kind": "node", "name": ns.label, "expected": len(ids), "found": int(found)})
+    for rs in shape.rels:
+        t = rel_table(rs, tables)
+        if rs.is_link:
+            ids = t.column("id").to_pylist()
+            stmt = (f"UNWIND $ids AS i MATCH (:{ident(rs.source_label)})-[r:{ident(rs.rel)} {{{idk}: i}}]->"
+                    f"(:{ident(rs.target_label)}) RETURN count(r) AS n")
+            expected = len(ids)
+        else:
+            src = tables[rs.table]
+            ids = src.filter(pc.is_valid(src.column(rs.target_col))).column("id").to_pylist()
+            stmt = (f"UNWIND $ids AS i MATCH (:{ident(rs.source_label)} {{{idk}: i}})-[r:{ident(rs.rel)}]->"
+                    f"(:{ident(rs.target_label)}) RETURN count(r) AS n")
+            expected = t.num_rows
+        found = sum(_run_read(drv, database, stmt, {"ids": ids[i:i + batch_size]}, "count")[0][0]
+                    for i in range(0, len(ids), batch_size))
+        rows.append({"kind": "relationship", "name": f"{rs.source_label}-{rs.rel}->{rs.target_label}",
+                     "expected": expected, "found": int(found)})
+    df = pd.DataFrame(rows)
+    df["ok"] = df["expected"] == df["found"]
+    return df
+
+
+# ---- queries on a server ---------------------------------------------------------------------
+
+def _native(value: Any) -> Any:
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    return value
+
+
+def query_server(driver: Any, cypher: str, params: Mapping[str, Any] | None = None, *,
+                 database: str | None = None) -> pd.DataFrame:
+    """Run one read query on a Neo4j server; return a DataFrame typed like the embedded engine's.
+
+    Neo4j dates become ``datetime64[s]``, integers ``Int64``, booleans ``boolean``.
+    """
+    import pyarrow as pa
+    from neo4j import exceptions as nx
+
+    from .cypher import frame_from_arrow
+
+    def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
+        res = tx.run(cypher, **dict(params or {}))
+        keys = list(res.keys())
+        return keys, [[_native(v) for v in rec.values()] for rec in res]
+
+    def call() -> tuple[list[str], list[list[Any]]]:
+        with _session(driver, database) as s:
+            return s.execute_read(work)
+
+    try:
+        keys, rows = _retrying(call, "query")
+    except nx.Neo4jError as exc:
+        raise Neo4jError(f"Neo4j 查询失败 / query failed: {exc}") from None
+    if not rows:
+        return pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
+    cols = {k: [r[i] for r in rows] for i, k in enumerate(keys)}
+    return frame_from_arrow(pa.table({k: pa.array(v) for k, v in cols.items()}))

@@ -1,0 +1,385 @@
+"""The analysts' Cypher query pack: named, documented queries in ``schema/queries/``.
+
+Each ``schema/queries/<name>.cypher`` file starts with a comment header::
+
+    // name: unpaired_weak
+    // title: 无结对帮扶的后进党组织 / Weak organizations without a strong partner
+    // description: 三类或软弱涣散的党组织在统计日没有任何有效结对。
+    //   Third-class or weak-and-lax organizations with no pairing active on the date.
+    // param: as_of date = reference  统计日期 / the date links must be active on
+    // matches: graphkit.pairing.pairing_gaps(graph, as_of=...)["unpaired_weak"]
+
+followed by one Cypher statement written in the subset LadybugDB and Neo4j 5 share. Where the
+two dialects cannot agree, ``<name>.neo4j.cypher`` beside it holds the Neo4j variant (same
+header, same columns) and is used on a server.
+
+Parameters are typed (``string``, ``int``, ``float``, ``bool``, ``date``). Every parameter has a
+default, because the embedded engine cannot bind a null parameter: strings use ``''`` for
+"any"; the date default ``reference`` means the graph's reference date (the latest recorded
+event — the same default as the Python analyses) and the int default ``reference_year`` its
+year, both computed by a Cypher query on whichever engine runs the pack. Where the two
+dialects write date arithmetic differently, the pack avoids it with *derived* defaults computed
+before the query runs: ``year_of(as_of)`` (the year of an earlier date parameter) and
+``years_before(as_of, rotation_years)`` (that date moved back a number of years). In Neo4j
+Browser set them with ``:param`` like any other (``graphkit query --name N --show`` prints them).
+
+Examples
+--------
+>>> from graphkit.queries import list_queries, get_query
+>>> len(list_queries()) >= 15
+True
+>>> q = get_query("unpaired_weak")
+>>> q.params["as_of"].type
+'date'
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import pandas as pd
+
+from ._paths import schema_dir
+from .errors import GraphkitError
+from .schema import Model, load_schema
+
+__all__ = ["Param", "Query", "QueryError", "load_pack", "list_queries", "get_query", "parse_params", "run_query",
+           "reference_date_query", "resolve_params", "queries_dir", "PARAM_TYPES"]
+
+PARAM_TYPES = ("string", "int", "float", "bool", "date")
+_HEADER = re.compile(r"^//\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
+_CONT = re.compile(r"^//\s{2,}(?P<value>\S.*)$")
+_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)\s*=\s*(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f"}
+
+
+class QueryError(GraphkitError):
+    """A query of the pack is unknown, malformed, or was given a bad parameter."""
+
+
+def queries_dir() -> Path:
+    """The folder of the query pack (``schema/queries``)."""
+    return schema_dir() / "queries"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter: name, type, default (text as written) and documentation."""
+
+    name: str
+    type: str
+    default: str
+    doc: str
+
+    def parse(self, text: str) -> Any:
+        """Turn a command-line value into this parameter's type.
+
+        Raises
+        ------
+        QueryError
+            If the text is not a value of the type (the message names the parameter).
+        """
+        t = text.strip()
+        try:
+            if self.type == "string":
+                return t[1:-1] if len(t) >= 2 and t[0] == t[-1] == "'" else text
+            if self.type == "int":
+                return int(t)
+            if self.type == "float":
+                return float(t)
+            if self.type == "bool":
+                if t.lower() in _TRUE:
+                    return True
+                if t.lower() in _FALSE:
+                    return False
+                raise ValueError(t)
+            if self.type == "date":
+                return dt.date.fromisoformat(t)
+        except ValueError:
+            pass
+        raise QueryError(f"参数 {self.name} 应为 {self.type}，收到 {text!r} / parameter {self.name} must be a "
+                         f"{self.type}{' (YYYY-MM-DD)' if self.type == 'date' else ''}, got {text!r}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One named query of the pack."""
+
+    name: str
+    title: str
+    description: str
+    params: dict[str, Param]
+    matches: str
+    text: str
+    path: Path
+    neo4j_text: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def text_for(self, engine: str) -> str:
+        """The query text for ``"embedded"`` or ``"neo4j"`` (the Neo4j variant when there is one)."""
+        return self.neo4j_text if engine == "neo4j" and self.neo4j_text else self.text
+
+
+def _parse_file(path: Path) -> tuple[dict[str, str], list[Param], str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head: dict[str, str] = {}
+    params: list[Param] = []
+    last: str | None = None
+    i = 0
+    for i, line in enumerate(lines):
+        if not line.startswith("//"):
+            break
+        m = _HEADER.match(line)
+        c = _CONT.match(line)
+        if c and last is not None:
+            if last == "param":
+                p = params[-1]
+                params[-1] = Param(p.name, p.type, p.default, (p.doc + " " + c.group("value")).strip())
+            else:
+                head[last] = (head[last] + "\n" + c.group("value")).strip()
+            continue
+        if m:
+            key, value = m.group("key"), m.group("value").strip()
+            if key == "param":
+                pm = _PARAM.match(value)
+                if not pm or pm.group("type") not in PARAM_TYPES:
+                    raise QueryError(f"{path.name}: 参数声明无效 / bad parameter line {value!r}; "
+                                     f"write `// param: name type = default  doc` with type in {PARAM_TYPES}")
+                params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), pm.group("doc").strip()))
+            else:
+                head[key] = value
+            last = key
+        else:
+            last = None
+    else:
+        i = len(lines)
+    text = "\n".join(lines[i:]).strip().rstrip(";").strip()
+    return head, params, text
+
+
+@lru_cache(maxsize=4)
+def load_pack(folder: str | None = None) -> dict[str, Query]:
+    """Read every query of the pack (``schema/queries`` unless ``folder`` is given), by name.
+
+    Raises
+    ------
+    QueryError
+        If a file lacks its header fields, its name differs from the file name, a parameter
+        is badly declared or used but not declared.
+    """
+    base = Path(folder) if folder else queries_dir()
+    if not base.is_dir():
+        raise QueryError(f"找不到查询包目录 / query pack folder not found: {base}")
+    out: dict[str, Query] = {}
+    for path in sorted(base.glob("*.cypher")):
+        if path.name.endswith(".neo4j.cypher"):
+            continue
+        head, params, text = _parse_file(path)
+        for key in ("name", "title", "description", "matches"):
+            if not head.get(key):
+                raise QueryError(f"{path.name}: 缺少头部字段 / header field `// {key}:` missing")
+        name = head["name"]
+        if name != path.stem or not _NAME.match(name):
+            raise QueryError(f"{path.name}: name {name!r} 应与文件名一致 / must equal the file name stem")
+        if not text:
+            raise QueryError(f"{path.name}: 没有查询语句 / no query text after the header")
+        variant = path.with_name(f"{name}.neo4j.cypher")
+        neo4j_text = None
+        if variant.exists():
+            vhead, vparams, neo4j_text = _parse_file(variant)
+            if [p.name for p in vparams] != [p.name for p in params]:
+                raise QueryError(f"{variant.name}: 参数须与 {path.name} 相同 / parameters must equal those of {path.name}")
+        declared = {p.name for p in params}
+        for body, fname in ((text, path.name), (neo4j_text or "", variant.name)):
+            used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body))
+            if used - declared:
+                raise QueryError(f"{fname}: 使用了未声明的参数 / uses undeclared parameters {sorted(used - declared)}")
+        extra = {k: v for k, v in head.items() if k not in ("name", "title", "description", "matches")}
+        out[name] = Query(name, head["title"], head["description"], {p.name: p for p in params}, head["matches"],
+                          text, path, neo4j_text, extra)
+    return out
+
+
+def get_query(name: str, *, folder: str | None = None) -> Query:
+    """One query of the pack by name.
+
+    Raises
+    ------
+    QueryError
+        If there is no such query (the message lists the names).
+    """
+    pack = load_pack(folder)
+    if name not in pack:
+        raise QueryError(f"没有名为 {name!r} 的查询 / no query named {name!r}; 可用 available: {', '.join(pack)}")
+    return pack[name]
+
+
+def list_queries(*, folder: str | None = None) -> pd.DataFrame:
+    """The pack as a table: ``name``, ``title``, ``params`` (``name=default``), ``matches``, ``variants``."""
+    rows = []
+    for q in load_pack(folder).values():
+        rows.append({"name": q.name, "title": q.title,
+                     "params": ", ".join(f"{p.name}:{p.type}={p.default}" for p in q.params.values()),
+                     "matches": q.matches, "variants": "embedded+neo4j" if q.neo4j_text else "common",
+                     "description": q.description})
+    return pd.DataFrame(rows, columns=["name", "title", "params", "matches", "variants", "description"])
+
+
+def parse_params(query: Query, items: Iterable[str]) -> dict[str, Any]:
+    """Parse ``k=v`` strings (the CLI's ``-p``) into typed values for ``query``.
+
+    Raises
+    ------
+    QueryError
+        For a malformed item, an unknown parameter name or a value of the wrong type.
+
+    Examples
+    --------
+    >>> parse_params(get_query("overloaded_strong"), ["max_per_strong=3"])
+    {'max_per_strong': 3}
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise QueryError(f"参数应写成 k=v / a parameter must be written k=v, got {item!r}")
+        k, v = item.split("=", 1)
+        k = k.strip()
+        if k not in query.params:
+            raise QueryError(f"查询 {query.name} 没有参数 {k!r} / query {query.name} has no parameter {k!r}; "
+                             f"它的参数 its parameters: {', '.join(query.params) or '(none)'}")
+        out[k] = query.params[k].parse(v)
+    return out
+
+
+def reference_date_query(model: Model | None = None) -> str:
+    """A Cypher query returning the graph's reference date (column ``d``).
+
+    The latest value of every date property that is not the end of an interval — activity
+    dates, link and group start dates — as declared in the schema; the same rule as
+    ``graphkit._analysis.reference_date``. Runs on both engines.
+    """
+    from ._graph_shape import graph_shape, ident
+
+    model = model or load_schema()
+    shape = graph_shape(model)
+    parts = []
+    for ns in shape.nodes:
+        ends = {e for _, e in model[ns.type].intervals}
+        for c in ns.columns:
+            if c.kind == "date" and c.name not in ends:
+                parts.append(f"MATCH (n:{ident(ns.label)}) RETURN max(n.{ident(c.name)}) AS d")
+    for rel in shape.rel_types():
+        rs = shape.rel_shapes(rel)[0]
+        if not rs.is_link:
+            continue
+        ends = {e for _, e in model[rs.table].intervals}
+        for c in rs.columns:
+            if c.kind == "date" and c.name not in ends:
+                parts.append(f"MATCH ()-[r:{ident(rel)}]->() RETURN max(r.{ident(c.name)}) AS d")
+    return "\nUNION ALL\n".join(parts)
+
+
+_DERIVED = re.compile(r"^(?P<fn>year_of|years_before)\((?P<a>[a-z_][a-z0-9_]*)(?:,\s*(?P<b>[a-z0-9_]+))?\)$")
+
+
+def _earlier(params: Mapping[str, Any], name: str, query: Query) -> Any:
+    if name not in params:
+        raise QueryError(f"{query.path.name}: 派生参数须引用前面声明的参数 / a derived default must refer to an "
+                         f"earlier parameter, not {name!r}")
+    return params[name]
+
+
+Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
+
+
+def resolve_params(query: Query, given: Mapping[str, Any], runner: Runner) -> dict[str, Any]:
+    """Fill in defaults: typed values, with ``reference`` / ``reference_year`` computed via ``runner``."""
+    params: dict[str, Any] = {}
+    ref: list[dt.date] = []
+
+    def reference() -> dt.date:
+        if not ref:
+            d = runner(reference_date_query(), {})["d"].dropna()
+            ref.append(pd.Timestamp(d.max()).date() if len(d) else dt.date.today())
+        return ref[0]
+
+    for name, p in query.params.items():
+        if name in given:
+            value = given[name]
+            if p.type == "date" and isinstance(value, dt.datetime):
+                value = value.date()
+            elif p.type == "date" and isinstance(value, pd.Timestamp):
+                value = value.date()
+            elif not isinstance(value, str) or p.type == "string":
+                pass
+            else:
+                value = p.parse(value)
+            params[name] = value
+            continue
+        m = _DERIVED.match(p.default)
+        if p.default == "reference" and p.type == "date":
+            params[name] = reference()
+        elif p.default == "reference_year" and p.type == "int":
+            params[name] = reference().year
+        elif m and m.group("fn") == "year_of" and p.type == "int":
+            params[name] = _earlier(params, m.group("a"), query).year
+        elif m and m.group("fn") == "years_before" and p.type == "date" and m.group("b"):
+            base = _earlier(params, m.group("a"), query)
+            years = int(params[m.group("b")]) if m.group("b") in params else int(m.group("b"))
+            params[name] = (pd.Timestamp(base) - pd.DateOffset(years=years)).date()
+        else:
+            params[name] = p.parse(p.default)
+    unknown = set(given) - set(query.params)
+    if unknown:
+        raise QueryError(f"查询 {query.name} 没有参数 {sorted(unknown)} / query {query.name} has no parameters "
+                         f"{sorted(unknown)}; 它的参数 its parameters: {', '.join(query.params) or '(none)'}")
+    return params
+
+
+def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *, driver: Any = None,
+              database: str | None = None, folder: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """Run a query of the pack by name, on the embedded engine or on a Neo4j server.
+
+    Parameters
+    ----------
+    source
+        An output folder or a :class:`graphkit.Graph` (embedded engine), or an open
+        :class:`graphkit.cypher.EmbeddedGraph`; ignored when ``driver`` is given.
+    name
+        The query's name (``graphkit query --list``).
+    params
+        Parameter values (typed, or strings parsed by the declared type); the rest take their
+        defaults.
+    driver
+        An open ``neo4j.Driver``: run on that server (the ``.neo4j.cypher`` variant if any).
+    database
+        The Neo4j database name.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.build_graph(gk.sample_path())
+    >>> df = run_query(g, "members_of_group", {"group": "第八片区"})
+    >>> list(df.columns)[:3]
+    ['collab_id', 'collab_name', 'org_id']
+    """
+    from .cypher import EmbeddedGraph, open_embedded
+
+    query = get_query(name, folder=folder)
+    if driver is not None:
+        from .neo4j import query_server
+
+        def runner(text: str, p: Mapping[str, Any]) -> pd.DataFrame:
+            return query_server(driver, text, p, database=database)
+
+        return runner(query.text_for("neo4j"), resolve_params(query, dict(params or {}), runner))
+    if isinstance(source, EmbeddedGraph):
+        return source.query(query.text_for("embedded"), resolve_params(query, dict(params or {}), source.query))
+    with open_embedded(source, cache_dir=cache_dir) as eg:
+        return eg.query(query.text_for("embedded"), resolve_params(query, dict(params or {}), eg.query))

@@ -1,0 +1,1553 @@
+"""RDF: an ontology and SHACL shapes derived from the schema, exports, import, SHACL validation.
+
+Everything here is derived from the one declaration (``schema/model.yaml`` and
+``schema/codelists.yaml``): each record type's ``rdf.class`` (and optional ``rdf.super``), each
+property's ``rdf`` term, the code lists, the checks the loaders enforce. The RDF model reuses
+W3C ORG, SKOS, PROV-O, OWL-Time, FOAF and Dublin Core terms; graphkit's own namespace (``gk:``)
+is used only where none of them fits. See ``docs/rdf.md``.
+
+IRIs
+----
+* records: ``{base}{type-lowercase}/{id}`` (``https://graphkit.example.org/id/organization/org-…``);
+  ``base`` defaults to the schema's ``base_iri`` and is configurable;
+* intervals and their instants: ``{record}/interval``, ``{record}/start``, ``{record}/end``;
+* ledger files and source rows: ``{base}ledger/{key}`` and ``{base}ledger/{key}/row/{n}``
+  (``…/sheet/{sheet}/row/{n}`` for workbooks); ``key`` hashes the file name and its SHA-256;
+* code-list concepts: ``{vocab}code/{codelist}-{code}`` (fixed, part of the ontology).
+
+The export is written as N-Quads lines by vectorized table operations, then loaded into rdflib
+(small data) or an Oxigraph store (province scale) to be serialized as Turtle, TriG or JSON-LD.
+TriG puts each ledger file's records in a named graph named by the file's IRI; the vocabulary
+and the file descriptions sit in the default graph.
+
+Examples
+--------
+>>> import graphkit as gk
+>>> from graphkit import rdf
+>>> g = gk.build_graph(gk.sample_path())
+>>> ds = rdf.to_rdflib(g)
+>>> back = rdf.read_rdf(ds)
+>>> back.count("Organization") == g.count("Organization")
+True
+>>> rdf.validate_rdf(ds).empty
+True
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .errors import GraphkitError, OutputError, SchemaError
+from .model import Graph
+from .problems import PROBLEM_COLUMNS, RULES, Problems
+from .schema import PROVENANCE, Model, Property, RecordType, load_schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    import rdflib
+
+__all__ = [
+    "FORMATS", "STORES", "Terms", "terms", "ontology_graph", "ontology_turtle", "shapes_graph", "shapes_turtle",
+    "to_nquads", "to_rdflib", "to_oxigraph", "export_rdf", "serialize", "load_rdf", "read_rdf", "validate_rdf",
+    "check_base",
+]
+
+#: Export formats: name -> (file suffix, rdflib format name).
+FORMATS: dict[str, tuple[str, str]] = {
+    "turtle": (".ttl", "turtle"),
+    "nt": (".nt", "nt"),
+    "jsonld": (".jsonld", "json-ld"),
+    "trig": (".trig", "trig"),
+    "nquads": (".nq", "nquads"),
+}
+#: Stores: ``memory`` (rdflib, pure Python) or ``oxigraph`` (pyoxigraph, Rust; for large graphs).
+STORES = ("memory", "oxigraph")
+
+_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "org": "http://www.w3.org/ns/org#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "time": "http://www.w3.org/2006/time#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+#: The reused standard vocabularies (prefix -> namespace), in the order docs list them.
+STANDARD_PREFIXES = ("org", "skos", "prov", "time", "foaf", "dcterms", "rdf", "rdfs")
+
+# Labels of the standard terms graphkit uses (Chinese, English). The schema declares which
+# standard terms a property maps to; their labels are not the schema's business, so they live here.
+_STANDARD_LABELS: dict[str, tuple[str, str]] = {
+    "rdf:type": ("类型", "type"),
+    "rdfs:label": ("标签", "label"),
+    "org:Organization": ("组织", "Organization"),
+    "org:FormalOrganization": ("正式组织", "Formal Organization"),
+    "org:OrganizationalCollaboration": ("组织协作", "Organizational Collaboration"),
+    "org:Membership": ("成员关系", "Membership"),
+    "org:Post": ("职位", "Post"),
+    "org:Role": ("角色", "Role"),
+    "org:classification": ("分类", "classification"),
+    "org:hasSite": ("所在场所", "has site"),
+    "org:subOrganizationOf": ("上级组织", "sub-organization of"),
+    "org:member": ("成员", "member"),
+    "org:organization": ("所属组织", "organization"),
+    "org:role": ("角色", "role"),
+    "org:memberDuring": ("成员期间", "member during"),
+    "org:heldBy": ("任职者", "held by"),
+    "org:postIn": ("任职组织", "post in"),
+    "foaf:Person": ("人", "Person"),
+    "foaf:name": ("姓名", "name"),
+    "prov:Activity": ("活动", "Activity"),
+    "prov:Entity": ("实体", "Entity"),
+    "prov:Location": ("地点", "Location"),
+    "prov:startedAtTime": ("开始时间", "started at time"),
+    "prov:wasAssociatedWith": ("关联主体", "was associated with"),
+    "prov:agent": ("主体", "agent"),
+    "prov:wasDerivedFrom": ("来源于", "was derived from"),
+    "skos:Concept": ("概念", "Concept"),
+    "skos:ConceptScheme": ("概念体系", "Concept Scheme"),
+    "skos:prefLabel": ("首选标签", "preferred label"),
+    "skos:hiddenLabel": ("隐藏标签", "hidden label"),
+    "skos:notation": ("编码", "notation"),
+    "skos:inScheme": ("所属概念体系", "is in scheme"),
+    "skos:topConceptOf": ("顶层概念所属体系", "is top concept in scheme"),
+    "skos:hasTopConcept": ("顶层概念", "has top concept"),
+    "time:Interval": ("时间区间", "Time interval"),
+    "time:Instant": ("时刻", "Time instant"),
+    "time:hasTime": ("时间", "has time"),
+    "time:hasBeginning": ("开始", "has beginning"),
+    "time:hasEnd": ("结束", "has end"),
+    "time:inXSDDate": ("日期", "in XSD date"),
+    "dcterms:identifier": ("标识符", "identifier"),
+}
+# graphkit's own structural terms (provenance); the provenance properties take their labels from
+# the schema's `provenance` block.
+_GK_CLASSES: dict[str, tuple[str, str, str]] = {
+    "SourceRow": ("台账行", "Source row", "prov:Entity"),
+    "LedgerFile": ("台账文件", "Ledger file", "prov:Entity"),
+}
+# predicates whose string values carry the language tag @zh (labels and names in the ledgers)
+_LANG_PREDICATES = frozenset({"skos:prefLabel", "rdfs:label", "foaf:name"})
+_INTERVAL_BEGIN, _INTERVAL_END = "time:hasBeginning", "time:hasEnd"
+_XSD_OF = {"string": "xsd:string", "integer": "xsd:integer", "boolean": "xsd:boolean", "date": "xsd:date"}
+# standard predicates whose range is xsd:dateTime: a date is written as midnight of that day
+_DATETIME_PREDICATES = frozenset({"prov:startedAtTime"})
+_SAFE_ID = r"[A-Za-z0-9._~-]+"
+_BASE_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+[/#]$")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CHUNK = 250_000
+
+
+def expand(curie: str, vocab: str) -> str:
+    """Expand a CURIE (``org:member``, ``gk:sector``) to a full IRI."""
+    prefix, _, local = curie.partition(":")
+    if prefix == "gk":
+        return vocab + local
+    try:
+        return _NS[prefix] + local
+    except KeyError:
+        raise SchemaError(f"未知的 RDF 前缀 unknown RDF prefix in {curie!r}") from None
+
+
+def check_base(base: str) -> str:
+    """Check a base IRI for record IRIs: absolute http(s), ending with ``/`` or ``#``.
+
+    >>> check_base("https://example.org/id/")
+    'https://example.org/id/'
+    """
+    if not isinstance(base, str) or not _BASE_RE.match(base):
+        raise GraphkitError(f"基础 IRI 无效 / invalid base IRI {base!r}: 须为 http(s) 绝对地址并以 / 或 # 结尾 "
+                            f"(an absolute http(s) IRI ending with / or #)")
+    return base
+
+
+# --------------------------------------------------------------------------------------------
+# the term model: every IRI the RDF side uses, derived from the declaration
+
+
+@dataclass(frozen=True)
+class PropTerm:
+    """How one property is written in RDF."""
+
+    name: str
+    prop: Property
+    curie: str
+    iri: str
+    kind: str                    # literal | code | ref | begin | end
+    datatype: str | None = None  # CURIE of the literal datatype
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class TypeTerm:
+    """How one record type is written in RDF."""
+
+    rtype: RecordType
+    class_curie: str
+    class_iri: str
+    super_curie: str | None
+    super_iri: str | None
+    segment: str                 # IRI path segment (type name lower-cased)
+    props: dict[str, PropTerm]
+    interval_link: str | None    # CURIE linking the record to its time:Interval, if any
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The RDF terms of a model: namespaces, classes, properties and code-list concepts."""
+
+    model: Model
+    vocab: str
+    code_ns: str
+    shape_ns: str
+    types: dict[str, TypeTerm]
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    def concept(self, codelist: str, code: str) -> str:
+        """IRI of a code-list concept (``…/code/category-3``)."""
+        return f"{self.code_ns}{codelist}-{quote(code, safe='')}"
+
+    def scheme(self, codelist: str) -> str:
+        """IRI of a code list's SKOS concept scheme."""
+        return f"{self.code_ns}{codelist}"
+
+    def iri(self, curie: str) -> str:
+        """Expand a CURIE."""
+        return expand(curie, self.vocab)
+
+
+@lru_cache(maxsize=8)
+def terms(model: Model | None = None) -> Terms:
+    """The RDF term model derived from the schema declaration.
+
+    Raises
+    ------
+    SchemaError
+        If an ``rdf`` value cannot be mapped (e.g. an interval whose ends are not
+        ``time:hasBeginning``/``time:hasEnd``).
+
+    Examples
+    --------
+    >>> t = terms()
+    >>> t.types["Membership"].interval_link, t.types["Organization"].class_curie
+    ('org:memberDuring', 'org:FormalOrganization')
+    """
+    model = model or load_schema()
+    vocab = model.vocab_iri
+    if not vocab or vocab[-1] not in "#/":
+        raise SchemaError(f"model.yaml: vocab_iri 须以 # 或 / 结尾 / must end with # or /: {vocab!r}")
+    root = vocab.rstrip("#/")
+    code_ns, shape_ns = root + "/code/", root + "/shapes#"
+    types: dict[str, TypeTerm] = {}
+    for rtype in model:
+        cls = rtype.rdf["class"]
+        sup = rtype.rdf.get("super")
+        if sup is not None:
+            expand(sup, vocab)
+        props: dict[str, PropTerm] = {}
+        for pname, p in rtype.properties.items():
+            if p.rdf is None:
+                raise SchemaError(f"{rtype.name}.{pname}: 缺少 rdf 术语 / needs an rdf term")
+            iri = expand(p.rdf, vocab)
+            if p.rdf in (_INTERVAL_BEGIN, _INTERVAL_END):
+                if p.type != "date":
+                    raise SchemaError(f"{rtype.name}.{pname}: {p.rdf} 只用于日期 / only for date properties")
+                kind, dtype = ("begin" if p.rdf == _INTERVAL_BEGIN else "end"), "xsd:date"
+            elif p.type == "code":
+                kind, dtype = "code", None
+            elif p.type == "ref":
+                kind, dtype = "ref", None
+            else:
+                kind = "literal"
+                dtype = "xsd:dateTime" if p.rdf in _DATETIME_PREDICATES else _XSD_OF[p.type]
+            lang = "zh" if (p.type == "string" and p.rdf in _LANG_PREDICATES) else None
+            if lang:
+                dtype = "rdf:langString"
+            props[pname] = PropTerm(pname, p, p.rdf, iri, kind, dtype, lang)
+        ends = [pt for pt in props.values() if pt.kind in ("begin", "end")]
+        if len([e for e in ends if e.kind == "begin"]) > 1 or len([e for e in ends if e.kind == "end"]) > 1:
+            raise SchemaError(f"{rtype.name}: 只能有一个开始和一个结束日期 / at most one time:hasBeginning and one time:hasEnd")
+        link = None
+        if ends:
+            link = "org:memberDuring" if "org:Membership" in (cls, sup) else "time:hasTime"
+        types[rtype.name] = TypeTerm(rtype, cls, expand(cls, vocab), sup, expand(sup, vocab) if sup else None,
+                                     rtype.name.lower(), props, link)
+    prefixes = {"gk": vocab, "gkcode": code_ns, **{k: _NS[k] for k in ("org", "skos", "prov", "time", "foaf", "dcterms",
+                                                                          "rdf", "rdfs", "owl", "xsd")}}
+    return Terms(model, vocab, code_ns, shape_ns, types, prefixes)
+
+
+def _provenance_labels(model: Model) -> dict[str, dict[str, str]]:
+    raw = yaml.safe_load((Path(model.source) / "model.yaml").read_text(encoding="utf-8")) or {}
+    block = raw.get("provenance") or {}
+    out = {}
+    for col in PROVENANCE:
+        lab = (block.get(col) or {}).get("label") or {}
+        if not lab.get("zh") or not lab.get("en"):
+            raise SchemaError(f"model.yaml: provenance.{col} 缺少中英文标签 / needs label: {{zh, en}}")
+        out[col] = {"zh": str(lab["zh"]), "en": str(lab["en"])}
+    return out
+
+
+# provenance properties: column -> (gk local name, on the row or on the file, datatype)
+_PROV_TERMS = {
+    "src_file": ("fileName", "file", "xsd:string"),
+    "src_sheet": ("sheet", "row", "xsd:string"),
+    "src_row": ("row", "row", "xsd:integer"),
+    "src_hash": ("fileHash", "file", "xsd:string"),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# ontology
+
+
+def _labels_of_standard(t: Terms) -> dict[str, tuple[str, str]]:
+    """zh/en labels of every standard term used (table above, else the first declaring property)."""
+    out = dict(_STANDARD_LABELS)
+    for tt in t.types.values():
+        for c in (tt.class_curie, tt.super_curie):
+            if c and not c.startswith("gk:") and c not in out:
+                out[c] = (tt.rtype.label["zh"], tt.rtype.label["en"])
+        for pt in tt.props.values():
+            if not pt.curie.startswith("gk:") and pt.curie not in out:
+                out[pt.curie] = (pt.prop.label["zh"], pt.prop.label["en"])
+    return out
+
+
+def _codelist_roles(t: Terms) -> set[str]:
+    """Code lists used through org:role: their concepts are also org:Role."""
+    return {pt.prop.codelist for tt in t.types.values() for pt in tt.props.values()  # type: ignore[misc]
+            if pt.kind == "code" and pt.curie == "org:role"}
+
+
+def ontology_graph(model: Model | None = None) -> "rdflib.Graph":
+    """The graphkit ontology as an rdflib Graph, generated from the declaration.
+
+    It declares graphkit's own classes and properties (``gk:``), annotates every reused standard
+    term with Chinese and English labels, and holds one SKOS concept scheme per code list.
+
+    Examples
+    --------
+    >>> from rdflib.namespace import OWL, RDF
+    >>> from rdflib import URIRef
+    >>> g = ontology_graph()
+    >>> (URIRef(terms().vocab + "Pairing"), RDF.type, OWL.Class) in g
+    True
+    """
+    from rdflib import Graph as RGraph, Literal, URIRef
+    from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+
+    t = terms(model)
+    model = t.model
+    g = RGraph()
+    for k, v in t.prefixes.items():
+        g.bind(k, v, override=True, replace=True)
+    U = lambda curie: URIRef(t.iri(curie))  # noqa: E731
+
+    def label(node: Any, zh: str, en: str) -> None:
+        g.add((node, RDFS.label, Literal(zh, lang="zh")))
+        g.add((node, RDFS.label, Literal(en, lang="en")))
+
+    onto = URIRef(t.vocab.rstrip("#/"))
+    g.add((onto, RDF.type, OWL.Ontology))
+    label(onto, "graphkit 党组织联建本体", "graphkit ontology of joint-building links between party organizations")
+    g.add((onto, OWL.versionInfo, Literal(model.version)))
+    g.add((onto, DCTERMS.description, Literal(
+        "由 schema/model.yaml 与 schema/codelists.yaml 生成，请勿手工修改。复用 W3C ORG、SKOS、PROV-O、OWL-Time、FOAF。", lang="zh")))
+    g.add((onto, DCTERMS.description, Literal(
+        "Generated from schema/model.yaml and schema/codelists.yaml; do not edit. Reuses W3C ORG, SKOS, PROV-O, "
+        "OWL-Time and FOAF; gk: terms only where none of them fits.", lang="en")))
+
+    # standard terms: labels and where they are defined
+    std = _labels_of_standard(t)
+    for curie in sorted(std):
+        node = U(curie)
+        label(node, *std[curie])
+        g.add((node, RDFS.isDefinedBy, URIRef(_NS[curie.split(":")[0]].rstrip("#/") + ("#" if _NS[curie.split(":")[0]].endswith("#") else "/"))))
+
+    # graphkit classes
+    for tt in t.types.values():
+        if tt.class_curie.startswith("gk:"):
+            c = U(tt.class_curie)
+            g.add((c, RDF.type, OWL.Class))
+            label(c, tt.rtype.label["zh"], tt.rtype.label["en"])
+            g.add((c, RDFS.isDefinedBy, onto))
+            if tt.super_iri:
+                g.add((c, RDFS.subClassOf, URIRef(tt.super_iri)))
+    for local, (zh, en, sup) in _GK_CLASSES.items():
+        c = URIRef(t.vocab + local)
+        g.add((c, RDF.type, OWL.Class))
+        label(c, zh, en)
+        g.add((c, RDFS.subClassOf, U(sup)))
+        g.add((c, RDFS.isDefinedBy, onto))
+
+    # graphkit properties: label from the first declaring property; domain when all share one class
+    uses: dict[str, list[tuple[TypeTerm, PropTerm]]] = {}
+    for tt in t.types.values():
+        for pt in tt.props.values():
+            if pt.curie.startswith("gk:"):
+                uses.setdefault(pt.curie, []).append((tt, pt))
+    for curie, lst in uses.items():
+        node = U(curie)
+        tt0, pt0 = lst[0]
+        kinds = {pt.kind for _, pt in lst}
+        g.add((node, RDF.type, OWL.ObjectProperty if kinds <= {"code", "ref"} else OWL.DatatypeProperty))
+        label(node, pt0.prop.label["zh"], pt0.prop.label["en"])
+        g.add((node, RDFS.isDefinedBy, onto))
+        classes = {tt.class_iri for tt, _ in lst}
+        if len(classes) == 1:
+            g.add((node, RDFS.domain, URIRef(tt0.class_iri)))
+        ranges = set()
+        for _, pt in lst:
+            if pt.kind == "ref":
+                ranges.add(t.types[pt.prop.range].class_iri)  # type: ignore[index]
+            elif pt.kind == "code":
+                ranges.add(str(SKOS.Concept))
+            else:
+                ranges.add(t.iri(pt.datatype))  # type: ignore[arg-type]
+        if len(ranges) == 1:
+            g.add((node, RDFS.range, URIRef(ranges.pop())))
+    prov_labels = _provenance_labels(model)
+    for col, (local, on, dtype) in _PROV_TERMS.items():
+        node = URIRef(t.vocab + local)
+        g.add((node, RDF.type, OWL.DatatypeProperty))
+        label(node, prov_labels[col]["zh"], prov_labels[col]["en"])
+        g.add((node, RDFS.domain, URIRef(t.vocab + ("SourceRow" if on == "row" else "LedgerFile"))))
+        g.add((node, RDFS.range, U(dtype)))
+        g.add((node, RDFS.isDefinedBy, onto))
+    sf = URIRef(t.vocab + "sourceFile")
+    g.add((sf, RDF.type, OWL.ObjectProperty))
+    label(sf, "所在台账文件", "in ledger file")
+    g.add((sf, RDFS.domain, URIRef(t.vocab + "SourceRow")))
+    g.add((sf, RDFS.range, URIRef(t.vocab + "LedgerFile")))
+    g.add((sf, RDFS.isDefinedBy, onto))
+
+    for s, p, o in _vocabulary_triples(t):
+        g.add((URIRef(s), URIRef(p), o if isinstance(o, Literal) else URIRef(o)))
+    return g
+
+
+def _vocabulary_triples(t: Terms) -> Iterator[tuple[str, str, Any]]:
+    """SKOS concept schemes for the code lists (used by the ontology and by every export)."""
+    from rdflib import Literal
+
+    rdf_type, label = _NS["rdf"] + "type", _NS["rdfs"] + "label"
+    skos = _NS["skos"]
+    roles = _codelist_roles(t)
+    for name, cl in t.model.codelists.items():
+        scheme = t.scheme(name)
+        yield scheme, rdf_type, skos + "ConceptScheme"
+        for lang in ("zh", "en"):
+            yield scheme, skos + "prefLabel", Literal(cl.label[lang], lang=lang)
+            yield scheme, label, Literal(cl.label[lang], lang=lang)
+        for code in cl.codes:
+            c = t.concept(name, code)
+            yield c, rdf_type, skos + "Concept"
+            if name in roles:
+                yield c, rdf_type, _NS["org"] + "Role"
+            yield c, skos + "inScheme", scheme
+            yield c, skos + "topConceptOf", scheme
+            yield scheme, skos + "hasTopConcept", c
+            yield c, skos + "notation", Literal(code)
+            for lang in ("zh", "en"):
+                yield c, skos + "prefLabel", Literal(cl.labels[code][lang], lang=lang)
+                yield c, label, Literal(cl.labels[code][lang], lang=lang)
+            for alias in _aliases(t.model, name, code):
+                yield c, skos + "hiddenLabel", Literal(alias, lang="zh")
+
+
+@lru_cache(maxsize=8)
+def _alias_table(source: str) -> dict[tuple[str, str], tuple[str, ...]]:
+    raw = yaml.safe_load((Path(source) / "codelists.yaml").read_text(encoding="utf-8")) or {}
+    return {(name, str(e["code"])): tuple(str(a) for a in (e.get("aliases") or []))
+            for name, body in raw.items() for e in (body or {}).get("entries") or []}
+
+
+def _aliases(model: Model, codelist: str, code: str) -> tuple[str, ...]:
+    return _alias_table(str(model.source)).get((codelist, code), ())
+
+
+_HEADER = ("# {what} — generated from schema/model.yaml and schema/codelists.yaml by `graphkit rdf {cmd} -o FILE`.\n"
+           "# 由模式声明生成，请勿手工修改 / generated from the schema declaration; do not edit by hand.\n")
+
+
+def ontology_turtle(model: Model | None = None) -> str:
+    """The ontology as Turtle text (what ``schema/ontology.ttl`` holds).
+
+    >>> ontology_turtle().startswith("# graphkit ontology")
+    True
+    """
+    body = ontology_graph(model).serialize(format="turtle")
+    return _HEADER.format(what="graphkit ontology", cmd="ontology") + body
+
+
+# --------------------------------------------------------------------------------------------
+# SHACL shapes
+
+
+@dataclass(frozen=True)
+class _ShapeInfo:
+    """What a generated shape checks: lets a SHACL result be turned back into a problem row."""
+
+    type_name: str
+    prop: str | None
+    rule: str | None = None
+
+
+def _shape_index(t: Terms) -> dict[str, _ShapeInfo]:
+    out: dict[str, _ShapeInfo] = {}
+    for name, tt in t.types.items():
+        out[f"{t.shape_ns}{name}"] = _ShapeInfo(name, None)
+        out[f"{t.shape_ns}{name}-id"] = _ShapeInfo(name, "id")
+        for pname in tt.props:
+            out[f"{t.shape_ns}{name}-{pname}"] = _ShapeInfo(name, pname)
+        if tt.interval_link:
+            out[f"{t.shape_ns}{name}-interval"] = _ShapeInfo(name, None)
+        for a, b in tt.rtype.intervals:
+            out[f"{t.shape_ns}{name}-{a}-{b}-order"] = _ShapeInfo(name, b, "interval_order")
+        for p in tt.rtype.properties.values():
+            if p.acyclic:
+                out[f"{t.shape_ns}{name}-{p.name}-acyclic"] = _ShapeInfo(name, p.name, "cycle")
+    return out
+
+
+def _interval_path(t: Terms, tt: TypeTerm, pt: PropTerm) -> list[str]:
+    return [t.iri(tt.interval_link), pt.iri, t.iri("time:inXSDDate")]  # type: ignore[arg-type]
+
+
+def shapes_graph(model: Model | None = None) -> "rdflib.Graph":
+    """SHACL shapes for the constraints the loaders enforce, generated from the declaration.
+
+    One node shape per record type (targeting its class), one property shape per property:
+    ``required`` → ``sh:minCount 1``; single values → ``sh:maxCount 1``; datatypes; code lists →
+    ``sh:in`` of the concept IRIs; ``max_length``, ``min``/``max``; refs → ``sh:class`` of the
+    target type; intervals → a SPARQL constraint (end not before start); ``distinct`` →
+    ``sh:disjoint``; ``acyclic`` → a SPARQL constraint on the property path ``p+``.
+
+    Examples
+    --------
+    >>> from rdflib.namespace import SH, RDF
+    >>> len(list(shapes_graph().subjects(RDF.type, SH.NodeShape))) == len(load_schema().types)
+    True
+    """
+    from rdflib import BNode, Graph as RGraph, Literal, URIRef
+    from rdflib.collection import Collection
+    from rdflib.namespace import RDF, RDFS, SH, XSD
+
+    t = terms(model)
+    g = RGraph()
+    for k, v in t.prefixes.items():
+        g.bind(k, v, override=True, replace=True)
+    g.bind("sh", _NS["sh"])
+    g.bind("gksh", t.shape_ns)
+    U = lambda curie: URIRef(t.iri(curie))  # noqa: E731
+
+    def rdf_list(items: list[Any]) -> BNode:
+        head = BNode()
+        Collection(g, head, items)
+        return head
+
+    def names(node: Any, lab: dict[str, str]) -> None:
+        g.add((node, SH.name, Literal(lab["zh"], lang="zh")))
+        g.add((node, SH.name, Literal(lab["en"], lang="en")))
+
+    for name, tt in t.types.items():
+        ns = URIRef(f"{t.shape_ns}{name}")
+        g.add((ns, RDF.type, SH.NodeShape))
+        g.add((ns, SH.targetClass, URIRef(tt.class_iri)))
+        g.add((ns, RDFS.label, Literal(tt.rtype.label["zh"], lang="zh")))
+        g.add((ns, RDFS.label, Literal(tt.rtype.label["en"], lang="en")))
+        # the record's identifier
+        ps = URIRef(f"{t.shape_ns}{name}-id")
+        g.add((ns, SH.property, ps))
+        g.add((ps, SH.path, U("dcterms:identifier")))
+        names(ps, {"zh": "标识", "en": "id"})
+        g.add((ps, SH.minCount, Literal(1)))
+        g.add((ps, SH.maxCount, Literal(1)))
+        g.add((ps, SH.datatype, XSD.string))
+        if tt.interval_link:
+            ps = URIRef(f"{t.shape_ns}{name}-interval")
+            g.add((ns, SH.property, ps))
+            g.add((ps, SH.path, U(tt.interval_link)))
+            names(ps, {"zh": "时间区间", "en": "interval"})
+            g.add((ps, SH.maxCount, Literal(1)))
+            g.add((ps, SH["class"], U("time:Interval")))
+        for pname, pt in tt.props.items():
+            p = pt.prop
+            ps = URIRef(f"{t.shape_ns}{name}-{pname}")
+            g.add((ns, SH.property, ps))
+            if pt.kind in ("begin", "end"):
+                g.add((ps, SH.path, rdf_list([URIRef(x) for x in _interval_path(t, tt, pt)])))
+            else:
+                g.add((ps, SH.path, URIRef(pt.iri)))
+            names(ps, p.label)
+            g.add((ps, SH.maxCount, Literal(1)))
+            if p.required:
+                g.add((ps, SH.minCount, Literal(1)))
+            if pt.kind == "code":
+                cl = t.model.codelists[p.codelist]  # type: ignore[index]
+                g.add((ps, SH.nodeKind, SH.IRI))
+                g.add((ps, SH["in"], rdf_list([URIRef(t.concept(cl.name, c)) for c in cl.codes])))
+            elif pt.kind == "ref":
+                g.add((ps, SH.nodeKind, SH.IRI))
+                g.add((ps, SH["class"], URIRef(t.types[p.range].class_iri)))  # type: ignore[index]
+            else:
+                g.add((ps, SH.datatype, U(pt.datatype)))  # type: ignore[arg-type]
+            if p.max_length is not None:
+                g.add((ps, SH.maxLength, Literal(int(p.max_length))))
+            if p.min is not None:
+                g.add((ps, SH.minInclusive, Literal(int(p.min))))
+            if p.max is not None:
+                g.add((ps, SH.maxInclusive, Literal(int(p.max))))
+        for a, b in tt.rtype.distinct:
+            ps = URIRef(f"{t.shape_ns}{name}-{a}")
+            g.add((ps, SH.disjoint, URIRef(tt.props[b].iri)))
+        for a, b in tt.rtype.intervals:
+            pa, pb = tt.props[a], tt.props[b]
+            if pa.kind == "begin" and pb.kind == "end":
+                link = t.iri(tt.interval_link)  # type: ignore[arg-type]
+                where = (f"$this <{link}> ?i . ?i <{pa.iri}>/<{t.iri('time:inXSDDate')}> ?a . "
+                         f"?i <{pb.iri}>/<{t.iri('time:inXSDDate')}> ?b .")
+            else:
+                where = f"$this <{pa.iri}> ?a . $this <{pb.iri}> ?b ."
+            c = URIRef(f"{t.shape_ns}{name}-{a}-{b}-order")
+            g.add((ns, SH.sparql, c))
+            g.add((c, RDF.type, SH.SPARQLConstraint))
+            g.add((c, SH.message, Literal(f"「{pb.prop.label['zh']}」早于「{pa.prop.label['zh']}」", lang="zh")))
+            g.add((c, SH.message, Literal(f"{b} is before {a}", lang="en")))
+            g.add((c, SH.select, Literal(
+                f"SELECT $this ?value WHERE {{ {where} FILTER (?b < ?a) "
+                f"BIND (CONCAT(STR(?a), \" → \", STR(?b)) AS ?value) }}")))
+        for p in tt.rtype.properties.values():
+            if not p.acyclic:
+                continue
+            piri = tt.props[p.name].iri
+            c = URIRef(f"{t.shape_ns}{name}-{p.name}-acyclic")
+            g.add((ns, SH.sparql, c))
+            g.add((c, RDF.type, SH.SPARQLConstraint))
+            g.add((c, SH.message, Literal(f"「{p.label['zh']}」关系形成循环", lang="zh")))
+            g.add((c, SH.message, Literal(f"the {p.name} chain loops back on itself", lang="en")))
+            g.add((c, SH.select, Literal(f"SELECT $this ?value WHERE {{ $this <{piri}>+ $this . $this <{piri}> ?value . }}")))
+    return g
+
+
+def shapes_turtle(model: Model | None = None) -> str:
+    """The SHACL shapes as Turtle text (what ``schema/shapes.ttl`` holds).
+
+    >>> "sh:NodeShape" in shapes_turtle()
+    True
+    """
+    return _HEADER.format(what="graphkit SHACL shapes", cmd="shapes") + shapes_graph(model).serialize(format="turtle")
+
+
+# --------------------------------------------------------------------------------------------
+# export: tables -> N-Quads lines (vectorized)
+
+
+def _esc(values: pd.Series) -> pd.Series:
+    """Escape strings for an N-Triples literal."""
+    s = values.astype(str)
+    s = (s.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False)
+         .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False))
+    if s.str.contains(_CTRL.pattern, regex=True).any():
+        s = s.str.replace(_CTRL.pattern, lambda m: "\\u%04X" % ord(m.group(0)), regex=True)
+    return s
+
+
+def _enc_ids(ids: pd.Series) -> pd.Series:
+    """Percent-encode ids for use in an IRI path segment (most ids need nothing)."""
+    s = ids.astype(str)
+    safe = s.str.fullmatch(_SAFE_ID)
+    if bool(safe.all()):
+        return s
+    return s.where(safe, s.map(lambda v: quote(v, safe="")))
+
+
+def _literal(values: pd.Series, pt_datatype: str | None, lang: str | None, ptype: str) -> pd.Series:
+    if ptype == "date":
+        lex = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        if pt_datatype == "xsd:dateTime":
+            return '"' + lex + 'T00:00:00"^^<' + _NS["xsd"] + 'dateTime>'
+        return '"' + lex + '"^^<' + _NS["xsd"] + 'date>'
+    if ptype == "integer":
+        return '"' + values.astype("Int64").astype(str) + '"^^<' + _NS["xsd"] + 'integer>'
+    if ptype == "boolean":
+        return _bool_lit(values)
+    body = '"' + _esc(values) + '"'
+    return body + "@" + lang if lang else body
+
+
+def _bool_lit(values: pd.Series) -> pd.Series:
+    return '"' + pd.Series(np.where(values.astype(bool).to_numpy(), "true", "false"), index=values.index) \
+        + '"^^<' + _NS["xsd"] + 'boolean>'
+
+
+class _Lines:
+    """Collects N-Quads lines as vectorized string Series."""
+
+    def __init__(self, quads: bool) -> None:
+        self.quads = quads
+        self.parts: list[pd.Series] = []
+
+    def add(self, s: pd.Series | str, p: str, o: pd.Series | str, g: pd.Series | str = "") -> None:
+        if isinstance(s, pd.Series) and s.empty:
+            return
+        if isinstance(o, pd.Series) and o.empty:
+            return
+        line = s + (" <" + p + "> ") + o
+        if self.quads:
+            line = line + g
+        line = line + " ."
+        if isinstance(line, str):
+            line = pd.Series([line])
+        self.parts.append(line)
+
+    def take(self) -> list[str]:
+        if not self.parts:
+            return []
+        s = pd.concat(self.parts, ignore_index=True).astype(str)
+        self.parts = []
+        return s.drop_duplicates().sort_values(kind="stable").tolist()
+
+
+def _file_keys(graph: Graph) -> pd.DataFrame:
+    """Every (file, hash) pair in the tables' provenance, with its key."""
+    frames = [graph.tables[t.name][["src_file", "src_hash"]] for t in graph.model if len(graph.tables[t.name])]
+    if not frames:
+        return pd.DataFrame(columns=["src_file", "src_hash", "key"])
+    files = pd.concat(frames, ignore_index=True).dropna(subset=["src_file"]).astype(object)
+    files["src_hash"] = files["src_hash"].where(files["src_hash"].notna(), "")
+    files = files.drop_duplicates().sort_values(["src_file", "src_hash"]).reset_index(drop=True)
+    files["key"] = [hashlib.blake2b(f"{a}\x1f{b}".encode("utf-8"), digest_size=8).hexdigest()
+                    for a, b in zip(files["src_file"], files["src_hash"])]
+    return files
+
+
+def _row_iris(base: str, frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> tuple[pd.Series, pd.Series]:
+    """(file IRI, row IRI) for provenance columns of a table (rows with a source file only)."""
+    fk = pd.Series([keys[(f, h if isinstance(h, str) else "")] for f, h in
+                    zip(frame["src_file"], frame["src_hash"])], index=frame.index, dtype=object) \
+        if len(frame) else pd.Series([], dtype=object)
+    file_iri = base + "ledger/" + fk.astype(str)
+    sheet = frame["src_sheet"].astype(object).where(frame["src_sheet"].notna(), "")
+    uniq = {s: quote(str(s), safe="") for s in pd.unique(sheet)}
+    sheet_part = sheet.map(lambda s: "" if s == "" else "/sheet/" + uniq[s])
+    row_iri = file_iri + sheet_part.astype(str) + "/row/" + frame["src_row"].astype("Int64").astype(str)
+    return file_iri, row_iri
+
+
+def _iter_nquads(graph: Graph, *, base: str, quads: bool, vocabulary: bool = True) -> Iterator[list[str]]:
+    """Yield chunks of N-Quads (or N-Triples) lines for a graph; each chunk sorted."""
+    from rdflib import Literal
+
+    t = terms(graph.model)
+    rdf_type = _NS["rdf"] + "type"
+    X = t.iri
+    files = _file_keys(graph)
+    keys = {(f, h): k for f, h, k in zip(files["src_file"], files["src_hash"], files["key"])}
+    out = _Lines(quads)
+    if vocabulary:
+        for s, p, o in _vocabulary_triples(t):
+            obj = o.n3() if isinstance(o, Literal) else f"<{o}>"
+            out.add(f"<{s}>", p, obj)
+    # ledger files: described in the default graph
+    if len(files):
+        firi = "<" + base + "ledger/" + files["key"] + ">"
+        out.add(firi, rdf_type, "<" + X("gk:LedgerFile") + ">")
+        out.add(firi, X("gk:fileName"), '"' + _esc(files["src_file"]) + '"')
+        has_hash = files["src_hash"] != ""
+        out.add(firi[has_hash], X("gk:fileHash"), '"' + _esc(files["src_hash"][has_hash]) + '"')
+    yield out.take()
+    # source rows: in the named graph of their file
+    prov = [graph.tables[n.name][list(PROVENANCE)] for n in graph.model if len(graph.tables[n.name])]
+    if prov:
+        rows = pd.concat(prov, ignore_index=True).dropna(subset=["src_file"]).astype(object)
+        rows = rows.drop_duplicates().reset_index(drop=True)
+        for start in range(0, len(rows), _CHUNK):
+            r = rows.iloc[start:start + _CHUNK]
+            file_iri, row_iri = _row_iris(base, r, keys)
+            s = "<" + row_iri + ">"
+            gname = " <" + file_iri + ">"
+            out.add(s, rdf_type, "<" + X("gk:SourceRow") + ">", gname)
+            out.add(s, X("gk:sourceFile"), "<" + file_iri + ">", gname)
+            sheet = r["src_sheet"].where(r["src_sheet"].notna(), "")
+            out.add(s, X("gk:sheet"), '"' + _esc(sheet) + '"', gname)
+            out.add(s, X("gk:row"), _literal(r["src_row"], "xsd:integer", None, "integer"), gname)
+            yield out.take()
+    # records
+    for name, tt in t.types.items():
+        table = graph.tables[name]
+        for start in range(0, len(table), _CHUNK):
+            _record_lines(out, t, tt, table.iloc[start:start + _CHUNK], base, keys)
+            yield out.take()
+
+
+def _record_lines(out: _Lines, t: Terms, tt: TypeTerm, table: pd.DataFrame, base: str,
+                  keys: dict[tuple[str, str], str]) -> None:
+    rdf_type = _NS["rdf"] + "type"
+    X = t.iri
+    raw = base + tt.segment + "/" + _enc_ids(table["id"])
+    subj = "<" + raw + ">"
+    has_src = table["src_file"].notna()
+    if has_src.any():
+        file_iri, row_iri = _row_iris(base, table[has_src], keys)
+        gname = pd.Series("", index=table.index, dtype=object)
+        gname[has_src] = " <" + file_iri + ">"
+        gname = gname.astype(str)
+    else:
+        gname = pd.Series("", index=table.index, dtype=str)
+    out.add(subj, rdf_type, "<" + tt.class_iri + ">", gname)
+    if tt.super_iri:
+        out.add(subj, rdf_type, "<" + tt.super_iri + ">", gname)
+    out.add(subj, X("dcterms:identifier"), '"' + _esc(table["id"]) + '"', gname)
+    if has_src.any():
+        out.add(subj[has_src], X("prov:wasDerivedFrom"), "<" + row_iri + ">", gname[has_src])
+    interval = None
+    for pname, pt in tt.props.items():
+        vals = table[pname]
+        m = vals.notna()
+        if not m.any():
+            continue
+        v, s, g = vals[m], subj[m], gname[m]
+        if pt.kind == "code":
+            cl = pt.prop.codelist
+            obj = "<" + t.code_ns + cl + "-" + _enc_ids(v) + ">"
+        elif pt.kind == "ref":
+            obj = "<" + base + t.types[pt.prop.range].segment + "/" + _enc_ids(v) + ">"  # type: ignore[index]
+        elif pt.kind in ("begin", "end"):
+            if interval is None:
+                any_end = pd.Series(False, index=table.index)
+                for q in tt.props.values():
+                    if q.kind in ("begin", "end"):
+                        any_end |= table[q.name].notna()
+                iv = "<" + raw[any_end] + "/interval>"
+                out.add(subj[any_end], X(tt.interval_link), iv, gname[any_end])  # type: ignore[arg-type]
+                out.add(iv, rdf_type, "<" + X("time:Interval") + ">", gname[any_end])
+                interval = raw
+            suffix = "start" if pt.kind == "begin" else "end"
+            inst = "<" + raw[m] + "/" + suffix + ">"
+            out.add("<" + raw[m] + "/interval>", pt.iri, inst, g)
+            out.add(inst, rdf_type, "<" + X("time:Instant") + ">", g)
+            out.add(inst, X("time:inXSDDate"), _literal(v, "xsd:date", None, "date"), g)
+            continue
+        elif pt.prop.type == "boolean":
+            obj = _bool_lit(v)
+        else:
+            obj = _literal(v, pt.datatype, pt.lang, pt.prop.type)
+        out.add(s, pt.iri, obj, g)
+
+
+def to_nquads(graph: Graph, *, base: str | None = None, quads: bool = True, vocabulary: bool = True) -> Iterator[str]:
+    """Yield the graph as N-Quads (or N-Triples with ``quads=False``) text, chunk by chunk.
+
+    Parameters
+    ----------
+    graph
+        The graph to export.
+    base
+        Base IRI of record IRIs (default: the schema's ``base_iri``).
+    quads
+        Put each ledger file's records in a named graph (N-Quads); False gives N-Triples.
+    vocabulary
+        Include the SKOS code-list concepts (default graph).
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> text = "".join(to_nquads(gk.build_graph(gk.sample_path()), quads=False))
+    >>> "<http://www.w3.org/ns/org#memberDuring>" in text
+    True
+    """
+    base = check_base(base or graph.model.base_iri)
+    for chunk in _iter_nquads(graph, base=base, quads=quads, vocabulary=vocabulary):
+        if chunk:
+            yield "\n".join(chunk) + "\n"
+
+
+def to_rdflib(graph: Graph, *, base: str | None = None, named_graphs: bool = True) -> "rdflib.Dataset":
+    """The graph as an rdflib Dataset (each ledger file a named graph; vocabulary in the default graph).
+
+    With ``named_graphs=False`` every triple goes to the default graph. Fine for a county; use
+    :func:`to_oxigraph` for a province.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> ds = to_rdflib(gk.build_graph(gk.sample_path()))
+    >>> len(list(ds.graphs())) > 2
+    True
+    """
+    from rdflib import Dataset
+
+    ds = Dataset()
+    for k, v in terms(graph.model).prefixes.items():
+        ds.bind(k, v, override=True, replace=True)
+    if named_graphs:
+        # one parse: rdflib's N-Quads parser starts a fresh default graph on every call
+        ds.parse(data="".join(to_nquads(graph, base=base, quads=True)), format="nquads")
+    else:
+        for text in to_nquads(graph, base=base, quads=False):
+            ds.default_graph.parse(data=text, format="nt")
+    return ds
+
+
+def to_oxigraph(graph: Graph, *, base: str | None = None, named_graphs: bool = True,
+                store: "pyoxigraph.Store | None" = None) -> "pyoxigraph.Store":
+    """The graph loaded into a pyoxigraph Store (in memory unless ``store`` is given).
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> st = to_oxigraph(gk.build_graph(gk.sample_path()))
+    >>> len(st) > 1000
+    True
+    """
+    import pyoxigraph as ox
+
+    st = store if store is not None else ox.Store()
+    fmt = ox.RdfFormat.N_QUADS if named_graphs else ox.RdfFormat.N_TRIPLES
+    for text in to_nquads(graph, base=base, quads=named_graphs):
+        st.bulk_load(text.encode("utf-8"), fmt)
+    return st
+
+
+def _oxi_format(fmt: str) -> Any:
+    import pyoxigraph as ox
+    return {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+            "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}[fmt]
+
+
+def serialize(graph: Graph, *, fmt: str = "turtle", base: str | None = None, store: str = "memory") -> bytes:
+    """Serialize a graph in one of :data:`FORMATS` (bytes, UTF-8).
+
+    ``nt`` and ``nquads`` are written directly (sorted lines, no store). ``turtle``, ``trig`` and
+    ``jsonld`` go through the chosen store: ``memory`` (rdflib) or ``oxigraph`` (pyoxigraph).
+    TriG (and N-Quads) put each ledger file in its own named graph; the other formats hold one graph.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> data = serialize(gk.build_graph(gk.sample_path()), fmt="trig")
+    >>> b"@prefix org: <http://www.w3.org/ns/org#>" in data
+    True
+    """
+    if fmt not in FORMATS:
+        raise GraphkitError(f"不支持的格式 unsupported format {fmt!r}; 可选 choose one of: {', '.join(FORMATS)}")
+    if store not in STORES:
+        raise GraphkitError(f"未知存储 unknown store {store!r}; 可选 choose one of: {', '.join(STORES)}")
+    named = fmt in ("trig", "nquads")
+    if fmt in ("nt", "nquads"):
+        return "".join(to_nquads(graph, base=base, quads=named)).encode("utf-8")
+    t = terms(graph.model)
+    prefixes = dict(t.prefixes)
+    base = check_base(base or graph.model.base_iri)
+    for tt in t.types.values():
+        prefixes[tt.segment] = f"{base}{tt.segment}/"
+    if store == "oxigraph":
+        st = to_oxigraph(graph, base=base, named_graphs=named)
+        kwargs: dict[str, Any] = {"prefixes": prefixes}
+        if not named:
+            import pyoxigraph as ox
+            kwargs["from_graph"] = ox.DefaultGraph()
+        return st.dump(format=_oxi_format(fmt), **kwargs)
+    ds = to_rdflib(graph, base=base, named_graphs=named)
+    if named:
+        for k, v in prefixes.items():
+            ds.bind(k, v, override=True, replace=True)
+        return ds.serialize(format=FORMATS[fmt][1], encoding="utf-8")
+    g = ds.default_graph
+    for k, v in prefixes.items():
+        g.bind(k, v, override=True, replace=True)
+    if fmt == "jsonld":
+        return g.serialize(format="json-ld", context={k: v for k, v in prefixes.items()}, auto_compact=True,
+                           encoding="utf-8")
+    return g.serialize(format=FORMATS[fmt][1], encoding="utf-8")
+
+
+def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: str | None = None,
+               store: str = "memory") -> Path:
+    """Write a graph as RDF to ``path`` (atomically); the format defaults from the suffix.
+
+    Examples
+    --------
+    >>> import tempfile, graphkit as gk
+    >>> p = export_rdf(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/county.ttl")
+    >>> p.suffix
+    '.ttl'
+    """
+    from .io import atomic_file
+
+    path = Path(path)
+    fmt = fmt or _format_from_suffix(path)
+    data = serialize(graph, fmt=fmt, base=base, store=store)
+    try:
+        with atomic_file(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise OutputError(f"无法写入 cannot write {path}: {exc}") from None
+    return path
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    for name, (suf, _) in FORMATS.items():
+        if suffix == suf:
+            return name
+    aliases = {".json": "jsonld", ".turtle": "turtle", ".ntriples": "nt", ".nquads": "nquads"}
+    if suffix in aliases:
+        return aliases[suffix]
+    raise GraphkitError(f"{path}: 无法由扩展名判断 RDF 格式 / cannot tell the RDF format from the suffix; "
+                        f"可选 use one of {', '.join(s for s, _ in FORMATS.values())}")
+
+
+# --------------------------------------------------------------------------------------------
+# import: RDF -> Graph
+
+
+def load_rdf(path: str | Path, *, fmt: str | None = None, store: str = "memory") -> Any:
+    """Parse an RDF file into an rdflib Dataset (``memory``) or a pyoxigraph Store (``oxigraph``).
+
+    Examples
+    --------
+    >>> import tempfile, graphkit as gk
+    >>> p = export_rdf(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/county.nt")
+    >>> len(load_rdf(p, store="oxigraph")) > 1000
+    True
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise GraphkitError(f"找不到 RDF 文件 / RDF file not found: {path}")
+    fmt = fmt or _format_from_suffix(path)
+    if store == "oxigraph":
+        import pyoxigraph as ox
+        st = ox.Store()
+        try:
+            st.bulk_load(path=str(path), format=_oxi_format(fmt))
+        except (SyntaxError, ValueError) as exc:
+            raise GraphkitError(f"{path}: RDF 解析失败 / cannot parse as {fmt}: {exc}") from None
+        return st
+    from rdflib import Dataset
+    ds = Dataset()
+    try:
+        ds.parse(str(path), format=FORMATS[fmt][1])
+    except Exception as exc:  # rdflib raises many parser-specific exception types
+        raise GraphkitError(f"{path}: RDF 解析失败 / cannot parse as {fmt}: {exc}") from None
+    return ds
+
+
+class _Source:
+    """Uniform triple access over an rdflib graph/dataset or a pyoxigraph store (all graphs)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.oxi = type(source).__module__.startswith("pyoxigraph")
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def frame(self, pred: str) -> pd.DataFrame:
+        """Triples of one predicate: columns s, o (lexical form or IRI), iri (bool), dt, lang."""
+        if pred in self._cache:
+            return self._cache[pred]
+        s_, o_, iri_, dt_, lang_ = [], [], [], [], []
+        if self.oxi:
+            import pyoxigraph as ox
+            for q in self.source.quads_for_pattern(None, ox.NamedNode(pred), None, None):
+                s_.append(q.subject.value)
+                o = q.object
+                o_.append(o.value)
+                if isinstance(o, ox.Literal):
+                    iri_.append(False)
+                    dt_.append(o.datatype.value)
+                    lang_.append(o.language)
+                else:
+                    iri_.append(isinstance(o, ox.NamedNode))
+                    dt_.append(None)
+                    lang_.append(None)
+        else:
+            from rdflib import Literal, URIRef
+            src = self.source
+            it = (src.quads((None, URIRef(pred), None, None)) if hasattr(src, "quads") and hasattr(src, "graphs")
+                  else ((s, p, o, None) for s, p, o in src.triples((None, URIRef(pred), None))))
+            for s, _p, o, *_ in it:
+                s_.append(str(s))
+                o_.append(str(o))
+                if isinstance(o, Literal):
+                    iri_.append(False)
+                    dt_.append(str(o.datatype) if o.datatype else (None if o.language else _NS["xsd"] + "string"))
+                    lang_.append(o.language)
+                else:
+                    iri_.append(isinstance(o, URIRef))
+                    dt_.append(None)
+                    lang_.append(None)
+        df = pd.DataFrame({"s": pd.Series(s_, dtype=object), "o": pd.Series(o_, dtype=object),
+                           "iri": pd.Series(iri_, dtype=bool), "dt": pd.Series(dt_, dtype=object),
+                           "lang": pd.Series(lang_, dtype=object)})
+        df = df.drop_duplicates(["s", "o", "iri", "dt", "lang"]).reset_index(drop=True)
+        self._cache[pred] = df
+        return df
+
+
+def _one_value(frame: pd.DataFrame, subjects: pd.Series, what: str, problems: Problems, src_name: str) -> pd.DataFrame:
+    """The first value per subject (sorted); extra values become ``conflicting_values`` warnings."""
+    f = frame[frame["s"].isin(subjects)]
+    if f["s"].duplicated().any():
+        f = f.sort_values(["s", "o"], kind="stable")
+        dup = f[f["s"].duplicated(keep=False)]
+        for s, grp in dup.groupby("s", sort=True):
+            problems.add(file=src_name, column=what, value=" ≠ ".join(grp["o"].astype(str).head(3)),
+                         rule="conflicting_values", severity="warning", zh=f"<{s}> 有多个取值，取第一个",
+                         en=f"<{s}> has several values; the first is kept")
+        f = f.drop_duplicates("s", keep="first")
+    return f
+
+
+def read_rdf(source: Any, *, fmt: str | None = None, store: str = "memory", model: Model | None = None) -> Graph:
+    """Read RDF written by graphkit (any format) back into a :class:`graphkit.Graph`.
+
+    Records are found by their class (``rdf:type``) and their IRI ``…/{type}/{id}``; values by
+    the declared predicates; intervals through ``time:Interval`` instants; provenance through
+    ``prov:wasDerivedFrom`` source rows. Tables come back with the same ids, values and dtypes as
+    ``build_graph`` gives. Values that cannot be read are dropped and listed in ``graph.problems``.
+
+    Parameters
+    ----------
+    source
+        A path (format from the suffix or ``fmt``), an rdflib Graph/Dataset or a pyoxigraph Store.
+    store
+        For a path: parse with rdflib (``memory``) or pyoxigraph (``oxigraph``, much faster).
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.build_graph(gk.sample_path())
+    >>> back = read_rdf(to_oxigraph(g))
+    >>> back.tables["Pairing"]["id"].tolist() == g.tables["Pairing"]["id"].tolist()
+    True
+    """
+    src_name = ""
+    if isinstance(source, (str, Path)):
+        src_name = Path(source).name
+        source = load_rdf(source, fmt=fmt, store=store)
+    model = model or load_schema()
+    t = terms(model)
+    src = _Source(source)
+    problems = Problems()
+    rdf_type = _NS["rdf"] + "type"
+    types_f = src.frame(rdf_type)
+    ident = src.frame(t.iri("dcterms:identifier"))
+    ident = ident[~ident["iri"]]
+    # records per type
+    subjects: dict[str, pd.DataFrame] = {}
+    for name, tt in t.types.items():
+        subs = types_f.loc[types_f["iri"] & (types_f["o"] == tt.class_iri), ["s"]].drop_duplicates()
+        subs = subs.merge(_one_value(ident, subs["s"], "id", problems, src_name)[["s", "o"]], on="s", how="left")
+        last = subs["s"].str.rsplit("/", n=1).str[-1].map(unquote)
+        subs["id"] = subs["o"].where(subs["o"].notna(), last)
+        expect = ("/" + tt.segment + "/" + _enc_ids(subs["id"])).tolist() if len(subs) else []
+        ok = np.array([s.endswith(e) for s, e in zip(subs["s"].tolist(), expect)], dtype=bool)
+        subjects[name] = subs.loc[ok, ["s", "id"]].sort_values("id").reset_index(drop=True)
+    iri_to_id = pd.concat([d.set_index("s")["id"] for d in subjects.values()]) if subjects else pd.Series(dtype=object)
+    iri_to_id = iri_to_id[~iri_to_id.index.duplicated()]
+    code_of = {t.concept(cl.name, c): c for cl in model.codelists.values() for c in cl.codes}
+    tables: dict[str, pd.DataFrame] = {}
+    for name, tt in t.types.items():
+        subs = subjects[name]
+        df = pd.DataFrame({"id": subs["id"].astype(str)})
+        for pname, pt in tt.props.items():
+            col_label = f"{name}.{pname}"
+            if pt.kind in ("begin", "end"):
+                link = src.frame(t.iri(tt.interval_link))  # type: ignore[arg-type]
+                link = _one_value(link[link["iri"] | ~link["iri"]], subs["s"], col_label, problems, src_name)
+                ends = src.frame(pt.iri)
+                ends = _one_value(ends, link["o"], col_label, problems, src_name)
+                dates = src.frame(t.iri("time:inXSDDate"))
+                dates = _one_value(dates, ends["o"], col_label, problems, src_name)
+                chain = (link[["s", "o"]].rename(columns={"o": "iv"})
+                         .merge(ends[["s", "o"]].rename(columns={"s": "iv", "o": "inst"}), on="iv")
+                         .merge(dates[["s", "o"]].rename(columns={"s": "inst", "o": "v"}), on="inst"))
+                vals = subs[["s"]].merge(chain[["s", "v"]], on="s", how="left")["v"]
+                df[pname] = _typed(vals, "date", col_label, problems, src_name)
+                continue
+            f = _one_value(src.frame(pt.iri), subs["s"], col_label, problems, src_name)
+            vals = subs[["s"]].merge(f[["s", "o", "iri"]], on="s", how="left")
+            v, is_iri = vals["o"], vals["iri"].fillna(False).astype(bool)
+            if pt.kind == "code":
+                codes = v.where(is_iri).map(code_of)
+                bad = v.notna() & codes.isna()
+                for x in v[bad].head(20):
+                    problems.add(file=src_name, column=col_label, value=x, rule="unknown_code", severity="warning",
+                                 zh="不是代码表中的概念", en="not a concept of the code list")
+                df[pname] = codes.astype(object).where(codes.notna(), None).to_numpy()
+            elif pt.kind == "ref":
+                ids = v.where(is_iri).map(iri_to_id)
+                dangling = v.notna() & is_iri & ids.isna()
+                if dangling.any():
+                    fallback = v[dangling].str.rsplit("/", n=1).str[-1].map(unquote)
+                    ids = ids.astype(object)
+                    ids[dangling] = fallback
+                    for x in v[dangling].head(20):
+                        problems.add(file=src_name, column=col_label, value=x, rule="dangling_ref", severity="warning",
+                                     zh="引用的记录不在数据中", en="the referenced record is not in the data")
+                df[pname] = ids.astype(object).where(ids.notna(), None).to_numpy()
+            else:
+                df[pname] = _typed(v.where(~is_iri), pt.prop.type, col_label, problems, src_name,
+                                   datetime=pt.datatype == "xsd:dateTime")
+        _read_provenance(df, src, t, subs)
+        tables[name] = _final_dtypes(df, tt.rtype).sort_values("id", kind="stable").reset_index(drop=True)
+    sources = _read_sources(src, t)
+    return Graph(tables, model=model, sources=sources, problems=problems.frame(),
+                 settings={"county": "", "rdf_source": src_name})
+
+
+def _typed(values: pd.Series, ptype: str, what: str, problems: Problems, src_name: str, *,
+           datetime: bool = False) -> pd.Series:
+    values = values.reset_index(drop=True)
+    if ptype == "date":
+        lex = values.astype(object).where(values.notna(), None)
+        if datetime:
+            lex = lex.map(lambda x: x[:10] if isinstance(x, str) else x)
+        out = pd.to_datetime(lex, format="%Y-%m-%d", errors="coerce")
+    elif ptype == "integer":
+        out = pd.to_numeric(values, errors="coerce")
+    elif ptype == "boolean":
+        out = values.map({"true": True, "1": True, "false": False, "0": False})
+    else:
+        return values.astype(object).where(values.notna(), None)
+    bad = values.notna() & out.isna()
+    for x in values[bad].head(20):
+        problems.add(file=src_name, column=what, value=x, rule={"date": "bad_date", "integer": "bad_integer"}.get(ptype, "bad_boolean"),
+                     severity="warning", zh="字面量无法解析", en="literal cannot be read")
+    return out
+
+
+def _final_dtypes(df: pd.DataFrame, rtype: RecordType) -> pd.DataFrame:
+    """The dtypes ``build_graph`` gives (dates datetime64[s], Int64, boolean, objects with None)."""
+    for pname, prop in rtype.properties.items():
+        col = df[pname]
+        if prop.type == "date":
+            df[pname] = pd.to_datetime(col).astype("datetime64[s]")
+        elif prop.type == "integer":
+            df[pname] = pd.array(col.tolist() if len(col) else [], dtype="Int64") if col.dtype == object else col.astype("Int64")
+        elif prop.type == "boolean":
+            df[pname] = pd.array([None if pd.isna(x) else bool(x) for x in col], dtype="boolean")
+        else:
+            df[pname] = col.astype(object).where(col.notna(), None)
+    for c in ("src_file", "src_sheet", "src_hash"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+        df[c] = df[c].astype("str") if df[c].notna().all() else df[c]
+    df["src_row"] = df["src_row"].astype("int64") if df["src_row"].notna().all() else df["src_row"].astype("Int64")
+    df["id"] = df["id"].astype("str")
+    return df[rtype.columns()]
+
+
+def _read_provenance(df: pd.DataFrame, src: _Source, t: Terms, subs: pd.DataFrame) -> None:
+    der = src.frame(t.iri("prov:wasDerivedFrom"))
+    der = der[der["iri"]].sort_values(["s", "o"]).drop_duplicates("s")
+    rows = subs[["s"]].merge(der[["s", "o"]].rename(columns={"o": "row"}), on="s", how="left")
+
+    def attach(frame: pd.DataFrame, key: str, pred: str, col: str) -> pd.DataFrame:
+        f = src.frame(t.iri(pred)).sort_values(["s", "o"]).drop_duplicates("s")
+        return frame.merge(f[["s", "o"]].rename(columns={"s": key, "o": col}), on=key, how="left")
+
+    rows = attach(rows, "row", "gk:sheet", "src_sheet")
+    rows = attach(rows, "row", "gk:row", "src_row")
+    rows = attach(rows, "row", "gk:sourceFile", "file")
+    rows = attach(rows, "file", "gk:fileName", "src_file")
+    rows = attach(rows, "file", "gk:fileHash", "src_hash")
+    df["src_file"] = rows["src_file"].to_numpy()
+    df["src_sheet"] = rows["src_sheet"].to_numpy()
+    df["src_row"] = pd.to_numeric(rows["src_row"], errors="coerce").astype("Int64").to_numpy()
+    df["src_hash"] = rows["src_hash"].to_numpy()
+
+
+def _read_sources(src: _Source, t: Terms) -> pd.DataFrame:
+    types_f = src.frame(_NS["rdf"] + "type")
+    files = types_f.loc[types_f["o"] == t.iri("gk:LedgerFile"), ["s"]].drop_duplicates()
+    for pred, col in (("gk:fileName", "file"), ("gk:fileHash", "sha256")):
+        f = src.frame(t.iri(pred)).sort_values(["s", "o"]).drop_duplicates("s")
+        files = files.merge(f[["s", "o"]].rename(columns={"o": col}), on="s", how="left")
+    out = files.drop(columns="s").sort_values("file").reset_index(drop=True)
+    out["bytes"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["sheets"] = ""
+    out["layouts"] = ""
+    return out[["file", "sha256", "bytes", "sheets", "layouts"]]
+
+
+# --------------------------------------------------------------------------------------------
+# SHACL validation -> the problem table
+
+
+# rules only RDF validation can name (not in the loaders' RULES table)
+_EXTRA_RULES: dict[str, tuple[str, str]] = {
+    "wrong_value_type": ("取值类型不符", "value has the wrong RDF type"),
+    "shacl": ("不符合 SHACL 约束", "SHACL constraint violated"),
+}
+_COMPONENT_RULES = {
+    "MinCountConstraintComponent": "required",
+    "MaxCountConstraintComponent": "conflicting_values",
+    "InConstraintComponent": "unknown_code",
+    "MaxLengthConstraintComponent": "too_long",
+    "MinInclusiveConstraintComponent": "out_of_range",
+    "MaxInclusiveConstraintComponent": "out_of_range",
+    "ClassConstraintComponent": "dangling_ref",
+    "DisjointConstraintComponent": "self_reference",
+    "NodeKindConstraintComponent": "wrong_value_type",
+}
+_DATATYPE_RULES = {"date": "bad_date", "integer": "bad_integer", "boolean": "bad_boolean"}
+
+
+def _as_data_graph(source: Any, fmt: str | None) -> "rdflib.Graph":
+    """One rdflib Graph holding every triple of the source (named graphs merged)."""
+    from rdflib import Graph as RGraph
+
+    if isinstance(source, (str, Path)):
+        source = load_rdf(source, fmt=fmt, store="memory")
+    g = RGraph()
+    if type(source).__module__.startswith("pyoxigraph"):
+        import pyoxigraph as ox
+        data = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in source), format=ox.RdfFormat.N_TRIPLES)
+        g.parse(data=data.decode("utf-8"), format="nt")
+        return g
+    if hasattr(source, "quads") and hasattr(source, "graphs"):
+        for s, p, o, _ in source.quads((None, None, None, None)):
+            g.add((s, p, o))
+    else:
+        for tr in source.triples((None, None, None)):
+            g.add(tr)
+    return g
+
+
+@dataclass
+class _Result:
+    """One SHACL validation result, from pySHACL's report or from a SPARQL constraint run here."""
+
+    focus: Any
+    value: Any
+    component: str
+    shape: str
+    constraint: str
+    severity: str
+    messages: dict[str | None, str]
+
+
+def _pyshacl_results(data: "rdflib.Graph", sg: "rdflib.Graph") -> list[_Result]:
+    import pyshacl
+    from rdflib.namespace import RDF, SH
+
+    conforms, report, _text = pyshacl.validate(data, shacl_graph=sg, inference="none", advanced=False,
+                                               allow_warnings=True, meta_shacl=False)
+    if conforms:
+        return []
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        sev = str(report.value(r, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
+        out.append(_Result(report.value(r, SH.focusNode), report.value(r, SH.value),
+                           str(report.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1],
+                           str(report.value(r, SH.sourceShape) or ""), str(report.value(r, SH.sourceConstraint) or ""),
+                           sev, {getattr(m, "language", None): str(m) for m in report.objects(r, SH.resultMessage)}))
+    return out
+
+
+def _split_sparql(sg: "rdflib.Graph") -> tuple["rdflib.Graph", list[tuple[str, str, list[str], str, dict[str | None, str]]]]:
+    """Take the SPARQL-based constraints out of a shapes graph.
+
+    Returns the remaining shapes and, per constraint: (shape IRI, constraint IRI, target classes,
+    SELECT text, messages).
+    """
+    from rdflib import Graph as RGraph
+    from rdflib.namespace import SH
+
+    core = RGraph()
+    for tr in sg:
+        core.add(tr)
+    found = []
+    for shape, c in sorted(sg.subject_objects(SH.sparql), key=lambda x: (str(x[0]), str(x[1]))):
+        core.remove((shape, SH.sparql, c))
+        classes = sorted(str(x) for x in sg.objects(shape, SH.targetClass))
+        select = str(sg.value(c, SH.select))
+        msgs = {getattr(m, "language", None): str(m) for m in sg.objects(c, SH.message)}
+        found.append((str(shape), str(c), classes, select, msgs))
+    return core, found
+
+
+def _sparql_results(data: "rdflib.Graph", constraints: list[tuple[str, str, list[str], str, dict[str | None, str]]]) -> list[_Result]:
+    """Evaluate SPARQL-based constraints once each over all focus nodes (``$this`` free)."""
+    from rdflib.namespace import RDF
+
+    out = []
+    for shape, c, classes, select, msgs in constraints:
+        q = select.replace("$this", "?this")
+        head, brace, body = q.partition("{")
+        for cls in classes:
+            query = f"{head}{brace} ?this <{RDF.type}> <{cls}> . {body}"
+            for row in data.query(query):
+                out.append(_Result(row.this, getattr(row, "value", None), "SPARQLConstraintComponent", shape, c,
+                                   "Violation", msgs))
+    return out
+
+
+def validate_rdf(source: Any, *, fmt: str | None = None, shapes: "rdflib.Graph | None" = None,
+                 model: Model | None = None, engine: str = "fast") -> pd.DataFrame:
+    """Validate RDF with pySHACL against graphkit's shapes; return the loaders' problem table.
+
+    Each violation becomes one row (``severity, file, sheet, row, column, value, rule,
+    message_zh, message_en``) pointing back to the ledger row the record came from
+    (through ``prov:wasDerivedFrom``). An empty table means the data conforms.
+
+    Parameters
+    ----------
+    source
+        A path, an rdflib Graph/Dataset or a pyoxigraph Store (named graphs are merged first).
+    shapes
+        Other shapes (default: :func:`shapes_graph`, the same as ``schema/shapes.ttl``).
+    engine
+        ``fast`` (default): pySHACL checks the core constraints and each SPARQL-based constraint
+        (interval order, cycles) is run once over all focus nodes — the same results, many times
+        faster, because pySHACL re-parses a SPARQL constraint for every focus node.
+        ``pyshacl``: pySHACL evaluates everything.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> validate_rdf(to_rdflib(gk.build_graph(gk.sample_path()))).empty
+    True
+    """
+    if engine not in ("fast", "pyshacl"):
+        raise GraphkitError(f"未知校验引擎 unknown engine {engine!r}; 可选 choose fast or pyshacl")
+    t = terms(model)
+    model = t.model
+    data = _as_data_graph(source, fmt)
+    sg = shapes if shapes is not None else shapes_graph(model)
+    if engine == "fast":
+        core, constraints = _split_sparql(sg)
+        results = _pyshacl_results(data, core) + _sparql_results(data, constraints)
+    else:
+        results = _pyshacl_results(data, sg)
+    problems = Problems()
+    if not results:
+        return problems.frame()
+    index = _shape_index(t)
+    prov = _provenance_lookup(data, t)
+    names = _display_names(data, t)
+    code_of = {t.concept(cl.name, c): (cl.name, c) for cl in model.codelists.values() for c in cl.codes}
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        severity = {"Violation": "error", "Warning": "warning"}.get(r.severity, "info")
+        info = index.get(r.constraint) or index.get(r.shape)
+        file, sheet, row = prov.get(str(r.focus), ("", "", None))
+        tt = t.types.get(info.type_name) if info else None
+        prop = tt.rtype.properties.get(info.prop) if (tt and info and info.prop and info.prop != "id") else None
+        col_zh = prop.label["zh"] if prop else ("标识" if info and info.prop == "id" else "")
+        col_en = prop.label["en"] if prop else ("id" if info and info.prop == "id" else "")
+        rule = (info.rule if info and info.rule else None) or _COMPONENT_RULES.get(r.component)
+        if r.component == "DatatypeConstraintComponent":
+            rule = _DATATYPE_RULES.get(prop.type if prop else "", "wrong_value_type")
+        rule = rule or "shacl"
+        shown = _show(r.value, names, code_of, t)
+        zh, en = _detail(rule, col_zh, col_en, prop, info, model, r.messages)
+        label = names.get(str(r.focus), _short_iri(r.focus))
+        what_zh = f"{tt.rtype.label['zh']}「{label}」" if tt else f"<{r.focus}>"
+        what_en = f"{tt.rtype.label['en']} {label!r}" if tt else f"<{r.focus}>"
+        title_zh, title_en = RULES.get(rule) or _EXTRA_RULES[rule]
+        rows.append({"severity": severity, "file": file, "sheet": sheet, "row": row, "column": col_zh, "value": shown,
+                     "rule": rule, "message_zh": f"{title_zh}：{what_zh}{zh}", "message_en": f"{title_en}: {what_en}: {en}"})
+    problems.extend(rows)
+    return problems.frame().drop_duplicates().reset_index(drop=True)
+
+
+def _short_iri(node: Any) -> str:
+    return unquote(str(node).rsplit("/", 1)[-1])
+
+
+def _show(value: Any, names: dict[str, str], code_of: dict[str, tuple[str, str]], t: Terms) -> str:
+    if value is None:
+        return ""
+    s = str(value)
+    if s in code_of:
+        return code_of[s][1]
+    if s in names:
+        return names[s]
+    if s.startswith(t.code_ns):
+        return unquote(s[len(t.code_ns):].split("-", 1)[-1])
+    if s.startswith(("http://", "https://")):
+        return _short_iri(s)
+    return s
+
+
+def _detail(rule: str, col_zh: str, col_en: str, prop: Property | None, info: _ShapeInfo | None, model: Model,
+            messages: dict[str | None, str]) -> tuple[str, str]:
+    if rule == "required":
+        return f"「{col_zh}」不能为空", f"{col_en!r} must not be empty"
+    if rule == "unknown_code" and prop is not None and prop.codelist:
+        cl = model.codelists[prop.codelist]
+        return (f"「{col_zh}」可选值：{', '.join(cl.zh(c) for c in cl.codes)}",
+                f"{col_en}: not one of {', '.join(cl.codes)}")
+    if rule == "too_long" and prop is not None:
+        return f"「{col_zh}」超过 {prop.max_length} 个字符", f"{col_en} longer than {prop.max_length} characters"
+    if rule == "out_of_range" and prop is not None:
+        return f"「{col_zh}」应在 {prop.min}–{prop.max} 之间", f"{col_en} must be within {prop.min}–{prop.max}"
+    if rule == "dangling_ref" and prop is not None:
+        rng = model[prop.range]  # type: ignore[index]
+        return f"「{col_zh}」所指的{rng.label['zh']}不存在", f"{col_en}: no {rng.label['en']} with that IRI"
+    if rule == "self_reference" and info is not None:
+        rtype = model[info.type_name]
+        a, b = next(((x, y) for x, y in rtype.distinct if info.prop in (x, y)), (info.prop, info.prop))
+        pa, pb = rtype.properties[a], rtype.properties[b]  # type: ignore[index]
+        return (f"「{pa.label['zh']}」与「{pb.label['zh']}」是同一个组织",
+                f"{pa.label['en']} and {pb.label['en']} are the same record")
+    if rule == "interval_order" and info is not None:
+        rtype = model[info.type_name]
+        a, b = next(((x, y) for x, y in rtype.intervals if y == info.prop), (info.prop, info.prop))
+        pa, pb = rtype.properties[a], rtype.properties[b]  # type: ignore[index]
+        return f"「{pb.label['zh']}」早于「{pa.label['zh']}」", f"{pb.label['en']} is before {pa.label['en']}"
+    if rule == "cycle" and prop is not None:
+        return f"「{col_zh}」关系形成循环", f"the {col_en.lower()} chain loops back on itself"
+    if rule == "conflicting_values":
+        return f"「{col_zh}」有多个取值", f"{col_en} has more than one value"
+    if rule in ("bad_date", "bad_integer", "bad_boolean", "wrong_value_type"):
+        return f"「{col_zh}」取值类型不符", f"{col_en}: value of the wrong type"
+    zh = messages.get("zh") or messages.get(None) or next(iter(messages.values()), "")
+    en = messages.get("en") or messages.get(None) or next(iter(messages.values()), "")
+    return zh, en
+
+
+def _provenance_lookup(data: "rdflib.Graph", t: Terms) -> dict[str, tuple[str, str, int | None]]:
+    """focus node IRI -> (file, sheet, row) via prov:wasDerivedFrom."""
+    from rdflib import URIRef
+
+    X = lambda c: URIRef(t.iri(c))  # noqa: E731
+    out: dict[str, tuple[str, str, int | None]] = {}
+    for s, row in data.subject_objects(X("prov:wasDerivedFrom")):
+        f = data.value(row, X("gk:sourceFile"))
+        fname = str(data.value(f, X("gk:fileName")) or "") if f is not None else ""
+        sheet = str(data.value(row, X("gk:sheet")) or "")
+        rn = data.value(row, X("gk:row"))
+        out[str(s)] = (fname, sheet, int(rn) if rn is not None else None)
+        # intervals and instants of a record point back to it as well
+        for suffix in ("/interval", "/start", "/end"):
+            out.setdefault(str(s) + suffix, out[str(s)])
+    return out
+
+
+def _display_names(data: "rdflib.Graph", t: Terms) -> dict[str, str]:
+    from rdflib import URIRef
+
+    out: dict[str, str] = {}
+    for curie in ("dcterms:identifier", "rdfs:label", "foaf:name", "skos:prefLabel"):
+        for s, o in data.subject_objects(URIRef(t.iri(curie))):
+            if getattr(o, "language", None) in (None, "zh"):
+                out[str(s)] = str(o)
+    return out

@@ -1,0 +1,29 @@
+// name: unpaired_weak
+// title: 无一类帮扶的后进党组织 / Weak organizations without a strong partner
+// description: 统计日为三类或软弱涣散、且没有任何有效结对的帮扶方是一类（强）党组织的党组织。
+//   Organizations that are weak on the date (三类 or 软弱涣散, rating in force that year) and have
+//   no active pairing whose strong side is strong (一类 and not 软弱涣散). `reason` is
+//   `no_pairing` (no active pairing at all) or `partner_not_strong`.
+// param: as_of date = reference  统计日期 / date the pairings must be active on
+// param: year int = year_of(as_of)  分类定级年度 / rating year (defaults to the year of as_of)
+// matches: graphkit.pairing.pairing_gaps(graph, as_of=as_of)["unpaired_weak"]
+MATCH (o:Organization)
+OPTIONAL MATCH (r:Rating)-[:RATING_OF]->(o) WHERE r.year <= $year
+WITH o, max(r.year) AS ry
+OPTIONAL MATCH (r2:Rating)-[:RATING_OF]->(o) WHERE r2.year = ry
+WITH o, r2, (o.category IS NOT NULL AND (o.category_year IS NULL OR o.category_year <= $year)) AS roster_ok
+WITH o, r2, roster_ok, (r2 IS NOT NULL AND (NOT roster_ok OR r2.year >= coalesce(o.category_year, -1))) AS use_rating
+WITH o, CASE WHEN use_rating THEN r2.category WHEN roster_ok THEN o.category ELSE null END AS category,
+     coalesce(CASE WHEN use_rating THEN r2.weak_lax ELSE null END, o.weak_lax, false) AS weak_lax
+WITH collect(CASE WHEN coalesce(category, '') = '1' AND NOT weak_lax THEN o.id ELSE null END) AS strong_ids,
+     collect(CASE WHEN coalesce(category, '') = '3' OR weak_lax THEN o.id ELSE null END) AS weak_ids
+MATCH (w:Organization)
+WHERE w.id IN weak_ids
+OPTIONAL MATCH (s:Organization)-[p:PAIRED_WITH]->(w)
+WHERE (p.start IS NULL OR p.start <= $as_of) AND (p.`end` IS NULL OR p.`end` >= $as_of)
+WITH w, count(p) AS n_partners, sum(CASE WHEN s.id IN strong_ids THEN 1 ELSE 0 END) AS n_strong
+WHERE n_strong = 0
+OPTIONAL MATCH (w)-[:LOCATED_IN]->(t:Place)
+RETURN w.id AS org_id, w.name AS name, t.name AS town_name, w.sector AS sector, w.level AS level, n_partners,
+       CASE WHEN n_partners = 0 THEN 'no_pairing' ELSE 'partner_not_strong' END AS reason
+ORDER BY org_id
