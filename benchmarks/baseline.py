@@ -164,8 +164,9 @@ def coverage(G: nx.MultiDiGraph, *, as_of: pd.Timestamp) -> dict[str, pd.DataFra
 
 def pairing_gaps(G: nx.MultiDiGraph, *, as_of: pd.Timestamp, max_per_strong: int = 2,
                  rotation_years: int = 1) -> dict[str, pd.DataFrame]:
-    """Unpaired weak orgs, pairs whose strong side is not 一类, overloaded strong orgs, groups
-    without a 一类 member, pairs due for rotation, weak orgs whose pairing ended without a successor."""
+    """Unpaired weak orgs, pairs whose strong side is not 一类, overloaded strong orgs, districts and
+    service teams without a 一类 member, pairs due for rotation, weak orgs whose pairing ended
+    without a successor."""
     active = _active_pairs(G, as_of)
     paired_weak = {v for _u, v, _d in active}
     load: Counter[str] = Counter(u for u, _v, _d in active)
@@ -174,6 +175,8 @@ def pairing_gaps(G: nx.MultiDiGraph, *, as_of: pd.Timestamp, max_per_strong: int
     overloaded = [{"strong": s, "pairs": k} for s, k in load.items() if k > max_per_strong]
     without_anchor = []
     for n, d in _nodes(G, "Collaboration"):
+        if d.get("kind") not in ("district", "service_team"):
+            continue
         members = [u for u, _v, e in G.in_edges(n, data=True) if e.get("rel") == "MEMBER_OF" and _active(e, as_of)]
         if not any(G.nodes[m].get("category") == "1" for m in members):
             without_anchor.append(n)
@@ -192,13 +195,23 @@ def pairing_gaps(G: nx.MultiDiGraph, *, as_of: pd.Timestamp, max_per_strong: int
     }
 
 
+_LEVEL_RANK = {"province": 0, "city": 1, "county": 2, "town": 3, "village": 4}
+
+
 def suggest_pairings(G: nx.MultiDiGraph, *, as_of: pd.Timestamp, capacity: int = 2) -> pd.DataFrame:
     """Assign unpaired weak orgs to 一类 orgs with spare capacity by min-cost flow
-    (``networkx.max_flow_min_cost``). Candidates are 一类 orgs in the same town; the cost prefers the
-    same level, then a shared industry chain."""
+    (``networkx.max_flow_min_cost``), with graphkit's cost: 2 · [levels not neighbouring] +
+    1 · [no shared industry chain]; former partners are not suggested.
+
+    Only **same-town** candidates get an arc (a notebook user cannot afford every weak × strong
+    pair: ~9,000 × 47,000 at province scale); graphkit also weighs cross-town partners (cost + 4)
+    through hub nodes, so the baseline solves a smaller problem than graphkit does.
+    """
     active = _active_pairs(G, as_of)
     paired_weak = {v for _u, v, _d in active}
     load: Counter[str] = Counter(u for u, _v, _d in active)
+    former = {(v, u) for u, v, d in G.edges(data=True)
+              if d.get("rel") == "PAIRED_WITH" and not _missing(d.get("end")) and d["end"] < as_of}
     chains: dict[str, set[Any]] = defaultdict(set)
     for u, v, d in G.edges(data=True):
         if d.get("rel") == "MEMBER_OF" and _active(d, as_of):
@@ -218,18 +231,23 @@ def suggest_pairings(G: nx.MultiDiGraph, *, as_of: pd.Timestamp, capacity: int =
     for w in weak:
         dw = G.nodes[w]
         for s in strong_by_town.get(dw["town"], []):
+            if (w, s) in former:
+                continue
             ds = G.nodes[s]
-            cost = 1 + (ds.get("level") != dw.get("level")) + (not (chains[s] & chains[w]))
+            rank_w, rank_s = _LEVEL_RANK.get(dw.get("level")), _LEVEL_RANK.get(ds.get("level"))
+            neighbouring = rank_w is not None and rank_s is not None and abs(rank_w - rank_s) <= 1
+            cost = 2 * (not neighbouring) + (not (chains[s] & chains[w]))
             F.add_edge("S", ("w", w), capacity=1, weight=0)
             F.add_edge(("w", w), ("s", s), capacity=1, weight=int(cost))
             F.add_edge(("s", s), "T", capacity=capacity - load[s], weight=0)
     if not F.number_of_nodes():
-        return pd.DataFrame(columns=["weak_id", "strong_id"])
+        return pd.DataFrame(columns=["weak_id", "strong_id", "cost"])
     flow = nx.max_flow_min_cost(F, "S", "T")
     rows = [{"weak_id": a[1], "strong_id": b[1], "cost": F[a][b]["weight"]}
             for a, targets in flow.items() if isinstance(a, tuple) and a[0] == "w"
             for b, f in targets.items() if f > 0]
-    return pd.DataFrame(rows).sort_values(["weak_id", "strong_id"], ignore_index=True)
+    return pd.DataFrame(rows, columns=["weak_id", "strong_id", "cost"]).sort_values(["weak_id", "strong_id"],
+                                                                                   ignore_index=True)
 
 
 # ---- clusters ------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ def stage_rdf(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
 def machine_info() -> dict[str, Any]:
     """Cores, memory, CPU model, Python and library versions, graphkit commit."""
     info: dict[str, Any] = {"nproc": len(os.sched_getaffinity(0)), "platform": platform.platform(),
-                            "python": platform.python_version()}
+                            "python": platform.python_version(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
     try:
         meminfo = Path("/proc/meminfo").read_text()
         kib = int(next(line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal:")))
@@ -678,6 +678,51 @@ def print_table(run: Run) -> None:
         print(f"baseline {n}")
 
 
+def markdown(runs: list[Run], targets: list[dict[str, Any]], info: dict[str, Any], command: str) -> str:
+    """The figures as Markdown tables (for docs/benchmarks.md)."""
+    out = [f"Command: `{command}`  ",
+           f"Machine: {info['nproc']} cores, {info['mem_total_gib']} GiB, {info['cpu']}; Python {info['python']}; "
+           f"load average {info['loadavg']} → {info.get('loadavg_end')}  ",
+           "Libraries: " + ", ".join(f"{k} {v}" for k, v in info["libraries"].items() if v) + "  ",
+           f"graphkit commit {info.get('graphkit_commit')}{' + uncommitted changes' if info.get('graphkit_dirty') else ''}",
+           ""]
+    for run in runs:
+        out += [f"### {run.label}: {run.counts.get('roster', 0):,} orgs, {run.counts.get('links', 0):,} links "
+                f"({run.ledger_format} ledgers, seed {run.seed})", "",
+                "| stage | seconds | peak MiB | baseline s | ratio | note |", "|---|---:|---:|---:|---:|---|"]
+        for stage in [*STAGES, *[s for s in run.rows if s not in STAGES]]:
+            r = run.rows.get(stage)
+            if r is None:
+                continue
+            base, flag = _baseline_for(run, stage)
+            secs = f"{r['seconds']:.3f}" if r.get("seconds") is not None else r.get("status", "")
+            peak = f"{r['peak_mib']:.0f}" if r.get("peak_mib") else "—"
+            bs = f"{flag} {base:,.2f}".strip() if base is not None else "—"
+            ratio = fmt_ratio(base, r.get("seconds")) if base is not None else "—"
+            if flag and ratio != "—":
+                ratio = "≥ " + ratio
+            note = str(r.get("note", "")).replace("|", "\\|")
+            if r.get("status") not in ("ok", "cached", ""):
+                note = f"**{r['status']}** {note}"
+            out.append(f"| {stage} | {secs} | {peak} | {bs} | {ratio} | {note} |")
+        p = run.baseline.get("_process")
+        if p:
+            out += ["", f"Baseline process peak: {p['peak_mib'] or 0:,.0f} MiB; sections: "
+                    + ", ".join(f"{k} {v['seconds']:,.2f} s" for k, v in run.baseline.items()
+                                if not k.startswith("_") and v.get("seconds") is not None)]
+        for k, v in run.baseline.items():
+            if not k.startswith("_") and v.get("note"):
+                out.append(f"Baseline {k}: {v['note']}  ")
+        out.append("")
+    if targets:
+        out += ["### Targets", "", "| scale | target | value | limit | met | note |", "|---|---|---:|---:|---|---|"]
+        for t in targets:
+            met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+            val = "—" if t["value"] is None else f"{t['value']:,}"
+            out.append(f"| {t['scale']} | {t['target']} | {val} | {t['limit']:,} | {met} | {t['note']} |")
+    return "\n".join(out) + "\n"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="graphkit benchmarks: stages at county/province/national scale vs a networkx baseline")
     p.add_argument("--quick", action="store_true", help="county + province (CI-friendly)")
@@ -691,6 +736,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="folder for cached ledgers, graph folders and outputs")
     p.add_argument("--fresh", action="store_true", help="regenerate ledgers and rebuild")
     p.add_argument("--json", dest="json_path", default=None, help="save every figure to this JSON file")
+    p.add_argument("--markdown", default=None, help="also write the tables as Markdown to this file")
     p.add_argument("--no-baseline", action="store_true", help="skip the networkx baseline")
     p.add_argument("--baseline-budget", type=float, default=600.0, help="seconds a baseline section may take (default 600)")
     p.add_argument("--baseline-national", action="store_true", help="run the baseline at national scale too (~6 GiB+)")
@@ -758,7 +804,9 @@ def main(argv: list[str] | None = None) -> int:
             val = "—" if t["value"] is None else f"{t['value']:,}"
             print(f"  [{mark}] {t['scale']}: {t['target']} — value {val} (limit {t['limit']:,}) {t['note']}")
     total = time.perf_counter() - t0
-    print(f"\n总耗时 total harness time {total:.0f} s; command: {command}")
+    info["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"\n总耗时 total harness time {total:.0f} s; load average {info['loadavg']} → {info['loadavg_end']} "
+          f"({info['nproc']} cores; other work on the machine slows every figure); command: {command}")
     if args.json_path:
         payload = {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": info,
                    "as_of": args.as_of, "baseline_budget": args.baseline_budget, "runs": [r.as_dict() for r in runs],
@@ -767,6 +815,11 @@ def main(argv: list[str] | None = None) -> int:
         with atomic_file(args.json_path, "w") as fh:
             json.dump(payload, fh, ensure_ascii=False, indent=1, default=str)
         _say(f"figures → {args.json_path}")
+    if args.markdown:
+        from graphkit.io import atomic_file
+        with atomic_file(args.markdown, "w") as fh:
+            fh.write(markdown(runs, targets, info, command))
+        _say(f"Markdown → {args.markdown}")
     failed = [s for r in runs for s, row in r.rows.items() if row.get("status") in ("error", "timeout", "killed")]
     return 1 if failed else 0
 

@@ -26,7 +26,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,9 @@ from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
 
 __all__ = [
-    "AsOf", "ProgressFn", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
+    "AsOf", "ProgressFn", "lookup", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
     "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
-    "COLUMNS_ZH", "CODE_COLUMNS", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
+    "isin", "COLUMNS_ZH", "CODE_COLUMNS", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
 ]
 
@@ -130,6 +131,52 @@ def active(graph: Graph, type_name: str, ts: pd.Timestamp) -> pd.DataFrame:
     return t[keep]
 
 
+# ---- lookups and the per-run cache ------------------------------------------------------------
+
+def lookup(keys: Any, index: Any, values: Any, default: Any = None) -> np.ndarray:
+    """``values[index == key]`` for each key (object array; ``default`` where not found).
+
+    A vectorized dict lookup for id columns; ``index`` must be unique.
+    """
+    idx = pd.Index(np.asarray(index, dtype=object), dtype=object)
+    pos = idx.get_indexer(np.asarray(keys, dtype=object))
+    vals = np.asarray(values, dtype=object)
+    out = np.full(len(pos), default, dtype=object)
+    hit = pos >= 0
+    out[hit] = vals[pos[hit]]
+    return out
+
+
+_CACHE: dict[int, dict[Any, Any]] = {}
+
+
+@contextmanager
+def cached(graph: Graph) -> Iterator[None]:
+    """Share derived tables (org facts, active links) between analyses run inside the block.
+
+    ``run_all`` and the report use it; outside the block nothing is cached, so a graph whose
+    tables are edited between calls is always read afresh.
+    """
+    key = id(graph)
+    fresh = key not in _CACHE
+    if fresh:
+        _CACHE[key] = {}
+    try:
+        yield
+    finally:
+        if fresh:
+            _CACHE.pop(key, None)
+
+
+def _memo(graph: Graph, key: Any, fn: Callable[[], Any]) -> Any:
+    store = _CACHE.get(id(graph))
+    if store is None:
+        return fn()
+    if key not in store:
+        store[key] = fn()
+    return store[key]
+
+
 # ---- org facts ---------------------------------------------------------------------------------
 
 def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -> pd.DataFrame:
@@ -141,64 +188,71 @@ def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -
     """
     if year is None:
         year = int(as_of_date(graph, as_of).year)
+    return _memo(graph, ("categories", year), lambda: _categories(graph, year))
+
+
+def _categories(graph: Graph, year: int) -> pd.DataFrame:
     orgs = graph.tables["Organization"]
     ratings = graph.tables["Rating"]
-    r = ratings.loc[ratings["year"].notna() & (ratings["year"] <= year), ["org", "year", "category", "weak_lax"]]
-    r = pd.DataFrame({"org_id": r["org"].to_numpy(dtype=object), "year": r["year"].astype("float64").to_numpy(),
-                      "category": r["category"].to_numpy(dtype=object), "weak_lax": r["weak_lax"].to_numpy(dtype=object),
-                      "prio": 1})
-    oy = orgs["category_year"].astype("float64")
-    ok = orgs["category"].notna() & (oy.isna() | (oy <= year))
-    o = pd.DataFrame({"org_id": orgs.loc[ok, "id"].to_numpy(dtype=object), "year": oy[ok].fillna(-1.0).to_numpy(),
-                      "category": orgs.loc[ok, "category"].to_numpy(dtype=object),
-                      "weak_lax": orgs.loc[ok, "weak_lax"].to_numpy(dtype=object), "prio": 0})
-    both = pd.concat([o, r], ignore_index=True).sort_values(["org_id", "year", "prio"], kind="stable")
-    latest = both.drop_duplicates("org_id", keep="last").set_index("org_id")
-    out = pd.DataFrame({"org_id": orgs["id"].to_numpy(dtype=object)})
-    out["category"] = out["org_id"].map(latest["category"]).astype(object)
-    out["category"] = out["category"].where(out["category"].notna(), None)
-    roster_lax = pd.Series(orgs["weak_lax"].to_numpy(dtype=object), index=orgs["id"].to_numpy(dtype=object))
-    lax = out["org_id"].map(latest["weak_lax"])
-    lax = lax.where(lax.notna(), out["org_id"].map(roster_lax))
-    out["weak_lax"] = lax.where(lax.notna(), False).astype(bool)
-    yr = out["org_id"].map(latest["year"])
-    out["rating_year"] = pd.array(yr.where(yr > 0), dtype="Int64")
+    ry = ratings["year"].astype("float64").to_numpy()
+    rk = ~np.isnan(ry) & (ry <= year)
+    oy = orgs["category_year"].astype("float64").to_numpy()
+    ocat = orgs["category"].to_numpy(dtype=object)
+    ok = pd.notna(ocat) & (np.isnan(oy) | (oy <= year))
+    both = pd.DataFrame({
+        "org_id": pd.Series(np.concatenate([orgs["id"].to_numpy(dtype=object)[ok], ratings["org"].to_numpy(dtype=object)[rk]]), dtype=object),
+        "year": np.concatenate([np.where(np.isnan(oy[ok]), -1.0, oy[ok]), ry[rk]]),
+        "prio": np.concatenate([np.zeros(int(ok.sum()), dtype=np.int8), np.ones(int(rk.sum()), dtype=np.int8)]),
+        "category": pd.Series(np.concatenate([ocat[ok], ratings["category"].to_numpy(dtype=object)[rk]]), dtype=object),
+        "weak_lax": pd.Series(np.concatenate([orgs["weak_lax"].to_numpy(dtype=object)[ok],
+                                              ratings["weak_lax"].to_numpy(dtype=object)[rk]]), dtype=object),
+    })
+    latest = both.sort_values(["org_id", "year", "prio"], kind="stable").drop_duplicates("org_id", keep="last")
+    ids = orgs["id"].to_numpy(dtype=object)
+    cat = lookup(ids, latest["org_id"], latest["category"])
+    lax = lookup(ids, latest["org_id"], latest["weak_lax"])
+    roster_lax = orgs["weak_lax"].to_numpy(dtype=object)
+    lax = np.where(pd.isna(lax), roster_lax, lax)
+    yr = lookup(ids, latest["org_id"], latest["year"], default=np.nan).astype(float)
+    out = pd.DataFrame({"org_id": pd.Series(ids, dtype=object),
+                        "category": pd.Series(np.where(pd.isna(cat), None, cat), dtype=object),
+                        "weak_lax": np.where(pd.isna(lax), False, lax).astype(bool),
+                        "rating_year": pd.array(np.where(yr > 0, yr, np.nan), dtype="Int64")})
     return out
-
-
-def _place_names(graph: Graph) -> pd.Series:
-    p = graph.tables["Place"]
-    return pd.Series(p["name"].to_numpy(dtype=object), index=p["id"].to_numpy(dtype=object))
 
 
 def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
     """One row per org with the facts analyses group by, categories as of the date.
 
     Columns: ``org_id, name, form, sector, level, town, town_name, village, village_name, parent,
-    category, weak_lax, weak, strong`` (sorted by ``org_id``).
+    category, weak_lax, weak, strong`` (sorted by ``org_id``). Do not modify the result in place.
     """
     ts = as_of_date(graph, as_of)
+    return _memo(graph, ("facts", ts.year), lambda: _org_facts(graph, ts))
+
+
+def _obj(values: Any) -> pd.Series:
+    a = np.asarray(values, dtype=object)
+    return pd.Series(np.where(pd.isna(a), None, a), dtype=object)
+
+
+def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     o = graph.tables["Organization"]
-    places = _place_names(graph)
+    p = graph.tables["Place"]
     cats = categories_at(graph, ts)
+    cat = cats["category"].to_numpy(dtype=object)
+    lax = cats["weak_lax"].to_numpy(dtype=bool)
     f = pd.DataFrame({
-        "org_id": o["id"].to_numpy(dtype=object), "name": o["name"].to_numpy(dtype=object),
-        "form": o["form"].to_numpy(dtype=object), "sector": o["sector"].to_numpy(dtype=object),
-        "level": o["level"].to_numpy(dtype=object), "town": o["town"].to_numpy(dtype=object),
-        "village": o["village"].to_numpy(dtype=object), "parent": o["parent"].to_numpy(dtype=object),
+        "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
+        "level": _obj(o["level"]), "town": _obj(o["town"]),
+        "town_name": _obj(lookup(o["town"], p["id"], p["name"])), "village": _obj(o["village"]),
+        "village_name": _obj(lookup(o["village"], p["id"], p["name"])), "parent": _obj(o["parent"]),
+        "category": _obj(cat), "weak_lax": lax, "weak": (cat == WEAK) | lax, "strong": (cat == STRONG) & ~lax,
     })
-    f["town_name"] = f["town"].map(places).astype(object)
-    f["village_name"] = f["village"].map(places).astype(object)
-    f["category"] = cats["category"].to_numpy(dtype=object)
-    f["weak_lax"] = cats["weak_lax"].to_numpy(dtype=bool)
-    f["weak"] = (f["category"] == WEAK).to_numpy(dtype=bool) | f["weak_lax"].to_numpy(dtype=bool)
-    f["strong"] = (f["category"] == STRONG).to_numpy(dtype=bool) & ~f["weak_lax"].to_numpy(dtype=bool)
-    f = f[["org_id", "name", "form", "sector", "level", "town", "town_name", "village", "village_name", "parent",
-           "category", "weak_lax", "weak", "strong"]]
-    for c in f.columns:
-        if f[c].dtype == object:
-            f[c] = f[c].where(f[c].notna(), None)
-    return f.sort_values("org_id", kind="stable").reset_index(drop=True)
+    ids = f["org_id"].to_numpy(dtype=object)
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        f = f.sort_values("org_id", kind="stable").reset_index(drop=True)
+    return f
 
 
 def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -207,6 +261,10 @@ def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     Columns: ``id, member, organization, role, host_month, stage, start, end, collab_name, kind,
     chain, collab_town``.
     """
+    return _memo(graph, ("memberships", ts), lambda: _active_memberships(graph, ts))
+
+
+def _active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     m = active(graph, "Membership", ts)
     c = active(graph, "Collaboration", ts)
     cols = ["id", "member", "organization", "role", "host_month", "stage", "start", "end"]
@@ -218,8 +276,8 @@ def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
 
 def active_pairings(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     """Pairings active on ``ts`` (columns of the Pairing table, sorted by id)."""
-    p = active(graph, "Pairing", ts)
-    return p.sort_values("id", kind="stable").reset_index(drop=True)
+    return _memo(graph, ("pairings", ts),
+                 lambda: active(graph, "Pairing", ts).sort_values("id", kind="stable").reset_index(drop=True))
 
 
 def org_chains(graph: Graph, ts: pd.Timestamp, memberships: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -246,6 +304,14 @@ def mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     b = pd.DataFrame({"org_id": np.concatenate([p["strong"].to_numpy(dtype=object), p["weak"].to_numpy(dtype=object)]),
                       "mechanism": "pairing"})
     return pd.concat([a, b], ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def isin(values: pd.Series | np.ndarray, members: Any) -> np.ndarray:
+    """Fast ``values.isin(members)`` for id columns (pandas' arrow strings are slow at this)."""
+    if isinstance(members, (set, frozenset, dict)):
+        members = list(members)
+    m = np.asarray(members, dtype=object)
+    return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(m).to_numpy(dtype=bool)
 
 
 # ---- formatting ----------------------------------------------------------------------------------

@@ -113,7 +113,8 @@ def register(cli: click.Group) -> None:
     @click.option("--list", "list_", is_flag=True, help="列出查询包 list the query pack")
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
     @click.option("-o", "--output", "dest", type=click.Path(dir_okay=False), default=None, help="写入文件 write to a file")
-    @click.option("--show", is_flag=True, help="只显示查询文本 print the query text of --name")
+    @click.option("--show", is_flag=True, help="显示 Neo4j 查询文本与 :param 行 / print the Neo4j text of --name "
+                                               "with :param lines (computed on OUT if given)")
     @user_errors
     def query_cmd(out: str | None, cypher: str | None, name: str | None, params: tuple[str, ...], list_: bool,
                   fmt: str, dest: str | None, show: bool) -> None:
@@ -138,7 +139,7 @@ def register(cli: click.Group) -> None:
             _emit(df, fmt, dest)
             return
         if name and show:
-            click.echo(get_query(name).text)
+            click.echo(_show(get_query(name), out, params))
             return
         if not out:
             raise GraphkitError("需要图谱目录 OUT / give the graph folder OUT (from `graphkit build … -o OUT`)")
@@ -156,6 +157,33 @@ def register(cli: click.Group) -> None:
         else:
             raise GraphkitError("需要查询文本或 --name / give a Cypher query text or --name NAME (see --list)")
         _emit(df, fmt, dest)
+
+
+def _show(query: Any, out: str | None, items: tuple[str, ...]) -> str:
+    """The Neo4j text of a pack query, preceded by ``:param`` lines for Neo4j Browser / cypher-shell.
+
+    With OUT the defaults (reference date, derived values) are computed on that graph.
+    """
+    from .neo4j import cypher_literal
+    from .queries import parse_params, resolve_params
+
+    given = parse_params(query, items)
+    lines = [f"// {query.name}: {query.title}"]
+    if out:
+        from .cypher import open_embedded
+
+        with open_embedded(out) as eg:
+            values = resolve_params(query, given, eg.query)
+        lines += [f":param {k} => {cypher_literal(v)}" for k, v in values.items()]
+    else:
+        for p in query.params.values():
+            if p.name in given:
+                lines.append(f":param {p.name} => {cypher_literal(given[p.name])}")
+            elif p.default.startswith("'") or p.default.lstrip("-").isdigit() or p.default in ("true", "false"):
+                lines.append(f":param {p.name} => {cypher_literal(p.parse(p.default))}")
+            else:
+                lines.append(f"// :param {p.name} => …  ({p.type}, default {p.default}; give OUT to compute it)")
+    return "\n".join(lines) + "\n" + query.text_for("neo4j") + ";"
 
 
 def _untyped_params(items: tuple[str, ...]) -> dict[str, Any]:

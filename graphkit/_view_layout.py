@@ -77,8 +77,8 @@ def radial_tree(ids: np.ndarray, parents: np.ndarray, *, order: np.ndarray | Non
     n = len(ids)
     if n == 0:
         return np.zeros(0), np.zeros(0)
-    index = pd.Index(ids)
-    p = index.get_indexer(pd.Series(parents, dtype=object).where(pd.notna(pd.Series(parents, dtype=object)), None))
+    par_s = pd.Series(parents, dtype=object)
+    p = pd.Index(ids).get_indexer(par_s.where(par_s.notna(), None))
     p = np.where(p == np.arange(n), -1, p)
     keys = np.asarray(order if order is not None else ids, dtype=object).astype(str)
     depth = np.full(n, -1, dtype=np.int64)
@@ -111,10 +111,15 @@ def radial_tree(ids: np.ndarray, parents: np.ndarray, *, order: np.ndarray | Non
         at = np.flatnonzero(depth == d)
         at = at[np.lexsort((keys[at], p[at]))]
         par = p[at]
-        child_total = pd.Series(size[at]).groupby(par).transform("sum").to_numpy()
-        before = pd.Series(size[at]).groupby(par).cumsum().to_numpy() - size[at]
-        span[at] = span[par] * size[at] / child_total
-        lo[at] = lo[par] + span[par] * before / child_total
+        w = size[at]
+        # siblings are contiguous (sorted by parent): segment sums and running sums within a segment
+        starts = np.flatnonzero(np.r_[True, par[1:] != par[:-1]])
+        seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(at)]))
+        total = np.add.reduceat(w, starts)[seg]
+        run = np.cumsum(w)
+        before = run - w - np.r_[0.0, run][starts][seg]
+        span[at] = span[par] * w / total
+        lo[at] = lo[par] + span[par] * before / total
     angle = lo + span / 2
     levels = depth + shift
     radius = np.zeros(int(levels.max()) + 1)

@@ -145,6 +145,7 @@ def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str) -> None
 # Each topic has a light `_cli_<topic>.py` (click only; heavy imports inside the commands) with a
 # `register(cli)` function. One line per topic below.
 from ._cli_neo4j import register as _register_neo4j; _register_neo4j(cli)  # noqa: E402,E702
+from ._cli_view import register as _register_view; _register_view(cli)  # noqa: E402,E702
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, SEP, active_memberships, active_pairings, as_of_date, code_label, join_names,
+from ._analysis import (isin, NO_VALUE, SEP, active_memberships, active_pairings, as_of_date, code_label, join_names,
                         org_chains, org_facts, order_codes, top_counts)
 from .model import Graph
 
@@ -325,7 +325,7 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
         ["member", "organization"])
     counts = mem.groupby("member")["organization"].nunique()
     keep = counts[counts >= min_groups].index
-    m = mem[mem["member"].isin(keep)].sort_values(["member", "collab_name", "organization"])
+    m = mem[isin(mem["member"], keep)].sort_values(["member", "collab_name", "organization"])
     if m.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     g = m.groupby("member")

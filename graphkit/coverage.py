@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, active_memberships, active_pairings, as_of_date, code_label, join_names,
+from ._analysis import (isin, NO_VALUE, active_memberships, active_pairings, as_of_date, code_label, join_names,
                         mechanism_members, mechanisms, org_facts, order_codes)
 from .errors import GraphkitError
 from .model import Graph
@@ -161,7 +161,7 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     orgs = graph.tables["Organization"].set_index("id")
     mv = mem.join(orgs[["village", "town"]], on="member")
     covered = set(mv["village"].dropna())
-    vil["covered"] = vil["village"].isin(covered)
+    vil["covered"] = isin(vil["village"], covered)
     # committees and their town
     ct = mv.groupby("organization").agg(ctown=("collab_town", "first"), mtown=("town", "min"))
     ct["town"] = ct["ctown"].where(ct["ctown"].notna(), ct["mtown"])
@@ -208,12 +208,12 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     pairs = active_pairings(graph, ts)
     strong = set(facts.loc[facts["strong"], "org_id"])
     paired = set(pairs["weak"])
-    paired_strong = set(pairs.loc[pairs["strong"].isin(strong), "weak"])
+    paired_strong = set(pairs.loc[isin(pairs["strong"], strong), "weak"])
     w = facts[facts["weak"]].copy()
     key, names, order = _group_keys(graph, w, by)
     w["key"] = key.to_numpy()
-    w["is_paired"] = w["org_id"].isin(paired)
-    w["is_paired_strong"] = w["org_id"].isin(paired_strong)
+    w["is_paired"] = isin(w["org_id"], paired)
+    w["is_paired_strong"] = isin(w["org_id"], paired_strong)
     w["third"] = w["category"] == "3"
     g = w.groupby("key")
     counts = pd.DataFrame({"weak_orgs": g.size(), "third_class": g["third"].sum(), "weak_lax": g["weak_lax"].sum(),

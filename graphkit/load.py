@@ -455,6 +455,32 @@ class _SheetMapper:
         return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups)
 
 
+_MAPPING_CACHE: dict[tuple[Any, ...], dict[str, Mapping]] = {}
+
+
+def _load_mappings(extra: list[str | Path], model: Model) -> dict[str, Mapping]:
+    """``load_mappings`` memoized on the mapping files' paths, sizes and modification times."""
+    from ._paths import loaders_dir
+
+    paths = sorted(loaders_dir().glob("*.yaml"))
+    for item in extra:
+        p = Path(item)
+        paths += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")) if p.is_dir() else [p]
+    signature = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:  # let load_mappings report the missing file
+            return load_mappings(extra, model=model)
+        signature.append((str(p), st.st_mtime_ns, st.st_size))
+    key = (id(model), tuple(str(e) for e in extra), tuple(signature))
+    if key not in _MAPPING_CACHE:
+        if len(_MAPPING_CACHE) >= 16:
+            _MAPPING_CACHE.clear()
+        _MAPPING_CACHE[key] = load_mappings(extra, model=model)
+    return _MAPPING_CACHE[key]
+
+
 def _discover(data_dir: Path, config: DatasetConfig) -> list[Path]:
     files = []
     for p in sorted(data_dir.rglob("*")):
@@ -959,7 +985,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     if county is not None:
         config.county = county
     model = load_schema()
-    maps = load_mappings([*config.mappings, *mappings], model=model)
+    maps = _load_mappings([*config.mappings, *mappings], model)
     problems = Problems()
     ctx = _Context(model, config, problems, config.county)
     files = _discover(data_dir, config)

@@ -130,18 +130,10 @@ def _triple_rows(rs: RelShape, tables: Mapping[str, Any]) -> Any:
 
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
             ";": "\\u003B"}
-
-
-def _escape_char(ch: str) -> str:
-    if ch in _ESCAPES:
-        return _ESCAPES[ch]
-    code = ord(ch)
-    if code < 0x20 or code == 0x7F or 0x2028 <= code <= 0x2029:
-        return f"\\u{code:04X}"
-    if code > 0xFFFF:  # outside the BMP: a UTF-16 surrogate pair, as Cypher's \\u escapes are 4 hex digits
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
-    return ch
+#: str.translate table: quotes, backslash, ';', control and line-separator characters, lone surrogates.
+_TRANSLATE = {ord(k): v for k, v in _ESCAPES.items()}
+for _code in [*range(0x20), 0x7F, 0x2028, 0x2029, *range(0xD800, 0xE000)]:
+    _TRANSLATE.setdefault(_code, f"\\u{_code:04X}")
 
 
 def cypher_literal(value: Any) -> str:
@@ -175,7 +167,7 @@ def cypher_literal(value: Any) -> str:
     if isinstance(value, dt.date):
         return f"date('{value.isoformat()}')"
     if isinstance(value, str):
-        return "'" + "".join(_escape_char(c) for c in value) + "'"
+        return "'" + value.translate(_TRANSLATE) + "'"
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{ident(str(k))}: {cypher_literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -37,7 +37,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ._analysis import (SEP, active_memberships, active_pairings, as_of_date, code_label, join_names, org_chains,
+from ._analysis import (isin, SEP, active_memberships, active_pairings, as_of_date, code_label, join_names, org_chains,
                         org_facts)
 from .errors import GraphkitError
 from .model import Graph
@@ -122,7 +122,7 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
     out: dict[str, pd.DataFrame] = {}
 
     # weak orgs with no active strong partner
-    p = pairs.assign(strong_name=pairs["strong"].map(fi["name"]), is_strong=pairs["strong"].isin(strong_ids))
+    p = pairs.assign(strong_name=pairs["strong"].map(fi["name"]), is_strong=isin(pairs["strong"], strong_ids))
     p = p.sort_values(["weak", "strong_name", "id"])
     w = facts[facts["weak"]].copy()
     w["n_partners"] = w["org_id"].map(p.groupby("weak").size()).fillna(0).astype(np.int64)
@@ -136,7 +136,7 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
                               "partners", "reason"]].reset_index(drop=True)
 
     # pairs whose strong side is not 一类
-    ws = pairs[~pairs["strong"].isin(strong_ids)]
+    ws = pairs[~isin(pairs["strong"], strong_ids)]
     wsf = _pair_frame(ws, facts)
     sweak = wsf["strong_id"].map(fi["weak"]).fillna(False).astype(bool)
     wsf["reason"] = np.select([sweak.to_numpy(), wsf["strong_category"].isna().to_numpy()], ["weak", "unrated"],
@@ -151,7 +151,7 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
     ov["name"] = ov["org_id"].map(fi["name"]).astype(object)
     ov["category"] = ov["org_id"].map(fi["category"]).astype(object)
     ov["capacity"] = max_per_strong
-    pw = pairs[pairs["strong"].isin(over.index)].assign(wn=lambda d: d["weak"].map(fi["name"])).sort_values(["strong", "wn"])
+    pw = pairs[isin(pairs["strong"], over.index)].assign(wn=lambda d: d["weak"].map(fi["name"])).sort_values(["strong", "wn"])
     ov["weak_names"] = ov["org_id"].map(pw.groupby("strong")["wn"].agg(join_names)).astype(object) if len(pw) else ""
     out["overloaded_strong"] = ov.sort_values(["pairs", "org_id"], ascending=[False, True])[
         ["org_id", "name", "category", "pairs", "capacity", "weak_names"]].reset_index(drop=True)
@@ -186,7 +186,7 @@ def _groups_without_anchor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame, 
         return _empty(cols)
     fi = facts.set_index("org_id")
     mem = active_memberships(graph, ts)
-    mem = mem[mem["organization"].isin(c["id"])].copy()
+    mem = mem[isin(mem["organization"], c["id"])].copy()
     mem["strong"] = mem["member"].map(fi["strong"]).fillna(False).astype(bool)
     mem["name"] = mem["member"].map(fi["name"])
     mem["cat"] = mem["member"].map(fi["category"])
@@ -226,7 +226,7 @@ def _ended_without_successor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame
         columns={"id": "qid", "end": "qend"})
     j = ended[["id", "weak", "end"]].merge(later, on="weak")
     succ = j[(j["qid"] != j["id"]) & (j["qend"].isna() | (j["qend"] > j["end"]))]["id"].unique()
-    lone = ended[~ended["id"].isin(succ)]
+    lone = ended[~isin(ended["id"], succ)]
     out = _pair_frame(lone, facts)
     out["still_weak"] = out["weak_id"].map(facts.set_index("org_id")["weak"]).fillna(False).astype(bool)
     return out.sort_values(["end", "pair_id"])[cols].reset_index(drop=True)
@@ -322,7 +322,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
         allp = graph.tables["Pairing"]
         prev = allp[allp["end"].notna() & (allp["end"] < ts)]
         fb = pd.concat([fb, pd.DataFrame({"w": prev["weak"].to_numpy(dtype=object), "s": prev["strong"].to_numpy(dtype=object)})])
-    fb = fb[fb["w"].isin(weak["org_id"]) & fb["s"].isin(strong["org_id"])].drop_duplicates()
+    fb = fb[isin(fb["w"], weak["org_id"]) & isin(fb["s"], strong["org_id"])].drop_duplicates()
 
     flows = _solve(weak, strong, chains, fb, same_sector=same_sector, model=model)
     res = weak[["org_id", "name", "town", "town_name", "level"]].rename(
@@ -434,7 +434,7 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
             direct = d.groupby(["w", "s"], as_index=False)["cost"].min()
 
     used_h = np.unique(wh["h"].to_numpy())
-    hs = SH[SH["h"].isin(used_h)][["h", "s"]].merge(S[["s", "spare", "jitter"]], on="s")
+    hs = SH[np.isin(SH["h"].to_numpy(), used_h)][["h", "s"]].merge(S[["s", "spare", "jitter"]], on="s")
     # unit arcs strong → sink with rising cost (prefer less-loaded strong orgs)
     rep = np.repeat(np.arange(ns), S["spare"].to_numpy())
     k = np.arange(len(rep)) - np.repeat(np.cumsum(S["spare"].to_numpy()) - S["spare"].to_numpy(), S["spare"].to_numpy())

@@ -7,34 +7,41 @@ place names are drawn from syllable lists, people's names from surname and given
 
 Shape of the data (per virtual county of about 2,000 organizations):
 
-* about 10 towns (镇/乡/街道) of about 190 organizations each: a town party committee, six town
-  agency and institution branches, 32–57 villages or communities (党支部 or 党总支 with 2–5
-  branches under it), 25–45 private-firm party organizations (plus one or two 联合党支部 for
-  firms without their own), 5–11 social-organization branches;
-* about 70 county agency party organizations (机关, level 县) under the county's 直属机关工委,
-  some of them committees with sub-branches, split into up to 10 districts (片区);
+* about 11 towns (镇/乡/街道) of about 170 organizations each: a town party committee, six town
+  agency and institution branches, 32–57 villages or communities (党支部, or 党总支 with 2–5
+  branches under it), private-firm party organizations (about 62% of 38–67 firms; one or two
+  联合党支部 reach firms without their own) and social-organization branches;
+* about 70 county agency party organizations (机关 and institutions, level 县) under the county's
+  直属机关工委, some of them committees with sub-branches, split into up to 10 districts (片区)
+  with a 一类 lead, a guiding leader (联片指导领导) and rotating monthly hosts (轮值月份);
 * city-level centres (层级 市), one per city and industry chain, shared by the ten counties of a
   city;
-* joint village committees (跨村联建) of 3–8 villages inside one town covering about a third of
-  the villages; industry-chain alliances (蚕桑, 生态渔业 and generic chains) spanning 市/县/镇/村
-  and 机关/农村/非公企业; strong→weak pairings (一类 helps 三类); monthly district activities
-  with deliberate random gaps; two years of ratings (2023, 2024) so categories change.
+* joint village committees (跨村联建) of 3–8 villages inside one town covering about 45% of the
+  villages; industry-chain alliances (蚕桑, 生态渔业 and generic chains) spanning 市/县/镇/村
+  and 机关/农村/非公企业; strong→weak pairings (一类 helps 三类; some ended, some rotated);
+  category split ≈ 25% 一类 / 60% 二类 / 15% 三类 with ≈2.5% 软弱涣散; activities (monthly per
+  district and joint committee, quarterly 互督 and chain teaching, half-yearly 交叉巡回督导) with
+  random gaps; two years of ratings (2023, 2024) so categories change; about a third of the
+  organizations in no mechanism at all. Parent links go branch → general branch → committee
+  (parents are always generated first, so there are no cycles).
 
 Scales and the ``county`` setting written to ``graphkit.yaml``: the data model has only
 county → town → village places, so a province or national data set is written as **one virtual
 county** whose towns belong to many generated sub-counties (their names appear in the agency
-organizations' names, e.g. ``青禾县农业农村局机关党支部``). The setting is ``合成县`` when there
-is a single county, ``合成省`` for larger sets and ``合成全国`` at national scale.
+organizations' names, e.g. ``青禾县农业农村局机关党支部``, and in district names such as
+``青禾县第一片区``). The setting is ``合成县`` when there is a single county, ``合成省`` for larger
+sets and ``合成全国`` at national scale.
 
 Activities span 2023-01 to 2024-12 for sets of up to one million organizations and 2023-07 to
-2024-12 above that (keeps the national set near 18 million links). Large CSV ledgers are split into parts of at most
-1,000,000 rows (``党组织名册_01.csv``, ...) to stay under the reader's per-file limits.
+2024-12 above that (keeps the national set near 18 million links). Large ledgers are split into
+parts of at most 1,000,000 rows (CSV files ``党组织名册_01.csv``, ...; .xlsx sheets ``名册1``, ...)
+to stay under the reader's per-file limits.
 
-Everything is deterministic for a given seed: the same seed gives byte-identical CSV files.
+Everything is deterministic for a given seed: the same seed gives byte-identical CSV and .xlsx
+files (the .xlsx writer uses fixed zip timestamps and a fixed creation date).
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +76,6 @@ _ORGS_PER_COUNTY = 2_000
 _ORGS_PER_TOWN = 172
 _CSV_PART_ROWS = 1_000_000
 _XLSX_SHEET_ROWS = 1_000_000
-_FIXED_CREATED = dt.datetime(2024, 12, 31, 0, 0, 0)
 
 # ---------------------------------------------------------------------------------------------
 # Vocabularies (all fictional). Characters that end place names (镇 乡 街 道 村 社 区 县 市 省)
@@ -190,7 +196,6 @@ def _unique_codes(rng: np.random.Generator, groups: np.ndarray, space: int,
     """
     n = len(groups)
     codes = rng.integers(0, space, size=n)
-    todo = np.ones(n, dtype=bool)
     while True:
         order = np.lexsort((np.arange(n), codes, groups))
         g, c = groups[order], codes[order]
@@ -200,11 +205,10 @@ def _unique_codes(rng: np.random.Generator, groups: np.ndarray, space: int,
             dup[order[1:][same]] = True
         if bad is not None:
             dup |= bad[codes]
-        todo = dup
-        k = int(todo.sum())
+        k = int(dup.sum())
         if k == 0:
             return codes
-        codes[todo] = rng.integers(0, space, size=k)
+        codes[dup] = rng.integers(0, space, size=k)
 
 
 def _place_bases(rng: np.random.Generator, groups: np.ndarray, *, force_three: bool = False) -> np.ndarray:
@@ -1059,12 +1063,14 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
         ``"county"`` (≈2,000 organizations), ``"province"`` (≈200,000) or ``"national"``
         (≈5,000,000). See :data:`SCALES`.
     seed
-        Seed of ``numpy.random.default_rng``. The same seed gives the same data (CSV files are
-        byte-identical; .xlsx files carry a fixed creation date).
+        Seed of ``numpy.random.default_rng``. The same seed gives byte-identical files
+        (CSV and .xlsx).
     n_orgs
         Approximate number of organizations, overriding the scale's target.
     fmt
-        ``"xlsx"``, ``"csv"`` (UTF-8) or ``"auto"`` (.xlsx for county and province, CSV for national).
+        ``"xlsx"``, ``"csv"`` (UTF-8, no BOM) or ``"auto"`` (.xlsx for county and province, CSV for
+        national). In .xlsx output the chain stages and members are two sheets of
+        ``产业链联建台账.xlsx``; in CSV output they are ``产业链环节.csv`` and ``链上联建_联盟成员.csv``.
 
     Returns
     -------
@@ -1078,7 +1084,7 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
     >>> with tempfile.TemporaryDirectory() as d:
     ...     counts = generate_ledgers(d, scale="county", seed=7, n_orgs=400, fmt="csv")
     ...     sorted(p.name for p in Path(d).glob("*.csv"))[:3]
-    ['两新组织名册.csv', '产业链环节.csv', '分类定级台账.csv']
+    ['两新组织名册.csv', '产业链环节.csv', '党组织名册.csv']
     >>> counts["roster"] > 200
     True
     """

@@ -746,7 +746,7 @@ def _(d: Path) -> None:
 
 
 @case("csv_really_xlsx", "an .xlsx workbook renamed to .csv",
-      expect=[P("wrong_format", PAIR_F, None, None, contains=(PAIR_F, ".xlsx"))], lenient={"Pairing": 0})
+      expect=[P("wrong_format", PAIR_F, None, None, contains=(".csv", ".xlsx"))], lenient={"Pairing": 0})
 def _(d: Path) -> None:
     f = base(d)
     f.xlsx("tmp.xlsx", [Sheet("结对", [PAIR_HEAD, *PAIRS])])

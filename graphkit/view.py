@@ -1,0 +1,1693 @@
+"""Interactive HTML network views: one self-contained, offline file per view.
+
+Six kinds of view, each a pyvis :class:`~pyvis.network.Network` rendered through graphkit's own
+page template (``graphkit/templates/view.html.j2``) with the vis-network code and styles
+**inlined** from the copy vendored in ``graphkit/static/`` — never pyvis's template, never a CDN:
+
+``county``
+    The whole county: party organizations and the collaborations (片区, 联村党组织, 产业链联盟,
+    服务队) they belong to, with membership, pairing and 隶属 links. ``name`` restricts it to
+    one town. Each town is laid out as a radial 隶属 tree; towns are packed in rows.
+``district``
+    One collaboration (usually a 片区): the group in the centre, its guiding leader, its member
+    orgs on a clock face ordered by hosting month (lead at 12 o'clock), and its activities of the
+    last twelve months on an outer ring by date.
+``chain``
+    One industry chain (by chain or alliance name): stages left to right, each stage's member orgs
+    stacked below it; stages without any member are flagged.
+``pairing``
+    The pairing network as of a date, with gaps highlighted: unpaired weak orgs, strong sides that
+    are not 一类, overloaded strong orgs, expired pairs (from :func:`graphkit.pairing.pairing_gaps`).
+``org``
+    The neighbourhood of one org: everything linked to it, with the members of its collaborations
+    (its partners).
+``cluster``
+    The communities of :func:`graphkit.clusters.detect_clusters`, coloured by cluster.
+
+Large views aggregate: when a view would hold more than ``max_nodes`` nodes, the page shows one
+node per town (per cluster for the cluster view), and :meth:`View.write` writes drill-down pages
+beside it (``<stem>_parts/NNN.html``, each holding whole towns up to ``max_nodes`` nodes) that
+the overview links to.
+
+Every label and tooltip is data and is treated as text: the data travels as JSON in a
+``<script type="application/json">`` block with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped,
+tooltips are built with ``textContent``, and a Content-Security-Policy allows only the page's own
+two scripts (by hash) and no network request at all.
+
+Examples
+--------
+>>> import graphkit as gk
+>>> from graphkit.view import view
+>>> g = gk.build_graph(gk.sample_path())
+>>> v = view(g, kind="district", name="第八片区")
+>>> v.kind, v.counts["nodes"] > 10
+('district', True)
+>>> "vis.Network" in v.html and "cdn" not in v.html.lower()
+True
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html as _html
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from . import _view_layout as lay
+from ._analysis import active, active_memberships, as_of_date, mechanisms, org_facts
+from .errors import GraphkitError
+from .model import Graph
+
+__all__ = ["View", "view", "write_view", "KINDS", "COLOR_BY", "SIZE_BY", "DEFAULT_MAX_NODES"]
+
+#: View kinds, in the order of the documentation.
+KINDS = ("county", "district", "chain", "pairing", "org", "cluster")
+#: What node colour can show.
+COLOR_BY = ("sector", "mechanism", "category", "town", "cluster")
+#: What node size can show.
+SIZE_BY = ("degree", "members")
+#: Above this many nodes a view aggregates (towns or clusters as nodes) and drills down.
+DEFAULT_MAX_NODES = 3000
+
+_STATIC = Path(__file__).resolve().parent / "static"
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
+              '"WenQuanYi Micro Hei", "Heiti SC", SimHei, "Noto Sans", Arial, sans-serif')
+
+# Presentation only (not a list of types: types missing here get the defaults).
+_TYPE_SHAPE = {"Collaboration": "hexagon", "Person": "star", "Activity": "square", "IndustryChain": "box",
+               "ChainStage": "box", "Unit": "triangleDown", "Place": "dot"}
+_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+            "#17becf", "#bcbd22", "#8c564b", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#e377c2", "#7f7f7f",
+            "#aec7e8", "#ffbb78"]
+_MECH_PALETTE = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#d62728", "#17becf", "#bcbd22"]
+_CATEGORY_COLORS = ["#2ca02c", "#1f77b4", "#d62728"]  # 一类 / 二类 / 三类, by code-list order
+_CATEGORY_SHAPES = ["diamond", "dot", "triangle"]
+_EDGE_PALETTE = ["#7f7f7f", "#8c564b", "#bcbd22", "#9e9e9e", "#17becf", "#9467bd", "#c49c94", "#e377c2",
+                 "#2ca02c", "#ff7f0e", "#dbdb8d", "#7f7f7f", "#1f77b4", "#d62728", "#98df8a", "#c5b0d5"]
+_NONE_COLOR = "#c7c7c7"
+_NONE_LABEL = "（未填）not given"
+_MULTI_COLOR = "#6a3d9a"
+_TYPE_COLORS = {"Person": "#f1c40f", "Activity": "#b0bec5", "IndustryChain": "#8d6e63", "ChainStage": "#d7ccc8",
+                "Unit": "#80cbc4", "Place": "#90a4ae"}
+# Marks: node border overrides, by priority (first wins).
+_MARKS = {
+    "unpaired_weak": ("#d62728", 5, False, "未结对的后进党组织", "weak org without a strong partner"),
+    "weak_strong_side": ("#9467bd", 4, True, "帮扶方不是一类", "strong side is not 一类"),
+    "overloaded_strong": ("#ff7f0e", 5, False, "帮扶任务过重", "strong org carrying too many pairs"),
+    "lead": ("#b8860b", 4, False, "牵头单位", "lead unit"),
+    "empty_stage": ("#d62728", 4, True, "无党组织覆盖的环节", "stage without a party org"),
+    "weak_lax": ("#8b0000", 3, True, "软弱涣散", "weak and lax"),
+}
+_NO_GROUP = "__none__"
+
+
+# ---- small helpers -------------------------------------------------------------------------------
+
+def _bi(label: dict[str, str]) -> str:
+    return f"{label['zh']} {label['en']}"
+
+
+def _obj(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=object)
+
+
+def _str_or_none(s: pd.Series) -> pd.Series:
+    arr = s.to_numpy(dtype=object).copy()
+    arr[pd.isna(arr)] = None
+    return pd.Series(arr, index=s.index, dtype=object)
+
+
+def _join(values: Iterable[Any], limit: int = 8, sep: str = "、") -> str:
+    vals = [str(v) for v in values if v is not None and v == v]
+    if len(vals) > limit:
+        return sep.join(vals[:limit]) + f" … 等 {len(vals)} 个"
+    return sep.join(vals)
+
+
+def _zh_map(cl: Any) -> dict[str, str]:
+    """code -> Chinese label of a code list."""
+    return {c: cl.zh(c) for c in cl.codes}
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Values as strings, missing values (None, NaN, NA, NaT) as None."""
+    mask = s.notna().to_numpy()
+    out = np.full(len(s), None, dtype=object)
+    if mask.any():
+        out[mask] = s[mask].astype(str).to_numpy(dtype=object)
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _fmt_date(s: pd.Series) -> pd.Series:
+    d = pd.to_datetime(s)
+    return _str_or_none(d.dt.strftime("%Y-%m-%d").where(d.notna(), None))
+
+
+def _scale_size(v: np.ndarray, lo: float = 10.0, hi: float = 34.0) -> np.ndarray:
+    v = np.nan_to_num(np.asarray(v, dtype=np.float64), nan=0.0)
+    top = v.max() if len(v) else 0.0
+    if top <= 0:
+        return np.full(len(v), lo)
+    return lo + (hi - lo) * np.sqrt(np.clip(v, 0, None) / top)
+
+
+def _json_for_html(data: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">`` (and inert as HTML)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+@lru_cache(maxsize=1)
+def _vendor() -> tuple[str, str, str]:
+    """The vendored vis-network script and the CSS rules the views use (license header kept)."""
+    js = (_STATIC / "vis-network.min.js").read_text(encoding="utf-8")
+    js = re.sub(r"\n?//# sourceMappingURL=\S+\s*$", "\n", js)  # no source-map request from dev tools
+    if re.search(r"</script", js, re.I) or "<!--" in js:
+        raise GraphkitError("vendored vis-network.min.js contains '</script' or '<!--'; cannot inline it")
+    css_all = (_STATIC / "vis-network.css").read_text(encoding="utf-8")
+    wanted = re.compile(r"vis-(network|navigation|button|tooltip|up|down|left|right|zoom|overlay|active)")
+    unwanted = re.compile(r"vis-(configuration|color-picker|manipulation|edit|config|close|label|delete|back|add|"
+                          r"connect|none|separator)")
+    rules = [f"{sel}{{{body}}}" for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css_all)
+             if wanted.search(sel) and not unwanted.search(sel)]
+    css = "/* vis-network 9.1.2 (Apache-2.0 OR MIT), rules used by graphkit views */\n" + "".join(rules)
+    if re.search(r"</style", css, re.I):
+        raise GraphkitError("vendored vis-network.css contains '</style'; cannot inline it")
+    return js, css, _csp_hash(js)
+
+
+@lru_cache(maxsize=1)
+def _template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["csp_hash"] = lambda s: _csp_hash(str(s))
+    return env.get_template("view.html.j2")
+
+
+# ---- the view object ---------------------------------------------------------------------------
+
+@dataclass
+class _Page:
+    """A drill-down page: a file name and how to build its view."""
+
+    filename: str
+    label: str
+    build: Callable[[], "View"]
+
+
+@dataclass
+class View:
+    """An interactive network view: a pyvis ``Network`` plus graphkit's legend, search and toggles.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`KINDS` (aggregated views keep their kind; see ``aggregated``).
+    title, subtitle
+        Page heading (Chinese, with English beside).
+    network
+        The pyvis :class:`~pyvis.network.Network` holding the node and edge dicts (vis-network
+        format plus graphkit keys: ``nm`` name, ``t`` type index, ``f`` facts, ``g`` group,
+        ``href`` drill-down link) and the vis options. Edit it with pyvis's API (``set_options``,
+        ``toggle_physics``, appending to ``network.nodes``/``edges``) before writing.
+    meta
+        Everything else the page shows: types, fact keys, link-type groups, legend, panels,
+        drill-down links.
+    aggregated
+        True when nodes stand for towns or clusters (the page links to drill-down pages).
+    pages
+        Drill-down pages written beside the file by :meth:`write`.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> v = view(example_graph(), kind="pairing", as_of="2024-06-30")
+    >>> v.counts
+    {'nodes': 9, 'edges': 3}
+    >>> v._repr_html_().startswith("<iframe")
+    True
+    """
+
+    kind: str
+    title: str
+    subtitle: str
+    network: Any
+    meta: dict[str, Any]
+    aggregated: bool = False
+    pages: list[_Page] = field(default_factory=list)
+    parts_dir: str = "view_parts"
+    back: str | None = None
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        """The node dicts (vis-network format)."""
+        return self.network.nodes
+
+    @property
+    def edges(self) -> list[dict[str, Any]]:
+        """The edge dicts (vis-network format)."""
+        return self.network.edges
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of nodes and edges in the page's data set."""
+        return {"nodes": len(self.network.nodes), "edges": len(self.network.edges)}
+
+    def _data(self) -> dict[str, Any]:
+        nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
+        meta = dict(self.meta)
+        links = []
+        for page_link in meta.pop("links", []):
+            link = dict(page_link)
+            if link.get("page") is not None:
+                link["href"] = f"{quote(self.parts_dir)}/{quote(link.pop('page'))}" + (
+                    "#" + quote(link["anchor"], safe="") if link.get("anchor") else "")
+            links.append(link)
+        out_nodes = []
+        for n in nodes:
+            if "page" in n:
+                n = dict(n)
+                n["href"] = f"{quote(self.parts_dir)}/{quote(n.pop('page'))}#" + quote(str(n["id"]), safe="")
+            out_nodes.append(n)
+        return {"title": self.title, "subtitle": self.subtitle, "kind": self.kind, "aggregated": self.aggregated,
+                "back": self.back, "links": links, **meta, "nodes": out_nodes, "edges": edges,
+                "options": json.loads(options) if isinstance(options, str) else options}
+
+    @property
+    def html(self) -> str:
+        """The page: one self-contained HTML document (UTF-8, no external resources)."""
+        js, css, js_hash = _vendor()
+        return _template().render(title=self.title, subtitle=self.subtitle, data_json=_json_for_html(self._data()),
+                                  vis_js=js, vis_css=css, vis_js_hash=js_hash, font_stack=FONT_STACK)
+
+    def write(self, path: str | Path, *, drilldown: bool = True) -> Path:
+        """Write the page (and, for an aggregated view, its drill-down pages) atomically, as UTF-8.
+
+        Parameters
+        ----------
+        path
+            The ``.html`` file to write. Drill-down pages go to ``<stem>_parts/`` beside it.
+        drilldown
+            Write the drill-down pages (default); False writes only the overview.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from .io import atomic_dir, atomic_file
+
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise GraphkitError(f"视图文件应以 .html 结尾 / a view file must end in .html: {path}")
+        if path.exists() and path.is_dir():
+            raise GraphkitError(f"{path} 是目录 / is a folder; give a file name ending in .html")
+        self.parts_dir = f"{path.stem}_parts"
+        if self.pages and drilldown:
+            with atomic_dir(path.parent / self.parts_dir) as tmp:
+                for page in self.pages:
+                    sub = page.build()
+                    sub.back = f"../{quote(path.name)}"
+                    with atomic_file(tmp / page.filename, "w", encoding="utf-8") as fh:
+                        fh.write(sub.html)
+        with atomic_file(path, "w", encoding="utf-8") as fh:
+            fh.write(self.html)
+        return path
+
+    def _repr_html_(self) -> str:
+        """Inline display in JupyterLab / VS Code: an ``<iframe srcdoc>`` holding the page (escaped)."""
+        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
+                f'style="width:100%;height:640px;border:1px solid #ddd" sandbox="allow-scripts allow-popups"></iframe>')
+
+    def __repr__(self) -> str:
+        agg = ", aggregated" if self.aggregated else ""
+        return f"<graphkit.View {self.kind}: {self.counts['nodes']} nodes, {self.counts['edges']} edges{agg}>"
+
+
+# ---- context: the graph's facts on the date, computed once ------------------------------------
+
+class _Ctx:
+    def __init__(self, graph: Graph, *, as_of: Any, seed: int, max_nodes: int, color_by: str | None,
+                 size_by: str, max_per_strong: int, radius: int) -> None:
+        self.graph = graph
+        self.model = graph.model
+        self.ts = as_of_date(graph, as_of)
+        self.seed = seed
+        self.max_nodes = max_nodes
+        self.color_by = color_by
+        self.size_by = size_by
+        self.max_per_strong = max_per_strong
+        self.radius = radius
+        self.county = str(graph.settings.get("county") or "")
+        self._cache: dict[str, Any] = {}
+
+    def once(self, key: str, fn: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
+
+    @property
+    def facts(self) -> pd.DataFrame:
+        """org_facts as of the date, indexed by org id."""
+        return self.once("facts", lambda: org_facts(self.graph, self.ts).set_index("org_id", drop=False))
+
+    @property
+    def memberships(self) -> pd.DataFrame:
+        return self.once("mem", lambda: active_memberships(self.graph, self.ts))
+
+    def names(self, type_name: str) -> pd.Series:
+        return self.once(f"names:{type_name}", lambda: self.graph.names(type_name))
+
+    def all_names(self) -> pd.Series:
+        def build() -> pd.Series:
+            parts = [self.names(t.name) for t in self.model.node_types]
+            return pd.concat(parts)
+        return self.once("all_names", build)
+
+    def active_nodes(self, type_name: str) -> pd.DataFrame:
+        return self.once(f"active:{type_name}", lambda: active(self.graph, type_name, self.ts))
+
+    def links(self, types: Iterable[str], *, by: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every relationship whose two ends are of ``types`` (link records active on the date).
+
+        Columns: ``id, from, to, rel, by`` (``by`` = ``Type.property`` or the link type name).
+        """
+        types = frozenset(types)
+        wanted = None if by is None else frozenset(by)
+        key = f"links:{sorted(types)}:{sorted(wanted) if wanted else None}"
+
+        def build() -> pd.DataFrame:
+            frames = []
+            for rel, src_t, tgt_t, declared in self.model.relationship_types():
+                if src_t not in types or tgt_t not in types:
+                    continue
+                if wanted is not None and declared not in wanted:
+                    continue
+                if "." in declared:
+                    tname, pname = declared.split(".")
+                    t = self.graph.tables[tname]
+                    sub = t.loc[t[pname].notna(), ["id", pname]]
+                    ids = sub["id"].astype(object).to_numpy()
+                    frames.append(pd.DataFrame({"id": _obj(ids) + f"|{pname}", "from": _obj(ids),
+                                                "to": _obj(sub[pname].to_numpy()), "rel": rel, "by": declared}))
+                else:
+                    rtype = self.model[declared]
+                    t = active(self.graph, declared, self.ts)
+                    frames.append(pd.DataFrame({"id": _obj(t["id"].to_numpy()),
+                                                "from": _obj(t[rtype.edge.source].to_numpy()),  # type: ignore[union-attr]
+                                                "to": _obj(t[rtype.edge.target].to_numpy()),  # type: ignore[union-attr]
+                                                "rel": rel, "by": declared}))
+            if not frames:
+                return pd.DataFrame({c: pd.Series(dtype=object) for c in ("id", "from", "to", "rel", "by")})
+            out = pd.concat(frames, ignore_index=True)
+            return out.sort_values("id", kind="stable").reset_index(drop=True)
+        return self.once(key, build)
+
+    def rel_order(self) -> list[str]:
+        seen: list[str] = []
+        for rel, *_ in self.model.relationship_types():
+            if rel not in seen:
+                seen.append(rel)
+        return seen
+
+    def rel_label(self, rel: str) -> str:
+        for r, _s, _t, declared in self.model.relationship_types():
+            if r != rel:
+                continue
+            if "." in declared:
+                tname, pname = declared.split(".")
+                return f"{_bi(self.model[tname].properties[pname].label)} ({rel})"
+            return f"{_bi(self.model[declared].label)} ({rel})"
+        return rel
+
+
+# ---- scenes: what a kind selects, before styling --------------------------------------------------
+
+@dataclass
+class _Scene:
+    """Selected nodes (by type) and edges, plus the kind's layout and decorations."""
+
+    title: str
+    subtitle: str
+    ids: dict[str, np.ndarray]
+    edges: pd.DataFrame
+    layout: Callable[["_Ctx", pd.DataFrame, pd.DataFrame], tuple[np.ndarray, np.ndarray]]
+    marks: dict[str, str] = field(default_factory=dict)            # node id -> mark key
+    labels: dict[str, str] = field(default_factory=dict)           # node id -> label override
+    edge_groups: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # edge id -> (group, label, dashes)
+    edge_widths: dict[str, float] = field(default_factory=dict)
+    extra_facts: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # key -> (label, id -> text)
+    panels: list[dict[str, Any]] = field(default_factory=list)
+    color_by: str = "sector"
+    group_of_org: pd.Series | None = None          # org id -> group id (towns / clusters), for aggregation
+    group_names: pd.Series | None = None           # group id -> display name
+    group_word: tuple[str, str] = ("镇(街道)", "town")
+    rebuild: Callable[[set[str]], "_Scene"] | None = None  # the same kind restricted to some groups
+    node_group: dict[str, str] = field(default_factory=dict)  # node id -> group id (drill-down pages)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(sum(len(v) for v in self.ids.values()))
+
+
+def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] | None = None) -> pd.DataFrame:
+    allowed = np.concatenate([_obj(v) for v in ids.values()]) if ids else _obj([])
+    e = ctx.links([t for t, v in ids.items() if len(v)], by=by)
+    keep = e["from"].isin(allowed) & e["to"].isin(allowed)
+    return e[keep].reset_index(drop=True)
+
+
+def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None) -> pd.Series:
+    """The record of ``type_name`` whose name is ``name`` (exact, else a unique substring)."""
+    t = ctx.graph.tables[type_name] if frame is None else frame
+    col = "name" if "name" in t else "title"
+    names = t[col].astype(object)
+    if not name:
+        sample = _join(sorted(names.dropna().astype(str).unique()), limit=10)
+        raise GraphkitError(f"请用 --name 指定{what} / give the {ctx.model[type_name].label['en'].lower()} with "
+                            f"--name (name=...); 可选 choices: {sample or '（无 none）'}")
+    hit = t[names == name]
+    if len(hit) == 0:
+        hit = t[names.fillna("").astype(str).str.contains(name, regex=False)]
+    if len(hit) == 1:
+        return hit.iloc[0]
+    if len(hit) > 1:
+        raise GraphkitError(f"“{name}”匹配到多个{what} / {name!r} matches several: "
+                            f"{_join(sorted(hit[col].astype(str)), limit=10)}；请写全名 / give the full name")
+    sample = _join(sorted(names.dropna().astype(str).unique()), limit=10)
+    raise GraphkitError(f"找不到{what}“{name}” / no {ctx.model[type_name].label['en'].lower()} named {name!r}; "
+                        f"可选 choices: {sample or '（无 none）'}")
+
+
+def _town_groups(ctx: _Ctx, orgs: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    f = ctx.facts
+    town = f["town"].reindex(orgs)
+    grp = pd.Series(_obj(town.to_numpy()), index=orgs).where(town.notna().to_numpy(), _NO_GROUP)
+    names = ctx.names("Place")
+    gids = sorted(set(grp))
+    gnames = pd.Series({g: (f"{ctx.county or '县'}直属及未填镇 county level / no town" if g == _NO_GROUP
+                            else str(names.get(g, g))) for g in gids}, dtype=object)
+    return grp.astype(object), gnames
+
+
+def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
+    if not name:
+        return None
+    places = ctx.graph.tables["Place"]
+    towns = places[places["id"].isin(set(ctx.facts["town"].dropna()))]
+    row = _find(ctx, "Place", name, what="镇(街道)", frame=towns)
+    return {str(row["id"])}
+
+
+# -- county -----------------------------------------------------------------------------------------
+
+def _scene_county(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+    orgs = _obj(ctx.graph.tables["Organization"]["id"].to_numpy())
+    grp, gnames = _town_groups(ctx, orgs)
+    if groups is None:
+        groups = _town_filter(ctx, name)
+    if groups is not None:
+        orgs = orgs[grp.isin(groups).to_numpy()]
+    mem = ctx.memberships
+    collabs = _obj(sorted(set(mem.loc[mem["member"].isin(orgs), "organization"])))
+    ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
+    edges = _edges_between(ctx, ids)
+    where = "、".join(str(gnames.get(g, g)) for g in sorted(groups)) if groups is not None and len(groups) <= 3 else ""
+    title = f"{ctx.county}{where}党组织联建网络 / Joint-building network{' of ' + ctx.county if ctx.county else ''}"
+    sub = (f"党组织 {len(ids['Organization'])} 个 orgs · 联建组织 {len(collabs)} 个 collaborations · "
+           f"截至 as of {ctx.ts.date()}")
+    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_grouped,
+                  color_by=ctx.color_by or "sector", group_of_org=grp, group_names=gnames,
+                  rebuild=lambda gs: _scene_county(ctx, None, gs))
+
+
+# -- district -------------------------------------------------------------------------------------
+
+def _scene_district(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+    collab = _find(ctx, "Collaboration", name, what="联建组织（片区）")
+    cid = str(collab["id"])
+    mem = ctx.memberships[ctx.memberships["organization"] == cid]
+    members = _obj(sorted(set(mem["member"])))
+    acts = ctx.graph.tables["Activity"]
+    lo = ctx.ts - pd.DateOffset(years=1)
+    acts = acts[(acts["group"] == cid) & (acts["date"] > lo) & (acts["date"] <= ctx.ts)]
+    persons = [collab["guide"]] if pd.notna(collab.get("guide")) else []
+    if groups is not None:
+        grp, _ = _town_groups(ctx, members)
+        members = members[grp.isin(groups).to_numpy()]
+    ids = {"Collaboration": _obj([cid]), "Organization": members, "Person": _obj(sorted(persons)),
+           "Activity": _obj(sorted(acts["id"]))}
+    edges = _edges_between(ctx, ids)
+    kinds = ctx.model.codelists["collab_kind"]
+    roles = ctx.model.codelists["role"]
+    labels: dict[str, str] = {}
+    marks: dict[str, str] = {}
+    names = ctx.names("Organization")
+    for row in mem.itertuples(index=False):  # one district: tens of rows
+        lab = str(names.get(row.member, row.member))
+        if row.role == "lead":
+            marks[row.member] = "lead"
+            lab += f"\n（{roles.zh('lead')}）"
+        if pd.notna(row.host_month):
+            lab += f"\n轮值 {int(row.host_month)} 月"
+        labels[row.member] = lab
+    widths = {str(e): 4.0 for e in mem.loc[mem["role"] == "lead", "id"]}
+    kind_zh = kinds.zh(collab["kind"]) if collab["kind"] in kinds.codes else str(collab["kind"])
+    title = f"{collab['name']}（{kind_zh}）/ {kinds.en(collab['kind']) if collab['kind'] in kinds.codes else 'Group'}"
+    sub = (f"成员单位 {len(members)} 个 members · 近 12 个月活动 {len(acts)} 次 activities in the last 12 months · "
+           f"截至 as of {ctx.ts.date()}")
+    host_months = mem.dropna(subset=["host_month"])
+    panel_rows = [["牵头单位 Lead", _join(names.reindex(mem.loc[mem["role"] == "lead", "member"]).tolist()) or "—"],
+                  ["联片指导 Guide", str(ctx.names("Person").get(persons[0], "")) if persons else "—"],
+                  ["轮值月份 Hosting months", "、".join(str(int(m)) for m in sorted(host_months["host_month"])) or "—"],
+                  ["活动（近12个月）Activities", str(len(acts))]]
+    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_district, marks=marks,
+                  labels=labels, edge_widths=widths, color_by=ctx.color_by or "sector",
+                  panels=[{"title": "片区概况 Summary", "rows": panel_rows}],
+                  rebuild=lambda gs: _scene_district(ctx, name, gs))
+
+
+# -- chain ---------------------------------------------------------------------------------------------
+
+def _scene_chain(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+    chains = ctx.graph.tables["IndustryChain"]
+    collabs_all = ctx.active_nodes("Collaboration")
+    if name and (chains["name"] == name).any():
+        chain = chains[chains["name"] == name].iloc[0]
+    elif name and ((collabs_all["name"] == name) & collabs_all["chain"].notna()).any():
+        c = collabs_all[(collabs_all["name"] == name) & collabs_all["chain"].notna()].iloc[0]
+        chain = chains[chains["id"] == c["chain"]].iloc[0]
+    else:
+        chain = _find(ctx, "IndustryChain", name, what="产业链")
+    chid = str(chain["id"])
+    stages = ctx.graph.tables["ChainStage"]
+    stages = stages[stages["chain"] == chid]
+    collabs = collabs_all.loc[collabs_all["chain"] == chid, "id"]
+    mem = ctx.memberships[ctx.memberships["organization"].isin(set(collabs))]
+    members = _obj(sorted(set(mem["member"])))
+    if groups is not None:
+        grp, _ = _town_groups(ctx, members)
+        members = members[grp.isin(groups).to_numpy()]
+    ids = {"IndustryChain": _obj([chid]), "ChainStage": _obj(sorted(stages["id"])),
+           "Collaboration": _obj(sorted(collabs)), "Organization": members}
+    edges = _edges_between(ctx, ids)
+    staffed = set(mem.loc[mem["member"].isin(members), "stage"].dropna())
+    empty = stages.loc[~stages["id"].isin(staffed), "name"].astype(str).tolist()
+    marks = {str(s): "empty_stage" for s in stages.loc[~stages["id"].isin(staffed), "id"]}
+    marks.update({str(m): "lead" for m in mem.loc[(mem["role"] == "lead") & mem["member"].isin(members), "member"]})
+    ordered = stages.sort_values("order")
+    labels = {str(r.id): f"{int(r.order)}. {r.name}" for r in ordered.itertuples(index=False)}
+    title = f"{chain['name']}产业链 链上联建 / Industry chain: {chain['name']}"
+    sub = (f"环节 {len(stages)} 个 stages · 成员党组织 {len(members)} 个 member orgs · 截至 as of {ctx.ts.date()}")
+    panel = [["环节 Stages", " → ".join(ordered["name"].astype(str)) or "—"],
+             ["无党组织覆盖的环节 Stages without a party org", "、".join(empty) or "无 none"]]
+    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_chain, marks=marks, labels=labels,
+                  color_by=ctx.color_by or "sector", panels=[{"title": "产业链概况 Summary", "rows": panel}],
+                  rebuild=lambda gs: _scene_chain(ctx, name, gs))
+
+
+# -- pairing -------------------------------------------------------------------------------------------
+
+def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+    from .pairing import pairing_gaps
+
+    gaps = ctx.once("gaps", lambda: pairing_gaps(ctx.graph, as_of=ctx.ts, max_per_strong=ctx.max_per_strong))
+    p = ctx.graph.tables["Pairing"]
+    started = p["start"].isna() | (p["start"] <= ctx.ts)
+    p = p[started]
+    expired = (p["end"].notna() & (p["end"] < ctx.ts)).to_numpy()
+    unpaired = _obj(gaps["unpaired_weak"]["org_id"].to_numpy())
+    orgs = _obj(sorted(set(p["strong"]) | set(p["weak"]) | set(unpaired)))
+    grp, gnames = _town_groups(ctx, orgs)
+    if groups is None:
+        groups = _town_filter(ctx, name)
+    if groups is not None:
+        orgs = orgs[grp.reindex(orgs).isin(groups).to_numpy()]
+    ids = {"Organization": orgs}
+    keep = p["strong"].isin(orgs) & p["weak"].isin(orgs)
+    pk = p[keep.to_numpy()]
+    ex = expired[keep.to_numpy()]
+    rel = ctx.model["Pairing"].edge.rel  # type: ignore[union-attr]
+    edges = pd.DataFrame({"id": _obj(pk["id"].to_numpy()), "from": _obj(pk["strong"].to_numpy()),
+                          "to": _obj(pk["weak"].to_numpy()), "rel": rel, "by": "Pairing"})
+    edges = edges.sort_values("id", kind="stable").reset_index(drop=True)
+    ex_ids = set(pk.loc[ex, "id"])
+    label = _bi(ctx.model["Pairing"].label)
+    edge_groups = {str(i): (f"{rel}:expired", f"{label}（已到期 expired）", True) for i in ex_ids}
+    uw, wss, ov, ended = (gaps["unpaired_weak"], gaps["weak_strong_side"], gaps["overloaded_strong"],
+                          gaps["ended_without_successor"])
+    marks: dict[str, str] = {}
+    flag_text: dict[str, list[str]] = {}
+    reason_zh = {"no_pairing": "没有结对 no pairing", "partner_not_strong": "帮扶方不是一类 partner not 一类"}
+    for o, r in zip(uw["org_id"], uw["reason"]):
+        marks[str(o)] = "unpaired_weak"
+        flag_text.setdefault(str(o), []).append("未结对后进 unpaired weak：" + reason_zh.get(str(r), str(r)))
+    for o, k in zip(ov["org_id"], ov["pairs"]):
+        marks.setdefault(str(o), "overloaded_strong")
+        flag_text.setdefault(str(o), []).append(f"帮扶任务过重 overloaded：{int(k)} 对 pairs > {ctx.max_per_strong}")
+    for o in wss["strong_id"]:
+        marks.setdefault(str(o), "weak_strong_side")
+        flag_text.setdefault(str(o), []).append("帮扶方不是一类 strong side not 一类")
+    for o in ended["weak_id"]:
+        flag_text.setdefault(str(o), []).append("结对到期未接续 ended without successor")
+    n_org = len(orgs)
+    title = f"{ctx.county}结对共建网络 / Pairing network{' of ' + ctx.county if ctx.county else ''}"
+    sub = (f"党组织 {n_org} 个 orgs · 结对 {len(edges)} 对 pairs（已到期 {len(ex_ids)} expired）· "
+           f"截至 as of {ctx.ts.date()}")
+    in_view = set(orgs)
+    panel = [["未结对的后进党组织 Unpaired weak orgs", str(int(uw["org_id"].isin(in_view).sum()))],
+             ["帮扶方不是一类的结对 Pairs whose strong side is not 一类", str(int(wss["weak_id"].isin(in_view).sum()))],
+             [f"帮扶任务过重（>{ctx.max_per_strong} 对）Overloaded strong orgs", str(int(ov["org_id"].isin(in_view).sum()))],
+             ["已到期结对 Expired pairs", str(len(ex_ids))],
+             ["到期未接续 Ended without successor", str(int(ended["weak_id"].isin(in_view).sum()))]]
+    extra = {"flags": ("结对问题 Pairing gaps", {k: "；".join(v) for k, v in flag_text.items()})}
+    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_components, marks=marks,
+                  edge_groups=edge_groups, extra_facts=extra, color_by=ctx.color_by or "sector",
+                  panels=[{"title": f"结对缺口 Pairing gaps（截至 {ctx.ts.date()}）", "rows": panel}],
+                  group_of_org=grp, group_names=gnames, rebuild=lambda gs: _scene_pairing(ctx, None, gs))
+
+
+# -- org neighbourhood ------------------------------------------------------------------------------------
+
+_NEIGHBOUR_TYPES = ("Organization", "Collaboration", "Person", "Unit")
+
+
+def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+    org = _find(ctx, "Organization", name, what="党组织")
+    oid = str(org["id"])
+    types = [t for t in _NEIGHBOUR_TYPES if t in ctx.model]
+    e = ctx.links(types)
+    collab_set = set(ctx.active_nodes("Collaboration")["id"])
+    alive = pd.Index(np.concatenate([_obj(ctx.graph.tables[t]["id"].to_numpy()) if t != "Collaboration"
+                                     else _obj(sorted(collab_set)) for t in types]))
+    e = e[e["from"].isin(alive) & e["to"].isin(alive)]
+    a = np.concatenate([_obj(e["from"].to_numpy()), _obj(e["to"].to_numpy())])
+    b = np.concatenate([_obj(e["to"].to_numpy()), _obj(e["from"].to_numpy())])
+    adj = pd.DataFrame({"a": a, "b": b})
+    tree_parent: dict[str, str | None] = {oid: None}
+    frontier = {oid}
+    for _hop in range(max(1, ctx.radius)):
+        nb = adj[adj["a"].isin(frontier) & ~adj["b"].isin(set(tree_parent))]
+        nb = nb.sort_values(["b", "a"], kind="stable").drop_duplicates("b")
+        new = dict(zip(nb["b"], nb["a"]))
+        tree_parent.update(new)
+        # collaborations are transparent: their members are the org's partners
+        via = [c for c in new if c in collab_set]
+        nb2 = adj[adj["a"].isin(via) & ~adj["b"].isin(set(tree_parent))]
+        nb2 = nb2.sort_values(["b", "a"], kind="stable").drop_duplicates("b")
+        new2 = dict(zip(nb2["b"], nb2["a"]))
+        tree_parent.update(new2)
+        frontier = set(new) | set(new2)
+    chosen = pd.Index(sorted(tree_parent))
+    ids = {t: _obj(sorted(chosen.intersection(ctx.graph.tables[t]["id"]))) for t in types}
+    if groups is not None:
+        grp, _ = _town_groups(ctx, ids["Organization"])
+        keep = grp.isin(groups).to_numpy() | (ids["Organization"] == oid)
+        ids["Organization"] = ids["Organization"][keep]
+    ids = {t: v for t, v in ids.items() if len(v)}
+    edges = _edges_between(ctx, ids)
+    title = f"{org['name']} 的联建关系 / Neighbourhood of {org['name']}"
+    sub = f"相关节点 {sum(len(v) for v in ids.values())} 个 nodes · 截至 as of {ctx.ts.date()}"
+    marks = {oid: "lead"}
+    scene = _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_org, marks=marks,
+                   color_by=ctx.color_by or "sector", rebuild=lambda gs: _scene_org(ctx, name, gs))
+    scene.labels = {}
+    scene.node_group = {}
+    ctx._cache["org_tree"] = (oid, tree_parent)
+    return scene
+
+
+# -- clusters ---------------------------------------------------------------------------------------------
+
+def _scene_cluster(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+    from .clusters import detect_clusters
+
+    cl = ctx.once("clusters", lambda: detect_clusters(ctx.graph, as_of=ctx.ts, seed=ctx.seed))
+    grp = pd.Series(_obj(("cluster-" + cl["cluster"].astype(int).astype(str)).to_numpy()),
+                    index=_obj(cl["org_id"].to_numpy()))
+    sizes = cl.groupby("cluster").size()
+    gnames = pd.Series({f"cluster-{int(c)}": f"集群 {int(c)} Cluster {int(c)}（{int(n)} 个 orgs）"
+                        for c, n in sizes.items()}, dtype=object)
+    if groups is None and name:
+        key = str(name).strip().removeprefix("cluster-").removeprefix("集群").strip()
+        if not key.isdigit() or f"cluster-{int(key)}" not in gnames.index:
+            raise GraphkitError(f"没有集群 {name!r} / no cluster {name!r}; 集群编号 1–{len(gnames)} / clusters are "
+                                f"numbered 1–{len(gnames)}")
+        groups = {f"cluster-{int(key)}"}
+    orgs = _obj(grp.index.to_numpy())
+    if groups is not None:
+        orgs = orgs[grp.isin(groups).to_numpy()]
+    mem = ctx.memberships
+    collabs = _obj(sorted(set(mem.loc[mem["member"].isin(orgs), "organization"])))
+    ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
+    edges = _edges_between(ctx, ids, by=("Membership", "Pairing"))
+    facts = {"cluster": ("集群 Cluster", {str(o): str(g).replace("cluster-", "") for o, g in grp.reindex(orgs).items()})}
+    title = f"{ctx.county}联建集群 / Joint-building clusters{' of ' + ctx.county if ctx.county else ''}"
+    sub = (f"集群 {grp.reindex(orgs).nunique()} 个 clusters · 党组织 {len(orgs)} 个 orgs · "
+           f"截至 as of {ctx.ts.date()}（算法 {cl.attrs.get('backend', '?')}, seed {ctx.seed}）")
+    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_grouped, extra_facts=facts,
+                  color_by=ctx.color_by or "cluster", group_of_org=grp, group_names=gnames,
+                  group_word=("集群", "cluster"), rebuild=lambda gs: _scene_cluster(ctx, None, gs))
+
+
+_SCENES: dict[str, Callable[..., _Scene]] = {
+    "county": _scene_county, "district": _scene_district, "chain": _scene_chain, "pairing": _scene_pairing,
+    "org": _scene_org, "cluster": _scene_cluster,
+}
+
+
+# ---- layouts ----------------------------------------------------------------------------------------------
+
+def _place_by_members(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame, x: np.ndarray, y: np.ndarray,
+                      placed: np.ndarray) -> None:
+    """Put unplaced nodes at the centroid of their placed neighbours (nudged up), in place."""
+    idx = pd.Index(nodes["id"])
+    a = idx.get_indexer(_obj(edges["from"].to_numpy()))
+    b = idx.get_indexer(_obj(edges["to"].to_numpy()))
+    pairs = np.concatenate([np.stack([a, b], 1), np.stack([b, a], 1)])
+    pairs = pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0)]
+    pairs = pairs[~placed[pairs[:, 0]] & placed[pairs[:, 1]]]
+    if len(pairs):
+        df = pd.DataFrame({"n": pairs[:, 0], "x": x[pairs[:, 1]], "y": y[pairs[:, 1]]}).groupby("n").mean()
+        k = df.index.to_numpy()
+        x[k] = df["x"].to_numpy()
+        y[k] = df["y"].to_numpy() - 28.0
+        placed[k] = True
+    rest = np.flatnonzero(~placed)
+    if len(rest):
+        top = float(y[placed].min()) if placed.any() else 0.0
+        gx, gy = lay.grid(len(rest), spacing=80.0, cols=max(1, int(np.sqrt(len(rest)) * 2)))
+        x[rest] = gx
+        y[rest] = top - 200.0 - gy
+
+
+def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A radial tree per group (town or cluster), groups shelf-packed in display order.
+
+    Town groups use the 隶属 tree (a parent outside the group makes a root); collaborations then
+    sit at the centroid of their members. Cluster groups hang each org under one collaboration
+    of its cluster (the wedges are the collaborations) or, failing that, its pairing partner.
+    """
+    n = len(nodes)
+    x = np.zeros(n)
+    y = np.zeros(n)
+    ids = nodes["id"].to_numpy(dtype=object)
+    typ = nodes["type"].to_numpy(dtype=object)
+    grp = nodes["grp"].to_numpy(dtype=object)
+    clusters = bool(nodes["grp"].astype(str).str.startswith("cluster-").any())
+    gseries = pd.Series(grp, index=ids)
+    if clusters:
+        in_tree = np.isin(typ, ["Organization", "Collaboration"])
+        e = edges[["from", "to"]].copy()
+        e["tt"] = e["to"].map(pd.Series(typ, index=ids))
+        e["ft"] = e["from"].map(pd.Series(typ, index=ids))
+        e = e[(e["ft"] == "Organization") & (e["from"].map(gseries) == e["to"].map(gseries))]
+        e = e.assign(rank=(e["tt"] != "Collaboration").astype(int)).sort_values(["from", "rank", "to"], kind="stable")
+        parent_of = pd.Series(e.drop_duplicates("from")["to"].to_numpy(dtype=object),
+                              index=e.drop_duplicates("from")["from"].to_numpy(dtype=object))
+        parent = parent_of.reindex(ids).to_numpy(dtype=object)
+        parent[typ == "Collaboration"] = None
+    else:
+        in_tree = typ == "Organization"
+        parent = ctx.facts["parent"].reindex(ids).to_numpy(dtype=object)
+        same = pd.Series(parent).map(gseries).to_numpy(dtype=object) == grp
+        parent = np.where(same & in_tree, parent, None)
+    order = (pd.Series(typ).astype(str) + "|" + nodes["nm"].fillna("").astype(str)).to_numpy(dtype=object)
+    tree_idx = np.flatnonzero(in_tree)
+    g_tree = grp[tree_idx]
+    if clusters:
+        gids = sorted(set(g_tree), key=lambda g: int(str(g).split("-")[1]) if str(g).startswith("cluster-") else 10**9)
+    else:
+        gids = sorted(set(g_tree), key=lambda g: (g != _NO_GROUP, str(g)))
+    parts = []
+    radii = []
+    for g in gids:  # one radial layout per group (towns: tens; clusters: up to a few hundred)
+        m = tree_idx[g_tree == g]
+        cx, cy = lay.radial_tree(ids[m], parent[m], order=order[m], gap=110.0, spacing=46.0)
+        parts.append((m, cx, cy))
+        radii.append(lay.extent(cx, cy, margin=60.0))
+    ox, oy = lay.pack_circles(radii, gap=140.0)
+    for (m, cx, cy), px, py in zip(parts, ox, oy):
+        x[m] = cx + px
+        y[m] = cy + py
+    placed = in_tree.copy()
+    _place_by_members(ctx, nodes, edges, x, y, placed)
+    return x, y
+
+
+def _layout_district(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Collaboration in the centre, members on a clock face by hosting month, activities on a ring by date."""
+    n = len(nodes)
+    x = np.zeros(n)
+    y = np.zeros(n)
+    typ = nodes["type"].to_numpy(dtype=object)
+    ids = nodes["id"].to_numpy(dtype=object)
+    mem = ctx.memberships.copy()
+    collab_ids = set(ids[typ == "Collaboration"])
+    mem = mem[mem["organization"].isin(collab_ids)]
+    role_rank = mem["role"].map({"lead": 0}).fillna(1)
+    key = pd.DataFrame({"member": mem["member"], "r": role_rank, "m": mem["host_month"].astype("float64").fillna(99)})
+    key = key.sort_values(["r", "m", "member"]).drop_duplicates("member")
+    rank = pd.Series(np.arange(len(key)), index=key["member"].to_numpy(dtype=object))
+    orgs = np.flatnonzero(typ == "Organization")
+    order = rank.reindex(ids[orgs]).fillna(len(rank)).to_numpy()
+    orgs = orgs[np.lexsort((nodes["nm"].to_numpy(dtype=object)[orgs].astype(str), order))]
+    r1 = max(260.0, len(orgs) * 80.0 / (2 * np.pi))
+    rx, ry = lay.ring(len(orgs), r1)
+    x[orgs] = rx
+    y[orgs] = ry
+    acts = np.flatnonzero(typ == "Activity")
+    if len(acts):
+        dates = ctx.graph.tables["Activity"].set_index("id")["date"].reindex(ids[acts])
+        acts = acts[np.lexsort((ids[acts].astype(str), dates.to_numpy()))]
+        r2 = max(r1 + 260.0, len(acts) * 55.0 / (2 * np.pi))
+        ax, ay = lay.ring(len(acts), r2)
+        x[acts] = ax
+        y[acts] = ay
+    persons = np.flatnonzero(typ == "Person")
+    x[persons] = np.linspace(-60 * (len(persons) - 1), 60 * (len(persons) - 1), len(persons)) if len(persons) else 0
+    y[persons] = -120.0
+    return x, y
+
+
+def _layout_chain(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Stages left to right (by order), each stage's member orgs stacked below it."""
+    n = len(nodes)
+    x = np.zeros(n)
+    y = np.zeros(n)
+    typ = nodes["type"].to_numpy(dtype=object)
+    ids = nodes["id"].to_numpy(dtype=object)
+    dx, dy = 240.0, 70.0
+    st = ctx.graph.tables["ChainStage"].set_index("id")
+    s_idx = np.flatnonzero(typ == "ChainStage")
+    s_order = st["order"].reindex(ids[s_idx]).astype("float64").to_numpy()
+    s_idx = s_idx[np.argsort(s_order, kind="stable")]
+    col = pd.Series(np.arange(1, len(s_idx) + 1), index=ids[s_idx])
+    x[s_idx] = col.to_numpy() * dx
+    y[s_idx] = 0.0
+    for t, yy in (("IndustryChain", -220.0), ("Collaboration", -110.0)):
+        k = np.flatnonzero(typ == t)
+        x[k] = (len(s_idx) + 1) * dx / 2 + (np.arange(len(k)) - (len(k) - 1) / 2) * dx
+        y[k] = yy
+    mem = ctx.memberships
+    mem = mem[mem["organization"].isin(set(ids[typ == "Collaboration"]))]
+    first_stage = (mem.assign(c=mem["stage"].map(col)).sort_values(["member", "c"])
+                   .drop_duplicates("member").set_index("member")["c"])
+    o = np.flatnonzero(typ == "Organization")
+    c = first_stage.reindex(ids[o]).fillna(0).to_numpy(dtype=np.float64)  # 0: no stage (lead, whole chain)
+    names = nodes["nm"].to_numpy(dtype=object)[o].astype(str)
+    order = np.lexsort((names, c))
+    o, c = o[order], c[order]
+    row = pd.Series(c).groupby(c).cumcount().to_numpy()
+    x[o] = c * dx
+    y[o] = dy * (row + 1.5)
+    return x, y
+
+
+def _layout_components(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components as hub-and-ring stars, largest first, shelf-packed; singletons last."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(nodes)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    idx = pd.Index(nodes["id"])
+    a = idx.get_indexer(_obj(edges["from"].to_numpy()))
+    b = idx.get_indexer(_obj(edges["to"].to_numpy()))
+    ok = (a >= 0) & (b >= 0)
+    a, b = a[ok], b[ok]
+    m = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, comp = connected_components(m, directed=False)
+    deg = np.bincount(np.concatenate([a, b]), minlength=n)
+    names = nodes["nm"].fillna("").astype(str).to_numpy()
+    d = pd.DataFrame({"i": np.arange(n), "comp": comp, "deg": deg, "nm": names})
+    size = d.groupby("comp")["i"].transform("size").to_numpy()
+    d["size"] = size
+    # hub: highest degree, then name; the others on a ring around it
+    d = d.sort_values(["comp", "deg", "nm"], ascending=[True, False, True], kind="stable")
+    d["pos"] = d.groupby("comp").cumcount()
+    first = d.groupby("comp")["nm"].transform("first")
+    d["key_size"] = -d["size"]
+    comps = (d.drop_duplicates("comp").assign(first=first)
+             .sort_values(["key_size", "first"], kind="stable")["comp"].to_numpy())
+    k_ring = (d["size"] - 1).to_numpy()
+    radius = np.maximum(70.0, k_ring * 48.0 / (2 * np.pi))
+    ang = -np.pi / 2 + 2 * np.pi * (d["pos"].to_numpy() - 1) / np.maximum(k_ring, 1)
+    lx = np.where(d["pos"].to_numpy() == 0, 0.0, radius * np.cos(ang))
+    ly = np.where(d["pos"].to_numpy() == 0, 0.0, radius * np.sin(ang))
+    # singletons (unpaired weak orgs) need room for their label, not for a ring
+    comp_r = pd.Series(np.where(d["size"].to_numpy() == 1, 75.0, radius + 40.0), index=d["comp"].to_numpy())
+    comp_r = comp_r[~comp_r.index.duplicated()]
+    cx, cy = lay.pack_circles(comp_r.reindex(comps).to_numpy(), gap=20.0)
+    center = pd.DataFrame({"cx": cx, "cy": cy}, index=comps)
+    x = np.zeros(n)
+    y = np.zeros(n)
+    i = d["i"].to_numpy()
+    x[i] = lx + center["cx"].reindex(d["comp"].to_numpy()).to_numpy()
+    y[i] = ly + center["cy"].reindex(d["comp"].to_numpy()).to_numpy()
+    return x, y
+
+
+def _layout_org(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Radial BFS tree around the focal org."""
+    oid, tree_parent = ctx._cache["org_tree"]
+    ids = nodes["id"].to_numpy(dtype=object)
+    parents = _obj([tree_parent.get(i) for i in ids])
+    order = (nodes["type"].astype(str) + "|" + nodes["nm"].fillna("").astype(str)).to_numpy()
+    return lay.radial_tree(ids, parents, order=order, gap=150.0, spacing=60.0)
+
+
+# ---- styling and facts ------------------------------------------------------------------------------------
+
+def _codes_palette(codes: Sequence[str], palette: Sequence[str]) -> dict[str, str]:
+    return {c: palette[i % len(palette)] for i, c in enumerate(codes)}
+
+
+def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]], str]:
+    """Colour of each org and the legend entries, by ``scene.color_by``."""
+    by = scene.color_by
+    f = ctx.facts.reindex(org_ids)
+    model = ctx.model
+    if by in ("sector", "category"):
+        cl = model.codelists[by]
+        pal = _codes_palette(cl.codes, _CATEGORY_COLORS if by == "category" and len(cl.codes) <= 3 else _PALETTE)
+        vals = f[by].to_numpy(dtype=object)
+        colors = np.array([pal.get(v, _NONE_COLOR) for v in vals], dtype=object)
+        present = set(vals)
+        items = [{"label": f"{cl.zh(c)} {cl.en(c)}", "color": pal[c]} for c in cl.codes if c in present]
+        if any(v not in pal for v in vals):
+            items.append({"label": _NONE_LABEL, "color": _NONE_COLOR})
+        return colors, items, _bi(cl.label)
+    if by == "mechanism":
+        mechs = mechanisms(model)
+        pal = _codes_palette([m[0] for m in mechs], _MECH_PALETTE)
+        mm = _org_mechanisms(ctx, org_ids)
+        codes = mm.groupby("org_id")["mechanism"].agg(lambda s: sorted(set(s)))
+        per = codes.reindex(org_ids)
+        colors = np.array([(_NONE_COLOR if not isinstance(c, list) else pal[c[0]] if len(c) == 1 else _MULTI_COLOR)
+                           for c in per], dtype=object)
+        items = [{"label": f"{zh} {en}", "color": pal[code]} for code, zh, en in mechs]
+        items += [{"label": "多种机制 several mechanisms", "color": _MULTI_COLOR},
+                  {"label": "未参与联建 no joint building", "color": _NONE_COLOR}]
+        return colors, items, "联建机制 Mechanism"
+    if by in ("town", "cluster"):
+        if by == "town":
+            grp = f["town"].to_numpy(dtype=object)
+            names = ctx.names("Place")
+            gids = sorted({g for g in grp if g is not None}, key=lambda g: str(names.get(g, g)))
+            label_of = {g: str(names.get(g, g)) for g in gids}
+        else:
+            grp = scene.group_of_org.reindex(org_ids).to_numpy(dtype=object) if scene.group_of_org is not None \
+                else np.full(len(org_ids), None, dtype=object)
+            gids = sorted({g for g in grp if isinstance(g, str)}, key=lambda g: int(g.split("-")[1]))
+            label_of = {g: f"集群 {g.split('-')[1]} cluster" for g in gids}
+        pal = _codes_palette(gids, _PALETTE)
+        colors = np.array([pal.get(g, _NONE_COLOR) for g in grp], dtype=object)
+        items = [{"label": label_of[g], "color": pal[g]} for g in gids[:20]]
+        if len(gids) > 20:
+            items.append({"label": f"… 共 {len(gids)} 个，颜色循环使用 colours repeat", "color": _NONE_COLOR})
+        return colors, items, "镇(街道) Town" if by == "town" else "集群 Cluster"
+    raise GraphkitError(f"不支持的着色方式 color_by={by!r}；可选 choices: {', '.join(COLOR_BY)}")
+
+
+def _org_mechanisms(ctx: _Ctx, org_ids: np.ndarray) -> pd.DataFrame:
+    mem = ctx.memberships
+    a = mem.loc[mem["member"].isin(org_ids), ["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
+    p = active(ctx.graph, "Pairing", ctx.ts)
+    ends = np.concatenate([_obj(p["strong"].to_numpy()), _obj(p["weak"].to_numpy())])
+    b = pd.DataFrame({"org_id": ends, "mechanism": "pairing"})
+    b = b[b["org_id"].isin(org_ids)]
+    return pd.concat([a, b], ignore_index=True).drop_duplicates()
+
+
+def _generic_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
+    """Declared properties of records as display text: codes → labels, refs → names, dates ISO."""
+    rtype = ctx.model[type_name]
+    t = ctx.graph.tables[type_name].set_index("id").reindex(ids)
+    keys: list[str] = []
+    cols: dict[str, pd.Series] = {}
+    for pname, prop in rtype.properties.items():
+        s = t[pname]
+        if prop.type == "code":
+            v = s.astype(object).map(_zh_map(ctx.model.codelists[prop.codelist]))  # type: ignore[index]
+            v = v.where(v.notna(), s.astype(object))
+        elif prop.type == "ref":
+            v = s.astype(object).map(ctx.all_names())
+        elif prop.type == "date":
+            v = _fmt_date(s)
+        elif prop.type == "boolean":
+            v = s.astype(object).map({True: "是 yes", False: "否 no"}).astype(object)
+        else:
+            v = _as_text(s)
+        keys.append(_bi(prop.label))
+        cols[pname] = _str_or_none(pd.Series(v.to_numpy(dtype=object)))
+    return keys, pd.DataFrame(cols)
+
+
+def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
+    """The tooltip facts of orgs: name, form, sector, level, town, category, mechanisms, partners."""
+    model = ctx.model
+    props = model["Organization"].properties
+    f = ctx.facts.reindex(org_ids)
+    o = ctx.graph.tables["Organization"].set_index("id").reindex(org_ids)
+    cols: dict[str, Any] = {}
+    keys: list[str] = []
+
+    def add(key: str, values: Any) -> None:
+        keys.append(key)
+        cols[key] = _str_or_none(pd.Series(np.asarray(values, dtype=object)))
+
+    def code(pname: str, values: pd.Series) -> pd.Series:
+        return values.astype(object).map(_zh_map(model.codelists[props[pname].codelist]))  # type: ignore[index]
+
+    add(_bi(props["name"].label), f["name"].to_numpy(dtype=object))
+    add(_bi(props["form"].label), code("form", f["form"]).to_numpy(dtype=object))
+    add(_bi(props["sector"].label), code("sector", f["sector"]).to_numpy(dtype=object))
+    add(_bi(props["level"].label), code("level", f["level"]).to_numpy(dtype=object))
+    add(_bi(props["town"].label), f["town_name"].to_numpy(dtype=object))
+    add(_bi(props["village"].label), f["village_name"].to_numpy(dtype=object))
+    cat = code("category", f["category"]).fillna("未定级 unrated").astype(str)
+    cat = cat.where(~f["weak_lax"].fillna(False).astype(bool), cat + "，软弱涣散 weak and lax")
+    add(_bi(props["category"].label), cat.to_numpy(dtype=object))
+    add(_bi(props["parent"].label), f["parent"].map(ctx.names("Organization")).to_numpy(dtype=object))
+    add(_bi(props["members"].label), _as_text(o["members"]).to_numpy(dtype=object))
+    # mechanisms: every active membership with kind, group and role
+    mem = ctx.memberships[ctx.memberships["member"].isin(org_ids)].copy()
+    kinds = _zh_map(model.codelists["collab_kind"])
+    roles = _zh_map(model.codelists["role"])
+    stage = mem["stage"].map(ctx.names("ChainStage"))
+    month = mem["host_month"].astype("float64")
+    mem["txt"] = (mem["kind"].map(kinds).fillna(mem["kind"]).astype(str) + "：" + mem["collab_name"].astype(str) + "（"
+                  + mem["role"].map(roles).fillna(mem["role"]).astype(str)
+                  + ("·" + stage.astype(str)).where(stage.notna(), "")
+                  + ("·轮值" + month.fillna(0).astype(int).astype(str) + "月").where(month.notna(), "") + "）")
+    p = active(ctx.graph, "Pairing", ctx.ts)
+    names = ctx.names("Organization")
+    ps = p[p["strong"].isin(org_ids)]
+    pw = p[p["weak"].isin(org_ids)]
+    pair_txt = pd.concat([
+        pd.DataFrame({"org": _obj(ps["strong"].to_numpy()), "txt": "帮扶 helps " + ps["weak"].map(names).astype(str),
+                      "side": "帮扶方 strong side"}),
+        pd.DataFrame({"org": _obj(pw["weak"].to_numpy()), "txt": "受援于 helped by " + pw["strong"].map(names).astype(str),
+                      "side": "受援方 weak side"}),
+    ], ignore_index=True)
+    pairing_zh = model["Pairing"].label["zh"]
+    sides = pair_txt.drop_duplicates(["org", "side"])
+    mech_rows = pd.concat([mem[["member", "txt"]].rename(columns={"member": "org"}),
+                           pd.DataFrame({"org": sides["org"], "txt": pairing_zh + "（" + sides["side"] + "）"})],
+                          ignore_index=True)
+    mech = mech_rows.groupby("org")["txt"].agg("；".join)
+    add("联建机制 Mechanisms", mech.reindex(org_ids).to_numpy(dtype=object))
+    partners = pair_txt.groupby("org")["txt"].agg(lambda s: _join(sorted(s), limit=6, sep="；"))
+    add("结对伙伴 Pairing partners", partners.reindex(org_ids).to_numpy(dtype=object))
+    all_mem = ctx.memberships[["member", "organization"]]
+    co = mem[["member", "organization"]].merge(all_mem, on="organization", suffixes=("", "_o"))
+    co = co[co["member"] != co["member_o"]].drop_duplicates(["member", "member_o"])
+    co["nm"] = co["member_o"].map(names)
+    co = co.sort_values(["member", "nm"], kind="stable")
+    mates = co.groupby("member")["nm"].agg(lambda s: _join(s, limit=6))
+    add("联建伙伴 Joint-building partners", mates.reindex(org_ids).to_numpy(dtype=object))
+    return keys, pd.DataFrame(cols)
+
+
+def _collab_extra(ctx: _Ctx, ids: np.ndarray) -> pd.DataFrame:
+    mem = ctx.memberships[ctx.memberships["organization"].isin(ids)]
+    names = ctx.names("Organization")
+    n = mem.groupby("organization")["member"].nunique()
+    lead = mem[mem["role"] == "lead"].assign(nm=lambda d: d["member"].map(names)).groupby("organization")["nm"].agg(
+        lambda s: _join(sorted(s.astype(str))))
+    return pd.DataFrame({"成员数 Members": _as_text(n.reindex(ids)).to_numpy(dtype=object),
+                         "牵头单位 Lead": lead.reindex(ids).to_numpy(dtype=object)})
+
+
+def _group_keys(edges: pd.DataFrame, special: dict[str, tuple[str, str, bool]]) -> np.ndarray:
+    """Toggle group of each edge: its relationship type, or a special group (e.g. expired pairs)."""
+    rel = edges["rel"].to_numpy(dtype=object)
+    if not special or not len(edges):
+        return rel.copy()
+    sp = edges["id"].map({k: v[0] for k, v in special.items()})
+    return np.where(sp.notna().to_numpy(), sp.to_numpy(dtype=object), rel)
+
+
+def _link_groups(ctx: _Ctx, keys: np.ndarray, weights: np.ndarray,
+                 special: dict[str, tuple[str, str, bool]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Legend/toggle entries per link group, in the schema's relationship order, with counts."""
+    rel_order = ctx.rel_order()
+    rel_color = {r: _EDGE_PALETTE[i % len(_EDGE_PALETTE)] for i, r in enumerate(rel_order)}
+    declared_ref = {rel: ("." in by) for rel, _s, _t, by in ctx.model.relationship_types()}
+    spec = {v[0]: v for v in special.values()}
+    counts = pd.Series(np.asarray(weights, dtype=np.float64)).groupby(pd.Series(keys, dtype=object)).sum()
+
+    def order(k: str) -> tuple[int, str]:
+        rel = k.split(":")[0]
+        return (rel_order.index(rel) if rel in rel_order else len(rel_order), k)
+
+    groups: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for key in sorted(counts.index, key=order):
+        rel = key.split(":")[0]
+        sp = spec.get(key)
+        index[key] = len(groups)
+        groups.append({"key": key, "label": sp[1] if sp else ctx.rel_label(rel),
+                       "color": "#9e9e9e" if sp else rel_color.get(rel, "#7f7f7f"),
+                       "dashes": bool(sp[2] if sp else declared_ref.get(rel, False)),
+                       "width": 1.0 if declared_ref.get(rel, False) else 2.0, "count": int(counts[key])})
+    return groups, index
+
+
+# ---- assembling a page from a scene --------------------------------------------------------------------------
+
+def _options(n_nodes: int, n_edges: int, seed: int) -> dict[str, Any]:
+    big = n_nodes > 800 or n_edges > 3000
+    return {
+        "autoResize": True,
+        "physics": {"enabled": False, "stabilization": {"enabled": False}},
+        "layout": {"improvedLayout": False, "randomSeed": seed},
+        "interaction": {"hover": True, "navigationButtons": True, "keyboard": {"enabled": True, "bindToWindow": False},
+                        "tooltipDelay": 120, "hideEdgesOnDrag": big, "hideEdgesOnZoom": big, "multiselect": True},
+        "nodes": {"font": {"face": FONT_STACK, "size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "borderWidth": 1.5, "shapeProperties": {"interpolation": False}},
+        "edges": {"smooth": False, "arrows": {"to": {"enabled": True, "scaleFactor": 0.45}},
+                  "color": {"inherit": False, "opacity": 0.75}, "selectionWidth": 2,
+                  "font": {"face": FONT_STACK, "size": 11, "align": "middle"}},
+    }
+
+
+def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], options: dict[str, Any]) -> Any:
+    """A pyvis Network holding the lists as they are (pyvis's add_edge checks every edge per insertion)."""
+    from pyvis.network import Network
+
+    net = Network(height="100%", width="100%", directed=True, heading=title, cdn_resources="local")
+    net.nodes = nodes
+    net.edges = edges
+    net.node_ids = [n["id"] for n in nodes]
+    net.node_map = {n["id"]: n for n in nodes}
+    net.set_options(json.dumps(options))
+    return net
+
+
+def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
+    """Style, describe and lay out a scene into a View."""
+    frames = []
+    for t, ids in scene.ids.items():
+        if len(ids):
+            frames.append(pd.DataFrame({"id": _obj(ids), "type": t}))
+    nodes = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame({"id": pd.Series(dtype=object), "type": pd.Series(dtype=object)}))
+    nodes["nm"] = _obj(nodes["id"].map(ctx.all_names()).to_numpy())
+    nodes["nm"] = nodes["nm"].where(nodes["nm"].notna(), nodes["id"]).astype(object)
+    if scene.group_of_org is not None:
+        g = nodes["id"].map(scene.group_of_org)
+        nodes["grp"] = _obj(g.where(g.notna(), _NO_GROUP).to_numpy())
+        collabs = (nodes["type"] != "Organization").to_numpy()
+        if collabs.any():  # other nodes go with the group holding most of their neighbours in the view
+            e = scene.edges
+            a = pd.concat([e[["from", "to"]].rename(columns={"from": "n", "to": "o"}),
+                           e[["to", "from"]].rename(columns={"to": "n", "from": "o"})], ignore_index=True)
+            a["g"] = a["o"].map(scene.group_of_org)
+            a = a.dropna(subset=["g"])
+            best = (a.groupby(["n", "g"]).size().rename("k").reset_index()
+                    .sort_values(["n", "k", "g"], ascending=[True, False, True]).drop_duplicates("n")
+                    .set_index("n")["g"])
+            nodes.loc[collabs, "grp"] = _obj(nodes.loc[collabs, "id"].map(best).fillna(_NO_GROUP).to_numpy())
+    else:
+        nodes["grp"] = _NO_GROUP
+    nodes["grp"] = nodes["grp"].astype(object)
+    edges = scene.edges.reset_index(drop=True)
+    n = len(nodes)
+    types = [t.name for t in ctx.model.node_types if t.name in scene.ids and len(scene.ids[t.name])]
+    t_index = {t: i for i, t in enumerate(types)}
+
+    # colours, shapes, borders ------------------------------------------------------------------
+    color = np.full(n, _NONE_COLOR, dtype=object)
+    shape = np.full(n, "dot", dtype=object)
+    legend: list[dict[str, Any]] = []
+    is_org = (nodes["type"] == "Organization").to_numpy()
+    org_ids = _obj(nodes.loc[is_org, "id"].to_numpy())
+    if is_org.any():
+        c, items, ltitle = _org_color(ctx, scene, org_ids)
+        color[is_org] = c
+        legend.append({"title": f"颜色：{ltitle} Colour", "items": items})
+        cat = ctx.facts["category"].reindex(org_ids).to_numpy(dtype=object)
+        cl = ctx.model.codelists["category"]
+        shape_of = {code: _CATEGORY_SHAPES[i] if i < len(_CATEGORY_SHAPES) else "dot" for i, code in enumerate(cl.codes)}
+        shape[is_org] = np.array([shape_of.get(v, "square") for v in cat], dtype=object)
+        items = [{"label": f"{cl.zh(code)} {cl.en(code)}", "shape": shape_of[code]} for code in cl.codes]
+        items.append({"label": "未定级 unrated", "shape": "square"})
+        legend.append({"title": f"形状：{_bi(cl.label)} Shape", "items": items})
+    mechs = {code: (zh, en) for code, zh, en in mechanisms(ctx.model)}
+    mech_pal = _codes_palette(list(mechs), _MECH_PALETTE)
+    type_items = []
+    for t in types:
+        if t == "Organization":
+            continue
+        m = (nodes["type"] == t).to_numpy()
+        shape[m] = _TYPE_SHAPE.get(t, "dot")
+        if t == "Collaboration":
+            kinds = ctx.graph.tables["Collaboration"].set_index("id")["kind"].reindex(nodes.loc[m, "id"])
+            color[m] = np.array([mech_pal.get(k, _NONE_COLOR) for k in kinds], dtype=object)
+            for k in sorted(set(kinds.dropna()), key=lambda k: list(mechs).index(k) if k in mechs else 99):
+                zh, en = mechs.get(k, (k, k))
+                type_items.append({"label": f"{_bi(ctx.model[t].label)}：{zh} {en}", "color": mech_pal.get(k, _NONE_COLOR),
+                                   "shape": _TYPE_SHAPE.get(t, "dot")})
+        else:
+            color[m] = _TYPE_COLORS.get(t, _PALETTE[list(t_index).index(t) % len(_PALETTE)])
+            type_items.append({"label": _bi(ctx.model[t].label), "color": color[m][0], "shape": _TYPE_SHAPE.get(t, "dot")})
+    if type_items:
+        legend.append({"title": "其他节点 Other nodes", "items": type_items})
+    border = color.copy()
+    border_w = np.full(n, 1.5)
+    dashes = np.zeros(n, dtype=bool)
+    mark = nodes["id"].map(scene.marks).to_numpy(dtype=object) if scene.marks else np.full(n, None, dtype=object)
+    if is_org.any():
+        lax = ctx.facts["weak_lax"].reindex(org_ids).fillna(False).to_numpy(dtype=bool)
+        org_pos = np.flatnonzero(is_org)
+        no_mark = mark[org_pos] == None  # noqa: E711  (object array)
+        mark[org_pos[lax & no_mark]] = "weak_lax"
+    used_marks = []
+    for key, (bc, bw, bd, zh, en) in _MARKS.items():
+        m = mark == key
+        if m.any():
+            border[m] = bc
+            border_w[m] = bw
+            dashes[m] = bd
+            used_marks.append({"label": f"{zh} {en}", "border": bc, "dashes": bd})
+    if used_marks:
+        legend.append({"title": "边框 Border", "items": used_marks})
+
+    # sizes -----------------------------------------------------------------------------------
+    idx = pd.Index(nodes["id"])
+    deg = np.bincount(np.concatenate([idx.get_indexer(edges["from"]), idx.get_indexer(edges["to"])]) + 1,
+                      minlength=n + 1)[1:] if len(edges) else np.zeros(n)
+    if ctx.size_by == "members":
+        val = np.asarray(deg, dtype=np.float64)
+        if is_org.any():
+            mem_count = ctx.graph.tables["Organization"].set_index("id")["members"].reindex(org_ids).astype("float64")
+            val[is_org] = mem_count.fillna(0).to_numpy()
+        m = (nodes["type"] == "Collaboration").to_numpy()
+        if m.any():
+            cnt = ctx.memberships.groupby("organization")["member"].nunique().reindex(nodes.loc[m, "id"])
+            val[m] = cnt.fillna(0).to_numpy(dtype=np.float64)
+            val[m] = val[m] / max(1.0, val[m].max()) * max(1.0, np.nanmax(val[is_org]) if is_org.any() else 1.0)
+        size_title = "大小：党员数 / 成员数 Size: members"
+    elif ctx.size_by == "degree":
+        val = np.asarray(deg, dtype=np.float64)
+        size_title = "大小：连接数 Size: number of links"
+    else:
+        raise GraphkitError(f"不支持的大小方式 size_by={ctx.size_by!r}；可选 choices: {', '.join(SIZE_BY)}")
+    size = _scale_size(val)
+    legend.append({"title": size_title, "items": []})
+
+    # facts -------------------------------------------------------------------------------------
+    fact_keys: list[list[str]] = []
+    facts = np.empty(n, dtype=object)
+    for t in types:
+        m = (nodes["type"] == t).to_numpy()
+        ids_t = _obj(nodes.loc[m, "id"].to_numpy())
+        if t == "Organization":
+            keys, table = _org_facts_table(ctx, ids_t)
+        else:
+            keys, table = _generic_facts(ctx, t, ids_t)
+            if t == "Collaboration":
+                extra = _collab_extra(ctx, ids_t)
+                keys = keys + list(extra.columns)
+                table = pd.concat([table, extra], axis=1)
+        for key, (label, mapping) in scene.extra_facts.items():
+            vals = pd.Series(ids_t).map(mapping)
+            if vals.notna().any():
+                keys = keys + [label]
+                table = table.assign(**{f"__{key}": _str_or_none(vals).to_numpy(dtype=object)})
+        fact_keys.append(keys)
+        facts[np.flatnonzero(m)] = table.astype(object).where(table.notna(), None).to_numpy().tolist()
+
+    # layout ---------------------------------------------------------------------------------------
+    x, y = scene.layout(ctx, nodes, edges) if n else (np.zeros(0), np.zeros(0))
+    x = np.round(np.asarray(x, dtype=np.float64), 1)
+    y = np.round(np.asarray(y, dtype=np.float64), 1)
+
+    labels = nodes["nm"].astype(str).to_numpy(dtype=object)
+    if scene.labels:
+        over = nodes["id"].map(scene.labels)
+        labels = np.where(over.notna().to_numpy(), over.to_numpy(dtype=object), labels)
+    t_of = nodes["type"].map(t_index).to_numpy().tolist()
+    grp = nodes["grp"].to_numpy(dtype=object).tolist()
+    ids_l = nodes["id"].to_numpy(dtype=object).tolist()
+    nm_l = nodes["nm"].to_numpy(dtype=object).tolist()
+    node_dicts = []
+    for i, (nid, lab, nm, ti, fa, xi, yi, sh, sz, co, bo, bw, da, gi) in enumerate(zip(  # page-sized (<= max_nodes)
+            ids_l, labels.tolist(), nm_l, t_of, facts.tolist(), x.tolist(), y.tolist(), shape.tolist(),
+            np.round(size, 1).tolist(), color.tolist(), border.tolist(), border_w.tolist(), dashes.tolist(), grp)):
+        d = {"id": nid, "label": lab, "nm": nm, "t": ti, "f": fa, "x": xi, "y": yi, "shape": sh, "size": sz,
+             "color": {"background": co, "border": bo, "highlight": {"background": co, "border": "#000000"},
+                       "hover": {"background": co, "border": "#000000"}},
+             "borderWidth": bw}
+        if da:
+            d["shapeProperties"] = {"borderDashes": [6, 4]}
+        if sh == "box":
+            d["font"] = {"color": "#222222"}
+        if gi != _NO_GROUP:
+            d["g"] = gi
+        node_dicts.append(d)
+
+    # edges --------------------------------------------------------------------------------------------
+    group_key = _group_keys(edges, scene.edge_groups)
+    groups, g_index = _link_groups(ctx, group_key, np.ones(len(group_key)), scene.edge_groups)
+    # parallel links between the same two nodes: all kept, drawn as curves with growing bend
+    if len(edges):
+        lo = np.where(edges["from"].astype(str) <= edges["to"].astype(str), edges["from"], edges["to"])
+        hi = np.where(edges["from"].astype(str) <= edges["to"].astype(str), edges["to"], edges["from"])
+        pair = pd.DataFrame({"lo": lo, "hi": hi, "rel": edges["rel"], "id": edges["id"]})
+        pair = pair.sort_values(["lo", "hi", "rel", "id"], kind="stable")
+        k_par = pair.groupby(["lo", "hi"]).cumcount().reindex(edges.index).to_numpy()
+    else:
+        k_par = np.zeros(0, dtype=np.int64)
+    e_keys: list[list[str]] = []
+    e_key_index: dict[str, int] = {}
+    e_facts = _edge_facts(ctx, edges, e_keys, e_key_index)
+    edge_dicts = []
+    widths = [scene.edge_widths.get(i) for i in edges["id"]] if scene.edge_widths else [None] * len(edges)
+    for i, (eid, a, b, gk_, w) in enumerate(zip(edges["id"].tolist(), edges["from"].tolist(), edges["to"].tolist(),
+                                               group_key.tolist(), widths)):  # page-sized
+        gi = g_index[gk_]
+        g = groups[gi]
+        d = {"id": eid, "from": a, "to": b, "g": gi, "k": e_facts[0][i], "f": e_facts[1][i],
+             "color": {"color": g["color"], "highlight": "#000000", "hover": "#333333"},
+             "width": w if w is not None else g["width"], "dashes": g["dashes"]}
+        if k_par[i]:
+            bend = 0.18 * ((int(k_par[i]) + 1) // 2)
+            d["smooth"] = {"enabled": True, "type": "curvedCW" if k_par[i] % 2 else "curvedCCW", "roundness": bend}
+        edge_dicts.append(d)
+    meta = {"types": types, "typeLabels": [_bi(ctx.model[t].label) for t in types], "nodeFactKeys": fact_keys,
+            "edgeFactKeys": e_keys, "groups": groups, "legend": legend, "panels": scene.panels, "links": [],
+            "asOf": str(ctx.ts.date()), "physicsToggle": n <= 600}
+    net = _network(scene.title, node_dicts, edge_dicts, _options(n, len(edges), ctx.seed))
+    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, network=net, meta=meta)
+
+
+def _edge_facts(ctx: _Ctx, edges: pd.DataFrame, keys_out: list[list[str]],
+                key_index: dict[str, int]) -> tuple[list[int], list[list[Any]]]:
+    """Per edge: index of its fact keys (by declaring type) and the values."""
+    n = len(edges)
+    kidx = [0] * n
+    vals: list[list[Any]] = [[] for _ in range(n)]
+    names = ctx.all_names()
+    for by, sub in edges.groupby("by", sort=True):
+        rows = np.flatnonzero((edges["by"] == by).to_numpy())
+        label = ctx.rel_label(str(sub["rel"].iloc[0]))
+        ends = ["起点 From", "终点 To"]
+        head = [[label] * len(sub), sub["from"].map(names).astype(object).tolist(), sub["to"].map(names).astype(object).tolist()]
+        if "." in str(by):
+            keys = ["关系 Link", *ends]
+            table = list(zip(*head))
+        else:
+            rtype = ctx.model[str(by)]
+            edge = rtype.edge
+            k2, t2 = _generic_facts(ctx, str(by), _obj(sub["id"].to_numpy()))
+            drop = {_bi(rtype.properties[edge.source].label), _bi(rtype.properties[edge.target].label)}  # type: ignore[union-attr]
+            keep = [i for i, k in enumerate(k2) if k not in drop]
+            keys = ["关系 Link", *ends, *[k2[i] for i in keep]]
+            t2 = t2.iloc[:, keep].astype(object)
+            t2 = t2.where(t2.notna(), None)
+            table = [tuple(h) + tuple(r) for h, r in zip(zip(*head), t2.to_numpy().tolist())]
+        k = str(by)
+        if k not in key_index:
+            key_index[k] = len(keys_out)
+            keys_out.append(keys)
+        for j, r in zip(rows, table):
+            kidx[j] = key_index[k]
+            vals[j] = [None if (v is None or (isinstance(v, float) and v != v)) else str(v) for v in r]
+    return kidx, vals
+
+
+# ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
+
+def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
+    """One node per group (town / cluster) with link counts between groups; pages for drill-down."""
+    assert scene.group_of_org is not None and scene.group_names is not None and scene.rebuild is not None
+    gmap = scene.group_of_org
+    orgs = _obj(scene.ids.get("Organization", _obj([])))
+    og = gmap.reindex(orgs)
+    og = pd.Series(_obj(og.where(og.notna(), _NO_GROUP).to_numpy()), index=orgs)
+    # non-org nodes join the group holding most of their neighbours
+    e = scene.edges
+    node_group = og.copy()
+    others = np.concatenate([_obj(v) for t, v in scene.ids.items() if t != "Organization"]) if len(scene.ids) > 1 \
+        else _obj([])
+    if len(others):
+        a = pd.concat([e[["from", "to"]].rename(columns={"from": "n", "to": "o"}),
+                       e[["to", "from"]].rename(columns={"to": "n", "from": "o"})], ignore_index=True)
+        a = a[a["n"].isin(others)]
+        a["g"] = a["o"].map(og)
+        a = a.dropna(subset=["g"])
+        best = (a.groupby(["n", "g"]).size().rename("k").reset_index()
+                .sort_values(["n", "k", "g"], ascending=[True, False, True]).drop_duplicates("n").set_index("n")["g"])
+        node_group = pd.concat([og, best.reindex(others).fillna(_NO_GROUP)])
+    f = ctx.facts.reindex(orgs)
+    stats = pd.DataFrame({"g": og.to_numpy(dtype=object), "cat": f["category"].to_numpy(dtype=object),
+                          "lax": f["weak_lax"].fillna(False).to_numpy(dtype=bool),
+                          "weak": f["weak"].fillna(False).to_numpy(dtype=bool)})
+    cl = ctx.model.codelists["category"]
+    counts = stats.groupby("g").agg(orgs=("cat", "size"), lax=("lax", "sum"), weak=("weak", "sum"))
+    per_cat = stats.assign(cat=stats["cat"].fillna("none")).groupby(["g", "cat"]).size().unstack(fill_value=0)
+    nodes_in = node_group.value_counts()
+    gids = sorted(counts.index, key=lambda g: (g == _NO_GROUP, str(scene.group_names.get(g, g))))
+    if scene.group_word[1] == "cluster":
+        gids = sorted(counts.index, key=lambda g: int(str(g).split("-")[1]) if str(g).startswith("cluster-") else 10**9)
+    # links between groups, per link type (parallel links of different types kept)
+    eg = pd.DataFrame({"a": e["from"].map(node_group), "b": e["to"].map(node_group), "rel": e["rel"],
+                       "key": _group_keys(e, scene.edge_groups)})
+    eg = eg.dropna(subset=["a", "b"])
+    inner = eg[eg["a"] == eg["b"]].groupby("a").size()
+    cross = eg[eg["a"] != eg["b"]].copy()
+    lo = np.where(cross["a"].astype(str) <= cross["b"].astype(str), cross["a"], cross["b"])
+    hi = np.where(cross["a"].astype(str) <= cross["b"].astype(str), cross["b"], cross["a"])
+    cross = pd.DataFrame({"lo": lo, "hi": hi, "key": cross["key"].to_numpy(), "rel": cross["rel"].to_numpy()})
+    agg = cross.groupby(["lo", "hi", "key", "rel"]).size().rename("n").reset_index().sort_values(["lo", "hi", "key"])
+    # pages: whole groups, packed up to max_nodes nodes each, in display order
+    pages: list[list[str]] = []
+    load = 0
+    for g in gids:
+        k = int(nodes_in.get(g, 0))
+        if pages and load + k <= ctx.max_nodes:
+            pages[-1].append(g)
+            load += k
+        else:
+            pages.append([g])
+            load = k
+    page_of = {g: f"{i + 1:03d}.html" for i, gs in enumerate(pages) for g in gs}
+    # node dicts
+    gi = pd.Index(gids)
+    rel_pairs_src = gi.get_indexer(agg["lo"])
+    rel_pairs_dst = gi.get_indexer(agg["hi"])
+    if len(gids) <= 400:
+        x, y = lay.spring(len(gids), rel_pairs_src, rel_pairs_dst, weight=np.log1p(agg["n"].to_numpy()), seed=ctx.seed,
+                          scale=180.0 * np.sqrt(len(gids)) + 200)
+    else:
+        x, y = lay.sunflower(len(gids), spacing=140.0)
+    size = _scale_size(counts["orgs"].reindex(gids).to_numpy(dtype=np.float64), lo=12, hi=48)
+    keys = [f"名称 Name", "党组织 Orgs", *[f"{cl.zh(c)} {cl.en(c)}" for c in cl.codes], "未定级 Unrated",
+            "后进（三类/软弱涣散）Weak", "软弱涣散 Weak and lax", "组内联系 Links inside", "下钻页面 Drill-down page"]
+    extra_keys: list[str] = []
+    for key, (label, mapping) in scene.extra_facts.items():
+        if key == "flags":
+            extra_keys.append("有结对问题的党组织 Orgs with pairing gaps")
+    keys = keys + extra_keys
+    flagged = None
+    if "flags" in scene.extra_facts:
+        fl = pd.Series(scene.extra_facts["flags"][1])
+        flagged = og.reindex(fl.index).value_counts()
+    word_zh, word_en = scene.group_word
+    dominant_color = _dominant_colors(ctx, scene, orgs, og)
+    node_dicts = []
+    for i, g in enumerate(gids):  # one per group
+        name = str(scene.group_names.get(g, g))
+        c = counts.loc[g]
+        vals = [name, str(int(c["orgs"]))]
+        vals += [str(int(per_cat.at[g, code])) if code in per_cat.columns else "0" for code in cl.codes]
+        vals += [str(int(per_cat.at[g, "none"])) if "none" in per_cat.columns else "0", str(int(c["weak"])),
+                 str(int(c["lax"])), str(int(inner.get(g, 0))), page_of[g]]
+        if flagged is not None:
+            vals.append(str(int(flagged.get(g, 0))))
+        col = dominant_color.get(g, _NONE_COLOR)
+        node_dicts.append({"id": g, "label": f"{name}\n{int(c['orgs'])}", "nm": name, "t": 0, "f": vals,
+                           "x": float(round(x[i], 1)), "y": float(round(y[i], 1)), "shape": "dot",
+                           "size": float(round(size[i], 1)), "page": page_of[g],
+                           "color": {"background": col, "border": "#333333",
+                                     "highlight": {"background": col, "border": "#000000"},
+                                     "hover": {"background": col, "border": "#000000"}},
+                           "borderWidth": 1.5})
+    groups, g_index = _link_groups(ctx, agg["key"].to_numpy(dtype=object), agg["n"].to_numpy(), scene.edge_groups)
+    for g in groups:
+        g["width"] = 1.0
+    edge_dicts = []
+    names = dict(zip(gids, [str(scene.group_names.get(g, g)) for g in gids]))
+    agg = agg.reset_index(drop=True)
+    k_par = agg.groupby(["lo", "hi"]).cumcount().to_numpy()
+    for i, row in enumerate(agg.itertuples(index=False)):
+        gr = groups[g_index[row.key]]
+        d = {"id": f"agg|{row.key}|{row.lo}|{row.hi}", "from": row.lo, "to": row.hi, "g": g_index[row.key], "k": 0,
+             "f": [gr["label"], names[row.lo], names[row.hi], str(int(row.n))],
+             "color": {"color": gr["color"], "highlight": "#000000", "hover": "#333333"},
+             "width": float(round(1 + 1.5 * np.log2(row.n), 2)), "dashes": gr["dashes"], "arrows": {"to": {"enabled": False}}}
+        if k_par[i]:
+            d["smooth"] = {"enabled": True, "type": "curvedCW" if k_par[i] % 2 else "curvedCCW",
+                           "roundness": 0.15 * ((k_par[i] + 1) // 2)}
+        edge_dicts.append(d)
+    legend = [{"title": f"节点：{word_zh} {word_en}（大小 = 党组织数 size = orgs）",
+               "items": [{"label": f"颜色：多数党组织的{_color_title(scene)} colour: most common", "color": _NONE_COLOR}]},
+              {"title": "双击节点打开下钻页面 Double-click a node to open its drill-down page", "items": []}]
+    links = [{"label": names[g], "page": page_of[g], "anchor": g, "count": int(counts.at[g, "orgs"])} for g in gids]
+    total = len(orgs)
+    title = scene.title + f"（按{word_zh}汇总 / by {word_en}）"
+    sub = (f"{word_zh} {len(gids)} 个 {word_en}s · 党组织 {total} 个 orgs · 原始节点 {scene.n_nodes} 个 > "
+           f"上限 {ctx.max_nodes}，已汇总 aggregated above max_nodes · 截至 as of {ctx.ts.date()}")
+    meta = {"types": [word_en], "typeLabels": [f"{word_zh} {word_en}"], "nodeFactKeys": [keys],
+            "edgeFactKeys": [["关系 Link", "起点 From", "终点 To", "联系数 Links"]], "groups": groups, "legend": legend,
+            "panels": scene.panels, "links": links, "asOf": str(ctx.ts.date()), "physicsToggle": False}
+    net = _network(title, node_dicts, edge_dicts, _options(len(node_dicts), len(edge_dicts), ctx.seed))
+    rebuild = scene.rebuild
+
+    def page_builder(gs: list[str]) -> Callable[[], View]:
+        def build() -> View:
+            sub_scene = rebuild(set(gs))
+            v = _render_scene(ctx, sub_scene, kind=kind)
+            names_ = "、".join(names[g] for g in gs[:6]) + (f" 等 {len(gs)} 个" if len(gs) > 6 else "")
+            v.title = f"{scene.title.split(' / ')[0]}：{names_}"
+            v.network.heading = v.title
+            return v
+        return build
+
+    view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(names[g] for g in gs), build=page_builder(gs))
+                  for i, gs in enumerate(pages)]
+    return View(kind=kind, title=title, subtitle=sub, network=net, meta=meta, aggregated=True, pages=view_pages)
+
+
+def _color_title(scene: _Scene) -> str:
+    return {"sector": "领域", "category": "分类", "mechanism": "机制", "town": "镇", "cluster": "集群"}.get(scene.color_by, "")
+
+
+def _dominant_colors(ctx: _Ctx, scene: _Scene, orgs: np.ndarray, og: pd.Series) -> dict[str, str]:
+    if scene.color_by == "mechanism":
+        return {}
+    colors, _items, _title = _org_color(ctx, scene, orgs)
+    d = pd.DataFrame({"g": og.to_numpy(dtype=object), "c": colors})
+    top = d.groupby(["g", "c"]).size().rename("k").reset_index().sort_values(["g", "k", "c"], ascending=[True, False, True])
+    return dict(zip(top.drop_duplicates("g")["g"], top.drop_duplicates("g")["c"]))
+
+
+# ---- public API -------------------------------------------------------------------------------------------
+
+def view(graph: Graph, *, kind: str = "county", name: str | None = None, as_of: Any = None, seed: int = 0,
+         max_nodes: int = DEFAULT_MAX_NODES, color_by: str | None = None, size_by: str = "degree",
+         max_per_strong: int = 2, radius: int = 1) -> View:
+    """Build an interactive network view of a graph.
+
+    Parameters
+    ----------
+    graph
+        The graph (``build_graph`` / ``read_graph``).
+    kind
+        ``"county"`` (``name`` = optional town), ``"district"`` (``name`` = a 片区 or any
+        collaboration), ``"chain"`` (``name`` = a chain or alliance), ``"pairing"`` (``name`` =
+        optional town), ``"org"`` (``name`` = an org) or ``"cluster"`` (``name`` = optional
+        cluster number).
+    name
+        What to show (see ``kind``): exact name, or a part of it that matches only one record.
+    as_of
+        Date of the links and categories (default: the graph's latest recorded event).
+    seed
+        Seed of the cluster detection and of every layout with randomness (same seed, same file).
+    max_nodes
+        Above this many nodes the view aggregates towns (clusters) into single nodes and
+        :meth:`View.write` writes drill-down pages of at most this many nodes.
+    color_by
+        Org colour: ``"sector"``, ``"mechanism"``, ``"category"``, ``"town"`` or ``"cluster"``.
+        Default: ``"cluster"`` for the cluster view, ``"sector"`` otherwise.
+    size_by
+        Node size: ``"degree"`` (links in the view) or ``"members"`` (党员数 / group members).
+    max_per_strong
+        Pairing view: a strong org with more active pairs than this is marked overloaded.
+    radius
+        Org view: how many links away to go (collaborations do not count as a step).
+
+    Returns
+    -------
+    View
+        Use ``.write(path)``, ``.html``, or display it in a notebook.
+
+    Raises
+    ------
+    GraphkitError
+        Unknown kind, colour or size option, or a name that matches nothing (the message lists
+        choices) or several records.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.build_graph(gk.sample_path())
+    >>> v = view(g, kind="chain", name="蚕桑")
+    >>> v.title.startswith("蚕桑")
+    True
+    >>> view(g, kind="county", max_nodes=100).aggregated
+    True
+    """
+    if kind not in _SCENES:
+        raise GraphkitError(f"未知的视图类型 {kind!r} / unknown view kind; 可选 choices: {', '.join(KINDS)}")
+    if color_by is not None and color_by not in COLOR_BY:
+        raise GraphkitError(f"不支持的着色方式 color_by={color_by!r}；可选 choices: {', '.join(COLOR_BY)}")
+    if size_by not in SIZE_BY:
+        raise GraphkitError(f"不支持的大小方式 size_by={size_by!r}；可选 choices: {', '.join(SIZE_BY)}")
+    if max_nodes < 1:
+        raise GraphkitError(f"max_nodes 应为正整数 / must be a positive integer, got {max_nodes}")
+    if color_by == "cluster" and kind != "cluster":
+        raise GraphkitError("按集群着色只用于集群视图 / color_by='cluster' is for kind='cluster'")
+    ctx = _Ctx(graph, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by, size_by=size_by,
+               max_per_strong=max_per_strong, radius=radius)
+    scene = _SCENES[kind](ctx, name)
+    if scene.n_nodes > max_nodes:
+        if scene.group_of_org is None:
+            grp, gnames = _town_groups(ctx, _obj(scene.ids.get("Organization", _obj([]))))
+            scene.group_of_org, scene.group_names = grp, gnames
+        return _aggregate(ctx, scene, kind=kind)
+    return _render_scene(ctx, scene, kind=kind)
+
+
+def write_view(graph: Graph, path: str | Path, *, kind: str = "county", name: str | None = None, as_of: Any = None,
+               seed: int = 0, max_nodes: int = DEFAULT_MAX_NODES, color_by: str | None = None,
+               size_by: str = "degree", max_per_strong: int = 2, radius: int = 1, drilldown: bool = True) -> Path:
+    """Build a view (see :func:`view`) and write it to ``path`` (one self-contained UTF-8 HTML file).
+
+    Returns
+    -------
+    Path
+        The file written; an aggregated view also writes ``<stem>_parts/`` beside it.
+
+    Examples
+    --------
+    >>> import tempfile, graphkit as gk
+    >>> g = gk.build_graph(gk.sample_path())
+    >>> p = write_view(g, tempfile.mkdtemp() + "/pairing.html", kind="pairing")
+    >>> p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
+    v = view(graph, kind=kind, name=name, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by,
+             size_by=size_by, max_per_strong=max_per_strong, radius=radius)
+    return v.write(path, drilldown=drilldown)

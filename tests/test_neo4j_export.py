@@ -1,0 +1,343 @@
+"""Neo4j exports without a server: statements, literals, the cypher-shell script, neo4j-admin files."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import graphkit as gk
+from graphkit._analysis import example_graph, make_graph
+from graphkit._graph_shape import graph_shape
+from graphkit.cli import cli
+from graphkit.neo4j import (cypher_literal, export_cypher, export_import, node_statement, precheck, rel_statement,
+                            schema_statements)
+from graphkit.schema import load_schema
+
+from test_cypher_embedded import HOSTILE, hostile_graph
+
+
+# ---- an independent reader of Cypher literals (not the writer turned around) -------------------
+
+class _Reader:
+    """Parses the literal subset export_cypher writes: lists, maps, strings, ints, floats, booleans,
+    null and date('…'), following the Cypher manual's escape rules."""
+
+    ESC = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
+
+    def __init__(self, text: str, pos: int = 0) -> None:
+        self.s, self.i = text, pos
+
+    def ws(self) -> None:
+        while self.i < len(self.s) and self.s[self.i] in " \t":
+            self.i += 1
+
+    def value(self) -> Any:
+        self.ws()
+        c = self.s[self.i]
+        if c == "[":
+            self.i += 1
+            out = []
+            self.ws()
+            if self.s[self.i] == "]":
+                self.i += 1
+                return out
+            while True:
+                out.append(self.value())
+                self.ws()
+                c = self.s[self.i]
+                self.i += 1
+                if c == "]":
+                    return out
+                assert c == ",", self.s[self.i - 5:self.i + 5]
+        if c == "{":
+            self.i += 1
+            out: dict[str, Any] = {}
+            while True:
+                self.ws()
+                m = re.compile(r"`([A-Za-z][A-Za-z0-9_]*)`\s*:").match(self.s, self.i)
+                assert m, self.s[self.i:self.i + 30]
+                self.i = m.end()
+                out[m.group(1)] = self.value()
+                self.ws()
+                c = self.s[self.i]
+                self.i += 1
+                if c == "}":
+                    return out
+                assert c == ","
+        if c == "'":
+            return self.string()
+        for word, val in (("null", None), ("true", True), ("false", False)):
+            if self.s.startswith(word, self.i):
+                self.i += len(word)
+                return val
+        if self.s.startswith("date(", self.i):
+            self.i += 5
+            d = self.string()
+            assert self.s[self.i] == ")"
+            self.i += 1
+            return dt.date.fromisoformat(d)
+        m = re.compile(r"-?\d+(\.\d+)?").match(self.s, self.i)
+        assert m, self.s[self.i:self.i + 30]
+        self.i = m.end()
+        return float(m.group()) if m.group(1) else int(m.group())
+
+    def string(self) -> str:
+        assert self.s[self.i] == "'"
+        self.i += 1
+        out = []
+        while True:
+            c = self.s[self.i]
+            if c == "'":
+                self.i += 1
+                return "".join(out)
+            if c == "\\":
+                e = self.s[self.i + 1]
+                if e == "u":
+                    out.append(chr(int(self.s[self.i + 2:self.i + 6], 16)))
+                    self.i += 6
+                    continue
+                out.append(self.ESC[e])
+                self.i += 2
+                continue
+            assert c not in "\n\r", "raw line break inside a string literal"
+            out.append(c)
+            self.i += 1
+
+
+def _read_literal(text: str) -> Any:
+    r = _Reader(text)
+    v = r.value()
+    assert r.i == len(text), text[r.i:]
+    return v
+
+
+# ---- statements -----------------------------------------------------------------------------------
+
+def test_schema_statements_are_derived_and_idempotent() -> None:
+    model = load_schema()
+    stmts = schema_statements(model)
+    constraints = [s for s in stmts if s.startswith("CREATE CONSTRAINT")]
+    assert len(constraints) == len(model.node_types)
+    for t in model.node_types:
+        assert any(f"(n:`{t.neo4j_label}`) REQUIRE n.`id` IS UNIQUE" in s for s in constraints)
+    assert all(" IF NOT EXISTS " in s for s in stmts)
+    rel_idx = [s for s in stmts if "()-[r:" in s]
+    assert sorted(re.search(r"\[r:`(\w+)`\]", s).group(1) for s in rel_idx) == sorted(t.edge.rel for t in model.edge_types)
+
+
+def test_statements_use_only_schema_names_and_parameters() -> None:
+    shape = graph_shape()
+    labels = {n.label for n in shape.nodes}
+    rels = set(shape.rel_types())
+    keys = {c.name for n in shape.nodes for c in n.columns} | {c.name for r in shape.rels for c in r.columns}
+    for stmt in [node_statement(n) for n in shape.nodes] + [rel_statement(r) for r in shape.rels]:
+        assert stmt.startswith("UNWIND $rows AS row ")
+        assert "'" not in stmt and '"' not in stmt  # no literal values at all
+        for name in re.findall(r":`(\w+)`", stmt):
+            assert name in labels | rels
+        for name in re.findall(r"\.`(\w+)`", stmt):
+            assert name in keys
+
+
+@pytest.mark.parametrize("value", HOSTILE + ["", "a\x00b\x1fc\x7f", "\u2028\u2029", "ǅ", "\\u0027", "\\'", "`"])
+def test_literal_round_trips(value: str) -> None:
+    lit = cypher_literal(value)
+    assert _read_literal(lit) == value
+    assert "\n" not in lit and "\r" not in lit and ";" not in lit
+
+
+@pytest.mark.parametrize("value", HOSTILE + ["\\u0027", "a\x01b"])
+def test_literal_means_the_same_to_a_cypher_engine(value: str) -> None:
+    import ladybug as lb
+
+    db = lb.Database()
+    conn = lb.Connection(db)
+    try:
+        got = conn.execute(f"RETURN {cypher_literal(value)} AS x").get_as_arrow().column("x").to_pylist()
+    finally:
+        conn.close()
+        db.close()
+    assert got == [value]
+
+
+def test_literal_types() -> None:
+    assert _read_literal(cypher_literal([{"a": 1, "b": None, "c": True, "d": dt.date(2024, 2, 29), "e": 1.5}])) == \
+        [{"a": 1, "b": None, "c": True, "d": dt.date(2024, 2, 29), "e": 1.5}]
+    with pytest.raises(ValueError):
+        cypher_literal(float("nan"))
+    with pytest.raises(ValueError):
+        cypher_literal(object())
+    with pytest.raises(gk.SchemaError):
+        cypher_literal({"bad key}) DELETE n": 1})
+
+
+# ---- the cypher-shell script ----------------------------------------------------------------------
+
+def test_script_rows_equal_the_graph(tmp_path: Path) -> None:
+    g = hostile_graph()
+    path = export_cypher(g, tmp_path / "g.cypher", batch_size=3)
+    text = path.read_text(encoding="utf-8")
+    shape = graph_shape()
+    templates = {node_statement(n): n for n in shape.nodes} | {rel_statement(r): r for r in shape.rels}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("//")]
+    for ln in lines:
+        assert ln.endswith(";") and ln.count(";") == 1, ln[:80]  # one statement per line, no stray ';'
+        if not ln.startswith("UNWIND "):
+            assert ln.startswith(("CREATE CONSTRAINT", "CREATE INDEX", "CALL db.awaitIndexes"))
+            continue
+        r = _Reader(ln, len("UNWIND "))
+        batch = r.value()
+        rest = "UNWIND $rows" + ln[r.i:-1]
+        assert rest in templates, rest[:120]  # nothing but the template after the literal
+        assert 1 <= len(batch) <= 3
+        key = templates[rest].label if hasattr(templates[rest], "label") else templates[rest].file_stem
+        rows.setdefault(key, []).extend(batch)
+    orgs = {r["id"]: r for r in rows["Organization"]}
+    assert {k: v["name"] for k, v in orgs.items()} == dict(zip(g.orgs["id"], g.orgs["name"]))
+    assert {k: v["members"] for k, v in orgs.items()} == {
+        i: (None if pd.isna(m) else int(m)) for i, m in zip(g.orgs["id"], g.orgs["members"])}
+    mem = {r["id"]: r for r in rows["MEMBER_OF__Organization__Collaboration"]}
+    assert mem["m-1"]["start_id"] == "org-0" and mem["m-1"]["stage_name"] == HOSTILE[5]
+    assert mem["m-1"]["src_file"] == HOSTILE[3] and mem["m-1"]["start"] == dt.date(2024, 1, 1)
+    loc = rows["LOCATED_IN__Organization__Place"]
+    assert len(loc) == g.count("Organization") and {r["end_id"] for r in loc} == {"pl-1"}
+    assert "LOCATED_IN__Unit__Place" not in rows  # empty tables write no statement
+
+
+def test_script_cli(tmp_path: Path) -> None:
+    out = gk.write_graph(example_graph(), tmp_path / "out")
+    r = CliRunner().invoke(cli, ["neo4j", "export-cypher", str(out), "-o", str(tmp_path / "s.cypher")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "s.cypher").read_text(encoding="utf-8").count("MERGE (n:`Organization`") == 1
+
+
+# ---- neo4j-admin import files ---------------------------------------------------------------------
+
+def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def test_import_files(tmp_path: Path) -> None:
+    g = hostile_graph()
+    d = export_import(g, tmp_path / "imp")
+    header, rows = _read_csv(d / "nodes" / "Organization.csv")
+    assert header[0] == "id:ID(Organization)" and header[-1] == ":LABEL"
+    assert "members:long" in header and "weak_lax:boolean" in header and "category_year:long" in header
+    i_name = header.index("name")
+    assert sorted(r[i_name] for r in rows) == sorted(g.orgs["name"])  # quotes, newlines, backslashes survive
+    assert {r[-1] for r in rows} == {"Organization"}
+    raw = (d / "nodes" / "Organization.csv").read_text(encoding="utf-8")
+    assert ',,' in raw  # missing values are unquoted empty fields (no property)
+    header, rows = _read_csv(d / "relationships" / "MEMBER_OF__Organization__Collaboration.csv")
+    assert header[:2] == [":START_ID(Organization)", ":END_ID(Collaboration)"] and header[-1] == ":TYPE"
+    assert "start:date" in header and "host_month:long" in header and "stage_name" in header
+    rec = dict(zip(header, [r for r in rows if r[2] == "m-1"][0]))
+    assert rec["start:date"] == "2024-01-01" and rec["src_file"] == HOSTILE[3] and rec["stage_name"] == HOSTILE[5]
+    script = (d / "import.sh").read_text(encoding="utf-8")
+    assert "neo4j-admin \\\n  database \\\n  import \\\n  full" in script
+    assert "--multiline-fields=true" in script  # names with line breaks
+    for f in sorted((d / "nodes").glob("*.csv")) + sorted((d / "relationships").glob("*.csv")):
+        assert f"{f.parent.name}/{f.name}" in script
+    assert "--id-type=string" in script and (d / "IMPORT.md").exists() and (d / "constraints.cypher").exists()
+    assert (d / "constraints.cypher").read_text(encoding="utf-8").count("CREATE CONSTRAINT") == len(g.model.node_types)
+
+
+def test_import_files_without_line_breaks(tmp_path: Path) -> None:
+    d = export_import(example_graph(), tmp_path / "imp")
+    assert "--multiline-fields=false" in (d / "import.sh").read_text(encoding="utf-8")
+    header, rows = _read_csv(d / "relationships" / "PAIRED_WITH__Organization__Organization.csv")
+    assert len(rows) == example_graph().count("Pairing")
+
+
+def test_precheck_blocks_duplicates_and_dangling_ends(tmp_path: Path) -> None:
+    bad = make_graph({"Organization": [{"id": "o1", "name": "甲"}, {"id": "o1", "name": "乙"}, {"id": "o2", "name": "丙"}],
+                      "Pairing": [{"id": "p1", "strong": "o2", "weak": "ghost", "form": "other", "start": "2024-01-01"}]})
+    problems = precheck(bad)
+    assert set(problems["where"]) == {"Organization", "Pairing (PAIRED_WITH)"}
+    assert problems.loc[problems["where"] == "Organization", "examples"].iloc[0] == "o1"
+    with pytest.raises(gk.OutputError, match="pre-check"):
+        export_import(bad, tmp_path / "imp")
+    assert not (tmp_path / "imp").exists()
+    assert precheck(example_graph()).empty
+
+
+def test_export_import_cli(tmp_path: Path) -> None:
+    out = gk.write_graph(example_graph(), tmp_path / "out")
+    r = CliRunner().invoke(cli, ["neo4j", "export-import", str(out), "-o", str(tmp_path / "imp")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "imp" / "nodes" / "Organization.csv").exists()
+    r = CliRunner().invoke(cli, ["neo4j", "export-import", str(tmp_path / "nope"), "-o", str(tmp_path / "imp2")])
+    assert r.exit_code == 1 and "manifest" in r.output
+
+
+def province_graph(n_orgs: int = 200_000, seed: int = 0) -> gk.Graph:
+    """A province-sized graph made directly (vectorized): ~200k orgs and ~900k links."""
+    rng = np.random.default_rng(seed)
+    n_towns, n_vil = 2_000, 20_000
+    towns = pd.DataFrame({"id": [f"t{i}" for i in range(n_towns)], "name": [f"镇{i}" for i in range(n_towns)],
+                          "kind": "town"})
+    vils = pd.DataFrame({"id": [f"v{i}" for i in range(n_vil)], "name": [f"村{i}" for i in range(n_vil)],
+                         "kind": "village", "parent": [f"t{i % n_towns}" for i in range(n_vil)]})
+    oid = np.array([f"org{i}" for i in range(n_orgs)], dtype=object)
+    orgs = pd.DataFrame({"id": oid, "name": [f"第{i}党支部, \"引号\"" for i in range(n_orgs)],
+                         "sector": rng.choice(["agency", "village", "private"], n_orgs),
+                         "category": rng.choice(["1", "2", "3"], n_orgs),
+                         "town": towns["id"].to_numpy()[rng.integers(0, n_towns, n_orgs)],
+                         "village": np.where(rng.random(n_orgs) < 0.5, vils["id"].to_numpy()[rng.integers(0, n_vil, n_orgs)], None),
+                         "parent": np.where(np.arange(n_orgs) >= 1000, oid[rng.integers(0, 1000, n_orgs)], None),
+                         "members": rng.integers(3, 80, n_orgs), "weak_lax": rng.random(n_orgs) < 0.05})
+    n_c = 20_000
+    collabs = pd.DataFrame({"id": [f"c{i}" for i in range(n_c)], "name": [f"联建{i}" for i in range(n_c)],
+                            "kind": rng.choice(["district", "joint_village", "chain_alliance"], n_c),
+                            "start": pd.Timestamp("2023-01-01")})
+    n_m = 150_000
+    mem = pd.DataFrame({"id": [f"m{i}" for i in range(n_m)], "member": oid[rng.integers(0, n_orgs, n_m)],
+                        "organization": collabs["id"].to_numpy()[rng.integers(0, n_c, n_m)],
+                        "role": rng.choice(["lead", "member", "host"], n_m), "host_month": rng.integers(1, 13, n_m),
+                        "start": pd.Timestamp("2023-01-01")})
+    n_p = 50_000
+    s = rng.integers(0, n_orgs // 2, n_p)
+    pairs = pd.DataFrame({"id": [f"p{i}" for i in range(n_p)], "strong": oid[s], "weak": oid[s + n_orgs // 2],
+                          "form": "other", "start": pd.Timestamp("2024-01-01")})
+    n_r = 200_000
+    ratings = pd.DataFrame({"id": [f"r{i}" for i in range(n_r)], "org": oid[np.arange(n_r) % n_orgs], "year": 2024,
+                            "category": rng.choice(["1", "2", "3"], n_r)})
+    n_a = 20_000
+    acts = pd.DataFrame({"id": [f"a{i}" for i in range(n_a)], "date": pd.Timestamp("2024-05-01"), "type": "theme_day",
+                         "host": oid[rng.integers(0, n_orgs, n_a)], "group": collabs["id"].to_numpy()[rng.integers(0, n_c, n_a)]})
+    n_part = 100_000
+    part = pd.DataFrame({"id": [f"x{i}" for i in range(n_part)], "org": oid[rng.integers(0, n_orgs, n_part)],
+                         "activity": acts["id"].to_numpy()[rng.integers(0, n_a, n_part)]})
+    return make_graph({"Place": pd.concat([towns, vils], ignore_index=True), "Organization": orgs,
+                       "Collaboration": collabs, "Membership": mem, "Pairing": pairs, "Rating": ratings,
+                       "Activity": acts, "Participation": part})
+
+
+@pytest.mark.slow
+def test_province_scale_import_files_in_well_under_a_minute(tmp_path: Path) -> None:
+    g = province_graph()
+    out = gk.write_graph(g, tmp_path / "out")
+    links = sum(len(r) for r in [g.tables[t] for t in ("Membership", "Pairing", "Participation")]) + sum(
+        int(g.tables[t][p].notna().sum()) for t, p in [("Organization", "town"), ("Organization", "village"),
+                                                        ("Organization", "parent"), ("Place", "parent"),
+                                                        ("Rating", "org"), ("Activity", "host"), ("Activity", "group")])
+    assert g.count("Organization") == 200_000 and links > 850_000
+    t0 = time.perf_counter()
+    d = export_import(out, tmp_path / "imp")
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 30, f"export took {elapsed:.1f}s"
+    header, first = (d / "nodes" / "Organization.csv").read_text(encoding="utf-8").splitlines()[:2]
+    assert header.startswith("id:ID(Organization)")
+    with (d / "nodes" / "Organization.csv").open(encoding="utf-8", newline="") as fh:
+        assert sum(1 for _ in csv.reader(fh)) == 200_001
