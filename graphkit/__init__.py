@@ -296,7 +296,7 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"sector": ["village"], "category": ["3"], "orgs": [4]})
     >>> labelled(df).to_dict("records")
-    [{'领域': '农村', '分类定级': '三类', '组织数': 4}]
+    [{'领域': '农村', '分类定级': '三类', '党组织数': 4}]
     >>> labelled(df, lang="en").to_dict("records")
     [{'sector': 'village', 'category': 'third class', 'orgs': 4}]
     """

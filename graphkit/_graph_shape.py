@@ -279,8 +279,11 @@ def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]
     from .errors import OutputError
 
     out = Path(source)
-    read_manifest(out)  # a clear error when OUT is not an output folder
+    manifest = read_manifest(out)  # a clear error when OUT is not an output folder
     model = model or load_schema()
+    if manifest.get("schema_version") != model.version:
+        raise OutputError(f"{out}: 模式版本 {manifest.get('schema_version')} 与当前 {model.version} 不同，请重新构建 / "
+                          f"built with schema {manifest.get('schema_version')}, this graphkit has {model.version}; rebuild it")
     tables = {}
     for t in model:
         path = out / "tables" / f"{t.name}.parquet"
@@ -288,6 +291,8 @@ def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]
             tables[t.name] = pq.read_table(path)
         except (FileNotFoundError, pa.ArrowInvalid) as exc:
             raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
+        if tables[t.name].num_rows != (manifest.get("counts") or {}).get(t.name):
+            raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
     return tables
 
 

@@ -162,6 +162,13 @@ def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:
     return f"{prefix}-{digest}"
 
 
+def _join_keys(parts: list[pd.Series], sep: str = "\x1f") -> pd.Series:
+    """Join key-part columns row by row (missing parts as empty text), without a row-wise apply."""
+    index = parts[0].index
+    cols = [["" if (v is None or v != v) else str(v) for v in p.tolist()] for p in parts]
+    return pd.Series([sep.join(t) for t in zip(*cols)], index=index, dtype=object)
+
+
 # --------------------------------------------------------------------------------------------
 # pass 1: read and map
 
@@ -323,7 +330,7 @@ class _SheetMapper:
             ok &= p.notna()
         out = pd.Series([None] * len(df), index=df.index, dtype=object)
         if ok.any():
-            joined = pd.concat(parts, axis=1)[ok].astype(str).agg("\x1f".join, axis=1)
+            joined = _join_keys([p[ok] for p in parts])
             uniq = {u: make_id(rtype.id_prefix, rtype.name, u.split("\x1f")) for u in pd.unique(joined)}
             out[ok] = joined.map(uniq)
         return out
@@ -418,10 +425,10 @@ class _SheetMapper:
                     target = self.ctx.model[spec.lookup]
                     ids = pd.Series([None] * len(df), index=df.index, dtype=object)
                     if ok.any():
-                        ids[ok] = pd.concat(parts, axis=1)[ok].astype(str).agg("\x1f".join, axis=1).map(
+                        ids[ok] = _join_keys([p[ok] for p in parts]).map(
                             lambda u: make_id(target.id_prefix, target.name, u.split("\x1f")))
                     frame[f"__lkid__{pname}"] = ids
-                    frame[f"__raw__{pname}"] = pd.concat(parts, axis=1).fillna("").astype(str).agg(" / ".join, axis=1).where(ok, None)
+                    frame[f"__raw__{pname}"] = _join_keys(parts, sep=" / ").where(ok, None)
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
                     frame[f"__raw__{pname}"] = self._raw(spec, df).map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
@@ -724,7 +731,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
             ok = joined.notna().all(axis=1)
             f["id"] = None
             if ok.any():
-                f.loc[ok, "id"] = joined[ok].astype(str).agg("\x1f".join, axis=1).map(
+                f.loc[ok, "id"] = _join_keys([joined[c][ok] for c in joined.columns]).map(
                     lambda u: make_id(s.rtype.id_prefix, s.rtype.name, u.split("\x1f")))
 
 

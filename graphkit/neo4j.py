@@ -122,8 +122,28 @@ def _ref_rows(rs: RelShape, tables: Mapping[str, Any]) -> Any:
     return pa.table({"start_id": t.column(rs.source_col), "end_id": t.column(rs.target_col)})
 
 
-def _triple_rows(rs: RelShape, tables: Mapping[str, Any]) -> Any:
-    return rel_table(rs, tables) if rs.is_link else _ref_rows(rs, tables)
+def _known_ends(rs: RelShape, t: Any, tables: Mapping[str, Any]) -> Any:
+    """Mask of rows whose ``start_id`` exists and whose ``end_id`` is empty or exists."""
+    import pyarrow.compute as pc
+
+    starts = tables[rs.source_type].column("id").combine_chunks()
+    ends = tables[rs.target_type].column("id").combine_chunks()
+    ok_end = pc.or_kleene(pc.is_null(t.column("end_id")), pc.is_in(t.column("end_id"), value_set=ends))
+    return pc.and_kleene(pc.is_in(t.column("start_id"), value_set=starts), ok_end)
+
+
+def _triple_rows(rs: RelShape, tables: Mapping[str, Any], say: ProgressFn | None = None) -> Any:
+    """Rows of one triple for push and script; links to a missing record (lenient graphs) are left out."""
+    t = rel_table(rs, tables) if rs.is_link else _ref_rows(rs, tables)
+    if not t.num_rows:
+        return t
+    ok = _known_ends(rs, t, tables)
+    dropped = t.num_rows - int(ok.cast("int64").to_numpy(zero_copy_only=False).sum())
+    if dropped:
+        if say:
+            say(f"跳过 {dropped} 条端点缺失的关系 / skipped {dropped} {rs.rel} link(s) with a missing end ({rs.declared_by})")
+        t = t.filter(ok)
+    return t
 
 
 # ---- literals (cypher-shell script) -------------------------------------------------------
@@ -546,7 +566,7 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
             t = node_table(ns, tables[ns.type])
             _push_rows(drv, database, node_statement(ns), t, batch_size, f"(:{ns.label})", say)
         for rs in shape.rels:
-            t = _triple_rows(rs, tables)
+            t = _triple_rows(rs, tables, say)
             _push_rows(drv, database, rel_statement(rs), t, batch_size,
                        f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say)
         if prune:
@@ -627,18 +647,16 @@ def _count_check(drv: Any, database: str | None, shape: GraphShape, tables: Mapp
                     for i in range(0, len(ids), batch_size))
         rows.append({"kind": "node", "name": ns.label, "expected": len(ids), "found": int(found)})
     for rs in shape.rels:
-        t = rel_table(rs, tables)
+        t = _triple_rows(rs, tables)
         if rs.is_link:
             ids = t.column("id").to_pylist()
             stmt = (f"UNWIND $ids AS i MATCH (:{ident(rs.source_label)})-[r:{ident(rs.rel)} {{{idk}: i}}]->"
                     f"(:{ident(rs.target_label)}) RETURN count(r) AS n")
-            expected = len(ids)
         else:
-            src = tables[rs.table]
-            ids = src.filter(pc.is_valid(src.column(rs.target_col))).column("id").to_pylist()
+            ids = t.filter(pc.is_valid(t.column("end_id"))).column("start_id").to_pylist()
             stmt = (f"UNWIND $ids AS i MATCH (:{ident(rs.source_label)} {{{idk}: i}})-[r:{ident(rs.rel)}]->"
                     f"(:{ident(rs.target_label)}) RETURN count(r) AS n")
-            expected = t.num_rows
+        expected = len(ids)
         found = sum(_run_read(drv, database, stmt, {"ids": ids[i:i + batch_size]}, "count")[0][0]
                     for i in range(0, len(ids), batch_size))
         rows.append({"kind": "relationship", "name": f"{rs.source_label}-{rs.rel}->{rs.target_label}",

@@ -280,3 +280,8 @@ def test_frame_types(ex_out: Path) -> None:
                             "o.category_year AS y ORDER BY id")
     assert str(df["w"].dtype) == "boolean" and str(df["y"].dtype) == "Int64"
     assert isinstance(df, pd.DataFrame) and df["id"].tolist() == sorted(example_graph().orgs["id"])
+
+
+def test_docs_show_the_current_shape() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    assert graph_shape().listing() in doc, "docs/neo4j.md: regenerate the shape listing"
