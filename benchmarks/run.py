@@ -232,13 +232,13 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
     return {"result_rows": rows, "analyses": analyses}
 
 
-def stage_view(timer: Any, graph_dir: str, out: str, seed: int) -> dict[str, Any]:
+def stage_view(timer: Any, graph_dir: str, out: str, seed: int, as_of: str) -> dict[str, Any]:
     import graphkit as gk
     from graphkit import view
 
     graph = gk.read_graph(graph_dir)
     with timer("view"):
-        view.write_view(graph, out, kind="county", seed=seed)
+        view.write_view(graph, out, kind="county", seed=seed, as_of=as_of)
     files = [p for p in Path(out).parent.iterdir() if p.suffix == ".html"]
     return {"html_files": len(files), "bytes": sum(p.stat().st_size for p in files)}
 
@@ -500,7 +500,8 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             missing = [a for a in ANALYSES if a not in available]
             r["note"] = f"{parts}" + (f"; 缺 missing: {', '.join(missing)}" if missing else "")
     run.outputs.mkdir(parents=True, exist_ok=True)
-    for stage, func, extra in (("view", "stage_view", {"out": str(run.outputs / "view" / "county.html"), "seed": run.seed}),
+    for stage, func, extra in (("view", "stage_view", {"out": str(run.outputs / "view" / "county.html"), "seed": run.seed,
+                                                        "as_of": args.as_of}),
                                ("neo4j_import", "stage_neo4j_import", {"out": str(run.outputs / "neo4j-import")}),
                                ("rdf", "stage_rdf", {"out": str(run.outputs / "graph.ttl")})):
         if not want(stage):

@@ -298,7 +298,7 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     >>> labelled(df).to_dict("records")
     [{'领域': '农村', '分类定级': '三类', '党组织数': 4}]
     >>> labelled(df, lang="en").to_dict("records")
-    [{'sector': 'village', 'category': 'third class', 'orgs': 4}]
+    [{'sector': 'Village', 'category': 'Third class', 'orgs': 4}]
     """
     from ._analysis import CODE_COLUMNS, code_label, to_zh
     from .schema import load_schema
@@ -465,12 +465,14 @@ def _sparql(source: Any, query: str, /, *, store: str = "oxigraph", **params: An
         ``"oxigraph"`` (fast, the default) or ``"memory"`` (rdflib) for a graph or file.
     **params
         Values bound to the query's variables as RDF literals (``str`` → string, ``bool``,
-        ``int``, ``float``, ``datetime.date`` → xsd:date); never pasted into the text.
+        ``int``, ``float``, ``datetime.date`` → xsd:date); never pasted into the text. Oxigraph
+        binds only variables the query projects, so list them in ``SELECT`` (their columns are
+        dropped from the result); rdflib binds any variable.
 
     Returns
     -------
     DataFrame
-        One column per projected variable, plain Python values.
+        One column per projected variable (parameters excepted), plain Python values.
 
     Examples
     --------
@@ -480,6 +482,13 @@ def _sparql(source: Any, query: str, /, *, store: str = "oxigraph", **params: An
     ... PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
     ... SELECT (COUNT(?o) AS ?n) WHERE { ?o a org:FormalOrganization }'''
     >>> int(gk.sparql(g, q).loc[0, "n"]) == g.count("Organization")
+    True
+    >>> q = '''PREFIX org: <http://www.w3.org/ns/org#>
+    ... PREFIX gk: <https://graphkit.example.org/ns#>
+    ... PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    ... SELECT (COUNT(?o) AS ?n) ?code WHERE { ?o a org:FormalOrganization ; gk:sector/skos:notation ?code }
+    ... GROUP BY ?code'''
+    >>> int(gk.sparql(g, q, code="village").loc[0, "n"]) == int((g.orgs["sector"] == "village").sum())
     True
     """
     import datetime as dt
@@ -505,4 +514,5 @@ def _sparql(source: Any, query: str, /, *, store: str = "oxigraph", **params: An
         bindings[k] = (v, kind)
     if isinstance(source, Graph):
         source = _opened(source, f"sparql-{store}", lambda: open_source(source, store=store))
-    return run_sparql(source, query, bindings=bindings, store=store)
+    out = run_sparql(source, query, bindings=bindings, store=store)
+    return out.drop(columns=[c for c in bindings if c in out.columns])

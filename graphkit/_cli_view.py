@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import click
 
-from .cli import user_errors
-
 __all__ = ["register"]
 
 # Kept in step with graphkit.view.KINDS / COLOR_BY / SIZE_BY (checked by tests/test_view.py)
@@ -18,6 +16,7 @@ _SIZE_BY = ("degree", "members")
 
 def register(cli: click.Group) -> None:
     """Add the ``view`` command to the ``graphkit`` group."""
+    from .cli import user_errors  # here, not at import time: cli.py imports this module at its end
 
     @cli.command("view")
     @click.argument("out", type=click.Path(file_okay=False))

@@ -70,31 +70,38 @@ def _check_types(graph: Graph, wanted: Iterable[str] | None, *, edge: bool) -> l
     return list(dict.fromkeys(wanted))
 
 
-def _as_text(graph: Graph, values: pd.Series, ptype: str, codelist: str | None, lang: str) -> pd.Series:
-    """One property column as Gephi-friendly values (object dtype, None where missing)."""
+def _missing(values: np.ndarray) -> np.ndarray:
+    """True where a value is missing (None, NaN, NA, NaT)."""
+    return pd.isna(pd.Series(values, dtype=object)).to_numpy(dtype=bool)
+
+
+def _as_text(graph: Graph, values: pd.Series, ptype: str, codelist: str | None, lang: str) -> np.ndarray:
+    """One property column as Gephi-friendly values: an object array, None where missing."""
+    miss = values.isna().to_numpy(dtype=bool)
     if ptype == "code":
         labels = {c: lab[lang] for c, lab in graph.model.codelists[codelist].labels.items()}  # type: ignore[index]
-        out = values.astype(object).map(lambda c: labels.get(c, c) if isinstance(c, str) else None)
+        raw = np.array(values.astype(object), dtype=object)
+        mapped = np.array(pd.Series(raw, dtype=object).map(labels), dtype=object)
+        out = np.where(_missing(mapped), raw, mapped)
     elif ptype == "date":
-        d = pd.to_datetime(values)
-        out = pd.Series(d.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), index=values.index)
+        out = np.array(pd.to_datetime(values).dt.strftime("%Y-%m-%d").astype(object), dtype=object)
     elif ptype == "boolean":
-        out = values.astype(object).map({True: "true", False: "false"})
+        out = np.where(values.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
     elif ptype == "integer":
-        arr = values.astype("Int64")
-        out = pd.Series([None] * len(arr), index=values.index, dtype=object)
-        ok = arr.notna().to_numpy()
-        out[ok] = arr[ok].astype(np.int64).astype(object).map(int)
+        out = np.array([int(v) for v in values.fillna(0).astype(np.int64).to_numpy()], dtype=object)
     else:
-        out = values.astype(object)
-    return out.where(pd.notna(out), None)
+        out = np.array(values.astype(object), dtype=object)
+    out[miss | _missing(out)] = None
+    return out
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """Row dicts without missing values (GEXF/GraphML have no null)."""
-    cols = list(frame.columns)
-    arrays = [frame[c].to_numpy(dtype=object) for c in cols]
-    return [{c: v for c, v in zip(cols, row) if v is not None} for row in zip(*arrays)]
+    names = list(columns)
+    arrays = [columns[c] for c in names]
+    masks = [~_missing(a) for a in arrays]
+    n = len(arrays[0]) if arrays else 0
+    return [{c: a[i] for c, a, m in zip(names, arrays, masks) if m[i]} for i in range(n)]
 
 
 def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_types: Iterable[str] | None = None,
@@ -147,14 +154,16 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
             from ._analysis import active
             t = active(graph, tname, ts)
         label_col = "name" if "name" in t else "title" if "title" in t else "id"
-        attrs = pd.DataFrame({"label": t[label_col].astype(object).where(t[label_col].notna(), t["id"]).to_numpy(),
-                              "node_type": tname, "node_type_label": rtype.label[lang]}, index=t.index)
+        n = len(t)
+        attrs: dict[str, np.ndarray] = {
+            "label": t[label_col].astype(object).where(t[label_col].notna(), t["id"]).to_numpy(dtype=object),
+            "node_type": np.full(n, tname, dtype=object),
+            "node_type_label": np.full(n, rtype.label[lang], dtype=object)}
         for pname, prop in rtype.properties.items():
             if prop.type == "ref":
                 continue
             key = pname if pname not in _RESERVED else f"{pname}_"
             attrs[key] = _as_text(graph, t[pname], prop.type, prop.codelist, lang)
-        attrs = attrs.where(attrs.notna(), None)
         G.add_nodes_from(zip(t["id"].to_numpy(dtype=object), _records(attrs)))
         kept[tname] = t["id"]
     present = pd.Index(pd.concat(list(kept.values()), ignore_index=True).astype(object)) if kept else pd.Index([])
@@ -183,20 +192,19 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
                     continue
                 values = t[pname]
                 if prop.type == "ref":  # e.g. a membership's chain stage: its name
-                    values = values.map(graph.names(prop.range)) if prop.range in graph.tables else values  # type: ignore[arg-type]
-                    text = values.astype(object)
+                    text = np.array(values.map(graph.names(prop.range)).astype(object), dtype=object)  # type: ignore[arg-type]
+                    text[_missing(text)] = None
                 else:
                     text = _as_text(graph, values, prop.type, prop.codelist, lang)
                 key = pname if pname not in _RESERVED else f"{pname}_"
-                e[key] = text.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).to_numpy()
+                e[key] = pd.Series([None if v is None else str(v) for v in text], dtype=object, index=e.index)
         e["relationship"] = rel
         ok = (present.get_indexer(e["source"].astype(object)) >= 0) & (present.get_indexer(e["target"].astype(object)) >= 0)
         e = e[ok]
         parts.append(e)
     if not parts:
         return G
-    allE = pd.concat(parts, ignore_index=True)
-    allE = allE.astype(object).where(allE.notna(), None)
+    allE = pd.concat(parts, ignore_index=True).astype(object)
     dup = allE.duplicated(["source", "target"], keep=False).to_numpy()
     single = allE[~dup].copy()
     single["weight"] = 1
@@ -206,17 +214,16 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
         value_cols = [c for c in allE.columns if c not in ("source", "target")]
 
         def join(values: pd.Series) -> Any:
-            vals = sorted({str(v) for v in values if v is not None})
+            vals = sorted({str(v) for v in values.dropna()})
             return _SEP.join(vals) if vals else None
 
         agg = multi.groupby(["source", "target"], sort=False)[value_cols].agg(join)
         agg["weight"] = multi.groupby(["source", "target"], sort=False).size()
         frames.append(agg.reset_index())
     edges = pd.concat(frames, ignore_index=True).sort_values(["source", "target"], kind="stable")
-    edges["weight"] = edges["weight"].astype(np.int64).astype(object).map(int)
-    attrs = edges.drop(columns=["source", "target"])
-    attrs = attrs.astype(object).where(attrs.notna(), None)
-    G.add_edges_from(zip(edges["source"], edges["target"], _records(attrs)))
+    cols = {c: edges[c].to_numpy(dtype=object) for c in edges.columns if c not in ("source", "target")}
+    cols["weight"] = np.array([int(w) for w in edges["weight"].to_numpy()], dtype=object)
+    G.add_edges_from(zip(edges["source"].to_numpy(dtype=object), edges["target"].to_numpy(dtype=object), _records(cols)))
     return G
 
 

@@ -259,33 +259,37 @@ def precheck(source: Any, *, model: Model | None = None) -> pd.DataFrame:
 
     Returns a table with ``check``, ``where``, ``count`` and ``examples`` (empty when clean).
     """
-    import pyarrow.compute as pc
-
     from .model import Graph
 
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
     tables = arrow_tables(source, model)
+    return _precheck(shape, tables, {rs: rel_table(rs, tables) for rs in shape.rels})
+
+
+def _precheck(shape: GraphShape, tables: Mapping[str, Any], rels: Mapping[RelShape, Any]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
-    ids: dict[str, Any] = {}
+    index: dict[str, pd.Index] = {}
     for ns in shape.nodes:
-        col = tables[ns.type].column("id").combine_chunks()
-        ids[ns.label] = col
-        n_null = col.null_count
-        if n_null:
-            rows.append({"check": "空 id / empty id", "where": ns.label, "count": n_null, "examples": ""})
-        counts = pc.value_counts(col.drop_null())
-        dup = counts.filter(pc.greater(counts.field("counts"), 1))
-        if len(dup):
+        col = tables[ns.type].column("id")
+        if col.null_count:
+            rows.append({"check": "空 id / empty id", "where": ns.label, "count": col.null_count, "examples": ""})
+        idx = pd.Index(col.to_numpy(zero_copy_only=False), dtype=object)
+        index[ns.label] = idx
+        if not idx.is_unique:
+            dup = idx[idx.duplicated()].unique()
             rows.append({"check": "重复 id / duplicate id", "where": ns.label, "count": len(dup),
-                         "examples": ", ".join(dup.field("values").to_pylist()[:5])})
+                         "examples": ", ".join(map(str, sorted(dup)[:5]))})
     for rs in shape.rels:
-        t = rel_table(rs, tables)
+        t = rels[rs]
         for end, label in (("start_id", rs.source_label), ("end_id", rs.target_label)):
-            bad = t.filter(pc.invert(pc.is_in(t.column(end), value_set=ids[label])))
-            if bad.num_rows:
+            values = t.column(end).to_numpy(zero_copy_only=False)
+            idx = index[label]
+            missing = (idx.get_indexer_for(values) < 0) if idx.is_unique else ~pd.Index(values).isin(idx)
+            if missing.any():
+                bad = values[missing]
                 rows.append({"check": f"悬空端点 / dangling {end}", "where": f"{rs.declared_by} ({rs.rel})",
-                             "count": bad.num_rows, "examples": ", ".join(map(str, bad.column(end).to_pylist()[:5]))})
+                             "count": int(missing.sum()), "examples": ", ".join(map(str, bad[:5]))})
     return pd.DataFrame(rows, columns=["check", "where", "count", "examples"])
 
 
@@ -297,8 +301,8 @@ def _write_csv(path: Path, header: list[str], table: Any) -> bool:
 
     multiline = False
     for col in table.columns:
-        if pa.types.is_string(col.type) and len(col) and pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
-            multiline = True
+        if not multiline and pa.types.is_string(col.type) and len(col) - col.null_count:
+            multiline = bool(pc.any(pc.match_substring(col, "\n")).as_py() or pc.any(pc.match_substring(col, "\r")).as_py())
     with path.open("wb") as fh:
         fh.write((",".join(header) + "\n").encode("utf-8"))
         if table.num_rows:
@@ -344,11 +348,12 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
     ident(database.replace("-", "_").replace(".", "_"))  # database names: letters, digits, '.', '-'
-    problems = precheck(source, model=model)
+    tables = arrow_tables(source, model)
+    rels = {rs: rel_table(rs, tables) for rs in shape.rels}
+    problems = _precheck(shape, tables, rels)
     if len(problems):
         raise OutputError("导入预检未通过，未写出文件 / import pre-check failed, nothing written:\n"
                           + problems.to_string(index=False))
-    tables = arrow_tables(source, model)
     out_dir = Path(out_dir)
     node_files: list[str] = []
     rel_files: list[str] = []
@@ -367,7 +372,7 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
             node_files.append(rel)
             say(f"{rel}: {t.num_rows}")
         for rs in shape.rels:
-            t = rel_table(rs, tables)
+            t = rels[rs]
             if not t.num_rows:
                 continue
             header = [f":START_ID({rs.source_label})", f":END_ID({rs.target_label})"]

@@ -1024,6 +1024,8 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
         items = [{"label": label_of[g], "color": pal[g]} for g in gids[:20]]
         if len(gids) > 20:
             items.append({"label": f"… 共 {len(gids)} 个，颜色循环使用 colours repeat", "color": _NONE_COLOR})
+        if any(g not in pal for g in grp):
+            items.append({"label": _NONE_LABEL, "color": _NONE_COLOR})
         return colors, items, "镇(街道) Town" if by == "town" else "集群 Cluster"
     raise GraphkitError(f"不支持的着色方式 color_by={by!r}；可选 choices: {', '.join(COLOR_BY)}")
 

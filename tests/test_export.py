@@ -17,8 +17,8 @@ def tiny() -> gk.Graph:
 
     By hand: nodes = 1 town + 3 orgs + 1 district = 5 (Organization, Place, Collaboration).
     Links: o1, o2, o3 LOCATED_IN t (3); o2 SUB_ORGANIZATION_OF o1 (1); o1, o2 MEMBER_OF d (2);
-    pairing o1 → o2 (1, ended 2023-12-31); pairing o1 → o3 (1, active). The ordered pair (o2, o1)
-    carries only 隶属; (o1, o2) only the pairing; so 7 distinct edges, 8 links in all.
+    pairing o1 → o2 (1, ended 2023-12-31); pairing o1 → o3 (1, active). Edges are directed, so
+    (o2, o1) carries only 隶属 and (o1, o2) only the pairing: 8 distinct edges for 8 links.
     """
     return make_graph({
         "Place": [{"id": "t", "name": "甲镇", "kind": "town"}],
@@ -31,8 +31,8 @@ def tiny() -> gk.Graph:
         "Collaboration": [{"id": "d", "name": "第一片区", "kind": "district"}],
         "Membership": [{"member": "o1", "organization": "d", "role": "lead", "host_month": 1},
                        {"member": "o2", "organization": "d", "role": "member", "host_month": 2}],
-        "Pairing": [{"strong": "o1", "weak": "o2", "form": "strong_weak", "start": "2022-01-01", "end": "2023-12-31"},
-                    {"strong": "o1", "weak": "o3", "form": "strong_weak", "start": "2024-01-01"}],
+        "Pairing": [{"strong": "o1", "weak": "o2", "form": "strong_weak_village", "start": "2022-01-01", "end": "2023-12-31"},
+                    {"strong": "o1", "weak": "o3", "form": "strong_weak_village", "start": "2024-01-01"}],
     }, settings={"county": "演示县"})
 
 
@@ -40,7 +40,7 @@ def test_gephi_graph_by_hand(tiny: gk.Graph) -> None:
     G = gephi_graph(tiny, node_types=["Place", "Organization", "Collaboration"])
     assert isinstance(G, nx.DiGraph) and not G.is_multigraph()
     assert sorted(G.nodes) == ["d", "o1", "o2", "o3", "t"]
-    assert G.number_of_edges() == 7
+    assert G.number_of_edges() == 8
     assert sum(w for *_, w in G.edges(data="weight")) == 8
     assert G.edges["o2", "o1"]["relationship"] == "SUB_ORGANIZATION_OF"
     assert G.edges["o1", "o2"]["relationship"] == "PAIRED_WITH"
@@ -60,8 +60,8 @@ def test_gephi_graph_by_hand(tiny: gk.Graph) -> None:
 def test_parallel_links_merge_into_one_weighted_edge(tiny: gk.Graph) -> None:
     # make the pairing o1 → o2 run twice (a renewed pair): one edge, weight 2, both starts listed
     tiny.tables["Pairing"] = make_graph({"Pairing": [
-        {"strong": "o1", "weak": "o2", "form": "strong_weak", "start": "2022-01-01", "end": "2023-12-31"},
-        {"strong": "o1", "weak": "o2", "form": "strong_weak", "start": "2024-01-01"}]})["Pairing"]
+        {"strong": "o1", "weak": "o2", "form": "strong_weak_village", "start": "2022-01-01", "end": "2023-12-31"},
+        {"strong": "o1", "weak": "o2", "form": "strong_weak_village", "start": "2024-01-01"}]})["Pairing"]
     G = gephi_graph(tiny, node_types=["Organization"], link_types=["PAIRED_WITH"])
     assert G.number_of_edges() == 1
     e = G.edges["o1", "o2"]
@@ -71,7 +71,7 @@ def test_parallel_links_merge_into_one_weighted_edge(tiny: gk.Graph) -> None:
 def test_as_of_keeps_active_links_and_lang_en(tiny: gk.Graph) -> None:
     G = gephi_graph(tiny, node_types=["Organization"], link_types=["PAIRED_WITH"], as_of="2024-06-30", lang="en")
     assert list(G.edges) == [("o1", "o3")]
-    assert G.nodes["o2"]["category"] == "third class"
+    assert G.nodes["o2"]["category"] == "Third class"
     assert G.nodes["o2"]["node_type_label"] == "Party organization"
 
 

@@ -1,0 +1,202 @@
+"""The public surface ``import graphkit as gk``: light import, names, docstrings, settings, display."""
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import graphkit as gk
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("neo4j", "rdflib", "pyvis", "ladybug", "igraph", "leidenalg", "playwright", "pyoxigraph", "pyshacl")
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ, cwd=ROOT,
+                          timeout=300)
+
+
+def test_import_is_light_and_fast() -> None:
+    code = f"""
+import json, sys, time
+t = time.perf_counter()
+import graphkit as gk
+dt = time.perf_counter() - t
+print(json.dumps({{"seconds": dt, "loaded": [m for m in {HEAVY + ("pandas", "networkx", "pyarrow")!r} if m in sys.modules],
+                  "version": gk.__version__}}))
+"""
+    res = _run(code)
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert info["loaded"] == [], f"import graphkit pulled in {info['loaded']}"
+    assert info["seconds"] < 1.0, info
+    assert info["version"] == gk.__version__
+
+
+def test_every_public_name_resolves() -> None:
+    missing = [n for n in gk.__all__ if not hasattr(gk, n)]
+    assert missing == []
+    assert sorted(set(gk.__all__)) == sorted(gk.__all__), "duplicate names in __all__"
+    assert set(gk.__all__) <= set(dir(gk))
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        gk.not_a_name  # noqa: B018
+
+
+def _entry(obj: object) -> object:
+    """The function behind a callable submodule (gk.coverage, gk.view, gk.cypher, gk.sparql)."""
+    return inspect.unwrap(obj) if isinstance(obj, types.ModuleType) else obj  # type: ignore[arg-type]
+
+
+def public_callables() -> list[tuple[str, object]]:
+    out = []
+    for name in gk.__all__:
+        obj = getattr(gk, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            continue  # error classes are documented in graphkit.errors
+        obj = _entry(obj)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            out.append((name, obj))
+    return out
+
+
+@pytest.mark.parametrize("name, obj", public_callables(), ids=[n for n, _ in public_callables()])
+def test_public_callable_has_runnable_example(name: str, obj: object) -> None:
+    doc = inspect.getdoc(obj) or ""
+    assert "Examples" in doc and ">>>" in doc, f"gk.{name} needs an Examples section with a doctest"
+
+
+@pytest.mark.parametrize("name", ["coverage", "view", "cypher", "sparql"])
+def test_callable_submodules(name: str) -> None:
+    obj = getattr(gk, name)
+    assert isinstance(obj, types.ModuleType) and callable(obj)
+    assert obj is sys.modules[f"graphkit.{name}"]
+    params = inspect.signature(obj).parameters
+    assert list(params)[0] in ("graph", "source")
+
+
+def test_callable_submodules_whatever_the_import_order() -> None:
+    """``from graphkit import coverage`` (the module) and ``gk.coverage(g)`` both work, in any order."""
+    code = """
+import graphkit.coverage as mod
+from graphkit import view, sparql
+import graphkit as gk
+from graphkit._analysis import example_graph
+g = example_graph()
+a = gk.coverage(g, as_of="2024-06-30", by=None)
+b = mod.coverage(g, as_of="2024-06-30", by=None)
+assert a.equals(b) and mod is gk.coverage and callable(view) and callable(sparql)
+assert mod.village_coverage is gk.village_coverage
+print("ok")
+"""
+    res = _run(code)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+
+
+def test_signatures_graph_first_options_keyword_only() -> None:
+    """Every analysis, view and export takes the graph (or a source) first, then keyword-only options."""
+    first = {"graph", "source", "graph_or_out"}
+    names = ["coverage", "village_coverage", "weak_coverage", "two_coverages", "chain_stage_coverage", "pairing_gaps",
+             "suggest_pairings", "detect_clusters", "chain_alliances", "brokers", "isolated", "view", "write_view",
+             "write_gexf", "write_graphml", "gephi_graph", "write_rdf", "push_neo4j", "write_neo4j_import",
+             "write_cypher_script"]
+    bad = []
+    for n in names:
+        params = list(inspect.signature(_entry(getattr(gk, n))).parameters.values())  # type: ignore[arg-type]
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if positional[0].name not in first or len(positional) > 2:
+            bad.append((n, [p.name for p in positional]))
+    assert bad == []
+
+
+def test_config_environment_override_in_subprocess() -> None:
+    res = _run("import graphkit as gk; print(gk.config.max_per_strong, gk.config.lang)", GRAPHKIT_MAX_PER_STRONG="3",
+               GRAPHKIT_LANG="en")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["3", "en"]
+    bad = _run("import graphkit", GRAPHKIT_MAX_PER_STRONG="three")
+    assert bad.returncode != 0 and "GRAPHKIT_MAX_PER_STRONG" in bad.stderr
+
+
+def test_override_restores_even_after_an_error() -> None:
+    before = gk.config.as_dict()
+    with gk.override(max_per_strong=5, lang="en") as cfg:
+        assert cfg is gk.config and gk.config.max_per_strong == 5 and gk.config.lang == "en"
+    assert gk.config.as_dict() == before
+    with pytest.raises(RuntimeError):
+        with gk.override(view_max_nodes=10):
+            raise RuntimeError("boom")
+    assert gk.config.as_dict() == before
+    with pytest.raises(AttributeError, match="unknown"):
+        with gk.override(max_per_strongg=1):
+            pass
+    with pytest.raises(ValueError):
+        with gk.override(lang="fr"):
+            pass
+    assert gk.config.as_dict() == before
+
+
+def test_labelled_tables() -> None:
+    df = pd.DataFrame({"sector": ["village", None], "category": ["3", "1"], "orgs": [4, 2]})
+    zh = gk.labelled(df)
+    assert list(zh.columns)[:2] == ["领域", "分类定级"] and zh.iloc[0, 0] == "农村"
+    assert df["sector"].iloc[0] == "village"  # a copy
+    en = gk.labelled({"a": df}, lang="en")["a"]
+    assert list(en.columns) == ["sector", "category", "orgs"] and en.loc[1, "category"] == "First class"
+    with gk.override(lang="en"):
+        assert list(gk.labelled(df).columns) == ["sector", "category", "orgs"]
+    with pytest.raises(gk.GraphkitError):
+        gk.labelled(df, lang="fr")
+
+
+def test_graph_and_view_display_inline(sample_graph: gk.Graph) -> None:
+    html = sample_graph._repr_html_()
+    assert "<table" in html and "示例县" in html and str(sample_graph.count("Organization")) in html
+    v = gk.view(sample_graph, kind="district", name="第八片区")
+    frame = v._repr_html_()
+    assert frame.startswith("<iframe srcdoc=") and "&lt;" in frame and "<script" not in frame
+    assert "<table" in gk.config._repr_html_()
+
+
+def test_sample_graph_is_a_fresh_copy() -> None:
+    a = gk.sample_graph()
+    a.tables["Organization"] = a.orgs.iloc[:0]
+    assert gk.sample_graph().count("Organization") > 100
+
+
+def test_cypher_reuses_the_database_until_the_graph_changes() -> None:
+    g = gk.sample_graph()
+    q = "MATCH (o:Organization) RETURN count(o) AS n"
+    assert int(gk.cypher(g, q).loc[0, "n"]) == g.count("Organization")
+    db = gk._OPEN[g]["cypher"][1]
+    assert int(gk.cypher(g, "MATCH (o:Organization) WHERE o.sector = $s RETURN count(o) AS n", s="village")
+               .loc[0, "n"]) == int((g.orgs["sector"] == "village").sum())
+    assert gk._OPEN[g]["cypher"][1] is db  # no rebuild
+    g.orgs.loc[:, "sector"] = "village"  # changed in place: the next query must see it
+    assert int(gk.cypher(g, "MATCH (o:Organization) WHERE o.sector = $s RETURN count(o) AS n", s="village")
+               .loc[0, "n"]) == g.count("Organization")
+    assert gk._OPEN[g]["cypher"][1] is not db
+
+
+def test_cypher_server_without_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    with pytest.raises(gk.GraphkitError, match="NEO4J_URI"):
+        gk.cypher_server(None, "RETURN 1")
+
+
+def test_sparql_binds_parameters(sample_graph: gk.Graph) -> None:
+    q = """PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT (STR(?n) AS ?name) ?wanted WHERE { ?o a org:FormalOrganization ; skos:prefLabel ?n . FILTER(STR(?n) = ?wanted) }"""
+    name = sample_graph.orgs["name"].iloc[0]
+    df = gk.sparql(sample_graph, q, wanted=name)
+    assert df["name"].tolist() == [name] and list(df.columns) == ["name"]
+    with pytest.raises(gk.GraphkitError, match="unsupported"):
+        gk.sparql(sample_graph, q, wanted=object())
