@@ -13,8 +13,11 @@ from functools import lru_cache
 
 __all__ = ["clean_text", "org_key", "place_key", "match_key", "strip_form_suffix", "infer_form", "infer_place_kind"]
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARS), None)
+_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 _SPACES = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"[^\S ]| {2}")  # whitespace other than single plain spaces
 # suffix variants -> canonical suffix (longest first)
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("党总支部委员会", "党总支"),
@@ -50,8 +53,12 @@ def clean_text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value != value:  # NaN
         return None
-    text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH)
-    text = _SPACES.sub(" ", text).strip()
+    text = unicodedata.normalize("NFKC", str(value))
+    if _HAS_ZERO_WIDTH.search(text):
+        text = text.translate(_ZERO_WIDTH)
+    text = text.strip()
+    if _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
     return text or None
 
 

@@ -19,6 +19,7 @@ True
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import fnmatch
 import hashlib
@@ -156,7 +157,7 @@ def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:
     """Deterministic id of a record from its type and key parts.
 
     >>> make_id("org", "Organization", ["青泥洞村党支部"])
-    'org-b55cd3c53e8aa2b6'
+    'org-1885ae34683a064e'
     """
     digest = hashlib.blake2b("\x1f".join([type_name, *parts]).encode("utf-8"), digest_size=8).hexdigest()
     return f"{prefix}-{digest}"
@@ -167,6 +168,50 @@ def _join_keys(parts: list[pd.Series], sep: str = "\x1f") -> pd.Series:
     index = parts[0].index
     cols = [["" if (v is None or v != v) else str(v) for v in p.tolist()] for p in parts]
     return pd.Series([sep.join(t) for t in zip(*cols)], index=index, dtype=object)
+
+
+_MISSING = object()
+
+
+def _per_value(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """Apply ``fn`` once per distinct non-null value of ``s`` (nulls give None); object dtype.
+
+    Ledger columns repeat values (towns, codes, dates), so this is much cheaper than a per-cell
+    ``map``; values of different types that compare equal (1, 1.0, True) are kept apart.
+    """
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in _UNIFORM_KINDS:
+        codes, uniques = pd.factorize(arr)
+        mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot (code -1) is None
+        for i, u in enumerate(uniques.tolist()):
+            mapped[i] = fn(u)
+        return pd.Series(mapped[codes], index=s.index, dtype=object)
+    cache: dict[Any, Any] = {}
+    out: list[Any] = []
+    append = out.append
+    for v in arr.tolist():
+        if v is None or (v.__class__ is float and v != v) or v is pd.NaT or v is pd.NA:
+            append(None)
+            continue
+        key = (v.__class__, v)
+        try:
+            r = cache.get(key, _MISSING)
+        except TypeError:  # an unhashable cell value
+            append(fn(v))
+            continue
+        if r is _MISSING:
+            r = cache[key] = fn(v)
+        append(r)
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+#: ``infer_dtype`` kinds whose values never compare equal across types, so factorize is safe
+_UNIFORM_KINDS = frozenset({"string", "empty", "integer", "floating", "boolean", "date", "datetime"})
+
+
+def _blank_mask(s: pd.Series) -> np.ndarray:
+    """Boolean mask of blank cells (None, NaN, empty or whitespace/zero-width-only text)."""
+    return np.fromiter((b is not False for b in _per_value(s, is_blank).tolist()), dtype=bool, count=len(s))
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,9 +279,12 @@ def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str
 def _key_part(values: pd.Series, spec: ValueSpec, county: str) -> pd.Series:
     """Text form of a key part (normalized as the spec says)."""
     def one(v: Any) -> str | None:
+        if isinstance(v, str):  # org_key, place_key and clean_text give None for blank text
+            return org_key(v, county) if spec.normalize == "org" else place_key(v, county) \
+                if spec.normalize == "place" else clean_text(v)
         if is_blank(v):
             return None
-        if isinstance(v, pd.Timestamp):
+        if isinstance(v, (dt.date, dt.datetime)):
             return v.strftime("%Y-%m-%d")
         if spec.normalize == "org":
             return org_key(v, county)
@@ -245,7 +293,7 @@ def _key_part(values: pd.Series, spec: ValueSpec, county: str) -> pd.Series:
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         return clean_text(v)
-    return values.map(one, na_action=None).astype(object)
+    return _per_value(values, one)
 
 
 class _SheetMapper:
@@ -255,10 +303,22 @@ class _SheetMapper:
                  headers: dict[str, str], src_hash: str) -> None:
         self.ctx, self.mapping, self.sheet, self.table, self.headers = ctx, mapping, sheet, table, headers
         self.src_hash = src_hash
-        self._id_cache: dict[tuple[str, int], pd.Series] = {}
+        # memos keyed by (spec or entity, frame identity); the frame is kept to make the identity safe
+        self._id_cache: dict[tuple[str, int], tuple[pd.DataFrame, pd.Series]] = {}
+        self._raw_cache: dict[tuple[int, int], tuple[ValueSpec, pd.DataFrame, pd.Series]] = {}
 
     # values -------------------------------------------------------------------------------
     def _raw(self, spec: ValueSpec, df: pd.DataFrame) -> pd.Series:
+        """The values ``spec`` gives for the rows of ``df`` (blank cells are None: see ``_map_sheet``)."""
+        key = (id(spec), id(df))
+        hit = self._raw_cache.get(key)
+        if hit is not None and hit[0] is spec and hit[1] is df:
+            return hit[2]
+        s = self._raw_uncached(spec, df)
+        self._raw_cache[key] = (spec, df, s)
+        return s
+
+    def _raw_uncached(self, spec: ValueSpec, df: pd.DataFrame) -> pd.Series:
         if spec.column is not None:
             s = df[spec.column] if spec.column in df else pd.Series([None] * len(df), index=df.index, dtype=object)
         elif spec.const is not None:
@@ -271,15 +331,14 @@ class _SheetMapper:
         else:
             s = pd.Series([None] * len(df), index=df.index, dtype=object)
         if spec.normalize == "text":
-            s = s.map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
+            s = _per_value(s, clean_text)
         if spec.derive == "place_kind":
-            s = s.map(lambda v: None if is_blank(v) else infer_place_kind(v)).astype(object)
+            s = _per_value(s, lambda v: None if is_blank(v) else infer_place_kind(v))
         elif spec.derive == "org_form":
-            s = s.map(lambda v: None if is_blank(v) else infer_form(v)).astype(object)
+            s = _per_value(s, lambda v: None if is_blank(v) else infer_form(v))
         if spec.default_from is not None:
             fill = self._raw(spec.default_from, df)
-            blank = s.map(is_blank)
-            s = s.where(~blank, fill)
+            s = s.where(s.notna(), fill)
         return s
 
     def key_part(self, ent: EntitySpec, k: ValueSpec, df: pd.DataFrame) -> pd.Series:
@@ -309,10 +368,18 @@ class _SheetMapper:
     def present(self, spec: ValueSpec | None, df: pd.DataFrame) -> pd.Series:
         if spec is None:
             return pd.Series(True, index=df.index)
-        return ~self._raw(spec, df).map(is_blank).astype(bool)
+        return self._raw(spec, df).notna()
 
     def entity_ids(self, name: str, df: pd.DataFrame) -> pd.Series:
         """Ids of entity ``name`` for the rows of ``df`` (None where its ``when`` is false)."""
+        hit = self._id_cache.get((name, id(df)))
+        if hit is not None and hit[0] is df:
+            return hit[1]
+        out = self._entity_ids(name, df)
+        self._id_cache[(name, id(df))] = (df, out)
+        return out
+
+    def _entity_ids(self, name: str, df: pd.DataFrame) -> pd.Series:
         ent = self.mapping.entities[name]
         rtype = self.ctx.model[ent.type]
         parts = []
@@ -321,8 +388,9 @@ class _SheetMapper:
                 raise GraphkitError("internal: ids with lookup keys are made after resolution")
             if k.fallback == "row":
                 raw = self._raw(k, df)
-                row_key = df["__src_row"].map(lambda r: f"{self.sheet.file}#{self.sheet.sheet}#{r}")
-                parts.append(self.key_part(ent, k, df).where(~raw.map(is_blank), row_key))
+                prefix = f"{self.sheet.file}#{self.sheet.sheet}#"
+                row_key = pd.Series([f"{prefix}{r}" for r in df["__src_row"].tolist()], index=df.index, dtype=object)
+                parts.append(self.key_part(ent, k, df).where(raw.notna(), row_key))
             else:
                 parts.append(self.key_part(ent, k, df))
         ok = self.present(ent.when, df)
@@ -361,7 +429,7 @@ class _SheetMapper:
             parsed, errs = parse_series(values, code)
             rule = "unknown_code"
         else:
-            parsed = [None if is_blank(v) else (clean_text(v) if not isinstance(v, str) else v) for v in values.tolist()]
+            parsed = _per_value(values, lambda v: v if isinstance(v, str) else clean_text(v)).tolist()
             errs = [None] * len(parsed)
             rule = ""
         rows = df["__src_row"].tolist()
@@ -409,7 +477,7 @@ class _SheetMapper:
             col, seps = ent.split
             pattern = "[" + re.escape(seps) + "]"
             df = df.copy()
-            df[col] = df[col].map(lambda v: None if is_blank(v) else [x for x in re.split(pattern, str(v)) if clean_text(x)])
+            df[col] = _per_value(df[col], lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)])
             df = df.explode(col)
         df = df[self.present(ent.when, df)]
         frame = pd.DataFrame(index=df.index)
@@ -431,7 +499,7 @@ class _SheetMapper:
                     frame[f"__raw__{pname}"] = _join_keys(parts, sep=" / ").where(ok, None)
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
-                    frame[f"__raw__{pname}"] = self._raw(spec, df).map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
+                    frame[f"__raw__{pname}"] = _per_value(self._raw(spec, df), clean_text)
                 frame[pname] = None
                 lookups[pname] = spec
             elif spec.entity:
@@ -447,7 +515,7 @@ class _SheetMapper:
         if key_lookups:
             for i, k in enumerate(ent.keys):
                 if k.lookup:
-                    frame[f"__key{i}"] = self._raw(k, df).map(lambda v: None if is_blank(v) else clean_text(v)).astype(object)
+                    frame[f"__key{i}"] = _per_value(self._raw(k, df), clean_text)
                 elif k.entity:
                     frame[f"__key{i}"] = self.entity_ids(k.entity, df)
                 else:
@@ -540,7 +608,7 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
         return [], None
     if opts.get("sheet") and sheet.sheet and sheet.sheet != opts["sheet"]:
         return [], None
-    nonblank = sheet.cells.map(lambda v: not is_blank(v)).to_numpy().any() if sheet.cells.size else False
+    nonblank = any(not _blank_mask(sheet.cells[c]).all() for c in sheet.cells.columns) if sheet.cells.size else False
     if not nonblank:
         p.add(file=sheet.file, sheet=sheet.sheet, rule="empty_sheet", severity="warning", zh="工作表没有内容", en="sheet has no cells")
         return [], None
@@ -596,8 +664,14 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                   en="the formula was saved without its value (the file may have been written by a program); "
                      "open and save it in Excel, then retry")
             ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
-    blank = table[mapped].map(is_blank)
-    table = table[~blank.all(axis=1)]
+    # blank cells (empty, spaces, zero-width characters) become None once, here: later steps test isna()
+    all_blank = np.ones(len(table), dtype=bool)
+    for name in mapped:
+        mask = _blank_mask(table[name])
+        if mask.any():
+            table.loc[mask, name] = None
+        all_blank &= mask
+    table = table[~all_blank]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
     errors = list(EXCEL_ERRORS)
     for name in mapped:

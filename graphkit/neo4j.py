@@ -268,28 +268,29 @@ def precheck(source: Any, *, model: Model | None = None) -> pd.DataFrame:
 
 
 def _precheck(shape: GraphShape, tables: Mapping[str, Any], rels: Mapping[RelShape, Any]) -> pd.DataFrame:
+    import pyarrow.compute as pc
+
     rows: list[dict[str, Any]] = []
-    index: dict[str, pd.Index] = {}
+    ids: dict[str, Any] = {}
     for ns in shape.nodes:
-        col = tables[ns.type].column("id")
+        col = tables[ns.type].column("id").combine_chunks()
+        ids[ns.label] = col
         if col.null_count:
             rows.append({"check": "空 id / empty id", "where": ns.label, "count": col.null_count, "examples": ""})
-        idx = pd.Index(col.to_numpy(zero_copy_only=False), dtype=object)
-        index[ns.label] = idx
-        if not idx.is_unique:
-            dup = idx[idx.duplicated()].unique()
+        if pc.count_distinct(col).as_py() < len(col) - col.null_count:
+            counts = pc.value_counts(col.drop_null())
+            dup = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
             rows.append({"check": "重复 id / duplicate id", "where": ns.label, "count": len(dup),
-                         "examples": ", ".join(map(str, sorted(dup)[:5]))})
+                         "examples": ", ".join(sorted(dup.to_pylist())[:5])})
     for rs in shape.rels:
         t = rels[rs]
         for end, label in (("start_id", rs.source_label), ("end_id", rs.target_label)):
-            values = t.column(end).to_numpy(zero_copy_only=False)
-            idx = index[label]
-            missing = (idx.get_indexer_for(values) < 0) if idx.is_unique else ~pd.Index(values).isin(idx)
-            if missing.any():
-                bad = values[missing]
+            missing = pc.invert(pc.is_in(t.column(end), value_set=ids[label]))
+            n = int(pc.sum(missing.cast("int64")).as_py() or 0)
+            if n:
+                bad = t.column(end).filter(missing)
                 rows.append({"check": f"悬空端点 / dangling {end}", "where": f"{rs.declared_by} ({rs.rel})",
-                             "count": int(missing.sum()), "examples": ", ".join(map(str, bad[:5]))})
+                             "count": n, "examples": ", ".join(map(str, bad.to_pylist()[:5]))})
     return pd.DataFrame(rows, columns=["check", "where", "count", "examples"])
 
 

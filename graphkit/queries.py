@@ -50,7 +50,7 @@ from .schema import Model, load_schema
 __all__ = ["Param", "Query", "QueryError", "load_pack", "list_queries", "get_query", "parse_params", "run_query",
            "reference_date_query", "resolve_params", "queries_dir", "PARAM_TYPES"]
 
-PARAM_TYPES = ("string", "int", "float", "bool", "date")
+PARAM_TYPES = ("string", "int", "float", "bool", "date", "list")
 _HEADER = re.compile(r"^//\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 _CONT = re.compile(r"^//\s{2,}(?P<value>\S.*)$")
 _PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)\s*=\s*(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
@@ -101,6 +101,9 @@ class Param:
                 raise ValueError(t)
             if self.type == "date":
                 return dt.date.fromisoformat(t)
+            if self.type == "list":
+                raise QueryError(f"参数 {self.name} 由其他参数计算，不能直接给出 / parameter {self.name} is computed "
+                                 f"from the others ({self.default}) and cannot be given")
         except ValueError:
             pass
         raise QueryError(f"参数 {self.name} 应为 {self.type}，收到 {text!r} / parameter {self.name} must be a "
@@ -285,14 +288,57 @@ def reference_date_query(model: Model | None = None) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-_DERIVED = re.compile(r"^(?P<fn>year_of|years_before)\((?P<a>[a-z_][a-z0-9_]*)(?:,\s*(?P<b>[a-z0-9_]+))?\)$")
+_DERIVED = re.compile(r"^(?P<fn>[a-z_]+)\((?P<args>[a-z0-9_,\s]*)\)$")
+_HALF = {1: "上半年", 2: "下半年"}
 
 
-def _earlier(params: Mapping[str, Any], name: str, query: Query) -> Any:
-    if name not in params:
-        raise QueryError(f"{query.path.name}: 派生参数须引用前面声明的参数 / a derived default must refer to an "
-                         f"earlier parameter, not {name!r}")
-    return params[name]
+def _periods(year: int, as_of: dt.date, kind: str) -> list[dict[str, Any]]:
+    """The months, quarters or half-years of ``year``: ``p, label, first, last, due`` (due: ended by as_of).
+
+    Labels are those of ``graphkit.cadence`` (``2024年03月``, ``2024年第2季度``, ``2024年上半年``).
+    """
+    step = {"month": 1, "quarter": 3, "half": 6}.get(kind)
+    if step is None:
+        raise QueryError(f"未知期间类型 {kind!r} / unknown period kind {kind!r}; use month, quarter or half")
+    out = []
+    for i in range(12 // step):
+        first = dt.date(year, 1 + i * step, 1)
+        last = (pd.Timestamp(first) + pd.DateOffset(months=step) - pd.Timedelta(days=1)).date()
+        label = {"month": f"{year}年{i + 1:02d}月", "quarter": f"{year}年第{i + 1}季度",
+                 "half": f"{year}年{_HALF.get(i + 1, '')}"}[kind]
+        out.append({"p": i + 1, "label": label, "first": first, "last": last, "due": last <= as_of})
+    return out
+
+
+#: Derived defaults: name -> (result type, function of the argument values).
+DERIVED: dict[str, tuple[str, Callable[..., Any]]] = {
+    "year_of": ("int", lambda d: d.year),
+    "years_before": ("date", lambda d, n: (pd.Timestamp(d) - pd.DateOffset(years=int(n))).date()),
+    "first_day": ("date", lambda y: dt.date(int(y), 1, 1)),
+    "last_day": ("date", lambda y, d: min(dt.date(int(y), 12, 31), d)),
+    "periods": ("list", lambda y, d, kind: _periods(int(y), d, kind)),
+}
+
+
+def _derived(query: Query, p: Param, params: Mapping[str, Any]) -> Any:
+    m = _DERIVED.match(p.default)
+    if not m or m.group("fn") not in DERIVED:
+        return p.parse(p.default)
+    typ, fn = DERIVED[m.group("fn")]
+    if typ != p.type:
+        raise QueryError(f"{query.path.name}: {p.default} 的类型是 {typ} / gives a {typ}, parameter {p.name} is a {p.type}")
+    args = []
+    for a in filter(None, (x.strip() for x in m.group("args").split(","))):
+        if a in params:
+            args.append(params[a])
+        elif re.fullmatch(r"-?\d+", a):
+            args.append(int(a))
+        elif a in query.params:
+            raise QueryError(f"{query.path.name}: 派生参数须引用前面声明的参数 / {p.name}: a derived default must "
+                             f"refer to an earlier parameter, not {a!r}")
+        else:
+            args.append(a)
+    return fn(*args)
 
 
 Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
@@ -322,19 +368,12 @@ def resolve_params(query: Query, given: Mapping[str, Any], runner: Runner) -> di
                 value = p.parse(value)
             params[name] = value
             continue
-        m = _DERIVED.match(p.default)
         if p.default == "reference" and p.type == "date":
             params[name] = reference()
         elif p.default == "reference_year" and p.type == "int":
             params[name] = reference().year
-        elif m and m.group("fn") == "year_of" and p.type == "int":
-            params[name] = _earlier(params, m.group("a"), query).year
-        elif m and m.group("fn") == "years_before" and p.type == "date" and m.group("b"):
-            base = _earlier(params, m.group("a"), query)
-            years = int(params[m.group("b")]) if m.group("b") in params else int(m.group("b"))
-            params[name] = (pd.Timestamp(base) - pd.DateOffset(years=years)).date()
         else:
-            params[name] = p.parse(p.default)
+            params[name] = _derived(query, p, params)
     unknown = set(given) - set(query.params)
     if unknown:
         raise QueryError(f"查询 {query.name} 没有参数 {sorted(unknown)} / query {query.name} has no parameters "

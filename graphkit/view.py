@@ -139,6 +139,25 @@ def _zh_map(cl: Any) -> dict[str, str]:
     return {c: cl.zh(c) for c in cl.codes}
 
 
+def _isin(values: Any, allowed: Any) -> np.ndarray:
+    """Which ``values`` (string ids) are in ``allowed``, hashed in Arrow.
+
+    pandas' ``isin`` on its Arrow-backed ``str`` dtype converts the allowed values one by one in
+    Python, far too slow at province scale.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(allowed, (set, frozenset, dict)):
+        allowed = list(allowed)
+    vals = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=object)
+    pool = pd.Series(np.asarray(allowed, dtype=object), dtype=object).dropna().unique()
+    if len(vals) == 0 or len(pool) == 0:
+        return np.zeros(len(vals), dtype=bool)
+    hit = pc.is_in(pa.array(vals, type=pa.string(), from_pandas=True), value_set=pa.array(pool, type=pa.string()))
+    return hit.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Values as strings, missing values (None, NaN, NA, NaT) as None."""
     mask = s.notna().to_numpy()
@@ -470,7 +489,7 @@ class _Scene:
 def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] | None = None) -> pd.DataFrame:
     allowed = np.concatenate([_obj(v) for v in ids.values()]) if ids else _obj([])
     e = ctx.links([t for t, v in ids.items() if len(v)], by=by)
-    keep = e["from"].isin(allowed) & e["to"].isin(allowed)
+    keep = _isin(e["from"], allowed) & _isin(e["to"], allowed)
     return e[keep].reset_index(drop=True)
 
 
@@ -511,7 +530,7 @@ def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
     if not name:
         return None
     places = ctx.graph.tables["Place"]
-    towns = places[places["id"].isin(set(ctx.facts["town"].dropna()))]
+    towns = places[_isin(places["id"], ctx.facts["town"].dropna())]
     row = _find(ctx, "Place", name, what="镇(街道)", frame=towns)
     return {str(row["id"])}
 
@@ -524,9 +543,9 @@ def _scene_county(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -
     if groups is None:
         groups = _town_filter(ctx, name)
     if groups is not None:
-        orgs = orgs[grp.isin(groups).to_numpy()]
+        orgs = orgs[_isin(grp, groups)]
     mem = ctx.memberships
-    collabs = _obj(sorted(set(mem.loc[mem["member"].isin(orgs), "organization"])))
+    collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
     ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids)
     where = "、".join(str(gnames.get(g, g)) for g in sorted(groups)) if groups is not None and len(groups) <= 3 else ""
@@ -551,7 +570,7 @@ def _scene_district(ctx: _Ctx, name: str | None, groups: set[str] | None = None)
     persons = [collab["guide"]] if pd.notna(collab.get("guide")) else []
     if groups is not None:
         grp, _ = _town_groups(ctx, members)
-        members = members[grp.isin(groups).to_numpy()]
+        members = members[_isin(grp, groups)]
     ids = {"Collaboration": _obj([cid]), "Organization": members, "Person": _obj(sorted(persons)),
            "Activity": _obj(sorted(acts["id"]))}
     edges = _edges_between(ctx, ids)
@@ -600,18 +619,18 @@ def _scene_chain(ctx: _Ctx, name: str | None, groups: set[str] | None = None) ->
     stages = ctx.graph.tables["ChainStage"]
     stages = stages[stages["chain"] == chid]
     collabs = collabs_all.loc[collabs_all["chain"] == chid, "id"]
-    mem = ctx.memberships[ctx.memberships["organization"].isin(set(collabs))]
+    mem = ctx.memberships[_isin(ctx.memberships["organization"], set(collabs))]
     members = _obj(sorted(set(mem["member"])))
     if groups is not None:
         grp, _ = _town_groups(ctx, members)
-        members = members[grp.isin(groups).to_numpy()]
+        members = members[_isin(grp, groups)]
     ids = {"IndustryChain": _obj([chid]), "ChainStage": _obj(sorted(stages["id"])),
            "Collaboration": _obj(sorted(collabs)), "Organization": members}
     edges = _edges_between(ctx, ids)
-    staffed = set(mem.loc[mem["member"].isin(members), "stage"].dropna())
-    empty = stages.loc[~stages["id"].isin(staffed), "name"].astype(str).tolist()
-    marks = {str(s): "empty_stage" for s in stages.loc[~stages["id"].isin(staffed), "id"]}
-    marks.update({str(m): "lead" for m in mem.loc[(mem["role"] == "lead") & mem["member"].isin(members), "member"]})
+    staffed = set(mem.loc[_isin(mem["member"], members), "stage"].dropna())
+    empty = stages.loc[~_isin(stages["id"], staffed), "name"].astype(str).tolist()
+    marks = {str(s): "empty_stage" for s in stages.loc[~_isin(stages["id"], staffed), "id"]}
+    marks.update({str(m): "lead" for m in mem.loc[(mem["role"] == "lead") & _isin(mem["member"], members), "member"]})
     ordered = stages.sort_values("order")
     labels = {str(r.id): f"{int(r.order)}. {r.name}" for r in ordered.itertuples(index=False)}
     title = f"{chain['name']}产业链 链上联建 / Industry chain: {chain['name']}"
@@ -639,11 +658,11 @@ def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
     if groups is None:
         groups = _town_filter(ctx, name)
     if groups is not None:
-        orgs = orgs[grp.reindex(orgs).isin(groups).to_numpy()]
+        orgs = orgs[_isin(grp.reindex(orgs), groups)]
     ids = {"Organization": orgs}
-    keep = p["strong"].isin(orgs) & p["weak"].isin(orgs)
-    pk = p[keep.to_numpy()]
-    ex = expired[keep.to_numpy()]
+    keep = _isin(p["strong"], orgs) & _isin(p["weak"], orgs)
+    pk = p[keep]
+    ex = expired[keep]
     rel = ctx.model["Pairing"].edge.rel  # type: ignore[union-attr]
     edges = pd.DataFrame({"id": _obj(pk["id"].to_numpy()), "from": _obj(pk["strong"].to_numpy()),
                           "to": _obj(pk["weak"].to_numpy()), "rel": rel, "by": "Pairing"})
@@ -672,11 +691,11 @@ def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
     sub = (f"党组织 {n_org} 个 orgs · 结对 {len(edges)} 对 pairs（已到期 {len(ex_ids)} expired）· "
            f"截至 as of {ctx.ts.date()}")
     in_view = set(orgs)
-    panel = [["未结对的后进党组织 Unpaired weak orgs", str(int(uw["org_id"].isin(in_view).sum()))],
-             ["帮扶方不是一类的结对 Pairs whose strong side is not 一类", str(int(wss["weak_id"].isin(in_view).sum()))],
-             [f"帮扶任务过重（>{ctx.max_per_strong} 对）Overloaded strong orgs", str(int(ov["org_id"].isin(in_view).sum()))],
+    panel = [["未结对的后进党组织 Unpaired weak orgs", str(int(_isin(uw["org_id"], in_view).sum()))],
+             ["帮扶方不是一类的结对 Pairs whose strong side is not 一类", str(int(_isin(wss["weak_id"], in_view).sum()))],
+             [f"帮扶任务过重（>{ctx.max_per_strong} 对）Overloaded strong orgs", str(int(_isin(ov["org_id"], in_view).sum()))],
              ["已到期结对 Expired pairs", str(len(ex_ids))],
-             ["到期未接续 Ended without successor", str(int(ended["weak_id"].isin(in_view).sum()))]]
+             ["到期未接续 Ended without successor", str(int(_isin(ended["weak_id"], in_view).sum()))]]
     extra = {"flags": ("结对问题 Pairing gaps", {k: "；".join(v) for k, v in flag_text.items()})}
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_components, marks=marks,
                   edge_groups=edge_groups, extra_facts=extra, color_by=ctx.color_by or "sector",
@@ -697,20 +716,20 @@ def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _
     collab_set = set(ctx.active_nodes("Collaboration")["id"])
     alive = pd.Index(np.concatenate([_obj(ctx.graph.tables[t]["id"].to_numpy()) if t != "Collaboration"
                                      else _obj(sorted(collab_set)) for t in types]))
-    e = e[e["from"].isin(alive) & e["to"].isin(alive)]
+    e = e[_isin(e["from"], alive) & _isin(e["to"], alive)]
     a = np.concatenate([_obj(e["from"].to_numpy()), _obj(e["to"].to_numpy())])
     b = np.concatenate([_obj(e["to"].to_numpy()), _obj(e["from"].to_numpy())])
     adj = pd.DataFrame({"a": a, "b": b})
     tree_parent: dict[str, str | None] = {oid: None}
     frontier = {oid}
     for _hop in range(max(1, ctx.radius)):
-        nb = adj[adj["a"].isin(frontier) & ~adj["b"].isin(set(tree_parent))]
+        nb = adj[_isin(adj["a"], frontier) & ~_isin(adj["b"], set(tree_parent))]
         nb = nb.sort_values(["b", "a"], kind="stable").drop_duplicates("b")
         new = dict(zip(nb["b"], nb["a"]))
         tree_parent.update(new)
         # collaborations are transparent: their members are the org's partners
         via = [c for c in new if c in collab_set]
-        nb2 = adj[adj["a"].isin(via) & ~adj["b"].isin(set(tree_parent))]
+        nb2 = adj[_isin(adj["a"], via) & ~_isin(adj["b"], set(tree_parent))]
         nb2 = nb2.sort_values(["b", "a"], kind="stable").drop_duplicates("b")
         new2 = dict(zip(nb2["b"], nb2["a"]))
         tree_parent.update(new2)
@@ -719,7 +738,7 @@ def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _
     ids = {t: _obj(sorted(chosen.intersection(ctx.graph.tables[t]["id"]))) for t in types}
     if groups is not None:
         grp, _ = _town_groups(ctx, ids["Organization"])
-        keep = grp.isin(groups).to_numpy() | (ids["Organization"] == oid)
+        keep = _isin(grp, groups) | (ids["Organization"] == oid)
         ids["Organization"] = ids["Organization"][keep]
     ids = {t: v for t, v in ids.items() if len(v)}
     edges = _edges_between(ctx, ids)
@@ -753,9 +772,9 @@ def _scene_cluster(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
         groups = {f"cluster-{int(key)}"}
     orgs = _obj(grp.index.to_numpy())
     if groups is not None:
-        orgs = orgs[grp.isin(groups).to_numpy()]
+        orgs = orgs[_isin(grp, groups)]
     mem = ctx.memberships
-    collabs = _obj(sorted(set(mem.loc[mem["member"].isin(orgs), "organization"])))
+    collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
     ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids, by=("Membership", "Pairing"))
     facts = {"cluster": ("集群 Cluster", {str(o): str(g).replace("cluster-", "") for o, g in grp.reindex(orgs).items()})}
@@ -861,7 +880,7 @@ def _layout_district(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tup
     ids = nodes["id"].to_numpy(dtype=object)
     mem = ctx.memberships.copy()
     collab_ids = set(ids[typ == "Collaboration"])
-    mem = mem[mem["organization"].isin(collab_ids)]
+    mem = mem[_isin(mem["organization"], collab_ids)]
     role_rank = mem["role"].map({"lead": 0}).fillna(1)
     key = pd.DataFrame({"member": mem["member"], "r": role_rank, "m": mem["host_month"].astype("float64").fillna(99)})
     key = key.sort_values(["r", "m", "member"]).drop_duplicates("member")
@@ -907,7 +926,7 @@ def _layout_chain(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[
         x[k] = (len(s_idx) + 1) * dx / 2 + (np.arange(len(k)) - (len(k) - 1) / 2) * dx
         y[k] = yy
     mem = ctx.memberships
-    mem = mem[mem["organization"].isin(set(ids[typ == "Collaboration"]))]
+    mem = mem[_isin(mem["organization"], set(ids[typ == "Collaboration"]))]
     first_stage = (mem.assign(c=mem["stage"].map(col)).sort_values(["member", "c"])
                    .drop_duplicates("member").set_index("member")["c"])
     o = np.flatnonzero(typ == "Organization")
@@ -1032,11 +1051,11 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
 
 def _org_mechanisms(ctx: _Ctx, org_ids: np.ndarray) -> pd.DataFrame:
     mem = ctx.memberships
-    a = mem.loc[mem["member"].isin(org_ids), ["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
+    a = mem.loc[_isin(mem["member"], org_ids), ["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
     p = active(ctx.graph, "Pairing", ctx.ts)
     ends = np.concatenate([_obj(p["strong"].to_numpy()), _obj(p["weak"].to_numpy())])
     b = pd.DataFrame({"org_id": ends, "mechanism": "pairing"})
-    b = b[b["org_id"].isin(org_ids)]
+    b = b[_isin(b["org_id"], org_ids)]
     return pd.concat([a, b], ignore_index=True).drop_duplicates()
 
 
@@ -1092,7 +1111,7 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
     add(_bi(props["parent"].label), f["parent"].map(ctx.names("Organization")).to_numpy(dtype=object))
     add(_bi(props["members"].label), _as_text(o["members"]).to_numpy(dtype=object))
     # mechanisms: every active membership with kind, group and role
-    mem = ctx.memberships[ctx.memberships["member"].isin(org_ids)].copy()
+    mem = ctx.memberships[_isin(ctx.memberships["member"], org_ids)].copy()
     kinds = _zh_map(model.codelists["collab_kind"])
     roles = _zh_map(model.codelists["role"])
     stage = mem["stage"].map(ctx.names("ChainStage"))
@@ -1103,8 +1122,8 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
                   + ("·轮值" + month.fillna(0).astype(int).astype(str) + "月").where(month.notna(), "") + "）")
     p = active(ctx.graph, "Pairing", ctx.ts)
     names = ctx.names("Organization")
-    ps = p[p["strong"].isin(org_ids)]
-    pw = p[p["weak"].isin(org_ids)]
+    ps = p[_isin(p["strong"], org_ids)]
+    pw = p[_isin(p["weak"], org_ids)]
     pair_txt = pd.concat([
         pd.DataFrame({"org": _obj(ps["strong"].to_numpy()), "txt": "帮扶 helps " + ps["weak"].map(names).astype(str),
                       "side": "帮扶方 strong side"}),
@@ -1131,7 +1150,7 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
 
 
 def _collab_extra(ctx: _Ctx, ids: np.ndarray) -> pd.DataFrame:
-    mem = ctx.memberships[ctx.memberships["organization"].isin(ids)]
+    mem = ctx.memberships[_isin(ctx.memberships["organization"], ids)]
     names = ctx.names("Organization")
     n = mem.groupby("organization")["member"].nunique()
     lead = mem[mem["role"] == "lead"].assign(nm=lambda d: d["member"].map(names)).groupby("organization")["nm"].agg(
@@ -1456,7 +1475,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     if len(others):
         a = pd.concat([e[["from", "to"]].rename(columns={"from": "n", "to": "o"}),
                        e[["to", "from"]].rename(columns={"to": "n", "from": "o"})], ignore_index=True)
-        a = a[a["n"].isin(others)]
+        a = a[_isin(a["n"], others)]
         a["g"] = a["o"].map(og)
         a = a.dropna(subset=["g"])
         best = (a.groupby(["n", "g"]).size().rename("k").reset_index()

@@ -333,10 +333,11 @@ def test_province_scale_import_files_in_well_under_a_minute(tmp_path: Path) -> N
                                                         ("Organization", "parent"), ("Place", "parent"),
                                                         ("Rating", "org"), ("Activity", "host"), ("Activity", "group")])
     assert g.count("Organization") == 200_000 and links > 850_000
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     d = export_import(out, tmp_path / "imp")
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 30, f"export took {elapsed:.1f}s"
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    # ~7 s on an idle 2-core machine; the wall-clock bound leaves room for a busy one
+    assert cpu < 30 and elapsed < 55, f"export took {elapsed:.1f}s ({cpu:.1f}s CPU)"
     header, first = (d / "nodes" / "Organization.csv").read_text(encoding="utf-8").splitlines()[:2]
     assert header.startswith("id:ID(Organization)")
     with (d / "nodes" / "Organization.csv").open(encoding="utf-8", newline="") as fh:

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import clusters, coverage, pairing
-from graphkit._analysis import active_memberships, as_of_date, example_graph, reference_date
+from graphkit import cadence, clusters, coverage, pairing
+from graphkit._analysis import active_memberships, as_of_date, example_graph, make_graph, reference_date
 from graphkit.cli import cli
 from graphkit.cypher import open_embedded
 from graphkit.queries import (QueryError, get_query, list_queries, load_pack, parse_params, reference_date_query,
@@ -85,6 +85,8 @@ def _kw(p: dict[str, Any], *names: str) -> dict[str, Any]:
 
 GAP = lambda key: (lambda g, p: pairing.pairing_gaps(g, **_kw(p, "as_of", "max_per_strong", "rotation_years"))[key])  # noqa: E731
 
+CAD = lambda key: (lambda g, p: cadence.district_cadence(g, **_kw(p, "as_of", "year"))[key])  # noqa: E731
+
 #: query name -> (Python analysis, columns compared, whether the row order must match too)
 CASES: dict[str, tuple[Callable[[gk.Graph, dict[str, Any]], pd.DataFrame], list[str], bool]] = {
     "coverage": (lambda g, p: coverage.coverage(g, **_kw(p, "as_of", "by")),
@@ -119,6 +121,14 @@ CASES: dict[str, tuple[Callable[[gk.Graph, dict[str, Any]], pd.DataFrame], list[
                          "n_sectors", "n_towns"], True),
     "brokers": (lambda g, p: clusters.brokers(g, **_kw(p, "as_of", "min_groups")),
                 ["org_id", "name", "n_groups", "n_kinds", "n_chains", "n_districts", "bridges"], True),
+    "district_missed_months": (CAD("missed_months"), ["district_id", "district", "guide", "year", "period",
+                                                     "period_start", "period_end"], True),
+    "district_missed_quarters": (CAD("missed_quarters"), ["district_id", "district", "guide", "year", "period",
+                                                         "period_start", "period_end"], True),
+    "district_missed_half_years": (CAD("missed_half_years"), ["district_id", "district", "guide", "year", "period",
+                                                             "period_start", "period_end"], True),
+    "never_hosted": (CAD("never_hosted"), ["district_id", "district", "org_id", "name", "role", "host_month"], True),
+    "activities_by_type": (CAD("activity_counts"), ["district_id", "district", "type", "count"], False),
     "members_of_group": (_members_of_group, ["collab_id", "collab_name", "org_id", "name", "role", "host_month", "stage",
                                              "start", "end"], False),
     "org_chain_alliance": (_org_chain_alliance, ["collab_id", "collab_name", "chain", "org_id", "name", "role", "stage",
@@ -127,6 +137,9 @@ CASES: dict[str, tuple[Callable[[gk.Graph, dict[str, Any]], pd.DataFrame], list[
 
 #: parameter sets run per graph ({} = every default, including the reference date)
 EXAMPLE_PARAMS: dict[str, list[dict[str, Any]]] = {
+    **{n: [{"as_of": "2024-11-20"}, {"as_of": "2024-06-30"}, {"as_of": "2024-01-31"}, {}]
+       for n in ("district_missed_months", "district_missed_quarters", "district_missed_half_years", "never_hosted",
+                 "activities_by_type")},
     "coverage": [{"by": b, "as_of": "2024-06-30"} for b in ("town", "sector", "category", "level")] + [{}],
     "overloaded_strong": [{"as_of": "2024-06-30", "max_per_strong": 0}, {}],
     "due_for_rotation": [{"as_of": "2024-06-30"}, {"as_of": "2025-03-01", "rotation_years": 2}, {}],
@@ -135,6 +148,9 @@ EXAMPLE_PARAMS: dict[str, list[dict[str, Any]]] = {
     "org_chain_alliance": [{"as_of": "2024-06-30", "org": "甲村党支部"}, {"org": "县科协机关党支部"}, {"org": "没有这个组织"}],
 }
 SAMPLE_PARAMS: dict[str, list[dict[str, Any]]] = {
+    **{n: [{}, {"as_of": "2024-07-15"}, {"as_of": "2024-12-31", "year": 2023}]
+       for n in ("district_missed_months", "district_missed_quarters", "district_missed_half_years", "never_hosted",
+                 "activities_by_type")},
     "coverage": [{"by": b} for b in ("town", "sector", "category", "level")] + [{"as_of": "2023-06-30"}],
     "overloaded_strong": [{"max_per_strong": 1}, {}],
     "due_for_rotation": [{}, {"rotation_years": 2}],
@@ -342,3 +358,50 @@ def test_cli_list_and_run(example_out: Path, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "max_per_strong" in r.output
     r = CliRunner().invoke(cli, ["query", "--name", "brokers", "--show"])
     assert r.exit_code == 0 and "MATCH" in r.stdout
+
+
+def cadence_graph() -> gk.Graph:
+    """Two districts exercising the crediting rules: activities without a group (credited to the
+    host's only district, or to none when the host is in two), and a cross inspection that counts for
+    the district of a participant."""
+    d = pd.Timestamp
+    orgs = [{"id": i, "name": n, "category": "1"} for i, n in
+            (("A", "甲局"), ("B", "乙局"), ("C", "丙局"), ("E", "戊局"), ("F", "己局"))]
+    mem = [{"member": "A", "organization": "D1", "role": "lead"}, {"member": "B", "organization": "D1", "role": "host", "host_month": 2},
+           {"member": "F", "organization": "D1", "role": "host", "host_month": 3},
+           {"member": "C", "organization": "D2", "role": "lead"}, {"member": "E", "organization": "D2", "role": "host", "host_month": 1},
+           {"member": "F", "organization": "D2", "role": "member", "start": d("2024-05-01")}]
+    acts = [{"id": "x1", "date": d("2024-02-10"), "type": "theme_day", "host": "B"},                  # no group: D1
+            {"id": "x2", "date": d("2024-03-10"), "type": "theme_day", "host": "F"},                  # no group, F in two
+            {"id": "x3", "date": d("2024-04-10"), "type": "cross_inspection", "host": "C", "group": "D2"},
+            {"id": "x4", "date": d("2024-01-20"), "type": "mutual_inspection", "host": "A", "group": "D1"},
+            {"id": "x5", "date": d("2024-01-05"), "type": "theme_day", "host": "E", "group": "D2"},
+            {"id": "x6", "date": d("2023-12-05"), "type": "theme_day", "host": "E", "group": "D2"},
+            {"id": "x7", "date": d("2024-08-05"), "type": "training", "host": "A", "group": "D1"}]
+    return make_graph({
+        "Organization": orgs,
+        "Collaboration": [{"id": "D1", "name": "第一片区", "kind": "district", "start": d("2023-01-01")},
+                          {"id": "D2", "name": "第二片区", "kind": "district", "start": d("2024-03-01")},
+                          {"id": "J", "name": "联村", "kind": "joint_village"}],
+        "Membership": mem, "Activity": acts,
+        "Participation": [{"org": "A", "activity": "x3"}, {"org": "E", "activity": "x3"}],
+    })
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("as_of", ["2024-07-15", "2024-02-29", "2024-01-10", "2024-12-31"])
+def test_cadence_crediting_rules(engine: str, as_of: str, tmp_path_factory: pytest.TempPathFactory,
+                                 request: pytest.FixtureRequest) -> None:
+    g = cadence_graph()
+    key = "cadence"
+    out = tmp_path_factory.getbasetemp() / "cadence_out"
+    if not (out / "manifest.json").exists():
+        gk.write_graph(g, out)
+    for name in ("district_missed_months", "district_missed_quarters", "district_missed_half_years", "never_hosted",
+                 "activities_by_type"):
+        got = _run(engine, request, key, out, name, {"as_of": as_of})
+        _check(g, name, {"as_of": as_of}, got)
+    months = run_query(out, "district_missed_months", {"as_of": "2024-07-15"})
+    assert ("第一片区", "2024年02月") not in set(zip(months["district"], months["period"]))  # x1 credited to D1
+    assert ("第一片区", "2024年03月") in set(zip(months["district"], months["period"]))      # x2 credited nowhere
+    assert not any((months["district"] == "第二片区") & (months["period"] < "2024年03月"))   # D2 founded in March
