@@ -491,14 +491,18 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             if m.status == "ok":
                 r["note"] = f"{m.extra['result_rows']:,} result rows"
     if want("end_to_end"):
-        _say("  end_to_end …")
+        # an analysis that failed on its own (error, timeout, killed) would only kill this process too
+        failed = [a for a in available if run.rows.get(a, {}).get("status") in ("error", "timeout", "killed")]
+        included = [a for a in available if a not in failed]
+        _say("  end_to_end …" + (f" (without {', '.join(failed)}: failed on their own)" if failed else ""))
         m = _measure(args, run, "stage_end_to_end", {**common, "as_of": args.as_of, "seed": run.seed,
-                                                      "analyses": available})
+                                                      "analyses": included})
         r = _record(run, "end_to_end", m)
-        if m.status == "ok":
-            parts = ", ".join(f"{k} {m.sections[k]:.2f}" for k in ["read_graph", *available] if k in m.sections)
-            missing = [a for a in ANALYSES if a not in available]
-            r["note"] = f"{parts}" + (f"; 缺 missing: {', '.join(missing)}" if missing else "")
+        parts = ", ".join(f"{k} {m.sections[k]:.2f}" for k in ["read_graph", *included] if k in m.sections)
+        missing = [a for a in ANALYSES if a not in included]
+        r["note"] = "; ".join(x for x in (parts, f"不含 without: {', '.join(missing)}" if missing else "", r["note"]) if x)
+        r["partial"] = missing
+        r["included"] = included
     run.outputs.mkdir(parents=True, exist_ok=True)
     for stage, func, extra in (("view", "stage_view", {"out": str(run.outputs / "view" / "county.html"), "seed": run.seed,
                                                         "as_of": args.as_of}),
@@ -594,6 +598,9 @@ def _baseline_for(run: Run, stage: str) -> tuple[float | None, str]:
     secs = BASELINE_OF.get(stage)
     if not secs:
         return None, ""
+    included = run.rows.get(stage, {}).get("included")
+    if stage == "end_to_end" and included is not None:  # compare like with like
+        secs = ("nx_build", *[a for a in included if a in BASELINE_OF["end_to_end"]])
     total = 0.0
     estimated = False
     for s in secs:
@@ -631,6 +638,8 @@ def _targets(runs: list[Run]) -> list[dict[str, Any]]:
             else:
                 value = row.get(metric)
                 note = ""
+            if row.get("partial"):
+                note = "; ".join(x for x in (note, f"部分 partial: without {', '.join(row['partial'])}") if x)
             if value is None:
                 out.append({"scale": run.label, "target": text, "value": None, "limit": limit, "met": None, "note": note})
                 continue

@@ -92,13 +92,36 @@ def org_key(value: object, county: str = "") -> str | None:
     >>> org_key("青泥洞村党支部委员会") == org_key("青泥洞村 党支部")
     True
     """
+    if isinstance(value, str):
+        return _org_key_of_text(value, county)
+    text = clean_text(value)
+    return None if text is None else _org_key(text, county)
+
+
+@lru_cache(maxsize=1_000_000)
+def _org_key_of_text(value: str, county: str) -> str | None:
+    # a name is keyed several times while loading (ids, index, references): clean it once
     text = clean_text(value)
     return None if text is None else _org_key(text, county)
 
 
 def place_key(value: object, county: str = "") -> str | None:
-    """Return the matching key of a place name (spaces removed, county prefix dropped)."""
-    text = clean_text(value)
+    """Return the matching key of a place name (spaces removed, county prefix dropped).
+
+    >>> place_key("示例县 中池镇", county="示例县")
+    '中池镇'
+    """
+    if isinstance(value, str):
+        return _place_key_of_text(value, county)
+    return _place_key(clean_text(value), county)
+
+
+@lru_cache(maxsize=1_000_000)
+def _place_key_of_text(value: str, county: str) -> str | None:
+    return _place_key(clean_text(value), county)
+
+
+def _place_key(text: str | None, county: str) -> str | None:
     if text is None:
         return None
     key = text.replace(" ", "")

@@ -11,9 +11,9 @@ can never change it. When OUT is not writable the cache goes to the system temp 
 
 Examples
 --------
->>> import graphkit as gk
+>>> from graphkit._analysis import example_graph
 >>> from graphkit.cypher import run_cypher
->>> g = gk.build_graph(gk.sample_path())
+>>> g = example_graph()
 >>> df = run_cypher(g, "MATCH (o:Organization) RETURN count(o) AS n")
 >>> int(df.loc[0, "n"]) == g.count("Organization")
 True
@@ -275,7 +275,8 @@ def open_embedded(source: Any, *, cache_dir: str | Path | None = None, rebuild: 
     Examples
     --------
     >>> import graphkit as gk, tempfile
-    >>> out = gk.write_graph(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/out")
+    >>> from graphkit._analysis import example_graph
+    >>> out = gk.write_graph(example_graph(), tempfile.mkdtemp() + "/out")
     >>> with open_embedded(out) as eg:
     ...     n = eg.query("MATCH (c:Collaboration) WHERE c.kind = $k RETURN count(*) AS n", {"k": "district"})
     >>> int(n.loc[0, "n"]) == int((gk.read_graph(out)["Collaboration"]["kind"] == "district").sum())
@@ -339,8 +340,8 @@ def run_cypher(source: Any, query: str, params: Mapping[str, Any] | None = None,
 
     Examples
     --------
-    >>> import graphkit as gk
-    >>> g = gk.build_graph(gk.sample_path())
+    >>> from graphkit._analysis import example_graph
+    >>> g = example_graph()
     >>> df = run_cypher(g, "MATCH (a:Organization)-[p:PAIRED_WITH]->(b:Organization) "
     ...                    "RETURN count(p) AS pairs")
     >>> int(df.loc[0, "pairs"]) == g.count("Pairing")

@@ -24,10 +24,11 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -43,43 +44,186 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = "1"
 
 
+def _default_mode(kind: str) -> int:
+    """Permission bits a plain ``open``/``mkdir`` would give under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if kind == "dir" else 0o666) & ~mask
+
+
+def _rename_exchange_impl() -> Callable[[Path, Path], bool] | None:
+    """Linux ``renameat2(RENAME_EXCHANGE)``: swap two paths in one atomic step (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+
+    def exchange(a: Path, b: Path) -> bool:
+        # AT_FDCWD = -100, RENAME_EXCHANGE = 2; False when the file system does not support it
+        return fn(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0
+
+    return exchange
+
+
+#: swaps two paths atomically, or None where the platform cannot (then two renames are used)
+_rename_exchange = _rename_exchange_impl()
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on directories; the rename itself is still atomic
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover(target: Path) -> None:
+    """Undo what a writer killed midway left beside ``target``.
+
+    A ``.NAME.old-PID`` left while ``target`` is missing is the previous output (the writer died
+    between its two renames): it is moved back. Temporary folders and files of writers that are
+    no longer running are removed; those of live writers are left alone.
+    """
+    parent = target.parent
+    for p in sorted(parent.glob(f".{target.name}.old-*")):
+        pid = p.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _pid_alive(int(pid)):
+            continue
+        if not target.exists():
+            os.replace(p, target)
+        elif p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    for p in parent.glob(f".{target.name}.tmp-*"):
+        pid = p.name[len(f".{target.name}.tmp-"):].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
 @contextmanager
 def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; on success it replaces ``target`` in one rename.
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` in one step.
 
-    If the body raises (or the process dies), ``target`` keeps its previous content and the
-    temporary folder is removed (or, after a kill, left under a ``.tmp-`` name that is never the
-    final name).
+    The folder's files are fsynced, then swapped with the previous ``target`` by one atomic
+    ``renameat2(RENAME_EXCHANGE)`` on Linux (elsewhere: two renames, and a writer killed between
+    them leaves the previous output as ``.NAME.old-PID``, which the next write moves back). If
+    the body raises, ``target`` keeps its previous content and the temporary folder is removed;
+    after a kill, only a ``.NAME.tmp-PID-…`` folder is left, never anything under the final name,
+    and the next write to ``target`` removes it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
+    >>> with atomic_dir(out) as tmp:
+    ...     _ = (tmp / "a.txt").write_text("v1")
+    >>> try:
+    ...     with atomic_dir(out) as tmp:
+    ...         _ = (tmp / "a.txt").write_text("v2, half-done")
+    ...         raise RuntimeError("interrupted")
+    ... except RuntimeError:
+    ...     pass
+    >>> (out / "a.txt").read_text(), sorted(p.name for p in out.parent.iterdir())
+    ('v1', ['report'])
     """
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    _recover(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+    old: Path | None = None
     try:
         yield tmp
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
+        os.chmod(tmp, _default_mode("dir"))
+        _fsync_tree(tmp)
+        if target.exists() or target.is_symlink():
+            if _rename_exchange is not None and _rename_exchange(tmp, target):
+                old = tmp  # after the swap, tmp holds the previous output
+            else:
+                old = target.parent / f".{target.name}.old-{os.getpid()}"
+                os.replace(target, old)
+                os.replace(tmp, target)
         else:
             os.replace(tmp, target)
+        _fsync_dir(target.parent)
     except BaseException:
+        if old is not None and old != tmp and old.exists() and not target.exists():
+            os.replace(old, target)  # failed between the two renames: put the previous output back
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if old is not None:
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
 
 
 @contextmanager
 def atomic_file(target: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[Any]:
-    """Open a temporary file beside ``target``; on success it is fsynced and renamed onto ``target``."""
+    """Open a temporary file beside ``target``; on success it is fsynced and renamed onto ``target``.
+
+    If the body raises, the temporary file is removed and ``target`` is untouched; after a kill,
+    only a ``.NAME.tmp-PID-…`` file is left (removed by the next write to ``target``). The file
+    gets the permissions a plain ``open`` would give.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "problems.csv"
+    >>> with atomic_file(path) as fh:
+    ...     _ = fh.write("severity,file\\n")
+    >>> path.read_text()
+    'severity,file\\n'
+    """
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    _recover(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent)
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(name, _default_mode("file"))
         os.replace(name, target)
+        _fsync_dir(target.parent)
     except BaseException:
         try:
             os.unlink(name)

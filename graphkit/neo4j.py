@@ -216,8 +216,9 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model
 
     Examples
     --------
-    >>> import graphkit as gk, tempfile
-    >>> p = export_cypher(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/g.cypher")
+    >>> import tempfile
+    >>> from graphkit._analysis import example_graph
+    >>> p = export_cypher(example_graph(), tempfile.mkdtemp() + "/g.cypher")
     >>> "CREATE CONSTRAINT" in p.read_text(encoding="utf-8")
     True
     """
@@ -335,8 +336,9 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
 
     Examples
     --------
-    >>> import graphkit as gk, tempfile
-    >>> d = export_import(gk.build_graph(gk.sample_path()), tempfile.mkdtemp() + "/import")
+    >>> import tempfile
+    >>> from graphkit._analysis import example_graph
+    >>> d = export_import(example_graph(), tempfile.mkdtemp() + "/import")
     >>> (d / "nodes" / "Organization.csv").read_text(encoding="utf-8").splitlines()[0].startswith("id:ID(Organization)")
     True
     """

@@ -402,9 +402,8 @@ def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *
 
     Examples
     --------
-    >>> import graphkit as gk
-    >>> g = gk.build_graph(gk.sample_path())
-    >>> df = run_query(g, "members_of_group", {"group": "第八片区"})
+    >>> from graphkit._analysis import example_graph
+    >>> df = run_query(example_graph(), "members_of_group", {"name": "第一片区"})
     >>> list(df.columns)[:3]
     ['collab_id', 'collab_name', 'org_id']
     """

@@ -1019,10 +1019,11 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
         mechs = mechanisms(model)
         pal = _codes_palette([m[0] for m in mechs], _MECH_PALETTE)
         mm = _org_mechanisms(ctx, org_ids)
-        codes = mm.groupby("org_id")["mechanism"].agg(lambda s: sorted(set(s)))
-        per = codes.reindex(org_ids)
-        colors = np.array([(_NONE_COLOR if not isinstance(c, list) else pal[c[0]] if len(c) == 1 else _MULTI_COLOR)
-                           for c in per], dtype=object)
+        n_mech = mm.groupby("org_id").size()
+        first = mm.drop_duplicates("org_id").set_index("org_id")["mechanism"].map(pal)
+        n = n_mech.reindex(org_ids).fillna(0).to_numpy()
+        one = first.reindex(org_ids).to_numpy(dtype=object)
+        colors = np.where(n == 0, _NONE_COLOR, np.where(n == 1, one, _MULTI_COLOR)).astype(object)
         items = [{"label": f"{zh} {en}", "color": pal[code]} for code, zh, en in mechs]
         items += [{"label": "多种机制 several mechanisms", "color": _MULTI_COLOR},
                   {"label": "未参与联建 no joint building", "color": _NONE_COLOR}]
@@ -1460,52 +1461,52 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame, keys_out: list[list[str]],
 
 # ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
 
+_OTHERS = "__others__"
+
+
 def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
-    """One node per group (town / cluster) with link counts between groups; pages for drill-down."""
+    """One node per group (town / cluster) with link counts between groups; pages for drill-down.
+
+    Non-org nodes (collaborations, ...) count in the group holding most of their neighbours. If
+    there are more groups than ``max_nodes``, the smallest are shown together as one "others"
+    node (their drill-down pages still exist). Drill-down pages hold whole groups, packed in
+    display order up to ``max_nodes`` nodes each.
+    """
     assert scene.group_of_org is not None and scene.group_names is not None and scene.rebuild is not None
-    gmap = scene.group_of_org
     orgs = _obj(scene.ids.get("Organization", _obj([])))
-    og = gmap.reindex(orgs)
+    og = scene.group_of_org.reindex(orgs)
     og = pd.Series(_obj(og.where(og.notna(), _NO_GROUP).to_numpy()), index=orgs)
-    # non-org nodes join the group holding most of their neighbours
     e = scene.edges
-    node_group = og.copy()
-    others = np.concatenate([_obj(v) for t, v in scene.ids.items() if t != "Organization"]) if len(scene.ids) > 1 \
-        else _obj([])
+    node_group = og
+    others = (np.concatenate([_obj(v) for t, v in scene.ids.items() if t != "Organization"])
+              if len(scene.ids) > 1 else _obj([]))
     if len(others):
         a = pd.concat([e[["from", "to"]].rename(columns={"from": "n", "to": "o"}),
                        e[["to", "from"]].rename(columns={"to": "n", "from": "o"})], ignore_index=True)
         a = a[_isin(a["n"], others)]
-        a["g"] = a["o"].map(og)
+        a["g"] = _obj(a["o"].map(og).to_numpy())
         a = a.dropna(subset=["g"])
         best = (a.groupby(["n", "g"]).size().rename("k").reset_index()
                 .sort_values(["n", "k", "g"], ascending=[True, False, True]).drop_duplicates("n").set_index("n")["g"])
-        node_group = pd.concat([og, best.reindex(others).fillna(_NO_GROUP)])
+        node_group = pd.concat([og, pd.Series(_obj(best.reindex(others).fillna(_NO_GROUP).to_numpy()), index=others)])
     f = ctx.facts.reindex(orgs)
-    stats = pd.DataFrame({"g": og.to_numpy(dtype=object), "cat": f["category"].to_numpy(dtype=object),
+    cl = ctx.model.codelists["category"]
+    stats = pd.DataFrame({"g": og.to_numpy(dtype=object), "cat": f["category"].fillna("none").to_numpy(dtype=object),
                           "lax": f["weak_lax"].fillna(False).to_numpy(dtype=bool),
                           "weak": f["weak"].fillna(False).to_numpy(dtype=bool)})
-    cl = ctx.model.codelists["category"]
     counts = stats.groupby("g").agg(orgs=("cat", "size"), lax=("lax", "sum"), weak=("weak", "sum"))
-    per_cat = stats.assign(cat=stats["cat"].fillna("none")).groupby(["g", "cat"]).size().unstack(fill_value=0)
+    per_cat = stats.groupby(["g", "cat"]).size().unstack(fill_value=0).reindex(
+        columns=[*cl.codes, "none"], fill_value=0)
     nodes_in = node_group.value_counts()
-    gids = sorted(counts.index, key=lambda g: (g == _NO_GROUP, str(scene.group_names.get(g, g))))
+    names_all = scene.group_names
     if scene.group_word[1] == "cluster":
         gids = sorted(counts.index, key=lambda g: int(str(g).split("-")[1]) if str(g).startswith("cluster-") else 10**9)
-    # links between groups, per link type (parallel links of different types kept)
-    eg = pd.DataFrame({"a": e["from"].map(node_group), "b": e["to"].map(node_group), "rel": e["rel"],
-                       "key": _group_keys(e, scene.edge_groups)})
-    eg = eg.dropna(subset=["a", "b"])
-    inner = eg[eg["a"] == eg["b"]].groupby("a").size()
-    cross = eg[eg["a"] != eg["b"]].copy()
-    lo = np.where(cross["a"].astype(str) <= cross["b"].astype(str), cross["a"], cross["b"])
-    hi = np.where(cross["a"].astype(str) <= cross["b"].astype(str), cross["b"], cross["a"])
-    cross = pd.DataFrame({"lo": lo, "hi": hi, "key": cross["key"].to_numpy(), "rel": cross["rel"].to_numpy()})
-    agg = cross.groupby(["lo", "hi", "key", "rel"]).size().rename("n").reset_index().sort_values(["lo", "hi", "key"])
-    # pages: whole groups, packed up to max_nodes nodes each, in display order
+    else:
+        gids = sorted(counts.index, key=lambda g: (g != _NO_GROUP, str(names_all.get(g, g))))
+    # drill-down pages: whole groups, packed in display order up to max_nodes nodes each
     pages: list[list[str]] = []
     load = 0
-    for g in gids:
+    for g in gids:  # one step per group
         k = int(nodes_in.get(g, 0))
         if pages and load + k <= ctx.max_nodes:
             pages[-1].append(g)
@@ -1514,104 +1515,120 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
             pages.append([g])
             load = k
     page_of = {g: f"{i + 1:03d}.html" for i, gs in enumerate(pages) for g in gs}
-    # node dicts
-    gi = pd.Index(gids)
-    rel_pairs_src = gi.get_indexer(agg["lo"])
-    rel_pairs_dst = gi.get_indexer(agg["hi"])
-    if len(gids) <= 400:
-        x, y = lay.spring(len(gids), rel_pairs_src, rel_pairs_dst, weight=np.log1p(agg["n"].to_numpy()), seed=ctx.seed,
-                          scale=180.0 * np.sqrt(len(gids)) + 200)
+    # groups shown as nodes: all, or the largest ones plus one node for the rest
+    position = {g: i for i, g in enumerate(gids)}
+    org_count = counts["orgs"].to_dict()
+    if len(gids) > ctx.max_nodes:
+        keep = set(sorted(gids, key=lambda g: (-org_count[g], position[g]))[: ctx.max_nodes - 1])
+        shown = [g for g in gids if g in keep]
+        rest = [g for g in gids if g not in keep]
     else:
-        x, y = lay.sunflower(len(gids), spacing=140.0)
-    size = _scale_size(counts["orgs"].reindex(gids).to_numpy(dtype=np.float64), lo=12, hi=48)
-    keys = [f"名称 Name", "党组织 Orgs", *[f"{cl.zh(c)} {cl.en(c)}" for c in cl.codes], "未定级 Unrated",
+        shown, rest = list(gids), []
+    word_zh, word_en = scene.group_word
+    show_of = pd.Series({g: g for g in shown} | {g: _OTHERS for g in rest}, dtype=object)
+    names = {g: str(names_all.get(g, g)) for g in shown}
+    if rest:
+        names[_OTHERS] = f"其余 {len(rest)} 个较小的{word_zh} other smaller {word_en}s"
+    # per shown node: counts and facts
+    sc = counts.join(per_cat).assign(show=show_of.reindex(counts.index).to_numpy(dtype=object)).groupby("show").sum()
+    inner_by = e["from"].map(node_group).map(show_of)
+    eg = pd.DataFrame({"a": _obj(inner_by.to_numpy()), "b": _obj(e["to"].map(node_group).map(show_of).to_numpy()),
+                       "key": _group_keys(e, scene.edge_groups)}).dropna(subset=["a", "b"])
+    inner = eg[eg["a"] == eg["b"]].groupby("a").size()
+    cross = eg[eg["a"] != eg["b"]]
+    swap = (cross["a"].astype(str) > cross["b"].astype(str)).to_numpy()
+    agg = pd.DataFrame({"lo": np.where(swap, cross["b"], cross["a"]), "hi": np.where(swap, cross["a"], cross["b"]),
+                        "key": cross["key"].to_numpy(dtype=object)})
+    agg = agg.groupby(["lo", "hi", "key"]).size().rename("n").reset_index().sort_values(["lo", "hi", "key"])
+    agg = agg.reset_index(drop=True)
+    order = [*shown, *([_OTHERS] if rest else [])]
+    shown_count = sc["orgs"].to_dict()
+    ranked = sorted(order, key=lambda g: (-int(shown_count[g]), position.get(g, len(position))))  # biggest in the centre
+    x, y = lay.sunflower(len(ranked), spacing=190.0)
+    pos = {g: (float(round(xx, 1)), float(round(yy, 1))) for g, xx, yy in zip(ranked, x, y)}
+    size = dict(zip(order, _scale_size(sc["orgs"].reindex(order).to_numpy(dtype=np.float64), lo=12, hi=48).tolist()))
+    keys = ["名称 Name", "党组织 Orgs", *[f"{cl.zh(c)} {cl.en(c)}" for c in cl.codes], "未定级 Unrated",
             "后进（三类/软弱涣散）Weak", "软弱涣散 Weak and lax", "组内联系 Links inside", "下钻页面 Drill-down page"]
-    extra_keys: list[str] = []
-    for key, (label, mapping) in scene.extra_facts.items():
-        if key == "flags":
-            extra_keys.append("有结对问题的党组织 Orgs with pairing gaps")
-    keys = keys + extra_keys
     flagged = None
     if "flags" in scene.extra_facts:
-        fl = pd.Series(scene.extra_facts["flags"][1])
-        flagged = og.reindex(fl.index).value_counts()
-    word_zh, word_en = scene.group_word
-    dominant_color = _dominant_colors(ctx, scene, orgs, og)
+        keys.append("有结对问题的党组织 Orgs with pairing gaps")
+        fl = pd.Series(list(scene.extra_facts["flags"][1]), dtype=object)
+        flagged = fl.map(og).map(show_of).value_counts()
+    dominant, colour_items, colour_title = _dominant_colors(ctx, scene, orgs, og.map(show_of))
     node_dicts = []
-    for i, g in enumerate(gids):  # one per group
-        name = str(scene.group_names.get(g, g))
-        c = counts.loc[g]
-        vals = [name, str(int(c["orgs"]))]
-        vals += [str(int(per_cat.at[g, code])) if code in per_cat.columns else "0" for code in cl.codes]
-        vals += [str(int(per_cat.at[g, "none"])) if "none" in per_cat.columns else "0", str(int(c["weak"])),
-                 str(int(c["lax"])), str(int(inner.get(g, 0))), page_of[g]]
+    for g in order:  # one per shown group (at most max_nodes)
+        row = sc.loc[g]
+        vals = [names[g], str(int(row["orgs"])), *[str(int(row[c])) for c in cl.codes], str(int(row["none"])),
+                str(int(row["weak"])), str(int(row["lax"])), str(int(inner.get(g, 0))),
+                page_of[g] if g != _OTHERS else f"{len(rest)} 个{word_zh}分布在各下钻页面 / spread over the pages"]
         if flagged is not None:
             vals.append(str(int(flagged.get(g, 0))))
-        col = dominant_color.get(g, _NONE_COLOR)
-        node_dicts.append({"id": g, "label": f"{name}\n{int(c['orgs'])}", "nm": name, "t": 0, "f": vals,
-                           "x": float(round(x[i], 1)), "y": float(round(y[i], 1)), "shape": "dot",
-                           "size": float(round(size[i], 1)), "page": page_of[g],
-                           "color": {"background": col, "border": "#333333",
-                                     "highlight": {"background": col, "border": "#000000"},
-                                     "hover": {"background": col, "border": "#000000"}},
-                           "borderWidth": 1.5})
+        col = dominant.get(g, _NONE_COLOR)
+        d = {"id": g, "label": f"{names[g]}\n{int(row['orgs'])}", "nm": names[g], "t": 0, "f": vals,
+             "x": pos[g][0], "y": pos[g][1], "shape": "dot" if g != _OTHERS else "square", "size": round(size[g], 1),
+             "color": {"background": col, "border": "#333333", "highlight": {"background": col, "border": "#000000"},
+                       "hover": {"background": col, "border": "#000000"}}, "borderWidth": 1.5}
+        if g != _OTHERS:
+            d["page"] = page_of[g]
+        node_dicts.append(d)
     groups, g_index = _link_groups(ctx, agg["key"].to_numpy(dtype=object), agg["n"].to_numpy(), scene.edge_groups)
-    for g in groups:
-        g["width"] = 1.0
-    edge_dicts = []
-    names = dict(zip(gids, [str(scene.group_names.get(g, g)) for g in gids]))
-    agg = agg.reset_index(drop=True)
+    for gr in groups:
+        gr["width"] = 1.0
     k_par = agg.groupby(["lo", "hi"]).cumcount().to_numpy()
-    for i, row in enumerate(agg.itertuples(index=False)):
-        gr = groups[g_index[row.key]]
-        d = {"id": f"agg|{row.key}|{row.lo}|{row.hi}", "from": row.lo, "to": row.hi, "g": g_index[row.key], "k": 0,
-             "f": [gr["label"], names[row.lo], names[row.hi], str(int(row.n))],
+    edge_dicts = []
+    for i, (lo, hi, key, n) in enumerate(zip(agg["lo"], agg["hi"], agg["key"], agg["n"])):  # group pairs
+        gr = groups[g_index[key]]
+        d = {"id": f"agg|{key}|{lo}|{hi}", "from": lo, "to": hi, "g": g_index[key], "k": 0,
+             "f": [gr["label"], names[lo], names[hi], str(int(n))],
              "color": {"color": gr["color"], "highlight": "#000000", "hover": "#333333"},
-             "width": float(round(1 + 1.5 * np.log2(row.n), 2)), "dashes": gr["dashes"], "arrows": {"to": {"enabled": False}}}
+             "width": float(round(1 + 1.5 * np.log2(n), 2)), "dashes": gr["dashes"], "arrows": {"to": {"enabled": False}}}
         if k_par[i]:
             d["smooth"] = {"enabled": True, "type": "curvedCW" if k_par[i] % 2 else "curvedCCW",
-                           "roundness": 0.15 * ((k_par[i] + 1) // 2)}
+                           "roundness": 0.15 * ((int(k_par[i]) + 1) // 2)}
         edge_dicts.append(d)
-    legend = [{"title": f"节点：{word_zh} {word_en}（大小 = 党组织数 size = orgs）",
-               "items": [{"label": f"颜色：多数党组织的{_color_title(scene)} colour: most common", "color": _NONE_COLOR}]},
-              {"title": "双击节点打开下钻页面 Double-click a node to open its drill-down page", "items": []}]
-    links = [{"label": names[g], "page": page_of[g], "anchor": g, "count": int(counts.at[g, "orgs"])} for g in gids]
-    total = len(orgs)
+    legend = [{"title": f"颜色：多数党组织的{colour_title} Colour: most common value", "items": colour_items},
+              {"title": f"节点：{word_zh} {word_en}（大小 = 党组织数 size = orgs）", "items": []},
+              {"title": "双击节点打开下钻页面 / double-click a node to open its drill-down page", "items": []}]
+    if len(gids) <= 300:
+        links = [{"label": str(names_all.get(g, g)), "page": page_of[g], "anchor": g,
+                  "count": int(counts.at[g, "orgs"])} for g in gids]
+    else:
+        links = [{"label": f"第 {i + 1} 页 page {i + 1}：{names_all.get(gs[0], gs[0])} … {names_all.get(gs[-1], gs[-1])}"
+                          f"（{len(gs)} 个{word_zh}）", "page": f"{i + 1:03d}.html",
+                  "count": int(counts["orgs"].reindex(gs).sum())} for i, gs in enumerate(pages)]
     title = scene.title + f"（按{word_zh}汇总 / by {word_en}）"
-    sub = (f"{word_zh} {len(gids)} 个 {word_en}s · 党组织 {total} 个 orgs · 原始节点 {scene.n_nodes} 个 > "
-           f"上限 {ctx.max_nodes}，已汇总 aggregated above max_nodes · 截至 as of {ctx.ts.date()}")
+    sub = (f"{word_zh} {len(gids)} 个 {word_en}s · 党组织 {len(orgs)} 个 orgs · 共 {scene.n_nodes} 个节点，超过上限 "
+           f"{ctx.max_nodes}，已汇总 aggregated above max_nodes · 截至 as of {ctx.ts.date()}")
     meta = {"types": [word_en], "typeLabels": [f"{word_zh} {word_en}"], "nodeFactKeys": [keys],
             "edgeFactKeys": [["关系 Link", "起点 From", "终点 To", "联系数 Links"]], "groups": groups, "legend": legend,
             "panels": scene.panels, "links": links, "asOf": str(ctx.ts.date()), "physicsToggle": False}
     net = _network(title, node_dicts, edge_dicts, _options(len(node_dicts), len(edge_dicts), ctx.seed))
     rebuild = scene.rebuild
+    page_names = {g: str(names_all.get(g, g)) for g in gids}
 
     def page_builder(gs: list[str]) -> Callable[[], View]:
         def build() -> View:
-            sub_scene = rebuild(set(gs))
-            v = _render_scene(ctx, sub_scene, kind=kind)
-            names_ = "、".join(names[g] for g in gs[:6]) + (f" 等 {len(gs)} 个" if len(gs) > 6 else "")
-            v.title = f"{scene.title.split(' / ')[0]}：{names_}"
+            v = _render_scene(ctx, rebuild(set(gs)), kind=kind)
+            listed = "、".join(page_names[g] for g in gs[:6]) + (f" 等 {len(gs)} 个" if len(gs) > 6 else "")
+            v.title = f"{scene.title.split(' / ')[0]}：{listed}"
             v.network.heading = v.title
             return v
         return build
 
-    view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(names[g] for g in gs), build=page_builder(gs))
-                  for i, gs in enumerate(pages)]
+    view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(page_names[g] for g in gs),
+                        build=page_builder(gs)) for i, gs in enumerate(pages)]
     return View(kind=kind, title=title, subtitle=sub, network=net, meta=meta, aggregated=True, pages=view_pages)
 
 
-def _color_title(scene: _Scene) -> str:
-    return {"sector": "领域", "category": "分类", "mechanism": "机制", "town": "镇", "cluster": "集群"}.get(scene.color_by, "")
-
-
-def _dominant_colors(ctx: _Ctx, scene: _Scene, orgs: np.ndarray, og: pd.Series) -> dict[str, str]:
-    if scene.color_by == "mechanism":
-        return {}
-    colors, _items, _title = _org_color(ctx, scene, orgs)
-    d = pd.DataFrame({"g": og.to_numpy(dtype=object), "c": colors})
-    top = d.groupby(["g", "c"]).size().rename("k").reset_index().sort_values(["g", "k", "c"], ascending=[True, False, True])
-    return dict(zip(top.drop_duplicates("g")["g"], top.drop_duplicates("g")["c"]))
+def _dominant_colors(ctx: _Ctx, scene: _Scene, orgs: np.ndarray,
+                     group: pd.Series) -> tuple[dict[str, str], list[dict[str, Any]], str]:
+    """Most common org colour per group, the legend entries in use and the colour title."""
+    colors, items, title = _org_color(ctx, scene, orgs)
+    d = pd.DataFrame({"g": group.to_numpy(dtype=object), "c": colors})
+    top = (d.groupby(["g", "c"]).size().rename("k").reset_index()
+           .sort_values(["g", "k", "c"], ascending=[True, False, True]).drop_duplicates("g"))
+    used = set(top["c"])
+    return dict(zip(top["g"], top["c"])), [i for i in items if i.get("color") in used], title
 
 
 # ---- public API -------------------------------------------------------------------------------------------

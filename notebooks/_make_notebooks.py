@@ -514,18 +514,10 @@ stages.head()
     md("""
 ## 3. SHACL 校验 / Validation with SHACL
 
-The shapes are derived from the same schema as the loaders' checks. `gk.validate_rdf` returns the
-loaders' problem table — empty when the data conforms.
-"""),
-    py("""
-ds = rdf.to_rdflib(g)
-problems = gk.validate_rdf(ds)
-assert problems.empty
-len(problems)
-"""),
-    md("""
-Break one record on purpose: give a pairing an end date before its start. The violation points
-back to the ledger row.
+The shapes are derived from the same schema as the loaders' checks, and `gk.validate_rdf` returns
+the loaders' problem table (empty when the data conforms). To see one, break a record on purpose —
+give a pairing an end date before its start — and validate: the only violation is that one, and it
+points back to the ledger file, sheet and row to fix.
 """),
     py("""
 import datetime as dt
@@ -533,15 +525,23 @@ import datetime as dt
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-pairing_id = g["Pairing"]["id"].iloc[0]
-end = URIRef(f"{gk.config.base_iri}pairing/{pairing_id}/end")
-TIME = "http://www.w3.org/2006/time#"
-for ctx in ds.contexts():
-    for s, p, o in list(ctx.triples((end, URIRef(TIME + "inXSDDate"), None))):
+ds = rdf.to_rdflib(g)
+ended = g["Pairing"].dropna(subset=["end"]).iloc[0]  # a pairing with an end date
+end = URIRef(f"{gk.config.base_iri}pairing/{ended['id']}/end")
+IN_DATE = URIRef("http://www.w3.org/2006/time#inXSDDate")
+changed = 0
+for ctx in ds.graphs():
+    for s, p, o in list(ctx.triples((end, IN_DATE, None))):
         ctx.remove((s, p, o))
         ctx.add((s, p, Literal(dt.date(1999, 1, 1), datatype=XSD.date)))
-bad = gk.validate_rdf(ds)
-bad[["file", "sheet", "row", "column", "rule", "message_en"]]
+        changed += 1
+assert changed == 1
+problems = gk.validate_rdf(ds)
+problems[["file", "sheet", "row", "column", "rule", "message_en"]]
+"""),
+    py("""
+assert len(problems) == 1 and problems["row"].iloc[0] == ended["src_row"]
+print("fix:", ended["src_file"], ended["src_sheet"], "row", ended["src_row"])
 """),
     md("""
 ## 4. 读回 / Read RDF back into a graph

@@ -206,13 +206,25 @@ def server() -> Any:
     srv.driver.close()
 
 
+_OPEN: dict[Path, Any] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_embedded() -> Any:
+    yield
+    while _OPEN:
+        _OPEN.popitem()[1].close()
+
+
 def _run(engine: str, request: pytest.FixtureRequest, key: str, out: Path, name: str,
          params: dict[str, Any]) -> pd.DataFrame:
     if engine == "neo4j":
         srv = request.getfixturevalue("server")
         srv.load(key, out)
         return run_query(None, name, params, driver=srv.driver, database=srv.database)
-    return run_query(out, name, params)
+    if out not in _OPEN:  # one open database per graph for the whole module
+        _OPEN[out] = open_embedded(out)
+    return run_query(_OPEN[out], name, params)
 
 
 def _check(g: gk.Graph, name: str, params: dict[str, Any], got: pd.DataFrame) -> None:
