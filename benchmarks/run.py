@@ -262,6 +262,50 @@ def stage_rdf(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
     return {"bytes": Path(out).stat().st_size}
 
 
+def stage_replicate(timer: Any, src_graph_dir: str, graph_dir: str, copies: int) -> dict[str, Any]:
+    """A national-size graph folder made of ``copies`` disjoint copies of a province graph folder.
+
+    Every ``id`` and every ``ref`` column (as declared in the schema) gets the suffix ``~NN`` of its
+    copy, so the copies share no node; names and all other values are kept. Used when the national
+    ledgers cannot be built within the stage limits (see docs/benchmarks.md).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    import graphkit as gk
+    from graphkit.io import MANIFEST, atomic_dir, read_manifest
+
+    model = gk.load_schema()
+    src = Path(src_graph_dir)
+    manifest = read_manifest(src)
+    counts = {}
+    with timer("replicate"):
+        with atomic_dir(graph_dir) as tmp:
+            (tmp / "tables").mkdir()
+            for rtype in model:
+                table = pq.read_table(src / "tables" / f"{rtype.name}.parquet")
+                keys = ["id", *[p for p, d in rtype.properties.items() if d.type == "ref"]]
+                parts = []
+                for k in range(copies):
+                    t = table
+                    for col in keys:
+                        i = t.schema.get_field_index(col)
+                        t = t.set_column(i, col, pc.binary_join_element_wise(t[col], pa.scalar(f"~{k:02d}"), ""))
+                    parts.append(t)
+                big = pa.concat_tables(parts).sort_by("id")
+                pq.write_table(big, tmp / "tables" / f"{rtype.name}.parquet", compression="zstd")
+                counts[rtype.name] = big.num_rows
+                del parts, big
+            if (src / "sources.parquet").exists():
+                shutil.copy2(src / "sources.parquet", tmp / "sources.parquet")
+            manifest["counts"] = counts
+            manifest.setdefault("settings", {})["replicated"] = {"from": str(src), "copies": copies}
+            (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                        encoding="utf-8")
+    return {"counts": counts}
+
+
 # =====================================================================================================
 # Orchestration (parent process)
 # =====================================================================================================
@@ -351,6 +395,9 @@ class Run:
         self.ledger_format = ""
         self.rows: dict[str, dict[str, Any]] = {}
         self.baseline: dict[str, dict[str, Any]] = {}
+        self.graph_source = "built from the ledgers"
+        self.graph_counts: dict[str, int] = {}
+        self.loadavg = [round(x, 2) for x in os.getloadavg()]
 
     def row(self, stage: str, **kw: Any) -> dict[str, Any]:
         r = self.rows.setdefault(stage, {"stage": stage, "seconds": None, "peak_mib": None, "status": "", "note": ""})
@@ -365,7 +412,8 @@ class Run:
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "scale": self.scale, "n_orgs": self.n_orgs, "seed": self.seed,
                 "ledger_format": self.ledger_format, "ledger_counts": self.counts,
-                "rows": list(self.rows.values()), "baseline": self.baseline}
+                "rows": list(self.rows.values()), "baseline": self.baseline, "graph_source": self.graph_source,
+                "graph_counts": self.graph_counts, "loadavg_start": self.loadavg}
 
 
 def _say(msg: str) -> None:
@@ -401,8 +449,23 @@ def _ledger_rows(counts: dict[str, int]) -> int:
     return int(sum(counts.get(k, 0) for k in LEDGER_COLUMNS))
 
 
-def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: Run | None) -> None:
+SCALES_ORGS = {"county": 2_000, "province": 200_000, "national": 5_000_000}
+
+
+def _orgs_in(graph_dir: Path) -> int:
+    return int(json.loads((graph_dir / "manifest.json").read_text(encoding="utf-8"))["counts"]["Organization"])
+
+
+def _build_reference(run: Run, previous: list[Run]) -> Run | None:
+    """The largest earlier run with a measured build rate."""
+    cands = [r for r in previous if r.rows.get("build", {}).get("rows_per_s") and r.label != run.label]
+    return max(cands, key=lambda r: r.size) if cands else None
+
+
+def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: Run | None,
+              previous: list[Run] | None = None) -> None:
     """Run every selected stage of one scale, then the baseline."""
+    previous = previous or []
     _say(f"== {run.label}: scale={run.scale} seed={run.seed} orgs={run.n_orgs or 'default'} → {run.dir}")
     run.dir.mkdir(parents=True, exist_ok=True)
     stamp = run.dir / "ledgers.json"
@@ -454,7 +517,40 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
                 r["note"] = f"{rows_total:,} rows ({run.ledger_format}), {r['rows_per_s']:,} rows/s"
     need_graph = any(want(s) for s in ("read_graph", *ANALYSES, "end_to_end", "view", "neo4j_import", "rdf")) \
         or not args.no_baseline
-    if want("build") or (need_graph and not (run.graph / "manifest.json").exists()):
+    build_ref = _build_reference(run, previous) if run.scale == "national" else None
+    est_build = rows_total / build_ref.rows["build"]["rows_per_s"] if build_ref else None
+    replicate = run.scale == "national" and (args.national_graph == "replicate" or (
+        args.national_graph == "auto" and est_build is not None and est_build > args.timeout))
+    origin = run.dir / "graph_source.json"
+    if replicate:
+        if want("build"):
+            why = (f"按 {build_ref.label} 的速度 {build_ref.rows['build']['rows_per_s']:,} 行/秒估计需 {est_build:,.0f} s，"
+                   f"超过时限 / estimated {est_build:,.0f} s at {build_ref.label}'s build rate, over the "
+                   f"{args.timeout:.0f} s stage limit" if est_build else "--national-graph replicate")
+            run.row("build", status="not run", note=why, estimate=round(est_build, 1) if est_build else None)
+            run.row("write", status="not run", note="见 build / see build")
+        src = run.dir.parent / f"province-s{run.seed}" / "graph"
+        known = json.loads(origin.read_text(encoding="utf-8")) if origin.exists() else {}
+        if not (run.graph / "manifest.json").exists() or known.get("kind") != "replicated":
+            if not (src / "manifest.json").exists():
+                run.row("replicate", status="error", note=f"需要省级图谱 needs the province graph folder {src} "
+                                                          f"(run --scale province first)")
+            else:
+                copies = max(1, round(SCALES_ORGS["national"] / max(1, _orgs_in(src))))
+                _say(f"  replicate province graph ×{copies} …")
+                shutil.rmtree(run.graph, ignore_errors=True)
+                m = _measure(args, run, "stage_replicate", {"src_graph_dir": str(src), "graph_dir": str(run.graph),
+                                                            "copies": copies})
+                r = _record(run, "replicate", m)
+                if m.status == "ok":
+                    origin.write_text(json.dumps({"kind": "replicated", "from": str(src), "copies": copies,
+                                                  "counts": m.extra["counts"]}), encoding="utf-8")
+                    r["note"] = f"省级图谱 ×{copies} 份不相交副本 / {copies} disjoint copies of {src.parent.name}'s graph"
+        if origin.exists():
+            known = json.loads(origin.read_text(encoding="utf-8"))
+            run.graph_source = f"replicated ×{known['copies']} from {Path(known['from']).parent.name}"
+            run.graph_counts = known["counts"]
+    elif want("build") or (need_graph and not (run.graph / "manifest.json").exists()):
         _say("  build + write …")
         m = _measure(args, run, "stage_build", {"ledger_dir": str(run.ledgers), "graph_dir": str(run.graph)})
         r = _record(run, "build", m)
@@ -466,6 +562,10 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
                              f"{m.extra.get('problem_rules')})"
         w = _record(run, "write", m)
         w["note"] = "与 build 同一进程 same process as build (peak shared)"
+        if m.status == "ok":
+            origin.write_text(json.dumps({"kind": "built", "counts": m.extra["counts"]}), encoding="utf-8")
+    if origin.exists() and not run.graph_counts:
+        run.graph_counts = json.loads(origin.read_text(encoding="utf-8")).get("counts", {})
     if not (run.graph / "manifest.json").exists():
         for s in stages:
             if s not in run.rows:
@@ -653,9 +753,19 @@ def _targets(runs: list[Run]) -> list[dict[str, Any]]:
     return out
 
 
+def _graph_line(run: Run) -> str:
+    c = run.graph_counts
+    if not c:
+        return f"graph folder: {run.graph_source}"
+    links = sum(int(c.get(t, 0)) for t in ("Membership", "Pairing", "Participation", "Post"))
+    return (f"graph folder ({run.graph_source}): {int(c.get('Organization', 0)):,} orgs, {links:,} link records "
+            f"(memberships, pairings, participations, posts) + ref links")
+
+
 def print_table(run: Run) -> None:
-    print(f"\n## {run.label} ({run.scale}, seed {run.seed}; {run.counts.get('roster', 0):,} orgs, "
-          f"{run.counts.get('links', 0):,} links, ledgers: {run.ledger_format})")
+    print(f"\n## {run.label} ({run.scale}, seed {run.seed}; ledgers: {run.counts.get('roster', 0):,} orgs, "
+          f"{run.counts.get('links', 0):,} links, {run.ledger_format})")
+    print(_graph_line(run))
     head = f"{'stage':<17} {'seconds':>9} {'peak MiB':>9} {'baseline s':>12} {'ratio':>7}  note"
     print(head)
     print("-" * len(head))
@@ -698,7 +808,8 @@ def markdown(runs: list[Run], targets: list[dict[str, Any]], info: dict[str, Any
            ""]
     for run in runs:
         out += [f"### {run.label}: {run.counts.get('roster', 0):,} orgs, {run.counts.get('links', 0):,} links "
-                f"({run.ledger_format} ledgers, seed {run.seed})", "",
+                f"({run.ledger_format} ledgers, seed {run.seed})", "", _graph_line(run) + "  ",
+                f"load average at start: {run.loadavg}", "",
                 "| stage | seconds | peak MiB | baseline s | ratio | note |", "|---|---:|---:|---:|---:|---|"]
         for stage in [*STAGES, *[s for s in run.rows if s not in STAGES]]:
             r = run.rows.get(stage)
@@ -751,6 +862,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--baseline-budget", type=float, default=600.0, help="seconds a baseline section may take (default 600)")
     p.add_argument("--baseline-national", action="store_true", help="run the baseline at national scale too (~6 GiB+)")
     p.add_argument("--estimate-from", default=None, help="JSON of an earlier run to extrapolate the baseline from")
+    p.add_argument("--national-graph", choices=["auto", "build", "replicate"], default="auto",
+                   help="national graph folder: build it from the ledgers, or replicate the province graph "
+                        "(auto: replicate when the build is estimated to exceed --timeout)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per graphkit stage")
     p.add_argument("--src", default=None, help="measure the graphkit package in this checkout instead of the installed one")
     p.add_argument("--mem-limit-gib", type=float, default=8.5, help="kill a stage whose RSS exceeds this (default 8.5)")
@@ -781,6 +895,7 @@ def _reference_from_json(path: str, work: Path) -> list[Run]:
         run = Run(r["label"], r["scale"], r.get("n_orgs"), r["seed"], "auto", work)
         run.counts = r.get("ledger_counts", {})
         run.baseline = r.get("baseline", {})
+        run.rows = {row["stage"]: row for row in r.get("rows", [])}
         refs.append(run)
     return refs
 
@@ -803,7 +918,7 @@ def main(argv: list[str] | None = None) -> int:
         run = Run(label, scale, args.orgs, args.seed, args.fmt, work)
         smaller = [r for r in [*refs, *runs] if r.baseline and r.size and r.label != label]
         reference = max(smaller, key=lambda r: r.size) if smaller else None
-        run_scale(args, run, args.stage_list, reference)
+        run_scale(args, run, args.stage_list, reference, [*refs, *runs])
         runs.append(run)
         print_table(run)
     targets = _targets(runs)

@@ -5,8 +5,8 @@ Conventions every analysis follows:
 * ``as_of`` is a date (``"2024-06-30"``, ``datetime.date`` or ``pandas.Timestamp``). A record with
   an interval is *active* on that date when ``start <= as_of`` (or start is unknown) and
   ``end`` is missing or ``end >= as_of``. ``None`` means the graph's :func:`reference_date`:
-  the date of the latest recorded event (latest activity date or link start), so that results do
-  not change with the day they are computed.
+  the last day of the month of the latest recorded event (latest activity date or link start) —
+  ledgers are kept by month — so that results do not change with the day they are computed.
 * An org's category on a date is its latest rating of a year ``<= as_of.year`` (the ``Rating``
   table, else the roster's ``category``/``category_year``). *Weak* means 三类 or 软弱涣散;
   *strong* means 一类 and not 软弱涣散.
@@ -18,7 +18,7 @@ Examples
 >>> from graphkit._analysis import example_graph, reference_date, org_facts
 >>> g = example_graph()
 >>> str(reference_date(g).date())
-'2024-11-20'
+'2024-11-30'
 >>> f = org_facts(g, "2024-06-30")
 >>> sorted(f.loc[f["weak"], "name"])
 ['丁村党支部', '丙村党支部', '乙村党支部', '县司法局机关党支部']
@@ -39,7 +39,7 @@ from .schema import PROVENANCE, Model, load_schema
 __all__ = [
     "AsOf", "ProgressFn", "lookup", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
     "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
-    "isin", "COLUMNS_ZH", "CODE_COLUMNS", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
+    "isin", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
 ]
 
@@ -56,11 +56,11 @@ SEP = "、"
 # ---- dates -------------------------------------------------------------------------------------
 
 def reference_date(graph: Graph) -> pd.Timestamp:
-    """The date of the latest recorded event: the default ``as_of`` of every analysis.
+    """The default ``as_of`` of every analysis: the month end of the latest recorded event.
 
-    Taken over every date property that is not the end of an interval (activity dates, link
-    and group start dates), as declared in the schema. Falls back to today for a graph with no
-    dates at all.
+    The latest event is taken over every date property that is not the end of an interval
+    (activity dates, link and group start dates), as declared in the schema; ledgers are kept by
+    month, so that month counts as complete. Falls back to today for a graph with no dates.
     """
     latest: list[pd.Timestamp] = []
     for rtype in graph.model:
@@ -73,7 +73,7 @@ def reference_date(graph: Graph) -> pd.Timestamp:
                     latest.append(pd.Timestamp(m))
     if not latest:
         return pd.Timestamp(dt.date.today())
-    return max(latest).normalize()
+    return (max(latest).normalize() + pd.offsets.MonthEnd(0)).normalize()
 
 
 def as_of_date(graph: Graph, as_of: Any = None) -> pd.Timestamp:
@@ -397,14 +397,15 @@ COLUMNS_ZH: dict[str, str] = {
     "type": "活动类型", "count": "活动次数", "activities": "活动总数", "months_due": "应有活动月数",
     "months_missed": "缺活动月数", "quarters_due": "应互督季度数", "quarters_missed": "缺互督季度数",
     "half_years_due": "应督导半年数", "half_years_missed": "缺交叉督导半年数", "never_hosted": "从未主办数", "ok": "达标",
+    "month": "月份", "due": "应有活动", "missed": "缺失",
     # change
     "link_type": "关系类型", "source": "起点编号", "source_name": "起点", "target": "终点编号", "target_name": "终点",
     "change": "变化", "detail": "说明", "old_category": "原分类", "new_category": "现分类", "old_partners": "原帮扶方",
     "new_partners": "现帮扶方", "weak_before": "期初后进数", "moved_up": "进位数", "same": "持平数",
     "moved_down": "退位数", "unrated": "未定级数", "share_up": "进位比例", "year_from": "起始年度", "year_to": "比较年度",
-    "category_from": "起始分类", "category_to": "比较分类", "move": "变动",
+    "category_from": "起始分类", "category_to": "比较分类", "move": "变动", "cohort": "组别",
     # summaries
-    "metric": "指标", "value": "数值", "note": "说明",
+    "metric": "指标代码", "label": "指标", "value": "数值", "note": "说明",
 }
 
 #: Columns whose values are codes of a code list (mapped to labels by :func:`to_zh`).
@@ -412,8 +413,30 @@ CODE_COLUMNS: dict[str, str] = {
     "sector": "sector", "level": "level", "form": "form", "category": "category", "kind": "collab_kind",
     "role": "role", "type": "activity_type", "unit_kind": "unit_kind", "strong_category": "category",
     "weak_category": "category", "old_category": "category", "new_category": "category",
-    "category_from": "category", "category_to": "category", "lead_categories": None, "form_code": "pairing_form",
+    "category_from": "category", "category_to": "category", "form_code": "pairing_form",
 }
+
+
+#: Columns holding graphkit's own codes (not code-list codes) -> code -> Chinese label.
+#: ``to_zh`` also translates ";"-joined lists of these codes.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "reason": {"no_pairing": "无结对", "partner_not_strong": "帮扶方均非一类", "class2": "帮扶方为二类",
+               "unrated": "帮扶方未定级", "weak": "帮扶方本身为三类或软弱涣散"},
+    "status": {"no_link": "未参与任何联建", "small_component": "孤立小群"},
+    "change": {"added": "新增", "ended": "结束", "up": "进位", "down": "退位"},
+    "move": {"up": "进位", "same": "持平", "down": "退位", "unrated": "未定级"},
+    "cohort": {"paired": "期间有结对", "unpaired": "期间无结对"},
+    "bridges": {"chains": "跨产业链", "districts": "跨片区", "mechanisms": "跨联建类型", "groups": "多个联建组织"},
+    "problem": {"no_class1": "组内无一类党组织", "no_lead": "未明确牵头单位", "lead_not_class1": "牵头单位非一类"},
+}
+
+
+def value_labels(model: Model | None = None) -> dict[str, dict[str, str]]:
+    """:data:`VALUE_LABELS` plus ``link_type`` (record type -> its Chinese label)."""
+    model = model or load_schema()
+    out = dict(VALUE_LABELS)
+    out["link_type"] = {t.name: t.label["zh"] for t in model}
+    return out
 
 
 def column_labels(model: Model | None = None) -> dict[str, str]:
@@ -436,10 +459,15 @@ def to_zh(df: pd.DataFrame, model: Model | None = None) -> pd.DataFrame:
     """
     model = model or load_schema()
     out = df.copy()
+    values = value_labels(model)
     for col in out.columns:
         cl = CODE_COLUMNS.get(col)
         if cl:
             out[col] = code_label(model, cl, out[col].astype(object))
+        elif col in values:
+            table = values[col]
+            out[col] = out[col].astype(object).map(
+                lambda v: "；".join(table.get(p, p) for p in v.split(";")) if isinstance(v, str) else v)
         elif out[col].dtype == bool or str(out[col].dtype) == "boolean":
             out[col] = out[col].astype(object).map({True: "是", False: "否"}).where(out[col].notna(), None)
     return out.rename(columns=column_labels(model))

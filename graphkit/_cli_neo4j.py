@@ -149,7 +149,7 @@ def register(cli: click.Group) -> None:
             from .queries import run_query
 
             query = get_query(name)
-            df = run_query(out, name, parse_params(query, params))
+            df = run_query(out, name, parse_params(query, params), progress=_say)
         elif cypher:
             from .cypher import run_cypher
 

@@ -18,6 +18,7 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARS), None)
 _HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 _SPACES = re.compile(r"\s+")
 _ODD_SPACE = re.compile(r"[^\S ]| {2}")  # whitespace other than single plain spaces
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")", "〖": "(", "〗": ")"})
 # suffix variants -> canonical suffix (longest first)
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("党总支部委员会", "党总支"),
@@ -65,13 +66,15 @@ def clean_text(value: object) -> str | None:
 @lru_cache(maxsize=1_000_000)
 def _org_key(text: str, county: str) -> str:
     key = text.replace(" ", "")
-    key = key.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
+    key = key.translate(_BRACKETS)
     if key.startswith("中国共产党"):
         key = key[5:]
     elif key.startswith("中共"):
         key = key[2:]
     if county and key.startswith(county) and len(key) > len(county):
         key = key[len(county):]
+    elif county and county[-1] in "县区市旗" and key.startswith(county[-1]) and len(key) > 2:
+        key = key[1:]  # 县农业农村局 is the county's own: the same as 示例县农业农村局
     for variant, canonical in _SUFFIXES:
         if key.endswith(variant):
             key = key[: -len(variant)] + canonical
@@ -90,6 +93,8 @@ def org_key(value: object, county: str = "") -> str | None:
     >>> org_key("中共示例县农业农村局委员会", county="示例县")
     '农业农村局党委'
     >>> org_key("青泥洞村党支部委员会") == org_key("青泥洞村 党支部")
+    True
+    >>> org_key("县农业农村局党委", county="示例县") == org_key("示例县农业农村局党委", county="示例县")
     True
     """
     if isinstance(value, str):

@@ -8,7 +8,7 @@ district existed) are due.
 
 An activity belongs to a district when its ``group`` is the district; an activity without a
 group is credited to its host's district when the host belongs to exactly one. A cross
-inspection also counts for every district whose member hosted or took part in it.
+inspection counts for the district it inspected (its ``group``), not for the inspectors' own.
 
 Examples
 --------
@@ -39,7 +39,8 @@ __all__ = ["district_cadence", "CADENCE_KEYS", "MUTUAL_INSPECTION", "CROSS_INSPE
 MUTUAL_INSPECTION = "mutual_inspection"
 CROSS_INSPECTION = "cross_inspection"
 #: Keys of :func:`district_cadence`'s result.
-CADENCE_KEYS = ("summary", "missed_months", "missed_quarters", "missed_half_years", "never_hosted", "activity_counts")
+CADENCE_KEYS = ("summary", "missed_months", "missed_quarters", "missed_half_years", "never_hosted", "activity_counts",
+                "months")
 
 _HALF = {1: "上半年", 2: "下半年"}
 
@@ -90,7 +91,8 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
         missed, never_hosted, ok); ``missed_months``, ``missed_quarters`` (no 互督),
         ``missed_half_years`` (no 交叉巡回督导): ``district_id, district, guide, year, period,
         period_start, period_end``; ``never_hosted``: ``district_id, district, org_id, name, role,
-        host_month``; ``activity_counts``: ``district_id, district, type, count``.
+        host_month``; ``activity_counts``: ``district_id, district, type, count``; ``months``: one row
+        per district and month, ``district_id, district, month, period, activities, due, missed``.
 
     Examples
     --------
@@ -136,7 +138,9 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     acts = acts.assign(district_id=grp)
     acts_d = acts[isin(acts["district_id"], dist["district_id"])]
 
-    def missed(kind: str, mask: np.ndarray, extra: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    grids: dict[str, pd.DataFrame] = {}
+
+    def missed(kind: str, mask: np.ndarray) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
         per = _periods(year, kind)
         per = per[per["period_end"] <= ts]
         grid = dist.merge(per, how="cross")
@@ -145,10 +149,9 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
         a = acts_d[mask]
         done = pd.DataFrame({"district_id": a["district_id"].to_numpy(dtype=object),
                              "p": _period_index(a["date"], kind)})
-        if extra is not None:
-            done = pd.concat([done, extra.assign(p=_period_index(extra["date"], kind))[["district_id", "p"]]])
         done = done.drop_duplicates().assign(_done=True)
         grid = grid.merge(done, on=["district_id", "p"], how="left")
+        grids[kind] = grid
         miss = grid[grid["_done"].isna()]
         due = grid.groupby("district_id").size()
         n_miss = miss.groupby("district_id").size()
@@ -159,14 +162,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     res: dict[str, pd.DataFrame] = {}
     res["missed_months"], m_due, m_miss = missed("month", ~isin(types, [MUTUAL_INSPECTION, CROSS_INSPECTION]))
     res["missed_quarters"], q_due, q_miss = missed("quarter", types == MUTUAL_INSPECTION)
-    # cross inspections also count for the districts of their host and participants
-    cross = acts[acts["type"] == CROSS_INSPECTION]
-    part = graph.tables["Participation"]
-    part = part[isin(part["activity"], cross["id"])][["activity", "org"]]
-    who = pd.concat([cross[["id", "host"]].rename(columns={"id": "activity", "host": "org"}), part], ignore_index=True)
-    who = who.dropna().merge(cross[["id", "date"]].rename(columns={"id": "activity"}), on="activity")
-    extra = who.merge(mem[["member", "district_id"]], left_on="org", right_on="member")[["district_id", "date"]]
-    res["missed_half_years"], h_due, h_miss = missed("half", types == CROSS_INSPECTION, extra)
+    res["missed_half_years"], h_due, h_miss = missed("half", types == CROSS_INSPECTION)
 
     # members that never hosted an activity of their district in the year
     hosted = acts_d.groupby(["district_id", "host"]).size().rename("hosted").reset_index()
@@ -185,6 +181,21 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     cnt = cnt.merge(dist[["district_id", "district"]], on="district_id")
     cnt = cnt.assign(_o=cnt["type"].map(order)).sort_values(["district", "district_id", "_o"])
     res["activity_counts"] = cnt[["district_id", "district", "type", "count"]].reset_index(drop=True)
+
+    # month by month: activities (other than inspections) per district, due and missed months
+    per = _periods(year, "month")
+    mo = dist[["district_id", "district"]].merge(per[["p", "period"]], how="cross")
+    monthly = acts_d[~isin(types, [MUTUAL_INSPECTION, CROSS_INSPECTION])]
+    mc = pd.DataFrame({"district_id": monthly["district_id"].to_numpy(dtype=object),
+                       "p": _period_index(monthly["date"], "month")}).groupby(["district_id", "p"]).size().rename("activities")
+    mo = mo.join(mc, on=["district_id", "p"])
+    mo["activities"] = mo["activities"].fillna(0).astype(np.int64)
+    due_grid = grids["month"][["district_id", "p", "_done"]]
+    mo = mo.merge(due_grid, on=["district_id", "p"], how="left", indicator="_due")
+    mo["due"] = (mo["_due"] == "both").to_numpy()
+    mo["missed"] = mo["due"] & mo["_done"].isna()
+    res["months"] = mo.rename(columns={"p": "month"})[["district_id", "district", "month", "period", "activities", "due",
+                                                     "missed"]].reset_index(drop=True)
 
     s = dist[["district_id", "district", "guide"]].copy()
     ids = s["district_id"]

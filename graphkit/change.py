@@ -16,8 +16,8 @@ Examples
 >>> d = diff_dates(example_graph(), "2023-06-30", "2024-06-30")
 >>> d["links"][["link_type", "source_name", "target_name", "change"]].to_dict("records")
 [{'link_type': 'Pairing', 'source_name': '县教体局机关党支部', 'target_name': '丁村党支部', 'change': 'added'}, {'link_type': 'Pairing', 'source_name': '县农业局机关党支部', 'target_name': '丙村党支部', 'change': 'ended'}]
->>> rating_moves(example_graph(), year_from=2023, year_to=2024)[["group", "weak_before", "moved_up"]].to_dict("records")
-[{'group': 'paired', 'weak_before': 2, 'moved_up': 1}, {'group': 'unpaired', 'weak_before': 1, 'moved_up': 0}]
+>>> rating_moves(example_graph(), year_from=2023, year_to=2024)[["cohort", "weak_before", "moved_up"]].to_dict("records")
+[{'cohort': 'paired', 'weak_before': 2, 'moved_up': 1}, {'cohort': 'unpaired', 'weak_before': 1, 'moved_up': 0}]
 """
 from __future__ import annotations
 
@@ -243,21 +243,21 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     Returns
     -------
     DataFrame
-        Summary: ``group ∈ {paired, unpaired}, year_from, year_to, weak_before, moved_up, same,
-        moved_down, unrated, share_up``. Detail: ``org_id, name, group, category_from, category_to,
+        Summary: ``cohort ∈ {paired, unpaired}, year_from, year_to, weak_before, moved_up, same,
+        moved_down, unrated, share_up``. Detail: ``org_id, name, cohort, category_from, category_to,
         move``.
 
     Examples
     --------
     >>> from graphkit._analysis import example_graph
-    >>> rating_moves(example_graph(), year_from=2023, year_to=2024, detail=True)[["name", "group", "move"]].to_dict("records")
-    [{'name': '丙村党支部', 'group': 'paired', 'move': 'up'}, {'name': '乙村党支部', 'group': 'paired', 'move': 'same'}, {'name': '丁村党支部', 'group': 'unpaired', 'move': 'same'}]
+    >>> rating_moves(example_graph(), year_from=2023, year_to=2024, detail=True)[["name", "cohort", "move"]].to_dict("records")
+    [{'name': '丙村党支部', 'cohort': 'paired', 'move': 'up'}, {'name': '乙村党支部', 'cohort': 'paired', 'move': 'same'}, {'name': '丁村党支部', 'cohort': 'unpaired', 'move': 'same'}]
     """
     years = rating_years(graph)
     if year_from is None or year_to is None:
         if len(years) < 2:
-            cols = (["org_id", "name", "group", "category_from", "category_to", "move"] if detail else
-                    ["group", "year_from", "year_to", "weak_before", "moved_up", "same", "moved_down", "unrated", "share_up"])
+            cols = (["org_id", "name", "cohort", "category_from", "category_to", "move"] if detail else
+                    ["cohort", "year_from", "year_to", "weak_before", "moved_up", "same", "moved_down", "unrated", "share_up"])
             out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
             out.attrs["note"] = "定级年度不足两年 / fewer than two rating years"
             return out
@@ -273,7 +273,7 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     p = graph.tables["Pairing"]
     paired = set(p.loc[overlap_mask(p["start"], p["end"], lo, hi), "weak"])
     d = w.merge(b, on="org_id", how="left", suffixes=("_from", "_to"))
-    d["group"] = np.where(isin(d["org_id"], paired), "paired", "unpaired")
+    d["cohort"] = np.where(isin(d["org_id"], paired), "paired", "unpaired")
     rf = d["category_from"].map(rank)
     rt = d["category_to"].map(rank)
     lax_from = d["weak_lax_from"].astype(bool)
@@ -286,14 +286,14 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     if detail:
         d = d.rename(columns={"category_from": "category_from", "category_to": "category_to"})
         d["category_to"] = d["category_to"].astype(object).where(d["category_to"].notna(), None)
-        return d.sort_values(["group", "name", "org_id"])[["org_id", "name", "group", "category_from", "category_to",
+        return d.sort_values(["cohort", "name", "org_id"])[["org_id", "name", "cohort", "category_from", "category_to",
                                                            "move"]].reset_index(drop=True)
     rows = []
     for grp in ("paired", "unpaired"):
-        sub = d[d["group"] == grp]
+        sub = d[d["cohort"] == grp]
         n = len(sub)
         up = int((sub["move"] == "up").sum())
-        rows.append({"group": grp, "year_from": year_from, "year_to": year_to, "weak_before": n, "moved_up": up,
+        rows.append({"cohort": grp, "year_from": year_from, "year_to": year_to, "weak_before": n, "moved_up": up,
                      "same": int((sub["move"] == "same").sum()), "moved_down": int((sub["move"] == "down").sum()),
                      "unrated": int((sub["move"] == "unrated").sum()), "share_up": up / n if n else np.nan})
     out = pd.DataFrame(rows)

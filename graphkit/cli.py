@@ -146,6 +146,8 @@ def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str) -> None
 # `register(cli)` function. One line per topic below.
 from ._cli_neo4j import register as _register_neo4j; _register_neo4j(cli)  # noqa: E402,E702
 from ._cli_view import register as _register_view; _register_view(cli)  # noqa: E402,E702
+from ._cli_rdf import register as _register_rdf; _register_rdf(cli)  # noqa: E402,E702
+from ._cli_analyze import register as _register_analyze; _register_analyze(cli)  # noqa: E402,E702
 
 
 def main() -> None:

@@ -130,12 +130,13 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     return out
 
 
-def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | None = "town") -> pd.DataFrame:
+def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | None = "town",
+                     kinds: tuple[str, ...] = ("village",)) -> pd.DataFrame:
     """Administrative villages covered by an active joint village committee (跨村联建).
 
     A village is covered when the party org sitting in it (``Organization.village``) is an
     active member of an active ``joint_village`` collaboration. Villages are the ``Place``
-    records of kind ``village`` (行政村). A committee counts in the town of its first listed
+    records of the place kinds ``kinds`` (default 行政村 only; add ``"community"`` for 村（社区）). A committee counts in the town of its first listed
     town (its own ``town``, else its members').
 
     Returns
@@ -152,7 +153,7 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     _check_by(by, (None, "town"))
     ts = as_of_date(graph, as_of)
     places = graph.tables["Place"]
-    vil = places.loc[places["kind"] == "village", ["id", "name", "parent"]].rename(
+    vil = places.loc[isin(places["kind"], kinds), ["id", "name", "parent"]].rename(
         columns={"id": "village", "name": "village_name", "parent": "town"})
     pnames = graph.names("Place")
     vil["town_name"] = vil["town"].map(pnames).astype(object)

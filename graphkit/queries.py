@@ -382,7 +382,8 @@ def resolve_params(query: Query, given: Mapping[str, Any], runner: Runner) -> di
 
 
 def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *, driver: Any = None,
-              database: str | None = None, folder: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
+              database: str | None = None, folder: str | None = None, cache_dir: str | Path | None = None,
+              progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Run a query of the pack by name, on the embedded engine or on a Neo4j server.
 
     Parameters
@@ -399,6 +400,8 @@ def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *
         An open ``neo4j.Driver``: run on that server (the ``.neo4j.cypher`` variant if any).
     database
         The Neo4j database name.
+    progress
+        Called with progress messages (building the embedded database on first use).
 
     Examples
     --------
@@ -419,5 +422,5 @@ def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *
         return runner(query.text_for("neo4j"), resolve_params(query, dict(params or {}), runner))
     if isinstance(source, EmbeddedGraph):
         return source.query(query.text_for("embedded"), resolve_params(query, dict(params or {}), source.query))
-    with open_embedded(source, cache_dir=cache_dir) as eg:
+    with open_embedded(source, cache_dir=cache_dir, progress=progress) as eg:
         return eg.query(query.text_for("embedded"), resolve_params(query, dict(params or {}), eg.query))

@@ -574,6 +574,7 @@ def shapes_graph(model: Model | None = None) -> "rdflib.Graph":
         # the record's identifier
         ps = URIRef(f"{t.shape_ns}{name}-id")
         g.add((ns, SH.property, ps))
+        g.add((ps, RDF.type, SH.PropertyShape))
         g.add((ps, SH.path, U("dcterms:identifier")))
         names(ps, {"zh": "标识", "en": "id"})
         g.add((ps, SH.minCount, Literal(1)))
@@ -582,6 +583,7 @@ def shapes_graph(model: Model | None = None) -> "rdflib.Graph":
         if tt.interval_link:
             ps = URIRef(f"{t.shape_ns}{name}-interval")
             g.add((ns, SH.property, ps))
+            g.add((ps, RDF.type, SH.PropertyShape))
             g.add((ps, SH.path, U(tt.interval_link)))
             names(ps, {"zh": "时间区间", "en": "interval"})
             g.add((ps, SH.maxCount, Literal(1)))
@@ -590,6 +592,7 @@ def shapes_graph(model: Model | None = None) -> "rdflib.Graph":
             p = pt.prop
             ps = URIRef(f"{t.shape_ns}{name}-{pname}")
             g.add((ns, SH.property, ps))
+            g.add((ps, RDF.type, SH.PropertyShape))
             if pt.kind in ("begin", "end"):
                 g.add((ps, SH.path, rdf_list([URIRef(x) for x in _interval_path(t, tt, pt)])))
             else:
@@ -628,7 +631,7 @@ def shapes_graph(model: Model | None = None) -> "rdflib.Graph":
             g.add((ns, SH.sparql, c))
             g.add((c, RDF.type, SH.SPARQLConstraint))
             g.add((c, SH.message, Literal(f"「{pb.prop.label['zh']}」早于「{pa.prop.label['zh']}」", lang="zh")))
-            g.add((c, SH.message, Literal(f"{b} is before {a}", lang="en")))
+            g.add((c, SH.message, Literal(f"{pb.prop.label['en']} is before {pa.prop.label['en']}", lang="en")))
             g.add((c, SH.select, Literal(
                 f"SELECT $this ?value WHERE {{ {where} FILTER (?b < ?a) "
                 f"BIND (CONCAT(STR(?a), \" → \", STR(?b)) AS ?value) }}")))

@@ -405,12 +405,13 @@ def reference_date(source: Any, *, store: str = "memory", model: Model | None = 
                 preds.add(f"<{pt.iri}>/<{t.iri('time:inXSDDate')}>")
             elif pt.kind == "literal" and pt.prop.type == "date":
                 preds.add(f"<{pt.iri}>")
-    if not preds:
-        return dt.date.today()
-    union = " UNION ".join(f"{{ ?x {p} ?d }}" for p in sorted(preds))
-    df = run_sparql(source, f"SELECT (MAX(SUBSTR(STR(?d), 1, 10)) AS ?m) WHERE {{ {union} }}", store=store)
-    m = df["m"].iat[0] if len(df) else None
-    return dt.date.fromisoformat(m) if isinstance(m, str) and m else dt.date.today()
+    latest: list[str] = []
+    for p in sorted(preds):
+        # one ordered query per predicate: MAX over strings is not portable (rdflib returns an error)
+        df = run_sparql(source, f"SELECT ?d WHERE {{ ?x {p} ?d }} ORDER BY DESC(?d) LIMIT 1", store=store)
+        if len(df) and df["d"].iat[0] is not None:
+            latest.append(pd.Timestamp(df["d"].iat[0]).date().isoformat())
+    return dt.date.fromisoformat(max(latest)) if latest else dt.date.today()
 
 
 def resolve_params(query: SparqlQuery, given: Mapping[str, Any], source: Any, *, store: str = "memory") -> dict[str, Any]:

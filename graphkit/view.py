@@ -259,7 +259,7 @@ class View:
     >>> from graphkit._analysis import example_graph
     >>> v = view(example_graph(), kind="pairing", as_of="2024-06-30")
     >>> v.counts
-    {'nodes': 9, 'edges': 3}
+    {'nodes': 7, 'edges': 3}
     >>> v._repr_html_().startswith("<iframe")
     True
     """
@@ -478,7 +478,7 @@ class _Scene:
     group_of_org: pd.Series | None = None          # org id -> group id (towns / clusters), for aggregation
     group_names: pd.Series | None = None           # group id -> display name
     group_word: tuple[str, str] = ("镇(街道)", "town")
-    rebuild: Callable[[set[str]], "_Scene"] | None = None  # the same kind restricted to some groups
+    rebuild: Callable[[set[str]], "_Scene"] | None = None  # the same kind restricted to some org ids
     node_group: dict[str, str] = field(default_factory=dict)  # node id -> group id (drill-down pages)
 
     @property
@@ -537,29 +537,30 @@ def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
 
 # -- county -----------------------------------------------------------------------------------------
 
-def _scene_county(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     orgs = _obj(ctx.graph.tables["Organization"]["id"].to_numpy())
     grp, gnames = _town_groups(ctx, orgs)
-    if groups is None:
-        groups = _town_filter(ctx, name)
+    groups = _town_filter(ctx, name)
     if groups is not None:
         orgs = orgs[_isin(grp, groups)]
+    if only is not None:
+        orgs = orgs[_isin(orgs, only)]
     mem = ctx.memberships
     collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
     ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids)
-    where = "、".join(str(gnames.get(g, g)) for g in sorted(groups)) if groups is not None and len(groups) <= 3 else ""
+    where = "、".join(str(gnames.get(g, g)) for g in sorted(groups)) if groups is not None else ""
     title = f"{ctx.county}{where}党组织联建网络 / Joint-building network{' of ' + ctx.county if ctx.county else ''}"
     sub = (f"党组织 {len(ids['Organization'])} 个 orgs · 联建组织 {len(collabs)} 个 collaborations · "
            f"截至 as of {ctx.ts.date()}")
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_grouped,
                   color_by=ctx.color_by or "sector", group_of_org=grp, group_names=gnames,
-                  rebuild=lambda gs: _scene_county(ctx, None, gs))
+                  rebuild=lambda only_: _scene_county(ctx, name, only_))
 
 
 # -- district -------------------------------------------------------------------------------------
 
-def _scene_district(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+def _scene_district(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     collab = _find(ctx, "Collaboration", name, what="联建组织（片区）")
     cid = str(collab["id"])
     mem = ctx.memberships[ctx.memberships["organization"] == cid]
@@ -568,9 +569,8 @@ def _scene_district(ctx: _Ctx, name: str | None, groups: set[str] | None = None)
     lo = ctx.ts - pd.DateOffset(years=1)
     acts = acts[(acts["group"] == cid) & (acts["date"] > lo) & (acts["date"] <= ctx.ts)]
     persons = [collab["guide"]] if pd.notna(collab.get("guide")) else []
-    if groups is not None:
-        grp, _ = _town_groups(ctx, members)
-        members = members[_isin(grp, groups)]
+    if only is not None:
+        members = members[_isin(members, only)]
     ids = {"Collaboration": _obj([cid]), "Organization": members, "Person": _obj(sorted(persons)),
            "Activity": _obj(sorted(acts["id"]))}
     edges = _edges_between(ctx, ids)
@@ -600,12 +600,12 @@ def _scene_district(ctx: _Ctx, name: str | None, groups: set[str] | None = None)
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_district, marks=marks,
                   labels=labels, edge_widths=widths, color_by=ctx.color_by or "sector",
                   panels=[{"title": "片区概况 Summary", "rows": panel_rows}],
-                  rebuild=lambda gs: _scene_district(ctx, name, gs))
+                  rebuild=lambda only_: _scene_district(ctx, name, only_))
 
 
 # -- chain ---------------------------------------------------------------------------------------------
 
-def _scene_chain(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+def _scene_chain(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     chains = ctx.graph.tables["IndustryChain"]
     collabs_all = ctx.active_nodes("Collaboration")
     if name and (chains["name"] == name).any():
@@ -621,9 +621,8 @@ def _scene_chain(ctx: _Ctx, name: str | None, groups: set[str] | None = None) ->
     collabs = collabs_all.loc[collabs_all["chain"] == chid, "id"]
     mem = ctx.memberships[_isin(ctx.memberships["organization"], set(collabs))]
     members = _obj(sorted(set(mem["member"])))
-    if groups is not None:
-        grp, _ = _town_groups(ctx, members)
-        members = members[_isin(grp, groups)]
+    if only is not None:
+        members = members[_isin(members, only)]
     ids = {"IndustryChain": _obj([chid]), "ChainStage": _obj(sorted(stages["id"])),
            "Collaboration": _obj(sorted(collabs)), "Organization": members}
     edges = _edges_between(ctx, ids)
@@ -639,12 +638,12 @@ def _scene_chain(ctx: _Ctx, name: str | None, groups: set[str] | None = None) ->
              ["无党组织覆盖的环节 Stages without a party org", "、".join(empty) or "无 none"]]
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_chain, marks=marks, labels=labels,
                   color_by=ctx.color_by or "sector", panels=[{"title": "产业链概况 Summary", "rows": panel}],
-                  rebuild=lambda gs: _scene_chain(ctx, name, gs))
+                  rebuild=lambda only_: _scene_chain(ctx, name, only_))
 
 
 # -- pairing -------------------------------------------------------------------------------------------
 
-def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+def _scene_pairing(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     from .pairing import pairing_gaps
 
     gaps = ctx.once("gaps", lambda: pairing_gaps(ctx.graph, as_of=ctx.ts, max_per_strong=ctx.max_per_strong))
@@ -655,10 +654,11 @@ def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
     unpaired = _obj(gaps["unpaired_weak"]["org_id"].to_numpy())
     orgs = _obj(sorted(set(p["strong"]) | set(p["weak"]) | set(unpaired)))
     grp, gnames = _town_groups(ctx, orgs)
-    if groups is None:
-        groups = _town_filter(ctx, name)
+    groups = _town_filter(ctx, name)
     if groups is not None:
         orgs = orgs[_isin(grp.reindex(orgs), groups)]
+    if only is not None:
+        orgs = orgs[_isin(orgs, only)]
     ids = {"Organization": orgs}
     keep = _isin(p["strong"], orgs) & _isin(p["weak"], orgs)
     pk = p[keep]
@@ -700,7 +700,7 @@ def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_components, marks=marks,
                   edge_groups=edge_groups, extra_facts=extra, color_by=ctx.color_by or "sector",
                   panels=[{"title": f"结对缺口 Pairing gaps（截至 {ctx.ts.date()}）", "rows": panel}],
-                  group_of_org=grp, group_names=gnames, rebuild=lambda gs: _scene_pairing(ctx, None, gs))
+                  group_of_org=grp, group_names=gnames, rebuild=lambda only_: _scene_pairing(ctx, name, only_))
 
 
 # -- org neighbourhood ------------------------------------------------------------------------------------
@@ -708,7 +708,7 @@ def _scene_pairing(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
 _NEIGHBOUR_TYPES = ("Organization", "Collaboration", "Person", "Unit")
 
 
-def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+def _scene_org(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     org = _find(ctx, "Organization", name, what="党组织")
     oid = str(org["id"])
     types = [t for t in _NEIGHBOUR_TYPES if t in ctx.model]
@@ -736,9 +736,8 @@ def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _
         frontier = set(new) | set(new2)
     chosen = pd.Index(sorted(tree_parent))
     ids = {t: _obj(sorted(chosen.intersection(ctx.graph.tables[t]["id"]))) for t in types}
-    if groups is not None:
-        grp, _ = _town_groups(ctx, ids["Organization"])
-        keep = _isin(grp, groups) | (ids["Organization"] == oid)
+    if only is not None:
+        keep = _isin(ids["Organization"], only) | (ids["Organization"] == oid)
         ids["Organization"] = ids["Organization"][keep]
     ids = {t: v for t, v in ids.items() if len(v)}
     edges = _edges_between(ctx, ids)
@@ -746,7 +745,7 @@ def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _
     sub = f"相关节点 {sum(len(v) for v in ids.values())} 个 nodes · 截至 as of {ctx.ts.date()}"
     marks = {oid: "lead"}
     scene = _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_org, marks=marks,
-                   color_by=ctx.color_by or "sector", rebuild=lambda gs: _scene_org(ctx, name, gs))
+                   color_by=ctx.color_by or "sector", rebuild=lambda only_: _scene_org(ctx, name, only_))
     scene.labels = {}
     scene.node_group = {}
     ctx._cache["org_tree"] = (oid, tree_parent)
@@ -755,7 +754,7 @@ def _scene_org(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _
 
 # -- clusters ---------------------------------------------------------------------------------------------
 
-def _scene_cluster(ctx: _Ctx, name: str | None, groups: set[str] | None = None) -> _Scene:
+def _scene_cluster(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     from .clusters import detect_clusters
 
     cl = ctx.once("clusters", lambda: detect_clusters(ctx.graph, as_of=ctx.ts, seed=ctx.seed))
@@ -764,7 +763,8 @@ def _scene_cluster(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
     sizes = cl.groupby("cluster").size()
     gnames = pd.Series({f"cluster-{int(c)}": f"集群 {int(c)} Cluster {int(c)}（{int(n)} 个 orgs）"
                         for c, n in sizes.items()}, dtype=object)
-    if groups is None and name:
+    groups = None
+    if name:
         key = str(name).strip().removeprefix("cluster-").removeprefix("集群").strip()
         if not key.isdigit() or f"cluster-{int(key)}" not in gnames.index:
             raise GraphkitError(f"没有集群 {name!r} / no cluster {name!r}; 集群编号 1–{len(gnames)} / clusters are "
@@ -773,6 +773,8 @@ def _scene_cluster(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
     orgs = _obj(grp.index.to_numpy())
     if groups is not None:
         orgs = orgs[_isin(grp, groups)]
+    if only is not None:
+        orgs = orgs[_isin(orgs, only)]
     mem = ctx.memberships
     collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
     ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
@@ -783,7 +785,7 @@ def _scene_cluster(ctx: _Ctx, name: str | None, groups: set[str] | None = None) 
            f"截至 as of {ctx.ts.date()}（算法 {cl.attrs.get('backend', '?')}, seed {ctx.seed}）")
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_grouped, extra_facts=facts,
                   color_by=ctx.color_by or "cluster", group_of_org=grp, group_names=gnames,
-                  group_word=("集群", "cluster"), rebuild=lambda gs: _scene_cluster(ctx, None, gs))
+                  group_word=("集群", "cluster"), rebuild=lambda only_: _scene_cluster(ctx, name, only_))
 
 
 _SCENES: dict[str, Callable[..., _Scene]] = {
@@ -851,10 +853,7 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
     order = (pd.Series(typ).astype(str) + "|" + nodes["nm"].fillna("").astype(str)).to_numpy(dtype=object)
     tree_idx = np.flatnonzero(in_tree)
     g_tree = grp[tree_idx]
-    if clusters:
-        gids = sorted(set(g_tree), key=lambda g: int(str(g).split("-")[1]) if str(g).startswith("cluster-") else 10**9)
-    else:
-        gids = sorted(set(g_tree), key=lambda g: (g != _NO_GROUP, str(g)))
+    gids = sorted(set(g_tree), key=_group_order)
     parts = []
     radii = []
     for g in gids:  # one radial layout per group (towns: tens; clusters: up to a few hundred)
@@ -1029,22 +1028,28 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
                   {"label": "未参与联建 no joint building", "color": _NONE_COLOR}]
         return colors, items, "联建机制 Mechanism"
     if by in ("town", "cluster"):
+        # colours keyed by the whole graph's towns / cluster numbers, so pages agree with each other
         if by == "town":
-            grp = f["town"].to_numpy(dtype=object)
             names = ctx.names("Place")
-            gids = sorted({g for g in grp if g is not None}, key=lambda g: str(names.get(g, g)))
-            label_of = {g: str(names.get(g, g)) for g in gids}
+            all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (str(names.get(t, t)), str(t)))
+            rank = pd.Series(np.arange(len(all_towns)), index=_obj(all_towns), dtype="float64")
+            key = f["town"].map(rank)
+            label_of = {i: str(names.get(t, t)) for i, t in enumerate(all_towns)}
         else:
-            grp = scene.group_of_org.reindex(org_ids).to_numpy(dtype=object) if scene.group_of_org is not None \
-                else np.full(len(org_ids), None, dtype=object)
-            gids = sorted({g for g in grp if isinstance(g, str)}, key=lambda g: int(g.split("-")[1]))
-            label_of = {g: f"集群 {g.split('-')[1]} cluster" for g in gids}
-        pal = _codes_palette(gids, _PALETTE)
-        colors = np.array([pal.get(g, _NONE_COLOR) for g in grp], dtype=object)
-        items = [{"label": label_of[g], "color": pal[g]} for g in gids[:20]]
-        if len(gids) > 20:
-            items.append({"label": f"… 共 {len(gids)} 个，颜色循环使用 colours repeat", "color": _NONE_COLOR})
-        if any(g not in pal for g in grp):
+            cl_table = ctx._cache.get("clusters")
+            number = (pd.Series(cl_table["cluster"].to_numpy(dtype=np.float64), index=_obj(cl_table["org_id"].to_numpy()))
+                      if cl_table is not None else pd.Series(dtype="float64"))
+            key = pd.Series(org_ids).map(number) - 1
+            label_of = {int(i): f"集群 {int(i) + 1} cluster" for i in sorted(set(key.dropna()))}
+        k = key.to_numpy(dtype=np.float64)
+        ok = ~np.isnan(k)
+        colors = np.full(len(org_ids), _NONE_COLOR, dtype=object)
+        colors[ok] = np.asarray(_PALETTE, dtype=object)[k[ok].astype(np.int64) % len(_PALETTE)]
+        present = sorted({int(i) for i in k[ok]})
+        items = [{"label": label_of[i], "color": _PALETTE[i % len(_PALETTE)]} for i in present[:20]]
+        if len(present) > 20:
+            items.append({"label": f"… 共 {len(present)} 个，颜色循环使用 colours repeat", "color": _NONE_COLOR})
+        if not ok.all():
             items.append({"label": _NONE_LABEL, "color": _NONE_COLOR})
         return colors, items, "镇(街道) Town" if by == "town" else "集群 Cluster"
     raise GraphkitError(f"不支持的着色方式 color_by={by!r}；可选 choices: {', '.join(COLOR_BY)}")
@@ -1464,6 +1469,55 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame, keys_out: list[list[str]],
 _OTHERS = "__others__"
 
 
+def _group_order(g: Any) -> tuple[int, int, str]:
+    """Display order of group ids: the no-town group first, clusters by number, towns by id."""
+    text = str(g)
+    m = re.match(r"cluster-(\d+)", text)
+    if m:
+        return (1, int(m.group(1)), text)
+    return (0 if text.startswith(_NO_GROUP) else 1, 0, text)
+
+
+def _split_groups(ctx: _Ctx, og: pd.Series, names: pd.Series, limit: int) -> tuple[pd.Series, pd.Series]:
+    """Split groups of more than ``limit`` orgs by 隶属 root (then in name order) so pages fit.
+
+    At province scale the county-level orgs of every county share the "no town" group; their
+    隶属 roots (each county's committees) separate them again.
+    """
+    size = og.value_counts()
+    big = size.index[size.to_numpy() > limit]
+    if not len(big):
+        return og, names
+    sel_mask = _isin(og, big)
+    ids = _obj(og.index[sel_mask])
+    grp = og.to_numpy(dtype=object)[sel_mask]
+    index = pd.Index(ids)
+    par = index.get_indexer(ctx.facts["parent"].reindex(ids).to_numpy(dtype=object))
+    own = np.arange(len(ids))
+    par = np.where((par >= 0) & (grp[np.where(par >= 0, par, 0)] == grp), par, own)
+    for _ in range(64):  # pointer jumping: log2(depth) steps
+        nxt = par[par]
+        if np.array_equal(nxt, par):
+            break
+        par = nxt
+    org_names = ctx.names("Organization")
+    nm = pd.Series(ids).map(org_names).fillna("").astype(str).to_numpy(dtype=object)
+    d = pd.DataFrame({"id": ids, "grp": grp, "root": ids[par], "nm": nm})
+    d = d.sort_values(["grp", "root", "nm", "id"], kind="stable")
+    d["chunk"] = d.groupby(["grp", "root"]).cumcount() // max(1, limit)
+    d["sub"] = d["grp"].astype(str) + "#" + d["root"].astype(str) + "/" + d["chunk"].astype(str)
+    root_name = d["root"].map(org_names).fillna("").astype(str)
+    counts = d.groupby("sub")["id"].transform("size").astype(str)
+    where = d["grp"].map(names).fillna("").astype(str)
+    d["label"] = (np.where(d["grp"] == _NO_GROUP, "", where + "·") + root_name + " 等 " + counts + " 个"
+                  + np.where(d["chunk"] > 0, "（" + (d["chunk"] + 1).astype(str) + "）", ""))
+    out = og.copy()
+    out.loc[d["id"].to_numpy(dtype=object)] = d["sub"].to_numpy(dtype=object)
+    new_names = pd.concat([names.drop(labels=[g for g in big if g in names.index]),
+                           d.drop_duplicates("sub").set_index("sub")["label"]])
+    return out, new_names
+
+
 def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     """One node per group (town / cluster) with link counts between groups; pages for drill-down.
 
@@ -1476,6 +1530,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     orgs = _obj(scene.ids.get("Organization", _obj([])))
     og = scene.group_of_org.reindex(orgs)
     og = pd.Series(_obj(og.where(og.notna(), _NO_GROUP).to_numpy()), index=orgs)
+    og, names_all = _split_groups(ctx, og, scene.group_names, max(1, int(ctx.max_nodes * 0.9)))
     e = scene.edges
     node_group = og
     others = (np.concatenate([_obj(v) for t, v in scene.ids.items() if t != "Organization"])
@@ -1498,17 +1553,17 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     per_cat = stats.groupby(["g", "cat"]).size().unstack(fill_value=0).reindex(
         columns=[*cl.codes, "none"], fill_value=0)
     nodes_in = node_group.value_counts()
-    names_all = scene.group_names
     if scene.group_word[1] == "cluster":
-        gids = sorted(counts.index, key=lambda g: int(str(g).split("-")[1]) if str(g).startswith("cluster-") else 10**9)
+        gids = sorted(counts.index, key=_group_order)
     else:
-        gids = sorted(counts.index, key=lambda g: (g != _NO_GROUP, str(names_all.get(g, g))))
+        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), str(names_all.get(g, g)), str(g)))
     # drill-down pages: whole groups, packed in display order up to max_nodes nodes each
     pages: list[list[str]] = []
     load = 0
+    capacity = max(1, int(ctx.max_nodes * 0.9))  # room for collaborations shared with other pages
     for g in gids:  # one step per group
         k = int(nodes_in.get(g, 0))
-        if pages and load + k <= ctx.max_nodes:
+        if pages and load + k <= capacity:
             pages[-1].append(g)
             load += k
         else:
@@ -1606,17 +1661,19 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     rebuild = scene.rebuild
     page_names = {g: str(names_all.get(g, g)) for g in gids}
 
-    def page_builder(gs: list[str]) -> Callable[[], View]:
+    def page_builder(gs: list[str], number: int) -> Callable[[], View]:
         def build() -> View:
-            v = _render_scene(ctx, rebuild(set(gs)), kind=kind)
-            listed = "、".join(page_names[g] for g in gs[:6]) + (f" 等 {len(gs)} 个" if len(gs) > 6 else "")
-            v.title = f"{scene.title.split(' / ')[0]}：{listed}"
+            sub = rebuild(set(og.index[_isin(og, gs)]))
+            sub.group_of_org = og  # node "g" = the overview's group ids (drill-down anchors)
+            v = _render_scene(ctx, sub, kind=kind)
+            listed = "、".join(page_names[g] for g in gs[:3]) + (f" 等 {len(gs)} 个{word_zh}" if len(gs) > 3 else "")
+            v.title = f"{scene.title.split(' / ')[0]} · 下钻 drill-down {number}/{len(pages)}：{listed}"
             v.network.heading = v.title
             return v
         return build
 
     view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(page_names[g] for g in gs),
-                        build=page_builder(gs)) for i, gs in enumerate(pages)]
+                        build=page_builder(gs, i + 1)) for i, gs in enumerate(pages)]
     return View(kind=kind, title=title, subtitle=sub, network=net, meta=meta, aggregated=True, pages=view_pages)
 
 

@@ -146,6 +146,22 @@ with gk.override(lang="en"):
     print(list(gk.labelled(total).columns[:4]))
 print(list(gk.labelled(total).columns[:4]))
 """),
+    md("""
+## 6. 全部分析与报告 / Every analysis at once, and the report
+
+`gk.analyze(g)` runs every analysis (coverage, pairing gaps and suggestions, clusters, cadence,
+change over time) and returns a dict of tables; `gk.headlines` picks the figures a county reports
+upward; `gk.write_report` writes one offline Chinese HTML report and an Excel workbook.
+"""),
+    py("""
+results = gk.analyze(g, seed=0)
+print(len(results), "tables:", ", ".join(list(results)[:6]), "…")
+gk.headlines(g, results)
+"""),
+    py("""
+report = gk.write_report(g, "示例县联建分析.html", xlsx="示例县联建分析.xlsx", results=results)
+print(report, report.stat().st_size // 1024, "KB")
+"""),
 ]
 
 # ---------------------------------------------------------------------------------------------------

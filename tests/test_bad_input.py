@@ -166,7 +166,7 @@ def test_cli_validate_lists_the_same_errors(case: Case, folder: Path, tmp_path: 
     result = CliRunner().invoke(cli, ["validate", str(folder), "--problems", str(table)])
     _no_traceback(result)
     assert result.exit_code == 1
-    written = pd.read_excel(table, dtype=str).fillna("")
+    written = pd.read_excel(table, dtype=str, engine="calamine").fillna("")
     errors = written[written["severity"] == "error"]
     assert set(errors["rule"]) == {p.rule for p in case.expect}
     strict = gk.validate_ledgers(folder)

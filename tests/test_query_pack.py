@@ -103,7 +103,8 @@ CASES: dict[str, tuple[Callable[[gk.Graph, dict[str, Any]], pd.DataFrame], list[
     "chain_stages_without_presence": (
         lambda g, p: coverage.chain_stage_coverage(g, **_kw(p, "as_of")).query("no_presence"),
         ["chain_id", "chain", "stage_id", "stage", "order"], True),
-    "unpaired_weak": (GAP("unpaired_weak"), ["org_id", "name", "town_name", "sector", "level", "n_partners", "reason"],
+    "unpaired_weak": (GAP("unpaired_weak"), ["org_id", "name", "town_name", "sector", "level", "category", "weak_lax",
+                                            "n_partners", "reason"],
                       True),
     "weak_strong_side": (GAP("weak_strong_side"),
                          ["pair_id", "strong_id", "strong_name", "strong_category", "weak_id", "weak_name", "form_code",

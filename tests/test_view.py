@@ -459,3 +459,23 @@ def test_cli_view(sample_out, tmp_path):
     r = CliRunner().invoke(cli, ["view", str(sample_out), "--max-nodes", "100", "-o", str(tmp_path / "a.html")])
     assert r.exit_code == 0 and "汇总" in r.output
     assert (tmp_path / "a_parts").is_dir()
+
+
+def test_oversized_groups_split_and_small_ones_merge(hg, tmp_path):
+    # max_nodes=3: a group may hold int(3 * 0.9) = 2 orgs, so 甲镇 (five orgs under 甲镇党委) is cut
+    # into chunks of its 隶属 tree and the county-level orgs K, A, B (three roots) into three groups;
+    # seven groups > 3 nodes, so the overview shows the two largest and one "others" node.
+    v = view(hg, kind="county", as_of=AS_OF, max_nodes=3)
+    assert v.aggregated and len(v.nodes) == 3
+    assert "__others__" in ids(v)
+    labels = [link["label"] for link in v.meta["links"]]
+    assert len(labels) == 7
+    assert sum(label.startswith("甲镇·甲镇党委 等") for label in labels) == 3
+    out = v.write(tmp_path / "split.html")
+    pages = sorted((tmp_path / "split_parts").glob("*.html"))
+    seen: list[str] = []
+    for p in pages:
+        d = page_data(p.read_text(encoding="utf-8"))
+        seen += [n["id"] for n in d["nodes"] if d["types"][n["t"]] == "Organization"]
+    assert sorted(seen) == sorted(["K", "A", "B", "T1C", "V1", "V2", "V3", "F1", "T2C", "V4"])
+    assert out.exists()

@@ -7,24 +7,23 @@
 // param: as_of date = reference  统计日期 / date memberships and groups must be active on
 // param: year int = year_of(as_of)  分类定级年度 / rating year (defaults to the year of as_of)
 // matches: graphkit.pairing.pairing_gaps(graph, as_of=as_of)["groups_without_anchor"]
-MATCH (o:Organization)
-OPTIONAL MATCH (r:Rating)-[:RATING_OF]->(o) WHERE r.year <= $year
-WITH o, max(r.year) AS ry
-OPTIONAL MATCH (r2:Rating)-[:RATING_OF]->(o) WHERE r2.year = ry
-WITH o, r2, (o.category IS NOT NULL AND (o.category_year IS NULL OR o.category_year <= $year)) AS roster_ok
-WITH o, r2, roster_ok, (r2 IS NOT NULL AND (NOT roster_ok OR r2.year >= coalesce(o.category_year, -1))) AS use_rating
-WITH o, CASE WHEN use_rating THEN r2.category WHEN roster_ok THEN o.category ELSE null END AS category,
-     coalesce(CASE WHEN use_rating THEN r2.weak_lax ELSE null END, o.weak_lax, false) AS weak_lax
-WITH collect(CASE WHEN coalesce(category, '') = '1' AND NOT weak_lax THEN o.id ELSE null END) AS strong_ids
 MATCH (c:Collaboration)
 WHERE c.kind IN ['district', 'service_team']
   AND (c.start IS NULL OR c.start <= $as_of) AND (c.`end` IS NULL OR c.`end` >= $as_of)
 OPTIONAL MATCH (x:Organization)-[m:MEMBER_OF]->(c)
 WHERE (m.start IS NULL OR m.start <= $as_of) AND (m.`end` IS NULL OR m.`end` >= $as_of)
+OPTIONAL MATCH (r:Rating)-[:RATING_OF]->(x) WHERE r.year <= $year
+WITH c, m, x, max(r.year) AS ry
+OPTIONAL MATCH (r2:Rating)-[:RATING_OF]->(x) WHERE r2.year = ry
+WITH c, m, x, r2, (x.category IS NOT NULL AND (x.category_year IS NULL OR x.category_year <= $year)) AS roster_ok
+WITH c, m, x, r2, roster_ok, (r2 IS NOT NULL AND (NOT roster_ok OR r2.year >= coalesce(x.category_year, -1))) AS use_rating
+WITH c, m, x, CASE WHEN use_rating THEN r2.category WHEN roster_ok THEN x.category ELSE null END AS category,
+     coalesce(CASE WHEN use_rating THEN r2.weak_lax ELSE null END, x.weak_lax, false) AS weak_lax
+WITH c, x, m, (coalesce(category, '') = '1' AND NOT weak_lax) AS strong
 WITH c, count(DISTINCT x) AS members,
-     count(DISTINCT CASE WHEN x.id IN strong_ids THEN x.id ELSE null END) AS class1,
+     count(DISTINCT CASE WHEN strong THEN x.id ELSE null END) AS class1,
      sum(CASE WHEN m.role = 'lead' THEN 1 ELSE 0 END) AS n_leads,
-     sum(CASE WHEN m.role = 'lead' AND x.id IN strong_ids THEN 1 ELSE 0 END) AS strong_leads
+     sum(CASE WHEN m.role = 'lead' AND strong THEN 1 ELSE 0 END) AS strong_leads
 WITH c, members, class1,
      (CASE WHEN class1 = 0 THEN 'no_class1;' ELSE '' END) + (CASE WHEN n_leads = 0 THEN 'no_lead;' ELSE '' END)
      + (CASE WHEN n_leads > 0 AND strong_leads = 0 THEN 'lead_not_class1;' ELSE '' END) AS problems

@@ -1,0 +1,335 @@
+"""The analyst report: one self-contained Chinese HTML file, and an Excel workbook.
+
+The HTML has every section of :data:`graphkit.analysis.SECTIONS` with its tables and inline SVG
+charts drawn here (no scripts, no CDN, no web fonts: it opens offline and prints with a print
+stylesheet). Every value passes through jinja2's autoescaping, so an org named
+``<script>…`` shows as text. The workbook has a 说明 sheet and one sheet per analysis with Chinese
+column names, for pasting figures into the county's own reports. Both files are written
+atomically.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from graphkit._analysis import example_graph
+>>> from graphkit.report import write_report
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> p = write_report(example_graph(), out / "r.html", xlsx=out / "r.xlsx")
+>>> "蚕桑" in p.read_text(encoding="utf-8"), (out / "r.xlsx").exists()
+(True, True)
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._analysis import ProgressFn, as_of_date, to_zh
+from .analysis import ANALYSES, SECTIONS, run_all
+from .io import atomic_file
+from .model import Graph
+
+__all__ = ["write_report", "render_html", "write_xlsx", "sheet_names"]
+
+#: Tables listing problems: an empty one means "none found".
+_GAP_TABLES = {"unpaired_weak", "weak_strong_side", "overloaded_strong", "groups_without_anchor", "due_for_rotation",
+               "ended_without_successor", "missed_months", "missed_quarters", "missed_half_years", "never_hosted",
+               "isolated"}
+_WARN_METRICS = _GAP_TABLES | {"chain_stages_empty"}
+_SHARE = re.compile(r"^(share.*|.*_share|completeness|share_up)$")
+_RED, _GREEN, _GREY, _BAR = "#b42318", "#1a7f37", "#e5e7eb", "#c2410c"
+
+
+def _is_share(col: str) -> bool:
+    return bool(_SHARE.match(col))
+
+
+def _fmt(v: Any, share: bool) -> tuple[str, bool]:
+    """Display text of a cell and whether it is numeric."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+        return "", False
+    if isinstance(v, (bool, np.bool_)):
+        return ("是" if v else "否"), False
+    if isinstance(v, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(v).strftime("%Y-%m-%d"), False
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}", True
+    if isinstance(v, (float, np.floating)):
+        return (f"{float(v):.1%}" if share else f"{float(v):,.2f}"), True
+    return str(v), False
+
+
+#: Id columns: kept in Excel and CSV, left out of the HTML tables.
+_ID_COLS = re.compile(r"^(.*_id|group|town|village|parent|source|target|component)$")
+
+
+def _table(df: pd.DataFrame, model: Any, max_rows: int) -> tuple[list[str], list[list[dict[str, Any]]]]:
+    head = df.head(max_rows)
+    head = head[[c for c in head.columns if not _ID_COLS.match(c)]]
+    zh = to_zh(head, model)
+    shares = [_is_share(c) for c in head.columns]
+    rows = []
+    for rec in zh.itertuples(index=False, name=None):
+        rows.append([dict(zip(("text", "num"), _fmt(v, s))) for v, s in zip(rec, shares)])
+    return list(zh.columns), rows
+
+
+# ---- charts ------------------------------------------------------------------------------------
+
+def _bars(title: str, labels: list[str], values: list[float], *, texts: list[str] | None = None,
+          caption: str = "", fill: str = _BAR, vmax: float = 1.0) -> dict[str, Any]:
+    label_w = max(80, min(240, 13 * max((len(str(x)) for x in labels), default=4) + 12))
+    bar_w, row_h, top = 360, 20, 24
+    rows = []
+    for i, (lab, v) in enumerate(zip(labels, values)):
+        v = 0.0 if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+        rows.append({"label": lab, "y": top + i * row_h, "w": round(bar_w * max(0.0, min(v / vmax if vmax else 0, 1.0)), 1),
+                     "text": texts[i] if texts else f"{v:.1%}", "fill": fill})
+    return {"kind": "bars", "title": title, "rows": rows, "label_w": label_w, "bar_w": bar_w,
+            "width": label_w + bar_w + 140, "height": top + row_h * len(rows) + 6, "caption": caption}
+
+
+def _cadence_heat(months: pd.DataFrame) -> dict[str, Any] | None:
+    if months.empty:
+        return None
+    districts = list(dict.fromkeys(months["district"]))
+    label_w, cell, top = max(90, 13 * max(len(str(d)) for d in districts) + 12), 26, 40
+    cols = [{"x": label_w + (m - 1) * cell, "text": f"{m}月"} for m in range(1, 13)]
+    rows = []
+    for i, (d, sub) in enumerate(months.groupby("district", sort=False)):
+        cells = []
+        for r in sub.itertuples(index=False):
+            fill = _RED if r.missed else (_GREEN if r.activities else _GREY)
+            status = "缺活动 missed" if r.missed else ("未到期 not due" if not r.due else "")
+            cells.append({"x": label_w + (int(r.month) - 1) * cell, "fill": fill, "ink": "#fff" if fill != _GREY else "#59636e",
+                          "text": str(int(r.activities)) if r.activities else ("×" if r.missed else ""),
+                          "title": f"{d} {r.period}: {int(r.activities)} 次 {status}"})
+        rows.append({"label": d, "y": top + i * cell, "cells": cells})
+    return {"kind": "heat", "title": "片区逐月联建活动（红色 = 应有而缺失）", "cols": cols, "rows": rows, "label_w": label_w,
+            "cell": cell, "top": top, "width": label_w + 12 * cell + 10, "height": top + cell * len(rows) + 6,
+            "caption": "数字为当月联建活动次数（不含互督、督导）；灰色为无活动且未到期。"}
+
+
+def _stage_strip(stages: pd.DataFrame) -> dict[str, Any] | None:
+    if stages.empty:
+        return None
+    chains = list(dict.fromkeys(stages["chain"]))
+    label_w = max(80, 13 * max(len(str(c)) for c in chains) + 12)
+    box_w, row_h, top = 96, 42, 26
+    rows, widest = [], 0
+    for i, (c, sub) in enumerate(stages.groupby("chain", sort=False)):
+        boxes = []
+        for j, r in enumerate(sub.itertuples(index=False)):
+            none = bool(r.no_presence)
+            boxes.append({"x": label_w + j * box_w, "name": r.stage, "count": "无党组织" if none else f"{int(r.members)} 个党组织",
+                          "fill": _RED if none else "#dcfce7", "ink": "#fff" if none else "#1f2328",
+                          "title": f"{c}·{r.stage}: {r.member_names or '无'}"})
+        widest = max(widest, len(boxes))
+        rows.append({"label": c, "y": top + i * row_h, "boxes": boxes})
+    return {"kind": "strip", "title": "产业链环节的党组织覆盖（红色 = 无党组织）", "rows": rows, "label_w": label_w,
+            "box_w": box_w, "width": label_w + widest * box_w + 10, "height": top + row_h * len(rows), "caption": ""}
+
+
+def _charts(key: str, df: pd.DataFrame) -> list[dict[str, Any]]:
+    if df.empty:
+        return []
+    if key in ("coverage_by_town", "coverage_by_sector", "coverage_by_level", "coverage_by_category"):
+        return [_bars("参与联建的党组织比例", list(df["group_name"]), list(df["share"]),
+                      texts=[f"{s:.1%}（{c}/{o}）" for s, c, o in zip(df["share"], df["covered"], df["orgs"])])]
+    if key == "village_coverage":
+        return [_bars("联村党组织覆盖的行政村比例", list(df["group_name"]), list(df["share"]),
+                      texts=[f"{s:.1%}（{c}/{v}）" for s, c, v in zip(df["share"].fillna(0), df["villages_covered"], df["villages"])])]
+    if key == "weak_coverage":
+        return [_bars("后进党组织中有一类帮扶的比例", list(df["group_name"]), list(df["share_strong"]),
+                      texts=[f"{s:.1%}（{c}/{w}）" for s, c, w in zip(df["share_strong"], df["paired_strong"], df["weak_orgs"])])]
+    if key == "two_coverages":
+        from .schema import load_schema
+        cl = load_schema().codelists["unit_kind"]
+        labels, values, texts = [], [], []
+        for r in df.itertuples(index=False):
+            name = cl.zh(r.unit_kind) if r.unit_kind in cl.codes else str(r.unit_kind)
+            prefix = "" if r.group == "all" else f"{r.group_name}·"
+            for what, n, share in (("组织覆盖", r.org_covered, r.org_share), ("工作覆盖", r.work_covered, r.work_share)):
+                labels.append(f"{prefix}{name}{what}")
+                values.append(share)
+                texts.append(f"{share:.1%}（{n}/{r.units}）")
+        return [_bars("两新组织“两个覆盖”", labels, values, texts=texts)]
+    if key == "chain_stage_coverage":
+        c = _stage_strip(df)
+        return [c] if c else []
+    if key == "chain_alliances":
+        return [_bars("产业链联盟环节完整度", list(df["name"]), list(df["completeness"]),
+                      texts=[f"{s:.0%}（{a}/{b}）" for s, a, b in zip(df["completeness"].fillna(0), df["stages_covered"], df["stages_total"])])]
+    if key == "cadence_months":
+        c = _cadence_heat(df)
+        return [c] if c else []
+    if key == "rating_moves":
+        return [_bars("期初后进党组织的进位比例", ["期间有结对" if g == "paired" else "期间无结对" for g in df["cohort"]],
+                      list(df["share_up"]), texts=[f"{(s if s == s else 0):.1%}（{u}/{n}）" for s, u, n in
+                                                   zip(df["share_up"], df["moved_up"], df["weak_before"])],
+                      caption="仅为计数比较，不代表因果关系 / counts only, not a causal claim")]
+    return []
+
+
+# ---- HTML ----------------------------------------------------------------------------------------
+
+def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = None, seed: int = 0,
+                max_rows: int = 100) -> str:
+    """Render the report HTML from :func:`graphkit.analysis.run_all` results.
+
+    Parameters
+    ----------
+    max_rows
+        Rows shown per table (the full tables go to Excel/CSV).
+    """
+    import jinja2
+
+    from . import __version__
+
+    ts = as_of_date(graph, as_of)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    tpl = env.get_template("report.html.j2")
+    model = graph.model
+    sections = []
+    for skey, (zh, en) in SECTIONS.items():
+        items = []
+        for spec in ANALYSES.values():
+            if spec.section != skey or spec.key not in results:
+                continue
+            df = results[spec.key]
+            if spec.key == "headlines":
+                continue
+            cols, rows = _table(df, model, max_rows)
+            note = df.attrs.get("note", "") if spec.key == "rating_moves" else ""
+            items.append({"key": spec.key, "zh": spec.title_zh, "en": spec.title_en, "desc": spec.description,
+                          "columns": cols, "rows": rows, "n_rows": len(df), "charts": _charts(spec.key, df), "note": note,
+                          "empty": "未发现此类问题 / none found" if spec.key in _GAP_TABLES else "无数据 / no data"})
+        sections.append({"key": skey, "zh": zh, "en": en, "analyses": items})
+    hl = results.get("headlines", pd.DataFrame(columns=["metric", "label", "value", "note"]))
+    heads = [{"label": r.label, "value": r.value, "note": r.note,
+              "warn": r.metric in _WARN_METRICS and r.value not in ("0", "")} for r in hl.itertuples(index=False)]
+    return tpl.render(county=graph.settings.get("county") or "", as_of=ts.date().isoformat(), seed=seed, version=__version__,
+                      n_orgs=graph.count("Organization"), n_collabs=graph.count("Collaboration"),
+                      n_pairs=graph.count("Pairing"), n_acts=graph.count("Activity"), sections=sections, headlines=heads)
+
+
+# ---- Excel ---------------------------------------------------------------------------------------
+
+def sheet_names(keys: list[str]) -> dict[str, str]:
+    """Unique Excel sheet names (≤ 31 characters, no ``[]:*?/\\``) from the analyses' Chinese titles."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for key in keys:
+        title = ANALYSES[key].title_zh if key in ANALYSES else key
+        base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or key[:31]
+        name, n = base, 2
+        while name.lower() in used or name == "说明":
+            suffix = f"({n})"
+            name = base[: 31 - len(suffix)] + suffix
+            n += 1
+        used.add(name.lower())
+        out[key] = name
+    return out
+
+
+def _excel_frame(df: pd.DataFrame, model: Any) -> pd.DataFrame:
+    zh = to_zh(df, model)
+    out = pd.DataFrame(index=zh.index)
+    for col in zh.columns:
+        s = zh[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.date.astype(object).where(s.notna(), None)
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+            out[col] = s
+        else:
+            out[col] = s.astype(object).where(s.notna(), None)
+    return out
+
+
+def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path, *, as_of: Any = None,
+               seed: int = 0) -> Path:
+    """Write the analyses to an Excel workbook (a 说明 sheet + one sheet per analysis), atomically."""
+    ts = as_of_date(graph, as_of)
+    model = graph.model
+    names = sheet_names(list(results))
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as xw:
+        wb = xw.book
+        pct = wb.add_format({"num_format": "0.0%"})
+        index = pd.DataFrame({
+            "工作表 sheet": [names[k] for k in results],
+            "内容 content": [f"{ANALYSES[k].title_zh} / {ANALYSES[k].title_en}" if k in ANALYSES else k for k in results],
+            "说明 description": [ANALYSES[k].description if k in ANALYSES else "" for k in results],
+            "行数 rows": [len(results[k]) for k in results],
+        })
+        head = pd.DataFrame({"工作表 sheet": [f"{graph.settings.get('county') or ''} 联建分析", f"截止日期 {ts.date()}",
+                                            f"随机种子 seed {seed}", ""],
+                             "内容 content": ["", "", "", ""], "说明 description": ["", "", "", ""], "行数 rows": [None] * 4})
+        pd.concat([head, index], ignore_index=True).to_excel(xw, sheet_name="说明", index=False)
+        xw.sheets["说明"].set_column(0, 0, 28)
+        xw.sheets["说明"].set_column(1, 1, 40)
+        xw.sheets["说明"].set_column(2, 2, 80)
+        for key, df in results.items():
+            frame = _excel_frame(df, model)
+            frame.to_excel(xw, sheet_name=names[key], index=False)
+            ws = xw.sheets[names[key]]
+            ws.freeze_panes(1, 0)
+            for j, col in enumerate(df.columns):
+                width = min(60, max(8, 2 * len(str(frame.columns[j])) + 2,
+                                    *(2 * len(str(v)) + 2 for v in frame.iloc[:50, j] if v is not None)))
+                ws.set_column(j, j, width, pct if _is_share(col) else None)
+    with atomic_file(path, "wb") as fh:
+        fh.write(buf.getvalue())
+    return Path(path)
+
+
+def write_report(graph: Graph, path: str | Path, *, as_of: Any = None, seed: int = 0, xlsx: str | Path | None = None,
+                 results: dict[str, pd.DataFrame] | None = None, max_rows: int = 100,
+                 progress: ProgressFn | None = None, **options: Any) -> Path:
+    """Run every analysis and write the HTML report (and optionally the Excel workbook).
+
+    Parameters
+    ----------
+    graph
+        The graph.
+    path
+        The HTML file to write (atomically).
+    as_of
+        The date (default: the graph's reference date).
+    seed
+        Seed of community detection and suggestion tie-breaking.
+    xlsx
+        Also write an Excel workbook here.
+    results
+        Results of :func:`graphkit.analysis.run_all` to reuse (otherwise they are computed).
+    max_rows
+        Rows shown per table in the HTML.
+    progress
+        Called with a short message at each step (the CLI prints them on stderr).
+    **options
+        Passed to :func:`graphkit.analysis.run_all` (``max_per_strong``, ``capacity``, ...).
+
+    Returns
+    -------
+    Path
+        The HTML file.
+    """
+    say = progress or (lambda _m: None)
+    ts = as_of_date(graph, as_of)
+    if results is None:
+        results = run_all(graph, as_of=ts, seed=seed, progress=progress, **options)
+    say("生成报告 rendering the HTML report")
+    html = render_html(graph, results, as_of=ts, seed=seed, max_rows=max_rows)
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        fh.write(html)
+    say(f"报告 report → {path}")
+    if xlsx is not None:
+        say("写入 Excel writing the workbook")
+        write_xlsx(graph, results, xlsx, as_of=ts, seed=seed)
+        say(f"工作簿 workbook → {xlsx}")
+    return Path(path)

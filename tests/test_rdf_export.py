@@ -1,0 +1,203 @@
+"""RDF export in every format, independent parsers, named graphs, stable IRIs and the round trip."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import graphkit as gk
+from graphkit import rdf
+from graphkit._analysis import example_graph, make_graph
+from graphkit.cli import cli
+from graphkit.errors import GraphkitError
+
+rdflib = pytest.importorskip("rdflib")
+ox = pytest.importorskip("pyoxigraph")
+from rdflib.compare import isomorphic  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OX_FORMAT = {"turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "trig": "TRIG", "nquads": "N_QUADS"}
+RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig", "nquads": "nquads"}
+
+
+def _assert_tables_equal(a: gk.Graph, b: gk.Graph) -> None:
+    for rtype in a.model:
+        pd.testing.assert_frame_equal(a.tables[rtype.name].reset_index(drop=True), b.tables[rtype.name].reset_index(drop=True),
+                                      check_dtype=True, obj=rtype.name)
+
+
+def _triples_ox(data: bytes, fmt: str) -> set[tuple[str, str, str]]:
+    return {(str(q.subject), str(q.predicate), str(q.object))
+            for q in ox.parse(data, format=getattr(ox.RdfFormat, OX_FORMAT[fmt]))}
+
+
+def _triples_rdflib(data: bytes, fmt: str) -> "rdflib.Graph":
+    ds = rdflib.Dataset()
+    ds.parse(data=data, format=RDFLIB_FORMAT[fmt])
+    g = rdflib.Graph()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+@pytest.fixture(scope="module")
+def exports(sample_graph: gk.Graph) -> dict[tuple[str, str], bytes]:
+    out = {}
+    for store in rdf.STORES:
+        for fmt in ("turtle", "nt", "jsonld", "trig"):
+            out[(fmt, store)] = rdf.serialize(sample_graph, fmt=fmt, store=store)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(exports: dict[tuple[str, str], bytes]) -> set[tuple[str, str, str]]:
+    return _triples_ox(exports[("nt", "memory")], "nt")
+
+
+@pytest.mark.parametrize("store", rdf.STORES)
+@pytest.mark.parametrize("fmt", ["turtle", "nt", "jsonld", "trig"])
+def test_sample_exports_parse_with_pyoxigraph_and_rdflib(exports: dict, reference: set, fmt: str, store: str) -> None:
+    data = exports[(fmt, store)]
+    assert _triples_ox(data, fmt) == reference
+    g = _triples_rdflib(data, fmt)
+    assert len(g) == len(reference)
+
+
+def test_formats_hold_the_same_graph(exports: dict) -> None:
+    base = _triples_rdflib(exports[("nt", "memory")], "nt")
+    for key in [("turtle", "memory"), ("trig", "oxigraph"), ("jsonld", "memory")]:
+        assert isomorphic(base, _triples_rdflib(exports[key], key[0])), key
+
+
+def test_stable_iris_and_configurable_base(sample_graph: gk.Graph, reference: set) -> None:
+    org_id = sample_graph.orgs["id"].iat[0]
+    base = sample_graph.model.base_iri
+    assert any(s == f"<{base}organization/{org_id}>" for s, _, _ in reference)
+    other = "https://data.example.cn/party/"
+    text = "".join(rdf.to_nquads(sample_graph, base=other, quads=False))
+    assert f"<{other}organization/{org_id}>" in text and f"<{base}organization/" not in text
+    for bad in ("not an iri", "https://x.org/no-slash", "https://x.org/a b/", "ftp://x.org/"):
+        with pytest.raises(GraphkitError, match="IRI"):
+            rdf.serialize(sample_graph, fmt="nt", base=bad)
+
+
+def test_trig_puts_each_ledger_in_its_own_named_graph(sample_graph: gk.Graph, exports: dict) -> None:
+    ds = rdflib.Dataset()
+    ds.parse(data=exports[("trig", "memory")], format="trig")
+    t = rdf.terms()
+    ledger_type = rdflib.URIRef(t.iri("gk:LedgerFile"))
+    default = ds.graph(rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
+    files = {str(default.value(f, rdflib.URIRef(t.iri("gk:fileName")))): f for f in default.subjects(rdflib.RDF.type, ledger_type)}
+    assert set(files) == set(sample_graph.sources["file"])
+    named = {g.identifier for g in ds.graphs() if g.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID and len(g)}
+    assert named == set(files.values())
+    # every organization sits in the graph of the file its row came from
+    orgs = sample_graph.orgs
+    for rid, src in zip(orgs["id"].head(50), orgs["src_file"].head(50)):
+        s = rdflib.URIRef(f"{sample_graph.model.base_iri}organization/{rid}")
+        assert (s, rdflib.RDF.type, rdflib.URIRef(t.types["Organization"].class_iri)) in ds.graph(files[src])
+    # the code-list vocabulary is in the default graph
+    assert (rdflib.URIRef(t.concept("category", "3")), rdflib.RDF.type, rdflib.namespace.SKOS.Concept) in default
+
+
+def test_provenance_points_to_the_source_row(sample_graph: gk.Graph, reference: set) -> None:
+    t = rdf.terms()
+    p = sample_graph.tables["Pairing"].iloc[0]
+    base = sample_graph.model.base_iri
+    subj = f"<{base}pairing/{p['id']}>"
+    rows = [o for s, pr, o in reference if s == subj and pr == f"<{t.iri('prov:wasDerivedFrom')}>"]
+    assert len(rows) == 1
+    facts = {pr: o for s, pr, o in reference if s == rows[0]}
+    assert facts[f"<{t.iri('gk:row')}>"] == f'"{int(p["src_row"])}"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    assert facts[f"<{t.iri('gk:sheet')}>"] == f'"{p["src_sheet"]}"'
+    file_iri = facts[f"<{t.iri('gk:sourceFile')}>"]
+    ffacts = {pr: o for s, pr, o in reference if s == file_iri}
+    assert ffacts[f"<{t.iri('gk:fileHash')}>"] == f'"{p["src_hash"]}"'
+
+
+def test_membership_interval_uses_org_and_time(sample_graph: gk.Graph, reference: set) -> None:
+    m = sample_graph.tables["Membership"].dropna(subset=["start"]).iloc[0]
+    subj = f"<{sample_graph.model.base_iri}membership/{m['id']}>"
+    iv = [o for s, p, o in reference if s == subj and p == "<http://www.w3.org/ns/org#memberDuring>"]
+    assert len(iv) == 1
+    begin = [o for s, p, o in reference if s == iv[0] and p == "<http://www.w3.org/2006/time#hasBeginning>"]
+    dates = [o for s, p, o in reference if s == begin[0] and p == "<http://www.w3.org/2006/time#inXSDDate>"]
+    assert dates == [f'"{m["start"].date().isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>']
+
+
+@pytest.mark.parametrize("fmt,store", [("turtle", "memory"), ("trig", "oxigraph"), ("nt", "memory"), ("jsonld", "oxigraph")])
+def test_round_trip_is_isomorphic_and_gives_the_same_tables(sample_graph: gk.Graph, exports: dict, fmt: str, store: str,
+                                                            tmp_path: Path) -> None:
+    path = tmp_path / f"county{rdf.FORMATS[fmt][0]}"
+    path.write_bytes(exports[(fmt, store)])
+    back = rdf.read_rdf(path, store=store)
+    assert back.problems.empty
+    _assert_tables_equal(sample_graph, back)
+    again = rdf.serialize(back, fmt=fmt, store=store)
+    assert isomorphic(_triples_rdflib(exports[(fmt, store)], fmt), _triples_rdflib(again, fmt))
+
+
+def test_round_trip_of_hostile_values_and_a_graph_without_provenance() -> None:
+    g = make_graph({
+        "Place": [{"id": "t 1/甲", "name": '甲"镇\\\n', "kind": "town"}],
+        "Organization": [
+            {"id": "o#1", "name": "A\t党支部 \u0001 <x> {y} 'z'", "town": "t 1/甲", "category": "1", "members": 0,
+             "weak_lax": False},
+            {"id": "o2", "name": "乙\r\n支部", "category": "3", "weak_lax": True, "parent": "o#1"}],
+        "Pairing": [{"id": "p?1", "strong": "o#1", "weak": "o2", "form": "other", "start": pd.Timestamp("2024-02-29"),
+                     "end": pd.Timestamp("2025-02-28")}],
+        "Activity": [{"id": "a1", "date": pd.Timestamp("2024-01-02"), "type": "theme_day", "host": "o2", "title": "x"}],
+    })
+    for store in rdf.STORES:
+        st = rdf.to_oxigraph(g) if store == "oxigraph" else rdf.to_rdflib(g)
+        back = rdf.read_rdf(st)
+        assert back.problems.empty
+        for rtype in g.model:
+            a, b = g.tables[rtype.name], back.tables[rtype.name]
+            cols = ["id", *rtype.properties]
+            pd.testing.assert_frame_equal(a[cols].astype(object).where(a[cols].notna(), None),
+                                          b[cols].astype(object).where(b[cols].notna(), None), obj=rtype.name)
+        assert back.tables["Organization"]["src_file"].isna().all()
+
+
+def test_output_is_deterministic(sample_graph: gk.Graph, exports: dict) -> None:
+    assert rdf.serialize(sample_graph, fmt="turtle") == exports[("turtle", "memory")]
+    assert rdf.serialize(sample_graph, fmt="nt") == exports[("nt", "oxigraph")]
+
+
+def test_reading_reports_unreadable_values() -> None:
+    g = example_graph()
+    ds = rdf.to_rdflib(g)
+    t = rdf.terms()
+    s = rdflib.URIRef(f"{g.model.base_iri}organization/a1")
+    ds.default_graph.set((s, rdflib.URIRef(t.iri("gk:memberCount")), rdflib.Literal("many")))
+    ds.default_graph.add((s, rdflib.URIRef(t.iri("gk:sector")), rdflib.URIRef(t.code_ns + "sector-nonsense")))
+    back = rdf.read_rdf(ds)
+    assert set(back.problems["rule"]) == {"bad_integer", "conflicting_values"}
+    assert pd.isna(back.orgs.set_index("id").loc["a1", "members"])
+
+
+def test_cli_export_import_round_trip(sample_out: Path, sample_graph: gk.Graph, tmp_path: Path) -> None:
+    runner = CliRunner()
+    ttl = tmp_path / "c.trig"
+    r = runner.invoke(cli, ["rdf", "export", str(sample_out), "-f", "trig", "-o", str(ttl), "--store", "oxigraph"])
+    assert r.exit_code == 0, r.output
+    assert ttl.stat().st_size > 10_000
+    r = runner.invoke(cli, ["rdf", "import", str(ttl), "-o", str(tmp_path / "back"), "--store", "oxigraph"])
+    assert r.exit_code == 0, r.output
+    _assert_tables_equal(sample_graph, gk.read_graph(tmp_path / "back"))
+    r = runner.invoke(cli, ["rdf", "export", str(tmp_path / "missing"), "-o", str(tmp_path / "x.ttl")])
+    assert r.exit_code == 1 and "manifest" in r.output
+    r = runner.invoke(cli, ["rdf", "export", str(sample_out), "-o", str(tmp_path / "x.rdfx")])
+    assert r.exit_code == 1 and "suffix" in r.output
+
+
+def test_importing_graphkit_stays_light() -> None:
+    code = "import graphkit, graphkit.cli, graphkit.rdf, graphkit.sparql, sys; " \
+           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyshacl', 'pyoxigraph')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.strip() == "[]"
