@@ -286,17 +286,17 @@ def stage_replicate(timer: Any, src_graph_dir: str, graph_dir: str, copies: int)
             for rtype in model:
                 table = pq.read_table(src / "tables" / f"{rtype.name}.parquet")
                 keys = ["id", *[p for p, d in rtype.properties.items() if d.type == "ref"]]
-                parts = []
-                for k in range(copies):
-                    t = table
-                    for col in keys:
-                        i = t.schema.get_field_index(col)
-                        t = t.set_column(i, col, pc.binary_join_element_wise(t[col], pa.scalar(f"~{k:02d}"), ""))
-                    parts.append(t)
-                big = pa.concat_tables(parts).sort_by("id")
-                pq.write_table(big, tmp / "tables" / f"{rtype.name}.parquet", compression="zstd")
-                counts[rtype.name] = big.num_rows
-                del parts, big
+                # copies in order, each sorted by id as the source is: deterministic, streamed
+                with pq.ParquetWriter(tmp / "tables" / f"{rtype.name}.parquet", table.schema,
+                                      compression="zstd") as writer:
+                    for k in range(copies):
+                        t = table
+                        for col in keys:
+                            i = t.schema.get_field_index(col)
+                            t = t.set_column(i, t.schema.field(i), pc.binary_join_element_wise(
+                                t[col], pa.scalar(f"~{k:02d}"), ""))
+                        writer.write_table(t)
+                counts[rtype.name] = table.num_rows * copies
             if (src / "sources.parquet").exists():
                 shutil.copy2(src / "sources.parquet", tmp / "sources.parquet")
             manifest["counts"] = counts
@@ -474,6 +474,7 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         for p in (run.ledgers, run.graph, run.outputs):
             shutil.rmtree(p, ignore_errors=True)
         stamp.unlink(missing_ok=True)
+    ledgers_ok = True
     if stamp.exists() and run.ledgers.is_dir():
         meta = json.loads(stamp.read_text(encoding="utf-8"))
         run.counts = meta["counts"]
@@ -488,23 +489,31 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         m = _measure(args, run, "stage_synth", {"out": str(run.ledgers), "scale": run.scale, "seed": run.seed,
                                                "n_orgs": run.n_orgs, "fmt": args.fmt})
         _record(run, "synth", m)
-        if m.status != "ok":
+        if m.status == "ok":
+            run.counts = m.extra["counts"]
+            stamp.write_text(json.dumps({"counts": run.counts, "seconds": m.sections["synth"], "peak_mib": m.peak_mib,
+                                         "made": dt.datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
+            shutil.rmtree(run.graph, ignore_errors=True)  # new ledgers: the graph folder must be rebuilt
+        elif run.scale == "national" and args.national_graph != "build":
+            ledgers_ok = False  # the graph stages can still run on the replicated province graph
+        else:
             return
-        run.counts = m.extra["counts"]
-        stamp.write_text(json.dumps({"counts": run.counts, "seconds": m.sections["synth"], "peak_mib": m.peak_mib,
-                                     "made": dt.datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
-        shutil.rmtree(run.graph, ignore_errors=True)  # new ledgers: the graph folder must be rebuilt
-    suffixes = {p.suffix.lower() for p in _ledger_files(str(run.ledgers))}
-    run.ledger_format = ",".join(sorted(s.lstrip(".") for s in suffixes))
-    rows_total = _ledger_rows(run.counts)
-    link_note = f"{run.counts.get('roster', 0):,} orgs, {run.counts.get('links', 0):,} links, {rows_total:,} ledger rows"
-    run.rows["synth"]["note"] = "; ".join(x for x in (link_note, run.rows["synth"].get("note", "")) if x)
+    rows_total = 0
+    if ledgers_ok:
+        suffixes = {p.suffix.lower() for p in _ledger_files(str(run.ledgers))}
+        run.ledger_format = ",".join(sorted(s.lstrip(".") for s in suffixes))
+        rows_total = _ledger_rows(run.counts)
+        link_note = (f"{run.counts.get('roster', 0):,} orgs, {run.counts.get('links', 0):,} links, "
+                     f"{rows_total:,} ledger rows")
+        run.rows["synth"]["note"] = "; ".join(x for x in (link_note, run.rows["synth"].get("note", "")) if x)
 
     def want(stage: str) -> bool:
         return stage in stages
 
     # ---- load / build / write ------------------------------------------------------------------------------
-    if want("load"):
+    if want("load") and not ledgers_ok:
+        run.row("load", status="not run", note="没有台账 no ledgers (synth failed)")
+    elif want("load"):
         missing = _available(STAGES["load"][1])
         if missing:
             run.row("load", status="skipped", note=f"{missing} missing")
@@ -519,14 +528,15 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         or not args.no_baseline
     build_ref = _build_reference(run, previous) if run.scale == "national" else None
     est_build = rows_total / build_ref.rows["build"]["rows_per_s"] if build_ref else None
-    replicate = run.scale == "national" and (args.national_graph == "replicate" or (
+    replicate = run.scale == "national" and (args.national_graph == "replicate" or not ledgers_ok or (
         args.national_graph == "auto" and est_build is not None and est_build > args.timeout))
     origin = run.dir / "graph_source.json"
     if replicate:
         if want("build"):
             why = (f"按 {build_ref.label} 的速度 {build_ref.rows['build']['rows_per_s']:,} 行/秒估计需 {est_build:,.0f} s，"
                    f"超过时限 / estimated {est_build:,.0f} s at {build_ref.label}'s build rate, over the "
-                   f"{args.timeout:.0f} s stage limit" if est_build else "--national-graph replicate")
+                   f"{args.timeout:.0f} s stage limit" if est_build else
+                   "没有台账 no ledgers (synth failed)" if not ledgers_ok else "--national-graph replicate")
             run.row("build", status="not run", note=why, estimate=round(est_build, 1) if est_build else None)
             run.row("write", status="not run", note="见 build / see build")
         src = run.dir.parent / f"province-s{run.seed}" / "graph"

@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SchemaError
-from .schema import PROVENANCE, Model, RecordType, load_schema
+from .schema import Model, RecordType, load_schema
 
 __all__ = ["SHAPE_VERSION", "Column", "NodeShape", "RelShape", "GraphShape", "graph_shape", "ident",
            "arrow_tables", "node_table", "rel_table", "NAME_SUFFIX"]

@@ -100,8 +100,9 @@ _SPECS = [
 ANALYSES: dict[str, AnalysisSpec] = {k: AnalysisSpec(k, s, zh, en, d) for k, s, zh, en, d in _SPECS}
 
 
-def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: int = 2, capacity: int | None = None,
-            rotation_years: int = 1, resolution: float = 1.0, compare_to: Any = None, previous: Graph | None = None,
+def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: int | None = None,
+            capacity: int | None = None, rotation_years: int | None = None, resolution: float = 1.0,
+            compare_to: Any = None, previous: Graph | None = None,
             progress: ProgressFn | None = None) -> dict[str, pd.DataFrame]:
     """Run every analysis on one graph.
 
@@ -114,11 +115,12 @@ def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: i
     seed
         Seed of community detection and of tie-breaking in the suggestions.
     max_per_strong
-        Pairs a strong org may carry before it is "overloaded".
+        Pairs a strong org may carry before it is "overloaded" (default ``graphkit.config.max_per_strong``).
     capacity
-        Capacity of strong orgs in the suggestions (default ``max_per_strong``).
+        Capacity of strong orgs in the suggestions (default: ``max_per_strong`` when given, else
+        ``graphkit.config.pairing_capacity``).
     rotation_years
-        Years after which a pair is due for rotation.
+        Years after which a pair is due for rotation (default ``graphkit.config.rotation_years``).
     resolution
         Community-detection resolution.
     compare_to
@@ -132,11 +134,22 @@ def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: i
     -------
     dict of DataFrame
         One table per key of :data:`ANALYSES`, in that order.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> res = run_all(example_graph(), as_of="2024-06-30")
+    >>> sorted(res["unpaired_weak"]["name"])
+    ['丁村党支部', '丙村党支部', '县司法局机关党支部']
     """
     from . import cadence, change, clusters, coverage, pairing
 
     ts = as_of_date(graph, as_of)
-    capacity = max_per_strong if capacity is None else capacity
+    from .settings import config
+    if capacity is None:
+        capacity = config.pairing_capacity if max_per_strong is None else max_per_strong
+    max_per_strong = config.max_per_strong if max_per_strong is None else max_per_strong
+    rotation_years = config.rotation_years if rotation_years is None else rotation_years
     say: Callable[[str], None] = progress or (lambda _msg: None)
     out: dict[str, pd.DataFrame] = {}
     with cached(graph):
@@ -189,6 +202,14 @@ def headlines(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = No
     """The headline figures of a :func:`run_all` result: ``metric, label, value, note``.
 
     ``metric`` is a stable English key, ``label`` the Chinese wording, ``value`` a short text.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> g = example_graph()
+    >>> h = headlines(g, run_all(g, as_of="2024-06-30"), as_of="2024-06-30")
+    >>> list(h.columns), h.set_index("metric").loc["as_of", "value"]
+    (['metric', 'label', 'value', 'note'], '2024-06-30')
     """
     ts = as_of_date(graph, as_of)
     r = results

@@ -185,6 +185,15 @@ class EmbeddedGraph:
     """An open, read-only LadybugDB database of one graph.
 
     Use :func:`open_embedded` to get one; close it (or use ``with``) when done.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.sample_graph()
+    >>> with open_embedded(g) as db:
+    ...     df = db.query("MATCH (:Organization)-[p:PAIRED_WITH]->(:Organization) RETURN count(p) AS n")
+    >>> int(df.loc[0, "n"]) == g.count("Pairing")
+    True
     """
 
     def __init__(self, db_path: Path, *, cleanup: Path | None = None) -> None:

@@ -98,10 +98,9 @@ def _as_text(graph: Graph, values: pd.Series, ptype: str, codelist: str | None, 
 def _records(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """Row dicts without missing values (GEXF/GraphML have no null)."""
     names = list(columns)
-    arrays = [columns[c] for c in names]
-    masks = [~_missing(a) for a in arrays]
-    n = len(arrays[0]) if arrays else 0
-    return [{c: a[i] for c, a, m in zip(names, arrays, masks) if m[i]} for i in range(n)]
+    values = [columns[c].tolist() for c in names]
+    present = [(~_missing(columns[c])).tolist() for c in names]
+    return [{c: v for c, v, ok in zip(names, row, oks) if ok} for row, oks in zip(zip(*values), zip(*present))]
 
 
 def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_types: Iterable[str] | None = None,

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from .errors import OutputError
 from .model import Graph
+from .problems import excel_safe, excel_unsafe
 from .schema import PROVENANCE, Model, RecordType, load_schema
 
 __all__ = ["write_graph", "read_graph", "atomic_dir", "atomic_file", "MANIFEST", "FORMAT_VERSION"]
@@ -287,6 +288,13 @@ def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True) -> Pat
     -------
     Path
         The output folder.
+
+    Examples
+    --------
+    >>> import tempfile, graphkit as gk
+    >>> out = write_graph(gk.sample_graph(), tempfile.mkdtemp() + "/out")
+    >>> (out / "manifest.json").is_file(), len(list((out / "tables").glob("*.parquet"))) == len(gk.load_schema().types)
+    (True, True)
     """
     out = Path(out)
     if out.exists() and not overwrite:
@@ -305,7 +313,8 @@ def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True) -> Pat
         pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                             preserve_index=False), tmp / "sources.parquet")
         if len(graph.problems):
-            graph.problems.to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")
+            # text a spreadsheet would run as a formula gets a leading ' (read_graph removes it)
+            graph.problems.map(excel_safe).to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")
         manifest = {
             "format": FORMAT_VERSION,
             "schema_version": model.version,
@@ -334,7 +343,16 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
 
 
 def read_graph(out: str | Path, *, model: Model | None = None) -> Graph:
-    """Read an output folder written by ``write_graph`` (or ``graphkit build``)."""
+    """Read an output folder written by ``write_graph`` (or ``graphkit build``).
+
+    Examples
+    --------
+    >>> import tempfile, graphkit as gk
+    >>> g = gk.sample_graph()
+    >>> back = read_graph(gk.write_graph(g, tempfile.mkdtemp() + "/out"))
+    >>> back.tables["Pairing"]["id"].tolist() == g.tables["Pairing"]["id"].tolist()
+    True
+    """
     out = Path(out)
     manifest = read_manifest(out)
     model = model or load_schema()
@@ -351,7 +369,9 @@ def read_graph(out: str | Path, *, model: Model | None = None) -> Graph:
         if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
             raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
     sources = pq.read_table(out / "sources.parquet").to_pandas() if (out / "sources.parquet").exists() else None
-    problems = pd.read_csv(out / "problems.csv", dtype=str, keep_default_na=False) if (out / "problems.csv").exists() else None
+    problems = None
+    if (out / "problems.csv").exists():
+        problems = pd.read_csv(out / "problems.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
     settings = dict(manifest.get("settings") or {})
     settings["out_dir"] = str(out)
     return Graph(tables, model=model, sources=sources, problems=problems, settings=settings)

@@ -1052,12 +1052,26 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     progress
         Called with a short message as each file is read.
 
+    limits
+        Size limits that refuse oversized or zip-bomb-like files before they are unpacked.
+
     Raises
     ------
     ValidationFailed
-        If any error-level problem was found and ``lenient`` is False; ``.problems`` has them all.
+        If any error-level problem was found and ``lenient`` is False; ``.problems`` has them all
+        (file, sheet, row, column, value, rule, message in Chinese and English).
     GraphkitError
-        If the folder does not exist or holds no ledgers.
+        If the folder does not exist, holds no ledgers, or none of its sheets fits a layout; if
+        ``graphkit.yaml`` or a mapping file is invalid.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.build_graph(gk.sample_path("sample_county"))
+    >>> g.count("Organization"), g.settings["county"]
+    (568, '示例县')
+    >>> g.orgs.loc[g.orgs["name"] == "示例县农业农村局党委", "category"].tolist()
+    ['1']
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -1096,6 +1110,14 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
                 used.append(f"{sheet.sheet or '-'}:{used_id}")
         sources.append({"file": rel, "sha256": digest, "bytes": path.stat().st_size,
                         "sheets": ",".join(s.sheet for s in sheets), "layouts": ";".join(used)})
+    if not staged and sources and not (problems.frame()["severity"] == "error").any():
+        # every sheet was empty or unrecognized: an empty graph would hide that nothing was read
+        names = ", ".join(s["file"] for s in sources[:5]) + (" …" if len(sources) > 5 else "")
+        raise GraphkitError(
+            f"{data_dir}: 没有任何工作表符合已知的台账格式（{names}），未导入任何记录；请检查表头，或在 "
+            f"{data_dir / 'mappings'} 中添加映射文件（或用 --mapping）/ no sheet matched a known ledger layout "
+            f"({names}) and nothing was loaded; check the headers or add a mapping file in DATA_DIR/mappings/ "
+            f"(or pass --mapping)")
     if progress:
         progress("解析引用 resolving references")
     _resolve(ctx, staged)

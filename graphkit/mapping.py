@@ -174,6 +174,13 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
     ------
     MappingError
         With the file, the entity/property and what is wrong.
+
+    Examples
+    --------
+    >>> from graphkit._paths import loaders_dir
+    >>> m = load_mapping(loaders_dir() / "pairing.yaml")
+    >>> m.id, m.required_columns
+    ('pairing', ['strong', 'weak', 'form', 'start'])
     """
     model = model or load_schema()
     path = Path(path)
@@ -249,6 +256,12 @@ def load_mappings(extra: Iterable[str | Path] = (), *, model: Model | None = Non
 
     A later mapping with the same ``id`` replaces an earlier one, so a county overrides a
     built-in layout by giving its own file.
+
+    Examples
+    --------
+    >>> maps = load_mappings()
+    >>> maps["roster"].entities["org"].type, maps["pairing"].entities["pairing"].type
+    ('Organization', 'Pairing')
     """
     model = model or load_schema()
     paths = sorted(loaders_dir().glob("*.yaml"))

@@ -36,6 +36,15 @@ class Graph:
         The problem table (empty when clean; warnings and, in lenient mode, errors).
     settings
         ``county``, ``data_dir`` and the options the graph was built with.
+
+    Examples
+    --------
+    >>> import graphkit as gk
+    >>> g = gk.sample_graph()
+    >>> g.count("Pairing") == len(g["Pairing"]) == len(g.labelled("Pairing"))
+    True
+    >>> g.labelled("Pairing").columns[1:4].tolist()
+    ['帮扶方(强)', '受援方(弱)', '结对形式']
     """
 
     def __init__(self, tables: dict[str, pd.DataFrame], *, model: Model | None = None,
@@ -75,8 +84,14 @@ class Graph:
         col = "name" if "name" in t else "title" if "title" in t else "id"
         return pd.Series(t[col].to_numpy(), index=t["id"].to_numpy())
 
-    def labelled(self, type_name: str, *, lang: str = "zh") -> pd.DataFrame:
-        """A copy of a table with codes replaced by labels and columns titled in ``lang``."""
+    def labelled(self, type_name: str, *, lang: str | None = None) -> pd.DataFrame:
+        """A copy of a table with codes replaced by labels and columns titled in ``lang``.
+
+        ``lang`` is ``"zh"`` or ``"en"``; default ``graphkit.config.lang``.
+        """
+        if lang is None:
+            from .settings import config
+            lang = config.lang
         rtype = self.model[type_name]
         t = self.table(type_name).copy()
         for pname, prop in rtype.properties.items():
@@ -146,7 +161,7 @@ class Graph:
 
     def info(self) -> dict[str, pd.DataFrame]:
         """Counts for ``graphkit info``: by type, town, sector, category, link type."""
-        orgs = self.labelled("Organization")
+        orgs = self.labelled("Organization", lang="zh")
         out = {"types": self.summary()}
         for col in ("所属镇(街道)", "领域", "分类定级", "层级", "组织形式"):
             if col in orgs:

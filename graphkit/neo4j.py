@@ -33,7 +33,7 @@ import os
 import shlex
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping
 
 import pandas as pd
 
@@ -50,6 +50,7 @@ DEFAULT_BATCH_SIZE = 20_000
 #: neo4j-admin header types of the shape's column kinds.
 ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
 _ROWS = "$rows"
+_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 
 class Neo4jError(GraphkitError):
@@ -450,6 +451,10 @@ def connect(uri: str, user: str, password: str) -> Any:
     import neo4j
     from neo4j import exceptions as nx
 
+    scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+    if scheme not in _SCHEMES:
+        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {uri!r}: use one of "
+                         f"{', '.join(s + '://' for s in _SCHEMES)}")
     try:
         driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
     except (ValueError, nx.ConfigurationError) as exc:

@@ -351,9 +351,11 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
     cost = (COST_WEIGHTS["town"] * ~res["same_town"] + COST_WEIGHTS["level"] * ~res["neighbouring_level"]
             + COST_WEIGHTS["chain"] * (res["shared_chain"] == ""))
     res["cost"] = pd.array(np.where(assigned, cost, pd.NA), dtype="Int64")
-    lv = code_label(model, "level", res["wl"]).fillna("?").astype(str)
-    slv = code_label(model, "level", res["strong_id"].map(sf["level"])).fillna("?").astype(str)
-    no_town = res["weak_town"].isna() & res["strong_town"].isna()
+    lv = code_label(model, "level", res["wl"].astype(object)).astype(object).fillna("?").astype(str)
+    slv = code_label(model, "level", res["strong_id"].map(sf["level"]).astype(object)).astype(object).fillna("?").astype(str)
+    no_town = res["wt"].isna() & st_town.isna()
+    res["weak_town"] = res["weak_town"].where(res["weak_town"].notna(), res["wt"]).astype(object)
+    res["strong_town"] = res["strong_town"].where(res["strong_town"].notna(), st_town).astype(object)
     town_txt = np.select(
         [res["same_town"].to_numpy(), no_town.to_numpy()],
         ["同镇（" + res["weak_town"].fillna("").astype(str) + "）", pd.Series("均无所属镇（县直及以上）", index=res.index)],

@@ -14,11 +14,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
-__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text"]
+__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text", "write_problems", "excel_safe", "excel_unsafe"]
 
 PROBLEM_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "rule", "message_zh", "message_en"]
 
@@ -109,3 +110,71 @@ def problems_to_text(df: pd.DataFrame, *, limit: int = 30) -> str:
     if len(df) > limit:
         lines.append(f"  … 另有 {len(df) - limit} 个问题 / {len(df) - limit} more")
     return "\n".join(lines)
+
+
+# Spreadsheet programs run cell text that starts with = + - @ (or a tab / carriage return) as a
+# formula ("CSV injection"): a ledger value such as =HYPERLINK("http://…") echoed in the problem
+# table would become a live link. Problem tables are written so that such text stays text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_quote(text: str) -> bool:
+    if text[:1] == "'":
+        return _needs_quote(text[1:])
+    if not text.startswith(_FORMULA_START):
+        return False
+    try:
+        float(text)
+        return False  # a plain number such as -5 is harmless
+    except ValueError:
+        return True
+
+
+def excel_safe(text: Any) -> Any:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (reversed by ``excel_unsafe``).
+
+    >>> excel_safe('=HYPERLINK("http://x")'), excel_safe("-5"), excel_safe("青泥洞村党支部")
+    ('\\'=HYPERLINK("http://x")', '-5', '青泥洞村党支部')
+    >>> excel_unsafe(excel_safe("'=1+1")) == "'=1+1"
+    True
+    """
+    return "'" + text if isinstance(text, str) and _needs_quote(text) else text
+
+
+def excel_unsafe(text: Any) -> Any:
+    """Undo ``excel_safe``."""
+    return text[1:] if isinstance(text, str) and text[:1] == "'" and _needs_quote(text[1:]) else text
+
+
+def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
+    """Write a problem table to ``.xlsx`` or ``.csv`` (UTF-8 with BOM, for Excel), atomically.
+
+    Cell text that a spreadsheet would run as a formula stays text: in ``.xlsx`` it is written as
+    a string cell; in ``.csv`` it gets a leading ``'``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = Problems()
+    >>> p.add(file="名册.csv", row=3, column="上级党组织", value='=HYPERLINK("http://x","修正")',
+    ...       rule="unresolved_ref")
+    >>> out = write_problems(p.frame(), pathlib.Path(tempfile.mkdtemp()) / "problems.xlsx")
+    >>> out.name
+    'problems.xlsx'
+    """
+    from .io import atomic_file
+
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        import io as _io
+
+        buf = _io.BytesIO()
+        options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            problems.to_excel(xw, index=False, sheet_name="problems")
+        with atomic_file(path, "wb") as fh:
+            fh.write(buf.getvalue())
+    else:
+        with atomic_file(path, "w", encoding="utf-8-sig") as fh:
+            problems.map(excel_safe).to_csv(fh, index=False)
+    return path

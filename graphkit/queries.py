@@ -15,8 +15,8 @@ header, same columns) and is used on a server.
 
 Parameters are typed (``string``, ``int``, ``float``, ``bool``, ``date``). Every parameter has a
 default, because the embedded engine cannot bind a null parameter: strings use ``''`` for
-"any"; the date default ``reference`` means the graph's reference date (the latest recorded
-event — the same default as the Python analyses) and the int default ``reference_year`` its
+"any"; the date default ``reference`` means the graph's reference date (the month end of the
+latest recorded event — the same default as the Python analyses) and the int default ``reference_year`` its
 year, both computed by a Cypher query on whichever engine runs the pack. Where the two
 dialects write date arithmetic differently, the pack avoids it with *derived* defaults computed
 before the query runs: ``year_of(as_of)`` (the year of an earlier date parameter) and
@@ -224,7 +224,14 @@ def get_query(name: str, *, folder: str | None = None) -> Query:
 
 
 def list_queries(*, folder: str | None = None) -> pd.DataFrame:
-    """The pack as a table: ``name``, ``title``, ``params`` (``name=default``), ``matches``, ``variants``."""
+    """The pack as a table: ``name``, ``title``, ``params`` (``name=default``), ``matches``, ``variants``.
+
+    Examples
+    --------
+    >>> df = list_queries()
+    >>> {"unpaired_weak", "members_of_group"} <= set(df["name"]), list(df.columns[:3])
+    (True, ['name', 'title', 'params'])
+    """
     rows = []
     for q in load_pack(folder).values():
         rows.append({"name": q.name, "title": q.title,
@@ -261,11 +268,12 @@ def parse_params(query: Query, items: Iterable[str]) -> dict[str, Any]:
 
 
 def reference_date_query(model: Model | None = None) -> str:
-    """A Cypher query returning the graph's reference date (column ``d``).
+    """A Cypher query returning the dates the reference date is taken from (column ``d``).
 
     The latest value of every date property that is not the end of an interval — activity
-    dates, link and group start dates — as declared in the schema; the same rule as
-    ``graphkit._analysis.reference_date``. Runs on both engines.
+    dates, link and group start dates — as declared in the schema; the reference date is the
+    month end of the largest of them, the rule of ``graphkit._analysis.reference_date``. Runs on
+    both engines.
     """
     from ._graph_shape import graph_shape, ident
 
@@ -352,7 +360,8 @@ def resolve_params(query: Query, given: Mapping[str, Any], runner: Runner) -> di
     def reference() -> dt.date:
         if not ref:
             d = runner(reference_date_query(), {})["d"].dropna()
-            ref.append(pd.Timestamp(d.max()).date() if len(d) else dt.date.today())
+            # ledgers are kept by month: the month of the latest event counts as complete
+            ref.append((pd.Timestamp(d.max()) + pd.offsets.MonthEnd(0)).date() if len(d) else dt.date.today())
         return ref[0]
 
     for name, p in query.params.items():

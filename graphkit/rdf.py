@@ -728,8 +728,11 @@ class _Lines:
 
 
 def _file_keys(graph: Graph) -> pd.DataFrame:
-    """Every (file, hash) pair in the tables' provenance, with its key."""
+    """Every ledger file (name, SHA-256) of the graph's sources and provenance, with its IRI key."""
     frames = [graph.tables[t.name][["src_file", "src_hash"]] for t in graph.model if len(graph.tables[t.name])]
+    src = graph.sources
+    if len(src) and {"file", "sha256"} <= set(src.columns):
+        frames.append(pd.DataFrame({"src_file": src["file"].to_numpy(dtype=object), "src_hash": src["sha256"].to_numpy(dtype=object)}))
     if not frames:
         return pd.DataFrame(columns=["src_file", "src_hash", "key"])
     files = pd.concat(frames, ignore_index=True).dropna(subset=["src_file"]).astype(object)

@@ -318,6 +318,15 @@ def write_report(graph: Graph, path: str | Path, *, as_of: Any = None, seed: int
     -------
     Path
         The HTML file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from graphkit._analysis import example_graph
+    >>> p = write_report(example_graph(), pathlib.Path(tempfile.mkdtemp()) / "report.html", as_of="2024-06-30")
+    >>> text = p.read_text(encoding="utf-8")
+    >>> "演示县" in text, "<script" in text
+    (True, False)
     """
     say = progress or (lambda _m: None)
     ts = as_of_date(graph, as_of)

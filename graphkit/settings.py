@@ -49,6 +49,15 @@ class Settings:
         Above this many nodes, views aggregate (towns or clusters as nodes).
     seed
         Default seed where randomness enters (clusters, layouts).
+
+    Examples
+    --------
+    >>> Settings.from_env({"GRAPHKIT_MAX_PER_STRONG": "3", "GRAPHKIT_LANG": "en"}).max_per_strong
+    3
+    >>> Settings(lang="fr")
+    Traceback (most recent call last):
+    ...
+    ValueError: lang 须为 zh 或 en / must be 'zh' or 'en', not 'fr'
     """
 
     base_iri: str = "https://graphkit.example.org/id/"
@@ -106,6 +115,16 @@ def override(**changes: Any) -> Iterator[Settings]:
     ------
     AttributeError
         For an unknown setting name.
+    ValueError
+        For a value out of range (the settings are left unchanged).
+
+    Examples
+    --------
+    >>> with override(lang="en", max_per_strong=3):
+    ...     (config.lang, config.max_per_strong)
+    ('en', 3)
+    >>> config.max_per_strong == Settings.from_env().max_per_strong
+    True
     """
     known = {f.name for f in fields(Settings)}
     unknown = set(changes) - known

@@ -26,7 +26,7 @@ page template (``graphkit/templates/view.html.j2``) with the vis-network code an
 
 Large views aggregate: when a view would hold more than ``max_nodes`` nodes, the page shows one
 node per town (per cluster for the cluster view), and :meth:`View.write` writes drill-down pages
-beside it (``<stem>_parts/NNN.html``, each holding whole towns up to ``max_nodes`` nodes) that
+beside it (``<stem>_parts/NNN.html``, each holding whole towns, about ``max_nodes`` nodes) that
 the overview links to.
 
 Every label and tooltip is data and is treated as text: the data travels as JSON in a
@@ -99,11 +99,12 @@ _NONE_LABEL = "（未填）not given"
 _MULTI_COLOR = "#6a3d9a"
 _TYPE_COLORS = {"Person": "#f1c40f", "Activity": "#b0bec5", "IndustryChain": "#8d6e63", "ChainStage": "#d7ccc8",
                 "Unit": "#80cbc4", "Place": "#90a4ae"}
-# Marks: node border overrides, by priority (first wins).
+# Marks: node border overrides (one per node; 软弱涣散 only where a view sets no other mark).
 _MARKS = {
     "unpaired_weak": ("#d62728", 5, False, "未结对的后进党组织", "weak org without a strong partner"),
     "weak_strong_side": ("#9467bd", 4, True, "帮扶方不是一类", "strong side is not 一类"),
     "overloaded_strong": ("#ff7f0e", 5, False, "帮扶任务过重", "strong org carrying too many pairs"),
+    "focus": ("#000000", 5, False, "所查看的党组织", "the org in question"),
     "lead": ("#b8860b", 4, False, "牵头单位", "lead unit"),
     "empty_stage": ("#d62728", 4, True, "无党组织覆盖的环节", "stage without a party org"),
     "weak_lax": ("#8b0000", 3, True, "软弱涣散", "weak and lax"),
@@ -385,19 +386,32 @@ class _Ctx:
     @property
     def facts(self) -> pd.DataFrame:
         """org_facts as of the date, indexed by org id."""
-        return self.once("facts", lambda: org_facts(self.graph, self.ts).set_index("org_id", drop=False))
+        def build() -> pd.DataFrame:
+            f = org_facts(self.graph, self.ts)
+            f.index = pd.Index(f["org_id"].to_numpy(dtype=object), dtype=object)
+            return f
+        return self.once("facts", build)
 
     @property
     def memberships(self) -> pd.DataFrame:
         return self.once("mem", lambda: active_memberships(self.graph, self.ts))
 
     def names(self, type_name: str) -> pd.Series:
-        return self.once(f"names:{type_name}", lambda: self.graph.names(type_name))
+        """id -> name of one node type (object dtypes: fast hashing for ``map``/``reindex``)."""
+        def build() -> pd.Series:
+            t = self.graph.tables[type_name]
+            col = "name" if "name" in t else "title" if "title" in t else "id"
+            return pd.Series(t[col].to_numpy(dtype=object), index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object),
+                             dtype=object)
+        return self.once(f"names:{type_name}", build)
 
     def all_names(self) -> pd.Series:
+        """id -> name over every node type."""
         def build() -> pd.Series:
-            parts = [self.names(t.name) for t in self.model.node_types]
-            return pd.concat(parts)
+            s = pd.concat([self.names(t.name) for t in self.model.node_types])
+            s = s[~s.index.duplicated(keep="first")]
+            return pd.Series(s.to_numpy(dtype=object), index=pd.Index(s.index.to_numpy(dtype=object), dtype=object),
+                             dtype=object)
         return self.once("all_names", build)
 
     def active_nodes(self, type_name: str) -> pd.DataFrame:
@@ -479,7 +493,6 @@ class _Scene:
     group_names: pd.Series | None = None           # group id -> display name
     group_word: tuple[str, str] = ("镇(街道)", "town")
     rebuild: Callable[[set[str]], "_Scene"] | None = None  # the same kind restricted to some org ids
-    node_group: dict[str, str] = field(default_factory=dict)  # node id -> group id (drill-down pages)
 
     @property
     def n_nodes(self) -> int:
@@ -516,14 +529,14 @@ def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.D
 
 
 def _town_groups(ctx: _Ctx, orgs: np.ndarray) -> tuple[pd.Series, pd.Series]:
-    f = ctx.facts
-    town = f["town"].reindex(orgs)
-    grp = pd.Series(_obj(town.to_numpy()), index=orgs).where(town.notna().to_numpy(), _NO_GROUP)
+    town = ctx.facts["town"].reindex(pd.Index(orgs, dtype=object)).to_numpy(dtype=object)
+    grp = pd.Series(np.where(pd.notna(town), town, _NO_GROUP).astype(object), index=pd.Index(orgs, dtype=object),
+                    dtype=object)
     names = ctx.names("Place")
     gids = sorted(set(grp))
     gnames = pd.Series({g: (f"{ctx.county or '县'}直属及未填镇 county level / no town" if g == _NO_GROUP
                             else str(names.get(g, g))) for g in gids}, dtype=object)
-    return grp.astype(object), gnames
+    return grp, gnames
 
 
 def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
@@ -539,12 +552,12 @@ def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
 
 def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     orgs = _obj(ctx.graph.tables["Organization"]["id"].to_numpy())
+    if only is not None:
+        orgs = orgs[_isin(orgs, only)]
     grp, gnames = _town_groups(ctx, orgs)
     groups = _town_filter(ctx, name)
     if groups is not None:
         orgs = orgs[_isin(grp, groups)]
-    if only is not None:
-        orgs = orgs[_isin(orgs, only)]
     mem = ctx.memberships
     collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
     ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
@@ -743,11 +756,9 @@ def _scene_org(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Sc
     edges = _edges_between(ctx, ids)
     title = f"{org['name']} 的联建关系 / Neighbourhood of {org['name']}"
     sub = f"相关节点 {sum(len(v) for v in ids.values())} 个 nodes · 截至 as of {ctx.ts.date()}"
-    marks = {oid: "lead"}
+    marks = {oid: "focus"}
     scene = _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_org, marks=marks,
                    color_by=ctx.color_by or "sector", rebuild=lambda only_: _scene_org(ctx, name, only_))
-    scene.labels = {}
-    scene.node_group = {}
     ctx._cache["org_tree"] = (oid, tree_parent)
     return scene
 

@@ -200,3 +200,17 @@ SELECT (STR(?n) AS ?name) ?wanted WHERE { ?o a org:FormalOrganization ; skos:pre
     assert df["name"].tolist() == [name] and list(df.columns) == ["name"]
     with pytest.raises(gk.GraphkitError, match="unsupported"):
         gk.sparql(sample_graph, q, wanted=object())
+
+
+def test_config_defaults_reach_the_functions(sample_graph: gk.Graph) -> None:
+    """Where a function's option has a setting, leaving the option out uses the current setting."""
+    assert list(sample_graph.labelled("Pairing").columns[1:3]) == ["帮扶方(强)", "受援方(弱)"]
+    with gk.override(lang="en"):
+        assert list(sample_graph.labelled("Pairing").columns[1:3]) == ["Strong side", "Weak side"]
+        assert "所属镇(街道)" in sample_graph.info()  # graphkit info stays Chinese
+    as_of = "2024-12-31"
+    explicit = gk.pairing_gaps(sample_graph, as_of=as_of, max_per_strong=1)["overloaded_strong"]
+    assert len(explicit) > len(gk.pairing_gaps(sample_graph, as_of=as_of, max_per_strong=2)["overloaded_strong"])
+    with gk.override(max_per_strong=1):
+        res = gk.analyze(sample_graph, as_of=as_of)
+    assert sorted(res["overloaded_strong"]["org_id"]) == sorted(explicit["org_id"])

@@ -218,3 +218,56 @@ def test_inconsistent_schema_is_refused(tmp_path: Path, old: str, new: str, frag
         gk.load_schema(folder)
     assert fragment in str(info.value) and "model.yaml" in str(info.value) or fragment in str(info.value)
     assert _CJK.search(str(info.value))
+
+
+# ---- problem tables never turn ledger text into spreadsheet formulas ------------------------------------
+
+def _injection_problems(tmp_path: Path) -> pd.DataFrame:
+    case = next(c for c in CASES if c.id == "formula_injection_name")
+    case.make(tmp_path / "ledgers")
+    return gk.validate_ledgers(tmp_path / "ledgers")
+
+
+def test_problem_table_xlsx_keeps_formula_text_as_text(tmp_path: Path) -> None:
+    import zipfile
+
+    from graphkit.problems import write_problems
+
+    from corpus.cases import FORMULA_NAME
+
+    problems = _injection_problems(tmp_path)
+    path = write_problems(problems, tmp_path / "problems.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet  # no formula cell anywhere
+    back = pd.read_excel(path, dtype=str, engine="calamine").fillna("")
+    assert FORMULA_NAME in set(back["value"])
+
+
+def test_problem_table_csv_quotes_formula_text(tmp_path: Path) -> None:
+    from graphkit.problems import excel_unsafe, write_problems
+
+    from corpus.cases import FORMULA_NAME
+
+    problems = _injection_problems(tmp_path)
+    path = write_problems(problems, tmp_path / "problems.csv")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert "'" + FORMULA_NAME in set(raw["value"]) and FORMULA_NAME not in set(raw["value"])
+    assert FORMULA_NAME in set(raw["value"].map(excel_unsafe))
+    # the lenient output folder's problems.csv is quoted the same way and read back unchanged
+    out = tmp_path / "out"
+    CliRunner().invoke(cli, ["build", str(tmp_path / "ledgers"), "-o", str(out), "-q", "--lenient"])
+    assert "'" + FORMULA_NAME in (out / "problems.csv").read_text(encoding="utf-8-sig")
+    assert FORMULA_NAME in set(gk.read_graph(out).problems["value"])
+
+
+@pytest.mark.xfail(strict=True, reason="graphkit/cli.py _problems_out writes .xlsx with pandas' default xlsxwriter "
+                                       "options (strings_to_formulas=True); it should call problems.write_problems")
+def test_cli_problem_table_xlsx_has_no_formulas(tmp_path: Path) -> None:
+    import zipfile
+
+    _injection_problems(tmp_path)
+    table = tmp_path / "p.xlsx"
+    CliRunner().invoke(cli, ["validate", str(tmp_path / "ledgers"), "--problems", str(table)])
+    with zipfile.ZipFile(table) as zf:
+        assert "<f>" not in zf.read("xl/worksheets/sheet1.xml").decode("utf-8")

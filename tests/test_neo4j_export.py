@@ -342,3 +342,21 @@ def test_province_scale_import_files_in_well_under_a_minute(tmp_path: Path) -> N
     assert header.startswith("id:ID(Organization)")
     with (d / "nodes" / "Organization.csv").open(encoding="utf-8", newline="") as fh:
         assert sum(1 for _ in csv.reader(fh)) == 200_001
+
+
+def test_push_reports_an_unreachable_server_without_the_password(tmp_path: Path) -> None:
+    """No server is mocked: a closed loopback port and a bad URI give clear errors, exit code 1."""
+    import socket
+
+    out = gk.write_graph(example_graph(), tmp_path / "out")
+    with socket.socket() as s:  # a free port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = CliRunner().invoke(cli, ["neo4j", "push", str(out), "--uri", f"bolt://127.0.0.1:{port}", "--user", "neo4j",
+                                 "--password", "s3cret-Pw"])
+    assert r.exit_code == 1 and "cannot reach Neo4j" in r.output
+    assert "s3cret-Pw" not in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(cli, ["neo4j", "push", str(out), "--uri", "http://127.0.0.1:1", "--password", "x"])
+    assert r.exit_code == 1 and "URI" in r.output
+    r = CliRunner().invoke(cli, ["neo4j", "push", str(out), "--uri", f"bolt://127.0.0.1:{port}"], env={"NEO4J_PASSWORD": ""})
+    assert r.exit_code == 1 and "NEO4J_PASSWORD" in r.output

@@ -297,17 +297,20 @@ def test_sample_county_answers_are_not_empty(sample_out: Path) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_reference_date_matches_analyses(engine: str, example_out: Path, sample_out: Path, sample_graph: gk.Graph,
                                          request: pytest.FixtureRequest) -> None:
+    from graphkit.queries import resolve_params
+
     for key, out, g in (("example", example_out, example_graph()), ("sample", sample_out, sample_graph)):
         if engine == "neo4j":
             from graphkit.neo4j import query_server
 
             srv = request.getfixturevalue("server")
             srv.load(key, out)
-            d = query_server(srv.driver, reference_date_query(), database=srv.database)["d"].max()
+            runner = lambda text, p: query_server(srv.driver, text, p, database=srv.database)  # noqa: E731
+            p = resolve_params(get_query("unpaired_weak"), {}, runner)
         else:
             with open_embedded(out) as eg:
-                d = eg.query(reference_date_query())["d"].max()
-        assert pd.Timestamp(d) == reference_date(g)
+                p = resolve_params(get_query("unpaired_weak"), {}, eg.query)
+        assert p["as_of"] == reference_date(g).date() and p["year"] == reference_date(g).year
 
 
 # ---- parameters and the CLI -------------------------------------------------------------------------------

@@ -60,17 +60,16 @@ def reference(exports: dict[tuple[str, str], bytes]) -> set[tuple[str, str, str]
 
 @pytest.mark.parametrize("store", rdf.STORES)
 @pytest.mark.parametrize("fmt", ["turtle", "nt", "jsonld", "trig"])
-def test_sample_exports_parse_with_pyoxigraph_and_rdflib(exports: dict, reference: set, fmt: str, store: str) -> None:
+def test_sample_exports_parse_with_an_independent_parser(exports: dict, reference: set, fmt: str, store: str) -> None:
+    """Every format from either store holds the same triples; rdflib's output is read by pyoxigraph and
+    Oxigraph's output by rdflib (and by pyoxigraph, the reference)."""
     data = exports[(fmt, store)]
+    assert len(reference) > 40_000
     assert _triples_ox(data, fmt) == reference
-    g = _triples_rdflib(data, fmt)
-    assert len(g) == len(reference)
-
-
-def test_formats_hold_the_same_graph(exports: dict) -> None:
-    base = _triples_rdflib(exports[("nt", "memory")], "nt")
-    for key in [("turtle", "memory"), ("trig", "oxigraph"), ("jsonld", "memory")]:
-        assert isomorphic(base, _triples_rdflib(exports[key], key[0])), key
+    if store == "oxigraph":
+        g = _triples_rdflib(data, fmt)
+        assert len(g) == len(reference)
+        assert _triples_ox(g.serialize(format="nt", encoding="utf-8"), "nt") == reference
 
 
 def test_stable_iris_and_configurable_base(sample_graph: gk.Graph, reference: set) -> None:
@@ -94,7 +93,8 @@ def test_trig_puts_each_ledger_in_its_own_named_graph(sample_graph: gk.Graph, ex
     files = {str(default.value(f, rdflib.URIRef(t.iri("gk:fileName")))): f for f in default.subjects(rdflib.RDF.type, ledger_type)}
     assert set(files) == set(sample_graph.sources["file"])
     named = {g.identifier for g in ds.graphs() if g.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID and len(g)}
-    assert named == set(files.values())
+    first_sources = set().union(*(set(sample_graph.tables[t.name]["src_file"]) for t in sample_graph.model))
+    assert named == {files[f] for f in first_sources} and len(named) > 5
     # every organization sits in the graph of the file its row came from
     orgs = sample_graph.orgs
     for rid, src in zip(orgs["id"].head(50), orgs["src_file"].head(50)):
@@ -129,16 +129,26 @@ def test_membership_interval_uses_org_and_time(sample_graph: gk.Graph, reference
     assert dates == [f'"{m["start"].date().isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>']
 
 
-@pytest.mark.parametrize("fmt,store", [("turtle", "memory"), ("trig", "oxigraph"), ("nt", "memory"), ("jsonld", "oxigraph")])
-def test_round_trip_is_isomorphic_and_gives_the_same_tables(sample_graph: gk.Graph, exports: dict, fmt: str, store: str,
-                                                            tmp_path: Path) -> None:
-    path = tmp_path / f"county{rdf.FORMATS[fmt][0]}"
-    path.write_bytes(exports[(fmt, store)])
-    back = rdf.read_rdf(path, store=store)
+def test_round_trip_is_isomorphic_and_gives_the_same_tables(sample_graph: gk.Graph, exports: dict, tmp_path: Path) -> None:
+    """export → import → export, checked with rdflib.compare (rdflib store and parser throughout)."""
+    path = tmp_path / "county.ttl"
+    path.write_bytes(exports[("turtle", "memory")])
+    back = rdf.read_rdf(path, store="memory")
     assert back.problems.empty
     _assert_tables_equal(sample_graph, back)
-    again = rdf.serialize(back, fmt=fmt, store=store)
-    assert isomorphic(_triples_rdflib(exports[(fmt, store)], fmt), _triples_rdflib(again, fmt))
+    again = rdf.serialize(back, fmt="turtle", store="memory")
+    assert isomorphic(_triples_rdflib(exports[("turtle", "memory")], "turtle"), _triples_rdflib(again, "turtle"))
+
+
+@pytest.mark.parametrize("fmt", ["trig", "jsonld", "nt"])
+def test_round_trip_through_oxigraph(sample_graph: gk.Graph, exports: dict, reference: set, fmt: str, tmp_path: Path) -> None:
+    path = tmp_path / f"county{rdf.FORMATS[fmt][0]}"
+    path.write_bytes(exports[(fmt, "oxigraph")])
+    back = rdf.read_rdf(path, store="oxigraph")
+    assert back.problems.empty
+    _assert_tables_equal(sample_graph, back)
+    # no blank nodes anywhere: isomorphism is equality of the triple sets
+    assert _triples_ox(rdf.serialize(back, fmt="nt"), "nt") == reference
 
 
 def test_round_trip_of_hostile_values_and_a_graph_without_provenance() -> None:

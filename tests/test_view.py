@@ -479,3 +479,10 @@ def test_oversized_groups_split_and_small_ones_merge(hg, tmp_path):
         seen += [n["id"] for n in d["nodes"] if d["types"][n["t"]] == "Organization"]
     assert sorted(seen) == sorted(["K", "A", "B", "T1C", "V1", "V2", "V3", "F1", "T2C", "V4"])
     assert out.exists()
+
+
+def test_notebook_display_uses_the_iframe(hg):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    v = view(hg, kind="org", name="甲村党支部", as_of=AS_OF)
+    data, _ = formatters.DisplayFormatter().format(v)
+    assert data["text/html"].startswith('<iframe srcdoc="<!DOCTYPE html>')

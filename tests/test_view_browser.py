@@ -376,3 +376,27 @@ def test_province_scale_aggregated_view(browser, province, tmp_path):
                    shot="province-drilldown")
     finally:
         d.close()
+
+
+def test_notebook_iframe_renders(browser, sample_graph, tmp_path):
+    """What JupyterLab / VS Code show: the page inside an ``<iframe srcdoc>`` (sandboxed)."""
+    v = view(sample_graph, kind="district", name="第八片区")
+    host = tmp_path / "notebook.html"
+    host.write_text(f'<!DOCTYPE html><meta charset="utf-8"><div class="output">{v._repr_html_()}</div>',
+                    encoding="utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(host.resolve().as_uri())
+        frame = page.frames[1]
+        frame.wait_for_function("window.gkView && window.gkView.ready === true", timeout=60_000)
+        assert frame.evaluate("[gkView.nodes.length, gkView.edges.length]") == [len(v.nodes), len(v.edges)]
+        assert frame.locator("#gk-network canvas").count() == 1
+        assert errors == []
+        assert [u for u in requests if not u.startswith("file:") and u != "about:srcdoc"] == []
+        page.screenshot(path=str(ARTIFACTS / "notebook-iframe.png"))
+    finally:
+        page.close()

