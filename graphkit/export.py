@@ -42,7 +42,9 @@ import pandas as pd
 from .errors import GraphkitError
 from .model import Graph
 
-__all__ = ["gephi_graph", "write_gexf", "write_graphml"]
+__all__ = ["gephi_graph", "write_gexf", "write_graphml", "write_networkx"]
+
+_FORMATS = {".gexf": "gexf", ".graphml": "graphml"}
 
 _SEP = ";"
 _RESERVED = {"label", "node_type", "node_type_label", "weight", "relationship"}
@@ -226,10 +228,33 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
     return G
 
 
-def _write(graph: Graph, path: str | Path, fmt: str, **options: Any) -> Path:
+def write_networkx(G: nx.Graph, path: str | Path, *, fmt: str | None = None) -> Path:
+    """Write a networkx graph (e.g. from :func:`gephi_graph`) as GEXF or GraphML, atomically.
+
+    Parameters
+    ----------
+    G
+        The graph; attribute values must be strings or numbers.
+    path
+        The file to write.
+    fmt
+        ``"gexf"`` or ``"graphml"``; default from the suffix (``.gexf``, ``.graphml``).
+
+    Examples
+    --------
+    >>> import tempfile, networkx as nx, graphkit as gk
+    >>> G = gephi_graph(gk.sample_graph(), node_types=["Collaboration", "IndustryChain"])
+    >>> p = write_networkx(G, tempfile.mkdtemp() + "/groups.graphml")
+    >>> nx.read_graphml(p).number_of_nodes() == G.number_of_nodes()
+    True
+    """
     from .io import atomic_file
-    G = gephi_graph(graph, **options)
+
     path = Path(path)
+    fmt = fmt or _FORMATS.get(path.suffix.lower())
+    if fmt not in ("gexf", "graphml"):
+        raise GraphkitError(f"无法判断 {path.name} 的格式，请用 .gexf 或 .graphml / cannot tell the format of "
+                            f"{path.name}: use a .gexf or .graphml file name (or fmt='gexf'/'graphml')")
     try:
         with atomic_file(path, "wb") as fh:
             if fmt == "gexf":
@@ -268,7 +293,8 @@ def write_gexf(graph: Graph, path: str | Path, *, node_types: Iterable[str] | No
     >>> sum(w for *_, w in back.edges(data="weight")) == g.count("Pairing")
     True
     """
-    return _write(graph, path, "gexf", node_types=node_types, link_types=link_types, as_of=as_of, lang=lang)
+    G = gephi_graph(graph, node_types=node_types, link_types=link_types, as_of=as_of, lang=lang)
+    return write_networkx(G, path, fmt="gexf")
 
 
 def write_graphml(graph: Graph, path: str | Path, *, node_types: Iterable[str] | None = None,
@@ -298,4 +324,5 @@ def write_graphml(graph: Graph, path: str | Path, *, node_types: Iterable[str] |
     >>> back.number_of_nodes() == g.count("Organization") + g.count("Collaboration")
     True
     """
-    return _write(graph, path, "graphml", node_types=node_types, link_types=link_types, as_of=as_of, lang=lang)
+    G = gephi_graph(graph, node_types=node_types, link_types=link_types, as_of=as_of, lang=lang)
+    return write_networkx(G, path, fmt="graphml")

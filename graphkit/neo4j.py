@@ -517,7 +517,7 @@ def _run_read(driver: Any, database: str | None, stmt: str, params: Mapping[str,
 
 
 def push(source: Any, *, uri: str, user: str, password: str, database: str | None = None,
-         batch_size: int = DEFAULT_BATCH_SIZE, prune: bool = False, model: Model | None = None,
+         batch_size: int | None = None, prune: bool = False, model: Model | None = None,
          progress: ProgressFn | None = None, driver: Any = None) -> pd.DataFrame:
     """Load a graph into a Neo4j 5 server, idempotently.
 
@@ -540,7 +540,7 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
     database
         The database name (default: the server's default database).
     batch_size
-        Rows per transaction (default 20,000).
+        Rows per transaction (default ``graphkit.config.neo4j_batch_size``, 20,000).
     prune
         Delete nodes of the schema's labels and n-ary relationships whose id is not in the
         graph. Only for a database that holds this one graph.
@@ -561,7 +561,9 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
         count differs.
     """
     from .model import Graph
+    from .settings import config
 
+    batch_size = config.neo4j_batch_size if batch_size is None else batch_size
     if batch_size < 1:
         raise Neo4jError(f"批大小须为正数 / batch size must be positive, got {batch_size}")
     say = progress or (lambda _m: None)

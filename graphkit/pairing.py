@@ -54,6 +54,8 @@ COST_WEIGHTS = {"town": 4, "level": 2, "chain": 1}
 _UNIT = 10_000          # one cost point in the flow network
 _BALANCE = 10           # per pair a strong org already carries (secondary preference)
 _UNASSIGNED = 100 * _UNIT
+_FORBIDDEN = 1e12
+_MATRIX_CELLS = 200_000  # "auto" uses the assignment matrix up to this size
 
 
 def _empty(cols: list[str]) -> pd.DataFrame:
@@ -72,8 +74,8 @@ def _pair_frame(p: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, rotation_years: int = 1,
-                 anchor_kinds: Iterable[str] = ("district", "service_team")) -> dict[str, pd.DataFrame]:
+def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None = None,
+                 rotation_years: int | None = None, anchor_kinds: Iterable[str] = ("district", "service_team")) -> dict[str, pd.DataFrame]:
     """Every pairing gap as of a date.
 
     Parameters
@@ -83,9 +85,11 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
     as_of
         The date (default: the graph's reference date). Categories are those in force then.
     max_per_strong
-        A strong org carrying more active pairs than this is ``overloaded_strong``.
+        A strong org carrying more active pairs than this is ``overloaded_strong`` (default
+        ``graphkit.config.max_per_strong``, 2).
     rotation_years
-        An active pair that started at least this many years before ``as_of`` is due for rotation.
+        An active pair that started at least this many years before ``as_of`` is due for rotation
+        (default ``graphkit.config.rotation_years``, 1).
     anchor_kinds
         Collaboration kinds that need a 一类 anchor (default 片区 and 服务队).
 
@@ -111,6 +115,9 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
     >>> gaps["due_for_rotation"]["pair_id"].tolist()
     ['p1']
     """
+    from .settings import config
+    max_per_strong = config.max_per_strong if max_per_strong is None else max_per_strong
+    rotation_years = config.rotation_years if rotation_years is None else rotation_years
     if max_per_strong < 0 or rotation_years < 0:
         raise GraphkitError(f"参数不能为负 / max_per_strong ({max_per_strong}) and rotation_years ({rotation_years}) "
                             f"must not be negative")
@@ -121,19 +128,7 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
     strong_ids = set(facts.loc[facts["strong"], "org_id"])
     out: dict[str, pd.DataFrame] = {}
 
-    # weak orgs with no active strong partner
-    p = pairs.assign(strong_name=pairs["strong"].map(fi["name"]), is_strong=isin(pairs["strong"], strong_ids))
-    p = p.sort_values(["weak", "strong_name", "id"])
-    w = facts[facts["weak"]].copy()
-    w["n_partners"] = w["org_id"].map(p.groupby("weak").size()).fillna(0).astype(np.int64)
-    w["n_strong"] = w["org_id"].map(p.groupby("weak")["is_strong"].sum()).fillna(0).astype(np.int64)
-    names = p.groupby("weak")["strong_name"].agg(join_names) if len(p) else pd.Series(dtype=object)
-    w["partners"] = w["org_id"].map(names).astype(object)
-    w["partners"] = w["partners"].where(w["partners"].notna(), "")
-    w = w[w["n_strong"] == 0]
-    w["reason"] = np.where(w["n_partners"] == 0, "no_pairing", "partner_not_strong")
-    out["unpaired_weak"] = w[["org_id", "name", "town_name", "sector", "level", "category", "weak_lax", "n_partners",
-                              "partners", "reason"]].reset_index(drop=True)
+    out["unpaired_weak"] = _unpaired_weak(facts, pairs)
 
     # pairs whose strong side is not 一类
     ws = pairs[~isin(pairs["strong"], strong_ids)]
@@ -171,6 +166,24 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int = 2, ro
 
     out["ended_without_successor"] = _ended_without_successor(graph, ts, facts)
     return out
+
+
+def _unpaired_weak(facts: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Weak orgs with no active strong partner (``pairs``: the active pairings)."""
+    fi = facts.set_index("org_id")
+    strong_ids = facts.loc[facts["strong"], "org_id"]
+    p = pairs.assign(strong_name=lookup(pairs["strong"], fi.index, fi["name"]), is_strong=isin(pairs["strong"], strong_ids))
+    p = p.sort_values(["weak", "strong_name", "id"])
+    w = facts[facts["weak"]].copy()
+    w["n_partners"] = w["org_id"].map(p.groupby("weak").size()).fillna(0).astype(np.int64)
+    w["n_strong"] = w["org_id"].map(p.groupby("weak")["is_strong"].sum()).fillna(0).astype(np.int64)
+    names = p.groupby("weak")["strong_name"].agg(join_names) if len(p) else pd.Series(dtype=object)
+    w["partners"] = w["org_id"].map(names).astype(object)
+    w["partners"] = w["partners"].where(w["partners"].notna(), "")
+    w = w[w["n_strong"] == 0]
+    w["reason"] = np.where(w["n_partners"] == 0, "no_pairing", "partner_not_strong")
+    return w[["org_id", "name", "town_name", "sector", "level", "category", "weak_lax", "n_partners", "partners",
+              "reason"]].reset_index(drop=True)
 
 
 def _groups_without_anchor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
@@ -253,9 +266,9 @@ def _resolve_orgs(graph: Graph, values: Iterable[Any]) -> list[str]:
     return out
 
 
-def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same_sector: bool = False,
+def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = None, same_sector: bool = False,
                      forbidden: Iterable[tuple[str, str]] = (), avoid_previous: bool = True,
-                     seed: int = 0) -> pd.DataFrame:
+                     seed: int = 0, method: str = "auto") -> pd.DataFrame:
     """Suggest a strong partner for every unpaired weak org: an optimal min-cost assignment.
 
     Parameters
@@ -265,7 +278,8 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
     as_of
         The date (default: the graph's reference date).
     capacity
-        The most active pairs a strong org may carry, counting the ones it already has.
+        The most active pairs a strong org may carry, counting the ones it already has (default
+        ``graphkit.config.pairing_capacity``, 2).
     same_sector
         Only pair orgs of the same sector (领域).
     forbidden
@@ -274,6 +288,10 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
         Do not suggest a weak org's former partners (the yearly rotation).
     seed
         Breaks ties between equally good strong orgs.
+    method
+        ``"flow"`` (the min-cost flow on hub nodes, linear in size), ``"assignment"`` (the Hungarian
+        method on the full weak × strong-slot cost matrix, for small cases) or ``"auto"`` (the
+        assignment when the matrix has at most 200,000 cells, else the flow). Both are exact.
 
     Returns
     -------
@@ -291,19 +309,23 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
     >>> int(s["strong_id"].value_counts().max())  # capacity 1: no strong org gets two
     1
     """
+    if capacity is None:
+        from .settings import config
+        capacity = config.pairing_capacity
     if capacity < 0:
         raise GraphkitError(f"帮扶容量不能为负 / capacity must not be negative: {capacity}")
+    if method not in ("auto", "flow", "assignment"):
+        raise GraphkitError(f"未知的求解方法 {method!r} / method must be 'auto', 'flow' or 'assignment'")
     ts = as_of_date(graph, as_of)
     model = graph.model
     facts = org_facts(graph, ts)
     fi = facts.set_index("org_id")
-    gaps = pairing_gaps(graph, as_of=ts, max_per_strong=capacity)
-    weak = gaps["unpaired_weak"][["org_id"]].merge(facts, on="org_id").sort_values("org_id").reset_index(drop=True)
+    pairs = active_pairings(graph, ts)
+    weak = _unpaired_weak(facts, pairs)[["org_id"]].merge(facts, on="org_id").sort_values("org_id").reset_index(drop=True)
     cols = ["weak_id", "weak_name", "strong_id", "strong_name", "cost", "same_town", "neighbouring_level",
             "shared_chain", "load", "capacity", "reason", "weak_town", "strong_town"]
     if weak.empty:
         return _empty(cols)
-    pairs = active_pairings(graph, ts)
     load = pairs.groupby("strong").size()
     strong = facts[facts["strong"]].copy()
     strong["load"] = strong["org_id"].map(load).fillna(0).astype(np.int64)
@@ -324,7 +346,9 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
         fb = pd.concat([fb, pd.DataFrame({"w": prev["weak"].to_numpy(dtype=object), "s": prev["strong"].to_numpy(dtype=object)})])
     fb = fb[isin(fb["w"], weak["org_id"]) & isin(fb["s"], strong["org_id"])].drop_duplicates()
 
-    flows = _solve(weak, strong, chains, fb, same_sector=same_sector, model=model, seed=seed)
+    cells = len(weak) * (int(strong["spare"].sum()) + len(weak))
+    solve = _solve_matrix if method == "assignment" or (method == "auto" and cells <= _MATRIX_CELLS) else _solve
+    flows = solve(weak, strong, chains, fb, same_sector=same_sector, model=model, seed=seed)
     res = weak[["org_id", "name", "town", "town_name", "level"]].rename(
         columns={"org_id": "weak_id", "name": "weak_name", "town": "wt", "town_name": "weak_town", "level": "wl"})
     res = res.merge(flows, on="weak_id", how="left")
@@ -368,6 +392,57 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int = 2, same
     res["strong_id"] = res["strong_id"].astype(object).where(res["strong_id"].notna(), None)
     res = res.sort_values(["weak_name", "weak_id"], kind="stable").reset_index(drop=True)
     return res[cols]
+
+
+def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,
+                  same_sector: bool, model: Any, seed: int) -> pd.DataFrame:
+    """Hungarian method on the weak × strong-slot matrix (plus one "unassigned" column per weak org).
+
+    The same costs as the flow: tier cost, then the strong org's load (one slot per spare unit,
+    later slots cost more), then the seeded jitter; forbidden cells cost more than leaving a weak
+    org unassigned, so they are never chosen.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
+    nw = len(weak)
+    slot_of = np.repeat(np.arange(len(strong)), strong["spare"].to_numpy(dtype=np.int64))
+    k = np.arange(len(slot_of)) - np.searchsorted(slot_of, slot_of)
+    S = strong.iloc[slot_of]
+    wt = weak["town"].to_numpy(dtype=object)
+    st_ = S["town"].to_numpy(dtype=object)
+    same_town = (wt[:, None] == st_[None, :]) & pd.notna(wt)[:, None]
+    wl = weak["level"].map(rank).to_numpy(dtype=float)
+    sl = S["level"].map(rank).to_numpy(dtype=float)
+    near = np.abs(wl[:, None] - sl[None, :]) <= 1  # NaN compares False
+    cidx = {c: i for i, c in enumerate(sorted(set(chains["chain"])))}
+    wc = np.zeros((nw, max(1, len(cidx))))
+    sc = np.zeros((len(strong), max(1, len(cidx))))
+    wpos = pd.Index(weak["org_id"].to_numpy(dtype=object))
+    spos = pd.Index(strong["org_id"].to_numpy(dtype=object))
+    ch = chains.assign(c=chains["chain"].map(cidx), w=wpos.get_indexer(chains["org_id"]), s=spos.get_indexer(chains["org_id"]))
+    wc[ch.loc[ch["w"] >= 0, "w"], ch.loc[ch["w"] >= 0, "c"]] = 1
+    sc[ch.loc[ch["s"] >= 0, "s"], ch.loc[ch["s"] >= 0, "c"]] = 1
+    shared = (wc @ sc[slot_of].T) > 0
+    cost = _UNIT * (COST_WEIGHTS["town"] * ~same_town + COST_WEIGHTS["level"] * ~near + COST_WEIGHTS["chain"] * ~shared)
+    load = strong["load"].to_numpy(dtype=np.int64)[slot_of] + k
+    cost = cost + _BALANCE * np.minimum(load, 99)[None, :] + strong["jitter"].to_numpy(dtype=np.int64)[slot_of][None, :]
+    cost = cost.astype(float)
+    if same_sector:
+        ws_, ss_ = weak["sector"].to_numpy(dtype=object), S["sector"].to_numpy(dtype=object)
+        cost[~((ws_[:, None] == ss_[None, :]) & pd.notna(ws_)[:, None])] = _FORBIDDEN
+    if len(forbidden):
+        fw = wpos.get_indexer(forbidden["w"])
+        fs = spos.get_indexer(forbidden["s"])
+        ok = (fw >= 0) & (fs >= 0)
+        bad = np.zeros((nw, len(strong)), dtype=bool)
+        bad[fw[ok], fs[ok]] = True
+        cost[bad[:, slot_of]] = _FORBIDDEN
+    full = np.hstack([cost, np.full((nw, nw), float(_UNASSIGNED))])
+    rows, cols = linear_sum_assignment(full)
+    keep = (cols < len(slot_of)) & (full[rows, cols] < _FORBIDDEN)
+    return pd.DataFrame({"weak_id": weak["org_id"].to_numpy(dtype=object)[rows[keep]],
+                         "strong_id": strong["org_id"].to_numpy(dtype=object)[slot_of[cols[keep]]]})
 
 
 def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,

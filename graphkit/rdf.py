@@ -9,7 +9,8 @@ is used only where none of them fits. See ``docs/rdf.md``.
 IRIs
 ----
 * records: ``{base}{type-lowercase}/{id}`` (``https://graphkit.example.org/id/organization/org-…``);
-  ``base`` defaults to the schema's ``base_iri`` and is configurable;
+  ``base`` defaults to ``graphkit.config.base_iri`` (the schema's ``base_iri`` unless
+  ``GRAPHKIT_BASE_IRI`` or ``graphkit.override(base_iri=…)`` says otherwise);
 * intervals and their instants: ``{record}/interval``, ``{record}/start``, ``{record}/end``;
 * ledger files and source rows: ``{base}ledger/{key}`` and ``{base}ledger/{key}/row/{n}``
   (``…/sheet/{sheet}/row/{n}`` for workbooks); ``key`` hashes the file name and its SHA-256;
@@ -160,6 +161,12 @@ def expand(curie: str, vocab: str) -> str:
         return _NS[prefix] + local
     except KeyError:
         raise SchemaError(f"未知的 RDF 前缀 unknown RDF prefix in {curie!r}") from None
+
+
+def _default_base() -> str:
+    """The base IRI of records when a call gives none: ``graphkit.config.base_iri`` (``GRAPHKIT_BASE_IRI``)."""
+    from .settings import config
+    return config.base_iri
 
 
 def check_base(base: str) -> str:
@@ -429,6 +436,12 @@ def ontology_graph(model: Model | None = None) -> "rdflib.Graph":
         g.add((node, RDFS.domain, URIRef(t.vocab + ("SourceRow" if on == "row" else "LedgerFile"))))
         g.add((node, RDFS.range, U(dtype)))
         g.add((node, RDFS.isDefinedBy, onto))
+    bs = URIRef(t.vocab + "byteSize")
+    g.add((bs, RDF.type, OWL.DatatypeProperty))
+    label(bs, "文件大小（字节）", "File size (bytes)")
+    g.add((bs, RDFS.domain, URIRef(t.vocab + "LedgerFile")))
+    g.add((bs, RDFS.range, U("xsd:integer")))
+    g.add((bs, RDFS.isDefinedBy, onto))
     sf = URIRef(t.vocab + "sourceFile")
     g.add((sf, RDF.type, OWL.ObjectProperty))
     label(sf, "所在台账文件", "in ledger file")
@@ -736,11 +749,12 @@ def _file_keys(graph: Graph) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["src_file", "src_hash", "key"])
     files = pd.concat(frames, ignore_index=True).dropna(subset=["src_file"]).astype(object)
-    files["src_hash"] = files["src_hash"].where(files["src_hash"].notna(), "")
-    files = files.drop_duplicates().sort_values(["src_file", "src_hash"]).reset_index(drop=True)
+    files["src_hash"] = files["src_hash"].where(files["src_hash"].notna(), None)
+    files["_h"] = files["src_hash"].where(files["src_hash"].notna(), "")
+    files = files.drop_duplicates(["src_file", "_h"]).sort_values(["src_file", "_h"]).reset_index(drop=True)
     files["key"] = [hashlib.blake2b(f"{a}\x1f{b}".encode("utf-8"), digest_size=8).hexdigest()
-                    for a, b in zip(files["src_file"], files["src_hash"])]
-    return files
+                    for a, b in zip(files["src_file"], files["_h"])]
+    return files.drop(columns="_h")
 
 
 def _row_iris(base: str, frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> tuple[pd.Series, pd.Series]:
@@ -764,7 +778,7 @@ def _iter_nquads(graph: Graph, *, base: str, quads: bool, vocabulary: bool = Tru
     rdf_type = _NS["rdf"] + "type"
     X = t.iri
     files = _file_keys(graph)
-    keys = {(f, h): k for f, h, k in zip(files["src_file"], files["src_hash"], files["key"])}
+    keys = {(f, h if isinstance(h, str) else ""): k for f, h, k in zip(files["src_file"], files["src_hash"], files["key"])}
     out = _Lines(quads)
     if vocabulary:
         for s, p, o in _vocabulary_triples(t):
@@ -775,8 +789,14 @@ def _iter_nquads(graph: Graph, *, base: str, quads: bool, vocabulary: bool = Tru
         firi = "<" + base + "ledger/" + files["key"] + ">"
         out.add(firi, rdf_type, "<" + X("gk:LedgerFile") + ">")
         out.add(firi, X("gk:fileName"), '"' + _esc(files["src_file"]) + '"')
-        has_hash = files["src_hash"] != ""
+        has_hash = files["src_hash"].notna()
         out.add(firi[has_hash], X("gk:fileHash"), '"' + _esc(files["src_hash"][has_hash]) + '"')
+        src = graph.sources
+        if len(src) and {"file", "sha256", "bytes"} <= set(src.columns):
+            size = files.merge(src[["file", "sha256", "bytes"]].drop_duplicates(["file", "sha256"]),
+                               left_on=["src_file", "src_hash"], right_on=["file", "sha256"], how="left")["bytes"]
+            known = size.notna().to_numpy()
+            out.add(firi[known], X("gk:byteSize"), _literal(size[known], "xsd:integer", None, "integer").to_numpy())
     yield out.take()
     # source rows: in the named graph of their file
     prov = [graph.tables[n.name][list(PROVENANCE)] for n in graph.model if len(graph.tables[n.name])]
@@ -865,7 +885,7 @@ def to_nquads(graph: Graph, *, base: str | None = None, quads: bool = True, voca
     graph
         The graph to export.
     base
-        Base IRI of record IRIs (default: the schema's ``base_iri``).
+        Base IRI of record IRIs (default: ``graphkit.config.base_iri``).
     quads
         Put each ledger file's records in a named graph (N-Quads); False gives N-Triples.
     vocabulary
@@ -878,7 +898,7 @@ def to_nquads(graph: Graph, *, base: str | None = None, quads: bool = True, voca
     >>> "<http://www.w3.org/ns/org#memberDuring>" in text
     True
     """
-    base = check_base(base or graph.model.base_iri)
+    base = check_base(base or _default_base())
     for chunk in _iter_nquads(graph, base=base, quads=quads, vocabulary=vocabulary):
         if chunk:
             yield "\n".join(chunk) + "\n"
@@ -960,7 +980,7 @@ def serialize(graph: Graph, *, fmt: str = "turtle", base: str | None = None, sto
         return "".join(to_nquads(graph, base=base, quads=named)).encode("utf-8")
     t = terms(graph.model)
     prefixes = dict(t.prefixes)
-    base = check_base(base or graph.model.base_iri)
+    base = check_base(base or _default_base())
     for tt in t.types.values():
         prefixes[tt.segment] = f"{base}{tt.segment}/"
     if store == "oxigraph":
@@ -1282,11 +1302,12 @@ def _read_provenance(df: pd.DataFrame, src: _Source, t: Terms, subs: pd.DataFram
 def _read_sources(src: _Source, t: Terms) -> pd.DataFrame:
     types_f = src.frame(_NS["rdf"] + "type")
     files = types_f.loc[types_f["o"] == t.iri("gk:LedgerFile"), ["s"]].drop_duplicates()
-    for pred, col in (("gk:fileName", "file"), ("gk:fileHash", "sha256")):
+    for pred, col in (("gk:fileName", "file"), ("gk:fileHash", "sha256"), ("gk:byteSize", "bytes")):
         f = src.frame(t.iri(pred)).sort_values(["s", "o"]).drop_duplicates("s")
         files = files.merge(f[["s", "o"]].rename(columns={"o": col}), on="s", how="left")
     out = files.drop(columns="s").sort_values("file").reset_index(drop=True)
-    out["bytes"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    # 0 when the RDF does not give the size (the output folder's manifest needs a number)
+    out["bytes"] = pd.to_numeric(out["bytes"], errors="coerce").fillna(0).astype("int64")
     out["sheets"] = ""
     out["layouts"] = ""
     return out[["file", "sha256", "bytes", "sheets", "layouts"]]

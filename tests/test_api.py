@@ -121,6 +121,12 @@ def test_config_environment_override_in_subprocess() -> None:
                GRAPHKIT_LANG="en")
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["3", "en"]
+    wired = _run("import graphkit as gk; from graphkit._analysis import example_graph; "
+                 "s = gk.suggest_pairings(example_graph(), as_of='2024-06-30'); "
+                 "print(gk.config.max_per_strong, sorted(set(s['capacity'])))",
+                 GRAPHKIT_MAX_PER_STRONG="3", GRAPHKIT_PAIRING_CAPACITY="1")
+    assert wired.returncode == 0, wired.stderr
+    assert wired.stdout.split() == ["3", "[1]"]
     bad = _run("import graphkit", GRAPHKIT_MAX_PER_STRONG="three")
     assert bad.returncode != 0 and "GRAPHKIT_MAX_PER_STRONG" in bad.stderr
 
@@ -214,3 +220,7 @@ def test_config_defaults_reach_the_functions(sample_graph: gk.Graph) -> None:
     with gk.override(max_per_strong=1):
         res = gk.analyze(sample_graph, as_of=as_of)
     assert sorted(res["overloaded_strong"]["org_id"]) == sorted(explicit["org_id"])
+
+
+def test_settings_agree_with_the_schema() -> None:
+    assert gk.Settings().base_iri == gk.load_schema().base_iri

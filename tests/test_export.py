@@ -123,3 +123,33 @@ def test_sample_county_export(sample_graph: gk.Graph, tmp_path: Path) -> None:
         else:
             links += sample_graph.count(by)
     assert sum(float(w) for *_, w in back.edges(data="weight")) == links
+
+
+def test_cli_gephi(sample_out: Path, sample_graph: gk.Graph, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from graphkit.cli import cli
+
+    runner = CliRunner()
+    target = tmp_path / "pairs.graphml"
+    res = runner.invoke(cli, ["gephi", str(sample_out), "-o", str(target), "--node-type", "Organization",
+                              "--link-type", "PAIRED_WITH", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    back = nx.read_graphml(target)
+    assert back.number_of_nodes() == sample_graph.count("Organization")
+    assert sum(float(w) for *_, w in back.edges(data="weight")) == sample_graph.count("Pairing")
+    assert f"{back.number_of_edges()} edges" in res.output
+    bad = runner.invoke(cli, ["gephi", str(sample_out), "-o", str(tmp_path / "g.csv")])
+    assert bad.exit_code == 1 and ".gexf" in bad.output and not (tmp_path / "g.csv").exists()
+    bad = runner.invoke(cli, ["gephi", str(sample_out), "-o", str(tmp_path / "g.gexf"), "--node-type", "Nope"])
+    assert bad.exit_code == 1 and "Nope" in bad.output and "Traceback" not in bad.output
+
+
+def test_write_networkx_format(tmp_path: Path, tiny: gk.Graph) -> None:
+    from graphkit.export import write_networkx
+
+    G = gephi_graph(tiny)
+    with pytest.raises(gk.GraphkitError, match="gexf"):
+        write_networkx(G, tmp_path / "g.txt")
+    p = write_networkx(G, tmp_path / "g.txt", fmt="gexf")
+    assert nx.read_gexf(p).number_of_nodes() == G.number_of_nodes()

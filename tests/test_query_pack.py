@@ -378,8 +378,8 @@ def test_cli_list_and_run(example_out: Path, tmp_path: Path) -> None:
 
 def cadence_graph() -> gk.Graph:
     """Two districts exercising the crediting rules: activities without a group (credited to the
-    host's only district, or to none when the host is in two), and a cross inspection that counts for
-    the district of a participant."""
+    host's only district, or to none when the host is in two), a cross inspection that counts for the
+    district it inspected only (not for a participant's), a district founded mid-year."""
     d = pd.Timestamp
     orgs = [{"id": i, "name": n, "category": "1"} for i, n in
             (("A", "甲局"), ("B", "乙局"), ("C", "丙局"), ("E", "戊局"), ("F", "己局"))]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -485,4 +484,4 @@ def test_notebook_display_uses_the_iframe(hg):
     formatters = pytest.importorskip("IPython.core.formatters")
     v = view(hg, kind="org", name="甲村党支部", as_of=AS_OF)
     data, _ = formatters.DisplayFormatter().format(v)
-    assert data["text/html"].startswith('<iframe srcdoc="<!DOCTYPE html>')
+    assert data["text/html"].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
