@@ -57,9 +57,9 @@ from .settings import Settings, config, override
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     import pandas as pd
 
-    from .cadence import district_cadence
     from .analysis import headlines
     from .analysis import run_all as analyze
+    from .cadence import district_cadence
     from .change import diff_dates, diff_graphs, rating_moves
     from .clusters import brokers, chain_alliances, describe_clusters, detect_clusters, isolated
     from .coverage import chain_stage_coverage, two_coverages, village_coverage, weak_coverage
@@ -75,9 +75,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .neo4j import push as push_neo4j
     from .pairing import pairing_gaps, suggest_pairings
     from .queries import list_queries, run_query
-    from .report import write_report
     from .rdf import export_rdf as write_rdf
     from .rdf import read_rdf, validate_rdf
+    from .report import write_report
     from .schema import load_schema
     from .view import View, write_view
 
@@ -151,8 +151,8 @@ _GROUPS: dict[str, list[str]] = {
                  "isolated", "district_cadence", "diff_graphs", "diff_dates", "rating_moves", "analyze", "headlines",
                  "labelled"],
     "views": ["view", "View", "write_view"],
-    "exports": ["write_report", "push_neo4j", "write_neo4j_import", "write_cypher_script", "connect_neo4j", "write_rdf", "read_rdf",
-                "validate_rdf", "gephi_graph", "write_gexf", "write_graphml"],
+    "exports": ["write_report", "push_neo4j", "write_neo4j_import", "write_cypher_script", "connect_neo4j",
+                "write_rdf", "read_rdf", "validate_rdf", "gephi_graph", "write_gexf", "write_graphml"],
     "queries": ["cypher", "cypher_server", "sparql", "open_embedded", "EmbeddedGraph", "run_query", "list_queries"],
     "settings": ["config", "override", "Settings"],
     "errors": ["GraphkitError", "LedgerError", "MappingError", "OutputError", "SchemaError", "ValidationFailed"],

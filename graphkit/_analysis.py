@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -39,7 +40,7 @@ from .schema import PROVENANCE, Model, load_schema
 __all__ = [
     "AsOf", "ProgressFn", "lookup", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
     "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
-    "isin", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
+    "isin", "natural_key", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
 ]
 
@@ -324,6 +325,35 @@ def join_names(values: Iterable[Any], *, limit: int | None = None) -> str:
     return SEP.join(vals)
 
 
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMERAL = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十百]+")
+
+
+def _numeral(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total, cur = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        else:
+            cur = _ZH_DIGITS[ch]
+    return total + cur
+
+
+def natural_key(name: Any) -> str:
+    """Sort key reading numbers written in digits or Chinese numerals: 第二片区 < 第十片区.
+
+    >>> sorted(["第十片区", "第二片区", "第十一片区", "第一片区"], key=natural_key)
+    ['第一片区', '第二片区', '第十片区', '第十一片区']
+    """
+    return _NUMERAL.sub(lambda m: f"{_numeral(m.group()):08d}", str(name))
+
+
 def grouped_join(df: pd.DataFrame, key: str, value: str, *, limit: int | None = None) -> pd.Series:
     """key -> the ``value``s of its rows joined with 、 (rows in the frame's order)."""
     if df.empty:
@@ -381,7 +411,7 @@ COLUMNS_ZH: dict[str, str] = {
     "class1": "一类成员数", "leads": "牵头单位", "lead_categories": "牵头单位分类", "problem": "问题",
     "years_active": "已结对年数", "due_date": "应轮换日期", "still_weak": "仍为后进", "cost": "代价(越小越优)",
     "same_town": "同镇", "neighbouring_level": "层级相邻", "shared_chain": "同产业链", "load": "现有结对数",
-    "capacity": "帮扶容量", "form_code": "结对形式",
+    "capacity": "帮扶容量", "form_code": "结对形式", "weak_town": "受援方所属镇", "strong_town": "帮扶方所属镇",
     # clusters
     "cluster": "集群", "cluster_size": "集群规模", "size": "党组织数", "collaborations": "联建组织数",
     "collab_names": "联建组织", "dominant_chain": "主导产业链", "chain_share": "主导产业链占比", "towns": "镇(街道)分布",

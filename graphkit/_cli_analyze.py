@@ -25,12 +25,12 @@ def _options(f: Any) -> Any:
         click.option("--as-of", "as_of", default=None,
                      help="统计日期，如 2024-06-30（默认：最新记录所在月的月末）/ the as-of date (default: month end of the latest record)"),
         click.option("--seed", type=int, default=0, show_default=True, help="随机种子 seed (clusters, tie-breaking)"),
-        click.option("--max-per-strong", "max_per_strong", type=click.IntRange(min=0), default=2, show_default=True,
-                     help="帮扶方最多结对数 / pairs a strong org may carry"),
+        click.option("--max-per-strong", "max_per_strong", type=click.IntRange(min=0), default=None,
+                     help="帮扶方最多结对数（默认 2，可用 GRAPHKIT_MAX_PER_STRONG 设置）/ pairs a strong org may carry"),
         click.option("--capacity", type=click.IntRange(min=0), default=None,
-                     help="结对建议中帮扶方容量（默认同上）/ capacity in the suggestions (default: --max-per-strong)"),
-        click.option("--rotation-years", "rotation_years", type=click.IntRange(min=0), default=1, show_default=True,
-                     help="结对轮换年限 / years before a pair is due for rotation"),
+                     help="结对建议中帮扶方容量（默认同上，或 GRAPHKIT_PAIRING_CAPACITY）/ capacity in the suggestions"),
+        click.option("--rotation-years", "rotation_years", type=click.IntRange(min=0), default=None,
+                     help="结对轮换年限（默认 1）/ years before a pair is due for rotation (default 1)"),
         click.option("--compare-to", "compare_to", default=None,
                      help="变化分析的较早日期（默认：一年前）/ earlier date for change over time (default: a year before)"),
         click.option("--previous", type=click.Path(file_okay=False, exists=True), default=None,
@@ -42,7 +42,8 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _run(out: str, as_of: str | None, seed: int, max_per_strong: int, capacity: int | None, rotation_years: int,
+def _run(out: str, as_of: str | None, seed: int, max_per_strong: int | None, capacity: int | None,
+         rotation_years: int | None,
          compare_to: str | None, previous: str | None, quiet: bool) -> tuple[Any, dict[str, Any], Any]:
     from ._analysis import as_of_date
     from .analysis import run_all
@@ -74,8 +75,8 @@ def register(cli: click.Group) -> None:
     @click.option("--zh", "zh", is_flag=True, help="CSV 用中文列名和标签 / Chinese column names and labels")
     @_options
     @user_errors
-    def analyze_cmd(out: str, dest: str | None, zh: bool, as_of: str | None, seed: int, max_per_strong: int,
-                    capacity: int | None, rotation_years: int, compare_to: str | None, previous: str | None,
+    def analyze_cmd(out: str, dest: str | None, zh: bool, as_of: str | None, seed: int, max_per_strong: int | None,
+                    capacity: int | None, rotation_years: int | None, compare_to: str | None, previous: str | None,
                     quiet: bool) -> None:
         """运行全部分析，每项写一个 CSV 并显示主要指标 / run every analysis on OUT, write one CSV each, print headlines."""
         from ._analysis import to_zh
@@ -92,8 +93,11 @@ def register(cli: click.Group) -> None:
             for key, df in results.items():
                 table = to_zh(df, graph.model) if zh else df
                 table.to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
-            meta = {"as_of": ts.date().isoformat(), "seed": seed, "max_per_strong": max_per_strong,
-                    "capacity": max_per_strong if capacity is None else capacity, "rotation_years": rotation_years,
+            from .settings import config
+            mps = config.max_per_strong if max_per_strong is None else max_per_strong
+            cap = (config.pairing_capacity if max_per_strong is None else max_per_strong) if capacity is None else capacity
+            meta = {"as_of": ts.date().isoformat(), "seed": seed, "max_per_strong": mps, "capacity": cap,
+                    "rotation_years": config.rotation_years if rotation_years is None else rotation_years,
                     "county": graph.settings.get("county") or "",
                     "tables": {k: {"file": f"{k}.csv", "rows": len(v), "title_zh": ANALYSES[k].title_zh,
                                    "title_en": ANALYSES[k].title_en} for k, v in results.items()}}
@@ -113,7 +117,7 @@ def register(cli: click.Group) -> None:
     @_options
     @user_errors
     def report_cmd(out: str, html: str, xlsx: str | None, max_rows: int, as_of: str | None, seed: int,
-                   max_per_strong: int, capacity: int | None, rotation_years: int, compare_to: str | None,
+                   max_per_strong: int | None, capacity: int | None, rotation_years: int | None, compare_to: str | None,
                    previous: str | None, quiet: bool) -> None:
         """生成中文分析报告（单个离线 HTML，可打印；可选 Excel）/ write the analyst report of OUT."""
         from .report import write_report

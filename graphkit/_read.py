@@ -1,8 +1,13 @@
 """Reading ledger files: .xlsx/.xlsm/.xls/.ods through python-calamine, .csv/.txt with detected encoding.
 
 A file becomes a list of ``RawSheet``: the sheet's cells as an object DataFrame (no header yet)
-with the 1-based row numbers a user sees in Excel. Refusals (wrong format, too large, bad
-encoding) are raised as ``LedgerError`` naming the file.
+with the 1-based row numbers a user sees in Excel. Merged cells are filled from their top-left
+cell. python-calamine reads formula error values (#N/A, #REF!) and formulas saved without a
+value as blank cells, so .xlsx sheet XML is streamed once more to find them: errors are put back
+as text (the loader reports them), uncalculated formulas are listed on the sheet.
+
+Refusals (wrong format, too large, zip-bomb-like, bad encoding, corrupt) are raised as
+``LedgerError`` naming the file; ``exc.rule`` is the problem rule they stand for.
 """
 from __future__ import annotations
 

@@ -63,6 +63,8 @@ _SPECS = [
      "三类或软弱涣散党组织中有有效结对的数量，以及由一类党组织帮扶的数量。"),
     ("two_coverages", "coverage", "两新组织“两个覆盖”", "Two coverages of firms and social organizations",
      "组织覆盖：建有党组织；工作覆盖：建有党组织、有联系党组织或党建指导员。"),
+    ("two_coverages_by_town", "coverage", "两新组织“两个覆盖”（按镇）", "Two coverages by town",
+     "按所属镇（街道）分组的组织覆盖和工作覆盖。"),
     ("chain_stage_coverage", "coverage", "产业链环节覆盖", "Chain-stage coverage", "每条产业链各环节的党组织；无党组织的环节标出。"),
     ("unpaired_weak", "pairing", "无一类帮扶的后进党组织", "Weak orgs without a strong partner",
      "截止日期三类或软弱涣散、且没有有效一类帮扶方的党组织。"),
@@ -160,11 +162,12 @@ def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: i
         out["village_coverage"] = coverage.village_coverage(graph, as_of=ts)
         out["weak_coverage"] = coverage.weak_coverage(graph, as_of=ts)
         out["two_coverages"] = coverage.two_coverages(graph, by=None)
+        out["two_coverages_by_town"] = coverage.two_coverages(graph, by="town")
         out["chain_stage_coverage"] = coverage.chain_stage_coverage(graph, as_of=ts)
         say("结对缺口 pairing gaps")
         gaps = pairing.pairing_gaps(graph, as_of=ts, max_per_strong=max_per_strong, rotation_years=rotation_years)
         out.update(gaps)
-        say("结对建议 suggested pairings (min-cost flow)")
+        say("结对建议 suggested pairings (最小费用指派 min-cost assignment)")
         out["pairing_suggestions"] = pairing.suggest_pairings(graph, as_of=ts, capacity=capacity, seed=seed)
         say("集群 clusters")
         cl = clusters.detect_clusters(graph, as_of=ts, seed=seed, resolution=resolution)

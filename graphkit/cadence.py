@@ -29,7 +29,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ._analysis import active, as_of_date, isin, lookup, overlap_mask
+from ._analysis import as_of_date, isin, lookup, overlap_mask
 from .errors import GraphkitError
 from .model import Graph
 
@@ -120,6 +120,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
                          "guide": lookup(d["guide"], persons["id"], persons["name"]),
                          "d_start": d["start"].to_numpy(), "d_end": d["end"].to_numpy()})
     dist = dist.sort_values(["district", "district_id"], kind="stable").reset_index(drop=True)
+    drank = {d: i for i, d in enumerate(dist["district_id"])}
 
     mem = graph.tables["Membership"]
     mem = mem[isin(mem["organization"], dist["district_id"]) & overlap_mask(mem["start"], mem["end"], lo, hi)]
@@ -172,14 +173,15 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     orgs = graph.tables["Organization"]
     never = never.assign(org_id=never["member"], name=lookup(never["member"], orgs["id"], orgs["name"]))
     never["host_month"] = pd.array(never["host_month"], dtype="Int64")
-    res["never_hosted"] = never.sort_values(["district", "district_id", "name", "org_id"])[
+    never = never.assign(_d=never["district_id"].map(drank))
+    res["never_hosted"] = never.sort_values(["_d", "name", "org_id"])[
         ["district_id", "district", "org_id", "name", "role", "host_month"]].reset_index(drop=True)
 
     # activity counts by type
     order = {c: i for i, c in enumerate(graph.model.codelists["activity_type"].codes)}
     cnt = acts_d.groupby(["district_id", "type"]).size().rename("count").reset_index()
     cnt = cnt.merge(dist[["district_id", "district"]], on="district_id")
-    cnt = cnt.assign(_o=cnt["type"].map(order)).sort_values(["district", "district_id", "_o"])
+    cnt = cnt.assign(_o=cnt["type"].map(order), _d=cnt["district_id"].map(drank)).sort_values(["_d", "_o"])
     res["activity_counts"] = cnt[["district_id", "district", "type", "count"]].reset_index(drop=True)
 
     # month by month: activities (other than inspections) per district, due and missed months

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (isin, NO_VALUE, SEP, active_memberships, active_pairings, as_of_date, code_label, join_names,
+from ._analysis import (SEP, active_memberships, active_pairings, as_of_date, code_label, isin, join_names,
                         org_chains, org_facts, order_codes, top_counts)
 from .model import Graph
 

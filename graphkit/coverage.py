@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (isin, NO_VALUE, active_memberships, active_pairings, as_of_date, code_label, join_names,
+from ._analysis import (NO_VALUE, active_memberships, active_pairings, as_of_date, code_label, isin, join_names,
                         mechanism_members, mechanisms, org_facts, order_codes)
 from .errors import GraphkitError
 from .model import Graph

@@ -5,18 +5,25 @@
 allowed; groups lacking a 一类 anchor ("一类+", and 片区 whose lead unit is not 一类); pairs due for
 the yearly rotation; and pairs that ended without a successor.
 
-:func:`suggest_pairings` assigns the unpaired weak orgs to strong orgs with spare capacity by
-solving a **min-cost flow** (a network linear programme, solved by HiGHS' dual simplex through
-``scipy.optimize.linprog``; the constraint matrix is totally unimodular, so the optimum is integral), never greedily. The cost of pairing weak ``w`` with strong ``s`` is::
+:func:`suggest_pairings` assigns the unpaired weak orgs to strong orgs with spare capacity as one
+optimisation problem, never greedily. The cost of pairing weak ``w`` with strong ``s`` is::
 
     4 · [different town] + 2 · [levels not neighbouring] + 1 · [no shared industry chain]
 
-so a same-town partner is preferred over a neighbouring level, and that over a shared chain.
-Among equal costs, strong orgs carrying fewer pairs are preferred, then a seeded random order.
-To stay linear at province scale the network does not hold one arc per (weak, strong) pair:
-weak orgs reach strong orgs through *hub* nodes keyed by (town, chain, level[, sector]), whose
-arc costs add up to exactly the cost above; pairs the user forbids (and, by default, former
-partners) are honoured by replacing the affected hub arcs with direct arcs.
+so a same-town partner is preferred over a neighbouring level, and that over a shared chain;
+leaving a weak org without a partner costs more than any pair, so as many as possible are
+paired. Among equal costs, strong orgs carrying fewer pairs are preferred, then a seeded random
+order. Two exact solvers:
+
+* small cases: the Hungarian method (``scipy.optimize.linear_sum_assignment``) on the full
+  matrix of weak orgs × strong-org slots (one slot per unit of spare capacity);
+* large cases (province scale): a **min-cost flow**, a network linear programme solved by HiGHS'
+  dual simplex (``scipy.optimize.linprog``; the constraint matrix is totally unimodular, so the
+  optimum is integral). To stay linear in size the network holds no arc per (weak, strong) pair:
+  interchangeable strong orgs are merged into classes, and weak orgs reach classes through *hub*
+  nodes keyed by (town, chain, level[, sector]) whose arc costs add up to exactly the cost
+  above. Pairs the user forbids (and, by default, former partners) are honoured by replacing
+  the affected hub arcs with direct arcs.
 
 Examples
 --------

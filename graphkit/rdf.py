@@ -1334,6 +1334,8 @@ _COMPONENT_RULES = {
     "NodeKindConstraintComponent": "wrong_value_type",
 }
 _DATATYPE_RULES = {"date": "bad_date", "integer": "bad_integer", "boolean": "bad_boolean"}
+_SHADOWED_BY_DATATYPE = frozenset({"MinInclusiveConstraintComponent", "MaxInclusiveConstraintComponent",
+                                   "MaxLengthConstraintComponent"})
 
 
 def _as_data_graph(source: Any, fmt: str | None) -> "rdflib.Graph":
@@ -1466,6 +1468,9 @@ def validate_rdf(source: Any, *, fmt: str | None = None, shapes: "rdflib.Graph |
     problems = Problems()
     if not results:
         return problems.frame()
+    # like the loaders, a value of the wrong type is reported once (not also as out of range)
+    mistyped = {(str(r.focus), r.shape) for r in results if r.component == "DatatypeConstraintComponent"}
+    results = [r for r in results if not (r.component in _SHADOWED_BY_DATATYPE and (str(r.focus), r.shape) in mistyped)]
     index = _shape_index(t)
     prov = _provenance_lookup(data, t)
     names = _display_names(data, t)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import ProgressFn, as_of_date, to_zh
+from ._analysis import ProgressFn, as_of_date, natural_key, to_zh
 from .analysis import ANALYSES, SECTIONS, run_all
 from .io import atomic_file
 from .model import Graph
@@ -96,6 +96,7 @@ def _bars(title: str, labels: list[str], values: list[float], *, texts: list[str
 def _cadence_heat(months: pd.DataFrame) -> dict[str, Any] | None:
     if months.empty:
         return None
+    months = months.assign(_k=months["district"].map(natural_key)).sort_values(["_k", "district_id", "month"], kind="stable")
     districts = list(dict.fromkeys(months["district"]))
     label_w, cell, top = max(90, 13 * max(len(str(d)) for d in districts) + 12), 26, 40
     cols = [{"x": label_w + (m - 1) * cell, "text": f"{m}月"} for m in range(1, 13)]
@@ -146,7 +147,7 @@ def _charts(key: str, df: pd.DataFrame) -> list[dict[str, Any]]:
     if key == "weak_coverage":
         return [_bars("后进党组织中有一类帮扶的比例", list(df["group_name"]), list(df["share_strong"]),
                       texts=[f"{s:.1%}（{c}/{w}）" for s, c, w in zip(df["share_strong"], df["paired_strong"], df["weak_orgs"])])]
-    if key == "two_coverages":
+    if key in ("two_coverages", "two_coverages_by_town"):
         from .schema import load_schema
         cl = load_schema().codelists["unit_kind"]
         labels, values, texts = [], [], []

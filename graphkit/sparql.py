@@ -383,11 +383,12 @@ def _frame(cols: list[str], rows: list[list[Any]]) -> pd.DataFrame:
 
 
 def reference_date(source: Any, *, store: str = "memory", model: Model | None = None) -> dt.date:
-    """The latest recorded event in RDF data: the analyses' default ``as_of``.
+    """The analyses' default ``as_of`` from RDF data: the month end of the latest recorded event.
 
-    Taken over every declared date property that is not the end of an interval: interval
-    beginnings (``time:hasBeginning``) and plain date properties (activity dates). Today when
-    the data holds no dates.
+    The latest event is taken over every declared date property that is not the end of an
+    interval: interval beginnings (``time:hasBeginning``) and plain date properties (activity
+    dates), as :func:`graphkit._analysis.reference_date` does on tables. Today when the data holds
+    no dates.
 
     >>> import graphkit as gk
     >>> g = gk.build_graph(gk.sample_path())
@@ -411,7 +412,10 @@ def reference_date(source: Any, *, store: str = "memory", model: Model | None = 
         df = run_sparql(source, f"SELECT ?d WHERE {{ ?x {p} ?d }} ORDER BY DESC(?d) LIMIT 1", store=store)
         if len(df) and df["d"].iat[0] is not None:
             latest.append(pd.Timestamp(df["d"].iat[0]).date().isoformat())
-    return dt.date.fromisoformat(max(latest)) if latest else dt.date.today()
+    if not latest:
+        return dt.date.today()
+    # ledgers are kept by month: the month of the latest event counts as complete
+    return (pd.Timestamp(max(latest)) + pd.offsets.MonthEnd(0)).date()
 
 
 def resolve_params(query: SparqlQuery, given: Mapping[str, Any], source: Any, *, store: str = "memory") -> dict[str, Any]:

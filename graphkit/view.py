@@ -1702,8 +1702,8 @@ def _dominant_colors(ctx: _Ctx, scene: _Scene, orgs: np.ndarray,
 # ---- public API -------------------------------------------------------------------------------------------
 
 def view(graph: Graph, *, kind: str = "county", name: str | None = None, as_of: Any = None, seed: int = 0,
-         max_nodes: int = DEFAULT_MAX_NODES, color_by: str | None = None, size_by: str = "degree",
-         max_per_strong: int = 2, radius: int = 1) -> View:
+         max_nodes: int | None = None, color_by: str | None = None, size_by: str = "degree",
+         max_per_strong: int | None = None, radius: int = 1) -> View:
     """Build an interactive network view of a graph.
 
     Parameters
@@ -1723,14 +1723,16 @@ def view(graph: Graph, *, kind: str = "county", name: str | None = None, as_of: 
         Seed of the cluster detection and of every layout with randomness (same seed, same file).
     max_nodes
         Above this many nodes the view aggregates towns (clusters) into single nodes and
-        :meth:`View.write` writes drill-down pages of at most this many nodes.
+        :meth:`View.write` writes drill-down pages of at most this many nodes (default
+        ``graphkit.config.view_max_nodes``, 3000).
     color_by
         Org colour: ``"sector"``, ``"mechanism"``, ``"category"``, ``"town"`` or ``"cluster"``.
         Default: ``"cluster"`` for the cluster view, ``"sector"`` otherwise.
     size_by
         Node size: ``"degree"`` (links in the view) or ``"members"`` (党员数 / group members).
     max_per_strong
-        Pairing view: a strong org with more active pairs than this is marked overloaded.
+        Pairing view: a strong org with more active pairs than this is marked overloaded (default
+        ``graphkit.config.max_per_strong``, 2).
     radius
         Org view: how many links away to go (collaborations do not count as a step).
 
@@ -1761,6 +1763,9 @@ def view(graph: Graph, *, kind: str = "county", name: str | None = None, as_of: 
         raise GraphkitError(f"不支持的着色方式 color_by={color_by!r}；可选 choices: {', '.join(COLOR_BY)}")
     if size_by not in SIZE_BY:
         raise GraphkitError(f"不支持的大小方式 size_by={size_by!r}；可选 choices: {', '.join(SIZE_BY)}")
+    from .settings import config
+    max_nodes = config.view_max_nodes if max_nodes is None else max_nodes
+    max_per_strong = config.max_per_strong if max_per_strong is None else max_per_strong
     if max_nodes < 1:
         raise GraphkitError(f"max_nodes 应为正整数 / must be a positive integer, got {max_nodes}")
     if color_by == "cluster" and kind != "cluster":
@@ -1777,8 +1782,9 @@ def view(graph: Graph, *, kind: str = "county", name: str | None = None, as_of: 
 
 
 def write_view(graph: Graph, path: str | Path, *, kind: str = "county", name: str | None = None, as_of: Any = None,
-               seed: int = 0, max_nodes: int = DEFAULT_MAX_NODES, color_by: str | None = None,
-               size_by: str = "degree", max_per_strong: int = 2, radius: int = 1, drilldown: bool = True) -> Path:
+               seed: int = 0, max_nodes: int | None = None, color_by: str | None = None,
+               size_by: str = "degree", max_per_strong: int | None = None, radius: int = 1,
+               drilldown: bool = True) -> Path:
     """Build a view (see :func:`view`) and write it to ``path`` (one self-contained UTF-8 HTML file).
 
     Returns

@@ -607,13 +607,18 @@ pd.DataFrame({
 sorted(p.name for p in folder.iterdir())
 """),
     md("""
-## 1. 先校验 / Validate first
+## 1. 先试一下 / Try the built-in layouts first
 
-The built-in layouts do not know these headers: both sheets are skipped with a warning.
+The built-in layouts do not know these headers, so no sheet is recognized and nothing would be
+loaded — graphkit says so instead of returning an empty graph.
 """),
     py("""
-problems = gk.validate_ledgers(folder)
-problems[["severity", "file", "rule", "message_en"]]
+try:
+    gk.build_graph(folder)
+except gk.GraphkitError as exc:
+    print(exc)
+else:
+    raise AssertionError("the built-in layouts should not recognize these headers")
 """),
     md("""
 ## 2. 写映射 / Write the mappings

@@ -220,7 +220,16 @@ def test_config_defaults_reach_the_functions(sample_graph: gk.Graph) -> None:
     with gk.override(max_per_strong=1):
         res = gk.analyze(sample_graph, as_of=as_of)
     assert sorted(res["overloaded_strong"]["org_id"]) == sorted(explicit["org_id"])
+    district = gk.view(sample_graph, kind="district", name="第八片区")
+    assert not district.aggregated
+    with gk.override(view_max_nodes=district.counts["nodes"] - 1):
+        assert gk.view(sample_graph, kind="district", name="第八片区").aggregated
 
 
-def test_settings_agree_with_the_schema() -> None:
+def test_settings_agree_with_the_modules() -> None:
+    """The settings' defaults are the values the modules used before settings existed."""
+    from graphkit import neo4j, view
+
     assert gk.Settings().base_iri == gk.load_schema().base_iri
+    assert gk.Settings().view_max_nodes == view.DEFAULT_MAX_NODES
+    assert gk.Settings().neo4j_batch_size == neo4j.DEFAULT_BATCH_SIZE

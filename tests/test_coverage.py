@@ -162,3 +162,15 @@ def test_sample_county_coverage(sample_graph: gk.Graph):
         c = cov.coverage(sample_graph, by=by)
         assert c["share"].between(0, 1).all()
         assert int(c["orgs"].sum()) == 568
+
+
+def test_seed_facts_hanyin():
+    """Seed 003: the fisheries firm 永丰生态农业 is reached by 军坝村党总支 (村企联) but has no party org of its own;
+    军坝村党总支 is in the 生态渔业 alliance, whose four stages the report names but assigns to no one."""
+    g = gk.build_graph(gk.sample_path("seed_facts") / "汉阴县")
+    t = cov.two_coverages(g, by=None).iloc[0]
+    assert (t["unit_kind"], t["units"], t["org_covered"], t["work_covered"]) == ("private", 1, 0, 1)
+    s = cov.chain_stage_coverage(g)
+    assert s["stage"].tolist() == ["鱼苗繁育", "成鱼养殖", "产品加工", "产品销售"] and s["no_presence"].all()
+    c = cov.coverage(g, by=None).iloc[0]
+    assert c["n_chain_alliance"] == 1

@@ -12,7 +12,7 @@ from graphkit import rdf
 from graphkit.cli import cli
 from graphkit.problems import PROBLEM_COLUMNS
 
-from ._ledgers import PAIRING, ROSTER, mini_county
+from _ledgers import PAIRING, ROSTER, mini_county
 
 rdflib = pytest.importorskip("rdflib")
 pytest.importorskip("pyshacl")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -96,7 +97,8 @@ def test_every_query_has_a_python_counterpart() -> None:
     pack = sparql.list_queries()
     assert set(pack["name"]) == set(CASES)
     for q in sparql.load_queries().values():
-        assert " / " in q.title and q.description and q.matches
+        assert re.search("[\u4e00-\u9fff]", q.title) and re.search("[A-Za-z]{3}", q.title), q.title
+        assert q.description and q.matches
         assert q.path.suffix == ".rq"
 
 
@@ -109,7 +111,8 @@ def test_sample_county_matches_python(sample_graph: gk.Graph, sample_store: Any,
 
 @pytest.mark.parametrize("name,params", [
     ("unpaired_weak", {"as_of": "2023-06-30"}),
-    ("due_for_rotation", {"as_of": "2024-03-15", "rotation_years": "2"}),
+    ("due_for_rotation", {"rotation_years": "2"}),
+    ("due_for_rotation", {"as_of": "2024-03-15"}),
     ("overloaded_strong", {"max_per_strong": "1"}),
     ("coverage", {"by": "sector"}), ("coverage", {"by": "category", "as_of": "2023-06-30"}),
     ("coverage", {"by": "level"}), ("coverage", {"by": "all"}),
