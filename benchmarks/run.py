@@ -498,18 +498,27 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
     previous = previous or []
     _say(f"== {run.label}: scale={run.scale} seed={run.seed} orgs={run.n_orgs or 'default'} → {run.dir}")
     run.dir.mkdir(parents=True, exist_ok=True)
+    for stale in [*run.dir.glob(".*.tmp-*"), *run.outputs.glob(".*.tmp-*")]:  # left by a stage killed mid-write
+        shutil.rmtree(stale, ignore_errors=True)
     stamp = run.dir / "ledgers.json"
     # ---- synth (cached) --------------------------------------------------------------------------------
     if args.fresh and run.dir.exists():
         for p in (run.ledgers, run.graph, run.outputs):
             shutil.rmtree(p, ignore_errors=True)
-        stamp.unlink(missing_ok=True)
+        for f in (stamp, run.dir / "synth_failed.json", run.dir / "graph_source.json"):
+            f.unlink(missing_ok=True)
     ledgers_ok = True
     if stamp.exists() and run.ledgers.is_dir():
         meta = json.loads(stamp.read_text(encoding="utf-8"))
         run.counts = meta["counts"]
         run.row("synth", seconds=meta["seconds"], peak_mib=meta.get("peak_mib"), status="cached",
                 note=f"复用 reused {run.ledgers} (made {meta.get('made', '?')})")
+    elif (run.dir / "synth_failed.json").exists() and run.scale == "national" and args.national_graph != "build":
+        failed = json.loads((run.dir / "synth_failed.json").read_text(encoding="utf-8"))
+        run.row("synth", status=failed["status"], peak_mib=failed.get("peak_mib"),
+                note=f"上次失败，未重试（--fresh 重试）/ failed at {failed['when']}, not retried (--fresh retries): "
+                     f"{failed['error']}")
+        ledgers_ok = False
     else:
         missing = _available(STAGES["synth"][1])
         if missing:
@@ -526,6 +535,9 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             shutil.rmtree(run.graph, ignore_errors=True)  # new ledgers: the graph folder must be rebuilt
         elif run.scale == "national" and args.national_graph != "build":
             ledgers_ok = False  # the graph stages can still run on the replicated province graph
+            (run.dir / "synth_failed.json").write_text(json.dumps({
+                "status": m.status, "error": m.error, "peak_mib": m.peak_mib,
+                "when": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False), encoding="utf-8")
         else:
             return
     rows_total = 0
@@ -590,6 +602,11 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             known = json.loads(origin.read_text(encoding="utf-8"))
             run.graph_source = f"replicated ×{known['copies']} from {Path(known['from']).parent.name}"
             run.graph_counts = known["counts"]
+            src_stamp = Path(known["from"]).parent / "ledgers.json"
+            if not ledgers_ok and src_stamp.exists():  # the size the copies stand for (baseline estimates)
+                src_counts = json.loads(src_stamp.read_text(encoding="utf-8"))["counts"]
+                run.counts = {k: int(v) * int(known["copies"]) for k, v in src_counts.items()}
+                run.ledger_format = f"none: synth failed; sizes = {known['copies']} × {Path(known['from']).parent.name}"
     elif want("build") or (need_graph and not (run.graph / "manifest.json").exists()):
         _say("  build + write …")
         m = _measure(args, run, "stage_build", {"ledger_dir": str(run.ledgers), "graph_dir": str(run.graph)})

@@ -84,6 +84,12 @@ def as_of_date(graph: Graph, as_of: Any = None) -> pd.Timestamp:
     ------
     GraphkitError
         If ``as_of`` is not a date.
+
+    Examples
+    --------
+    >>> g = example_graph()
+    >>> str(as_of_date(g, "2024-06-30").date()), str(as_of_date(g).date())
+    ('2024-06-30', '2024-11-30')
     """
     if as_of is None:
         return reference_date(graph)
@@ -138,6 +144,9 @@ def lookup(keys: Any, index: Any, values: Any, default: Any = None) -> np.ndarra
     """``values[index == key]`` for each key (object array; ``default`` where not found).
 
     A vectorized dict lookup for id columns; ``index`` must be unique.
+
+    >>> lookup(["b", "x"], ["a", "b"], ["甲", "乙"]).tolist()
+    ['乙', None]
     """
     idx = pd.Index(np.asarray(index, dtype=object), dtype=object)
     pos = idx.get_indexer(np.asarray(keys, dtype=object))
@@ -186,6 +195,12 @@ def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -
     The latest ``Rating`` of a year ``<= year`` wins; the roster's ``category`` (with its
     ``category_year``, or undated) is used when no such rating exists. Returns columns
     ``org_id, category, weak_lax, rating_year`` for every org (category None when unrated).
+
+    Examples
+    --------
+    >>> c = categories_at(example_graph(), "2023-06-30").set_index("org_id")
+    >>> c.loc["a3", "category"], c.loc["v3", "category"]  # 2023 ratings; the roster says 2024
+    ('2', '3')
     """
     if year is None:
         year = int(as_of_date(graph, as_of).year)
@@ -318,7 +333,11 @@ def isin(values: pd.Series | np.ndarray, members: Any) -> np.ndarray:
 # ---- formatting ----------------------------------------------------------------------------------
 
 def join_names(values: Iterable[Any], *, limit: int | None = None) -> str:
-    """Join names with 、 (skipping missing ones); with ``limit``, end with … 等 N 个."""
+    """Join names with 、 (skipping missing ones); with ``limit``, end with … 等 N 个.
+
+    >>> join_names(["甲", None, "乙", "丙"], limit=2)
+    '甲、乙 … 等 3 个'
+    """
     vals = [str(v) for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
     if limit is not None and len(vals) > limit:
         return SEP.join(vals[:limit]) + f" … 等 {len(vals)} 个"

@@ -218,7 +218,12 @@ def _ratings_in_year(graph: Graph, year: int) -> pd.DataFrame:
 
 
 def rating_years(graph: Graph) -> list[int]:
-    """The rating years present (Rating table and roster), ascending."""
+    """The rating years present (Rating table and roster), ascending.
+
+    >>> from graphkit._analysis import example_graph
+    >>> rating_years(example_graph())
+    [2023, 2024]
+    """
     ys = set(graph.tables["Rating"]["year"].dropna().astype(int)) | set(graph.tables["Organization"]["category_year"].dropna().astype(int))
     return sorted(ys)
 

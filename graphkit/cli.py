@@ -50,16 +50,8 @@ def cli() -> None:
 def _problems_out(problems: Any, path: str | None) -> None:
     if not path:
         return
-    from .io import atomic_file
-    if path.endswith(".xlsx"):
-        import io as _io
-        buf = _io.BytesIO()
-        problems.to_excel(buf, index=False, engine="xlsxwriter")
-        with atomic_file(path, "wb") as fh:
-            fh.write(buf.getvalue())
-    else:
-        with atomic_file(path, "w", encoding="utf-8-sig") as fh:
-            problems.to_csv(fh, index=False)
+    from .problems import write_problems
+    write_problems(problems, path)
     _say(f"问题清单 problem table → {path}")
 
 

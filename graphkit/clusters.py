@@ -47,6 +47,13 @@ def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarr
         Sorted org ids that have at least one active link, sorted collaboration ids with active
         members, and undirected edges as node indexes (orgs first ``0..len(orgs)-1``, then
         collaborations). Duplicate edges are dropped; edges are sorted.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> orgs, collabs, src, dst = link_graph(example_graph(), as_of="2024-06-30")
+    >>> len(orgs), len(collabs), len(src)  # 11 memberships + 2 active pairings
+    (10, 3, 13)
     """
     ts = as_of_date(graph, as_of)
     mem = active_memberships(graph, ts)[["member", "organization"]].drop_duplicates()

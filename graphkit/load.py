@@ -95,7 +95,8 @@ def read_config(data_dir: Path) -> DatasetConfig:
     """
     path = data_dir / CONFIG_FILE
     if not path.exists():
-        return DatasetConfig()
+        own = data_dir / "mappings"
+        return DatasetConfig(mappings=[str(own.resolve())] if own.is_dir() else [])
 
     def bad(zh: str, en: str) -> GraphkitError:
         return GraphkitError(f"{path}: {zh} / {en}")
@@ -1038,6 +1039,8 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
             else:
                 t[pname] = t[pname].astype(object).where(t[pname].notna(), None)
         t["src_row"] = t["src_row"].astype("int64")
+        for col in ("id", "src_file", "src_sheet", "src_hash"):
+            t[col] = t[col].astype(object)
         out[rtype.name] = t.sort_values("id", kind="stable").reset_index(drop=True)
     return out
 

@@ -442,34 +442,60 @@ def _import_md(command: str, database: str, nodes: list[str], rels: list[str], c
 
 # ---- push to a server ------------------------------------------------------------------------
 
+def redact_uri(uri: str) -> str:
+    """Remove ``user:password@`` from a URI before it goes into a message.
+
+    >>> redact_uri("neo4j+s://neo4j:hunter2@db.example:7687")
+    'neo4j+s://***@db.example:7687'
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri.split("@", 1)[-1] if "@" in uri else uri
+    host = rest.rsplit("@", 1)[-1]
+    return f"{scheme}://***@{host}" if "@" in rest else uri
+
+
 def connect(uri: str, user: str, password: str) -> Any:
     """Open a driver and check the server answers; errors become :class:`Neo4jError`.
 
     ``neo4j://``, ``bolt://``, ``neo4j+s://`` and ``bolt+s://`` URIs work (the driver handles TLS).
     The password is never part of a message.
+
+    Examples
+    --------
+    An address that is not a Neo4j URI is refused before anything is sent:
+
+    >>> try:
+    >>> pw = "not-" + "a-real-password"
+    >>> try:
+    ...     connect(f"http://neo4j:{pw}@localhost:7474", "neo4j", pw)
+    ... except Neo4jError as exc:
+    ...     print("invalid Neo4j URI" in str(exc), pw in str(exc))
+    True False
     """
     import neo4j
     from neo4j import exceptions as nx
 
+    shown = redact_uri(uri)
     scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
     if scheme not in _SCHEMES:
-        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {uri!r}: use one of "
+        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {shown!r}: use one of "
                          f"{', '.join(s + '://' for s in _SCHEMES)}")
     try:
         driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
     except (ValueError, nx.ConfigurationError) as exc:
-        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {uri!r}: {exc}") from None
+        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {shown!r}: {str(exc).replace(password, '***') if password else exc}") from None
     for attempt in range(4):
         try:
             driver.verify_connectivity()
             return driver
         except nx.AuthError:
             driver.close()
-            raise Neo4jError(f"Neo4j 认证失败 / authentication failed for user {user!r} at {uri}") from None
+            raise Neo4jError(f"Neo4j 认证失败 / authentication failed for user {user!r} at {shown}") from None
         except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
             if attempt == 3:
                 driver.close()
-                raise Neo4jError(f"无法连接 Neo4j / cannot reach Neo4j at {uri}: {exc}") from None
+                raise Neo4jError(f"无法连接 Neo4j / cannot reach Neo4j at {shown}: {exc}") from None
             time.sleep(2 ** attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -559,6 +585,19 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
     Neo4jError
         On connection or authentication failure, after retries are exhausted, or when a
         count differs.
+
+    Examples
+    --------
+    With a server, ``push(out, uri="neo4j://host:7687", user="neo4j", password=…)`` returns the
+    count check (one row per label and relationship triple, ``ok`` everywhere). A bad address is a
+    clear error:
+
+    >>> import graphkit as gk
+    >>> try:
+    ...     push(gk.sample_graph(), uri="http://localhost:7474", user="neo4j", password="not-" + "real")
+    ... except Neo4jError as exc:
+    ...     print("invalid Neo4j URI" in str(exc))
+    True
     """
     from .model import Graph
     from .settings import config
@@ -573,7 +612,7 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
     own = driver is None
     drv = connect(uri, user, password) if own else driver
     try:
-        say(f"约束与索引 / constraints and indexes on {uri}")
+        say(f"约束与索引 / constraints and indexes on {redact_uri(uri)}")
         for stmt in schema_statements(model):
             _run_write(drv, database, stmt, {}, "schema")
         _run_write(drv, database, "CALL db.awaitIndexes(300)", {}, "awaitIndexes")

@@ -186,6 +186,15 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
     ----------
     max_rows
         Rows shown per table (the full tables go to Excel/CSV).
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> from graphkit.analysis import run_all
+    >>> g = example_graph()
+    >>> html = render_html(g, run_all(g, as_of="2024-06-30"), as_of="2024-06-30")
+    >>> html.startswith("<!DOCTYPE html>"), "覆盖 <small>Coverage</small>" in html
+    (True, True)
     """
     import jinja2
 
@@ -222,7 +231,11 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
 # ---- Excel ---------------------------------------------------------------------------------------
 
 def sheet_names(keys: list[str]) -> dict[str, str]:
-    """Unique Excel sheet names (≤ 31 characters, no ``[]:*?/\\``) from the analyses' Chinese titles."""
+    """Unique Excel sheet names (≤ 31 characters, no ``[]:*?/\\``) from the analyses' Chinese titles.
+
+    >>> sheet_names(["unpaired_weak", "missed_months"])
+    {'unpaired_weak': '无一类帮扶的后进党组织', 'missed_months': '缺少联建活动的月份'}
+    """
     out: dict[str, str] = {}
     used: set[str] = set()
     for key in keys:
@@ -254,7 +267,18 @@ def _excel_frame(df: pd.DataFrame, model: Any) -> pd.DataFrame:
 
 def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path, *, as_of: Any = None,
                seed: int = 0) -> Path:
-    """Write the analyses to an Excel workbook (a 说明 sheet + one sheet per analysis), atomically."""
+    """Write the analyses to an Excel workbook (a 说明 sheet + one sheet per analysis), atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> from graphkit._analysis import example_graph
+    >>> from graphkit.analysis import run_all
+    >>> g = example_graph()
+    >>> x = write_xlsx(g, run_all(g, as_of="2024-06-30"), pathlib.Path(tempfile.mkdtemp()) / "a.xlsx")
+    >>> openpyxl.load_workbook(x).sheetnames[:2]
+    ['说明', '主要指标']
+    """
     ts = as_of_date(graph, as_of)
     model = graph.model
     names = sheet_names(list(results))

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphkit import clusters, coverage, pairing
-from graphkit._analysis import make_graph, org_facts
+from graphkit._analysis import cached, make_graph, org_facts
 
 AS_OF = pd.Timestamp("2024-06-30")
 TOWNS = ["t1", "t2", "t3", None]
@@ -49,8 +49,10 @@ def graphs(draw, max_orgs: int = 10):
 @given(graphs())
 def test_coverage_shares_are_fractions(g):
     n = g.count("Organization")
-    for by in (None, "town", "sector", "category", "level"):
-        c = coverage.coverage(g, as_of=AS_OF, by=by)
+    with cached(g):  # share the derived tables between the calls
+        frames = {by: coverage.coverage(g, as_of=AS_OF, by=by) for by in (None, "town", "sector", "category", "level")}
+        w = coverage.weak_coverage(g, as_of=AS_OF, by=None)
+    for by, c in frames.items():
         assert int(c["orgs"].sum()) == n
         assert ((c["covered"] >= 0) & (c["covered"] <= c["orgs"])).all()
         assert c["share"].between(0, 1).all()
@@ -59,7 +61,6 @@ def test_coverage_shares_are_fractions(g):
                 assert (c[col] <= c["covered"]).all()
             if col.startswith("share"):
                 assert c[col].between(0, 1).all()
-    w = coverage.weak_coverage(g, as_of=AS_OF, by=None)
     assert ((w["paired_strong"] <= w["paired"]) & (w["paired"] <= w["weak_orgs"])).all()
 
 

@@ -185,3 +185,9 @@ def test_local_links_resolve() -> None:
             if not (page.parent / target).exists():
                 bad.append((page.name, target))
     assert bad == []
+
+
+def test_every_page_is_reachable_from_the_guide() -> None:
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    orphans = [p.name for p in DOCS.glob("*.md") if p.name != "index.md" and f"]({p.name}" not in index]
+    assert orphans == []
