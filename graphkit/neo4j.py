@@ -445,7 +445,7 @@ def _import_md(command: str, database: str, nodes: list[str], rels: list[str], c
 def redact_uri(uri: str) -> str:
     """Remove ``user:password@`` from a URI before it goes into a message.
 
-    >>> redact_uri("neo4j+s://neo4j:hunter2@db.example:7687")
+    >>> redact_uri("neo4j+s://" + "neo4j:pw" + "@db.example:7687")
     'neo4j+s://***@db.example:7687'
     """
     scheme, sep, rest = uri.partition("://")
@@ -453,6 +453,12 @@ def redact_uri(uri: str) -> str:
         return uri.split("@", 1)[-1] if "@" in uri else uri
     host = rest.rsplit("@", 1)[-1]
     return f"{scheme}://***@{host}" if "@" in rest else uri
+
+
+def _scrub(text: str, uri: str, password: str) -> str:
+    """Remove the URI's userinfo and the password from a driver's message."""
+    text = text.replace(uri, redact_uri(uri))
+    return text.replace(password, "***") if password else text
 
 
 def connect(uri: str, user: str, password: str) -> Any:
@@ -465,7 +471,6 @@ def connect(uri: str, user: str, password: str) -> Any:
     --------
     An address that is not a Neo4j URI is refused before anything is sent:
 
-    >>> try:
     >>> pw = "not-" + "a-real-password"
     >>> try:
     ...     connect(f"http://neo4j:{pw}@localhost:7474", "neo4j", pw)
@@ -484,7 +489,7 @@ def connect(uri: str, user: str, password: str) -> Any:
     try:
         driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
     except (ValueError, nx.ConfigurationError) as exc:
-        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {shown!r}: {str(exc).replace(password, '***') if password else exc}") from None
+        raise Neo4jError(f"Neo4j 地址无效 / invalid Neo4j URI {shown!r}: {_scrub(str(exc), uri, password)}") from None
     for attempt in range(4):
         try:
             driver.verify_connectivity()
@@ -495,7 +500,7 @@ def connect(uri: str, user: str, password: str) -> Any:
         except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
             if attempt == 3:
                 driver.close()
-                raise Neo4jError(f"无法连接 Neo4j / cannot reach Neo4j at {shown}: {exc}") from None
+                raise Neo4jError(f"无法连接 Neo4j / cannot reach Neo4j at {shown}: {_scrub(str(exc), uri, password)}") from None
             time.sleep(2 ** attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -594,7 +599,7 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
 
     >>> import graphkit as gk
     >>> try:
-    ...     push(gk.sample_graph(), uri="http://localhost:7474", user="neo4j", password="not-" + "real")
+    ...     push(gk.sample_graph(), uri="http://localhost:7474", user="neo4j", password=os.environ.get("NEO4J_PASSWORD", ""))
     ... except Neo4jError as exc:
     ...     print("invalid Neo4j URI" in str(exc))
     True

@@ -722,8 +722,16 @@ class _Lines:
         import pyarrow as pa
         if isinstance(x, str):
             return pa.scalar(x, pa.large_string())
-        values = x.to_numpy(dtype=object) if isinstance(x, pd.Series) else x
-        return pa.array(values, type=pa.large_string())
+        if isinstance(x, pd.Series):
+            try:  # arrow-backed strings (pandas' default str dtype) convert without copying to Python
+                arr = pa.array(x.array)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                arr = pa.array(x.to_numpy(dtype=object))
+        else:
+            arr = pa.array(x)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        return arr.cast(pa.large_string())
 
     def add(self, s: pd.Series | str, p: str, o: pd.Series | str | np.ndarray, g: pd.Series | str = "") -> None:
         import pyarrow as pa
@@ -772,13 +780,11 @@ def _file_keys(graph: Graph) -> pd.DataFrame:
 
 def _row_iris(base: str, frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> tuple[pd.Series, pd.Series]:
     """(file IRI, row IRI) for provenance columns of a table (rows with a source file only)."""
-    fk = pd.Series([keys[(f, h if isinstance(h, str) else "")] for f, h in
-                    zip(frame["src_file"], frame["src_hash"])], index=frame.index, dtype=object) \
-        if len(frame) else pd.Series([], dtype=object)
+    pair = frame["src_file"].astype(str) + "\x1f" + frame["src_hash"].astype(object).where(frame["src_hash"].notna(), "").astype(str)
+    fk = pair.map({f"{f}\x1f{h}": k for (f, h), k in keys.items()})
     file_iri = base + "ledger/" + fk.astype(str)
-    sheet = frame["src_sheet"].astype(object).where(frame["src_sheet"].notna(), "")
-    uniq = {s: quote(str(s), safe="") for s in pd.unique(sheet)}
-    sheet_part = sheet.map(lambda s: "" if s == "" else "/sheet/" + uniq[s])
+    sheet = frame["src_sheet"].astype(object).where(frame["src_sheet"].notna(), "").astype(str)
+    sheet_part = sheet.map({v: ("" if v == "" else "/sheet/" + quote(v, safe="")) for v in pd.unique(sheet)})
     row_iri = file_iri + sheet_part.astype(str) + "/row/" + frame["src_row"].astype("Int64").astype(str)
     return file_iri, row_iri
 

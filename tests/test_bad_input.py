@@ -262,8 +262,6 @@ def test_problem_table_csv_quotes_formula_text(tmp_path: Path) -> None:
     assert FORMULA_NAME in set(gk.read_graph(out).problems["value"])
 
 
-@pytest.mark.xfail(strict=True, reason="graphkit/cli.py _problems_out writes .xlsx with pandas' default xlsxwriter "
-                                       "options (strings_to_formulas=True); it should call problems.write_problems")
 def test_cli_problem_table_xlsx_has_no_formulas(tmp_path: Path) -> None:
     import zipfile
 

@@ -196,8 +196,6 @@ def test_help_shows_no_password_default() -> None:
     assert SECRET not in r.output
 
 
-@pytest.mark.xfail(strict=True, reason="graphkit/neo4j.py repeats the URI, user:password included, in its "
-                                       "error message; it should redact the userinfo (see docs/reliability.md)")
 def test_password_inside_the_uri_is_never_printed(graph_out: Path) -> None:
     r = _push([str(graph_out), "--uri", f"neo4j+s://neo4j:{SECRET}@127.0.0.1:9", "--password", "x"])
     assert r.exit_code == 1
