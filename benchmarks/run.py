@@ -633,6 +633,11 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
     if want("read_graph"):
         _say("  read_graph …")
         _record(run, "read_graph", _measure(args, run, "stage_read_graph", common))
+    rg = run.rows.get("read_graph", {})
+    # every stage below but neo4j_import starts with read_graph: if that alone broke the memory limit, say so
+    no_read = (f"未运行：read_graph 本身已超过内存上限 / not run: read_graph alone exceeded the "
+               f"{args.mem_limit_gib:g} GiB limit (peak ≥ {rg.get('peak_mib') or 0:,.0f} MiB)"
+               if rg.get("status") == "killed" else None)
     available = []
     for name in ANALYSES:
         missing = _analysis_available(name)
@@ -641,13 +646,17 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
                 run.row(name, status="skipped", note=f"{missing} 尚不存在 not there yet")
             continue
         available.append(name)
-        if want(name):
+        if want(name) and no_read:
+            run.row(name, status="not run", note=no_read)
+        elif want(name):
             _say(f"  {name} …")
             m = _measure(args, run, "stage_analysis", {**common, "name": name, "as_of": args.as_of, "seed": run.seed})
             r = _record(run, name, m)
             if m.status == "ok":
                 r["note"] = f"{m.extra['result_rows']:,} result rows"
-    if want("end_to_end"):
+    if want("end_to_end") and no_read:
+        run.row("end_to_end", status="not run", note=no_read)
+    elif want("end_to_end"):
         # an analysis that failed on its own (error, timeout, killed) would only kill this process too
         failed = [a for a in available if run.rows.get(a, {}).get("status") in ("error", "timeout", "killed")]
         included = [a for a in available if a not in failed]
@@ -673,6 +682,9 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
                                ("neo4j_import", "stage_neo4j_import", {"out": str(run.outputs / "neo4j-import")}),
                                ("rdf", "stage_rdf", {"out": str(run.outputs / "graph.ttl")})):
         if not want(stage):
+            continue
+        if no_read and stage != "neo4j_import":
+            run.row(stage, status="not run", note=no_read)
             continue
         missing = _available(STAGES[stage][1])
         if missing:
