@@ -756,7 +756,9 @@ def run_baseline(args: argparse.Namespace, run: Run, stages: list[str], referenc
                 run.baseline[sec] = {"seconds": None, "status": m.status if m.status != "ok" else "error",
                                      "note": m.error or ""}
         run.baseline["_process"] = {"peak_mib": m.peak_mib, "status": m.status, "extra": m.extra}
-    if "load" in stages:
+    if "load" in stages and not run.ledgers.is_dir():
+        run.baseline["load"] = {"seconds": None, "status": "not run", "note": "没有台账 no ledgers"}
+    elif "load" in stages:
         est = _estimate(reference, run, "load")
         if est is not None and est > budget:
             run.baseline["load"] = {"seconds": None, "estimate": round(est, 1), "status": "not run",
@@ -803,6 +805,12 @@ def _targets(runs: list[Run]) -> list[dict[str, Any]]:
             elif run.scale != scale or run.n_orgs is not None:
                 continue
             row = run.rows.get(stage)
+            if not row:  # stage not selected in this run
+                continue
+            if row.get("status") == "killed" and metric == "peak_mib" and row.get("peak_mib"):
+                out.append({"scale": run.label, "target": text, "value": row["peak_mib"], "limit": limit, "met": False,
+                            "note": "在内存上限处被终止，真实峰值更高 / killed at the memory limit: the true peak is higher"})
+                continue
             if not row or row.get("seconds") is None:
                 out.append({"scale": run.label, "target": text, "value": None, "limit": limit, "met": None,
                             "note": f"未测 not measured ({row.get('status') if row else 'not run'})"})

@@ -968,7 +968,8 @@ def to_oxigraph(graph: Graph, *, base: str | None = None, named_graphs: bool = T
     st = store if store is not None else ox.Store()
     fmt = ox.RdfFormat.N_QUADS if named_graphs else ox.RdfFormat.N_TRIPLES
     for text in to_nquads(graph, base=base, quads=named_graphs):
-        st.bulk_load(text.encode("utf-8"), fmt)
+        # lenient: skip re-validating IRIs, which are valid by construction (checked base, encoded ids)
+        st.bulk_load(text.encode("utf-8"), fmt, lenient=True)
     return st
 
 

@@ -80,8 +80,16 @@ def _table(df: pd.DataFrame, model: Any, max_rows: int) -> tuple[list[str], list
 
 # ---- charts ------------------------------------------------------------------------------------
 
+#: Most bars (or heat-map rows) a chart draws; the tables and the workbook hold the rest.
+_CHART_ROWS = 60
+
+
 def _bars(title: str, labels: list[str], values: list[float], *, texts: list[str] | None = None,
           caption: str = "", fill: str = _BAR, vmax: float = 1.0) -> dict[str, Any]:
+    n = len(labels)
+    if n > _CHART_ROWS:
+        labels, values, texts = labels[:_CHART_ROWS], values[:_CHART_ROWS], (texts[:_CHART_ROWS] if texts else None)
+        caption = (caption + "；" if caption else "") + f"共 {n} 项，图中只画前 {_CHART_ROWS} 项 / first {_CHART_ROWS} of {n} shown"
     label_w = max(80, min(240, 13 * max((len(str(x)) for x in labels), default=4) + 12))
     bar_w, row_h, top = 360, 20, 24
     rows = []
@@ -96,14 +104,20 @@ def _bars(title: str, labels: list[str], values: list[float], *, texts: list[str
 def _cadence_heat(months: pd.DataFrame) -> dict[str, Any] | None:
     if months.empty:
         return None
-    months = months.assign(_k=months["district"].map(natural_key)).sort_values(["_k", "district_id", "month"], kind="stable")
-    districts = list(dict.fromkeys(months["district"]))
-    label_w, cell, top = max(90, 13 * max(len(str(d)) for d in districts) + 12), 26, 40
+    caption = "数字为当月联建活动次数（不含互督、督导）；灰色为无活动且未到期。"
+    order = months.groupby("district_id", sort=False).agg(district=("district", "first"), missed=("missed", "sum"))
+    order["_k"] = order["district"].map(natural_key)
+    if len(order) > _CHART_ROWS:  # show the districts with the most missed months
+        caption += f"共 {len(order)} 个片区，图中只画缺失最多的 {_CHART_ROWS} 个 / {_CHART_ROWS} of {len(order)} shown."
+        order = order.sort_values(["missed", "_k"], ascending=[False, True], kind="stable").head(_CHART_ROWS)
+    order = order.sort_values(["_k"], kind="stable")
+    label_w, cell, top = max(90, 13 * max(len(str(d)) for d in order["district"]) + 12), 26, 40
     cols = [{"x": label_w + (m - 1) * cell, "text": f"{m}月"} for m in range(1, 13)]
+    by_id = {k: sub for k, sub in months.groupby("district_id", sort=False)}
     rows = []
-    for i, (d, sub) in enumerate(months.groupby("district", sort=False)):
+    for i, (did, d) in enumerate(zip(order.index, order["district"])):
         cells = []
-        for r in sub.itertuples(index=False):
+        for r in by_id[did].sort_values("month").itertuples(index=False):
             fill = _RED if r.missed else (_GREEN if r.activities else _GREY)
             status = "缺活动 missed" if r.missed else ("未到期 not due" if not r.due else "")
             cells.append({"x": label_w + (int(r.month) - 1) * cell, "fill": fill, "ink": "#fff" if fill != _GREY else "#59636e",
@@ -112,7 +126,7 @@ def _cadence_heat(months: pd.DataFrame) -> dict[str, Any] | None:
         rows.append({"label": d, "y": top + i * cell, "cells": cells})
     return {"kind": "heat", "title": "片区逐月联建活动（红色 = 应有而缺失）", "cols": cols, "rows": rows, "label_w": label_w,
             "cell": cell, "top": top, "width": label_w + 12 * cell + 10, "height": top + cell * len(rows) + 6,
-            "caption": "数字为当月联建活动次数（不含互督、督导）；灰色为无活动且未到期。"}
+            "caption": caption}
 
 
 def _stage_strip(stages: pd.DataFrame) -> dict[str, Any] | None:
