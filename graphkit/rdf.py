@@ -1297,9 +1297,8 @@ def _final_dtypes(df: pd.DataFrame, rtype: RecordType) -> pd.DataFrame:
             df[pname] = col.astype(object).where(col.notna(), None)
     for c in ("src_file", "src_sheet", "src_hash"):
         df[c] = df[c].astype(object).where(df[c].notna(), None)
-        df[c] = df[c].astype("str") if df[c].notna().all() else df[c]
     df["src_row"] = df["src_row"].astype("int64") if df["src_row"].notna().all() else df["src_row"].astype("Int64")
-    df["id"] = df["id"].astype("str")
+    df["id"] = df["id"].astype(object)
     return df[rtype.columns()]
 
 
