@@ -425,6 +425,7 @@ class Run:
         self.ledger_format = ""
         self.rows: dict[str, dict[str, Any]] = {}
         self.baseline: dict[str, dict[str, Any]] = {}
+        self.budget: float | None = None
         self.graph_source = "built from the ledgers"
         self.graph_counts: dict[str, int] = {}
         self.loadavg = [round(x, 2) for x in os.getloadavg()]
@@ -750,7 +751,7 @@ def run_baseline(args: argparse.Namespace, run: Run, stages: list[str], referenc
             if sec in m.sections:
                 run.baseline[sec] = {"seconds": round(m.sections[sec], 3), "status": "ok", "peak_mib": m.peak_mib}
             elif sec in over:
-                run.baseline[sec] = {"seconds": None, "status": "over budget",
+                run.baseline[sec] = {"seconds": None, "status": "over budget", "lower_bound": budget,
                                      "note": f"运行超过 {budget:.0f} s 被中止 / stopped after {budget:.0f} s"}
             else:
                 run.baseline[sec] = {"seconds": None, "status": m.status if m.status != "ok" else "error",
@@ -768,6 +769,7 @@ def run_baseline(args: argparse.Namespace, run: Run, stages: list[str], referenc
             m = _measure(args, run, "baseline_load", {"ledger_dir": str(run.ledgers)}, module=base_mod, timeout=budget)
             run.baseline["load"] = {"seconds": round(m.sections["load"], 3) if "load" in m.sections else None,
                                     "status": m.status, "peak_mib": m.peak_mib, "note": m.error or "",
+                                    "lower_bound": budget if m.status == "timeout" else None,
                                     "rows_per_s": round(m.extra["rows"] / m.sections["load"]) if "load" in m.sections else None}
 
 
@@ -780,7 +782,7 @@ def _baseline_for(run: Run, stage: str) -> tuple[float | None, str]:
     if stage == "end_to_end" and included is not None:  # compare like with like
         secs = ("nx_build", *[a for a in included if a in BASELINE_OF["end_to_end"]])
     total = 0.0
-    estimated = False
+    estimated = bounded = False
     for s in secs:
         b = run.baseline.get(s)
         if not b:
@@ -790,9 +792,12 @@ def _baseline_for(run: Run, stage: str) -> tuple[float | None, str]:
         elif b.get("estimate") is not None:
             total += b["estimate"]
             estimated = True
+        elif b.get("lower_bound") is not None or (b.get("status") in ("timeout", "over budget") and run.budget):
+            total += b.get("lower_bound") or run.budget  # stopped at the budget: it takes at least that long
+            bounded = True
         else:
             return None, b.get("status", "")
-    return total, ("≥ est." if estimated else "")
+    return total, ("≥ est." if estimated else ">" if bounded else "")
 
 
 def _targets(runs: list[Run]) -> list[dict[str, Any]]:
@@ -864,7 +869,7 @@ def print_table(run: Run) -> None:
               (flag or "—"))
         ratio = fmt_ratio(base, r.get("seconds")) if base is not None else "—"
         if flag and ratio != "—":
-            ratio = "≥" + ratio
+            ratio = ">" + ratio if flag == ">" else "≥" + ratio
         r["baseline_seconds"] = base
         r["baseline_estimated"] = bool(flag)
         r["ratio"] = round(base / r["seconds"], 2) if base is not None and r.get("seconds") else None
@@ -905,7 +910,7 @@ def markdown(runs: list[Run], targets: list[dict[str, Any]], info: dict[str, Any
             bs = f"{flag} {base:,.2f}".strip() if base is not None else "—"
             ratio = fmt_ratio(base, r.get("seconds")) if base is not None else "—"
             if flag and ratio != "—":
-                ratio = "≥ " + ratio
+                ratio = ("> " if flag == ">" else "≥ ") + ratio
             note = str(r.get("note", "")).replace("|", "\\|")
             if r.get("status") not in ("ok", "cached", ""):
                 note = f"**{r['status']}** {note}"
@@ -973,6 +978,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _reference_from_json(path: str, work: Path) -> list[Run]:
+    """The runs saved in a ``--json`` file (for estimates, or to print them again)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     refs = []
     for r in data.get("runs", []):
@@ -980,15 +986,48 @@ def _reference_from_json(path: str, work: Path) -> list[Run]:
         run.counts = r.get("ledger_counts", {})
         run.baseline = r.get("baseline", {})
         run.rows = {row["stage"]: row for row in r.get("rows", [])}
+        run.ledger_format = r.get("ledger_format", "")
+        run.graph_source = r.get("graph_source", run.graph_source)
+        run.graph_counts = r.get("graph_counts", {})
+        run.loadavg = r.get("loadavg_start", run.loadavg)
+        run.budget = data.get("baseline_budget")
         refs.append(run)
     return refs
 
 
+def report_json(path: str, markdown_path: str | None) -> int:
+    """Print the tables and targets of a saved ``--json`` file (and optionally its Markdown)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    runs = _reference_from_json(path, Path(tempfile_dir()))
+    for run in runs:
+        print_table(run)
+    targets = _targets(runs)
+    for t in targets:
+        mark = {True: "met 达标", False: "MISSED 未达标", None: "n/a"}[t["met"]]
+        val = "—" if t["value"] is None else f"{t['value']:,}"
+        print(f"  [{mark}] {t['scale']}: {t['target']} — value {val} (limit {t['limit']:,}) {t['note']}")
+    if markdown_path:
+        from graphkit.io import atomic_file
+        with atomic_file(markdown_path, "w") as fh:
+            fh.write(markdown(runs, targets, data["machine"], data["command"]))
+    return 0
+
+
+def tempfile_dir() -> str:
+    import tempfile
+    return tempfile.gettempdir()
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--from-json"]:
+        if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--markdown"):
+            sys.exit("usage: run.py --from-json FILE.json [--markdown FILE.md]")
+        return report_json(argv[1], argv[3] if len(argv) == 4 else None)
     args = parse_args(argv)
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    command = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python benchmarks/run.py " + " ".join(argv)
     info = machine_info()
     _say(f"machine: {info['nproc']} cores, {info['mem_total_gib']} GiB, {info['cpu']}; work folder {work}")
     if args.src:
@@ -1000,6 +1039,7 @@ def main(argv: list[str] | None = None) -> int:
     for scale in args.scales:
         label = f"{scale}-s{args.seed}" if not args.orgs else f"orgs{args.orgs}-s{args.seed}"
         run = Run(label, scale, args.orgs, args.seed, args.fmt, work)
+        run.budget = args.baseline_budget
         smaller = [r for r in [*refs, *runs] if r.baseline and r.size and r.label != label]
         reference = max(smaller, key=lambda r: r.size) if smaller else None
         run_scale(args, run, args.stage_list, reference, [*refs, *runs])

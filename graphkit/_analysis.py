@@ -314,6 +314,10 @@ def mechanisms(model: Model) -> list[tuple[str, str, str]]:
 
 def mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     """Distinct ``(org_id, mechanism)`` rows: orgs taking part in each mechanism on ``ts``."""
+    return _memo(graph, ("mechanisms", ts), lambda: _mechanism_members(graph, ts))
+
+
+def _mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     m = active_memberships(graph, ts)
     a = m[["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
     p = active_pairings(graph, ts)

@@ -3,9 +3,10 @@
 Community detection runs on the *bipartite* link graph — org nodes, collaboration nodes
 (片区 / 联村党组织 / 产业链联盟 / 服务队) joined by active memberships, plus active pairings as
 org–org edges — never on the org–org projection, whose cliques explode at province scale (a
-76-member alliance alone would make 2,850 edges). Leiden (igraph + leidenalg, extra ``scale``) is
-used when installed, else networkx's Louvain; both are seeded, and cluster ids are renumbered
-by size (largest first), then by smallest org id, so the same input and seed give the same table.
+76-member alliance alone would make 2,850 edges). Leiden (igraph's C implementation; igraph comes
+with the extra ``scale``) is used when installed, else networkx's Louvain; both are seeded, and
+cluster ids are renumbered by size (largest first), then by smallest org id, so the same input and
+seed give the same table.
 
 Examples
 --------
@@ -80,16 +81,21 @@ def _communities(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolut
     if backend in ("auto", "leiden"):
         try:
             import igraph as ig
-            import leidenalg
         except ImportError:
             if backend == "leiden":
                 from .errors import GraphkitError
-                raise GraphkitError("Leiden 需要 igraph 与 leidenalg（pip install 'graphkit[scale]'）/ "
-                                    "the Leiden backend needs igraph and leidenalg (install graphkit[scale])") from None
+                raise GraphkitError("Leiden 需要 igraph（pip install 'graphkit[scale]'）/ "
+                                    "the Leiden backend needs igraph (install graphkit[scale])") from None
         else:
+            import random
+
             G = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
-            part = leidenalg.find_partition(G, leidenalg.RBConfigurationVertexPartition,
-                                            resolution_parameter=float(resolution), seed=int(seed), n_iterations=-1)
+            # igraph draws from Python's `random` module; use a seeded generator for this call only
+            ig.set_random_number_generator(random.Random(int(seed)))
+            try:
+                part = G.community_leiden(objective_function="modularity", resolution=float(resolution), n_iterations=-1)
+            finally:
+                ig.set_random_number_generator(random)
             return np.asarray(part.membership, dtype=np.int64), "leiden"
     import networkx as nx
     G = nx.Graph()

@@ -109,20 +109,21 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     facts = org_facts(graph, ts)
     mm = mechanism_members(graph, ts)
     codes = [c for c, _, _ in mechanisms(graph.model)]
-    if len(mm):
-        hit = pd.crosstab(mm["org_id"], mm["mechanism"]) > 0
-        flags = hit.reindex(index=facts["org_id"].to_numpy(), columns=codes, fill_value=False).astype(bool)
-    else:
-        flags = pd.DataFrame(False, index=facts["org_id"].to_numpy(), columns=codes)
+    # org × mechanism flags, then counts per group with bincount (no per-group Python work)
+    flags = np.zeros((len(facts), len(codes)), dtype=bool)
+    rows = pd.Index(facts["org_id"].to_numpy(dtype=object)).get_indexer(mm["org_id"].to_numpy(dtype=object))
+    cols = pd.Index(codes).get_indexer(mm["mechanism"].to_numpy(dtype=object))
+    ok = (rows >= 0) & (cols >= 0)
+    flags[rows[ok], cols[ok]] = True
     key, names, order = _group_keys(graph, facts, by)
-    d = flags.reset_index(drop=True)
-    d["covered"] = d[codes].any(axis=1)
-    d["key"] = key.to_numpy()
-    g = d.groupby("key")
-    counts = pd.DataFrame({"orgs": g.size(), "covered": g["covered"].sum()})
+    kc, kuniq = pd.factorize(key.to_numpy(dtype=object))
+    m = len(kuniq)
+    counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
+    counts["orgs"] = np.bincount(kc, minlength=m)
+    counts["covered"] = np.bincount(kc, weights=flags.any(axis=1), minlength=m).astype(np.int64)
     counts["share"] = counts["covered"] / counts["orgs"]
-    for c in codes:
-        counts[f"n_{c}"] = g[c].sum()
+    for j, c in enumerate(codes):
+        counts[f"n_{c}"] = np.bincount(kc, weights=flags[:, j], minlength=m).astype(np.int64)
         counts[f"share_{c}"] = counts[f"n_{c}"] / counts["orgs"]
     out = _frame(key, names, order, counts)
     for c in ["orgs", "covered", *[f"n_{c}" for c in codes]]:

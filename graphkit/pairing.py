@@ -58,11 +58,17 @@ GAP_KEYS = ("unpaired_weak", "weak_strong_side", "overloaded_strong", "groups_wi
 #: Cost of each missing preference (same town, neighbouring level, shared chain).
 COST_WEIGHTS = {"town": 4, "level": 2, "chain": 1}
 
-_UNIT = 10_000          # one cost point in the flow network
+_SECONDARY = 2_000      # bound on the secondary cost of one pair (forbidden-class penalty, load, jitter)
 _BALANCE = 10           # per pair a strong org already carries (secondary preference)
-_UNASSIGNED = 100 * _UNIT
-_FORBIDDEN = 1e12
+_FORBIDDEN = 1e15
+
+
+def _unit(n_weak: int) -> int:
+    """One point of the pairing cost, large enough that the secondary costs of all pairs together
+    never outweigh it: the cost tiers are optimised first, exactly."""
+    return _SECONDARY * (n_weak + 1)
 _MATRIX_CELLS = 200_000  # "auto" uses the assignment matrix up to this size
+_SMALL_HUB = 64          # forbidden pairs through hubs of at most this many classes are excluded up front
 
 
 def _empty(cols: list[str]) -> pd.DataFrame:
@@ -355,7 +361,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
 
     cells = len(weak) * (int(strong["spare"].sum()) + len(weak))
     solve = _solve_matrix if method == "assignment" or (method == "auto" and cells <= _MATRIX_CELLS) else _solve
-    flows = solve(weak, strong, chains, fb, same_sector=same_sector, model=model, seed=seed)
+    flows = solve(weak, strong, chains, fb, same_sector=same_sector, model=model, seed=seed, unit=_unit(len(weak)))
     res = weak[["org_id", "name", "town", "town_name", "level"]].rename(
         columns={"org_id": "weak_id", "name": "weak_name", "town": "wt", "town_name": "weak_town", "level": "wl"})
     res = res.merge(flows, on="weak_id", how="left")
@@ -402,7 +408,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
 
 
 def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,
-                  same_sector: bool, model: Any, seed: int) -> pd.DataFrame:
+                  same_sector: bool, model: Any, seed: int, unit: int) -> pd.DataFrame:
     """Hungarian method on the weak × strong-slot matrix (plus one "unassigned" column per weak org).
 
     The same costs as the flow: tier cost, then the strong org's load (one slot per spare unit,
@@ -431,7 +437,7 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
     wc[ch.loc[ch["w"] >= 0, "w"], ch.loc[ch["w"] >= 0, "c"]] = 1
     sc[ch.loc[ch["s"] >= 0, "s"], ch.loc[ch["s"] >= 0, "c"]] = 1
     shared = (wc @ sc[slot_of].T) > 0
-    cost = _UNIT * (COST_WEIGHTS["town"] * ~same_town + COST_WEIGHTS["level"] * ~near + COST_WEIGHTS["chain"] * ~shared)
+    cost = unit * (COST_WEIGHTS["town"] * ~same_town + COST_WEIGHTS["level"] * ~near + COST_WEIGHTS["chain"] * ~shared)
     load = strong["load"].to_numpy(dtype=np.int64)[slot_of] + k
     cost = cost + _BALANCE * np.minimum(load, 99)[None, :] + strong["jitter"].to_numpy(dtype=np.int64)[slot_of][None, :]
     cost = cost.astype(float)
@@ -445,7 +451,7 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
         bad = np.zeros((nw, len(strong)), dtype=bool)
         bad[fw[ok], fs[ok]] = True
         cost[bad[:, slot_of]] = _FORBIDDEN
-    full = np.hstack([cost, np.full((nw, nw), float(_UNASSIGNED))])
+    full = np.hstack([cost, np.full((nw, nw), float(100 * unit))])
     rows, cols = linear_sum_assignment(full)
     keep = (cols < len(slot_of)) & (full[rows, cols] < _FORBIDDEN)
     return pd.DataFrame({"weak_id": weak["org_id"].to_numpy(dtype=object)[rows[keep]],
@@ -453,7 +459,7 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
 
 
 def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,
-           same_sector: bool, model: Any, seed: int) -> pd.DataFrame:
+           same_sector: bool, model: Any, seed: int, unit: int) -> pd.DataFrame:
     """Min-cost flow weak → hub → class → sink; returns ``weak_id, strong_id`` of assigned weak orgs.
 
     Strong orgs that no forbidden pair names are grouped into *classes* of interchangeable orgs
@@ -486,6 +492,8 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     C = S.groupby(ck, sort=True).agg(cap=("spare", "sum"), min_load=("load", "min")).reset_index()
     C["c"] = np.arange(len(C))
     C["jit"] = np.random.default_rng(seed).integers(0, 10, size=len(C))
+    # classes some weak org may not take come last within a hub (fewer re-solves)
+    C["pen"] = np.where(C["single"] != "", 100 * _BALANCE, 0)
     S = S.merge(C[[*ck, "c"]], on=ck)
     cch = C.loc[C["chains"] != "", ["c", "chains"]]
     cch = cch.assign(chain=cch["chains"].str.split("\x1f")).explode("chain")[["c", "chain"]]
@@ -499,8 +507,8 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
                     C[["c", "lv", "sec"]].merge(cch, on="c").assign(tier="D", town="")[["c", *key]]], ignore_index=True)
     H = CH[key].drop_duplicates().reset_index(drop=True)
     H["h"] = np.arange(len(H))
-    CH = CH.merge(H, on=key).merge(C[["c", "cap", "min_load", "jit"]], on="c")
-    CH = CH.sort_values(["h", "min_load", "jit", "c"], kind="stable").reset_index(drop=True)
+    CH = CH.merge(H, on=key).merge(C[["c", "cap", "min_load", "jit", "pen"]], on="c")
+    CH = CH.sort_values(["h", "pen", "min_load", "jit", "c"], kind="stable").reset_index(drop=True)
     before = CH.groupby("h")["cap"].cumsum() - CH["cap"]
     CHk = CH[before < nw]          # keep the best classes of each hub up to |W| capacity
 
@@ -514,7 +522,7 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
         W[["w", "lv", "sec"]].merge(wc, on="w").merge(Ht["D"], on=["chain", "sec"]),
     ], ignore_index=True)[["w", "h", "tier", "lv", "hlv"]]
     far = (wh["lv"] - wh["hlv"]).abs() > 1
-    wh["cost"] = _UNIT * (COST_WEIGHTS["town"] * wh["tier"].isin(["C", "D"]).astype(int)
+    wh["cost"] = unit * (COST_WEIGHTS["town"] * wh["tier"].isin(["C", "D"]).astype(int)
                           + COST_WEIGHTS["level"] * far.astype(int)
                           + COST_WEIGHTS["chain"] * wh["tier"].isin(["A", "C"]).astype(int))
     wh = wh[["w", "h", "cost"]]
@@ -522,23 +530,33 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     fbc = forbidden.rename(columns={"w": "w_id", "s": "s_id"}).merge(W[["w", "w_id"]], on="w_id").merge(
         S[["s_id", "c"]], on="s_id")[["w", "c"]].drop_duplicates()
     direct = pd.DataFrame({"w": pd.Series(dtype=np.int64), "c": pd.Series(dtype=np.int64), "cost": pd.Series(dtype=float)})
+
+    def replace(conflict: pd.DataFrame) -> None:
+        """Swap the weak → hub arcs in ``conflict`` (w, h) for direct arcs to the hub's allowed classes."""
+        nonlocal wh, direct
+        hit = wh.merge(conflict.assign(_x=True), on=["w", "h"], how="left")["_x"].fillna(False).astype(bool).to_numpy()
+        repl = wh[hit]
+        wh = wh[~hit]
+        d = repl.merge(CH[["h", "c", "cap", "min_load", "jit", "pen"]], on="h")
+        d = d.merge(fbc.assign(_f=True), on=["w", "c"], how="left")
+        d = d[d["_f"].isna()].sort_values(["w", "h", "pen", "min_load", "jit", "c"], kind="stable")
+        d = d[(d.groupby(["w", "h"])["cap"].cumsum() - d["cap"]) < nw]
+        d = d.assign(cost=d["cost"] + d["pen"] + _BALANCE * np.minimum(d["min_load"], 99) + d["jit"])
+        direct = pd.concat([direct, d[["w", "c", "cost"]]], ignore_index=True).groupby(["w", "c"], as_index=False)["cost"].min()
+
+    if len(fbc):
+        # conflicts through small hubs (a town's classes) are replaced at once; the big ones only if violated
+        conflicts = fbc.merge(CH[["c", "h"]], on="c")[["w", "h"]].drop_duplicates()
+        small = CHk.groupby("h").size()
+        replace(conflicts[conflicts["h"].map(small).fillna(0).to_numpy() <= _SMALL_HUB])
     for _round in range(nw + 1):
-        assign = _flow(nw, len(C), wh, CHk, direct, C)
+        assign = _flow(nw, len(C), wh, CHk, direct, C, unassigned=100 * unit)
         bad = assign.merge(fbc, on=["w", "c"])
         if bad.empty:
             break
         # for the violators: replace every hub arc reaching one of their forbidden classes
         vf = fbc[isin(fbc["w"], bad["w"])]
-        conflict = vf.merge(CH[["c", "h"]], on="c")[["w", "h"]].drop_duplicates()
-        hit = wh.merge(conflict.assign(_x=True), on=["w", "h"], how="left")["_x"].fillna(False).astype(bool).to_numpy()
-        repl = wh[hit]
-        wh = wh[~hit]
-        d = repl.merge(CH[["h", "c", "cap", "min_load", "jit"]], on="h")
-        d = d.merge(vf.assign(_f=True), on=["w", "c"], how="left")
-        d = d[d["_f"].isna()].sort_values(["w", "h", "min_load", "jit", "c"], kind="stable")
-        d = d[(d.groupby(["w", "h"])["cap"].cumsum() - d["cap"]) < nw]
-        d = d.assign(cost=d["cost"] + _BALANCE * np.minimum(d["min_load"], 99) + d["jit"])
-        direct = pd.concat([direct, d[["w", "c", "cost"]]], ignore_index=True).groupby(["w", "c"], as_index=False)["cost"].min()
+        replace(vf.merge(CH[["c", "h"]], on="c")[["w", "h"]].drop_duplicates())
     else:  # pragma: no cover - each round removes the violators' conflicts for good
         raise RuntimeError("forbidden pairs could not be honoured")
 
@@ -554,7 +572,8 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     return pd.DataFrame({"weak_id": a["w_id"].to_numpy(dtype=object), "strong_id": a["s_id"].to_numpy(dtype=object)})
 
 
-def _flow(nw: int, nc: int, wh: pd.DataFrame, ch: pd.DataFrame, direct: pd.DataFrame, C: pd.DataFrame) -> pd.DataFrame:
+def _flow(nw: int, nc: int, wh: pd.DataFrame, ch: pd.DataFrame, direct: pd.DataFrame, C: pd.DataFrame, *,
+          unassigned: float) -> pd.DataFrame:
     """Solve one min-cost flow; return the ``(w, c)`` units assigned."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_array
@@ -572,8 +591,9 @@ def _flow(nw: int, nc: int, wh: pd.DataFrame, ch: pd.DataFrame, direct: pd.DataF
              off_c + hc["c"].to_numpy(), np.full(nc, sink)]
     caps = [np.ones(nw), np.ones(len(wh)), np.ones(len(direct)), hc["cap"].to_numpy(dtype=float),
             C["cap"].to_numpy(dtype=float)]
-    costs = [np.full(nw, _UNASSIGNED, dtype=float), wh["cost"].to_numpy(dtype=float), direct["cost"].to_numpy(dtype=float),
-             (_BALANCE * np.minimum(hc["min_load"].to_numpy(), 99) + hc["jit"].to_numpy()).astype(float), np.zeros(nc)]
+    costs = [np.full(nw, unassigned, dtype=float), wh["cost"].to_numpy(dtype=float), direct["cost"].to_numpy(dtype=float),
+             (hc["pen"].to_numpy() + _BALANCE * np.minimum(hc["min_load"].to_numpy(), 99) + hc["jit"].to_numpy()).astype(float),
+             np.zeros(nc)]
     kind = np.concatenate([np.full(len(t), i) for i, t in enumerate(tails)])
     tail = np.concatenate(tails).astype(np.int64)
     head = np.concatenate(heads).astype(np.int64)
