@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -249,27 +250,62 @@ def _to_arrow(df: pd.DataFrame, rtype: RecordType) -> pa.Table:
     for f in schema:
         col = df[f.name] if f.name in df else pd.Series([None] * len(df), dtype=object)
         if pa.types.is_date32(f.type):
-            arrays.append(pa.array(pd.to_datetime(col).dt.date.astype(object).where(col.notna(), None), type=f.type))
+            days = pd.to_datetime(col).dt.normalize().to_numpy(dtype="datetime64[s]")
+            arrays.append(pa.array(days, from_pandas=True).cast(f.type))
         elif pa.types.is_int64(f.type):
             arrays.append(pa.array(pd.array(col, dtype="Int64"), type=f.type))
         elif pa.types.is_boolean(f.type):
             arrays.append(pa.array(pd.array(col, dtype="boolean"), type=f.type))
         else:
-            arrays.append(pa.array(col.astype(object).where(col.notna(), None).tolist(), type=f.type))
+            arrays.append(pa.array(col.to_numpy(dtype=object), type=f.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def _objects(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A string column as an object array of ``str`` and ``None``.
+
+    Dictionary-encoded columns are expanded with one ``take`` so that repeated values (codes,
+    references, provenance) share one Python object each: fast, and small in memory.
+    """
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(arr.type):
+        values = np.asarray(arr.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        if arr.null_count:
+            return np.append(values, None).take(arr.indices.fill_null(len(values)).to_numpy())
+        return values.take(arr.indices.to_numpy())
+    out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+    if arr.null_count:
+        out[np.asarray(arr.is_null())] = None
+    return out
+
+
 def _from_arrow(table: pa.Table, rtype: RecordType) -> pd.DataFrame:
-    df = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get)
-    for pname, prop in rtype.properties.items():
-        if prop.type == "date":
-            df[pname] = pd.to_datetime(df[pname]).astype("datetime64[s]")
-        elif prop.type in ("string", "code", "ref"):
-            df[pname] = df[pname].astype(object).where(df[pname].notna(), None)
-    df["src_row"] = df["src_row"].astype("int64")
-    for c in ("id", "src_file", "src_sheet", "src_hash"):
-        df[c] = df[c].astype(object)
-    return df
+    cols: dict[str, Any] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        prop = rtype.properties.get(name)
+        typ = column.type
+        if pa.types.is_dictionary(typ) or pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            cols[name] = pd.Series(_objects(column), dtype=object, copy=False)
+        elif prop is not None and prop.type == "date" or pa.types.is_date(typ):
+            cols[name] = pd.Series(column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False), dtype="datetime64[s]")
+        elif pa.types.is_int64(typ):
+            cols[name] = (column.to_pandas().astype("int64") if name == "src_row"
+                          else column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        elif pa.types.is_boolean(typ):
+            cols[name] = column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+        elif pa.types.is_null(typ):
+            cols[name] = pd.Series([None] * len(column), dtype=object)
+        else:
+            cols[name] = column.to_pandas()
+    return pd.DataFrame(cols, copy=False)
+
+
+def _read_table(path: Path) -> pa.Table:
+    """Read one table, string columns dictionary-encoded (expanded by :func:`_objects`)."""
+    schema = pq.read_schema(path)
+    strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pq.read_table(path, read_dictionary=strings)
 
 
 def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True) -> Path:
@@ -363,7 +399,7 @@ def read_graph(out: str | Path, *, model: Model | None = None) -> Graph:
     for rtype in model:
         path = out / "tables" / f"{rtype.name}.parquet"
         try:
-            tables[rtype.name] = _from_arrow(pq.read_table(path), rtype)
+            tables[rtype.name] = _from_arrow(_read_table(path), rtype)
         except (FileNotFoundError, pa.ArrowInvalid) as exc:
             raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
         if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
