@@ -24,7 +24,8 @@ def _options(f: Any) -> Any:
     opts = [
         click.option("--as-of", "as_of", default=None,
                      help="统计日期，如 2024-06-30（默认：最新记录所在月的月末）/ the as-of date (default: month end of the latest record)"),
-        click.option("--seed", type=int, default=0, show_default=True, help="随机种子 seed (clusters, tie-breaking)"),
+        click.option("--seed", type=int, default=None,
+                     help="随机种子（默认 0，可用 GRAPHKIT_SEED 设置）/ seed of clusters and tie-breaking (default 0 or GRAPHKIT_SEED)"),
         click.option("--max-per-strong", "max_per_strong", type=click.IntRange(min=0), default=None,
                      help="帮扶方最多结对数（默认 2，可用 GRAPHKIT_MAX_PER_STRONG 设置）/ pairs a strong org may carry"),
         click.option("--capacity", type=click.IntRange(min=0), default=None,
@@ -42,7 +43,13 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _run(out: str, as_of: str | None, seed: int, max_per_strong: int | None, capacity: int | None,
+def _default_seed(seed: int | None) -> int:
+    """``--seed`` if given, else ``graphkit.config.seed`` (``GRAPHKIT_SEED``)."""
+    from .settings import config
+    return config.seed if seed is None else seed
+
+
+def _run(out: str, as_of: str | None, seed: int | None, max_per_strong: int | None, capacity: int | None,
          rotation_years: int | None,
          compare_to: str | None, previous: str | None, quiet: bool) -> tuple[Any, dict[str, Any], Any]:
     from ._analysis import as_of_date
@@ -75,7 +82,7 @@ def register(cli: click.Group) -> None:
     @click.option("--zh", "zh", is_flag=True, help="CSV 用中文列名和标签 / Chinese column names and labels")
     @_options
     @user_errors
-    def analyze_cmd(out: str, dest: str | None, zh: bool, as_of: str | None, seed: int, max_per_strong: int | None,
+    def analyze_cmd(out: str, dest: str | None, zh: bool, as_of: str | None, seed: int | None, max_per_strong: int | None,
                     capacity: int | None, rotation_years: int | None, compare_to: str | None, previous: str | None,
                     quiet: bool) -> None:
         """运行全部分析，每项写一个 CSV 并显示主要指标 / run every analysis on OUT, write one CSV each, print headlines."""
@@ -88,6 +95,7 @@ def register(cli: click.Group) -> None:
         if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / _MARKER).exists())):
             raise OutputError(f"{target}: 目录非空且不是 graphkit 分析输出，拒绝覆盖 / "
                               f"not empty and not a graphkit analysis folder; refusing to replace it")
+        seed = _default_seed(seed)
         graph, results, ts = _run(out, as_of, seed, max_per_strong, capacity, rotation_years, compare_to, previous, quiet)
         with atomic_dir(target) as tmp:
             for key, df in results.items():
@@ -116,12 +124,13 @@ def register(cli: click.Group) -> None:
                   help="HTML 中每个表最多显示的行数 / rows shown per table in the HTML")
     @_options
     @user_errors
-    def report_cmd(out: str, html: str, xlsx: str | None, max_rows: int, as_of: str | None, seed: int,
+    def report_cmd(out: str, html: str, xlsx: str | None, max_rows: int, as_of: str | None, seed: int | None,
                    max_per_strong: int | None, capacity: int | None, rotation_years: int | None, compare_to: str | None,
                    previous: str | None, quiet: bool) -> None:
         """生成中文分析报告（单个离线 HTML，可打印；可选 Excel）/ write the analyst report of OUT."""
         from .report import write_report
 
+        seed = _default_seed(seed)
         graph, results, ts = _run(out, as_of, seed, max_per_strong, capacity, rotation_years, compare_to, previous, quiet)
         path = write_report(graph, html, as_of=ts, seed=seed, xlsx=xlsx, results=results, max_rows=max_rows,
                             progress=None if quiet else _say)

@@ -133,6 +133,18 @@ def test_cli_analyze_writes_csvs_and_headlines(out_dir, tmp_path):
     assert "党组织名称" in pd.read_csv(dest / "unpaired_weak.csv", encoding="utf-8-sig").columns
 
 
+def test_cli_analyze_defaults_come_from_settings(out_dir, tmp_path):
+    from graphkit.settings import override
+    dest = tmp_path / "an"
+    with override(seed=7, max_per_strong=5, pairing_capacity=4):
+        r = CliRunner().invoke(cli, ["analyze", str(out_dir), "--as-of", AS_OF, "-o", str(dest), "-q"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((dest / "analysis.json").read_text(encoding="utf-8"))
+    assert (meta["seed"], meta["max_per_strong"], meta["capacity"]) == (7, 5, 4)
+    r = CliRunner().invoke(cli, ["analyze", str(out_dir), "--as-of", AS_OF, "-o", str(dest), "-q", "--seed", "3"])
+    assert json.loads((dest / "analysis.json").read_text(encoding="utf-8"))["seed"] == 3
+
+
 def test_cli_refuses_bad_input(out_dir, tmp_path):
     r = CliRunner().invoke(cli, ["analyze", str(out_dir), "--as-of", "yesterday-ish", "-o", str(tmp_path / "a")])
     assert r.exit_code == 1 and "无法识别的日期" in r.stderr and "Traceback" not in r.output
