@@ -233,3 +233,21 @@ def test_settings_agree_with_the_modules() -> None:
     assert gk.Settings().base_iri == gk.load_schema().base_iri
     assert gk.Settings().view_max_nodes == view.DEFAULT_MAX_NODES
     assert gk.Settings().neo4j_batch_size == neo4j.DEFAULT_BATCH_SIZE
+
+
+def test_read_graph_without_provenance(sample_out: Path, tmp_path: Path) -> None:
+    from graphkit.analysis import run_all
+    from graphkit.errors import OutputError
+
+    full = gk.read_graph(sample_out)
+    lean = gk.read_graph(sample_out, provenance=False)
+    for name, table in lean.tables.items():
+        assert not {"src_file", "src_sheet", "src_row", "src_hash"} & set(table.columns), name
+        kept = full.tables[name].drop(columns=["src_file", "src_sheet", "src_row", "src_hash"])
+        pd.testing.assert_frame_equal(table, kept)
+    a, b = run_all(full, as_of="2024-12-31"), run_all(lean, as_of="2024-12-31")
+    for key in a:
+        pd.testing.assert_frame_equal(a[key], b[key], obj=key)
+    with pytest.raises(OutputError, match="provenance"):
+        gk.write_graph(lean, tmp_path / "lean")
+    assert not (tmp_path / "lean").exists()
