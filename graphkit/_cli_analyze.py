@@ -57,7 +57,7 @@ def _run(out: str, as_of: str | None, seed: int | None, max_per_strong: int | No
     from .io import read_graph
 
     graph = read_graph(out, provenance=False)  # the analyses never use the src_* columns
-    prev = read_graph(previous) if previous else None
+    prev = read_graph(previous, provenance=False) if previous else None
     ts = as_of_date(graph, as_of)
     results = run_all(graph, as_of=ts, seed=seed, max_per_strong=max_per_strong, capacity=capacity,
                       rotation_years=rotation_years, compare_to=compare_to, previous=prev,
