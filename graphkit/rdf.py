@@ -16,10 +16,11 @@ IRIs
   (``…/sheet/{sheet}/row/{n}`` for workbooks); ``key`` hashes the file name and its SHA-256;
 * code-list concepts: ``{vocab}code/{codelist}-{code}`` (fixed, part of the ontology).
 
-The export is written as N-Quads lines by vectorized table operations, then loaded into rdflib
-(small data) or an Oxigraph store (province scale) to be serialized as Turtle, TriG or JSON-LD.
-TriG puts each ledger file's records in a named graph named by the file's IRI; the vocabulary
-and the file descriptions sit in the default graph.
+N-Triples, N-Quads, Turtle and TriG are written straight from the tables, chunk by chunk, by
+vectorized (pyarrow) string operations: memory is bounded by the chunk, not by the graph. JSON-LD
+goes through rdflib or an Oxigraph store. TriG and N-Quads put each ledger file's records in a
+named graph named by the file's IRI; the vocabulary and the file descriptions sit in the default
+graph.
 
 Examples
 --------
@@ -147,7 +148,6 @@ _DATETIME_PREDICATES = frozenset({"prov:startedAtTime"})
 _SAFE_ID = r"[A-Za-z0-9._~-]+"
 _BASE_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+[/#]$")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CHUNK = 250_000
 
 
 def expand(curie: str, vocab: str) -> str:
@@ -669,17 +669,91 @@ def shapes_turtle(model: Model | None = None) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# export: tables -> N-Quads lines (vectorized)
+# export: tables -> RDF text, streamed chunk by chunk
+#
+# Every term is built from whole columns with pyarrow string kernels; a chunk of records becomes
+# one arrow array of lines whose bytes are written straight to the file, so memory stays bounded
+# by the chunk, whatever the size of the graph. N-Triples/N-Quads lines are written as they are
+# made; Turtle/TriG group each chunk's triples by subject (``s p o ; p o .``) and by named graph
+# (TriG: ``<file> { … }``, a graph may have several blocks, as TriG allows).
+
+#: Formats written directly from the tables (no store): the others (JSON-LD) go through a store.
+_STREAM_FORMATS = ("nt", "nquads", "turtle", "trig")
+_SAFE_ID_RE2 = "^" + _SAFE_ID + "$"
+# a prefixed-name local part that needs no escaping in Turtle (PN_LOCAL without '.', ':', '%')
+_PN_LOCAL_RE2 = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
+# characters an N-Triples/Turtle string literal must (or graphkit chooses to) escape
+_NEEDS_ESC_RE2 = r'[\\"\n\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f]'
+_CTRL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CHUNK = 100_000
 
 
-def _esc(values: pd.Series) -> pd.Series:
-    """Escape strings for an N-Triples literal."""
-    s = values.astype(str)
-    s = (s.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False)
-         .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False))
-    if s.str.contains(_CTRL.pattern, regex=True).any():
-        s = s.str.replace(_CTRL.pattern, lambda m: "\\u%04X" % ord(m.group(0)), regex=True)
-    return s
+def _pa() -> tuple[Any, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    return pa, pc
+
+
+def _strings(values: Any) -> Any:
+    """A Series / array / list as a pyarrow ``string`` array (missing values become nulls).
+
+    Non-string values are written with ``str()``, as ``Series.astype(str)`` would.
+    """
+    pa, _ = _pa()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values if values.type == pa.string() else values.cast(pa.string())
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.StringDtype) or str(values.dtype).startswith(("str", "string")):
+            try:
+                return _strings(pa.array(values.array))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                pass
+        values = values.to_numpy(dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else str(v)
+                         for v in values], type=pa.string())
+
+
+def _cat(*parts: Any) -> Any:
+    """Element-wise concatenation of string arrays and constant strings (a str if all are constants)."""
+    pa, pc = _pa()
+    if not any(isinstance(p, pa.Array) for p in parts):
+        return "".join(parts)
+    args = [p if isinstance(p, pa.Array) else pa.scalar(p, pa.string()) for p in parts]
+    return pc.binary_join_element_wise(*args, pa.scalar("", pa.string()))
+
+
+def _any(mask: Any) -> bool:
+    _, pc = _pa()
+    return bool(pc.any(mask).as_py())
+
+
+def _esc(values: Any) -> Any:
+    """Escape strings for the inside of an N-Triples / Turtle ``"…"`` literal.
+
+    ``\\``, ``"``, newline and carriage return get their ECHAR escapes, other control characters
+    ``\\uXXXX``; everything else (any Unicode) is written as it is.
+
+    >>> _esc(_strings(['甲"镇\\\\', "a\\nb\\x01"])).to_pylist()
+    ['甲\\\\"镇\\\\\\\\', 'a\\\\nb\\\\u0001']
+    """
+    pa, pc = _pa()
+    values = _strings(values)
+    if not _any(pc.match_substring_regex(values, _NEEDS_ESC_RE2)):
+        return values
+    for a, b in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r")):
+        values = pc.replace_substring(values, a, b)
+    ctrl = pc.match_substring_regex(values, _CTRL_RE2)
+    if _any(ctrl):  # rare: per value, only where needed
+        py = values.to_pylist()
+        for i in np.flatnonzero(ctrl.to_numpy(zero_copy_only=False)):
+            py[i] = _CTRL.sub(lambda m: "\\u%04X" % ord(m.group(0)), py[i])
+        values = pa.array(py, type=pa.string())
+    return values
 
 
 def _enc_ids(ids: pd.Series) -> pd.Series:
@@ -691,79 +765,169 @@ def _enc_ids(ids: pd.Series) -> pd.Series:
     return s.where(safe, s.map(lambda v: quote(v, safe="")))
 
 
-def _literal(values: pd.Series, pt_datatype: str | None, lang: str | None, ptype: str) -> pd.Series:
-    if ptype == "date":
-        lex = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        if pt_datatype == "xsd:dateTime":
-            return '"' + lex + 'T00:00:00"^^<' + _NS["xsd"] + 'dateTime>'
-        return '"' + lex + '"^^<' + _NS["xsd"] + 'date>'
-    if ptype == "integer":
-        return '"' + values.astype("Int64").astype(str) + '"^^<' + _NS["xsd"] + 'integer>'
-    if ptype == "boolean":
-        return _bool_lit(values)
-    body = '"' + _esc(values) + '"'
-    return body + "@" + lang if lang else body
+def _enc(values: Any) -> Any:
+    """:func:`_enc_ids` on a pyarrow string array."""
+    pa, pc = _pa()
+    values = _strings(values)
+    safe = pc.match_substring_regex(values, _SAFE_ID_RE2)
+    if bool(pc.all(safe).as_py()) or len(values) == 0:
+        return values
+    py = values.to_pylist()
+    for i in np.flatnonzero(~safe.to_numpy(zero_copy_only=False)):
+        py[i] = quote(py[i], safe="")
+    return pa.array(py, type=pa.string())
 
 
-def _bool_lit(values: pd.Series) -> pd.Series:
-    return '"' + pd.Series(np.where(values.astype(bool).to_numpy(), "true", "false"), index=values.index) \
-        + '"^^<' + _NS["xsd"] + 'boolean>'
+def _sub(values: Any, mask: np.ndarray) -> Any:
+    """The elements of an array where ``mask`` is true (a constant string stays as it is)."""
+    pa, _ = _pa()
+    if isinstance(values, str) or bool(mask.all()):
+        return values
+    return values.filter(pa.array(mask))
 
 
-class _Lines:
-    """Collects N-Quads lines, one pyarrow join per (subjects, predicate, objects) batch."""
+class _Style:
+    """How terms are spelled: full ``<IRI>``s (N-Triples, N-Quads) or prefixed names (Turtle, TriG)."""
 
-    def __init__(self, quads: bool) -> None:
-        self.quads = quads
-        self.parts: list[Any] = []
+    def __init__(self, fmt: str, prefixes: dict[str, str]) -> None:
+        self.short = fmt in ("turtle", "trig")
+        self.prefixes = prefixes
+        self._ns = sorted(((ns, name) for name, ns in prefixes.items()), key=lambda x: -len(x[0]))
+        self._by_ns = {ns: name for name, ns in prefixes.items()}
+        self._local = re.compile(_PN_LOCAL_RE2)
 
-    @staticmethod
-    def _arrow(x: pd.Series | str | np.ndarray) -> Any:
-        import pyarrow as pa
-        if isinstance(x, str):
-            return pa.scalar(x, pa.large_string())
-        if isinstance(x, pd.Series):
-            try:  # arrow-backed strings (pandas' default str dtype) convert without copying to Python
-                arr = pa.array(x.array)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-                arr = pa.array(x.to_numpy(dtype=object))
-        else:
-            arr = pa.array(x)
+    def iri(self, full: str) -> str:
+        """One IRI (a prefixed name where the style and the IRI allow)."""
+        if self.short:
+            for ns, name in self._ns:
+                if full.startswith(ns) and self._local.match(full[len(ns):]):
+                    return f"{name}:{full[len(ns):]}"
+        return f"<{full}>"
+
+    def pred(self, full: str) -> str:
+        return "a" if self.short and full == _NS["rdf"] + "type" else self.iri(full)
+
+    def iris(self, ns: str, local: Any) -> Any:
+        """IRIs ``ns + local`` for an array of (already encoded) local parts."""
+        _, pc = _pa()
+        full = _cat("<" + ns, local, ">")
+        if not self.short or ns not in self._by_ns:
+            return full
+        ok = pc.match_substring_regex(local, _PN_LOCAL_RE2)
+        short = _cat(self._by_ns[ns] + ":", local)
+        return short if bool(pc.all(ok).as_py()) else pc.if_else(ok, short, full)
+
+    def typed(self, lexical: Any, datatype: str) -> Any:
+        """Literals ``"lexical"^^datatype`` (``lexical`` needs no escaping: numbers, dates, booleans)."""
+        return _cat('"', lexical, '"^^' + self.iri(expand(datatype, "")))
+
+    def header(self) -> bytes:
+        if not self.short:
+            return b""
+        return "".join(f"@prefix {k}: <{v}> .\n" for k, v in self.prefixes.items()).encode("utf-8")
+
+
+class _Sink:
+    """Writes batches of statements (subjects, one predicate, objects, graph names) to a binary file.
+
+    Graph names are ``""`` (the default graph) or a term (``<IRI>``); N-Triples and Turtle ignore
+    them. N-Triples/N-Quads batches are written at once; Turtle/TriG batches are kept until
+    :meth:`flush`, which groups them by (graph and) subject.
+    """
+
+    def __init__(self, fh: Any, fmt: str, style: _Style) -> None:
+        self.fh, self.fmt, self.style = fh, fmt, style
+        self.grouped = fmt in ("turtle", "trig")
+        self.named = fmt in ("nquads", "trig")
+        self.batches: list[tuple[Any, Any, Any]] = []
+        self.count = 0
+        fh.write(style.header())
+
+    def _write(self, arr: Any) -> None:
+        pa, _ = _pa()
+        if isinstance(arr, str):
+            self.fh.write(arr.encode("utf-8"))
+            return
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        return arr.cast(pa.large_string())
+        if len(arr) == 0:
+            return
+        _validity, offsets, data = arr.buffers()
+        off = np.frombuffer(offsets, dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+        if data is not None and off[-1] > off[0]:
+            self.fh.write(memoryview(data)[int(off[0]):int(off[-1])])
 
-    def add(self, s: pd.Series | str, p: str, o: pd.Series | str | np.ndarray, g: pd.Series | str = "") -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        lengths = {len(x) for x in (s, o, g) if not isinstance(x, str)}
+    def add(self, s: Any, p: str, o: Any, g: Any = "") -> None:
+        pa, pc = _pa()
+        lengths = {len(x) for x in (s, o, g) if isinstance(x, pa.Array)}
         if len(lengths) > 1:
             raise ValueError(f"internal: columns of different lengths {sorted(lengths)}")
-        if lengths == {0}:
+        n = lengths.pop() if lengths else 1
+        if n == 0:
             return
-        parts = [self._arrow(s), pa.scalar(f" <{p}> ", pa.large_string()), self._arrow(o)]
-        if self.quads and not (isinstance(g, str) and g == ""):
-            parts.append(self._arrow(g))
-        parts.append(pa.scalar(" .", pa.large_string()))
-        line = pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string()))
-        if isinstance(line, pa.Scalar):
-            line = pa.array([line.as_py()], type=pa.large_string())
-        self.parts.append(line)
+        self.count += n
+        pred = self.style.pred(p)
+        if not self.grouped:
+            parts = [s, " " + pred + " ", o]
+            if self.named:
+                if isinstance(g, str):
+                    parts.append(" " + g if g else "")
+                else:
+                    parts.append(pc.if_else(pc.equal(g, ""), "", _cat(" ", g)) if _any(pc.equal(g, "")) else _cat(" ", g))
+            parts.append(" .\n")
+            line = _cat(*parts)
+            self._write(line if isinstance(line, str) else line)
+            return
+        full = lambda x: x if isinstance(x, pa.Array) else pa.array([x] * n, type=pa.string())  # noqa: E731
+        self.batches.append((full(s), full(_cat(pred + " ", o)), full(g) if self.named else None))
 
-    def take(self, *, sort: bool = False) -> list[str]:
-        """The lines collected since the last call (distinct and sorted with ``sort=True``)."""
-        import pyarrow as pa
-        if not self.parts:
-            return []
-        arr = pa.concat_arrays(self.parts)
-        self.parts = []
-        lines = arr.to_pylist()
-        return sorted(set(lines)) if sort else lines
+    def flush(self) -> None:
+        """Write the Turtle/TriG statements kept since the last flush, grouped by (graph and) subject."""
+        pa, pc = _pa()
+        if not self.batches:
+            return
+        s = pa.concat_arrays([b[0] for b in self.batches])
+        po = pa.concat_arrays([b[1] for b in self.batches])
+        g = pa.concat_arrays([b[2] for b in self.batches]) if self.named else None
+        self.batches = []
+        skey = pc.dictionary_encode(s).indices.to_numpy()
+        if g is not None:
+            gkey = pc.dictionary_encode(g).indices.to_numpy()
+            order = np.lexsort((skey, gkey))
+        else:
+            order = np.argsort(skey, kind="stable")
+        idx = pa.array(order)
+        s, po = s.take(idx), po.take(idx)
+        n = len(order)
+        skey = skey[order]
+        new_s = np.ones(n, dtype=bool)
+        new_s[1:] = skey[1:] != skey[:-1]
+        if g is not None:
+            g = g.take(idx)
+            gkey = gkey[order]
+            new_g = np.ones(n, dtype=bool)
+            new_g[1:] = gkey[1:] != gkey[:-1]
+            new_s |= new_g
+        end_s = np.ones(n, dtype=bool)
+        end_s[:-1] = new_s[1:]
+        head = _cat(s, " ")
+        tail: Any = " .\n"
+        if g is not None:
+            named = pc.not_equal(g, "")
+            opening = pc.if_else(pc.and_(pa.array(new_g), named), _cat(g, " {\n"), "")
+            head = _cat(opening, head)
+            end_g = np.ones(n, dtype=bool)
+            end_g[:-1] = new_g[1:]
+            tail = pc.if_else(pc.and_(pa.array(end_g), named), " .\n}\n", " .\n")
+        head = pc.if_else(pa.array(new_s), head, " ;\n    ")
+        tail = pc.if_else(pa.array(end_s), tail, "")
+        self._write(_cat(head, po, tail))
 
 
 def _file_keys(graph: Graph) -> pd.DataFrame:
     """Every ledger file (name, SHA-256) of the graph's sources and provenance, with its IRI key."""
-    frames = [graph.tables[t.name][["src_file", "src_hash"]] for t in graph.model if len(graph.tables[t.name])]
+    frames = [graph.tables[t.name][["src_file", "src_hash"]].drop_duplicates() for t in graph.model
+              if len(graph.tables[t.name])]
     src = graph.sources
     if len(src) and {"file", "sha256"} <= set(src.columns):
         frames.append(pd.DataFrame({"src_file": src["file"].to_numpy(dtype=object), "src_hash": src["sha256"].to_numpy(dtype=object)}))
@@ -778,122 +942,208 @@ def _file_keys(graph: Graph) -> pd.DataFrame:
     return files.drop(columns="_h")
 
 
-def _row_iris(base: str, frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> tuple[pd.Series, pd.Series]:
-    """(file IRI, row IRI) for provenance columns of a table (rows with a source file only)."""
-    pair = frame["src_file"].astype(str) + "\x1f" + frame["src_hash"].astype(object).where(frame["src_hash"].notna(), "").astype(str)
-    fk = pair.map({f"{f}\x1f{h}": k for (f, h), k in keys.items()})
-    file_iri = base + "ledger/" + fk.astype(str)
-    sheet = frame["src_sheet"].astype(object).where(frame["src_sheet"].notna(), "").astype(str)
-    sheet_part = sheet.map({v: ("" if v == "" else "/sheet/" + quote(v, safe="")) for v in pd.unique(sheet)})
-    row_iri = file_iri + sheet_part.astype(str) + "/row/" + frame["src_row"].astype("Int64").astype(str)
-    return file_iri, row_iri
+class _Files:
+    """The ledger files of a graph and the IRIs of their files and source rows."""
+
+    def __init__(self, graph: Graph, base: str) -> None:
+        pa, _ = _pa()
+        self.base = base
+        self.frame = _file_keys(graph)
+        f = self.frame
+        self.pairs = pa.array([f"{a}\x1f{b if isinstance(b, str) else ''}" for a, b in zip(f["src_file"], f["src_hash"])],
+                              type=pa.string())
+        self.keys = pa.array(f["key"].tolist(), type=pa.string())
+
+    def iris(self, frame: pd.DataFrame) -> tuple[Any, Any]:
+        """(file IRI, row IRI) of provenance columns (rows with a source file only)."""
+        pa, pc = _pa()
+        pair = _cat(_strings(frame["src_file"]), "\x1f", pc.fill_null(_strings(frame["src_hash"]), ""))
+        file_iri = _cat(self.base + "ledger/", self.keys.take(pc.index_in(pair, value_set=self.pairs)))
+        sheet = pc.fill_null(_strings(frame["src_sheet"]), "")
+        names = pc.unique(sheet)
+        parts = pa.array(["" if v == "" else "/sheet/" + quote(v, safe="") for v in names.to_pylist()], type=pa.string())
+        sheet_part = parts.take(pc.index_in(sheet, value_set=names))
+        row = pc.fill_null(pa.array(pd.array(frame["src_row"], dtype="Int64")).cast(pa.string()), "")
+        return file_iri, _cat(file_iri, sheet_part, "/row/", row)
 
 
-def _iter_nquads(graph: Graph, *, base: str, quads: bool, vocabulary: bool = True) -> Iterator[list[str]]:
-    """Yield chunks of N-Quads (or N-Triples) lines for a graph; each chunk sorted."""
-    from rdflib import Literal
+def _date_lex(values: pd.Series) -> Any:
+    pa, pc = _pa()
+    ts = pa.array(pd.to_datetime(values).astype("datetime64[s]"))
+    return pc.strftime(ts, format="%Y-%m-%d")
 
+
+def _literal(st: _Style, values: pd.Series, datatype: str | None, lang: str | None, ptype: str) -> Any:
+    """Literal terms for non-missing values of a property."""
+    pa, pc = _pa()
+    if ptype == "date":
+        lex = _date_lex(values)
+        if datatype == "xsd:dateTime":
+            return st.typed(_cat(lex, "T00:00:00"), "xsd:dateTime")
+        return st.typed(lex, "xsd:date")
+    if ptype == "integer":
+        return st.typed(pa.array(pd.array(values, dtype="Int64")).cast(pa.string()), "xsd:integer")
+    if ptype == "boolean":
+        flags = pa.array(values.astype(bool).to_numpy())
+        return st.typed(pc.if_else(flags, "true", "false"), "xsd:boolean")
+    body = _cat('"', _esc(values), '"')
+    return _cat(body, "@" + lang) if lang else body
+
+
+def _py_term(st: _Style, o: Any) -> str:
+    """One object of the vocabulary triples (an IRI string or an rdflib Literal)."""
+    if not hasattr(o, "language"):
+        return st.iri(str(o))
+    body = '"' + _esc([str(o)]).to_pylist()[0] + '"'
+    if o.language:
+        return f"{body}@{o.language}"
+    if o.datatype is not None and str(o.datatype) != _NS["xsd"] + "string":
+        return f"{body}^^{st.iri(str(o.datatype))}"
+    return body
+
+
+def _emit(graph: Graph, sink: _Sink, *, base: str, vocabulary: bool = True) -> Iterator[None]:
+    """Write a graph to ``sink``, yielding after each chunk (everything is flushed at a yield)."""
+    pa, _ = _pa()
     t = terms(graph.model)
+    st = sink.style
     rdf_type = _NS["rdf"] + "type"
     X = t.iri
-    files = _file_keys(graph)
-    keys = {(f, h if isinstance(h, str) else ""): k for f, h, k in zip(files["src_file"], files["src_hash"], files["key"])}
-    out = _Lines(quads)
+    files = _Files(graph, base)
     if vocabulary:
-        for s, p, o in _vocabulary_triples(t):
-            obj = o.n3() if isinstance(o, Literal) else f"<{o}>"
-            out.add(f"<{s}>", p, obj)
+        by_pred: dict[str, list[tuple[str, str]]] = {}
+        for s, p, o in sorted({(s, p, _py_term(st, o)) for s, p, o in _vocabulary_triples(t)}):
+            by_pred.setdefault(p, []).append((st.iri(s), o))
+        for p, so in by_pred.items():
+            sink.add(pa.array([x for x, _ in so], type=pa.string()), p, pa.array([y for _, y in so], type=pa.string()))
     # ledger files: described in the default graph
-    if len(files):
-        firi = "<" + base + "ledger/" + files["key"] + ">"
-        out.add(firi, rdf_type, "<" + X("gk:LedgerFile") + ">")
-        out.add(firi, X("gk:fileName"), '"' + _esc(files["src_file"]) + '"')
-        has_hash = files["src_hash"].notna()
-        out.add(firi[has_hash], X("gk:fileHash"), '"' + _esc(files["src_hash"][has_hash]) + '"')
+    f = files.frame
+    if len(f):
+        firi = _cat("<" + base + "ledger/", files.keys, ">")
+        sink.add(firi, rdf_type, st.iri(X("gk:LedgerFile")))
+        sink.add(firi, X("gk:fileName"), _cat('"', _esc(f["src_file"]), '"'))
+        has_hash = f["src_hash"].notna().to_numpy()
+        sink.add(_sub(firi, has_hash), X("gk:fileHash"), _cat('"', _esc(f["src_hash"][has_hash]), '"'))
         src = graph.sources
         if len(src) and {"file", "sha256", "bytes"} <= set(src.columns):
-            size = files.merge(src[["file", "sha256", "bytes"]].drop_duplicates(["file", "sha256"]),
-                               left_on=["src_file", "src_hash"], right_on=["file", "sha256"], how="left")["bytes"]
+            size = f.merge(src[["file", "sha256", "bytes"]].drop_duplicates(["file", "sha256"]),
+                           left_on=["src_file", "src_hash"], right_on=["file", "sha256"], how="left")["bytes"]
             known = size.notna().to_numpy()
-            out.add(firi[known], X("gk:byteSize"), _literal(size[known], "xsd:integer", None, "integer"))
-    yield out.take(sort=True)
+            sink.add(_sub(firi, known), X("gk:byteSize"), _literal(st, size[known], "xsd:integer", None, "integer"))
+    sink.flush()
+    yield
     # source rows: in the named graph of their file
     prov = [graph.tables[n.name][list(PROVENANCE)] for n in graph.model if len(graph.tables[n.name])]
     if prov:
-        rows = pd.concat(prov, ignore_index=True).dropna(subset=["src_file"]).astype(object)
+        rows = pd.concat([p[p["src_file"].notna()].drop_duplicates() for p in prov], ignore_index=True)
+        rows = rows.astype({"src_file": object, "src_sheet": object, "src_hash": object})
         rows = rows.drop_duplicates().reset_index(drop=True)
+        del prov
         for start in range(0, len(rows), _CHUNK):
             r = rows.iloc[start:start + _CHUNK]
-            file_iri, row_iri = _row_iris(base, r, keys)
-            s = "<" + row_iri + ">"
-            gname = " <" + file_iri + ">"
-            out.add(s, rdf_type, "<" + X("gk:SourceRow") + ">", gname)
-            out.add(s, X("gk:sourceFile"), "<" + file_iri + ">", gname)
-            sheet = r["src_sheet"].where(r["src_sheet"].notna(), "")
-            out.add(s, X("gk:sheet"), '"' + _esc(sheet) + '"', gname)
-            out.add(s, X("gk:row"), _literal(r["src_row"], "xsd:integer", None, "integer"), gname)
-            yield out.take()
+            file_iri, row_iri = files.iris(r)
+            s = _cat("<", row_iri, ">")
+            g = _cat("<", file_iri, ">")
+            sink.add(s, rdf_type, st.iri(X("gk:SourceRow")), g)
+            sink.add(s, X("gk:sourceFile"), g, g)
+            sink.add(s, X("gk:sheet"), _cat('"', _esc(r["src_sheet"].where(r["src_sheet"].notna(), "")), '"'), g)
+            sink.add(s, X("gk:row"), _literal(st, r["src_row"], "xsd:integer", None, "integer"), g)
+            sink.flush()
+            yield
+        del rows
     # records
     for name, tt in t.types.items():
         table = graph.tables[name]
         for start in range(0, len(table), _CHUNK):
-            _record_lines(out, t, tt, table.iloc[start:start + _CHUNK], base, keys)
-            yield out.take()
+            _record_batches(sink, t, tt, table.iloc[start:start + _CHUNK], base, files)
+            sink.flush()
+            yield
 
 
-def _record_lines(out: _Lines, t: Terms, tt: TypeTerm, table: pd.DataFrame, base: str,
-                  keys: dict[tuple[str, str], str]) -> None:
+def _record_batches(sink: _Sink, t: Terms, tt: TypeTerm, table: pd.DataFrame, base: str, files: _Files) -> None:
+    pa, pc = _pa()
+    st = sink.style
     rdf_type = _NS["rdf"] + "type"
     X = t.iri
-    raw = base + tt.segment + "/" + _enc_ids(table["id"])
-    subj = "<" + raw + ">"
-    has_src = table["src_file"].notna()
+    n = len(table)
+    ids = _strings(table["id"])
+    ns = base + tt.segment + "/"
+    enc = _enc(ids)
+    raw = _cat(ns, enc)
+    subj = st.iris(ns, enc)
+    has_src = table["src_file"].notna().to_numpy()
+    g: Any = pa.array([""] * n, type=pa.string())
+    row_iri = None
     if has_src.any():
-        file_iri, row_iri = _row_iris(base, table[has_src], keys)
-        gname = pd.Series("", index=table.index, dtype=object)
-        gname[has_src] = " <" + file_iri + ">"
-        gname = gname.astype(str)
-    else:
-        gname = pd.Series("", index=table.index, dtype=str)
-    out.add(subj, rdf_type, "<" + tt.class_iri + ">", gname)
+        file_iri, row_iri = files.iris(table[has_src])
+        g = _cat("<", file_iri, ">") if has_src.all() else pc.replace_with_mask(g, pa.array(has_src), _cat("<", file_iri, ">"))
+    sink.add(subj, rdf_type, st.iri(tt.class_iri), g)
     if tt.super_iri:
-        out.add(subj, rdf_type, "<" + tt.super_iri + ">", gname)
-    out.add(subj, X("dcterms:identifier"), '"' + _esc(table["id"]) + '"', gname)
-    if has_src.any():
-        out.add(subj[has_src], X("prov:wasDerivedFrom"), "<" + row_iri + ">", gname[has_src])
-    interval = None
+        sink.add(subj, rdf_type, st.iri(tt.super_iri), g)
+    sink.add(subj, X("dcterms:identifier"), _cat('"', _esc(ids), '"'), g)
+    if row_iri is not None:
+        sink.add(_sub(subj, has_src), X("prov:wasDerivedFrom"), _cat("<", row_iri, ">"), _sub(g, has_src))
+    interval = False
     for pname, pt in tt.props.items():
         vals = table[pname]
-        m = vals.notna()
+        m = vals.notna().to_numpy()
         if not m.any():
             continue
-        v, s, g = vals[m], subj[m], gname[m]
+        v, s, gm = vals[m], _sub(subj, m), _sub(g, m)
         if pt.kind == "code":
-            cl = pt.prop.codelist
-            obj = "<" + t.code_ns + cl + "-" + _enc_ids(v) + ">"
+            obj = st.iris(t.code_ns, _cat(pt.prop.codelist + "-", _enc(v)))  # type: ignore[operator]
         elif pt.kind == "ref":
-            obj = "<" + base + t.types[pt.prop.range].segment + "/" + _enc_ids(v) + ">"  # type: ignore[index]
+            obj = st.iris(base + t.types[pt.prop.range].segment + "/", _enc(v))  # type: ignore[index]
         elif pt.kind in ("begin", "end"):
-            if interval is None:
-                any_end = pd.Series(False, index=table.index)
+            if not interval:
+                any_end = np.zeros(n, dtype=bool)
                 for q in tt.props.values():
                     if q.kind in ("begin", "end"):
-                        any_end |= table[q.name].notna()
-                iv = "<" + raw[any_end] + "/interval>"
-                out.add(subj[any_end], X(tt.interval_link), iv, gname[any_end])  # type: ignore[arg-type]
-                out.add(iv, rdf_type, "<" + X("time:Interval") + ">", gname[any_end])
-                interval = raw
+                        any_end |= table[q.name].notna().to_numpy()
+                iv = _cat("<", _sub(raw, any_end), "/interval>")
+                sink.add(_sub(subj, any_end), X(tt.interval_link), iv, _sub(g, any_end))  # type: ignore[arg-type]
+                sink.add(iv, rdf_type, st.iri(X("time:Interval")), _sub(g, any_end))
+                interval = True
             suffix = "start" if pt.kind == "begin" else "end"
-            inst = "<" + raw[m] + "/" + suffix + ">"
-            out.add("<" + raw[m] + "/interval>", pt.iri, inst, g)
-            out.add(inst, rdf_type, "<" + X("time:Instant") + ">", g)
-            out.add(inst, X("time:inXSDDate"), _literal(v, "xsd:date", None, "date"), g)
+            raw_m = _sub(raw, m)
+            inst = _cat("<", raw_m, "/" + suffix + ">")
+            sink.add(_cat("<", raw_m, "/interval>"), pt.iri, inst, gm)
+            sink.add(inst, rdf_type, st.iri(X("time:Instant")), gm)
+            sink.add(inst, X("time:inXSDDate"), st.typed(_date_lex(v), "xsd:date"), gm)
             continue
-        elif pt.prop.type == "boolean":
-            obj = _bool_lit(v)
         else:
-            obj = _literal(v, pt.datatype, pt.lang, pt.prop.type)
-        out.add(s, pt.iri, obj, g)
+            obj = _literal(st, v, pt.datatype, pt.lang, pt.prop.type)
+        sink.add(s, pt.iri, obj, gm)
+
+
+def _prefixes(t: Terms, base: str) -> dict[str, str]:
+    prefixes = dict(t.prefixes)
+    for tt in t.types.values():
+        prefixes[tt.segment] = f"{base}{tt.segment}/"
+    return prefixes
+
+
+def _write_stream(graph: Graph, fh: Any, *, fmt: str, base: str | None = None, vocabulary: bool = True) -> int:
+    """Write a graph as N-Triples, N-Quads, Turtle or TriG to a binary file; return the statement count."""
+    base = check_base(base or _default_base())
+    sink = _Sink(fh, fmt, _Style(fmt, _prefixes(terms(graph.model), base)))
+    for _ in _emit(graph, sink, base=base, vocabulary=vocabulary):
+        pass
+    return sink.count
+
+
+def _chunks(graph: Graph, *, fmt: str, base: str | None, vocabulary: bool = True) -> Iterator[bytes]:
+    """The graph as RDF text (UTF-8), chunk by chunk."""
+    import io
+    base = check_base(base or _default_base())
+    buf = io.BytesIO()
+    sink = _Sink(buf, fmt, _Style(fmt, _prefixes(terms(graph.model), base)))
+    for _ in _emit(graph, sink, base=base, vocabulary=vocabulary):
+        data = buf.getvalue()
+        if data:
+            yield data
+        buf.seek(0)
+        buf.truncate()
 
 
 def to_nquads(graph: Graph, *, base: str | None = None, quads: bool = True, vocabulary: bool = True) -> Iterator[str]:
@@ -917,10 +1167,8 @@ def to_nquads(graph: Graph, *, base: str | None = None, quads: bool = True, voca
     >>> print(next(line for line in text.splitlines() if "/pairing/p1> <https://graphkit.example.org/ns#strongSide>" in line))
     <https://graphkit.example.org/id/pairing/p1> <https://graphkit.example.org/ns#strongSide> <https://graphkit.example.org/id/organization/v1> .
     """
-    base = check_base(base or _default_base())
-    for chunk in _iter_nquads(graph, base=base, quads=quads, vocabulary=vocabulary):
-        if chunk:
-            yield "\n".join(chunk) + "\n"
+    for data in _chunks(graph, fmt="nquads" if quads else "nt", base=base, vocabulary=vocabulary):
+        yield data.decode("utf-8")
 
 
 def to_rdflib(graph: Graph, *, base: str | None = None, named_graphs: bool = True) -> "rdflib.Dataset":
@@ -967,9 +1215,9 @@ def to_oxigraph(graph: Graph, *, base: str | None = None, named_graphs: bool = T
 
     st = store if store is not None else ox.Store()
     fmt = ox.RdfFormat.N_QUADS if named_graphs else ox.RdfFormat.N_TRIPLES
-    for text in to_nquads(graph, base=base, quads=named_graphs):
+    for data in _chunks(graph, fmt="nquads" if named_graphs else "nt", base=base):
         # lenient: skip re-validating IRIs, which are valid by construction (checked base, encoded ids)
-        st.bulk_load(text.encode("utf-8"), fmt, lenient=True)
+        st.bulk_load(data, fmt, lenient=True)
     return st
 
 
@@ -979,12 +1227,22 @@ def _oxi_format(fmt: str) -> Any:
             "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}[fmt]
 
 
+def _check_fmt_store(fmt: str, store: str) -> None:
+    if fmt not in FORMATS:
+        raise GraphkitError(f"不支持的格式 unsupported format {fmt!r}; 可选 choose one of: {', '.join(FORMATS)}")
+    if store not in STORES:
+        raise GraphkitError(f"未知存储 unknown store {store!r}; 可选 choose one of: {', '.join(STORES)}")
+
+
 def serialize(graph: Graph, *, fmt: str = "turtle", base: str | None = None, store: str = "memory") -> bytes:
     """Serialize a graph in one of :data:`FORMATS` (bytes, UTF-8).
 
-    ``nt`` and ``nquads`` are written directly (sorted lines, no store). ``turtle``, ``trig`` and
-    ``jsonld`` go through the chosen store: ``memory`` (rdflib) or ``oxigraph`` (pyoxigraph).
-    TriG (and N-Quads) put each ledger file in its own named graph; the other formats hold one graph.
+    ``nt``, ``nquads``, ``turtle`` and ``trig`` are written directly from the tables, whatever the
+    store (Turtle and TriG with the prefixes of :func:`terms` and of each record type, statements
+    grouped by subject). ``jsonld`` goes through the chosen store: ``memory`` (rdflib) or
+    ``oxigraph`` (pyoxigraph). TriG (and N-Quads) put each ledger file in its own named graph;
+    the other formats hold one graph. To write a large graph use :func:`export_rdf`, which streams
+    to the file instead of building the bytes in memory.
 
     Examples
     --------
@@ -993,42 +1251,32 @@ def serialize(graph: Graph, *, fmt: str = "turtle", base: str | None = None, sto
     >>> b"@prefix org: <http://www.w3.org/ns/org#>" in data
     True
     """
-    if fmt not in FORMATS:
-        raise GraphkitError(f"不支持的格式 unsupported format {fmt!r}; 可选 choose one of: {', '.join(FORMATS)}")
-    if store not in STORES:
-        raise GraphkitError(f"未知存储 unknown store {store!r}; 可选 choose one of: {', '.join(STORES)}")
-    named = fmt in ("trig", "nquads")
-    if fmt in ("nt", "nquads"):
-        return "".join(to_nquads(graph, base=base, quads=named)).encode("utf-8")
-    t = terms(graph.model)
-    prefixes = dict(t.prefixes)
+    import io
+
+    _check_fmt_store(fmt, store)
+    if fmt in _STREAM_FORMATS:
+        buf = io.BytesIO()
+        _write_stream(graph, buf, fmt=fmt, base=base)
+        return buf.getvalue()
     base = check_base(base or _default_base())
-    for tt in t.types.values():
-        prefixes[tt.segment] = f"{base}{tt.segment}/"
+    prefixes = _prefixes(terms(graph.model), base)
     if store == "oxigraph":
-        st = to_oxigraph(graph, base=base, named_graphs=named)
-        kwargs: dict[str, Any] = {"prefixes": prefixes}
-        if not named:
-            import pyoxigraph as ox
-            kwargs["from_graph"] = ox.DefaultGraph()
-        return st.dump(format=_oxi_format(fmt), **kwargs)
-    ds = to_rdflib(graph, base=base, named_graphs=named)
-    if named:
-        for k, v in prefixes.items():
-            ds.bind(k, v, override=True, replace=True)
-        return ds.serialize(format=FORMATS[fmt][1], encoding="utf-8")
-    g = ds.default_graph
+        import pyoxigraph as ox
+        st = to_oxigraph(graph, base=base, named_graphs=False)
+        return st.dump(format=_oxi_format(fmt), prefixes=prefixes, from_graph=ox.DefaultGraph())
+    g = to_rdflib(graph, base=base, named_graphs=False).default_graph
     for k, v in prefixes.items():
         g.bind(k, v, override=True, replace=True)
-    if fmt == "jsonld":
-        return g.serialize(format="json-ld", context={k: v for k, v in prefixes.items()}, auto_compact=True,
-                           encoding="utf-8")
-    return g.serialize(format=FORMATS[fmt][1], encoding="utf-8")
+    return g.serialize(format="json-ld", context=dict(prefixes), auto_compact=True, encoding="utf-8")
 
 
 def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: str | None = None,
                store: str = "memory") -> Path:
     """Write a graph as RDF to ``path`` (atomically); the format defaults from the suffix.
+
+    N-Triples, N-Quads, Turtle and TriG are streamed to the file chunk by chunk (memory bounded
+    by the chunk, not by the graph: a province exports in well under 2 GiB); JSON-LD is built
+    in the chosen ``store`` first.
 
     Examples
     --------
@@ -1042,10 +1290,14 @@ def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: 
 
     path = Path(path)
     fmt = fmt or _format_from_suffix(path)
-    data = serialize(graph, fmt=fmt, base=base, store=store)
+    _check_fmt_store(fmt, store)
+    base = check_base(base or _default_base())
     try:
         with atomic_file(path, "wb") as fh:
-            fh.write(data)
+            if fmt in _STREAM_FORMATS:
+                _write_stream(graph, fh, fmt=fmt, base=base)
+            else:
+                fh.write(serialize(graph, fmt=fmt, base=base, store=store))
     except OSError as exc:
         raise OutputError(f"无法写入 cannot write {path}: {exc}") from None
     return path
