@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -38,7 +39,7 @@ from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
 
 __all__ = [
-    "AsOf", "ProgressFn", "lookup", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
+    "AsOf", "ProgressFn", "lookup", "positions", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
     "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
     "isin", "natural_key", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
@@ -143,18 +144,34 @@ def active(graph: Graph, type_name: str, ts: pd.Timestamp) -> pd.DataFrame:
 def lookup(keys: Any, index: Any, values: Any, default: Any = None) -> np.ndarray:
     """``values[index == key]`` for each key (object array; ``default`` where not found).
 
-    A vectorized dict lookup for id columns; ``index`` must be unique.
+    A vectorized dict lookup for id columns; ``index`` must be unique. Passing the same object
+    ``pandas.Index`` again reuses its hash table.
 
     >>> lookup(["b", "x"], ["a", "b"], ["甲", "乙"]).tolist()
     ['乙', None]
     """
-    idx = pd.Index(np.asarray(index, dtype=object), dtype=object)
-    pos = idx.get_indexer(np.asarray(keys, dtype=object))
+    pos = positions(keys, index)
     vals = np.asarray(values, dtype=object)
     out = np.full(len(pos), default, dtype=object)
     hit = pos >= 0
     out[hit] = vals[pos[hit]]
     return out
+
+
+def positions(keys: Any, index: Any) -> np.ndarray:
+    """Position of each key in ``index`` (-1 where absent); ``index`` must be unique.
+
+    >>> positions(["b", "x", "a"], ["a", "b"]).tolist()
+    [1, -1, 0]
+    """
+    if isinstance(index, pd.Index) and index.dtype == object:
+        idx = index
+    else:
+        idx = pd.Index(np.asarray(index, dtype=object), dtype=object)
+    k = keys.to_numpy(dtype=object) if isinstance(keys, (pd.Series, pd.Index)) else np.asarray(keys, dtype=object)
+    if len(k) == 0:
+        return np.zeros(0, dtype=np.intp)
+    return idx.get_indexer(k)
 
 
 _CACHE: dict[int, dict[Any, Any]] = {}
@@ -210,31 +227,50 @@ def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -
 def _categories(graph: Graph, year: int) -> pd.DataFrame:
     orgs = graph.tables["Organization"]
     ratings = graph.tables["Rating"]
+    n = len(orgs)
     ry = ratings["year"].astype("float64").to_numpy()
     rk = ~np.isnan(ry) & (ry <= year)
+    rpos = _memo(graph, ("rating_pos",), lambda: positions(ratings["org"], org_index(graph)))
+    rk &= rpos >= 0  # ratings of orgs not on the roster never show
     oy = orgs["category_year"].astype("float64").to_numpy()
     ocat = orgs["category"].to_numpy(dtype=object)
     ok = pd.notna(ocat) & (np.isnan(oy) | (oy <= year))
-    both = pd.DataFrame({
-        "org_id": pd.Series(np.concatenate([orgs["id"].to_numpy(dtype=object)[ok], ratings["org"].to_numpy(dtype=object)[rk]]), dtype=object),
-        "year": np.concatenate([np.where(np.isnan(oy[ok]), -1.0, oy[ok]), ry[rk]]),
-        "prio": np.concatenate([np.zeros(int(ok.sum()), dtype=np.int8), np.ones(int(rk.sum()), dtype=np.int8)]),
-        "category": pd.Series(np.concatenate([ocat[ok], ratings["category"].to_numpy(dtype=object)[rk]]), dtype=object),
-        "weak_lax": pd.Series(np.concatenate([orgs["weak_lax"].to_numpy(dtype=object)[ok],
-                                              ratings["weak_lax"].to_numpy(dtype=object)[rk]]), dtype=object),
-    })
-    latest = both.sort_values(["org_id", "year", "prio"], kind="stable").drop_duplicates("org_id", keep="last")
-    ids = orgs["id"].to_numpy(dtype=object)
-    cat = lookup(ids, latest["org_id"], latest["category"])
-    lax = lookup(ids, latest["org_id"], latest["weak_lax"])
+    # candidates: the roster's own category (prio 0), then every rating (prio 1); the last of
+    # (org, year, prio) in a stable order wins, later rows first among equals
+    pos = np.concatenate([np.flatnonzero(ok), rpos[rk]])
+    yr_c = np.concatenate([np.where(np.isnan(oy[ok]), -1.0, oy[ok]), ry[rk]])
+    prio = np.concatenate([np.zeros(int(ok.sum()), dtype=np.int8), np.ones(int(rk.sum()), dtype=np.int8)])
+    cat_c = np.concatenate([ocat[ok], ratings["category"].to_numpy(dtype=object)[rk]])
+    lax_c = np.concatenate([orgs["weak_lax"].to_numpy(dtype=object)[ok], ratings["weak_lax"].to_numpy(dtype=object)[rk]])
+    order = np.lexsort((prio, yr_c, pos))
+    ps = pos[order]
+    last = order[np.r_[ps[1:] != ps[:-1], True]] if len(ps) else order
+    cat = np.full(n, None, dtype=object)
+    lax = np.full(n, None, dtype=object)
+    yr = np.full(n, np.nan)
+    cat[pos[last]] = cat_c[last]
+    lax[pos[last]] = lax_c[last]
+    yr[pos[last]] = yr_c[last]
     roster_lax = orgs["weak_lax"].to_numpy(dtype=object)
     lax = np.where(pd.isna(lax), roster_lax, lax)
-    yr = lookup(ids, latest["org_id"], latest["year"], default=np.nan).astype(float)
+    ids = orgs["id"].to_numpy(dtype=object)
     out = pd.DataFrame({"org_id": pd.Series(ids, dtype=object),
                         "category": pd.Series(np.where(pd.isna(cat), None, cat), dtype=object),
                         "weak_lax": np.where(pd.isna(lax), False, lax).astype(bool),
                         "rating_year": pd.array(np.where(yr > 0, yr, np.nan), dtype="Int64")})
     return out
+
+
+def org_index(graph: Graph) -> pd.Index:
+    """The Organization ids as an object ``pandas.Index`` (shared inside :func:`cached`)."""
+    return _memo(graph, ("org_index",), lambda: pd.Index(graph.tables["Organization"]["id"].to_numpy(dtype=object),
+                                                         dtype=object))
+
+
+def place_index(graph: Graph) -> pd.Index:
+    """The Place ids as an object ``pandas.Index`` (shared inside :func:`cached`)."""
+    return _memo(graph, ("place_index",), lambda: pd.Index(graph.tables["Place"]["id"].to_numpy(dtype=object),
+                                                           dtype=object))
 
 
 def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
@@ -256,19 +292,37 @@ def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     o = graph.tables["Organization"]
     p = graph.tables["Place"]
     cats = categories_at(graph, ts)
+    pidx = place_index(graph)
     cat = cats["category"].to_numpy(dtype=object)
     lax = cats["weak_lax"].to_numpy(dtype=bool)
     f = pd.DataFrame({
         "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
         "level": _obj(o["level"]), "town": _obj(o["town"]),
-        "town_name": _obj(lookup(o["town"], p["id"], p["name"])), "village": _obj(o["village"]),
-        "village_name": _obj(lookup(o["village"], p["id"], p["name"])), "parent": _obj(o["parent"]),
+        "town_name": _obj(lookup(o["town"], pidx, p["name"])), "village": _obj(o["village"]),
+        "village_name": _obj(lookup(o["village"], pidx, p["name"])), "parent": _obj(o["parent"]),
         "category": _obj(cat), "weak_lax": lax, "weak": (cat == WEAK) | lax, "strong": (cat == STRONG) & ~lax,
     })
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
         f = f.sort_values("org_id", kind="stable").reset_index(drop=True)
     return f
+
+
+_FIDX: dict[int, tuple[Any, pd.Index]] = {}
+
+
+def _facts_index(facts: pd.DataFrame) -> pd.Index:
+    """The org ids of ``facts`` as an object Index, kept while that facts table lives (its hash
+    table is built once, not once per lookup)."""
+    hit = _FIDX.get(id(facts))
+    if hit is not None and hit[0]() is facts:
+        return hit[1]
+    idx = pd.Index(facts["org_id"].to_numpy(dtype=object), dtype=object)
+    for k in [k for k, (ref, _) in _FIDX.items() if ref() is None]:
+        del _FIDX[k]
+    if len(_FIDX) < 16:
+        _FIDX[id(facts)] = (weakref.ref(facts), idx)
+    return idx
 
 
 def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -377,24 +431,73 @@ def natural_key(name: Any) -> str:
     return _NUMERAL.sub(lambda m: f"{_numeral(m.group()):08d}", str(name))
 
 
+def join_groups(keys: Any, values: Any, *, limit: int | None = None) -> tuple[np.ndarray, list[str]]:
+    """Join ``values`` per key with :func:`join_names` in one pass (no per-group pandas work).
+
+    Returns the distinct keys, sorted (missing keys dropped, as ``groupby`` does), and the joined
+    text of each; values keep their row order within a key.
+
+    >>> k, t = join_groups(["b", "a", "b"], ["甲", "乙", None])
+    >>> k.tolist(), t
+    (['a', 'b'], ['乙', '甲'])
+    """
+    kk = np.asarray(keys, dtype=object)
+    vv = np.asarray(values, dtype=object)
+    keep = ~pd.isna(kk)
+    if not keep.all():
+        kk, vv = kk[keep], vv[keep]
+    codes, uniq = pd.factorize(kk, sort=True)
+    order = np.argsort(codes, kind="stable")
+    vs = vv[order]
+    cs = codes[order]
+    present = np.fromiter((v is not None and not (isinstance(v, float) and np.isnan(v)) for v in vs), dtype=bool,
+                          count=len(vs))
+    strs = [v if type(v) is str else str(v) for v in vs[present]]
+    counts = np.bincount(cs[present], minlength=len(uniq))
+    ends = np.cumsum(counts).tolist()
+    starts = [0, *ends[:-1]]
+    if limit is None:
+        out = [SEP.join(strs[a:b]) for a, b in zip(starts, ends)]
+    else:
+        out = [SEP.join(strs[a:b]) if b - a <= limit else SEP.join(strs[a:a + limit]) + f" … 等 {b - a} 个"
+               for a, b in zip(starts, ends)]
+    return np.asarray(uniq, dtype=object), out
+
+
 def grouped_join(df: pd.DataFrame, key: str, value: str, *, limit: int | None = None) -> pd.Series:
     """key -> the ``value``s of its rows joined with 、 (rows in the frame's order)."""
     if df.empty:
         return pd.Series(dtype=object)
-    return df.groupby(key, sort=True)[value].agg(lambda s: join_names(s, limit=limit))
+    uniq, text = join_groups(df[key].to_numpy(dtype=object), df[value].to_numpy(dtype=object), limit=limit)
+    if not len(uniq):  # every key missing: what pandas' groupby gives
+        return pd.Series([], dtype=object, index=pd.Index([], dtype=object, name=key), name=value)
+    return pd.Series(text, index=pd.Index(list(uniq), name=key), name=value)
 
 
 def top_counts(df: pd.DataFrame, key: str, value: str, *, k: int = 3) -> pd.Series:
     """key -> "A 5、B 3" : the ``k`` most frequent ``value``s of each key with their counts."""
     if df.empty:
         return pd.Series(dtype=object)
-    d = df[[key, value]].copy()
-    d[value] = d[value].where(d[value].notna(), NO_VALUE)
-    vc = d.groupby([key, value], sort=True).size().rename("n").reset_index()
-    vc = vc.sort_values([key, "n", value], ascending=[True, False, True], kind="stable")
-    vc = vc[vc.groupby(key).cumcount() < k]
-    vc["txt"] = vc[value].astype(str) + " " + vc["n"].astype(str)
-    return vc.groupby(key, sort=True)["txt"].agg(SEP.join)
+    kv = df[key].to_numpy(dtype=object)
+    keep = ~pd.isna(kv)
+    kv = kv[keep]
+    vv = df[value].to_numpy(dtype=object)[keep]
+    vv = np.where(pd.isna(vv), NO_VALUE, vv)
+    kc, ku = pd.factorize(kv, sort=True)
+    vc, vu = pd.factorize(vv, sort=True)
+    pair = kc.astype(np.int64) * max(len(vu), 1) + vc
+    up, n = np.unique(pair, return_counts=True)
+    gk_, gv = up // max(len(vu), 1), up % max(len(vu), 1)
+    order = np.lexsort((gv, -n, gk_))      # per key: most frequent first, then by value
+    gk_, gv, n = gk_[order], gv[order], n[order]
+    first = np.r_[0, np.flatnonzero(gk_[1:] != gk_[:-1]) + 1]
+    rank = np.arange(len(gk_)) - np.repeat(first, np.diff(np.r_[first, len(gk_)]))
+    sel = rank < k
+    txt = [f"{v} {c}" for v, c in zip(vu[gv[sel]], n[sel])]
+    uniq, text = join_groups(ku[gk_[sel]], txt)
+    if not len(uniq):  # every key missing: what pandas' groupby gives
+        return pd.Series([], dtype="str", index=pd.Index([], dtype=object, name=key), name="txt")
+    return pd.Series(text, index=pd.Index(list(uniq), name=key), name="txt")
 
 
 def code_label(model: Model, codelist: str, codes: pd.Series, *, lang: str = "zh") -> pd.Series:

@@ -44,8 +44,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ._analysis import (SEP, active_memberships, active_pairings, as_of_date, code_label, isin, join_names, lookup,
-                        org_chains, org_facts)
+from ._analysis import (SEP, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin, join_groups,
+                        join_names, lookup, org_chains, org_facts, positions)
 from .errors import GraphkitError
 from .model import Graph
 
@@ -75,15 +75,30 @@ def _empty(cols: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
 
+def _fget(facts: pd.DataFrame, keys: Any, col: str, default: Any = np.nan) -> np.ndarray:
+    """``facts[col]`` of each org id in ``keys`` (``default`` where unknown), like ``Series.map``."""
+    return lookup(keys, _facts_index(facts), facts[col].to_numpy(dtype=object), default)
+
+
 def _pair_frame(p: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
-    f = facts.set_index("org_id")
+    fidx = _facts_index(facts)
+    sp = positions(p["strong"], fidx)
+    wp = positions(p["weak"], fidx)
+    name = facts["name"].to_numpy(dtype=object)
+    cat = facts["category"].to_numpy(dtype=object)
+
+    def at(vals: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        out = np.full(len(pos), np.nan, dtype=object)
+        out[pos >= 0] = vals[pos[pos >= 0]]
+        return out
+
     out = pd.DataFrame({"pair_id": p["id"].to_numpy(dtype=object), "strong_id": p["strong"].to_numpy(dtype=object),
                         "weak_id": p["weak"].to_numpy(dtype=object), "form_code": p["form"].to_numpy(dtype=object),
                         "start": p["start"].to_numpy(), "end": p["end"].to_numpy()})
-    out["strong_name"] = out["strong_id"].map(f["name"]).astype(object)
-    out["strong_category"] = out["strong_id"].map(f["category"]).astype(object)
-    out["weak_name"] = out["weak_id"].map(f["name"]).astype(object)
-    out["weak_category"] = out["weak_id"].map(f["category"]).astype(object)
+    out["strong_name"] = pd.Series(at(name, sp), dtype=object)
+    out["strong_category"] = pd.Series(at(cat, sp), dtype=object)
+    out["weak_name"] = pd.Series(at(name, wp), dtype=object)
+    out["weak_category"] = pd.Series(at(cat, wp), dtype=object)
     return out
 
 
@@ -136,17 +151,15 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
                             f"must not be negative")
     ts = as_of_date(graph, as_of)
     facts = org_facts(graph, ts)
-    fi = facts.set_index("org_id")
     pairs = active_pairings(graph, ts)
-    strong_ids = set(facts.loc[facts["strong"], "org_id"])
     out: dict[str, pd.DataFrame] = {}
 
     out["unpaired_weak"] = _unpaired_weak(facts, pairs)
 
     # pairs whose strong side is not 一类
-    ws = pairs[~isin(pairs["strong"], strong_ids)]
+    ws = pairs[~_fget(facts, pairs["strong"], "strong", False).astype(bool)]
     wsf = _pair_frame(ws, facts)
-    sweak = wsf["strong_id"].map(fi["weak"]).fillna(False).astype(bool)
+    sweak = pd.Series(_fget(facts, wsf["strong_id"], "weak", False).astype(bool))
     wsf["reason"] = np.select([sweak.to_numpy(), wsf["strong_category"].isna().to_numpy()], ["weak", "unrated"],
                               default="class2")
     out["weak_strong_side"] = wsf[["pair_id", "strong_id", "strong_name", "strong_category", "weak_id", "weak_name",
@@ -156,11 +169,16 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
     load = pairs.groupby("strong").size()
     over = load[load > max_per_strong]
     ov = pd.DataFrame({"org_id": over.index.to_numpy(dtype=object), "pairs": over.to_numpy(dtype=np.int64)})
-    ov["name"] = ov["org_id"].map(fi["name"]).astype(object)
-    ov["category"] = ov["org_id"].map(fi["category"]).astype(object)
+    ov["name"] = pd.Series(_fget(facts, ov["org_id"], "name"), dtype=object)
+    ov["category"] = pd.Series(_fget(facts, ov["org_id"], "category"), dtype=object)
     ov["capacity"] = max_per_strong
-    pw = pairs[isin(pairs["strong"], over.index)].assign(wn=lambda d: d["weak"].map(fi["name"])).sort_values(["strong", "wn"])
-    ov["weak_names"] = ov["org_id"].map(pw.groupby("strong")["wn"].agg(join_names)).astype(object) if len(pw) else ""
+    pw = pairs[isin(pairs["strong"], over.index)]
+    pw = pw.assign(wn=pd.Series(_fget(facts, pw["weak"], "name"), index=pw.index, dtype=object)).sort_values(["strong", "wn"])
+    if len(pw):
+        k, t = join_groups(pw["strong"].to_numpy(dtype=object), pw["wn"].to_numpy(dtype=object))
+        ov["weak_names"] = pd.Series(lookup(ov["org_id"], k, t, np.nan), dtype=object)
+    else:
+        ov["weak_names"] = ""
     out["overloaded_strong"] = ov.sort_values(["pairs", "org_id"], ascending=[False, True])[
         ["org_id", "name", "category", "pairs", "capacity", "weak_names"]].reset_index(drop=True)
 
@@ -183,17 +201,27 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
 
 def _unpaired_weak(facts: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Weak orgs with no active strong partner (``pairs``: the active pairings)."""
-    fi = facts.set_index("org_id")
-    strong_ids = facts.loc[facts["strong"], "org_id"]
-    p = pairs.assign(strong_name=lookup(pairs["strong"], fi.index, fi["name"]), is_strong=isin(pairs["strong"], strong_ids))
-    p = p.sort_values(["weak", "strong_name", "id"])
-    w = facts[facts["weak"]].copy()
-    w["n_partners"] = w["org_id"].map(p.groupby("weak").size()).fillna(0).astype(np.int64)
-    w["n_strong"] = w["org_id"].map(p.groupby("weak")["is_strong"].sum()).fillna(0).astype(np.int64)
-    names = p.groupby("weak")["strong_name"].agg(join_names) if len(p) else pd.Series(dtype=object)
-    w["partners"] = w["org_id"].map(names).astype(object)
-    w["partners"] = w["partners"].where(w["partners"].notna(), "")
-    w = w[w["n_strong"] == 0]
+    fidx = _facts_index(facts)
+    sp = positions(pairs["strong"], fidx)
+    wp = positions(pairs["weak"], fidx)
+    n = len(facts)
+    is_strong = np.zeros(len(pairs), dtype=bool)
+    is_strong[sp >= 0] = facts["strong"].to_numpy(dtype=bool)[sp[sp >= 0]]
+    n_partners = np.bincount(wp[wp >= 0], minlength=n)
+    n_strong = np.bincount(wp[wp >= 0], weights=is_strong[wp >= 0], minlength=n).astype(np.int64)
+    sel = facts["weak"].to_numpy(dtype=bool) & (n_strong == 0)
+    w = facts[sel].copy()
+    w["n_partners"] = n_partners[sel].astype(np.int64)
+    partners = np.full(n, "", dtype=object)
+    mine = sel[wp] & (wp >= 0) if len(wp) else np.zeros(0, dtype=bool)
+    if mine.any():
+        p = pd.DataFrame({"weak": pairs["weak"].to_numpy(dtype=object)[mine], "id": pairs["id"].to_numpy(dtype=object)[mine],
+                          "strong_name": pd.Series(lookup(pairs["strong"].to_numpy(dtype=object)[mine], fidx,
+                                                          facts["name"].to_numpy(dtype=object)), dtype=object)})
+        p = p.sort_values(["weak", "strong_name", "id"])
+        k, t = join_groups(p["weak"].to_numpy(dtype=object), p["strong_name"].to_numpy(dtype=object))
+        partners[positions(k, fidx)] = t
+    w["partners"] = pd.Series(partners[sel], index=w.index, dtype=object)
     w["reason"] = np.where(w["n_partners"] == 0, "no_pairing", "partner_not_strong")
     return w[["org_id", "name", "town_name", "sector", "level", "category", "weak_lax", "n_partners", "partners",
               "reason"]].reset_index(drop=True)
@@ -210,12 +238,19 @@ def _groups_without_anchor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame, 
     c = c[c["kind"].isin(kinds)]
     if c.empty:
         return _empty(cols)
-    fi = facts.set_index("org_id")
     mem = active_memberships(graph, ts)
     mem = mem[isin(mem["organization"], c["id"])].copy()
-    mem["strong"] = mem["member"].map(fi["strong"]).fillna(False).astype(bool)
-    mem["name"] = mem["member"].map(fi["name"])
-    mem["cat"] = mem["member"].map(fi["category"])
+    mpos = positions(mem["member"], _facts_index(facts))
+    known = mpos >= 0
+
+    def at(col: str, default: Any) -> np.ndarray:
+        out = np.full(len(mpos), default, dtype=object)
+        out[known] = facts[col].to_numpy(dtype=object)[mpos[known]]
+        return out
+
+    mem["strong"] = at("strong", False).astype(bool)
+    mem["name"] = pd.Series(at("name", np.nan), index=mem.index, dtype=object)
+    mem["cat"] = pd.Series(at("category", np.nan), index=mem.index, dtype=object)
     g = mem.groupby("organization")
     res = pd.DataFrame({"collab_id": c["id"].to_numpy(dtype=object), "collab_name": c["name"].to_numpy(dtype=object),
                         "kind": c["kind"].to_numpy(dtype=object)})
@@ -254,7 +289,7 @@ def _ended_without_successor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame
     succ = j[(j["qid"] != j["id"]) & (j["qend"].isna() | (j["qend"] > j["end"]))]["id"].unique()
     lone = ended[~isin(ended["id"], succ)]
     out = _pair_frame(lone, facts)
-    out["still_weak"] = out["weak_id"].map(facts.set_index("org_id")["weak"]).fillna(False).astype(bool)
+    out["still_weak"] = _fget(facts, out["weak_id"], "weak", False).astype(bool)
     return out.sort_values(["end", "pair_id"])[cols].reset_index(drop=True)
 
 
