@@ -34,8 +34,9 @@ import pandas as pd
 import yaml
 
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
+from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
 from ._text import clean_text, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
-from ._values import EXCEL_ERRORS, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
+from ._values import EXCEL_ERRORS, _parse_one, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
 from .errors import GraphkitError, LedgerError, ValidationFailed
 from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
 from .model import Graph
@@ -171,48 +172,30 @@ def _join_keys(parts: list[pd.Series], sep: str = "\x1f") -> pd.Series:
     return pd.Series([sep.join(t) for t in zip(*cols)], index=index, dtype=object)
 
 
-_MISSING = object()
-
-
-def _per_value(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+def _per_value(s: pd.Series, fn: Callable[[Any], Any], factors: Factors | None = None) -> pd.Series:
     """Apply ``fn`` once per distinct non-null value of ``s`` (nulls give None); object dtype.
 
     Ledger columns repeat values (towns, codes, dates), so this is much cheaper than a per-cell
-    ``map``; values of different types that compare equal (1, 1.0, True) are kept apart.
+    ``map``; values of different types that compare equal (1, 1.0, True) are kept apart. With
+    ``factors``, a column already factorized is not hashed again (see ``graphkit._load_vec``).
     """
-    arr = s.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(arr, skipna=True) in _UNIFORM_KINDS:
-        codes, uniques = pd.factorize(arr)
-        mapped = np.empty(len(uniques) + 1, dtype=object)  # the last slot (code -1) is None
-        for i, u in enumerate(uniques.tolist()):
-            mapped[i] = fn(u)
-        return pd.Series(mapped[codes], index=s.index, dtype=object)
-    cache: dict[Any, Any] = {}
-    out: list[Any] = []
-    append = out.append
-    for v in arr.tolist():
-        if v is None or (v.__class__ is float and v != v) or v is pd.NaT or v is pd.NA:
-            append(None)
-            continue
-        key = (v.__class__, v)
-        try:
-            r = cache.get(key, _MISSING)
-        except TypeError:  # an unhashable cell value
-            append(fn(v))
-            continue
-        if r is _MISSING:
-            r = cache[key] = fn(v)
-        append(r)
-    return pd.Series(out, index=s.index, dtype=object)
-
-
-#: ``infer_dtype`` kinds whose values never compare equal across types, so factorize is safe
-_UNIFORM_KINDS = frozenset({"string", "empty", "integer", "floating", "boolean", "date", "datetime"})
+    return per_value(s, fn, factors)
 
 
 def _blank_mask(s: pd.Series) -> np.ndarray:
     """Boolean mask of blank cells (None, NaN, empty or whitespace/zero-width-only text)."""
-    return np.fromiter((b is not False for b in _per_value(s, is_blank).tolist()), dtype=bool, count=len(s))
+    codes, uniques = factorize(s.to_numpy(dtype=object))
+    blank = np.append(np.fromiter((is_blank(u) for u in uniques.tolist()), dtype=bool, count=len(uniques)), True)
+    return blank[codes]
+
+
+def _any_nonblank(cells: pd.DataFrame) -> bool:
+    """Whether any cell holds something (stops at the first one)."""
+    for c in cells.columns:
+        for v in cells[c].tolist():
+            if not is_blank(v):
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,6 +213,8 @@ class _Staged:
     headers: dict[str, str]      # property -> header text shown to users
     lookups: dict[str, ValueSpec]  # property -> lookup spec still to resolve
     key_lookups: list[int]       # indexes of keys that are lookups
+    #: factorized helper columns (codes over the frame's rows, distinct values): "id", "__raw__<prop>"
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -277,7 +262,7 @@ def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str
     return None if best is None else (best[0], best[2])
 
 
-def _key_part(values: pd.Series, spec: ValueSpec, county: str) -> pd.Series:
+def _key_part(values: pd.Series, spec: ValueSpec, county: str, factors: Factors | None = None) -> pd.Series:
     """Text form of a key part (normalized as the spec says)."""
     def one(v: Any) -> str | None:
         if isinstance(v, str):  # org_key, place_key and clean_text give None for blank text
@@ -294,16 +279,29 @@ def _key_part(values: pd.Series, spec: ValueSpec, county: str) -> pd.Series:
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         return clean_text(v)
-    return _per_value(values, one)
+    return _per_value(values, one, factors)
+
+
+def _parsed_text(v: Any, parser: Callable[[Any], Any], text: Callable[[Any], str]) -> str | None:
+    """The text form of a parsed key value (None if blank or it does not parse)."""
+    parsed, _ = _parse_one(v, parser)
+    return None if parsed is None else text(parsed)
 
 
 class _SheetMapper:
     """Executes one mapping over one sheet's rows."""
 
     def __init__(self, ctx: _Context, mapping: Mapping, sheet: RawSheet, table: pd.DataFrame,
-                 headers: dict[str, str], src_hash: str) -> None:
+                 headers: dict[str, str], src_hash: str,
+                 table_factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.ctx, self.mapping, self.sheet, self.table, self.headers = ctx, mapping, sheet, table, headers
         self.src_hash = src_hash
+        # factorized columns: the table's (made while blanks were found), then every column derived
+        self.factors = Factors()
+        self._table_factors = table_factors or {}
+        # frames made from the table by a row filter or a split: id -> (frame, table positions, split column)
+        self._derived: dict[int, tuple[pd.DataFrame, np.ndarray, str | None]] = {}
+        self._col_cache: dict[tuple[str, int], tuple[pd.DataFrame, pd.Series]] = {}
         # memos keyed by (spec or entity, frame identity); the frame is kept to make the identity safe
         self._id_cache: dict[tuple[str, int], tuple[pd.DataFrame, pd.Series]] = {}
         self._raw_cache: dict[tuple[int, int], tuple[ValueSpec, pd.DataFrame, pd.Series]] = {}
@@ -319,24 +317,50 @@ class _SheetMapper:
         self._raw_cache[key] = (spec, df, s)
         return s
 
+    def _constant(self, value: Any, df: pd.DataFrame) -> pd.Series:
+        """A column holding ``value`` on every row (None: blank), registered as factorized."""
+        s = pd.Series([value] * len(df), index=df.index, dtype=object)
+        uniques = np.empty(1, dtype=object)
+        uniques[0] = value
+        codes = np.full(len(df), -1 if value is None else 0, dtype=np.intp)
+        return self.factors.register(s, codes, uniques)
+
+    def _column(self, df: pd.DataFrame, col: str) -> pd.Series:
+        """Column ``col`` of ``df`` (one Series object per frame, so its factorization is reused)."""
+        key = (col, id(df))
+        hit = self._col_cache.get(key)
+        if hit is not None and hit[0] is df:
+            return hit[1]
+        s = df[col]
+        tf = self._table_factors.get(col)
+        if tf is not None:
+            if df is self.table:
+                self.factors.register(s, tf[0], tf[1])
+            else:
+                d = self._derived.get(id(df))
+                if d is not None and d[0] is df and d[2] != col:
+                    self.factors.register(s, tf[0][d[1]], tf[1])
+        self._col_cache[key] = (df, s)
+        return s
+
     def _raw_uncached(self, spec: ValueSpec, df: pd.DataFrame) -> pd.Series:
         if spec.column is not None:
-            s = df[spec.column] if spec.column in df else pd.Series([None] * len(df), index=df.index, dtype=object)
+            s = self._column(df, spec.column) if spec.column in df else self._constant(None, df)
         elif spec.const is not None:
-            s = pd.Series([spec.const] * len(df), index=df.index, dtype=object)
+            s = self._constant(spec.const, df)
         elif spec.setting is not None:
             val = getattr(self.ctx.config, spec.setting, None) or None
-            s = pd.Series([val] * len(df), index=df.index, dtype=object)
+            s = self._constant(val, df)
         elif spec.entity is not None:
             return self.entity_ids(spec.entity, df)
         else:
-            s = pd.Series([None] * len(df), index=df.index, dtype=object)
+            s = self._constant(None, df)
         if spec.normalize == "text":
-            s = _per_value(s, clean_text)
+            s = _per_value(s, clean_text, self.factors)
         if spec.derive == "place_kind":
-            s = _per_value(s, lambda v: None if is_blank(v) else infer_place_kind(v))
+            s = _per_value(s, lambda v: None if is_blank(v) else infer_place_kind(v), self.factors)
         elif spec.derive == "org_form":
-            s = _per_value(s, lambda v: None if is_blank(v) else infer_form(v))
+            s = _per_value(s, lambda v: None if is_blank(v) else infer_form(v), self.factors)
         if spec.default_from is not None:
             fill = self._raw(spec.default_from, df)
             s = s.where(s.notna(), fill)
@@ -357,14 +381,12 @@ class _SheetMapper:
                     continue
                 ptype = rtype.properties[pname].type
                 if ptype == "date":
-                    parsed, _ = parse_series(raw, parse_date)
-                    return pd.Series([None if v is None else v.strftime("%Y-%m-%d") for v in parsed],
-                                     index=df.index, dtype=object)
+                    return _per_value(raw, lambda v: _parsed_text(v, parse_date, lambda d: d.strftime("%Y-%m-%d")),
+                                      self.factors)
                 if ptype == "integer":
-                    parsed, _ = parse_series(raw, parse_integer)
-                    return pd.Series([None if v is None else str(v) for v in parsed], index=df.index, dtype=object)
+                    return _per_value(raw, lambda v: _parsed_text(v, parse_integer, str), self.factors)
                 break
-        return _key_part(raw, k, self.ctx.county)
+        return _key_part(raw, k, self.ctx.county, self.factors)
 
     def present(self, spec: ValueSpec | None, df: pd.DataFrame) -> pd.Series:
         if spec is None:
@@ -394,32 +416,34 @@ class _SheetMapper:
                 parts.append(self.key_part(ent, k, df).where(raw.notna(), row_key))
             else:
                 parts.append(self.key_part(ent, k, df))
-        ok = self.present(ent.when, df)
-        for p in parts:
-            ok &= p.notna()
-        out = pd.Series([None] * len(df), index=df.index, dtype=object)
+        ok = self.present(ent.when, df).to_numpy(dtype=bool, copy=True)
+        factored = [self.factors.get(p) for p in parts]
+        for codes, _ in factored:
+            ok &= codes >= 0
+        codes = np.full(len(df), -1, dtype=np.intp)
+        ids = np.empty(0, dtype=object)
         if ok.any():
-            joined = _join_keys([p[ok] for p in parts])
-            uniq = {u: make_id(rtype.id_prefix, rtype.name, u.split("\x1f")) for u in pd.unique(joined)}
-            out[ok] = joined.map(uniq)
-        return out
+            sub, ids = hash_keys_factored([(c[ok], u) for c, u in factored], rtype.id_prefix, rtype.name)
+            codes[ok] = sub
+        out = pd.Series(take(ids, codes), index=df.index, dtype=object)
+        return self.factors.register(out, codes, ids)
 
     def _typed(self, prop: Property, spec: ValueSpec, values: pd.Series, df: pd.DataFrame) -> pd.Series:
-        """Parse a column by the property's type and record problems per bad cell."""
+        """Parse a column by the property's type and record problems per bad cell.
+
+        Each distinct value is parsed once; problems are reported per row, in row order.
+        """
         header = self.headers.get(spec.column or "", spec.column or "")
         model = self.ctx.model
+        parser: Callable[[Any], Any] | None
         if spec.parse == "month":
-            parsed, errs = parse_series(values, parse_month)
-            rule = "bad_integer"
+            parser, rule = parse_month, "bad_integer"
         elif prop.type == "date":
-            parsed, errs = parse_series(values, parse_date)
-            rule = "bad_date"
+            parser, rule = parse_date, "bad_date"
         elif prop.type == "integer":
-            parsed, errs = parse_series(values, parse_integer)
-            rule = "bad_integer"
+            parser, rule = parse_integer, "bad_integer"
         elif prop.type == "boolean":
-            parsed, errs = parse_series(values, parse_boolean)
-            rule = "bad_boolean"
+            parser, rule = parse_boolean, "bad_boolean"
         elif prop.type == "code":
             cl = model.codelists[prop.codelist]  # type: ignore[index]
             def code(v: Any) -> str:
@@ -427,36 +451,50 @@ class _SheetMapper:
                 if c is None:
                     raise ValueError(f"not one of: {', '.join(cl.labels[x]['zh'] for x in cl.codes)}")
                 return c
-            parsed, errs = parse_series(values, code)
-            rule = "unknown_code"
+            parser, rule = code, "unknown_code"
         else:
-            parsed = _per_value(values, lambda v: v if isinstance(v, str) else clean_text(v)).tolist()
-            errs = [None] * len(parsed)
-            rule = ""
-        rows = df["__src_row"].tolist()
-        raw = values.tolist()
-        bad = [e is not None for e in errs]
-        for i, err in enumerate(errs):
-            if err is not None:
-                zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
-                self.problem(rows[i], header, raw[i], rule, zh, f"{header}: {err}")
+            parser, rule = None, ""
+        codes, uniques = self.factors.get(values)
+        nu = len(uniques)
+        if parser is None:
+            pv = [u if isinstance(u, str) else clean_text(u) for u in uniques.tolist()]
+            ev: list[str | None] = [None] * nu
+        else:
+            pairs = [_parse_one(u, parser) for u in uniques.tolist()]
+            pv = [p[0] for p in pairs]
+            ev = [p[1] for p in pairs]
+        rows = df["__src_row"].to_numpy()
+        raw = values.to_numpy(dtype=object)
+        err_u = np.fromiter((e is not None for e in ev), dtype=bool, count=nu)
+        bad = np.append(err_u, False)[codes]
+        for i in np.flatnonzero(bad):
+            err = ev[codes[i]]
+            zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
+            self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {err}")
         if prop.type == "integer" or spec.parse == "month":
-            for i, v in enumerate(parsed):
-                if v is None:
-                    continue
-                lo, hi = (1, 12) if spec.parse == "month" else (prop.min, prop.max)
-                if (lo is not None and v < lo) or (hi is not None and v > hi):
-                    self.problem(rows[i], header, raw[i], "out_of_range", f"应在 {lo}–{hi} 之间", f"must be within {lo}–{hi}")
-                    parsed[i] = None
-                    bad[i] = True
+            lo, hi = (1, 12) if spec.parse == "month" else (prop.min, prop.max)
+            out_u = np.fromiter((v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi))
+                                 for v in pv), dtype=bool, count=nu)
+            if out_u.any():
+                out_rows = np.append(out_u, False)[codes]
+                for i in np.flatnonzero(out_rows):
+                    self.problem(int(rows[i]), header, raw[i], "out_of_range", f"应在 {lo}–{hi} 之间", f"must be within {lo}–{hi}")
+                bad |= out_rows
+                pv = [None if o else v for v, o in zip(pv, out_u.tolist())]
         if prop.type == "string" and prop.max_length:
-            for i, v in enumerate(parsed):
-                if v is not None and len(v) > prop.max_length:
-                    self.problem(rows[i], header, raw[i], "too_long", f"超过 {prop.max_length} 个字符（{len(v)}）",
-                                 f"longer than {prop.max_length} characters ({len(v)})")
-                    parsed[i] = None
-                    bad[i] = True
-        out = pd.Series(parsed, index=df.index, dtype=object)
+            limit = prop.max_length
+            long_u = np.fromiter((v is not None and len(v) > limit for v in pv), dtype=bool, count=nu)
+            if long_u.any():
+                long_rows = np.append(long_u, False)[codes]
+                for i in np.flatnonzero(long_rows):
+                    v = pv[codes[i]]
+                    self.problem(int(rows[i]), header, raw[i], "too_long", f"超过 {limit} 个字符（{len(v)}）",
+                                 f"longer than {limit} characters ({len(v)})")
+                bad |= long_rows
+                pv = [None if o else v for v, o in zip(pv, long_u.tolist())]
+        pv_arr = np.empty(nu, dtype=object)
+        pv_arr[:] = pv
+        out = pd.Series(take(pv_arr, codes), index=df.index, dtype=object)
         out.attrs["bad"] = bad
         return out
 
@@ -469,38 +507,55 @@ class _SheetMapper:
         out = []
         for ent in self.mapping.entities.values():
             out.append(self._stage(ent))
+        self.factors.clear()
+        self._col_cache.clear()
+        self._derived.clear()
+        self._raw_cache.clear()
+        self._id_cache.clear()
         return out
 
     def _stage(self, ent: EntitySpec) -> _Staged:
         rtype = self.ctx.model[ent.type]
         df = self.table
+        positions: np.ndarray | None = None  # table rows of df's rows, when df is not the table
+        split_col: str | None = None
         if ent.split:
             col, seps = ent.split
             pattern = "[" + re.escape(seps) + "]"
-            df = df.copy()
-            df[col] = _per_value(df[col], lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)])
-            df = df.explode(col)
-        df = df[self.present(ent.when, df)]
+            lists = _per_value(self._column(df, col), lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)],
+                               self.factors)
+            df = df.assign(**{col: lists}).explode(col)
+            positions, split_col = df.index.to_numpy(), col
+            self._derived[id(df)] = (df, positions, split_col)
+        mask = self.present(ent.when, df).to_numpy(dtype=bool)
+        if not mask.all():
+            df = df[mask]
+            positions = (np.arange(len(mask)) if positions is None else positions)[mask]
+            self._derived[id(df)] = (df, positions, split_col)
         frame = pd.DataFrame(index=df.index)
         headers: dict[str, str] = {}
         lookups: dict[str, ValueSpec] = {}
+        codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for pname, spec in ent.properties.items():
             prop = rtype.properties[pname]
             headers[pname] = self.headers.get(spec.column or "", spec.column or pname)
             if spec.lookup:
                 if spec.lookup_keys:
-                    parts = [_key_part(self._raw(k, df), k, self.ctx.county) for k in spec.lookup_keys]
+                    parts = [_key_part(self._raw(k, df), k, self.ctx.county, self.factors) for k in spec.lookup_keys]
                     ok = pd.concat(parts, axis=1).notna().all(axis=1) & self.present(spec.when, df)
                     target = self.ctx.model[spec.lookup]
                     ids = pd.Series([None] * len(df), index=df.index, dtype=object)
-                    if ok.any():
-                        ids[ok] = _join_keys([p[ok] for p in parts]).map(
-                            lambda u: make_id(target.id_prefix, target.name, u.split("\x1f")))
+                    okn = ok.to_numpy(dtype=bool)
+                    if okn.any():
+                        ids[ok] = hash_keys([(c[okn], u) for c, u in (self.factors.get(p) for p in parts)],
+                                            target.id_prefix, target.name)
                     frame[f"__lkid__{pname}"] = ids
                     frame[f"__raw__{pname}"] = _join_keys(parts, sep=" / ").where(ok, None)
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
-                    frame[f"__raw__{pname}"] = _per_value(self._raw(spec, df), clean_text)
+                    raw = _per_value(self._raw(spec, df), clean_text, self.factors)
+                    frame[f"__raw__{pname}"] = raw
+                    codes[f"__raw__{pname}"] = self.factors.get(raw)
                 frame[pname] = None
                 lookups[pname] = spec
             elif spec.entity:
@@ -516,19 +571,20 @@ class _SheetMapper:
         if key_lookups:
             for i, k in enumerate(ent.keys):
                 if k.lookup:
-                    frame[f"__key{i}"] = _per_value(self._raw(k, df), clean_text)
+                    frame[f"__key{i}"] = _per_value(self._raw(k, df), clean_text, self.factors)
                 elif k.entity:
                     frame[f"__key{i}"] = self.entity_ids(k.entity, df)
                 else:
                     frame[f"__key{i}"] = self.key_part(ent, k, df)
             frame["id"] = None
         else:
-            frame["id"] = self.entity_ids(ent.name, df)
+            frame["id"] = ids = self.entity_ids(ent.name, df)
+            codes["id"] = self.factors.get(ids)
         frame["src_file"] = self.sheet.file
         frame["src_sheet"] = self.sheet.sheet
         frame["src_row"] = df["__src_row"].astype("int64")
         frame["src_hash"] = self.src_hash
-        return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups)
+        return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups, codes)
 
 
 _MAPPING_CACHE: dict[tuple[Any, ...], dict[str, Mapping]] = {}
@@ -609,8 +665,7 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
         return [], None
     if opts.get("sheet") and sheet.sheet and sheet.sheet != opts["sheet"]:
         return [], None
-    nonblank = any(not _blank_mask(sheet.cells[c]).all() for c in sheet.cells.columns) if sheet.cells.size else False
-    if not nonblank:
+    if not (sheet.cells.size and _any_nonblank(sheet.cells)):
         p.add(file=sheet.file, sheet=sheet.sheet, rule="empty_sheet", severity="warning", zh="工作表没有内容", en="sheet has no cells")
         return [], None
     forced = opts.get("mapping")
@@ -665,30 +720,39 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                   en="the formula was saved without its value (the file may have been written by a program); "
                      "open and save it in Excel, then retry")
             ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
-    # blank cells (empty, spaces, zero-width characters) become None once, here: later steps test isna()
+    # blank cells (empty, spaces, zero-width characters) become None once, here: later steps test isna().
+    # Each column is factorized once; its codes are kept for the mapper (see graphkit._load_vec).
+    factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     all_blank = np.ones(len(table), dtype=bool)
     for name in mapped:
-        mask = _blank_mask(table[name])
-        if mask.any():
-            table.loc[mask, name] = None
-        all_blank &= mask
-    table = table[~all_blank]
+        codes, uniques = factorize(table[name].to_numpy(dtype=object))
+        blank_u = np.fromiter((is_blank(u) for u in uniques.tolist()), dtype=bool, count=len(uniques))
+        if blank_u.any():
+            codes = np.where(np.append(blank_u, True)[codes], -1, codes)
+        all_blank &= codes < 0
+        factors[name] = (codes, uniques)
+    keep = ~all_blank
+    src_rows = table["__src_row"].to_numpy()[keep]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
-    errors = list(EXCEL_ERRORS)
     for name in mapped:
-        col = table[name]
-        errs = col.isin(errors).to_numpy(dtype=bool)
-        if not errs.any():
-            continue
-        for idx in col.index[errs]:
-            row = int(table.at[idx, "__src_row"])
-            p.add(file=sheet.file, sheet=sheet.sheet, row=row, column=headers[name],
-                  value=col[idx], rule="formula_error", zh="单元格是公式错误值，请修正公式或填写数值",
-                  en="the cell holds a formula error; fix the formula or type the value")
-            ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
-        table.loc[errs, name] = None
-    table = table.reset_index(drop=True)
-    return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash).run(), mapping.id
+        codes, uniques = factors[name]
+        codes = codes[keep]
+        err_u = np.fromiter((u.__class__ is str and u in EXCEL_ERRORS for u in uniques.tolist()), dtype=bool,
+                            count=len(uniques))
+        if err_u.any():
+            errs = np.append(err_u, False)[codes]
+            for i in np.flatnonzero(errs):
+                row = int(src_rows[i])
+                p.add(file=sheet.file, sheet=sheet.sheet, row=row, column=headers[name],
+                      value=uniques[codes[i]], rule="formula_error", zh="单元格是公式错误值，请修正公式或填写数值",
+                      en="the cell holds a formula error; fix the formula or type the value")
+                ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
+            codes = np.where(errs, -1, codes)
+        factors[name] = (codes, uniques)
+    table = pd.DataFrame({name: (take(factors[name][1], factors[name][0]) if name in factors else table[name][keep])
+                          for name in table.columns if name != "__src_row"})
+    table["__src_row"] = src_rows
+    return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run(), mapping.id
 
 
 # --------------------------------------------------------------------------------------------
@@ -708,8 +772,8 @@ class _Index:
             if "name" not in f or f.empty:
                 continue
             sub = f[["id", "name"]].dropna().drop_duplicates()
-            for rid, name in zip(sub["id"].tolist(), sub["name"].tolist()):
-                k = self.key(name)
+            keys = per_value(sub["name"], self.key).tolist()  # each distinct name keyed once
+            for rid, name, k in zip(sub["id"].tolist(), sub["name"].tolist(), keys):
                 if not k:
                     continue
                 self.exact[k].add(rid)
@@ -744,7 +808,12 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
     by_type: dict[str, list[pd.DataFrame]] = defaultdict(list)
     for s in staged:
         by_type[s.rtype.name].append(s.frame)
-    existing_ids = {t: set().union(*(set(f["id"].dropna()) for f in fs)) for t, fs in by_type.items()}
+    existing_ids: dict[str, set[str]] = defaultdict(set)
+    for s in staged:
+        if "id" in s.codes:  # the distinct ids, already at hand
+            existing_ids[s.rtype.name].update(v for v in s.codes["id"][1].tolist() if v is not None)
+        else:
+            existing_ids[s.rtype.name].update(s.frame["id"].dropna())
     indexes: dict[str, _Index] = {}
     model = ctx.model
 
@@ -764,7 +833,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
             if spec.lookup_keys:
                 ids = f[f"__lkid__{pname}"]
                 known = existing_ids.get(target.name, set())
-                hit = ids.map(lambda i: i in known if i is not None else False).astype(bool)
+                hit = ids.isin(known) & ids.notna()
                 f[pname] = ids.where(hit, None)
                 for r, v in zip(f.loc[~hit & ids.notna(), "src_row"], raw[~hit & ids.notna()]):
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
@@ -772,13 +841,18 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                                      en=f"no {target.label['en']} named {v!r}")
                 continue
             idx = index(target.name)
-            raw = raw.astype(object).where(raw.notna(), None)
-            uniq = {v: idx.resolve(v) for v in pd.unique(raw.dropna())}
-            f[pname] = raw.map(lambda v: uniq[v][0] if isinstance(v, str) and v in uniq else None).astype(object)
-            for r, v in zip(f["src_row"].tolist(), raw.tolist()):
-                if not isinstance(v, str):
-                    continue
-                rid, status, cands = uniq[v]
+            codes, uniques = s.codes.get(f"__raw__{pname}") or factorize(raw.to_numpy(dtype=object))
+            # each distinct name is resolved once; problems are reported per row, in row order
+            found = [idx.resolve(u) if isinstance(u, str) else (None, "ok", []) for u in uniques.tolist()]
+            rid_u = np.empty(len(found), dtype=object)
+            rid_u[:] = [x[0] for x in found]
+            f[pname] = take(rid_u, codes)
+            flag_u = np.append(np.fromiter((x[1] != "ok" for x in found), dtype=bool, count=len(found)), False)
+            src_rows = f["src_row"].to_numpy()
+            raw_values = raw.to_numpy(dtype=object)
+            for i in np.flatnonzero(flag_u[codes]):
+                r, v = src_rows[i], raw_values[i]
+                rid, status, cands = found[codes[i]]
                 if status == "ambiguous":
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
                                      value=v, rule="ambiguous_ref",
@@ -800,14 +874,15 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                         col = f[prop]
                     else:
                         idx = index(k.lookup)
-                        col = col.map(lambda v: idx.resolve(v)[0] if v is not None else None)
-                parts.append(col)
-            joined = pd.concat(parts, axis=1)
-            ok = joined.notna().all(axis=1)
-            f["id"] = None
+                        col = per_value(col, lambda v: idx.resolve(v)[0])
+                parts.append(factorize(col.to_numpy(dtype=object)))
+            ok = np.ones(len(f), dtype=bool)
+            for c, _ in parts:
+                ok &= c >= 0
+            out = np.empty(len(f), dtype=object)
             if ok.any():
-                f.loc[ok, "id"] = _join_keys([joined[c][ok] for c in joined.columns]).map(
-                    lambda u: make_id(s.rtype.id_prefix, s.rtype.name, u.split("\x1f")))
+                out[ok] = hash_keys([(c[ok], u) for c, u in parts], s.rtype.id_prefix, s.rtype.name)
+            f["id"] = out
 
 
 # --------------------------------------------------------------------------------------------
@@ -865,7 +940,7 @@ def _row_checks(ctx: _Context, s: _Staged) -> pd.Series:
 
 def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.DataFrame]:
     model = ctx.model
-    display = _display_names(staged)
+    display = _LazyNames(staged)  # id -> name, built only if a message needs it
     frames: dict[str, list[tuple[_Staged, pd.DataFrame]]] = defaultdict(list)
     for s in staged:
         bad = _row_checks(ctx, s)
@@ -913,8 +988,14 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
                                      value=" ≠ ".join(vals[:3]), rule="conflicting_values",
                                      zh=f"同一{rtype.label['zh']}的「{hdr}」在不同行取值不同",
                                      en=f"the same {rtype.label['en']} has different {pname} values in different rows")
-        merged = allf.groupby("id", sort=True, dropna=True).first() if allf["id"].duplicated().any() else allf.set_index("id").sort_index()
-        merged = merged.reset_index()[cols]
+        if allf["id"].duplicated().any():
+            merged = allf.groupby("id", sort=False, dropna=True).first().reset_index()
+        else:
+            merged = allf
+        order = id_order(merged["id"].to_numpy(dtype=object))  # ids are distinct here: any sort is the sort
+        if order is not None:
+            merged = merged.take(order)
+        merged = merged.reset_index(drop=True)[cols]
         tables[rtype.name] = merged
     _check_cycles(ctx, tables, lenient)
     if lenient:
@@ -933,6 +1014,20 @@ def _display_names(staged: list[_Staged]) -> dict[str, str]:
         return {}
     allp = pd.concat(parts, ignore_index=True).dropna().drop_duplicates("id")
     return dict(zip(allp["id"], allp["name"].astype(str)))
+
+
+class _LazyNames:
+    """``_display_names(staged)``, computed on the first lookup (most builds never need it)."""
+
+    def __init__(self, staged: list[_Staged]) -> None:
+        self._staged: list[_Staged] | None = staged
+        self._names: dict[str, str] = {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if self._staged is not None:
+            self._names = _display_names(self._staged)
+            self._staged = None
+        return self._names.get(key, default)
 
 
 def _label_col(rtype: RecordType, headers: dict[str, str]) -> str:
@@ -1041,7 +1136,8 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
         t["src_row"] = t["src_row"].astype("int64")
         for col in ("id", "src_file", "src_sheet", "src_hash"):
             t[col] = t[col].astype(object)
-        out[rtype.name] = t.sort_values("id", kind="stable").reset_index(drop=True)
+        order = id_order(t["id"].to_numpy(dtype=object))
+        out[rtype.name] = (t if order is None else t.take(order)).reset_index(drop=True)
     return out
 
 
