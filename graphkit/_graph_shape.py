@@ -41,7 +41,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,7 +50,7 @@ from .errors import SchemaError
 from .schema import Model, RecordType, load_schema
 
 __all__ = ["SHAPE_VERSION", "Column", "NodeShape", "RelShape", "GraphShape", "graph_shape", "ident",
-           "arrow_tables", "node_table", "rel_table", "NAME_SUFFIX"]
+           "arrow_tables", "GraphTables", "node_table", "rel_table", "NAME_SUFFIX"]
 
 #: Bumped whenever the mapping below changes (invalidates the embedded engine's cache).
 SHAPE_VERSION = "1"
@@ -262,43 +262,132 @@ def graph_shape(model: Model | None = None) -> GraphShape:
 
 # ---- data -----------------------------------------------------------------------------------
 
+class GraphTables:
+    """Read access to the record tables of a graph: Parquet files read in record batches, or a Graph.
+
+    For an output folder the manifest and schema version are checked and every table's row
+    count is compared with the manifest from the Parquet footers, without reading any data;
+    :meth:`batches` then streams only the requested columns, so memory stays bounded by the batch
+    size whatever the size of the graph. A :class:`graphkit.Graph` is converted once to Arrow.
+
+    Examples
+    --------
+    >>> from graphkit._analysis import example_graph
+    >>> gt = GraphTables(example_graph())
+    >>> gt.num_rows("Organization") == example_graph().count("Organization")
+    True
+    >>> sum(b.num_rows for b in gt.batches("Organization", ["id"], batch_rows=2)) == gt.num_rows("Organization")
+    True
+    """
+
+    def __init__(self, source: Any, model: Model | None = None) -> None:
+        from .model import Graph
+
+        self._tables: dict[str, pa.Table] = {}
+        self._files: dict[str, Path] = {}
+        self._rows: dict[str, int] = {}
+        if isinstance(source, Graph):
+            from .io import _to_arrow
+
+            self.model = source.model
+            for t in self.model:
+                self._tables[t.name] = _to_arrow(source.tables[t.name], t)
+                self._rows[t.name] = self._tables[t.name].num_rows
+            return
+        import pyarrow.parquet as pq
+
+        from .errors import OutputError
+        from .io import read_manifest
+
+        out = Path(source)
+        manifest = read_manifest(out)  # a clear error when OUT is not an output folder
+        self.model = model = model or load_schema()
+        if manifest.get("schema_version") != model.version:
+            raise OutputError(f"{out}: 模式版本 {manifest.get('schema_version')} 与当前 {model.version} 不同，请重新构建 / "
+                              f"built with schema {manifest.get('schema_version')}, this graphkit has {model.version}; rebuild it")
+        for t in model:
+            path = out / "tables" / f"{t.name}.parquet"
+            try:
+                rows = pq.ParquetFile(path).metadata.num_rows
+            except (FileNotFoundError, pa.ArrowInvalid, OSError) as exc:
+                raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
+            if rows != (manifest.get("counts") or {}).get(t.name):
+                raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
+            self._files[t.name] = path
+            self._rows[t.name] = rows
+
+    def num_rows(self, name: str) -> int:
+        """Rows of one record table."""
+        return self._rows[name]
+
+    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """One whole table (or some of its columns)."""
+        if name in self._tables:
+            t = self._tables[name]
+            return t if columns is None else t.select(columns)
+        import pyarrow.parquet as pq
+
+        from .errors import OutputError
+
+        try:
+            return pq.read_table(self._files[name], columns=columns)
+        except pa.ArrowInvalid as exc:
+            raise OutputError(f"{self._files[name]}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
+
+    def batches(self, name: str, columns: list[str], *, batch_rows: int = 131_072,
+                dictionary: bool = False) -> Iterator[pa.Table]:
+        """The rows of one table in order, ``batch_rows`` at a time, with only ``columns``.
+
+        With ``dictionary``, string columns that the Parquet file holds as a small dictionary
+        (provenance, codes: under one byte a row) come back dictionary-encoded instead of
+        being expanded to one string per row.
+        """
+        if name in self._tables:
+            t = self._tables[name].select(columns)
+            for start in range(0, t.num_rows, batch_rows):
+                yield t.slice(start, batch_rows)
+            return
+        import pyarrow.parquet as pq
+
+        path = self._files[name]
+        small = _small_dictionaries(pq.ParquetFile(path), columns) if dictionary else []
+        with pq.ParquetFile(path, read_dictionary=small or None) as pf:
+            for batch in pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True):
+                yield pa.Table.from_batches([batch])
+
+
+def _small_dictionaries(pf: Any, columns: list[str]) -> list[str]:
+    """String columns of a Parquet file stored as dictionaries of under one byte per row."""
+    md = pf.metadata
+    if not md.num_rows or not md.num_row_groups:
+        return []
+    schema = pf.schema_arrow
+    out = []
+    for i in range(md.num_columns):
+        name = md.schema.column(i).path
+        if name not in columns or schema.field(name).type != pa.string():
+            continue
+        chunks = [md.row_group(g).column(i) for g in range(md.num_row_groups)]
+        if all(c.has_dictionary_page for c in chunks) and sum(c.total_uncompressed_size for c in chunks) < md.num_rows:
+            out.append(name)
+    return out
+
+
 def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]:
     """Every record table as a pyarrow Table with the declared column types.
 
     ``source`` is an output folder (its Parquet tables are read as they are) or a
     :class:`graphkit.Graph` (converted once).
     """
-    from .io import _to_arrow, read_manifest
-    from .model import Graph
-
-    if isinstance(source, Graph):
-        model = source.model
-        return {t.name: _to_arrow(source.tables[t.name], t) for t in model}
-    import pyarrow.parquet as pq
-
-    from .errors import OutputError
-
-    out = Path(source)
-    manifest = read_manifest(out)  # a clear error when OUT is not an output folder
-    model = model or load_schema()
-    if manifest.get("schema_version") != model.version:
-        raise OutputError(f"{out}: 模式版本 {manifest.get('schema_version')} 与当前 {model.version} 不同，请重新构建 / "
-                          f"built with schema {manifest.get('schema_version')}, this graphkit has {model.version}; rebuild it")
-    tables = {}
-    for t in model:
-        path = out / "tables" / f"{t.name}.parquet"
-        try:
-            tables[t.name] = pq.read_table(path)
-        except (FileNotFoundError, pa.ArrowInvalid) as exc:
-            raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
-        if tables[t.name].num_rows != (manifest.get("counts") or {}).get(t.name):
-            raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
-    return tables
+    gt = GraphTables(source, model)
+    return {t.name: gt.read(t.name) for t in gt.model}
 
 
 def _typed(col: pa.ChunkedArray | pa.Array, kind: str) -> pa.ChunkedArray | pa.Array:
     want = _ARROW_TYPES[kind]
-    return col if col.type == want else pc.cast(col, want)
+    if col.type == want or (kind == "string" and pa.types.is_dictionary(col.type) and col.type.value_type == want):
+        return col  # a dictionary of strings stays one (it writes and converts like its strings)
+    return pc.cast(col, want)
 
 
 def node_table(shape: NodeShape, table: pa.Table) -> pa.Table:
