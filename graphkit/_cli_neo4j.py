@@ -16,6 +16,13 @@ def _say(msg: str) -> None:
     click.echo(msg, err=True)
 
 
+def _default_batch_size() -> int:
+    """``graphkit.config.neo4j_batch_size``: ``GRAPHKIT_NEO4J_BATCH_SIZE`` or 20,000, read when the command runs."""
+    from .settings import config
+
+    return config.neo4j_batch_size
+
+
 def _password(password: str | None) -> str:
     """The password from --password / NEO4J_PASSWORD, else a hidden prompt on a terminal."""
     if password:
@@ -64,8 +71,9 @@ def register(cli: click.Group) -> None:
     @click.option("--password", envvar="NEO4J_PASSWORD", default=None,
                   help="密码 password (或 NEO4J_PASSWORD；终端中未给出时提示输入 / prompted on a terminal)")
     @click.option("--database", envvar="NEO4J_DATABASE", default=None, help="数据库名 database (默认 server default)")
-    @click.option("--batch-size", type=click.IntRange(min=1), default=20_000, show_default=True,
-                  help="每个事务的行数 rows per transaction")
+    @click.option("--batch-size", type=click.IntRange(min=1), default=_default_batch_size,
+                  show_default="GRAPHKIT_NEO4J_BATCH_SIZE, else 20000",
+                  help="每个事务的行数 rows per transaction (默认取 graphkit 设置 / default from graphkit.config)")
     @click.option("--prune", is_flag=True, help="删除图谱中已不存在的记录（仅当数据库只存此图谱时）/ "
                                                  "delete records no longer in the graph (database holds only this graph)")
     @user_errors

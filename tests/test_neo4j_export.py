@@ -360,3 +360,27 @@ def test_push_reports_an_unreachable_server_without_the_password(tmp_path: Path)
     assert r.exit_code == 1 and "URI" in r.output
     r = CliRunner().invoke(cli, ["neo4j", "push", str(out), "--uri", f"bolt://127.0.0.1:{port}"], env={"NEO4J_PASSWORD": ""})
     assert r.exit_code == 1 and "NEO4J_PASSWORD" in r.output
+
+
+def test_push_batch_size_defaults_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`neo4j push` without --batch-size takes graphkit.config.neo4j_batch_size (GRAPHKIT_NEO4J_BATCH_SIZE)."""
+    import graphkit.neo4j as neo4j_mod
+    from graphkit.settings import Settings, override
+
+    seen: list[int] = []
+
+    def fake_push(out: str, **kw: object) -> pd.DataFrame:
+        seen.append(kw["batch_size"])  # type: ignore[arg-type]
+        return pd.DataFrame({"kind": ["node"], "ok": [True]})
+
+    monkeypatch.setattr(neo4j_mod, "push", fake_push)
+    out = str(tmp_path / "out")
+    base = ["neo4j", "push", out, "--uri", "bolt://127.0.0.1:1", "--password", "x"]
+    assert CliRunner().invoke(cli, base).exit_code == 0
+    with override(neo4j_batch_size=777):
+        assert CliRunner().invoke(cli, base).exit_code == 0
+    assert CliRunner().invoke(cli, base + ["--batch-size", "5"]).exit_code == 0
+    assert seen == [Settings.from_env().neo4j_batch_size, 777, 5]
+    assert Settings.from_env({"GRAPHKIT_NEO4J_BATCH_SIZE": "1234"}).neo4j_batch_size == 1234
+    r = CliRunner().invoke(cli, ["neo4j", "push", "--help"])
+    assert "GRAPHKIT_NEO4J_BATCH_SIZE" in r.output
