@@ -495,173 +495,344 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
 
 def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,
            same_sector: bool, model: Any, seed: int, unit: int) -> pd.DataFrame:
-    """Min-cost flow weak → hub → class → sink; returns ``weak_id, strong_id`` of assigned weak orgs.
+    """Min-cost flow on a compact network; returns ``weak_id, strong_id`` of the assigned weak orgs.
 
-    Strong orgs that no forbidden pair names are grouped into *classes* of interchangeable orgs
-    (same town, level, sector and chains: every weak org has the same cost to all of them), so
-    the network grows with the number of classes, not of strong orgs. A hub keeps only its best
-    classes whose capacity adds up to the number of weak orgs: any unit routed to a dropped
-    class could be rerouted, at the same cost, to a kept class with room, so the optimum is
-    unchanged. Forbidden strong orgs are singleton classes; a weak org assigned to a forbidden
-    class gets direct arcs instead of the hubs holding it, and the flow is solved again.
+    Interchangeable orgs are merged: weak orgs into *weak classes* and strong orgs into *classes*
+    (same town, level, sector when it matters, chains; an org named in a forbidden pair is a
+    class of its own). Weak classes reach classes through *hub* nodes keyed by (town, chain,
+    level[, sector]) whose arc costs add up to exactly the pairing cost, so the network grows
+    with the number of classes, not with weak × strong. A forbidden pair is honoured by letting
+    that weak org reach the hub's other classes through a segment tree over the hub's singleton
+    classes. The objective is lexicographic: the pairing cost first, then the loads of the slots
+    used (``load + k`` for a strong org's k-th new pair), so less loaded strong orgs come first.
+    It is solved exactly by the primal-dual method: shortest paths with potentials
+    (``scipy.sparse.csgraph.dijkstra``) and a maximum flow on the zero-reduced-cost arcs
+    (``maximum_flow``) per distinct path cost — a handful of rounds, since costs are small
+    integers. Within a class, weak orgs go to the least loaded members first, then in a seeded
+    random order; ties between classes follow a seeded order of the classes.
+    ``unit`` is not used (the flow scales its costs itself); it is accepted like ``_solve_matrix``.
     """
-    rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
-    nw = len(weak)
-    W = pd.DataFrame({"w": np.arange(nw), "w_id": weak["org_id"].to_numpy(dtype=object),
-                      "town": weak["town"].fillna("").to_numpy(dtype=object),
-                      "lv": weak["level"].map(rank).fillna(-99).to_numpy(dtype=np.int64),
-                      "sec": (weak["sector"].fillna("\x00") if same_sector else pd.Series("*", index=weak.index)).to_numpy(dtype=object)})
-    wc = W.merge(chains.rename(columns={"org_id": "w_id"}), on="w_id")[["w", "chain"]]
-    # strong orgs and their classes
-    fb_s = set(forbidden["s"])
-    S = pd.DataFrame({"s_id": strong["org_id"].to_numpy(dtype=object), "town": strong["town"].fillna("").to_numpy(dtype=object),
-                      "lv": strong["level"].map(rank).fillna(-999).to_numpy(dtype=np.int64),
-                      "sec": (strong["sector"].fillna("\x01") if same_sector else pd.Series("*", index=strong.index)).to_numpy(dtype=object),
-                      "spare": strong["spare"].to_numpy(dtype=np.int64), "load": strong["load"].to_numpy(dtype=np.int64),
-                      "jitter": strong["jitter"].to_numpy(dtype=np.int64)})
-    sch = chains[isin(chains["org_id"], S["s_id"])].sort_values(["org_id", "chain"])
-    ckey = sch.groupby("org_id")["chain"].agg("\x1f".join)
-    S["chains"] = lookup(S["s_id"], ckey.index, ckey.to_numpy(), default="")
-    S["single"] = np.where(isin(S["s_id"], fb_s), S["s_id"], "")
-    ck = ["town", "lv", "sec", "chains", "single"]
-    C = S.groupby(ck, sort=True).agg(cap=("spare", "sum"), min_load=("load", "min")).reset_index()
-    C["c"] = np.arange(len(C))
-    C["jit"] = np.random.default_rng(seed).integers(0, 10, size=len(C))
-    # classes some weak org may not take come last within a hub (fewer re-solves)
-    C["pen"] = np.where(C["single"] != "", 100 * _BALANCE, 0)
-    S = S.merge(C[[*ck, "c"]], on=ck)
-    cch = C.loc[C["chains"] != "", ["c", "chains"]]
-    cch = cch.assign(chain=cch["chains"].str.split("\x1f")).explode("chain")[["c", "chain"]]
-
-    # class → hub membership; hub key = (tier, town, chain, lv, sec)
-    key = ["tier", "town", "chain", "lv", "sec"]
-    Ct = C[C["town"] != ""]
-    CH = pd.concat([Ct.assign(tier="A", chain="")[["c", *key]],
-                    Ct[["c", "town", "lv", "sec"]].merge(cch, on="c").assign(tier="B")[["c", *key]],
-                    C.assign(tier="C", town="", chain="")[["c", *key]],
-                    C[["c", "lv", "sec"]].merge(cch, on="c").assign(tier="D", town="")[["c", *key]]], ignore_index=True)
-    H = CH[key].drop_duplicates().reset_index(drop=True)
-    H["h"] = np.arange(len(H))
-    CH = CH.merge(H, on=key).merge(C[["c", "cap", "min_load", "jit", "pen"]], on="c")
-    CH = CH.sort_values(["h", "pen", "min_load", "jit", "c"], kind="stable").reset_index(drop=True)
-    before = CH.groupby("h")["cap"].cumsum() - CH["cap"]
-    CHk = CH[before < nw]          # keep the best classes of each hub up to |W| capacity
-
-    # weak → hub arcs, each carrying the whole cost of the pair
-    W_t = W[W["town"] != ""]
-    Ht = {t: H[H["tier"] == t].rename(columns={"lv": "hlv"}) for t in "ABCD"}
-    wh = pd.concat([
-        W_t[["w", "town", "lv", "sec"]].merge(Ht["A"], on=["town", "sec"]),
-        W_t[["w", "town", "lv", "sec"]].merge(wc, on="w").merge(Ht["B"], on=["town", "chain", "sec"]),
-        W[["w", "lv", "sec"]].merge(Ht["C"], on="sec"),
-        W[["w", "lv", "sec"]].merge(wc, on="w").merge(Ht["D"], on=["chain", "sec"]),
-    ], ignore_index=True)[["w", "h", "tier", "lv", "hlv"]]
-    far = (wh["lv"] - wh["hlv"]).abs() > 1
-    wh["cost"] = unit * (COST_WEIGHTS["town"] * wh["tier"].isin(["C", "D"]).astype(int)
-                          + COST_WEIGHTS["level"] * far.astype(int)
-                          + COST_WEIGHTS["chain"] * wh["tier"].isin(["A", "C"]).astype(int))
-    wh = wh[["w", "h", "cost"]]
-
-    fbc = forbidden.rename(columns={"w": "w_id", "s": "s_id"}).merge(W[["w", "w_id"]], on="w_id").merge(
-        S[["s_id", "c"]], on="s_id")[["w", "c"]].drop_duplicates()
-    direct = pd.DataFrame({"w": pd.Series(dtype=np.int64), "c": pd.Series(dtype=np.int64), "cost": pd.Series(dtype=float)})
-
-    def replace(conflict: pd.DataFrame) -> None:
-        """Swap the weak → hub arcs in ``conflict`` (w, h) for direct arcs to the hub's allowed classes."""
-        nonlocal wh, direct
-        hit = wh.merge(conflict.assign(_x=True), on=["w", "h"], how="left")["_x"].fillna(False).astype(bool).to_numpy()
-        repl = wh[hit]
-        wh = wh[~hit]
-        d = repl.merge(CH[["h", "c", "cap", "min_load", "jit", "pen"]], on="h")
-        d = d.merge(fbc.assign(_f=True), on=["w", "c"], how="left")
-        d = d[d["_f"].isna()].sort_values(["w", "h", "pen", "min_load", "jit", "c"], kind="stable")
-        d = d[(d.groupby(["w", "h"])["cap"].cumsum() - d["cap"]) < nw]
-        d = d.assign(cost=d["cost"] + d["pen"] + _BALANCE * np.minimum(d["min_load"], 99) + d["jit"])
-        direct = pd.concat([direct, d[["w", "c", "cost"]]], ignore_index=True).groupby(["w", "c"], as_index=False)["cost"].min()
-
-    if len(fbc):
-        # conflicts through small hubs (a town's classes) are replaced at once; the big ones only if violated
-        conflicts = fbc.merge(CH[["c", "h"]], on="c")[["w", "h"]].drop_duplicates()
-        small = CHk.groupby("h").size()
-        replace(conflicts[conflicts["h"].map(small).fillna(0).to_numpy() <= _SMALL_HUB])
-    for _round in range(nw + 1):
-        assign = _flow(nw, len(C), wh, CHk, direct, C, unassigned=100 * unit)
-        bad = assign.merge(fbc, on=["w", "c"])
-        if bad.empty:
-            break
-        # for the violators: replace every hub arc reaching one of their forbidden classes
-        vf = fbc[isin(fbc["w"], bad["w"])]
-        replace(vf.merge(CH[["c", "h"]], on="c")[["w", "h"]].drop_duplicates())
-    else:  # pragma: no cover - each round removes the violators' conflicts for good
-        raise RuntimeError("forbidden pairs could not be honoured")
-
-    # spread each class's weak orgs over its members: least loaded first, then seeded order
-    if assign.empty:
-        return pd.DataFrame({"weak_id": pd.Series(dtype=object), "strong_id": pd.Series(dtype=object)})
-    slots = S.loc[np.repeat(S.index.to_numpy(), S["spare"].to_numpy()), ["c", "s_id", "load", "jitter"]]
-    slots = slots.assign(k=slots.groupby("s_id").cumcount())
-    slots = slots.assign(key=slots["load"] + slots["k"]).sort_values(["c", "key", "jitter", "s_id"], kind="stable")
-    slots = slots.assign(r=slots.groupby("c").cumcount())
-    a = assign.merge(W[["w", "w_id"]], on="w").sort_values(["c", "w_id"], kind="stable")
-    a = a.assign(r=a.groupby("c").cumcount()).merge(slots[["c", "r", "s_id"]], on=["c", "r"])
-    return pd.DataFrame({"weak_id": a["w_id"].to_numpy(dtype=object), "strong_id": a["s_id"].to_numpy(dtype=object)})
-
-
-def _flow(nw: int, nc: int, wh: pd.DataFrame, ch: pd.DataFrame, direct: pd.DataFrame, C: pd.DataFrame, *,
-          unassigned: float) -> pd.DataFrame:
-    """Solve one min-cost flow; return the ``(w, c)`` units assigned."""
-    from scipy.optimize import linprog
     from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import dijkstra, maximum_flow
 
-    used = np.unique(wh["h"].to_numpy())
-    hc = ch[np.isin(ch["h"].to_numpy(), used)]
-    hubs = np.unique(hc["h"].to_numpy())
-    hpos = pd.Index(hubs)
-    nh = len(hubs)
-    off_h, off_c, sink = nw, nw + nh, nw + nh + nc
-    wh = wh[np.isin(wh["h"].to_numpy(), hubs)]
-    tails = [np.arange(nw), wh["w"].to_numpy(), direct["w"].to_numpy(dtype=np.int64),
-             off_h + hpos.get_indexer(hc["h"]), off_c + C["c"].to_numpy()]
-    heads = [np.full(nw, sink), off_h + hpos.get_indexer(wh["h"]), off_c + direct["c"].to_numpy(dtype=np.int64),
-             off_c + hc["c"].to_numpy(), np.full(nc, sink)]
-    caps = [np.ones(nw), np.ones(len(wh)), np.ones(len(direct)), hc["cap"].to_numpy(dtype=float),
-            C["cap"].to_numpy(dtype=float)]
-    costs = [np.full(nw, unassigned, dtype=float), wh["cost"].to_numpy(dtype=float), direct["cost"].to_numpy(dtype=float),
-             (hc["pen"].to_numpy() + _BALANCE * np.minimum(hc["min_load"].to_numpy(), 99) + hc["jit"].to_numpy()).astype(float),
-             np.zeros(nc)]
-    kind = np.concatenate([np.full(len(t), i) for i, t in enumerate(tails)])
-    tail = np.concatenate(tails).astype(np.int64)
-    head = np.concatenate(heads).astype(np.int64)
-    n_arcs = len(tail)
-    A = coo_array((np.concatenate([np.ones(n_arcs), -np.ones(n_arcs)]),
-                   (np.concatenate([tail, head]), np.concatenate([np.arange(n_arcs), np.arange(n_arcs)]))),
-                  shape=(sink + 1, n_arcs)).tocsr()
-    b = np.zeros(sink + 1)
-    b[:nw] = 1
-    b[sink] = -nw
-    # A network matrix is totally unimodular: the simplex method's basic optimum is integral.
-    res = linprog(np.concatenate(costs), A_eq=A, b_eq=b, bounds=np.column_stack([np.zeros(n_arcs), np.concatenate(caps)]),
-                  method="highs-ds")
-    if res.x is None:  # pragma: no cover - the unassigned arcs make every instance feasible
-        raise RuntimeError(f"min-cost flow failed: {res.message}")
-    x = np.rint(res.x).astype(np.int64)
-    if np.abs(res.x - x).max(initial=0.0) > 1e-6:  # pragma: no cover - guaranteed by total unimodularity
-        raise RuntimeError("min-cost flow returned a fractional solution")
-    out = []
-    dsel = x[kind == 2] > 0
-    if dsel.any():
-        out.append(pd.DataFrame({"w": direct["w"].to_numpy(dtype=np.int64)[dsel], "c": direct["c"].to_numpy(dtype=np.int64)[dsel]}))
-    wsel = x[kind == 1] > 0
-    if wsel.any():
-        wi = wh[wsel][["w", "h"]].sort_values(["h", "w"], kind="stable")
-        f = x[kind == 3]
-        hi = hc.assign(f=f)
-        hi = hi[hi["f"] > 0].sort_values(["h", "c"], kind="stable")
-        c_units = np.repeat(hi["c"].to_numpy(), hi["f"].to_numpy())
-        h_units = np.repeat(hi["h"].to_numpy(), hi["f"].to_numpy())
-        if not np.array_equal(h_units, wi["h"].to_numpy()):  # pragma: no cover - flow conservation
-            raise RuntimeError("hub flows do not balance")
-        out.append(pd.DataFrame({"w": wi["w"].to_numpy(), "c": c_units}))
-    if not out:
-        return pd.DataFrame({"w": pd.Series(dtype=np.int64), "c": pd.Series(dtype=np.int64)})
-    return pd.concat(out, ignore_index=True)
+    empty = pd.DataFrame({"weak_id": pd.Series(dtype=object), "strong_id": pd.Series(dtype=object)})
+    nw = len(weak)
+    if nw == 0 or len(strong) == 0:
+        return empty
+    rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
+    rng = np.random.default_rng(seed)
+    fb_w = set(forbidden["w"])
+    fb_s = set(forbidden["s"])
+
+    def chain_keys(ids: np.ndarray) -> np.ndarray:
+        ch = chains[isin(chains["org_id"], ids)].sort_values(["org_id", "chain"])
+        if ch.empty:
+            return np.full(len(ids), "", dtype=object)
+        k, t = join_groups(ch["org_id"].to_numpy(dtype=object), ch["chain"].to_numpy(dtype=object))
+        return lookup(ids, k, np.array([x.replace(SEP, "\x1f") for x in t], dtype=object), default="")
+
+    # ---- weak classes
+    w_id = weak["org_id"].to_numpy(dtype=object)
+    W = pd.DataFrame({"w_id": w_id, "town": weak["town"].fillna("").to_numpy(dtype=object),
+                      "lv": weak["level"].map(rank).fillna(-99).to_numpy(dtype=np.int64),
+                      "sec": (weak["sector"].fillna("\x00").to_numpy(dtype=object) if same_sector
+                              else np.full(nw, "*", dtype=object)),
+                      "chains": chain_keys(w_id)})
+    W["single"] = np.where(isin(W["w_id"], fb_w), W["w_id"], "")
+    wk = ["town", "lv", "sec", "chains", "single"]
+    W["wc"] = W.groupby(wk, sort=True).ngroup().to_numpy()
+    WC = W.drop_duplicates("wc").sort_values("wc")[["wc", *wk]].reset_index(drop=True)
+    WC["n"] = np.bincount(W["wc"].to_numpy(), minlength=len(WC))
+    nwc = len(WC)
+
+    # ---- strong classes (in a seeded order: ties between classes follow it)
+    s_id = strong["org_id"].to_numpy(dtype=object)
+    S = pd.DataFrame({"s_id": s_id, "town": strong["town"].fillna("").to_numpy(dtype=object),
+                      "lv": strong["level"].map(rank).fillna(-999).to_numpy(dtype=np.int64),
+                      "sec": (strong["sector"].fillna("\x01").to_numpy(dtype=object) if same_sector
+                              else np.full(len(strong), "*", dtype=object)),
+                      "chains": chain_keys(s_id), "spare": strong["spare"].to_numpy(dtype=np.int64),
+                      "load": strong["load"].to_numpy(dtype=np.int64), "jitter": strong["jitter"].to_numpy(dtype=np.int64)})
+    S["single"] = np.where(isin(S["s_id"], fb_s), S["s_id"], "")
+    g0 = S.groupby(wk, sort=True).ngroup().to_numpy()
+    perm = rng.permutation(int(g0.max()) + 1)
+    S["c"] = perm[g0]
+    C = S.drop_duplicates("c").sort_values("c")[["c", *wk]].reset_index(drop=True)
+    nc = len(C)
+    # slots: the k-th new pair of a strong org sits at level load + k (capped like the matrix method)
+    slot_s = np.repeat(np.arange(len(S)), S["spare"].to_numpy())
+    slot_k = np.arange(len(slot_s)) - np.repeat(np.cumsum(S["spare"].to_numpy()) - S["spare"].to_numpy(), S["spare"].to_numpy())
+    slot_lvl = np.minimum(S["load"].to_numpy()[slot_s] + slot_k, 99)
+    slot_c = S["c"].to_numpy()[slot_s]
+    cl, cl_n = np.unique(slot_c.astype(np.int64) * 100 + slot_lvl, return_counts=True)
+    cl_c, cl_lvl = cl // 100, cl % 100
+    max_lvl = int(cl_lvl.max()) if len(cl_lvl) else 0
+    big = max_lvl * nw + 1                   # one point of pairing cost outweighs every load term
+
+    # ---- hubs: (tier, town, chain, lv, sec); A = town, B = town + chain, C = any, D = chain
+    def explode(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+        f = frame[frame["chains"] != ""]
+        return f.assign(chain=f["chains"].str.split("\x1f")).explode("chain")
+
+    hk = ["tier", "town", "chain", "lv", "sec"]
+    Ct = C[C["town"] != ""]
+    CH = pd.concat([Ct.assign(tier="A", chain="")[["c", *hk]], explode(Ct, "c").assign(tier="B")[["c", *hk]],
+                    C.assign(tier="C", town="", chain="")[["c", *hk]],
+                    explode(C, "c").assign(tier="D", town="")[["c", *hk]]], ignore_index=True)
+    H = CH[hk].drop_duplicates().reset_index(drop=True)
+    H["h"] = np.arange(len(H))
+    CH = CH.merge(H, on=hk)[["c", "h"]]
+    Wt = WC[WC["town"] != ""]
+    Hh = {t: H[H["tier"] == t].rename(columns={"lv": "hlv"}) for t in "ABCD"}
+    wcols = ["wc", "town", "lv", "sec"]
+    WH = pd.concat([
+        Wt[wcols].merge(Hh["A"], on=["town", "sec"]),
+        explode(Wt, "wc")[[*wcols, "chain"]].merge(Hh["B"], on=["town", "chain", "sec"]),
+        WC[["wc", "lv", "sec"]].merge(Hh["C"], on="sec"),
+        explode(WC, "wc")[["wc", "lv", "sec", "chain"]].merge(Hh["D"], on=["chain", "sec"]),
+    ], ignore_index=True)[["wc", "h", "tier", "lv", "hlv"]]
+    far = (WH["lv"] - WH["hlv"]).abs().to_numpy() > 1
+    tier = WH["tier"].to_numpy(dtype=object)
+    prim = (COST_WEIGHTS["town"] * np.isin(tier, ["C", "D"]) + COST_WEIGHTS["level"] * far
+            + COST_WEIGHTS["chain"] * np.isin(tier, ["A", "C"]))
+    wh_wc, wh_h, wh_cost = WH["wc"].to_numpy(), WH["h"].to_numpy(), prim.astype(np.int64) * big
+
+    # ---- node numbering
+    nh = len(H)
+    off_wc, off_h = 1, 1 + nwc
+    nxt = off_h + nh
+    c_single = (C["single"] != "").to_numpy()
+    ch_c, ch_h = CH["c"].to_numpy(), CH["h"].to_numpy()
+    hub_has_single = np.zeros(nh, dtype=bool)
+    hub_has_single[ch_h[c_single[ch_c]]] = True
+    hub_has_norm = np.zeros(nh, dtype=bool)
+    hub_has_norm[ch_h[~c_single[ch_c]]] = True
+    norm_node = np.full(nh, -1, dtype=np.int64)
+    mk = hub_has_single & hub_has_norm
+    norm_node[mk] = nxt + np.arange(int(mk.sum()))
+    nxt += int(mk.sum())
+    tails: list[Any] = []
+    heads: list[Any] = []
+    caps: list[Any] = []
+    costs: list[Any] = []
+    big_cap = nw
+
+    def arcs(t: Any, h: Any, cap: Any, cost: Any) -> None:
+        t = np.asarray(t, dtype=np.int64)
+        tails.append(t)
+        heads.append(np.asarray(h, dtype=np.int64))
+        caps.append(np.broadcast_to(np.asarray(cap, dtype=np.int64), t.shape))
+        costs.append(np.broadcast_to(np.asarray(cost, dtype=np.int64), t.shape))
+
+    # segment trees over each hub's singleton classes (built after class node ids are known)
+    seg_t: list[int] = []
+    seg_h: list[int] = []
+    single_members: dict[int, list[int]] = {}
+    for c, h in zip(ch_c[c_single[ch_c]].tolist(), ch_h[c_single[ch_c]].tolist()):
+        single_members.setdefault(h, []).append(c)
+    off_c_placeholder = -1  # class node ids are assigned below; the trees store class numbers as -(c + 1)
+    seg_node: dict[tuple[int, int, int], int] = {}
+
+    def build(h: int, members: list[int], lo: int, hi: int) -> int:
+        nonlocal nxt
+        if hi - lo == 1:
+            return -(members[lo] + 1)
+        node = nxt
+        nxt += 1
+        seg_node[(h, lo, hi)] = node
+        mid = (lo + hi) // 2
+        for a, b in ((lo, mid), (mid, hi)):
+            seg_t.append(node)
+            seg_h.append(build(h, members, a, b))
+        return node
+
+    def cover(h: int, members: list[int], lo: int, hi: int, qlo: int, qhi: int) -> list[int]:
+        if qhi <= lo or hi <= qlo:
+            return []
+        if qlo <= lo and hi <= qhi:
+            return [seg_node[(h, lo, hi)] if hi - lo > 1 else -(members[lo] + 1)]
+        mid = (lo + hi) // 2
+        return cover(h, members, lo, mid, qlo, qhi) + cover(h, members, mid, hi, qlo, qhi)
+
+    roots: dict[int, int] = {}
+    for h, members in single_members.items():
+        members.sort()
+        roots[h] = build(h, members, 0, len(members))
+
+    # forbidden pairs: a weak singleton class reaches a hub holding one of its forbidden classes
+    # through the hub's normal part and the allowed ranges of its singleton classes
+    fbc = forbidden.merge(W[["w_id", "wc"]], left_on="w", right_on="w_id").merge(
+        S[["s_id", "c"]], left_on="s", right_on="s_id")[["wc", "c"]].drop_duplicates()
+    extra_t: list[int] = []
+    extra_h: list[int] = []
+    extra_cost: list[int] = []
+    drop = np.zeros(len(wh_wc), dtype=bool)
+    if len(fbc):
+        bad_c = fbc.groupby("wc")["c"].agg(set).to_dict()
+        cand = np.flatnonzero(np.isin(wh_wc, list(bad_c)) & hub_has_single[wh_h])
+        for i in cand.tolist():
+            wc, h = int(wh_wc[i]), int(wh_h[i])
+            members = single_members[h]
+            bad = sorted(j for j, c in enumerate(members) if c in bad_c[wc])
+            if not bad:
+                continue
+            drop[i] = True
+            targets = [norm_node[h]] if hub_has_norm[h] else []
+            lo = 0
+            for j in [*bad, len(members)]:
+                targets += cover(h, members, 0, len(members), lo, j)
+                lo = j + 1
+            for tnode in targets:
+                extra_t.append(off_wc + wc)
+                extra_h.append(int(tnode))
+                extra_cost.append(int(wh_cost[i]))
+
+    off_c = nxt
+    nxt += nc
+    multi = np.bincount(cl_c, minlength=nc) > 1        # classes with several slot levels get one node per level
+    lvl_node = np.full(len(cl_c), -1, dtype=np.int64)
+    lvl_node[multi[cl_c]] = nxt + np.arange(int(multi[cl_c].sum()))
+    nxt += int(multi[cl_c].sum())
+    sink = nxt
+    n_nodes = sink + 1
+
+    def node(x: Any) -> np.ndarray:
+        """Seg-tree references: -(c + 1) is class c."""
+        x = np.asarray(x, dtype=np.int64)
+        return np.where(x < 0, off_c + (-x - 1), x)
+
+    arcs(np.zeros(nwc), off_wc + np.arange(nwc), WC["n"].to_numpy(), 0)                       # source → weak class
+    arcs(off_wc + np.arange(nwc), np.full(nwc, sink), WC["n"].to_numpy(), 100 * big)          # left without partner
+    arcs(off_wc + wh_wc[~drop], off_h + wh_h[~drop], WC["n"].to_numpy()[wh_wc[~drop]], wh_cost[~drop])
+    if extra_t:
+        et = np.asarray(extra_t)
+        arcs(et, node(extra_h), WC["n"].to_numpy()[et - off_wc], extra_cost)
+    hub_node_for_norm = np.where(norm_node >= 0, norm_node, off_h + np.arange(nh))
+    nsel = ~c_single[ch_c]
+    arcs(hub_node_for_norm[ch_h[nsel]], off_c + ch_c[nsel], big_cap, 0)                       # hub → its classes
+    if mk.any():
+        arcs(off_h + np.flatnonzero(mk), norm_node[mk], big_cap, 0)
+    if roots:
+        rh = np.fromiter(roots.keys(), dtype=np.int64, count=len(roots))
+        arcs(off_h + rh, node(list(roots.values())), big_cap, 0)
+    if seg_t:
+        arcs(seg_t, node(seg_h), big_cap, 0)
+    one = ~multi[cl_c]
+    arcs(off_c + cl_c[one], np.full(int(one.sum()), sink), cl_n[one], cl_lvl[one])            # class → sink by level
+    arcs(off_c + cl_c[~one], lvl_node[~one], cl_n[~one], cl_lvl[~one])
+    arcs(lvl_node[~one], np.full(int((~one).sum()), sink), cl_n[~one], 0)
+    tail = np.concatenate(tails)
+    head = np.concatenate(heads)
+    cap = np.concatenate(caps).astype(np.int64)
+    cost = np.concatenate(costs).astype(np.float64)
+    key = tail * n_nodes + head
+    korder = np.argsort(key, kind="stable")
+    ksorted = key[korder]
+    if len(ksorted) > 1 and (ksorted[1:] == ksorted[:-1]).any():  # pragma: no cover - arcs are unique by construction
+        raise RuntimeError("parallel arcs in the pairing network")
+
+    # ---- primal-dual min-cost flow
+    flow = np.zeros(len(tail), dtype=np.int64)
+    pi = np.zeros(n_nodes)
+    total = 0
+    for _round in range(10_000):
+        if total >= nw:
+            break
+        fm = flow < cap
+        bm = flow > 0
+        rt = np.concatenate([tail[fm], head[bm]])
+        rh = np.concatenate([head[fm], tail[bm]])
+        rc = np.concatenate([cost[fm] + pi[tail[fm]] - pi[head[fm]], -cost[bm] + pi[head[bm]] - pi[tail[bm]]])
+        rc = np.maximum(rc, 0.0)  # exact integers; guards -0.0
+        G = coo_array((rc, (rt, rh)), shape=(n_nodes, n_nodes)).tocsr()
+        d = dijkstra(G, directed=True, indices=0)
+        dt = d[sink]
+        if not np.isfinite(dt):  # pragma: no cover - the "no partner" arcs always reach the sink
+            raise RuntimeError("pairing network: the sink is unreachable")
+        d = np.minimum(d, dt)
+        pi += d
+        adm = (rc + d[rt] - d[rh]) == 0
+        rcap = np.concatenate([cap[fm] - flow[fm], flow[bm]])[adm]
+        A = coo_array((rcap.astype(np.int32), (rt[adm], rh[adm])), shape=(n_nodes, n_nodes)).tocsr()
+        mf = maximum_flow(A, 0, sink)
+        if mf.flow_value <= 0:  # pragma: no cover - a shortest path always carries flow
+            raise RuntimeError("pairing network: no augmenting flow")
+        F = mf.flow.tocoo()
+        fk = F.row.astype(np.int64) * n_nodes + F.col.astype(np.int64)
+        pos = np.searchsorted(ksorted, fk)
+        pos = np.minimum(pos, len(ksorted) - 1)
+        hit = (ksorted[pos] == fk) & (F.data != 0)
+        np.add.at(flow, korder[pos[hit]], F.data[hit].astype(np.int64))
+        total += int(mf.flow_value)
+    else:  # pragma: no cover
+        raise RuntimeError("pairing network: too many rounds")
+    if (flow < 0).any() or (flow > cap).any():  # pragma: no cover - a maximum flow respects capacities
+        raise RuntimeError("pairing network: infeasible flow")
+
+    # ---- follow the units from weak classes to classes (nodes in topological order)
+    depth = np.full(n_nodes, -1, dtype=np.int64)
+    depth[off_wc:off_wc + nwc] = 0
+    depth[off_h:off_h + nh] = 1
+    depth[norm_node[norm_node >= 0]] = 2
+    is_class = np.zeros(n_nodes, dtype=bool)
+    is_class[off_c:off_c + nc] = True
+    used = flow > 0
+    ut, uh, uf = tail[used], head[used], flow[used]
+    inner = (depth[ut] >= 0) & (uh != sink) & ~is_class[ut] & (ut != 0)
+    ut, uh, uf = ut[inner], uh[inner], uf[inner]
+    # seg nodes: depth after their parent; resolve by relaxation (the tree is shallow)
+    for _ in range(64):
+        known = depth[ut] >= 0
+        upd = known & (depth[uh] < depth[ut] + 1) & ~is_class[uh]
+        if not upd.any():
+            break
+        np.maximum.at(depth, uh[upd], depth[ut[upd]] + 1)
+    tok_node = np.repeat(uh[depth[ut] == 0], uf[depth[ut] == 0])
+    tok_wc = np.repeat(ut[depth[ut] == 0] - off_wc, uf[depth[ut] == 0])
+    done_node: list[np.ndarray] = []
+    done_wc: list[np.ndarray] = []
+    max_depth = int(depth.max())
+    for dep in range(1, max_depth + 1):
+        at_c = is_class[tok_node]
+        done_node.append(tok_node[at_c])
+        done_wc.append(tok_wc[at_c])
+        tok_node, tok_wc = tok_node[~at_c], tok_wc[~at_c]
+        here = depth[tok_node] == dep
+        hn, hw = tok_node[here], tok_wc[here]
+        o = np.lexsort((hw, hn))
+        hn, hw = hn[o], hw[o]
+        sel = depth[ut] == dep
+        a_t, a_h, a_f = ut[sel], uh[sel], uf[sel]
+        o = np.lexsort((a_h, a_t))
+        new_node = np.repeat(a_h[o], a_f[o])
+        if not np.array_equal(np.repeat(a_t[o], a_f[o]), hn):  # pragma: no cover - flow conservation
+            raise RuntimeError("pairing network: flows do not balance")
+        tok_node = np.concatenate([tok_node[~here], new_node])
+        tok_wc = np.concatenate([tok_wc[~here], hw])
+    done_node.append(tok_node)
+    done_wc.append(tok_wc)
+    unit_c = np.concatenate(done_node) - off_c
+    unit_wc = np.concatenate(done_wc)
+    if not len(unit_c):
+        return empty
+    if (unit_c < 0).any() or (unit_c >= nc).any():  # pragma: no cover
+        raise RuntimeError("pairing network: a unit did not reach a class")
+
+    # weak orgs of a weak class: in id order, to its units in class order
+    o = np.lexsort((unit_c, unit_wc))
+    unit_c, unit_wc = unit_c[o], unit_wc[o]
+    Wo = W.sort_values(["wc", "w_id"], kind="stable")
+    wc_sorted = Wo["wc"].to_numpy()
+    start = np.searchsorted(wc_sorted, np.arange(nwc))
+    first_unit = np.r_[0, np.flatnonzero(unit_wc[1:] != unit_wc[:-1]) + 1]
+    rank_in = np.arange(len(unit_wc)) - np.repeat(first_unit, np.diff(np.r_[first_unit, len(unit_wc)]))
+    unit_w = Wo["w_id"].to_numpy(dtype=object)[start[unit_wc] + rank_in]
+    # slots of a class: lowest level first, then the seeded jitter, then id
+    so = np.lexsort((S["s_id"].to_numpy(dtype=object)[slot_s].astype(str), S["jitter"].to_numpy()[slot_s], slot_lvl, slot_c))
+    slot_c_s, slot_sid = slot_c[so], S["s_id"].to_numpy(dtype=object)[slot_s[so]]
+    cstart = np.searchsorted(slot_c_s, np.arange(nc))
+    a = pd.DataFrame({"c": unit_c, "w": unit_w}).sort_values(["c", "w"], kind="stable")
+    ac = a["c"].to_numpy()
+    firsts = np.r_[0, np.flatnonzero(ac[1:] != ac[:-1]) + 1]
+    r = np.arange(len(ac)) - np.repeat(firsts, np.diff(np.r_[firsts, len(ac)]))
+    return pd.DataFrame({"weak_id": a["w"].to_numpy(dtype=object), "strong_id": slot_sid[cstart[ac] + r]})
