@@ -29,7 +29,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ._analysis import as_of_date, isin, lookup, overlap_mask
+from ._analysis import as_of_date, isin, overlap_mask
+from .clusters import _codes, _positions, _take
 from .errors import GraphkitError
 from .model import Graph
 
@@ -117,7 +118,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     d = col[isin(col["kind"], kinds) & overlap_mask(col["start"], col["end"], lo, hi)]
     persons = graph.tables["Person"]
     dist = pd.DataFrame({"district_id": d["id"].to_numpy(dtype=object), "district": d["name"].to_numpy(dtype=object),
-                         "guide": lookup(d["guide"], persons["id"], persons["name"]),
+                         "guide": _take(persons["name"], _positions(persons["id"], d["guide"])),
                          "d_start": d["start"].to_numpy(), "d_end": d["end"].to_numpy()})
     dist = dist.sort_values(["district", "district_id"], kind="stable").reset_index(drop=True)
     drank = {d: i for i, d in enumerate(dist["district_id"])}
@@ -132,10 +133,14 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     grp = acts["group"].to_numpy(dtype=object)
     no_group = pd.isna(grp) & acts["host"].notna().to_numpy()
     if no_group.any():
-        one = mem.drop_duplicates(["member", "district_id"]).groupby("member")["district_id"].agg(
-            lambda s: s.iloc[0] if len(s) == 1 else None)
+        # the host's district, when it belongs to exactly one
+        md = mem.drop_duplicates(["member", "district_id"])
+        members = md["member"].to_numpy(dtype=object)
+        mc, mu = _codes(members, sort=False)
+        sole = (mc >= 0) & (np.bincount(mc[mc >= 0], minlength=len(mu))[np.maximum(mc, 0)] == 1)
         grp = grp.copy()
-        grp[no_group] = lookup(acts["host"].to_numpy(dtype=object)[no_group], one.index, one.to_numpy())
+        grp[no_group] = _take(md["district_id"].to_numpy(dtype=object)[sole],
+                              _positions(members[sole], acts["host"].to_numpy(dtype=object)[no_group]))
     acts = acts.assign(district_id=grp)
     acts_d = acts[isin(acts["district_id"], dist["district_id"])]
 
@@ -171,7 +176,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
                                                               right_on=["district_id", "host"], how="left")
     never = mm[mm["hosted"].isna()].merge(dist[["district_id", "district"]], on="district_id")
     orgs = graph.tables["Organization"]
-    never = never.assign(org_id=never["member"], name=lookup(never["member"], orgs["id"], orgs["name"]))
+    never = never.assign(org_id=never["member"], name=_take(orgs["name"], _positions(orgs["id"], never["member"])))
     never["host_month"] = pd.array(never["host_month"], dtype="Int64")
     never = never.assign(_d=never["district_id"].map(drank))
     res["never_hosted"] = never.sort_values(["_d", "name", "org_id"])[

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import active, as_of_date, categories_at, isin, join_names, lookup, overlap_mask
+from ._analysis import active_mask, as_of_date, categories_at, overlap_mask
+from .clusters import _id_order, _joined, _names, _objs, _positions, _rank, _strs, _take
 from .errors import GraphkitError
 from .model import Graph
 
@@ -35,118 +36,207 @@ __all__ = ["diff_graphs", "diff_dates", "rating_moves", "DIFF_KEYS"]
 #: Keys of the diff result.
 DIFF_KEYS = ("summary", "links", "ratings", "rotations")
 
+_NAT = np.iinfo(np.int64).min  # NaT seen as int64
 
-def _links(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
-    """Active links of every interval-bearing link type: link_type, source, target, start, end."""
+
+def _active_rows(graph: Graph, type_name: str, ts: pd.Timestamp) -> np.ndarray:
+    """Mask of the records of a type active on ``ts`` (every declared interval holds it)."""
+    rtype = graph.model[type_name]
+    t = graph.tables[type_name]
+    keep = np.ones(len(t), dtype=bool)
+    for s, e in rtype.intervals:
+        keep &= active_mask(t[s], t[e], ts)
+    return keep
+
+
+def _dates(col: pd.Series) -> np.ndarray:
+    return pd.to_datetime(col).to_numpy().astype("datetime64[s]")
+
+
+def _last_per_key(key: np.ndarray, rows: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and, for each, the row with the latest start (a missing start counts
+    as latest; ties: the later row) — what a stable sort by start and ``keep="last"`` pick."""
+    k = key[rows]
+    sk = start[rows].view(np.int64)
+    sk = np.where(sk == _NAT, np.iinfo(np.int64).max, sk)
+    order = np.lexsort((rows, sk, k))
+    ks = k[order]
+    last = np.r_[ks[1:] != ks[:-1], True] if len(ks) else np.zeros(0, dtype=bool)
+    return ks[last], rows[order][last]
+
+
+def _link_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> pd.DataFrame:
+    """Links (of every interval-bearing link type) active on one date and not the other."""
     parts = []
-    for rtype in graph.model.edge_types:
+    for rtype in new.model.edge_types:
         if not rtype.intervals:
             continue
-        a = active(graph, rtype.name, ts)
+        name = rtype.name
+        src, dst = rtype.edge.source, rtype.edge.target  # type: ignore[union-attr]
         s, e = rtype.intervals[0]
-        parts.append(pd.DataFrame({"link_type": rtype.name, "source": a[rtype.edge.source].to_numpy(dtype=object),  # type: ignore[union-attr]
-                                   "target": a[rtype.edge.target].to_numpy(dtype=object),  # type: ignore[union-attr]
-                                   "start": a[s].to_numpy(), "end": a[e].to_numpy()}))
+        to, tn = old.tables[name], new.tables[name]
+        no = len(to)
+        same = to is tn
+        S = tn[src].to_numpy(dtype=object) if same else np.concatenate([to[src].to_numpy(dtype=object),
+                                                                        tn[src].to_numpy(dtype=object)])
+        T = tn[dst].to_numpy(dtype=object) if same else np.concatenate([to[dst].to_numpy(dtype=object),
+                                                                        tn[dst].to_numpy(dtype=object)])
+        sc, su = pd.factorize(S, use_na_sentinel=False)
+        tc, tu = pd.factorize(T, use_na_sentinel=False)
+        key = sc.astype(np.int64) * max(len(tu), 1) + tc
+        key_o, key_n = (key, key) if same else (key[:no], key[no:])
+        S_o, S_n = (S, S) if same else (S[:no], S[no:])
+        T_o, T_n = (T, T) if same else (T[:no], T[no:])
+        start_o, end_o = _dates(to[s]), _dates(to[e])
+        start_n, end_n = (start_o, end_o) if same else (_dates(tn[s]), _dates(tn[e]))
+        ko, ro = _last_per_key(key_o, np.flatnonzero(_active_rows(old, name, ts_old)), start_o)
+        kn, rn = _last_per_key(key_n, np.flatnonzero(_active_rows(new, name, ts_new)), start_n)
+        add = ~np.isin(kn, ko, assume_unique=True)
+        end = ~np.isin(ko, kn, assume_unique=True)
+        ra, re_ = rn[add], ro[end]
+        # ended links: the latest end of the link anywhere in the later ledger (gone if none)
+        ke = ko[end]
+        hit = np.flatnonzero(np.isin(key_n, ke))
+        hk = key_n[hit]
+        o = np.lexsort((end_n[hit].view(np.int64), hk))
+        hk = hk[o]
+        last = np.r_[hk[1:] != hk[:-1], True] if len(hk) else np.zeros(0, dtype=bool)
+        present_keys, end_any = hk[last], end_n[hit][o][last]
+        at = np.searchsorted(present_keys, ke)
+        present = (at < len(present_keys)) & (present_keys[np.minimum(at, max(len(present_keys) - 1, 0))] == ke) \
+            if len(present_keys) else np.zeros(len(ke), dtype=bool)
+        e_any = np.full(len(ke), np.datetime64("NaT"), dtype="datetime64[s]")
+        e_any[present] = end_any[at[present]]
+        has_end = ~np.isnat(e_any)
+        ended_on = pd.Series(e_any[has_end]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        detail_e = np.full(len(ke), "尚未开始或已失效 / not active on the later date", dtype=object)
+        detail_e[has_end] = ["结束于 " + d + " / ended" for d in ended_on.tolist()]
+        detail_e[~present] = "台账中已无此记录 / no longer in the ledger"
+        na, ne = len(ra), len(re_)
+        part = {
+            "link_type": np.full(na + ne, name, dtype=object),
+            "source": np.concatenate([S_n[ra], S_o[re_]]),
+            "target": np.concatenate([T_n[ra], T_o[re_]]),
+            "change": np.array(["added"] * na + ["ended"] * ne, dtype=object),
+            "start": np.concatenate([start_n[ra], start_o[re_]]),
+            "end": np.concatenate([end_n[ra], e_any]),
+            "detail": np.concatenate([np.full(na, "新增 / new link", dtype=object), detail_e]),
+        }
+        for end_name, col in (("source", src), ("target", dst)):
+            rng = rtype.properties[col].range
+            ids = part[end_name]
+            nm = _take(_names(new, rng)[1], _positions(_names(new, rng)[0], ids))  # type: ignore[arg-type]
+            miss = pd.isna(nm)
+            if miss.any() and old is not new:
+                oi, on = _names(old, rng)  # type: ignore[arg-type]
+                nm[miss] = _take(on, _positions(oi, ids[miss]))
+            part[f"{end_name}_name"] = nm
+        parts.append(part)
+    cols = ["link_type", "source", "source_name", "target", "target_name", "change", "start", "end", "detail"]
     if not parts:  # pragma: no cover - the schema declares interval link types
-        return pd.DataFrame(columns=["link_type", "source", "target", "start", "end"])
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["link_type", "source", "target", "start"], kind="stable").drop_duplicates(
-        ["link_type", "source", "target"], keep="last")
-
-
-def _name_of(graph: Graph, link_type: pd.Series, ids: pd.Series, end: str) -> np.ndarray:
-    out = np.full(len(ids), None, dtype=object)
-    for rtype in graph.model.edge_types:
-        sel = (link_type == rtype.name).to_numpy()
-        if not sel.any():
-            continue
-        pname = rtype.edge.source if end == "source" else rtype.edge.target  # type: ignore[union-attr]
-        rng = rtype.properties[pname].range
-        names = graph.names(rng)  # type: ignore[arg-type]
-        out[sel] = lookup(ids[sel], names.index, names.to_numpy())
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    data = {c: np.concatenate([p[c] for p in parts]) for c in cols}
+    # by type, change, names, then ids (one row per link)
+    order = np.lexsort(tuple(_rank(data[c]) for c in reversed(["link_type", "change", "source_name", "target_name",
+                                                               "source", "target"])))
+    out = pd.DataFrame({c: (data[c][order].astype("datetime64[s]") if c in ("start", "end") else _strs(data[c][order]))
+                        for c in cols})
     return out
 
 
-def _diff(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> dict[str, pd.DataFrame]:
-    key = ["link_type", "source", "target"]
-    lo, ln = _links(old, ts_old), _links(new, ts_new)
-    m = lo.merge(ln, on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
-    ch = m[m["_merge"] != "both"].copy()
-    ch["change"] = np.where(ch["_merge"] == "right_only", "added", "ended")
-    ch["start"] = np.where(ch["change"] == "added", ch["start_new"], ch["start_old"])
-    # for ended links: when did they end in the new snapshot (or are they gone from it)?
-    ends = []
-    for rtype in new.model.edge_types:
-        if rtype.intervals:
-            t = new.tables[rtype.name]
-            s, e = rtype.intervals[0]
-            ends.append(pd.DataFrame({"link_type": rtype.name, "source": t[rtype.edge.source].to_numpy(dtype=object),  # type: ignore[union-attr]
-                                      "target": t[rtype.edge.target].to_numpy(dtype=object),  # type: ignore[union-attr]
-                                      "end_any": t[e].to_numpy()}))
-    all_new = pd.concat(ends, ignore_index=True).sort_values(key + ["end_any"], na_position="first").drop_duplicates(key, keep="last")
-    all_new["present"] = True
-    ch = ch.merge(all_new, on=key, how="left")
-    ended = ch["change"] == "ended"
-    ch["end"] = np.where(ended, ch["end_any"], ch["end_new"])
-    gone = ended & ch["present"].isna()
-    ch["detail"] = np.select(
-        [ch["change"] == "added", gone, ended & ch["end_any"].notna()],
-        ["新增 / new link",
-         "台账中已无此记录 / no longer in the ledger",
-         "结束于 " + pd.to_datetime(ch["end_any"]).dt.strftime("%Y-%m-%d").fillna("") + " / ended"],
-        default="尚未开始或已失效 / not active on the later date")
-    ch["source_name"] = _name_of(new, ch["link_type"], ch["source"], "source")
-    miss = pd.isna(ch["source_name"])
-    if miss.any():
-        ch.loc[miss, "source_name"] = _name_of(old, ch.loc[miss, "link_type"], ch.loc[miss, "source"], "source")
-    ch["target_name"] = _name_of(new, ch["link_type"], ch["target"], "target")
-    miss = pd.isna(ch["target_name"])
-    if miss.any():
-        ch.loc[miss, "target_name"] = _name_of(old, ch.loc[miss, "link_type"], ch.loc[miss, "target"], "target")
-    ch["start"] = pd.to_datetime(ch["start"]).astype("datetime64[s]")
-    ch["end"] = pd.to_datetime(ch["end"]).astype("datetime64[s]")
-    links = ch.sort_values(["link_type", "change", "source_name", "target_name", "source", "target"], kind="stable")[
-        ["link_type", "source", "source_name", "target", "target_name", "change", "start", "end", "detail"]].reset_index(drop=True)
-
-    # ratings
+def _rating_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> pd.DataFrame:
     rank = {c: i for i, c in enumerate(new.model.codelists["category"].codes)}
     co, cn = categories_at(old, ts_old), categories_at(new, ts_new)
-    r = co.merge(cn, on="org_id", suffixes=("_old", "_new"))
-    r = r[r["category_old"].notna() & r["category_new"].notna() & (r["category_old"] != r["category_new"])].copy()
-    ro = r["category_old"].map(rank)
-    rn = r["category_new"].map(rank)
-    r["change"] = np.where(rn < ro, "up", "down")
-    orgs = new.tables["Organization"]
-    r["name"] = lookup(r["org_id"], orgs["id"], orgs["name"])
-    ratings = r.rename(columns={"category_old": "old_category", "category_new": "new_category"}).sort_values(
-        ["change", "name", "org_id"], ascending=[False, True, True])[["org_id", "name", "old_category", "new_category",
-                                                                     "change"]].reset_index(drop=True)
+    ids_o, ids_n = co["org_id"].to_numpy(dtype=object), cn["org_id"].to_numpy(dtype=object)
+    if old is new and len(ids_o) == len(ids_n) and (ids_o == ids_n).all():
+        po = pn = np.arange(len(ids_o))
+    else:  # orgs on both rosters, in the earlier roster's order
+        pn = _positions(ids_n, ids_o)
+        po = np.flatnonzero(pn >= 0)
+        pn = pn[po]
+    cat_o = co["category"].to_numpy(dtype=object)[po]
+    cat_n = cn["category"].to_numpy(dtype=object)[pn]
+    ch = ~pd.isna(cat_o) & ~pd.isna(cat_n)
+    ch[ch] = cat_o[ch] != cat_n[ch]
+    sel = np.flatnonzero(ch)
+    ro = np.array([rank.get(c, np.nan) for c in cat_o[sel].tolist()], dtype=float)
+    rn = np.array([rank.get(c, np.nan) for c in cat_n[sel].tolist()], dtype=float)
+    change = np.where(rn < ro, "up", "down").astype(object)
+    org_id = ids_o[po[sel]]
+    oid, oname = _names(new, "Organization")
+    name = _take(oname, _positions(oid, org_id))
+    # "up" before "down", then by name and id
+    order = np.lexsort((_rank(org_id), _rank(name), (change != "up").astype(np.int8)))
+    return pd.DataFrame({"org_id": _objs(org_id[order]), "name": _strs(name[order]),
+                         "old_category": _objs(cat_o[sel][order]), "new_category": _objs(cat_n[sel][order]),
+                         "change": _strs(change[order])})
 
-    # rotations: weak orgs whose set of active partners changed (both sides non-empty)
-    po = active(old, "Pairing", ts_old)[["strong", "weak"]]
-    pn = active(new, "Pairing", ts_new)[["strong", "weak"]]
-    names_new = new.names("Organization")
-    names_old = old.names("Organization")
 
-    def partners(p: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
-        p = p.assign(n=lookup(p["strong"], names.index, names.to_numpy())).sort_values(["weak", "n", "strong"])
-        return p.groupby("weak").agg(ids=("strong", lambda s: "|".join(sorted(s))), names=("n", join_names))
+def _active_pairs(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    p = graph.tables["Pairing"]
+    keep = _active_rows(graph, "Pairing", ts)
+    return p["weak"].to_numpy(dtype=object)[keep], p["strong"].to_numpy(dtype=object)[keep]
 
-    a, b = partners(po, names_old), partners(pn, names_new)
-    rot = a.join(b, how="inner", suffixes=("_old", "_new"))
-    rot = rot[rot["ids_old"] != rot["ids_new"]].reset_index()
-    rot = pd.DataFrame({"weak_id": rot["weak"].to_numpy(dtype=object),
-                        "weak_name": lookup(rot["weak"], names_new.index, names_new.to_numpy()),
-                        "old_partners": rot["names_old"].to_numpy(dtype=object),
-                        "new_partners": rot["names_new"].to_numpy(dtype=object)})
-    rotations = rot.sort_values(["weak_name", "weak_id"]).reset_index(drop=True)
+
+def _rotations(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> pd.DataFrame:
+    """Weak orgs whose multiset of active strong partners changed (partners on both dates)."""
+    wo, so = _active_pairs(old, ts_old)
+    wn, sn = _active_pairs(new, ts_new)
+    wc, wu = pd.factorize(np.concatenate([wo, wn]), use_na_sentinel=False)
+    sc, _ = pd.factorize(np.concatenate([so, sn]), use_na_sentinel=False)
+    wc, sc = wc.astype(np.int64), sc.astype(np.int64)
+    nw = len(wu)
+    cwo, cwn = wc[: len(wo)], wc[len(wo):]
+    cso, csn = sc[: len(so)], sc[len(so):]
+    count_o = np.bincount(cwo, minlength=nw)
+    count_n = np.bincount(cwn, minlength=nw)
+    both = (count_o > 0) & (count_n > 0)
+    changed = both & (count_o != count_n)
+    same_n = both & (count_o == count_n)
+    # same number of partners: compare the sorted partner codes row by row
+    fo = np.flatnonzero(same_n[cwo])
+    fn = np.flatnonzero(same_n[cwn])
+    oo = fo[np.lexsort((cso[fo], cwo[fo]))]
+    on = fn[np.lexsort((csn[fn], cwn[fn]))]
+    diff = cso[oo] != csn[on]
+    changed[np.unique(cwo[oo][diff])] = True
+    rot = np.flatnonzero(changed)
+    cols = ["weak_id", "weak_name", "old_partners", "new_partners"]
+    if not len(rot):
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
+    remap = np.full(nw, -1, dtype=np.int64)
+    remap[rot] = np.arange(len(rot))
+
+    def partner_names(graph: Graph, cw: np.ndarray, strong: np.ndarray) -> np.ndarray:
+        rows = np.flatnonzero(remap[cw] >= 0)
+        oid, oname = _names(graph, "Organization")
+        nm = _take(oname, _positions(oid, strong[rows]))
+        o = np.lexsort((_rank(strong[rows]), _rank(nm), remap[cw[rows]]))  # by weak, partner name, partner id
+        return _joined(remap[cw[rows]][o], len(rot), nm[o], empty="")
+
+    weak_id = np.asarray(wu, dtype=object)[rot]
+    oid, oname = _names(new, "Organization")
+    weak_name = _take(oname, _positions(oid, weak_id))
+    old_p = partner_names(old, cwo, so)
+    new_p = partner_names(new, cwn, sn)
+    order = np.lexsort((_rank(weak_id), _rank(weak_name)))
+    return pd.DataFrame({"weak_id": _strs(weak_id[order]), "weak_name": _strs(weak_name[order]),
+                         "old_partners": _strs(old_p[order]), "new_partners": _strs(new_p[order])})
+
+
+def _diff(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    links = _link_changes(old, new, ts_old, ts_new)
+    ratings = _rating_changes(old, new, ts_old, ts_new)
+    rotations = _rotations(old, new, ts_old, ts_new)
 
     label = {t.name: t.label["zh"] for t in new.model}
     rows = [("as_of_old", str(ts_old.date())), ("as_of_new", str(ts_new.date()))]
-    for lt in sorted(set(links["link_type"])):
-        sub = links[links["link_type"] == lt]
-        rows.append((f"{lt}.added", int((sub["change"] == "added").sum())))
-        rows.append((f"{lt}.ended", int((sub["change"] == "ended").sum())))
+    lt_col = links["link_type"].to_numpy(dtype=object)
+    added = (links["change"] == "added").to_numpy(dtype=bool)
+    for lt in sorted(set(lt_col.tolist())):
+        sub = lt_col == lt
+        rows.append((f"{lt}.added", int((sub & added).sum())))
+        rows.append((f"{lt}.ended", int((sub & ~added).sum())))
     rows += [("ratings.up", int((ratings["change"] == "up").sum())), ("ratings.down", int((ratings["change"] == "down").sum())),
              ("pairs.rotated", len(rotations))]
     notes = {"as_of_old": "较早日期 earlier date", "as_of_new": "较晚日期 later date",
@@ -204,17 +294,42 @@ def diff_dates(graph: Graph, date_from: Any, date_to: Any) -> dict[str, pd.DataF
     return _diff(graph, graph, a, b)
 
 
-def _ratings_in_year(graph: Graph, year: int) -> pd.DataFrame:
-    """org_id, category, weak_lax rated for exactly this year (Rating table, else the roster)."""
+def _org_space(graph: Graph) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """Org ids (the roster, then ids rated but not on it), their Index, and each rating's org position."""
+    oid = graph.tables["Organization"]["id"].to_numpy(dtype=object)
+    idx = pd.Index(oid, dtype=object)
+    rorg = graph.tables["Rating"]["org"].to_numpy(dtype=object)
+    rpos = idx.get_indexer(rorg) if len(rorg) else np.zeros(0, dtype=np.intp)
+    unknown = rpos < 0
+    if unknown.any():
+        uc, uu = pd.factorize(rorg[unknown], use_na_sentinel=False)
+        rpos[unknown] = len(oid) + uc
+        oid = np.concatenate([oid, np.asarray(uu, dtype=object)])
+        idx = pd.Index(oid, dtype=object)
+    return oid, idx, rpos.astype(np.int64)
+
+
+def _ratings_of(graph: Graph, rpos: np.ndarray, id_rank: np.ndarray, year: int, n_all: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Org position, category and 软弱涣散 flag rated for exactly this year: the Rating with the
+    largest id, else the roster's category of that year."""
     r = graph.tables["Rating"]
-    r = r[r["year"] == year].sort_values(["org", "id"]).drop_duplicates("org", keep="last")
-    o = graph.tables["Organization"]
-    o = o[(o["category_year"] == year) & o["category"].notna() & ~isin(o["id"], r["org"])]
-    return pd.DataFrame({
-        "org_id": np.concatenate([r["org"].to_numpy(dtype=object), o["id"].to_numpy(dtype=object)]),
-        "category": np.concatenate([r["category"].to_numpy(dtype=object), o["category"].to_numpy(dtype=object)]),
-        "weak_lax": np.concatenate([r["weak_lax"].fillna(False).to_numpy(dtype=bool), o["weak_lax"].fillna(False).to_numpy(dtype=bool)]),
-    })
+    sel = np.flatnonzero(r["year"].astype("float64").to_numpy() == year)
+    p = rpos[sel]
+    o = np.lexsort((id_rank[sel], p))
+    ps = p[o]
+    last = np.r_[ps[1:] != ps[:-1], True] if len(ps) else np.zeros(0, dtype=bool)
+    rows, rp = sel[o][last], ps[last]
+    orgs = graph.tables["Organization"]
+    rated = np.zeros(n_all, dtype=bool)
+    rated[rp] = True
+    ocat = orgs["category"].to_numpy(dtype=object)
+    ok = (orgs["category_year"].astype("float64").to_numpy() == year) & ~pd.isna(ocat) & ~rated[: len(orgs)]
+    orows = np.flatnonzero(ok)
+    return (np.concatenate([rp, orows]),
+            np.concatenate([r["category"].to_numpy(dtype=object)[rows], ocat[orows]]),
+            np.concatenate([r["weak_lax"].fillna(False).to_numpy(dtype=bool)[rows],
+                            orgs["weak_lax"].fillna(False).to_numpy(dtype=bool)[orows]]))
 
 
 def rating_years(graph: Graph) -> list[int]:
@@ -224,8 +339,9 @@ def rating_years(graph: Graph) -> list[int]:
     >>> rating_years(example_graph())
     [2023, 2024]
     """
-    ys = set(graph.tables["Rating"]["year"].dropna().astype(int)) | set(graph.tables["Organization"]["category_year"].dropna().astype(int))
-    return sorted(ys)
+    ys = np.concatenate([graph.tables["Rating"]["year"].astype("float64").to_numpy(),
+                         graph.tables["Organization"]["category_year"].astype("float64").to_numpy()])
+    return [int(y) for y in np.unique(ys[~np.isnan(ys)])]
 
 
 def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | None = None,
@@ -271,28 +387,42 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     if year_to <= year_from:
         raise GraphkitError(f"比较年度 {year_to} 应晚于起始年度 {year_from} / year_to must be after year_from")
     rank = {c: i for i, c in enumerate(graph.model.codelists["category"].codes)}
-    a = _ratings_in_year(graph, year_from)
-    b = _ratings_in_year(graph, year_to)
-    w = a[(a["category"] == "3") | a["weak_lax"]]
+    ids, idx, rpos = _org_space(graph)
+    id_rank = _id_order(graph.tables["Rating"]["id"])
+    pa_, ca, la = _ratings_of(graph, rpos, id_rank, year_from, len(ids))
+    pb, cb, lb = _ratings_of(graph, rpos, id_rank, year_to, len(ids))
+    weak = (ca == "3") | la
+    wpos, cat_from, lax_from = pa_[weak], ca[weak], la[weak]
+    at_b = np.full(len(ids), -1, dtype=np.int64)
+    at_b[pb] = np.arange(len(pb))
+    j = at_b[wpos]
+    cat_to = _take(cb, j, None)
+    lax_to = np.where(j >= 0, lb[np.maximum(j, 0)] if len(lb) else False, False)
     lo, hi = pd.Timestamp(f"{year_from}-01-01"), pd.Timestamp(f"{year_to - 1}-12-31")
     p = graph.tables["Pairing"]
-    paired = set(p.loc[overlap_mask(p["start"], p["end"], lo, hi), "weak"])
-    d = w.merge(b, on="org_id", how="left", suffixes=("_from", "_to"))
-    d["cohort"] = np.where(isin(d["org_id"], paired), "paired", "unpaired")
-    rf = d["category_from"].map(rank)
-    rt = d["category_to"].map(rank)
-    lax_from = d["weak_lax_from"].astype(bool)
-    lax_to = d["weak_lax_to"].fillna(False).astype(bool)
-    d["move"] = np.select([rt.isna().to_numpy(), (rt < rf).to_numpy(), ((rt == rf) & lax_from & ~lax_to).to_numpy(),
-                           (rt > rf).to_numpy(), ((rt == rf) & ~lax_from & lax_to).to_numpy()],
-                          ["unrated", "up", "up", "down", "down"], default="same")
-    orgs = graph.tables["Organization"]
-    d["name"] = lookup(d["org_id"], orgs["id"], orgs["name"])
+    pw = p["weak"].to_numpy(dtype=object)[overlap_mask(p["start"], p["end"], lo, hi)]
+    paired = np.zeros(len(ids), dtype=bool)
+    if len(pw):
+        pp = idx.get_indexer(pw)
+        paired[pp[pp >= 0]] = True
+    cohort = np.where(paired[wpos], "paired", "unpaired").astype(object)
+
+    def ranks(cats: np.ndarray) -> np.ndarray:
+        return np.array([rank.get(c, np.nan) if isinstance(c, str) else np.nan for c in cats.tolist()], dtype=float)
+
+    rf, rt = ranks(cat_from), ranks(cat_to)
+    with np.errstate(invalid="ignore"):
+        move = np.select([np.isnan(rt), rt < rf, (rt == rf) & lax_from & ~lax_to, rt > rf, (rt == rf) & ~lax_from & lax_to],
+                         ["unrated", "up", "up", "down", "down"], default="same").astype(object)
+    n_roster = len(graph.tables["Organization"])
+    org_id = ids[wpos]
+    name = _take(graph.tables["Organization"]["name"].to_numpy(dtype=object), np.where(wpos < n_roster, wpos, -1))
     if detail:
-        d = d.rename(columns={"category_from": "category_from", "category_to": "category_to"})
-        d["category_to"] = d["category_to"].astype(object).where(d["category_to"].notna(), None)
-        return d.sort_values(["cohort", "name", "org_id"])[["org_id", "name", "cohort", "category_from", "category_to",
-                                                           "move"]].reset_index(drop=True)
+        order = np.lexsort((_rank(org_id), _rank(name), _rank(cohort)))
+        return pd.DataFrame({"org_id": _strs(org_id[order]), "name": _strs(name[order]), "cohort": _strs(cohort[order]),
+                             "category_from": _strs(cat_from[order]), "category_to": _objs(cat_to[order]),
+                             "move": _strs(move[order])})
+    d = pd.DataFrame({"cohort": cohort, "move": move})
     rows = []
     for grp in ("paired", "unpaired"):
         sub = d[d["cohort"] == grp]

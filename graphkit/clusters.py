@@ -8,6 +8,13 @@ with the extra ``scale``) is used when installed, else networkx's Louvain; both 
 cluster ids are renumbered by size (largest first), then by smallest org id, so the same input and
 seed give the same table.
 
+Leiden maximizes modularity. A connected component whose total degree ``D`` is small
+(``resolution·(D/2)² < 2m``, ``m`` the number of links) is best kept whole — splitting it can
+only lower modularity — so such components (most of them: single pairs, small districts) become
+one cluster each without running Leiden, and Leiden (two iterations, modularity expressed as
+CPM with degree node weights and resolution ``γ/2m``, the same objective) runs only on the large
+components. Everything works on integer node ids held in numpy arrays.
+
 Examples
 --------
 >>> from graphkit._analysis import example_graph
@@ -28,8 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (SEP, active_memberships, active_pairings, as_of_date, code_label, isin, join_names,
-                        org_chains, org_facts, order_codes, top_counts)
+from ._analysis import (NO_VALUE, SEP, active_memberships, active_pairings, as_of_date, join_names, org_facts,
+                        order_codes)
 from .model import Graph
 
 __all__ = ["detect_clusters", "describe_clusters", "chain_alliances", "brokers", "isolated", "link_graph"]
@@ -38,6 +45,200 @@ Backend = Literal["auto", "leiden", "louvain"]
 
 _FACT_COLS = ["town_name", "sector", "level", "category"]
 
+#: Leiden iterations on the large components (each iteration: move nodes, refine, aggregate).
+LEIDEN_ITERATIONS = 2
+
+
+# ---- vectorized helpers (integer codes instead of per-group pandas work) ------------------------
+# Also used by cadence and change.
+
+def _objs(values: Any) -> pd.Series:
+    """An object Series (pandas would infer its arrow-backed ``str`` dtype from an object array)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def _strs(values: Any) -> pd.Series:
+    """A pandas ``str`` Series (the dtype the earlier groupby-based code produced for text columns)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype="str")
+
+
+def _codes(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` (-1 where missing) and the distinct values.
+
+    With ``sort`` the distinct values are in Python's order (the order ``groupby`` and
+    ``sort_values`` give), so comparing codes compares values.
+
+    >>> c, u = _codes(["b", None, "a", "b"])
+    >>> c.tolist(), u.tolist()
+    ([1, -1, 0, 1], ['a', 'b'])
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    codes = codes.astype(np.int64, copy=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if sort and len(uniques) > 1:
+        order = _argsort(uniques)
+        rank = np.empty(len(uniques) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        rank[-1] = -1  # code -1 (missing) stays -1
+        codes = rank[codes]
+        uniques = uniques[order]
+    return codes, uniques
+
+
+def _argsort(values: np.ndarray) -> np.ndarray:
+    """Stable argsort of an object array in Python's order; strings are sorted by pyarrow (UTF-8
+    byte order is code point order, which is how Python compares str)."""
+    if len(values) > 64 and _is_str(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.sort_indices(pa.array(values, type=pa.large_string())).to_numpy().astype(np.int64)
+    return np.argsort(values, kind="stable")
+
+
+def _rank(values: Any) -> np.ndarray:
+    """Sort rank of each value (equal values share a rank; missing values rank last)."""
+    c, u = _codes(values)
+    return np.where(c < 0, len(u), c)
+
+
+def _positions(index_values: Any, keys: Any) -> np.ndarray:
+    """Position of each key among the unique ``index_values`` (-1 where absent).
+
+    Tables are kept sorted by id, so a sorted index of strings is searched by bisection (no hash
+    table over the whole index for a handful of keys); any other index is hashed.
+
+    >>> _positions(["a", "b", "d"], ["d", None, "c", "a"]).tolist()
+    [2, -1, -1, 0]
+    """
+    keys = np.asarray(keys, dtype=object)
+    if not len(keys):
+        return np.zeros(0, dtype=np.intp)
+    idx = np.asarray(index_values, dtype=object)
+    if _sorted_strings(idx):
+        ok = ~pd.isna(keys)
+        k = keys[ok]
+        if _is_str(k):
+            out = np.full(len(keys), -1, dtype=np.intp)
+            at = np.minimum(np.searchsorted(idx, k), len(idx) - 1)
+            out[np.flatnonzero(ok)[idx[at] == k]] = at[idx[at] == k]
+            return out
+    return pd.Index(idx, dtype=object).get_indexer(keys)
+
+
+def _is_str(values: np.ndarray) -> bool:
+    from pandas.api.types import infer_dtype
+
+    return infer_dtype(values, skipna=False) in ("string", "empty")
+
+
+def _sorted_strings(values: np.ndarray) -> bool:
+    """Whether an object array holds strings in strictly increasing order."""
+    return len(values) > 0 and _is_str(values) and bool((values[1:] > values[:-1]).all())
+
+
+def _take(values: Any, pos: np.ndarray, fill: Any = None) -> np.ndarray:
+    """``values[pos]`` as an object array, ``fill`` where ``pos`` is -1."""
+    v = np.asarray(values, dtype=object)
+    if not len(v):
+        return np.full(len(pos), fill, dtype=object)
+    out = v[np.where(pos >= 0, pos, 0)]
+    out[pos < 0] = fill
+    return out
+
+
+def _group_first(groups: np.ndarray) -> np.ndarray:
+    """Row index where each group starts, for rows sorted by group."""
+    if not len(groups):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+
+
+def _nunique(groups: np.ndarray, n: int, values: Any) -> np.ndarray:
+    """Distinct non-missing ``values`` per group ``0..n-1`` (rows of group -1 ignored)."""
+    vc, vu = _codes(values, sort=False)
+    keep = (groups >= 0) & (vc >= 0)
+    w = max(len(vu), 1)
+    pairs = np.unique(groups[keep].astype(np.int64) * w + vc[keep])
+    return np.bincount(pairs // w, minlength=n).astype(np.int64)
+
+
+def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None, empty: Any = None,
+            plain: bool = False) -> np.ndarray:
+    """Per group ``0..n-1``: its ``values`` in row order joined with 、 (:func:`join_names`, or a
+    plain ``SEP.join`` with ``plain``); ``empty`` for a group without rows."""
+    groups = np.asarray(groups, dtype=np.int64)
+    keep = groups >= 0
+    g = groups[keep]
+    order = np.argsort(g, kind="stable")
+    vals = np.asarray(values, dtype=object)[keep][order].tolist()
+    counts = np.bincount(g, minlength=n)
+    out = np.full(n, empty, dtype=object)
+    present = np.flatnonzero(counts)
+    texts: list[str] = []
+    a = 0
+    for b in np.cumsum(counts[present]).tolist():
+        texts.append(SEP.join(vals[a:b]) if plain else join_names(vals[a:b], limit=limit))
+        a = b
+    if texts:
+        out[present] = np.array(texts, dtype=object)
+    return out
+
+
+def _top(groups: np.ndarray, n: int, values: Any, *, k: int = 3) -> np.ndarray:
+    """Per group: "A 5、B 3", the ``k`` most frequent values (missing → （未填）), ties by value."""
+    v = np.asarray(values, dtype=object)
+    v = np.where(pd.isna(v), NO_VALUE, v)
+    vc, vu = _codes(v)
+    w = max(len(vu), 1)
+    keep = groups >= 0
+    pairs, cnt = np.unique(groups[keep].astype(np.int64) * w + vc[keep], return_counts=True)
+    g, val = pairs // w, pairs % w
+    order = np.lexsort((val, -cnt, g))
+    g, val, cnt = g[order], val[order], cnt[order]
+    first = _group_first(g)
+    rank = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
+    sel = rank < k
+    txt = [f"{a} {b}" for a, b in zip(vu[val[sel]].tolist(), cnt[sel].tolist())]
+    return _joined(g[sel], n, np.array(txt, dtype=object), empty=None, plain=True)
+
+
+def _labels(model: Any, codelist: str, values: Any) -> np.ndarray:
+    """Code → label (unknown codes and missing values kept), like ``code_label`` but per distinct value."""
+    cl = model.codelists[codelist]
+    table = {c: cl.labels[c]["zh"] for c in cl.codes}
+    v = np.asarray(values, dtype=object)
+    c, u = _codes(v, sort=False)
+    lab = np.array([table.get(x, x) if isinstance(x, str) else x for x in u.tolist()] + [None], dtype=object)
+    out = lab[c]
+    miss = c < 0
+    out[miss] = v[miss]
+    return out
+
+
+def _id_order(ids: Any) -> np.ndarray:
+    """Rank of each id in sorted order (cheap when the ids are already sorted, as tables are)."""
+    ids = np.asarray(ids, dtype=object)
+    if len(ids) < 2 or _sorted_strings(ids):
+        return np.arange(len(ids))
+    order = np.argsort(ids, kind="stable")
+    r = np.empty(len(ids), dtype=np.int64)
+    r[order] = np.arange(len(ids))
+    return r
+
+
+def _names(graph: Graph, type_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, display names) of a node type, as object arrays."""
+    t = graph.tables[type_name]
+    col = "name" if "name" in t else "title" if "title" in t else "id"
+    return t["id"].to_numpy(dtype=object), t[col].to_numpy(dtype=object)
+
+
+def _empty(cols: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+
+# ---- the link graph and communities -------------------------------------------------------------
 
 def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The bipartite link graph on a date, as index arrays.
@@ -57,22 +258,68 @@ def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarr
     (10, 3, 13)
     """
     ts = as_of_date(graph, as_of)
-    mem = active_memberships(graph, ts)[["member", "organization"]].drop_duplicates()
-    pairs = active_pairings(graph, ts)[["strong", "weak"]]
+    mem = active_memberships(graph, ts)
+    pairs = active_pairings(graph, ts)
+    mm = mem["member"].to_numpy(dtype=object)
     a = pairs["strong"].to_numpy(dtype=object)
     b = pairs["weak"].to_numpy(dtype=object)
-    orgs = np.array(sorted(set(mem["member"]) | set(a) | set(b)), dtype=object)
-    collabs = np.array(sorted(set(mem["organization"])), dtype=object)
-    oi = pd.Index(orgs)
-    ci = pd.Index(collabs)
-    s1 = oi.get_indexer(mem["member"])
-    d1 = ci.get_indexer(mem["organization"]) + len(orgs)
-    pa = oi.get_indexer(a)
-    pb = oi.get_indexer(b)
-    s2, d2 = np.minimum(pa, pb), np.maximum(pa, pb)
-    e = np.unique(np.column_stack([np.concatenate([s1, s2]), np.concatenate([d1, d2])]).astype(np.int64), axis=0) \
-        if len(s1) + len(s2) else np.empty((0, 2), dtype=np.int64)
-    return orgs, collabs, e[:, 0], e[:, 1]
+    oc, orgs = _codes(np.concatenate([mm, a, b]))
+    cc, collabs = _codes(mem["organization"].to_numpy(dtype=object))
+    no = len(orgs)
+    n = no + len(collabs)
+    m1, pa, pb = oc[: len(mm)], oc[len(mm): len(mm) + len(a)], oc[len(mm) + len(a):]
+    s = np.concatenate([m1, np.minimum(pa, pb)])
+    d = np.concatenate([cc + no, np.maximum(pa, pb)])
+    ok = np.concatenate([(m1 >= 0) & (cc >= 0), (pa >= 0) & (pb >= 0)])  # a link with a missing end is no link
+    key = np.unique(s[ok] * n + d[ok])
+    return orgs, collabs, key // max(n, 1), key % max(n, 1)
+
+
+def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Connected component label of each node 0..n-1."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adj = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+    return connected_components(adj, directed=False)[1].astype(np.int64)
+
+
+def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
+    """Leiden modularity communities, run only where a component may be worth splitting."""
+    import random
+
+    import igraph as ig
+
+    m = len(src)
+    if m == 0:
+        return np.arange(n, dtype=np.int64)
+    comp = _components(n, src, dst)
+    deg = (np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)).astype(np.float64)
+    dc = np.bincount(comp, weights=deg)
+    # merging two linked parts a, b changes modularity by e_ab/m − γ·d_a·d_b/2m² > 0 whenever
+    # γ·d_a·d_b < 2m, and d_a·d_b ≤ (D/2)²: a component with γ·(D/2)² < 2m is best left whole
+    big = float(resolution) * (dc / 2.0) ** 2 >= 2.0 * m
+    labels = comp.copy()
+    node_big = big[comp]
+    if node_big.any():
+        idx = np.flatnonzero(node_big)
+        sub = np.full(n, -1, dtype=np.int64)
+        sub[idx] = np.arange(len(idx))
+        e = node_big[src]
+        G = ig.Graph(n=len(idx), edges=np.column_stack([sub[src[e]], sub[dst[e]]]), directed=False)
+        # igraph draws from Python's `random` module; use a seeded generator for this call only
+        ig.set_random_number_generator(random.Random(int(seed)))
+        try:
+            # modularity of the whole graph, restricted to these components: CPM with degree node
+            # weights and resolution γ/2m (what objective_function="modularity" does with the
+            # subgraph's own 2m)
+            part = G.community_leiden(objective_function="CPM", node_weights=deg[idx].tolist(),
+                                      resolution=float(resolution) / (2.0 * m), beta=0.01,
+                                      n_iterations=LEIDEN_ITERATIONS)
+        finally:
+            ig.set_random_number_generator(random)
+        labels[idx] = int(comp.max()) + 1 + np.asarray(part.membership, dtype=np.int64)
+    return labels
 
 
 def _communities(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float,
@@ -80,23 +327,14 @@ def _communities(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolut
     """A community label per node (0..n-1) and the backend used."""
     if backend in ("auto", "leiden"):
         try:
-            import igraph as ig
+            import igraph  # noqa: F401
         except ImportError:
             if backend == "leiden":
                 from .errors import GraphkitError
                 raise GraphkitError("Leiden 需要 igraph（pip install 'graphkit[scale]'）/ "
                                     "the Leiden backend needs igraph (install graphkit[scale])") from None
         else:
-            import random
-
-            G = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
-            # igraph draws from Python's `random` module; use a seeded generator for this call only
-            ig.set_random_number_generator(random.Random(int(seed)))
-            try:
-                part = G.community_leiden(objective_function="modularity", resolution=float(resolution), n_iterations=-1)
-            finally:
-                ig.set_random_number_generator(random)
-            return np.asarray(part.membership, dtype=np.int64), "leiden"
+            return _leiden(n, src, dst, seed=seed, resolution=resolution), "leiden"
     import networkx as nx
     G = nx.Graph()
     G.add_nodes_from(range(n))
@@ -108,13 +346,19 @@ def _communities(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolut
     return labels, "louvain"
 
 
-def _renumber(raw: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Renumber labels 1..k by size (desc), then smallest id; return new labels and sizes."""
-    d = pd.DataFrame({"raw": raw, "id": ids})
-    g = d.groupby("raw").agg(size=("id", "size"), first=("id", "min")).sort_values(
-        ["size", "first"], ascending=[False, True], kind="stable")
-    new = pd.Series(np.arange(1, len(g) + 1), index=g.index)
-    return new.reindex(raw).to_numpy(), g["size"].reindex(raw).to_numpy()
+def _renumber(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber labels 1..k by size (desc), then by first row (rows are in id order); return new
+    labels and sizes."""
+    if not len(raw):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    _, inv = np.unique(raw, return_inverse=True)
+    inv = inv.ravel()
+    size = np.bincount(inv)
+    _, first = np.unique(inv, return_index=True)
+    order = np.lexsort((first, -size))
+    new = np.empty(len(size), dtype=np.int64)
+    new[order] = np.arange(1, len(size) + 1)
+    return new[inv], size[inv].astype(np.int64)
 
 
 def detect_clusters(graph: Graph, *, as_of: Any = None, seed: int = 0, resolution: float = 1.0,
@@ -152,16 +396,21 @@ def detect_clusters(graph: Graph, *, as_of: Any = None, seed: int = 0, resolutio
     orgs, collabs, src, dst = link_graph(graph, as_of=ts)
     cols = ["org_id", "name", "cluster", "cluster_size", *_FACT_COLS]
     if len(orgs) == 0:
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        out = _empty(cols)
         out.attrs["backend"] = "none"
         return out
     n = len(orgs) + len(collabs)
     labels, used = _communities(n, src, dst, seed=seed, resolution=resolution, backend=backend)
-    cl, size = _renumber(labels[: len(orgs)], orgs)
-    facts = org_facts(graph, ts).set_index("org_id")
-    out = pd.DataFrame({"org_id": orgs, "cluster": cl.astype(np.int64), "cluster_size": size.astype(np.int64)})
-    out = out.join(facts[["name", *_FACT_COLS]], on="org_id")[cols]
-    out = out.sort_values(["cluster", "org_id"], kind="stable").reset_index(drop=True)
+    cl, size = _renumber(labels[: len(orgs)])
+    order = np.lexsort((np.arange(len(orgs)), cl))  # by cluster, then org id (orgs are sorted)
+    facts = org_facts(graph, ts)
+    pos = _positions(facts["org_id"], orgs[order])
+    data: dict[str, Any] = {"org_id": _objs(orgs[order]),
+                            "name": _objs(_take(facts["name"], pos, np.nan)),
+                            "cluster": cl[order], "cluster_size": size[order]}
+    for c in _FACT_COLS:
+        data[c] = _objs(_take(facts[c], pos, np.nan))
+    out = pd.DataFrame(data)[cols]
     out.attrs["backend"] = used
     return out
 
@@ -190,50 +439,78 @@ def describe_clusters(graph: Graph, clusters_df: pd.DataFrame, *, as_of: Any = N
     cols = ["cluster", "size", "collaborations", "collab_names", "dominant_chain", "chain_share", "towns", "n_towns",
             "sectors", "n_sectors", "levels", "n_levels", "n_weak", "n_strong"]
     if clusters_df.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return _empty(cols)
     model = graph.model
+    ids = clusters_df["org_id"].to_numpy(dtype=object)
+    keys, g = np.unique(clusters_df["cluster"].to_numpy(), return_inverse=True)
+    g = g.ravel().astype(np.int64)
+    k = len(keys)
     facts = org_facts(graph, ts)
-    c = clusters_df[["org_id", "cluster"]].merge(facts, on="org_id", how="left")
-    out = c.groupby("cluster").agg(size=("org_id", "size"), n_weak=("weak", "sum"), n_strong=("strong", "sum"),
-                                   n_towns=("town_name", "nunique"), n_sectors=("sector", "nunique"),
-                                   n_levels=("level", "nunique"))
-    c["sector_zh"] = code_label(model, "sector", c["sector"])
-    c["level_zh"] = code_label(model, "level", c["level"])
-    out["towns"] = top_counts(c, "cluster", "town_name")
-    out["sectors"] = top_counts(c, "cluster", "sector_zh")
-    out["levels"] = top_counts(c, "cluster", "level_zh", k=5)
+    fp = _positions(facts["org_id"], ids)
+
+    def fact(col: str) -> np.ndarray:
+        return _take(facts[col], fp, np.nan)
+
+    size = np.bincount(g, minlength=k)
+    weak = np.where(fp >= 0, facts["weak"].to_numpy(dtype=bool)[np.maximum(fp, 0)], False)
+    strong = np.where(fp >= 0, facts["strong"].to_numpy(dtype=bool)[np.maximum(fp, 0)], False)
+    town, sector, level = fact("town_name"), fact("sector"), fact("level")
+    out = pd.DataFrame({"cluster": keys, "size": size.astype(np.int64)})
+
     # collaborations: majority cluster of their members
     mem = active_memberships(graph, ts)
-    mc = mem[["member", "organization", "collab_name"]].merge(c[["org_id", "cluster"]], left_on="member",
-                                                                 right_on="org_id")
-    if len(mc):
-        votes = mc.groupby(["organization", "collab_name", "cluster"]).size().rename("n").reset_index()
-        votes = votes.sort_values(["organization", "n", "cluster"], ascending=[True, False, True], kind="stable")
-        home = votes.drop_duplicates("organization").sort_values(["cluster", "collab_name"], kind="stable")
-        out["collaborations"] = home.groupby("cluster").size()
-        out["collab_names"] = home.groupby("cluster")["collab_name"].agg(lambda s: join_names(s, limit=5))
-    else:
-        out["collaborations"] = 0
-        out["collab_names"] = ""
+    mpos = _positions(ids, mem["member"])
+    cname = mem["collab_name"].to_numpy(dtype=object)
+    hit = (mpos >= 0) & ~pd.isna(cname)
+    collaborations = np.zeros(k, dtype=np.int64)
+    collab_names = np.full(k, "", dtype=object)
+    if hit.any():
+        oc, _ = _codes(mem["organization"].to_numpy(dtype=object)[hit])
+        mg = g[mpos[hit]]
+        names = cname[hit]
+        pairs, votes = np.unique(oc * k + mg, return_counts=True)
+        po, pg = pairs // k, pairs % k
+        order = np.lexsort((pg, -votes, po))  # per collaboration: most members, then the smaller cluster
+        home = order[_group_first(po[order])]
+        h_org, h_cl = po[home], pg[home]
+        first_row = np.full(int(oc.max()) + 1, -1, dtype=np.int64)
+        first_row[oc[::-1]] = np.arange(len(oc))[::-1]
+        h_name = names[first_row[h_org]]
+        o2 = np.lexsort((h_org, _rank(h_name), h_cl))
+        collaborations = np.bincount(h_cl, minlength=k).astype(np.int64)
+        collab_names = _joined(h_cl[o2], k, h_name[o2], limit=5, empty="")
     # dominant chain: the chain most of the cluster's orgs work on
-    oc = org_chains(graph, ts, mem).merge(c[["org_id", "cluster"]], on="org_id")
-    if len(oc):
-        chain_names = graph.names("IndustryChain")
-        cc = oc.groupby(["cluster", "chain"]).size().rename("n").reset_index()
-        cc["chain_name"] = cc["chain"].map(chain_names)
-        cc = cc.sort_values(["cluster", "n", "chain_name"], ascending=[True, False, True], kind="stable")
-        top = cc.drop_duplicates("cluster").set_index("cluster")
-        out["dominant_chain"] = top["chain_name"]
-        out["chain_share"] = top["n"] / out["size"]
-    else:
-        out["dominant_chain"] = None
-        out["chain_share"] = np.nan
-    out["collaborations"] = out["collaborations"].fillna(0).astype(np.int64)
-    out["collab_names"] = out["collab_names"].where(out["collab_names"].notna(), "")
-    out["dominant_chain"] = out["dominant_chain"].astype(object).where(out["dominant_chain"].notna(), None)
-    for k in ("size", "n_weak", "n_strong", "n_towns", "n_sectors", "n_levels"):
-        out[k] = out[k].astype(np.int64)
-    return out.reset_index()[cols].sort_values("cluster").reset_index(drop=True)
+    chain = mem["chain"].to_numpy(dtype=object)
+    ch_ok = (mpos >= 0) & ~pd.isna(chain)
+    dominant = np.full(k, None, dtype=object)
+    share = np.full(k, np.nan)
+    if ch_ok.any():
+        chc, chu = _codes(chain[ch_ok])
+        nch = len(chu)
+        org_chain = np.unique(mpos[ch_ok].astype(np.int64) * nch + chc)  # distinct (org, chain)
+        cc = g[org_chain // nch] * nch + org_chain % nch
+        pairs, n_orgs = np.unique(cc, return_counts=True)
+        pc, pch = pairs // nch, pairs % nch
+        cids, cnames = _names(graph, "IndustryChain")
+        pname = _take(cnames, _positions(cids, chu), np.nan)[pch]
+        order = np.lexsort((_rank(pname), -n_orgs, pc))  # most orgs, then chain name (rows by chain id)
+        top = order[_group_first(pc[order])]
+        dominant[pc[top]] = pname[top]
+        share[pc[top]] = n_orgs[top] / size[pc[top]]
+        dominant = np.where(pd.isna(dominant), None, dominant)
+    out["collaborations"] = collaborations
+    out["collab_names"] = _strs(collab_names)
+    out["dominant_chain"] = _objs(dominant)
+    out["chain_share"] = share
+    out["towns"] = _strs(_top(g, k, town))
+    out["n_towns"] = _nunique(g, k, town)
+    out["sectors"] = _strs(_top(g, k, _labels(model, "sector", sector)))
+    out["n_sectors"] = _nunique(g, k, sector)
+    out["levels"] = _strs(_top(g, k, _labels(model, "level", level), k=5))
+    out["n_levels"] = _nunique(g, k, level)
+    out["n_weak"] = np.bincount(g, weights=weak, minlength=k).astype(np.int64)
+    out["n_strong"] = np.bincount(g, weights=strong, minlength=k).astype(np.int64)
+    return out[cols]
 
 
 def chain_alliances(graph: Graph, *, as_of: Any = None,
@@ -265,50 +542,80 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
     cols = ["collab_id", "name", "chain", "members", "lead_names", "stages_total", "stages_covered", "completeness",
             "missing_stages", "levels", "n_levels", "missing_levels", "sectors", "n_sectors", "n_towns"]
     mem = active_memberships(graph, ts)
-    mem = mem[mem["kind"] == "chain_alliance"]
+    mem = mem[(mem["kind"] == "chain_alliance").to_numpy(dtype=bool)]
     if mem.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    facts = org_facts(graph, ts).set_index("org_id")
-    m = mem.join(facts[["name", "sector", "level", "town"]], on="member")
-    chains = graph.names("IndustryChain")
-    base = m.groupby("organization").agg(name=("collab_name", "first"), chain_id=("chain", "first"),
-                                         members=("member", "nunique"), n_towns=("town", "nunique"))
-    base["chain"] = base["chain_id"].map(chains).astype(object)
-    leads = m[m["role"] == "lead"].sort_values(["organization", "name"])
-    base["lead_names"] = leads.groupby("organization")["name"].agg(join_names)
-    # stages
-    st = graph.tables["ChainStage"][["id", "name", "chain", "order"]].rename(columns={"id": "stage_id", "name": "stage_name"})
-    grid = base[["chain_id"]].reset_index().merge(st, left_on="chain_id", right_on="chain", how="inner")
-    covered = m.loc[m["stage"].notna(), ["organization", "stage"]].drop_duplicates()
-    covered["has"] = True
-    grid = grid.merge(covered, left_on=["organization", "stage_id"], right_on=["organization", "stage"], how="left")
-    grid["has"] = grid["has"].fillna(False).astype(bool)
-    base["stages_total"] = grid.groupby("organization").size()
-    base["stages_covered"] = grid.groupby("organization")["has"].sum()
-    miss = grid[~grid["has"]].sort_values(["organization", "order"])
-    base["missing_stages"] = miss.groupby("organization")["stage_name"].agg(join_names)
-    # levels and sectors spanned
-    lv_rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
-    sc_rank = {c: i for i, c in enumerate(model.codelists["sector"].codes)}
-    lv = m.loc[m["level"].notna(), ["organization", "level"]].drop_duplicates()
-    lv = lv.assign(r=lv["level"].map(lv_rank), zh=code_label(model, "level", lv["level"])).sort_values(["organization", "r"])
-    base["levels"] = lv.groupby("organization")["zh"].agg(SEP.join)
-    base["n_levels"] = lv.groupby("organization").size()
-    have = lv.groupby("organization")["level"].agg(set)
-    exp = [c for c in order_codes(model, "level", expected_levels)]
-    base["missing_levels"] = [SEP.join(code_label(model, "level", pd.Series([c for c in exp if c not in (have.get(o) or set())], dtype=object)))
-                              for o in base.index]
-    sc = m.loc[m["sector"].notna(), ["organization", "sector"]].drop_duplicates()
-    sc = sc.assign(r=sc["sector"].map(sc_rank), zh=code_label(model, "sector", sc["sector"])).sort_values(["organization", "r"])
-    base["sectors"] = sc.groupby("organization")["zh"].agg(SEP.join)
-    base["n_sectors"] = sc.groupby("organization").size()
-    for k in ("stages_total", "stages_covered", "n_levels", "n_sectors"):
-        base[k] = base[k].fillna(0).astype(np.int64)
-    for k in ("lead_names", "missing_stages", "levels", "sectors"):
-        base[k] = base[k].where(base[k].notna(), "")
-    base["completeness"] = np.where(base["stages_total"] > 0, base["stages_covered"] / base["stages_total"].clip(lower=1),
-                                    np.nan)
-    out = base.reset_index().rename(columns={"organization": "collab_id"})
+        return _empty(cols)
+    facts = org_facts(graph, ts)
+    fp = _positions(facts["org_id"], mem["member"])
+    name, sector, level, town = (_take(facts[c], fp, np.nan) for c in ("name", "sector", "level", "town"))
+    a, alliances = _codes(mem["organization"].to_numpy(dtype=object))
+    k = len(alliances)
+
+    def first(values: Any) -> np.ndarray:  # groupby(...).first(): the first non-missing value
+        v = np.asarray(values, dtype=object)
+        ok = np.flatnonzero(~pd.isna(v) & (a >= 0))
+        out = np.full(k, np.nan, dtype=object)
+        ga, at = np.unique(a[ok], return_index=True)
+        out[ga] = v[ok][at]
+        return out
+
+    collab_name = first(mem["collab_name"])
+    chain_id = first(mem["chain"])
+    cids, cnames = _names(graph, "IndustryChain")
+    chain = _take(cnames, _positions(cids, chain_id), np.nan)
+    members = _nunique(a, k, mem["member"])
+    n_towns = _nunique(a, k, town)
+    lead = (mem["role"] == "lead").to_numpy(dtype=bool)
+    lo = np.lexsort((_rank(name[lead]), a[lead]))
+    lead_names = _joined(a[lead][lo], k, name[lead][lo], empty="")
+    # stages: every stage of the alliance's chain, covered when a member works on it
+    st = graph.tables["ChainStage"]
+    grid = pd.DataFrame({"a": np.arange(k), "chain": _objs(chain_id)}).merge(
+        pd.DataFrame({"chain": _objs(st["chain"]), "stage_id": _objs(st["id"]), "stage_name": _objs(st["name"]),
+                      "order": st["order"].astype("float64").to_numpy()}), on="chain", how="inner")
+    ga = grid["a"].to_numpy(dtype=np.int64)
+    stage = mem["stage"].to_numpy(dtype=object)
+    sc, su = _codes(np.concatenate([grid["stage_id"].to_numpy(dtype=object), stage]), sort=False)
+    gs, ms = sc[: len(grid)], sc[len(grid):]
+    w = max(len(su), 1)
+    has_st = ms >= 0
+    covered = np.unique(a[has_st] * w + ms[has_st])
+    has = np.isin(ga * w + gs, covered) & (gs >= 0)
+    stages_total = np.bincount(ga, minlength=k).astype(np.int64)
+    stages_covered = np.bincount(ga, weights=has, minlength=k).astype(np.int64)
+    miss = ~has
+    order = grid["order"].to_numpy()
+    mo = np.lexsort((np.where(np.isnan(order[miss]), np.inf, order[miss]), ga[miss]))
+    missing_stages = _joined(ga[miss][mo], k, grid["stage_name"].to_numpy(dtype=object)[miss][mo], empty="")
+
+    # levels and sectors spanned (labels in declared order), and the expected levels missing
+    def spanned(values: np.ndarray, codelist: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        vc, vu = _codes(values, sort=False)
+        ok = vc >= 0
+        wv = max(len(vu), 1)
+        pairs, at = np.unique(a[ok] * wv + vc[ok], return_index=True)  # distinct (alliance, code)
+        pa, pv = pairs // wv, pairs % wv
+        rank = {c: i for i, c in enumerate(model.codelists[codelist].codes)}
+        r = np.array([rank.get(c, np.inf) for c in vu.tolist()] + [np.inf], dtype=float)[pv]
+        o = np.lexsort((at, r, pa))
+        text = _joined(pa[o], k, _labels(model, codelist, vu[pv[o]]), empty="", plain=True)
+        return text, np.bincount(pa, minlength=k).astype(np.int64), pa, vu[pv]
+
+    levels, n_levels, lv_a, lv_code = spanned(level, "level")
+    exp = list(order_codes(model, "level", expected_levels))
+    exp_zh = _labels(model, "level", np.array(exp, dtype=object))
+    lacks = np.ones((len(exp), k), dtype=bool)
+    for i, c in enumerate(exp):
+        lacks[i, lv_a[lv_code == c]] = False
+    missing_levels = [SEP.join(str(z) for z, lk in zip(exp_zh, col) if lk) for col in lacks.T.tolist()]
+    sectors, n_sectors, _, _ = spanned(sector, "sector")
+    completeness = np.where(stages_total > 0, stages_covered / np.maximum(stages_total, 1), np.nan)
+    out = pd.DataFrame({
+        "collab_id": _strs(alliances), "name": _objs(collab_name), "chain": _objs(chain), "members": members,
+        "lead_names": _strs(lead_names), "stages_total": stages_total, "stages_covered": stages_covered,
+        "completeness": completeness, "missing_stages": _strs(missing_stages), "levels": _strs(levels),
+        "n_levels": n_levels, "missing_levels": _strs(missing_levels), "sectors": _strs(sectors),
+        "n_sectors": n_sectors, "n_towns": n_towns})
     return out[cols].sort_values(["chain", "name", "collab_id"], kind="stable", na_position="last").reset_index(drop=True)
 
 
@@ -334,35 +641,65 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     model = graph.model
     cols = ["org_id", "name", "n_groups", "groups", "n_kinds", "kinds", "n_chains", "chains", "n_districts", "bridges",
             *_FACT_COLS]
-    mem = active_memberships(graph, ts)[["member", "organization", "collab_name", "kind", "chain"]].drop_duplicates(
-        ["member", "organization"])
-    counts = mem.groupby("member")["organization"].nunique()
-    keep = counts[counts >= min_groups].index
-    m = mem[isin(mem["member"], keep)].sort_values(["member", "collab_name", "organization"])
-    if m.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    g = m.groupby("member")
-    out = pd.DataFrame({"n_groups": g["organization"].nunique(), "n_kinds": g["kind"].nunique(),
-                        "n_chains": g["chain"].nunique(),
-                        "n_districts": m[m["kind"] == "district"].groupby("member")["organization"].nunique()})
-    out["n_districts"] = out["n_districts"].fillna(0).astype(np.int64)
-    out["groups"] = g["collab_name"].agg(lambda s: join_names(s, limit=8))
-    kinds = m[["member", "kind"]].drop_duplicates()
-    kinds = kinds.assign(r=kinds["kind"].map({c: i for i, c in enumerate(model.codelists["collab_kind"].codes)}),
-                         zh=code_label(model, "collab_kind", kinds["kind"])).sort_values(["member", "r"])
-    out["kinds"] = kinds.groupby("member")["zh"].agg(SEP.join)
-    ch = m.loc[m["chain"].notna(), ["member", "chain"]].drop_duplicates()
-    ch["cname"] = ch["chain"].map(graph.names("IndustryChain"))
-    out["chains"] = ch.sort_values(["member", "cname"]).groupby("member")["cname"].agg(join_names)
-    out["chains"] = out["chains"].where(out["chains"].notna(), "")
-    out["bridges"] = np.select([out["n_chains"] >= 2, out["n_districts"] >= 2, out["n_kinds"] >= 2],
-                               ["chains", "districts", "mechanisms"], default="groups")
-    facts = org_facts(graph, ts).set_index("org_id")
-    out = out.join(facts[["name", *_FACT_COLS]]).rename_axis("org_id").reset_index()
-    for k in ("n_groups", "n_kinds", "n_chains"):
-        out[k] = out[k].astype(np.int64)
-    out = out.sort_values(["n_groups", "n_kinds", "org_id"], ascending=[False, False, True], kind="stable")
-    return out[cols].reset_index(drop=True)
+    mem = active_memberships(graph, ts)
+    mc, mu = _codes(mem["member"].to_numpy(dtype=object))
+    oc, ou = _codes(mem["organization"].to_numpy(dtype=object), sort=False)
+    ok = (mc >= 0) & (oc >= 0)
+    w = max(len(ou), 1)
+    _, rows = np.unique(mc[ok] * w + oc[ok], return_index=True)  # one row per (member, group): the first
+    rows = np.flatnonzero(ok)[np.sort(rows)]
+    n_groups_all = np.bincount(mc[rows], minlength=len(mu))
+    keep = n_groups_all >= min_groups
+    rows = rows[keep[mc[rows]]]
+    if not len(rows):
+        return _empty(cols)
+    km = np.flatnonzero(keep)
+    K = len(km)
+    renum = np.full(len(mu), -1, dtype=np.int64)
+    renum[km] = np.arange(K)
+    cname = mem["collab_name"].to_numpy(dtype=object)[rows]
+    org = oc[rows]
+    # rows sorted by member, group name, group id
+    o = np.lexsort((_rank(ou[org]), _rank(cname), mc[rows]))
+    g = renum[mc[rows][o]]
+    cname, org = cname[o], org[o]
+    kind = mem["kind"].to_numpy(dtype=object)[rows][o]
+    chain = mem["chain"].to_numpy(dtype=object)[rows][o]
+    n_groups = np.bincount(g, minlength=K).astype(np.int64)
+    n_kinds = _nunique(g, K, kind)
+    n_chains = _nunique(g, K, chain)
+    dist = (kind == "district")
+    n_districts = _nunique(np.where(dist, g, -1), K, org)
+    groups = _joined(g, K, cname, limit=8)
+    # kinds, in declared order
+    kc, ku = _codes(kind, sort=False)
+    wk = max(len(ku), 1)
+    pk, at = np.unique(g * wk + kc, return_index=True)
+    rank = {c: i for i, c in enumerate(model.codelists["collab_kind"].codes)}
+    r = np.array([rank.get(c, np.inf) for c in ku.tolist()], dtype=float)[pk % wk]
+    ko = np.lexsort((at, r, pk // wk))
+    kinds = _joined((pk // wk)[ko], K, _labels(model, "collab_kind", ku[(pk % wk)[ko]]), empty=np.nan, plain=True)
+    # chains, by name
+    has = ~pd.isna(chain)
+    cc, cu = _codes(chain[has], sort=False)
+    wc = max(len(cu), 1)
+    pch, at = np.unique(g[has] * wc + cc, return_index=True)
+    cids, cnames = _names(graph, "IndustryChain")
+    pname = _take(cnames, _positions(cids, cu), np.nan)[pch % wc]
+    co = np.lexsort((at, _rank(pname), pch // wc))
+    chains = _joined((pch // wc)[co], K, pname[co], empty="")
+    bridges = np.select([n_chains >= 2, n_districts >= 2, n_kinds >= 2], ["chains", "districts", "mechanisms"],
+                        default="groups")
+    facts = org_facts(graph, ts)
+    fp = _positions(facts["org_id"], mu[km])
+    out = pd.DataFrame({"org_id": _strs(mu[km]), "name": _objs(_take(facts["name"], fp, np.nan)),
+                        "n_groups": n_groups, "groups": _strs(groups), "n_kinds": n_kinds, "kinds": _strs(kinds),
+                        "n_chains": n_chains, "chains": _strs(chains), "n_districts": n_districts,
+                        "bridges": _strs(bridges)})
+    for c in _FACT_COLS:
+        out[c] = _objs(_take(facts[c], fp, np.nan))
+    order = np.lexsort((np.arange(K), -n_kinds, -n_groups))  # members are in id order
+    return out[cols].iloc[order].reset_index(drop=True)
 
 
 def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.DataFrame:
@@ -385,29 +722,30 @@ def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.D
     >>> iso.groupby("status").size().to_dict()
     {'no_link': 1}
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     ts = as_of_date(graph, as_of)
     facts = org_facts(graph, ts)
     orgs, collabs, src, dst = link_graph(graph, as_of=ts)
     n = len(orgs) + len(collabs)
     cols = ["org_id", "name", "status", "component", "component_size", *_FACT_COLS]
-    comp = pd.DataFrame({"org_id": orgs})
+    nf = len(facts)
+    comp = np.full(nf, -1, dtype=np.int64)
+    csize = np.ones(nf, dtype=np.int64)
     if n:
-        adj = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
-        _, lab = connected_components(adj, directed=False)
-        new, size = _renumber(lab[: len(orgs)], orgs)
-        comp["component"] = new.astype(np.int64)
-        comp["component_size"] = size.astype(np.int64)
-    else:
-        comp["component"] = pd.Series(dtype=np.int64)
-        comp["component_size"] = pd.Series(dtype=np.int64)
-    f = facts.merge(comp, on="org_id", how="left")
-    f["status"] = np.where(f["component"].isna(), "no_link",
-                           np.where(f["component_size"] < min_component, "small_component", ""))
-    f = f[f["status"] != ""].copy()
-    f["component"] = pd.array(f["component"], dtype="Int64")
-    f["component_size"] = pd.array(f["component_size"].fillna(1), dtype="Int64")
-    f = f.sort_values(["status", "component", "org_id"], kind="stable", na_position="first")
-    return f[cols].reset_index(drop=True)
+        new, size = _renumber(_components(n, src, dst)[: len(orgs)])
+        fp = _positions(facts["org_id"], orgs)
+        hit = fp >= 0
+        comp[fp[hit]] = new[hit]
+        csize[fp[hit]] = size[hit]
+    no_link = comp < 0
+    small = ~no_link & (csize < min_component)
+    sel = np.flatnonzero(no_link | small)
+    # no_link first (by org id), then small components by number and org id
+    order = sel[np.lexsort((_id_order(facts["org_id"])[sel], comp[sel], small[sel]))]
+    f = facts.iloc[order]
+    out = pd.DataFrame({"org_id": _objs(f["org_id"]), "name": _objs(f["name"]),
+                        "status": _strs(np.where(no_link[order], "no_link", "small_component").astype(object)),
+                        "component": pd.arrays.IntegerArray(comp[order], no_link[order].copy()),
+                        "component_size": pd.array(csize[order], dtype="Int64")})
+    for c in _FACT_COLS:
+        out[c] = _objs(f[c])
+    return out[cols].reset_index(drop=True)
