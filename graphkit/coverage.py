@@ -27,8 +27,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, active_memberships, active_pairings, as_of_date, code_label, isin, join_names,
-                        mechanism_members, mechanisms, org_facts, order_codes)
+from ._analysis import (NO_VALUE, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin,
+                        join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
+                        positions)
 from .errors import GraphkitError
 from .model import Graph
 
@@ -57,13 +58,21 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
     col, cl = GROUPINGS[by]
     if by == "town":
         col = town_col
-    key = frame[col].astype(object).where(frame[col].notna(), "")
+    raw = frame[col].to_numpy(dtype=object)
+    key = pd.Series(np.where(pd.isna(raw), "", raw), index=frame.index, dtype=object)
     if cl is None:
-        names = pd.Series(frame[town_name_col].to_numpy(dtype=object), index=key.to_numpy()).groupby(level=0).first()
-        names = names.where(names.notna(), NO_VALUE)
-        if "" in names.index:
-            names[""] = NO_VALUE
-        order = sorted(names.index, key=lambda k: (k == "", str(names[k]), k))
+        # the first known town name of each key (what groupby(...).first() gives)
+        kc, ku = pd.factorize(key.to_numpy(dtype=object))
+        tn = frame[town_name_col].to_numpy(dtype=object)
+        known = np.flatnonzero(~pd.isna(tn))
+        first = np.full(len(ku), -1, dtype=np.int64)
+        kk, at = np.unique(kc[known], return_index=True)
+        first[kk] = known[at]
+        label = np.where(first >= 0, tn[np.maximum(first, 0)], NO_VALUE)
+        label = np.where(np.asarray(ku, dtype=object) == "", NO_VALUE, label)
+        lab = dict(zip(ku.tolist(), label.tolist()))
+        order = sorted(lab, key=lambda k: (k == "", str(lab[k]), k))
+        names = pd.Series([lab[k] for k in order], index=pd.Index(order, dtype=object), dtype=object)
     else:
         codes = sorted(set(key) - {""})
         order = [c for c in order_codes(graph.model, cl, codes)] + ([""] if (key == "").any() else [])
@@ -111,7 +120,7 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     codes = [c for c, _, _ in mechanisms(graph.model)]
     # org × mechanism flags, then counts per group with bincount (no per-group Python work)
     flags = np.zeros((len(facts), len(codes)), dtype=bool)
-    rows = pd.Index(facts["org_id"].to_numpy(dtype=object)).get_indexer(mm["org_id"].to_numpy(dtype=object))
+    rows = positions(mm["org_id"], _facts_index(facts))
     cols = pd.Index(codes).get_indexer(mm["mechanism"].to_numpy(dtype=object))
     ok = (rows >= 0) & (cols >= 0)
     flags[rows[ok], cols[ok]] = True
@@ -157,18 +166,26 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     vil = places.loc[isin(places["kind"], kinds), ["id", "name", "parent"]].rename(
         columns={"id": "village", "name": "village_name", "parent": "town"})
     pnames = graph.names("Place")
-    vil["town_name"] = vil["town"].map(pnames).astype(object)
+    pidx = place_index(graph)
+    pname = graph.tables["Place"]["name"].to_numpy(dtype=object)
+    vil["town_name"] = pd.Series(lookup(vil["town"], pidx, pname, np.nan), index=vil.index, dtype=object)
     mem = active_memberships(graph, ts)
-    mem = mem[mem["kind"] == "joint_village"]
-    orgs = graph.tables["Organization"].set_index("id")
-    mv = mem.join(orgs[["village", "town"]], on="member")
-    covered = set(mv["village"].dropna())
+    mem = mem[(mem["kind"] == "joint_village").to_numpy()]
+    orgs = graph.tables["Organization"]
+    m_village = lookup(mem["member"], org_index(graph), orgs["village"].to_numpy(dtype=object), np.nan)
+    m_town = lookup(mem["member"], org_index(graph), orgs["town"].to_numpy(dtype=object), np.nan)
+    covered = set(m_village[~pd.isna(m_village)])
     vil["covered"] = isin(vil["village"], covered)
-    # committees and their town
-    ct = mv.groupby("organization").agg(ctown=("collab_town", "first"), mtown=("town", "min"))
-    ct["town"] = ct["ctown"].where(ct["ctown"].notna(), ct["mtown"])
-    comm = pd.DataFrame({"town": ct["town"].to_numpy(dtype=object)})
-    comm["town_name"] = comm["town"].map(pnames).astype(object)
+    # committees and their town: the committee's own town, else the least of its members' towns
+    mv = pd.DataFrame({"organization": mem["organization"].to_numpy(dtype=object),
+                       "ctown": mem["collab_town"].to_numpy(dtype=object), "town": m_town})
+    comms = np.sort(pd.unique(mv["organization"].to_numpy(dtype=object)).astype(object)) if len(mv) else np.array([], dtype=object)
+    first_c = mv[mv["ctown"].notna()].drop_duplicates("organization")
+    min_t = mv[mv["town"].notna()].sort_values(["organization", "town"], kind="stable").drop_duplicates("organization")
+    ctown = lookup(comms, first_c["organization"], first_c["ctown"], np.nan)
+    mtown = lookup(comms, min_t["organization"], min_t["town"], np.nan)
+    comm = pd.DataFrame({"town": pd.Series(np.where(pd.isna(ctown), mtown, ctown), dtype=object)})
+    comm["town_name"] = pd.Series(lookup(comm["town"], pidx, pname, np.nan), dtype=object)
     allk = pd.concat([vil[["town", "town_name"]], comm], ignore_index=True)
     key_all, names, order = _group_keys(graph, allk, by)
     vkey = key_all.iloc[: len(vil)].to_numpy()
@@ -180,7 +197,9 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     counts["villages_covered"] = g["covered"].sum()
     counts["committees"] = pd.Series(ckey, dtype=object).value_counts()
     counts["share"] = counts["villages_covered"] / counts["villages"]
-    counts["uncovered_villages"] = v[~v["covered"]].groupby("key")["village_name"].agg(lambda s: join_names(s, limit=30))
+    unc = v[~v["covered"]]
+    uk, ut = join_groups(unc["key"].to_numpy(dtype=object), unc["village_name"].to_numpy(dtype=object), limit=30)
+    counts["uncovered_villages"] = pd.Series(ut, index=pd.Index(uk, dtype=object))
     out = _frame(key_all, names, order, counts)
     for c in ("committees", "villages", "villages_covered"):
         out[c] = out[c].fillna(0).astype(np.int64)
@@ -257,7 +276,8 @@ def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: A
     d = pd.DataFrame({"town": u["town"].to_numpy(dtype=object), "kind": u["kind"].to_numpy(dtype=object)})
     d["town_name"] = d["town"].map(pnames).astype(object)
     has = u["has_party_org"].fillna(False).astype(bool).to_numpy() | u["party_org"].notna().to_numpy()
-    instr = u["instructor"].astype(object).map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(dtype=bool)
+    instr = np.fromiter((isinstance(v, str) and v.strip() != "" for v in u["instructor"].to_numpy(dtype=object)), dtype=bool,
+                        count=len(u))
     work = has | u["linked_org"].notna().to_numpy() | instr
     d["org"] = has
     d["work"] = work
@@ -305,10 +325,15 @@ def chain_stage_coverage(graph: Graph, *, as_of: Any = None) -> pd.DataFrame:
     out["chain"] = out["chain_id"].map(chains).astype(object)
     mem = active_memberships(graph, ts)
     mem = mem[mem["stage"].notna()][["stage", "member"]].drop_duplicates()
-    mem["name"] = mem["member"].map(graph.names("Organization"))
+    mem["name"] = pd.Series(lookup(mem["member"], org_index(graph), graph.tables["Organization"]["name"].to_numpy(dtype=object),
+                                   np.nan), index=mem.index, dtype=object)
     mem = mem.sort_values(["stage", "name"])
     out["members"] = out["stage_id"].map(mem.groupby("stage").size()).fillna(0).astype(np.int64)
-    names = mem.groupby("stage")["name"].agg(lambda s: join_names(s, limit=20)) if len(mem) else pd.Series(dtype=object)
+    if len(mem):
+        sk, stxt = join_groups(mem["stage"].to_numpy(dtype=object), mem["name"].to_numpy(dtype=object), limit=20)
+        names = pd.Series(stxt, index=pd.Index(sk, dtype=object), dtype=object)
+    else:
+        names = pd.Series(dtype=object)
     out["member_names"] = out["stage_id"].map(names).astype(object)
     out["member_names"] = out["member_names"].where(out["member_names"].notna(), "")
     out["no_presence"] = out["members"] == 0

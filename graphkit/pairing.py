@@ -630,7 +630,7 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     single_members: dict[int, list[int]] = {}
     for c, h in zip(ch_c[c_single[ch_c]].tolist(), ch_h[c_single[ch_c]].tolist()):
         single_members.setdefault(h, []).append(c)
-    off_c_placeholder = -1  # class node ids are assigned below; the trees store class numbers as -(c + 1)
+    # class node ids are assigned below; the trees refer to class c as -(c + 1)
     seg_node: dict[tuple[int, int, int], int] = {}
 
     def build(h: int, members: list[int], lo: int, hi: int) -> int:
@@ -655,8 +655,10 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
         return cover(h, members, lo, mid, qlo, qhi) + cover(h, members, mid, hi, qlo, qhi)
 
     roots: dict[int, int] = {}
+    member_pos: dict[int, dict[int, int]] = {}
     for h, members in single_members.items():
         members.sort()
+        member_pos[h] = {c: j for j, c in enumerate(members)}
         roots[h] = build(h, members, 0, len(members))
 
     # forbidden pairs: a weak singleton class reaches a hub holding one of its forbidden classes
@@ -673,7 +675,8 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
         for i in cand.tolist():
             wc, h = int(wh_wc[i]), int(wh_h[i])
             members = single_members[h]
-            bad = sorted(j for j, c in enumerate(members) if c in bad_c[wc])
+            where = member_pos[h]
+            bad = sorted(where[c] for c in bad_c[wc] if c in where)
             if not bad:
                 continue
             drop[i] = True
