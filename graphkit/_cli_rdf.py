@@ -52,13 +52,16 @@ def rdf_group() -> None:
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="输出文件 output file")
 @click.option("--base", default=None, help="记录 IRI 的基础地址 / base IRI of record IRIs (default: schema base_iri)")
 @click.option("--store", type=click.Choice(_STORES), default="memory", show_default=True,
-              help="memory = rdflib；oxigraph = 大数据量（省级）/ oxigraph for province-scale graphs")
+              help="仅 JSON-LD 使用：memory = rdflib，oxigraph = 较大数据；Turtle/TriG/N-Triples/N-Quads 总是由表流式写出 / "
+                   "used for JSON-LD only; the other formats are always streamed from the tables")
 @user_errors
 def export_cmd(out: str, fmt: str | None, output: str, base: str | None, store: str) -> None:
     """把图谱导出为 RDF / export the graph in OUT (a `graphkit build` folder) as RDF.
 
-    TriG（和 N-Quads）把每个台账文件的记录放在各自的命名图中。
-    TriG (and N-Quads) put each ledger file's records in a named graph of its own.
+    TriG（和 N-Quads）把每个台账文件的记录放在各自的命名图中。Turtle、TriG、N-Triples、N-Quads
+    分块流式写出，内存不随图谱规模增长。
+    TriG (and N-Quads) put each ledger file's records in a named graph of its own. Turtle, TriG,
+    N-Triples and N-Quads are streamed chunk by chunk: memory does not grow with the graph.
     """
     from .io import read_graph
     from .rdf import _format_from_suffix, export_rdf

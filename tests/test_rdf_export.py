@@ -189,6 +189,72 @@ def test_round_trip_of_hostile_values_and_a_graph_without_provenance() -> None:
         assert back.tables["Pairing"]["src_file"].isna().all()
 
 
+def _hostile_graph() -> gk.Graph:
+    g = make_graph({
+        "Place": [{"id": "t 1/甲", "name": '甲"镇\\\n', "kind": "town"}],
+        "Organization": [
+            {"id": "o#1", "name": "A\t党支部 \u0001 <x> {y} 'z'", "town": "t 1/甲", "category": "1", "members": 0,
+             "weak_lax": False},
+            {"id": "o2", "name": "乙\r\n支部 \"\"\" ''' \\u0041 \\", "category": "3", "weak_lax": True, "parent": "o#1"},
+            {"id": "1.x~", "name": "x\u2028y\U0001F600 @zh ^^ ; . ,", "category": "2"},
+            {"id": "-o4", "name": "\x7f", "category": "2", "parent": "1.x~"}],
+        "Pairing": [{"id": "p?1", "strong": "o#1", "weak": "o2", "form": "other", "start": pd.Timestamp("2024-02-29"),
+                     "end": pd.Timestamp("2025-02-28")}],
+    })
+    g.tables["Organization"].loc[1, ["src_file", "src_sheet", "src_row", "src_hash"]] = ["名册 #1.csv", "表 1/2", 7, "ab"]
+    return g
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "nquads"])
+def test_streamed_formats_hold_the_n_triples_of_hostile_values(fmt: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Turtle/TriG/N-Quads written chunk by chunk (2 records a chunk here) hold exactly the N-Triples'
+    triples, read by both parsers, and read back into the same tables."""
+    monkeypatch.setattr(rdf, "_CHUNK", 2)
+    g = _hostile_graph()
+    reference = _triples_ox(rdf.serialize(g, fmt="nt"), "nt")
+    assert any("\\u0001" in o for _, _, o in reference)
+    data = rdf.serialize(g, fmt=fmt)
+    assert _triples_ox(data, fmt) == reference
+    assert _triples_ox(_triples_rdflib(data, fmt).serialize(format="nt", encoding="utf-8"), "nt") == reference
+    path = tmp_path / f"hostile{rdf.FORMATS[fmt][0]}"
+    rdf.export_rdf(g, path)
+    assert path.read_bytes() == data
+    for store in rdf.STORES:
+        back = rdf.read_rdf(path, store=store)
+        assert back.problems.empty
+        assert back.orgs.set_index("id").loc["o2", "name"] == g.orgs.set_index("id").loc["o2", "name"]
+        assert sorted(back.orgs["name"]) == sorted(g.orgs["name"])
+        assert back.orgs.set_index("id").loc["-o4", "parent"] == "1.x~"
+
+
+def test_turtle_uses_prefixed_names_and_groups_by_subject(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rdf, "_CHUNK", 3)
+    text = rdf.serialize(_hostile_graph(), fmt="turtle").decode("utf-8")
+    assert "@prefix organization: <https://graphkit.example.org/id/organization/> ." in text
+    assert "\norganization:o2 a org:FormalOrganization ;\n" in text
+    # ids that are no plain local name keep their full (percent-encoded) IRI
+    assert "<https://graphkit.example.org/id/organization/o%231> a org:FormalOrganization ;" in text
+    assert "<https://graphkit.example.org/id/organization/-o4>" in text
+    # each subject is written once per chunk
+    subjects = [line.split(" ", 1)[0] for line in text.splitlines() if line and not line.startswith((" ", "@"))]
+    assert len(subjects) == len(set(subjects))
+
+
+def test_export_streams_to_the_file(sample_graph: gk.Graph, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Text formats never hold the whole output (nor a store): export_rdf writes chunk by chunk."""
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("built the whole graph in memory")
+    monkeypatch.setattr(rdf, "serialize", refuse)
+    monkeypatch.setattr(rdf, "to_oxigraph", refuse)
+    monkeypatch.setattr(rdf, "to_rdflib", refuse)
+    writes: list[int] = []
+    real = rdf._Sink._write
+    monkeypatch.setattr(rdf._Sink, "_write", lambda self, arr: (writes.append(1), real(self, arr))[1])
+    monkeypatch.setattr(rdf, "_CHUNK", 500)
+    path = rdf.export_rdf(sample_graph, tmp_path / "c.ttl", store="oxigraph")
+    assert len(writes) > 10 and path.stat().st_size > 100_000
+
+
 def test_output_is_deterministic(sample_graph: gk.Graph, exports: _Exports) -> None:
     assert rdf.serialize(sample_graph, fmt="trig", store="oxigraph") == exports[("trig", "oxigraph")]
     assert rdf.serialize(sample_graph, fmt="nt") == exports[("nt", "memory")]
