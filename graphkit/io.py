@@ -301,11 +301,17 @@ def _from_arrow(table: pa.Table, rtype: RecordType) -> pd.DataFrame:
     return pd.DataFrame(cols, copy=False)
 
 
+_UNIQUE_STRINGS = frozenset({"id", "name", "title"})
+
+
 def _read_table(path: Path, *, provenance: bool = True) -> pa.Table:
     """Read one table, string columns dictionary-encoded (expanded by :func:`_objects`)."""
     schema = pq.read_schema(path)
     columns = [f.name for f in schema if provenance or f.name not in PROVENANCE]
-    strings = [f.name for f in schema if f.name in columns and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+    # dictionary-encode only columns whose values repeat (codes, references, provenance): for the
+    # unique ones (ids, names) a dictionary costs time and saves nothing
+    strings = [f.name for f in schema if f.name in columns and f.name not in _UNIQUE_STRINGS
+               and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
     return pq.read_table(path, columns=columns, read_dictionary=strings)
 
 
