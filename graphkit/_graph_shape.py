@@ -50,7 +50,7 @@ from .errors import SchemaError
 from .schema import Model, RecordType, load_schema
 
 __all__ = ["SHAPE_VERSION", "Column", "NodeShape", "RelShape", "GraphShape", "graph_shape", "ident",
-           "arrow_tables", "GraphTables", "node_table", "rel_table", "NAME_SUFFIX"]
+           "arrow_tables", "GraphTables", "node_table", "rel_table", "ends_by_label", "missing_ends", "NAME_SUFFIX"]
 
 #: Bumped whenever the mapping below changes (invalidates the embedded engine's cache).
 SHAPE_VERSION = "1"
@@ -381,6 +381,83 @@ def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]
     """
     gt = GraphTables(source, model)
     return {t.name: gt.read(t.name) for t in gt.model}
+
+
+def ends_by_label(shape: GraphShape) -> dict[str, list[tuple[RelShape, str]]]:
+    """Relationship ends (``start_id`` / ``end_id``) that must be looked up, by the label they point to.
+
+    The start of a ref relationship is the record's own ``id``: it exists by construction.
+
+    Examples
+    --------
+    >>> [(rs.declared_by, end) for rs, end in ends_by_label(graph_shape())["Activity"]]
+    [('Participation', 'end_id')]
+    """
+    out: dict[str, list[tuple[RelShape, str]]] = {}
+    for rs in shape.rels:
+        if rs.is_link:
+            out.setdefault(rs.source_label, []).append((rs, "start_id"))
+        out.setdefault(rs.target_label, []).append((rs, "end_id"))
+    return out
+
+
+def missing_ends(gt: GraphTables, ids: Any, items: list[tuple[RelShape, str]]) -> dict[tuple[RelShape, str], tuple[int, list[str]]]:
+    """Relationship ends (``items``, all pointing at one label) whose value is not among ``ids``.
+
+    One streaming left-anti hash join (Arrow Acero): the ids are hashed once, the end columns
+    are read from the tables in batches (rows whose other end is empty are no relationship and
+    are skipped, as in the import files). Returns the count and the first five missing values
+    (in row order) of every end that has any.
+    """
+    import numpy as np
+    import pyarrow.acero as ac
+
+    schema = pa.schema([("k", pa.string()), ("tag", pa.int32()), ("row", pa.int64())])
+    by_table: dict[str, list[tuple[int, RelShape, str]]] = {}
+    for tag, (rs, end) in enumerate(items):
+        by_table.setdefault(rs.table, []).append((tag, rs, end))
+
+    def probe() -> Iterator[Any]:
+        for table, ends in by_table.items():
+            cols = list(dict.fromkeys(c for _, rs, _ in ends for c in (rs.source_col, rs.target_col)))
+            offset = 0
+            for b in gt.batches(table, cols, batch_rows=262_144):
+                n = b.num_rows
+                row = pa.array(np.arange(offset, offset + n, dtype=np.int64))
+                offset += n
+                for tag, rs, end in ends:
+                    s, e = _array(b.column(rs.source_col)), _array(b.column(rs.target_col))
+                    key = s if end == "start_id" else e
+                    if s.null_count or e.null_count:
+                        keep = pc.and_(pc.is_valid(s), pc.is_valid(e))
+                        key, r = key.filter(keep), row.filter(keep)
+                    else:
+                        r = row
+                    if len(key):
+                        key = key if key.type == pa.string() else pc.cast(key, pa.string())
+                        yield pa.record_batch([key, pa.repeat(pa.scalar(tag, pa.int32()), len(key)),
+                                               r], schema=schema)
+
+    reader = pa.RecordBatchReader.from_batches(schema, probe())
+    plan = ac.Declaration("hashjoin", ac.HashJoinNodeOptions("left anti", ["k"], ["id"]), inputs=[
+        ac.Declaration("record_batch_reader_source", ac.RecordBatchReaderSourceNodeOptions(reader)),
+        ac.Declaration("table_source", ac.TableSourceNodeOptions(pa.table({"id": ids})))])
+    found: dict[int, tuple[int, Any]] = {}
+    for batch in plan.to_reader(use_threads=True):
+        if not batch.num_rows:
+            continue
+        t = pa.Table.from_batches([batch])
+        for tag in pc.unique(t.column("tag")).to_pylist():
+            part = t.filter(pc.equal(t.column("tag"), tag)).select(["row", "k"])
+            n, kept = found.get(tag, (0, None))
+            both = part if kept is None else pa.concat_tables([kept, part])
+            found[tag] = (n + part.num_rows, both.sort_by("row").slice(0, 5))
+    return {items[tag]: (n, [str(v) for v in kept.column("k").to_pylist()]) for tag, (n, kept) in found.items()}
+
+
+def _array(col: Any) -> Any:
+    """A column as one Array (no copy when it already is one chunk)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 def _typed(col: pa.ChunkedArray | pa.Array, kind: str) -> pa.ChunkedArray | pa.Array:

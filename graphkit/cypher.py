@@ -31,7 +31,8 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from ._graph_shape import SHAPE_VERSION, arrow_tables, graph_shape, ident, node_table, rel_table
+from ._graph_shape import (SHAPE_VERSION, GraphTables, RelShape, ends_by_label, graph_shape, ident, missing_ends,
+                           node_table, rel_table)
 from .errors import GraphkitError, OutputError
 from .schema import Model, load_schema
 
@@ -97,39 +98,44 @@ def build_database(source: Any, db_path: str | Path, *, model: Model | None = No
 
     Node and relationship tables are created from :mod:`graphkit._graph_shape` and filled with
     one bulk ``COPY`` per node label and per relationship triple from Parquet files staged in a
-    temporary folder. Relationships whose end is missing (possible only in a graph built with
-    ``--lenient``) are left out and counted in the progress messages.
+    temporary folder. The graph's tables are streamed into the staged files in record batches
+    (memory stays bounded; each batch is one row group, which the engine reads in parallel).
+    Relationships whose end is missing (possible only in a graph built with ``--lenient``) are
+    left out and counted in the progress messages.
 
     Returns
     -------
     Path
         ``db_path``.
     """
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     lb = _import_ladybug()
     from .model import Graph
 
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
-    tables = arrow_tables(source, model)
+    gt = GraphTables(source, model)
     db_path = Path(db_path)
     say = progress or (lambda _m: None)
+    # which relationship ends point at a missing record (one streaming anti-join per label)
+    ends = ends_by_label(shape)
+    missing: set[RelShape] = set()
+    for ns in shape.nodes:
+        if ns.label in ends and gt.num_rows(ns.type):
+            ids = gt.read(ns.type, ["id"]).column("id").combine_chunks().drop_null()
+            missing.update(rs for rs, _ in missing_ends(gt, ids.cast("string"), ends[ns.label]))
+    lookups = {c.lookup: gt.read(c.lookup, ["id", "name"]) for rs in shape.rels for c in rs.columns if c.lookup}
     stage = Path(tempfile.mkdtemp(prefix="graphkit-cypher-"))
     try:
         _check_path(stage)
         db = lb.Database(str(db_path))
         conn = lb.Connection(db)
-        ids: dict[str, Any] = {}
         for ns in shape.nodes:
             cols = ", ".join(f"{ident(c.name)} {_KINDS[c.kind]}" for c in ns.columns)
             conn.execute(f"CREATE NODE TABLE {ident(ns.label)}({cols}, PRIMARY KEY({ident('id')}))")
-            t = node_table(ns, tables[ns.type])
-            ids[ns.label] = t.column("id").combine_chunks()
-            if t.num_rows:
-                f = stage / f"node_{ns.label}.parquet"
-                pq.write_table(t, f)
+            f = stage / f"node_{ns.label}.parquet"
+            batches = (node_table(ns, b) for b in gt.batches(ns.type, list(dict.fromkeys(c.source for c in ns.columns)),
+                                                              batch_rows=_STAGE_ROWS, dictionary=True))
+            if _stage(f, batches):
                 conn.execute(f"COPY {ident(ns.label)} FROM '{_check_path(f)}'")
         for rel in shape.rel_types():
             triples = shape.rel_shapes(rel)
@@ -137,17 +143,11 @@ def build_database(source: Any, db_path: str | Path, *, model: Model | None = No
             props = "".join(f", {ident(c.name)} {_KINDS[c.kind]}" for c in triples[0].columns)
             conn.execute(f"CREATE REL TABLE {ident(rel)}({pairs}{props})")
             for r in triples:
-                t = rel_table(r, tables, start="from", end="to")
-                ok = pc.and_(pc.is_in(t.column("from"), value_set=ids[r.source_label]),
-                             pc.is_in(t.column("to"), value_set=ids[r.target_label]))
-                dropped = t.num_rows - pc.sum(ok.cast("int64")).as_py() if t.num_rows else 0
-                if dropped:
-                    say(f"跳过 {dropped} 条端点缺失的关系 / skipped {dropped} {r.rel} link(s) with a missing end "
-                        f"({r.declared_by})")
-                    t = t.filter(ok)
-                if t.num_rows:
-                    f = stage / f"rel_{r.file_stem}.parquet"
-                    pq.write_table(t, f)
+                f = stage / f"rel_{r.file_stem}.parquet"
+                rows = _known_rels(r, gt, lookups, say) if r in missing else (
+                    rel_table(r, {**lookups, r.table: b}, start="from", end="to")
+                    for b in gt.batches(r.table, _rel_columns(r), batch_rows=_STAGE_ROWS, dictionary=True))
+                if _stage(f, rows):
                     conn.execute(f"COPY {ident(rel)} FROM '{_check_path(f)}' "
                                  f"(from='{r.source_label}', to='{r.target_label}')")
         conn.close()
@@ -155,6 +155,49 @@ def build_database(source: Any, db_path: str | Path, *, model: Model | None = No
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return db_path
+
+
+#: Rows per staged row group (the engine reads row groups in parallel).
+_STAGE_ROWS = 131_072
+
+
+def _stage(path: Path, tables: Any) -> int:
+    """Write record batches to one staged Parquet file; return the rows written (no file if 0)."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    rows = 0
+    try:
+        for t in tables:
+            if not t.num_rows:
+                continue
+            if writer is None:
+                writer = pq.ParquetWriter(path, t.schema, compression="snappy")
+            writer.write_table(t, row_group_size=_STAGE_ROWS)
+            rows += t.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _rel_columns(r: RelShape) -> list[str]:
+    return list(dict.fromkeys([r.source_col, r.target_col] + [c.source for c in r.columns]))
+
+
+def _known_rels(r: RelShape, gt: GraphTables, lookups: Mapping[str, Any], say: ProgressFn) -> Any:
+    """The rows of a triple with a missing end (lenient graphs), without those rows, as one table."""
+    import pyarrow.compute as pc
+
+    t = rel_table(r, {**lookups, r.table: gt.read(r.table, _rel_columns(r))}, start="from", end="to")
+    starts = gt.read(r.source_type, ["id"]).column("id").combine_chunks()
+    ends = gt.read(r.target_type, ["id"]).column("id").combine_chunks()
+    ok = pc.and_(pc.is_in(t.column("from"), value_set=starts), pc.is_in(t.column("to"), value_set=ends))
+    dropped = t.num_rows - pc.sum(ok.cast("int64")).as_py() if t.num_rows else 0
+    if dropped:
+        say(f"跳过 {dropped} 条端点缺失的关系 / skipped {dropped} {r.rel} link(s) with a missing end ({r.declared_by})")
+        t = t.filter(ok)
+    return iter([t])
 
 
 def frame_from_arrow(table: Any) -> pd.DataFrame:

@@ -37,8 +37,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 import pandas as pd
 
-from ._graph_shape import (GraphShape, GraphTables, NodeShape, RelShape, arrow_tables, graph_shape, ident, node_table,
-                           rel_table)
+from ._graph_shape import (GraphShape, GraphTables, NodeShape, RelShape, arrow_tables, ends_by_label, graph_shape, ident,
+                           missing_ends, node_table, rel_table)
 from .errors import GraphkitError, OutputError
 from .schema import Model, load_schema
 
@@ -275,19 +275,6 @@ def precheck(source: Any, *, model: Model | None = None) -> pd.DataFrame:
     return _precheck(graph_shape(model), GraphTables(source, model))
 
 
-def _ends_to_check(shape: GraphShape) -> dict[str, list[tuple[RelShape, str]]]:
-    """Relationship ends to look up, by the label they must exist in.
-
-    The start of a ref relationship is the record's own ``id``: it exists by construction.
-    """
-    out: dict[str, list[tuple[RelShape, str]]] = {}
-    for rs in shape.rels:
-        if rs.is_link:
-            out.setdefault(rs.source_label, []).append((rs, "start_id"))
-        out.setdefault(rs.target_label, []).append((rs, "end_id"))
-    return out
-
-
 def _distinct(col: Any) -> bool:
     """True when the non-null values of a string array are all different.
 
@@ -307,7 +294,7 @@ def _precheck(shape: GraphShape, gt: GraphTables) -> pd.DataFrame:
     import pyarrow.compute as pc
 
     rows: list[dict[str, Any]] = []
-    ends = _ends_to_check(shape)
+    ends = ends_by_label(shape)
     dangling: dict[tuple[RelShape, str], tuple[int, list[str]]] = {}
     for ns in shape.nodes:  # one label's ids in memory at a time
         col = gt.read(ns.type, ["id"]).column("id")
@@ -320,7 +307,7 @@ def _precheck(shape: GraphShape, gt: GraphTables) -> pd.DataFrame:
             rows.append({"check": "重复 id / duplicate id", "where": ns.label, "count": len(dup),
                          "examples": ", ".join(sorted(dup.to_pylist())[:5])})
         if ns.label in ends:
-            dangling.update(_dangling(gt, col.drop_null() if col.null_count else col, ends[ns.label]))
+            dangling.update(missing_ends(gt, col.drop_null() if col.null_count else col, ends[ns.label]))
         del col
     for rs in shape.rels:
         for end in ("start_id", "end_id"):
@@ -329,67 +316,6 @@ def _precheck(shape: GraphShape, gt: GraphTables) -> pd.DataFrame:
                 rows.append({"check": f"悬空端点 / dangling {end}", "where": f"{rs.declared_by} ({rs.rel})",
                              "count": n, "examples": ", ".join(examples)})
     return pd.DataFrame(rows, columns=["check", "where", "count", "examples"])
-
-
-def _dangling(gt: GraphTables, ids: Any, items: list[tuple[RelShape, str]]) -> dict[tuple[RelShape, str], tuple[int, list[str]]]:
-    """Relationship ends (``items``, all pointing at one label) whose value is not among ``ids``.
-
-    One streaming left-anti hash join (Arrow Acero): the ids are hashed once, the end columns
-    are read from the tables in batches (rows whose other end is empty are no relationship and
-    are skipped, as in the import files). Returns the count and the first five missing values
-    (in row order) of every end that has any.
-    """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.acero as ac
-    import pyarrow.compute as pc
-
-    schema = pa.schema([("k", pa.string()), ("tag", pa.int32()), ("row", pa.int64())])
-    by_table: dict[str, list[tuple[int, RelShape, str]]] = {}
-    for tag, (rs, end) in enumerate(items):
-        by_table.setdefault(rs.table, []).append((tag, rs, end))
-
-    def probe() -> Iterator[Any]:
-        for table, ends in by_table.items():
-            cols = list(dict.fromkeys(c for _, rs, _ in ends for c in (rs.source_col, rs.target_col)))
-            offset = 0
-            for b in gt.batches(table, cols, batch_rows=_BATCH_ROWS):
-                n = b.num_rows
-                row = pa.array(np.arange(offset, offset + n, dtype=np.int64))
-                offset += n
-                for tag, rs, end in ends:
-                    s, e = _array(b.column(rs.source_col)), _array(b.column(rs.target_col))
-                    key = s if end == "start_id" else e
-                    if s.null_count or e.null_count:
-                        keep = pc.and_(pc.is_valid(s), pc.is_valid(e))
-                        key, r = key.filter(keep), row.filter(keep)
-                    else:
-                        r = row
-                    if len(key):
-                        key = key if key.type == pa.string() else pc.cast(key, pa.string())
-                        yield pa.record_batch([key, pa.repeat(pa.scalar(tag, pa.int32()), len(key)),
-                                               r], schema=schema)
-
-    reader = pa.RecordBatchReader.from_batches(schema, probe())
-    plan = ac.Declaration("hashjoin", ac.HashJoinNodeOptions("left anti", ["k"], ["id"]), inputs=[
-        ac.Declaration("record_batch_reader_source", ac.RecordBatchReaderSourceNodeOptions(reader)),
-        ac.Declaration("table_source", ac.TableSourceNodeOptions(pa.table({"id": ids})))])
-    found: dict[int, tuple[int, Any]] = {}
-    for batch in plan.to_reader(use_threads=True):
-        if not batch.num_rows:
-            continue
-        t = pa.Table.from_batches([batch])
-        for tag in pc.unique(t.column("tag")).to_pylist():
-            part = t.filter(pc.equal(t.column("tag"), tag)).select(["row", "k"])
-            n, kept = found.get(tag, (0, None))
-            both = part if kept is None else pa.concat_tables([kept, part])
-            found[tag] = (n + part.num_rows, both.sort_by("row").slice(0, 5))
-    return {items[tag]: (n, [str(v) for v in kept.column("k").to_pylist()]) for tag, (n, kept) in found.items()}
-
-
-def _array(col: Any) -> Any:
-    """A column as one Array (no copy when it already is one chunk)."""
-    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 #: Rows per record batch read from a table (memory per table in flight stays ~ this many rows).
