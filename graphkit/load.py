@@ -1197,29 +1197,23 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     if not files:
         raise GraphkitError(f"{data_dir}: 目录中没有台账文件（.xlsx/.xls/.csv）/ no ledger files (.xlsx/.xls/.csv) in the folder")
     staged: list[_Staged] = []
-    sources = []
-    for i, path in enumerate(files, start=1):
-        rel = path.relative_to(data_dir).as_posix()
-        if progress:
-            progress(f"[{i}/{len(files)}] 读取 reading {rel}")
-        opts = config.for_file(rel)
-        try:
-            sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits)
-        except LedgerError as exc:
-            rule = getattr(exc, "rule", "unreadable_file")
-            zh, _, en = str(exc).partition(" / ")
-            problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
-            sources.append({"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""})
-            continue
-        digest = file_sha256(path)
-        used = []
-        for sheet in sheets:
-            out, used_id = _map_sheet(ctx, sheet, maps, digest, opts, path.stem)
+    sources: list[dict[str, Any]] = []
+    rels = [path.relative_to(data_dir).as_posix() for path in files]
+    with _FilePool(files, rels, model, config, maps, limits) as pool:
+        for i, (path, rel) in enumerate(zip(files, rels), start=1):
+            if progress:
+                progress(f"[{i}/{len(files)}] 读取 reading {rel}")
+            done = pool.result(i - 1)
+            if done is not None:  # read and mapped by a worker process: take its records and problems in order
+                rows, reported, packed, source = done
+                problems.extend(rows)
+                ctx.reported |= reported
+                staged.extend(_unpack_staged(p, model, maps) for p in packed)
+                sources.append(source)
+                continue
+            out, source = _load_file(ctx, maps, path, rel, config.for_file(rel), limits)
             staged.extend(out)
-            if used_id:
-                used.append(f"{sheet.sheet or '-'}:{used_id}")
-        sources.append({"file": rel, "sha256": digest, "bytes": path.stat().st_size,
-                        "sheets": ",".join(s.sheet for s in sheets), "layouts": ";".join(used)})
+            sources.append(source)
     if not staged and sources and not (problems.frame()["severity"] == "error").any():
         # every sheet was empty or unrecognized: an empty graph would hide that nothing was read
         names = ", ".join(s["file"] for s in sources[:5]) + (" …" if len(sources) > 5 else "")
@@ -1240,6 +1234,127 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     tables = _finish_types(model, tables)
     return Graph(tables, model=model, sources=pd.DataFrame(sources), problems=frame,
                  settings={"county": config.county, "data_dir": str(data_dir), "lenient": lenient})
+
+
+def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, opts: dict[str, Any],
+               limits: Limits) -> tuple[list[_Staged], dict[str, Any]]:
+    """Read one ledger file and map its sheets; returns the staged records and its ``sources`` row."""
+    try:
+        sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits)
+    except LedgerError as exc:
+        rule = getattr(exc, "rule", "unreadable_file")
+        zh, _, en = str(exc).partition(" / ")
+        ctx.problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
+        return [], {"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""}
+    digest = file_sha256(path)
+    used = []
+    staged: list[_Staged] = []
+    for sheet in sheets:
+        out, used_id = _map_sheet(ctx, sheet, maps, digest, opts, path.stem)
+        staged.extend(out)
+        if used_id:
+            used.append(f"{sheet.sheet or '-'}:{used_id}")
+    return staged, {"file": rel, "sha256": digest, "bytes": path.stat().st_size,
+                    "sheets": ",".join(s.sheet for s in sheets), "layouts": ";".join(used)}
+
+
+# --------------------------------------------------------------------------------------------
+# reading several large files at once (two worker processes)
+
+#: a folder whose ledgers add up to at least this many bytes is read by worker processes
+PARALLEL_MIN_BYTES = 8 * 1024**2
+_WORKERS = 2
+_WORKER_STATE: tuple[Model, DatasetConfig, dict[str, Mapping], Limits] | None = None
+
+
+def _worker_init(model: Model, config: DatasetConfig, maps: dict[str, Mapping], limits: Limits) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = (model, config, maps, limits)
+
+
+def _worker_load(path: Path, rel: str) -> tuple[Any, ...] | None:
+    """Read and map one file in a worker process: (problem rows, reported cells, packed records, source).
+
+    Returns None if anything other than a ledger problem went wrong: the main process then loads
+    the file itself, so that the error is raised there exactly as without workers.
+    """
+    assert _WORKER_STATE is not None
+    model, config, maps, limits = _WORKER_STATE
+    ctx = _Context(model, config, Problems(), config.county)
+    try:
+        staged, source = _load_file(ctx, maps, path, rel, config.for_file(rel), limits)
+    except Exception:  # noqa: BLE001 - re-raised by the main process, which loads this file again
+        return None
+    packed = [(s.mapping, s.entity.name, s.frame, s.headers, list(s.lookups), s.key_lookups, s.codes) for s in staged]
+    return ctx.problems.rows, ctx.reported, packed, source
+
+
+def _unpack_staged(packed: tuple[Any, ...], model: Model, maps: dict[str, Mapping]) -> _Staged:
+    mapping_id, ent_name, frame, headers, lookup_names, key_lookups, codes = packed
+    ent = maps[mapping_id].entities[ent_name]
+    return _Staged(mapping_id, ent, model[ent.type], frame, headers, {p: ent.properties[p] for p in lookup_names},
+                   key_lookups, codes)
+
+
+class _FilePool:
+    """Files read ahead by two worker processes when the folder is large (else nothing: read in order).
+
+    Results are taken in file order, so problems, records and sources come out exactly as when the
+    files are read one after another.
+    """
+
+    def __init__(self, files: list[Path], rels: list[str], model: Model, config: DatasetConfig,
+                 maps: dict[str, Mapping], limits: Limits) -> None:
+        self._futures: list[Any] = []
+        self._pool: Any = None
+        sizes = []
+        for p in files:
+            try:
+                sizes.append(p.stat().st_size)
+            except OSError:
+                sizes.append(0)
+        if len(files) < 2 or sum(sizes) < PARALLEL_MIN_BYTES or _cpu_count() < 2:
+            return
+        import concurrent.futures
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=_WORKERS, mp_context=context, initializer=_worker_init, initargs=(model, config, maps, limits))
+        self._futures = [None] * len(files)
+        for i in sorted(range(len(files)), key=lambda i: -sizes[i]):  # the largest first
+            self._futures[i] = self._pool.submit(_worker_load, files[i], rels[i])
+
+    def result(self, i: int) -> tuple[Any, ...] | None:
+        if not self._futures:
+            return None
+        fut, self._futures[i] = self._futures[i], None
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return fut.result()
+        except BrokenProcessPool:  # a worker died (killed for memory, say): the main process loads the file
+            return None
+
+    def __enter__(self) -> "_FilePool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._pool is not None:
+            for f in self._futures:
+                if f is not None:
+                    f.cancel()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _cpu_count() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def validate_ledgers(data_dir: str | Path, **kwargs: Any) -> pd.DataFrame:
