@@ -383,6 +383,10 @@ def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]
     return {t.name: gt.read(t.name) for t in gt.model}
 
 
+#: Rows per batch of relationship ends streamed through the anti-join.
+_PROBE_ROWS = 262_144
+
+
 def ends_by_label(shape: GraphShape) -> dict[str, list[tuple[RelShape, str]]]:
     """Relationship ends (``start_id`` / ``end_id``) that must be looked up, by the label they point to.
 
@@ -421,7 +425,7 @@ def missing_ends(gt: GraphTables, ids: Any, items: list[tuple[RelShape, str]]) -
         for table, ends in by_table.items():
             cols = list(dict.fromkeys(c for _, rs, _ in ends for c in (rs.source_col, rs.target_col)))
             offset = 0
-            for b in gt.batches(table, cols, batch_rows=262_144):
+            for b in gt.batches(table, cols, batch_rows=_PROBE_ROWS):
                 n = b.num_rows
                 row = pa.array(np.arange(offset, offset + n, dtype=np.int64))
                 offset += n
