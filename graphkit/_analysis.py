@@ -171,7 +171,15 @@ def positions(keys: Any, index: Any) -> np.ndarray:
     k = keys.to_numpy(dtype=object) if isinstance(keys, (pd.Series, pd.Index)) else np.asarray(keys, dtype=object)
     if len(k) == 0:
         return np.zeros(0, dtype=np.intp)
-    return idx.get_indexer(k)
+    # an object Index as the target: a plain array would be inferred (and copied) as arrow strings
+    return idx.get_indexer(pd.Index(k, dtype=object, copy=False))
+
+
+def _place_positions(graph: Graph, keys: Any) -> np.ndarray:
+    """:func:`positions` of place ids (few distinct values: each is looked up once)."""
+    codes, uniq = pd.factorize(np.asarray(keys, dtype=object))
+    pos = positions(np.asarray(uniq, dtype=object), place_index(graph))
+    return np.where(codes >= 0, pos[np.maximum(codes, 0)] if len(pos) else -1, -1)
 
 
 _CACHE: dict[int, dict[Any, Any]] = {}
@@ -292,14 +300,21 @@ def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     o = graph.tables["Organization"]
     p = graph.tables["Place"]
     cats = categories_at(graph, ts)
-    pidx = place_index(graph)
+    pnames = p["name"].to_numpy(dtype=object)
+
+    def pname_at(col: pd.Series) -> np.ndarray:
+        pos = _place_positions(graph, col.to_numpy(dtype=object))
+        out = np.full(len(pos), None, dtype=object)
+        out[pos >= 0] = pnames[pos[pos >= 0]]
+        return out
+
     cat = cats["category"].to_numpy(dtype=object)
     lax = cats["weak_lax"].to_numpy(dtype=bool)
     f = pd.DataFrame({
         "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
         "level": _obj(o["level"]), "town": _obj(o["town"]),
-        "town_name": _obj(lookup(o["town"], pidx, p["name"])), "village": _obj(o["village"]),
-        "village_name": _obj(lookup(o["village"], pidx, p["name"])), "parent": _obj(o["parent"]),
+        "town_name": _obj(pname_at(o["town"])), "village": _obj(o["village"]),
+        "village_name": _obj(pname_at(o["village"])), "parent": _obj(o["parent"]),
         "category": _obj(cat), "weak_lax": lax, "weak": (cat == WEAK) | lax, "strong": (cat == STRONG) & ~lax,
     })
     ids = f["org_id"].to_numpy(dtype=object)

@@ -367,18 +367,25 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     ts = as_of_date(graph, as_of)
     model = graph.model
     facts = org_facts(graph, ts)
-    fi = facts.set_index("org_id")
+    fidx = _facts_index(facts)
     pairs = active_pairings(graph, ts)
-    weak = _unpaired_weak(facts, pairs)[["org_id"]].merge(facts, on="org_id").sort_values("org_id").reset_index(drop=True)
+    wpos = np.sort(positions(_unpaired_weak(facts, pairs)["org_id"], fidx))
+    weak = facts.iloc[wpos].reset_index(drop=True)
+    if not facts["org_id"].is_monotonic_increasing:  # pragma: no cover - org_facts sorts by id
+        weak = weak.sort_values("org_id").reset_index(drop=True)
     cols = ["weak_id", "weak_name", "strong_id", "strong_name", "cost", "same_town", "neighbouring_level",
             "shared_chain", "load", "capacity", "reason", "weak_town", "strong_town"]
     if weak.empty:
         return _empty(cols)
-    load = pairs.groupby("strong").size()
-    strong = facts[facts["strong"]].copy()
-    strong["load"] = strong["org_id"].map(load).fillna(0).astype(np.int64)
-    strong["spare"] = (capacity - strong["load"]).clip(lower=0)
-    strong = strong[strong["spare"] > 0].sort_values("org_id").reset_index(drop=True)
+    sp = positions(pairs["strong"], fidx)
+    loads = np.bincount(sp[sp >= 0], minlength=len(facts)).astype(np.int64)
+    spare = np.clip(capacity - loads, 0, None)
+    keep = facts["strong"].to_numpy(dtype=bool) & (spare > 0)
+    strong = facts[keep].reset_index(drop=True)
+    strong["load"] = loads[keep]
+    strong["spare"] = spare[keep]
+    if not strong["org_id"].is_monotonic_increasing:  # pragma: no cover - org_facts sorts by id
+        strong = strong.sort_values("org_id").reset_index(drop=True)
     rng = np.random.default_rng(seed)
     strong["jitter"] = rng.integers(0, 10, size=len(strong))
     chains = org_chains(graph, ts, active_memberships(graph, ts))
@@ -399,16 +406,26 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     flows = solve(weak, strong, chains, fb, same_sector=same_sector, model=model, seed=seed, unit=_unit(len(weak)))
     res = weak[["org_id", "name", "town", "town_name", "level"]].rename(
         columns={"org_id": "weak_id", "name": "weak_name", "town": "wt", "town_name": "weak_town", "level": "wl"})
-    res = res.merge(flows, on="weak_id", how="left")
-    sf = strong.set_index("org_id")
-    res["strong_name"] = res["strong_id"].map(sf["name"]).astype(object)
-    res["strong_town"] = res["strong_id"].map(sf["town_name"]).astype(object)
-    st_town = res["strong_id"].map(sf["town"])
-    res["load"] = pd.array(res["strong_id"].map(sf["load"]), dtype="Int64")
+    res["strong_id"] = pd.Series(lookup(res["weak_id"], flows["weak_id"], flows["strong_id"], np.nan), dtype=object)
+    spos = positions(res["strong_id"], pd.Index(strong["org_id"].to_numpy(dtype=object), dtype=object))
+    hit = spos >= 0
+
+    def at(col: str) -> pd.Series:
+        out = np.full(len(spos), np.nan, dtype=object)
+        out[hit] = strong[col].to_numpy(dtype=object)[spos[hit]]
+        return pd.Series(out, index=res.index, dtype=object)
+
+    res["strong_name"] = at("name")
+    res["strong_town"] = at("town_name")
+    st_town = at("town")
+    load_at = np.full(len(spos), np.nan)
+    load_at[hit] = strong["load"].to_numpy(dtype=np.float64)[spos[hit]]
+    res["load"] = pd.array(load_at, dtype="Int64")
     res["capacity"] = capacity
     rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
     wl = res["wl"].map(rank)
-    sl = res["strong_id"].map(sf["level"]).map(rank)
+    s_level = at("level")
+    sl = s_level.map(rank)
     assigned = res["strong_id"].notna()
     res["same_town"] = (assigned & res["wt"].notna() & (res["wt"] == st_town)).astype(bool)
     res["neighbouring_level"] = (assigned & wl.notna() & sl.notna() & ((wl - sl).abs() <= 1)).astype(bool)
@@ -417,14 +434,14 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     pc = res.loc[assigned, ["weak_id", "strong_id"]].merge(chains, left_on="weak_id", right_on="org_id").merge(
         chains, left_on=["strong_id", "chain"], right_on=["org_id", "chain"])
     pc["cname"] = pc["chain"].map(cn)
-    shared = pc.sort_values(["weak_id", "cname"]).groupby("weak_id")["cname"].agg(join_names) if len(pc) else pd.Series(dtype=object)
-    res["shared_chain"] = res["weak_id"].map(shared).astype(object)
-    res["shared_chain"] = res["shared_chain"].where(res["shared_chain"].notna(), "")
+    pc = pc.sort_values(["weak_id", "cname"])
+    sk, stxt = join_groups(pc["weak_id"].to_numpy(dtype=object), pc["cname"].to_numpy(dtype=object))
+    res["shared_chain"] = pd.Series(lookup(res["weak_id"], sk, stxt, ""), index=res.index, dtype=object)
     cost = (COST_WEIGHTS["town"] * ~res["same_town"] + COST_WEIGHTS["level"] * ~res["neighbouring_level"]
             + COST_WEIGHTS["chain"] * (res["shared_chain"] == ""))
     res["cost"] = pd.array(np.where(assigned, cost, pd.NA), dtype="Int64")
     lv = code_label(model, "level", res["wl"].astype(object)).astype(object).fillna("?").astype(str)
-    slv = code_label(model, "level", res["strong_id"].map(sf["level"]).astype(object)).astype(object).fillna("?").astype(str)
+    slv = code_label(model, "level", s_level).astype(object).fillna("?").astype(str)
     no_town = res["wt"].isna() & st_town.isna()
     res["weak_town"] = res["weak_town"].where(res["weak_town"].notna(), res["wt"]).astype(object)
     res["strong_town"] = res["strong_town"].where(res["strong_town"].notna(), st_town).astype(object)
