@@ -120,7 +120,7 @@ def build_database(source: Any, db_path: str | Path, *, model: Model | None = No
     ends = ends_by_label(shape)
     missing: set[RelShape] = set()
     for ns in shape.nodes:
-        if ns.label in ends and gt.num_rows(ns.type):
+        if ns.label in ends:
             ids = gt.read(ns.type, ["id"]).column("id").combine_chunks().drop_null()
             missing.update(rs for rs, _ in missing_ends(gt, ids.cast("string"), ends[ns.label]))
     lookups = {c.lookup: gt.read(c.lookup, ["id", "name"]) for rs in shape.rels for c in rs.columns if c.lookup}

@@ -230,6 +230,18 @@ def test_in_memory_graph_and_dangling_links_are_skipped() -> None:
     assert any("PAIRED_WITH" in s for s in said) and any("SUB_ORGANIZATION_OF" in s for s in said)
 
 
+def test_links_to_an_empty_label_are_skipped_from_a_folder(tmp_path: Path) -> None:
+    """No Place at all: every town ref dangles; the folder build streams the rest and skips those."""
+    g = make_graph({"Organization": [{"id": f"o{i}", "name": f"支部{i}", "town": "nowhere" if i % 2 else None,
+                                      "parent": "o0" if i else None} for i in range(5)]})
+    out = gk.write_graph(g, tmp_path / "out")
+    said: list[str] = []
+    with open_embedded(out, progress=said.append) as eg:
+        assert eg.query("MATCH ()-[r:LOCATED_IN]->() RETURN count(r) AS n")["n"].iloc[0] == 0
+        assert eg.query("MATCH ()-[r:SUB_ORGANIZATION_OF]->() RETURN count(r) AS n")["n"].iloc[0] == 4
+    assert said[1:] == ["跳过 2 条端点缺失的关系 / skipped 2 LOCATED_IN link(s) with a missing end (Organization.town)"]
+
+
 def test_not_an_output_folder(tmp_path: Path) -> None:
     with pytest.raises(gk.OutputError, match="manifest"):
         run_cypher(tmp_path, "RETURN 1 AS x")
