@@ -8,7 +8,7 @@ browser only draws (physics off):
 
 * :func:`radial_tree` — a radial tree (root in the centre, each subtree owning an angular
   wedge proportional to its size). Used for each town's 隶属 tree and for an org's neighbourhood
-  (BFS tree from the focal org).
+  (BFS tree from the focal org); :func:`radial_forest` lays out many groups (towns) in one pass.
 * :func:`pack_circles` — shelf packing of circular groups (towns, clusters, pairing components)
   into rows, in the given order.
 * :func:`ring`, :func:`grid`, :func:`sunflower` — simple placements.
@@ -35,7 +35,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["radial_tree", "pack_circles", "ring", "grid", "sunflower", "spring", "extent"]
+__all__ = ["radial_tree", "radial_forest", "pack_circles", "ring", "grid", "sunflower", "spring", "extent"]
 
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 
@@ -73,13 +73,50 @@ def radial_tree(ids: np.ndarray, parents: np.ndarray, *, order: np.ndarray | Non
     >>> [round(float(np.hypot(a, b))) for a, b in zip(x, y)]
     [0, 90, 90, 180]
     """
+    return radial_forest(ids, parents, None, order=order, gap=gap, spacing=spacing, start=start)
+
+
+def radial_forest(ids: np.ndarray, parents: np.ndarray, groups: np.ndarray | None, *,
+                  order: np.ndarray | None = None, gap: float = 90.0, spacing: float = 40.0,
+                  start: float = -np.pi / 2) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`radial_tree` of many independent groups in one vectorized pass.
+
+    Each group is laid out exactly as :func:`radial_tree` lays it out alone (coordinates around
+    the group's own centre); a parent in another group makes a root.
+
+    Parameters
+    ----------
+    ids, parents, order, gap, spacing, start
+        As in :func:`radial_tree`.
+    groups
+        Group of each node (any hashable values); ``None``: one group.
+
+    Returns
+    -------
+    x, y
+        Arrays aligned with ``ids``.
+
+    Examples
+    --------
+    >>> ids = np.array(["r", "c", "s", "t"], dtype=object)
+    >>> x, y = radial_forest(ids, np.array([None, "r", None, "s"], dtype=object), np.array([1, 1, 2, 2]))
+    >>> x1, y1 = radial_tree(ids[:2], np.array([None, "r"], dtype=object))
+    >>> bool(np.array_equal(x[:2], x1) and np.array_equal(x[2:], x1) and np.array_equal(y[2:], y1))
+    True
+    """
     ids = np.asarray(ids, dtype=object)
     n = len(ids)
     if n == 0:
         return np.zeros(0), np.zeros(0)
+    if groups is None:
+        gcode = np.zeros(n, dtype=np.int64)
+    else:
+        gcode = pd.factorize(pd.Series(np.asarray(groups, dtype=object), dtype=object))[0].astype(np.int64)
+    n_groups = int(gcode.max()) + 1
     par_s = pd.Series(parents, dtype=object)
     p = pd.Index(ids).get_indexer(par_s.where(par_s.notna(), None))
     p = np.where(p == np.arange(n), -1, p)
+    p = np.where((p >= 0) & (gcode[np.where(p >= 0, p, 0)] != gcode), -1, p)  # parent in another group
     keys = np.asarray(order if order is not None else ids, dtype=object).astype(str)
     depth = np.full(n, -1, dtype=np.int64)
     depth[p < 0] = 0
@@ -88,25 +125,31 @@ def radial_tree(ids: np.ndarray, parents: np.ndarray, *, order: np.ndarray | Non
         if not todo.any():
             break
         ready = todo & (depth[np.where(p >= 0, p, 0)] >= 0)
-        if not ready.any():  # a loop without a root: break it
+        if not ready.any():  # a loop without a root: break it (groups are independent)
             first = np.flatnonzero(todo)[0]
             p[first] = -1
             depth[first] = 0
             continue
         depth[ready] = depth[p[ready]] + 1
     roots = np.flatnonzero(p < 0)
-    shift = 0 if len(roots) == 1 else 1  # several roots: none sits in the centre
+    n_roots = np.bincount(gcode[roots], minlength=n_groups)
+    shift = np.where(n_roots == 1, 0, 1)  # several roots in a group: none sits in its centre
     size = np.ones(n, dtype=np.float64)
     for d in range(int(depth.max()), 0, -1):
         at = np.flatnonzero(depth == d)
         np.add.at(size, p[at], size[at])
     lo = np.zeros(n)
     span = np.zeros(n)
-    # roots share the full circle
-    r_order = roots[np.lexsort((keys[roots],))]
-    share = size[r_order] / size[r_order].sum()
-    span[r_order] = share * 2 * np.pi
-    lo[r_order] = start + np.concatenate([[0.0], np.cumsum(span[r_order])[:-1]])
+    # a group's roots share its full circle (sizes are whole numbers: sums are exact in any order)
+    r_order = roots[np.lexsort((keys[roots], gcode[roots]))]
+    r_starts = np.flatnonzero(np.r_[True, gcode[r_order][1:] != gcode[r_order][:-1]])
+    r_seg = np.repeat(np.arange(len(r_starts)), np.diff(np.r_[r_starts, len(r_order)]))
+    span[r_order] = size[r_order] / np.add.reduceat(size[r_order], r_starts)[r_seg] * 2 * np.pi
+    lo[r_order] = start
+    r_ends = np.r_[r_starts[1:], len(r_order)]
+    for a, b in zip(r_starts[r_ends - r_starts > 1].tolist(), r_ends[r_ends - r_starts > 1].tolist()):
+        seg = r_order[a:b]  # groups with several roots only; a running sum per group, as alone
+        lo[seg] = start + np.concatenate([[0.0], np.cumsum(span[seg])[:-1]])
     for d in range(1, int(depth.max()) + 1):
         at = np.flatnonzero(depth == d)
         at = at[np.lexsort((keys[at], p[at]))]
@@ -121,12 +164,14 @@ def radial_tree(ids: np.ndarray, parents: np.ndarray, *, order: np.ndarray | Non
         span[at] = span[par] * w / total
         lo[at] = lo[par] + span[par] * before / total
     angle = lo + span / 2
-    levels = depth + shift
-    radius = np.zeros(int(levels.max()) + 1)
-    for lv in range(1, len(radius)):
-        count = int((levels == lv).sum())
-        radius[lv] = max(radius[lv - 1] + gap, count * spacing / (2 * np.pi))
-    r = radius[levels]
+    levels = depth + shift[gcode]
+    n_levels = int(levels.max()) + 1
+    count = np.zeros((n_groups, n_levels), dtype=np.int64)
+    np.add.at(count, (gcode, levels), 1)
+    radius = np.zeros((n_groups, n_levels))
+    for lv in range(1, n_levels):
+        radius[:, lv] = np.maximum(radius[:, lv - 1] + gap, count[:, lv] * spacing / (2 * np.pi))
+    r = radius[gcode, levels]
     return r * np.cos(angle), r * np.sin(angle)
 
 

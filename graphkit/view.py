@@ -128,6 +128,26 @@ def _str_or_none(s: pd.Series) -> pd.Series:
     return pd.Series(arr, index=s.index, dtype=object)
 
 
+def _argsort_str(values: np.ndarray) -> np.ndarray:
+    """Stable argsort of strings in code-point order (as Python sorts them), in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(_obj(values), type=pa.string())
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
+        return np.argsort(_obj(values), kind="stable")
+    if arr.null_count:
+        return np.argsort(_obj(values), kind="stable")
+    return pc.sort_indices(arr).to_numpy()
+
+
+def _sort_str(values: np.ndarray) -> np.ndarray:
+    """Strings sorted (as ``np.sort`` of an object array), in Arrow."""
+    v = _obj(values)
+    return v[_argsort_str(v)]
+
+
 def _join(values: Iterable[Any], limit: int = 8, sep: str = "、") -> str:
     vals = [str(v) for v in values if v is not None and v == v]
     if len(vals) > limit:
@@ -188,6 +208,257 @@ def _json_for_html(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+_NEEDS_ESCAPE = "[\\x00-\\x1f\"\\\\&<>\u2028\u2029]"
+
+
+def _json_strings(values: Any) -> Any:
+    """Each value as HTML-safe JSON text, as :func:`_json_for_html` writes it (a pyarrow string array).
+
+    Plain strings are quoted in Arrow; strings needing escapes and any non-string value go through
+    :func:`_json_for_html` one by one, so the text is exactly what ``json.dumps`` gives.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = np.asarray(values, dtype=object)
+    try:
+        a = pa.array(arr, type=pa.string())
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):  # not all str/None: exact slow path
+        return pa.array([_json_for_html(v) for v in arr.tolist()], type=pa.string())
+    out = pc.if_else(pc.is_null(a), pa.scalar("null"), pc.binary_join_element_wise('"', a, '"', ""))
+    special = pc.fill_null(pc.match_substring_regex(a, _NEEDS_ESCAPE), False).to_numpy(zero_copy_only=False)
+    if special.any():
+        rows = np.flatnonzero(special)
+        fixed = np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+        fixed[rows] = [_json_for_html(v) for v in arr[rows].tolist()]
+        out = pa.array(fixed, type=pa.string())
+    return out
+
+
+def _json_numbers(values: Any) -> Any:
+    """Each number as ``json.dumps`` writes it (floats by ``repr``, ints as ints; a pyarrow string array)."""
+    import pyarrow as pa
+
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iub":
+        uniq, inv = np.unique(arr, return_inverse=True)
+        text = [json.dumps(v) for v in uniq.tolist()]
+    else:  # by bit pattern: -0.0 and 0.0 are written differently
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+        uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
+        text = [json.dumps(v, allow_nan=False) for v in uniq.view(np.float64).tolist()]
+    return pa.array(text, type=pa.string()).take(pa.array(inv.reshape(-1)))
+
+
+def _json_objects(parts: list[Any], n: int) -> Any:
+    """Concatenate per-row JSON pieces (strings or arrays) into one array of ``n`` texts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if n == 0:
+        return pa.array([], type=pa.string())
+    arrays = [p if not isinstance(p, str) else pa.scalar(p) for p in parts]
+    return pc.binary_join_element_wise(*arrays, pa.scalar(""))
+
+
+def _json_array(rows: Any) -> str:
+    """``[row,row,...]`` from an array of JSON texts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(rows) == 0:
+        return "[]"
+    lists = pa.ListArray.from_arrays(pa.array([0, len(rows)], type=pa.int32()), rows)
+    return "[" + pc.binary_join(lists, ",")[0].as_py() + "]"
+
+
+def _json_if(mask: np.ndarray, text: str) -> Any:
+    """``text`` where ``mask``, else the empty string (an optional key of a JSON object)."""
+    import pyarrow as pa
+
+    return pa.array(np.where(mask, text, ""), type=pa.string())
+
+
+@dataclass
+class _Facts:
+    """Fact values of some rows of a page: row positions and one column (str or None) per fact key."""
+
+    rows: np.ndarray
+    cols: list[np.ndarray]
+
+    def lists(self) -> list[list[Any]]:
+        if not self.cols:
+            return [[] for _ in range(len(self.rows))]
+        return [list(r) for r in zip(*(c.tolist() for c in self.cols))]
+
+    def json(self) -> Any:
+        import pyarrow as pa
+
+        if not self.cols:
+            return pa.array(["[]"] * len(self.rows), type=pa.string())
+        parts: list[Any] = ["["]
+        for i, c in enumerate(self.cols):
+            parts += [_json_strings(c), "," if i < len(self.cols) - 1 else "]"]
+        return _json_objects(parts, len(self.rows))
+
+
+def _facts_by_row(blocks: list[_Facts], n: int, *, as_json: bool) -> Any:
+    """Per-row fact lists (or their JSON texts) from blocks covering rows ``0..n-1``."""
+    import pyarrow as pa
+
+    if as_json:
+        if n == 0:
+            return pa.array([], type=pa.string())
+        rows = np.concatenate([b.rows for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
+        texts = pa.concat_arrays([b.json() for b in blocks]) if blocks else pa.array([], type=pa.string())
+        where = np.empty(n, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        return texts.take(pa.array(where))
+    out: list[Any] = [None] * n
+    for b in blocks:
+        for r, v in zip(b.rows.tolist(), b.lists()):
+            out[r] = v
+    return out
+
+
+@dataclass
+class _Cols:
+    """A page's nodes and edges as columns: written straight to JSON, or made into vis-network dicts.
+
+    Both ways give the same data (``json.dumps`` of the dicts equals the JSON written from the
+    columns; tests/test_view.py checks it).
+    """
+
+    heading: str
+    options: dict[str, Any]
+    # nodes
+    n_id: np.ndarray
+    n_label: np.ndarray
+    n_nm: np.ndarray
+    n_t: np.ndarray
+    n_facts: list[_Facts]
+    n_x: np.ndarray
+    n_y: np.ndarray
+    n_shape: np.ndarray
+    n_size: np.ndarray
+    n_color: np.ndarray
+    n_border: np.ndarray
+    n_border_w: np.ndarray
+    n_dashes: np.ndarray
+    n_g: np.ndarray          # group id or None
+    # edges
+    e_id: np.ndarray
+    e_from: np.ndarray
+    e_to: np.ndarray
+    e_g: np.ndarray
+    e_k: np.ndarray
+    e_facts: list[_Facts]
+    e_color: np.ndarray
+    e_width: np.ndarray
+    e_dashes: np.ndarray
+    e_par: np.ndarray        # index among parallel links (0: straight)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.n_id)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.e_id)
+
+    def node_dicts(self) -> list[dict[str, Any]]:
+        facts = _facts_by_row(self.n_facts, self.n_nodes, as_json=False)
+        out = []
+        for nid, lab, nm, ti, fa, xi, yi, sh, sz, co, bo, bw, da, gi in zip(  # page-sized (<= max_nodes)
+                self.n_id.tolist(), self.n_label.tolist(), self.n_nm.tolist(), self.n_t.tolist(), facts,
+                self.n_x.tolist(), self.n_y.tolist(), self.n_shape.tolist(), self.n_size.tolist(),
+                self.n_color.tolist(), self.n_border.tolist(), self.n_border_w.tolist(), self.n_dashes.tolist(),
+                self.n_g.tolist()):
+            d = {"id": nid, "label": lab, "nm": nm, "t": ti, "f": fa, "x": xi, "y": yi, "shape": sh, "size": sz,
+                 "color": {"background": co, "border": bo, "highlight": {"background": co, "border": "#000000"},
+                           "hover": {"background": co, "border": "#000000"}},
+                 "borderWidth": bw}
+            if da:
+                d["shapeProperties"] = {"borderDashes": [6, 4]}
+            if sh == "box":
+                d["font"] = {"color": "#222222"}
+            if gi is not None:
+                d["g"] = gi
+            out.append(d)
+        return out
+
+    def edge_dicts(self) -> list[dict[str, Any]]:
+        facts = _facts_by_row(self.e_facts, self.n_edges, as_json=False)
+        out = []
+        for eid, a, b, gi, ki, fa, co, w, da, kp in zip(  # page-sized
+                self.e_id.tolist(), self.e_from.tolist(), self.e_to.tolist(), self.e_g.tolist(), self.e_k.tolist(),
+                facts, self.e_color.tolist(), self.e_width.tolist(), self.e_dashes.tolist(), self.e_par.tolist()):
+            d = {"id": eid, "from": a, "to": b, "g": gi, "k": ki, "f": fa,
+                 "color": {"color": co, "highlight": "#000000", "hover": "#333333"}, "width": w, "dashes": da}
+            if kp:
+                d["smooth"] = {"enabled": True, "type": "curvedCW" if kp % 2 else "curvedCCW",
+                               "roundness": _bend(kp)}
+            out.append(d)
+        return out
+
+    def network(self) -> Any:
+        return _network(self.heading, self.node_dicts(), self.edge_dicts(), self.options, parsed=True)
+
+    def nodes_json(self) -> str:
+        n = self.n_nodes
+        if n == 0:
+            return "[]"
+        color = _json_strings(self.n_color)
+        parts: list[Any] = [
+            '{"id":', _json_strings(self.n_id), ',"label":', _json_strings(self.n_label),
+            ',"nm":', _json_strings(self.n_nm), ',"t":', _json_numbers(self.n_t),
+            ',"f":', _facts_by_row(self.n_facts, n, as_json=True),
+            ',"x":', _json_numbers(self.n_x), ',"y":', _json_numbers(self.n_y),
+            ',"shape":', _json_strings(self.n_shape), ',"size":', _json_numbers(self.n_size),
+            ',"color":{"background":', color, ',"border":', _json_strings(self.n_border),
+            ',"highlight":{"background":', color, ',"border":"#000000"},"hover":{"background":', color,
+            ',"border":"#000000"}},"borderWidth":', _json_numbers(self.n_border_w),
+            _json_if(self.n_dashes.astype(bool), ',"shapeProperties":{"borderDashes":[6,4]}'),
+            _json_if(self.n_shape == "box", ',"font":{"color":"#222222"}')]
+        has_g = np.array([g is not None for g in self.n_g.tolist()], dtype=bool)
+        if has_g.any():
+            import pyarrow as pa
+            import pyarrow.compute as pc
+            parts.append(pc.if_else(pa.array(has_g), _json_objects([',"g":', _json_strings(self.n_g)], n),
+                                    pa.scalar("")))
+        parts.append("}")
+        return _json_array(_json_objects(parts, n))
+
+    def edges_json(self) -> str:
+        n = self.n_edges
+        if n == 0:
+            return "[]"
+        kp = np.asarray(self.e_par, dtype=np.int64)
+        smooth = np.full(n, "", dtype=object)
+        for k in np.unique(kp[kp > 0]).tolist():  # a few distinct bends
+            smooth[kp == k] = ',"smooth":' + json.dumps({"enabled": True, "type": "curvedCW" if k % 2 else "curvedCCW",
+                                                         "roundness": _bend(k)}, separators=(",", ":"))
+        parts: list[Any] = [
+            '{"id":', _json_strings(self.e_id), ',"from":', _json_strings(self.e_from),
+            ',"to":', _json_strings(self.e_to), ',"g":', _json_numbers(self.e_g), ',"k":', _json_numbers(self.e_k),
+            ',"f":', _facts_by_row(self.e_facts, n, as_json=True),
+            ',"color":{"color":', _json_strings(self.e_color), ',"highlight":"#000000","hover":"#333333"},"width":',
+            _json_numbers(self.e_width), ',"dashes":', _json_if(self.e_dashes.astype(bool), "true"),
+            _json_if(~self.e_dashes.astype(bool), "false"), _json_strings_raw(smooth), "}"]
+        return _json_array(_json_objects(parts, n))
+
+
+def _json_strings_raw(values: np.ndarray) -> Any:
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())
+
+
+def _bend(k: int) -> float:
+    """Roundness of the ``k``-th parallel link (growing with k)."""
+    return 0.18 * ((int(k) + 1) // 2)
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -232,7 +503,6 @@ class _Page:
     build: Callable[[], "View"]
 
 
-@dataclass
 class View:
     """An interactive network view: a pyvis ``Network`` plus graphkit's legend, search and toggles.
 
@@ -246,7 +516,9 @@ class View:
         The pyvis :class:`~pyvis.network.Network` holding the node and edge dicts (vis-network
         format plus graphkit keys: ``nm`` name, ``t`` type index, ``f`` facts, ``g`` group,
         ``href`` drill-down link) and the vis options. Edit it with pyvis's API (``set_options``,
-        ``toggle_physics``, appending to ``network.nodes``/``edges``) before writing.
+        ``toggle_physics``, appending to ``network.nodes``/``edges``) before writing. (A view
+        keeps its data in columns until ``network``, ``nodes`` or ``edges`` is first used; the
+        page is the same either way.)
     meta
         Everything else the page shows: types, fact keys, link-type groups, legend, panels,
         drill-down links.
@@ -265,15 +537,35 @@ class View:
     True
     """
 
-    kind: str
-    title: str
-    subtitle: str
-    network: Any
-    meta: dict[str, Any]
-    aggregated: bool = False
-    pages: list[_Page] = field(default_factory=list)
-    parts_dir: str = "view_parts"
-    back: str | None = None
+    def __init__(self, kind: str, title: str, subtitle: str, network: Any, meta: dict[str, Any],
+                 aggregated: bool = False, pages: list[_Page] | None = None, parts_dir: str = "view_parts",
+                 back: str | None = None, *, cols: "_Cols | None" = None) -> None:
+        if network is None and cols is None:
+            raise GraphkitError("View needs a network or its columns")
+        self.kind = kind
+        self.title = title
+        self.subtitle = subtitle
+        self._network = network
+        self._cols = cols
+        self.meta = meta
+        self.aggregated = aggregated
+        self.pages = [] if pages is None else pages
+        self.parts_dir = parts_dir
+        self.back = back
+
+    @property
+    def network(self) -> Any:
+        """The pyvis ``Network`` (made from the columns on first use)."""
+        if self._network is None:
+            assert self._cols is not None
+            self._network = self._cols.network()
+            self._cols = None
+        return self._network
+
+    @network.setter
+    def network(self, value: Any) -> None:
+        self._network = value
+        self._cols = None
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
@@ -288,10 +580,17 @@ class View:
     @property
     def counts(self) -> dict[str, int]:
         """Number of nodes and edges in the page's data set."""
+        if self._network is None and self._cols is not None:
+            return {"nodes": self._cols.n_nodes, "edges": self._cols.n_edges}
         return {"nodes": len(self.network.nodes), "edges": len(self.network.edges)}
 
-    def _data(self) -> dict[str, Any]:
-        nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
+    def _set_heading(self, heading: str) -> None:
+        if self._network is None and self._cols is not None:
+            self._cols.heading = heading
+        else:
+            self.network.heading = heading
+
+    def _head(self) -> dict[str, Any]:
         meta = dict(self.meta)
         links = []
         for page_link in meta.pop("links", []):
@@ -300,21 +599,34 @@ class View:
                 link["href"] = f"{quote(self.parts_dir)}/{quote(link.pop('page'))}" + (
                     "#" + quote(link["anchor"], safe="") if link.get("anchor") else "")
             links.append(link)
+        return {"title": self.title, "subtitle": self.subtitle, "kind": self.kind, "aggregated": self.aggregated,
+                "back": self.back, "links": links, **meta}
+
+    def _data(self) -> dict[str, Any]:
+        nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
         out_nodes = []
         for n in nodes:
             if "page" in n:
                 n = dict(n)
                 n["href"] = f"{quote(self.parts_dir)}/{quote(n.pop('page'))}#" + quote(str(n["id"]), safe="")
             out_nodes.append(n)
-        return {"title": self.title, "subtitle": self.subtitle, "kind": self.kind, "aggregated": self.aggregated,
-                "back": self.back, "links": links, **meta, "nodes": out_nodes, "edges": edges,
+        return {**self._head(), "nodes": out_nodes, "edges": edges,
                 "options": json.loads(options) if isinstance(options, str) else options}
+
+    def _data_json(self) -> str:
+        """The page's data as HTML-safe JSON (from the columns when the dicts were never made)."""
+        if self._network is None and self._cols is not None:
+            head = {k: v for k, v in self._head().items() if k not in ("nodes", "edges", "options")}
+            text = _json_for_html(head)
+            return (text[:-1] + ',"nodes":' + self._cols.nodes_json() + ',"edges":' + self._cols.edges_json()
+                    + ',"options":' + _json_for_html(self._cols.options) + "}")
+        return _json_for_html(self._data())
 
     @property
     def html(self) -> str:
         """The page: one self-contained HTML document (UTF-8, no external resources)."""
         js, css, js_hash = _vendor()
-        return _template().render(title=self.title, subtitle=self.subtitle, data_json=_json_for_html(self._data()),
+        return _template().render(title=self.title, subtitle=self.subtitle, data_json=self._data_json(),
                                   vis_js=js, vis_css=css, vis_js_hash=js_hash, font_stack=FONT_STACK)
 
     def write(self, path: str | Path, *, drilldown: bool = True) -> Path:
@@ -377,6 +689,9 @@ class _Ctx:
         self.radius = radius
         self.county = str(graph.settings.get("county") or "")
         self._cache: dict[str, Any] = {}
+        # drill-down pages: ids (per type, "__edges__": the edge frame) of the whole aggregated scene, whose
+        # row-wise facts are computed once and sliced per page
+        self.prefetch: dict[str, Any] = {}
 
     def once(self, key: str, fn: Callable[[], Any]) -> Any:
         if key not in self._cache:
@@ -414,6 +729,32 @@ class _Ctx:
                              dtype=object)
         return self.once("all_names", build)
 
+    def collab_kinds(self) -> pd.Series:
+        """Collaboration id -> kind (object index)."""
+        def build() -> pd.Series:
+            t = self.graph.tables["Collaboration"]
+            return pd.Series(t["kind"].to_numpy(dtype=object), index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object),
+                             dtype=object)
+        return self.once("collab_kinds", build)
+
+    def org_members(self) -> pd.Series:
+        """Org id -> 党员数 as float."""
+        def build() -> pd.Series:
+            t = self.graph.tables["Organization"]
+            return pd.Series(t["members"].astype("float64").to_numpy(),
+                             index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object))
+        return self.once("org_members", build)
+
+    def collab_member_counts(self) -> pd.Series:
+        """Collaboration id -> number of distinct active members."""
+        return self.once("collab_member_counts",
+                         lambda: self.memberships.groupby("organization")["member"].nunique())
+
+    def org_index(self) -> pd.Index:
+        """Every org id (object index; its hash table is reused)."""
+        return self.once("org_index", lambda: pd.Index(
+            self.graph.tables["Organization"]["id"].to_numpy(dtype=object), dtype=object))
+
     def active_nodes(self, type_name: str) -> pd.DataFrame:
         return self.once(f"active:{type_name}", lambda: active(self.graph, type_name, self.ts))
 
@@ -449,8 +790,27 @@ class _Ctx:
                                                 "rel": rel, "by": declared}))
             if not frames:
                 return pd.DataFrame({c: pd.Series(dtype=object) for c in ("id", "from", "to", "rel", "by")})
-            out = pd.concat(frames, ignore_index=True)
-            return out.sort_values("id", kind="stable").reset_index(drop=True)
+            cols = {c: np.concatenate([_obj(fr[c].to_numpy(dtype=object)) for fr in frames])
+                    for c in ("id", "from", "to", "rel", "by")}
+            order = _argsort_str(cols["id"])
+            return pd.DataFrame({c: pd.Series(v[order], dtype=object) for c, v in cols.items()})
+        return self.once(key, build)
+
+    def link_codes(self, types: Iterable[str], *, by: Iterable[str] | None = None) -> tuple[pd.Index, np.ndarray,
+                                                                                              np.ndarray]:
+        """The ends of :meth:`links` as positions in one index of their ids (for fast selection)."""
+        types = frozenset(types)
+        wanted = None if by is None else frozenset(by)
+        key = f"codes:{sorted(types)}:{sorted(wanted) if wanted else None}"
+
+        def build() -> tuple[pd.Index, np.ndarray, np.ndarray]:
+            e = self.links(types, by=by)
+            f = e["from"].to_numpy(dtype=object)
+            t = e["to"].to_numpy(dtype=object)
+            both = np.concatenate([f, t])
+            codes, uniq = pd.factorize(pd.Series(both, dtype=object), use_na_sentinel=True)
+            index = pd.Index(_obj(uniq), dtype=object)
+            return index, codes[: len(f)].astype(np.int64), codes[len(f):].astype(np.int64)
         return self.once(key, build)
 
     def rel_order(self) -> list[str]:
@@ -501,9 +861,24 @@ class _Scene:
 
 def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] | None = None) -> pd.DataFrame:
     allowed = np.concatenate([_obj(v) for v in ids.values()]) if ids else _obj([])
-    e = ctx.links([t for t, v in ids.items() if len(v)], by=by)
-    keep = _isin(e["from"], allowed) & _isin(e["to"], allowed)
+    types = [t for t, v in ids.items() if len(v)]
+    e = ctx.links(types, by=by)
+    index, f, t = ctx.link_codes(types, by=by)
+    ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: ends that are missing (code -1)
+    pos = index.get_indexer(allowed) if len(allowed) else np.zeros(0, dtype=np.intp)
+    ok[pos[pos >= 0]] = True
+    keep = ok[f] & ok[t]
     return e[keep].reset_index(drop=True)
+
+
+def _only(index: pd.Index, values: np.ndarray, only: Iterable[str]) -> np.ndarray:
+    """Which ``values`` are in ``only`` (``index``: the unique ``values``, in order; its hash table is reused)."""
+    keep = np.zeros(len(index), dtype=bool)
+    pos = index.get_indexer(_obj(list(only)))
+    keep[pos[pos >= 0]] = True
+    if len(index) == len(values):
+        return keep
+    return keep[index.get_indexer(_obj(values))]
 
 
 def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None) -> pd.Series:
@@ -553,14 +928,14 @@ def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
 def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     orgs = _obj(ctx.graph.tables["Organization"]["id"].to_numpy())
     if only is not None:
-        orgs = orgs[_isin(orgs, only)]
+        orgs = orgs[_only(ctx.org_index(), orgs, only)]
     grp, gnames = _town_groups(ctx, orgs)
     groups = _town_filter(ctx, name)
     if groups is not None:
         orgs = orgs[_isin(grp, groups)]
     mem = ctx.memberships
     collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
-    ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
+    ids = {"Organization": _sort_str(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids)
     where = "、".join(str(gnames.get(g, g)) for g in sorted(groups)) if groups is not None else ""
     title = f"{ctx.county}{where}党组织联建网络 / Joint-building network{' of ' + ctx.county if ctx.county else ''}"
@@ -656,22 +1031,51 @@ def _scene_chain(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _
 
 # -- pairing -------------------------------------------------------------------------------------------
 
-def _scene_pairing(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _pairing_base(ctx: _Ctx) -> dict[str, Any]:
+    """What the pairing view needs that does not depend on the org subset (computed once per view)."""
     from .pairing import pairing_gaps
 
-    gaps = ctx.once("gaps", lambda: pairing_gaps(ctx.graph, as_of=ctx.ts, max_per_strong=ctx.max_per_strong))
-    p = ctx.graph.tables["Pairing"]
-    started = p["start"].isna() | (p["start"] <= ctx.ts)
-    p = p[started]
-    expired = (p["end"].notna() & (p["end"] < ctx.ts)).to_numpy()
-    unpaired = _obj(gaps["unpaired_weak"]["org_id"].to_numpy())
-    orgs = _obj(sorted(set(p["strong"]) | set(p["weak"]) | set(unpaired)))
-    grp, gnames = _town_groups(ctx, orgs)
+    def build() -> dict[str, Any]:
+        gaps = ctx.once("gaps", lambda: pairing_gaps(ctx.graph, as_of=ctx.ts, max_per_strong=ctx.max_per_strong))
+        p = ctx.graph.tables["Pairing"]
+        started = p["start"].isna() | (p["start"] <= ctx.ts)
+        p = p[started]
+        expired = (p["end"].notna() & (p["end"] < ctx.ts)).to_numpy()
+        unpaired = _obj(gaps["unpaired_weak"]["org_id"].to_numpy())
+        orgs = _obj(sorted(set(p["strong"]) | set(p["weak"]) | set(unpaired)))
+        uw, wss, ov, ended = (gaps["unpaired_weak"], gaps["weak_strong_side"], gaps["overloaded_strong"],
+                              gaps["ended_without_successor"])
+        marks: dict[str, str] = {}
+        flag_text: dict[str, list[str]] = {}
+        reason_zh = {"no_pairing": "没有结对 no pairing", "partner_not_strong": "帮扶方不是一类 partner not 一类"}
+        for o, r in zip(uw["org_id"], uw["reason"]):  # one step per flagged org
+            marks[str(o)] = "unpaired_weak"
+            flag_text.setdefault(str(o), []).append("未结对后进 unpaired weak：" + reason_zh.get(str(r), str(r)))
+        for o, k in zip(ov["org_id"], ov["pairs"]):
+            marks.setdefault(str(o), "overloaded_strong")
+            flag_text.setdefault(str(o), []).append(f"帮扶任务过重 overloaded：{int(k)} 对 pairs > {ctx.max_per_strong}")
+        for o in wss["strong_id"]:
+            marks.setdefault(str(o), "weak_strong_side")
+            flag_text.setdefault(str(o), []).append("帮扶方不是一类 strong side not 一类")
+        for o in ended["weak_id"]:
+            flag_text.setdefault(str(o), []).append("结对到期未接续 ended without successor")
+        flags = pd.Series({k: "；".join(v) for k, v in flag_text.items()}, dtype=object)
+        flags.index = pd.Index(_obj(flags.index), dtype=object)
+        return {"p": p, "expired": expired, "orgs": orgs, "org_index": pd.Index(orgs, dtype=object), "gaps": gaps,
+                "marks": marks, "flags": flags}
+    return ctx.once("pairing_base", build)
+
+
+def _scene_pairing(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+    base = _pairing_base(ctx)
+    gaps, p, expired = base["gaps"], base["p"], base["expired"]
+    orgs = base["orgs"]
+    grp, gnames = ctx.once("pairing_groups", lambda: _town_groups(ctx, orgs))
     groups = _town_filter(ctx, name)
     if groups is not None:
         orgs = orgs[_isin(grp.reindex(orgs), groups)]
     if only is not None:
-        orgs = orgs[_isin(orgs, only)]
+        orgs = orgs[_only(base["org_index"], orgs, only)]
     ids = {"Organization": orgs}
     keep = _isin(p["strong"], orgs) & _isin(p["weak"], orgs)
     pk = p[keep]
@@ -685,32 +1089,18 @@ def _scene_pairing(ctx: _Ctx, name: str | None, only: set[str] | None = None) ->
     edge_groups = {str(i): (f"{rel}:expired", f"{label}（已到期 expired）", True) for i in ex_ids}
     uw, wss, ov, ended = (gaps["unpaired_weak"], gaps["weak_strong_side"], gaps["overloaded_strong"],
                           gaps["ended_without_successor"])
-    marks: dict[str, str] = {}
-    flag_text: dict[str, list[str]] = {}
-    reason_zh = {"no_pairing": "没有结对 no pairing", "partner_not_strong": "帮扶方不是一类 partner not 一类"}
-    for o, r in zip(uw["org_id"], uw["reason"]):
-        marks[str(o)] = "unpaired_weak"
-        flag_text.setdefault(str(o), []).append("未结对后进 unpaired weak：" + reason_zh.get(str(r), str(r)))
-    for o, k in zip(ov["org_id"], ov["pairs"]):
-        marks.setdefault(str(o), "overloaded_strong")
-        flag_text.setdefault(str(o), []).append(f"帮扶任务过重 overloaded：{int(k)} 对 pairs > {ctx.max_per_strong}")
-    for o in wss["strong_id"]:
-        marks.setdefault(str(o), "weak_strong_side")
-        flag_text.setdefault(str(o), []).append("帮扶方不是一类 strong side not 一类")
-    for o in ended["weak_id"]:
-        flag_text.setdefault(str(o), []).append("结对到期未接续 ended without successor")
     n_org = len(orgs)
     title = f"{ctx.county}结对共建网络 / Pairing network{' of ' + ctx.county if ctx.county else ''}"
     sub = (f"党组织 {n_org} 个 orgs · 结对 {len(edges)} 对 pairs（已到期 {len(ex_ids)} expired）· "
            f"截至 as of {ctx.ts.date()}")
-    in_view = set(orgs)
+    in_view = orgs
     panel = [["未结对的后进党组织 Unpaired weak orgs", str(int(_isin(uw["org_id"], in_view).sum()))],
              ["帮扶方不是一类的结对 Pairs whose strong side is not 一类", str(int(_isin(wss["weak_id"], in_view).sum()))],
              [f"帮扶任务过重（>{ctx.max_per_strong} 对）Overloaded strong orgs", str(int(_isin(ov["org_id"], in_view).sum()))],
              ["已到期结对 Expired pairs", str(len(ex_ids))],
              ["到期未接续 Ended without successor", str(int(_isin(ended["weak_id"], in_view).sum()))]]
-    extra = {"flags": ("结对问题 Pairing gaps", {k: "；".join(v) for k, v in flag_text.items()})}
-    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_components, marks=marks,
+    extra = {"flags": ("结对问题 Pairing gaps", base["flags"])}
+    return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_components, marks=base["marks"],
                   edge_groups=edge_groups, extra_facts=extra, color_by=ctx.color_by or "sector",
                   panels=[{"title": f"结对缺口 Pairing gaps（截至 {ctx.ts.date()}）", "rows": panel}],
                   group_of_org=grp, group_names=gnames, rebuild=lambda only_: _scene_pairing(ctx, name, only_))
@@ -769,11 +1159,15 @@ def _scene_cluster(ctx: _Ctx, name: str | None, only: set[str] | None = None) ->
     from .clusters import detect_clusters
 
     cl = ctx.once("clusters", lambda: detect_clusters(ctx.graph, as_of=ctx.ts, seed=ctx.seed))
-    grp = pd.Series(_obj(("cluster-" + cl["cluster"].astype(int).astype(str)).to_numpy()),
-                    index=_obj(cl["org_id"].to_numpy()))
-    sizes = cl.groupby("cluster").size()
-    gnames = pd.Series({f"cluster-{int(c)}": f"集群 {int(c)} Cluster {int(c)}（{int(n)} 个 orgs）"
-                        for c, n in sizes.items()}, dtype=object)
+
+    def groups_of() -> tuple[pd.Series, pd.Series]:
+        grp = pd.Series(_obj(("cluster-" + cl["cluster"].astype(int).astype(str)).to_numpy()),
+                        index=pd.Index(_obj(cl["org_id"].to_numpy()), dtype=object))
+        sizes = cl.groupby("cluster").size()
+        gnames = pd.Series({f"cluster-{int(c)}": f"集群 {int(c)} Cluster {int(c)}（{int(n)} 个 orgs）"
+                            for c, n in sizes.items()}, dtype=object)
+        return grp, gnames
+    grp, gnames = ctx.once("cluster_groups", groups_of)
     groups = None
     if name:
         key = str(name).strip().removeprefix("cluster-").removeprefix("集群").strip()
@@ -785,10 +1179,10 @@ def _scene_cluster(ctx: _Ctx, name: str | None, only: set[str] | None = None) ->
     if groups is not None:
         orgs = orgs[_isin(grp, groups)]
     if only is not None:
-        orgs = orgs[_isin(orgs, only)]
+        orgs = orgs[_only(grp.index, orgs, only)]
     mem = ctx.memberships
     collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
-    ids = {"Organization": np.sort(orgs), "Collaboration": collabs}
+    ids = {"Organization": _sort_str(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids, by=("Membership", "Pairing"))
     facts = {"cluster": ("集群 Cluster", {str(o): str(g).replace("cluster-", "") for o, g in grp.reindex(orgs).items()})}
     title = f"{ctx.county}联建集群 / Joint-building clusters{' of ' + ctx.county if ctx.county else ''}"
@@ -865,17 +1259,15 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
     tree_idx = np.flatnonzero(in_tree)
     g_tree = grp[tree_idx]
     gids = sorted(set(g_tree), key=_group_order)
-    parts = []
-    radii = []
-    for g in gids:  # one radial layout per group (towns: tens; clusters: up to a few hundred)
-        m = tree_idx[g_tree == g]
-        cx, cy = lay.radial_tree(ids[m], parent[m], order=order[m], gap=110.0, spacing=46.0)
-        parts.append((m, cx, cy))
-        radii.append(lay.extent(cx, cy, margin=60.0))
-    ox, oy = lay.pack_circles(radii, gap=140.0)
-    for (m, cx, cy), px, py in zip(parts, ox, oy):
-        x[m] = cx + px
-        y[m] = cy + py
+    if gids:  # a radial layout per group (town / cluster), all groups in one pass
+        lx, ly = lay.radial_forest(ids[tree_idx], parent[tree_idx], g_tree, order=order[tree_idx], gap=110.0,
+                                   spacing=46.0)
+        code = pd.Index(_obj(gids), dtype=object).get_indexer(g_tree)
+        reach = np.full(len(gids), -np.inf)
+        np.maximum.at(reach, code, lx * lx + ly * ly)
+        ox, oy = lay.pack_circles(np.sqrt(reach) + 60.0, gap=140.0)  # lay.extent of each group
+        x[tree_idx] = lx + ox[code]
+        y[tree_idx] = ly + oy[code]
     placed = in_tree.copy()
     _place_by_members(ctx, nodes, edges, x, y, placed)
     return x, y
@@ -1041,14 +1433,17 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
     if by in ("town", "cluster"):
         # colours keyed by the whole graph's towns / cluster numbers, so pages agree with each other
         if by == "town":
-            names = ctx.names("Place")
-            all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (str(names.get(t, t)), str(t)))
-            rank = pd.Series(np.arange(len(all_towns)), index=_obj(all_towns), dtype="float64")
+            def towns() -> tuple[pd.Series, dict[int, str]]:
+                names = ctx.names("Place")
+                all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (str(names.get(t, t)), str(t)))
+                return (pd.Series(np.arange(len(all_towns)), index=_obj(all_towns), dtype="float64"),
+                        {i: str(names.get(t, t)) for i, t in enumerate(all_towns)})
+            rank, label_of = ctx.once("town_rank", towns)
             key = f["town"].map(rank)
-            label_of = {i: str(names.get(t, t)) for i, t in enumerate(all_towns)}
         else:
             cl_table = ctx._cache.get("clusters")
-            number = (pd.Series(cl_table["cluster"].to_numpy(dtype=np.float64), index=_obj(cl_table["org_id"].to_numpy()))
+            number = (ctx.once("cluster_number", lambda: pd.Series(cl_table["cluster"].to_numpy(dtype=np.float64),
+                                                                   index=_obj(cl_table["org_id"].to_numpy())))
                       if cl_table is not None else pd.Series(dtype="float64"))
             key = pd.Series(org_ids).map(number) - 1
             label_of = {int(i): f"集群 {int(i) + 1} cluster" for i in sorted(set(key.dropna()))}
@@ -1069,7 +1464,7 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
 def _org_mechanisms(ctx: _Ctx, org_ids: np.ndarray) -> pd.DataFrame:
     mem = ctx.memberships
     a = mem.loc[_isin(mem["member"], org_ids), ["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
-    p = active(ctx.graph, "Pairing", ctx.ts)
+    p = ctx.active_nodes("Pairing")
     ends = np.concatenate([_obj(p["strong"].to_numpy()), _obj(p["weak"].to_numpy())])
     b = pd.DataFrame({"org_id": ends, "mechanism": "pairing"})
     b = b[_isin(b["org_id"], org_ids)]
@@ -1100,12 +1495,50 @@ def _generic_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str
     return keys, pd.DataFrame(cols)
 
 
+def _group_join(keys: Any, texts: Any, *, sep: str, limit: int | None = None) -> pd.Series:
+    """``groupby(keys)[texts].agg(...)`` joining each group's texts in their order, vectorized.
+
+    With ``limit`` it is :func:`_join` per group: missing texts dropped, at most ``limit`` shown,
+    then `` … 等 N 个``; without, ``sep.join`` of the group. Indexed by the sorted distinct keys.
+
+    >>> _group_join(["b", "a", "b"], ["x", "y", None], sep="、", limit=1).to_dict()
+    {'a': 'y', 'b': 'x'}
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    k = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else np.asarray(keys, dtype=object)
+    t = texts.to_numpy(dtype=object) if isinstance(texts, pd.Series) else np.asarray(texts, dtype=object)
+    present = pd.notna(k)
+    k, t = k[present], t[present]
+    codes, uniq = pd.factorize(pd.Series(k, dtype=object), sort=True)
+    if limit is not None:
+        valid = pd.notna(t)
+        codes, t = codes[valid], np.array([v if type(v) is str else str(v) for v in t[valid].tolist()], dtype=object)
+    order = np.argsort(codes, kind="stable")
+    codes, t = codes[order], t[order]
+    count = np.bincount(codes, minlength=len(uniq))
+    if limit is not None:
+        first = np.r_[0, np.cumsum(count)[:-1]]
+        rank = np.arange(len(codes)) - first[codes]
+        shown = rank < limit
+        codes, t = codes[shown], t[shown]
+    n_shown = np.bincount(codes, minlength=len(uniq))
+    offsets = pa.array(np.r_[0, np.cumsum(n_shown)].astype(np.int64), type=pa.int64())
+    lists = pa.LargeListArray.from_arrays(offsets, pa.array(t, type=pa.string()))
+    joined = np.asarray(pc.binary_join(lists, sep).to_numpy(zero_copy_only=False), dtype=object)
+    if limit is not None:
+        over = np.flatnonzero(count > limit)
+        joined[over] = [f"{j} … 等 {c} 个" for j, c in zip(joined[over].tolist(), count[over].tolist())]
+    return pd.Series(joined, index=pd.Index(_obj(uniq), dtype=object), dtype=object)
+
+
 def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
     """The tooltip facts of orgs: name, form, sector, level, town, category, mechanisms, partners."""
     model = ctx.model
     props = model["Organization"].properties
     f = ctx.facts.reindex(org_ids)
-    o = ctx.graph.tables["Organization"].set_index("id").reindex(org_ids)
+    o = ctx.graph.tables["Organization"][["id", "members"]].set_index("id").reindex(org_ids)
     cols: dict[str, Any] = {}
     keys: list[str] = []
 
@@ -1137,7 +1570,7 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
                   + mem["role"].map(roles).fillna(mem["role"]).astype(str)
                   + ("·" + stage.astype(str)).where(stage.notna(), "")
                   + ("·轮值" + month.fillna(0).astype(int).astype(str) + "月").where(month.notna(), "") + "）")
-    p = active(ctx.graph, "Pairing", ctx.ts)
+    p = ctx.active_nodes("Pairing")
     names = ctx.names("Organization")
     ps = p[_isin(p["strong"], org_ids)]
     pw = p[_isin(p["weak"], org_ids)]
@@ -1152,16 +1585,17 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
     mech_rows = pd.concat([mem[["member", "txt"]].rename(columns={"member": "org"}),
                            pd.DataFrame({"org": sides["org"], "txt": pairing_zh + "（" + sides["side"] + "）"})],
                           ignore_index=True)
-    mech = mech_rows.groupby("org")["txt"].agg("；".join)
+    mech = _group_join(mech_rows["org"], mech_rows["txt"], sep="；")
     add("联建机制 Mechanisms", mech.reindex(org_ids).to_numpy(dtype=object))
-    partners = pair_txt.groupby("org")["txt"].agg(lambda s: _join(sorted(s), limit=6, sep="；"))
+    pair_sorted = pair_txt.sort_values(["org", "txt"], kind="stable")
+    partners = _group_join(pair_sorted["org"], pair_sorted["txt"], sep="；", limit=6)
     add("结对伙伴 Pairing partners", partners.reindex(org_ids).to_numpy(dtype=object))
     all_mem = ctx.memberships[["member", "organization"]]
     co = mem[["member", "organization"]].merge(all_mem, on="organization", suffixes=("", "_o"))
     co = co[co["member"] != co["member_o"]].drop_duplicates(["member", "member_o"])
     co["nm"] = co["member_o"].map(names)
     co = co.sort_values(["member", "nm"], kind="stable")
-    mates = co.groupby("member")["nm"].agg(lambda s: _join(s, limit=6))
+    mates = _group_join(co["member"], co["nm"], sep="、", limit=6)
     add("联建伙伴 Joint-building partners", mates.reindex(org_ids).to_numpy(dtype=object))
     return keys, pd.DataFrame(cols)
 
@@ -1229,8 +1663,17 @@ def _options(n_nodes: int, n_edges: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], options: dict[str, Any]) -> Any:
-    """A pyvis Network holding the lists as they are (pyvis's add_edge checks every edge per insertion)."""
+def _pyvis_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options as pyvis's ``set_options`` stores them (it parses JSON text with the spaces removed)."""
+    return json.loads(json.dumps(options).replace("\n", "").replace(" ", ""))
+
+
+def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], options: dict[str, Any], *,
+             parsed: bool = False) -> Any:
+    """A pyvis Network holding the lists as they are (pyvis's add_edge checks every edge per insertion).
+
+    ``parsed``: the options are already as :func:`_pyvis_options` gives them.
+    """
     from pyvis.network import Network
 
     net = Network(height="100%", width="100%", directed=True, heading=title, cdn_resources="local")
@@ -1238,12 +1681,108 @@ def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]
     net.edges = edges
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}
-    net.set_options(json.dumps(options))
+    net.options = options if parsed else _pyvis_options(options)
     return net
 
 
+def _na_to_none(arr: Any) -> np.ndarray:
+    """Object array with every missing value (None, NaN, NA, NaT) as None."""
+    out = np.asarray(arr, dtype=object)
+    na = pd.isna(out)
+    if na.any():
+        out = out.copy()
+        out[na] = None
+    return out
+
+
+def _strify(arr: Any) -> np.ndarray:
+    """Edge fact values: None and NaN as None, anything else as ``str(v)``."""
+    out = np.asarray(arr, dtype=object)
+    if len(out) and pd.api.types.infer_dtype(out, skipna=False) == "string":
+        return out
+    return _obj([None if (v is None or (isinstance(v, float) and v != v)) else (v if type(v) is str else str(v))
+                 for v in out.tolist()])
+
+
+def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
+                 compute: Callable[[Any], tuple[list[str], list[np.ndarray]]]) -> tuple[list[str], list[np.ndarray]]:
+    """Row-wise values for ``ids``: computed once for a whole prefetched set (drill-down pages), else here.
+
+    ``compute`` is row-independent, so rows taken from the whole set equal rows computed alone.
+    """
+    if pre is not None and len(ids):
+        def build() -> tuple[list[str], list[np.ndarray], pd.Index]:
+            keys, cols = compute(pre[0])
+            return keys, cols, pd.Index(_obj(pre[1]), dtype=object)
+        keys, cols, index = ctx.once(key, build)
+        pos = index.get_indexer(_obj(ids))
+        if len(pos) and (pos >= 0).all():
+            return list(keys), [c[pos] for c in cols]
+    return compute(frame)
+
+
+def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+    """Tooltip fact keys and values (str or None) of nodes of one type."""
+    def compute(ids_: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+        if type_name == "Organization":
+            keys, table = _org_facts_table(ctx, ids_)
+        else:
+            keys, table = _generic_facts(ctx, type_name, ids_)
+            if type_name == "Collaboration":
+                extra = _collab_extra(ctx, ids_)
+                keys = keys + list(extra.columns)
+                table = pd.concat([table, extra], axis=1)
+        return keys, [_na_to_none(table.iloc[:, i].to_numpy(dtype=object)) for i in range(table.shape[1])]
+    pre_ids = ctx.prefetch.get(type_name)
+    pre = None if pre_ids is None else (pre_ids, pre_ids)
+    return _cached_rows(ctx, f"nodefacts:{type_name}", pre, ids, ids, compute)
+
+
+def _edge_fact_cols(ctx: _Ctx, by: str, sub: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
+    """Fact keys and values of the edges of one declaring type (``Type.property`` or a link type)."""
+    names = ctx.all_names()
+    label = ctx.rel_label(str(sub["rel"].iloc[0]))
+    ends = ["起点 From", "终点 To"]
+    head = [_obj([label] * len(sub)), _strify(sub["from"].map(names).astype(object).to_numpy(dtype=object)),
+            _strify(sub["to"].map(names).astype(object).to_numpy(dtype=object))]
+    if "." in by:
+        return ["关系 Link", *ends], head
+    rtype = ctx.model[by]
+    edge = rtype.edge
+    k2, t2 = _generic_facts(ctx, by, _obj(sub["id"].to_numpy()))
+    drop = {_bi(rtype.properties[edge.source].label), _bi(rtype.properties[edge.target].label)}  # type: ignore[union-attr]
+    keep = [i for i, k in enumerate(k2) if k not in drop]
+    cols = [_strify(_na_to_none(t2.iloc[:, i].to_numpy(dtype=object))) for i in keep]
+    return ["关系 Link", *ends, *[k2[i] for i in keep]], head + cols
+
+
+def _edge_facts(ctx: _Ctx, edges: pd.DataFrame) -> tuple[np.ndarray, list[list[str]], list[_Facts]]:
+    """Per edge: index of its fact keys (by declaring type, sorted), the key lists and the values."""
+    n = len(edges)
+    kidx = np.zeros(n, dtype=np.int64)
+    keys_out: list[list[str]] = []
+    blocks: list[_Facts] = []
+    if not n:
+        return kidx, keys_out, blocks
+    by_vals = edges["by"].to_numpy(dtype=object)
+    pre_edges = ctx.prefetch.get("__edges__")
+    for by in sorted(set(by_vals.tolist())):
+        rows = np.flatnonzero(by_vals == by)
+        sub = edges.iloc[rows]
+        pre = None
+        if pre_edges is not None:
+            pe = pre_edges[pre_edges["by"].to_numpy(dtype=object) == by]
+            pre = (pe, pe["id"].to_numpy(dtype=object))
+        keys, cols = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
+                                  lambda frame, by=by: _edge_fact_cols(ctx, str(by), frame))
+        kidx[rows] = len(keys_out)
+        keys_out.append(keys)
+        blocks.append(_Facts(rows, cols))
+    return kidx, keys_out, blocks
+
+
 def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
-    """Style, describe and lay out a scene into a View."""
+    """Style, describe and lay out a scene into a View (kept in columns; see :class:`_Cols`)."""
     frames = []
     for t, ids in scene.ids.items():
         if len(ids):
@@ -1273,13 +1812,14 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     n = len(nodes)
     types = [t.name for t in ctx.model.node_types if t.name in scene.ids and len(scene.ids[t.name])]
     t_index = {t: i for i, t in enumerate(types)}
+    type_arr = nodes["type"].to_numpy(dtype=object)
 
     # colours, shapes, borders ------------------------------------------------------------------
     color = np.full(n, _NONE_COLOR, dtype=object)
     shape = np.full(n, "dot", dtype=object)
     legend: list[dict[str, Any]] = []
-    is_org = (nodes["type"] == "Organization").to_numpy()
-    org_ids = _obj(nodes.loc[is_org, "id"].to_numpy())
+    is_org = type_arr == "Organization"
+    org_ids = _obj(nodes["id"].to_numpy(dtype=object)[is_org])
     if is_org.any():
         c, items, ltitle = _org_color(ctx, scene, org_ids)
         color[is_org] = c
@@ -1297,10 +1837,10 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     for t in types:
         if t == "Organization":
             continue
-        m = (nodes["type"] == t).to_numpy()
+        m = type_arr == t
         shape[m] = _TYPE_SHAPE.get(t, "dot")
         if t == "Collaboration":
-            kinds = ctx.graph.tables["Collaboration"].set_index("id")["kind"].reindex(nodes.loc[m, "id"])
+            kinds = ctx.collab_kinds().reindex(nodes["id"].to_numpy(dtype=object)[m])
             color[m] = np.array([mech_pal.get(k, _NONE_COLOR) for k in kinds], dtype=object)
             for k in sorted(set(kinds.dropna()), key=lambda k: list(mechs).index(k) if k in mechs else 99):
                 zh, en = mechs.get(k, (k, k))
@@ -1338,11 +1878,10 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     if ctx.size_by == "members":
         val = np.asarray(deg, dtype=np.float64)
         if is_org.any():
-            mem_count = ctx.graph.tables["Organization"].set_index("id")["members"].reindex(org_ids).astype("float64")
-            val[is_org] = mem_count.fillna(0).to_numpy()
-        m = (nodes["type"] == "Collaboration").to_numpy()
+            val[is_org] = ctx.org_members().reindex(org_ids).fillna(0).to_numpy()
+        m = type_arr == "Collaboration"
         if m.any():
-            cnt = ctx.memberships.groupby("organization")["member"].nunique().reindex(nodes.loc[m, "id"])
+            cnt = ctx.collab_member_counts().reindex(nodes["id"].to_numpy(dtype=object)[m])
             val[m] = cnt.fillna(0).to_numpy(dtype=np.float64)
             val[m] = val[m] / max(1.0, val[m].max()) * max(1.0, np.nanmax(val[is_org]) if is_org.any() else 1.0)
         size_title = "大小：党员数 / 成员数 Size: members"
@@ -1356,25 +1895,19 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
 
     # facts -------------------------------------------------------------------------------------
     fact_keys: list[list[str]] = []
-    facts = np.empty(n, dtype=object)
+    blocks: list[_Facts] = []
+    id_arr = nodes["id"].to_numpy(dtype=object)
     for t in types:
-        m = (nodes["type"] == t).to_numpy()
-        ids_t = _obj(nodes.loc[m, "id"].to_numpy())
-        if t == "Organization":
-            keys, table = _org_facts_table(ctx, ids_t)
-        else:
-            keys, table = _generic_facts(ctx, t, ids_t)
-            if t == "Collaboration":
-                extra = _collab_extra(ctx, ids_t)
-                keys = keys + list(extra.columns)
-                table = pd.concat([table, extra], axis=1)
+        rows = np.flatnonzero(type_arr == t)
+        ids_t = id_arr[rows]
+        keys, cols = _node_facts(ctx, t, ids_t)
         for key, (label, mapping) in scene.extra_facts.items():
-            vals = pd.Series(ids_t).map(mapping)
+            vals = pd.Series(ids_t, dtype=object).map(mapping)
             if vals.notna().any():
                 keys = keys + [label]
-                table = table.assign(**{f"__{key}": _str_or_none(vals).to_numpy(dtype=object)})
+                cols = cols + [_na_to_none(_str_or_none(vals).to_numpy(dtype=object))]
         fact_keys.append(keys)
-        facts[np.flatnonzero(m)] = table.astype(object).where(table.notna(), None).to_numpy().tolist()
+        blocks.append(_Facts(rows, cols))
 
     # layout ---------------------------------------------------------------------------------------
     x, y = scene.layout(ctx, nodes, edges) if n else (np.zeros(0), np.zeros(0))
@@ -1385,25 +1918,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     if scene.labels:
         over = nodes["id"].map(scene.labels)
         labels = np.where(over.notna().to_numpy(), over.to_numpy(dtype=object), labels)
-    t_of = nodes["type"].map(t_index).to_numpy().tolist()
-    grp = nodes["grp"].to_numpy(dtype=object).tolist()
-    ids_l = nodes["id"].to_numpy(dtype=object).tolist()
-    nm_l = nodes["nm"].to_numpy(dtype=object).tolist()
-    node_dicts = []
-    for i, (nid, lab, nm, ti, fa, xi, yi, sh, sz, co, bo, bw, da, gi) in enumerate(zip(  # page-sized (<= max_nodes)
-            ids_l, labels.tolist(), nm_l, t_of, facts.tolist(), x.tolist(), y.tolist(), shape.tolist(),
-            np.round(size, 1).tolist(), color.tolist(), border.tolist(), border_w.tolist(), dashes.tolist(), grp)):
-        d = {"id": nid, "label": lab, "nm": nm, "t": ti, "f": fa, "x": xi, "y": yi, "shape": sh, "size": sz,
-             "color": {"background": co, "border": bo, "highlight": {"background": co, "border": "#000000"},
-                       "hover": {"background": co, "border": "#000000"}},
-             "borderWidth": bw}
-        if da:
-            d["shapeProperties"] = {"borderDashes": [6, 4]}
-        if sh == "box":
-            d["font"] = {"color": "#222222"}
-        if gi != _NO_GROUP:
-            d["g"] = gi
-        node_dicts.append(d)
+    grp = nodes["grp"].to_numpy(dtype=object)
 
     # edges --------------------------------------------------------------------------------------------
     group_key = _group_keys(edges, scene.edge_groups)
@@ -1417,62 +1932,29 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         k_par = pair.groupby(["lo", "hi"]).cumcount().reindex(edges.index).to_numpy()
     else:
         k_par = np.zeros(0, dtype=np.int64)
-    e_keys: list[list[str]] = []
-    e_key_index: dict[str, int] = {}
-    e_facts = _edge_facts(ctx, edges, e_keys, e_key_index)
-    edge_dicts = []
-    widths = [scene.edge_widths.get(i) for i in edges["id"]] if scene.edge_widths else [None] * len(edges)
-    for i, (eid, a, b, gk_, w) in enumerate(zip(edges["id"].tolist(), edges["from"].tolist(), edges["to"].tolist(),
-                                               group_key.tolist(), widths)):  # page-sized
-        gi = g_index[gk_]
-        g = groups[gi]
-        d = {"id": eid, "from": a, "to": b, "g": gi, "k": e_facts[0][i], "f": e_facts[1][i],
-             "color": {"color": g["color"], "highlight": "#000000", "hover": "#333333"},
-             "width": w if w is not None else g["width"], "dashes": g["dashes"]}
-        if k_par[i]:
-            bend = 0.18 * ((int(k_par[i]) + 1) // 2)
-            d["smooth"] = {"enabled": True, "type": "curvedCW" if k_par[i] % 2 else "curvedCCW", "roundness": bend}
-        edge_dicts.append(d)
+    e_k, e_keys, e_blocks = _edge_facts(ctx, edges)
+    e_g = np.array([g_index[k] for k in group_key.tolist()], dtype=np.int64)
+    g_color = _obj([g["color"] for g in groups])
+    g_width = np.array([g["width"] for g in groups], dtype=np.float64)
+    g_dashes = np.array([g["dashes"] for g in groups], dtype=bool)
+    width = g_width[e_g] if len(e_g) else np.zeros(0)
+    if scene.edge_widths and len(edges):
+        w_over = edges["id"].map(scene.edge_widths).to_numpy(dtype=np.float64)
+        width = np.where(np.isnan(w_over), width, w_over)
     meta = {"types": types, "typeLabels": [_bi(ctx.model[t].label) for t in types], "nodeFactKeys": fact_keys,
             "edgeFactKeys": e_keys, "groups": groups, "legend": legend, "panels": scene.panels, "links": [],
             "asOf": str(ctx.ts.date()), "physicsToggle": n <= 600}
-    net = _network(scene.title, node_dicts, edge_dicts, _options(n, len(edges), ctx.seed))
-    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, network=net, meta=meta)
-
-
-def _edge_facts(ctx: _Ctx, edges: pd.DataFrame, keys_out: list[list[str]],
-                key_index: dict[str, int]) -> tuple[list[int], list[list[Any]]]:
-    """Per edge: index of its fact keys (by declaring type) and the values."""
-    n = len(edges)
-    kidx = [0] * n
-    vals: list[list[Any]] = [[] for _ in range(n)]
-    names = ctx.all_names()
-    for by, sub in edges.groupby("by", sort=True):
-        rows = np.flatnonzero((edges["by"] == by).to_numpy())
-        label = ctx.rel_label(str(sub["rel"].iloc[0]))
-        ends = ["起点 From", "终点 To"]
-        head = [[label] * len(sub), sub["from"].map(names).astype(object).tolist(), sub["to"].map(names).astype(object).tolist()]
-        if "." in str(by):
-            keys = ["关系 Link", *ends]
-            table = list(zip(*head))
-        else:
-            rtype = ctx.model[str(by)]
-            edge = rtype.edge
-            k2, t2 = _generic_facts(ctx, str(by), _obj(sub["id"].to_numpy()))
-            drop = {_bi(rtype.properties[edge.source].label), _bi(rtype.properties[edge.target].label)}  # type: ignore[union-attr]
-            keep = [i for i, k in enumerate(k2) if k not in drop]
-            keys = ["关系 Link", *ends, *[k2[i] for i in keep]]
-            t2 = t2.iloc[:, keep].astype(object)
-            t2 = t2.where(t2.notna(), None)
-            table = [tuple(h) + tuple(r) for h, r in zip(zip(*head), t2.to_numpy().tolist())]
-        k = str(by)
-        if k not in key_index:
-            key_index[k] = len(keys_out)
-            keys_out.append(keys)
-        for j, r in zip(rows, table):
-            kidx[j] = key_index[k]
-            vals[j] = [None if (v is None or (isinstance(v, float) and v != v)) else str(v) for v in r]
-    return kidx, vals
+    cols = _Cols(heading=scene.title, options=_pyvis_options(_options(n, len(edges), ctx.seed)),
+                 n_id=id_arr, n_label=_obj(labels), n_nm=nodes["nm"].to_numpy(dtype=object),
+                 n_t=np.array([t_index[t] for t in type_arr.tolist()], dtype=np.int64), n_facts=blocks,
+                 n_x=x, n_y=y, n_shape=shape, n_size=np.round(size, 1), n_color=color, n_border=border,
+                 n_border_w=border_w, n_dashes=dashes, n_g=np.where(grp == _NO_GROUP, None, grp).astype(object),
+                 e_id=edges["id"].to_numpy(dtype=object), e_from=edges["from"].to_numpy(dtype=object),
+                 e_to=edges["to"].to_numpy(dtype=object), e_g=e_g, e_k=e_k, e_facts=e_blocks,
+                 e_color=g_color[e_g] if len(e_g) else _obj([]), e_width=width,
+                 e_dashes=g_dashes[e_g] if len(e_g) else np.zeros(0, dtype=bool),
+                 e_par=np.asarray(k_par, dtype=np.int64))
+    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, network=None, meta=meta, cols=cols)
 
 
 # ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
@@ -1502,8 +1984,8 @@ def _split_groups(ctx: _Ctx, og: pd.Series, names: pd.Series, limit: int) -> tup
     sel_mask = _isin(og, big)
     ids = _obj(og.index[sel_mask])
     grp = og.to_numpy(dtype=object)[sel_mask]
-    index = pd.Index(ids)
-    par = index.get_indexer(ctx.facts["parent"].reindex(ids).to_numpy(dtype=object))
+    index = pd.Index(ids, dtype=object)
+    par = index.get_indexer(ctx.facts["parent"].reindex(index).to_numpy(dtype=object))
     own = np.arange(len(ids))
     par = np.where((par >= 0) & (grp[np.where(par >= 0, par, 0)] == grp), par, own)
     for _ in range(64):  # pointer jumping: log2(depth) steps
@@ -1512,8 +1994,9 @@ def _split_groups(ctx: _Ctx, og: pd.Series, names: pd.Series, limit: int) -> tup
             break
         par = nxt
     org_names = ctx.names("Organization")
-    nm = pd.Series(ids).map(org_names).fillna("").astype(str).to_numpy(dtype=object)
-    d = pd.DataFrame({"id": ids, "grp": grp, "root": ids[par], "nm": nm})
+    nm = pd.Series(ids, dtype=object).map(org_names).fillna("").astype(str).to_numpy(dtype=object)
+    d = pd.DataFrame({"id": pd.Series(ids, dtype=object), "grp": pd.Series(grp, dtype=object),
+                      "root": pd.Series(ids[par], dtype=object), "nm": pd.Series(nm, dtype=object)})
     d = d.sort_values(["grp", "root", "nm", "id"], kind="stable")
     d["chunk"] = d.groupby(["grp", "root"]).cumcount() // max(1, limit)
     d["sub"] = d["grp"].astype(str) + "#" + d["root"].astype(str) + "/" + d["chunk"].astype(str)
@@ -1539,41 +2022,57 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     """
     assert scene.group_of_org is not None and scene.group_names is not None and scene.rebuild is not None
     orgs = _obj(scene.ids.get("Organization", _obj([])))
-    og = scene.group_of_org.reindex(orgs)
-    og = pd.Series(_obj(og.where(og.notna(), _NO_GROUP).to_numpy()), index=orgs)
+    org_index = pd.Index(orgs, dtype=object)
+    og = scene.group_of_org.reindex(org_index)
+    og = pd.Series(_obj(og.where(og.notna(), _NO_GROUP).to_numpy()), index=org_index, dtype=object)
     og, names_all = _split_groups(ctx, og, scene.group_names, max(1, int(ctx.max_nodes * 0.9)))
     e = scene.edges
+    e_from = e["from"].to_numpy(dtype=object)
+    e_to = e["to"].to_numpy(dtype=object)
     node_group = og
     others = (np.concatenate([_obj(v) for t, v in scene.ids.items() if t != "Organization"])
               if len(scene.ids) > 1 else _obj([]))
     if len(others):
-        a = pd.concat([e[["from", "to"]].rename(columns={"from": "n", "to": "o"}),
-                       e[["to", "from"]].rename(columns={"to": "n", "from": "o"})], ignore_index=True)
-        a = a[_isin(a["n"], others)]
-        a["g"] = _obj(a["o"].map(og).to_numpy())
+        n_end = np.concatenate([e_from, e_to])
+        o_end = np.concatenate([e_to, e_from])
+        sel = _isin(n_end, others)
+        a = pd.DataFrame({"n": pd.Series(n_end[sel], dtype=object),
+                          "g": pd.Series(_obj(og.reindex(o_end[sel]).to_numpy()), dtype=object)})
         a = a.dropna(subset=["g"])
         best = (a.groupby(["n", "g"]).size().rename("k").reset_index()
                 .sort_values(["n", "k", "g"], ascending=[True, False, True]).drop_duplicates("n").set_index("n")["g"])
-        node_group = pd.concat([og, pd.Series(_obj(best.reindex(others).fillna(_NO_GROUP).to_numpy()), index=others)])
-    f = ctx.facts.reindex(orgs)
+        node_group = pd.concat([og, pd.Series(_obj(best.reindex(others).fillna(_NO_GROUP).to_numpy()),
+                                              index=pd.Index(others, dtype=object), dtype=object)])
+    f = ctx.facts.reindex(org_index)
     cl = ctx.model.codelists["category"]
-    stats = pd.DataFrame({"g": og.to_numpy(dtype=object), "cat": f["category"].fillna("none").to_numpy(dtype=object),
-                          "lax": f["weak_lax"].fillna(False).to_numpy(dtype=bool),
-                          "weak": f["weak"].fillna(False).to_numpy(dtype=bool)})
-    counts = stats.groupby("g").agg(orgs=("cat", "size"), lax=("lax", "sum"), weak=("weak", "sum"))
-    per_cat = stats.groupby(["g", "cat"]).size().unstack(fill_value=0).reindex(
-        columns=[*cl.codes, "none"], fill_value=0)
+    og_arr = og.to_numpy(dtype=object)
+    g_code, g_uniq = pd.factorize(pd.Series(og_arr, dtype=object), sort=True)
+    cat_cols = [*cl.codes, "none"]
+    cat_code = pd.Index(_obj(cat_cols), dtype=object).get_indexer(f["category"].fillna("none").to_numpy(dtype=object))
+    lax = f["weak_lax"].fillna(False).to_numpy(dtype=bool)
+    weak = f["weak"].fillna(False).to_numpy(dtype=bool)
+    n_g = len(g_uniq)
+    counts = pd.DataFrame({"orgs": np.bincount(g_code, minlength=n_g),
+                           "lax": np.bincount(g_code, weights=lax, minlength=n_g).astype(np.int64),
+                           "weak": np.bincount(g_code, weights=weak, minlength=n_g).astype(np.int64)},
+                          index=pd.Index(_obj(g_uniq), dtype=object))
+    known = cat_code >= 0  # categories outside the code list are not counted per category (as unstack+reindex)
+    per_cat = np.zeros((n_g, len(cat_cols)), dtype=np.int64)
+    np.add.at(per_cat, (g_code[known], cat_code[known]), 1)
+    per_cat = pd.DataFrame(per_cat, index=counts.index, columns=cat_cols)
     nodes_in = node_group.value_counts()
+    names_all_d = {g: str(nm) for g, nm in zip(names_all.index.tolist(), names_all.tolist())}
     if scene.group_word[1] == "cluster":
         gids = sorted(counts.index, key=_group_order)
     else:
-        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), str(names_all.get(g, g)), str(g)))
+        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), names_all_d.get(g, str(g)), str(g)))
     # drill-down pages: whole groups, packed in display order up to max_nodes nodes each
     pages: list[list[str]] = []
     load = 0
     capacity = max(1, int(ctx.max_nodes * 0.9))  # room for collaborations shared with other pages
+    nodes_in_d = nodes_in.to_dict()
     for g in gids:  # one step per group
-        k = int(nodes_in.get(g, 0))
+        k = int(nodes_in_d.get(g, 0))
         if pages and load + k <= capacity:
             pages[-1].append(g)
             load += k
@@ -1592,45 +2091,54 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         shown, rest = list(gids), []
     word_zh, word_en = scene.group_word
     show_of = pd.Series({g: g for g in shown} | {g: _OTHERS for g in rest}, dtype=object)
-    names = {g: str(names_all.get(g, g)) for g in shown}
+    show_of.index = pd.Index(_obj(show_of.index), dtype=object)
+    names = {g: names_all_d.get(g, str(g)) for g in shown}
     if rest:
         names[_OTHERS] = f"其余 {len(rest)} 个较小的{word_zh} other smaller {word_en}s"
     # per shown node: counts and facts
     sc = counts.join(per_cat).assign(show=show_of.reindex(counts.index).to_numpy(dtype=object)).groupby("show").sum()
-    inner_by = e["from"].map(node_group).map(show_of)
-    eg = pd.DataFrame({"a": _obj(inner_by.to_numpy()), "b": _obj(e["to"].map(node_group).map(show_of).to_numpy()),
-                       "key": _group_keys(e, scene.edge_groups)}).dropna(subset=["a", "b"])
-    inner = eg[eg["a"] == eg["b"]].groupby("a").size()
-    cross = eg[eg["a"] != eg["b"]]
-    swap = (cross["a"].astype(str) > cross["b"].astype(str)).to_numpy()
-    agg = pd.DataFrame({"lo": np.where(swap, cross["b"], cross["a"]), "hi": np.where(swap, cross["a"], cross["b"]),
-                        "key": cross["key"].to_numpy(dtype=object)})
+    show_node = node_group.map(show_of)
+    eg = pd.DataFrame({"a": pd.Series(_obj(show_node.reindex(e_from).to_numpy()), dtype=object),
+                       "b": pd.Series(_obj(show_node.reindex(e_to).to_numpy()), dtype=object),
+                       "key": pd.Series(_group_keys(e, scene.edge_groups), dtype=object)}).dropna(subset=["a", "b"])
+    same = (eg["a"] == eg["b"]).to_numpy()
+    inner = eg[same].groupby("a").size()
+    cross = eg[~same]
+    ca, cb = cross["a"].to_numpy(dtype=object), cross["b"].to_numpy(dtype=object)
+    swap = ca > cb
+    agg = pd.DataFrame({"lo": pd.Series(np.where(swap, cb, ca), dtype=object),
+                        "hi": pd.Series(np.where(swap, ca, cb), dtype=object),
+                        "key": pd.Series(cross["key"].to_numpy(dtype=object), dtype=object)})
     agg = agg.groupby(["lo", "hi", "key"]).size().rename("n").reset_index().sort_values(["lo", "hi", "key"])
     agg = agg.reset_index(drop=True)
     order = [*shown, *([_OTHERS] if rest else [])]
     shown_count = sc["orgs"].to_dict()
     ranked = sorted(order, key=lambda g: (-int(shown_count[g]), position.get(g, len(position))))  # biggest in the centre
     x, y = lay.sunflower(len(ranked), spacing=190.0)
-    pos = {g: (float(round(xx, 1)), float(round(yy, 1))) for g, xx, yy in zip(ranked, x, y)}
-    size = dict(zip(order, _scale_size(sc["orgs"].reindex(order).to_numpy(dtype=np.float64), lo=12, hi=48).tolist()))
+    pos = {g: (float(round(xx, 1)), float(round(yy, 1))) for g, xx, yy in zip(ranked, x, y)}  # numpy rounding
+    scr = sc.reindex(order)
+    size = dict(zip(order, _scale_size(scr["orgs"].to_numpy(dtype=np.float64), lo=12, hi=48).tolist()))
     keys = ["名称 Name", "党组织 Orgs", *[f"{cl.zh(c)} {cl.en(c)}" for c in cl.codes], "未定级 Unrated",
             "后进（三类/软弱涣散）Weak", "软弱涣散 Weak and lax", "组内联系 Links inside", "下钻页面 Drill-down page"]
     flagged = None
     if "flags" in scene.extra_facts:
         keys.append("有结对问题的党组织 Orgs with pairing gaps")
-        fl = pd.Series(list(scene.extra_facts["flags"][1]), dtype=object)
-        flagged = fl.map(og).map(show_of).value_counts()
+        flag_map = scene.extra_facts["flags"][1]
+        fl = _obj(flag_map.index if isinstance(flag_map, pd.Series) else list(flag_map))
+        flagged = pd.Series(_obj(og.reindex(fl).map(show_of).to_numpy()), dtype=object).value_counts().to_dict()
     dominant, colour_items, colour_title = _dominant_colors(ctx, scene, orgs, og.map(show_of))
+    as_text = {c: [str(int(v)) for v in scr[c].to_numpy(dtype=np.int64).tolist()]
+               for c in ["orgs", *cl.codes, "none", "weak", "lax"]}
+    inner_d = inner.to_dict()
     node_dicts = []
-    for g in order:  # one per shown group (at most max_nodes)
-        row = sc.loc[g]
-        vals = [names[g], str(int(row["orgs"])), *[str(int(row[c])) for c in cl.codes], str(int(row["none"])),
-                str(int(row["weak"])), str(int(row["lax"])), str(int(inner.get(g, 0))),
+    for i, g in enumerate(order):  # one per shown group (at most max_nodes)
+        vals = [names[g], as_text["orgs"][i], *[as_text[c][i] for c in cl.codes], as_text["none"][i],
+                as_text["weak"][i], as_text["lax"][i], str(int(inner_d.get(g, 0))),
                 page_of[g] if g != _OTHERS else f"{len(rest)} 个{word_zh}分布在各下钻页面 / spread over the pages"]
         if flagged is not None:
             vals.append(str(int(flagged.get(g, 0))))
         col = dominant.get(g, _NONE_COLOR)
-        d = {"id": g, "label": f"{names[g]}\n{int(row['orgs'])}", "nm": names[g], "t": 0, "f": vals,
+        d = {"id": g, "label": f"{names[g]}\n{as_text['orgs'][i]}", "nm": names[g], "t": 0, "f": vals,
              "x": pos[g][0], "y": pos[g][1], "shape": "dot" if g != _OTHERS else "square", "size": round(size[g], 1),
              "color": {"background": col, "border": "#333333", "highlight": {"background": col, "border": "#000000"},
                        "hover": {"background": col, "border": "#000000"}}, "borderWidth": 1.5}
@@ -1640,28 +2148,31 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     groups, g_index = _link_groups(ctx, agg["key"].to_numpy(dtype=object), agg["n"].to_numpy(), scene.edge_groups)
     for gr in groups:
         gr["width"] = 1.0
-    k_par = agg.groupby(["lo", "hi"]).cumcount().to_numpy()
+    k_par = agg.groupby(["lo", "hi"]).cumcount().to_numpy().tolist()
+    n_arr = agg["n"].to_numpy()
+    widths = [float(w) for w in np.round(1 + 1.5 * np.log2(n_arr), 2).tolist()] if len(n_arr) else []
     edge_dicts = []
-    for i, (lo, hi, key, n) in enumerate(zip(agg["lo"], agg["hi"], agg["key"], agg["n"])):  # group pairs
+    for lo, hi, key, n, w, kp in zip(agg["lo"].tolist(), agg["hi"].tolist(), agg["key"].tolist(), n_arr.tolist(),
+                                     widths, k_par):  # group pairs
         gr = groups[g_index[key]]
         d = {"id": f"agg|{key}|{lo}|{hi}", "from": lo, "to": hi, "g": g_index[key], "k": 0,
              "f": [gr["label"], names[lo], names[hi], str(int(n))],
              "color": {"color": gr["color"], "highlight": "#000000", "hover": "#333333"},
-             "width": float(round(1 + 1.5 * np.log2(n), 2)), "dashes": gr["dashes"], "arrows": {"to": {"enabled": False}}}
-        if k_par[i]:
-            d["smooth"] = {"enabled": True, "type": "curvedCW" if k_par[i] % 2 else "curvedCCW",
-                           "roundness": 0.15 * ((int(k_par[i]) + 1) // 2)}
+             "width": w, "dashes": gr["dashes"], "arrows": {"to": {"enabled": False}}}
+        if kp:
+            d["smooth"] = {"enabled": True, "type": "curvedCW" if kp % 2 else "curvedCCW",
+                           "roundness": 0.15 * ((int(kp) + 1) // 2)}
         edge_dicts.append(d)
     legend = [{"title": f"颜色：多数党组织的{colour_title} Colour: most common value", "items": colour_items},
               {"title": f"节点：{word_zh} {word_en}（大小 = 党组织数 size = orgs）", "items": []},
               {"title": "双击节点打开下钻页面 / double-click a node to open its drill-down page", "items": []}]
     if len(gids) <= 300:
-        links = [{"label": str(names_all.get(g, g)), "page": page_of[g], "anchor": g,
-                  "count": int(counts.at[g, "orgs"])} for g in gids]
+        links = [{"label": names_all_d.get(g, str(g)), "page": page_of[g], "anchor": g,
+                  "count": int(org_count[g])} for g in gids]
     else:
-        links = [{"label": f"第 {i + 1} 页 page {i + 1}：{names_all.get(gs[0], gs[0])} … {names_all.get(gs[-1], gs[-1])}"
-                          f"（{len(gs)} 个{word_zh}）", "page": f"{i + 1:03d}.html",
-                  "count": int(counts["orgs"].reindex(gs).sum())} for i, gs in enumerate(pages)]
+        links = [{"label": f"第 {i + 1} 页 page {i + 1}：{names_all_d.get(gs[0], gs[0])} … "
+                           f"{names_all_d.get(gs[-1], gs[-1])}（{len(gs)} 个{word_zh}）", "page": f"{i + 1:03d}.html",
+                  "count": int(sum(org_count[g] for g in gs))} for i, gs in enumerate(pages)]
     title = scene.title + f"（按{word_zh}汇总 / by {word_en}）"
     sub = (f"{word_zh} {len(gids)} 个 {word_en}s · 党组织 {len(orgs)} 个 orgs · 共 {scene.n_nodes} 个节点，超过上限 "
            f"{ctx.max_nodes}，已汇总 aggregated above max_nodes · 截至 as of {ctx.ts.date()}")
@@ -1670,7 +2181,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
             "panels": scene.panels, "links": links, "asOf": str(ctx.ts.date()), "physicsToggle": False}
     net = _network(title, node_dicts, edge_dicts, _options(len(node_dicts), len(edge_dicts), ctx.seed))
     rebuild = scene.rebuild
-    page_names = {g: str(names_all.get(g, g)) for g in gids}
+    page_names = {g: names_all_d.get(g, str(g)) for g in gids}
 
     def page_builder(gs: list[str], number: int) -> Callable[[], View]:
         def build() -> View:
@@ -1679,10 +2190,12 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
             v = _render_scene(ctx, sub, kind=kind)
             listed = "、".join(page_names[g] for g in gs[:3]) + (f" 等 {len(gs)} 个{word_zh}" if len(gs) > 3 else "")
             v.title = f"{scene.title.split(' / ')[0]} · 下钻 drill-down {number}/{len(pages)}：{listed}"
-            v.network.heading = v.title
+            v._set_heading(v.title)
             return v
         return build
 
+    # pages take their row-wise facts from one computation over the whole scene
+    ctx.prefetch = {**{t: _obj(v) for t, v in scene.ids.items() if len(v)}, "__edges__": scene.edges}
     view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(page_names[g] for g in gs),
                         build=page_builder(gs, i + 1)) for i, gs in enumerate(pages)]
     return View(kind=kind, title=title, subtitle=sub, network=net, meta=meta, aggregated=True, pages=view_pages)
@@ -1690,13 +2203,18 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
 
 def _dominant_colors(ctx: _Ctx, scene: _Scene, orgs: np.ndarray,
                      group: pd.Series) -> tuple[dict[str, str], list[dict[str, Any]], str]:
-    """Most common org colour per group, the legend entries in use and the colour title."""
+    """Most common org colour per group (ties: the smallest colour code), the legend entries in use, the title."""
     colors, items, title = _org_color(ctx, scene, orgs)
-    d = pd.DataFrame({"g": group.to_numpy(dtype=object), "c": colors})
-    top = (d.groupby(["g", "c"]).size().rename("k").reset_index()
-           .sort_values(["g", "k", "c"], ascending=[True, False, True]).drop_duplicates("g"))
-    used = set(top["c"])
-    return dict(zip(top["g"], top["c"])), [i for i in items if i.get("color") in used], title
+    g_code, g_uniq = pd.factorize(pd.Series(group.to_numpy(dtype=object), dtype=object), sort=True)
+    c_code, c_uniq = pd.factorize(pd.Series(_obj(colors), dtype=object), sort=True)
+    ok = (g_code >= 0) & (c_code >= 0)
+    table = np.zeros((len(g_uniq), len(c_uniq)), dtype=np.int64)
+    np.add.at(table, (g_code[ok], c_code[ok]), 1)
+    seen = table.sum(axis=1) > 0
+    top = _obj(c_uniq)[table.argmax(axis=1)] if len(c_uniq) else _obj([None] * len(g_uniq))
+    dominant = {g: c for g, c, s in zip(_obj(g_uniq).tolist(), top.tolist(), seen.tolist()) if s}
+    used = set(dominant.values())
+    return dominant, [i for i in items if i.get("color") in used], title
 
 
 # ---- public API -------------------------------------------------------------------------------------------
