@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin,
+from ._analysis import (NO_VALUE, _facts_index, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
                         positions)
 from .errors import GraphkitError
@@ -227,18 +227,27 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     ts = as_of_date(graph, as_of)
     facts = org_facts(graph, ts)
     pairs = active_pairings(graph, ts)
-    strong = set(facts.loc[facts["strong"], "org_id"])
-    paired = set(pairs["weak"])
-    paired_strong = set(pairs.loc[isin(pairs["strong"], strong), "weak"])
-    w = facts[facts["weak"]].copy()
+    fidx = _facts_index(facts)
+    wp = positions(pairs["weak"], fidx)
+    sp = positions(pairs["strong"], fidx)
+    n = len(facts)
+    paired = np.zeros(n, dtype=bool)
+    paired[wp[wp >= 0]] = True
+    by_strong = (wp >= 0) & (sp >= 0)
+    by_strong[by_strong] = facts["strong"].to_numpy(dtype=bool)[sp[by_strong]]
+    paired_strong = np.zeros(n, dtype=bool)
+    paired_strong[wp[by_strong]] = True
+    sel = facts["weak"].to_numpy(dtype=bool)
+    w = facts[sel]
     key, names, order = _group_keys(graph, w, by)
-    w["key"] = key.to_numpy()
-    w["is_paired"] = isin(w["org_id"], paired)
-    w["is_paired_strong"] = isin(w["org_id"], paired_strong)
-    w["third"] = w["category"] == "3"
-    g = w.groupby("key")
-    counts = pd.DataFrame({"weak_orgs": g.size(), "third_class": g["third"].sum(), "weak_lax": g["weak_lax"].sum(),
-                           "paired": g["is_paired"].sum(), "paired_strong": g["is_paired_strong"].sum()})
+    kc, kuniq = pd.factorize(key.to_numpy(dtype=object))
+    m = len(kuniq)
+    counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
+    counts["weak_orgs"] = np.bincount(kc, minlength=m).astype(np.int64)
+    for col, flag in (("third_class", (w["category"] == "3").to_numpy(dtype=bool)),
+                      ("weak_lax", w["weak_lax"].to_numpy(dtype=bool)), ("paired", paired[sel]),
+                      ("paired_strong", paired_strong[sel])):
+        counts[col] = np.bincount(kc, weights=flag, minlength=m).astype(np.int64)
     counts["share"] = counts["paired"] / counts["weak_orgs"]
     counts["share_strong"] = counts["paired_strong"] / counts["weak_orgs"]
     out = _frame(key, names, order, counts)
@@ -272,27 +281,34 @@ def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: A
     """
     _check_by(by, (None, "town"))
     u = graph.tables["Unit"]
-    pnames = graph.names("Place")
-    d = pd.DataFrame({"town": u["town"].to_numpy(dtype=object), "kind": u["kind"].to_numpy(dtype=object)})
-    d["town_name"] = d["town"].map(pnames).astype(object)
+    pos = _place_positions(graph, u["town"].to_numpy(dtype=object))
+    pname = graph.tables["Place"]["name"].to_numpy(dtype=object)
+    tname = np.full(len(u), np.nan, dtype=object)
+    tname[pos >= 0] = pname[pos[pos >= 0]]
+    kind = u["kind"].to_numpy(dtype=object)
+    d = pd.DataFrame({"town": pd.Series(u["town"].to_numpy(dtype=object), dtype=object),
+                      "town_name": pd.Series(tname, dtype=object)})
     has = u["has_party_org"].fillna(False).astype(bool).to_numpy() | u["party_org"].notna().to_numpy()
     instr = np.fromiter((isinstance(v, str) and v.strip() != "" for v in u["instructor"].to_numpy(dtype=object)), dtype=bool,
                         count=len(u))
     work = has | u["linked_org"].notna().to_numpy() | instr
-    d["org"] = has
-    d["work"] = work
     key, names, order = _group_keys(graph, d, by)
-    d["key"] = key.to_numpy()
-    kinds = order_codes(graph.model, "unit_kind", set(d["kind"].dropna()))
-    g = d.groupby(["key", "kind"])
-    out = pd.DataFrame({"units": g.size(), "org_covered": g["org"].sum(), "work_covered": g["work"].sum()})
-    out = out.reset_index().rename(columns={"kind": "unit_kind", "key": "group"})
-    out["_g"] = out["group"].map({k: i for i, k in enumerate(order)})
-    out["_k"] = out["unit_kind"].map({k: i for i, k in enumerate(kinds)})
-    out = out.sort_values(["_g", "_k"], kind="stable").reset_index(drop=True)
-    out["group_name"] = out["group"].map(names).astype(object)
-    for c in ("units", "org_covered", "work_covered"):
-        out[c] = out[c].astype(np.int64)
+    known = ~pd.isna(kind)
+    kinds = order_codes(graph.model, "unit_kind", set(kind[known].tolist()))
+    gi = positions(key.to_numpy(dtype=object)[known], pd.Index(order, dtype=object))
+    ki = positions(kind[known], pd.Index(kinds, dtype=object))
+    nk = max(len(kinds), 1)
+    combo = gi.astype(np.int64) * nk + ki
+    up, units = np.unique(combo, return_counts=True)
+    at = np.searchsorted(up, combo)
+    org_cov = np.bincount(at, weights=has[known], minlength=len(up)).astype(np.int64)
+    work_cov = np.bincount(at, weights=work[known], minlength=len(up)).astype(np.int64)
+    groups = [order[i] for i in (up // nk).tolist()]
+    # dtypes as pandas' groupby gives them (str keys once the roster has rows)
+    out = pd.DataFrame({"group": pd.Series(groups, dtype="str" if len(u) else object),
+                        "group_name": pd.Series([names[g] for g in groups], dtype=object),
+                        "unit_kind": pd.Series([kinds[i] for i in (up % nk).tolist()], dtype="str" if len(up) else object),
+                        "units": units.astype(np.int64), "org_covered": org_cov, "work_covered": work_cov})
     out["org_share"] = out["org_covered"] / out["units"]
     out["work_share"] = out["work_covered"] / out["units"]
     return out[["group", "group_name", "unit_kind", "units", "org_covered", "org_share", "work_covered", "work_share"]]
