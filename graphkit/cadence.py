@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._analysis import as_of_date, isin, overlap_mask
-from .clusters import _codes, _positions, _take
+from .clusters import _codes, _name_of, _positions, _take
 from .errors import GraphkitError
 from .model import Graph
 
@@ -116,9 +116,8 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
 
     col = graph.tables["Collaboration"]
     d = col[isin(col["kind"], kinds) & overlap_mask(col["start"], col["end"], lo, hi)]
-    persons = graph.tables["Person"]
     dist = pd.DataFrame({"district_id": d["id"].to_numpy(dtype=object), "district": d["name"].to_numpy(dtype=object),
-                         "guide": _take(persons["name"], _positions(persons["id"], d["guide"])),
+                         "guide": _name_of(graph, "Person", d["guide"]),
                          "d_start": d["start"].to_numpy(), "d_end": d["end"].to_numpy()})
     dist = dist.sort_values(["district", "district_id"], kind="stable").reset_index(drop=True)
     drank = {d: i for i, d in enumerate(dist["district_id"])}
@@ -175,8 +174,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     mm = mem.drop_duplicates(["district_id", "member"]).merge(hosted, left_on=["district_id", "member"],
                                                               right_on=["district_id", "host"], how="left")
     never = mm[mm["hosted"].isna()].merge(dist[["district_id", "district"]], on="district_id")
-    orgs = graph.tables["Organization"]
-    never = never.assign(org_id=never["member"], name=_take(orgs["name"], _positions(orgs["id"], never["member"])))
+    never = never.assign(org_id=never["member"], name=_name_of(graph, "Organization", never["member"]))
     never["host_month"] = pd.array(never["host_month"], dtype="Int64")
     never = never.assign(_d=never["district_id"].map(drank))
     res["never_hosted"] = never.sort_values(["_d", "name", "org_id"])[

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import active_mask, as_of_date, categories_at, overlap_mask
-from .clusters import _id_order, _joined, _names, _objs, _positions, _rank, _strs, _take
+from ._analysis import _memo, active_mask, as_of_date, categories_at, overlap_mask
+from .clusters import _get_indexer, _id_order, _id_positions, _joined, _name_of, _objs, _positions, _rank, _strs, _take
 from .errors import GraphkitError
 from .model import Graph
 
@@ -125,11 +125,10 @@ def _link_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Times
         for end_name, col in (("source", src), ("target", dst)):
             rng = rtype.properties[col].range
             ids = part[end_name]
-            nm = _take(_names(new, rng)[1], _positions(_names(new, rng)[0], ids))  # type: ignore[arg-type]
+            nm = _name_of(new, rng, ids)  # type: ignore[arg-type]
             miss = pd.isna(nm)
             if miss.any() and old is not new:
-                oi, on = _names(old, rng)  # type: ignore[arg-type]
-                nm[miss] = _take(on, _positions(oi, ids[miss]))
+                nm[miss] = _name_of(old, rng, ids[miss])  # type: ignore[arg-type]
             part[f"{end_name}_name"] = nm
         parts.append(part)
     cols = ["link_type", "source", "source_name", "target", "target_name", "change", "start", "end", "detail"]
@@ -159,12 +158,10 @@ def _rating_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Tim
     ch = ~pd.isna(cat_o) & ~pd.isna(cat_n)
     ch[ch] = cat_o[ch] != cat_n[ch]
     sel = np.flatnonzero(ch)
-    ro = np.array([rank.get(c, np.nan) for c in cat_o[sel].tolist()], dtype=float)
-    rn = np.array([rank.get(c, np.nan) for c in cat_n[sel].tolist()], dtype=float)
+    ro, rn = _code_rank(cat_o[sel], rank), _code_rank(cat_n[sel], rank)
     change = np.where(rn < ro, "up", "down").astype(object)
     org_id = ids_o[po[sel]]
-    oid, oname = _names(new, "Organization")
-    name = _take(oname, _positions(oid, org_id))
+    name = _name_of(new, "Organization", org_id)
     # "up" before "down", then by name and id
     order = np.lexsort((_rank(org_id), _rank(name), (change != "up").astype(np.int8)))
     return pd.DataFrame({"org_id": _objs(org_id[order]), "name": _strs(name[order]),
@@ -209,14 +206,12 @@ def _rotations(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestam
 
     def partner_names(graph: Graph, cw: np.ndarray, strong: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(remap[cw] >= 0)
-        oid, oname = _names(graph, "Organization")
-        nm = _take(oname, _positions(oid, strong[rows]))
+        nm = _name_of(graph, "Organization", strong[rows])
         o = np.lexsort((_rank(strong[rows]), _rank(nm), remap[cw[rows]]))  # by weak, partner name, partner id
         return _joined(remap[cw[rows]][o], len(rot), nm[o], empty="")
 
     weak_id = np.asarray(wu, dtype=object)[rot]
-    oid, oname = _names(new, "Organization")
-    weak_name = _take(oname, _positions(oid, weak_id))
+    weak_name = _name_of(new, "Organization", weak_id)
     old_p = partner_names(old, cwo, so)
     new_p = partner_names(new, cwn, sn)
     order = np.lexsort((_rank(weak_id), _rank(weak_name)))
@@ -294,42 +289,60 @@ def diff_dates(graph: Graph, date_from: Any, date_to: Any) -> dict[str, pd.DataF
     return _diff(graph, graph, a, b)
 
 
-def _org_space(graph: Graph) -> tuple[np.ndarray, pd.Index, np.ndarray]:
-    """Org ids (the roster, then ids rated but not on it), their Index, and each rating's org position."""
+def _org_space(graph: Graph) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Org ids (the roster, then ids rated but not on it), a function giving the position of ids
+    among them (-1 where absent), and each rating's org position."""
     oid = graph.tables["Organization"]["id"].to_numpy(dtype=object)
-    idx = pd.Index(oid, dtype=object)
+    n = len(oid)
     rorg = graph.tables["Rating"]["org"].to_numpy(dtype=object)
-    rpos = idx.get_indexer(rorg) if len(rorg) else np.zeros(0, dtype=np.intp)
+    # the same positions the shared category lookup keeps (key "rating_pos") inside `cached`
+    rpos = np.array(_memo(graph, ("rating_pos",), lambda: _id_positions(graph, "Organization", rorg)), dtype=np.int64)
     unknown = rpos < 0
+    extra = None
     if unknown.any():
         uc, uu = pd.factorize(rorg[unknown], use_na_sentinel=False)
-        rpos[unknown] = len(oid) + uc
+        rpos[unknown] = n + uc
+        extra = pd.Index(np.asarray(uu, dtype=object), dtype=object)
         oid = np.concatenate([oid, np.asarray(uu, dtype=object)])
-        idx = pd.Index(oid, dtype=object)
-    return oid, idx, rpos.astype(np.int64)
+
+    def where(keys: np.ndarray) -> np.ndarray:
+        pos = _id_positions(graph, "Organization", keys).astype(np.int64)
+        miss = pos < 0
+        if extra is not None and miss.any():
+            at = _get_indexer(extra, np.asarray(keys, dtype=object)[miss])
+            pos[miss] = np.where(at >= 0, n + at, -1)
+        return pos
+
+    return oid, where, rpos
 
 
-def _ratings_of(graph: Graph, rpos: np.ndarray, id_rank: np.ndarray, year: int, n_all: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ratings_of(graph: Graph, rpos: np.ndarray, id_rank: np.ndarray, year: int, n_all: int,
+                cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Org position, category and 软弱涣散 flag rated for exactly this year: the Rating with the
     largest id, else the roster's category of that year."""
-    r = graph.tables["Rating"]
-    sel = np.flatnonzero(r["year"].astype("float64").to_numpy() == year)
+    sel = np.flatnonzero(cols["r_year"] == year)
     p = rpos[sel]
-    o = np.lexsort((id_rank[sel], p))
-    ps = p[o]
-    last = np.r_[ps[1:] != ps[:-1], True] if len(ps) else np.zeros(0, dtype=bool)
-    rows, rp = sel[o][last], ps[last]
-    orgs = graph.tables["Organization"]
+    if not len(p) or np.bincount(p).max() <= 1:  # one rating per org (the usual case)
+        rows, rp = sel, p
+    else:
+        o = np.lexsort((id_rank[sel], p))
+        ps = p[o]
+        last = np.r_[ps[1:] != ps[:-1], True]
+        rows, rp = sel[o][last], ps[last]
     rated = np.zeros(n_all, dtype=bool)
     rated[rp] = True
-    ocat = orgs["category"].to_numpy(dtype=object)
-    ok = (orgs["category_year"].astype("float64").to_numpy() == year) & ~pd.isna(ocat) & ~rated[: len(orgs)]
+    ocat = cols["o_cat"]
+    ok = (cols["o_year"] == year) & ~pd.isna(ocat) & ~rated[: len(ocat)]
     orows = np.flatnonzero(ok)
-    return (np.concatenate([rp, orows]),
-            np.concatenate([r["category"].to_numpy(dtype=object)[rows], ocat[orows]]),
-            np.concatenate([r["weak_lax"].fillna(False).to_numpy(dtype=bool)[rows],
-                            orgs["weak_lax"].fillna(False).to_numpy(dtype=bool)[orows]]))
+    return (np.concatenate([rp, orows]), np.concatenate([cols["r_cat"][rows], ocat[orows]]),
+            np.concatenate([cols["r_lax"][rows], cols["o_lax"][orows]]))
+
+
+def _code_rank(values: np.ndarray, rank: dict[str, int]) -> np.ndarray:
+    """Position of each code in its code list (NaN for missing or unknown codes)."""
+    c, u = pd.factorize(np.asarray(values, dtype=object))
+    lut = np.array([rank.get(x, np.nan) if isinstance(x, str) else np.nan for x in u.tolist()] + [np.nan], dtype=float)
+    return lut[c]
 
 
 def rating_years(graph: Graph) -> list[int]:
@@ -387,10 +400,15 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     if year_to <= year_from:
         raise GraphkitError(f"比较年度 {year_to} 应晚于起始年度 {year_from} / year_to must be after year_from")
     rank = {c: i for i, c in enumerate(graph.model.codelists["category"].codes)}
-    ids, idx, rpos = _org_space(graph)
+    ids, where, rpos = _org_space(graph)
     id_rank = _id_order(graph.tables["Rating"]["id"])
-    pa_, ca, la = _ratings_of(graph, rpos, id_rank, year_from, len(ids))
-    pb, cb, lb = _ratings_of(graph, rpos, id_rank, year_to, len(ids))
+    r, orgs = graph.tables["Rating"], graph.tables["Organization"]
+    cols = {"r_year": r["year"].astype("float64").to_numpy(), "r_cat": r["category"].to_numpy(dtype=object),
+            "r_lax": r["weak_lax"].fillna(False).to_numpy(dtype=bool),
+            "o_year": orgs["category_year"].astype("float64").to_numpy(), "o_cat": orgs["category"].to_numpy(dtype=object),
+            "o_lax": orgs["weak_lax"].fillna(False).to_numpy(dtype=bool)}
+    pa_, ca, la = _ratings_of(graph, rpos, id_rank, year_from, len(ids), cols)
+    pb, cb, lb = _ratings_of(graph, rpos, id_rank, year_to, len(ids), cols)
     weak = (ca == "3") | la
     wpos, cat_from, lax_from = pa_[weak], ca[weak], la[weak]
     at_b = np.full(len(ids), -1, dtype=np.int64)
@@ -403,14 +421,11 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     pw = p["weak"].to_numpy(dtype=object)[overlap_mask(p["start"], p["end"], lo, hi)]
     paired = np.zeros(len(ids), dtype=bool)
     if len(pw):
-        pp = idx.get_indexer(pw)
+        pp = where(pw)
         paired[pp[pp >= 0]] = True
     cohort = np.where(paired[wpos], "paired", "unpaired").astype(object)
 
-    def ranks(cats: np.ndarray) -> np.ndarray:
-        return np.array([rank.get(c, np.nan) if isinstance(c, str) else np.nan for c in cats.tolist()], dtype=float)
-
-    rf, rt = ranks(cat_from), ranks(cat_to)
+    rf, rt = _code_rank(cat_from, rank), _code_rank(cat_to, rank)
     with np.errstate(invalid="ignore"):
         move = np.select([np.isnan(rt), rt < rf, (rt == rf) & lax_from & ~lax_to, rt > rf, (rt == rf) & ~lax_from & lax_to],
                          ["unrated", "up", "up", "down", "down"], default="same").astype(object)

@@ -35,8 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, SEP, active_memberships, active_pairings, as_of_date, join_names, org_facts,
-                        order_codes)
+from ._analysis import (NO_VALUE, SEP, _memo, active_memberships, active_pairings, as_of_date, join_names,
+                        org_facts, order_codes)
 from .model import Graph
 
 __all__ = ["detect_clusters", "describe_clusters", "chain_alliances", "brokers", "isolated", "link_graph"]
@@ -105,8 +105,9 @@ def _rank(values: Any) -> np.ndarray:
 def _positions(index_values: Any, keys: Any) -> np.ndarray:
     """Position of each key among the unique ``index_values`` (-1 where absent).
 
-    Tables are kept sorted by id, so a sorted index of strings is searched by bisection (no hash
-    table over the whole index for a handful of keys); any other index is hashed.
+    ``index_values`` may be a ready object ``pandas.Index`` (its hash table is then reused). Tables
+    are kept sorted by id, so a few keys are looked up in a sorted index of strings by bisection,
+    without hashing the whole index.
 
     >>> _positions(["a", "b", "d"], ["d", None, "c", "a"]).tolist()
     [2, -1, -1, 0]
@@ -114,16 +115,58 @@ def _positions(index_values: Any, keys: Any) -> np.ndarray:
     keys = np.asarray(keys, dtype=object)
     if not len(keys):
         return np.zeros(0, dtype=np.intp)
+    if isinstance(index_values, pd.Index):
+        return _get_indexer(index_values, keys)
     idx = np.asarray(index_values, dtype=object)
-    if _sorted_strings(idx):
-        ok = ~pd.isna(keys)
-        k = keys[ok]
-        if _is_str(k):
-            out = np.full(len(keys), -1, dtype=np.intp)
-            at = np.minimum(np.searchsorted(idx, k), len(idx) - 1)
-            out[np.flatnonzero(ok)[idx[at] == k]] = at[idx[at] == k]
-            return out
-    return pd.Index(idx, dtype=object).get_indexer(keys)
+    if len(keys) * 16 <= len(idx) and _sorted_strings(idx):
+        return _search(idx, keys)
+    return _get_indexer(pd.Index(idx, dtype=object), keys)
+
+
+def _search(idx: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Positions of keys in a sorted array of strings, by bisection (-1 where absent)."""
+    out = np.full(len(keys), -1, dtype=np.intp)
+    ok = ~pd.isna(keys)
+    k = keys[ok]
+    if not _is_str(k):  # ids are strings; anything else is looked up by hashing
+        return _get_indexer(pd.Index(idx, dtype=object), keys)
+    at = np.minimum(np.searchsorted(idx, k), len(idx) - 1)
+    found = idx[at] == k
+    out[np.flatnonzero(ok)[found]] = at[found]
+    return out
+
+
+def _id_positions(graph: Graph, type_name: str, keys: Any) -> np.ndarray:
+    """Row of each id in a table (-1 where absent); the table's sortedness and hash index are kept
+    inside :func:`~graphkit._analysis.cached`."""
+    t = graph.tables[type_name]
+    ids = t["id"].to_numpy(dtype=object)
+    keys = np.asarray(keys, dtype=object)
+    if not len(keys) or not len(ids):
+        return np.full(len(keys), -1, dtype=np.intp)
+    if len(keys) * 16 <= len(ids) and _memo(graph, ("clusters.sorted_ids", type_name, id(t)),
+                                            lambda: _sorted_strings(ids)):
+        return _search(ids, keys)
+    return _get_indexer(_memo(graph, ("clusters.id_index", type_name, id(t)), lambda: pd.Index(ids, dtype=object)),
+                        keys)
+
+
+def _get_indexer(index: pd.Index, keys: np.ndarray) -> np.ndarray:
+    # keys as an object Index: a plain array would first be turned into pandas' str dtype and back
+    return index.get_indexer(pd.Index(np.asarray(keys, dtype=object), dtype=object))
+
+
+def _name_of(graph: Graph, type_name: str, keys: Any, fill: Any = None) -> np.ndarray:
+    """Display names of ids of a node type (``fill`` where unknown)."""
+    t = graph.tables[type_name]
+    col = "name" if "name" in t else "title" if "title" in t else "id"
+    return _take(t[col].to_numpy(dtype=object), _id_positions(graph, type_name, keys), fill)
+
+
+def _fact_index(graph: Graph, facts: pd.DataFrame) -> pd.Index:
+    """The org ids of ``facts`` as an Index, built once per :func:`org_facts` table inside ``cached``."""
+    return _memo(graph, ("clusters.fact_index", id(facts)),
+                 lambda: pd.Index(facts["org_id"].to_numpy(dtype=object), dtype=object))
 
 
 def _is_str(values: np.ndarray) -> bool:
@@ -258,6 +301,10 @@ def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarr
     (10, 3, 13)
     """
     ts = as_of_date(graph, as_of)
+    return _memo(graph, ("clusters.link_graph", ts), lambda: _link_graph(graph, ts))
+
+
+def _link_graph(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     mem = active_memberships(graph, ts)
     pairs = active_pairings(graph, ts)
     mm = mem["member"].to_numpy(dtype=object)
@@ -273,6 +320,12 @@ def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarr
     ok = np.concatenate([(m1 >= 0) & (cc >= 0), (pa >= 0) & (pb >= 0)])  # a link with a missing end is no link
     key = np.unique(s[ok] * n + d[ok])
     return orgs, collabs, key // max(n, 1), key % max(n, 1)
+
+
+def _link_orgs_in_facts(graph: Graph, ts: pd.Timestamp, orgs: np.ndarray, facts: pd.DataFrame) -> np.ndarray:
+    """Row in ``facts`` of each org of the link graph (-1 where absent)."""
+    return _memo(graph, ("clusters.link_orgs_in_facts", ts, id(facts)),
+                 lambda: _positions(_fact_index(graph, facts), orgs))
 
 
 def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -404,7 +457,7 @@ def detect_clusters(graph: Graph, *, as_of: Any = None, seed: int = 0, resolutio
     cl, size = _renumber(labels[: len(orgs)])
     order = np.lexsort((np.arange(len(orgs)), cl))  # by cluster, then org id (orgs are sorted)
     facts = org_facts(graph, ts)
-    pos = _positions(facts["org_id"], orgs[order])
+    pos = _link_orgs_in_facts(graph, ts, orgs, facts)[order]
     data: dict[str, Any] = {"org_id": _objs(orgs[order]),
                             "name": _objs(_take(facts["name"], pos, np.nan)),
                             "cluster": cl[order], "cluster_size": size[order]}
@@ -446,7 +499,7 @@ def describe_clusters(graph: Graph, clusters_df: pd.DataFrame, *, as_of: Any = N
     g = g.ravel().astype(np.int64)
     k = len(keys)
     facts = org_facts(graph, ts)
-    fp = _positions(facts["org_id"], ids)
+    fp = _positions(_fact_index(graph, facts), ids)
 
     def fact(col: str) -> np.ndarray:
         return _take(facts[col], fp, np.nan)
@@ -491,8 +544,7 @@ def describe_clusters(graph: Graph, clusters_df: pd.DataFrame, *, as_of: Any = N
         cc = g[org_chain // nch] * nch + org_chain % nch
         pairs, n_orgs = np.unique(cc, return_counts=True)
         pc, pch = pairs // nch, pairs % nch
-        cids, cnames = _names(graph, "IndustryChain")
-        pname = _take(cnames, _positions(cids, chu), np.nan)[pch]
+        pname = _name_of(graph, "IndustryChain", chu, np.nan)[pch]
         order = np.lexsort((_rank(pname), -n_orgs, pc))  # most orgs, then chain name (rows by chain id)
         top = order[_group_first(pc[order])]
         dominant[pc[top]] = pname[top]
@@ -546,7 +598,7 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
     if mem.empty:
         return _empty(cols)
     facts = org_facts(graph, ts)
-    fp = _positions(facts["org_id"], mem["member"])
+    fp = _positions(_fact_index(graph, facts), mem["member"])
     name, sector, level, town = (_take(facts[c], fp, np.nan) for c in ("name", "sector", "level", "town"))
     a, alliances = _codes(mem["organization"].to_numpy(dtype=object))
     k = len(alliances)
@@ -561,8 +613,7 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
 
     collab_name = first(mem["collab_name"])
     chain_id = first(mem["chain"])
-    cids, cnames = _names(graph, "IndustryChain")
-    chain = _take(cnames, _positions(cids, chain_id), np.nan)
+    chain = _name_of(graph, "IndustryChain", chain_id, np.nan)
     members = _nunique(a, k, mem["member"])
     n_towns = _nunique(a, k, town)
     lead = (mem["role"] == "lead").to_numpy(dtype=bool)
@@ -684,14 +735,13 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     cc, cu = _codes(chain[has], sort=False)
     wc = max(len(cu), 1)
     pch, at = np.unique(g[has] * wc + cc, return_index=True)
-    cids, cnames = _names(graph, "IndustryChain")
-    pname = _take(cnames, _positions(cids, cu), np.nan)[pch % wc]
+    pname = _name_of(graph, "IndustryChain", cu, np.nan)[pch % wc]
     co = np.lexsort((at, _rank(pname), pch // wc))
     chains = _joined((pch // wc)[co], K, pname[co], empty="")
     bridges = np.select([n_chains >= 2, n_districts >= 2, n_kinds >= 2], ["chains", "districts", "mechanisms"],
                         default="groups")
     facts = org_facts(graph, ts)
-    fp = _positions(facts["org_id"], mu[km])
+    fp = _positions(_fact_index(graph, facts), mu[km])
     out = pd.DataFrame({"org_id": _strs(mu[km]), "name": _objs(_take(facts["name"], fp, np.nan)),
                         "n_groups": n_groups, "groups": _strs(groups), "n_kinds": n_kinds, "kinds": _strs(kinds),
                         "n_chains": n_chains, "chains": _strs(chains), "n_districts": n_districts,
@@ -732,7 +782,7 @@ def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.D
     csize = np.ones(nf, dtype=np.int64)
     if n:
         new, size = _renumber(_components(n, src, dst)[: len(orgs)])
-        fp = _positions(facts["org_id"], orgs)
+        fp = _link_orgs_in_facts(graph, ts, orgs, facts)
         hit = fp >= 0
         comp[fp[hit]] = new[hit]
         csize[fp[hit]] = size[hit]
@@ -741,11 +791,13 @@ def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.D
     sel = np.flatnonzero(no_link | small)
     # no_link first (by org id), then small components by number and org id
     order = sel[np.lexsort((_id_order(facts["org_id"])[sel], comp[sel], small[sel]))]
-    f = facts.iloc[order]
-    out = pd.DataFrame({"org_id": _objs(f["org_id"]), "name": _objs(f["name"]),
+    def f(col: str) -> np.ndarray:
+        return facts[col].to_numpy(dtype=object)[order]
+
+    out = pd.DataFrame({"org_id": _objs(f("org_id")), "name": _objs(f("name")),
                         "status": _strs(np.where(no_link[order], "no_link", "small_component").astype(object)),
                         "component": pd.arrays.IntegerArray(comp[order], no_link[order].copy()),
                         "component_size": pd.array(csize[order], dtype="Int64")})
     for c in _FACT_COLS:
-        out[c] = _objs(f[c])
-    return out[cols].reset_index(drop=True)
+        out[c] = _objs(f(c))
+    return out[cols]
