@@ -293,7 +293,11 @@ def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
 
 def _obj(values: Any) -> pd.Series:
     a = np.asarray(values, dtype=object)
-    return pd.Series(np.where(pd.isna(a), None, a), dtype=object)
+    missing = pd.isna(a)
+    if missing.any():
+        a = a.copy()
+        a[missing] = None
+    return pd.Series(a, dtype=object)
 
 
 def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, _facts_index, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
+from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
                         positions)
 from .errors import GraphkitError
@@ -88,6 +88,16 @@ def _frame(key: pd.Series, names: pd.Series, order: list[Any], counts: pd.DataFr
     return out.reset_index(drop=True)
 
 
+def _flags(facts: pd.DataFrame, mm: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """org × mechanism: does the org take part in it."""
+    flags = np.zeros((len(facts), len(codes)), dtype=bool)
+    rows = positions(mm["org_id"], _facts_index(facts))
+    cols = positions(mm["mechanism"], pd.Index(codes, dtype=object))
+    ok = (rows >= 0) & (cols >= 0)
+    flags[rows[ok], cols[ok]] = True
+    return flags
+
+
 def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFrame:
     """Orgs taking part in joint building, overall and per mechanism, grouped.
 
@@ -119,11 +129,7 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     mm = mechanism_members(graph, ts)
     codes = [c for c, _, _ in mechanisms(graph.model)]
     # org × mechanism flags, then counts per group with bincount (no per-group Python work)
-    flags = np.zeros((len(facts), len(codes)), dtype=bool)
-    rows = positions(mm["org_id"], _facts_index(facts))
-    cols = pd.Index(codes).get_indexer(mm["mechanism"].to_numpy(dtype=object))
-    ok = (rows >= 0) & (cols >= 0)
-    flags[rows[ok], cols[ok]] = True
+    flags = _memo(graph, ("coverage_flags", ts), lambda: _flags(facts, mm, codes))
     key, names, order = _group_keys(graph, facts, by)
     kc, kuniq = pd.factorize(key.to_numpy(dtype=object))
     m = len(kuniq)

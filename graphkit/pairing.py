@@ -258,8 +258,10 @@ def _groups_without_anchor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame, 
     res["class1"] = res["collab_id"].map(mem[mem["strong"]].groupby("organization")["member"].nunique()).fillna(0).astype(np.int64)
     leads = mem[mem["role"] == "lead"].sort_values(["organization", "name"])
     leads = leads.assign(cat_zh=code_label(graph.model, "category", leads["cat"]).where(leads["cat"].notna(), "未定级"))
-    res["leads"] = res["collab_id"].map(leads.groupby("organization")["name"].agg(join_names)).astype(object)
-    res["lead_categories"] = res["collab_id"].map(leads.groupby("organization")["cat_zh"].agg(SEP.join)).astype(object)
+    lk, lt = join_groups(leads["organization"].to_numpy(dtype=object), leads["name"].to_numpy(dtype=object))
+    res["leads"] = pd.Series(lookup(res["collab_id"], lk, lt, np.nan), dtype=object)
+    lk, lt = join_groups(leads["organization"].to_numpy(dtype=object), leads["cat_zh"].to_numpy(dtype=object))
+    res["lead_categories"] = pd.Series(lookup(res["collab_id"], lk, lt, np.nan), dtype=object)
     lead_strong = res["collab_id"].map(leads.groupby("organization")["strong"].any()).astype(object)
     has_lead = res["leads"].notna()
     problems = []
