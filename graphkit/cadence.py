@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._analysis import as_of_date, isin, overlap_mask
-from .clusters import _codes, _name_of, _positions, _take
+from .clusters import _codes, _name_of, _objs, _positions, _rank, _strs, _take
 from .errors import GraphkitError
 from .model import Graph
 
@@ -65,8 +65,9 @@ def _periods(year: int, kind: str) -> pd.DataFrame:
                          "period_end": ends.astype("datetime64[s]")})
 
 
-def _period_index(dates: pd.Series, kind: str) -> np.ndarray:
-    m = pd.to_datetime(dates).dt.month.to_numpy()
+def _period_index(months: np.ndarray, kind: str) -> np.ndarray:
+    """Period number (1..) of each month number (1..12)."""
+    m = np.asarray(months, dtype=np.int64)
     return {"month": m, "quarter": (m - 1) // 3 + 1, "half": (m - 1) // 6 + 1}[kind]
 
 
@@ -114,103 +115,140 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     lo = pd.Timestamp(f"{year}-01-01")
     hi = min(pd.Timestamp(f"{year}-12-31"), ts)
 
+    # districts (by name, then id), as positions 0..D-1
     col = graph.tables["Collaboration"]
     d = col[isin(col["kind"], kinds) & overlap_mask(col["start"], col["end"], lo, hi)]
-    dist = pd.DataFrame({"district_id": d["id"].to_numpy(dtype=object), "district": d["name"].to_numpy(dtype=object),
-                         "guide": _name_of(graph, "Person", d["guide"]),
-                         "d_start": d["start"].to_numpy(), "d_end": d["end"].to_numpy()})
-    dist = dist.sort_values(["district", "district_id"], kind="stable").reset_index(drop=True)
-    drank = {d: i for i, d in enumerate(dist["district_id"])}
+    did0, dname0 = d["id"].to_numpy(dtype=object), d["name"].to_numpy(dtype=object)
+    o = np.lexsort((_rank(did0), _rank(dname0)))
+    did, dname = did0[o], dname0[o]
+    guide = _name_of(graph, "Person", d["guide"].to_numpy(dtype=object)[o])
+    d_start, d_end = d["start"].to_numpy()[o], d["end"].to_numpy()[o]
+    D = len(did)
+    didx = pd.Index(did, dtype=object)
+    # text columns keep the dtype pandas gives the whole district column (also when a result is empty)
+    typed = {k: _strs(v).dtype for k, v in (("id", did), ("name", dname), ("guide", guide))}
 
+    def dcol(kind: str, rows: np.ndarray) -> pd.Series:
+        return pd.Series({"id": did, "name": dname, "guide": guide}[kind][rows], dtype=typed[kind])
+
+    # memberships in the year
     mem = graph.tables["Membership"]
-    mem = mem[isin(mem["organization"], dist["district_id"]) & overlap_mask(mem["start"], mem["end"], lo, hi)]
-    mem = mem[["organization", "member", "role", "host_month"]].rename(columns={"organization": "district_id"})
+    m_d = _positions(didx, mem["organization"].to_numpy(dtype=object)) if D else np.full(len(mem), -1)
+    keep = (m_d >= 0) & overlap_mask(mem["start"], mem["end"], lo, hi)
+    m_d = m_d[keep]
+    m_member = mem["member"].to_numpy(dtype=object)[keep]
+    m_role = mem["role"].to_numpy(dtype=object)[keep]
+    m_host_month = mem["host_month"].to_numpy(dtype=object, na_value=None)[keep]
+    mc, mu = _codes(m_member, sort=False)
+    nmu = max(len(mu), 1)
+    _, first = np.unique(m_d.astype(np.int64) * nmu + mc, return_index=True)  # one row per (district, member)
+    first = np.sort(first)
 
+    # activities in the year and the district each belongs to
     acts = graph.tables["Activity"]
-    acts = acts[(acts["date"] >= lo) & (acts["date"] <= hi)][["id", "date", "type", "host", "group"]]
-    # the district each activity belongs to
-    grp = acts["group"].to_numpy(dtype=object)
-    no_group = pd.isna(grp) & acts["host"].notna().to_numpy()
+    in_year = ((acts["date"] >= lo) & (acts["date"] <= hi)).to_numpy(dtype=bool)
+    grp = acts["group"].to_numpy(dtype=object)[in_year]
+    host = acts["host"].to_numpy(dtype=object)[in_year]
+    a_d = _positions(didx, grp) if D else np.full(len(grp), -1)
+    no_group = pd.isna(grp) & ~pd.isna(host)
     if no_group.any():
         # the host's district, when it belongs to exactly one
-        md = mem.drop_duplicates(["member", "district_id"])
-        members = md["member"].to_numpy(dtype=object)
-        mc, mu = _codes(members, sort=False)
-        sole = (mc >= 0) & (np.bincount(mc[mc >= 0], minlength=len(mu))[np.maximum(mc, 0)] == 1)
-        grp = grp.copy()
-        grp[no_group] = _take(md["district_id"].to_numpy(dtype=object)[sole],
-                              _positions(members[sole], acts["host"].to_numpy(dtype=object)[no_group]))
-    acts = acts.assign(district_id=grp)
-    acts_d = acts[isin(acts["district_id"], dist["district_id"])]
+        md, mm_ = m_d[first], m_member[first]
+        sole = np.bincount(mc[first], minlength=nmu)[mc[first]] == 1
+        a_d[no_group] = np.asarray(_take(md[sole].astype(object), _positions(mm_[sole], host[no_group]), -1), dtype=np.int64)
+    ad = a_d >= 0
+    a_d, host = a_d[ad].astype(np.int64), host[ad]
+    a_type = acts["type"].to_numpy(dtype=object)[in_year][ad]
+    a_month = pd.DatetimeIndex(acts["date"].to_numpy()[in_year][ad]).month.to_numpy().astype(np.int64)
+    inspection = isin(a_type, [MUTUAL_INSPECTION, CROSS_INSPECTION])
+    res: dict[str, pd.DataFrame] = {}
 
-    grids: dict[str, pd.DataFrame] = {}
-
-    def missed(kind: str, mask: np.ndarray) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    def grid(kind: str, mask: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """Due periods (district × period, existing and ended by ts) and whether each had an activity."""
         per = _periods(year, kind)
         per = per[per["period_end"] <= ts]
-        grid = dist.merge(per, how="cross")
-        alive = overlap_mask(grid["d_start"], grid["d_end"], grid["period_start"], grid["period_end"])
-        grid = grid[alive]
-        a = acts_d[mask]
-        done = pd.DataFrame({"district_id": a["district_id"].to_numpy(dtype=object),
-                             "p": _period_index(a["date"], kind)})
-        done = done.drop_duplicates().assign(_done=True)
-        grid = grid.merge(done, on=["district_id", "p"], how="left")
-        grids[kind] = grid
-        miss = grid[grid["_done"].isna()]
-        due = grid.groupby("district_id").size()
-        n_miss = miss.groupby("district_id").size()
-        out = miss.assign(year=year)[["district_id", "district", "guide", "year", "period", "period_start", "period_end"]]
-        return out.reset_index(drop=True), due, n_miss
+        P = len(per)
+        gd = np.repeat(np.arange(D), P)
+        gp = np.tile(np.arange(P), D)
+        ps, pe = per["period_start"].to_numpy()[gp], per["period_end"].to_numpy()[gp]
+        alive = overlap_mask(pd.Series(d_start[gd]), pd.Series(d_end[gd]), ps, pe)
+        pidx = _period_index(a_month[mask], kind) - 1
+        done = np.zeros((D, max(P, 1)), dtype=bool)
+        ok = pidx < P
+        done[a_d[mask][ok], pidx[ok]] = True
+        gdone = done[gd, gp] if P else np.zeros(0, dtype=bool)
+        return per, np.flatnonzero(alive), gdone
 
-    types = acts_d["type"].to_numpy(dtype=object)
-    res: dict[str, pd.DataFrame] = {}
-    res["missed_months"], m_due, m_miss = missed("month", ~isin(types, [MUTUAL_INSPECTION, CROSS_INSPECTION]))
-    res["missed_quarters"], q_due, q_miss = missed("quarter", types == MUTUAL_INSPECTION)
-    res["missed_half_years"], h_due, h_miss = missed("half", types == CROSS_INSPECTION)
+    def missed(kind: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        per, rows, gdone = grid(kind, mask)
+        P = len(per)
+        miss = rows[~gdone[rows]]
+        md, mp = miss // max(P, 1), miss % max(P, 1)
+        res[f"missed_{ {'month': 'months', 'quarter': 'quarters', 'half': 'half_years'}[kind]}"] = pd.DataFrame({
+            "district_id": dcol("id", md), "district": dcol("name", md), "guide": dcol("guide", md),
+            "year": np.full(len(md), year, dtype=np.int64),
+            "period": pd.Series(per["period"].to_numpy(dtype=object)[mp], dtype="str"),
+            "period_start": per["period_start"].to_numpy()[mp], "period_end": per["period_end"].to_numpy()[mp]})
+        return np.bincount(rows // max(P, 1), minlength=D), np.bincount(md, minlength=D)
+
+    m_due, m_miss = missed("month", ~inspection)
+    q_due, q_miss = missed("quarter", a_type == MUTUAL_INSPECTION)
+    h_due, h_miss = missed("half", a_type == CROSS_INSPECTION)
 
     # members that never hosted an activity of their district in the year
-    hosted = acts_d.groupby(["district_id", "host"]).size().rename("hosted").reset_index()
-    mm = mem.drop_duplicates(["district_id", "member"]).merge(hosted, left_on=["district_id", "member"],
-                                                              right_on=["district_id", "host"], how="left")
-    never = mm[mm["hosted"].isna()].merge(dist[["district_id", "district"]], on="district_id")
-    never = never.assign(org_id=never["member"], name=_name_of(graph, "Organization", never["member"]))
-    never["host_month"] = pd.array(never["host_month"], dtype="Int64")
-    never = never.assign(_d=never["district_id"].map(drank))
-    res["never_hosted"] = never.sort_values(["_d", "name", "org_id"])[
-        ["district_id", "district", "org_id", "name", "role", "host_month"]].reset_index(drop=True)
+    hc = _positions(mu, host) if len(mu) else np.full(len(host), -1)
+    hok = hc >= 0
+    hosted = np.zeros(D * nmu, dtype=bool)
+    hosted[a_d[hok] * nmu + hc[hok]] = True
+    nh = first[~hosted[m_d[first].astype(np.int64) * nmu + mc[first]]]
+    nh_name = _name_of(graph, "Organization", m_member[nh])
+    o = np.lexsort((_rank(m_member[nh]), _rank(nh_name), m_d[nh]))
+    nh = nh[o]
+    res["never_hosted"] = pd.DataFrame({
+        "district_id": _objs(did[m_d[nh]]), "district": dcol("name", m_d[nh]), "org_id": _objs(m_member[nh]),
+        "name": _strs(nh_name[o]), "role": _objs(m_role[nh]),
+        "host_month": pd.array(m_host_month[nh].tolist(), dtype="Int64")})
 
-    # activity counts by type
+    # activity counts by type (declared order)
+    tc, tu = _codes(a_type)
+    tok = tc >= 0
+    nt = max(len(tu), 1)
+    pairs, counts = np.unique(a_d[tok] * nt + tc[tok], return_counts=True)
+    cd, ct = pairs // nt, pairs % nt
     order = {c: i for i, c in enumerate(graph.model.codelists["activity_type"].codes)}
-    cnt = acts_d.groupby(["district_id", "type"]).size().rename("count").reset_index()
-    cnt = cnt.merge(dist[["district_id", "district"]], on="district_id")
-    cnt = cnt.assign(_o=cnt["type"].map(order), _d=cnt["district_id"].map(drank)).sort_values(["_d", "_o"])
-    res["activity_counts"] = cnt[["district_id", "district", "type", "count"]].reset_index(drop=True)
+    t_rank = np.array([order.get(t, np.inf) for t in tu.tolist()], dtype=float)
+    o = np.lexsort((ct, t_rank[ct] if len(ct) else ct, cd))
+    res["activity_counts"] = pd.DataFrame({"district_id": dcol("id", cd[o]), "district": dcol("name", cd[o]),
+                                           "type": _strs(tu[ct[o]]), "count": counts[o].astype(np.int64)})
 
     # month by month: activities (other than inspections) per district, due and missed months
     per = _periods(year, "month")
-    mo = dist[["district_id", "district"]].merge(per[["p", "period"]], how="cross")
-    monthly = acts_d[~isin(types, [MUTUAL_INSPECTION, CROSS_INSPECTION])]
-    mc = pd.DataFrame({"district_id": monthly["district_id"].to_numpy(dtype=object),
-                       "p": _period_index(monthly["date"], "month")}).groupby(["district_id", "p"]).size().rename("activities")
-    mo = mo.join(mc, on=["district_id", "p"])
-    mo["activities"] = mo["activities"].fillna(0).astype(np.int64)
-    due_grid = grids["month"][["district_id", "p", "_done"]]
-    mo = mo.merge(due_grid, on=["district_id", "p"], how="left", indicator="_due")
-    mo["due"] = (mo["_due"] == "both").to_numpy()
-    mo["missed"] = mo["due"] & mo["_done"].isna()
-    res["months"] = mo.rename(columns={"p": "month"})[["district_id", "district", "month", "period", "activities", "due",
-                                                     "missed"]].reset_index(drop=True)
+    monthly = np.bincount(a_d[~inspection] * 12 + a_month[~inspection] - 1, minlength=D * 12)
+    mper, mrows, mdone = grid("month", ~inspection)
+    due = np.zeros(D * 12, dtype=bool)
+    done = np.zeros(D * 12, dtype=bool)
+    P = len(mper)
+    if P:
+        cell = (mrows // P) * 12 + mrows % P
+        due[cell] = True
+        done[cell] = mdone[mrows]
+    md = np.repeat(np.arange(D), 12)
+    res["months"] = pd.DataFrame({"district_id": dcol("id", md), "district": dcol("name", md),
+                                  "month": np.tile(np.arange(1, 13), D).astype(np.int64),
+                                  "period": _strs(np.tile(per["period"].to_numpy(dtype=object), D)),
+                                  "activities": monthly.astype(np.int64), "due": due, "missed": due & ~done})
 
-    s = dist[["district_id", "district", "guide"]].copy()
-    ids = s["district_id"]
-    s["members"] = ids.map(mem.groupby("district_id")["member"].nunique()).fillna(0).astype(np.int64)
-    s["activities"] = ids.map(acts_d.groupby("district_id").size()).fillna(0).astype(np.int64)
-    for name, due, miss in (("months", m_due, m_miss), ("quarters", q_due, q_miss), ("half_years", h_due, h_miss)):
-        s[f"{name}_due"] = ids.map(due).fillna(0).astype(np.int64)
-        s[f"{name}_missed"] = ids.map(miss).fillna(0).astype(np.int64)
-    s["never_hosted"] = ids.map(res["never_hosted"].groupby("district_id").size()).fillna(0).astype(np.int64)
-    s["ok"] = (s["months_missed"] == 0) & (s["quarters_missed"] == 0) & (s["half_years_missed"] == 0)
+    n_members = np.bincount(m_d[first], minlength=D).astype(np.int64)
+    everyone = np.arange(D)
+    s = pd.DataFrame({"district_id": dcol("id", everyone), "district": dcol("name", everyone),
+                      "guide": dcol("guide", everyone)})
     s.insert(3, "year", year)
-    res["summary"] = s.reset_index(drop=True)
+    s["members"] = n_members
+    s["activities"] = np.bincount(a_d, minlength=D).astype(np.int64)
+    for name, due_, miss_ in (("months", m_due, m_miss), ("quarters", q_due, q_miss), ("half_years", h_due, h_miss)):
+        s[f"{name}_due"] = due_.astype(np.int64)
+        s[f"{name}_missed"] = miss_.astype(np.int64)
+    s["never_hosted"] = np.bincount(m_d[nh], minlength=D).astype(np.int64)
+    s["ok"] = (s["months_missed"] == 0) & (s["quarters_missed"] == 0) & (s["half_years_missed"] == 0)
+    res["summary"] = s
     return {k: res[k] for k in CADENCE_KEYS}

@@ -155,9 +155,8 @@ def _rating_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Tim
         pn = pn[po]
     cat_o = co["category"].to_numpy(dtype=object)[po]
     cat_n = cn["category"].to_numpy(dtype=object)[pn]
-    ch = ~pd.isna(cat_o) & ~pd.isna(cat_n)
-    ch[ch] = cat_o[ch] != cat_n[ch]
-    sel = np.flatnonzero(ch)
+    sel = np.flatnonzero(cat_o != cat_n)
+    sel = sel[~pd.isna(cat_o[sel]) & ~pd.isna(cat_n[sel])]
     ro, rn = _code_rank(cat_o[sel], rank), _code_rank(cat_n[sel], rank)
     change = np.where(rn < ro, "up", "down").astype(object)
     org_id = ids_o[po[sel]]

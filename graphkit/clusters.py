@@ -58,8 +58,9 @@ def _objs(values: Any) -> pd.Series:
 
 
 def _strs(values: Any) -> pd.Series:
-    """A pandas ``str`` Series (the dtype the earlier groupby-based code produced for text columns)."""
-    return pd.Series(np.asarray(values, dtype=object), dtype="str")
+    """A text column typed as pandas infers it (``str`` for strings, object when all missing) — the
+    dtype the earlier DataFrame-based code produced."""
+    return pd.Series(np.asarray(values, dtype=object))
 
 
 def _codes(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +119,7 @@ def _positions(index_values: Any, keys: Any) -> np.ndarray:
     if isinstance(index_values, pd.Index):
         return _get_indexer(index_values, keys)
     idx = np.asarray(index_values, dtype=object)
-    if len(keys) * 16 <= len(idx) and _sorted_strings(idx):
+    if len(keys) * 64 <= len(idx) and _sorted_strings(idx):
         return _search(idx, keys)
     return _get_indexer(pd.Index(idx, dtype=object), keys)
 
@@ -144,7 +145,7 @@ def _id_positions(graph: Graph, type_name: str, keys: Any) -> np.ndarray:
     keys = np.asarray(keys, dtype=object)
     if not len(keys) or not len(ids):
         return np.full(len(keys), -1, dtype=np.intp)
-    if len(keys) * 16 <= len(ids) and _memo(graph, ("clusters.sorted_ids", type_name, id(t)),
+    if len(keys) * 64 <= len(ids) and _memo(graph, ("clusters.sorted_ids", type_name, id(t)),
                                             lambda: _sorted_strings(ids)):
         return _search(ids, keys)
     return _get_indexer(_memo(graph, ("clusters.id_index", type_name, id(t)), lambda: pd.Index(ids, dtype=object)),
