@@ -50,6 +50,53 @@ def test_link_graph_is_bipartite_not_a_projection():
     assert set(dst) == {40}
 
 
+@pytest.fixture(scope="module")
+def bridged():
+    """Two alliances of ten orgs each (K1: a00–a09, K2: b00–b09) joined by one pairing a09→b00, plus
+    a lone pair x→y: the big component is worth splitting, the pair is not."""
+    orgs = [org(f"a{i:02d}") for i in range(10)] + [org(f"b{i:02d}") for i in range(10)] + [org("x"), org("y")]
+    collabs = [{"id": "K1", "name": "甲联盟", "kind": "chain_alliance"}, {"id": "K2", "name": "乙联盟", "kind": "chain_alliance"}]
+    mem = [{"member": f"a{i:02d}", "organization": "K1", "role": "member"} for i in range(10)]
+    mem += [{"member": f"b{i:02d}", "organization": "K2", "role": "member"} for i in range(10)]
+    pairs = [{"strong": "a09", "weak": "b00", "form": "other", "start": D("2024-01-01")},
+             {"strong": "x", "weak": "y", "form": "other", "start": D("2024-01-01")}]
+    return make_graph({"Organization": orgs, "Collaboration": collabs, "Membership": mem, "Pairing": pairs})
+
+
+@pytest.mark.parametrize("backend", ["leiden", "louvain"])
+def test_a_bridged_component_is_split(bridged, backend):
+    # one component of 22 nodes and 21 links is split (the modularity optimum: each alliance
+    # without its bridging member, and the bridging pair on its own); the lone pair stays whole
+    c = clusters.detect_clusters(bridged, as_of=AS_OF, seed=3, backend=backend)
+    groups = c.groupby("cluster")["org_id"].apply(lambda s: " ".join(sorted(s))).to_dict()
+    assert groups == {1: " ".join(f"a{i:02d}" for i in range(9)), 2: " ".join(f"b{i:02d}" for i in range(1, 10)),
+                      3: "a09 b00", 4: "x y"}
+    pd.testing.assert_frame_equal(c, clusters.detect_clusters(bridged, as_of=AS_OF, seed=3, backend=backend))
+
+
+def test_small_components_stay_whole_without_leiden(three_groups, monkeypatch):
+    # every component of three_groups is too small to be worth splitting: Leiden is not even run
+    import igraph
+
+    def fail(*args, **kwargs):
+        raise AssertionError("Leiden should not run")
+
+    monkeypatch.setattr(igraph.Graph, "community_leiden", fail)
+    c = clusters.detect_clusters(three_groups, as_of=AS_OF, backend="leiden")
+    assert c.groupby("cluster")["org_id"].apply(lambda s: "".join(sorted(s))).to_dict() == {1: "abc", 2: "def", 3: "gh"}
+
+
+def test_link_graph_drops_duplicate_links():
+    orgs = [org("a"), org("b")]
+    mem = [{"member": "a", "organization": "K", "role": "member"}] * 2
+    pairs = [{"strong": "a", "weak": "b", "form": "other"}, {"strong": "b", "weak": "a", "form": "other"}]
+    g = make_graph({"Organization": orgs, "Collaboration": [{"id": "K", "name": "联盟", "kind": "chain_alliance"}],
+                    "Membership": mem, "Pairing": pairs})
+    o, c, src, dst = clusters.link_graph(g, as_of=AS_OF)
+    assert o.tolist() == ["a", "b"] and c.tolist() == ["K"]
+    assert list(zip(src.tolist(), dst.tolist())) == [(0, 1), (0, 2)]
+
+
 def test_clusters_are_deterministic(three_groups):
     a = clusters.detect_clusters(three_groups, as_of=AS_OF, seed=7)
     b = clusters.detect_clusters(three_groups, as_of=AS_OF, seed=7)
