@@ -114,7 +114,7 @@ def radial_forest(ids: np.ndarray, parents: np.ndarray, groups: np.ndarray | Non
         gcode = pd.factorize(pd.Series(np.asarray(groups, dtype=object), dtype=object))[0].astype(np.int64)
     n_groups = int(gcode.max()) + 1
     par_s = pd.Series(parents, dtype=object)
-    p = pd.Index(ids).get_indexer(par_s.where(par_s.notna(), None))
+    p = pd.Index(ids, dtype=object).get_indexer(par_s.where(par_s.notna(), None).to_numpy(dtype=object))
     p = np.where(p == np.arange(n), -1, p)
     p = np.where((p >= 0) & (gcode[np.where(p >= 0, p, 0)] != gcode), -1, p)  # parent in another group
     keys = np.asarray(order if order is not None else ids, dtype=object).astype(str)

@@ -243,11 +243,37 @@ def _json_numbers(values: Any) -> Any:
     if arr.dtype.kind in "iub":
         uniq, inv = np.unique(arr, return_inverse=True)
         text = [json.dumps(v) for v in uniq.tolist()]
-    else:  # by bit pattern: -0.0 and 0.0 are written differently
+    else:
         arr = np.ascontiguousarray(arr, dtype=np.float64)
+        tenths = _json_tenths(arr)
+        if tenths is not None:
+            return tenths
+        # by bit pattern: -0.0 and 0.0 are written differently
         uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
         text = [json.dumps(v, allow_nan=False) for v in uniq.view(np.float64).tolist()]
     return pa.array(text, type=pa.string()).take(pa.array(inv.reshape(-1)))
+
+
+def _json_tenths(arr: np.ndarray) -> Any:
+    """Floats that are whole tenths (``np.round(v, 1)``, as positions and sizes are) written as ``repr``
+    writes them, from integers in Arrow; None when some value is not such a float.
+
+    ``v == k / 10`` exactly means ``v`` is the double nearest to ``k/10``, whose shortest repr is
+    ``k/10`` itself (``12.3``, ``-0.5``, ``4.0``) for ``|v| < 1e15``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(arr) or not np.isfinite(arr).all() or np.abs(arr).max() >= 1e15:
+        return None
+    k = np.rint(arr * 10.0)
+    if not np.array_equal(k / 10.0, arr):
+        return None
+    k = k.astype(np.int64)
+    a = np.abs(k)
+    sign = pa.array(np.where(np.signbit(arr), "-", ""), type=pa.string())
+    return pc.binary_join_element_wise(sign, pc.cast(pa.array(a // 10), pa.string()), ".",
+                                       pc.cast(pa.array(a % 10), pa.string()), pa.scalar(""))
 
 
 def _json_objects(parts: list[Any], n: int) -> Any:
@@ -881,6 +907,16 @@ def _only(index: pd.Index, values: np.ndarray, only: Iterable[str]) -> np.ndarra
     return keep[index.get_indexer(_obj(values))]
 
 
+def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
+    """Which active memberships have one of ``orgs`` as member (as ``_isin(mem["member"], orgs)``)."""
+    index = ctx.org_index()
+    pos = ctx.once("mem_member_pos", lambda: index.get_indexer(ctx.memberships["member"].to_numpy(dtype=object)))
+    ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: members that are not orgs (-1)
+    p = index.get_indexer(_obj(orgs)) if len(orgs) else np.zeros(0, dtype=np.intp)
+    ok[p[p >= 0]] = True
+    return ok[pos]
+
+
 def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None) -> pd.Series:
     """The record of ``type_name`` whose name is ``name`` (exact, else a unique substring)."""
     t = ctx.graph.tables[type_name] if frame is None else frame
@@ -934,7 +970,7 @@ def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> 
     if groups is not None:
         orgs = orgs[_isin(grp, groups)]
     mem = ctx.memberships
-    collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
+    collabs = _obj(sorted(set(mem["organization"].to_numpy(dtype=object)[_member_rows(ctx, orgs)])))
     ids = {"Organization": _sort_str(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids)
     where = "、".join(str(gnames.get(g, g)) for g in sorted(groups)) if groups is not None else ""
@@ -1181,7 +1217,7 @@ def _scene_cluster(ctx: _Ctx, name: str | None, only: set[str] | None = None) ->
     if only is not None:
         orgs = orgs[_only(grp.index, orgs, only)]
     mem = ctx.memberships
-    collabs = _obj(sorted(set(mem.loc[_isin(mem["member"], orgs), "organization"])))
+    collabs = _obj(sorted(set(mem["organization"].to_numpy(dtype=object)[_member_rows(ctx, orgs)])))
     ids = {"Organization": _sort_str(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids, by=("Membership", "Pairing"))
     facts = {"cluster": ("集群 Cluster", {str(o): str(g).replace("cluster-", "") for o, g in grp.reindex(orgs).items()})}
@@ -1237,13 +1273,14 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
     ids = nodes["id"].to_numpy(dtype=object)
     typ = nodes["type"].to_numpy(dtype=object)
     grp = nodes["grp"].to_numpy(dtype=object)
-    clusters = bool(nodes["grp"].astype(str).str.startswith("cluster-").any())
-    gseries = pd.Series(grp, index=ids)
+    clusters = any(str(g).startswith("cluster-") for g in set(grp.tolist()))
+    id_index = pd.Index(ids, dtype=object)
+    gseries = pd.Series(grp, index=id_index, dtype=object)
     if clusters:
         in_tree = np.isin(typ, ["Organization", "Collaboration"])
         e = edges[["from", "to"]].copy()
-        e["tt"] = e["to"].map(pd.Series(typ, index=ids))
-        e["ft"] = e["from"].map(pd.Series(typ, index=ids))
+        e["tt"] = e["to"].map(pd.Series(typ, index=id_index, dtype=object))
+        e["ft"] = e["from"].map(pd.Series(typ, index=id_index, dtype=object))
         e = e[(e["ft"] == "Organization") & (e["from"].map(gseries) == e["to"].map(gseries))]
         e = e.assign(rank=(e["tt"] != "Collaboration").astype(int)).sort_values(["from", "rank", "to"], kind="stable")
         parent_of = pd.Series(e.drop_duplicates("from")["to"].to_numpy(dtype=object),
@@ -1252,10 +1289,11 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
         parent[typ == "Collaboration"] = None
     else:
         in_tree = typ == "Organization"
-        parent = ctx.facts["parent"].reindex(ids).to_numpy(dtype=object)
-        same = pd.Series(parent).map(gseries).to_numpy(dtype=object) == grp
+        parent = ctx.facts["parent"].reindex(id_index).to_numpy(dtype=object)
+        same = pd.Series(parent, dtype=object).map(gseries).to_numpy(dtype=object) == grp
         parent = np.where(same & in_tree, parent, None)
-    order = (pd.Series(typ).astype(str) + "|" + nodes["nm"].fillna("").astype(str)).to_numpy(dtype=object)
+    order = _obj([f"{t}|{'' if nm is None or (isinstance(nm, float) and nm != nm) else nm}"
+                  for t, nm in zip(typ.tolist(), nodes["nm"].to_numpy(dtype=object).tolist())])
     tree_idx = np.flatnonzero(in_tree)
     g_tree = grp[tree_idx]
     gids = sorted(set(g_tree), key=_group_order)
@@ -1771,8 +1809,10 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame) -> tuple[np.ndarray, list[list[s
         sub = edges.iloc[rows]
         pre = None
         if pre_edges is not None:
-            pe = pre_edges[pre_edges["by"].to_numpy(dtype=object) == by]
-            pre = (pe, pe["id"].to_numpy(dtype=object))
+            def split(by: Any = by) -> tuple[pd.DataFrame, np.ndarray]:
+                pe = pre_edges[pre_edges["by"].to_numpy(dtype=object) == by]
+                return pe, pe["id"].to_numpy(dtype=object)
+            pre = ctx.once(f"prefetch_edges:{by}", split)
         keys, cols = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
                                   lambda frame, by=by: _edge_fact_cols(ctx, str(by), frame))
         kidx[rows] = len(keys_out)
@@ -1783,14 +1823,14 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame) -> tuple[np.ndarray, list[list[s
 
 def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     """Style, describe and lay out a scene into a View (kept in columns; see :class:`_Cols`)."""
-    frames = []
-    for t, ids in scene.ids.items():
-        if len(ids):
-            frames.append(pd.DataFrame({"id": _obj(ids), "type": t}))
-    nodes = (pd.concat(frames, ignore_index=True) if frames
-             else pd.DataFrame({"id": pd.Series(dtype=object), "type": pd.Series(dtype=object)}))
-    nodes["nm"] = _obj(nodes["id"].map(ctx.all_names()).to_numpy())
-    nodes["nm"] = nodes["nm"].where(nodes["nm"].notna(), nodes["id"]).astype(object)
+    parts = [(t, _obj(ids)) for t, ids in scene.ids.items() if len(ids)]
+    id_all = np.concatenate([v for _t, v in parts]) if parts else _obj([])
+    type_all = np.concatenate([np.full(len(v), t, dtype=object) for t, v in parts]) if parts else _obj([])
+    nodes = pd.DataFrame({"id": pd.Series(id_all, dtype=object), "type": pd.Series(type_all, dtype=object)})
+    nm = np.array(ctx.all_names().reindex(id_all).to_numpy(), dtype=object) if len(id_all) else _obj([])
+    missing = pd.isna(nm)
+    nm[missing] = id_all[missing]
+    nodes["nm"] = pd.Series(nm, dtype=object)
     if scene.group_of_org is not None:
         g = nodes["id"].map(scene.group_of_org)
         nodes["grp"] = _obj(g.where(g.notna(), _NO_GROUP).to_numpy())
