@@ -727,8 +727,11 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     arcs(off_wc + np.arange(nwc), np.full(nwc, sink), WC["n"].to_numpy(), 100 * big)          # left without partner
     arcs(off_wc + wh_wc[~drop], off_h + wh_h[~drop], WC["n"].to_numpy()[wh_wc[~drop]], wh_cost[~drop])
     if extra_t:
-        et = np.asarray(extra_t)
-        arcs(et, node(extra_h), WC["n"].to_numpy()[et - off_wc], extra_cost)
+        # one class can be reached through several hubs: keep the cheapest arc
+        ex = pd.DataFrame({"t": extra_t, "h": node(extra_h), "cost": extra_cost})
+        ex = ex.sort_values(["t", "h", "cost"], kind="stable").drop_duplicates(["t", "h"])
+        et = ex["t"].to_numpy(dtype=np.int64)
+        arcs(et, ex["h"].to_numpy(dtype=np.int64), WC["n"].to_numpy()[et - off_wc], ex["cost"].to_numpy(dtype=np.int64))
     hub_node_for_norm = np.where(norm_node >= 0, norm_node, off_h + np.arange(nh))
     nsel = ~c_single[ch_c]
     arcs(hub_node_for_norm[ch_h[nsel]], off_c + ch_c[nsel], big_cap, 0)                       # hub → its classes
@@ -800,15 +803,17 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     is_class[off_c:off_c + nc] = True
     used = flow > 0
     ut, uh, uf = tail[used], head[used], flow[used]
-    inner = (depth[ut] >= 0) & (uh != sink) & ~is_class[ut] & (ut != 0)
+    inner = (ut != 0) & (uh != sink) & ~is_class[ut]   # weak class → hub / tree nodes → class
     ut, uh, uf = ut[inner], uh[inner], uf[inner]
     # seg nodes: depth after their parent; resolve by relaxation (the tree is shallow)
-    for _ in range(64):
+    for _ in range(n_nodes + 1):
         known = depth[ut] >= 0
         upd = known & (depth[uh] < depth[ut] + 1) & ~is_class[uh]
         if not upd.any():
             break
         np.maximum.at(depth, uh[upd], depth[ut[upd]] + 1)
+    if (depth[ut] < 0).any():  # pragma: no cover - every inner node is reached from a weak class
+        raise RuntimeError("pairing network: a node carrying flow has no depth")
     tok_node = np.repeat(uh[depth[ut] == 0], uf[depth[ut] == 0])
     tok_wc = np.repeat(ut[depth[ut] == 0] - off_wc, uf[depth[ut] == 0])
     done_node: list[np.ndarray] = []

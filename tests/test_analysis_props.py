@@ -160,3 +160,43 @@ def test_clusters_and_isolated_partition_the_orgs_and_are_deterministic(g):
         sizes = c1.groupby("cluster").size()
         assert list(sizes.index) == list(range(1, len(sizes) + 1))
         assert (sizes.diff().dropna() <= 0).all()  # numbered by size, largest first
+
+
+@PROPS
+@given(graphs(max_orgs=24), st.integers(0, 3), st.booleans(), st.data())
+def test_flow_equals_the_assignment_with_many_forbidden_pairs(g, capacity, same_sector, data):
+    """The min-cost flow (hubs, singleton classes, segment trees for forbidden pairs) reaches the
+    same optimum as the Hungarian method on the full matrix, whatever is forbidden."""
+    ids = list(g.orgs["id"])
+    forbidden = [(a, b) for a, b in data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=20))
+                 if a != b]
+    kw = dict(as_of=AS_OF, capacity=capacity, forbidden=forbidden, same_sector=same_sector)
+    flow = pairing.suggest_pairings(g, method="flow", **kw)
+    hung = pairing.suggest_pairings(g, method="assignment", **kw)
+    assert list(flow["weak_id"]) == list(hung["weak_id"])
+    got = flow.dropna(subset=["strong_id"])
+    assert len(got) == int(hung["strong_id"].notna().sum())
+    assert int(got["cost"].sum()) == int(hung["cost"].sum())
+    bad = {frozenset(x) for x in forbidden}
+    assert not any(frozenset(p) in bad for p in zip(got["weak_id"], got["strong_id"]))
+    f = org_facts(g, AS_OF).set_index("org_id")
+    if same_sector:
+        assert (f.loc[list(got["weak_id"]), "sector"].to_numpy() == f.loc[list(got["strong_id"]), "sector"].to_numpy()).all()
+
+
+@PROPS
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.sampled_from(["甲", "乙", "丙", None])), max_size=30),
+       st.sampled_from([None, 1, 2]))
+def test_one_pass_joins_equal_pandas_groupby(rows, limit):
+    from graphkit._analysis import grouped_join, join_names, top_counts
+
+    df = pd.DataFrame({"k": pd.Series([r[0] for r in rows], dtype=object), "v": pd.Series([r[1] for r in rows], dtype=object)})
+    got = grouped_join(df, "k", "v", limit=limit)
+    want = df.groupby("k", sort=True)["v"].agg(lambda s: join_names(s, limit=limit)) if len(df) else pd.Series(dtype=object)
+    assert got.to_dict() == want.to_dict()
+    d = df.assign(v=df["v"].where(df["v"].notna(), "（未填）"))
+    vc = d.groupby(["k", "v"], sort=True).size().rename("n").reset_index()
+    vc = vc.sort_values(["k", "n", "v"], ascending=[True, False, True], kind="stable")
+    vc = vc[vc.groupby("k").cumcount() < 2]
+    want = (vc["v"].astype(str) + " " + vc["n"].astype(str)).groupby(vc["k"]).agg("、".join) if len(vc) else pd.Series(dtype=object)
+    assert top_counts(df, "k", "v", k=2).to_dict() == want.to_dict()

@@ -196,3 +196,57 @@ def test_sample_county_suggestions_respect_capacity(sample_graph: gk.Graph, samp
     load = s.dropna(subset=["strong_id"]).groupby("strong_id")["load"].first()
     assert ((got + load) <= 2).all()
     assert s["cost"].dropna().between(0, 7).all()
+
+
+# ---- the min-cost flow (the solver used at province scale) ------------------------------------------
+
+def test_flow_matches_the_assignment_on_the_trap(trap):
+    for cap in (0, 1, 2):
+        f = pairing.suggest_pairings(trap, as_of=AS_OF, capacity=cap, method="flow")
+        a = pairing.suggest_pairings(trap, as_of=AS_OF, capacity=cap, method="assignment")
+        assert f["strong_id"].notna().sum() == a["strong_id"].notna().sum()
+        assert int(f["cost"].sum()) == int(a["cost"].sum())
+    assert pairs_of(pairing.suggest_pairings(trap, as_of=AS_OF, capacity=1, method="flow")) == {"w1": "S2", "w2": "S1"}
+
+
+def test_flow_prefers_the_less_loaded_strong_org():
+    # S1 and S2 are interchangeable (same town, level, no chain); S1 already carries one pair
+    orgs = [org("S1", "1", town="t1"), org("S2", "1", town="t1"), org("w1", "3", town="t1"), org("w9", "3", town="t1")]
+    pairs = [{"strong": "S1", "weak": "w9", "form": "other", "start": D("2024-01-01")}]
+    g = make_graph({"Organization": orgs, "Pairing": pairs})
+    for seed in range(4):
+        s = pairing.suggest_pairings(g, as_of=AS_OF, capacity=2, method="flow", seed=seed)
+        assert pairs_of(s) == {"w1": "S2"}
+        assert int(s["load"].iloc[0]) == 0
+
+
+def test_flow_honours_many_forbidden_pairs_in_one_hub():
+    """Ten strong orgs in one town, each the former partner of some weak org there: the forbidden
+    classes sit in the same hubs (town and county-wide), several per weak org."""
+    strong = [org(f"S{i}", "1", town="t1") for i in range(10)]
+    weak = [org(f"w{i}", "3", town="t1") for i in range(8)] + [org("x1", "3", town="t2")]
+    ended = [(f"S{i}", f"w{j}") for j in range(8) for i in range(10) if (i + j) % 3 != 0]
+    pairs = [{"strong": s, "weak": w, "form": "other", "start": D("2021-01-01"), "end": D("2022-12-31")} for s, w in ended]
+    g = make_graph({"Organization": strong + weak, "Pairing": pairs})
+    forbidden = [("x1", "S0"), ("x1", "S5")]
+    for cap in (1, 2):
+        f = pairing.suggest_pairings(g, as_of=AS_OF, capacity=cap, method="flow", forbidden=forbidden)
+        a = pairing.suggest_pairings(g, as_of=AS_OF, capacity=cap, method="assignment", forbidden=forbidden)
+        bad = {frozenset(p) for p in ended} | {frozenset(p) for p in forbidden}
+        got = f.dropna(subset=["strong_id"])
+        assert not any(frozenset(p) in bad for p in zip(got["weak_id"], got["strong_id"]))
+        assert (got.groupby("strong_id").size() <= cap).all()
+        assert len(got) == a["strong_id"].notna().sum() == 9
+        assert int(got["cost"].sum()) == int(a["cost"].sum())
+
+
+def test_flow_is_deterministic_and_seeded():
+    orgs = [org(f"S{i}", "1", town=f"t{i % 3}") for i in range(12)] + [org(f"w{i}", "3", town="t9") for i in range(6)]
+    g = make_graph({"Organization": orgs})
+    a = pairing.suggest_pairings(g, as_of=AS_OF, capacity=1, method="flow", seed=7)
+    b = pairing.suggest_pairings(g, as_of=AS_OF, capacity=1, method="flow", seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["strong_id"].notna().all() and a["strong_id"].is_unique
+    assert (a["cost"] == 5).all()  # other town (4), same level (0), no shared chain (1)
+    picks = {tuple(pairing.suggest_pairings(g, as_of=AS_OF, capacity=1, method="flow", seed=s)["strong_id"]) for s in range(6)}
+    assert len(picks) > 1  # equal candidates are taken in a seeded order
