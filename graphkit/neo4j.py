@@ -437,7 +437,7 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
 
     An output folder is streamed: its Parquet tables are read in record batches and written
     with Arrow's CSV writer, one record table per worker thread, so memory stays bounded (the
-    pre-check holds only the id columns) and a country-sized graph takes about two minutes.
+    pre-check holds one id column at a time): a country-sized graph (5 M orgs) takes ~70 s of CPU.
 
     Raises
     ------
