@@ -174,3 +174,21 @@ def test_seed_facts_hanyin():
     assert s["stage"].tolist() == ["鱼苗繁育", "成鱼养殖", "产品加工", "产品销售"] and s["no_presence"].all()
     c = cov.coverage(g, by=None).iloc[0]
     assert c["n_chain_alliance"] == 1
+
+
+def test_two_coverages_counts_by_town_and_kind():
+    """A blank instructor is no work coverage; a unit without a kind is left out; 乙镇 sorts before 甲镇."""
+    places = [{"id": "t1", "name": "甲镇", "kind": "town"}, {"id": "t2", "name": "乙镇", "kind": "town"}]
+    units = [{"id": "u1", "name": "一厂", "kind": "private", "town": "t1", "has_party_org": True},
+             {"id": "u2", "name": "二厂", "kind": "private", "town": "t1", "instructor": "  "},
+             {"id": "u3", "name": "三厂", "kind": "private", "town": "t1", "instructor": "李某"},
+             {"id": "u4", "name": "四厂", "kind": None, "town": "t1", "has_party_org": True},
+             {"id": "u5", "name": "五协会", "kind": "social", "town": "t2", "linked_org": "o1"}]
+    g = make_graph({"Place": places, "Unit": units, "Organization": [org("o1", "一村党支部", "village", "village", "1", "t2")]})
+    t = cov.two_coverages(g, by="town")
+    assert t[["group_name", "unit_kind", "units", "org_covered", "work_covered"]].values.tolist() == [
+        ["乙镇", "social", 1, 0, 1], ["甲镇", "private", 3, 1, 2]]
+    assert t["work_share"].tolist() == [1.0, pytest.approx(2 / 3)]
+    overall = cov.two_coverages(g, by=None)
+    assert overall[["unit_kind", "units", "org_covered", "work_covered"]].values.tolist() == [
+        ["private", 3, 1, 2], ["social", 1, 0, 1]]
