@@ -198,9 +198,8 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     # members that never hosted an activity of their district in the year
     hc = _positions(mu, host) if len(mu) else np.full(len(host), -1)
     hok = hc >= 0
-    hosted = np.zeros(D * nmu, dtype=bool)
-    hosted[a_d[hok] * nmu + hc[hok]] = True
-    nh = first[~hosted[m_d[first].astype(np.int64) * nmu + mc[first]]]
+    hosted = np.unique(a_d[hok] * nmu + hc[hok])  # (district, member) pairs as one int64 each
+    nh = first[~np.isin(m_d[first].astype(np.int64) * nmu + mc[first], hosted)]
     nh_name = _name_of(graph, "Organization", m_member[nh])
     o = np.lexsort((_rank(m_member[nh]), _rank(nh_name), m_d[nh]))
     nh = nh[o]

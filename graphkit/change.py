@@ -315,19 +315,22 @@ def _org_space(graph: Graph) -> tuple[np.ndarray, Any, np.ndarray]:
     return oid, where, rpos
 
 
-def _ratings_of(graph: Graph, rpos: np.ndarray, id_rank: np.ndarray, year: int, n_all: int,
+def _ratings_of(graph: Graph, rpos: np.ndarray, year: int, n_all: int,
                 cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Org position, category and 软弱涣散 flag rated for exactly this year: the Rating with the
     largest id, else the roster's category of that year."""
     sel = np.flatnonzero(cols["r_year"] == year)
     p = rpos[sel]
-    if not len(p) or np.bincount(p).max() <= 1:  # one rating per org (the usual case)
-        rows, rp = sel, p
-    else:
-        o = np.lexsort((id_rank[sel], p))
-        ps = p[o]
-        last = np.r_[ps[1:] != ps[:-1], True]
-        rows, rp = sel[o][last], ps[last]
+    counts = np.bincount(p, minlength=n_all) if len(p) else np.zeros(n_all, dtype=np.int64)
+    dup = counts[p] > 1
+    if dup.any():  # several ratings of one org for the year: the largest id wins
+        rows_d = sel[dup]
+        o = np.lexsort((_id_order(cols["r_id"][rows_d]), rpos[rows_d]))
+        pd_ = rpos[rows_d][o]
+        last = np.r_[pd_[1:] != pd_[:-1], True]
+        sel = np.concatenate([sel[~dup], rows_d[o][last]])
+        p = rpos[sel]
+    rows, rp = sel, p
     rated = np.zeros(n_all, dtype=bool)
     rated[rp] = True
     ocat = cols["o_cat"]
@@ -400,14 +403,14 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
         raise GraphkitError(f"比较年度 {year_to} 应晚于起始年度 {year_from} / year_to must be after year_from")
     rank = {c: i for i, c in enumerate(graph.model.codelists["category"].codes)}
     ids, where, rpos = _org_space(graph)
-    id_rank = _id_order(graph.tables["Rating"]["id"])
     r, orgs = graph.tables["Rating"], graph.tables["Organization"]
     cols = {"r_year": r["year"].astype("float64").to_numpy(), "r_cat": r["category"].to_numpy(dtype=object),
+            "r_id": r["id"].to_numpy(dtype=object),
             "r_lax": r["weak_lax"].fillna(False).to_numpy(dtype=bool),
             "o_year": orgs["category_year"].astype("float64").to_numpy(), "o_cat": orgs["category"].to_numpy(dtype=object),
             "o_lax": orgs["weak_lax"].fillna(False).to_numpy(dtype=bool)}
-    pa_, ca, la = _ratings_of(graph, rpos, id_rank, year_from, len(ids), cols)
-    pb, cb, lb = _ratings_of(graph, rpos, id_rank, year_to, len(ids), cols)
+    pa_, ca, la = _ratings_of(graph, rpos, year_from, len(ids), cols)
+    pb, cb, lb = _ratings_of(graph, rpos, year_to, len(ids), cols)
     weak = (ca == "3") | la
     wpos, cat_from, lax_from = pa_[weak], ca[weak], la[weak]
     at_b = np.full(len(ids), -1, dtype=np.int64)

@@ -265,7 +265,7 @@ def _id_order(ids: Any) -> np.ndarray:
     ids = np.asarray(ids, dtype=object)
     if len(ids) < 2 or _sorted_strings(ids):
         return np.arange(len(ids))
-    order = np.argsort(ids, kind="stable")
+    order = _argsort(ids)
     r = np.empty(len(ids), dtype=np.int64)
     r[order] = np.arange(len(ids))
     return r
