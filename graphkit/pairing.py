@@ -543,8 +543,13 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     fb_w = set(forbidden["w"])
     fb_s = set(forbidden["s"])
 
+    # chains as small integer codes, so that a chain set is one text key whatever the chain ids hold
+    ch_code = pd.Series(pd.factorize(chains["chain"].to_numpy(dtype=object))[0].astype(str), index=chains.index)
+
     def chain_keys(ids: np.ndarray) -> np.ndarray:
-        ch = chains[isin(chains["org_id"], ids)].sort_values(["org_id", "chain"])
+        sel = isin(chains["org_id"], ids)
+        ch = pd.DataFrame({"org_id": chains["org_id"].to_numpy(dtype=object)[sel],
+                           "chain": ch_code.to_numpy(dtype=object)[sel]}).sort_values(["org_id", "chain"])
         if ch.empty:
             return np.full(len(ids), "", dtype=object)
         k, t = join_groups(ch["org_id"].to_numpy(dtype=object), ch["chain"].to_numpy(dtype=object))
