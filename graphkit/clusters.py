@@ -148,8 +148,7 @@ def _id_positions(graph: Graph, type_name: str, keys: Any) -> np.ndarray:
     if len(keys) * 64 <= len(ids) and _memo(graph, ("clusters.sorted_ids", type_name, id(t)),
                                             lambda: _sorted_strings(ids)):
         return _search(ids, keys)
-    return _get_indexer(_memo(graph, ("clusters.id_index", type_name, id(t)), lambda: pd.Index(ids, dtype=object)),
-                        keys)
+    return _get_indexer(_id_index(graph, type_name), keys)
 
 
 def _get_indexer(index: pd.Index, keys: np.ndarray) -> np.ndarray:
@@ -165,9 +164,24 @@ def _name_of(graph: Graph, type_name: str, keys: Any, fill: Any = None) -> np.nd
 
 
 def _fact_index(graph: Graph, facts: pd.DataFrame) -> pd.Index:
-    """The org ids of ``facts`` as an Index, built once per :func:`org_facts` table inside ``cached``."""
-    return _memo(graph, ("clusters.fact_index", id(facts)),
-                 lambda: pd.Index(facts["org_id"].to_numpy(dtype=object), dtype=object))
+    """The org ids of ``facts`` as an Index, built once per :func:`org_facts` table inside ``cached``
+    (the Organization table's own id index when the facts follow its rows, as they do when the
+    table is sorted by id)."""
+    def build() -> pd.Index:
+        ids = facts["org_id"].to_numpy(dtype=object)
+        t = graph.tables["Organization"]
+        if len(t) == len(ids) and bool((t["id"].to_numpy(dtype=object) == ids).all()):
+            return _id_index(graph, "Organization")
+        return pd.Index(ids, dtype=object)
+
+    return _memo(graph, ("clusters.fact_index", id(facts)), build)
+
+
+def _id_index(graph: Graph, type_name: str) -> pd.Index:
+    """A table's ids as an object Index (hash table built once inside ``cached``)."""
+    t = graph.tables[type_name]
+    return _memo(graph, ("clusters.id_index", type_name, id(t)),
+                 lambda: pd.Index(t["id"].to_numpy(dtype=object), dtype=object))
 
 
 def _is_str(values: np.ndarray) -> bool:
