@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -325,7 +324,9 @@ def province_graph(n_orgs: int = 200_000, seed: int = 0) -> gk.Graph:
 
 
 @pytest.mark.slow
-def test_province_scale_import_files_in_well_under_a_minute(tmp_path: Path) -> None:
+def test_province_scale_import_files_are_complete(tmp_path: Path) -> None:
+    # The speed target (well under a minute) is measured by the benchmark harness
+    # (benchmarks/run.py, stage neo4j_import; figures in docs/benchmarks.md), not by a timed test.
     g = province_graph()
     out = gk.write_graph(g, tmp_path / "out")
     links = sum(len(r) for r in [g.tables[t] for t in ("Membership", "Pairing", "Participation")]) + sum(
@@ -333,15 +334,16 @@ def test_province_scale_import_files_in_well_under_a_minute(tmp_path: Path) -> N
                                                         ("Organization", "parent"), ("Place", "parent"),
                                                         ("Rating", "org"), ("Activity", "host"), ("Activity", "group")])
     assert g.count("Organization") == 200_000 and links > 850_000
-    t0, c0 = time.perf_counter(), time.process_time()
     d = export_import(out, tmp_path / "imp")
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    # ~3 s of CPU (streamed Parquet → Arrow CSV); the wall-clock bound leaves room for a busy machine
-    assert cpu < 15 and elapsed < 55, f"export took {elapsed:.1f}s ({cpu:.1f}s CPU)"
     header, first = (d / "nodes" / "Organization.csv").read_text(encoding="utf-8").splitlines()[:2]
     assert header.startswith("id:ID(Organization)")
     with (d / "nodes" / "Organization.csv").open(encoding="utf-8", newline="") as fh:
         assert sum(1 for _ in csv.reader(fh)) == 200_001
+    rel_rows = 0
+    for f in (d / "relationships").glob("*.csv"):
+        with f.open(encoding="utf-8", newline="") as fh:
+            rel_rows += sum(1 for _ in csv.reader(fh)) - 1
+    assert rel_rows == links  # every link written once, none lost
 
 
 def test_push_reports_an_unreachable_server_without_the_password(tmp_path: Path) -> None:
