@@ -157,12 +157,22 @@ def hash_keys_factored(parts: list[tuple[np.ndarray, np.ndarray]], prefix: str,
     # factorize numbers codes by first appearance: a row starts a new key where its code exceeds all before it
     seen_max = np.maximum.accumulate(fcodes)
     first = np.flatnonzero(np.r_[True, seen_max[1:] > seen_max[:-1]])
-    texts = [u[c[first]].tolist() for c, u in parts]
+    texts = []
+    for c, u in parts:
+        vals = u[c[first]]
+        texts.append(vals.tolist() if pd.api.types.infer_dtype(vals, skipna=False) == "string"
+                     else [str(v) for v in vals.tolist()])
     head = f"{type_name}\x1f"
+    if len(texts) == 1:
+        keys = [head + a for a in texts[0]]
+    elif len(texts) == 2:
+        keys = [f"{head}{a}\x1f{b}" for a, b in zip(*texts)]
+    else:
+        keys = [head + "\x1f".join(t) for t in zip(*texts)]
     blake = hashlib.blake2b
+    pre = f"{prefix}-"
     ids = np.empty(len(funiq), dtype=object)
-    ids[:] = [f"{prefix}-{blake((head + chr(31).join(map(str, t))).encode('utf-8'), digest_size=8).hexdigest()}"
-              for t in zip(*texts)]
+    ids[:] = [pre + blake(k.encode("utf-8"), digest_size=8).hexdigest() for k in keys]
     return fcodes.astype(np.intp, copy=False), ids
 
 

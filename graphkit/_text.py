@@ -143,12 +143,19 @@ def match_key(value: object) -> str | None:
     return re.sub(r"[\s（）()\[\]【】:：*＊]", "", text).lower() or None
 
 
+# the longest form suffix with at least one character before it (a leftmost match is the longest
+# suffix; where suffixes overlap, _FORM_SUFFIXES lists the longer first, so this is the same choice)
+_FORM_SUFFIX_RE = re.compile("(?s).(" + "|".join(re.escape(s) for s, _ in _FORM_SUFFIXES) + r")\Z")
+
+
 def strip_form_suffix(key: str) -> str:
-    """Drop an org-form suffix (党支部, 党总支, 党委, ...) to compare the bare unit name."""
-    for suffix, _ in _FORM_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix):
-            return key[: -len(suffix)]
-    return key
+    """Drop an org-form suffix (党支部, 党总支, 党委, ...) to compare the bare unit name.
+
+    >>> strip_form_suffix("青泥洞村党支部"), strip_form_suffix("机关工委"), strip_form_suffix("党委")
+    ('青泥洞村', '机关', '党委')
+    """
+    m = _FORM_SUFFIX_RE.search(key)
+    return key[: m.start(1)] if m else key
 
 
 def infer_form(value: object) -> str | None:

@@ -580,10 +580,11 @@ class _SheetMapper:
         else:
             frame["id"] = ids = self.entity_ids(ent.name, df)
             codes["id"] = self.factors.get(ids)
-        frame["src_file"] = self.sheet.file
-        frame["src_sheet"] = self.sheet.sheet
+        # object columns (one shared text object), as the final tables have them
+        frame["src_file"] = pd.Series(np.full(len(df), self.sheet.file, dtype=object), index=df.index, dtype=object)
+        frame["src_sheet"] = pd.Series(np.full(len(df), self.sheet.sheet, dtype=object), index=df.index, dtype=object)
         frame["src_row"] = df["__src_row"].astype("int64")
-        frame["src_hash"] = self.src_hash
+        frame["src_hash"] = pd.Series(np.full(len(df), self.src_hash, dtype=object), index=df.index, dtype=object)
         return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups, codes)
 
 
@@ -768,6 +769,7 @@ class _Index:
         self.exact: dict[str, set[str]] = defaultdict(set)
         self.loose: dict[str, set[str]] = defaultdict(set)
         self.names: dict[str, str] = {}
+        self._resolved: dict[str, tuple[str | None, str, list[str]]] = {}  # a name met in several ledgers
         for f in frames:
             if "name" not in f or f.empty:
                 continue
@@ -790,6 +792,12 @@ class _Index:
 
     def resolve(self, value: str) -> tuple[str | None, str, list[str]]:
         """Return (id, status, candidate names); status is ok, ambiguous or missing."""
+        hit = self._resolved.get(value)
+        if hit is None:
+            hit = self._resolved[value] = self._resolve(value)
+        return hit
+
+    def _resolve(self, value: str) -> tuple[str | None, str, list[str]]:
         k = self.key(value)
         if not k:
             return None, "missing", []
@@ -834,7 +842,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 ids = f[f"__lkid__{pname}"]
                 known = existing_ids.get(target.name, set())
                 hit = ids.isin(known) & ids.notna()
-                f[pname] = ids.where(hit, None)
+                f[pname] = ids.where(hit, None).astype(object)
                 for r, v in zip(f.loc[~hit & ids.notna(), "src_row"], raw[~hit & ids.notna()]):
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
                                      value=v, rule="unresolved_ref", zh=f"找不到{target.label['zh']}「{v}」",
@@ -846,7 +854,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
             found = [idx.resolve(u) if isinstance(u, str) else (None, "ok", []) for u in uniques.tolist()]
             rid_u = np.empty(len(found), dtype=object)
             rid_u[:] = [x[0] for x in found]
-            f[pname] = take(rid_u, codes)
+            f[pname] = pd.Series(take(rid_u, codes), index=f.index, dtype=object)
             flag_u = np.append(np.fromiter((x[1] != "ok" for x in found), dtype=bool, count=len(found)), False)
             src_rows = f["src_row"].to_numpy()
             raw_values = raw.to_numpy(dtype=object)
@@ -882,7 +890,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
             out = np.empty(len(f), dtype=object)
             if ok.any():
                 out[ok] = hash_keys([(c[ok], u) for c, u in parts], s.rtype.id_prefix, s.rtype.name)
-            f["id"] = out
+            f["id"] = pd.Series(out, index=f.index, dtype=object)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1123,7 +1131,8 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
     """Give every column its final dtype (dates datetime64[s], integers Int64, booleans boolean)."""
     out = {}
     for rtype in model:
-        t = tables[rtype.name].copy()
+        t = tables.pop(rtype.name)  # one table at a time: the input is released as its copy is made
+        t = t.copy(deep=False)
         for pname, prop in rtype.properties.items():
             if prop.type == "date":
                 t[pname] = pd.to_datetime(t[pname]).astype("datetime64[s]")
@@ -1228,6 +1237,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     if progress:
         progress("合并与校验 merging and checking")
     tables = _merge(ctx, staged, lenient)
+    staged.clear()  # the per-sheet frames are merged: free them before the final copies are made
     frame = problems.frame()
     if not lenient and (frame["severity"] == "error").any():
         raise ValidationFailed(frame, hint="修正后重试，或用 --lenient 只导入有效行 / fix and retry, or use --lenient.")

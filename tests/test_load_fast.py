@@ -1,0 +1,137 @@
+"""The fast loader paths give exactly what the plain ones give.
+
+- two worker processes (used for large folders) vs one process: same tables, problems, sources;
+- per-distinct-value helpers (factorize, hash_keys, id_order, strip_form_suffix) vs the per-cell
+  definitions they replace.
+"""
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import graphkit as gk
+from graphkit import load
+from graphkit._load_vec import factorize, hash_keys, id_order, per_value
+from graphkit._text import _FORM_SUFFIXES, strip_form_suffix
+from graphkit.errors import GraphkitError
+
+from _ledgers import DISTRICT, DISTRICT_HEADER, ROSTER, ROSTER_HEADER, mini_county, write_csv
+
+
+def _build_both(folder: Path, monkeypatch: pytest.MonkeyPatch, **kwargs):
+    serial = gk.build_graph(folder, **kwargs)
+    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)  # any folder of 2+ files goes to the workers
+    parallel = gk.build_graph(folder, **kwargs)
+    return serial, parallel
+
+
+def _assert_same(a: gk.Graph, b: gk.Graph) -> None:
+    assert a.tables.keys() == b.tables.keys()
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_exact=True)
+    pd.testing.assert_frame_equal(a.problems, b.problems, check_exact=True)
+    pd.testing.assert_frame_equal(a.sources, b.sources, check_exact=True)
+
+
+def test_workers_give_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    serial, parallel = _build_both(gk.sample_path("sample_county"), monkeypatch)
+    assert serial.count("Organization") == 568
+    _assert_same(serial, parallel)
+
+
+def test_workers_give_the_same_problem_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad_roster = [r[:] for r in ROSTER]
+    bad_roster[1][7] = "三十"          # not a number
+    bad_roster[3][6] = "东岭镇党委员"   # unknown parent
+    folder = mini_county(tmp_path / "c", roster=bad_roster)
+    write_csv(folder / "片区联建台账2.csv", DISTRICT_HEADER, DISTRICT + [["第一片区", "不存在党支部", "成员单位", "13", "", "2024年13月"]])
+    (folder / "结对共建台账.xlsx").write_text("not a workbook", encoding="utf-8")  # wrong format
+    serial, parallel = _build_both(folder, monkeypatch, lenient=True)
+    rules = set(serial.problems["rule"])
+    assert {"bad_integer", "unresolved_ref", "wrong_format", "bad_date"} <= rules, rules
+    _assert_same(serial, parallel)
+
+
+def test_an_error_in_a_worker_is_raised_as_without_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = mini_county(tmp_path / "c")
+    (folder / "graphkit.yaml").write_text("county: 示例县\nfiles:\n  '党组织*': {mapping: no_such_layout}\n",
+                                          encoding="utf-8")
+    with pytest.raises(GraphkitError) as plain:
+        gk.build_graph(folder)
+    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)
+    with pytest.raises(GraphkitError) as pooled:
+        gk.build_graph(folder)
+    assert str(plain.value) == str(pooled.value)
+    assert "no_such_layout" in str(pooled.value)
+
+
+def test_building_twice_in_workers_writes_identical_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "ledgers"
+    shutil.copytree(gk.sample_path("sample_county"), src)
+    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"out{i}"
+        gk.write_graph(gk.build_graph(src), out)
+        outs.append(out)
+    for f in sorted((outs[0] / "tables").glob("*.parquet")):
+        assert f.read_bytes() == (outs[1] / "tables" / f.name).read_bytes(), f.name
+
+
+def test_factorize_keeps_equal_values_of_different_types_apart() -> None:
+    arr = np.array([1, 1.0, True, "1", None, float("nan"), 1, [1]], dtype=object)
+    codes, uniques = factorize(arr)
+    assert codes.tolist()[:7] == [0, 1, 2, 3, -1, -1, 0]
+    assert [type(u) for u in uniques.tolist()[:4]] == [int, float, bool, str]
+    # an unhashable value gets a code of its own
+    assert uniques[codes[7]] == [1]
+
+
+def test_per_value_calls_once_per_distinct_value_and_skips_blanks() -> None:
+    calls: list[object] = []
+
+    def fn(v: object) -> str:
+        calls.append(v)
+        return f"<{v}>"
+
+    s = pd.Series(["a", "b", None, "a", "b", "a"], dtype=object)
+    out = per_value(s, fn)
+    assert out.tolist() == ["<a>", "<b>", None, "<a>", "<b>", "<a>"]
+    assert sorted(calls) == ["a", "b"]
+
+
+def test_hash_keys_is_make_id() -> None:
+    a = np.array(["青泥洞村党支部", "x", "青泥洞村党支部", "y\x1fz"], dtype=object)
+    b = np.array(["2024", "2023", "2024", "2025"], dtype=object)
+    parts = [factorize(a), factorize(b)]
+    got = hash_keys(parts, "rat", "Rating").tolist()
+    assert got == [load.make_id("rat", "Rating", [x, y]) for x, y in zip(a, b)]
+    one = hash_keys([factorize(a)], "org", "Organization").tolist()
+    assert one[0] == load.make_id("org", "Organization", ["青泥洞村党支部"]) == "org-1885ae34683a064e"
+
+
+def test_id_order_is_pythons_sort() -> None:
+    ids = ["org-b", "org-a", "pl-0", "org-ä", "org-A", "org-a"]
+    order = id_order(ids)
+    assert [ids[i] for i in order] == sorted(ids)
+    assert order.tolist() == sorted(range(len(ids)), key=lambda i: ids[i])  # stable: equal ids keep their order
+    assert id_order(sorted(ids)) is None
+
+
+def test_strip_form_suffix_matches_the_suffix_loop() -> None:
+    def reference(key: str) -> str:
+        for suffix, _ in _FORM_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                return key[: -len(suffix)]
+        return key
+
+    atoms = ["联", "合", "党", "支", "部", "机", "关", "工", "委", "总", "组", "村", "\n"]
+    for n in range(6):
+        for t in itertools.product(atoms, repeat=n):
+            key = "".join(t)
+            assert strip_form_suffix(key) == reference(key), key
