@@ -17,13 +17,18 @@ order. Two exact solvers:
 
 * small cases: the Hungarian method (``scipy.optimize.linear_sum_assignment``) on the full
   matrix of weak orgs × strong-org slots (one slot per unit of spare capacity);
-* large cases (province scale): a **min-cost flow**, a network linear programme solved by HiGHS'
-  dual simplex (``scipy.optimize.linprog``; the constraint matrix is totally unimodular, so the
-  optimum is integral). To stay linear in size the network holds no arc per (weak, strong) pair:
-  interchangeable strong orgs are merged into classes, and weak orgs reach classes through *hub*
-  nodes keyed by (town, chain, level[, sector]) whose arc costs add up to exactly the cost
-  above. Pairs the user forbids (and, by default, former partners) are honoured by replacing
-  the affected hub arcs with direct arcs.
+* large cases (province and country scale): a **min-cost flow** solved exactly by the
+  primal-dual method — per distinct path cost one shortest-path search with node potentials
+  (``scipy.sparse.csgraph.dijkstra``) and one maximum flow on the zero-reduced-cost arcs
+  (``scipy.sparse.csgraph.maximum_flow``); costs are small integers, so a handful of rounds
+  suffice. To stay linear in size the network holds no arc per (weak, strong) pair: alike weak
+  orgs and interchangeable strong orgs are merged into classes, and weak classes reach strong
+  classes through *hub* nodes keyed by (town, chain, level[, sector]) whose arc costs add up to
+  exactly the cost above. Pairs the user forbids (and, by default, former partners) are
+  honoured exactly: such a weak org reaches a hub's other classes through a segment tree over
+  the hub's singleton classes. The load preference is part of the objective (each new pair of a
+  strong org counts at its load level, after the pairing cost), so less loaded strong orgs are
+  used first.
 
 Examples
 --------
@@ -68,7 +73,6 @@ def _unit(n_weak: int) -> int:
     never outweigh it: the cost tiers are optimised first, exactly."""
     return _SECONDARY * (n_weak + 1)
 _MATRIX_CELLS = 200_000  # "auto" uses the assignment matrix up to this size
-_SMALL_HUB = 64          # forbidden pairs through hubs of at most this many classes are excluded up front
 
 
 def _empty(cols: list[str]) -> pd.DataFrame:
