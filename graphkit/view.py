@@ -311,6 +311,8 @@ class _Facts:
 
     rows: np.ndarray
     cols: list[np.ndarray]
+    # the rows' JSON texts taken from a whole-scene computation (drill-down pages), when known
+    cached_json: Callable[[], Any] | None = None
 
     def lists(self) -> list[list[Any]]:
         if not self.cols:
@@ -320,6 +322,8 @@ class _Facts:
     def json(self) -> Any:
         import pyarrow as pa
 
+        if self.cached_json is not None:
+            return self.cached_json()
         if not self.cols:
             return pa.array(["[]"] * len(self.rows), type=pa.string())
         parts: list[Any] = ["["]
@@ -900,7 +904,7 @@ def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] |
 def _only(index: pd.Index, values: np.ndarray, only: Iterable[str]) -> np.ndarray:
     """Which ``values`` are in ``only`` (``index``: the unique ``values``, in order; its hash table is reused)."""
     keep = np.zeros(len(index), dtype=bool)
-    pos = index.get_indexer(_obj(list(only)))
+    pos = index.get_indexer(_obj(only if isinstance(only, np.ndarray) else list(only)))
     keep[pos[pos >= 0]] = True
     if len(index) == len(values):
         return keep
@@ -1743,10 +1747,13 @@ def _strify(arr: Any) -> np.ndarray:
 
 
 def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
-                 compute: Callable[[Any], tuple[list[str], list[np.ndarray]]]) -> tuple[list[str], list[np.ndarray]]:
+                 compute: Callable[[Any], tuple[list[str], list[np.ndarray]]]
+                 ) -> tuple[list[str], list[np.ndarray], Callable[[], Any] | None]:
     """Row-wise values for ``ids``: computed once for a whole prefetched set (drill-down pages), else here.
 
     ``compute`` is row-independent, so rows taken from the whole set equal rows computed alone.
+    Also returns, for the prefetched case, a function giving the rows' fact-list JSON (made once
+    for the whole set).
     """
     if pre is not None and len(ids):
         def build() -> tuple[list[str], list[np.ndarray], pd.Index]:
@@ -1755,11 +1762,31 @@ def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
         keys, cols, index = ctx.once(key, build)
         pos = index.get_indexer(_obj(ids))
         if len(pos) and (pos >= 0).all():
-            return list(keys), [c[pos] for c in cols]
-    return compute(frame)
+            def rows_json() -> Any:
+                import pyarrow as pa
+                whole = ctx.once(key + ":json", lambda: _Facts(np.arange(len(index)), cols).json())
+                return whole.take(pa.array(pos))
+            return list(keys), [c[pos] for c in cols], rows_json
+    keys, cols = compute(frame)
+    return keys, cols, None
 
 
-def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+def _json_append(rows_json: Callable[[], Any], extra: list[np.ndarray], has_cols: bool) -> Callable[[], Any]:
+    """Fact-list JSON texts with more values appended (``[a,b]`` + c → ``[a,b,c]``)."""
+    def build() -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        base = rows_json()
+        parts: list[Any] = [pc.utf8_slice_codeunits(base, 0, -1)]
+        for i, c in enumerate(extra):
+            parts += ["," if (i or has_cols) else "", _json_strings(c)]
+        parts.append("]")
+        return _json_objects(parts, len(base))
+    return build
+
+
+def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], list[np.ndarray], Any]:
     """Tooltip fact keys and values (str or None) of nodes of one type."""
     def compute(ids_: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
         if type_name == "Organization":
@@ -1773,7 +1800,7 @@ def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], 
         return keys, [_na_to_none(table.iloc[:, i].to_numpy(dtype=object)) for i in range(table.shape[1])]
     pre_ids = ctx.prefetch.get(type_name)
     pre = None if pre_ids is None else (pre_ids, pre_ids)
-    return _cached_rows(ctx, f"nodefacts:{type_name}", pre, ids, ids, compute)
+    return _cached_rows(ctx, f"nodefacts:{type_name}", pre, ids, ids, compute)  # type: ignore[return-value]
 
 
 def _edge_fact_cols(ctx: _Ctx, by: str, sub: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
@@ -1813,12 +1840,54 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame) -> tuple[np.ndarray, list[list[s
                 pe = pre_edges[pre_edges["by"].to_numpy(dtype=object) == by]
                 return pe, pe["id"].to_numpy(dtype=object)
             pre = ctx.once(f"prefetch_edges:{by}", split)
-        keys, cols = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
-                                  lambda frame, by=by: _edge_fact_cols(ctx, str(by), frame))
+        keys, cols, rows_json = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
+                                             lambda frame, by=by: _edge_fact_cols(ctx, str(by), frame))
         kidx[rows] = len(keys_out)
         keys_out.append(keys)
-        blocks.append(_Facts(rows, cols))
+        blocks.append(_Facts(rows, cols, rows_json))
     return kidx, keys_out, blocks
+
+
+def _best_group(n: np.ndarray, g: np.ndarray) -> pd.Series:
+    """Per node ``n``: the group ``g`` it is paired with most often (ties: the smallest group id).
+
+    The same as ``groupby(["n", "g"]).size()`` sorted by count (descending) then group, first per
+    node; rows without a group are ignored.
+
+    >>> _best_group(np.array(["a", "a", "a", "b"], dtype=object), np.array(["y", "x", "y", None], dtype=object)).to_dict()
+    {'a': 'y'}
+    """
+    ok = pd.notna(g)
+    n, g = _obj(n)[ok], _obj(g)[ok]
+    if not len(n):
+        return pd.Series(dtype=object)
+    n_code, n_uniq = pd.factorize(pd.Series(n, dtype=object), sort=True)
+    g_code, g_uniq = pd.factorize(pd.Series(g, dtype=object), sort=True)
+    pair, count = np.unique(n_code.astype(np.int64) * len(g_uniq) + g_code, return_counts=True)
+    pn, pg = pair // len(g_uniq), pair % len(g_uniq)
+    order = np.lexsort((pg, -count, pn))
+    first = order[np.r_[True, pn[order][1:] != pn[order][:-1]]]
+    return pd.Series(_obj(g_uniq)[pg[first]], index=pd.Index(_obj(n_uniq)[pn[first]], dtype=object), dtype=object)
+
+
+def _parallel_rank(edges: pd.DataFrame) -> np.ndarray:
+    """Rank of each edge among the edges joining the same two nodes (by relationship, then id): 0, 1, 2, ..."""
+    n = len(edges)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    f = _obj([str(v) for v in edges["from"].tolist()])
+    t = _obj([str(v) for v in edges["to"].tolist()])
+    swap = f > t
+    lo, hi = np.where(swap, t, f), np.where(swap, f, t)
+    codes = [pd.factorize(pd.Series(_obj(c), dtype=object), sort=True)[0]
+             for c in (edges["id"].to_numpy(dtype=object), edges["rel"].to_numpy(dtype=object), hi, lo)]
+    order = np.lexsort(codes)
+    key_lo, key_hi = codes[3][order], codes[2][order]
+    start = np.r_[True, (key_lo[1:] != key_lo[:-1]) | (key_hi[1:] != key_hi[:-1])]
+    run_start = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - run_start
+    return rank
 
 
 def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
@@ -1837,13 +1906,9 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         collabs = (nodes["type"] != "Organization").to_numpy()
         if collabs.any():  # other nodes go with the group holding most of their neighbours in the view
             e = scene.edges
-            a = pd.concat([e[["from", "to"]].rename(columns={"from": "n", "to": "o"}),
-                           e[["to", "from"]].rename(columns={"to": "n", "from": "o"})], ignore_index=True)
-            a["g"] = a["o"].map(scene.group_of_org)
-            a = a.dropna(subset=["g"])
-            best = (a.groupby(["n", "g"]).size().rename("k").reset_index()
-                    .sort_values(["n", "k", "g"], ascending=[True, False, True]).drop_duplicates("n")
-                    .set_index("n")["g"])
+            ef, et = e["from"].to_numpy(dtype=object), e["to"].to_numpy(dtype=object)
+            best = _best_group(np.concatenate([ef, et]),
+                               scene.group_of_org.reindex(np.concatenate([et, ef])).to_numpy(dtype=object))
             nodes.loc[collabs, "grp"] = _obj(nodes.loc[collabs, "id"].map(best).fillna(_NO_GROUP).to_numpy())
     else:
         nodes["grp"] = _NO_GROUP
@@ -1867,7 +1932,8 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         cat = ctx.facts["category"].reindex(org_ids).to_numpy(dtype=object)
         cl = ctx.model.codelists["category"]
         shape_of = {code: _CATEGORY_SHAPES[i] if i < len(_CATEGORY_SHAPES) else "dot" for i, code in enumerate(cl.codes)}
-        shape[is_org] = np.array([shape_of.get(v, "square") for v in cat], dtype=object)
+        shape_pos = pd.Index(_obj(list(shape_of)), dtype=object).get_indexer(cat)
+        shape[is_org] = np.where(shape_pos >= 0, _obj([*shape_of.values(), "square"])[shape_pos], "square")
         items = [{"label": f"{cl.zh(code)} {cl.en(code)}", "shape": shape_of[code]} for code in cl.codes]
         items.append({"label": "未定级 unrated", "shape": "square"})
         legend.append({"title": f"形状：{_bi(cl.label)} Shape", "items": items})
@@ -1940,14 +2006,17 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     for t in types:
         rows = np.flatnonzero(type_arr == t)
         ids_t = id_arr[rows]
-        keys, cols = _node_facts(ctx, t, ids_t)
+        keys, cols, rows_json = _node_facts(ctx, t, ids_t)
+        extra = []
         for key, (label, mapping) in scene.extra_facts.items():
             vals = pd.Series(ids_t, dtype=object).map(mapping)
             if vals.notna().any():
                 keys = keys + [label]
-                cols = cols + [_na_to_none(_str_or_none(vals).to_numpy(dtype=object))]
+                extra.append(_na_to_none(_str_or_none(vals).to_numpy(dtype=object)))
+        if extra and rows_json is not None:
+            rows_json = _json_append(rows_json, extra, bool(cols))
         fact_keys.append(keys)
-        blocks.append(_Facts(rows, cols))
+        blocks.append(_Facts(rows, cols + extra, rows_json))
 
     # layout ---------------------------------------------------------------------------------------
     x, y = scene.layout(ctx, nodes, edges) if n else (np.zeros(0), np.zeros(0))
@@ -1964,14 +2033,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     group_key = _group_keys(edges, scene.edge_groups)
     groups, g_index = _link_groups(ctx, group_key, np.ones(len(group_key)), scene.edge_groups)
     # parallel links between the same two nodes: all kept, drawn as curves with growing bend
-    if len(edges):
-        lo = np.where(edges["from"].astype(str) <= edges["to"].astype(str), edges["from"], edges["to"])
-        hi = np.where(edges["from"].astype(str) <= edges["to"].astype(str), edges["to"], edges["from"])
-        pair = pd.DataFrame({"lo": lo, "hi": hi, "rel": edges["rel"], "id": edges["id"]})
-        pair = pair.sort_values(["lo", "hi", "rel", "id"], kind="stable")
-        k_par = pair.groupby(["lo", "hi"]).cumcount().reindex(edges.index).to_numpy()
-    else:
-        k_par = np.zeros(0, dtype=np.int64)
+    k_par = _parallel_rank(edges)
     e_k, e_keys, e_blocks = _edge_facts(ctx, edges)
     e_g = np.array([g_index[k] for k in group_key.tolist()], dtype=np.int64)
     g_color = _obj([g["color"] for g in groups])
@@ -2223,9 +2285,20 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     rebuild = scene.rebuild
     page_names = {g: names_all_d.get(g, str(g)) for g in gids}
 
+    og_codes, og_uniq = pd.factorize(pd.Series(og.to_numpy(dtype=object), dtype=object))
+    og_sorted = np.argsort(og_codes, kind="stable")
+    og_bounds = np.r_[0, np.cumsum(np.bincount(og_codes, minlength=len(og_uniq)))]
+    og_ids = og.index.to_numpy(dtype=object)
+    og_pos = {g: i for i, g in enumerate(_obj(og_uniq).tolist())}
+
+    def orgs_of(gs: list[str]) -> np.ndarray:
+        """The orgs of some groups (as ``og.index[_isin(og, gs)]``, in any order)."""
+        parts = [og_ids[og_sorted[og_bounds[og_pos[g]]:og_bounds[og_pos[g] + 1]]] for g in gs if g in og_pos]
+        return np.concatenate(parts) if parts else _obj([])
+
     def page_builder(gs: list[str], number: int) -> Callable[[], View]:
         def build() -> View:
-            sub = rebuild(set(og.index[_isin(og, gs)]))
+            sub = rebuild(orgs_of(gs))
             sub.group_of_org = og  # node "g" = the overview's group ids (drill-down anchors)
             v = _render_scene(ctx, sub, kind=kind)
             listed = "、".join(page_names[g] for g in gs[:3]) + (f" 等 {len(gs)} 个{word_zh}" if len(gs) > 3 else "")
