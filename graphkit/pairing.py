@@ -516,6 +516,11 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
                          "strong_id": strong["org_id"].to_numpy(dtype=object)[slot_of[cols[keep]]]})
 
 
+def _o(values: Any) -> pd.Series:
+    """An object Series (pandas would turn an array of texts into arrow strings, slowly)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
 def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,
            same_sector: bool, model: Any, seed: int, unit: int) -> pd.DataFrame:
     """Min-cost flow on a compact network; returns ``weak_id, strong_id`` of the assigned weak orgs.
@@ -561,12 +566,11 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
 
     # ---- weak classes
     w_id = weak["org_id"].to_numpy(dtype=object)
-    W = pd.DataFrame({"w_id": w_id, "town": weak["town"].fillna("").to_numpy(dtype=object),
+    W = pd.DataFrame({"w_id": _o(w_id), "town": _o(weak["town"].fillna("")),
                       "lv": weak["level"].map(rank).fillna(-99).to_numpy(dtype=np.int64),
-                      "sec": (weak["sector"].fillna("\x00").to_numpy(dtype=object) if same_sector
-                              else np.full(nw, "*", dtype=object)),
-                      "chains": chain_keys(w_id)})
-    W["single"] = np.where(isin(W["w_id"], fb_w), W["w_id"], "")
+                      "sec": _o(weak["sector"].fillna("\x00") if same_sector else np.full(nw, "*", dtype=object)),
+                      "chains": _o(chain_keys(w_id))})
+    W["single"] = _o(np.where(isin(W["w_id"], fb_w), W["w_id"], ""))
     wk = ["town", "lv", "sec", "chains", "single"]
     W["wc"] = W.groupby(wk, sort=True).ngroup().to_numpy()
     WC = W.drop_duplicates("wc").sort_values("wc")[["wc", *wk]].reset_index(drop=True)
@@ -575,13 +579,12 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
 
     # ---- strong classes (in a seeded order: ties between classes follow it)
     s_id = strong["org_id"].to_numpy(dtype=object)
-    S = pd.DataFrame({"s_id": s_id, "town": strong["town"].fillna("").to_numpy(dtype=object),
+    S = pd.DataFrame({"s_id": _o(s_id), "town": _o(strong["town"].fillna("")),
                       "lv": strong["level"].map(rank).fillna(-999).to_numpy(dtype=np.int64),
-                      "sec": (strong["sector"].fillna("\x01").to_numpy(dtype=object) if same_sector
-                              else np.full(len(strong), "*", dtype=object)),
-                      "chains": chain_keys(s_id), "spare": strong["spare"].to_numpy(dtype=np.int64),
+                      "sec": _o(strong["sector"].fillna("\x01") if same_sector else np.full(len(strong), "*", dtype=object)),
+                      "chains": _o(chain_keys(s_id)), "spare": strong["spare"].to_numpy(dtype=np.int64),
                       "load": strong["load"].to_numpy(dtype=np.int64), "jitter": strong["jitter"].to_numpy(dtype=np.int64)})
-    S["single"] = np.where(isin(S["s_id"], fb_s), S["s_id"], "")
+    S["single"] = _o(np.where(isin(S["s_id"], fb_s), S["s_id"], ""))
     g0 = S.groupby(wk, sort=True).ngroup().to_numpy()
     perm = rng.permutation(int(g0.max()) + 1)
     S["c"] = perm[g0]
