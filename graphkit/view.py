@@ -122,6 +122,11 @@ def _obj(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=object)
 
 
+def _ix(values: Any) -> pd.Index:
+    """An object-dtype index of ``values`` (lookups without pandas inferring and converting Arrow strings)."""
+    return pd.Index(_obj(values), dtype=object)
+
+
 def _str_or_none(s: pd.Series) -> pd.Series:
     arr = s.to_numpy(dtype=object).copy()
     arr[pd.isna(arr)] = None
@@ -895,7 +900,7 @@ def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] |
     e = ctx.links(types, by=by)
     index, f, t = ctx.link_codes(types, by=by)
     ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: ends that are missing (code -1)
-    pos = index.get_indexer(allowed) if len(allowed) else np.zeros(0, dtype=np.intp)
+    pos = index.get_indexer(_ix(allowed)) if len(allowed) else np.zeros(0, dtype=np.intp)
     ok[pos[pos >= 0]] = True
     keep = ok[f] & ok[t]
     return e[keep].reset_index(drop=True)
@@ -904,11 +909,11 @@ def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] |
 def _only(index: pd.Index, values: np.ndarray, only: Iterable[str]) -> np.ndarray:
     """Which ``values`` are in ``only`` (``index``: the unique ``values``, in order; its hash table is reused)."""
     keep = np.zeros(len(index), dtype=bool)
-    pos = index.get_indexer(_obj(only if isinstance(only, np.ndarray) else list(only)))
+    pos = index.get_indexer(_ix(only if isinstance(only, np.ndarray) else list(only)))
     keep[pos[pos >= 0]] = True
     if len(index) == len(values):
         return keep
-    return keep[index.get_indexer(_obj(values))]
+    return keep[index.get_indexer(_ix(values))]
 
 
 def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
@@ -916,7 +921,7 @@ def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
     index = ctx.org_index()
     pos = ctx.once("mem_member_pos", lambda: index.get_indexer(ctx.memberships["member"].to_numpy(dtype=object)))
     ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: members that are not orgs (-1)
-    p = index.get_indexer(_obj(orgs)) if len(orgs) else np.zeros(0, dtype=np.intp)
+    p = index.get_indexer(_ix(orgs)) if len(orgs) else np.zeros(0, dtype=np.intp)
     ok[p[p >= 0]] = True
     return ok[pos]
 
@@ -1244,9 +1249,9 @@ _SCENES: dict[str, Callable[..., _Scene]] = {
 def _place_by_members(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame, x: np.ndarray, y: np.ndarray,
                       placed: np.ndarray) -> None:
     """Put unplaced nodes at the centroid of their placed neighbours (nudged up), in place."""
-    idx = pd.Index(nodes["id"])
-    a = idx.get_indexer(_obj(edges["from"].to_numpy()))
-    b = idx.get_indexer(_obj(edges["to"].to_numpy()))
+    idx = _ix(nodes["id"].to_numpy(dtype=object))
+    a = idx.get_indexer(_ix(edges["from"].to_numpy(dtype=object)))
+    b = idx.get_indexer(_ix(edges["to"].to_numpy(dtype=object)))
     pairs = np.concatenate([np.stack([a, b], 1), np.stack([b, a], 1)])
     pairs = pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0)]
     pairs = pairs[~placed[pairs[:, 0]] & placed[pairs[:, 1]]]
@@ -1294,7 +1299,7 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
     else:
         in_tree = typ == "Organization"
         parent = ctx.facts["parent"].reindex(id_index).to_numpy(dtype=object)
-        same = pd.Series(parent, dtype=object).map(gseries).to_numpy(dtype=object) == grp
+        same = gseries.reindex(_ix(parent)).to_numpy(dtype=object) == grp
         parent = np.where(same & in_tree, parent, None)
     order = _obj([f"{t}|{'' if nm is None or (isinstance(nm, float) and nm != nm) else nm}"
                   for t, nm in zip(typ.tolist(), nodes["nm"].to_numpy(dtype=object).tolist())])
@@ -1447,7 +1452,7 @@ def _codes_palette(codes: Sequence[str], palette: Sequence[str]) -> dict[str, st
 def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]], str]:
     """Colour of each org and the legend entries, by ``scene.color_by``."""
     by = scene.color_by
-    f = ctx.facts.reindex(org_ids)
+    f = ctx.facts.reindex(_ix(org_ids))
     model = ctx.model
     if by in ("sector", "category"):
         cl = model.codelists[by]
@@ -1760,7 +1765,7 @@ def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
             keys, cols = compute(pre[0])
             return keys, cols, pd.Index(_obj(pre[1]), dtype=object)
         keys, cols, index = ctx.once(key, build)
-        pos = index.get_indexer(_obj(ids))
+        pos = index.get_indexer(_ix(ids))
         if len(pos) and (pos >= 0).all():
             def rows_json() -> Any:
                 import pyarrow as pa
@@ -1896,19 +1901,20 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     id_all = np.concatenate([v for _t, v in parts]) if parts else _obj([])
     type_all = np.concatenate([np.full(len(v), t, dtype=object) for t, v in parts]) if parts else _obj([])
     nodes = pd.DataFrame({"id": pd.Series(id_all, dtype=object), "type": pd.Series(type_all, dtype=object)})
-    nm = np.array(ctx.all_names().reindex(id_all).to_numpy(), dtype=object) if len(id_all) else _obj([])
+    nm = np.array(ctx.all_names().reindex(_ix(id_all)).to_numpy(), dtype=object) if len(id_all) else _obj([])
     missing = pd.isna(nm)
     nm[missing] = id_all[missing]
     nodes["nm"] = pd.Series(nm, dtype=object)
+    id_arr_all = id_all
     if scene.group_of_org is not None:
-        g = nodes["id"].map(scene.group_of_org)
+        g = scene.group_of_org.reindex(_ix(id_all))
         nodes["grp"] = _obj(g.where(g.notna(), _NO_GROUP).to_numpy())
         collabs = (nodes["type"] != "Organization").to_numpy()
         if collabs.any():  # other nodes go with the group holding most of their neighbours in the view
             e = scene.edges
             ef, et = e["from"].to_numpy(dtype=object), e["to"].to_numpy(dtype=object)
             best = _best_group(np.concatenate([ef, et]),
-                               scene.group_of_org.reindex(np.concatenate([et, ef])).to_numpy(dtype=object))
+                               scene.group_of_org.reindex(_ix(np.concatenate([et, ef]))).to_numpy(dtype=object))
             nodes.loc[collabs, "grp"] = _obj(nodes.loc[collabs, "id"].map(best).fillna(_NO_GROUP).to_numpy())
     else:
         nodes["grp"] = _NO_GROUP
@@ -1929,10 +1935,10 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         c, items, ltitle = _org_color(ctx, scene, org_ids)
         color[is_org] = c
         legend.append({"title": f"颜色：{ltitle} Colour", "items": items})
-        cat = ctx.facts["category"].reindex(org_ids).to_numpy(dtype=object)
+        cat = ctx.facts["category"].reindex(_ix(org_ids)).to_numpy(dtype=object)
         cl = ctx.model.codelists["category"]
         shape_of = {code: _CATEGORY_SHAPES[i] if i < len(_CATEGORY_SHAPES) else "dot" for i, code in enumerate(cl.codes)}
-        shape_pos = pd.Index(_obj(list(shape_of)), dtype=object).get_indexer(cat)
+        shape_pos = pd.Index(_obj(list(shape_of)), dtype=object).get_indexer(_ix(cat))
         shape[is_org] = np.where(shape_pos >= 0, _obj([*shape_of.values(), "square"])[shape_pos], "square")
         items = [{"label": f"{cl.zh(code)} {cl.en(code)}", "shape": shape_of[code]} for code in cl.codes]
         items.append({"label": "未定级 unrated", "shape": "square"})
@@ -1946,7 +1952,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         m = type_arr == t
         shape[m] = _TYPE_SHAPE.get(t, "dot")
         if t == "Collaboration":
-            kinds = ctx.collab_kinds().reindex(nodes["id"].to_numpy(dtype=object)[m])
+            kinds = ctx.collab_kinds().reindex(_ix(nodes["id"].to_numpy(dtype=object)[m]))
             color[m] = np.array([mech_pal.get(k, _NONE_COLOR) for k in kinds], dtype=object)
             for k in sorted(set(kinds.dropna()), key=lambda k: list(mechs).index(k) if k in mechs else 99):
                 zh, en = mechs.get(k, (k, k))
@@ -1962,7 +1968,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     dashes = np.zeros(n, dtype=bool)
     mark = nodes["id"].map(scene.marks).to_numpy(dtype=object) if scene.marks else np.full(n, None, dtype=object)
     if is_org.any():
-        lax = ctx.facts["weak_lax"].reindex(org_ids).fillna(False).to_numpy(dtype=bool)
+        lax = ctx.facts["weak_lax"].reindex(_ix(org_ids)).fillna(False).to_numpy(dtype=bool)
         org_pos = np.flatnonzero(is_org)
         no_mark = mark[org_pos] == None  # noqa: E711  (object array)
         mark[org_pos[lax & no_mark]] = "weak_lax"
@@ -1978,16 +1984,17 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         legend.append({"title": "边框 Border", "items": used_marks})
 
     # sizes -----------------------------------------------------------------------------------
-    idx = pd.Index(nodes["id"])
-    deg = np.bincount(np.concatenate([idx.get_indexer(edges["from"]), idx.get_indexer(edges["to"])]) + 1,
+    idx = _ix(id_arr_all)
+    deg = np.bincount(np.concatenate([idx.get_indexer(_ix(edges["from"].to_numpy(dtype=object))),
+                                      idx.get_indexer(_ix(edges["to"].to_numpy(dtype=object)))]) + 1,
                       minlength=n + 1)[1:] if len(edges) else np.zeros(n)
     if ctx.size_by == "members":
         val = np.asarray(deg, dtype=np.float64)
         if is_org.any():
-            val[is_org] = ctx.org_members().reindex(org_ids).fillna(0).to_numpy()
+            val[is_org] = ctx.org_members().reindex(_ix(org_ids)).fillna(0).to_numpy()
         m = type_arr == "Collaboration"
         if m.any():
-            cnt = ctx.collab_member_counts().reindex(nodes["id"].to_numpy(dtype=object)[m])
+            cnt = ctx.collab_member_counts().reindex(_ix(nodes["id"].to_numpy(dtype=object)[m]))
             val[m] = cnt.fillna(0).to_numpy(dtype=np.float64)
             val[m] = val[m] / max(1.0, val[m].max()) * max(1.0, np.nanmax(val[is_org]) if is_org.any() else 1.0)
         size_title = "大小：党员数 / 成员数 Size: members"
