@@ -82,7 +82,9 @@ class Graph:
         """id -> display name for a node type."""
         t = self.table(type_name)
         col = "name" if "name" in t else "title" if "title" in t else "id"
-        return pd.Series(t[col].to_numpy(), index=t["id"].to_numpy())
+        # object dtype on both sides: pandas would otherwise infer its (slower to look up) str dtype
+        return pd.Series(t[col].to_numpy(dtype=object), index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object),
+                         dtype=object)
 
     def labelled(self, type_name: str, *, lang: str | None = None) -> pd.DataFrame:
         """A copy of a table with codes replaced by labels and columns titled in ``lang``.
