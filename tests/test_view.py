@@ -485,3 +485,26 @@ def test_notebook_display_uses_the_iframe(hg):
     v = view(hg, kind="org", name="甲村党支部", as_of=AS_OF)
     data, _ = formatters.DisplayFormatter().format(v)
     assert data["text/html"].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
+
+
+@pytest.mark.parametrize("hostile", [False, True])
+def test_page_from_columns_equals_page_from_dicts(hostile):
+    # a view keeps its data in columns and writes JSON from them; the dicts (made on first use of
+    # .nodes/.network) must give the very same page, escapes and float formatting included
+    g = hand_graph(hostile=hostile)
+    cases = [("county", None, {}), ("county", None, {"color_by": "mechanism", "size_by": "members"}),
+             ("district", "第一片区", {}), ("chain", "蚕桑", {}), ("pairing", None, {}),
+             ("org", "甲村党支部", {"radius": 2}), ("cluster", None, {})]
+    for kind, name, kw in cases:
+        v = view(g, kind=kind, name=name, as_of=AS_OF, **kw)
+        assert v._cols is not None, kind
+        fast = v.html
+        assert v.nodes and v._cols is None  # the dicts are made now
+        assert v.html == fast, kind
+    # drill-down pages take facts from one whole-scene computation: same page either way
+    agg = view(g, kind="pairing", as_of=AS_OF, max_nodes=3)
+    assert agg.aggregated and agg.pages
+    for page in agg.pages:
+        a, b = page.build(), page.build()
+        _ = b.nodes
+        assert a.html == b.html
