@@ -1711,8 +1711,12 @@ def _options(n_nodes: int, n_edges: int, seed: int) -> dict[str, Any]:
 
 
 def _pyvis_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The options as pyvis's ``set_options`` stores them (it parses JSON text with the spaces removed)."""
-    return json.loads(json.dumps(options).replace("\n", "").replace(" ", ""))
+    """A deep copy of the options as plain JSON values.
+
+    Not through pyvis's ``set_options``: it strips every space from the JSON text, which turns the
+    font names (``Noto Sans CJK SC``) into names no system has.
+    """
+    return json.loads(json.dumps(options))
 
 
 def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], options: dict[str, Any], *,

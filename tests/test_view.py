@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pandas as pd
 import pytest
@@ -340,6 +339,7 @@ def test_page_is_self_contained(hg, tmp_path):
     csp = re.search(r"script-src ([^;]+);", html).group(1).split()
     assert len(csp) == 2 and all(h.startswith("'sha256-") for h in csp)
     assert "Noto Sans CJK SC" in html and "Microsoft YaHei" in html
+    assert "NotoSansCJKSC" not in html and "MicrosoftYaHei" not in html  # canvas font names keep their spaces
     assert "@license" in html  # vis-network's license header is kept
 
 
@@ -433,15 +433,6 @@ def test_every_kind_on_the_sample_county(sample_graph, tmp_path):
         assert not v.aggregated and len(v.nodes) > 5 and len(v.edges) > 5, kind
         p = v.write(tmp_path / f"{kind}.html")
         assert p.stat().st_size > 400_000  # vis-network is inside
-
-
-def test_sample_county_view_is_fast(sample_graph, tmp_path):
-    write_view(sample_graph, tmp_path / "warm.html")  # imports, template, vendored files
-    t = time.perf_counter()
-    write_view(sample_graph, tmp_path / "county.html")
-    took = time.perf_counter() - t
-    # < 1 s on an idle machine (see docs/views.md); the bound leaves room for a busy CI box
-    assert took < 4.0, took
 
 
 def test_cli_view(sample_out, tmp_path):
