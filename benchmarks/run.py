@@ -349,7 +349,7 @@ def machine_info() -> dict[str, Any]:
         info["cpu"] = platform.processor() or None
     from importlib.metadata import PackageNotFoundError, version
     libs = {}
-    for pkg in ("pandas", "numpy", "pyarrow", "networkx", "igraph", "leidenalg", "scipy", "duckdb", "python-calamine",
+    for pkg in ("pandas", "numpy", "pyarrow", "networkx", "igraph", "scipy", "python-calamine",
                 "pyoxigraph"):
         try:
             libs[pkg] = version(pkg)
