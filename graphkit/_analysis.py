@@ -291,13 +291,18 @@ def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
     return _memo(graph, ("facts", ts.year), lambda: _org_facts(graph, ts))
 
 
-def _obj(values: Any) -> pd.Series:
+def na_to_none(values: Any) -> np.ndarray:
+    """Object array with every missing value (None, NaN, NA, NaT) as None."""
     a = np.asarray(values, dtype=object)
     missing = pd.isna(a)
     if missing.any():
         a = a.copy()
         a[missing] = None
-    return pd.Series(a, dtype=object)
+    return a
+
+
+def _obj(values: Any) -> pd.Series:
+    return pd.Series(na_to_none(values), dtype=object)
 
 
 def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:

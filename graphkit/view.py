@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from . import _view_layout as lay
-from ._analysis import active, active_memberships, as_of_date, mechanisms, org_facts
+from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, org_facts
 from .errors import GraphkitError
 from .model import Graph
 
@@ -1736,14 +1736,7 @@ def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]
     return net
 
 
-def _na_to_none(arr: Any) -> np.ndarray:
-    """Object array with every missing value (None, NaN, NA, NaT) as None."""
-    out = np.asarray(arr, dtype=object)
-    na = pd.isna(out)
-    if na.any():
-        out = out.copy()
-        out[na] = None
-    return out
+_na_to_none = na_to_none
 
 
 def _strify(arr: Any) -> np.ndarray:
