@@ -297,7 +297,10 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
     model = graph.model
     names = sheet_names(list(results))
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as xw:
+    # names are data, never formulas or links: an org named "=HYPERLINK(…)" stays text
+    safe = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
+    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
+                        engine_kwargs=safe) as xw:
         wb = xw.book
         pct = wb.add_format({"num_format": "0.0%"})
         index = pd.DataFrame({

@@ -272,9 +272,6 @@ def test_cli_problem_table_xlsx_has_no_formulas(tmp_path: Path) -> None:
         assert "<f>" not in zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="graphkit/report.py write_xlsx uses pandas' default xlsxwriter options "
-                                       "(strings_to_formulas=True): an org named =HYPERLINK(…) becomes a live formula; "
-                                       "pass engine_kwargs={'options': {'strings_to_formulas': False}}")
 def test_report_xlsx_keeps_formula_names_as_text(tmp_path: Path) -> None:
     import zipfile
 
