@@ -43,15 +43,9 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _default_seed(seed: int | None) -> int:
-    """``--seed`` if given, else ``graphkit.config.seed`` (``GRAPHKIT_SEED``)."""
-    from .settings import config
-    return config.seed if seed is None else seed
-
-
-def _run(out: str, as_of: str | None, seed: int | None, max_per_strong: int | None, capacity: int | None,
-         rotation_years: int | None,
-         compare_to: str | None, previous: str | None, quiet: bool) -> tuple[Any, dict[str, Any], Any]:
+def _run(out: str, as_of: str | None, options: dict[str, int], compare_to: str | None, previous: str | None,
+         quiet: bool) -> tuple[Any, dict[str, Any], Any]:
+    """Read OUT (and PREVIOUS) and run every analysis with the resolved ``options``."""
     from ._analysis import as_of_date
     from .analysis import run_all
     from .io import read_graph
@@ -59,8 +53,7 @@ def _run(out: str, as_of: str | None, seed: int | None, max_per_strong: int | No
     graph = read_graph(out, provenance=False)  # the analyses never use the src_* columns
     prev = read_graph(previous, provenance=False) if previous else None
     ts = as_of_date(graph, as_of)
-    results = run_all(graph, as_of=ts, seed=seed, max_per_strong=max_per_strong, capacity=capacity,
-                      rotation_years=rotation_years, compare_to=compare_to, previous=prev,
+    results = run_all(graph, as_of=ts, **options, compare_to=compare_to, previous=prev,
                       progress=None if quiet else _say)
     return graph, results, ts
 
@@ -87,7 +80,7 @@ def register(cli: click.Group) -> None:
                     quiet: bool) -> None:
         """运行全部分析，每项写一个 CSV 并显示主要指标 / run every analysis on OUT, write one CSV each, print headlines."""
         from ._analysis import to_zh
-        from .analysis import ANALYSES
+        from .analysis import ANALYSES, resolve_options
         from .errors import OutputError
         from .io import atomic_dir
 
@@ -95,17 +88,14 @@ def register(cli: click.Group) -> None:
         if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / _MARKER).exists())):
             raise OutputError(f"{target}: 目录非空且不是 graphkit 分析输出，拒绝覆盖 / "
                               f"not empty and not a graphkit analysis folder; refusing to replace it")
-        seed = _default_seed(seed)
-        graph, results, ts = _run(out, as_of, seed, max_per_strong, capacity, rotation_years, compare_to, previous, quiet)
+        options = resolve_options(seed=seed, max_per_strong=max_per_strong, capacity=capacity,
+                                  rotation_years=rotation_years)
+        graph, results, ts = _run(out, as_of, options, compare_to, previous, quiet)
         with atomic_dir(target) as tmp:
             for key, df in results.items():
                 table = to_zh(df, graph.model) if zh else df
                 table.to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
-            from .settings import config
-            mps = config.max_per_strong if max_per_strong is None else max_per_strong
-            cap = (config.pairing_capacity if max_per_strong is None else max_per_strong) if capacity is None else capacity
-            meta = {"as_of": ts.date().isoformat(), "seed": seed, "max_per_strong": mps, "capacity": cap,
-                    "rotation_years": config.rotation_years if rotation_years is None else rotation_years,
+            meta = {"as_of": ts.date().isoformat(), **options,
                     "county": graph.settings.get("county") or "",
                     "tables": {k: {"file": f"{k}.csv", "rows": len(v), "title_zh": ANALYSES[k].title_zh,
                                    "title_en": ANALYSES[k].title_en} for k, v in results.items()}}
@@ -128,10 +118,12 @@ def register(cli: click.Group) -> None:
                    max_per_strong: int | None, capacity: int | None, rotation_years: int | None, compare_to: str | None,
                    previous: str | None, quiet: bool) -> None:
         """生成中文分析报告（单个离线 HTML，可打印；可选 Excel）/ write the analyst report of OUT."""
+        from .analysis import resolve_options
         from .report import write_report
 
-        seed = _default_seed(seed)
-        graph, results, ts = _run(out, as_of, seed, max_per_strong, capacity, rotation_years, compare_to, previous, quiet)
-        path = write_report(graph, html, as_of=ts, seed=seed, xlsx=xlsx, results=results, max_rows=max_rows,
+        options = resolve_options(seed=seed, max_per_strong=max_per_strong, capacity=capacity,
+                                  rotation_years=rotation_years)
+        graph, results, ts = _run(out, as_of, options, compare_to, previous, quiet)
+        path = write_report(graph, html, as_of=ts, seed=options["seed"], xlsx=xlsx, results=results, max_rows=max_rows,
                             progress=None if quiet else _say)
         click.echo(f"已写出报告 wrote {path}" + (f" 和 and {xlsx}" if xlsx else ""))

@@ -102,7 +102,30 @@ _SPECS = [
 ANALYSES: dict[str, AnalysisSpec] = {k: AnalysisSpec(k, s, zh, en, d) for k, s, zh, en, d in _SPECS}
 
 
-def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: int | None = None,
+def resolve_options(*, seed: int | None = None, max_per_strong: int | None = None, capacity: int | None = None,
+                    rotation_years: int | None = None) -> dict[str, int]:
+    """The options :func:`run_all` uses: those given, the rest from ``graphkit.config`` (``GRAPHKIT_*``).
+
+    ``capacity`` defaults to ``max_per_strong`` when that is given, else to ``config.pairing_capacity``.
+
+    Examples
+    --------
+    >>> from graphkit.settings import override
+    >>> with override(seed=5, pairing_capacity=3):
+    ...     resolve_options(max_per_strong=4)
+    {'seed': 5, 'max_per_strong': 4, 'capacity': 4, 'rotation_years': 1}
+    """
+    from .settings import config
+
+    if capacity is None:
+        capacity = config.pairing_capacity if max_per_strong is None else max_per_strong
+    return {"seed": config.seed if seed is None else seed,
+            "max_per_strong": config.max_per_strong if max_per_strong is None else max_per_strong,
+            "capacity": capacity,
+            "rotation_years": config.rotation_years if rotation_years is None else rotation_years}
+
+
+def run_all(graph: Graph, *, as_of: Any = None, seed: int | None = None, max_per_strong: int | None = None,
             capacity: int | None = None, rotation_years: int | None = None, resolution: float = 1.0,
             compare_to: Any = None, previous: Graph | None = None,
             progress: ProgressFn | None = None) -> dict[str, pd.DataFrame]:
@@ -115,7 +138,7 @@ def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: i
     as_of
         The date (default: the graph's reference date, the latest recorded event).
     seed
-        Seed of community detection and of tie-breaking in the suggestions.
+        Seed of community detection and of tie-breaking in the suggestions (default ``graphkit.config.seed``).
     max_per_strong
         Pairs a strong org may carry before it is "overloaded" (default ``graphkit.config.max_per_strong``).
     capacity
@@ -147,11 +170,9 @@ def run_all(graph: Graph, *, as_of: Any = None, seed: int = 0, max_per_strong: i
     from . import cadence, change, clusters, coverage, pairing
 
     ts = as_of_date(graph, as_of)
-    from .settings import config
-    if capacity is None:
-        capacity = config.pairing_capacity if max_per_strong is None else max_per_strong
-    max_per_strong = config.max_per_strong if max_per_strong is None else max_per_strong
-    rotation_years = config.rotation_years if rotation_years is None else rotation_years
+    opts = resolve_options(seed=seed, max_per_strong=max_per_strong, capacity=capacity, rotation_years=rotation_years)
+    seed, max_per_strong, capacity, rotation_years = (opts["seed"], opts["max_per_strong"], opts["capacity"],
+                                                      opts["rotation_years"])
     say: Callable[[str], None] = progress or (lambda _msg: None)
     out: dict[str, pd.DataFrame] = {}
     with cached(graph):

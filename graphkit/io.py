@@ -287,7 +287,7 @@ def _from_arrow(table: pa.Table, rtype: RecordType) -> pd.DataFrame:
         typ = column.type
         if pa.types.is_dictionary(typ) or pa.types.is_string(typ) or pa.types.is_large_string(typ):
             cols[name] = pd.Series(_objects(column), dtype=object, copy=False)
-        elif prop is not None and prop.type == "date" or pa.types.is_date(typ):
+        elif pa.types.is_date(typ) or (prop is not None and prop.type == "date"):
             cols[name] = pd.Series(column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False), dtype="datetime64[s]")
         elif pa.types.is_int64(typ):
             cols[name] = (column.to_pandas().astype("int64") if name == "src_row"
