@@ -50,18 +50,15 @@ def _periods(year: int, kind: str) -> pd.DataFrame:
     if kind == "month":
         starts = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
         labels = [f"{year}年{m:02d}月" for m in range(1, 13)]
-        idx = np.arange(1, 13)
     elif kind == "quarter":
         starts = pd.date_range(f"{year}-01-01", periods=4, freq="QS")
         labels = [f"{year}年第{q}季度" for q in range(1, 5)]
-        idx = np.arange(1, 5)
     else:
         starts = pd.DatetimeIndex([pd.Timestamp(f"{year}-01-01"), pd.Timestamp(f"{year}-07-01")])
         labels = [f"{year}年{_HALF[h]}" for h in (1, 2)]
-        idx = np.arange(1, 3)
     step = {"month": 1, "quarter": 3, "half": 6}[kind]
     ends = starts + pd.DateOffset(months=step) - pd.Timedelta(days=1)
-    return pd.DataFrame({"p": idx, "period": labels, "period_start": starts.astype("datetime64[s]"),
+    return pd.DataFrame({"period": labels, "period_start": starts.astype("datetime64[s]"),
                          "period_end": ends.astype("datetime64[s]")})
 
 
@@ -179,8 +176,10 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
         gdone = done[gd, gp] if P else np.zeros(0, dtype=bool)
         return per, np.flatnonzero(alive), gdone
 
+    grids: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+
     def missed(kind: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        per, rows, gdone = grid(kind, mask)
+        per, rows, gdone = grids[kind] = grid(kind, mask)
         P = len(per)
         miss = rows[~gdone[rows]]
         md, mp = miss // max(P, 1), miss % max(P, 1)
@@ -223,7 +222,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     # month by month: activities (other than inspections) per district, due and missed months
     per = _periods(year, "month")
     monthly = np.bincount(a_d[~inspection] * 12 + a_month[~inspection] - 1, minlength=D * 12)
-    mper, mrows, mdone = grid("month", ~inspection)
+    mper, mrows, mdone = grids["month"]  # the due-month grid computed for missed_months
     due = np.zeros(D * 12, dtype=bool)
     done = np.zeros(D * 12, dtype=bool)
     P = len(mper)

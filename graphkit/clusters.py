@@ -285,13 +285,6 @@ def _id_order(ids: Any) -> np.ndarray:
     return r
 
 
-def _names(graph: Graph, type_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, display names) of a node type, as object arrays."""
-    t = graph.tables[type_name]
-    col = "name" if "name" in t else "title" if "title" in t else "id"
-    return t["id"].to_numpy(dtype=object), t[col].to_numpy(dtype=object)
-
-
 def _empty(cols: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
