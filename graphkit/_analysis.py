@@ -39,7 +39,7 @@ from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
 
 __all__ = [
-    "AsOf", "ProgressFn", "lookup", "positions", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
+    "AsOf", "ProgressFn", "lookup", "positions", "take", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
     "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
     "isin", "natural_key", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
@@ -150,7 +150,15 @@ def lookup(keys: Any, index: Any, values: Any, default: Any = None) -> np.ndarra
     >>> lookup(["b", "x"], ["a", "b"], ["甲", "乙"]).tolist()
     ['乙', None]
     """
-    pos = positions(keys, index)
+    return take(values, positions(keys, index), default)
+
+
+def take(values: Any, pos: np.ndarray, default: Any = None) -> np.ndarray:
+    """``values[pos]`` as an object array, ``default`` where ``pos`` is -1 (see :func:`positions`).
+
+    >>> take(["甲", "乙"], positions(["b", "x"], ["a", "b"])).tolist()
+    ['乙', None]
+    """
     vals = np.asarray(values, dtype=object)
     out = np.full(len(pos), default, dtype=object)
     hit = pos >= 0
@@ -312,10 +320,7 @@ def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     pnames = p["name"].to_numpy(dtype=object)
 
     def pname_at(col: pd.Series) -> np.ndarray:
-        pos = _place_positions(graph, col.to_numpy(dtype=object))
-        out = np.full(len(pos), None, dtype=object)
-        out[pos >= 0] = pnames[pos[pos >= 0]]
-        return out
+        return take(pnames, _place_positions(graph, col.to_numpy(dtype=object)))
 
     cat = cats["category"].to_numpy(dtype=object)
     lax = cats["weak_lax"].to_numpy(dtype=bool)

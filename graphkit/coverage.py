@@ -29,7 +29,7 @@ import pandas as pd
 
 from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
-                        positions)
+                        positions, take)
 from .errors import GraphkitError
 from .model import Graph
 
@@ -171,7 +171,6 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     places = graph.tables["Place"]
     vil = places.loc[isin(places["kind"], kinds), ["id", "name", "parent"]].rename(
         columns={"id": "village", "name": "village_name", "parent": "town"})
-    pnames = graph.names("Place")
     pidx = place_index(graph)
     pname = graph.tables["Place"]["name"].to_numpy(dtype=object)
     vil["town_name"] = pd.Series(lookup(vil["town"], pidx, pname, np.nan), index=vil.index, dtype=object)
@@ -289,8 +288,7 @@ def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: A
     u = graph.tables["Unit"]
     pos = _place_positions(graph, u["town"].to_numpy(dtype=object))
     pname = graph.tables["Place"]["name"].to_numpy(dtype=object)
-    tname = np.full(len(u), np.nan, dtype=object)
-    tname[pos >= 0] = pname[pos[pos >= 0]]
+    tname = take(pname, pos, np.nan)
     kind = u["kind"].to_numpy(dtype=object)
     d = pd.DataFrame({"town": pd.Series(u["town"].to_numpy(dtype=object), dtype=object),
                       "town_name": pd.Series(tname, dtype=object)})

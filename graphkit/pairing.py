@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ._analysis import (SEP, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin, join_groups,
-                        join_names, lookup, org_chains, org_facts, positions)
+                        lookup, org_chains, org_facts, positions, take)
 from .errors import GraphkitError
 from .model import Graph
 
@@ -91,18 +91,13 @@ def _pair_frame(p: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     name = facts["name"].to_numpy(dtype=object)
     cat = facts["category"].to_numpy(dtype=object)
 
-    def at(vals: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        out = np.full(len(pos), np.nan, dtype=object)
-        out[pos >= 0] = vals[pos[pos >= 0]]
-        return out
-
     out = pd.DataFrame({"pair_id": p["id"].to_numpy(dtype=object), "strong_id": p["strong"].to_numpy(dtype=object),
                         "weak_id": p["weak"].to_numpy(dtype=object), "form_code": p["form"].to_numpy(dtype=object),
                         "start": p["start"].to_numpy(), "end": p["end"].to_numpy()})
-    out["strong_name"] = pd.Series(at(name, sp), dtype=object)
-    out["strong_category"] = pd.Series(at(cat, sp), dtype=object)
-    out["weak_name"] = pd.Series(at(name, wp), dtype=object)
-    out["weak_category"] = pd.Series(at(cat, wp), dtype=object)
+    out["strong_name"] = pd.Series(take(name, sp, np.nan), dtype=object)
+    out["strong_category"] = pd.Series(take(cat, sp, np.nan), dtype=object)
+    out["weak_name"] = pd.Series(take(name, wp, np.nan), dtype=object)
+    out["weak_category"] = pd.Series(take(cat, wp, np.nan), dtype=object)
     return out
 
 
@@ -245,12 +240,9 @@ def _groups_without_anchor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame, 
     mem = active_memberships(graph, ts)
     mem = mem[isin(mem["organization"], c["id"])].copy()
     mpos = positions(mem["member"], _facts_index(facts))
-    known = mpos >= 0
 
     def at(col: str, default: Any) -> np.ndarray:
-        out = np.full(len(mpos), default, dtype=object)
-        out[known] = facts[col].to_numpy(dtype=object)[mpos[known]]
-        return out
+        return take(facts[col].to_numpy(dtype=object), mpos, default)
 
     mem["strong"] = at("strong", False).astype(bool)
     mem["name"] = pd.Series(at("name", np.nan), index=mem.index, dtype=object)
@@ -417,9 +409,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     hit = spos >= 0
 
     def at(col: str) -> pd.Series:
-        out = np.full(len(spos), np.nan, dtype=object)
-        out[hit] = strong[col].to_numpy(dtype=object)[spos[hit]]
-        return pd.Series(out, index=res.index, dtype=object)
+        return pd.Series(take(strong[col].to_numpy(dtype=object), spos, np.nan), index=res.index, dtype=object)
 
     res["strong_name"] = at("name")
     res["strong_town"] = at("town_name")
@@ -601,15 +591,15 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     big = max_lvl * nw + 1                   # one point of pairing cost outweighs every load term
 
     # ---- hubs: (tier, town, chain, lv, sec); A = town, B = town + chain, C = any, D = chain
-    def explode(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+    def explode(frame: pd.DataFrame) -> pd.DataFrame:
         f = frame[frame["chains"] != ""]
         return f.assign(chain=f["chains"].str.split("\x1f")).explode("chain")
 
     hk = ["tier", "town", "chain", "lv", "sec"]
     Ct = C[C["town"] != ""]
-    CH = pd.concat([Ct.assign(tier="A", chain="")[["c", *hk]], explode(Ct, "c").assign(tier="B")[["c", *hk]],
+    CH = pd.concat([Ct.assign(tier="A", chain="")[["c", *hk]], explode(Ct).assign(tier="B")[["c", *hk]],
                     C.assign(tier="C", town="", chain="")[["c", *hk]],
-                    explode(C, "c").assign(tier="D", town="")[["c", *hk]]], ignore_index=True)
+                    explode(C).assign(tier="D", town="")[["c", *hk]]], ignore_index=True)
     H = CH[hk].drop_duplicates().reset_index(drop=True)
     H["h"] = np.arange(len(H))
     CH = CH.merge(H, on=hk)[["c", "h"]]
@@ -618,9 +608,9 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     wcols = ["wc", "town", "lv", "sec"]
     WH = pd.concat([
         Wt[wcols].merge(Hh["A"], on=["town", "sec"]),
-        explode(Wt, "wc")[[*wcols, "chain"]].merge(Hh["B"], on=["town", "chain", "sec"]),
+        explode(Wt)[[*wcols, "chain"]].merge(Hh["B"], on=["town", "chain", "sec"]),
         WC[["wc", "lv", "sec"]].merge(Hh["C"], on="sec"),
-        explode(WC, "wc")[["wc", "lv", "sec", "chain"]].merge(Hh["D"], on=["chain", "sec"]),
+        explode(WC)[["wc", "lv", "sec", "chain"]].merge(Hh["D"], on=["chain", "sec"]),
     ], ignore_index=True)[["wc", "h", "tier", "lv", "hlv"]]
     far = (WH["lv"] - WH["hlv"]).abs().to_numpy() > 1
     tier = WH["tier"].to_numpy(dtype=object)
