@@ -62,7 +62,8 @@ import numpy as np
 import pandas as pd
 
 from . import _view_layout as lay
-from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, org_facts
+from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, org_facts, positions
+from ._analysis import org_index as _org_index
 from .errors import GraphkitError
 from .model import Graph
 
@@ -128,9 +129,7 @@ def _ix(values: Any) -> pd.Index:
 
 
 def _str_or_none(s: pd.Series) -> pd.Series:
-    arr = s.to_numpy(dtype=object).copy()
-    arr[pd.isna(arr)] = None
-    return pd.Series(arr, index=s.index, dtype=object)
+    return pd.Series(na_to_none(s.to_numpy(dtype=object)), index=s.index, dtype=object)
 
 
 def _argsort_str(values: np.ndarray) -> np.ndarray:
@@ -787,8 +786,7 @@ class _Ctx:
 
     def org_index(self) -> pd.Index:
         """Every org id (object index; its hash table is reused)."""
-        return self.once("org_index", lambda: pd.Index(
-            self.graph.tables["Organization"]["id"].to_numpy(dtype=object), dtype=object))
+        return self.once("org_index", lambda: _org_index(self.graph))
 
     def active_nodes(self, type_name: str) -> pd.DataFrame:
         return self.once(f"active:{type_name}", lambda: active(self.graph, type_name, self.ts))
@@ -900,7 +898,7 @@ def _edges_between(ctx: _Ctx, ids: dict[str, np.ndarray], *, by: Iterable[str] |
     e = ctx.links(types, by=by)
     index, f, t = ctx.link_codes(types, by=by)
     ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: ends that are missing (code -1)
-    pos = index.get_indexer(_ix(allowed)) if len(allowed) else np.zeros(0, dtype=np.intp)
+    pos = positions(allowed, index)
     ok[pos[pos >= 0]] = True
     keep = ok[f] & ok[t]
     return e[keep].reset_index(drop=True)
@@ -921,7 +919,7 @@ def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
     index = ctx.org_index()
     pos = ctx.once("mem_member_pos", lambda: index.get_indexer(ctx.memberships["member"].to_numpy(dtype=object)))
     ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: members that are not orgs (-1)
-    p = index.get_indexer(_ix(orgs)) if len(orgs) else np.zeros(0, dtype=np.intp)
+    p = positions(orgs, index)
     ok[p[p >= 0]] = True
     return ok[pos]
 
@@ -1736,9 +1734,6 @@ def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]
     return net
 
 
-_na_to_none = na_to_none
-
-
 def _strify(arr: Any) -> np.ndarray:
     """Edge fact values: None and NaN as None, anything else as ``str(v)``."""
     out = np.asarray(arr, dtype=object)
@@ -1799,7 +1794,7 @@ def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], 
                 extra = _collab_extra(ctx, ids_)
                 keys = keys + list(extra.columns)
                 table = pd.concat([table, extra], axis=1)
-        return keys, [_na_to_none(table.iloc[:, i].to_numpy(dtype=object)) for i in range(table.shape[1])]
+        return keys, [na_to_none(table.iloc[:, i].to_numpy(dtype=object)) for i in range(table.shape[1])]
     pre_ids = ctx.prefetch.get(type_name)
     pre = None if pre_ids is None else (pre_ids, pre_ids)
     return _cached_rows(ctx, f"nodefacts:{type_name}", pre, ids, ids, compute)  # type: ignore[return-value]
@@ -1819,7 +1814,7 @@ def _edge_fact_cols(ctx: _Ctx, by: str, sub: pd.DataFrame) -> tuple[list[str], l
     k2, t2 = _generic_facts(ctx, by, _obj(sub["id"].to_numpy()))
     drop = {_bi(rtype.properties[edge.source].label), _bi(rtype.properties[edge.target].label)}  # type: ignore[union-attr]
     keep = [i for i, k in enumerate(k2) if k not in drop]
-    cols = [_strify(_na_to_none(t2.iloc[:, i].to_numpy(dtype=object))) for i in keep]
+    cols = [_strify(na_to_none(t2.iloc[:, i].to_numpy(dtype=object))) for i in keep]
     return ["关系 Link", *ends, *[k2[i] for i in keep]], head + cols
 
 
@@ -2016,7 +2011,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
             vals = pd.Series(ids_t, dtype=object).map(mapping)
             if vals.notna().any():
                 keys = keys + [label]
-                extra.append(_na_to_none(_str_or_none(vals).to_numpy(dtype=object)))
+                extra.append(_str_or_none(vals).to_numpy(dtype=object))
         if extra and rows_json is not None:
             rows_json = _json_append(rows_json, extra, bool(cols))
         fact_keys.append(keys)
