@@ -20,10 +20,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ._values import _UNIFORM_KINDS  # ``infer_dtype`` kinds for which ``pd.factorize`` is safe
+
 __all__ = ["factorize", "take", "Factors", "per_value", "hash_keys", "hash_keys_factored", "id_order"]
 
-#: ``infer_dtype`` kinds whose values never compare equal across types, so ``pd.factorize`` is safe
-_UNIFORM_KINDS = frozenset({"string", "empty", "integer", "floating", "boolean", "date", "datetime"})
 _MISSING = object()
 
 

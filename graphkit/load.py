@@ -172,23 +172,6 @@ def _join_keys(parts: list[pd.Series], sep: str = "\x1f") -> pd.Series:
     return pd.Series([sep.join(t) for t in zip(*cols)], index=index, dtype=object)
 
 
-def _per_value(s: pd.Series, fn: Callable[[Any], Any], factors: Factors | None = None) -> pd.Series:
-    """Apply ``fn`` once per distinct non-null value of ``s`` (nulls give None); object dtype.
-
-    Ledger columns repeat values (towns, codes, dates), so this is much cheaper than a per-cell
-    ``map``; values of different types that compare equal (1, 1.0, True) are kept apart. With
-    ``factors``, a column already factorized is not hashed again (see ``graphkit._load_vec``).
-    """
-    return per_value(s, fn, factors)
-
-
-def _blank_mask(s: pd.Series) -> np.ndarray:
-    """Boolean mask of blank cells (None, NaN, empty or whitespace/zero-width-only text)."""
-    codes, uniques = factorize(s.to_numpy(dtype=object))
-    blank = np.append(np.fromiter((is_blank(u) for u in uniques.tolist()), dtype=bool, count=len(uniques)), True)
-    return blank[codes]
-
-
 def _any_nonblank(cells: pd.DataFrame) -> bool:
     """Whether any cell holds something (stops at the first one)."""
     for c in cells.columns:
@@ -279,7 +262,7 @@ def _key_part(values: pd.Series, spec: ValueSpec, county: str, factors: Factors 
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         return clean_text(v)
-    return _per_value(values, one, factors)
+    return per_value(values, one, factors)
 
 
 def _parsed_text(v: Any, parser: Callable[[Any], Any], text: Callable[[Any], str]) -> str | None:
@@ -356,11 +339,11 @@ class _SheetMapper:
         else:
             s = self._constant(None, df)
         if spec.normalize == "text":
-            s = _per_value(s, clean_text, self.factors)
+            s = per_value(s, clean_text, self.factors)
         if spec.derive == "place_kind":
-            s = _per_value(s, lambda v: None if is_blank(v) else infer_place_kind(v), self.factors)
+            s = per_value(s, lambda v: None if is_blank(v) else infer_place_kind(v), self.factors)
         elif spec.derive == "org_form":
-            s = _per_value(s, lambda v: None if is_blank(v) else infer_form(v), self.factors)
+            s = per_value(s, lambda v: None if is_blank(v) else infer_form(v), self.factors)
         if spec.default_from is not None:
             fill = self._raw(spec.default_from, df)
             s = s.where(s.notna(), fill)
@@ -381,10 +364,10 @@ class _SheetMapper:
                     continue
                 ptype = rtype.properties[pname].type
                 if ptype == "date":
-                    return _per_value(raw, lambda v: _parsed_text(v, parse_date, lambda d: d.strftime("%Y-%m-%d")),
-                                      self.factors)
+                    return per_value(raw, lambda v: _parsed_text(v, parse_date, lambda d: d.strftime("%Y-%m-%d")),
+                                     self.factors)
                 if ptype == "integer":
-                    return _per_value(raw, lambda v: _parsed_text(v, parse_integer, str), self.factors)
+                    return per_value(raw, lambda v: _parsed_text(v, parse_integer, str), self.factors)
                 break
         return _key_part(raw, k, self.ctx.county, self.factors)
 
@@ -522,8 +505,8 @@ class _SheetMapper:
         if ent.split:
             col, seps = ent.split
             pattern = "[" + re.escape(seps) + "]"
-            lists = _per_value(self._column(df, col), lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)],
-                               self.factors)
+            lists = per_value(self._column(df, col), lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)],
+                              self.factors)
             df = df.assign(**{col: lists}).explode(col)
             positions, split_col = df.index.to_numpy(), col
             self._derived[id(df)] = (df, positions, split_col)
@@ -553,7 +536,7 @@ class _SheetMapper:
                     frame[f"__raw__{pname}"] = _join_keys(parts, sep=" / ").where(ok, None)
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
-                    raw = _per_value(self._raw(spec, df), clean_text, self.factors)
+                    raw = per_value(self._raw(spec, df), clean_text, self.factors)
                     frame[f"__raw__{pname}"] = raw
                     codes[f"__raw__{pname}"] = self.factors.get(raw)
                 frame[pname] = None
@@ -571,7 +554,7 @@ class _SheetMapper:
         if key_lookups:
             for i, k in enumerate(ent.keys):
                 if k.lookup:
-                    frame[f"__key{i}"] = _per_value(self._raw(k, df), clean_text, self.factors)
+                    frame[f"__key{i}"] = per_value(self._raw(k, df), clean_text, self.factors)
                 elif k.entity:
                     frame[f"__key{i}"] = self.entity_ids(k.entity, df)
                 else:

@@ -684,7 +684,7 @@ _SAFE_ID_RE2 = "^" + _SAFE_ID + "$"
 _PN_LOCAL_RE2 = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 # characters an N-Triples/Turtle string literal must (or graphkit chooses to) escape
 _NEEDS_ESC_RE2 = r'[\\"\n\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f]'
-_CTRL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CTRL_RE2 = _CTRL.pattern
 _CHUNK = 100_000
 
 
