@@ -12,12 +12,17 @@ Refusals (wrong format, too large, zip-bomb-like, bad encoding, corrupt) are rai
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -130,7 +135,7 @@ def _sniff(path: Path) -> str:
 
 
 def _read_spreadsheet(path: Path, display: str, suffix: str, limits: Limits) -> list[RawSheet]:
-    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+    from python_calamine import CalamineWorkbook
 
     with path.open("rb") as fh:
         magic = fh.read(8)
@@ -153,37 +158,88 @@ def _read_spreadsheet(path: Path, display: str, suffix: str, limits: Limits) -> 
     except Exception as exc:  # calamine raises its own error types for corrupt files
         raise _refuse(f"{display}: 工作簿已损坏或无法读取 / workbook is corrupt or unreadable: {exc}",
                       "unreadable_file", file=display) from None
-    formulas = _xlsx_formula_cells(path, display) if suffix in {".xlsx", ".xlsm"} else {}
-    out: list[RawSheet] = []
     try:
-        meta = {m.name: m for m in wb.sheets_metadata}
-        for name in wb.sheet_names:
-            m = meta.get(name)
-            hidden = m is not None and m.visible != SheetVisibleEnum.Visible
-            sheet = wb.get_sheet_by_name(name)
-            if sheet.total_height + 1 > limits.max_rows:
-                raise _refuse(f"{display} [{name}]: 行数过多（{sheet.total_height + 1}，上限 {limits.max_rows}）/ "
-                              f"too many rows ({sheet.total_height + 1}, limit {limits.max_rows})",
-                              "file_too_large", file=display, sheet=name)
-            # skip_empty_area=False: the rows start at A1, so row i of the frame is Excel row i + 1
-            rows = sheet.to_python(skip_empty_area=False)
-            frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
-            special = formulas.get(name, [])
-            uncalculated: list[tuple[int, int, str]] = []
-            if special:
-                frame = _grow(frame, max(r for r, _, _, _ in special) + 1, max(c for _, c, _, _ in special) + 1)
-                for r, c, kind, text in special:
-                    if kind == "error":
-                        frame.iat[r, c] = text
-                    else:
-                        uncalculated.append((r, c, text))
-            merged = sheet.merged_cell_ranges or []
-            if merged:
-                _fill_merged(frame, merged, 0)
-            out.append(RawSheet(display, name, frame, list(range(1, len(frame) + 1)), hidden, list(merged),
-                                uncalculated))
+        if suffix in {".xlsx", ".xlsm"}:
+            return _read_xlsx(path, display, wb, limits)
+        hidden = _hidden_sheets(wb)
+        return [_raw_sheet(display, name, *_calamine_cells(wb, name, display, limits), name in hidden, [])
+                for name in wb.sheet_names]
     finally:
         wb.close()
+
+
+def _hidden_sheets(wb: Any) -> set[str]:
+    from python_calamine import SheetVisibleEnum
+
+    return {m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+
+
+def _calamine_cells(wb: Any, name: str, display: str, limits: Limits) -> tuple[pd.DataFrame, list]:
+    """One sheet through python-calamine: every cell from A1 (row i of the frame is Excel row i + 1), merged ranges."""
+    sheet = wb.get_sheet_by_name(name)
+    if sheet.total_height + 1 > limits.max_rows:
+        raise _too_many_rows(display, name, sheet.total_height + 1, limits)
+    # skip_empty_area=False: the rows start at A1, so row i of the frame is Excel row i + 1
+    rows = sheet.to_python(skip_empty_area=False)
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+    return frame, list(sheet.merged_cell_ranges or [])
+
+
+def _too_many_rows(display: str, name: str, n: int, limits: Limits) -> LedgerError:
+    return _refuse(f"{display} [{name}]: 行数过多（{n}，上限 {limits.max_rows}）/ too many rows ({n}, limit {limits.max_rows})",
+                   "file_too_large", file=display, sheet=name)
+
+
+def _raw_sheet(display: str, name: str, frame: pd.DataFrame, merged: list, hidden: bool,
+               special: list[tuple[int, int, str, str]]) -> RawSheet:
+    """Put formula errors back as text, list uncalculated formulas, fill merged ranges: the sheet as the loader sees it."""
+    uncalculated: list[tuple[int, int, str]] = []
+    if special:
+        frame = _grow(frame, max(r for r, _, _, _ in special) + 1, max(c for _, c, _, _ in special) + 1)
+        for r, c, kind, text in special:
+            if kind == "error":
+                frame.iat[r, c] = text
+            else:
+                uncalculated.append((r, c, text))
+    if merged:
+        _fill_merged(frame, merged, 0)
+    return RawSheet(display, name, frame, list(range(1, len(frame) + 1)), hidden, merged, uncalculated)
+
+
+def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawSheet]:
+    """Every sheet of an .xlsx/.xlsm workbook.
+
+    The sheet XML is scanned for formula errors, uncalculated formulas and merged ranges in a
+    thread while the sheets are read. A sheet is read by fastexcel (Arrow columns, no Python object
+    per cell inside the reader) when that is provably the same as python-calamine's cells (see
+    ``_fast_cells``); any other sheet, or one whose scan finds merged ranges, is read by
+    python-calamine as before.
+    """
+    import concurrent.futures
+
+    parts, date1904 = _xlsx_parts(path, display)
+    hidden = _hidden_sheets(wb)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(_scan_parts, path, parts)
+        try:
+            fast = _fast_sheets(path, parts, wb.sheet_names, date1904, limits)
+        except BaseException:
+            failed = scan.exception()  # the scan ran first before: its error is the one to report
+            if failed is not None:
+                raise failed from None
+            raise
+        scans = scan.result()
+    out: list[RawSheet] = []
+    for name in wb.sheet_names:
+        special, merged_xml = scans.get(name, ([], True))
+        got = fast.pop(name, None)
+        if got is not None and got.rows > limits.max_rows:
+            raise _too_many_rows(display, name, got.rows, limits)
+        if got is not None and not merged_xml and not (got.dates and _near_integer_serials(path, parts[name])):
+            frame, merged = got.cells, []
+        else:
+            frame, merged = _calamine_cells(wb, name, display, limits)
+        out.append(_raw_sheet(display, name, frame, merged, name in hidden, special))
     return out
 
 
@@ -235,12 +291,12 @@ def _unescape(text: bytes) -> str:
     return out
 
 
-def _xlsx_formula_cells(path: Path, display: str) -> dict[str, list[tuple[int, int, str, str]]]:
-    """Per sheet name, the formula cells calamine reads as blank: (row, col, "error"|"uncalculated", text)."""
+def _xlsx_parts(path: Path, display: str) -> tuple[dict[str, str], bool]:
+    """Each sheet's XML part (sheet name -> part name in the zip) and whether the workbook counts dates from 1904."""
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-    out: dict[str, list[tuple[int, int, str, str]]] = {}
+    out: dict[str, str] = {}
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -249,7 +305,7 @@ def _xlsx_formula_cells(path: Path, display: str) -> dict[str, list[tuple[int, i
     with zf:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return out
+            return out, False
         try:
             book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
             rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -260,43 +316,289 @@ def _xlsx_formula_cells(path: Path, display: str) -> dict[str, list[tuple[int, i
         for sh in book.iterfind("m:sheets/m:sheet", ns):
             target = targets.get(sh.get(f"{{{ns['r']}}}id"), "")
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if part not in names:
-                continue
-            found = _scan_sheet_xml(zf, part)
-            if found:
-                out[sh.get("name", "")] = found
-    return out
+            if part in names:
+                out[sh.get("name", "")] = part
+        pr = book.find("m:workbookPr", ns)
+        date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
+    return out, date1904
 
 
-def _scan_sheet_xml(zf: zipfile.ZipFile, part: str) -> list[tuple[int, int, str, str]]:
-    found: list[tuple[int, int, str, str]] = []
+def _scan_parts(path: Path, parts: dict[str, str]) -> dict[str, tuple[list[tuple[int, int, str, str]], bool]]:
+    """Per sheet name: the formula cells calamine reads as blank (row, col, "error"|"uncalculated", text), and
+    whether the sheet has merged ranges."""
+    with zipfile.ZipFile(path) as zf:
+        return {name: _scan_sheet_xml(zf, part) for name, part in parts.items()}
+
+
+def _segments(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """A sheet's XML in pieces of about 4 MB cut after a row's end; the last piece is what follows the last row."""
     with zf.open(part) as fh:
         carry = b""
         while True:
             chunk = fh.read(1 << 22)
             buf = carry + chunk
-            if chunk:
-                cut = buf.rfind(b"</row>")
-                if cut < 0:
-                    carry = buf
-                    continue
-                seg, carry = buf[: cut + 6], buf[cut + 6:]
-            else:
-                seg, carry = buf, b""
-            if b't="e"' in seg:
-                for m in _ERROR_CELL.finditer(seg):
-                    at = _cell_index(m.group(1))
-                    if at is not None:
-                        found.append((*at, "error", _unescape(m.group(2))))
-            if b"<f" in seg:
-                for m in _UNCALCULATED_CELL.finditer(seg):
-                    at = _cell_index(m.group(1))
-                    if at is not None:
-                        text = _unescape(m.group(2)) if m.group(2) is not None else "(共享公式 shared formula)"
-                        found.append((*at, "uncalculated", "=" + text))
             if not chunk:
-                break
-    return found
+                yield buf
+                return
+            cut = buf.rfind(b"</row>")
+            if cut < 0:
+                carry = buf
+                continue
+            carry = buf[cut + 6:]
+            yield buf[: cut + 6]
+
+
+def _scan_sheet_xml(zf: zipfile.ZipFile, part: str) -> tuple[list[tuple[int, int, str, str]], bool]:
+    found: list[tuple[int, int, str, str]] = []
+    seg = b""
+    for seg in _segments(zf, part):
+        if b't="e"' in seg:
+            for m in _ERROR_CELL.finditer(seg):
+                at = _cell_index(m.group(1))
+                if at is not None:
+                    found.append((*at, "error", _unescape(m.group(2))))
+        if b"<f" in seg:
+            for m in _UNCALCULATED_CELL.finditer(seg):
+                at = _cell_index(m.group(1))
+                if at is not None:
+                    text = _unescape(m.group(2)) if m.group(2) is not None else "(共享公式 shared formula)"
+                    found.append((*at, "uncalculated", "=" + text))
+    # merged ranges (<mergeCells>) follow the rows, so they are in the last piece
+    return found, b"mergeCell" in seg
+
+
+# --------------------------------------------------------------------------------------------
+# .xlsx fast path: fastexcel (the same Rust calamine reader, but Arrow columns instead of one Python
+# object per cell). fastexcel types whole columns while python-calamine types each cell, so a sheet
+# is taken from fastexcel only where the two provably agree:
+#
+# * the first rows (``_HEAD_ROWS``: titles, headers) are read by python-calamine itself, from a copy
+#   of the workbook whose sheets are cut after those rows; that copy's sheet must start at A1 (then
+#   the whole sheet's cell range starts at A1 too, so both readers number rows and columns alike);
+# * the rows below are read by fastexcel with ``dtype_coercion="strict"``: every column holds one
+#   cell type (else fastexcel refuses and python-calamine reads the sheet). Blank cells are "" in
+#   both. fastexcel also counts the strings "NA", "null", "#N/A", … as blanks when it types a
+#   column: in a text column it keeps them as text, and in any other column ``to_arrow_with_errors``
+#   reports every cell it could not convert, so a sheet with such a report (other than an empty
+#   string or an error value, which python-calamine also reads as "") is read by python-calamine;
+# * numbers are floats in both; a NaN (the strings "NaN"/"nan" convert to it) is refused; dates are
+#   taken only where python-calamine would give a ``datetime.date`` for certain: midnight values on or
+#   after 1900-03-01 in a 1900-based workbook whose XML holds no serial number close to (but not
+#   exactly) a whole day (python-calamine gives a midnight ``datetime`` for those); times, durations,
+#   ISO date text and 1904-based workbooks go to python-calamine;
+# * a sheet with merged ranges is read by python-calamine (merged ranges come from it).
+
+_HEAD_ROWS = 64
+_EMPTY_SHEET_XML = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+                    b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+_ROW_TAG = re.compile(rb"<row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+#: cells fastexcel could not convert that python-calamine also reads as "": empty strings, error values
+_BLANK_TO_BOTH = re.compile(r"Expected \w+ but got '(?:Error\((?:NA|Value|Null|Ref|Num)\)|(?:Shared)?String\(\"\"\))'?\Z")
+_MS_PER_DAY = 86_400_000
+#: 1900-03-01 in ms since 1970: before it Excel's serial numbers are irregular (1900-02-29, times of day)
+_MS_1900_03_01 = (dt.date(1900, 3, 1) - dt.date(1970, 1, 1)).days * _MS_PER_DAY
+#: a serial number within a rounding error of a whole day is written with "00000"/"99999" after the point
+#: or with an exponent
+_NEAR_WHOLE = re.compile(rb"<v>[^<]*(?:\.00000|\.99999|[eE])")
+
+
+@dataclass
+class _Fast:
+    """A sheet read through fastexcel: its cells (None when it has too many rows), row count, whether it has dates."""
+
+    cells: pd.DataFrame | None
+    rows: int
+    dates: bool = False
+
+
+def _fast_sheets(path: Path, parts: dict[str, str], names: list[str], date1904: bool,
+                 limits: Limits) -> dict[str, _Fast]:
+    """The sheets of an .xlsx that fastexcel can read exactly as python-calamine would (name -> cells)."""
+    try:
+        import fastexcel
+    except ImportError:  # not installed: every sheet is read by python-calamine
+        return {}
+    _quiet_fastexcel()
+    with zipfile.ZipFile(path) as zf:
+        heads = {}
+        for name in names:
+            head = _sheet_head(zf, parts[name]) if name in parts else None
+            if head is not None:
+                heads[name] = head
+        if not heads:
+            return {}
+        head_rows = _read_heads(_head_workbook(zf, parts, heads), heads)
+    if not head_rows:
+        return {}
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except fastexcel.FastExcelError:
+        return {}
+    out = {}
+    for name, rows in head_rows.items():
+        got = _fast_cells(fastexcel, reader, name, heads[name][1], rows, date1904, limits)
+        if got is not None:
+            out[name] = got
+    return out
+
+
+class _NoAllBlankWarning(logging.Filter):
+    """Drop fastexcel's warning that a column of blanks is typed as text (it is read as "" either way)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Could not determine dtype for column")
+
+
+def _quiet_fastexcel() -> None:
+    log = logging.getLogger("fastexcel.types.dtype")
+    if not any(isinstance(f, _NoAllBlankWarning) for f in log.filters):
+        log.addFilter(_NoAllBlankWarning())
+
+
+def _sheet_head(zf: zipfile.ZipFile, part: str) -> tuple[bytes, int] | None:
+    """The sheet XML cut after its first ``_HEAD_ROWS`` rows and the Excel number of the last of them.
+
+    None if the sheet is not longer than that, or its XML is not plainly laid out (namespace
+    prefixes, comments, CDATA, rows without numbers): python-calamine then reads the whole sheet.
+    """
+    buf, count, pos = b"", 0, 0
+    try:
+        with zf.open(part) as fh:
+            while count < _HEAD_ROWS:
+                chunk = fh.read(1 << 16)
+                if not chunk:
+                    return None
+                buf += chunk
+                while count < _HEAD_ROWS:
+                    i = buf.find(b"</row>", pos)
+                    if i < 0:
+                        break
+                    count, pos = count + 1, i + 6
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        return None  # a damaged part: the ordinary read reports it
+    head = buf[:pos]
+    if (b"<![CDATA[" in head or b"<!--" in head or head.count(b"<sheetData>") != 1
+            or not re.search(rb"<worksheet[\s>]", head)):
+        return None
+    tags = _ROW_TAG.findall(head)
+    number = _ROW_NUMBER.search(tags[-1]) if tags else None
+    if number is None:
+        return None
+    return head + b"</sheetData></worksheet>", int(number.group(1))
+
+
+def _head_workbook(zf: zipfile.ZipFile, parts: dict[str, str], heads: dict[str, tuple[bytes, int]]) -> bytes:
+    """A copy of the workbook whose sheets hold only their head rows (the other sheets empty)."""
+    cut = {parts[name]: xml for name, (xml, _) in heads.items()}
+    sheets = set(parts.values())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for info in zf.infolist():
+            name = info.filename
+            out.writestr(name, cut[name] if name in cut else _EMPTY_SHEET_XML if name in sheets else zf.read(name))
+    return buf.getvalue()
+
+
+def _read_heads(workbook: bytes, heads: dict[str, tuple[bytes, int]]) -> dict[str, list[list[Any]]]:
+    """python-calamine's cells of each head (name -> rows from A1), for heads whose cells start at A1."""
+    from python_calamine import CalamineWorkbook
+
+    out: dict[str, list[list[Any]]] = {}
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(workbook))
+    except Exception:  # noqa: BLE001 - the ordinary read of the whole workbook reports the problem
+        return out
+    try:
+        for name, (_, last) in heads.items():
+            try:
+                sheet = wb.get_sheet_by_name(name)
+            except Exception:  # noqa: BLE001 - as above: python-calamine reads this sheet and reports it
+                continue
+            if sheet.start != (0, 0):
+                continue
+            rows = sheet.to_python(skip_empty_area=False)
+            if len(rows) <= last:
+                out[name] = rows
+    finally:
+        wb.close()
+    return out
+
+
+def _fast_cells(fastexcel: Any, reader: Any, name: str, head_len: int, head: list[list[Any]], date1904: bool,
+                limits: Limits) -> _Fast | None:
+    """The sheet's cells: ``head`` (Excel rows 1..head_len) above fastexcel's typed columns; None if they may differ."""
+    import numpy as np
+
+    try:
+        sheet = reader.load_sheet(name, header_row=None, skip_rows=head_len, schema_sample_rows=None,
+                                  dtype_coercion="strict")
+    except fastexcel.FastExcelError:  # a column of mixed types, an error value python-calamine reads as "", …
+        return None
+    height, width = sheet.height, sheet.width
+    if height == 0 or any(len(r) > width for r in head):
+        return None
+    if head_len + height > limits.max_rows:
+        return _Fast(None, head_len + height)
+    try:
+        batch, errors = sheet.to_arrow_with_errors()
+    except fastexcel.FastExcelError:
+        return None
+    del sheet
+    if batch.num_columns != width or batch.num_rows != height:
+        return None
+    if errors is not None and any(not _BLANK_TO_BOTH.match(e.detail) for e in errors.errors):
+        return None
+    cells = np.empty((head_len + height, width), dtype=object)
+    cells[:head_len] = ""
+    for i, row in enumerate(head):
+        for j, v in enumerate(row):
+            cells[i, j] = v
+    dates = False
+    for j in range(width):
+        column = _column_objects(batch.column(j), date1904)
+        if column is None:
+            return None
+        cells[head_len:, j], has_dates = column
+        dates = dates or has_dates
+    return _Fast(pd.DataFrame(cells, dtype=object), head_len + height, dates)
+
+
+def _column_objects(col: Any, date1904: bool) -> tuple[Any, bool] | None:
+    """An Arrow column as python-calamine's cell objects ("" for blanks), and whether it holds dates; None if unsure."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = col.type
+    nulls = col.null_count
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.fill_null(col, "").to_numpy(zero_copy_only=False), False
+    if pa.types.is_float64(kind):
+        if nulls < len(col) and pc.any(pc.is_nan(col)).as_py():
+            return None  # the text "NaN"/"nan" (a blank to fastexcel's typing) became a number
+        values = col.to_numpy(zero_copy_only=False).astype(object)
+        if nulls:
+            values[col.is_null().to_numpy(zero_copy_only=False)] = ""
+        return values, False
+    if pa.types.is_boolean(kind) or pa.types.is_int64(kind):
+        return np.array(["" if v is None else v for v in col.to_pylist()], dtype=object), False
+    if pa.types.is_timestamp(kind) and kind.unit == "ms" and kind.tz is None and not date1904:
+        ms = pc.fill_null(col.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+        blank = col.is_null().to_numpy(zero_copy_only=False)
+        given = ms[~blank]
+        if (given % _MS_PER_DAY != 0).any() or (given < _MS_1900_03_01).any():
+            return None  # a time of day, or a serial number before 1900-03-01: python-calamine decides
+        values = (ms // _MS_PER_DAY).astype("datetime64[D]").astype(object)
+        values[blank] = ""
+        return values, bool(len(given))
+    return None  # durations, ISO date text, …
+
+
+def _near_integer_serials(path: Path, part: str) -> bool:
+    """Whether a sheet's XML holds a number written close to a whole number (python-calamine's date/datetime split)."""
+    with zipfile.ZipFile(path) as zf:
+        return any(_NEAR_WHOLE.search(seg) for seg in _segments(zf, part))
 
 
 def _check_zip(path: Path, display: str, limits: Limits) -> None:
