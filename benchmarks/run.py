@@ -130,17 +130,46 @@ def _ledger_files(ledger_dir: str) -> list[Path]:
     return sorted(p for p in Path(ledger_dir).iterdir() if p.suffix.lower() in (".xlsx", ".xls", ".ods", ".csv"))
 
 
-def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
-    """Read every ledger file into raw sheets, as the loader's first step does."""
+def _read_rows(path: Path) -> int:
+    """Rows of one ledger file read into raw sheets (a worker's task in ``stage_load``)."""
     from graphkit._read import read_file
 
+    return sum(len(sheet.cells) for sheet in read_file(path, display=path.name))
+
+
+def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
+    """Read every ledger file into raw sheets (``graphkit._read.read_file``) the way ``build_graph`` reads them.
+
+    ``build_graph`` reads a folder of at least ``graphkit.load.PARALLEL_MIN_BYTES`` with
+    ``graphkit.load._WORKERS`` forked worker processes, the largest file first (and maps each sheet
+    in the worker, which is not timed here); a smaller folder, or a one-core machine, is read file
+    by file in the process. The modules are imported before the clock starts, as the workers
+    inherit them.
+    """
+    import concurrent.futures
+    import multiprocessing
+
+    import fastexcel  # noqa: F401 - imported before timing (the workers inherit it)
+    import pyarrow  # noqa: F401
+    import python_calamine  # noqa: F401
+    from graphkit import load
+
     files = _ledger_files(ledger_dir)
-    rows = 0
+    sizes = [p.stat().st_size for p in files]
+    workers = load._WORKERS if (len(files) >= 2 and sum(sizes) >= load.PARALLEL_MIN_BYTES
+                                and load._cpu_count() >= 2) else 1
     with timer("load"):
-        for path in files:
-            for sheet in read_file(path, display=path.name):
-                rows += len(sheet.cells)
-    return {"rows": rows, "files": len(files)}
+        if workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                largest_first = sorted(range(len(files)), key=lambda i: -sizes[i])
+                rows = sum(f.result() for f in [pool.submit(_read_rows, files[i]) for i in largest_first])
+        else:
+            rows = sum(_read_rows(p) for p in files)
+    how = (f"{workers} 个进程并行读取（同 build_graph）/ read by {workers} worker processes, as build_graph does"
+           if workers > 1 else "单进程逐个文件读取 / read file by file in one process")
+    return {"rows": rows, "files": len(files), "workers": workers, "reading": how}
 
 
 def stage_build(timer: Any, ledger_dir: str, graph_dir: str) -> dict[str, Any]:

@@ -561,7 +561,7 @@ def _fast_cells(fastexcel: Any, reader: Any, name: str, head_len: int, head: lis
             return None
         cells[head_len:, j], has_dates = column
         dates = dates or has_dates
-    return _Fast(pd.DataFrame(cells, dtype=object), head_len + height, dates)
+    return _Fast(pd.DataFrame(cells, dtype=object, copy=False), head_len + height, dates)
 
 
 def _column_objects(col: Any, date1904: bool) -> tuple[Any, bool] | None:
@@ -573,7 +573,13 @@ def _column_objects(col: Any, date1904: bool) -> tuple[Any, bool] | None:
     kind = col.type
     nulls = col.null_count
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return pc.fill_null(col, "").to_numpy(zero_copy_only=False), False
+        col = pc.fill_null(col, "")
+        sample = col.slice(0, 2048)
+        if len(col) > 4096 and pc.count_distinct(sample).as_py() * 2 < len(sample):
+            # a column of repeated values (组织类型, 镇): one str object per distinct value, shared
+            coded = pc.dictionary_encode(col)
+            return coded.dictionary.to_numpy(zero_copy_only=False)[coded.indices.to_numpy()], False
+        return col.to_numpy(zero_copy_only=False), False
     if pa.types.is_float64(kind):
         if nulls < len(col) and pc.any(pc.is_nan(col)).as_py():
             return None  # the text "NaN"/"nan" (a blank to fastexcel's typing) became a number
