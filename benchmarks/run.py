@@ -261,7 +261,8 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
         _preimport(ANALYSES)
         t0 = time.perf_counter()
         with timer("read_graph"):
-            graph = gk.read_graph(graph_dir, provenance=False)  # as `graphkit analyze` reads it
+            # as `graphkit analyze` reads it: the columns the analyses use, no provenance
+            graph = gk.read_graph(graph_dir, provenance=False, columns=analysis.analysis_columns())
         marks: list[tuple[str, float]] = []
         with timer("run_all"):
             res = analysis.run_all(graph, as_of=as_of, seed=seed,
@@ -273,8 +274,10 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
                 "result_rows": sum(len(v) for v in res.values())}
     _preimport(analyses)
     t0 = time.perf_counter()
+    from graphkit.analysis import analysis_columns
+
     with timer("read_graph"):
-        graph = gk.read_graph(graph_dir, provenance=False)  # as `graphkit analyze` reads it
+        graph = gk.read_graph(graph_dir, provenance=False, columns=analysis_columns())  # as `graphkit analyze` reads it
     rows = {}
     for name in analyses:
         with timer(name):

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from ._ids import IdIndex, factorize, id_index
 from .errors import GraphkitError
 from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
@@ -172,20 +173,14 @@ def positions(keys: Any, index: Any) -> np.ndarray:
     >>> positions(["b", "x", "a"], ["a", "b"]).tolist()
     [1, -1, 0]
     """
-    if isinstance(index, pd.Index) and index.dtype == object:
-        idx = index
-    else:
-        idx = pd.Index(np.asarray(index, dtype=object), dtype=object)
-    k = keys.to_numpy(dtype=object) if isinstance(keys, (pd.Series, pd.Index)) else np.asarray(keys, dtype=object)
-    if len(k) == 0:
-        return np.zeros(0, dtype=np.intp)
-    # an object Index as the target: a plain array would be inferred (and copied) as arrow strings
-    return idx.get_indexer(pd.Index(k, dtype=object, copy=False))
+    if isinstance(index, (pd.Index, np.ndarray)):
+        return id_index(index).positions(keys)
+    return IdIndex(index).positions(keys)
 
 
 def _place_positions(graph: Graph, keys: Any) -> np.ndarray:
     """:func:`positions` of place ids (few distinct values: each is looked up once)."""
-    codes, uniq = pd.factorize(np.asarray(keys, dtype=object))
+    codes, uniq = factorize(keys)
     pos = positions(np.asarray(uniq, dtype=object), place_index(graph))
     return np.where(codes >= 0, pos[np.maximum(codes, 0)] if len(pos) else -1, -1)
 
@@ -309,6 +304,12 @@ def na_to_none(values: Any) -> np.ndarray:
     return a
 
 
+def _objs(values: np.ndarray) -> pd.Series:
+    """An object Series of these very objects (pandas would infer its ``str`` dtype and copy every
+    string, losing the shared id objects :mod:`graphkit._ids` looks up by address)."""
+    return pd.Series(values, dtype=object, copy=False)
+
+
 def _obj(values: Any) -> pd.Series:
     return pd.Series(na_to_none(values), dtype=object)
 
@@ -404,8 +405,8 @@ def _mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     m = active_memberships(graph, ts)
     a = m[["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
     p = active_pairings(graph, ts)
-    b = pd.DataFrame({"org_id": np.concatenate([p["strong"].to_numpy(dtype=object), p["weak"].to_numpy(dtype=object)]),
-                      "mechanism": "pairing"})
+    b = pd.DataFrame({"org_id": _objs(np.concatenate([p["strong"].to_numpy(dtype=object), p["weak"].to_numpy(dtype=object)])),
+                      "mechanism": _objs(np.full(2 * len(p), "pairing", dtype=object))})
     return pd.concat([a, b], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 

@@ -47,11 +47,13 @@ def _run(out: str, as_of: str | None, options: dict[str, int], compare_to: str |
          quiet: bool) -> tuple[Any, dict[str, Any], Any]:
     """Read OUT (and PREVIOUS) and run every analysis with the resolved ``options``."""
     from ._analysis import as_of_date
-    from .analysis import run_all
+    from .analysis import analysis_columns, run_all
     from .io import read_graph
 
-    graph = read_graph(out, provenance=False)  # the analyses never use the src_* columns
-    prev = read_graph(previous, provenance=False) if previous else None
+    # only what the analyses read: no src_* columns, no participation rows (see analysis_columns)
+    columns = analysis_columns()
+    graph = read_graph(out, provenance=False, columns=columns)
+    prev = read_graph(previous, provenance=False, columns=columns) if previous else None
     ts = as_of_date(graph, as_of)
     results = run_all(graph, as_of=ts, **options, compare_to=compare_to, previous=prev,
                       progress=None if quiet else _say)

@@ -24,8 +24,9 @@ import pandas as pd
 
 from ._analysis import ProgressFn, as_of_date, cached, to_zh
 from .model import Graph
+from .schema import Model, load_schema
 
-__all__ = ["AnalysisSpec", "SECTIONS", "ANALYSES", "run_all", "headlines", "to_zh"]
+__all__ = ["AnalysisSpec", "SECTIONS", "ANALYSES", "run_all", "analysis_columns", "headlines", "to_zh"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,38 @@ _SPECS = [
 
 #: Every table :func:`run_all` returns, in order.
 ANALYSES: dict[str, AnalysisSpec] = {k: AnalysisSpec(k, s, zh, en, d) for k, s, zh, en, d in _SPECS}
+
+
+#: Columns no analysis reads (checked by tests/test_analysis_columns.py: every analysis gives the same
+#: tables on a graph read without them). Participation is the largest table of all and only feeds the
+#: exports and views.
+UNUSED_COLUMNS: dict[str, frozenset[str] | None] = {
+    "Participation": None,  # None: the whole table
+    "Activity": frozenset({"id", "title"}),
+    "Organization": frozenset({"host_unit", "members"}),
+    "Person": frozenset({"title"}),
+    "Unit": frozenset({"id", "name", "employees"}),
+    "Post": frozenset({"id", "role"}),
+}
+
+
+def analysis_columns(model: Model | None = None) -> dict[str, list[str]]:
+    """The columns :func:`run_all` reads, per record type, for ``read_graph(columns=...)``.
+
+    Examples
+    --------
+    >>> cols = analysis_columns()
+    >>> "Participation" in cols, "title" in cols["Activity"], "org" in cols["Rating"]
+    (False, False, True)
+    """
+    model = model or load_schema()
+    out: dict[str, list[str]] = {}
+    for rtype in model:
+        skip = UNUSED_COLUMNS.get(rtype.name, frozenset())
+        if skip is None:
+            continue
+        out[rtype.name] = [c for c in ("id", *rtype.properties) if c not in skip]
+    return out
 
 
 def resolve_options(*, seed: int | None = None, max_per_strong: int | None = None, capacity: int | None = None,

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._ids import factorize, id_index
 from ._analysis import (NO_VALUE, SEP, _memo, active_memberships, active_pairings, as_of_date, join_names,
                         org_facts, order_codes)
 from .model import Graph
@@ -73,7 +74,7 @@ def _codes(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
     >>> c.tolist(), u.tolist()
     ([1, -1, 0, 1], ['a', 'b'])
     """
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    codes, uniques = factorize(values)
     codes = codes.astype(np.int64, copy=False)
     uniques = np.asarray(uniques, dtype=object)
     if sort and len(uniques) > 1:
@@ -152,8 +153,7 @@ def _id_positions(graph: Graph, type_name: str, keys: Any) -> np.ndarray:
 
 
 def _get_indexer(index: pd.Index, keys: np.ndarray) -> np.ndarray:
-    # keys as an object Index: a plain array would first be turned into pandas' str dtype and back
-    return index.get_indexer(pd.Index(np.asarray(keys, dtype=object), dtype=object))
+    return id_index(index).positions(keys)
 
 
 def _name_of(graph: Graph, type_name: str, keys: Any, fill: Any = None) -> np.ndarray:

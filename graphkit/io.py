@@ -28,13 +28,15 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ._ids import ArrowIds
 from .errors import OutputError
 from .model import Graph
 from .problems import excel_safe, excel_unsafe
@@ -279,14 +281,28 @@ def _objects(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return out
 
 
-def _from_arrow(table: pa.Table, rtype: RecordType) -> pd.DataFrame:
+#: A referenced type's ids, as read, with the object array of its DataFrame's id column.
+_Ids = ArrowIds
+
+
+def _from_arrow(table: pa.Table, rtype: RecordType, shared: dict[str, _Ids] | None = None) -> pd.DataFrame:
+    """A table as a DataFrame; reference columns share the id objects of the types in ``shared``
+    (and of the table itself), see :func:`_shared_refs`."""
+    shared = dict(shared or {})
     cols: dict[str, Any] = {}
+    refs: dict[str, list[str]] = {}
     for name in table.column_names:
         column = table.column(name)
         prop = rtype.properties.get(name)
         typ = column.type
         if pa.types.is_dictionary(typ) or pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            if prop is not None and prop.type == "ref" and (prop.range in shared or prop.range == rtype.name):
+                refs.setdefault(prop.range, []).append(name)
+                cols[name] = None  # filled below, in column order
+                continue
             cols[name] = pd.Series(_objects(column), dtype=object, copy=False)
+            if name == "id" and any(p.range == rtype.name for p in rtype.refs.values()):
+                shared[rtype.name] = ArrowIds(_plain(column), cols[name].to_numpy(dtype=object))
         elif pa.types.is_date(typ) or (prop is not None and prop.type == "date"):
             cols[name] = pd.Series(column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False), dtype="datetime64[s]")
         elif pa.types.is_int64(typ):
@@ -298,16 +314,59 @@ def _from_arrow(table: pa.Table, rtype: RecordType) -> pd.DataFrame:
             cols[name] = pd.Series([None] * len(column), dtype=object)
         else:
             cols[name] = column.to_pandas()
+    for target, names in refs.items():
+        if target in shared:
+            arrays = _shared_refs([table.column(n) for n in names], shared[target])
+        else:  # a self-reference of a table without an id column
+            arrays = [_objects(table.column(n)) for n in names]
+        for name, arr in zip(names, arrays):
+            cols[name] = pd.Series(arr, dtype=object, copy=False)
     return pd.DataFrame(cols, copy=False)
+
+
+def _plain(column: pa.ChunkedArray) -> pa.Array:
+    """One string array (a dictionary-encoded column decoded)."""
+    arr = column.combine_chunks()
+    return arr.dictionary.take(arr.indices) if pa.types.is_dictionary(arr.type) else arr
+
+
+def _shared_refs(columns: list[pa.ChunkedArray], target: ArrowIds) -> list[np.ndarray]:
+    """Reference columns as object arrays whose values *are* the referenced table's id objects.
+
+    Each chunk's dictionary is looked up among the ids once (:class:`graphkit._ids.ArrowIds`);
+    sharing the objects saves memory (one ``str`` per id instead of one per column) and lets
+    :mod:`graphkit._ids` find references by address. Values that are not ids (dangling
+    references) get objects of their own; nulls become None.
+    """
+    out = []
+    for col in columns:
+        parts = []
+        for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+            d, codes = (c.dictionary, c.indices) if pa.types.is_dictionary(c.type) else (c, None)
+            pos = target.positions(d)
+            vals = np.empty(len(d) + 1, dtype=object)  # last slot: None, for null codes
+            hit = pos >= 0
+            vals[:-1][hit] = target.objs[pos[hit]]
+            miss = np.flatnonzero(~hit)
+            if len(miss):
+                vals[miss] = np.asarray(d.take(pa.array(miss)).to_numpy(zero_copy_only=False), dtype=object)
+            if codes is None:
+                parts.append(vals[:-1])
+            else:
+                parts.append(vals[codes.fill_null(len(d)).to_numpy().astype(np.intp)])
+        out.append(np.concatenate(parts) if len(parts) != 1 else parts[0])
+    return out
 
 
 _UNIQUE_STRINGS = frozenset({"id", "name", "title"})
 
 
-def _read_table(path: Path, *, provenance: bool = True) -> pa.Table:
-    """Read one table, string columns dictionary-encoded (expanded by :func:`_objects`)."""
+def _read_table(path: Path, *, provenance: bool = True, only: Iterable[str] | None = None) -> pa.Table:
+    """Read one table (``only`` these columns, when given), string columns dictionary-encoded
+    (expanded by :func:`_objects`)."""
     schema = pq.read_schema(path)
-    columns = [f.name for f in schema if provenance or f.name not in PROVENANCE]
+    keep = None if only is None else set(only)
+    columns = [f.name for f in schema if (provenance or f.name not in PROVENANCE) and (keep is None or f.name in keep)]
     # dictionary-encode only columns whose values repeat (codes, references, provenance): for the
     # unique ones (ids, names) a dictionary costs time and saves nothing
     strings = [f.name for f in schema if f.name in columns and f.name not in _UNIQUE_STRINGS
@@ -344,6 +403,9 @@ def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True) -> Pat
         raise OutputError(f"输出目录已存在 / output folder exists: {out}")
     if out.exists() and not (out / MANIFEST).exists() and any(out.iterdir()):
         raise OutputError(f"{out}: 目录非空且不是 graphkit 输出，拒绝覆盖 / not empty and not a graphkit output; refusing to replace it")
+    if graph.settings.get("columns") is not None:
+        raise OutputError(f"{out}: 此图谱只读取了部分列，写出会丢失数据，请完整读取 / this graph was read with only some "
+                          "of its columns (read_graph(columns=...)); writing it would lose the others: read it whole")
     if graph.settings.get("provenance") is False:
         raise OutputError(f"{out}: 此图谱读取时未含来源列，写出会丢失来源，请用 provenance=True 读取 / this graph was read "
                           "without its provenance columns (src_file, src_sheet, src_row, src_hash); writing it would lose "
@@ -389,7 +451,23 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
         raise OutputError(f"{path}: 清单文件损坏 / manifest is corrupt: {exc}") from None
 
 
-def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool = True) -> Graph:
+def _read_order(model: Model) -> list[RecordType]:
+    """The record types, each after the types its references point to (where that is possible), so
+    that reference columns can share the ids' objects."""
+    done: set[str] = set()
+    order: list[RecordType] = []
+    pending = list(model)
+    while pending:
+        ready = [t for t in pending if all(p.range in done or p.range == t.name for p in t.refs.values())]
+        for t in ready or pending[:1]:  # a cycle between types: read the first, unshared
+            order.append(t)
+            done.add(t.name)
+            pending.remove(t)
+    return order
+
+
+def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool = True,
+               columns: Mapping[str, Iterable[str]] | None = None) -> Graph:
     """Read an output folder written by ``write_graph`` (or ``graphkit build``).
 
     Parameters
@@ -403,6 +481,12 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
         The analyses don't use them; leaving them out saves time and a third of the memory at
         province scale. A graph read without them cannot be written back (nothing is dropped
         silently).
+    columns
+        Read only these columns of each record type; a type left out is read as its row count
+        alone (a table without columns). ``graphkit analyze`` reads
+        :data:`graphkit.analysis.ANALYSIS_COLUMNS`, which skips what no analysis uses (at country
+        scale the 15 million participation rows above all). Like ``provenance=False``, a graph
+        read this way cannot be written back.
 
     Examples
     --------
@@ -419,14 +503,23 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
         raise OutputError(f"{out}: 模式版本 {manifest.get('schema_version')} 与当前 {model.version} 不同，请重新构建 / "
                           f"built with schema {manifest.get('schema_version')}, this graphkit has {model.version}; rebuild it")
     tables = {}
-    for rtype in model:
+    targets = {p.range for t in model for p in t.refs.values()}
+    shared: dict[str, _Ids] = {}
+    for rtype in _read_order(model):
         path = out / "tables" / f"{rtype.name}.parquet"
         try:
-            tables[rtype.name] = _from_arrow(_read_table(path, provenance=provenance), rtype)
+            table = _read_table(path, provenance=provenance,
+                                only=None if columns is None else columns.get(rtype.name, ()))
+            tables[rtype.name] = (_from_arrow(table, rtype, shared) if table.num_columns
+                                  else pd.DataFrame(index=pd.RangeIndex(table.num_rows)))
         except (FileNotFoundError, pa.ArrowInvalid) as exc:
             raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
         if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
             raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
+        if rtype.name in targets and "id" in table.column_names:
+            shared[rtype.name] = ArrowIds(_plain(table.column("id")), tables[rtype.name]["id"].to_numpy(dtype=object))
+        del table
+    tables = {rtype.name: tables[rtype.name] for rtype in model}
     sources = pq.read_table(out / "sources.parquet").to_pandas() if (out / "sources.parquet").exists() else None
     problems = None
     if (out / "problems.csv").exists():
@@ -435,4 +528,6 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
     settings["out_dir"] = str(out)
     if not provenance:
         settings["provenance"] = False
+    if columns is not None:
+        settings["columns"] = {name: list(cols) for name, cols in columns.items()}
     return Graph(tables, model=model, sources=sources, problems=problems, settings=settings)
