@@ -1,10 +1,16 @@
-"""Reading ledger files: .xlsx/.xlsm/.xls/.ods through python-calamine, .csv/.txt with detected encoding.
+"""Reading ledger files: .xlsx/.xlsm through fastexcel and python-calamine, .xls/.ods through python-calamine,
+.csv/.txt with detected encoding.
 
 A file becomes a list of ``RawSheet``: the sheet's cells as an object DataFrame (no header yet)
 with the 1-based row numbers a user sees in Excel. Merged cells are filled from their top-left
 cell. python-calamine reads formula error values (#N/A, #REF!) and formulas saved without a
 value as blank cells, so .xlsx sheet XML is streamed once more to find them: errors are put back
 as text (the loader reports them), uncalculated formulas are listed on the sheet.
+
+Large .xlsx sheets are read by fastexcel (the same calamine reader, but typed Arrow columns
+instead of one Python object per cell) wherever that gives exactly python-calamine's cells,
+values and Python types alike (see the comment above ``_fast_sheets``); ``tests/test_read_fast.py``
+reads every test workbook both ways and compares them cell by cell.
 
 Refusals (wrong format, too large, zip-bomb-like, bad encoding, corrupt) are raised as
 ``LedgerError`` naming the file; ``exc.rule`` is the problem rule they stand for.
@@ -368,7 +374,7 @@ def _scan_sheet_xml(zf: zipfile.ZipFile, part: str) -> tuple[list[tuple[int, int
 
 
 # --------------------------------------------------------------------------------------------
-# .xlsx fast path: fastexcel (the same Rust calamine reader, but Arrow columns instead of one Python
+# .xlsx fast path (``_fast_sheets``): fastexcel (the same Rust calamine reader, but Arrow columns instead of one Python
 # object per cell). fastexcel types whole columns while python-calamine types each cell, so a sheet
 # is taken from fastexcel only where the two provably agree:
 #

@@ -1085,12 +1085,16 @@ def _drop_dangling(ctx: _Context, tables: dict[str, pd.DataFrame]) -> None:
     changed = True
     while changed:
         changed = False
-        ids = {name: set(t["id"]) for name, t in tables.items()}
+        # each table's ids once as an Index: its hash table is built once and reused by every lookup
+        # (ids are distinct after the merge)
+        ids = {name: pd.Index(t["id"].to_numpy(dtype=object), dtype=object) for name, t in tables.items()}
         for rtype in ctx.model:
             t = tables[rtype.name]
             for prop in rtype.refs.values():
                 col = t[prop.name]
-                dangling = col.notna() & ~col.isin(ids[prop.range])  # type: ignore[index]
+                known = ids[prop.range]  # type: ignore[index]
+                found = known.get_indexer(col.to_numpy(dtype=object)) >= 0 if known.is_unique else col.isin(known)
+                dangling = col.notna() & ~np.asarray(found, dtype=bool)
                 if not dangling.any():
                     continue
                 if prop.required:
