@@ -230,7 +230,7 @@ def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawShe
         try:
             fast = _fast_sheets(path, parts, wb.sheet_names, date1904, limits)
         except BaseException:
-            failed = scan.exception()  # the scan ran first before: its error is the one to report
+            failed = scan.exception()  # the scan used to run before the sheets were read: its error comes first
             if failed is not None:
                 raise failed from None
             raise
