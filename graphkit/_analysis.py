@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from ._ids import IdIndex, factorize, id_index
+from ._ids import IdIndex, argsort_strings, factorize, id_index
 from .errors import GraphkitError
 from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
@@ -235,6 +235,15 @@ def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -
     return _memo(graph, ("categories", year), lambda: _categories(graph, year))
 
 
+def _lax_codes(values: pd.Series) -> np.ndarray:
+    """A boolean column as int8: 1 true, 0 false, -1 missing."""
+    v = values.to_numpy(dtype=object)
+    out = np.full(len(v), -1, dtype=np.int8)
+    known = ~pd.isna(v)
+    out[known] = v[known].astype(bool)
+    return out
+
+
 def _categories(graph: Graph, year: int) -> pd.DataFrame:
     orgs = graph.tables["Organization"]
     ratings = graph.tables["Rating"]
@@ -245,29 +254,37 @@ def _categories(graph: Graph, year: int) -> pd.DataFrame:
     rk &= rpos >= 0  # ratings of orgs not on the roster never show
     oy = orgs["category_year"].astype("float64").to_numpy()
     ocat = orgs["category"].to_numpy(dtype=object)
-    ok = pd.notna(ocat) & (np.isnan(oy) | (oy <= year))
-    # candidates: the roster's own category (prio 0), then every rating (prio 1); the last of
-    # (org, year, prio) in a stable order wins, later rows first among equals
-    pos = np.concatenate([np.flatnonzero(ok), rpos[rk]])
-    yr_c = np.concatenate([np.where(np.isnan(oy[ok]), -1.0, oy[ok]), ry[rk]])
-    prio = np.concatenate([np.zeros(int(ok.sum()), dtype=np.int8), np.ones(int(rk.sum()), dtype=np.int8)])
-    cat_c = np.concatenate([ocat[ok], ratings["category"].to_numpy(dtype=object)[rk]])
-    lax_c = np.concatenate([orgs["weak_lax"].to_numpy(dtype=object)[ok], ratings["weak_lax"].to_numpy(dtype=object)[rk]])
-    order = np.lexsort((prio, yr_c, pos))
-    ps = pos[order]
-    last = order[np.r_[ps[1:] != ps[:-1], True]] if len(ps) else order
+    ok = ~pd.isna(ocat) & (np.isnan(oy) | (oy <= year))
+    # candidates: the roster's own category (prio 0), then every rating (prio 1); per org the
+    # greatest (year, prio, candidate number) wins, i.e. the last of a stable sort by those keys
+    ro, rr = np.flatnonzero(ok), np.flatnonzero(rk)
+    pos = np.concatenate([ro, rpos[rr]]).astype(np.int64)
+    yr_c = np.concatenate([np.where(np.isnan(oy[ro]), -1.0, oy[ro]), ry[rr]])
+    cand = np.arange(len(pos), dtype=np.int64)
+    yr_i = yr_c.astype(np.int64)
+    lo = int(yr_i.min()) if len(yr_i) else 0
+    comb = ((yr_i - lo) << 33) | ((cand >= len(ro)).astype(np.int64) << 32) | cand
+    best = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(best, pos, comb)
+    at = np.flatnonzero(best >= 0)
+    win = best[at] & 0xFFFFFFFF
+    mine = win < len(ro)  # won by the roster's own category
+    src_roster, src_rating = ro[win[mine]], rr[win[~mine] - len(ro)]
     cat = np.full(n, None, dtype=object)
-    lax = np.full(n, None, dtype=object)
+    lax = np.full(n, -1, dtype=np.int8)
     yr = np.full(n, np.nan)
-    cat[pos[last]] = cat_c[last]
-    lax[pos[last]] = lax_c[last]
-    yr[pos[last]] = yr_c[last]
-    roster_lax = orgs["weak_lax"].to_numpy(dtype=object)
-    lax = np.where(pd.isna(lax), roster_lax, lax)
+    roster_lax = _lax_codes(orgs["weak_lax"])
+    cat[at[mine]] = ocat[src_roster]
+    lax[at[mine]] = roster_lax[src_roster]
+    yr[at[mine]] = yr_c[win[mine]]
+    cat[at[~mine]] = ratings["category"].to_numpy(dtype=object)[src_rating]
+    lax[at[~mine]] = _lax_codes(ratings["weak_lax"])[src_rating]
+    yr[at[~mine]] = ry[src_rating]
+    lax = np.where(lax < 0, roster_lax, lax)
     ids = orgs["id"].to_numpy(dtype=object)
     out = pd.DataFrame({"org_id": pd.Series(ids, dtype=object),
                         "category": pd.Series(np.where(pd.isna(cat), None, cat), dtype=object),
-                        "weak_lax": np.where(pd.isna(lax), False, lax).astype(bool),
+                        "weak_lax": lax == 1,
                         "rating_year": pd.array(np.where(yr > 0, yr, np.nan), dtype="Int64")})
     return out
 
@@ -334,7 +351,7 @@ def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     })
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
-        f = f.sort_values("org_id", kind="stable").reset_index(drop=True)
+        f = f.take(argsort_strings(ids)).reset_index(drop=True)
     return f
 
 
@@ -371,7 +388,7 @@ def _active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     cc = c[["id", "name", "kind", "chain", "town"]].rename(
         columns={"id": "organization", "name": "collab_name", "town": "collab_town"})
     out = m[cols].merge(cc, on="organization", how="inner")
-    return out.sort_values(["organization", "member", "id"], kind="stable").reset_index(drop=True)
+    return out.take(argsort_strings(out["organization"], out["member"], out["id"])).reset_index(drop=True)
 
 
 def active_pairings(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -407,7 +424,13 @@ def _mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     p = active_pairings(graph, ts)
     b = pd.DataFrame({"org_id": _objs(np.concatenate([p["strong"].to_numpy(dtype=object), p["weak"].to_numpy(dtype=object)])),
                       "mechanism": _objs(np.full(2 * len(p), "pairing", dtype=object))})
-    return pd.concat([a, b], ignore_index=True).drop_duplicates().reset_index(drop=True)
+    both = pd.concat([a, b], ignore_index=True)
+    # drop_duplicates on integer codes (each column factorized by object first, see graphkit._ids)
+    oc, _ = factorize(both["org_id"])
+    mc, mu = factorize(both["mechanism"])
+    key, _ = pd.factorize((oc.astype(np.int64) + 1) * (len(mu) + 1) + (mc + 1))
+    first = np.flatnonzero(key > np.maximum.accumulate(np.r_[-1, key[:-1]])) if len(key) else key
+    return both.take(first).reset_index(drop=True)
 
 
 def isin(values: pd.Series | np.ndarray, members: Any) -> np.ndarray:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["IdIndex", "id_index", "addresses", "factorize", "SMALL"]
+__all__ = ["IdIndex", "ArrowIds", "id_index", "addresses", "factorize", "argsort_strings", "SMALL"]
 
 #: Below this many keys the plain string hash table is as fast; the address pass is skipped.
 SMALL = 50_000
@@ -281,3 +281,28 @@ class ArrowIds:
             same = (m[pos[hit]] == mv[hit]).all(axis=1)
             out[rows[hit[same]]] = pos[hit[same]]
         return out
+
+
+def argsort_strings(*columns: Any) -> np.ndarray:
+    """Stable argsort of rows by string columns (first column first), in Python's order.
+
+    pyarrow sorts the strings (UTF-8 byte order is code point order, which is how Python compares
+    ``str``); missing values go last, as with ``sort_values``. Columns holding anything else than
+    strings and missing values are sorted by pandas.
+
+    >>> argsort_strings(np.array(["b", "a", None, "a"], dtype=object), np.array(["x", "z", "y", "y"], dtype=object)).tolist()
+    [3, 1, 0, 2]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = [_objects(c) for c in columns]
+    if not cols or not len(cols[0]):
+        return np.zeros(0, dtype=np.intp)
+    try:
+        table = pa.table({f"c{i}": pa.array(c, type=pa.large_string(), from_pandas=True) for i, c in enumerate(cols)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        frame = pd.DataFrame({f"c{i}": pd.Series(c, dtype=object) for i, c in enumerate(cols)})
+        return frame.sort_values(list(frame.columns), kind="stable").index.to_numpy()
+    keys = [(name, "ascending", "at_end") for name in table.column_names]
+    return pc.sort_indices(table, sort_keys=keys).to_numpy().astype(np.intp)

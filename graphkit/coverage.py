@@ -30,6 +30,7 @@ import pandas as pd
 from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
                         positions, take)
+from ._ids import factorize
 from .errors import GraphkitError
 from .model import Graph
 
@@ -58,11 +59,14 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
     col, cl = GROUPINGS[by]
     if by == "town":
         col = town_col
-    raw = frame[col].to_numpy(dtype=object)
-    key = pd.Series(np.where(pd.isna(raw), "", raw), index=frame.index, dtype=object)
+    # distinct values first (by object, see graphkit._ids), so that missing values are looked for
+    # among those only; missing and "" are both the key ""
+    rc, ru = factorize(frame[col].to_numpy(dtype=object))
+    distinct = np.append(np.asarray(ru, dtype=object), "")
+    key = pd.Series(distinct[rc], index=frame.index, dtype=object)
     if cl is None:
         # the first known town name of each key (what groupby(...).first() gives)
-        kc, ku = pd.factorize(key.to_numpy(dtype=object))
+        kc, ku = factorize(key.to_numpy(dtype=object))
         tn = frame[town_name_col].to_numpy(dtype=object)
         known = np.flatnonzero(~pd.isna(tn))
         first = np.full(len(ku), -1, dtype=np.int64)
@@ -74,8 +78,8 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
         order = sorted(lab, key=lambda k: (k == "", str(lab[k]), k))
         names = pd.Series([lab[k] for k in order], index=pd.Index(order, dtype=object), dtype=object)
     else:
-        codes = sorted(set(key) - {""})
-        order = [c for c in order_codes(graph.model, cl, codes)] + ([""] if (key == "").any() else [])
+        codes = sorted(set(ru.tolist()) - {""})
+        order = [c for c in order_codes(graph.model, cl, codes)] + ([""] if (rc < 0).any() or "" in set(ru.tolist()) else [])
         names = code_label(graph.model, cl, pd.Series(order, index=order, dtype=object))
         names[names == ""] = NO_VALUE
     return key, names, order
@@ -131,7 +135,7 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     # org × mechanism flags, then counts per group with bincount (no per-group Python work)
     flags = _memo(graph, ("coverage_flags", ts), lambda: _flags(facts, mm, codes))
     key, names, order = _group_keys(graph, facts, by)
-    kc, kuniq = pd.factorize(key.to_numpy(dtype=object))
+    kc, kuniq = factorize(key.to_numpy(dtype=object))
     m = len(kuniq)
     counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
     counts["orgs"] = np.bincount(kc, minlength=m)
@@ -245,7 +249,7 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     sel = facts["weak"].to_numpy(dtype=bool)
     w = facts[sel]
     key, names, order = _group_keys(graph, w, by)
-    kc, kuniq = pd.factorize(key.to_numpy(dtype=object))
+    kc, kuniq = factorize(key.to_numpy(dtype=object))
     m = len(kuniq)
     counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
     counts["weak_orgs"] = np.bincount(kc, minlength=m).astype(np.int64)

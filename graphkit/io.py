@@ -338,23 +338,27 @@ def _shared_refs(columns: list[pa.ChunkedArray], target: ArrowIds) -> list[np.nd
     :mod:`graphkit._ids` find references by address. Values that are not ids (dangling
     references) get objects of their own; nulls become None.
     """
+    n = len(target.objs)
     out = []
     for col in columns:
-        parts = []
+        rows, extras = [], []
         for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
             d, codes = (c.dictionary, c.indices) if pa.types.is_dictionary(c.type) else (c, None)
-            pos = target.positions(d)
-            vals = np.empty(len(d) + 1, dtype=object)  # last slot: None, for null codes
-            hit = pos >= 0
-            vals[:-1][hit] = target.objs[pos[hit]]
-            miss = np.flatnonzero(~hit)
-            if len(miss):
-                vals[miss] = np.asarray(d.take(pa.array(miss)).to_numpy(zero_copy_only=False), dtype=object)
+            pos = target.positions(d).astype(np.int64)
+            miss = np.flatnonzero(pos < 0)
+            if len(miss):  # not an id (or null): an object of its own, after the ids in the pool
+                extras.append(np.asarray(d.take(pa.array(miss)).to_numpy(zero_copy_only=False), dtype=object))
+                pos[miss] = n + sum(map(len, extras[:-1])) + np.arange(len(miss))
             if codes is None:
-                parts.append(vals[:-1])
-            else:
-                parts.append(vals[codes.fill_null(len(d)).to_numpy().astype(np.intp)])
-        out.append(np.concatenate(parts) if len(parts) != 1 else parts[0])
+                rows.append(pos)
+            else:  # a null code takes the slot after the chunk's dictionary: -1, None
+                rows.append(np.append(pos, -1)[codes.fill_null(len(d)).to_numpy()])
+        at = np.concatenate(rows) if len(rows) != 1 else rows[0]
+        pool = np.concatenate([target.objs, *extras]) if extras else target.objs
+        vals = pool[at] if len(pool) else np.full(len(at), None, dtype=object)
+        if len(at) and at.min() < 0:
+            vals[at < 0] = None
+        out.append(vals)
     return out
 
 
