@@ -237,6 +237,8 @@ def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -
 
 def _lax_codes(values: pd.Series) -> np.ndarray:
     """A boolean column as int8: 1 true, 0 false, -1 missing."""
+    if isinstance(values.dtype, pd.BooleanDtype):
+        return values.to_numpy(dtype=np.int8, na_value=-1)
     v = values.to_numpy(dtype=object)
     out = np.full(len(v), -1, dtype=np.int8)
     known = ~pd.isna(v)
@@ -332,27 +334,41 @@ def _obj(values: Any) -> pd.Series:
 
 
 def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+    base, order = _memo(graph, ("facts_base",), lambda: _org_base(graph))
+    cats = categories_at(graph, ts)
+    cat = cats["category"].to_numpy(dtype=object)
+    lax = cats["weak_lax"].to_numpy(dtype=bool)
+    if order is not None:  # categories follow the Organization table; the facts are sorted by id
+        cat, lax = cat[order], lax[order]
+    f = base.copy(deep=False)
+    f["category"] = _obj(cat)
+    f["weak_lax"] = lax
+    f["weak"] = (cat == WEAK) | lax
+    f["strong"] = (cat == STRONG) & ~lax
+    return f
+
+
+def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The facts that do not depend on the date, sorted by org id, and the sorting order of the
+    Organization rows (None when they are sorted already): computed once for every date."""
     o = graph.tables["Organization"]
     p = graph.tables["Place"]
-    cats = categories_at(graph, ts)
     pnames = p["name"].to_numpy(dtype=object)
 
     def pname_at(col: pd.Series) -> np.ndarray:
         return take(pnames, _place_positions(graph, col.to_numpy(dtype=object)))
 
-    cat = cats["category"].to_numpy(dtype=object)
-    lax = cats["weak_lax"].to_numpy(dtype=bool)
     f = pd.DataFrame({
         "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
         "level": _obj(o["level"]), "town": _obj(o["town"]),
         "town_name": _obj(pname_at(o["town"])), "village": _obj(o["village"]),
         "village_name": _obj(pname_at(o["village"])), "parent": _obj(o["parent"]),
-        "category": _obj(cat), "weak_lax": lax, "weak": (cat == WEAK) | lax, "strong": (cat == STRONG) & ~lax,
     })
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
-        f = f.take(argsort_strings(ids)).reset_index(drop=True)
-    return f
+        order = argsort_strings(ids)
+        return f.take(order).reset_index(drop=True), order
+    return f, None
 
 
 _FIDX: dict[int, tuple[Any, pd.Index]] = {}
