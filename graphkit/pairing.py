@@ -51,6 +51,7 @@ import pandas as pd
 
 from ._analysis import (SEP, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin, join_groups,
                         lookup, org_chains, org_facts, positions, take)
+from ._ids import factorize
 from .errors import GraphkitError
 from .model import Graph
 
@@ -81,7 +82,14 @@ def _empty(cols: list[str]) -> pd.DataFrame:
 
 def _fget(facts: pd.DataFrame, keys: Any, col: str, default: Any = np.nan) -> np.ndarray:
     """``facts[col]`` of each org id in ``keys`` (``default`` where unknown), like ``Series.map``."""
-    return lookup(keys, _facts_index(facts), facts[col].to_numpy(dtype=object), default)
+    pos = positions(keys, _facts_index(facts))
+    values = facts[col].to_numpy()
+    if values.dtype == bool and isinstance(default, bool):  # flags stay a bool array (no objects)
+        out = np.full(len(pos), default, dtype=bool)
+        hit = pos >= 0
+        out[hit] = values[pos[hit]]
+        return out
+    return take(facts[col].to_numpy(dtype=object), pos, default)
 
 
 def _pair_frame(p: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
@@ -165,13 +173,14 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
                                    "weak_category", "form_code", "start", "end", "reason"]].reset_index(drop=True)
 
     # strong orgs carrying too many
-    load = pairs.groupby("strong").size()
-    over = load[load > max_per_strong]
-    ov = pd.DataFrame({"org_id": over.index.to_numpy(dtype=object), "pairs": over.to_numpy(dtype=np.int64)})
+    sc, su = factorize(pairs["strong"])
+    load = np.bincount(sc[sc >= 0], minlength=len(su))
+    over_ids = np.asarray(su, dtype=object)[load > max_per_strong]
+    ov = pd.DataFrame({"org_id": over_ids, "pairs": load[load > max_per_strong].astype(np.int64)})
     ov["name"] = pd.Series(_fget(facts, ov["org_id"], "name"), dtype=object)
     ov["category"] = pd.Series(_fget(facts, ov["org_id"], "category"), dtype=object)
     ov["capacity"] = max_per_strong
-    pw = pairs[isin(pairs["strong"], over.index)]
+    pw = pairs[isin(pairs["strong"], over_ids)]
     pw = pw.assign(wn=pd.Series(_fget(facts, pw["weak"], "name"), index=pw.index, dtype=object)).sort_values(["strong", "wn"])
     if len(pw):
         k, t = join_groups(pw["strong"].to_numpy(dtype=object), pw["wn"].to_numpy(dtype=object))
