@@ -364,16 +364,36 @@ def _shared_refs(columns: list[pa.ChunkedArray], target: ArrowIds) -> list[np.nd
 
 _UNIQUE_STRINGS = frozenset({"id", "name", "title"})
 
+#: Compressed bytes a row above which a reference column is taken to hold mostly distinct values.
+_DISTINCT_BYTES_PER_ROW = 6.0
 
-def _read_table(path: Path, *, provenance: bool = True, only: Iterable[str] | None = None) -> pa.Table:
+
+def _bytes_per_row(meta: pq.FileMetaData, name: str) -> float:
+    if not meta.num_rows:
+        return 0.0
+    j = meta.schema.names.index(name)
+    return sum(meta.row_group(i).column(j).total_compressed_size for i in range(meta.num_row_groups)) / meta.num_rows
+
+
+def _read_table(path: Path, *, provenance: bool = True, only: Iterable[str] | None = None,
+                refs: Iterable[str] = ()) -> pa.Table:
     """Read one table (``only`` these columns, when given), string columns dictionary-encoded
-    (expanded by :func:`_objects`)."""
-    schema = pq.read_schema(path)
+    (expanded by :func:`_objects`).
+
+    Reference columns (``refs``) whose values barely repeat are read plain: their objects come
+    from the referenced ids anyway (:func:`_shared_refs`), and building a dictionary for a column
+    of mostly distinct values costs several times the plain read. Whether values repeat is judged
+    from the file: a dictionary-encoded column of few distinct values compresses to a few bytes a
+    row (the measure changes only the speed, never the values read).
+    """
+    meta = pq.read_metadata(path)
+    schema = meta.schema.to_arrow_schema()
     keep = None if only is None else set(only)
     columns = [f.name for f in schema if (provenance or f.name not in PROVENANCE) and (keep is None or f.name in keep)]
+    plain = {name for name in set(refs) & set(columns) if _bytes_per_row(meta, name) > _DISTINCT_BYTES_PER_ROW}
     # dictionary-encode only columns whose values repeat (codes, references, provenance): for the
     # unique ones (ids, names) a dictionary costs time and saves nothing
-    strings = [f.name for f in schema if f.name in columns and f.name not in _UNIQUE_STRINGS
+    strings = [f.name for f in schema if f.name in columns and f.name not in _UNIQUE_STRINGS and f.name not in plain
                and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
     return pq.read_table(path, columns=columns, read_dictionary=strings)
 
@@ -513,7 +533,7 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
         path = out / "tables" / f"{rtype.name}.parquet"
         try:
             table = _read_table(path, provenance=provenance,
-                                only=None if columns is None else columns.get(rtype.name, ()))
+                                only=None if columns is None else columns.get(rtype.name, ()), refs=rtype.refs)
             tables[rtype.name] = (_from_arrow(table, rtype, shared) if table.num_columns
                                   else pd.DataFrame(index=pd.RangeIndex(table.num_rows)))
         except (FileNotFoundError, pa.ArrowInvalid) as exc:
