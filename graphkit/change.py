@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._analysis import _memo, active_mask, as_of_date, categories_at, overlap_mask
+from ._ids import factorize
 from .clusters import _get_indexer, _id_order, _id_positions, _joined, _name_of, _objs, _positions, _rank, _strs, _take
 from .errors import GraphkitError
 from .model import Graph
@@ -81,9 +82,10 @@ def _link_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Times
                                                                         tn[src].to_numpy(dtype=object)])
         T = tn[dst].to_numpy(dtype=object) if same else np.concatenate([to[dst].to_numpy(dtype=object),
                                                                         tn[dst].to_numpy(dtype=object)])
-        sc, su = pd.factorize(S, use_na_sentinel=False)
-        tc, tu = pd.factorize(T, use_na_sentinel=False)
-        key = sc.astype(np.int64) * max(len(tu), 1) + tc
+        # missing ends are one value (code -1, shifted to 0), as with use_na_sentinel=False
+        sc, su = factorize(S)
+        tc, tu = factorize(T)
+        key = (sc.astype(np.int64) + 1) * (len(tu) + 1) + (tc + 1)
         key_o, key_n = (key, key) if same else (key[:no], key[no:])
         S_o, S_n = (S, S) if same else (S[:no], S[no:])
         T_o, T_n = (T, T) if same else (T[:no], T[no:])

@@ -798,7 +798,7 @@ def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.D
     small = ~no_link & (csize < min_component)
     sel = np.flatnonzero(no_link | small)
     # no_link first (by org id), then small components by number and org id
-    order = sel[np.lexsort((_id_order(facts["org_id"])[sel], comp[sel], small[sel]))]
+    order = sel[np.lexsort((sel, comp[sel], small[sel]))]  # org facts are sorted by org id
     def f(col: str) -> np.ndarray:
         return facts[col].to_numpy(dtype=object)[order]
 
