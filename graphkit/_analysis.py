@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from ._ids import SMALL as SMALL_LOOKUP
 from ._ids import IdIndex, argsort_strings, factorize, id_index
 from .errors import GraphkitError
 from .model import Graph
@@ -454,7 +455,11 @@ def isin(values: pd.Series | np.ndarray, members: Any) -> np.ndarray:
     if isinstance(members, (set, frozenset, dict)):
         members = list(members)
     m = np.asarray(members, dtype=object)
-    return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(m).to_numpy(dtype=bool)
+    v = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=object)
+    if len(v) >= SMALL_LOOKUP:
+        if not pd.isna(m).any():  # (a missing member would also match missing values)
+            return IdIndex(factorize(m)[1]).positions(v) >= 0
+    return pd.Series(v, dtype=object).isin(m).to_numpy(dtype=bool)
 
 
 # ---- formatting ----------------------------------------------------------------------------------

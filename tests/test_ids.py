@@ -63,3 +63,18 @@ def test_addresses_are_object_identities() -> None:
     arr = np.array([a, b, a], dtype=object)
     got = addresses(arr)
     assert got[0] == got[2] == id(a) and got[1] == id(b)
+
+
+@pytest.mark.parametrize("members", ["some", "dups", "with_none"])
+def test_isin_matches_pandas(members: str) -> None:
+    from graphkit._analysis import isin
+
+    rng = np.random.default_rng(7)
+    ids = _ids(SMALL * 2, rng)
+    values = ids[rng.integers(0, len(ids), SMALL * 3)].copy()
+    values[1::7] = [_copy(x) for x in values[1::7]]
+    values[::9] = None
+    m = {"some": ids[: SMALL // 2], "dups": np.concatenate([ids[:500], ids[:500]]),
+         "with_none": np.array([None, ids[0]], dtype=object)}[members]
+    expected = pd.Series(values, dtype=object).isin(np.asarray(m, dtype=object)).to_numpy()
+    assert np.array_equal(isin(values, m), expected) and expected.any() and not expected.all()
