@@ -324,8 +324,9 @@ def stage_replicate(timer: Any, src_graph_dir: str, graph_dir: str, copies: int)
     """A national-size graph folder made of ``copies`` disjoint copies of a province graph folder.
 
     Every ``id`` and every ``ref`` column (as declared in the schema) gets the suffix ``~NN`` of its
-    copy, so the copies share no node; names and all other values are kept. Used when the national
-    ledgers cannot be built within the stage limits (see docs/benchmarks.md).
+    copy, so the copies share no node; names and all other values are kept. Each table is sorted by
+    id, as ``write_graph`` writes it. Used when the national ledgers cannot be built within the stage
+    limits (see docs/benchmarks.md).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -344,17 +345,22 @@ def stage_replicate(timer: Any, src_graph_dir: str, graph_dir: str, copies: int)
             for rtype in model:
                 table = pq.read_table(src / "tables" / f"{rtype.name}.parquet")
                 keys = ["id", *[p for p, d in rtype.properties.items() if d.type == "ref"]]
-                # copies in order, each sorted by id as the source is: deterministic, streamed
-                with pq.ParquetWriter(tmp / "tables" / f"{rtype.name}.parquet", table.schema,
-                                      compression="zstd") as writer:
-                    for k in range(copies):
-                        t = table
-                        for col in keys:
-                            i = t.schema.get_field_index(col)
-                            t = t.set_column(i, t.schema.field(i), pc.binary_join_element_wise(
-                                t[col], pa.scalar(f"~{k:02d}"), ""))
-                        writer.write_table(t)
-                counts[rtype.name] = table.num_rows * copies
+                parts = []
+                for k in range(copies):
+                    t = table
+                    for col in keys:
+                        i = t.schema.get_field_index(col)
+                        t = t.set_column(i, t.schema.field(i), pc.binary_join_element_wise(
+                            t[col], pa.scalar(f"~{k:02d}"), ""))
+                    parts.append(t)
+                whole = pa.concat_tables(parts)
+                del parts
+                # sorted by id, as write_graph writes every table (io.py: "sorted by id")
+                whole = whole.take(pc.sort_indices(whole, sort_keys=[("id", "ascending")]))
+                pq.write_table(whole, tmp / "tables" / f"{rtype.name}.parquet", compression="zstd",
+                               row_group_size=table.num_rows or None)
+                counts[rtype.name] = whole.num_rows
+                del whole
             if (src / "sources.parquet").exists():
                 shutil.copy2(src / "sources.parquet", tmp / "sources.parquet")
             manifest["counts"] = counts
