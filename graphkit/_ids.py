@@ -122,7 +122,7 @@ class IdIndex:
     def _by_value_few(self, keys: np.ndarray) -> np.ndarray:
         """By value, for the keys the address pass missed: when they are few and the index has no
         string hash table yet, the index is scanned once against a small table of those keys."""
-        if self._value_ready:
+        if self._value_ready or self._has_missing():  # (a missing id is matched by get_indexer only)
             return self._by_value(keys)
         codes, uniq = pd.factorize(keys)
         if len(uniq) * 8 > len(self.values):
