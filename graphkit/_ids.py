@@ -81,6 +81,7 @@ class IdIndex:
             self.values = _objects(values)
         self._addr: pd.Index | None = None
         self._value_ready = False
+        self._missing: bool | None = None
 
     @property
     def index(self) -> pd.Index:
@@ -135,7 +136,7 @@ class IdIndex:
         return found[codes]
 
     def _has_missing(self) -> bool:
-        if not hasattr(self, "_missing"):
+        if self._missing is None:
             self._missing = bool(pd.isna(self.values).any())
         return self._missing
 

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._ids import factorize, id_index
+from ._ids import argsort_strings, factorize, id_index
 from ._analysis import (NO_VALUE, SEP, _memo, active_memberships, active_pairings, as_of_date, join_names,
                         org_facts, order_codes)
 from .model import Graph
@@ -91,10 +91,7 @@ def _argsort(values: np.ndarray) -> np.ndarray:
     """Stable argsort of an object array in Python's order; strings are sorted by pyarrow (UTF-8
     byte order is code point order, which is how Python compares str)."""
     if len(values) > 64 and _is_str(values):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        return pc.sort_indices(pa.array(values, type=pa.large_string())).to_numpy().astype(np.int64)
+        return argsort_strings(values).astype(np.int64)
     return np.argsort(values, kind="stable")
 
 

@@ -287,8 +287,8 @@ _Ids = ArrowIds
 
 def _from_arrow(table: pa.Table, rtype: RecordType, shared: dict[str, _Ids] | None = None) -> pd.DataFrame:
     """A table as a DataFrame; reference columns share the id objects of the types in ``shared``
-    (and of the table itself), see :func:`_shared_refs`."""
-    shared = dict(shared or {})
+    (and of the table itself, whose ids are then added to ``shared``), see :func:`_shared_refs`."""
+    shared = {} if shared is None else shared
     cols: dict[str, Any] = {}
     refs: dict[str, list[str]] = {}
     for name in table.column_names:
@@ -540,7 +540,7 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
             raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
         if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
             raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
-        if rtype.name in targets and "id" in table.column_names:
+        if rtype.name in targets and rtype.name not in shared and "id" in table.column_names:
             shared[rtype.name] = ArrowIds(_plain(table.column("id")), tables[rtype.name]["id"].to_numpy(dtype=object))
         del table
     tables = {rtype.name: tables[rtype.name] for rtype in model}
