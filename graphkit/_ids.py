@@ -11,6 +11,13 @@ looked up by value, so every result is exactly what ``pandas.Index.get_indexer``
 Addresses are only meaningful while the objects live: every cached address table keeps a strong
 reference to the array whose addresses it holds.
 
+A :class:`Pool` goes one step further: a table's ids as :func:`graphkit.io.read_graph` read them,
+known to be pairwise distinct by value. An object found among them by address is that id, so
+lookups, ``factorize`` and string sorts of pooled objects need no string hashing at all: an
+object's address leads to its row through a direct table (one slot per 64 bytes of the memory the
+ids occupy), and only objects from elsewhere are compared by value (through the ids' byte hashes).
+Large lookups run on a few threads (numpy and pandas release the GIL in them).
+
 Examples
 --------
 >>> import numpy as np
@@ -25,13 +32,15 @@ Examples
 from __future__ import annotations
 
 import ctypes
+import os
 import weakref
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["IdIndex", "ArrowIds", "id_index", "addresses", "factorize", "argsort_strings", "SMALL"]
+__all__ = ["IdIndex", "ArrowIds", "Pool", "id_index", "addresses", "factorize", "argsort_strings", "SMALL"]
 
 #: Below this many keys the plain string hash table is as fast; the address pass is skipped.
 SMALL = 50_000
@@ -58,6 +67,174 @@ def addresses(values: np.ndarray) -> np.ndarray:
     return view.astype(np.int64, copy=True)
 
 
+#: Rows per piece of work when a large lookup is split between threads.
+_CHUNK = 1 << 20
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _chunked(fn: Callable[[int, int], np.ndarray], n: int) -> np.ndarray:
+    """``fn(lo, hi)`` over ``[0, n)`` in pieces, on threads when ``n`` is large; concatenated.
+
+    Only for functions that spend their time in numpy or pandas code that releases the GIL
+    (integer gathers, hash table lookups)."""
+    workers = _threads()
+    if n < 2 * _CHUNK or workers == 1:
+        return fn(0, n)
+    starts = range(0, n, _CHUNK)
+    with ThreadPoolExecutor(workers) as ex:
+        parts = list(ex.map(lambda lo: fn(lo, min(lo + _CHUNK, n)), starts))
+    return np.concatenate(parts)
+
+
+class _AddressTable:
+    """Row of an object among ``values`` by its address (-1 for any other object).
+
+    Live ``str`` objects are at least 64 bytes apart (every non-empty ``str`` takes at least that
+    much), so when ``values`` are such objects, each 64-byte block of memory holds the start of at
+    most one of them and a direct table of blocks finds any address with one array lookup. When
+    the values are spread too thinly over memory, or smaller objects share blocks, an integer
+    hash table of the addresses does the same work more slowly.
+    """
+
+    _SHIFT = 6  # 64-byte blocks
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values  # keeps the objects, hence their addresses, alive
+        a = addresses(values)
+        self.addr = a
+        n = len(a)
+        self.unique = True
+        self._direct: np.ndarray | None = None
+        self._hash: pd.Index | None = None
+        self._lo = 0
+        if not n:
+            return
+        lo = int(a.min())
+        span = ((int(a.max()) - lo) >> self._SHIFT) + 1
+        if span <= 8 * n + 4096:
+            tab = np.full(span, -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+            block = (a - lo) >> self._SHIFT
+            rows = np.arange(n, dtype=tab.dtype)
+            tab[block] = rows
+            if np.array_equal(tab[block], rows):  # one object a block
+                self._direct, self._lo = tab, lo
+                return
+        index = pd.Index(a)
+        self.unique = bool(index.is_unique)
+        self._hash = index if self.unique else None
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """Row of each key object (-1 where it is none of the values); ``keys`` an object array."""
+        k = addresses(keys)
+        if self._direct is not None:
+            tab, lo, addr, shift = self._direct, self._lo, self.addr, self._SHIFT
+
+            def part(i: int, j: int) -> np.ndarray:
+                block = (k[i:j] - lo) >> shift
+                inside = (block >= 0) & (block < len(tab))
+                row = tab[np.where(inside, block, 0)].astype(np.intp)
+                row[~inside] = -1
+                found = row >= 0
+                row[found & (addr[np.where(found, row, 0)] != k[i:j])] = -1  # another object's block
+                return row
+
+            return _chunked(part, len(k))
+        if self._hash is None:
+            raise ValueError("the same object appears twice among the values")
+        index = self._hash
+        return _chunked(lambda i, j: index.get_indexer(k[i:j]).astype(np.intp, copy=False), len(k))
+
+
+_POOLS: list[weakref.ref] = []
+
+
+class Pool:
+    """A table's ids, pairwise distinct by value, as objects and as Arrow strings.
+
+    :func:`graphkit.io.read_graph` makes one for every type that other columns reference and keeps
+    it with the graph; reference columns hold the very objects of the pool. Pools are found by the
+    addresses of the objects looked up (:func:`_pool_of`), so any array holding pooled objects
+    (a column, a filtered copy, a permutation) is looked up without string hashing.
+
+    Parameters
+    ----------
+    ids
+        The ids (:class:`ArrowIds`); they must be pairwise distinct (checked through their
+        byte hashes), else :meth:`make` returns None.
+    """
+
+    def __init__(self, ids: "ArrowIds") -> None:
+        self.ids = ids
+        self.objs = ids.objs
+        self._table = _AddressTable(self.objs)
+        self._rank: np.ndarray | None = None
+        _POOLS[:] = [r for r in _POOLS if r() is not None]
+        _POOLS.append(weakref.ref(self))
+
+    @classmethod
+    def make(cls, ids: "ArrowIds") -> "Pool | None":
+        """A pool of these ids, or None when they are not provably distinct (or too few to matter)."""
+        if len(ids.objs) < SMALL or not ids.distinct():
+            return None
+        pool = cls(ids)
+        return pool if pool._table.unique else None
+
+    def __len__(self) -> int:
+        return len(self.objs)
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """Row of each key object in the pool, by identity (-1 for objects not in the pool)."""
+        return self._table.rows(keys)
+
+    def rows_by_value(self, keys: np.ndarray) -> np.ndarray:
+        """Row of each key equal to a pool id (-1 elsewhere). The ids are strings, and only a
+        string equals a string, so other objects are never found."""
+        out = np.full(len(keys), -1, dtype=np.intp)
+        where = np.flatnonzero(np.fromiter((isinstance(x, str) for x in keys), dtype=bool, count=len(keys)))
+        if len(where):
+            pa = _pa()
+            try:
+                arr = pa.array(keys[where], type=pa.string())
+            except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: equal to no id
+                found = pd.Index(self.objs, dtype=object, copy=False).get_indexer(pd.Index(keys[where], dtype=object))
+            else:
+                found = self.ids.positions(arr)
+            out[where] = found
+        return out
+
+    def rank(self) -> np.ndarray:
+        """Each id's rank in Python's string order."""
+        if self._rank is None:
+            import pyarrow.compute as pc
+
+            arr = self.ids.ids
+            if len(arr) < 2 or pc.all(pc.less(arr[:-1], arr[1:])).as_py():
+                self._rank = np.arange(len(arr), dtype=np.intp)  # read_graph's tables are sorted by id
+            else:
+                order = argsort_strings(self.objs)
+                rank = np.empty(len(order), dtype=np.intp)
+                rank[order] = np.arange(len(order))
+                self._rank = rank
+        return self._rank
+
+
+def _pool_of(values: np.ndarray) -> Pool | None:
+    """The live pool most of a sample of ``values`` belong to (None if none)."""
+    pools = [p for p in (r() for r in _POOLS) if p is not None]
+    if not pools or not len(values):
+        return None
+    sample = values[np.linspace(0, len(values) - 1, num=min(len(values), 32), dtype=np.intp)]
+    best, hits = None, 0
+    for pool in pools:
+        h = int((pool.rows(sample) >= 0).sum())
+        if h > hits:
+            best, hits = pool, h
+    return best
+
+
 def _by_value(index: pd.Index, keys: np.ndarray) -> np.ndarray:
     # keys as an object Index: a plain array would be inferred (and copied) as arrow strings
     return index.get_indexer(pd.Index(keys, dtype=object, copy=False))
@@ -79,7 +256,8 @@ class IdIndex:
         else:
             self._index = None
             self.values = _objects(values)
-        self._addr: pd.Index | None = None
+        self._addr: _AddressTable | None = None
+        self._pooled: tuple[Pool, np.ndarray] | bool | None = None
         self._value_ready = False
         self._missing: bool | None = None
 
@@ -90,12 +268,22 @@ class IdIndex:
             self._index = pd.Index(self.values, dtype=object, copy=False)
         return self._index
 
-    def _address_index(self) -> pd.Index | None:
-        if self._addr is None:
-            addr = pd.Index(addresses(self.values))
-            # the same object twice would mean a non-unique index: leave that to get_indexer
-            self._addr = addr if addr.is_unique else pd.Index([], dtype=np.int64)
-        return self._addr if len(self._addr) else None
+    def _pool(self) -> tuple[Pool, np.ndarray] | bool:
+        """``(pool, where)`` when every value is an object of one :class:`Pool`: ``where[r]`` is
+        the position of pool row ``r`` among the values (-1 if not among them; last slot -1)."""
+        if self._pooled is None:
+            self._pooled = False
+            pool = _pool_of(self.values)
+            if pool is not None:
+                v = self.values
+                same = len(v) == len(pool) and v.ctypes.data == pool.objs.ctypes.data and v.strides == pool.objs.strides
+                rows = np.arange(len(v), dtype=np.intp) if same else pool.rows(v)
+                if len(rows) and rows.min() >= 0:
+                    where = np.full(len(pool) + 1, -1, dtype=np.intp)
+                    where[rows] = np.arange(len(v), dtype=np.intp)
+                    if same or np.array_equal(where[rows], np.arange(len(v))):  # no object twice
+                        self._pooled = (pool, where)
+        return self._pooled
 
     def positions(self, keys: Any) -> np.ndarray:
         """Position of each key (-1 where absent), exactly as ``Index.get_indexer``."""
@@ -104,10 +292,22 @@ class IdIndex:
             return np.zeros(0, dtype=np.intp)
         if len(self.values) < SMALL or (len(k) < SMALL and self._value_ready):
             return self._by_value(k)
-        addr = self._address_index()
-        if addr is None:
+        pooled = self._pool()
+        if pooled:
+            pool, where = pooled
+            rows = pool.rows(k)
+            pos = where[rows]
+            miss = np.flatnonzero(rows < 0)
+            if len(miss):  # objects from elsewhere: equal to a pool id, or to none (missing values)
+                look = miss[~pd.isna(k[miss])]
+                if len(look):
+                    pos[look] = where[pool.rows_by_value(k[look])]
+            return pos
+        if self._addr is None:
+            self._addr = _AddressTable(self.values)
+        if not self._addr.unique:  # the same object twice: a non-unique index, get_indexer's case
             return self._by_value(k)
-        pos = addr.get_indexer(addresses(k)).astype(np.intp, copy=False)
+        pos = self._addr.rows(k)
         miss = np.flatnonzero(pos < 0)
         if len(miss):
             # a missing key (None, NaN) is only found when the index itself holds one
@@ -163,11 +363,20 @@ def id_index(values: Any) -> IdIndex:
 
 def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """``pandas.factorize`` of an object array (codes -1 for missing, uniques in order of first
-    appearance), counting distinct objects first and comparing strings only between those."""
+    appearance), counting distinct objects first and comparing strings only between those.
+
+    Objects of a :class:`Pool` are distinct exactly when they are different objects, so when
+    every value is pooled (or missing) no string is compared at all."""
     a = _objects(values)
     if len(a) < SMALL:
         codes, uniques = pd.factorize(a)
         return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
+    pool = _pool_of(a)
+    if pool is not None:
+        rows = pool.rows(a)
+        miss = np.flatnonzero(rows < 0)
+        if not len(miss) or pd.isna(a[miss]).all():
+            return _first_seen(rows, len(pool), a)
     c1, _ = pd.factorize(addresses(a))
     # codes are numbered in order of first appearance: a row starts a new object when its code
     # exceeds every code before it, and those rows come in code order
@@ -175,6 +384,18 @@ def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
     first = np.flatnonzero(c1 > prev_max)
     c2, uniques = pd.factorize(a[first])
     return c2.astype(np.intp, copy=False)[c1], np.asarray(uniques, dtype=object)
+
+
+def _first_seen(rows: np.ndarray, n: int, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes numbering the distinct ``rows`` (integers in ``[0, n)``, -1 missing) in order of first
+    appearance, and the objects of ``a`` where each first appears."""
+    at = np.flatnonzero(rows >= 0)
+    first = np.full(n, len(rows), dtype=np.intp)
+    np.minimum.at(first, rows[at], at)
+    starts = at[first[rows[at]] == at]  # rows where a value first appears, in order
+    code = np.full(n + 1, -1, dtype=np.intp)  # last slot: row -1 (missing) keeps code -1
+    code[rows[starts]] = np.arange(len(starts), dtype=np.intp)
+    return code[rows], a[starts]
 
 
 # ---- reading: looking Arrow strings up among a table's ids -----------------------------------------
@@ -210,18 +431,22 @@ def _rows_of_width(arr: Any, width: int, *, block: int = 1 << 20) -> tuple[np.nd
     return rows, out
 
 
-def _hash_rows(m: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row of a byte matrix (collisions are checked by the caller)."""
+def _words(m: np.ndarray) -> np.ndarray:
+    """A ``(rows, width)`` byte matrix as ``(rows, words)`` 64-bit words (zero-padded)."""
     n, width = m.shape
     words = -(-width // 8)
     if width % 8 or not m.flags.c_contiguous:
         padded = np.zeros((n, words * 8), dtype=np.uint8)
         padded[:, :width] = m
         m = padded
-    w = m.view(np.uint64).reshape(n, words)
-    h = np.full(n, (width * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
+    return m.view(np.uint64).reshape(n, words)
+
+
+def _hash_words(w: np.ndarray, width: int) -> np.ndarray:
+    """A 64-bit hash of each row of 64-bit words (collisions are checked by the caller)."""
+    h = np.full(len(w), (width * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(words):
+        for j in range(w.shape[1]):
             h ^= w[:, j]
             h *= np.uint64(0xFF51AFD7ED558CCD)
             h ^= h >> np.uint64(33)
@@ -245,9 +470,9 @@ class ArrowIds:
     def __init__(self, ids: Any, objs: np.ndarray) -> None:
         self.ids = ids
         self.objs = objs
-        self._fixed: tuple[int, np.ndarray, pd.Index] | bool | None = None
+        self._fixed: tuple[int, list[np.ndarray], pd.Index] | bool | None = None
 
-    def _table(self) -> tuple[int, np.ndarray, pd.Index] | bool:
+    def _table(self) -> tuple[int, list[np.ndarray], pd.Index] | bool:
         if self._fixed is None:
             self._fixed = False
             ids = self.ids
@@ -255,10 +480,16 @@ class ArrowIds:
                 width = int(_offsets(ids)[1] - _offsets(ids)[0])
                 rows, m = _rows_of_width(ids, width)
                 if 0 < width <= 256 and len(rows) == len(ids):
-                    index = pd.Index(_hash_rows(m))
+                    words = _words(m)
+                    index = pd.Index(_hash_words(words, width))
                     if index.is_unique:
-                        self._fixed = (width, m, index)
+                        # one contiguous array per 8-byte word: checking a probe gathers words
+                        self._fixed = (width, [np.ascontiguousarray(words[:, j]) for j in range(words.shape[1])], index)
         return self._fixed
+
+    def distinct(self) -> bool:
+        """Whether the ids are provably pairwise distinct (fixed width, distinct byte hashes)."""
+        return bool(self._table())
 
     def positions(self, values: Any) -> np.ndarray:
         """Row of each value among the ids (-1 where absent or null)."""
@@ -271,17 +502,37 @@ class ArrowIds:
 
             found = pc.index_in(values, value_set=self.ids.cast(values.type))
             return found.fill_null(-1).to_numpy().astype(np.intp)
-        width, m, index = table
+        width, cols, index = table
         if values.type != self.ids.type and not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
             values = values.cast(pa.string())
         out = np.full(len(values), -1, dtype=np.intp)
         rows, mv = _rows_of_width(values, width)
         if len(rows):
-            pos = index.get_indexer(_hash_rows(mv))
-            hit = np.flatnonzero(pos >= 0)
-            same = (m[pos[hit]] == mv[hit]).all(axis=1)
-            out[rows[hit[same]]] = pos[hit[same]]
+            def part(i: int, j: int) -> np.ndarray:
+                w = _words(mv[i:j])
+                pos = index.get_indexer(_hash_words(w, width)).astype(np.intp, copy=False)
+                hit = np.flatnonzero(pos >= 0)
+                same = np.ones(len(hit), dtype=bool)
+                for c, col in enumerate(cols):  # a hash collision is caught by comparing the bytes
+                    same &= col[pos[hit]] == w[hit, c]
+                pos[hit[~same]] = -1
+                return pos
+
+            out[rows] = _chunked(part, len(rows))
         return out
+
+
+def _pool_rank(a: np.ndarray) -> np.ndarray | None:
+    """Each value's rank in Python's string order when every value is a pooled id or missing
+    (missing values rank last), else None."""
+    pool = _pool_of(a)
+    if pool is None:
+        return None
+    rows = pool.rows(a)
+    miss = rows < 0
+    if miss.any() and not pd.isna(a[miss]).all():
+        return None
+    return np.append(pool.rank(), len(pool))[rows]
 
 
 def argsort_strings(*columns: Any) -> np.ndarray:
@@ -300,6 +551,10 @@ def argsort_strings(*columns: Any) -> np.ndarray:
     cols = [_objects(c) for c in columns]
     if not cols or not len(cols[0]):
         return np.zeros(0, dtype=np.intp)
+    if len(cols) == 1 and len(cols[0]) >= SMALL:
+        pooled = _pool_rank(cols[0])
+        if pooled is not None:  # pooled ids: sorted by their rank, an integer sort
+            return np.argsort(pooled, kind="stable").astype(np.intp, copy=False)
     try:
         table = pa.table({f"c{i}": pa.array(c, type=pa.large_string(), from_pandas=True) for i, c in enumerate(cols)})
     except (pa.ArrowInvalid, pa.ArrowTypeError):

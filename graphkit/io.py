@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ._ids import ArrowIds
+from ._ids import ArrowIds, Pool
 from .errors import OutputError
 from .model import Graph
 from .problems import excel_safe, excel_unsafe
@@ -342,13 +342,19 @@ def _shared_refs(columns: list[pa.ChunkedArray], target: ArrowIds) -> list[np.nd
     out = []
     for col in columns:
         rows, extras = [], []
+        seen: dict[tuple[Any, ...], np.ndarray] = {}  # the chunks of a row group share its dictionary
         for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
             d, codes = (c.dictionary, c.indices) if pa.types.is_dictionary(c.type) else (c, None)
-            pos = target.positions(d).astype(np.int64)
-            miss = np.flatnonzero(pos < 0)
-            if len(miss):  # not an id (or null): an object of its own, after the ids in the pool
-                extras.append(np.asarray(d.take(pa.array(miss)).to_numpy(zero_copy_only=False), dtype=object))
-                pos[miss] = n + sum(map(len, extras[:-1])) + np.arange(len(miss))
+            key = (codes is not None, d.offset, len(d), *(b.address if b is not None else 0 for b in d.buffers()))
+            pos = seen.get(key)
+            if pos is None:
+                pos = target.positions(d).astype(np.int64)
+                miss = np.flatnonzero(pos < 0)
+                if len(miss):  # not an id (or null): an object of its own, after the ids in the pool
+                    extras.append(np.asarray(d.take(pa.array(miss)).to_numpy(zero_copy_only=False), dtype=object))
+                    pos[miss] = n + sum(map(len, extras[:-1])) + np.arange(len(miss))
+                if codes is not None:
+                    seen[key] = pos
             if codes is None:
                 rows.append(pos)
             else:  # a null code takes the slot after the chunk's dictionary: -1, None
@@ -548,10 +554,13 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
     problems = None
     if (out / "problems.csv").exists():
         problems = pd.read_csv(out / "problems.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
+    pools = [p for p in map(Pool.make, shared.values()) if p is not None]
     settings = dict(manifest.get("settings") or {})
     settings["out_dir"] = str(out)
     if not provenance:
         settings["provenance"] = False
     if columns is not None:
         settings["columns"] = {name: list(cols) for name, cols in columns.items()}
-    return Graph(tables, model=model, sources=sources, problems=problems, settings=settings)
+    graph = Graph(tables, model=model, sources=sources, problems=problems, settings=settings)
+    graph._id_pools = pools
+    return graph

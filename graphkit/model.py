@@ -59,6 +59,9 @@ class Graph:
         from .problems import PROBLEM_COLUMNS
         self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
         self.settings = dict(settings or {})
+        #: Id pools of the tables as read (graphkit._ids.Pool): kept alive with the graph so that
+        #: lookups of its ids find them by address. Empty for a graph built in memory.
+        self._id_pools: list[Any] = []
 
     # tables -------------------------------------------------------------------------------
     def __getitem__(self, type_name: str) -> pd.DataFrame:
