@@ -152,24 +152,26 @@ _POOLS: list[weakref.ref] = []
 
 
 class Pool:
-    """A table's ids, pairwise distinct by value, as objects and as Arrow strings.
+    """A table's ids, pairwise distinct by value, found by the addresses of their objects.
 
     :func:`graphkit.io.read_graph` makes one for every type that other columns reference and keeps
     it with the graph; reference columns hold the very objects of the pool. Pools are found by the
     addresses of the objects looked up (:func:`_pool_of`), so any array holding pooled objects
-    (a column, a filtered copy, a permutation) is looked up without string hashing.
+    (a column, a filtered copy, a permutation) is looked up without string hashing. Strings from
+    elsewhere are found by value through the ids' byte hashes, kept from reading.
 
-    Parameters
-    ----------
-    ids
-        The ids (:class:`ArrowIds`); they must be pairwise distinct (checked through their
-        byte hashes), else :meth:`make` returns None.
+    Use :meth:`make`: the ids must be provably pairwise distinct (fixed width, distinct hashes).
     """
 
-    def __init__(self, ids: "ArrowIds") -> None:
-        self.ids = ids
+    def __init__(self, ids: "ArrowIds", width: int, hashes: pd.Index) -> None:
+        import pyarrow.compute as pc
+
         self.objs = ids.objs
+        self._width = width
+        self._hashes = hashes
         self._table = _AddressTable(self.objs)
+        arr = ids.ids
+        self._sorted = len(arr) < 2 or bool(pc.all(pc.less(arr[:-1], arr[1:])).as_py())
         self._rank: np.ndarray | None = None
         _POOLS[:] = [r for r in _POOLS if r() is not None]
         _POOLS.append(weakref.ref(self))
@@ -177,9 +179,10 @@ class Pool:
     @classmethod
     def make(cls, ids: "ArrowIds") -> "Pool | None":
         """A pool of these ids, or None when they are not provably distinct (or too few to matter)."""
-        if len(ids.objs) < SMALL or not ids.distinct():
+        table = ids._table() if len(ids.objs) >= SMALL else False
+        if not table:
             return None
-        pool = cls(ids)
+        pool = cls(ids, table[0], table[2])
         return pool if pool._table.unique else None
 
     def __len__(self) -> int:
@@ -194,27 +197,28 @@ class Pool:
         string equals a string, so other objects are never found."""
         out = np.full(len(keys), -1, dtype=np.intp)
         where = np.flatnonzero(np.fromiter((isinstance(x, str) for x in keys), dtype=bool, count=len(keys)))
-        if len(where):
-            pa = _pa()
-            try:
-                arr = pa.array(keys[where], type=pa.string())
-            except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: equal to no id
-                found = pd.Index(self.objs, dtype=object, copy=False).get_indexer(pd.Index(keys[where], dtype=object))
-            else:
-                found = self.ids.positions(arr)
-            out[where] = found
+        if not len(where):
+            return out
+        pa = _pa()
+        try:
+            arr = pa.array(keys[where], type=pa.string())
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: equal to no id
+            return out
+        rows, m = _rows_of_width(arr, self._width)  # only strings of the ids' byte length can match
+        if len(rows):
+            pos = self._hashes.get_indexer(_hash_words(_words(m), self._width)).astype(np.intp, copy=False)
+            hit = np.flatnonzero(pos >= 0)
+            same = self.objs[pos[hit]] == keys[where[rows[hit]]]  # a hash collision fails here
+            out[where[rows[hit[same.astype(bool)]]]] = pos[hit[same.astype(bool)]]
         return out
 
     def rank(self) -> np.ndarray:
         """Each id's rank in Python's string order."""
         if self._rank is None:
-            import pyarrow.compute as pc
-
-            arr = self.ids.ids
-            if len(arr) < 2 or pc.all(pc.less(arr[:-1], arr[1:])).as_py():
-                self._rank = np.arange(len(arr), dtype=np.intp)  # read_graph's tables are sorted by id
+            if self._sorted:  # read_graph's tables are sorted by id
+                self._rank = np.arange(len(self.objs), dtype=np.intp)
             else:
-                order = argsort_strings(self.objs)
+                order = _argsort_arrow([self.objs])
                 rank = np.empty(len(order), dtype=np.intp)
                 rank[order] = np.arange(len(order))
                 self._rank = rank
@@ -487,10 +491,6 @@ class ArrowIds:
                         self._fixed = (width, [np.ascontiguousarray(words[:, j]) for j in range(words.shape[1])], index)
         return self._fixed
 
-    def distinct(self) -> bool:
-        """Whether the ids are provably pairwise distinct (fixed width, distinct byte hashes)."""
-        return bool(self._table())
-
     def positions(self, values: Any) -> np.ndarray:
         """Row of each value among the ids (-1 where absent or null)."""
         pa = _pa()
@@ -545,9 +545,6 @@ def argsort_strings(*columns: Any) -> np.ndarray:
     >>> argsort_strings(np.array(["b", "a", None, "a"], dtype=object), np.array(["x", "z", "y", "y"], dtype=object)).tolist()
     [3, 1, 0, 2]
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     cols = [_objects(c) for c in columns]
     if not cols or not len(cols[0]):
         return np.zeros(0, dtype=np.intp)
@@ -555,6 +552,15 @@ def argsort_strings(*columns: Any) -> np.ndarray:
         pooled = _pool_rank(cols[0])
         if pooled is not None:  # pooled ids: sorted by their rank, an integer sort
             return np.argsort(pooled, kind="stable").astype(np.intp, copy=False)
+    return _argsort_arrow(cols)
+
+
+def _argsort_arrow(cols: list[np.ndarray]) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(cols[0]):
+        return np.zeros(0, dtype=np.intp)
     try:
         table = pa.table({f"c{i}": pa.array(c, type=pa.large_string(), from_pandas=True) for i, c in enumerate(cols)})
     except (pa.ArrowInvalid, pa.ArrowTypeError):
