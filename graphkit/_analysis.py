@@ -331,7 +331,9 @@ def _objs(values: np.ndarray) -> pd.Series:
 
 
 def _obj(values: Any) -> pd.Series:
-    return pd.Series(na_to_none(values), dtype=object)
+    """An object Series of the values, missing ones as None (the values are not copied when none
+    is missing: copying an object array touches every object, which costs at country scale)."""
+    return pd.Series(na_to_none(values), dtype=object, copy=False)
 
 
 def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -364,7 +366,7 @@ def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
         "level": _obj(o["level"]), "town": _obj(o["town"]),
         "town_name": _obj(pname_at(o["town"])), "village": _obj(o["village"]),
         "village_name": _obj(pname_at(o["village"])), "parent": _obj(o["parent"]),
-    })
+    }, copy=False)  # one block per column: consolidating copies (and touches) every object
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
         order = argsort_strings(ids)

@@ -51,7 +51,7 @@ import pandas as pd
 
 from ._analysis import (SEP, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin, join_groups,
                         lookup, org_chains, org_facts, positions, take)
-from ._ids import factorize
+from ._ids import argsort_strings, factorize
 from .errors import GraphkitError
 from .model import Graph
 
@@ -866,7 +866,10 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     rank_in = np.arange(len(unit_wc)) - np.repeat(first_unit, np.diff(np.r_[first_unit, len(unit_wc)]))
     unit_w = Wo["w_id"].to_numpy(dtype=object)[start[unit_wc] + rank_in]
     # slots of a class: lowest level first, then the seeded jitter, then id
-    so = np.lexsort((S["s_id"].to_numpy(dtype=object)[slot_s].astype(str), S["jitter"].to_numpy()[slot_s], slot_lvl, slot_c))
+    s_ids = S["s_id"].to_numpy(dtype=object)
+    s_rank = np.empty(len(s_ids), dtype=np.int64)  # the ids' string order, as integers
+    s_rank[argsort_strings(s_ids)] = np.arange(len(s_ids))
+    so = np.lexsort((s_rank[slot_s], S["jitter"].to_numpy()[slot_s], slot_lvl, slot_c))
     slot_c_s, slot_sid = slot_c[so], S["s_id"].to_numpy(dtype=object)[slot_s[so]]
     cstart = np.searchsorted(slot_c_s, np.arange(nc))
     a = pd.DataFrame({"c": unit_c, "w": unit_w}).sort_values(["c", "w"], kind="stable")
