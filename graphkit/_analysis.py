@@ -180,10 +180,8 @@ def positions(keys: Any, index: Any) -> np.ndarray:
 
 
 def _place_positions(graph: Graph, keys: Any) -> np.ndarray:
-    """:func:`positions` of place ids (few distinct values: each is looked up once)."""
-    codes, uniq = factorize(keys)
-    pos = positions(np.asarray(uniq, dtype=object), place_index(graph))
-    return np.where(codes >= 0, pos[np.maximum(codes, 0)] if len(pos) else -1, -1)
+    """:func:`positions` of place ids."""
+    return positions(keys, place_index(graph))
 
 
 _CACHE: dict[int, dict[Any, Any]] = {}
@@ -356,16 +354,16 @@ def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
     Organization rows (None when they are sorted already): computed once for every date."""
     o = graph.tables["Organization"]
     p = graph.tables["Place"]
-    pnames = p["name"].to_numpy(dtype=object)
+    pnames = na_to_none(p["name"].to_numpy(dtype=object))
 
-    def pname_at(col: pd.Series) -> np.ndarray:
-        return take(pnames, _place_positions(graph, col.to_numpy(dtype=object)))
+    def pname_at(col: pd.Series) -> pd.Series:  # (missing as None already: no second pass)
+        return pd.Series(take(pnames, _place_positions(graph, col.to_numpy(dtype=object))), dtype=object, copy=False)
 
     f = pd.DataFrame({
         "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
         "level": _obj(o["level"]), "town": _obj(o["town"]),
-        "town_name": _obj(pname_at(o["town"])), "village": _obj(o["village"]),
-        "village_name": _obj(pname_at(o["village"])), "parent": _obj(o["parent"]),
+        "town_name": pname_at(o["town"]), "village": _obj(o["village"]),
+        "village_name": pname_at(o["village"]), "parent": _obj(o["parent"]),
     }, copy=False)  # one block per column: consolidating copies (and touches) every object
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():

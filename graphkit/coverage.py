@@ -51,11 +51,13 @@ def _check_by(by: Any, allowed: tuple[Any, ...]) -> None:
 
 
 def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "town",
-                town_name_col: str = "town_name") -> tuple[pd.Series, pd.Series, list[Any]]:
-    """Key, display name and row order of the groups of ``frame`` for a grouping."""
+                town_name_col: str = "town_name") -> tuple[pd.Series, pd.Series, list[Any], np.ndarray, np.ndarray]:
+    """Key, display name and row order of the groups of ``frame`` for a grouping, and each row's
+    key as a code into the distinct keys (``factorize`` of the key column, in some order)."""
     if by is None:
         key = pd.Series("all", index=frame.index, dtype=object)
-        return key, pd.Series(["全部 all"], index=["all"], dtype=object), ["all"]
+        return (key, pd.Series(["全部 all"], index=["all"], dtype=object), ["all"],
+                np.zeros(len(frame), dtype=np.intp), np.array(["all"], dtype=object))
     col, cl = GROUPINGS[by]
     if by == "town":
         col = town_col
@@ -63,26 +65,33 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
     # among those only; missing and "" are both the key ""
     rc, ru = factorize(frame[col].to_numpy(dtype=object))
     distinct = np.append(np.asarray(ru, dtype=object), "")
+    rc = np.where(rc < 0, len(ru), rc)
     key = pd.Series(distinct[rc], index=frame.index, dtype=object)
+    # the keys' codes: the distinct values in use, "" (missing) merged with a "" value
+    used = np.flatnonzero(np.bincount(rc, minlength=len(distinct)))
+    ucode, ku = pd.factorize(distinct[used])
+    code_of = np.full(len(distinct), -1, dtype=np.intp)
+    code_of[used] = ucode
+    kc = code_of[rc]
+    ku = np.asarray(ku, dtype=object)
     if cl is None:
         # the first known town name of each key (what groupby(...).first() gives)
-        kc, ku = factorize(key.to_numpy(dtype=object))
         tn = frame[town_name_col].to_numpy(dtype=object)
         known = np.flatnonzero(~pd.isna(tn))
         first = np.full(len(ku), -1, dtype=np.int64)
         kk, at = np.unique(kc[known], return_index=True)
         first[kk] = known[at]
         label = np.where(first >= 0, tn[np.maximum(first, 0)], NO_VALUE)
-        label = np.where(np.asarray(ku, dtype=object) == "", NO_VALUE, label)
+        label = np.where(ku == "", NO_VALUE, label)
         lab = dict(zip(ku.tolist(), label.tolist()))
         order = sorted(lab, key=lambda k: (k == "", str(lab[k]), k))
         names = pd.Series([lab[k] for k in order], index=pd.Index(order, dtype=object), dtype=object)
     else:
         codes = sorted(set(ru.tolist()) - {""})
-        order = [c for c in order_codes(graph.model, cl, codes)] + ([""] if (rc < 0).any() or "" in set(ru.tolist()) else [])
+        order = [c for c in order_codes(graph.model, cl, codes)] + ([""] if (rc == len(ru)).any() or "" in set(ru.tolist()) else [])
         names = code_label(graph.model, cl, pd.Series(order, index=order, dtype=object))
         names[names == ""] = NO_VALUE
-    return key, names, order
+    return key, names, order, kc, ku
 
 
 def _frame(key: pd.Series, names: pd.Series, order: list[Any], counts: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +143,7 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     codes = [c for c, _, _ in mechanisms(graph.model)]
     # org × mechanism flags, then counts per group with bincount (no per-group Python work)
     flags = _memo(graph, ("coverage_flags", ts), lambda: _flags(facts, mm, codes))
-    key, names, order = _group_keys(graph, facts, by)
-    kc, kuniq = factorize(key.to_numpy(dtype=object))
+    key, names, order, kc, kuniq = _group_keys(graph, facts, by)
     m = len(kuniq)
     counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
     counts["orgs"] = np.bincount(kc, minlength=m)
@@ -183,8 +191,7 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     orgs = graph.tables["Organization"]
     m_village = lookup(mem["member"], org_index(graph), orgs["village"].to_numpy(dtype=object), np.nan)
     m_town = lookup(mem["member"], org_index(graph), orgs["town"].to_numpy(dtype=object), np.nan)
-    covered = set(m_village[~pd.isna(m_village)])
-    vil["covered"] = isin(vil["village"], covered)
+    vil["covered"] = isin(vil["village"], m_village[~pd.isna(m_village)])
     # committees and their town: the committee's own town, else the least of its members' towns
     mv = pd.DataFrame({"organization": mem["organization"].to_numpy(dtype=object),
                        "ctown": mem["collab_town"].to_numpy(dtype=object), "town": m_town})
@@ -196,7 +203,7 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     comm = pd.DataFrame({"town": pd.Series(np.where(pd.isna(ctown), mtown, ctown), dtype=object)})
     comm["town_name"] = pd.Series(lookup(comm["town"], pidx, pname, np.nan), dtype=object)
     allk = pd.concat([vil[["town", "town_name"]], comm], ignore_index=True)
-    key_all, names, order = _group_keys(graph, allk, by)
+    key_all, names, order, _, _ = _group_keys(graph, allk, by)
     vkey = key_all.iloc[: len(vil)].to_numpy()
     ckey = key_all.iloc[len(vil):].to_numpy()
     v = vil.assign(key=vkey).sort_values(["key", "village_name"])
@@ -248,7 +255,7 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     paired_strong[wp[by_strong]] = True
     sel = facts["weak"].to_numpy(dtype=bool)
     w = facts[sel]
-    key, names, order = _group_keys(graph, w, by)
+    key, names, order, _, _ = _group_keys(graph, w, by)
     kc, kuniq = factorize(key.to_numpy(dtype=object))
     m = len(kuniq)
     counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
@@ -297,10 +304,11 @@ def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: A
     d = pd.DataFrame({"town": pd.Series(u["town"].to_numpy(dtype=object), dtype=object),
                       "town_name": pd.Series(tname, dtype=object)})
     has = u["has_party_org"].fillna(False).astype(bool).to_numpy() | u["party_org"].notna().to_numpy()
-    instr = np.fromiter((isinstance(v, str) and v.strip() != "" for v in u["instructor"].to_numpy(dtype=object)), dtype=bool,
-                        count=len(u))
+    ic, iu = factorize(u["instructor"].to_numpy(dtype=object))  # each distinct instructor checked once
+    named = np.fromiter((isinstance(v, str) and v.strip() != "" for v in iu), dtype=bool, count=len(iu))
+    instr = np.append(named, False)[np.where(ic < 0, len(iu), ic)]
     work = has | u["linked_org"].notna().to_numpy() | instr
-    key, names, order = _group_keys(graph, d, by)
+    key, names, order, _, _ = _group_keys(graph, d, by)
     known = ~pd.isna(kind)
     kinds = order_codes(graph.model, "unit_kind", set(kind[known].tolist()))
     gi = positions(key.to_numpy(dtype=object)[known], pd.Index(order, dtype=object))
@@ -314,7 +322,7 @@ def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: A
     groups = [order[i] for i in (up // nk).tolist()]
     # dtypes as pandas' groupby gives them (str keys once the roster has rows)
     out = pd.DataFrame({"group": pd.Series(groups, dtype="str" if len(u) else object),
-                        "group_name": pd.Series([names[g] for g in groups], dtype=object),
+                        "group_name": pd.Series(names.reindex(pd.Index(groups, dtype=object)).to_numpy(dtype=object), dtype=object),
                         "unit_kind": pd.Series([kinds[i] for i in (up % nk).tolist()], dtype="str" if len(up) else object),
                         "units": units.astype(np.int64), "org_covered": org_cov, "work_covered": work_cov})
     out["org_share"] = out["org_covered"] / out["units"]
