@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -535,20 +536,29 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
     tables = {}
     targets = {p.range for t in model for p in t.refs.values()}
     shared: dict[str, _Ids] = {}
-    for rtype in _read_order(model):
-        path = out / "tables" / f"{rtype.name}.parquet"
-        try:
-            table = _read_table(path, provenance=provenance,
-                                only=None if columns is None else columns.get(rtype.name, ()), refs=rtype.refs)
-            tables[rtype.name] = (_from_arrow(table, rtype, shared) if table.num_columns
-                                  else pd.DataFrame(index=pd.RangeIndex(table.num_rows)))
-        except (FileNotFoundError, pa.ArrowInvalid) as exc:
-            raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
-        if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
-            raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
-        if rtype.name in targets and rtype.name not in shared and "id" in table.column_names:
-            shared[rtype.name] = ArrowIds(_plain(table.column("id")), tables[rtype.name]["id"].to_numpy(dtype=object))
-        del table
+    order = _read_order(model)
+
+    def read(rtype: RecordType) -> pa.Table:
+        return _read_table(out / "tables" / f"{rtype.name}.parquet", provenance=provenance,
+                           only=None if columns is None else columns.get(rtype.name, ()), refs=rtype.refs)
+
+    # the next table is decoded (pyarrow, without the GIL) while this one becomes a DataFrame
+    with ThreadPoolExecutor(1) as prefetch:
+        pending = prefetch.submit(read, order[0]) if order else None
+        for i, rtype in enumerate(order):
+            path = out / "tables" / f"{rtype.name}.parquet"
+            try:
+                table = pending.result()
+                pending = prefetch.submit(read, order[i + 1]) if i + 1 < len(order) else None
+                tables[rtype.name] = (_from_arrow(table, rtype, shared) if table.num_columns
+                                      else pd.DataFrame(index=pd.RangeIndex(table.num_rows)))
+            except (FileNotFoundError, pa.ArrowInvalid) as exc:
+                raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
+            if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
+                raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
+            if rtype.name in targets and rtype.name not in shared and "id" in table.column_names:
+                shared[rtype.name] = ArrowIds(_plain(table.column("id")), tables[rtype.name]["id"].to_numpy(dtype=object))
+            del table
     tables = {rtype.name: tables[rtype.name] for rtype in model}
     sources = pq.read_table(out / "sources.parquet").to_pandas() if (out / "sources.parquet").exists() else None
     problems = None
