@@ -242,9 +242,12 @@ def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None
 
 def _top(groups: np.ndarray, n: int, values: Any, *, k: int = 3) -> np.ndarray:
     """Per group: "A 5、B 3", the ``k`` most frequent values (missing → （未填）), ties by value."""
-    v = np.asarray(values, dtype=object)
-    v = np.where(pd.isna(v), NO_VALUE, v)
-    vc, vu = _codes(v)
+    # codes of the values with missing ones as （未填）: the distinct values first (few), then each
+    # row's code through them, so the rows are passed over by codes only
+    c, u = factorize(np.asarray(values, dtype=object))
+    u = np.append(np.asarray(u, dtype=object), NO_VALUE)
+    uc, vu = _codes(u)
+    vc = uc[np.where(c < 0, len(u) - 1, c)]
     w = max(len(vu), 1)
     keep = groups >= 0
     pairs, cnt = np.unique(groups[keep].astype(np.int64) * w + vc[keep], return_counts=True)
