@@ -214,7 +214,7 @@ def _nunique(groups: np.ndarray, n: int, values: Any) -> np.ndarray:
     vc, vu = _codes(values, sort=False)
     keep = (groups >= 0) & (vc >= 0)
     w = max(len(vu), 1)
-    pairs = np.unique(groups[keep].astype(np.int64) * w + vc[keep])
+    pairs = pd.unique(groups[keep].astype(np.int64) * w + vc[keep])  # (a hash table: no sort needed)
     return np.bincount(pairs // w, minlength=n).astype(np.int64)
 
 
@@ -230,6 +230,15 @@ def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None
     counts = np.bincount(g, minlength=n)
     out = np.full(n, empty, dtype=object)
     present = np.flatnonzero(counts)
+    if plain and len(vals) and all(type(v) is str for v in vals):  # joined by pyarrow, list by list
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        offsets = pa.array(np.r_[0, np.cumsum(counts[present])].astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, pa.array(vals, type=pa.large_string()))
+        joined = pc.binary_join(lists, pa.scalar(SEP, type=pa.large_string()))
+        out[present] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+        return out
     texts: list[str] = []
     a = 0
     for b in np.cumsum(counts[present]).tolist():
@@ -803,7 +812,7 @@ def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.D
         return facts[col].to_numpy(dtype=object)[order]
 
     out = pd.DataFrame({"org_id": _objs(f("org_id")), "name": _objs(f("name")),
-                        "status": _strs(np.where(no_link[order], "no_link", "small_component").astype(object)),
+                        "status": _strs(np.array(["small_component", "no_link"], dtype=object)[no_link[order].astype(np.intp)]),
                         "component": pd.arrays.IntegerArray(comp[order], no_link[order].copy()),
                         "component_size": pd.array(csize[order], dtype="Int64")})
     for c in _FACT_COLS:

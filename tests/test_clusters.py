@@ -1,6 +1,7 @@
 """Clusters, chain alliances, brokers and isolated orgs: hand-made graphs, seed facts, sample county."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -189,3 +190,23 @@ def test_sample_county_clusters(sample_graph: gk.Graph):
     iso = clusters.isolated(sample_graph)
     assert set(c1["org_id"]).isdisjoint(iso.loc[iso["status"] == "no_link", "org_id"])
     assert len(c1) + int((iso["status"] == "no_link").sum()) == sample_graph.count("Organization")
+
+
+def test_plain_joins_match_python_joins() -> None:
+    """clusters._joined(plain=True) joins with pyarrow when every value is a str: same texts."""
+    from graphkit._analysis import SEP
+    from graphkit.clusters import _joined
+
+    rng = np.random.default_rng(7)
+    words = np.array(["甲村 3", "", "乙镇 12", "a、b", "x" * 40, "（未填） 1"], dtype=object)
+    groups = rng.integers(-1, 50, 2000)
+    values = words[rng.integers(0, len(words), 2000)]
+    got = _joined(groups, 55, values, empty=None, plain=True)
+    for k in range(55):
+        rows = [v for gi, v in zip(groups, values) if gi == k]
+        assert got[k] == (SEP.join(rows) if rows else None)
+    mixed = values.copy()
+    mixed[3] = None  # not all str: the Python path, which refuses a None as str.join does
+    if groups[3] >= 0:
+        with pytest.raises(TypeError):
+            _joined(groups, 55, mixed, plain=True)
