@@ -295,6 +295,11 @@ class IdIndex:
         if not len(k):
             return np.zeros(0, dtype=np.intp)
         if len(self.values) < SMALL or (len(k) < SMALL and self._value_ready):
+            if len(k) >= SMALL and not self._has_missing():
+                # many keys, few values (codes, kinds): each distinct key is looked up once; a
+                # missing key finds nothing, as the values hold none
+                codes, uniq = factorize(k)
+                return np.append(self._by_value(uniq), -1).astype(np.intp, copy=False)[codes]
             return self._by_value(k)
         pooled = self._pool()
         if pooled:

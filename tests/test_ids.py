@@ -21,6 +21,7 @@ def _copy(s: str) -> str:
     (SMALL * 2, SMALL * 3, 2000),   # few copies: the index is scanned against them
     (SMALL * 2, 100, 3),            # few keys in a large index
     (1000, 5000, 5),                # small index: plain get_indexer
+    (1000, SMALL * 2, 5),           # small index, many keys: each distinct key looked up once
 ])
 def test_positions_match_get_indexer(n_index: int, n_keys: int, copies: int) -> None:
     rng = np.random.default_rng(n_index + n_keys + copies)
@@ -78,3 +79,12 @@ def test_isin_matches_pandas(members: str) -> None:
          "with_none": np.array([None, ids[0]], dtype=object)}[members]
     expected = pd.Series(values, dtype=object).isin(np.asarray(m, dtype=object)).to_numpy()
     assert np.array_equal(isin(values, m), expected) and expected.any() and not expected.all()
+
+
+@pytest.mark.parametrize("n_keys", [100, SMALL * 2])
+def test_a_missing_value_in_the_index_is_found_like_get_indexer(n_keys: int) -> None:
+    ids = np.array(["a", None, "b", np.nan], dtype=object)[:3]  # the index holds a None
+    keys = np.array(["b", None, np.nan, "a", "zz"] * (n_keys // 5), dtype=object)
+    expected = pd.Index(ids, dtype=object).get_indexer(pd.Index(keys, dtype=object))
+    assert np.array_equal(IdIndex(ids).positions(keys), expected)
+    assert (expected == 1).any()  # the missing keys found the index's missing value
