@@ -556,11 +556,12 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
 
     def chain_keys(ids: np.ndarray) -> np.ndarray:
         sel = isin(chains["org_id"], ids)
-        ch = pd.DataFrame({"org_id": chains["org_id"].to_numpy(dtype=object)[sel],
-                           "chain": ch_code.to_numpy(dtype=object)[sel]}).sort_values(["org_id", "chain"])
-        if ch.empty:
+        org = chains["org_id"].to_numpy(dtype=object)[sel]
+        chain = ch_code.to_numpy(dtype=object)[sel]
+        if not len(org):
             return np.full(len(ids), "", dtype=object)
-        k, t = join_groups(ch["org_id"].to_numpy(dtype=object), ch["chain"].to_numpy(dtype=object))
+        o = argsort_strings(org, chain)  # sorted by (org, chain code), as sort_values would
+        k, t = join_groups(org[o], chain[o])
         return lookup(ids, k, np.array([x.replace(SEP, "\x1f") for x in t], dtype=object), default="")
 
     # ---- weak classes
@@ -693,14 +694,20 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
 
     # forbidden pairs: a weak singleton class reaches a hub holding one of its forbidden classes
     # through the hub's normal part and the allowed ranges of its singleton classes
-    fbc = forbidden.merge(W[["w_id", "wc"]], left_on="w", right_on="w_id").merge(
-        S[["s_id", "c"]], left_on="s", right_on="s_id")[["wc", "c"]].drop_duplicates()
+    # (weak class, strong class) of each forbidden pair whose two orgs are candidates
+    f_wc = lookup(forbidden["w"], W["w_id"], W["wc"].to_numpy(), -1).astype(np.int64)
+    f_c = lookup(forbidden["s"], S["s_id"], S["c"].to_numpy(), -1).astype(np.int64)
+    both = (f_wc >= 0) & (f_c >= 0)
+    fbc = pd.DataFrame({"wc": f_wc[both], "c": f_c[both]}).drop_duplicates()
     extra_t: list[int] = []
     extra_h: list[int] = []
     extra_cost: list[int] = []
     drop = np.zeros(len(wh_wc), dtype=bool)
     if len(fbc):
-        bad_c = fbc.groupby("wc")["c"].agg(set).to_dict()
+        pairs = np.unique(fbc["wc"].to_numpy() * (nc + 1) + fbc["c"].to_numpy())
+        p_wc, p_c = pairs // (nc + 1), pairs % (nc + 1)
+        cut = np.flatnonzero(np.r_[True, p_wc[1:] != p_wc[:-1]])
+        bad_c = {w: set(cs.tolist()) for w, cs in zip(p_wc[cut].tolist(), np.split(p_c, cut[1:]))}
         cand = np.flatnonzero(np.isin(wh_wc, list(bad_c)) & hub_has_single[wh_h])
         for i in cand.tolist():
             wc, h = int(wh_wc[i]), int(wh_h[i])
