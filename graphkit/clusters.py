@@ -218,6 +218,23 @@ def _nunique(groups: np.ndarray, n: int, values: Any) -> np.ndarray:
     return np.bincount(pairs // w, minlength=n).astype(np.int64)
 
 
+def _join_lists(groups: np.ndarray, n: int, texts: Any, *, empty: Any = None) -> np.ndarray:
+    """Per group ``0..n-1``: its ``texts`` (a pyarrow string array, rows sorted by group, groups
+    ``>= 0``) joined with 、 by pyarrow; ``empty`` for a group without rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = np.bincount(groups, minlength=n)
+    present = np.flatnonzero(counts)
+    out = np.full(n, empty, dtype=object)
+    if len(present):
+        offsets = pa.array(np.r_[0, np.cumsum(counts[present])].astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, texts.cast(pa.large_string()))
+        joined = pc.binary_join(lists, pa.scalar(SEP, type=pa.large_string()))
+        out[present] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    return out
+
+
 def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None, empty: Any = None,
             plain: bool = False) -> np.ndarray:
     """Per group ``0..n-1``: its ``values`` in row order joined with 、 (:func:`join_names`, or a
@@ -232,13 +249,8 @@ def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None
     present = np.flatnonzero(counts)
     if plain and len(vals) and all(type(v) is str for v in vals):  # joined by pyarrow, list by list
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        offsets = pa.array(np.r_[0, np.cumsum(counts[present])].astype(np.int64))
-        lists = pa.LargeListArray.from_arrays(offsets, pa.array(vals, type=pa.large_string()))
-        joined = pc.binary_join(lists, pa.scalar(SEP, type=pa.large_string()))
-        out[present] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
-        return out
+        return _join_lists(g[order], n, pa.array(vals, type=pa.large_string()), empty=empty)
     texts: list[str] = []
     a = 0
     for b in np.cumsum(counts[present]).tolist():
@@ -266,6 +278,14 @@ def _top(groups: np.ndarray, n: int, values: Any, *, k: int = 3) -> np.ndarray:
     first = _group_first(g)
     rank = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
     sel = rank < k
+    if all(type(v) is str for v in vu):  # "value count" texts made and joined by pyarrow
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        txt = pc.binary_join_element_wise(pa.array(vu, type=pa.large_string()).take(pa.array(val[sel])),
+                                          pa.array(cnt[sel].astype(np.int64)).cast(pa.large_string()),
+                                          pa.scalar(" ", type=pa.large_string()))
+        return _join_lists(g[sel], n, txt, empty=None)
     txt = [f"{a} {b}" for a, b in zip(vu[val[sel]].tolist(), cnt[sel].tolist())]
     return _joined(g[sel], n, np.array(txt, dtype=object), empty=None, plain=True)
 
