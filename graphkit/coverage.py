@@ -30,7 +30,7 @@ import pandas as pd
 from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
                         positions, take)
-from ._ids import factorize
+from ._ids import argsort_strings, factorize
 from .errors import GraphkitError
 from .model import Graph
 
@@ -206,7 +206,8 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     key_all, names, order, _, _ = _group_keys(graph, allk, by)
     vkey = key_all.iloc[: len(vil)].to_numpy()
     ckey = key_all.iloc[len(vil):].to_numpy()
-    v = vil.assign(key=vkey).sort_values(["key", "village_name"])
+    v = vil.assign(key=vkey)
+    v = v.take(argsort_strings(v["key"], v["village_name"]))  # (as sort_values, by pyarrow)
     g = v.groupby("key")
     counts = pd.DataFrame(index=pd.Index(order, dtype=object))
     counts["villages"] = g.size()
