@@ -163,12 +163,14 @@ class Pool:
     Use :meth:`make`: the ids must be provably pairwise distinct (fixed width, distinct hashes).
     """
 
-    def __init__(self, ids: "ArrowIds", width: int, hashes: pd.Index) -> None:
+    def __init__(self, ids: "ArrowIds") -> None:
         import pyarrow.compute as pc
 
+        table = ids._table()
+        if not table:
+            raise ValueError("ids that are not provably distinct make no pool")
         self.objs = ids.objs
-        self._width = width
-        self._hashes = hashes
+        self._width, _, self._hashes = table
         self._table = _AddressTable(self.objs)
         arr = ids.ids
         self._sorted = len(arr) < 2 or bool(pc.all(pc.less(arr[:-1], arr[1:])).as_py())
@@ -179,10 +181,9 @@ class Pool:
     @classmethod
     def make(cls, ids: "ArrowIds") -> "Pool | None":
         """A pool of these ids, or None when they are not provably distinct (or too few to matter)."""
-        table = ids._table() if len(ids.objs) >= SMALL else False
-        if not table:
+        if len(ids.objs) < SMALL or not ids._table():
             return None
-        pool = cls(ids, table[0], table[2])
+        pool = cls(ids)
         return pool if pool._table.unique else None
 
     def __len__(self) -> int:
@@ -206,10 +207,10 @@ class Pool:
             return out
         rows, m = _rows_of_width(arr, self._width)  # only strings of the ids' byte length can match
         if len(rows):
-            pos = self._hashes.get_indexer(_hash_words(_words(m), self._width)).astype(np.intp, copy=False)
+            pos = _probe(self._hashes, _words(m), self._width)
             hit = np.flatnonzero(pos >= 0)
-            same = self.objs[pos[hit]] == keys[where[rows[hit]]]  # a hash collision fails here
-            out[where[rows[hit[same.astype(bool)]]]] = pos[hit[same.astype(bool)]]
+            hit = hit[(self.objs[pos[hit]] == keys[where[rows[hit]]]).astype(bool)]  # a hash collision fails here
+            out[where[rows[hit]]] = pos[hit]
         return out
 
     def rank(self) -> np.ndarray:
@@ -223,6 +224,18 @@ class Pool:
                 rank[order] = np.arange(len(order))
                 self._rank = rank
         return self._rank
+
+
+def _pooled_rows(values: np.ndarray) -> tuple[Pool, np.ndarray] | None:
+    """``(pool, rows)`` when every value is an object of one pool or missing (rows -1 there)."""
+    pool = _pool_of(values)
+    if pool is None:
+        return None
+    rows = pool.rows(values)
+    miss = rows < 0
+    if miss.any() and not pd.isna(values[miss]).all():
+        return None
+    return pool, rows
 
 
 def _pool_of(values: np.ndarray) -> Pool | None:
@@ -380,12 +393,10 @@ def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
     if len(a) < SMALL:
         codes, uniques = pd.factorize(a)
         return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
-    pool = _pool_of(a)
-    if pool is not None:
-        rows = pool.rows(a)
-        miss = np.flatnonzero(rows < 0)
-        if not len(miss) or pd.isna(a[miss]).all():
-            return _first_seen(rows, len(pool), a)
+    pooled = _pooled_rows(a)
+    if pooled is not None:
+        pool, rows = pooled
+        return _first_seen(rows, len(pool), a)
     c1, _ = pd.factorize(addresses(a))
     # codes are numbered in order of first appearance: a row starts a new object when its code
     # exceeds every code before it, and those rows come in code order
@@ -462,6 +473,12 @@ def _hash_words(w: np.ndarray, width: int) -> np.ndarray:
     return h
 
 
+def _probe(hashes: pd.Index, words: np.ndarray, width: int) -> np.ndarray:
+    """Row of each string (as 64-bit words, :func:`_words`) among ids hashed by :func:`_hash_words`
+    (-1 where no id has its hash; a hit must still be checked by the caller)."""
+    return hashes.get_indexer(_hash_words(words, width)).astype(np.intp, copy=False)
+
+
 class ArrowIds:
     """A table's ids as read (an Arrow string array) and as objects, for finding other columns'
     values among them.
@@ -515,7 +532,7 @@ class ArrowIds:
         if len(rows):
             def part(i: int, j: int) -> np.ndarray:
                 w = _words(mv[i:j])
-                pos = index.get_indexer(_hash_words(w, width)).astype(np.intp, copy=False)
+                pos = _probe(index, w, width)
                 hit = np.flatnonzero(pos >= 0)
                 same = np.ones(len(hit), dtype=bool)
                 for c, col in enumerate(cols):  # a hash collision is caught by comparing the bytes
@@ -530,13 +547,10 @@ class ArrowIds:
 def _pool_rank(a: np.ndarray) -> np.ndarray | None:
     """Each value's rank in Python's string order when every value is a pooled id or missing
     (missing values rank last), else None."""
-    pool = _pool_of(a)
-    if pool is None:
+    pooled = _pooled_rows(a)
+    if pooled is None:
         return None
-    rows = pool.rows(a)
-    miss = rows < 0
-    if miss.any() and not pd.isna(a[miss]).all():
-        return None
+    pool, rows = pooled
     return np.append(pool.rank(), len(pool))[rows]
 
 

@@ -244,13 +244,13 @@ def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None
     g = groups[keep]
     order = np.argsort(g, kind="stable")
     vals = np.asarray(values, dtype=object)[keep][order].tolist()
-    counts = np.bincount(g, minlength=n)
-    out = np.full(n, empty, dtype=object)
-    present = np.flatnonzero(counts)
     if plain and len(vals) and all(type(v) is str for v in vals):  # joined by pyarrow, list by list
         import pyarrow as pa
 
         return _join_lists(g[order], n, pa.array(vals, type=pa.large_string()), empty=empty)
+    counts = np.bincount(g, minlength=n)
+    out = np.full(n, empty, dtype=object)
+    present = np.flatnonzero(counts)
     texts: list[str] = []
     a = 0
     for b in np.cumsum(counts[present]).tolist():

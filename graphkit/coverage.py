@@ -256,8 +256,7 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     paired_strong[wp[by_strong]] = True
     sel = facts["weak"].to_numpy(dtype=bool)
     w = facts[sel]
-    key, names, order, _, _ = _group_keys(graph, w, by)
-    kc, kuniq = factorize(key.to_numpy(dtype=object))
+    key, names, order, kc, kuniq = _group_keys(graph, w, by)
     m = len(kuniq)
     counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
     counts["weak_orgs"] = np.bincount(kc, minlength=m).astype(np.int64)
@@ -268,8 +267,6 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     counts["share"] = counts["paired"] / counts["weak_orgs"]
     counts["share_strong"] = counts["paired_strong"] / counts["weak_orgs"]
     out = _frame(key, names, order, counts)
-    if by is None and out["weak_orgs"].isna().all():
-        out[["weak_orgs", "third_class", "weak_lax", "paired", "paired_strong"]] = 0
     for c in ("weak_orgs", "third_class", "weak_lax", "paired", "paired_strong"):
         out[c] = out[c].fillna(0).astype(np.int64)
     return out[["group", "group_name", "weak_orgs", "third_class", "weak_lax", "paired", "share", "paired_strong",
