@@ -85,35 +85,49 @@ def schema_statements(model: Model | None = None) -> list[str]:
     return out
 
 
-def node_statement(ns: NodeShape) -> str:
+def node_statement(ns: NodeShape, *, create: bool = False) -> str:
     """The ``UNWIND $rows … MERGE`` statement that upserts nodes of one label.
 
     Every property is set from the row, so a value that became empty removes the property.
+    ``create=True`` gives the ``CREATE`` form :func:`push` uses for a label that has no node yet
+    on the server (the uniqueness constraint still refuses a duplicate id).
     """
     sets = ", ".join(f"n.{ident(c.name)} = row.{ident(c.name)}" for c in ns.columns if c.name != "id")
-    return f"UNWIND {_ROWS} AS row MERGE (n:{ident(ns.label)} {{{ident('id')}: row.{ident('id')}}}) SET {sets}"
+    verb = "CREATE" if create else "MERGE"
+    return (f"UNWIND {_ROWS} AS row {verb} (n:{ident(ns.label)} {{{ident('id')}: row.{ident('id')}}})"
+            + (f" SET {sets}" if sets else ""))
 
 
-def rel_statement(rs: RelShape) -> str:
+def rel_statement(rs: RelShape, *, create: bool = False) -> str:
     """The ``UNWIND $rows … MERGE`` statement that upserts one relationship triple.
 
     Rows carry ``start_id``, ``end_id`` and the relationship's properties. A ref
     relationship (``Organization.town``) gets one row per source record, ``end_id`` empty when
     the ref is: other relationships of that type from the record to that label are deleted
     first, so a moved or removed ref moves or removes its relationship. An n-ary link is merged
-    on its ``id``; a relationship with the same id between other ends is deleted first.
+    on its ``id``; a relationship with the same id between other ends is deleted first (found
+    through the relationship index on ``id``, named in a hint so that a plan cached while the
+    type was still empty never turns the lookup into a scan).
+
+    ``create=True`` gives the ``CREATE`` form :func:`push` uses for a triple that has no
+    relationship yet on the server (rows with an empty ``end_id`` then create nothing).
     """
     a, b = ident(rs.source_label), ident(rs.target_label)
     rel, idk = ident(rs.rel), ident("id")
     head = f"UNWIND {_ROWS} AS row MATCH (a:{a} {{{idk}: row.start_id}}) "
+    sets = ", ".join(f"r.{ident(c.name)} = row.{ident(c.name)}" for c in rs.columns if c.name != "id")
+    sets = f" SET {sets}" if sets else ""
+    if create:
+        body = f"(a)-[:{rel}]->(b)" if not rs.is_link else f"(a)-[r:{rel} {{{idk}: row.{idk}}}]->(b){sets}"
+        return head + f"MATCH (b:{b} {{{idk}: row.end_id}}) CREATE " + body
     if not rs.is_link:
         return (head + f"OPTIONAL MATCH (a)-[old:{rel}]->(x:{b}) WHERE row.end_id IS NULL OR x.{idk} <> row.end_id "
                 f"DELETE old WITH DISTINCT a, row WHERE row.end_id IS NOT NULL "
                 f"MATCH (b:{b} {{{idk}: row.end_id}}) MERGE (a)-[:{rel}]->(b)")
-    sets = ", ".join(f"r.{ident(c.name)} = row.{ident(c.name)}" for c in rs.columns if c.name != "id")
     return (head + f"MATCH (b:{b} {{{idk}: row.end_id}}) "
-            f"OPTIONAL MATCH (x)-[old:{rel} {{{idk}: row.{idk}}}]->(y) WHERE x <> a OR y <> b DELETE old "
-            f"WITH DISTINCT a, b, row MERGE (a)-[r:{rel} {{{idk}: row.{idk}}}]->(b) SET {sets}")
+            f"OPTIONAL MATCH (x)-[old:{rel} {{{idk}: row.{idk}}}]->(y) USING INDEX old:{rel}({idk}) "
+            f"WHERE x <> a OR y <> b DELETE old "
+            f"WITH DISTINCT a, b, row MERGE (a)-[r:{rel} {{{idk}: row.{idk}}}]->(b){sets}")
 
 
 def _ref_rows(rs: RelShape, tables: Mapping[str, Any]) -> Any:
@@ -486,17 +500,22 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
         rel_files = [f"relationships/{rs.file_stem}.csv" for rs in shape.rels
                      if tmp / f"relationships/{rs.file_stem}.csv" in written]
         multiline = any(f.multiline for f in written.values())
-        args = ["neo4j-admin", "database", "import", "full", "--id-type=string",
-                f"--multiline-fields={'true' if multiline else 'false'}"]
-        args += [f"--nodes={f}" for f in node_files] + [f"--relationships={f}" for f in rel_files]
-        command = " ".join(shlex.quote(a) for a in args)
+        # The database name goes right after ``full``: after the variadic --nodes/--relationships
+        # options neo4j-admin 5 would read it as one more file ("File 'neo4j' doesn't exist").
+        head = ["neo4j-admin", "database", "import", "full"]
+        opts = ["--id-type=string", f"--multiline-fields={'true' if multiline else 'false'}"]
+        opts += [f"--nodes={f}" for f in node_files] + [f"--relationships={f}" for f in rel_files]
+        command = " ".join(shlex.quote(a) for a in [*head, database, *opts])
         script = ("#!/usr/bin/env bash\n"
                   "# graphkit: bulk import into an empty, stopped database / 导入到已停止的空数据库\n"
-                  "# usage: bash import.sh [DATABASE]   (add --overwrite-destination=true to replace one)\n"
+                  "# usage: bash import.sh [DATABASE] [neo4j-admin options, e.g. --overwrite-destination=true]\n"
+                  "# NEO4J_ADMIN: the neo4j-admin to run (default: neo4j-admin on PATH)\n"
                   "set -euo pipefail\n"
                   'cd "$(dirname "$0")"\n'
                   f'DATABASE="${{1:-{database}}}"\n'
-                  + " \\\n  ".join(shlex.quote(a) for a in args) + ' \\\n  "$DATABASE"\n')
+                  "shift || true\n"
+                  '"${NEO4J_ADMIN:-neo4j-admin}" ' + " ".join(shlex.quote(a) for a in head[1:])
+                  + ' "$DATABASE" "$@" \\\n  ' + " \\\n  ".join(shlex.quote(a) for a in opts) + "\n")
         (tmp / "import.sh").write_text(script, encoding="utf-8")
         os.chmod(tmp / "import.sh", 0o755)
         (tmp / "constraints.cypher").write_text(
@@ -519,7 +538,7 @@ def _import_md(command: str, database: str, nodes: list[str], rels: list[str], c
         "stopped and empty (or add `--overwrite-destination=true`). Each label is its own id space;",
         "empty fields are missing properties.", "",
         "## 命令 / command", "", "Run from this folder (or `bash import.sh [DATABASE]`):", "", "```bash",
-        command + f" {shlex.quote(database)}", "```", "",
+        command, "```", "",
         "Then start the database and create the constraints and indexes / 然后启动数据库并创建约束：", "",
         "```bash", f"cypher-shell -u neo4j -d {shlex.quote(database)} -f constraints.cypher", "```", "",
         "## 文件 / files", "", "| file | rows |", "|---|---|",
@@ -637,16 +656,21 @@ def _run_read(driver: Any, database: str | None, stmt: str, params: Mapping[str,
 
 
 def push(source: Any, *, uri: str, user: str, password: str, database: str | None = None,
-         batch_size: int | None = None, prune: bool = False, model: Model | None = None,
-         progress: ProgressFn | None = None, driver: Any = None) -> pd.DataFrame:
+         batch_size: int | None = None, workers: int | None = None, prune: bool = False,
+         model: Model | None = None, progress: ProgressFn | None = None, driver: Any = None) -> pd.DataFrame:
     """Load a graph into a Neo4j 5 server, idempotently.
 
     Steps: constraints and indexes (:func:`schema_statements`) and ``db.awaitIndexes``; every
     node label, then every relationship triple, in batches of ``batch_size`` rows, each batch
     one managed write transaction of the :func:`node_statement` / :func:`rel_statement`
-    statement with the rows as the ``$rows`` parameter; with ``prune``, records of these labels
-    and types whose id is not in the graph are deleted; finally every label and triple is
-    counted on the server and compared with the graph.
+    statement with the rows as the ``$rows`` parameter, ``workers`` batches at a time; with
+    ``prune``, records of these labels and types whose id is not in the graph are deleted;
+    finally every label and triple is counted on the server and compared with the graph.
+
+    A label or triple that has nothing on the server yet is loaded with the ``CREATE`` form of
+    its statement (no lookup of what is not there); otherwise with ``MERGE``. Counts are taken
+    from the server's count store first; only a label or triple whose count differs is counted
+    again id by id (a database that also holds other data).
 
     A push interrupted midway and run again ends with the same graph as one uninterrupted
     push: every statement is a MERGE on ``id`` that sets all properties.
@@ -661,6 +685,10 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
         The database name (default: the server's default database).
     batch_size
         Rows per transaction (default ``graphkit.config.neo4j_batch_size``, 20,000).
+    workers
+        Transactions in flight at once (default ``graphkit.config.neo4j_workers``, 2). Batches of
+        one label never conflict; relationship batches that meet on a node are serialized by the
+        server (a deadlock is retried by the driver).
     prune
         Delete nodes of the schema's labels and n-ary relationships whose id is not in the
         graph. Only for a database that holds this one graph.
@@ -696,9 +724,14 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
     from .model import Graph
     from .settings import config
 
+    import pyarrow.compute as pc
+
     batch_size = config.neo4j_batch_size if batch_size is None else batch_size
+    workers = config.neo4j_workers if workers is None else workers
     if batch_size < 1:
         raise Neo4jError(f"批大小须为正数 / batch size must be positive, got {batch_size}")
+    if workers < 1:
+        raise Neo4jError(f"并发数须为正数 / workers must be positive, got {workers}")
     say = progress or (lambda _m: None)
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
@@ -712,11 +745,16 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
         _run_write(drv, database, "CALL db.awaitIndexes(300)", {}, "awaitIndexes")
         for ns in shape.nodes:
             t = node_table(ns, tables[ns.type])
-            _push_rows(drv, database, node_statement(ns), t, batch_size, f"(:{ns.label})", say)
+            fresh = bool(t.num_rows) and _server_count(drv, database, f"MATCH (n:{ident(ns.label)}) RETURN count(n)") == 0
+            _push_rows(drv, database, node_statement(ns, create=fresh), t, batch_size, f"(:{ns.label})", say,
+                       workers=workers)
         for rs in shape.rels:
             t = _triple_rows(rs, tables, say)
-            _push_rows(drv, database, rel_statement(rs), t, batch_size,
-                       f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say)
+            fresh = bool(t.num_rows) and _triple_is_empty(drv, database, rs)
+            if fresh and not rs.is_link:
+                t = t.filter(pc.is_valid(t.column("end_id")))
+            _push_rows(drv, database, rel_statement(rs, create=fresh), t, batch_size,
+                       f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say, workers=workers)
         if prune:
             _prune(drv, database, shape, tables, batch_size, say)
         report = _count_check(drv, database, shape, tables, batch_size)
@@ -732,14 +770,57 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
     return report
 
 
+def _server_count(drv: Any, database: str | None, stmt: str) -> int:
+    """One count from the server (a count-store query: constant time)."""
+    return int(_run_read(drv, database, stmt, {}, "count")[0][0])
+
+
+def _triple_is_empty(drv: Any, database: str | None, rs: RelShape) -> bool:
+    """True when the server holds no ``(:A)-[:R]->(:B)`` relationship (either one-sided count is 0)."""
+    rel = ident(rs.rel)
+    return (_server_count(drv, database, f"MATCH (:{ident(rs.source_label)})-[r:{rel}]->() RETURN count(r)") == 0
+            or _server_count(drv, database, f"MATCH ()-[r:{rel}]->(:{ident(rs.target_label)}) RETURN count(r)") == 0)
+
+
 def _push_rows(drv: Any, database: str | None, stmt: str, table: Any, batch_size: int, what: str,
-               say: ProgressFn) -> None:
+               say: ProgressFn, *, workers: int = 1) -> None:
+    """Run ``stmt`` over ``table`` in batches, ``workers`` write transactions in flight at once.
+
+    At most ``2 * workers`` batches are converted ahead, so memory stays bounded. If anything
+    fails (or the caller's progress function raises), batches not yet started are cancelled.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     n = table.num_rows
     done = 0
-    for rows in _batches(table, batch_size):
-        _run_write(drv, database, stmt, {"rows": rows}, what)
-        done += len(rows)
-        say(f"{what}: {done}/{n}")
+    if workers == 1:
+        for rows in _batches(table, batch_size):
+            _run_write(drv, database, stmt, {"rows": rows}, what)
+            done += len(rows)
+            say(f"{what}: {done}/{n}")
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graphkit-push")
+    pending: set[Any] = set()
+    try:
+        for rows in _batches(table, batch_size):
+            if len(pending) >= 2 * workers:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    done += fut.result()
+                    say(f"{what}: {done}/{n}")
+            pending.add(pool.submit(_write_batch, drv, database, stmt, rows, what))
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                done += fut.result()
+                say(f"{what}: {done}/{n}")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_batch(drv: Any, database: str | None, stmt: str, rows: list[dict[str, Any]], what: str) -> int:
+    _run_write(drv, database, stmt, {"rows": rows}, what)
+    return len(rows)
 
 
 def _prune(drv: Any, database: str | None, shape: GraphShape, tables: Mapping[str, Any], batch_size: int,
@@ -784,29 +865,55 @@ def _prune_loop(drv: Any, database: str | None, stmt: str, ids: list[str], batch
 
 def _count_check(drv: Any, database: str | None, shape: GraphShape, tables: Mapping[str, Any],
                  batch_size: int) -> pd.DataFrame:
+    """Compare every label and triple on the server with the graph.
+
+    The server's count store answers ``count(n:L)`` and one-sided relationship counts at once;
+    where those equal what the graph holds the label or triple is taken as found. Anything else
+    (a missing record, or a database that also holds other data) is counted again id by id, so
+    ``found`` is always the number of the graph's own records on the server.
+    """
     import pyarrow.compute as pc
 
     idk = ident("id")
+
+    def by_ids(stmt: str, ids: list[Any]) -> int:
+        return int(sum(_run_read(drv, database, stmt, {"ids": ids[i:i + batch_size]}, "count")[0][0]
+                       for i in range(0, len(ids), batch_size)))
+
     rows = []
     for ns in shape.nodes:
-        ids = tables[ns.type].column("id").to_pylist()
-        stmt = f"UNWIND $ids AS i MATCH (n:{ident(ns.label)} {{{idk}: i}}) RETURN count(n) AS n"
-        found = sum(_run_read(drv, database, stmt, {"ids": ids[i:i + batch_size]}, "count")[0][0]
-                    for i in range(0, len(ids), batch_size))
-        rows.append({"kind": "node", "name": ns.label, "expected": len(ids), "found": int(found)})
-    for rs in shape.rels:
-        t = _triple_rows(rs, tables)
-        if rs.is_link:
-            ids = t.column("id").to_pylist()
+        expected = tables[ns.type].num_rows
+        found = _server_count(drv, database, f"MATCH (n:{ident(ns.label)}) RETURN count(n)")
+        if found != expected:
+            stmt = f"UNWIND $ids AS i MATCH (n:{ident(ns.label)} {{{idk}: i}}) RETURN count(n) AS n"
+            found = by_ids(stmt, tables[ns.type].column("id").to_pylist())
+        rows.append({"kind": "node", "name": ns.label, "expected": expected, "found": int(found)})
+    triples = [(rs, _triple_rows(rs, tables)) for rs in shape.rels]
+    expected_of = {}
+    for rs, t in triples:
+        expected_of[rs] = t.num_rows if rs.is_link else int(pc.sum(pc.is_valid(t.column("end_id")).cast("int64")).as_py() or 0)
+    # one-sided sums: (:A)-[:R]->() and ()-[:R]->(:B) over the triples that share them
+    out_sum: dict[tuple[str, str], int] = {}
+    in_sum: dict[tuple[str, str], int] = {}
+    for rs, _ in triples:
+        out_sum[(rs.source_label, rs.rel)] = out_sum.get((rs.source_label, rs.rel), 0) + expected_of[rs]
+        in_sum[(rs.rel, rs.target_label)] = in_sum.get((rs.rel, rs.target_label), 0) + expected_of[rs]
+    out_ok = {k: _server_count(drv, database, f"MATCH (:{ident(k[0])})-[r:{ident(k[1])}]->() RETURN count(r)") == v
+              for k, v in out_sum.items()}
+    in_ok = {k: _server_count(drv, database, f"MATCH ()-[r:{ident(k[0])}]->(:{ident(k[1])}) RETURN count(r)") == v
+             for k, v in in_sum.items()}
+    for rs, t in triples:
+        expected = expected_of[rs]
+        if out_ok[(rs.source_label, rs.rel)] and in_ok[(rs.rel, rs.target_label)]:
+            found = expected
+        elif rs.is_link:
             stmt = (f"UNWIND $ids AS i MATCH (:{ident(rs.source_label)})-[r:{ident(rs.rel)} {{{idk}: i}}]->"
                     f"(:{ident(rs.target_label)}) RETURN count(r) AS n")
+            found = by_ids(stmt, t.column("id").to_pylist())
         else:
-            ids = t.filter(pc.is_valid(t.column("end_id"))).column("start_id").to_pylist()
             stmt = (f"UNWIND $ids AS i MATCH (:{ident(rs.source_label)} {{{idk}: i}})-[r:{ident(rs.rel)}]->"
                     f"(:{ident(rs.target_label)}) RETURN count(r) AS n")
-        expected = len(ids)
-        found = sum(_run_read(drv, database, stmt, {"ids": ids[i:i + batch_size]}, "count")[0][0]
-                    for i in range(0, len(ids), batch_size))
+            found = by_ids(stmt, t.filter(pc.is_valid(t.column("end_id"))).column("start_id").to_pylist())
         rows.append({"kind": "relationship", "name": f"{rs.source_label}-{rs.rel}->{rs.target_label}",
                      "expected": expected, "found": int(found)})
     df = pd.DataFrame(rows)

@@ -63,6 +63,7 @@ class Settings:
     base_iri: str = "https://graphkit.example.org/id/"
     lang: str = "zh"
     neo4j_batch_size: int = 20_000
+    neo4j_workers: int = 2
     max_per_strong: int = 2
     pairing_capacity: int = 2
     rotation_years: int = 1
@@ -75,7 +76,7 @@ class Settings:
     def _check(self) -> None:
         if self.lang not in ("zh", "en"):
             raise ValueError(f"lang 须为 zh 或 en / must be 'zh' or 'en', not {self.lang!r}")
-        for f in ("neo4j_batch_size", "max_per_strong", "pairing_capacity", "rotation_years", "view_max_nodes"):
+        for f in ("neo4j_batch_size", "neo4j_workers", "max_per_strong", "pairing_capacity", "rotation_years", "view_max_nodes"):
             if getattr(self, f) < 1:
                 raise ValueError(f"{f} 须为正整数 / must be a positive integer, not {getattr(self, f)!r}")
 

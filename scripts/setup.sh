@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up graphkit on a fresh machine (Debian, Python >= 3.11): a virtual environment in .venv with
-# graphkit and its extras, and — with --browser — Debian's chromium and CJK fonts for the view tests.
+# graphkit and its extras, and — with --browser — Debian's chromium and CJK fonts for the view tests;
+# with --neo4j, Java 17 when a Neo4j server home is at hand (NEO4J_HOME or ../shared/neo4j/home).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,11 +13,13 @@ if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; t
 fi
 
 want_browser=0
+want_neo4j=0
 extras="all"
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
     --test) extras="all,test" ;;
+    --neo4j) want_neo4j=1 ;;
   esac
 done
 
@@ -39,4 +42,16 @@ if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+fi
+
+if [ "$want_neo4j" = 1 ] && ! command -v java >/dev/null 2>&1; then
+  home="${NEO4J_HOME:-../shared/neo4j/home}"
+  if [ -x "$home/bin/neo4j" ]; then
+    echo "== 安装 Java installing Debian's openjdk-17-jre-headless for the Neo4j test server" >&2
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
+  fi
 fi
