@@ -40,7 +40,7 @@ from ._values import EXCEL_ERRORS, _parse_one, is_blank, parse_boolean, parse_da
 from .errors import GraphkitError, LedgerError, ValidationFailed
 from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
 from .model import Graph
-from .problems import Problems
+from .problems import Problems, clip
 from .schema import PROVENANCE, Model, Property, RecordType, load_schema
 
 __all__ = ["DatasetConfig", "read_config", "build_graph", "validate_ledgers", "make_id", "CONFIG_FILE"]
@@ -828,8 +828,8 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 f[pname] = ids.where(hit, None).astype(object)
                 for r, v in zip(f.loc[~hit & ids.notna(), "src_row"], raw[~hit & ids.notna()]):
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
-                                     value=v, rule="unresolved_ref", zh=f"找不到{target.label['zh']}「{v}」",
-                                     en=f"no {target.label['en']} named {v!r}")
+                                     value=v, rule="unresolved_ref", zh=f"找不到{target.label['zh']}「{clip(v)}」",
+                                     en=f"no {target.label['en']} named {clip(v)!r}")
                 continue
             idx = index(target.name)
             codes, uniques = s.codes.get(f"__raw__{pname}") or factorize(raw.to_numpy(dtype=object))
@@ -847,14 +847,15 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 if status == "ambiguous":
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
                                      value=v, rule="ambiguous_ref",
-                                     zh=f"「{v}」可能指 {'、'.join(cands)}，请写全称", en=f"{v!r} could be any of {', '.join(cands)}; use the full name")
+                                     zh=f"「{clip(v)}」可能指 {'、'.join(map(clip, cands))}，请写全称",
+                                     en=f"{clip(v)!r} could be any of {', '.join(map(clip, cands))}; use the full name")
                 elif status == "missing":
-                    hint_zh = f"；是否是：{'、'.join(cands)}" if cands else ""
-                    hint_en = f"; did you mean: {', '.join(cands)}" if cands else ""
+                    hint_zh = f"；是否是：{'、'.join(map(clip, cands))}" if cands else ""
+                    hint_en = f"; did you mean: {', '.join(map(clip, cands))}" if cands else ""
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
                                      value=v, rule="unresolved_ref",
-                                     zh=f"{target.label['zh']}名单中没有「{v}」{hint_zh}",
-                                     en=f"no {target.label['en']} named {v!r} in the roster{hint_en}")
+                                     zh=f"{target.label['zh']}名单中没有「{clip(v)}」{hint_zh}",
+                                     en=f"no {target.label['en']} named {clip(v)!r} in the roster{hint_en}")
         if s.key_lookups:
             parts = []
             for i, k in enumerate(s.entity.keys):
@@ -1142,7 +1143,7 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
 
 
 def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterable[str | Path] = (),
-                county: str | None = None, progress: ProgressFn | None = None, limits: Limits = Limits()) -> Graph:
+                county: str | None = None, progress: ProgressFn | None = None, limits: Limits | None = None) -> Graph:
     """Load every ledger in ``data_dir`` into a validated graph.
 
     Parameters
@@ -1159,7 +1160,8 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
         Called with a short message as each file is read.
 
     limits
-        Size limits that refuse oversized or zip-bomb-like files before they are unpacked.
+        Size limits that refuse oversized or zip-bomb-like files before they are unpacked (None:
+        ``Limits()``, whose per-sheet limits come from ``graphkit.config``).
 
     Raises
     ------
@@ -1180,6 +1182,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     ['1']
     """
     data_dir = Path(data_dir)
+    limits = Limits() if limits is None else limits
     if not data_dir.is_dir():
         raise GraphkitError(f"台账目录不存在 / ledger folder not found: {data_dir}")
     config = read_config(data_dir)
@@ -1241,8 +1244,12 @@ def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, op
     except LedgerError as exc:
         rule = getattr(exc, "rule", "unreadable_file")
         zh, _, en = str(exc).partition(" / ")
-        ctx.problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
-        return [], {"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""}
+        ctx.problems.add(file=rel, sheet=exc.sheet, row=getattr(exc, "row", None), column=getattr(exc, "column", ""),
+                         rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
+        size = path.stat().st_size
+        # a file refused for its size is not hashed either (20 GB took 45 s): its size stands for it
+        digest = "" if size > (limits or Limits()).max_file_bytes else file_sha256(path)
+        return [], {"file": rel, "sha256": digest, "bytes": size, "sheets": "", "layouts": ""}
     digest = file_sha256(path)
     used = []
     staged: list[_Staged] = []

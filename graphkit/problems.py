@@ -19,7 +19,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text", "write_problems", "excel_safe", "excel_unsafe"]
+__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text", "write_problems", "excel_safe", "excel_unsafe",
+           "clip", "excel_safe_frame"]
 
 PROBLEM_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "rule", "message_zh", "message_en"]
 
@@ -94,9 +95,24 @@ class Problems:
         return df
 
 
-def _short(value: Any, limit: int = 120) -> str:
+def clip(value: Any, limit: int = 80) -> str:
+    """A value as messages quote it: whole up to ``limit`` characters, else its start and its length.
+
+    Every message and problem row that quotes a ledger value goes through this, so a 66 KB
+    name is not echoed whole into a terminal, a log or the problem table.
+
+    Examples
+    --------
+    >>> clip("青泥洞村党支部")
+    '青泥洞村党支部'
+    >>> clip("红" * 100, 4)
+    '红红红红…(共 100 字 / 100 chars)'
+    """
     text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else f"{text[:limit]}…(共 {len(text)} 字 / {len(text)} chars)"
+
+
+_short = clip
 
 
 def problems_to_text(df: pd.DataFrame, *, limit: int = 30) -> str:
