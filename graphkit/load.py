@@ -143,16 +143,40 @@ def read_config(data_dir: Path) -> DatasetConfig:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad(f"{key} 应为文本列表", f"`{key}` must be a list of paths or globs")
         lists[key] = value
-    extra_maps = []
-    for m in lists["mappings"]:
-        mp = (data_dir / m).resolve()
-        if not mp.exists():
-            raise bad(f"mappings 中的 {m} 不存在", f"mapping file or folder {m} (under `mappings`) does not exist")
-        extra_maps.append(str(mp))
+    extra_maps = [_config_mapping(data_dir, m, bad) for m in lists["mappings"]]
     if (data_dir / "mappings").is_dir():
         extra_maps.append(str((data_dir / "mappings").resolve()))
     return DatasetConfig(county=clean_text(county) or "", files={str(k): v for k, v in files.items()},
                          ignore=lists["ignore"], mappings=extra_maps)
+
+
+def _config_mapping(data_dir: Path, entry: str, bad: Callable[[str, str], GraphkitError]) -> str:
+    """The resolved path of one ``mappings:`` entry of graphkit.yaml: a .yaml/.yml file, or a folder holding
+    some, inside the ledger folder (a settings file that travels with the ledgers must not reach out of it)."""
+    mp = (data_dir / entry).resolve()
+    if not mp.is_relative_to(data_dir.resolve()):
+        raise bad(f"mappings 中的 {entry!r} 指向台账目录之外（{mp}），只能使用目录内的映射文件；目录外的映射请用 --mapping",
+                  f"mappings entry {entry!r} points outside the ledger folder ({mp}); only mapping files inside it "
+                  f"may be named here (pass others with --mapping)")
+    if not mp.exists():
+        raise bad(f"mappings 中的 {entry!r} 不存在", f"mapping file or folder {entry!r} (under `mappings`) does not exist")
+    yaml_files = [mp] if mp.is_file() else sorted(q for q in mp.iterdir() if q.suffix.lower() in (".yaml", ".yml"))
+    if mp.is_file() and mp.suffix.lower() not in (".yaml", ".yml"):
+        raise bad(f"mappings 中的 {entry!r} 不是映射文件（应为 .yaml/.yml）",
+                  f"mappings entry {entry!r} is not a mapping file (a .yaml/.yml file is expected)")
+    if not yaml_files:
+        raise bad(f"mappings 中的文件夹 {entry!r} 里没有映射文件（.yaml/.yml）",
+                  f"mappings entry {entry!r} is a folder without mapping files (.yaml/.yml)")
+    for f in yaml_files:
+        try:
+            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise bad(f"mappings 中的 {entry!r}：{f.name} 不是合法的 YAML",
+                      f"mappings entry {entry!r}: {f.name} is not valid YAML ({' '.join(str(exc).split())[:200]})") from None
+        if not isinstance(doc, dict) or "id" not in doc:
+            raise bad(f"mappings 中的 {entry!r}：{f.name} 不是台账映射（缺少 id 等映射项）",
+                      f"mappings entry {entry!r}: {f.name} is not a ledger mapping (no `id:`; see docs/mappings.md)")
+    return str(mp)
 
 
 def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:

@@ -327,3 +327,96 @@ def test_bidi_controls_are_stripped_and_reported(tmp_path: Path) -> None:
     assert "<U+202E>" in warn.set_index("row").loc[5, "value"]
     orgs = graph.tables["Organization"].set_index("name")
     assert orgs.loc["金桥村党总支", "parent"] == orgs.loc["中池镇党委", "id"]
+
+
+# --------------------------------------------------------------------------------------------
+# 其他 / Smaller
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_jsonld_is_byte_identical_across_processes(tmp_path: Path, store: str) -> None:
+    """Finding: JSON-LD output order differed between two exports of the same input (rdflib walks its graph in the
+    order of Python's string hashes). Now two exports from processes with different hash seeds are byte-identical."""
+    data = _formula_county(tmp_path)  # any county; this one has a hostile name too
+    out = tmp_path / "out"
+    from graphkit.io import write_graph
+
+    write_graph(gk.build_graph(data), out)
+    files = []
+    for seed in ("1", "2"):
+        target = tmp_path / f"g{seed}.jsonld"
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-m", "graphkit.cli", "rdf", "export", str(out), "-f", "jsonld",
+                               "--store", store, "-o", str(target)], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        files.append(target.read_bytes())
+    assert files[0] == files[1]
+    import json
+    doc = json.loads(files[0])  # rdflib compacts with a context; pyoxigraph writes the expanded node list
+    nodes = doc["@graph"] if isinstance(doc, dict) else doc
+    assert len(nodes) > 10 and [n["@id"] for n in nodes] == sorted(n["@id"] for n in nodes)
+
+
+def test_pack_parameters_are_checked_against_their_choices(tmp_path: Path) -> None:
+    """Finding: `sparql --name coverage -p by=<garbage>` ran with the bad value ignored. Now both packs (SPARQL and
+    Cypher) refuse a value outside the declared choices, listing them in Chinese and English."""
+    from click.testing import CliRunner
+
+    from graphkit import queries, sparql
+    from graphkit.cli import cli
+
+    assert sparql.load_queries()["coverage"].params["by"].choices == ("town", "sector", "category", "level", "all")
+    assert queries.get_query("coverage").params["by"].choices == ("town", "sector", "category", "level")
+    data = tmp_path / "data"
+    data.mkdir()
+    base(data, pairs=PAIRS)
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["build", str(data), "-o", str(out)]).exit_code == 0
+    for cmd in (["sparql", str(out)], ["query", str(out)]):
+        r = CliRunner().invoke(cli, [*cmd, "--name", "coverage", "-p", "by=garbage"])
+        assert r.exit_code == 1, r.output
+        assert "只能取" in r.output and "must be one of" in r.output and "town" in r.output and "garbage" in r.output
+        assert "Traceback" not in r.output
+        ok = CliRunner().invoke(cli, [*cmd, "--name", "coverage", "-p", "by=sector"])
+        assert ok.exit_code == 0, ok.output
+    with pytest.raises(sparql.SparqlError):
+        sparql.run_query(gk.build_graph(data), "coverage", params={"by": "towns"})
+
+
+@pytest.mark.parametrize("entry,expect", [
+    ("../elsewhere.yaml", "outside"),
+    ("nope.yaml", "does not exist"),
+    ("党组织名册.csv", "not a mapping file"),
+    ("notes.yaml", "not a ledger mapping"),
+    ("layouts_empty", "without mapping files"),
+])
+def test_graphkit_yaml_mapping_entries_are_checked(tmp_path: Path, entry: str, expect: str) -> None:
+    """Finding: graphkit.yaml `mappings:` entries outside DATA_DIR, at missing paths or at non-mapping files were
+    accepted or misread. Now each is refused with a message naming the entry."""
+    data = tmp_path / "data"
+    data.mkdir()
+    base(data)
+    (tmp_path / "elsewhere.yaml").write_text((ROOT / "loaders" / "roster.yaml").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    (data / "notes.yaml").write_text("- 一条备注\n- another\n", encoding="utf-8")
+    (data / "layouts_empty").mkdir()
+    (data / "graphkit.yaml").write_text(f"county: 测试县\nmappings: [{entry!r}]\n", encoding="utf-8")
+    with pytest.raises(gk.GraphkitError) as exc:
+        gk.build_graph(data)
+    msg = str(exc.value)
+    assert entry in msg and expect in msg and "graphkit.yaml" in msg
+    # a mapping inside the folder is accepted
+    (data / "mine.yaml").write_text((ROOT / "loaders" / "roster.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (data / "graphkit.yaml").write_text("county: 测试县\nmappings: [mine.yaml]\n", encoding="utf-8")
+    assert gk.build_graph(data).count("Organization") == len(ROSTER)
+
+
+def test_password_help_says_how_to_keep_it_out_of_the_process_list() -> None:
+    """Finding: the --password help did not say that the command line is visible to other users."""
+    from click.testing import CliRunner
+
+    from graphkit.cli import cli
+
+    text = " ".join(CliRunner().invoke(cli, ["neo4j", "push", "--help"]).output.split())
+    assert "NEO4J_PASSWORD" in text and "ps" in text and "prompt" in text and "进程列表" in text
