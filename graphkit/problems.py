@@ -167,9 +167,9 @@ def excel_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"name": ["=1+1", "青泥洞村", None], "n": [-3, 4, 5]})
+    >>> df = pd.DataFrame({"name": ["=1+1", "青泥洞村", "-3"], "n": [-3, 4, 5]})
     >>> excel_safe_frame(df).to_dict("list")
-    {'name': ["'=1+1", '青泥洞村', None], 'n': [-3, 4, 5]}
+    {'name': ["'=1+1", '青泥洞村', '-3'], 'n': [-3, 4, 5]}
     """
     out = df.copy(deep=False)
     for i, dtype in enumerate(df.dtypes):

@@ -1279,8 +1279,9 @@ def _stable_jsonld(data: bytes) -> bytes:
 
     Examples
     --------
-    >>> _stable_jsonld(b'{"@graph": [{"@id": "b", "p": [2, 1]}, {"@id": "a"}]}')
-    b'{\n  "@graph": [\n    {\n      "@id": "a"\n    },\n    {\n      "@id": "b",\n      "p": [\n        1,\n        2\n      ]\n    }\n  ]\n}\n'
+    >>> import json
+    >>> json.loads(_stable_jsonld(b'{"@graph": [{"@id": "b", "p": [2, 1]}, {"@id": "a"}]}'))
+    {'@graph': [{'@id': 'a'}, {'@id': 'b', 'p': [1, 2]}]}
     """
     import json
 
