@@ -327,13 +327,13 @@ def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawShe
     return out
 
 
-_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?([0-9]+)?(?::([A-Z]{1,3})([0-9]+))?"')
 #: the patterns start with a plain space so that the scan is a fast literal search; a segment with
 #: other white space before an ``r=`` attribute is scanned with the slower ``\s`` patterns
 _ROW_NUMBERS = (re.compile(rb'<row r="([0-9]+)"'), re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"'))
-#: cell references beyond column Z or row 999,999 (up to Z and 999,999 a sheet has at most 26 million cells)
-_FAR_REF = (re.compile(rb' r="([A-Z]{2,}|[A-Z](?=[0-9]{7}))([0-9]+)"'),
-            re.compile(rb'\sr="([A-Z]{2,}|[A-Z](?=[0-9]{7}))([0-9]+)"'))
+#: references of cells beyond column Z or row 999,999 (up to Z and 999,999 a sheet has at most 26 million
+#: cells); not of empty cells written as ``<c r="BXX5" s="1"/>`` (formatting only: calamine skips them)
+_FAR_REF = (re.compile(rb' r="([A-Z]{2,}|[A-Z](?=[0-9]{7}))([0-9]+)"[^>]*(?<!/)>'),
+            re.compile(rb'\sr="([A-Z]{2,}|[A-Z](?=[0-9]{7}))([0-9]+)"[^>]*(?<!/)>'))
 _REF_PARTS = re.compile(rb"([A-Z]+)([0-9]+)")
 
 
@@ -359,11 +359,13 @@ def _check_xlsx_extents(path: Path, display: str, parts: dict[str, str], limits:
 
     calamine makes a sheet's whole rectangle of cells at once, from A1 to its farthest cell: two
     cells at A1 and XFD1048576 (a 1 KB file) would ask it for 17 billion cells, and the process
-    would be killed. So each sheet's XML is scanned first: its unpacked size, its declared
-    ``<dimension>``, its row numbers and every cell reference beyond column Z or row 999,999
-    (literal searches; a sheet within A-Z and 999,999 rows holds at most 26 million cells). Cells
-    without a reference are placed by position and bounded by the unpacked size; the cells read
-    are checked again (``_check_frame``).
+    would be killed. So each sheet's XML is scanned first: its unpacked size, its row numbers and
+    every cell reference beyond column Z or row 999,999 (literal searches; a sheet within A-Z and
+    999,999 rows holds at most 26 million cells). The declared ``<dimension>`` is not trusted
+    either way: a hostile file understates it, and Excel counts cells that only carry formatting,
+    which calamine skips (so are the references of such empty cells here). Cells without a
+    reference are placed by position and bounded by the unpacked size; the cells read are checked
+    again (``_check_frame``).
     """
     with zipfile.ZipFile(path) as zf:
         for name, part in parts.items():
@@ -372,12 +374,7 @@ def _check_xlsx_extents(path: Path, display: str, parts: dict[str, str], limits:
                 raise _too_many_bytes(display, name, size, limits)
             rows = cols = 0
             wide_row = 0
-            for i, seg in enumerate(_segments(zf, part)):
-                if i == 0:
-                    dim = _DIMENSION.search(seg[:8192])
-                    if dim is not None and dim.group(4) is not None:
-                        r, c = _ref_extent(dim.group(3) + dim.group(4))
-                        _check_extent(display, name, r, c, limits)
+            for seg in _segments(zf, part):
                 slow = int(_odd_spacing(seg))
                 numbers = _ROW_NUMBERS[slow].findall(seg)
                 if numbers:

@@ -142,8 +142,12 @@ def test_xlsx_far_cell_is_refused_before_calamine_allocates(tmp_path: Path, ref:
     assert {"max_columns": "GRAPHKIT_MAX_COLUMNS", "max_cells": "GRAPHKIT_MAX_CELLS"}[limit] in msg
 
 
-def test_xlsx_declared_dimension_and_width_are_checked(tmp_path: Path) -> None:
-    """An honest wide workbook: its <dimension> is checked before reading, and its cells after, against max_columns."""
+def test_xlsx_width_is_checked_and_formatting_only_cells_do_not_count(tmp_path: Path) -> None:
+    """An honest wide workbook is refused beyond max_columns before it is read; an empty cell that only carries
+    formatting far to the right (Excel counts it in <dimension>, calamine skips it) does not make a sheet wide."""
+    import openpyxl
+    from openpyxl.styles import Font
+
     frame = pd.DataFrame([["党组织名称", *[f"列{i}" for i in range(40)]], ["青泥洞村党支部", *range(40)]])
     path = tmp_path / "wide.xlsx"
     frame.to_excel(path, header=False, index=False)
@@ -152,6 +156,15 @@ def test_xlsx_declared_dimension_and_width_are_checked(tmp_path: Path) -> None:
     assert "41" in str(exc.value) and "30" in str(exc.value)
     sheet, = read_file(path, display="wide.xlsx", limits=Limits(max_columns=41))
     assert sheet.cells.shape == (2, 41)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"] = "党组织名称", "青泥洞村党支部"
+    ws.cell(row=5, column=2000).font = Font(bold=True)
+    styled = tmp_path / "styled.xlsx"
+    wb.save(styled)
+    assert b'<dimension ref="A1:BXX5"' in zipfile.ZipFile(styled).read("xl/worksheets/sheet1.xml")
+    sheet, = read_file(styled, display="styled.xlsx")
+    assert sheet.cells.shape == (2, 1)
 
 
 def test_twenty_gigabyte_file_is_refused_by_its_size_without_hashing(tmp_path: Path) -> None:
