@@ -867,7 +867,7 @@ def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -
     if b"\x00" in data and not utf16:
         _refuse_nul(data, display, declared, path.suffix.lower())
     text, _enc = decode_text(data, display, declared)
-    if not text.strip("\ufeff \t\r\n"):
+    if _BLANK_TEXT.fullmatch(text):  # (not text.strip(), which copies the whole text)
         return RawSheet(display, "", pd.DataFrame(dtype=object), [])
     sep = _separator(text, path.suffix.lower())
     _check_lines(data, text, sep, display, limits, utf16)
@@ -885,18 +885,21 @@ def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -
     return RawSheet(display, "", frame, list(range(1, len(frame) + 1)))
 
 
+_BLANK_TEXT = re.compile("[\ufeff \t\r\n]*")
+
+
 def _separator(text: str, suffix: str) -> str:
     """The field separator of a text ledger: tab for .tsv, else the commonest of , tab ; | in its first lines."""
     if suffix == ".tsv":
         return "\t"
-    sample = "\n".join(text.split("\n", 5)[:5])
+    sample = "\n".join(text[: 1 << 16].split("\n", 5)[:5])  # the first 64 K characters: a 100 MB line is not copied
     return max([",", "\t", ";", "|"], key=lambda s: sample.count(s))
 
 
 def _line_fields(data: bytes, sep: str, utf16: bool) -> Any:
     """Separators + 1 on each line of a text file's bytes (an upper bound of its fields: quoted separators count too).
 
-    Counted in 32 MB pieces with numpy, so a 512 MB file costs a few hundred MB, not a parse.
+    Counted in 8 MB pieces with numpy, so the count costs tens of MB beside the file, not a parse.
     The separator and the line end are ASCII; in UTF-8 and GB18030 they never occur inside a
     multi-byte character, in UTF-16 they are 16-bit units.
     """
@@ -907,7 +910,7 @@ def _line_fields(data: bytes, sep: str, utf16: bool) -> Any:
     else:
         units = np.frombuffer(data, dtype=np.uint8)
     per: list[Any] = []
-    carry, piece = 0, 32 << 20
+    carry, piece = 0, 8 << 20
     for start in range(0, len(units), piece):
         a = units[start: start + piece]
         ends = np.flatnonzero(a == 10)
