@@ -85,6 +85,7 @@ def register(cli: click.Group) -> None:
         from .analysis import ANALYSES, resolve_options
         from .errors import OutputError
         from .io import atomic_dir
+        from .problems import excel_safe_frame
 
         target = Path(dest) if dest else Path(out) / "analysis"
         if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / _MARKER).exists())):
@@ -96,7 +97,9 @@ def register(cli: click.Group) -> None:
         with atomic_dir(target) as tmp:
             for key, df in results.items():
                 table = to_zh(df, graph.model) if zh else df
-                table.to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+                # opened in Excel (hence the BOM): text that would run as a formula gets a leading '
+                excel_safe_frame(table).to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig",
+                                               date_format="%Y-%m-%d")
             meta = {"as_of": ts.date().isoformat(), **options,
                     "county": graph.settings.get("county") or "",
                     "tables": {k: {"file": f"{k}.csv", "rows": len(v), "title_zh": ANALYSES[k].title_zh,

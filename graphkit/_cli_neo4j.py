@@ -39,7 +39,9 @@ def _password(password: str | None) -> str:
 def _emit(df: Any, fmt: str, out: str | None) -> None:
     """Print or write a result table as an aligned table, CSV or JSON."""
     if fmt == "csv":
-        text = df.to_csv(index=False)
+        from .problems import excel_safe_frame
+
+        text = excel_safe_frame(df).to_csv(index=False)  # for spreadsheets: no text runs as a formula
     elif fmt == "json":
         text = df.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n"
     else:
@@ -69,7 +71,9 @@ def register(cli: click.Group) -> None:
     @click.option("--uri", envvar="NEO4J_URI", required=True, help="neo4j://, bolt://, neo4j+s://, bolt+s:// (或 NEO4J_URI)")
     @click.option("--user", envvar="NEO4J_USER", default="neo4j", show_default=True, help="用户名 user (或 NEO4J_USER)")
     @click.option("--password", envvar="NEO4J_PASSWORD", default=None,
-                  help="密码 password (或 NEO4J_PASSWORD；终端中未给出时提示输入 / prompted on a terminal)")
+                  help="密码 password。命令行参数会出现在进程列表（ps）中：请改用环境变量 NEO4J_PASSWORD，或不给出、在终端中提示"
+                       "输入 / a password on the command line shows in the process list (ps): set NEO4J_PASSWORD "
+                       "instead, or leave it out to be prompted on a terminal")
     @click.option("--database", envvar="NEO4J_DATABASE", default=None, help="数据库名 database (默认 server default)")
     @click.option("--batch-size", type=click.IntRange(min=1), default=_default_batch_size,
                   show_default="GRAPHKIT_NEO4J_BATCH_SIZE, else 20000",

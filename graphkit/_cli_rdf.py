@@ -29,10 +29,16 @@ def _write_text(path: str, text: str) -> None:
 
 def _write_table(df, path: str) -> None:  # type: ignore[no-untyped-def]
     from .io import atomic_file
+    from .problems import excel_safe_frame
+
+    df = excel_safe_frame(df)  # for spreadsheets: no text runs as a formula
     if path.endswith(".xlsx"):
         import io as _io
         buf = _io.BytesIO()
-        df.to_excel(buf, index=False, engine="xlsxwriter")
+        options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        import pandas as pd
+        with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            df.to_excel(xw, index=False)
         with atomic_file(path, "wb") as fh:
             fh.write(buf.getvalue())
     else:

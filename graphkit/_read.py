@@ -41,14 +41,38 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 
+def _setting(name: str) -> Any:
+    from .settings import config
+
+    return field(default_factory=lambda: getattr(config, name))
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Size limits that protect against runaway or hostile files."""
+    """Size limits that protect against runaway or hostile files.
+
+    Each is checked before the work it bounds is done: the file's size before it is hashed or
+    read, an .xlsx sheet's declared and actual cell range before it is unpacked into cells, a text
+    ledger's widest line before it is parsed. The per-sheet limits default to ``graphkit.config``
+    (``GRAPHKIT_MAX_COLUMNS``, ``GRAPHKIT_MAX_LINE_FIELDS``, ``GRAPHKIT_MAX_CELLS``,
+    ``GRAPHKIT_MAX_SHEET_BYTES``) as it is when the ``Limits`` is made.
+
+    Examples
+    --------
+    >>> from graphkit.settings import override
+    >>> with override(max_columns=50):
+    ...     Limits().max_columns
+    50
+    """
 
     max_file_bytes: int = 512 * 1024**2
     max_unzipped_bytes: int = 2 * 1024**3
     max_ratio: float = 200.0  # unzipped / zipped, above which a large archive is refused
     max_rows: int = 6_000_000
+    max_columns: int = _setting("max_columns")
+    max_line_fields: int = _setting("max_line_fields")
+    max_cells: int = _setting("max_cells")
+    max_sheet_bytes: int = _setting("max_sheet_bytes")
 
 
 @dataclass
@@ -65,11 +89,61 @@ class RawSheet:
     uncalculated: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def _refuse(message: str, rule: str, *, file: str, sheet: str = "") -> LedgerError:
-    """A ``LedgerError`` that also names the problem rule it stands for (``exc.rule``)."""
+def _refuse(message: str, rule: str, *, file: str, sheet: str = "", row: int | None = None,
+            column: str = "") -> LedgerError:
+    """A ``LedgerError`` that also names the problem rule it stands for (``exc.rule``) and, where one
+    cell or line is at fault, its Excel row and column (``exc.row``, ``exc.column``)."""
     exc = LedgerError(message, file=file, sheet=sheet)
     exc.rule = rule  # type: ignore[attr-defined]
+    exc.row = row  # type: ignore[attr-defined]
+    exc.column = column  # type: ignore[attr-defined]
     return exc
+
+
+def _column_letter(index: int) -> str:
+    """Excel's name of the 0-based column ``index`` (0 -> A, 26 -> AA)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _where(display: str, sheet: str) -> str:
+    return f"{display} [{sheet}]" if sheet else display
+
+
+def _too_wide(display: str, sheet: str, row: int, ncols: int, limits: Limits) -> LedgerError:
+    return _refuse(
+        f"{_where(display, sheet)}: 第 {row} 行有 {ncols} 列，超过每张表 {limits.max_columns} 列的上限（可用 "
+        f"GRAPHKIT_MAX_COLUMNS 调整）/ row {row} has {ncols} columns, more than the limit of {limits.max_columns} "
+        f"per sheet (set GRAPHKIT_MAX_COLUMNS to change it)", "file_too_large", file=display, sheet=sheet, row=row)
+
+
+def _too_many_cells(display: str, sheet: str, nrows: int, ncols: int, limits: Limits) -> LedgerError:
+    return _refuse(
+        f"{_where(display, sheet)}: 第 1–{nrows} 行 × {ncols} 列共 {nrows * ncols} 个单元格，超过每张表 "
+        f"{limits.max_cells} 个的上限（可用 GRAPHKIT_MAX_CELLS 调整）/ rows 1–{nrows} x {ncols} columns make "
+        f"{nrows * ncols} cells, more than the limit of {limits.max_cells} per sheet (set GRAPHKIT_MAX_CELLS to "
+        f"change it)", "file_too_large", file=display, sheet=sheet, row=nrows)
+
+
+def _too_many_bytes(display: str, sheet: str, nbytes: int, limits: Limits) -> LedgerError:
+    mb, lim = nbytes / 1024**2, limits.max_sheet_bytes / 1024**2
+    return _refuse(
+        f"{_where(display, sheet)}: 工作表解压后 {mb:.0f} MB，超过每张表 {lim:.0f} MB 的上限（可用 "
+        f"GRAPHKIT_MAX_SHEET_BYTES 调整）/ the sheet unpacks to {mb:.0f} MB, more than the limit of {lim:.0f} MB "
+        f"per sheet (set GRAPHKIT_MAX_SHEET_BYTES to change it)", "file_too_large", file=display, sheet=sheet)
+
+
+def _check_extent(display: str, sheet: str, nrows: int, ncols: int, limits: Limits,
+                  row_of_widest: int | None = None) -> None:
+    """Refuse a sheet of ``nrows`` x ``ncols`` cells beyond the column or cell limit (before its cells are made)."""
+    if ncols > limits.max_columns:
+        raise _too_wide(display, sheet, row_of_widest or nrows, ncols, limits)
+    if nrows * ncols > limits.max_cells:
+        raise _too_many_cells(display, sheet, nrows, ncols, limits)
 
 
 def file_sha256(path: Path) -> str:
@@ -81,7 +155,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_file(path: Path, *, display: str, encoding: str | None = None, limits: Limits = Limits()) -> list[RawSheet]:
+def read_file(path: Path, *, display: str, encoding: str | None = None, limits: Limits | None = None) -> list[RawSheet]:
     """Read every sheet of a ledger file.
 
     Parameters
@@ -93,7 +167,8 @@ def read_file(path: Path, *, display: str, encoding: str | None = None, limits: 
     encoding
         For text files, an encoding declared by the user; None detects it.
     limits
-        Size limits; a file beyond them is refused before it is unpacked or parsed.
+        Size limits (None: ``Limits()``, from ``graphkit.config``); a file beyond them is refused before it
+        is unpacked or parsed.
 
     Raises
     ------
@@ -110,6 +185,7 @@ def read_file(path: Path, *, display: str, encoding: str | None = None, limits: 
     >>> sheet.cells.iat[1, 0], sheet.rownum
     ('青泥洞村党支部', [1, 2])
     """
+    limits = Limits() if limits is None else limits
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise _refuse(
@@ -168,7 +244,7 @@ def _read_spreadsheet(path: Path, display: str, suffix: str, limits: Limits) -> 
         if suffix in {".xlsx", ".xlsm"}:
             return _read_xlsx(path, display, wb, limits)
         hidden = _hidden_sheets(wb)
-        return [_raw_sheet(display, name, *_calamine_cells(wb, name, display, limits), name in hidden, [])
+        return [_raw_sheet(display, name, *_calamine_cells(wb, name, display, limits), name in hidden, [], limits)
                 for name in wb.sheet_names]
     finally:
         wb.close()
@@ -185,6 +261,7 @@ def _calamine_cells(wb: Any, name: str, display: str, limits: Limits) -> tuple[p
     sheet = wb.get_sheet_by_name(name)
     if sheet.total_height + 1 > limits.max_rows:
         raise _too_many_rows(display, name, sheet.total_height + 1, limits)
+    _check_extent(display, name, sheet.total_height + 1, sheet.total_width + 1, limits)
     # skip_empty_area=False: the rows start at A1, so row i of the frame is Excel row i + 1
     rows = sheet.to_python(skip_empty_area=False)
     frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
@@ -197,7 +274,7 @@ def _too_many_rows(display: str, name: str, n: int, limits: Limits) -> LedgerErr
 
 
 def _raw_sheet(display: str, name: str, frame: pd.DataFrame, merged: list, hidden: bool,
-               special: list[tuple[int, int, str, str]]) -> RawSheet:
+               special: list[tuple[int, int, str, str]], limits: Limits) -> RawSheet:
     """Put formula errors back as text, list uncalculated formulas, fill merged ranges: the sheet as the loader sees it."""
     uncalculated: list[tuple[int, int, str]] = []
     if special:
@@ -224,6 +301,7 @@ def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawShe
     import concurrent.futures
 
     parts, date1904 = _xlsx_parts(path, display)
+    _check_xlsx_extents(path, display, parts, limits)
     hidden = _hidden_sheets(wb)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         scan = pool.submit(_scan_parts, path, parts)
@@ -245,8 +323,84 @@ def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawShe
             frame, merged = got.cells, []
         else:
             frame, merged = _calamine_cells(wb, name, display, limits)
-        out.append(_raw_sheet(display, name, frame, merged, name in hidden, special))
+        out.append(_raw_sheet(display, name, frame, merged, name in hidden, special, limits))
     return out
+
+
+#: the patterns start with a plain space so that the scan is a fast literal search; a segment with
+#: other white space before an ``r=`` attribute is scanned with the slower ``\s`` patterns
+_ROW_NUMBERS = (re.compile(rb'<row r="([0-9]+)"'), re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"'))
+#: references of cells beyond column Z or row 999,999 (up to Z and 999,999 a sheet has at most 26 million
+#: cells); not of empty cells written as ``<c r="BXX5" s="1"/>`` (formatting only: calamine skips them)
+_FAR_REF = (re.compile(rb' r="([A-Z]{2,}|[A-Z](?=[0-9]{7}))([0-9]+)"[^>]*(?<!/)>'),
+            re.compile(rb'\sr="([A-Z]{2,}|[A-Z](?=[0-9]{7}))([0-9]+)"[^>]*(?<!/)>'))
+_REF_PARTS = re.compile(rb"([A-Z]+)([0-9]+)")
+
+
+def _odd_spacing(seg: bytes) -> bool:
+    """Whether some ``r="`` attribute in the XML follows white space other than one plain space."""
+    known = seg.count(b' r="') + seg.count(b'der="') + seg.count(b'ter="')  # header=, footer= (page margins)
+    return seg.count(b'r="') > known or seg.count(b"<row ") != seg.count(b'<row r="')
+
+
+def _ref_extent(ref: bytes) -> tuple[int, int]:
+    """(row, column) counts up to and including an ``A1``-style reference: B3 -> (3, 2)."""
+    m = _REF_PARTS.fullmatch(ref)
+    if m is None:
+        return 0, 0
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + (ch - 64)
+    return int(m.group(2)), col
+
+
+def _check_xlsx_extents(path: Path, display: str, parts: dict[str, str], limits: Limits) -> None:
+    """Refuse a sheet whose cells reach beyond the column, cell or byte limits, before any reader unpacks it.
+
+    calamine makes a sheet's whole rectangle of cells at once, from A1 to its farthest cell: two
+    cells at A1 and XFD1048576 (a 1 KB file) would ask it for 17 billion cells, and the process
+    would be killed. So each sheet's XML is scanned first: its unpacked size, its row numbers and
+    every cell reference beyond column Z or row 999,999 (literal searches; a sheet within A-Z and
+    999,999 rows holds at most 26 million cells). The declared ``<dimension>`` is not trusted
+    either way: a hostile file understates it, and Excel counts cells that only carry formatting,
+    which calamine skips (so are the references of such empty cells here). Cells without a
+    reference are placed by position and bounded by the unpacked size; the cells read are checked
+    again (``_check_frame``).
+    """
+    with zipfile.ZipFile(path) as zf:
+        for name, part in parts.items():
+            size = zf.getinfo(part).file_size
+            if size > limits.max_sheet_bytes:
+                raise _too_many_bytes(display, name, size, limits)
+            rows = cols = 0
+            wide_row = 0
+            for seg in _segments(zf, part):
+                slow = int(_odd_spacing(seg))
+                numbers = _ROW_NUMBERS[slow].findall(seg)
+                if numbers:
+                    rows = max(rows, max(map(int, numbers)))
+                refs = _FAR_REF[slow].findall(seg)
+                if refs:  # the widest column's first reference, and the highest row (compared as digits)
+                    widest = max((len(a), a) for a in {a for a, _ in refs})[1]
+                    _, c = _ref_extent(widest + b"1")
+                    if c > cols:
+                        cols, wide_row = c, next(int(d) for a, d in refs if a == widest)
+                    rows = max(rows, int(max((len(d), d) for _, d in refs)[1]))
+            if rows > limits.max_rows:
+                raise _too_many_rows(display, name, rows, limits)
+            if cols:  # a sheet wider than Z; up to Z, the rows bound it and the read cells are checked
+                _check_extent(display, name, rows, cols, limits, row_of_widest=wide_row)
+
+
+def _check_frame(frame: pd.DataFrame, display: str, sheet: str, limits: Limits) -> None:
+    """Refuse a read sheet wider or larger than the limits (naming the first row that reaches the last column)."""
+    nrows, ncols = frame.shape
+    if ncols > limits.max_columns:
+        last = frame.iloc[:, -1]
+        filled = [i for i, v in enumerate(last.tolist()) if v is not None and v == v and v != ""]
+        raise _too_wide(display, sheet, filled[0] + 1 if filled else nrows, ncols, limits)
+    if nrows * ncols > limits.max_cells:
+        raise _too_many_cells(display, sheet, nrows, ncols, limits)
 
 
 def _grow(frame: pd.DataFrame, nrows: int, ncols: int) -> pd.DataFrame:
@@ -702,22 +856,21 @@ def decode_text(data: bytes, display: str, declared: str | None = None) -> tuple
 
 
 def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -> RawSheet:
+    if path.stat().st_size > limits.max_sheet_bytes:
+        raise _too_many_bytes(display, "", path.stat().st_size, limits)
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise _refuse(f"{display}: 扩展名是文本（{path.suffix}），但内容是 Excel 工作簿；请改为 .xlsx / "
                       f"named as text ({path.suffix}) but is an Excel workbook; rename it to .xlsx", "wrong_format",
                       file=display)
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _refuse(f"{display}: 不是文本文件（含二进制内容）/ not a text file (binary content)", "unreadable_file",
-                      file=display)
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if b"\x00" in data and not utf16:
+        _refuse_nul(data, display, declared, path.suffix.lower())
     text, _enc = decode_text(data, display, declared)
-    if not text.strip("\ufeff \t\r\n"):
+    if _BLANK_TEXT.fullmatch(text):  # (not text.strip(), which copies the whole text)
         return RawSheet(display, "", pd.DataFrame(dtype=object), [])
-    first = text.split("\n", 5)[:5]
-    sample = "\n".join(first)
-    sep = max([",", "\t", ";", "|"], key=lambda s: sample.count(s))
-    if path.suffix.lower() == ".tsv":
-        sep = "\t"
+    sep = _separator(text, path.suffix.lower())
+    _check_lines(data, text, sep, display, limits, utf16)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL, engine="c")
@@ -727,5 +880,119 @@ def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -
     if len(frame) > limits.max_rows:
         raise _refuse(f"{display}: 行数过多（{len(frame)}，上限 {limits.max_rows}）/ too many rows "
                       f"({len(frame)}, limit {limits.max_rows})", "file_too_large", file=display)
+    _check_frame(frame, display, "", limits)
     # rows are numbered as Excel shows them when it opens the CSV: record i is row i + 1
     return RawSheet(display, "", frame, list(range(1, len(frame) + 1)))
+
+
+_BLANK_TEXT = re.compile("[\ufeff \t\r\n]*")
+
+
+def _separator(text: str, suffix: str) -> str:
+    """The field separator of a text ledger: tab for .tsv, else the commonest of , tab ; | in its first lines."""
+    if suffix == ".tsv":
+        return "\t"
+    sample = "\n".join(text[: 1 << 16].split("\n", 5)[:5])  # the first 64 K characters: a 100 MB line is not copied
+    return max([",", "\t", ";", "|"], key=lambda s: sample.count(s))
+
+
+def _line_fields(data: bytes, sep: str, utf16: bool) -> Any:
+    """Separators + 1 on each line of a text file's bytes (an upper bound of its fields: quoted separators count too).
+
+    Counted in 8 MB pieces with numpy, so the count costs tens of MB beside the file, not a parse.
+    The separator and the line end are ASCII; in UTF-8 and GB18030 they never occur inside a
+    multi-byte character, in UTF-16 they are 16-bit units.
+    """
+    import numpy as np
+
+    if utf16:
+        units = np.frombuffer(data[2: len(data) - (len(data) % 2)], dtype="<u2" if data[:2] == b"\xff\xfe" else ">u2")
+    else:
+        units = np.frombuffer(data, dtype=np.uint8)
+    per: list[Any] = []
+    carry, piece = 0, 8 << 20
+    for start in range(0, len(units), piece):
+        a = units[start: start + piece]
+        ends = np.flatnonzero(a == 10)
+        seps = np.flatnonzero(a == ord(sep))
+        if not len(ends):
+            carry += len(seps)
+            continue
+        before = np.searchsorted(seps, ends)
+        counts = np.diff(before, prepend=0)
+        counts[0] += carry
+        carry = len(seps) - int(before[-1])
+        per.append(counts)
+        if start + piece >= len(units) and ends[-1] == len(a) - 1:
+            carry = -1  # the text ends with a line end: no last line after it
+    if carry >= 0:
+        per.append(np.array([carry]))
+    return np.concatenate(per) + 1 if per else np.zeros(0, dtype=np.int64)
+
+
+def _check_lines(data: bytes, text: str, sep: str, display: str, limits: Limits, utf16: bool) -> None:
+    """Refuse a text ledger whose widest line or cell count is beyond the limits, before it is parsed.
+
+    The separators on each line are counted first (``_line_fields``); a line with more than
+    ``max_line_fields`` is refused outright. Lines with more than ``max_columns`` are then parsed
+    one by one (they are few, and each is bounded), so that quoted separators do not count.
+    """
+    import numpy as np
+
+    fields = _line_fields(data, sep, utf16)
+    if not len(fields):
+        return
+    widest = int(fields.argmax())
+    if fields[widest] > limits.max_line_fields:
+        n = int(fields[widest])
+        raise _refuse(
+            f"{display}: 第 {widest + 1} 行有 {n} 个字段，超过每行 {limits.max_line_fields} 个的上限（可用 "
+            f"GRAPHKIT_MAX_LINE_FIELDS 调整）/ line {widest + 1} has {n} fields, more than the limit of "
+            f"{limits.max_line_fields} per line (set GRAPHKIT_MAX_LINE_FIELDS to change it)",
+            "file_too_large", file=display, row=widest + 1)
+    width = int(fields.max())
+    over = np.flatnonzero(fields > limits.max_columns)
+    if len(over):
+        lines = text.split("\n")
+        width = int(fields[fields <= limits.max_columns].max(initial=0))
+        for i in over.tolist():
+            n = len(next(csv.reader([lines[i].rstrip("\r")], delimiter=sep), []))
+            if n > limits.max_columns:
+                raise _too_wide(display, "", i + 1, n, limits)
+            width = max(width, n)
+    _check_extent(display, "", len(fields), width, limits)
+
+
+def _refuse_nul(data: bytes, display: str, declared: str | None, suffix: str) -> None:
+    """Refuse a text file holding NUL bytes: binary content, or text with NULs in cells (naming the first one's cell)."""
+    binary = _refuse(f"{display}: 不是文本文件（含二进制内容）/ not a text file (binary content)", "unreadable_file",
+                     file=display)
+    if data.count(b"\x00") > 16 + len(data) // 100:
+        raise binary
+    try:
+        text, _ = decode_text(data.replace(b"\x00", b""), display, declared)
+    except LedgerError:
+        raise binary from None
+    if sum(1 for ch in text if ch < " " and ch not in "\t\r\n") * 100 > len(text) + 100:
+        raise binary
+    text, _ = decode_text(data, display, declared)
+    sep = _separator(text, suffix)
+    at = text.index("\x00")
+    end = text.find("\n", at)
+    head = text[: len(text) if end < 0 else end]
+    row, col, header = head.count("\n") + 1, head[head.rfind("\n") + 1: at].count(sep), ""
+    try:  # the record and field as a CSV reader sees them (quoted separators and line ends)
+        records = list(csv.reader(io.StringIO(head, newline=""), delimiter=sep))
+        if records and "\x00" in "".join(records[-1]):
+            row = len(records)
+            col = next(j for j, v in enumerate(records[-1]) if "\x00" in v)
+            header = records[0][col] if len(records) > 1 and col < len(records[0]) else ""
+    except csv.Error:
+        pass  # an unbalanced quote: the line and the separators before the NUL
+    letter = _column_letter(col)
+    named_zh = f"「{header}」" if header else ""
+    named_en = f" ({header!r})" if header else ""
+    raise _refuse(
+        f"{display}: 第 {row} 行第 {letter} 列{named_zh}含有 NUL 空字符（\\x00，常见于从其他系统导出的数据），请删除该字符后"
+        f"重试 / row {row}, column {letter}{named_en} holds a NUL character (\\x00, often left by an export from another "
+        f"system); delete it and retry", "unreadable_file", file=display, row=row, column=letter)

@@ -11,11 +11,25 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["clean_text", "org_key", "place_key", "match_key", "strip_form_suffix", "infer_form", "infer_place_kind"]
+__all__ = ["clean_text", "has_bidi", "BIDI_CHARS", "org_key", "place_key", "match_key", "strip_form_suffix", "infer_form", "infer_place_kind"]
 
-_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+#: bidirectional controls (embeddings, overrides, isolates, marks): U+202E makes "党支部evil" display
+#: reversed, so a name could look like another in reports and views. Removed like zero-width characters;
+#: the loader reports each cell that had one (``has_bidi``).
+BIDI_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e" + BIDI_CHARS
 _ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARS), None)
 _HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+_HAS_BIDI = re.compile(f"[{BIDI_CHARS}]")
+
+
+def has_bidi(text: str) -> bool:
+    """Whether text holds a bidirectional control character (which ``clean_text`` removes).
+
+    >>> has_bidi("红岩村\u202e部支党"), has_bidi("红岩村党支部")
+    (True, False)
+    """
+    return _HAS_BIDI.search(text) is not None
 _SPACES = re.compile(r"\s+")
 _ODD_SPACE = re.compile(r"[^\S ]| {2}")  # whitespace other than single plain spaces
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")", "〖": "(", "〗": ")"})

@@ -32,7 +32,7 @@ _TRUE = {"是", "yes", "y", "true", "t", "1", "√", "✓", "✔", "有", "已�
 _FALSE = {"否", "no", "n", "false", "f", "0", "×", "✗", "无", "未建", "未建立", "没有", "不是"}
 
 
-_BLANK_TEXT = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]*\Z")
+_BLANK_TEXT = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]*\Z")
 
 
 def is_blank(value: Any) -> bool:

@@ -35,12 +35,12 @@ import yaml
 
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
 from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
-from ._text import clean_text, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
+from ._text import BIDI_CHARS, clean_text, has_bidi, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
 from ._values import EXCEL_ERRORS, _parse_one, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
 from .errors import GraphkitError, LedgerError, ValidationFailed
 from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
 from .model import Graph
-from .problems import Problems
+from .problems import Problems, clip
 from .schema import PROVENANCE, Model, Property, RecordType, load_schema
 
 __all__ = ["DatasetConfig", "read_config", "build_graph", "validate_ledgers", "make_id", "CONFIG_FILE"]
@@ -143,16 +143,40 @@ def read_config(data_dir: Path) -> DatasetConfig:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad(f"{key} 应为文本列表", f"`{key}` must be a list of paths or globs")
         lists[key] = value
-    extra_maps = []
-    for m in lists["mappings"]:
-        mp = (data_dir / m).resolve()
-        if not mp.exists():
-            raise bad(f"mappings 中的 {m} 不存在", f"mapping file or folder {m} (under `mappings`) does not exist")
-        extra_maps.append(str(mp))
+    extra_maps = [_config_mapping(data_dir, m, bad) for m in lists["mappings"]]
     if (data_dir / "mappings").is_dir():
         extra_maps.append(str((data_dir / "mappings").resolve()))
     return DatasetConfig(county=clean_text(county) or "", files={str(k): v for k, v in files.items()},
                          ignore=lists["ignore"], mappings=extra_maps)
+
+
+def _config_mapping(data_dir: Path, entry: str, bad: Callable[[str, str], GraphkitError]) -> str:
+    """The resolved path of one ``mappings:`` entry of graphkit.yaml: a .yaml/.yml file, or a folder holding
+    some, inside the ledger folder (a settings file that travels with the ledgers must not reach out of it)."""
+    mp = (data_dir / entry).resolve()
+    if not mp.is_relative_to(data_dir.resolve()):
+        raise bad(f"mappings 中的 {entry!r} 指向台账目录之外（{mp}），只能使用目录内的映射文件；目录外的映射请用 --mapping",
+                  f"mappings entry {entry!r} points outside the ledger folder ({mp}); only mapping files inside it "
+                  f"may be named here (pass others with --mapping)")
+    if not mp.exists():
+        raise bad(f"mappings 中的 {entry!r} 不存在", f"mapping file or folder {entry!r} (under `mappings`) does not exist")
+    yaml_files = [mp] if mp.is_file() else sorted(q for q in mp.iterdir() if q.suffix.lower() in (".yaml", ".yml"))
+    if mp.is_file() and mp.suffix.lower() not in (".yaml", ".yml"):
+        raise bad(f"mappings 中的 {entry!r} 不是映射文件（应为 .yaml/.yml）",
+                  f"mappings entry {entry!r} is not a mapping file (a .yaml/.yml file is expected)")
+    if not yaml_files:
+        raise bad(f"mappings 中的文件夹 {entry!r} 里没有映射文件（.yaml/.yml）",
+                  f"mappings entry {entry!r} is a folder without mapping files (.yaml/.yml)")
+    for f in yaml_files:
+        try:
+            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise bad(f"mappings 中的 {entry!r}：{f.name} 不是合法的 YAML",
+                      f"mappings entry {entry!r}: {f.name} is not valid YAML ({' '.join(str(exc).split())[:200]})") from None
+        if not isinstance(doc, dict) or "id" not in doc:
+            raise bad(f"mappings 中的 {entry!r}：{f.name} 不是台账映射（缺少 id 等映射项）",
+                      f"mappings entry {entry!r}: {f.name} is not a ledger mapping (no `id:`; see docs/mappings.md)")
+    return str(mp)
 
 
 def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:
@@ -715,6 +739,7 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
             codes = np.where(np.append(blank_u, True)[codes], -1, codes)
         all_blank &= codes < 0
         factors[name] = (codes, uniques)
+        _report_bidi(ctx, sheet, headers[name], codes, uniques, table["__src_row"].to_numpy())
     keep = ~all_blank
     src_rows = table["__src_row"].to_numpy()[keep]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
@@ -737,6 +762,23 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                           for name in table.columns if name != "__src_row"})
     table["__src_row"] = src_rows
     return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run(), mapping.id
+
+
+def _report_bidi(ctx: _Context, sheet: RawSheet, header: str, codes: np.ndarray, uniques: np.ndarray,
+                 rows: np.ndarray) -> None:
+    """A warning for each cell holding bidirectional controls (removed by ``clean_text``: they could make a name
+    display as another)."""
+    texts = [u for u in uniques.tolist() if u.__class__ is str]
+    if not texts or not has_bidi("".join(texts)):
+        return
+    bidi_u = np.fromiter((u.__class__ is str and has_bidi(u) for u in uniques.tolist()), dtype=bool, count=len(uniques))
+    for i in np.flatnonzero(np.append(bidi_u, False)[codes]):
+        ctx.problems.add(file=sheet.file, sheet=sheet.sheet, row=int(rows[i]), column=header,
+                         value="".join(f"<U+{ord(c):04X}>" if c in BIDI_CHARS else c for c in uniques[codes[i]]),
+                         rule="bidi_control",
+                         severity="warning", zh="单元格含有改变文字显示方向的控制字符，可能使名称显示成别的名称，已删除",
+                         en="the cell holds bidirectional control characters, which can make a name display as "
+                            "another; they were removed")
 
 
 # --------------------------------------------------------------------------------------------
@@ -828,8 +870,8 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 f[pname] = ids.where(hit, None).astype(object)
                 for r, v in zip(f.loc[~hit & ids.notna(), "src_row"], raw[~hit & ids.notna()]):
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
-                                     value=v, rule="unresolved_ref", zh=f"找不到{target.label['zh']}「{v}」",
-                                     en=f"no {target.label['en']} named {v!r}")
+                                     value=v, rule="unresolved_ref", zh=f"找不到{target.label['zh']}「{clip(v)}」",
+                                     en=f"no {target.label['en']} named {clip(v)!r}")
                 continue
             idx = index(target.name)
             codes, uniques = s.codes.get(f"__raw__{pname}") or factorize(raw.to_numpy(dtype=object))
@@ -847,14 +889,15 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 if status == "ambiguous":
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
                                      value=v, rule="ambiguous_ref",
-                                     zh=f"「{v}」可能指 {'、'.join(cands)}，请写全称", en=f"{v!r} could be any of {', '.join(cands)}; use the full name")
+                                     zh=f"「{clip(v)}」可能指 {'、'.join(map(clip, cands))}，请写全称",
+                                     en=f"{clip(v)!r} could be any of {', '.join(map(clip, cands))}; use the full name")
                 elif status == "missing":
-                    hint_zh = f"；是否是：{'、'.join(cands)}" if cands else ""
-                    hint_en = f"; did you mean: {', '.join(cands)}" if cands else ""
+                    hint_zh = f"；是否是：{'、'.join(map(clip, cands))}" if cands else ""
+                    hint_en = f"; did you mean: {', '.join(map(clip, cands))}" if cands else ""
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
                                      value=v, rule="unresolved_ref",
-                                     zh=f"{target.label['zh']}名单中没有「{v}」{hint_zh}",
-                                     en=f"no {target.label['en']} named {v!r} in the roster{hint_en}")
+                                     zh=f"{target.label['zh']}名单中没有「{clip(v)}」{hint_zh}",
+                                     en=f"no {target.label['en']} named {clip(v)!r} in the roster{hint_en}")
         if s.key_lookups:
             parts = []
             for i, k in enumerate(s.entity.keys):
@@ -1142,7 +1185,7 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
 
 
 def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterable[str | Path] = (),
-                county: str | None = None, progress: ProgressFn | None = None, limits: Limits = Limits()) -> Graph:
+                county: str | None = None, progress: ProgressFn | None = None, limits: Limits | None = None) -> Graph:
     """Load every ledger in ``data_dir`` into a validated graph.
 
     Parameters
@@ -1159,7 +1202,8 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
         Called with a short message as each file is read.
 
     limits
-        Size limits that refuse oversized or zip-bomb-like files before they are unpacked.
+        Size limits that refuse oversized or zip-bomb-like files before they are unpacked (None:
+        ``Limits()``, whose per-sheet limits come from ``graphkit.config``).
 
     Raises
     ------
@@ -1180,6 +1224,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     ['1']
     """
     data_dir = Path(data_dir)
+    limits = Limits() if limits is None else limits
     if not data_dir.is_dir():
         raise GraphkitError(f"台账目录不存在 / ledger folder not found: {data_dir}")
     config = read_config(data_dir)
@@ -1241,8 +1286,12 @@ def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, op
     except LedgerError as exc:
         rule = getattr(exc, "rule", "unreadable_file")
         zh, _, en = str(exc).partition(" / ")
-        ctx.problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
-        return [], {"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""}
+        ctx.problems.add(file=rel, sheet=exc.sheet, row=getattr(exc, "row", None), column=getattr(exc, "column", ""),
+                         rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
+        size = path.stat().st_size
+        # a file refused for its size is not hashed either (20 GB took 45 s): its size stands for it
+        digest = "" if size > (limits or Limits()).max_file_bytes else file_sha256(path)
+        return [], {"file": rel, "sha256": digest, "bytes": size, "sheets": "", "layouts": ""}
     digest = file_sha256(path)
     used = []
     staged: list[_Staged] = []

@@ -19,7 +19,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text", "write_problems", "excel_safe", "excel_unsafe"]
+__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text", "write_problems", "excel_safe", "excel_unsafe",
+           "clip", "excel_safe_frame"]
 
 PROBLEM_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "rule", "message_zh", "message_en"]
 
@@ -43,6 +44,7 @@ RULES: dict[str, tuple[str, str]] = {
     "too_long": ("文本过长", "text too long"),
     "formula_error": ("公式错误值", "formula error value"),
     "formula_uncalculated": ("公式没有计算结果", "formula has no calculated value"),
+    "bidi_control": ("含有双向控制字符（已删除）", "bidirectional control characters (removed)"),
     "unresolved_ref": ("引用的名称找不到", "referenced name not found"),
     "ambiguous_ref": ("引用的名称有歧义", "referenced name is ambiguous"),
     "duplicate_id": ("重复记录", "duplicate record"),
@@ -94,9 +96,24 @@ class Problems:
         return df
 
 
-def _short(value: Any, limit: int = 120) -> str:
+def clip(value: Any, limit: int = 80) -> str:
+    """A value as messages quote it: whole up to ``limit`` characters, else its start and its length.
+
+    Every message and problem row that quotes a ledger value goes through this, so a 66 KB
+    name is not echoed whole into a terminal, a log or the problem table.
+
+    Examples
+    --------
+    >>> clip("青泥洞村党支部")
+    '青泥洞村党支部'
+    >>> clip("红" * 100, 4)
+    '红红红红…(共 100 字 / 100 chars)'
+    """
     text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else f"{text[:limit]}…(共 {len(text)} 字 / {len(text)} chars)"
+
+
+_short = clip
 
 
 def problems_to_text(df: pd.DataFrame, *, limit: int = 30) -> str:
@@ -141,6 +158,26 @@ def excel_safe(text: Any) -> Any:
     return "'" + text if isinstance(text, str) and _needs_quote(text) else text
 
 
+def excel_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table for a spreadsheet: ``excel_safe`` on every text cell; numbers, dates and blanks unchanged.
+
+    Every file graphkit writes for Excel (analysis CSVs, query and SPARQL results, the report
+    workbook, problem tables) goes through this one function. Only columns that hold objects are
+    touched, so ``-3`` in a numeric column stays the number -3, and the text ``-3`` stays ``-3``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["=1+1", "青泥洞村", "-3"], "n": [-3, 4, 5]})
+    >>> excel_safe_frame(df).to_dict("list")
+    {'name': ["'=1+1", '青泥洞村', '-3'], 'n': [-3, 4, 5]}
+    """
+    out = df.copy(deep=False)
+    for i, dtype in enumerate(df.dtypes):
+        if dtype == object or pd.api.types.is_string_dtype(dtype):
+            out.isetitem(i, df.iloc[:, i].map(excel_safe))
+    return out
+
+
 def excel_unsafe(text: Any) -> Any:
     """Undo ``excel_safe``."""
     return text[1:] if isinstance(text, str) and text[:1] == "'" and _needs_quote(text[1:]) else text
@@ -176,5 +213,5 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
             fh.write(buf.getvalue())
     else:
         with atomic_file(path, "w", encoding="utf-8-sig") as fh:
-            problems.map(excel_safe).to_csv(fh, index=False)
+            excel_safe_frame(problems).to_csv(fh, index=False)
     return path

@@ -34,6 +34,7 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ import pandas as pd
 
 from ._paths import schema_dir
 from .errors import GraphkitError
+from .problems import clip
 from .schema import Model, load_schema
 
 __all__ = ["Param", "Query", "QueryError", "load_pack", "list_queries", "get_query", "parse_params", "run_query",
@@ -53,7 +55,9 @@ __all__ = ["Param", "Query", "QueryError", "load_pack", "list_queries", "get_que
 PARAM_TYPES = ("string", "int", "float", "bool", "date", "list")
 _HEADER = re.compile(r"^//\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 _CONT = re.compile(r"^//\s{2,}(?P<value>\S.*)$")
-_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)\s*=\s*(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
+#: ``NAME TYPE = DEFAULT  doc``; a string parameter may declare its values: ``by string(town|sector) = 'town'``
+_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)(?:\((?P<choices>[A-Za-z0-9_|]+)\))?\s*=\s*"
+                    r"(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
@@ -76,6 +80,14 @@ class Param:
     type: str
     default: str
     doc: str
+    #: the values a string parameter may take (empty: any)
+    choices: tuple[str, ...] = ()
+
+    def _check_choice(self, value: str) -> str:
+        if self.choices and value not in self.choices:
+            raise QueryError(f"参数 {self.name} 只能取 {'、'.join(self.choices)}，收到 {clip(value)!r} / parameter {self.name} "
+                     f"must be one of {', '.join(self.choices)}, got {clip(value)!r}")
+        return value
 
     def parse(self, text: str) -> Any:
         """Turn a command-line value into this parameter's type.
@@ -88,7 +100,7 @@ class Param:
         t = text.strip()
         try:
             if self.type == "string":
-                return t[1:-1] if len(t) >= 2 and t[0] == t[-1] == "'" else text
+                return self._check_choice(t[1:-1] if len(t) >= 2 and t[0] == t[-1] == "'" else text)
             if self.type == "int":
                 return int(t)
             if self.type == "float":
@@ -143,7 +155,7 @@ def _parse_file(path: Path) -> tuple[dict[str, str], list[Param], str]:
         if c and last is not None:
             if last == "param":
                 p = params[-1]
-                params[-1] = Param(p.name, p.type, p.default, (p.doc + " " + c.group("value")).strip())
+                params[-1] = dataclasses.replace(p, doc=(p.doc + " " + c.group("value")).strip())
             else:
                 head[last] = (head[last] + "\n" + c.group("value")).strip()
             continue
@@ -154,7 +166,8 @@ def _parse_file(path: Path) -> tuple[dict[str, str], list[Param], str]:
                 if not pm or pm.group("type") not in PARAM_TYPES:
                     raise QueryError(f"{path.name}: 参数声明无效 / bad parameter line {value!r}; "
                                      f"write `// param: name type = default  doc` with type in {PARAM_TYPES}")
-                params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), pm.group("doc").strip()))
+                params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), pm.group("doc").strip(),
+                                    tuple((pm.group("choices") or "").split("|")) if pm.group("choices") else ()))
             else:
                 head[key] = value
             last = key

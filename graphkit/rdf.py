@@ -1263,11 +1263,41 @@ def serialize(graph: Graph, *, fmt: str = "turtle", base: str | None = None, sto
     if store == "oxigraph":
         import pyoxigraph as ox
         st = to_oxigraph(graph, base=base, named_graphs=False)
-        return st.dump(format=_oxi_format(fmt), prefixes=prefixes, from_graph=ox.DefaultGraph())
+        return _stable_jsonld(st.dump(format=_oxi_format(fmt), prefixes=prefixes, from_graph=ox.DefaultGraph()))
     g = to_rdflib(graph, base=base, named_graphs=False).default_graph
     for k, v in prefixes.items():
         g.bind(k, v, override=True, replace=True)
-    return g.serialize(format="json-ld", context=dict(prefixes), auto_compact=True, encoding="utf-8")
+    return _stable_jsonld(g.serialize(format="json-ld", context=dict(prefixes), auto_compact=True, encoding="utf-8"))
+
+
+def _stable_jsonld(data: bytes) -> bytes:
+    """JSON-LD in one order whatever the store's: nodes by ``@id``, keys sorted, unordered values sorted.
+
+    rdflib walks its graph in the order of Python's string hashes, which differ from process to
+    process, so two exports of one graph came out in different orders. The document means the
+    same after this (JSON-LD arrays are unordered sets, except ``@list``, which is kept as it is).
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(_stable_jsonld(b'{"@graph": [{"@id": "b", "p": [2, 1]}, {"@id": "a"}]}'))
+    {'@graph': [{'@id': 'a'}, {'@id': 'b', 'p': [1, 2]}]}
+    """
+    import json
+
+    def key(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+    def norm(v: Any, ordered: bool = False) -> Any:
+        if isinstance(v, dict):
+            return {k: norm(x, ordered=k == "@list") for k, x in v.items()}
+        if isinstance(v, list):
+            items = [norm(x) for x in v]
+            return items if ordered else sorted(items, key=key)
+        return v
+
+    doc = norm(json.loads(data))
+    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
 
 def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: str | None = None,

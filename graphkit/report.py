@@ -298,6 +298,9 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
     names = sheet_names(list(results))
     buf = io.BytesIO()
     # names are data, never formulas or links: an org named "=HYPERLINK(…)" stays text
+    # (and text that would be one gets a leading ', as in every file graphkit writes for spreadsheets)
+    from .problems import excel_safe_frame
+
     safe = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
     with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
                         engine_kwargs=safe) as xw:
@@ -312,13 +315,13 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
         head = pd.DataFrame({"工作表 sheet": [f"{graph.settings.get('county') or ''} 联建分析", f"截止日期 {ts.date()}",
                                             f"随机种子 seed {seed}", ""],
                              "内容 content": ["", "", "", ""], "说明 description": ["", "", "", ""], "行数 rows": [None] * 4})
-        pd.concat([head, index], ignore_index=True).to_excel(xw, sheet_name="说明", index=False)
+        excel_safe_frame(pd.concat([head, index], ignore_index=True)).to_excel(xw, sheet_name="说明", index=False)
         xw.sheets["说明"].set_column(0, 0, 28)
         xw.sheets["说明"].set_column(1, 1, 40)
         xw.sheets["说明"].set_column(2, 2, 80)
         for key, df in results.items():
             frame = _excel_frame(df, model)
-            frame.to_excel(xw, sheet_name=names[key], index=False)
+            excel_safe_frame(frame).to_excel(xw, sheet_name=names[key], index=False)
             ws = xw.sheets[names[key]]
             ws.freeze_panes(1, 0)
             for j, col in enumerate(df.columns):

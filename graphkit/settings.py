@@ -49,6 +49,14 @@ class Settings:
         Above this many nodes, views aggregate (towns or clusters as nodes).
     seed
         Default seed where randomness enters (clusters, layouts).
+    max_columns
+        Columns a ledger sheet may have (a county ledger has a few dozen; Excel allows 16,384).
+    max_line_fields
+        Fields one line of a text ledger may hold, counted from its separators before it is parsed.
+    max_cells
+        Cells (rows x columns) a ledger sheet may have.
+    max_sheet_bytes
+        Bytes one sheet may take unpacked (a text ledger's bytes, an .xlsx sheet's XML).
 
     Examples
     --------
@@ -69,6 +77,10 @@ class Settings:
     rotation_years: int = 1
     view_max_nodes: int = 3_000
     seed: int = 0
+    max_columns: int = 1_000
+    max_line_fields: int = 16_384
+    max_cells: int = 60_000_000
+    max_sheet_bytes: int = 1024**3
 
     def __post_init__(self) -> None:
         self._check()
@@ -76,7 +88,8 @@ class Settings:
     def _check(self) -> None:
         if self.lang not in ("zh", "en"):
             raise ValueError(f"lang 须为 zh 或 en / must be 'zh' or 'en', not {self.lang!r}")
-        for f in ("neo4j_batch_size", "neo4j_workers", "max_per_strong", "pairing_capacity", "rotation_years", "view_max_nodes"):
+        for f in ("neo4j_batch_size", "neo4j_workers", "max_per_strong", "pairing_capacity", "rotation_years",
+                  "view_max_nodes", "max_columns", "max_line_fields", "max_cells", "max_sheet_bytes"):
             if getattr(self, f) < 1:
                 raise ValueError(f"{f} 须为正整数 / must be a positive integer, not {getattr(self, f)!r}")
 

@@ -47,6 +47,7 @@ import pandas as pd
 
 from ._paths import schema_dir
 from .errors import GraphkitError
+from .problems import clip
 from .model import Graph
 from .schema import Model, load_schema
 
@@ -60,7 +61,9 @@ PARAM_TYPES = ("string", "int", "float", "bool", "date")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _HEADER = re.compile(r"^#\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 _CONT = re.compile(r"^#\s{2,}(?P<value>\S.*)$")
-_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)\s*=\s*(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
+#: ``NAME TYPE = DEFAULT  doc``; a string parameter may declare its values: ``by string(town|sector) = 'town'``
+_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)(?:\((?P<choices>[A-Za-z0-9_|]+)\))?\s*=\s*"
+                    r"(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
@@ -78,6 +81,14 @@ class Param:
     type: str
     default: str
     doc: str
+    #: the values a string parameter may take (empty: any)
+    choices: tuple[str, ...] = ()
+
+    def _check_choice(self, value: str) -> str:
+        if self.choices and value not in self.choices:
+            raise SparqlError(f"参数 {self.name} 只能取 {'、'.join(self.choices)}，收到 {clip(value)!r} / parameter {self.name} "
+                     f"must be one of {', '.join(self.choices)}, got {clip(value)!r}")
+        return value
 
     def parse(self, value: Any) -> Any:
         """Turn a value (text from the command line, or a Python value) into this parameter's type."""
@@ -101,7 +112,7 @@ class Param:
                 if v in _FALSE:
                     return False
                 raise ValueError(value)
-            return str(value)
+            return self._check_choice(str(value))
         except (ValueError, TypeError):
             raise SparqlError(f"参数 {self.name} 应为 {self.type}，收到 {value!r} / parameter {self.name} must be a "
                               f"{self.type}, got {value!r}") from None
@@ -144,7 +155,8 @@ def _parse(path: Path) -> SparqlQuery:
                 if pm is None or pm["type"] not in PARAM_TYPES:
                     raise SparqlError(f"{path.name}: 参数声明无效 invalid param line {value!r}; "
                                       f"use `# param: NAME TYPE = DEFAULT  doc` with TYPE in {PARAM_TYPES}")
-                params[pm["name"]] = Param(pm["name"], pm["type"], pm["default"], pm["doc"].strip())
+                params[pm["name"]] = Param(pm["name"], pm["type"], pm["default"], pm["doc"].strip(),
+                                           tuple(pm["choices"].split("|")) if pm["choices"] else ())
                 last = None
             else:
                 meta[key] = value

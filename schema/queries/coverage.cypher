@@ -7,7 +7,7 @@
 //   `group_name` the town's name (codes are returned as they are; '（未填）' when empty).
 // param: as_of date = reference  统计日期 / date the links must be active on
 // param: year int = year_of(as_of)  分类定级年度 / rating year (defaults to the year of as_of)
-// param: by string = 'town'  分组 / group by: town, sector, category or level
+// param: by string(town|sector|category|level) = 'town'  分组 / group by: town, sector, category or level
 // matches: graphkit.coverage.coverage(graph, as_of=as_of, by=by)
 MATCH (o:Organization)
 OPTIONAL MATCH (r:Rating)-[:RATING_OF]->(o) WHERE r.year <= $year
