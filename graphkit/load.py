@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ._report import column_letter, new_entry
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
 from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
 from ._text import clean_text, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
@@ -208,6 +209,8 @@ class _Context:
     county: str
     #: cells already reported (file, sheet, row, header): a blank left by a bad cell is not reported again
     reported: set[tuple[str, str, int, str]] = field(default_factory=set)
+    #: the read report: one entry per sheet or file met (graphkit._report.new_entry)
+    report: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str, list[int]]] | None:
@@ -597,27 +600,47 @@ def _load_mappings(extra: list[str | Path], model: Model) -> dict[str, Mapping]:
     return _MAPPING_CACHE[key]
 
 
-def _discover(data_dir: Path, config: DatasetConfig) -> list[Path]:
+def _discover(data_dir: Path, config: DatasetConfig,
+              notes: list[dict[str, Any]] | None = None) -> list[Path]:
+    """The ledger files of a folder, in path order.
+
+    Files passed over (not spreadsheets or text tables, Office lock files ``~$…``, read-me files)
+    get an entry in ``notes`` (the read report); hidden files (``.…``), ``graphkit.yaml``, the
+    ``mappings/`` folder and files ``ignore:``d in ``graphkit.yaml`` are passed over in silence.
+    """
     files = []
     for p in sorted(data_dir.rglob("*")):
-        if not p.is_file() or _SKIP_NAMES.match(p.name) or "mappings" in p.relative_to(data_dir).parts[:-1]:
+        if not p.is_file() or p.name.startswith(".") or "mappings" in p.relative_to(data_dir).parts[:-1]:
             continue
         rel = p.relative_to(data_dir).as_posix()
-        if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
+        if rel == CONFIG_FILE or any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
             continue
-        if p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
+        if not _SKIP_NAMES.match(p.name) and p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
             files.append(p)
+        elif notes is not None:
+            entry = new_entry(rel, "", status="not_ledger")
+            entry["notes"].append("Office 临时锁文件 / an Office lock file" if p.name.startswith("~$")
+                                  else f"{p.suffix or '无扩展名'} 不是表格文件 / {p.suffix or 'no extension'}: not a spreadsheet"
+                                  if not _SKIP_NAMES.match(p.name) else "说明文件 / a read-me file")
+            notes.append(entry)
     return files
 
 
 def _choose_mapping(sheet: RawSheet, mappings: dict[str, Mapping], forced: str | None,
-                    stem: str) -> tuple[Mapping | None, tuple[int, dict[str, list[int]]] | None, Mapping | None]:
-    """Pick the mapping a sheet follows. Returns (mapping, header, best partial candidate)."""
+                    stem: str) -> tuple[Mapping | None, tuple[int, dict[str, list[int]]] | None, Mapping | None, str,
+                                        Mapping | None]:
+    """Pick the mapping a sheet follows.
+
+    Returns (mapping, header, best partial candidate, how it was chosen, another layout the
+    headers would fit completely). A sheet whose file or sheet name points at a layout that its
+    headers fit only partly is not handed to another layout: it is reported as partial.
+    """
     sheet_name = sheet.sheet or stem
     if forced:
         cands = [mappings[forced]]
     else:
         cands = [m for m in mappings.values() if m.matches_file(stem) and m.matches_sheet(sheet_name)]
+    how = "forced" if forced else "file"
     scored = []
     for m in cands:
         det = _detect_header(sheet.cells, m)
@@ -625,49 +648,148 @@ def _choose_mapping(sheet: RawSheet, mappings: dict[str, Mapping], forced: str |
             continue
         complete = all(c in det[1] for c in m.required_columns)
         scored.append((complete, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+    other: Mapping | None = None
     if not forced and not any(s[0] for s in scored):
         # the file name matched nothing that fits: try every layout by its headers alone
+        by_headers = []
         for m in mappings.values():
             if m in cands:
                 continue
             det = _detect_header(sheet.cells, m)
             if det and all(c in det[1] for c in m.required_columns) and len(det[1]) >= 2:
-                scored.append((True, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+                by_headers.append((True, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+        by_headers.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
+        # a name-matched layout whose required columns are half there or more keeps the sheet
+        partly = [s for s in scored if sum(c in s[4][1] for c in s[3].required_columns) * 2
+                  >= len(s[3].required_columns) and len(s[4][1]) >= 2]
+        if by_headers and partly:
+            other = by_headers[0][3]
+        elif by_headers:
+            scored, how = by_headers, "headers"
     if not scored:
-        return None, None, None
+        return None, None, None, how, None
     scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
     complete, _, _, m, det = scored[0]
-    return (m, det, None) if complete else (None, det, m)
+    return (m, det, None, how, None) if complete else (None, det, m, how, other)
+
+
+#: the first text of a row that makes it a total, subtotal or footer row (skipped and reported)
+_FOOTER = re.compile(r"^\s*(?:(?P<total>[合小总共]\s*计)|(?P<footer>填\s*表\s*人|填报人|审\s*核\s*人|审核|制\s*表|"
+                     r"填报单位|填表单位|联系电话|联系人\s*[：:]|备\s*注\s*[：:]|注\s*[：:]|填表说明|填表日期|报送日期|"
+                     r"单位负责人|负责人\s*[：:]))")
+_SUBTOTAL = re.compile(r"^.{1,15}(?:小计|合计|总计)\s*[：:]?\s*$")
+
+
+def _footer_kind(value: Any) -> str | None:
+    """'total' or 'footer' if a row's first text marks it so (合计, 中池镇小计, 填表人：…).
+
+    >>> _footer_kind("合 计"), _footer_kind("中池镇小计"), _footer_kind("填表人：张三"), _footer_kind("青泥洞村党支部")
+    ('total', 'total', 'footer', None)
+    """
+    if not isinstance(value, str):
+        return None
+    m = _FOOTER.match(value)
+    if m is not None:
+        return "total" if m.group("total") else "footer"
+    return "total" if _SUBTOTAL.match(value.strip()) else None
+
+
+_SKIP_REASONS = {"total": "合计/小计行 total row", "footer": "表尾 footer", "merged": "整行合并单元格 one merged cell",
+                 "blank": "空行 blank", "filter": "筛选 filtered out"}
+
+
+def _footer_rows(sheet: RawSheet, hrow: int, cols: list[int]) -> dict[int, tuple[str, str]]:
+    """Body rows (positions in ``sheet.cells``) that are totals, footers or one merged cell.
+
+    A row's first non-blank cell decides (each column is looked at only for the rows still blank
+    so far, and each distinct text is classified once). Returns position -> (kind, text).
+    """
+    cells = sheet.cells
+    out: dict[int, tuple[str, str]] = {}
+    pending = np.arange(hrow + 1, len(cells))
+    for j in range(cells.shape[1]):
+        if not len(pending):
+            break
+        codes, uniques = factorize(cells.iloc[:, j].to_numpy(dtype=object)[pending])
+        ulist = uniques.tolist()
+        blank_u = np.append(np.fromiter((is_blank(u) for u in ulist), dtype=bool, count=len(ulist)), True)
+        kinds = [_footer_kind(u) for u in ulist]
+        filled = ~blank_u[codes]
+        for i in np.flatnonzero(filled):
+            kind = kinds[codes[i]]
+            if kind is not None:
+                out[int(pending[i])] = (kind, clean_text(ulist[codes[i]]) or "")
+        pending = pending[~filled]
+    if sheet.merged and cols:
+        lo, hi = min(cols), max(cols)
+        for (r0, c0), (r1, c1) in sheet.merged:
+            if r0 == r1 and r0 > hrow and c1 > c0 and c0 <= lo and c1 >= hi and r0 not in out:
+                out[r0] = ("merged", clean_text(cells.iat[r0, c0]) or "")
+    return out
+
+
+def _uses(mapping: Mapping) -> dict[str, list[str]]:
+    """Logical column -> the record properties (entity.property) that read it."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for ent in mapping.entities.values():
+        for pname, spec in ent.properties.items():
+            for c in sorted(spec.columns()):
+                out[c].append(f"{ent.name}.{pname}")
+        for i, k in enumerate(ent.keys):
+            for c in sorted(k.columns()):
+                if f"{ent.name}.id" not in out[c]:
+                    out[c].append(f"{ent.name}.id")
+        if ent.when is not None:
+            for c in sorted(ent.when.columns()):
+                out[c].append(f"{ent.name}.when")
+        if ent.split:
+            out[ent.split[0]].append(f"{ent.name}.split")
+    return out
 
 
 def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src_hash: str,
                opts: dict[str, Any], stem: str) -> tuple[list[_Staged], str | None]:
     p = ctx.problems
+    entry = new_entry(sheet.file, sheet.sheet, status="loaded")
+    ctx.report.append(entry)
     if sheet.hidden:
+        entry["status"] = "hidden"
         p.add(file=sheet.file, sheet=sheet.sheet, rule="hidden_sheet", severity="warning",
               zh="隐藏的工作表不导入，如需导入请取消隐藏", en="hidden sheets are not loaded; unhide it to load it")
         return [], None
     if opts.get("sheet") and sheet.sheet and sheet.sheet != opts["sheet"]:
+        entry["status"] = "not_selected"
+        entry["notes"].append(f"graphkit.yaml 只读取工作表「{opts['sheet']}」/ only sheet {opts['sheet']!r} is read")
         return [], None
     if not (sheet.cells.size and _any_nonblank(sheet.cells)):
+        entry["status"] = "empty"
         p.add(file=sheet.file, sheet=sheet.sheet, rule="empty_sheet", severity="warning", zh="工作表没有内容", en="sheet has no cells")
         return [], None
     forced = opts.get("mapping")
     if forced and forced not in mappings:
         raise GraphkitError(f"{CONFIG_FILE}: 文件 {sheet.file} 指定的映射 {forced!r} 不存在 / unknown mapping; "
                             f"known: {', '.join(sorted(mappings))}")
-    mapping, det, partial = _choose_mapping(sheet, mappings, forced, stem)
+    mapping, det, partial, how, other = _choose_mapping(sheet, mappings, forced, stem)
     if mapping is None:
         if partial is not None and det is not None:
+            entry["status"] = "partial"
+            entry["layout"], entry["layout_label"] = partial.id, partial.label.get("zh", partial.id)
+            entry["header_rows"] = [sheet.rownum[det[0]]]
             header_row = sheet.rownum[det[0]]
+            also_zh = (f"；表头也符合「{other.label.get('zh', other.id)}」，如属该格式请在 graphkit.yaml 用 mapping: {other.id} 指定"
+                       if other is not None else "")
+            also_en = (f"; the headers also fit the {other.label.get('en', other.id)} layout: if it is one, say "
+                       f"`mapping: {other.id}` for this file in graphkit.yaml" if other is not None else "")
             for col in partial.required_columns:
                 if col not in det[1]:
                     spec = partial.columns[col]
                     p.add(file=sheet.file, sheet=sheet.sheet, row=header_row, column=spec.aliases[0], rule="missing_column",
-                          zh=f"{partial.label.get('zh', partial.id)}需要列「{spec.aliases[0]}」（可用表头：{'、'.join(spec.aliases)}）",
+                          zh=f"{partial.label.get('zh', partial.id)}需要列「{spec.aliases[0]}」（可用表头：{'、'.join(spec.aliases)}）{also_zh}",
                           en=f"the {partial.label.get('en', partial.id)} layout needs a column {spec.aliases[0]!r} "
-                             f"(accepted headers: {', '.join(spec.aliases)})")
+                             f"(accepted headers: {', '.join(spec.aliases)}){also_en}")
+                    entry["notes"].append(f"缺少列「{spec.aliases[0]}」/ column {spec.aliases[0]!r} missing")
         else:
+            entry["status"] = "unrecognized"
             p.add(file=sheet.file, sheet=sheet.sheet, rule="unrecognized_sheet", severity="warning",
                   zh="表头不符合任何台账格式，已跳过（可在 loaders/ 添加映射）",
                   en="the headers fit no ledger layout; skipped (add a mapping in loaders/)")
@@ -686,16 +808,20 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                      f"(--lenient reads the first, {header_cells[idxs[0]]!r})")
         colmap[name] = idxs[0]
         headers[name] = header_cells[idxs[0]] or mapping.columns[name].aliases[0]
+    _report_columns(ctx, entry, sheet, mapping, hrow, found, colmap, how)
+    absent = _check_absent(ctx, entry, sheet, mapping, hrow, colmap)
     body = sheet.cells.iloc[hrow + 1:]
     table = pd.DataFrame({name: body.iloc[:, j].astype(object) for name, j in colmap.items()}, index=body.index)
     table["__src_row"] = [sheet.rownum[i] for i in range(hrow + 1, len(sheet.cells))]
     mapped = [c for c in table.columns if c != "__src_row"]
-    if not mapped:
+    entry["rows_read"] = len(table)
+    if not mapped or absent:
         return [], mapping.id
+    footers = _footer_rows(sheet, hrow, list(colmap.values()))
     # formulas saved without a calculated value: problems (the cell reads as blank)
     by_col = {j: name for name, j in colmap.items()}
     for r, c, text in sheet.uncalculated:
-        if r > hrow and c in by_col:
+        if r > hrow and c in by_col and r not in footers:
             name = by_col[c]
             row = sheet.rownum[r]
             p.add(file=sheet.file, sheet=sheet.sheet, row=row, column=headers[name], value=text,
@@ -715,7 +841,15 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
             codes = np.where(np.append(blank_u, True)[codes], -1, codes)
         all_blank &= codes < 0
         factors[name] = (codes, uniques)
-    keep = ~all_blank
+    skipped = np.zeros(len(table), dtype=bool)
+    for pos in footers:
+        skipped[pos - hrow - 1] = True
+    all_src = table["__src_row"].to_numpy()
+    for i in np.flatnonzero(skipped | all_blank):
+        kind, text = footers.get(int(i) + hrow + 1, ("blank", ""))
+        entry["skipped"].append({"row": int(all_src[i]), "reason": _SKIP_REASONS[kind], "text": text})
+    entry["rows_skipped"] = len(entry["skipped"])
+    keep = ~(all_blank | skipped)
     src_rows = table["__src_row"].to_numpy()[keep]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
     for name in mapped:
@@ -736,7 +870,77 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
     table = pd.DataFrame({name: (take(factors[name][1], factors[name][0]) if name in factors else table[name][keep])
                           for name in table.columns if name != "__src_row"})
     table["__src_row"] = src_rows
-    return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run(), mapping.id
+    if not len(table):
+        p.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], rule="no_data_rows", severity="warning",
+              zh="只有表头，没有数据行", en="the sheet has a header but no data rows")
+    staged = _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run()
+    made: dict[str, int] = {}
+    for st in staged:
+        n = int(st.frame["id"].nunique()) if not st.key_lookups else len(st.frame)
+        made[st.rtype.name] = made.get(st.rtype.name, 0) + n
+    entry["records"] = {k: v for k, v in made.items() if v}
+    return staged, mapping.id
+
+
+def _report_columns(ctx: _Context, entry: dict[str, Any], sheet: RawSheet, mapping: Mapping, hrow: int,
+                    found: dict[str, list[int]], colmap: dict[str, int], how: str) -> None:
+    """Fill the read report's layout, header rows, column → property and unused columns."""
+    cells = sheet.cells
+    header_cells = [clean_text(v) for v in cells.iloc[hrow].tolist()]
+    above = [clean_text(v) for v in cells.iloc[hrow - 1].tolist()] if hrow > 0 else []
+    alias = {k: c.name for c in mapping.columns.values() for k in c.keys}
+    two_row = any(alias.get(match_key(header_cells[j] or "") or "") != name for name, j in colmap.items())
+    entry["layout"], entry["layout_label"] = mapping.id, mapping.label.get("zh", mapping.id)
+    entry["header_rows"] = [sheet.rownum[hrow - 1], sheet.rownum[hrow]] if two_row and hrow > 0 else [sheet.rownum[hrow]]
+    entry["matched_by"] = {"forced": "graphkit.yaml mapping", "file": "文件名与表头 file name and headers",
+                           "headers": "仅表头 headers alone"}[how] + f" ({len(found)}/{len(mapping.columns)})"
+    uses = _uses(mapping)
+
+    def text_at(j: int) -> str:
+        h = header_cells[j] if j < len(header_cells) else None
+        up = above[j] if two_row and j < len(above) else None
+        return (f"{up}/{h}" if up and h and up != h else (h or up)) or ""
+
+    entry["columns"] = [{"sheet_column": column_letter(j), "header": text_at(j), "column": name,
+                         "properties": uses.get(name, [])} for name, j in sorted(colmap.items(), key=lambda x: x[1])]
+    entry["matched_headers"] = [c["header"] for c in entry["columns"]]
+    used = {j for idxs in found.values() for j in idxs}
+    entry["unused_columns"] = [{"sheet_column": column_letter(j), "header": text_at(j)}
+                               for j in range(cells.shape[1]) if j not in used and text_at(j)]
+
+
+def _check_absent(ctx: _Context, entry: dict[str, Any], sheet: RawSheet, mapping: Mapping, hrow: int,
+                  colmap: dict[str, int]) -> bool:
+    """Columns the chosen layout names that the sheet lacks: errors unless optional.
+
+    A condition (``when:``) on an absent column is an error too, unless the column is optional;
+    then its records are not made, and the report says so. Returns True if the sheet cannot be read.
+    """
+    uses = _uses(mapping)
+    bad = False
+    for name in mapping.expected_columns:
+        if name in colmap:
+            continue
+        spec = mapping.columns[name]
+        cond = [u.split(".")[0] for u in uses.get(name, []) if u.endswith(".when")]
+        zh_c = f"（条件 when: 依赖此列：{'、'.join(cond)}）" if cond else ""
+        en_c = f" (the condition `when:` of {', '.join(cond)} reads it)" if cond else ""
+        ctx.problems.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], column=spec.aliases[0],
+                         rule="missing_column",
+                         zh=f"映射 {mapping.id} 的列「{spec.aliases[0]}」不在表中{zh_c}（可用表头：{'、'.join(spec.aliases)}；"
+                            f"如可缺省，请在映射中标 optional: true）",
+                         en=f"mapping {mapping.id} names a column {spec.aliases[0]!r} that the sheet lacks{en_c} "
+                            f"(accepted headers: {', '.join(spec.aliases)}; mark it `optional: true` if it may be absent)")
+        entry["notes"].append(f"缺少列「{spec.aliases[0]}」/ column {spec.aliases[0]!r} missing")
+        bad = True
+    for ent in mapping.entities.values():
+        if ent.when is None:
+            continue
+        gone = sorted(c for c in ent.when.columns() if c not in colmap)
+        if gone:
+            entry["notes"].append(f"条件列「{'、'.join(mapping.columns[c].aliases[0] for c in gone)}」不在表中，"
+                                  f"未生成 {ent.name} / condition column(s) absent: no {ent.name} records")
+    return bad
 
 
 # --------------------------------------------------------------------------------------------
@@ -1142,7 +1346,8 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
 
 
 def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterable[str | Path] = (),
-                county: str | None = None, progress: ProgressFn | None = None, limits: Limits = Limits()) -> Graph:
+                county: str | None = None, progress: ProgressFn | None = None, limits: Limits = Limits(),
+                strict: bool = False) -> Graph:
     """Load every ledger in ``data_dir`` into a validated graph.
 
     Parameters
@@ -1160,6 +1365,13 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
 
     limits
         Size limits that refuse oversized or zip-bomb-like files before they are unpacked.
+    strict
+        Treat every warning as an error (``--strict``).
+
+    Returns
+    -------
+    Graph
+        With ``graph.read_report``: per sheet, how it was read (see ``graphkit._report``).
 
     Raises
     ------
@@ -1189,7 +1401,8 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     maps = _load_mappings([*config.mappings, *mappings], model)
     problems = Problems()
     ctx = _Context(model, config, problems, config.county)
-    files = _discover(data_dir, config)
+    passed_over: list[dict[str, Any]] = []
+    files = _discover(data_dir, config, passed_over)
     if not files:
         raise GraphkitError(f"{data_dir}: 目录中没有台账文件（.xlsx/.xls/.csv）/ no ledger files (.xlsx/.xls/.csv) in the folder")
     staged: list[_Staged] = []
@@ -1201,16 +1414,18 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
                 progress(f"[{i}/{len(files)}] 读取 reading {rel}")
             done = pool.result(i - 1)
             if done is not None:  # read and mapped by a worker process: take its records and problems in order
-                rows, reported, packed, source = done
+                rows, reported, packed, source, report = done
                 problems.extend(rows)
                 ctx.reported |= reported
+                ctx.report.extend(report)
                 staged.extend(_unpack_staged(p, model, maps) for p in packed)
                 sources.append(source)
                 continue
             out, source = _load_file(ctx, maps, path, rel, config.for_file(rel), limits)
             staged.extend(out)
             sources.append(source)
-    if not staged and sources and not (problems.frame()["severity"] == "error").any():
+    if not staged and sources and not any(r["severity"] == "error" and r["rule"] != "unclaimed_file"
+                                          for r in problems.rows):
         # every sheet was empty or unrecognized: an empty graph would hide that nothing was read
         names = ", ".join(s["file"] for s in sources[:5]) + (" …" if len(sources) > 5 else "")
         raise GraphkitError(
@@ -1225,12 +1440,23 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
         progress("合并与校验 merging and checking")
     tables = _merge(ctx, staged, lenient)
     staged.clear()  # the per-sheet frames are merged: free them before the final copies are made
+    if strict:
+        for r in problems.rows:
+            if r["severity"] == "warning":
+                r["severity"] = "error"
+                r["message_zh"] += "（--strict：警告视为错误）"
+                r["message_en"] += " (--strict: warnings are errors)"
     frame = problems.frame()
+    report = sorted([*ctx.report, *passed_over], key=lambda e: e["file"])  # stable: sheets keep their order
     if not lenient and (frame["severity"] == "error").any():
-        raise ValidationFailed(frame, hint="修正后重试，或用 --lenient 只导入有效行 / fix and retry, or use --lenient.")
+        exc = ValidationFailed(frame, hint="修正后重试，或用 --lenient 只导入有效行 / fix and retry, or use --lenient.")
+        exc.read_report = report  # type: ignore[attr-defined]
+        raise exc
     tables = _finish_types(model, tables)
-    return Graph(tables, model=model, sources=pd.DataFrame(sources), problems=frame,
-                 settings={"county": config.county, "data_dir": str(data_dir), "lenient": lenient})
+    graph = Graph(tables, model=model, sources=pd.DataFrame(sources), problems=frame,
+                  settings={"county": config.county, "data_dir": str(data_dir), "lenient": lenient})
+    graph.read_report = report
+    return graph
 
 
 def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, opts: dict[str, Any],
@@ -1242,15 +1468,32 @@ def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, op
         rule = getattr(exc, "rule", "unreadable_file")
         zh, _, en = str(exc).partition(" / ")
         ctx.problems.add(file=rel, sheet=exc.sheet, rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
+        entry = new_entry(rel, exc.sheet or "", status="unreadable")
+        entry["notes"].append(zh.split(": ", 1)[-1])
+        ctx.report.append(entry)
         return [], {"file": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size, "sheets": "", "layouts": ""}
     digest = file_sha256(path)
     used = []
     staged: list[_Staged] = []
+    first = len(ctx.report)
     for sheet in sheets:
         out, used_id = _map_sheet(ctx, sheet, maps, digest, opts, path.stem)
         staged.extend(out)
         if used_id:
             used.append(f"{sheet.sheet or '-'}:{used_id}")
+    statuses = [e["status"] for e in ctx.report[first:]]
+    if "unrecognized" in statuses and not set(statuses) - {"unrecognized", "empty", "hidden", "not_selected"}:
+        # not one sheet of the file fits a layout: a ledger would be lost without a word
+        if path.suffix.lower() == ".txt":
+            for e in ctx.report[first:]:
+                e["notes"].append(".txt 文件不符合任何台账格式，按非台账文件处理 / a .txt file that fits no layout: taken as not a ledger")
+        else:
+            ctx.problems.add(file=rel, rule="unclaimed_file",
+                             zh="文件中没有任何工作表符合已知的台账格式；请检查表头，或在 mappings/ 添加映射、用 graphkit.yaml 的 "
+                                "files: 指定 mapping:，如非台账请在 graphkit.yaml 的 ignore: 中列出",
+                             en="no sheet of the file fits a known ledger layout; check the headers, add a mapping in "
+                                "mappings/ or name one with `files: {…: {mapping: …}}` in graphkit.yaml, or list the "
+                                "file under `ignore:` if it is not a ledger")
     return staged, {"file": rel, "sha256": digest, "bytes": path.stat().st_size,
                     "sheets": ",".join(s.sheet for s in sheets), "layouts": ";".join(used)}
 
@@ -1283,7 +1526,7 @@ def _worker_load(path: Path, rel: str) -> tuple[Any, ...] | None:
     except Exception:  # noqa: BLE001 - re-raised by the main process, which loads this file again
         return None
     packed = [(s.mapping, s.entity.name, s.frame, s.headers, list(s.lookups), s.key_lookups, s.codes) for s in staged]
-    return ctx.problems.rows, ctx.reported, packed, source
+    return ctx.problems.rows, ctx.reported, packed, source, ctx.report
 
 
 def _unpack_staged(packed: tuple[Any, ...], model: Model, maps: dict[str, Mapping]) -> _Staged:

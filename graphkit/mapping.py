@@ -42,6 +42,8 @@ class ColumnSpec:
     name: str
     aliases: tuple[str, ...]
     required: bool = False
+    #: absent from a sheet without complaint (else the chosen layout's missing column is an error)
+    optional: bool = False
 
     @property
     def keys(self) -> frozenset[str]:
@@ -125,6 +127,11 @@ class Mapping:
         """Logical columns that must be present."""
         return [c.name for c in self.columns.values() if c.required]
 
+    @property
+    def expected_columns(self) -> list[str]:
+        """Logical columns that are neither required nor optional: their absence is an error once chosen."""
+        return [c.name for c in self.columns.values() if not c.required and not c.optional]
+
 
 def _err(where: str, zh: str, en: str) -> MappingError:
     return MappingError(f"{where}: {zh} / {en}")
@@ -191,13 +198,21 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
     where = path.name
     if not isinstance(raw, dict) or not raw.get("id"):
         raise _err(where, "缺少 id", "a mapping needs an `id`")
+    optional_default = raw.get("optional_columns", False)
+    if not isinstance(optional_default, bool):
+        raise _err(where, "optional_columns 应为 true 或 false", "`optional_columns` must be true or false")
     columns: dict[str, ColumnSpec] = {}
     seen_alias: dict[str, str] = {}
     for cname, c in (raw.get("columns") or {}).items():
         aliases = tuple(str(a) for a in (c or {}).get("aliases", []))
         if not aliases:
             raise _err(f"{where}: columns.{cname}", "没有表头别名", "has no header aliases")
-        spec = ColumnSpec(str(cname), aliases, bool((c or {}).get("required", False)))
+        unknown = set(c or {}) - {"aliases", "required", "optional"}
+        if unknown:
+            raise _err(f"{where}: columns.{cname}", f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}")
+        required = bool((c or {}).get("required", False))
+        optional = bool((c or {}).get("optional", optional_default)) and not required
+        spec = ColumnSpec(str(cname), aliases, required, optional)
         for k in spec.keys:
             if seen_alias.setdefault(k, spec.name) != spec.name:
                 raise _err(f"{where}: columns.{cname}", f"表头 {k!r} 已用于列 {seen_alias[k]!r}",
