@@ -81,7 +81,8 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_file(path: Path, *, display: str, encoding: str | None = None, limits: Limits = Limits()) -> list[RawSheet]:
+def read_file(path: Path, *, display: str, encoding: str | None = None, limits: Limits = Limits(),
+              delimiter: str | None = None) -> list[RawSheet]:
     """Read every sheet of a ledger file.
 
     Parameters
@@ -92,6 +93,8 @@ def read_file(path: Path, *, display: str, encoding: str | None = None, limits: 
         The name used in messages (relative to the data folder).
     encoding
         For text files, an encoding declared by the user; None detects it.
+    delimiter
+        For text files, the field separator declared by the user; None guesses it.
     limits
         Size limits; a file beyond them is refused before it is unpacked or parsed.
 
@@ -120,7 +123,7 @@ def read_file(path: Path, *, display: str, encoding: str | None = None, limits: 
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_spreadsheet(path, display, suffix, limits)
     if suffix in TEXT_SUFFIXES:
-        return [_read_text(path, display, encoding, limits)]
+        return [_read_text(path, display, encoding, limits, delimiter)]
     raise _refuse(f"{display}: 不支持的文件类型 {suffix} / unsupported file type", "wrong_format", file=display)
 
 
@@ -701,7 +704,7 @@ def decode_text(data: bytes, display: str, declared: str | None = None) -> tuple
                   "encoding", file=display)
 
 
-def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -> RawSheet:
+def _read_text(path: Path, display: str, declared: str | None, limits: Limits, delimiter: str | None = None) -> RawSheet:
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise _refuse(f"{display}: 扩展名是文本（{path.suffix}），但内容是 Excel 工作簿；请改为 .xlsx / "
@@ -718,6 +721,8 @@ def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -
     sep = max([",", "\t", ";", "|"], key=lambda s: sample.count(s))
     if path.suffix.lower() == ".tsv":
         sep = "\t"
+    if delimiter:
+        sep = delimiter
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL, engine="c")

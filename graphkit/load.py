@@ -83,7 +83,7 @@ class DatasetConfig:
 
 
 _CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description")
-_FILE_OPTIONS = ("mapping", "encoding", "sheet")
+_FILE_OPTIONS = ("mapping", "encoding", "sheet", "skip_rows", "header_row", "delimiter")
 
 
 def read_config(data_dir: Path) -> DatasetConfig:
@@ -136,6 +136,14 @@ def read_config(data_dir: Path) -> DatasetConfig:
         if extra:
             raise bad(f"files.{pattern} 有未知选项 {extra}（可用：{'、'.join(_FILE_OPTIONS)}）",
                       f"files.{pattern} has unknown options {extra}; known: {', '.join(_FILE_OPTIONS)}")
+        for key, lo in (("skip_rows", 0), ("header_row", 1)):
+            v = opts.get(key)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < lo):
+                raise bad(f"files.{pattern}.{key} 应为不小于 {lo} 的整数", f"files.{pattern}.{key} must be a whole number ≥ {lo}")
+        d = opts.get("delimiter")
+        if d is not None and (not isinstance(d, str) or len(d) != 1):
+            raise bad(f"files.{pattern}.delimiter 应为一个字符（如 \",\" 或 \"\\t\"）",
+                      f"files.{pattern}.delimiter must be one character (such as \",\" or \"\\t\")")
     lists = {}
     for key in ("ignore", "mappings"):
         value = raw.get(key) or []
@@ -279,9 +287,10 @@ class _SheetMapper:
 
     def __init__(self, ctx: _Context, mapping: Mapping, sheet: RawSheet, table: pd.DataFrame,
                  headers: dict[str, str], src_hash: str,
-                 table_factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+                 table_factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, title: str = "") -> None:
         self.ctx, self.mapping, self.sheet, self.table, self.headers = ctx, mapping, sheet, table, headers
         self.src_hash = src_hash
+        self.title = title
         # factorized columns: the table's (made while blanks were found), then every column derived
         self.factors = Factors()
         self._table_factors = table_factors or {}
@@ -332,6 +341,10 @@ class _SheetMapper:
     def _raw_uncached(self, spec: ValueSpec, df: pd.DataFrame) -> pd.Series:
         if spec.column is not None:
             s = self._column(df, spec.column) if spec.column in df else self._constant(None, df)
+        elif spec.context is not None:
+            s = self._constant(self._context_value(spec.context), df)
+        elif spec.part:
+            s = df["__part"] if "__part" in df else self._constant(1, df)
         elif spec.const is not None:
             s = self._constant(spec.const, df)
         elif spec.setting is not None:
@@ -341,6 +354,23 @@ class _SheetMapper:
             return self.entity_ids(spec.entity, df)
         else:
             s = self._constant(None, df)
+        if spec.extract is not None:
+            rx = re.compile(spec.extract)
+            group = spec.group if spec.group is not None else (1 if rx.groups else 0)
+
+            def extract(v: Any) -> Any:
+                m = None if is_blank(v) else rx.search(_header_text(v) or "")
+                return None if m is None else clean_text(m.group(group))
+            s = per_value(s, extract, self.factors)
+        if spec.map is not None:
+            vmap = spec.map
+
+            def mapped(v: Any) -> Any:
+                if is_blank(v):
+                    return None
+                text = _header_text(v) or ""
+                return vmap[text] if text in vmap else vmap.get("*", v)
+            s = per_value(s, mapped, self.factors)
         if spec.normalize == "text":
             s = per_value(s, clean_text, self.factors)
         if spec.derive == "place_kind":
@@ -351,6 +381,14 @@ class _SheetMapper:
             fill = self._raw(spec.default_from, df)
             s = s.where(s.notna(), fill)
         return s
+
+    def _context_value(self, kind: str) -> str | None:
+        """The sheet name, the file name (no suffix) or the title: the text above the header row."""
+        if kind == "sheet":
+            return self.sheet.sheet or None
+        if kind == "file":
+            return Path(self.sheet.file).stem
+        return self.title or None
 
     def key_part(self, ent: EntitySpec, k: ValueSpec, df: pd.DataFrame) -> pd.Series:
         """Text form of one key of ``ent`` for the rows of ``df``.
@@ -511,6 +549,7 @@ class _SheetMapper:
             lists = per_value(self._column(df, col), lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)],
                               self.factors)
             df = df.assign(**{col: lists}).explode(col)
+            df["__part"] = df.groupby(level=0).cumcount().to_numpy() + 1
             positions, split_col = df.index.to_numpy(), col
             self._derived[id(df)] = (df, positions, split_col)
         mask = self.present(ent.when, df).to_numpy(dtype=bool)
@@ -728,6 +767,83 @@ def _footer_rows(sheet: RawSheet, hrow: int, cols: list[int]) -> dict[int, tuple
     return out
 
 
+def _header_text(v: Any) -> str | None:
+    """A header cell as text: a year typed as a number reads 2023, never 2023.0."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return None if is_blank(v) else clean_text(v)
+
+
+def _is_number(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return True
+    try:
+        float(str(v).strip())
+        return True
+    except ValueError:
+        return False
+
+
+def _filter_hit(flt: Any, v: Any) -> bool:
+    """Whether value ``v`` (None: blank) meets the filter's condition."""
+    if flt.test == "blank":
+        return v is None
+    if v is None:
+        return flt.test == "not_number"
+    if flt.test == "number":
+        return _is_number(v)
+    if flt.test == "not_number":
+        return not _is_number(v)
+    text = _header_text(v) or ""
+    if flt.values:
+        return text in flt.values
+    return re.search(flt.pattern, text) is not None
+
+
+def _unpivot(sheet: RawSheet, mapping: Mapping, hrow: int, colmap: dict[str, int], body_pos: np.ndarray,
+             entry: dict[str, Any]) -> tuple[pd.DataFrame, str]:
+    """The sheet's rows with each matched column turned into a row of its own (see ``UnpivotSpec``)."""
+    u = mapping.unpivot
+    assert u is not None
+    cells = sheet.cells
+    used = set(colmap.values())
+    heads = [_header_text(v) for v in cells.iloc[hrow].tolist()]
+    above = [_header_text(v) for v in cells.iloc[hrow - 1].tolist()] if hrow > 0 else []
+    pcols: list[int] = []
+    names: list[str | None] = []
+    for j, h in enumerate(heads):
+        text = h or (above[j] if j < len(above) else None)
+        if j in used or not text or re.search(u.headers, text) is None:
+            continue
+        if u.extract:
+            m = re.search(u.extract, text)
+            text = (m.group(1) if m.groups() else m.group(0)) if m else None
+        pcols.append(j)
+        names.append(text)
+    entry["columns"].extend({"sheet_column": column_letter(j), "header": heads[j] or "", "column": f"{u.name}/{u.value}",
+                             "properties": ["unpivot"]} for j in pcols)
+    pcol_set = set(pcols)
+    entry["unused_columns"] = [c for c in entry["unused_columns"] if c["sheet_column"] not in
+                               {column_letter(j) for j in pcol_set}]
+    k = len(pcols)
+    rows = np.repeat(body_pos, k)
+    data = {name: cells.iloc[rows, j].astype(object).to_numpy() if len(rows) else np.empty(0, object)
+            for name, j in colmap.items()}
+    name_arr = np.empty(len(rows), dtype=object)
+    if len(rows):
+        name_arr[:] = names * len(body_pos)
+    data[u.name] = name_arr
+    data[u.value] = (cells.to_numpy(dtype=object)[np.ix_(body_pos, pcols)].ravel() if len(rows)
+                     else np.empty(0, dtype=object))
+    table = pd.DataFrame(data)
+    table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[rows] if len(rows) else np.empty(0, np.int64)
+    filled = np.fromiter((not is_blank(v) for v in table[u.value].tolist()), dtype=bool, count=len(table))
+    table = table[filled].reset_index(drop=True)
+    return table, "、".join(h for h in (heads[j] or "" for j in pcols[:3]) if h)
+
+
 def _uses(mapping: Mapping) -> dict[str, list[str]]:
     """Logical column -> the record properties (entity.property) that read it."""
     out: dict[str, list[str]] = defaultdict(list)
@@ -810,14 +926,24 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
         headers[name] = header_cells[idxs[0]] or mapping.columns[name].aliases[0]
     _report_columns(ctx, entry, sheet, mapping, hrow, found, colmap, how)
     absent = _check_absent(ctx, entry, sheet, mapping, hrow, colmap)
-    body = sheet.cells.iloc[hrow + 1:]
-    table = pd.DataFrame({name: body.iloc[:, j].astype(object) for name, j in colmap.items()}, index=body.index)
-    table["__src_row"] = [sheet.rownum[i] for i in range(hrow + 1, len(sheet.cells))]
-    mapped = [c for c in table.columns if c != "__src_row"]
-    entry["rows_read"] = len(table)
-    if not mapped or absent:
+    cells = sheet.cells
+    entry["rows_read"] = max(0, len(cells) - hrow - 1)
+    if not colmap or absent:
         return [], mapping.id
-    footers = _footer_rows(sheet, hrow, list(colmap.values()))
+    footers = _footer_rows(sheet, hrow, list(colmap.values())) if mapping.skip_totals else {}
+    for pos in sorted(footers):
+        kind, text = footers[pos]
+        entry["skipped"].append({"row": sheet.rownum[pos], "reason": _SKIP_REASONS[kind], "text": text})
+    body_pos = np.array([i for i in range(hrow + 1, len(cells)) if i not in footers], dtype=np.intp)
+    if mapping.unpivot is not None:
+        table, pivot_cols = _unpivot(sheet, mapping, hrow, colmap, body_pos, entry)
+        for name in (mapping.unpivot.name, mapping.unpivot.value):
+            colmap.setdefault(name, -1)
+            headers[name] = pivot_cols or name
+    else:
+        table = pd.DataFrame({name: cells.iloc[body_pos, j].astype(object).to_numpy() for name, j in colmap.items()})
+        table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[body_pos] if len(body_pos) else np.empty(0, np.int64)
+    mapped = [c for c in table.columns if c != "__src_row"]
     # formulas saved without a calculated value: problems (the cell reads as blank)
     by_col = {j: name for name, j in colmap.items()}
     for r, c, text in sheet.uncalculated:
@@ -841,15 +967,11 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
             codes = np.where(np.append(blank_u, True)[codes], -1, codes)
         all_blank &= codes < 0
         factors[name] = (codes, uniques)
-    skipped = np.zeros(len(table), dtype=bool)
-    for pos in footers:
-        skipped[pos - hrow - 1] = True
     all_src = table["__src_row"].to_numpy()
-    for i in np.flatnonzero(skipped | all_blank):
-        kind, text = footers.get(int(i) + hrow + 1, ("blank", ""))
-        entry["skipped"].append({"row": int(all_src[i]), "reason": _SKIP_REASONS[kind], "text": text})
-    entry["rows_skipped"] = len(entry["skipped"])
-    keep = ~(all_blank | skipped)
+    if mapping.unpivot is None:  # (unpivoted pairs with a blank cell were dropped: they are no rows)
+        for i in np.flatnonzero(all_blank):
+            entry["skipped"].append({"row": int(all_src[i]), "reason": _SKIP_REASONS["blank"], "text": ""})
+    keep = ~all_blank
     src_rows = table["__src_row"].to_numpy()[keep]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
     for name in mapped:
@@ -867,13 +989,41 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                 ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
             codes = np.where(errs, -1, codes)
         factors[name] = (codes, uniques)
-    table = pd.DataFrame({name: (take(factors[name][1], factors[name][0]) if name in factors else table[name][keep])
-                          for name in table.columns if name != "__src_row"})
+    for name in mapping.fill_down:
+        if name in factors:
+            codes, uniques = factors[name]
+            last = np.maximum.accumulate(np.where(codes >= 0, np.arange(len(codes)), -1)) if len(codes) else codes
+            filled = np.where(last >= 0, codes[np.maximum(last, 0)], -1)
+            n = int(((codes < 0) & (filled >= 0)).sum())
+            if n:
+                entry["notes"].append(f"「{headers.get(name, name)}」向下填充 {n} 个空格 / {n} blank cell(s) of "
+                                      f"{headers.get(name, name)!r} filled from above")
+            factors[name] = (filled, uniques)
+    if mapping.filters:
+        fkeep = np.ones(len(src_rows), dtype=bool)
+        for flt in mapping.filters:
+            codes, uniques = factors[flt.column]
+            hit = np.append(np.fromiter((_filter_hit(flt, u) for u in uniques.tolist()), dtype=bool,
+                                        count=len(uniques)), _filter_hit(flt, None))[codes]
+            out = ~hit if flt.action == "keep" else hit
+            for i in np.flatnonzero(out & fkeep):
+                v = uniques[codes[i]] if codes[i] >= 0 else ""
+                entry["skipped"].append({"row": int(src_rows[i]), "reason": f"{_SKIP_REASONS['filter']}: {flt.describe()}",
+                                         "text": clean_text(v) or ""})
+            fkeep &= ~out
+        if not fkeep.all():
+            src_rows = src_rows[fkeep]
+            factors = {k: (c[fkeep], u) for k, (c, u) in factors.items()}
+    entry["skipped"].sort(key=lambda x: x["row"])
+    entry["rows_skipped"] = len(entry["skipped"])
+    table = pd.DataFrame({name: take(factors[name][1], factors[name][0]) for name in mapped})
     table["__src_row"] = src_rows
     if not len(table):
         p.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], rule="no_data_rows", severity="warning",
               zh="只有表头，没有数据行", en="the sheet has a header but no data rows")
-    staged = _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run()
+    title = " ".join(dict.fromkeys(t for t in (_header_text(v) for r in range(max(0, hrow - len(entry["header_rows"]) + 1))
+                                               for v in cells.iloc[r].tolist()) if t))
+    staged = _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors, title=title).run()
     made: dict[str, int] = {}
     for st in staged:
         n = int(st.frame["id"].nunique()) if not st.key_lookups else len(st.frame)
@@ -933,10 +1083,22 @@ def _check_absent(ctx: _Context, entry: dict[str, Any], sheet: RawSheet, mapping
                             f"(accepted headers: {', '.join(spec.aliases)}; mark it `optional: true` if it may be absent)")
         entry["notes"].append(f"缺少列「{spec.aliases[0]}」/ column {spec.aliases[0]!r} missing")
         bad = True
+    pivot = {mapping.unpivot.name, mapping.unpivot.value} if mapping.unpivot is not None else set()
+    for what, cols in (("筛选 filters", [f.column for f in mapping.filters]), ("向下填充 fill_down", list(mapping.fill_down))):
+        for name in dict.fromkeys(cols):
+            if name in colmap or name in pivot:
+                continue
+            spec = mapping.columns[name]
+            ctx.problems.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], column=spec.aliases[0],
+                             rule="missing_column",
+                             zh=f"映射 {mapping.id} 的{what.split()[0]}用到列「{spec.aliases[0]}」，但表中没有（可用表头：{'、'.join(spec.aliases)}）",
+                             en=f"the {what.split()[1]} of mapping {mapping.id} read a column {spec.aliases[0]!r} that the "
+                                f"sheet lacks (accepted headers: {', '.join(spec.aliases)})")
+            bad = True
     for ent in mapping.entities.values():
         if ent.when is None:
             continue
-        gone = sorted(c for c in ent.when.columns() if c not in colmap)
+        gone = sorted(c for c in ent.when.columns() if c not in colmap and c not in pivot)
         if gone:
             entry["notes"].append(f"条件列「{'、'.join(mapping.columns[c].aliases[0] for c in gone)}」不在表中，"
                                   f"未生成 {ent.name} / condition column(s) absent: no {ent.name} records")
@@ -1463,7 +1625,13 @@ def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, op
                limits: Limits) -> tuple[list[_Staged], dict[str, Any]]:
     """Read one ledger file and map its sheets; returns the staged records and its ``sources`` row."""
     try:
-        sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits)
+        sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits,
+                           **({"delimiter": opts["delimiter"]} if opts.get("delimiter") else {}))
+        cut = opts.get("skip_rows") or (opts["header_row"] - 1 if opts.get("header_row") else 0)
+        if cut:  # rows above the header that the county's export adds (title lines): not read
+            sheets = [RawSheet(sh.file, sh.sheet, sh.cells.iloc[cut:].reset_index(drop=True), sh.rownum[cut:], sh.hidden,
+                               [((r0 - cut, c0), (r1 - cut, c1)) for (r0, c0), (r1, c1) in sh.merged or [] if r0 >= cut],
+                               [(r - cut, c, t) for r, c, t in sh.uncalculated if r >= cut]) for sh in sheets]
     except LedgerError as exc:
         rule = getattr(exc, "rule", "unreadable_file")
         zh, _, en = str(exc).partition(" / ")
