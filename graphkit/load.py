@@ -550,6 +550,12 @@ class _SheetMapper:
                               self.factors)
             df = df.assign(**{col: lists}).explode(col)
             df["__part"] = df.groupby(level=0).cumcount().to_numpy() + 1
+            if ent.split_unless is not None and ent.split_unless in df:
+                county = self.ctx.county
+                same = np.array([isinstance(a, str) and b is not None and not is_blank(b) and org_key(a, county) == org_key(b, county)
+                                 for a, b in zip(df[col].tolist(), df[ent.split_unless].tolist())], dtype=bool)
+                if same.any():
+                    df = df[~same]
             positions, split_col = df.index.to_numpy(), col
             self._derived[id(df)] = (df, positions, split_col)
         mask = self.present(ent.when, df).to_numpy(dtype=bool)

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import yaml
 
 from ._paths import loaders_dir
-from ._text import match_key
+from ._text import clean_text, match_key
 from .errors import MappingError
 from .schema import Model, load_schema
 
@@ -130,6 +130,9 @@ class EntitySpec:
     when: ValueSpec | None = None
     split: tuple[str, str] | None = None  # (column, separators)
     unique: bool = True
+    #: precedence: a part naming the same organization as this column of the row is left out
+    #: (a lead unit also listed among 成员单位 keeps one record, the lead's)
+    split_unless: str | None = None
 
     def uses_lookup_keys(self) -> bool:
         """True if the id depends on a resolved reference."""
@@ -239,7 +242,7 @@ def _value(raw: Any, where: str, columns: dict[str, ColumnSpec], entity_names: s
                      default_from=sub("default_from"), when=sub("when"), fallback=raw.get("fallback"),
                      context=raw.get("context"), part=bool(raw.get("part", False)),
                      extract=None if extract is None else str(extract), group=group,
-                     map=None if vmap is None else {str(k).strip(): v for k, v in vmap.items()})
+                     map=None if vmap is None else {(clean_text(k) or "*" if k != "*" else "*"): v for k, v in vmap.items()})
 
 
 def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
@@ -371,8 +374,12 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
             if s.get("column") not in columns:
                 raise _err(ew, "split.column 未声明", "split.column is not a declared column")
             split = (s["column"], str(s.get("separators", "、,，;；\n")))
+            if s.get("unless_same_as") is not None and s["unless_same_as"] not in columns:
+                raise _err(ew, "split.unless_same_as 未声明", "split.unless_same_as is not a declared column")
+        unless = (e.get("split") or {}).get("unless_same_as")
         when = _value(e["when"], f"{ew}.when", columns, names, model) if e.get("when") else None
-        entities[ename] = EntitySpec(ename, tname, keys, props, when, split, bool(e.get("unique", rtype.is_edge)))
+        entities[ename] = EntitySpec(ename, tname, keys, props, when, split, bool(e.get("unique", rtype.is_edge)),
+                                     None if unless is None else str(unless))
     for ent in entities.values():
         for spec in [*ent.properties.values(), *ent.keys]:
             if spec.entity and entities[spec.entity].uses_lookup_keys():
