@@ -763,13 +763,13 @@ def _footer_rows(sheet: RawSheet, hrow: int, cols: list[int]) -> dict[int, tuple
         for i in np.flatnonzero(filled):
             kind = kinds[codes[i]]
             if kind is not None:
-                out[int(pending[i])] = (kind, clean_text(ulist[codes[i]]) or "")
+                out[int(pending[i])] = (kind, str(ulist[codes[i]]).strip())
         pending = pending[~filled]
     if sheet.merged and cols:
         lo, hi = min(cols), max(cols)
         for (r0, c0), (r1, c1) in sheet.merged:
             if r0 == r1 and r0 > hrow and c1 > c0 and c0 <= lo and c1 >= hi and r0 not in out:
-                out[r0] = ("merged", clean_text(cells.iat[r0, c0]) or "")
+                out[r0] = ("merged", "" if is_blank(cells.iat[r0, c0]) else str(cells.iat[r0, c0]).strip())
     return out
 
 
