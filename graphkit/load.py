@@ -37,7 +37,7 @@ from ._report import column_letter, new_entry
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
 from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
 from ._text import clean_text, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
-from ._values import EXCEL_ERRORS, _parse_one, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
+from ._values import EXCEL_ERRORS, _parse_one, is_ambiguous_month, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
 from .errors import GraphkitError, LedgerError, ValidationFailed
 from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
 from .model import Graph
@@ -67,12 +67,16 @@ class DatasetConfig:
         Globs of files to skip.
     mappings
         Extra mapping files or folders (relative to the ledger folder).
+    aliases
+        The county's name tables (名称对照表: .xlsx/.csv with a column of names as people write them
+        and a column of the party organizations' full names), used when names are resolved.
     """
 
     county: str = ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     ignore: list[str] = field(default_factory=list)
     mappings: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
 
     def for_file(self, name: str) -> dict[str, Any]:
         """Options that apply to a file (first matching glob wins)."""
@@ -82,7 +86,7 @@ class DatasetConfig:
         return {}
 
 
-_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description")
+_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description", "aliases")
 _FILE_OPTIONS = ("mapping", "encoding", "sheet", "skip_rows", "header_row", "delimiter")
 
 
@@ -145,7 +149,7 @@ def read_config(data_dir: Path) -> DatasetConfig:
             raise bad(f"files.{pattern}.delimiter 应为一个字符（如 \",\" 或 \"\\t\"）",
                       f"files.{pattern}.delimiter must be one character (such as \",\" or \"\\t\")")
     lists = {}
-    for key in ("ignore", "mappings"):
+    for key in ("ignore", "mappings", "aliases"):
         value = raw.get(key) or []
         if isinstance(value, str):
             value = [value]
@@ -161,7 +165,55 @@ def read_config(data_dir: Path) -> DatasetConfig:
     if (data_dir / "mappings").is_dir():
         extra_maps.append(str((data_dir / "mappings").resolve()))
     return DatasetConfig(county=clean_text(county) or "", files={str(k): v for k, v in files.items()},
-                         ignore=lists["ignore"], mappings=extra_maps)
+                         ignore=lists["ignore"] + lists["aliases"], mappings=extra_maps, aliases=_alias_paths(lists["aliases"], data_dir, bad))
+
+
+def _alias_paths(items: list[str], data_dir: Path, bad: Callable[[str, str], GraphkitError]) -> list[str]:
+    out = []
+    for a in items:
+        ap = data_dir / a
+        if not ap.is_file():
+            raise bad(f"aliases 中的名称对照表 {a} 不存在", f"the name table {a} (under `aliases`) does not exist")
+        out.append(str(ap))
+    return out
+
+
+_ALIAS_FROM = ("简称", "写法", "常用名称", "曾用名", "别名", "单位名称", "填写名称", "台账写法")
+_ALIAS_TO = ("党组织名称", "党组织全称", "规范名称", "全称", "标准名称", "对应党组织")
+
+
+def _read_aliases(ctx: "_Context", limits: Limits) -> dict[str, str]:
+    """The county's name tables: match key of a name as written -> the party organization's name.
+
+    Raises
+    ------
+    GraphkitError
+        A table without a recognizable pair of columns, naming the file and the headers expected.
+    """
+    out: dict[str, str] = {}
+    for path in ctx.config.aliases:
+        p = Path(path)
+        sheets = read_file(p, display=p.name, limits=limits)
+        for sh in sheets:
+            cells = sh.cells
+            found = None
+            for i in range(min(len(cells), _HEADER_SCAN)):
+                row = [match_key(v) if not is_blank(v) else None for v in cells.iloc[i].tolist()]
+                src = next((j for j, v in enumerate(row) if v in {match_key(a) for a in _ALIAS_FROM}), None)
+                dst = next((j for j, v in enumerate(row) if v in {match_key(a) for a in _ALIAS_TO}), None)
+                if src is not None and dst is not None:
+                    found = (i, src, dst)
+                    break
+            if found is None:
+                raise GraphkitError(f"{p.name}{f' [{sh.sheet}]' if sh.sheet else ''}: 名称对照表需要两列：写法（{'、'.join(_ALIAS_FROM)}）"
+                                    f"和党组织名称（{'、'.join(_ALIAS_TO)}）/ a name table needs a column of names as written "
+                                    f"({', '.join(_ALIAS_FROM)}) and one of party-organization names ({', '.join(_ALIAS_TO)})")
+            i, src, dst = found
+            for a, b in zip(cells.iloc[i + 1:, src].tolist(), cells.iloc[i + 1:, dst].tolist()):
+                ka, tb = org_key(a, ctx.county), clean_text(b)
+                if ka and tb:
+                    out[ka] = tb
+    return out
 
 
 def make_id(prefix: str, type_name: str, parts: Iterable[str]) -> str:
@@ -219,6 +271,8 @@ class _Context:
     reported: set[tuple[str, str, int, str]] = field(default_factory=set)
     #: the read report: one entry per sheet or file met (graphkit._report.new_entry)
     report: list[dict[str, Any]] = field(default_factory=list)
+    #: the county's name table (org key of a name as written -> full name), see ``_read_aliases``
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str, list[int]]] | None:
@@ -495,6 +549,14 @@ class _SheetMapper:
             err = ev[codes[i]]
             zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
             self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {err}")
+        if prop.type == "date" and spec.parse is None:
+            amb_u = np.fromiter((is_ambiguous_month(u) for u in uniques.tolist()), dtype=bool, count=nu)
+            if amb_u.any():
+                for i in np.flatnonzero(np.append(amb_u, False)[codes]):
+                    self.problem(int(rows[i]), header, raw[i], "ambiguous_date",
+                                 "数字 2023.1 读作 2023年1月；如为10月，请将单元格设为文本或写作 2023年10月",
+                                 "the number 2023.1 is read as January 2023; if October was meant, type it as text "
+                                 "or write 2023年10月", severity="warning")
         if prop.type == "integer" or spec.parse == "month":
             lo, hi = (1, 12) if spec.parse == "month" else (prop.min, prop.max)
             out_u = np.fromiter((v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi))
@@ -522,9 +584,10 @@ class _SheetMapper:
         out.attrs["bad"] = bad
         return out
 
-    def problem(self, row: int | None, column: str, value: Any, rule: str, zh: str, en: str) -> None:
+    def problem(self, row: int | None, column: str, value: Any, rule: str, zh: str, en: str,
+                severity: str = "error") -> None:
         self.ctx.problems.add(file=self.sheet.file, sheet=self.sheet.sheet, row=row, column=column, value=value,
-                              rule=rule, zh=zh, en=en)
+                              rule=rule, zh=zh, en=en, severity=severity)
 
     # records ------------------------------------------------------------------------------
     def run(self) -> list[_Staged]:
@@ -1118,11 +1181,15 @@ def _check_absent(ctx: _Context, entry: dict[str, Any], sheet: RawSheet, mapping
 class _Index:
     """Name -> ids for one record type, with a looser second index for org-form suffixes."""
 
-    def __init__(self, rtype: RecordType, frames: list[pd.DataFrame], county: str) -> None:
+    def __init__(self, rtype: RecordType, frames: list[pd.DataFrame], county: str,
+                 aliases: dict[str, str] | None = None) -> None:
         self.rtype = rtype
         self.county = county
+        self.aliases = aliases or {}
         self.exact: dict[str, set[str]] = defaultdict(set)
         self.loose: dict[str, set[str]] = defaultdict(set)
+        #: folded keys: 工作委员会 → 工委, and a village org's name without its town prefix
+        self.folded: dict[str, set[str]] = defaultdict(set)
         self.names: dict[str, str] = {}
         self._resolved: dict[str, tuple[str | None, str, list[str]]] = {}  # a name met in several ledgers
         for f in frames:
@@ -1137,6 +1204,8 @@ class _Index:
                 self.names.setdefault(rid, name)
                 if rtype.name == "Organization":
                     self.loose[strip_form_suffix(k)].add(rid)
+                    for fk in _folds(k):
+                        self.folded[fk].add(rid)
 
     def key(self, value: Any) -> str | None:
         if self.rtype.name == "Organization":
@@ -1156,15 +1225,41 @@ class _Index:
         k = self.key(value)
         if not k:
             return None, "missing", []
+        if k in self.aliases:  # the county's name table: 县住建局 → 中共测试县住房和城乡建设局党组
+            k = self.key(self.aliases[k]) or k
         ids = self.exact.get(k)
         if not ids and self.rtype.name == "Organization":
             ids = self.loose.get(strip_form_suffix(k))
+        if not ids and self.rtype.name == "Organization":
+            found: set[str] = set()
+            for fk in _folds(k):
+                found |= self.folded.get(fk, set())
+            ids = found or None
         if ids and len(ids) == 1:
             return next(iter(ids)), "ok", []
         if ids:
             return None, "ambiguous", sorted(self.names[i] for i in ids)
         close = difflib.get_close_matches(k, list(self.exact)[:200_000], n=3, cutoff=0.75) if len(self.exact) < 200_000 else []
         return None, "missing", [self.names[next(iter(self.exact[c]))] for c in close]
+
+
+_TOWN_PREFIX = re.compile(r"^[^镇乡村]{1,8}?(?:镇|乡|街道)(?=.{1,12}?(?:村|社区))")
+
+
+def _folds(key: str) -> set[str]:
+    """Looser keys of an org key: 工作委员会/工作党委 → 工委; a village org's name without a town prefix.
+
+    >>> sorted(_folds("中池镇青泥洞村党支部"))
+    ['中池镇青泥洞村党支部', '青泥洞村党支部']
+    >>> sorted(_folds("县直机关工作党委"))
+    ['县直机关工委']
+    """
+    k = key.replace("工作委员会", "工委").replace("工作党委", "工委")
+    out = {k}
+    m = _TOWN_PREFIX.match(k)
+    if m:
+        out.add(k[m.end():])
+    return out
 
 
 def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
@@ -1182,7 +1277,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
 
     def index(t: str) -> _Index:
         if t not in indexes:
-            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county)
+            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county, ctx.aliases if t == "Organization" else None)
         return indexes[t]
 
     for s in staged:
@@ -1223,10 +1318,13 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 elif status == "missing":
                     hint_zh = f"；是否是：{'、'.join(cands)}" if cands else ""
                     hint_en = f"; did you mean: {', '.join(cands)}" if cands else ""
+                    soft = spec.optional and not s.rtype.properties[pname].required
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
-                                     value=v, rule="unresolved_ref",
-                                     zh=f"{target.label['zh']}名单中没有「{v}」{hint_zh}",
-                                     en=f"no {target.label['en']} named {v!r} in the roster{hint_en}")
+                                     value=v, rule="unresolved_ref", severity="warning" if soft else "error",
+                                     zh=f"{target.label['zh']}名单中没有「{v}」{hint_zh}"
+                                        + ("（可选引用，原文保留在问题清单，本行照常导入）" if soft else ""),
+                                     en=f"no {target.label['en']} named {v!r} in the roster{hint_en}"
+                                        + (" (an optional reference: the text is kept here, the row is loaded)" if soft else ""))
         if s.key_lookups:
             parts = []
             for i, k in enumerate(s.entity.keys):
@@ -1569,6 +1667,8 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     maps = _load_mappings([*config.mappings, *mappings], model)
     problems = Problems()
     ctx = _Context(model, config, problems, config.county)
+    if config.aliases:
+        ctx.aliases = _read_aliases(ctx, limits)
     passed_over: list[dict[str, Any]] = []
     files = _discover(data_dir, config, passed_over)
     if not files:

@@ -78,6 +78,8 @@ class ValueSpec:
     group: str | int | None = None
     #: per-mapping value map: written text -> value ("*" for any other non-blank text)
     map: dict[str, Any] | None = None
+    #: a lookup whose name may lie outside the county's roster: unresolved is a warning, not an error
+    optional: bool = False
 
     def columns(self) -> set[str]:
         """Logical columns this value reads."""
@@ -191,7 +193,7 @@ def _value(raw: Any, where: str, columns: dict[str, ColumnSpec], entity_names: s
     if not isinstance(raw, dict):
         raise _err(where, "取值定义应为映射", "a value spec must be a mapping such as {column: name}")
     known = {"column", "entity", "const", "setting", "lookup", "keys", "normalize", "derive", "parse",
-             "default_from", "when", "fallback", "context", "part", "extract", "group", "map"}
+             "default_from", "when", "fallback", "context", "part", "extract", "group", "map", "optional"}
     extra = set(raw) - known
     if extra:
         raise _err(where, f"未知字段 {sorted(extra)}", f"unknown fields {sorted(extra)}")
@@ -217,6 +219,8 @@ def _value(raw: Any, where: str, columns: dict[str, ColumnSpec], entity_names: s
                               f"{sorted(rx.groupindex) or list(range(1, rx.groups + 1))}")
     elif group is not None:
         raise _err(where, "group 需要与 extract 一起使用", "`group` needs `extract`")
+    if raw.get("optional") and not raw.get("lookup"):
+        raise _err(where, "optional 只用于 lookup 引用", "`optional: true` is for a `lookup:` reference")
     vmap = raw.get("map")
     if vmap is not None and not isinstance(vmap, dict):
         raise _err(where, "map 应为「写法: 取值」的映射", "`map` must map written values to values")
@@ -242,6 +246,7 @@ def _value(raw: Any, where: str, columns: dict[str, ColumnSpec], entity_names: s
                      default_from=sub("default_from"), when=sub("when"), fallback=raw.get("fallback"),
                      context=raw.get("context"), part=bool(raw.get("part", False)),
                      extract=None if extract is None else str(extract), group=group,
+                     optional=bool(raw.get("optional", False)),
                      map=None if vmap is None else {(clean_text(k) or "*" if k != "*" else "*"): v for k, v in vmap.items()})
 
 

@@ -53,6 +53,7 @@ RULES: dict[str, tuple[str, str]] = {
     "dangling_ref": ("引用的记录不存在", "referenced record missing"),
     "no_data_rows": ("只有表头没有数据", "header but no data rows"),
     "unclaimed_file": ("没有台账格式认领此文件", "no ledger layout claims the file"),
+    "ambiguous_date": ("日期可能有歧义", "date may be ambiguous"),
 }
 
 
