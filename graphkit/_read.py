@@ -155,7 +155,8 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_file(path: Path, *, display: str, encoding: str | None = None, limits: Limits | None = None) -> list[RawSheet]:
+def read_file(path: Path, *, display: str, encoding: str | None = None, limits: Limits | None = None,
+              delimiter: str | None = None) -> list[RawSheet]:
     """Read every sheet of a ledger file.
 
     Parameters
@@ -166,6 +167,8 @@ def read_file(path: Path, *, display: str, encoding: str | None = None, limits: 
         The name used in messages (relative to the data folder).
     encoding
         For text files, an encoding declared by the user; None detects it.
+    delimiter
+        For text files, the field separator declared by the user; None guesses it.
     limits
         Size limits (None: ``Limits()``, from ``graphkit.config``); a file beyond them is refused before it
         is unpacked or parsed.
@@ -196,7 +199,7 @@ def read_file(path: Path, *, display: str, encoding: str | None = None, limits: 
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_spreadsheet(path, display, suffix, limits)
     if suffix in TEXT_SUFFIXES:
-        return [_read_text(path, display, encoding, limits)]
+        return [_read_text(path, display, encoding, limits, delimiter)]
     raise _refuse(f"{display}: 不支持的文件类型 {suffix} / unsupported file type", "wrong_format", file=display)
 
 
@@ -855,7 +858,7 @@ def decode_text(data: bytes, display: str, declared: str | None = None) -> tuple
                   "encoding", file=display)
 
 
-def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -> RawSheet:
+def _read_text(path: Path, display: str, declared: str | None, limits: Limits, delimiter: str | None = None) -> RawSheet:
     if path.stat().st_size > limits.max_sheet_bytes:
         raise _too_many_bytes(display, "", path.stat().st_size, limits)
     data = path.read_bytes()
@@ -869,7 +872,7 @@ def _read_text(path: Path, display: str, declared: str | None, limits: Limits) -
     text, _enc = decode_text(data, display, declared)
     if _BLANK_TEXT.fullmatch(text):  # (not text.strip(), which copies the whole text)
         return RawSheet(display, "", pd.DataFrame(dtype=object), [])
-    sep = _separator(text, path.suffix.lower())
+    sep = delimiter or _separator(text, path.suffix.lower())
     _check_lines(data, text, sep, display, limits, utf16)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object, keep_default_na=False,

@@ -69,6 +69,8 @@ def parse_date(value: Any) -> pd.Timestamp:
             return pd.Timestamp((_EXCEL_EPOCH + dt.timedelta(days=int(value))).date())
         if float(value).is_integer() and 190001 <= value <= 21001231:
             value = str(int(value))
+        elif isinstance(value, float) and 1900 < value < 2101 and not value.is_integer():
+            value = str(value)  # 2023.3 typed into Excel is a number: year.month (2023.1 may be October: see is_ambiguous_month)
         else:
             raise ValueError("number is not an Excel date serial")
     text = clean_text(value)
@@ -86,6 +88,15 @@ def parse_date(value: Any) -> pd.Timestamp:
             except ValueError:
                 raise ValueError("no such day") from None
     raise ValueError("unknown date format")
+
+
+def is_ambiguous_month(value: Any) -> bool:
+    """Whether a number such as 2023.1 was typed as a year.month that Excel may have shortened (2023.10).
+
+    >>> is_ambiguous_month(2023.1), is_ambiguous_month(2023.3), is_ambiguous_month("2023.1")
+    (True, False, False)
+    """
+    return isinstance(value, float) and 1900 < value < 2101 and repr(value).endswith(".1")
 
 
 def parse_integer(value: Any) -> int:

@@ -31,6 +31,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             from .problems import problems_to_text
             _say(str(exc))
             _say(problems_to_text(exc.problems))
+            if getattr(exc, "read_report", None):
+                from ._report import report_to_text
+                _say(report_to_text(exc.read_report))
             sys.exit(1)
         except GraphkitError as exc:
             _say(f"错误 error: {exc}")
@@ -47,12 +50,32 @@ def cli() -> None:
     """graphkit：党组织联建台账 → 知识图谱 / county party-building ledgers → a knowledge graph."""
 
 
-def _problems_out(problems: Any, path: str | None) -> None:
+def _problems_out(problems: Any, path: str | None, report: list[dict[str, Any]] | None = None) -> None:
     if not path:
         return
     from .problems import write_problems
-    write_problems(problems, path)
+    write_problems(problems, path, read_report=report)
     _say(f"问题清单 problem table → {path}")
+
+
+def _say_report(report: list[dict[str, Any]] | None) -> None:
+    if report:
+        from ._report import report_to_text
+        _say(report_to_text(report))
+
+
+def _say_warnings(problems: Any, where: str, *, limit: int = 10) -> None:
+    """The warnings: their count, the first few, and where the rest are."""
+    if not len(problems):
+        return
+    warn = problems[problems["severity"] == "warning"]
+    if not len(warn):
+        return
+    from .problems import problems_to_text
+    _say(f"{len(warn)} 个警告 warning(s):")
+    _say(problems_to_text(warn, limit=limit))
+    if len(warn) > limit:
+        _say(f"  其余警告见 the rest are in {where}")
 
 
 @cli.command()
@@ -60,17 +83,21 @@ def _problems_out(problems: Any, path: str | None) -> None:
 @click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True), help="额外的映射文件/目录 extra mapping file or folder")
 @click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="把问题清单写入 .csv 或 .xlsx / write the problem table")
 @click.option("--county", default=None, help="县名（覆盖 graphkit.yaml）/ county name")
+@click.option("--strict", is_flag=True, help="警告也视为错误 / treat warnings as errors")
 @user_errors
-def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None, county: str | None) -> None:
+def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None, county: str | None,
+             strict: bool) -> None:
     """校验台账，列出全部问题 / check the ledgers in DATA_DIR and list every problem."""
-    from .load import validate_ledgers
+    from .load import build_graph
     from .problems import problems_to_text
-    problems = validate_ledgers(data_dir, mappings=mappings, county=county, progress=_say)
+    graph = build_graph(data_dir, lenient=True, mappings=mappings, county=county, progress=_say, strict=strict)
+    problems = graph.problems
+    _say_report(graph.read_report)
     errors = int((problems["severity"] == "error").sum())
     warnings = int((problems["severity"] == "warning").sum())
     if len(problems):
         _say(problems_to_text(problems, limit=200))
-    _problems_out(problems, problems_path)
+    _problems_out(problems, problems_path, graph.read_report)
     click.echo(f"校验完成 validated: {errors} 个错误 errors, {warnings} 个警告 warnings")
     sys.exit(1 if errors else 0)
 
@@ -82,19 +109,23 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
 @click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True), help="额外的映射 extra mapping file or folder")
 @click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="失败时把问题清单写入此文件 / on failure write the problem table here")
 @click.option("--county", default=None, help="县名（覆盖 graphkit.yaml）/ county name")
+@click.option("--strict", is_flag=True, help="警告也视为错误 / treat warnings as errors")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度 no progress")
 @user_errors
 def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
-          county: str | None, quiet: bool) -> None:
+          county: str | None, strict: bool, quiet: bool) -> None:
     """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically)."""
     from .io import write_graph
     from .load import build_graph
     try:
-        graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say)
+        graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say,
+                            strict=strict)
     except ValidationFailed as exc:
-        _problems_out(exc.problems, problems_path)
+        _problems_out(exc.problems, problems_path, getattr(exc, "read_report", None))
         raise
     path = write_graph(graph, out)
+    _say_report(graph.read_report)
+    _say_warnings(graph.problems, str(path / "problems.csv"))
     n_err = int((graph.problems["severity"] == "error").sum()) if len(graph.problems) else 0
     counts = ", ".join(f"{t.label['zh']} {len(graph.tables[t.name])}" for t in graph.model if len(graph.tables[t.name]))
     click.echo(f"已构建 built {path}: {counts}")

@@ -452,6 +452,10 @@ def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True) -> Pat
         sources = graph.sources.copy()
         pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                             preserve_index=False), tmp / "sources.parquet")
+        if graph.read_report:
+            from ._report import write_report
+
+            write_report(graph.read_report, tmp)
         if len(graph.problems):
             # text a spreadsheet would run as a formula gets a leading ' (read_graph removes it)
             graph.problems.map(excel_safe).to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")

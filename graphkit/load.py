@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ._report import column_letter, new_entry
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
 from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
 from ._text import BIDI_CHARS, clean_text, has_bidi, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
-from ._values import EXCEL_ERRORS, _parse_one, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
+from ._values import EXCEL_ERRORS, _parse_one, is_ambiguous_month, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
 from .errors import GraphkitError, LedgerError, ValidationFailed
 from .mapping import EntitySpec, Mapping, ValueSpec, load_mappings
 from .model import Graph
@@ -66,12 +67,16 @@ class DatasetConfig:
         Globs of files to skip.
     mappings
         Extra mapping files or folders (relative to the ledger folder).
+    aliases
+        The county's name tables (名称对照表: .xlsx/.csv with a column of names as people write them
+        and a column of the party organizations' full names), used when names are resolved.
     """
 
     county: str = ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     ignore: list[str] = field(default_factory=list)
     mappings: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
 
     def for_file(self, name: str) -> dict[str, Any]:
         """Options that apply to a file (first matching glob wins)."""
@@ -81,8 +86,8 @@ class DatasetConfig:
         return {}
 
 
-_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description")
-_FILE_OPTIONS = ("mapping", "encoding", "sheet")
+_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description", "aliases")
+_FILE_OPTIONS = ("mapping", "encoding", "sheet", "skip_rows", "header_row", "delimiter")
 
 
 def read_config(data_dir: Path) -> DatasetConfig:
@@ -135,8 +140,16 @@ def read_config(data_dir: Path) -> DatasetConfig:
         if extra:
             raise bad(f"files.{pattern} 有未知选项 {extra}（可用：{'、'.join(_FILE_OPTIONS)}）",
                       f"files.{pattern} has unknown options {extra}; known: {', '.join(_FILE_OPTIONS)}")
+        for key, lo in (("skip_rows", 0), ("header_row", 1)):
+            v = opts.get(key)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < lo):
+                raise bad(f"files.{pattern}.{key} 应为不小于 {lo} 的整数", f"files.{pattern}.{key} must be a whole number ≥ {lo}")
+        d = opts.get("delimiter")
+        if d is not None and (not isinstance(d, str) or len(d) != 1):
+            raise bad(f"files.{pattern}.delimiter 应为一个字符（如 \",\" 或 \"\\t\"）",
+                      f"files.{pattern}.delimiter must be one character (such as \",\" or \"\\t\")")
     lists = {}
-    for key in ("ignore", "mappings"):
+    for key in ("ignore", "mappings", "aliases"):
         value = raw.get(key) or []
         if isinstance(value, str):
             value = [value]
@@ -147,7 +160,55 @@ def read_config(data_dir: Path) -> DatasetConfig:
     if (data_dir / "mappings").is_dir():
         extra_maps.append(str((data_dir / "mappings").resolve()))
     return DatasetConfig(county=clean_text(county) or "", files={str(k): v for k, v in files.items()},
-                         ignore=lists["ignore"], mappings=extra_maps)
+                         ignore=lists["ignore"] + lists["aliases"], mappings=extra_maps, aliases=_alias_paths(lists["aliases"], data_dir, bad))
+
+
+def _alias_paths(items: list[str], data_dir: Path, bad: Callable[[str, str], GraphkitError]) -> list[str]:
+    out = []
+    for a in items:
+        ap = data_dir / a
+        if not ap.is_file():
+            raise bad(f"aliases 中的名称对照表 {a} 不存在", f"the name table {a} (under `aliases`) does not exist")
+        out.append(str(ap))
+    return out
+
+
+_ALIAS_FROM = ("简称", "写法", "常用名称", "曾用名", "别名", "单位名称", "填写名称", "台账写法")
+_ALIAS_TO = ("党组织名称", "党组织全称", "规范名称", "全称", "标准名称", "对应党组织")
+
+
+def _read_aliases(ctx: "_Context", limits: Limits) -> dict[str, str]:
+    """The county's name tables: match key of a name as written -> the party organization's name.
+
+    Raises
+    ------
+    GraphkitError
+        A table without a recognizable pair of columns, naming the file and the headers expected.
+    """
+    out: dict[str, str] = {}
+    for path in ctx.config.aliases:
+        p = Path(path)
+        sheets = read_file(p, display=p.name, limits=limits)
+        for sh in sheets:
+            cells = sh.cells
+            found = None
+            for i in range(min(len(cells), _HEADER_SCAN)):
+                row = [match_key(v) if not is_blank(v) else None for v in cells.iloc[i].tolist()]
+                src = next((j for j, v in enumerate(row) if v in {match_key(a) for a in _ALIAS_FROM}), None)
+                dst = next((j for j, v in enumerate(row) if v in {match_key(a) for a in _ALIAS_TO}), None)
+                if src is not None and dst is not None:
+                    found = (i, src, dst)
+                    break
+            if found is None:
+                raise GraphkitError(f"{p.name}{f' [{sh.sheet}]' if sh.sheet else ''}: 名称对照表需要两列：写法（{'、'.join(_ALIAS_FROM)}）"
+                                    f"和党组织名称（{'、'.join(_ALIAS_TO)}）/ a name table needs a column of names as written "
+                                    f"({', '.join(_ALIAS_FROM)}) and one of party-organization names ({', '.join(_ALIAS_TO)})")
+            i, src, dst = found
+            for a, b in zip(cells.iloc[i + 1:, src].tolist(), cells.iloc[i + 1:, dst].tolist()):
+                ka, tb = org_key(a, ctx.county), clean_text(b)
+                if ka and tb:
+                    out[ka] = tb
+    return out
 
 
 def _config_mapping(data_dir: Path, entry: str, bad: Callable[[str, str], GraphkitError]) -> str:
@@ -232,6 +293,10 @@ class _Context:
     county: str
     #: cells already reported (file, sheet, row, header): a blank left by a bad cell is not reported again
     reported: set[tuple[str, str, int, str]] = field(default_factory=set)
+    #: the read report: one entry per sheet or file met (graphkit._report.new_entry)
+    report: list[dict[str, Any]] = field(default_factory=list)
+    #: the county's name table (org key of a name as written -> full name), see ``_read_aliases``
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str, list[int]]] | None:
@@ -300,9 +365,10 @@ class _SheetMapper:
 
     def __init__(self, ctx: _Context, mapping: Mapping, sheet: RawSheet, table: pd.DataFrame,
                  headers: dict[str, str], src_hash: str,
-                 table_factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+                 table_factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, title: str = "") -> None:
         self.ctx, self.mapping, self.sheet, self.table, self.headers = ctx, mapping, sheet, table, headers
         self.src_hash = src_hash
+        self.title = title
         # factorized columns: the table's (made while blanks were found), then every column derived
         self.factors = Factors()
         self._table_factors = table_factors or {}
@@ -353,6 +419,10 @@ class _SheetMapper:
     def _raw_uncached(self, spec: ValueSpec, df: pd.DataFrame) -> pd.Series:
         if spec.column is not None:
             s = self._column(df, spec.column) if spec.column in df else self._constant(None, df)
+        elif spec.context is not None:
+            s = self._constant(self._context_value(spec.context), df)
+        elif spec.part:
+            s = df["__part"] if "__part" in df else self._constant(1, df)
         elif spec.const is not None:
             s = self._constant(spec.const, df)
         elif spec.setting is not None:
@@ -362,6 +432,23 @@ class _SheetMapper:
             return self.entity_ids(spec.entity, df)
         else:
             s = self._constant(None, df)
+        if spec.extract is not None:
+            rx = re.compile(spec.extract)
+            group = spec.group if spec.group is not None else (1 if rx.groups else 0)
+
+            def extract(v: Any) -> Any:
+                m = None if is_blank(v) else rx.search(_header_text(v) or "")
+                return None if m is None else clean_text(m.group(group))
+            s = per_value(s, extract, self.factors)
+        if spec.map is not None:
+            vmap = spec.map
+
+            def mapped(v: Any) -> Any:
+                if is_blank(v):
+                    return None
+                text = _header_text(v) or ""
+                return vmap[text] if text in vmap else vmap.get("*", v)
+            s = per_value(s, mapped, self.factors)
         if spec.normalize == "text":
             s = per_value(s, clean_text, self.factors)
         if spec.derive == "place_kind":
@@ -372,6 +459,14 @@ class _SheetMapper:
             fill = self._raw(spec.default_from, df)
             s = s.where(s.notna(), fill)
         return s
+
+    def _context_value(self, kind: str) -> str | None:
+        """The sheet name, the file name (no suffix) or the title: the text above the header row."""
+        if kind == "sheet":
+            return self.sheet.sheet or None
+        if kind == "file":
+            return Path(self.sheet.file).stem
+        return self.title or None
 
     def key_part(self, ent: EntitySpec, k: ValueSpec, df: pd.DataFrame) -> pd.Series:
         """Text form of one key of ``ent`` for the rows of ``df``.
@@ -478,6 +573,14 @@ class _SheetMapper:
             err = ev[codes[i]]
             zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
             self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {err}")
+        if prop.type == "date" and spec.parse is None:
+            amb_u = np.fromiter((is_ambiguous_month(u) for u in uniques.tolist()), dtype=bool, count=nu)
+            if amb_u.any():
+                for i in np.flatnonzero(np.append(amb_u, False)[codes]):
+                    self.problem(int(rows[i]), header, raw[i], "ambiguous_date",
+                                 "数字 2023.1 读作 2023年1月；如为10月，请将单元格设为文本或写作 2023年10月",
+                                 "the number 2023.1 is read as January 2023; if October was meant, type it as text "
+                                 "or write 2023年10月", severity="warning")
         if prop.type == "integer" or spec.parse == "month":
             lo, hi = (1, 12) if spec.parse == "month" else (prop.min, prop.max)
             out_u = np.fromiter((v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi))
@@ -505,9 +608,10 @@ class _SheetMapper:
         out.attrs["bad"] = bad
         return out
 
-    def problem(self, row: int | None, column: str, value: Any, rule: str, zh: str, en: str) -> None:
+    def problem(self, row: int | None, column: str, value: Any, rule: str, zh: str, en: str,
+                severity: str = "error") -> None:
         self.ctx.problems.add(file=self.sheet.file, sheet=self.sheet.sheet, row=row, column=column, value=value,
-                              rule=rule, zh=zh, en=en)
+                              rule=rule, zh=zh, en=en, severity=severity)
 
     # records ------------------------------------------------------------------------------
     def run(self) -> list[_Staged]:
@@ -532,6 +636,13 @@ class _SheetMapper:
             lists = per_value(self._column(df, col), lambda v: [x for x in re.split(pattern, str(v)) if clean_text(x)],
                               self.factors)
             df = df.assign(**{col: lists}).explode(col)
+            df["__part"] = df.groupby(level=0).cumcount().to_numpy() + 1
+            if ent.split_unless is not None and ent.split_unless in df:
+                county = self.ctx.county
+                same = np.array([isinstance(a, str) and b is not None and not is_blank(b) and org_key(a, county) == org_key(b, county)
+                                 for a, b in zip(df[col].tolist(), df[ent.split_unless].tolist())], dtype=bool)
+                if same.any():
+                    df = df[~same]
             positions, split_col = df.index.to_numpy(), col
             self._derived[id(df)] = (df, positions, split_col)
         mask = self.present(ent.when, df).to_numpy(dtype=bool)
@@ -621,27 +732,47 @@ def _load_mappings(extra: list[str | Path], model: Model) -> dict[str, Mapping]:
     return _MAPPING_CACHE[key]
 
 
-def _discover(data_dir: Path, config: DatasetConfig) -> list[Path]:
+def _discover(data_dir: Path, config: DatasetConfig,
+              notes: list[dict[str, Any]] | None = None) -> list[Path]:
+    """The ledger files of a folder, in path order.
+
+    Files passed over (not spreadsheets or text tables, Office lock files ``~$…``, read-me files)
+    get an entry in ``notes`` (the read report); hidden files (``.…``), ``graphkit.yaml``, the
+    ``mappings/`` folder and files ``ignore:``d in ``graphkit.yaml`` are passed over in silence.
+    """
     files = []
     for p in sorted(data_dir.rglob("*")):
-        if not p.is_file() or _SKIP_NAMES.match(p.name) or "mappings" in p.relative_to(data_dir).parts[:-1]:
+        if not p.is_file() or p.name.startswith(".") or "mappings" in p.relative_to(data_dir).parts[:-1]:
             continue
         rel = p.relative_to(data_dir).as_posix()
-        if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
+        if rel == CONFIG_FILE or any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
             continue
-        if p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
+        if not _SKIP_NAMES.match(p.name) and p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
             files.append(p)
+        elif notes is not None:
+            entry = new_entry(rel, "", status="not_ledger")
+            entry["notes"].append("Office 临时锁文件 / an Office lock file" if p.name.startswith("~$")
+                                  else f"{p.suffix or '无扩展名'} 不是表格文件 / {p.suffix or 'no extension'}: not a spreadsheet"
+                                  if not _SKIP_NAMES.match(p.name) else "说明文件 / a read-me file")
+            notes.append(entry)
     return files
 
 
 def _choose_mapping(sheet: RawSheet, mappings: dict[str, Mapping], forced: str | None,
-                    stem: str) -> tuple[Mapping | None, tuple[int, dict[str, list[int]]] | None, Mapping | None]:
-    """Pick the mapping a sheet follows. Returns (mapping, header, best partial candidate)."""
+                    stem: str) -> tuple[Mapping | None, tuple[int, dict[str, list[int]]] | None, Mapping | None, str,
+                                        Mapping | None]:
+    """Pick the mapping a sheet follows.
+
+    Returns (mapping, header, best partial candidate, how it was chosen, another layout the
+    headers would fit completely). A sheet whose file or sheet name points at a layout that its
+    headers fit only partly is not handed to another layout: it is reported as partial.
+    """
     sheet_name = sheet.sheet or stem
     if forced:
         cands = [mappings[forced]]
     else:
         cands = [m for m in mappings.values() if m.matches_file(stem) and m.matches_sheet(sheet_name)]
+    how = "forced" if forced else "file"
     scored = []
     for m in cands:
         det = _detect_header(sheet.cells, m)
@@ -649,49 +780,225 @@ def _choose_mapping(sheet: RawSheet, mappings: dict[str, Mapping], forced: str |
             continue
         complete = all(c in det[1] for c in m.required_columns)
         scored.append((complete, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+    other: Mapping | None = None
     if not forced and not any(s[0] for s in scored):
         # the file name matched nothing that fits: try every layout by its headers alone
+        by_headers = []
         for m in mappings.values():
             if m in cands:
                 continue
             det = _detect_header(sheet.cells, m)
             if det and all(c in det[1] for c in m.required_columns) and len(det[1]) >= 2:
-                scored.append((True, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+                by_headers.append((True, len(det[1]) / max(1, len(m.columns)), len(det[1]), m, det))
+        by_headers.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
+        # a name-matched layout whose required columns are half there or more keeps the sheet
+        partly = [s for s in scored if sum(c in s[4][1] for c in s[3].required_columns) * 2
+                  >= len(s[3].required_columns) and len(s[4][1]) >= 2]
+        if by_headers and partly:
+            other = by_headers[0][3]
+        elif by_headers:
+            scored, how = by_headers, "headers"
     if not scored:
-        return None, None, None
+        return None, None, None, how, None
     scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
     complete, _, _, m, det = scored[0]
-    return (m, det, None) if complete else (None, det, m)
+    return (m, det, None, how, None) if complete else (None, det, m, how, other)
+
+
+#: the first text of a row that makes it a total, subtotal or footer row (skipped and reported)
+_FOOTER = re.compile(r"^\s*(?:(?P<total>[合小总共]\s*计)|(?P<footer>填\s*表\s*人|填报人|审\s*核\s*人|审核|制\s*表|"
+                     r"填报单位|填表单位|联系电话|联系人\s*[：:]|备\s*注\s*[：:]|注\s*[：:]|填表说明|填表日期|报送日期|"
+                     r"单位负责人|负责人\s*[：:]))")
+_SUBTOTAL = re.compile(r"^.{1,15}(?:小计|合计|总计)\s*[：:]?\s*$")
+
+
+def _footer_kind(value: Any) -> str | None:
+    """'total' or 'footer' if a row's first text marks it so (合计, 中池镇小计, 填表人：…).
+
+    >>> _footer_kind("合 计"), _footer_kind("中池镇小计"), _footer_kind("填表人：张三"), _footer_kind("青泥洞村党支部")
+    ('total', 'total', 'footer', None)
+    """
+    if not isinstance(value, str):
+        return None
+    m = _FOOTER.match(value)
+    if m is not None:
+        return "total" if m.group("total") else "footer"
+    return "total" if _SUBTOTAL.match(value.strip()) else None
+
+
+_SKIP_REASONS = {"total": "合计/小计行 total row", "footer": "表尾 footer", "merged": "整行合并单元格 one merged cell",
+                 "blank": "空行 blank", "filter": "筛选 filtered out"}
+
+
+def _footer_rows(sheet: RawSheet, hrow: int, cols: list[int]) -> dict[int, tuple[str, str]]:
+    """Body rows (positions in ``sheet.cells``) that are totals, footers or one merged cell.
+
+    A row's first non-blank cell decides (each column is looked at only for the rows still blank
+    so far, and each distinct text is classified once). Returns position -> (kind, text).
+    """
+    cells = sheet.cells
+    out: dict[int, tuple[str, str]] = {}
+    pending = np.arange(hrow + 1, len(cells))
+    for j in range(cells.shape[1]):
+        if not len(pending):
+            break
+        codes, uniques = factorize(cells.iloc[:, j].to_numpy(dtype=object)[pending])
+        ulist = uniques.tolist()
+        blank_u = np.append(np.fromiter((is_blank(u) for u in ulist), dtype=bool, count=len(ulist)), True)
+        kinds = [_footer_kind(u) for u in ulist]
+        filled = ~blank_u[codes]
+        for i in np.flatnonzero(filled):
+            kind = kinds[codes[i]]
+            if kind is not None:
+                out[int(pending[i])] = (kind, str(ulist[codes[i]]).strip())
+        pending = pending[~filled]
+    if sheet.merged and cols:
+        lo, hi = min(cols), max(cols)
+        for (r0, c0), (r1, c1) in sheet.merged:
+            if r0 == r1 and r0 > hrow and c1 > c0 and c0 <= lo and c1 >= hi and r0 not in out:
+                out[r0] = ("merged", "" if is_blank(cells.iat[r0, c0]) else str(cells.iat[r0, c0]).strip())
+    return out
+
+
+def _header_text(v: Any) -> str | None:
+    """A header cell as text: a year typed as a number reads 2023, never 2023.0."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return None if is_blank(v) else clean_text(v)
+
+
+def _is_number(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return True
+    try:
+        float(str(v).strip())
+        return True
+    except ValueError:
+        return False
+
+
+def _filter_hit(flt: Any, v: Any) -> bool:
+    """Whether value ``v`` (None: blank) meets the filter's condition."""
+    if flt.test == "blank":
+        return v is None
+    if v is None:
+        return flt.test == "not_number"
+    if flt.test == "number":
+        return _is_number(v)
+    if flt.test == "not_number":
+        return not _is_number(v)
+    text = _header_text(v) or ""
+    if flt.values:
+        return text in flt.values
+    return re.search(flt.pattern, text) is not None
+
+
+def _unpivot(sheet: RawSheet, mapping: Mapping, hrow: int, colmap: dict[str, int], body_pos: np.ndarray,
+             entry: dict[str, Any]) -> tuple[pd.DataFrame, str]:
+    """The sheet's rows with each matched column turned into a row of its own (see ``UnpivotSpec``)."""
+    u = mapping.unpivot
+    assert u is not None
+    cells = sheet.cells
+    used = set(colmap.values())
+    heads = [_header_text(v) for v in cells.iloc[hrow].tolist()]
+    above = [_header_text(v) for v in cells.iloc[hrow - 1].tolist()] if hrow > 0 else []
+    pcols: list[int] = []
+    names: list[str | None] = []
+    for j, h in enumerate(heads):
+        text = h or (above[j] if j < len(above) else None)
+        if j in used or not text or re.search(u.headers, text) is None:
+            continue
+        if u.extract:
+            m = re.search(u.extract, text)
+            text = (m.group(1) if m.groups() else m.group(0)) if m else None
+        pcols.append(j)
+        names.append(text)
+    entry["columns"].extend({"sheet_column": column_letter(j), "header": heads[j] or "", "column": f"{u.name}/{u.value}",
+                             "properties": ["unpivot"]} for j in pcols)
+    pcol_set = set(pcols)
+    entry["unused_columns"] = [c for c in entry["unused_columns"] if c["sheet_column"] not in
+                               {column_letter(j) for j in pcol_set}]
+    k = len(pcols)
+    rows = np.repeat(body_pos, k)
+    data = {name: cells.iloc[rows, j].astype(object).to_numpy() if len(rows) else np.empty(0, object)
+            for name, j in colmap.items()}
+    name_arr = np.empty(len(rows), dtype=object)
+    if len(rows):
+        name_arr[:] = names * len(body_pos)
+    data[u.name] = name_arr
+    data[u.value] = (cells.to_numpy(dtype=object)[np.ix_(body_pos, pcols)].ravel() if len(rows)
+                     else np.empty(0, dtype=object))
+    table = pd.DataFrame(data)
+    table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[rows] if len(rows) else np.empty(0, np.int64)
+    filled = np.fromiter((not is_blank(v) for v in table[u.value].tolist()), dtype=bool, count=len(table))
+    table = table[filled].reset_index(drop=True)
+    return table, "、".join(h for h in (heads[j] or "" for j in pcols[:3]) if h)
+
+
+def _uses(mapping: Mapping) -> dict[str, list[str]]:
+    """Logical column -> the record properties (entity.property) that read it."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for ent in mapping.entities.values():
+        for pname, spec in ent.properties.items():
+            for c in sorted(spec.columns()):
+                out[c].append(f"{ent.name}.{pname}")
+        for i, k in enumerate(ent.keys):
+            for c in sorted(k.columns()):
+                if f"{ent.name}.id" not in out[c]:
+                    out[c].append(f"{ent.name}.id")
+        if ent.when is not None:
+            for c in sorted(ent.when.columns()):
+                out[c].append(f"{ent.name}.when")
+        if ent.split:
+            out[ent.split[0]].append(f"{ent.name}.split")
+    return out
 
 
 def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src_hash: str,
                opts: dict[str, Any], stem: str) -> tuple[list[_Staged], str | None]:
     p = ctx.problems
+    entry = new_entry(sheet.file, sheet.sheet, status="loaded")
+    ctx.report.append(entry)
     if sheet.hidden:
+        entry["status"] = "hidden"
         p.add(file=sheet.file, sheet=sheet.sheet, rule="hidden_sheet", severity="warning",
               zh="隐藏的工作表不导入，如需导入请取消隐藏", en="hidden sheets are not loaded; unhide it to load it")
         return [], None
     if opts.get("sheet") and sheet.sheet and sheet.sheet != opts["sheet"]:
+        entry["status"] = "not_selected"
+        entry["notes"].append(f"graphkit.yaml 只读取工作表「{opts['sheet']}」/ only sheet {opts['sheet']!r} is read")
         return [], None
     if not (sheet.cells.size and _any_nonblank(sheet.cells)):
+        entry["status"] = "empty"
         p.add(file=sheet.file, sheet=sheet.sheet, rule="empty_sheet", severity="warning", zh="工作表没有内容", en="sheet has no cells")
         return [], None
     forced = opts.get("mapping")
     if forced and forced not in mappings:
         raise GraphkitError(f"{CONFIG_FILE}: 文件 {sheet.file} 指定的映射 {forced!r} 不存在 / unknown mapping; "
                             f"known: {', '.join(sorted(mappings))}")
-    mapping, det, partial = _choose_mapping(sheet, mappings, forced, stem)
+    mapping, det, partial, how, other = _choose_mapping(sheet, mappings, forced, stem)
     if mapping is None:
         if partial is not None and det is not None:
+            entry["status"] = "partial"
+            entry["layout"], entry["layout_label"] = partial.id, partial.label.get("zh", partial.id)
+            entry["header_rows"] = [sheet.rownum[det[0]]]
             header_row = sheet.rownum[det[0]]
+            also_zh = (f"；表头也符合「{other.label.get('zh', other.id)}」，如属该格式请在 graphkit.yaml 用 mapping: {other.id} 指定"
+                       if other is not None else "")
+            also_en = (f"; the headers also fit the {other.label.get('en', other.id)} layout: if it is one, say "
+                       f"`mapping: {other.id}` for this file in graphkit.yaml" if other is not None else "")
             for col in partial.required_columns:
                 if col not in det[1]:
                     spec = partial.columns[col]
                     p.add(file=sheet.file, sheet=sheet.sheet, row=header_row, column=spec.aliases[0], rule="missing_column",
-                          zh=f"{partial.label.get('zh', partial.id)}需要列「{spec.aliases[0]}」（可用表头：{'、'.join(spec.aliases)}）",
+                          zh=f"{partial.label.get('zh', partial.id)}需要列「{spec.aliases[0]}」（可用表头：{'、'.join(spec.aliases)}）{also_zh}",
                           en=f"the {partial.label.get('en', partial.id)} layout needs a column {spec.aliases[0]!r} "
-                             f"(accepted headers: {', '.join(spec.aliases)})")
+                             f"(accepted headers: {', '.join(spec.aliases)}){also_en}")
+                    entry["notes"].append(f"缺少列「{spec.aliases[0]}」/ column {spec.aliases[0]!r} missing")
         else:
+            entry["status"] = "unrecognized"
             p.add(file=sheet.file, sheet=sheet.sheet, rule="unrecognized_sheet", severity="warning",
                   zh="表头不符合任何台账格式，已跳过（可在 loaders/ 添加映射）",
                   en="the headers fit no ledger layout; skipped (add a mapping in loaders/)")
@@ -710,16 +1017,30 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                      f"(--lenient reads the first, {header_cells[idxs[0]]!r})")
         colmap[name] = idxs[0]
         headers[name] = header_cells[idxs[0]] or mapping.columns[name].aliases[0]
-    body = sheet.cells.iloc[hrow + 1:]
-    table = pd.DataFrame({name: body.iloc[:, j].astype(object) for name, j in colmap.items()}, index=body.index)
-    table["__src_row"] = [sheet.rownum[i] for i in range(hrow + 1, len(sheet.cells))]
-    mapped = [c for c in table.columns if c != "__src_row"]
-    if not mapped:
+    _report_columns(ctx, entry, sheet, mapping, hrow, found, colmap, how)
+    absent = _check_absent(ctx, entry, sheet, mapping, hrow, colmap)
+    cells = sheet.cells
+    entry["rows_read"] = max(0, len(cells) - hrow - 1)
+    if not colmap or absent:
         return [], mapping.id
+    footers = _footer_rows(sheet, hrow, list(colmap.values())) if mapping.skip_totals else {}
+    for pos in sorted(footers):
+        kind, text = footers[pos]
+        entry["skipped"].append({"row": sheet.rownum[pos], "reason": _SKIP_REASONS[kind], "text": text})
+    body_pos = np.array([i for i in range(hrow + 1, len(cells)) if i not in footers], dtype=np.intp)
+    if mapping.unpivot is not None:
+        table, pivot_cols = _unpivot(sheet, mapping, hrow, colmap, body_pos, entry)
+        for name in (mapping.unpivot.name, mapping.unpivot.value):
+            colmap.setdefault(name, -1)
+            headers[name] = pivot_cols or name
+    else:
+        table = pd.DataFrame({name: cells.iloc[body_pos, j].astype(object).to_numpy() for name, j in colmap.items()})
+        table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[body_pos] if len(body_pos) else np.empty(0, np.int64)
+    mapped = [c for c in table.columns if c != "__src_row"]
     # formulas saved without a calculated value: problems (the cell reads as blank)
     by_col = {j: name for name, j in colmap.items()}
     for r, c, text in sheet.uncalculated:
-        if r > hrow and c in by_col:
+        if r > hrow and c in by_col and r not in footers:
             name = by_col[c]
             row = sheet.rownum[r]
             p.add(file=sheet.file, sheet=sheet.sheet, row=row, column=headers[name], value=text,
@@ -740,6 +1061,10 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
         all_blank &= codes < 0
         factors[name] = (codes, uniques)
         _report_bidi(ctx, sheet, headers[name], codes, uniques, table["__src_row"].to_numpy())
+    all_src = table["__src_row"].to_numpy()
+    if mapping.unpivot is None:  # (unpivoted pairs with a blank cell were dropped: they are no rows)
+        for i in np.flatnonzero(all_blank):
+            entry["skipped"].append({"row": int(all_src[i]), "reason": _SKIP_REASONS["blank"], "text": ""})
     keep = ~all_blank
     src_rows = table["__src_row"].to_numpy()[keep]
     # formula error values (#N/A, #REF! ...) are problems, then blanks
@@ -758,10 +1083,120 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
                 ctx.reported.add((sheet.file, sheet.sheet, row, headers[name]))
             codes = np.where(errs, -1, codes)
         factors[name] = (codes, uniques)
-    table = pd.DataFrame({name: (take(factors[name][1], factors[name][0]) if name in factors else table[name][keep])
-                          for name in table.columns if name != "__src_row"})
+    for name in mapping.fill_down:
+        if name in factors:
+            codes, uniques = factors[name]
+            last = np.maximum.accumulate(np.where(codes >= 0, np.arange(len(codes)), -1)) if len(codes) else codes
+            filled = np.where(last >= 0, codes[np.maximum(last, 0)], -1)
+            n = int(((codes < 0) & (filled >= 0)).sum())
+            if n:
+                entry["notes"].append(f"「{headers.get(name, name)}」向下填充 {n} 个空格 / {n} blank cell(s) of "
+                                      f"{headers.get(name, name)!r} filled from above")
+            factors[name] = (filled, uniques)
+    if mapping.filters:
+        fkeep = np.ones(len(src_rows), dtype=bool)
+        for flt in mapping.filters:
+            codes, uniques = factors[flt.column]
+            hit = np.append(np.fromiter((_filter_hit(flt, u) for u in uniques.tolist()), dtype=bool,
+                                        count=len(uniques)), _filter_hit(flt, None))[codes]
+            out = ~hit if flt.action == "keep" else hit
+            for i in np.flatnonzero(out & fkeep):
+                v = uniques[codes[i]] if codes[i] >= 0 else ""
+                entry["skipped"].append({"row": int(src_rows[i]), "reason": f"{_SKIP_REASONS['filter']}: {flt.describe()}",
+                                         "text": clean_text(v) or ""})
+            fkeep &= ~out
+        if not fkeep.all():
+            src_rows = src_rows[fkeep]
+            factors = {k: (c[fkeep], u) for k, (c, u) in factors.items()}
+    entry["skipped"].sort(key=lambda x: x["row"])
+    entry["rows_skipped"] = len(entry["skipped"])
+    table = pd.DataFrame({name: take(factors[name][1], factors[name][0]) for name in mapped})
     table["__src_row"] = src_rows
-    return _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors).run(), mapping.id
+    if not len(table):
+        p.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], rule="no_data_rows", severity="warning",
+              zh="只有表头，没有数据行", en="the sheet has a header but no data rows")
+    title = " ".join(dict.fromkeys(t for t in (_header_text(v) for r in range(max(0, hrow - len(entry["header_rows"]) + 1))
+                                               for v in cells.iloc[r].tolist()) if t))
+    staged = _SheetMapper(ctx, mapping, sheet, table, headers, src_hash, factors, title=title).run()
+    made: dict[str, int] = {}
+    for st in staged:
+        n = int(st.frame["id"].nunique()) if not st.key_lookups else len(st.frame)
+        made[st.rtype.name] = made.get(st.rtype.name, 0) + n
+    entry["records"] = {k: v for k, v in made.items() if v}
+    return staged, mapping.id
+
+
+def _report_columns(ctx: _Context, entry: dict[str, Any], sheet: RawSheet, mapping: Mapping, hrow: int,
+                    found: dict[str, list[int]], colmap: dict[str, int], how: str) -> None:
+    """Fill the read report's layout, header rows, column → property and unused columns."""
+    cells = sheet.cells
+    header_cells = [clean_text(v) for v in cells.iloc[hrow].tolist()]
+    above = [clean_text(v) for v in cells.iloc[hrow - 1].tolist()] if hrow > 0 else []
+    alias = {k: c.name for c in mapping.columns.values() for k in c.keys}
+    two_row = any(alias.get(match_key(header_cells[j] or "") or "") != name for name, j in colmap.items())
+    entry["layout"], entry["layout_label"] = mapping.id, mapping.label.get("zh", mapping.id)
+    entry["header_rows"] = [sheet.rownum[hrow - 1], sheet.rownum[hrow]] if two_row and hrow > 0 else [sheet.rownum[hrow]]
+    entry["matched_by"] = {"forced": "graphkit.yaml mapping", "file": "文件名与表头 file name and headers",
+                           "headers": "仅表头 headers alone"}[how] + f" ({len(found)}/{len(mapping.columns)})"
+    uses = _uses(mapping)
+
+    def text_at(j: int) -> str:
+        h = header_cells[j] if j < len(header_cells) else None
+        up = above[j] if two_row and j < len(above) else None
+        return (f"{up}/{h}" if up and h and up != h else (h or up)) or ""
+
+    entry["columns"] = [{"sheet_column": column_letter(j), "header": text_at(j), "column": name,
+                         "properties": uses.get(name, [])} for name, j in sorted(colmap.items(), key=lambda x: x[1])]
+    entry["matched_headers"] = [c["header"] for c in entry["columns"]]
+    used = {j for idxs in found.values() for j in idxs}
+    entry["unused_columns"] = [{"sheet_column": column_letter(j), "header": text_at(j)}
+                               for j in range(cells.shape[1]) if j not in used and text_at(j)]
+
+
+def _check_absent(ctx: _Context, entry: dict[str, Any], sheet: RawSheet, mapping: Mapping, hrow: int,
+                  colmap: dict[str, int]) -> bool:
+    """Columns the chosen layout names that the sheet lacks: errors unless optional.
+
+    A condition (``when:``) on an absent column is an error too, unless the column is optional;
+    then its records are not made, and the report says so. Returns True if the sheet cannot be read.
+    """
+    uses = _uses(mapping)
+    bad = False
+    for name in mapping.expected_columns:
+        if name in colmap:
+            continue
+        spec = mapping.columns[name]
+        cond = [u.split(".")[0] for u in uses.get(name, []) if u.endswith(".when")]
+        zh_c = f"（条件 when: 依赖此列：{'、'.join(cond)}）" if cond else ""
+        en_c = f" (the condition `when:` of {', '.join(cond)} reads it)" if cond else ""
+        ctx.problems.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], column=spec.aliases[0],
+                         rule="missing_column",
+                         zh=f"映射 {mapping.id} 的列「{spec.aliases[0]}」不在表中{zh_c}（可用表头：{'、'.join(spec.aliases)}；"
+                            f"如可缺省，请在映射中标 optional: true）",
+                         en=f"mapping {mapping.id} names a column {spec.aliases[0]!r} that the sheet lacks{en_c} "
+                            f"(accepted headers: {', '.join(spec.aliases)}; mark it `optional: true` if it may be absent)")
+        entry["notes"].append(f"缺少列「{spec.aliases[0]}」/ column {spec.aliases[0]!r} missing")
+        bad = True
+    pivot = {mapping.unpivot.name, mapping.unpivot.value} if mapping.unpivot is not None else set()
+    for what, cols in (("筛选 filters", [f.column for f in mapping.filters]), ("向下填充 fill_down", list(mapping.fill_down))):
+        for name in dict.fromkeys(cols):
+            if name in colmap or name in pivot:
+                continue
+            spec = mapping.columns[name]
+            ctx.problems.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], column=spec.aliases[0],
+                             rule="missing_column",
+                             zh=f"映射 {mapping.id} 的{what.split()[0]}用到列「{spec.aliases[0]}」，但表中没有（可用表头：{'、'.join(spec.aliases)}）",
+                             en=f"the {what.split()[1]} of mapping {mapping.id} read a column {spec.aliases[0]!r} that the "
+                                f"sheet lacks (accepted headers: {', '.join(spec.aliases)})")
+            bad = True
+    for ent in mapping.entities.values():
+        if ent.when is None:
+            continue
+        gone = sorted(c for c in ent.when.columns() if c not in colmap and c not in pivot)
+        if gone:
+            entry["notes"].append(f"条件列「{'、'.join(mapping.columns[c].aliases[0] for c in gone)}」不在表中，"
+                                  f"未生成 {ent.name} / condition column(s) absent: no {ent.name} records")
+    return bad
 
 
 def _report_bidi(ctx: _Context, sheet: RawSheet, header: str, codes: np.ndarray, uniques: np.ndarray,
@@ -788,11 +1223,15 @@ def _report_bidi(ctx: _Context, sheet: RawSheet, header: str, codes: np.ndarray,
 class _Index:
     """Name -> ids for one record type, with a looser second index for org-form suffixes."""
 
-    def __init__(self, rtype: RecordType, frames: list[pd.DataFrame], county: str) -> None:
+    def __init__(self, rtype: RecordType, frames: list[pd.DataFrame], county: str,
+                 aliases: dict[str, str] | None = None) -> None:
         self.rtype = rtype
         self.county = county
+        self.aliases = aliases or {}
         self.exact: dict[str, set[str]] = defaultdict(set)
         self.loose: dict[str, set[str]] = defaultdict(set)
+        #: folded keys: 工作委员会 → 工委, and a village org's name without its town prefix
+        self.folded: dict[str, set[str]] = defaultdict(set)
         self.names: dict[str, str] = {}
         self._resolved: dict[str, tuple[str | None, str, list[str]]] = {}  # a name met in several ledgers
         for f in frames:
@@ -807,6 +1246,8 @@ class _Index:
                 self.names.setdefault(rid, name)
                 if rtype.name == "Organization":
                     self.loose[strip_form_suffix(k)].add(rid)
+                    for fk in _folds(k):
+                        self.folded[fk].add(rid)
 
     def key(self, value: Any) -> str | None:
         if self.rtype.name == "Organization":
@@ -826,15 +1267,41 @@ class _Index:
         k = self.key(value)
         if not k:
             return None, "missing", []
+        if k in self.aliases:  # the county's name table: 县住建局 → 中共测试县住房和城乡建设局党组
+            k = self.key(self.aliases[k]) or k
         ids = self.exact.get(k)
         if not ids and self.rtype.name == "Organization":
             ids = self.loose.get(strip_form_suffix(k))
+        if not ids and self.rtype.name == "Organization":
+            found: set[str] = set()
+            for fk in _folds(k):
+                found |= self.folded.get(fk, set())
+            ids = found or None
         if ids and len(ids) == 1:
             return next(iter(ids)), "ok", []
         if ids:
             return None, "ambiguous", sorted(self.names[i] for i in ids)
         close = difflib.get_close_matches(k, list(self.exact)[:200_000], n=3, cutoff=0.75) if len(self.exact) < 200_000 else []
         return None, "missing", [self.names[next(iter(self.exact[c]))] for c in close]
+
+
+_TOWN_PREFIX = re.compile(r"^[^镇乡村]{1,8}?(?:镇|乡|街道)(?=.{1,12}?(?:村|社区))")
+
+
+def _folds(key: str) -> set[str]:
+    """Looser keys of an org key: 工作委员会/工作党委 → 工委; a village org's name without a town prefix.
+
+    >>> sorted(_folds("中池镇青泥洞村党支部"))
+    ['中池镇青泥洞村党支部', '青泥洞村党支部']
+    >>> sorted(_folds("县直机关工作党委"))
+    ['县直机关工委']
+    """
+    k = key.replace("工作委员会", "工委").replace("工作党委", "工委")
+    out = {k}
+    m = _TOWN_PREFIX.match(k)
+    if m:
+        out.add(k[m.end():])
+    return out
 
 
 def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
@@ -852,7 +1319,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
 
     def index(t: str) -> _Index:
         if t not in indexes:
-            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county)
+            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county, ctx.aliases if t == "Organization" else None)
         return indexes[t]
 
     for s in staged:
@@ -894,10 +1361,13 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                 elif status == "missing":
                     hint_zh = f"；是否是：{'、'.join(map(clip, cands))}" if cands else ""
                     hint_en = f"; did you mean: {', '.join(map(clip, cands))}" if cands else ""
+                    soft = spec.optional and not s.rtype.properties[pname].required
                     ctx.problems.add(file=f["src_file"].iat[0], sheet=f["src_sheet"].iat[0], row=int(r), column=header,
-                                     value=v, rule="unresolved_ref",
-                                     zh=f"{target.label['zh']}名单中没有「{clip(v)}」{hint_zh}",
-                                     en=f"no {target.label['en']} named {clip(v)!r} in the roster{hint_en}")
+                                     value=v, rule="unresolved_ref", severity="warning" if soft else "error",
+                                     zh=f"{target.label['zh']}名单中没有「{clip(v)}」{hint_zh}"
+                                        + ("（可选引用，原文保留在问题清单，本行照常导入）" if soft else ""),
+                                     en=f"no {target.label['en']} named {clip(v)!r} in the roster{hint_en}"
+                                        + (" (an optional reference: the text is kept here, the row is loaded)" if soft else ""))
         if s.key_lookups:
             parts = []
             for i, k in enumerate(s.entity.keys):
@@ -1185,7 +1655,8 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
 
 
 def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterable[str | Path] = (),
-                county: str | None = None, progress: ProgressFn | None = None, limits: Limits | None = None) -> Graph:
+                county: str | None = None, progress: ProgressFn | None = None, limits: Limits | None = None,
+                strict: bool = False) -> Graph:
     """Load every ledger in ``data_dir`` into a validated graph.
 
     Parameters
@@ -1204,6 +1675,13 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     limits
         Size limits that refuse oversized or zip-bomb-like files before they are unpacked (None:
         ``Limits()``, whose per-sheet limits come from ``graphkit.config``).
+    strict
+        Treat every warning as an error (``--strict``).
+
+    Returns
+    -------
+    Graph
+        With ``graph.read_report``: per sheet, how it was read (see ``graphkit._report``).
 
     Raises
     ------
@@ -1234,7 +1712,10 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     maps = _load_mappings([*config.mappings, *mappings], model)
     problems = Problems()
     ctx = _Context(model, config, problems, config.county)
-    files = _discover(data_dir, config)
+    if config.aliases:
+        ctx.aliases = _read_aliases(ctx, limits)
+    passed_over: list[dict[str, Any]] = []
+    files = _discover(data_dir, config, passed_over)
     if not files:
         raise GraphkitError(f"{data_dir}: 目录中没有台账文件（.xlsx/.xls/.csv）/ no ledger files (.xlsx/.xls/.csv) in the folder")
     staged: list[_Staged] = []
@@ -1246,16 +1727,18 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
                 progress(f"[{i}/{len(files)}] 读取 reading {rel}")
             done = pool.result(i - 1)
             if done is not None:  # read and mapped by a worker process: take its records and problems in order
-                rows, reported, packed, source = done
+                rows, reported, packed, source, report = done
                 problems.extend(rows)
                 ctx.reported |= reported
+                ctx.report.extend(report)
                 staged.extend(_unpack_staged(p, model, maps) for p in packed)
                 sources.append(source)
                 continue
             out, source = _load_file(ctx, maps, path, rel, config.for_file(rel), limits)
             staged.extend(out)
             sources.append(source)
-    if not staged and sources and not (problems.frame()["severity"] == "error").any():
+    if not staged and sources and not any(r["severity"] == "error" and r["rule"] != "unclaimed_file"
+                                          for r in problems.rows):
         # every sheet was empty or unrecognized: an empty graph would hide that nothing was read
         names = ", ".join(s["file"] for s in sources[:5]) + (" …" if len(sources) > 5 else "")
         raise GraphkitError(
@@ -1270,24 +1753,44 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
         progress("合并与校验 merging and checking")
     tables = _merge(ctx, staged, lenient)
     staged.clear()  # the per-sheet frames are merged: free them before the final copies are made
+    if strict:
+        for r in problems.rows:
+            if r["severity"] == "warning":
+                r["severity"] = "error"
+                r["message_zh"] += "（--strict：警告视为错误）"
+                r["message_en"] += " (--strict: warnings are errors)"
     frame = problems.frame()
+    report = sorted([*ctx.report, *passed_over], key=lambda e: e["file"])  # stable: sheets keep their order
     if not lenient and (frame["severity"] == "error").any():
-        raise ValidationFailed(frame, hint="修正后重试，或用 --lenient 只导入有效行 / fix and retry, or use --lenient.")
+        exc = ValidationFailed(frame, hint="修正后重试，或用 --lenient 只导入有效行 / fix and retry, or use --lenient.")
+        exc.read_report = report  # type: ignore[attr-defined]
+        raise exc
     tables = _finish_types(model, tables)
-    return Graph(tables, model=model, sources=pd.DataFrame(sources), problems=frame,
-                 settings={"county": config.county, "data_dir": str(data_dir), "lenient": lenient})
+    graph = Graph(tables, model=model, sources=pd.DataFrame(sources), problems=frame,
+                  settings={"county": config.county, "data_dir": str(data_dir), "lenient": lenient})
+    graph.read_report = report
+    return graph
 
 
 def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, opts: dict[str, Any],
                limits: Limits) -> tuple[list[_Staged], dict[str, Any]]:
     """Read one ledger file and map its sheets; returns the staged records and its ``sources`` row."""
     try:
-        sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits)
+        sheets = read_file(path, display=rel, encoding=opts.get("encoding"), limits=limits,
+                           **({"delimiter": opts["delimiter"]} if opts.get("delimiter") else {}))
+        cut = opts.get("skip_rows") or (opts["header_row"] - 1 if opts.get("header_row") else 0)
+        if cut:  # rows above the header that the county's export adds (title lines): not read
+            sheets = [RawSheet(sh.file, sh.sheet, sh.cells.iloc[cut:].reset_index(drop=True), sh.rownum[cut:], sh.hidden,
+                               [((r0 - cut, c0), (r1 - cut, c1)) for (r0, c0), (r1, c1) in sh.merged or [] if r0 >= cut],
+                               [(r - cut, c, t) for r, c, t in sh.uncalculated if r >= cut]) for sh in sheets]
     except LedgerError as exc:
         rule = getattr(exc, "rule", "unreadable_file")
         zh, _, en = str(exc).partition(" / ")
         ctx.problems.add(file=rel, sheet=exc.sheet, row=getattr(exc, "row", None), column=getattr(exc, "column", ""),
                          rule=rule, zh=zh.split(": ", 1)[-1], en=en or str(exc))
+        entry = new_entry(rel, exc.sheet or "", status="unreadable")
+        entry["notes"].append(zh.split(": ", 1)[-1])
+        ctx.report.append(entry)
         size = path.stat().st_size
         # a file refused for its size is not hashed either (20 GB took 45 s): its size stands for it
         digest = "" if size > (limits or Limits()).max_file_bytes else file_sha256(path)
@@ -1295,11 +1798,25 @@ def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, op
     digest = file_sha256(path)
     used = []
     staged: list[_Staged] = []
+    first = len(ctx.report)
     for sheet in sheets:
         out, used_id = _map_sheet(ctx, sheet, maps, digest, opts, path.stem)
         staged.extend(out)
         if used_id:
             used.append(f"{sheet.sheet or '-'}:{used_id}")
+    statuses = [e["status"] for e in ctx.report[first:]]
+    if "unrecognized" in statuses and not set(statuses) - {"unrecognized", "empty", "hidden", "not_selected"}:
+        # not one sheet of the file fits a layout: a ledger would be lost without a word
+        if path.suffix.lower() == ".txt":
+            for e in ctx.report[first:]:
+                e["notes"].append(".txt 文件不符合任何台账格式，按非台账文件处理 / a .txt file that fits no layout: taken as not a ledger")
+        else:
+            ctx.problems.add(file=rel, rule="unclaimed_file",
+                             zh="文件中没有任何工作表符合已知的台账格式；请检查表头，或在 mappings/ 添加映射、用 graphkit.yaml 的 "
+                                "files: 指定 mapping:，如非台账请在 graphkit.yaml 的 ignore: 中列出",
+                             en="no sheet of the file fits a known ledger layout; check the headers, add a mapping in "
+                                "mappings/ or name one with `files: {…: {mapping: …}}` in graphkit.yaml, or list the "
+                                "file under `ignore:` if it is not a ledger")
     return staged, {"file": rel, "sha256": digest, "bytes": path.stat().st_size,
                     "sheets": ",".join(s.sheet for s in sheets), "layouts": ";".join(used)}
 
@@ -1332,7 +1849,7 @@ def _worker_load(path: Path, rel: str) -> tuple[Any, ...] | None:
     except Exception:  # noqa: BLE001 - re-raised by the main process, which loads this file again
         return None
     packed = [(s.mapping, s.entity.name, s.frame, s.headers, list(s.lookups), s.key_lookups, s.codes) for s in staged]
-    return ctx.problems.rows, ctx.reported, packed, source
+    return ctx.problems.rows, ctx.reported, packed, source, ctx.report
 
 
 def _unpack_staged(packed: tuple[Any, ...], model: Model, maps: dict[str, Mapping]) -> _Staged:

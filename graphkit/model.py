@@ -59,6 +59,9 @@ class Graph:
         from .problems import PROBLEM_COLUMNS
         self.problems = problems if problems is not None else pd.DataFrame(columns=PROBLEM_COLUMNS)
         self.settings = dict(settings or {})
+        #: How each sheet was read (``build_graph`` fills it; see ``graphkit._report``): one dict per sheet
+        #: or file met, with the layout, header rows, column → property, rows skipped and records made.
+        self.read_report: list[dict[str, Any]] = []
         #: Id pools of the tables as read (graphkit._ids.Pool): kept alive with the graph so that
         #: lookups of its ids find them by address. Empty for a graph built in memory.
         self._id_pools: list[Any] = []

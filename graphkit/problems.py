@@ -53,6 +53,9 @@ RULES: dict[str, tuple[str, str]] = {
     "self_reference": ("自己与自己结对", "a record refers to itself"),
     "cycle": ("隶属关系成环", "cycle in parent chain"),
     "dangling_ref": ("引用的记录不存在", "referenced record missing"),
+    "no_data_rows": ("只有表头没有数据", "header but no data rows"),
+    "unclaimed_file": ("没有台账格式认领此文件", "no ledger layout claims the file"),
+    "ambiguous_date": ("日期可能有歧义", "date may be ambiguous"),
 }
 
 
@@ -183,8 +186,11 @@ def excel_unsafe(text: Any) -> Any:
     return text[1:] if isinstance(text, str) and text[:1] == "'" and _needs_quote(text[1:]) else text
 
 
-def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
+def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: list[dict[str, Any]] | None = None) -> Path:
     """Write a problem table to ``.xlsx`` or ``.csv`` (UTF-8 with BOM, for Excel), atomically.
+
+    With ``read_report`` (``Graph.read_report``) a workbook gets a second sheet, 读取情况, saying
+    how each sheet was read.
 
     Cell text that a spreadsheet would run as a formula stays text: in ``.xlsx`` it is written as
     a string cell; in ``.csv`` it gets a leading ``'``.
@@ -209,6 +215,10 @@ def write_problems(problems: pd.DataFrame, path: str | Path) -> Path:
         options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
             problems.to_excel(xw, index=False, sheet_name="problems")
+            if read_report:
+                from ._report import report_frame
+
+                report_frame(read_report).to_excel(xw, index=False, sheet_name="读取情况")
         with atomic_file(path, "wb") as fh:
             fh.write(buf.getvalue())
     else:

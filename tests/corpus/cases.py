@@ -661,8 +661,8 @@ def _check_no_pairs(g: Any) -> None:
     assert g.count("Pairing") == 0
 
 
-@case("header_only", "a pairing CSV with only its header row (no warning, no records)",
-      outcome="load", check=_check_no_pairs)
+@case("header_only", "a pairing CSV with only its header row (a warning, no records)",
+      outcome="load", check=_check_no_pairs, warnings=[P("no_data_rows", PAIR_F, 1, None, severity="warning")])
 def _(d: Path) -> None:
     base(d, pairs=[])
 
