@@ -1,0 +1,161 @@
+"""The three commands that help people write and fix ledgers: templates, annotated copies, mapping suggestions."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+import graphkit as gk
+from graphkit.cli import cli
+from graphkit.mapping import load_mappings
+from graphkit.schema import load_schema
+
+# ---------------------------------------------------------------------------------------------
+# graphkit template
+
+# What a clerk would type into each template (header → value, one dict per row). Every header of
+# every template must be listed (a template gaining a column makes this test fail until it is filled).
+FILL: dict[str, list[dict[str, object]]] = {
+    "党组织名册": [
+        {"党组织名称": "示例县示例局党支部", "组织形式": "党支部", "领域": "机关", "层级": "县"},
+        {"党组织名称": "示例镇党委", "组织形式": "党委", "领域": "机关", "层级": "镇", "所属镇(街道)": "示例镇"},
+        {"党组织名称": "示例镇甲村党支部", "组织形式": "党支部", "领域": "农村", "层级": "村", "所属镇(街道)": "示例镇",
+         "所在村(社区)": "甲村", "上级党组织": "示例镇党委", "党员数": 20, "分类定级": "一类", "定级年度": 2024,
+         "是否软弱涣散": "否", "第一书记": "张某"},
+        {"党组织名称": "示例镇乙村党支部", "组织形式": "党支部", "领域": "农村", "层级": "村", "所属镇(街道)": "示例镇",
+         "所在村(社区)": "乙村", "上级党组织": "示例镇党委", "党员数": 9, "分类定级": "三类", "定级年度": 2024,
+         "是否软弱涣散": "是", "所在单位": ""},
+    ],
+    "结对共建台账": [{"帮扶党组织": "示例镇甲村党支部", "受援党组织": "示例镇乙村党支部", "结对形式": "强村带弱村",
+                "开始日期": dt.date(2024, 3, 1), "结束日期": ""}],
+    "片区联建台账": [{"片区名称": "示例第一片区", "单位名称": "示例县示例局党支部", "角色": "牵头单位", "轮值月份": "3月",
+                "联片指导领导": "李某", "加入日期": dt.date(2024, 1, 1), "退出日期": ""}],
+    "跨村联建台账": [{"联村党组织名称": "示例镇联村党委", "所属镇(街道)": "示例镇", "成员村党组织": "示例镇甲村党支部",
+                "角色": "成员单位", "加入日期": dt.date(2024, 1, 1), "退出日期": ""}],
+    "产业链环节表": [{"产业链": "茶产业链", "环节序号": 1, "环节名称": "种植"}],
+    "链上联建台账": [{"联盟名称": "茶产业链党委", "产业链": "茶产业链", "党组织名称": "示例镇甲村党支部", "角色": "成员单位",
+                "环节名称": "种植", "加入日期": dt.date(2024, 1, 1), "退出日期": ""}],
+    "联建活动台账": [{"活动编号": "HD-1", "活动日期": dt.date(2024, 5, 20), "活动名称": "片区主题党日", "活动类型": "主题党日",
+                "主办单位": "示例县示例局党支部", "参与单位": "示例镇甲村党支部、示例镇乙村党支部", "所属片区": "示例第一片区"}],
+    "行政区划表": [{"镇(街道)": "示例镇", "村(社区)": "甲村", "类型": "行政村"}],
+    "分类定级台账": [{"党组织名称": "示例镇乙村党支部", "年度": 2024, "分类定级": "三类", "是否软弱涣散": "是"}],
+    "两新组织名册": [{"单位名称": "示例茶业有限公司", "类型": "非公企业", "所属镇(街道)": "示例镇", "是否建立党组织": "否",
+                "党组织名称": "", "联系党组织": "示例镇党委", "党建指导员": "王某", "从业人员数": 60}],
+}
+
+
+def _lists(ws) -> dict[str, list[str]]:  # noqa: ANN001
+    """Header → the values of the drop-down list on its column (inline lists only)."""
+    headers = {c.column_letter: c.value for c in ws[1]}
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        if dv.type != "list":
+            continue
+        letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
+        out[headers[letter]] = dv.formula1.strip('"').split(",")
+    return out
+
+
+def _fill(folder: Path) -> None:
+    for path in sorted(folder.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        ws = wb[path.stem]
+        headers = [c.value for c in ws[1]]
+        rows = FILL[path.stem]
+        missing = [h for h in headers if not any(h in r for r in rows)]
+        assert missing == [], (path.name, missing)
+        lists = _lists(ws)
+        for i, row in enumerate(rows, start=2):
+            for j, h in enumerate(headers, start=1):
+                value = row.get(h, "")
+                if h in lists and value != "":
+                    assert value in lists[h], (path.name, h, value, lists[h])
+                if value != "":
+                    ws.cell(i, j, value)
+        wb.save(path)
+
+
+def test_filled_templates_build_with_zero_problems(tmp_path: Path) -> None:
+    out = tmp_path / "templates"
+    r = CliRunner().invoke(cli, ["template", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    layouts = load_mappings()
+    assert len(list(out.glob("*.xlsx"))) == len(layouts)
+    _fill(out)
+    built = tmp_path / "graph"
+    r = CliRunner().invoke(cli, ["build", str(out), "-o", str(built), "-q"])
+    assert r.exit_code == 0, r.output
+    g = gk.build_graph(out)
+    assert g.problems.empty, g.problems.to_string()
+    counts = {t: len(g.tables[t]) for t in g.tables}
+    assert counts["Organization"] == 4 and counts["Pairing"] == 1 and counts["Rating"] == 1 and counts["Unit"] == 1
+    assert counts["Membership"] == 3 and counts["Collaboration"] == 3 and counts["Participation"] == 2
+    assert counts["ChainStage"] == 1 and counts["Activity"] == 1 and counts["Post"] == 1 and counts["Person"] == 2
+    assert counts["Place"] == 3  # 示例镇, 甲村 (roster and places ledger: one record), 乙村
+    orgs = g["Organization"].set_index("name")
+    assert orgs.loc["示例镇乙村党支部", "category"] == "3" and bool(orgs.loc["示例镇乙村党支部", "weak_lax"])
+    assert g["Membership"]["host_month"].dropna().tolist() == [3]
+    assert g["Pairing"]["start"].iloc[0] == dt.datetime(2024, 3, 1)
+
+
+def test_template_dropdowns_formats_and_guide(tmp_path: Path) -> None:
+    from graphkit._layout_info import column_info
+    from graphkit.template import EXAMPLE_HEADER, GUIDE_SHEET, template_name, write_templates
+
+    out = write_templates(tmp_path / "t")
+    model = load_schema()
+    wb = openpyxl.load_workbook(out / "党组织名册.xlsx")
+    ws = wb["党组织名册"]
+    lists = _lists(ws)
+    # the labels people write, in code-list order, never the raw codes
+    assert lists["组织形式"] == [model.codelists["form"].zh(c) for c in model.codelists["form"].codes]
+    assert lists["分类定级"] == ["一类", "二类", "三类"] and lists["是否软弱涣散"] == ["是", "否"]
+    assert "1" not in lists["分类定级"]
+    pairing = openpyxl.load_workbook(out / "结对共建台账.xlsx")
+    pws = pairing["结对共建台账"]
+    assert _lists(pws)["结对形式"] == [model.codelists["pairing_form"].zh(c) for c in model.codelists["pairing_form"].codes]
+    # date columns: a date check and a date format on the column
+    dates = sorted(str(dv.sqref) for dv in pws.data_validations.dataValidation if dv.type == "date")
+    assert dates == ["D2:D5001", "E2:E5001"]
+    assert pws.column_dimensions["D"].number_format == "yyyy-mm-dd"
+    # required headers are explained in a comment on the header cell, in Chinese and English
+    assert "必填" in pws["A1"].comment.text and "required" in pws["A1"].comment.text
+    # the guide: one row per column with meaning, required, allowed values, a fictional example
+    guide = pairing[GUIDE_SHEET]
+    rows = [[c.value for c in row] for row in guide.iter_rows(min_row=4)]
+    assert rows[0][5] == EXAMPLE_HEADER
+    table = {r[1]: r for r in rows[1:] if r[1]}
+    assert table["「结对形式」"][3] == "必填 required" and "强村带弱村" in table["「结对形式」"][4]
+    assert table["「结束日期」"][3] == "选填 optional"
+    assert table["「结对形式」"][5].startswith("示例：")
+    # every example is a value graphkit reads for its column
+    by_name = {template_name(m): m for m in load_mappings().values()}
+    for path in out.glob("*.xlsx"):
+        g = openpyxl.load_workbook(path)[GUIDE_SHEET]
+        info = column_info(by_name[path.stem], model)
+        by_header = {i.header: i for i in info.values()}
+        for row in g.iter_rows(min_row=5, values_only=True):
+            if not row[1]:
+                continue
+            col = by_header[row[1].strip("「」")]
+            ex = row[5]
+            if ex is None:  # an optional column left blank in the example (an end date)
+                assert not col.required, (path.name, row[1])
+            elif col.kind == "code":
+                assert model.codelists[col.codelist].lookup(ex.removeprefix("示例：")) is not None, (path.name, ex)
+            elif col.kind == "date":
+                assert isinstance(ex, dt.datetime), (path.name, ex)
+            elif col.kind == "integer":
+                assert isinstance(ex, int), (path.name, ex)
+
+
+def test_template_refuses_a_folder_with_files(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "已填.xlsx").write_bytes(b"keep")
+    r = CliRunner().invoke(cli, ["template", "-o", str(tmp_path / "t")])
+    assert r.exit_code == 1 and "不为空" in r.output and "not empty" in r.output
+    assert (tmp_path / "t" / "已填.xlsx").read_bytes() == b"keep"
