@@ -60,17 +60,30 @@ def _problems_out(problems: Any, path: str | None) -> None:
 @click.option("--mapping", "mappings", multiple=True, type=click.Path(exists=True), help="额外的映射文件/目录 extra mapping file or folder")
 @click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="把问题清单写入 .csv 或 .xlsx / write the problem table")
 @click.option("--county", default=None, help="县名（覆盖 graphkit.yaml）/ county name")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
+              help="把标注了问题单元格的台账副本写入此新目录（原件不动）/ write copies of the ledgers with each problem cell marked")
 @user_errors
-def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None, county: str | None) -> None:
+def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None, county: str | None,
+             annotate_dir: str | None) -> None:
     """校验台账，列出全部问题 / check the ledgers in DATA_DIR and list every problem."""
     from .load import validate_ledgers
     from .problems import problems_to_text
+    if annotate_dir:  # refuse a bad folder before the ledgers are read
+        from .annotate import _check_folders
+        _check_folders(Path(data_dir), Path(annotate_dir))
     problems = validate_ledgers(data_dir, mappings=mappings, county=county, progress=_say)
     errors = int((problems["severity"] == "error").sum())
     warnings = int((problems["severity"] == "warning").sum())
     if len(problems):
         _say(problems_to_text(problems, limit=200))
     _problems_out(problems, problems_path)
+    if annotate_dir:
+        from .annotate import annotate_ledgers
+        done = annotate_ledgers(data_dir, annotate_dir, problems=problems)
+        _say(f"标注副本 annotated copies → {done.out}: {len(done.annotated)} 个文件已标注 files marked, {done.cells} 个单元格 "
+             f"cells, {done.listed_only} 个问题只在问题清单中 listed only; {len(done.copied)} 个无问题文件原样复制 copied unchanged")
+        for note in done.notes:
+            _say(f"  注意 note: {note}")
     click.echo(f"校验完成 validated: {errors} 个错误 errors, {warnings} 个警告 warnings")
     sys.exit(1 if errors else 0)
 

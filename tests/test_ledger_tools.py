@@ -159,3 +159,114 @@ def test_template_refuses_a_folder_with_files(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["template", "-o", str(tmp_path / "t")])
     assert r.exit_code == 1 and "不为空" in r.output and "not empty" in r.output
     assert (tmp_path / "t" / "已填.xlsx").read_bytes() == b"keep"
+
+
+# ---------------------------------------------------------------------------------------------
+# graphkit validate --annotate
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _bad_county(folder: Path) -> Path:
+    """The mini county with: an unknown category in an .xlsx roster under a merged title row (cell I4),
+    a two-row pairing header with an unknown weak-side name (cell B4), a pairing CSV missing a required
+    column, and a file named .xlsx that is text."""
+    from tests._ledgers import ROSTER, ROSTER_HEADER, mini_county, write_csv
+
+    d = mini_county(folder)
+    (d / "党组织名册.csv").unlink()
+    (d / "结对共建台账.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "名册"
+    ws.append(["示例县党组织名册（2024年）"])
+    ws.merge_cells("A1:K1")
+    ws.append(ROSTER_HEADER)
+    rows = [list(r) for r in ROSTER]
+    rows[1][8] = "四类"
+    for r in rows:
+        ws.append(r)
+    ws["B7"].comment = openpyxl.comments.Comment("原有批注", "clerk")
+    wb.save(d / "党组织名册.xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "结对"
+    ws.append(["结对单位", None, "结对形式", "开始日期"])
+    ws.append(["强", "弱", None, None])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("C1:C2")
+    ws.merge_cells("D1:D2")
+    ws.append(["东岭镇青石村党支部", "东岭镇白水村党支部", "强村带弱村", "2024-03-01"])
+    ws.append(["东岭镇青石村党支部", "东岭镇黑水村党支部", "强村带弱村", "2024-04-01"])
+    wb.save(d / "结对共建台账.xlsx")
+    write_csv(d / "共建补充.csv", ["帮扶党组织", "受援党组织", "开始日期"], [["东岭镇党委", "东岭镇白水村党支部", "2024-05-01"]])
+    (d / "联建活动台账.xlsx").write_text("活动日期,活动类型\n2024-01-01,主题党日\n", encoding="utf-8")
+    return d
+
+
+def test_annotate_marks_the_exact_cells_and_never_touches_the_originals(tmp_path: Path) -> None:
+    from graphkit.annotate import FILLS, LIST_FILE, LIST_SHEET
+
+    d = _bad_county(tmp_path / "d")
+    before = {p.name: _sha(p) for p in d.iterdir()}
+    out = tmp_path / "copies"
+    r = CliRunner().invoke(cli, ["validate", str(d), "--annotate", str(out)])
+    assert r.exit_code == 1, r.output  # the ledgers have errors: validate still says so
+    assert {p.name: _sha(p) for p in d.iterdir()} == before  # originals unchanged, nothing added
+    assert "标注副本" in r.output and "annotated copies" in r.output
+    # the roster: the unknown category is cell I4 (title row 1, headers row 2)
+    wb = openpyxl.load_workbook(out / "党组织名册.xlsx")
+    assert wb.sheetnames[0] == LIST_SHEET and wb.active.title == LIST_SHEET
+    ws = wb["名册"]
+    cell = ws["I4"]
+    assert cell.value == "四类" and cell.fill.fgColor.rgb.endswith(FILLS["error"])
+    assert "取值不在代码表中" in cell.comment.text and "value not in code list" in cell.comment.text
+    assert "一类" in cell.comment.text
+    marked = [c.coordinate for row in ws.iter_rows() for c in row if c.comment is not None]
+    assert sorted(marked) == ["B7", "I4"] and ws["B7"].comment.text == "原有批注"  # the clerk's own note is kept
+    assert ws["H4"].fill.fill_type is None
+    lst = wb[LIST_SHEET]
+    rows = [[c.value for c in row] for row in lst.iter_rows(min_row=3)]
+    assert len(rows) == 1 and rows[0][4] == "I4" and rows[0][6] == "「分类定级」" and rows[0][7] == "四类"
+    assert lst["E3"].hyperlink.location == "'名册'!I4"
+    # the two-row header: the unknown name under 结对单位 / 弱 is cell B4
+    pw = openpyxl.load_workbook(out / "结对共建台账.xlsx")["结对"]
+    assert "引用的名称找不到" in pw["B4"].comment.text and pw["B4"].fill.fgColor.rgb.endswith(FILLS["error"])
+    assert [c.coordinate for row in pw.iter_rows() for c in row if c.comment is not None] == ["B4"]
+    # a CSV with a missing column: an .xlsx copy, the problem only in its list (no cell to mark)
+    cw = openpyxl.load_workbook(out / "共建补充.xlsx")
+    assert [c.value for c in cw["共建补充"][2]] == ["东岭镇党委", "东岭镇白水村党支部", "2024-05-01"]
+    assert not [c for row in cw["共建补充"].iter_rows() for c in row if c.comment is not None]
+    crow = [c.value for c in cw[LIST_SHEET][3]]
+    assert "缺少必需列" in crow[9] and crow[6] == "「结对形式」"
+    # the folder-wide list: every problem, linked to the copy's cell; the unreadable file is listed too
+    book = openpyxl.load_workbook(out / LIST_FILE)[LIST_SHEET]
+    listed = {(row[2].value, row[4].value): row[4].hyperlink for row in book.iter_rows(min_row=3)}
+    assert listed[("党组织名册.xlsx", "I4")].target == "党组织名册.xlsx"
+    assert listed[("党组织名册.xlsx", "I4")].location == "'名册'!I4"
+    assert ("联建活动台账.xlsx", None) in listed and listed[("联建活动台账.xlsx", None)] is None
+    assert not (out / "联建活动台账.xlsx").exists()
+    # a file without problems is copied byte for byte
+    assert _sha(out / "片区联建台账.csv") == before["片区联建台账.csv"]
+    problems = gk.validate_ledgers(d)
+    assert len(list(book.iter_rows(min_row=3))) == len(problems)
+
+
+def test_annotate_refuses_folders_that_would_touch_the_ledgers(tmp_path: Path) -> None:
+    d = _bad_county(tmp_path / "d")
+    before = {p.name: _sha(p) for p in d.iterdir()}
+    for bad in (d, d / "copies", tmp_path):
+        r = CliRunner().invoke(cli, ["validate", str(d), "--annotate", str(bad)])
+        assert r.exit_code == 1 and "标注副本目录" in r.output, (bad, r.output)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("keep", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["validate", str(d), "--annotate", str(other)])
+    assert r.exit_code == 1 and "不会覆盖" in r.output and (other / "keep.txt").read_text(encoding="utf-8") == "keep"
+    assert {p.name: _sha(p) for p in d.iterdir()} == before and not (d / "copies").exists()
+    # an earlier set of copies is replaced
+    out = tmp_path / "copies"
+    for _ in range(2):
+        r = CliRunner().invoke(cli, ["validate", str(d), "--annotate", str(out)])
+        assert r.exit_code == 1 and (out / "问题清单.xlsx").exists(), r.output
