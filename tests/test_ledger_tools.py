@@ -270,3 +270,110 @@ def test_annotate_refuses_folders_that_would_touch_the_ledgers(tmp_path: Path) -
     for _ in range(2):
         r = CliRunner().invoke(cli, ["validate", str(d), "--annotate", str(out)])
         assert r.exit_code == 1 and (out / "问题清单.xlsx").exists(), r.output
+
+
+# ---------------------------------------------------------------------------------------------
+# graphkit mapping suggest
+
+RENAMED = [["2024年度结对帮扶台账（示例县）", "", "", "", "", "", ""],
+           ["序号", "帮扶单位名称", "被帮扶村党组织", "帮扶方式", "结对起始日期", "帮扶责任人", "联系电话"],
+           ["1", "东岭镇青石村党支部", "东岭镇白水村党支部", "强村带弱村", "2024-03-01", "赵某", "0000-1234567"]]
+
+
+def _renamed_county(folder: Path) -> Path:
+    """The mini county whose pairing ledger is a GBK CSV with a title line, renamed headers and a file name no layout knows."""
+    import csv
+
+    from tests._ledgers import mini_county
+
+    d = mini_county(folder)
+    (d / "结对共建台账.csv").unlink()
+    with (d / "帮扶情况2024.csv").open("w", encoding="gb18030", newline="") as fh:
+        csv.writer(fh).writerows(RENAMED)
+    return d
+
+
+def test_suggestion_for_renamed_headers_loads_and_builds(tmp_path: Path) -> None:
+    d = _renamed_county(tmp_path / "d")
+    # without a mapping the renamed pairing ledger is not read
+    assert gk.build_graph(d, lenient=True).count("Pairing") == 0
+    draft = tmp_path / "pairing.yaml"
+    r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "帮扶情况2024.csv"), "-o", str(draft)])
+    assert r.exit_code == 0, r.output
+    assert "pairing" in r.output and "必需列 required 4/4" in r.output
+    text = draft.read_text(encoding="utf-8")
+    assert text.startswith("# graphkit 映射草稿")
+    m = gk.load_mapping(draft)
+    assert m.id == "pairing" and "帮扶单位名称" in m.columns["strong"].aliases
+    assert "被帮扶村党组织" in m.columns["weak"].aliases and "帮扶方式" in m.columns["form"].aliases
+    assert "结对起始日期" in m.columns["start"].aliases
+    assert set(gk.load_mappings()["pairing"].columns["strong"].aliases) <= set(m.columns["strong"].aliases)
+    # the headers it could not place, with the nearest candidates
+    unplaced = text.split("# 未能对应的表头", 1)[1].split("\n\n", 1)[0]
+    assert "A「序号」" in unplaced and "G「联系电话」" in unplaced
+    assert "F「帮扶责任人」: strong「帮扶单位」0.44" in unplaced
+    (d / "mappings").mkdir()
+    draft.replace(d / "mappings" / "pairing.yaml")
+    g = gk.build_graph(d)
+    assert g.problems.empty, g.problems.to_string()
+    pair = g["Pairing"]
+    names = g.names("Organization")
+    assert len(pair) == 1 and names[pair["strong"].iat[0]] == "东岭镇青石村党支部"
+    assert names[pair["weak"].iat[0]] == "东岭镇白水村党支部"
+    assert pair["form"].iat[0] == "strong_weak_village" and str(pair["start"].iat[0].date()) == "2024-03-01"
+    assert pair["src_row"].iat[0] == 3  # title line 1, headers line 2
+
+
+def test_suggestion_for_a_two_row_header(tmp_path: Path) -> None:
+    from graphkit.suggest import suggest_mapping
+    from tests._ledgers import mini_county
+
+    d = mini_county(tmp_path / "d")
+    (d / "结对共建台账.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "帮扶"
+    ws.append(["2024年度村级党组织结对帮扶情况表"])
+    ws.append(["序号", "结对双方", None, "帮扶方式", "结对时间", None, "备注"])
+    ws.append([None, "帮扶方", "受援方", None, "起", "止", None])
+    for rng in ("A1:G1", "B2:C2", "E2:F2", "A2:A3", "D2:D3", "G2:G3"):
+        ws.merge_cells(rng)
+    ws.append([1, "东岭镇青石村党支部", "东岭镇白水村党支部", "强村带弱村", "2024-03-01", "2025-02-28", None])
+    wb.create_sheet("说明").append(["本表由镇党委填报"])
+    wb.save(d / "帮扶情况.xlsx")
+    s = suggest_mapping(d / "帮扶情况.xlsx")
+    assert s.sheet == "帮扶" and s.others == ["说明"] and s.header_rows == [2, 3] and s.reads_back
+    placed = {h.letter: (h.header, h.column) for h in s.headers}
+    assert placed == {"A": ("序号", None), "B": ("结对双方(帮扶方)", "strong"), "C": ("结对双方(受援方)", "weak"),
+                      "D": ("帮扶方式", "form"), "E": ("结对时间(起)", "start"), "F": ("结对时间(止)", "end"),
+                      "G": ("备注", None)}
+    (d / "mappings").mkdir()
+    (d / "mappings" / "pairing.yaml").write_text(s.yaml, encoding="utf-8")
+    (d / "graphkit.yaml").write_text("county: 示例县\nfiles:\n  帮扶情况.xlsx: {sheet: 帮扶}\n", encoding="utf-8")
+    g = gk.build_graph(d)
+    assert g.problems.empty, g.problems.to_string()
+    assert g.count("Pairing") == 1 and str(g["Pairing"]["end"].iat[0].date()) == "2025-02-28"
+
+
+def test_suggest_picks_the_layout_the_loader_uses_for_every_sample_sheet() -> None:
+    from graphkit.suggest import suggest_mapping
+
+    d = gk.sample_path("sample_county")
+    g = gk.build_graph(d)
+    seen = 0
+    for f, layouts in zip(g.sources["file"], g.sources["layouts"]):
+        for part in layouts.split(";"):
+            sheet, layout = part.split(":")
+            s = suggest_mapping(d / f, sheet=None if sheet == "-" else sheet)
+            assert (f, s.layout.id) == (f, layout) and s.missing == [] and s.reads_back
+            assert all(h.column for h in s.headers), (f, [h.header for h in s.headers if not h.column])
+            seen += 1
+    assert seen >= 10
+
+
+def test_suggest_names_a_missing_sheet_and_prints_yaml_without_out(tmp_path: Path) -> None:
+    d = _renamed_county(tmp_path / "d")
+    r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "党组织名册.csv"), "--sheet", "名册"])
+    assert r.exit_code == 1 and "没有工作表「名册」" in r.output and "no sheet" in r.output
+    r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "帮扶情况2024.csv"), "--id", "pairing_county"])
+    assert r.exit_code == 0 and "id: pairing_county" in r.output
