@@ -42,7 +42,8 @@ class ColumnInfo:
     lookup
         The record type a ``ref`` column's names are looked up in.
     targets
-        ``Type.property`` of every property the column feeds (first the direct one).
+        ``Type.property`` of every property the column feeds (first the direct one); ``Type.id``
+        for a column that only makes a record's id.
     prop
         The schema property the column feeds directly (None for a key-only column).
     split
@@ -75,6 +76,7 @@ def column_info(mapping: Mapping, model: Model) -> dict[str, ColumnInfo]:
     for col, cspec in mapping.columns.items():
         direct: list[tuple[str, Property, ValueSpec]] = []
         indirect: list[str] = []
+        keys: list[str] = []
         split = None
         for ent in mapping.entities.values():
             rtype = model[ent.type]
@@ -86,8 +88,8 @@ def column_info(mapping: Mapping, model: Model) -> dict[str, ColumnInfo]:
                 elif col in spec.columns():
                     indirect.append(f"{ent.type}.{pname}")
             for k in ent.keys:
-                if _direct(k, col) and k.lookup:
-                    indirect.append(f"{ent.type}.id")
+                if _direct(k, col) and not any(_direct(spec, col) for spec in ent.properties.values()):
+                    keys.append(f"{ent.type}.id")  # a column that only makes the record's id (an activity's number)
         kind, codelist, lookup, prop = "text", None, None, None
         if direct:
             _, prop, spec = direct[0]
@@ -101,6 +103,6 @@ def column_info(mapping: Mapping, model: Model) -> dict[str, ColumnInfo]:
                 kind, codelist = "code", prop.codelist
             elif prop.type in ("boolean", "date", "integer"):
                 kind = prop.type
-        targets = tuple(dict.fromkeys([t for t, _, _ in direct] + indirect))
+        targets = tuple(dict.fromkeys([t for t, _, _ in direct] + indirect)) or tuple(dict.fromkeys(keys))
         out[col] = ColumnInfo(col, cspec.aliases[0], cspec.required, kind, codelist, lookup, targets, prop, split)
     return out

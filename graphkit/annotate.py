@@ -42,7 +42,7 @@ from ._text import clean_text
 from .errors import LedgerError, OutputError
 from .problems import RULES
 
-__all__ = ["annotate_ledgers", "Annotated", "LIST_SHEET", "LIST_FILE", "FILLS"]
+__all__ = ["annotate_ledgers", "check_annotate_folder", "Annotated", "LIST_SHEET", "LIST_FILE", "FILLS"]
 
 #: the sheet added to each annotated workbook, and the folder-wide list
 LIST_SHEET = "问题清单"
@@ -85,7 +85,14 @@ class Annotated:
     notes: list[str] = field(default_factory=list)
 
 
-def _check_folders(data_dir: Path, out: Path) -> None:
+def check_annotate_folder(data_dir: Path, out: Path) -> None:
+    """Refuse a folder for annotated copies that is, lies in or holds ``data_dir``, or holds other files.
+
+    Raises
+    ------
+    OutputError
+        With the folder and the reason, in Chinese and English.
+    """
     src, dst = data_dir.resolve(), out.resolve()
     if dst == src or src in dst.parents:
         raise OutputError(f"{out}: 标注副本目录不能是台账目录或其子目录（原始台账绝不改动）/ the folder for annotated copies "
@@ -148,11 +155,19 @@ def _problem_text(p: dict[str, Any]) -> str:
     return f"[{zh} {en}] {p['message_zh']}{value}\n{p['message_en']}"
 
 
+def _anchor(ws: Any, row: int, col: int) -> Any:
+    """The cell to mark: the cell itself, or the top-left cell of the merged range it lies in."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return ws.cell(row=rng.min_row, column=rng.min_col)
+    return ws.cell(row=row, column=col)
+
+
 def _mark(ws: Any, row: int, col: int, items: list[dict[str, Any]]) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    cell = ws.cell(row=row, column=col)
+    cell = _anchor(ws, row, col)
     severities = {p["severity"] for p in items}
     rgb = FILLS["error"] if "error" in severities else FILLS["warning"] if "warning" in severities else _OTHER_FILL
     cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
@@ -273,7 +288,7 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
     from .load import _discover, read_config
 
     data_dir, out = Path(data_dir), Path(out)
-    _check_folders(data_dir, out)
+    check_annotate_folder(data_dir, out)
     config = read_config(data_dir)
     files = _discover(data_dir, config)
     rels = [p.relative_to(data_dir).as_posix() for p in files]
@@ -331,9 +346,13 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
                     result.listed_only += 1
                     where = None if title is None else f"{_quote_sheet(title)}!{_cell_ref(row or 1, 1)}"
                     own.append((p, None, where))
+            anchored: dict[tuple[str, int, int], list[dict[str, Any]]] = defaultdict(list)
             for (title, row, col), items in marks.items():
+                a = _anchor(wb[title], row, col)
+                anchored[(title, a.row, a.column)].extend(items)
+            for (title, row, col), items in anchored.items():
                 _mark(wb[title], row, col, items)
-            result.cells += len(marks)
+            result.cells += len(anchored)
             ws = wb.create_sheet(_unique_sheet_name(wb, LIST_SHEET), 0)
             _list_sheet(ws, own, title=f"问题清单 / problem list — {rel}：共 {len(own)} 个问题；改正后请删除本工作表 / "
                                       f"{len(own)} problem(s); delete this sheet once fixed")

@@ -69,8 +69,8 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
     from .load import validate_ledgers
     from .problems import problems_to_text
     if annotate_dir:  # refuse a bad folder before the ledgers are read
-        from .annotate import _check_folders
-        _check_folders(Path(data_dir), Path(annotate_dir))
+        from .annotate import check_annotate_folder
+        check_annotate_folder(Path(data_dir), Path(annotate_dir))
     problems = validate_ledgers(data_dir, mappings=mappings, county=county, progress=_say)
     errors = int((problems["severity"] == "error").sum())
     warnings = int((problems["severity"] == "warning").sum())

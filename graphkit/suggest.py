@@ -35,7 +35,7 @@ from ._layout_info import column_info
 from ._read import RawSheet, read_file
 from ._text import clean_text, match_key
 from ._values import is_blank
-from .errors import GraphkitError, LedgerError, MappingError
+from .errors import GraphkitError, MappingError
 from .mapping import Mapping, load_mapping, load_mappings
 from .schema import Model, load_schema
 
@@ -95,6 +95,8 @@ class HeaderMatch:
         For an unplaced header: the nearest columns of the layout, (column, its spelling, score).
     note
         Why it was not placed, when there is a reason beyond low similarity.
+    label
+        The Chinese and English label of the property the column feeds (for people, not codes).
     """
 
     index: int
@@ -105,6 +107,7 @@ class HeaderMatch:
     targets: tuple[str, ...] = ()
     nearest: tuple[tuple[str, str, float], ...] = ()
     note: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,11 +172,12 @@ class Suggestion:
                  f"最接近的格式 closest layout: {best.id}（{best.label}）— 对上 {best.placed} 列 placed {best.placed} "
                  f"(其中 {best.exact} 列完全相同 exact), 必需列 required {best.required_found}/{best.required_total}"]
         if len(self.fits) > 1:
-            lines.append("其他候选 other layouts: " + ", ".join(f"{f.id} {f.placed}/{f.required_found}/{f.required_total}"
+            lines.append("其他候选 other layouts (对上列数/必需列 placed/required): " + ", ".join(f"{f.id} {f.placed}/{f.required_found}/{f.required_total}"
                                                              for f in self.fits[1:4]))
         for h in self.headers:
             if h.column:
-                lines.append(f"  {h.letter}「{h.header}」→ {h.column} ({', '.join(h.targets) or '-'}) {h.score:.2f}")
+                lines.append(f"  {h.letter}「{h.header}」→ {h.column}「{h.label}」({', '.join(h.targets) or '-'}) "
+                             f"相似度 similarity {h.score:.2f}")
             else:
                 near = ", ".join(f"{c}「{a}」{s:.2f}" for c, a, s in h.nearest) or "无 none"
                 lines.append(f"  {h.letter}「{h.header}」→ 未对应 not placed{'（' + h.note + '）' if h.note else ''}; "
@@ -327,7 +331,7 @@ def _draft(s: Suggestion, mapping: Mapping, new_id: str | None, stem: str) -> st
     lines.append("# 表头对应 headers → columns → properties (相似度 similarity):")
     for h in s.headers:
         if h.column:
-            lines.append(f"#   {h.letter}「{h.header}」→ {h.column} → {', '.join(h.targets) or '-'}  {h.score:.2f}")
+            lines.append(f"#   {h.letter}「{h.header}」→ {h.column}「{h.label}」→ {', '.join(h.targets) or '-'}  {h.score:.2f}")
     unplaced = [h for h in s.headers if not h.column]
     if unplaced:
         lines.append("# 未能对应的表头（不会导入；如需要请把它加到某列的 aliases）/ headers not placed (not loaded; add one to "
@@ -403,10 +407,7 @@ def suggest_mapping(path: str | Path, *, sheet: str | None = None, mappings: Ite
     model = model or load_schema()
     path = Path(path)
     maps = load_mappings(mappings, model=model)
-    try:
-        sheets = read_file(path, display=path.name, encoding=encoding)
-    except LedgerError:
-        raise
+    sheets = read_file(path, display=path.name, encoding=encoding)
     raw, others = _pick_sheet(sheets, sheet, path.name)
     try:
         base = _header_row(raw.cells, maps)
@@ -440,7 +441,9 @@ def suggest_mapping(path: str | Path, *, sheet: str | None = None, mappings: Ite
     for i, (j, variants, write) in enumerate(headers):
         if i in placed:
             name, score = placed[i]
-            matches.append(HeaderMatch(j, _letter(j), write, name, score, info[name].targets))
+            prop = info[name].prop
+            label = f"{prop.label['zh']} {prop.label['en']}" if prop is not None else ""
+            matches.append(HeaderMatch(j, _letter(j), write, name, score, info[name].targets, label=label))
             if score == 1.0:
                 exact_owner[name] = write
             continue

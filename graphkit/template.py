@@ -108,7 +108,8 @@ def template_name(mapping: Mapping) -> str:
 def _lookup_target(model: Model, maps: dict[str, Mapping], type_name: str) -> tuple[str, str]:
     """Where the names a ``ref`` column refers to are written: the layouts that make that type."""
     zh = [template_name(m) for m in maps.values()
-          if any(e.type == type_name and e.unique and not e.uses_lookup_keys() for e in m.entities.values())]
+          if any(e.type == type_name and not e.uses_lookup_keys() and any(k.column for k in e.keys)
+                 for e in m.entities.values())]
     label = model[type_name].label
     return ("、".join(f"《{z}》" for z in zh) or label["zh"]), label["en"]
 

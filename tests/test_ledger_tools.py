@@ -200,6 +200,15 @@ def _bad_county(folder: Path) -> Path:
     ws.append(["东岭镇青石村党支部", "东岭镇白水村党支部", "强村带弱村", "2024-03-01"])
     ws.append(["东岭镇青石村党支部", "东岭镇黑水村党支部", "强村带弱村", "2024-04-01"])
     wb.save(d / "结对共建台账.xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "片区"
+    ws.append(["片区名称", "单位名称", "角色", "轮值月份"])
+    ws.append(["第二片区", "农业农村局党委", "牵头单位", "13月"])
+    ws.append(["第二片区", "示例县教体局党支部", "成员单位", None])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("D2:D3")  # one bad month merged over two rows: two problems, one marked cell
+    wb.save(d / "片区补充.xlsx")
     write_csv(d / "共建补充.csv", ["帮扶党组织", "受援党组织", "开始日期"], [["东岭镇党委", "东岭镇白水村党支部", "2024-05-01"]])
     (d / "联建活动台账.xlsx").write_text("活动日期,活动类型\n2024-01-01,主题党日\n", encoding="utf-8")
     return d
@@ -247,6 +256,12 @@ def test_annotate_marks_the_exact_cells_and_never_touches_the_originals(tmp_path
     assert listed[("党组织名册.xlsx", "I4")].location == "'名册'!I4"
     assert ("联建活动台账.xlsx", None) in listed and listed[("联建活动台账.xlsx", None)] is None
     assert not (out / "联建活动台账.xlsx").exists()
+    # a merged cell: the problems of each row it covers are marked on its top-left cell
+    mw = openpyxl.load_workbook(out / "片区补充.xlsx")
+    dw = mw["片区"]
+    assert [c.coordinate for row in dw.iter_rows() for c in row if c.comment is not None] == ["D2"]
+    assert dw["D2"].comment.text.count("数值超出范围") == 2
+    assert [r[4] for r in mw[LIST_SHEET].iter_rows(min_row=3, values_only=True)] == ["D2", "D3"]
     # a file without problems is copied byte for byte
     assert _sha(out / "片区联建台账.csv") == before["片区联建台账.csv"]
     problems = gk.validate_ledgers(d)
