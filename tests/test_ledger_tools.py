@@ -392,3 +392,21 @@ def test_suggest_names_a_missing_sheet_and_prints_yaml_without_out(tmp_path: Pat
     assert r.exit_code == 1 and "没有工作表「名册」" in r.output and "no sheet" in r.output
     r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "帮扶情况2024.csv"), "--id", "pairing_county"])
     assert r.exit_code == 0 and "id: pairing_county" in r.output
+
+
+def test_annotated_copy_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
+    import zipfile
+
+    from graphkit.annotate import annotate_ledgers
+    from tests._ledgers import mini_county
+
+    link = '=HYPERLINK("http://example.invalid","修正")'
+    d = mini_county(tmp_path / "d", pairing=[["东岭镇青石村党支部", link, "强村带弱村", "2024-03-01", ""]])
+    res = annotate_ledgers(d, tmp_path / "out", problems=gk.validate_ledgers(d))
+    assert res.annotated == {"结对共建台账.csv": "结对共建台账.xlsx"} and res.cells == 1
+    for name in ("结对共建台账.xlsx", "问题清单.xlsx"):
+        with zipfile.ZipFile(tmp_path / "out" / name) as z:
+            sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any("<f>" in x for x in sheets), name  # no formula anywhere
+    ws = openpyxl.load_workbook(tmp_path / "out" / "结对共建台账.xlsx")["结对共建台账"]
+    assert ws["B2"].value == link and ws["B2"].data_type == "s" and "引用的名称找不到" in ws["B2"].comment.text
