@@ -115,24 +115,32 @@ def _quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def _find_column(sheet: RawSheet, row: int, column: str) -> int | None:
-    """The 1-based column of the header ``column`` that applies to Excel row ``row`` (None if not found)."""
+def _header_index(sheet: RawSheet) -> dict[str, list[tuple[int, int]]]:
+    """Text of the cells in the first rows (where headers are) → their (Excel row, 0-based column)."""
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for i in range(min(len(sheet.cells), _HEADER_SCAN)):
+        for j, v in enumerate(sheet.cells.iloc[i].tolist()):
+            text = clean_text(v)
+            if text is not None:
+                out[text].append((sheet.rownum[i], j))
+    return out
+
+
+def _find_column(index: dict[str, list[tuple[int, int]]], row: int, column: str) -> int | None:
+    """The 1-based column of the header ``column`` that applies to Excel row ``row`` (None if not found).
+
+    A problem of a header cell itself (a duplicate column) is on that cell (the last such header);
+    any other is under the nearest header row above it.
+    """
     want = clean_text(column)
     if want is None:
         return None
-    cells = sheet.cells
-    at_row: list[int] = []
-    above: list[tuple[int, int]] = []
-    for i in range(min(len(cells), _HEADER_SCAN)):
-        excel_row = sheet.rownum[i]
-        if excel_row > row:
-            break
-        for j, v in enumerate(cells.iloc[i].tolist()):
-            if clean_text(v) == want:
-                (at_row.append(j) if excel_row == row else above.append((excel_row, j)))
-    if at_row:  # a problem of a header cell itself (a duplicate column): the last such header
+    cells = index.get(want, [])
+    at_row = [j for r, j in cells if r == row]
+    if at_row:
         return at_row[-1] + 1
-    if above:  # the nearest header row above the problem row
+    above = [(r, j) for r, j in cells if r < row]
+    if above:
         nearest = max(r for r, _ in above)
         return min(j for r, j in above if r == nearest) + 1
     return None
@@ -334,11 +342,15 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
             raw = {s.sheet: s for s in sheets}
             marks: dict[tuple[str, int, int], list[dict[str, Any]]] = defaultdict(list)
             own: list[tuple[dict[str, Any], str | None, str | None]] = []
+            indexes: dict[str, dict[str, list[tuple[int, int]]]] = {}
             for p in mine:
                 sheet = raw.get(p["sheet"]) or (sheets[0] if not p["sheet"] and len(sheets) == 1 else None)
                 title = names.get(sheet.sheet) if sheet is not None else None
                 row = None if pd.isna(p["row"]) else int(p["row"])
-                col = _find_column(sheet, row, p["column"]) if sheet is not None and row is not None else None
+                if sheet is not None and sheet.sheet not in indexes:
+                    indexes[sheet.sheet] = _header_index(sheet)
+                col = (_find_column(indexes[sheet.sheet], row, p["column"])
+                       if sheet is not None and row is not None else None)
                 if title is not None and row is not None and col is not None:
                     marks[(title, row, col)].append(p)
                     own.append((p, None, f"{_quote_sheet(title)}!{_cell_ref(row, col)}"))
