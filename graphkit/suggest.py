@@ -442,7 +442,9 @@ def suggest_mapping(path: str | Path, *, sheet: str | None = None, mappings: Ite
         if i in placed:
             name, score = placed[i]
             prop = info[name].prop
-            label = f"{prop.label['zh']} {prop.label['en']}" if prop is not None else ""
+            owner = model[info[name].targets[0].split(".")[0]] if info[name].targets else None
+            label = (f"{owner.label['zh']}·{prop.label['zh']} {prop.label['en']}"
+                     if prop is not None and owner is not None else "")
             matches.append(HeaderMatch(j, _letter(j), write, name, score, info[name].targets, label=label))
             if score == 1.0:
                 exact_owner[name] = write
