@@ -410,3 +410,27 @@ def test_annotated_copy_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
         assert sheets and not any("<f>" in x for x in sheets), name  # no formula anywhere
     ws = openpyxl.load_workbook(tmp_path / "out" / "结对共建台账.xlsx")["结对共建台账"]
     assert ws["B2"].value == link and ws["B2"].data_type == "s" and "引用的名称找不到" in ws["B2"].comment.text
+
+
+def test_a_long_code_list_is_listed_in_the_guide_sheet(tmp_path: Path) -> None:
+    """Excel keeps at most 255 characters of a list typed into a rule: a longer list is a range of 填表说明."""
+    import copy
+    import dataclasses
+
+    from graphkit.template import GUIDE_SHEET, write_templates
+
+    model = copy.copy(load_schema())
+    cl = model.codelists["activity_type"]
+    codes = tuple(f"c{i}" for i in range(60))
+    labels = {c: {"zh": f"示例活动类型{i:02d}", "en": f"type {i}"} for i, c in enumerate(codes)}
+    model.codelists = {**model.codelists, "activity_type": dataclasses.replace(cl, codes=codes, labels=labels)}
+    out = write_templates(tmp_path / "t", layouts=["activities"], model=model)
+    wb = openpyxl.load_workbook(out / "联建活动台账.xlsx")
+    ws = wb["联建活动台账"]
+    headers = {c.column_letter: c.value for c in ws[1]}
+    (dv,) = [d for d in ws.data_validations.dataValidation if d.type == "list"
+             and headers[str(d.sqref).split(":")[0].rstrip("0123456789")] == "活动类型"]
+    sheet, rng = dv.formula1.split("!")
+    assert sheet == f"'{GUIDE_SHEET}'"
+    values = [c.value for row in wb[GUIDE_SHEET][rng.replace("$", "")] for c in row]
+    assert values == [labels[c]["zh"] for c in codes]
