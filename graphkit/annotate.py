@@ -290,7 +290,6 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
         ``out`` is the ledger folder, inside or around it, or an unrelated non-empty folder.
     """
     from openpyxl import Workbook, load_workbook
-    from openpyxl.styles import Font
 
     from .io import atomic_dir
     from .load import _discover, read_config
@@ -371,6 +370,7 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
             wb.active = 0
             for other in wb.worksheets[1:]:
                 other.sheet_view.tabSelected = False
+            ws.sheet_view.tabSelected = True
             (tmp / dest_rel).parent.mkdir(parents=True, exist_ok=True)
             wb.save(tmp / dest_rel)
             result.annotated[rel] = dest_rel
@@ -378,11 +378,12 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
         for rest in by_file.values():  # problems of no ledger file the folder holds
             linked.extend((p, None, None) for p in rest)
             result.listed_only += len(rest)
+        order = {id(p): i for i, p in enumerate(records)}
+        linked.sort(key=lambda item: order[id(item[0])])  # the problem table's order: errors first
         book = Workbook()
         sheet = book.active
         sheet.title = LIST_SHEET
         n = len(linked)
         _list_sheet(sheet, linked, title=f"问题清单 / problem list — {data_dir}：共 {n} 个问题 / {n} problem(s)")
-        sheet["A1"].font = Font(bold=True, size=13)
         book.save(tmp / LIST_FILE)
     return result
