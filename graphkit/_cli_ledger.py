@@ -43,11 +43,19 @@ def register(cli: click.Group) -> None:
     @click.option("--id", "new_id", default=None, help="新映射的 id（默认沿用最接近的内置格式，放入 mappings/ 即替换它）"
                                                       "/ id of the new mapping (default: the layout's, so it replaces it)")
     @click.option("--encoding", default=None, help="CSV 文件的编码（默认自动识别）/ encoding of a CSV file")
+    @click.option("--force", is_flag=True, help="覆盖已有的 -o 文件 / overwrite an existing -o file")
     @user_errors
     def suggest(file: str, sheet: str | None, out: str | None, mappings: tuple[str, ...], new_id: str | None,
-                encoding: str | None) -> None:
+                encoding: str | None, force: bool) -> None:
         """按表头推荐映射文件草稿 / propose a mapping YAML from a sheet's headers."""
+        from pathlib import Path
+
+        from .errors import OutputError
         from .suggest import suggest_mapping
+
+        if out and Path(out).exists() and not force:
+            raise OutputError(f"{out}: 文件已存在，未覆盖（可能是已修改过的映射；用 --force 覆盖）/ the file exists and was "
+                              f"not overwritten (it may be an edited mapping; use --force)")
 
         result = suggest_mapping(file, sheet=sheet, mappings=mappings, new_id=new_id, encoding=encoding)
         _say(result.summary())

@@ -392,6 +392,13 @@ def test_suggest_names_a_missing_sheet_and_prints_yaml_without_out(tmp_path: Pat
     assert r.exit_code == 1 and "没有工作表「名册」" in r.output and "no sheet" in r.output
     r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "帮扶情况2024.csv"), "--id", "pairing_county"])
     assert r.exit_code == 0 and "id: pairing_county" in r.output
+    # an existing file (perhaps an edited mapping) is not overwritten without --force
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("# edited by hand\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "帮扶情况2024.csv"), "-o", str(mine)])
+    assert r.exit_code == 1 and "--force" in r.output and mine.read_text(encoding="utf-8") == "# edited by hand\n"
+    r = CliRunner().invoke(cli, ["mapping", "suggest", str(d / "帮扶情况2024.csv"), "-o", str(mine), "--force"])
+    assert r.exit_code == 0 and gk.load_mapping(mine).id == "pairing"
 
 
 def test_annotated_copy_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
