@@ -19,12 +19,13 @@ def register(cli: click.Group) -> None:
                   help="额外的映射文件/目录（本县的格式也生成模板）/ extra mapping file or folder")
     @click.option("--layout", "layouts", multiple=True,
                   help="只生成这些格式（id，可重复）/ only these layouts (id, repeatable)")
+    @click.option("--county", default=None, help="县名（写入 graphkit.yaml）/ county name (written to graphkit.yaml)")
     @user_errors
-    def template(out: str, mappings: tuple[str, ...], layouts: tuple[str, ...]) -> None:
+    def template(out: str, mappings: tuple[str, ...], layouts: tuple[str, ...], county: str | None) -> None:
         """生成空白台账模板（.xlsx，含下拉列表与填表说明）/ write blank .xlsx ledger templates for every layout."""
         from .template import write_templates
 
-        path = write_templates(out, mappings=mappings, layouts=layouts)
+        path = write_templates(out, mappings=mappings, layouts=layouts, county=county)
         names = sorted(p.name for p in path.glob("*.xlsx"))
         click.echo(f"已生成 {len(names)} 个台账模板 wrote {len(names)} ledger templates → {path}: {'、'.join(names)}")
         _say("填好后运行 / when filled in, run: graphkit build " + str(path) + " -o OUT")

@@ -266,7 +266,7 @@ def _write_workbook(path: Path, mapping: Mapping, columns: list[_Column]) -> Non
 
 
 def write_templates(out: str | Path, *, mappings: Iterable[str | Path] = (), layouts: Iterable[str] = (),
-                    model: Model | None = None) -> Path:
+                    county: str | None = None, model: Model | None = None) -> Path:
     """Write a blank .xlsx template for every ledger layout into the new folder ``out``.
 
     Parameters
@@ -278,6 +278,8 @@ def write_templates(out: str | Path, *, mappings: Iterable[str | Path] = (), lay
         Extra mapping files or folders (a county's own layouts get templates too).
     layouts
         Only these layout ids (default: all).
+    county
+        The county's name for the folder's ``graphkit.yaml`` (default: a commented placeholder).
     model
         The schema (default: ``schema/``).
 
@@ -316,9 +318,9 @@ def write_templates(out: str | Path, *, mappings: Iterable[str | Path] = (), lay
     with atomic_dir(out) as tmp:
         for m in chosen:
             _write_workbook(tmp / f"{names[m.id]}.xlsx", m, _columns(m, maps, model))
-        text = ("# graphkit 台账模板 / ledger templates (graphkit template)\n"
-                "# 填写本县名称后取消注释 / uncomment and give your county's name:\n"
-                "# county: 某某县\n"
+        county_line = (yaml.safe_dump({"county": county}, allow_unicode=True) if county else
+                       "# 填写本县名称后取消注释 / uncomment and give your county's name:\n# county: 某某县\n")
+        text = ("# graphkit 台账模板 / ledger templates (graphkit template)\n" + county_line +
                 "# 每个文件使用的台账格式与数据工作表（填表说明工作表不导入）/ each file's layout and data sheet "
                 "(the 填表说明 sheet is not read)\n"
                 + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, default_flow_style=False))

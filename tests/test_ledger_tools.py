@@ -81,7 +81,7 @@ def _fill(folder: Path) -> None:
 
 def test_filled_templates_build_with_zero_problems(tmp_path: Path) -> None:
     out = tmp_path / "templates"
-    r = CliRunner().invoke(cli, ["template", "-o", str(out)])
+    r = CliRunner().invoke(cli, ["template", "-o", str(out), "--county", "示例县"])
     assert r.exit_code == 0, r.output
     layouts = load_mappings()
     assert len(list(out.glob("*.xlsx"))) == len(layouts)
@@ -95,7 +95,8 @@ def test_filled_templates_build_with_zero_problems(tmp_path: Path) -> None:
     assert counts["Organization"] == 4 and counts["Pairing"] == 1 and counts["Rating"] == 1 and counts["Unit"] == 1
     assert counts["Membership"] == 3 and counts["Collaboration"] == 3 and counts["Participation"] == 2
     assert counts["ChainStage"] == 1 and counts["Activity"] == 1 and counts["Post"] == 1 and counts["Person"] == 2
-    assert counts["Place"] == 3  # 示例镇, 甲村 (roster and places ledger: one record), 乙村
+    assert counts["Place"] == 4  # 示例县, 示例镇, 甲村 (roster and places ledger: one record), 乙村
+    assert g.settings["county"] == "示例县"
     orgs = g["Organization"].set_index("name")
     assert orgs.loc["示例镇乙村党支部", "category"] == "3" and bool(orgs.loc["示例镇乙村党支部", "weak_lax"])
     assert g["Membership"]["host_month"].dropna().tolist() == [3]
