@@ -4,8 +4,10 @@
 merged cells as the loader sees them; the header row found by the loader's own header detection),
 scores every ledger layout by how well its header spellings fit the sheet's headers (an exact
 spelling counts 1; other headers by string similarity, difflib's ``SequenceMatcher`` with a bonus
-for one spelling containing the other), pairs headers with columns one to one
-(``scipy.optimize.linear_sum_assignment``), and writes the best layout as a commented mapping
+for one spelling containing the other and a penalty where only one of them names the receiving
+side, 被/受/弱; for a typed column, raised where the values below the header read as its type and
+lowered where they mostly do not), pairs headers with columns one to one, the most similar pair
+first, and writes the best layout as a commented mapping
 YAML whose aliases include the sheet's own spellings. The draft is checked by
 ``graphkit.mapping.load_mapping`` before it is returned: put it in ``DATA_DIR/mappings/`` (with the
 layout's ``id`` it replaces the built-in layout, whose spellings it keeps).
@@ -31,10 +33,10 @@ from typing import Any, Iterable
 import numpy as np
 import yaml
 
-from ._layout_info import column_info
+from ._layout_info import ColumnInfo, column_info
 from ._read import RawSheet, read_file
 from ._text import clean_text, match_key
-from ._values import is_blank
+from ._values import is_blank, parse_boolean, parse_date, parse_integer, parse_month
 from .errors import GraphkitError, MappingError
 from .mapping import Mapping, load_mapping, load_mappings
 from .schema import Model, load_schema
@@ -45,6 +47,11 @@ __all__ = ["suggest_mapping", "Suggestion", "HeaderMatch", "LayoutFit", "similar
 PLACE_THRESHOLD = 0.5
 _HEADER_SCAN = 30
 _NEAREST = 3
+#: rows below the header whose values are read to check a typed column, and the fewest that count
+_SAMPLE_ROWS = 200
+_MIN_SAMPLE = 3
+_VALUE_BONUS = 0.15
+_PARSERS = {"date": parse_date, "integer": parse_integer, "boolean": parse_boolean, "month": parse_month}
 #: characters that mark the receiving side of a link (被帮扶, 受援, 弱村)
 _RECEIVING = frozenset("被受弱")
 
@@ -269,13 +276,68 @@ def _headers(cells: Any, hrow: int) -> list[tuple[int, list[str], str]]:
     return out
 
 
-def _fit(mapping: Mapping, headers: list[tuple[int, list[str], str]], stem: str, sheet: str) -> tuple[LayoutFit, dict[int, tuple[str, float]], np.ndarray]:
-    """Place the sheet's headers on ``mapping``'s columns (exact spellings first, then one to one by similarity)."""
+class _Values:
+    """The values below a header row, and how many of them each typed column would read (cached)."""
+
+    def __init__(self, cells: Any, hrow: int, model: Model) -> None:
+        self.cells, self.hrow, self.model = cells, hrow, model
+        self._samples: dict[int, list[Any]] = {}
+        self._fits: dict[tuple[int, str, str | None], float | None] = {}
+
+    def sample(self, j: int) -> list[Any]:
+        if j not in self._samples:
+            body = self.cells.iloc[self.hrow + 1:self.hrow + 1 + _SAMPLE_ROWS, j].tolist() if j < self.cells.shape[1] else []
+            self._samples[j] = [v for v in body if not is_blank(v)]
+        return self._samples[j]
+
+    def fit(self, j: int, info: ColumnInfo) -> float | None:
+        """Share of the column's values that ``info``'s type reads; None for text columns or too few values."""
+        key = (j, info.kind, info.codelist)
+        if key not in self._fits:
+            self._fits[key] = self._fit(j, info)
+        return self._fits[key]
+
+    def _fit(self, j: int, info: ColumnInfo) -> float | None:
+        if info.kind == "code" and info.codelist:
+            codelist = self.model.codelists[info.codelist]
+            reads = lambda v: codelist.lookup(v) is not None  # noqa: E731
+        elif info.kind in _PARSERS:
+            parse = _PARSERS[info.kind]
+
+            def reads(v: Any) -> bool:
+                try:
+                    parse(v)
+                except ValueError:
+                    return False
+                return True
+        else:
+            return None
+        values = self.sample(j)
+        if len(values) < _MIN_SAMPLE:
+            return None
+        return sum(1 for v in values if reads(v)) / len(values)
+
+
+def _fit(mapping: Mapping, headers: list[tuple[int, list[str], str]], stem: str, sheet: str,
+         values: _Values) -> tuple[LayoutFit, dict[int, tuple[str, float]], np.ndarray]:
+    """Place the sheet's headers on ``mapping``'s columns (exact spellings first, then one to one by similarity).
+
+    A header's similarity to a typed column (code, date, number, yes/no, month) is raised where
+    the values below it read as that type, and lowered where they mostly do not.
+    """
     cols = list(mapping.columns.values())
+    infos = column_info(mapping, values.model)
     sim = np.zeros((len(headers), len(cols)))
-    for i, (_, variants, _) in enumerate(headers):
+    for i, (j, variants, _) in enumerate(headers):
         for k, c in enumerate(cols):
-            sim[i, k] = max(similarity(v, a) for v in variants for a in c.aliases)
+            score = max(similarity(v, a) for v in variants for a in c.aliases)
+            if score < 1.0:
+                fit = values.fit(j, infos[c.name])
+                if fit is not None and fit >= 0.8 and score >= PLACE_THRESHOLD - _VALUE_BONUS:
+                    score = min(0.99, score + _VALUE_BONUS)
+                elif fit is not None and fit < 0.3:
+                    score *= 0.6
+            sim[i, k] = score
     placed: dict[int, tuple[str, float]] = {}
     taken: set[int] = set()
     for i in range(len(headers)):  # exact spellings, in sheet order (a duplicate stays unplaced)
@@ -420,17 +482,19 @@ def suggest_mapping(path: str | Path, *, sheet: str | None = None, mappings: Ite
         if not 0 <= row < min(len(raw.cells), _HEADER_SCAN):
             continue
         row_headers = _headers(raw.cells, row)
+        row_values = _Values(raw.cells, row, model)
         for m in maps.values():
-            fit, placed, sim = _fit(m, row_headers, path.stem, raw.sheet)
+            fit, placed, sim = _fit(m, row_headers, path.stem, raw.sheet, row_values)
             key = _rank(fit, len(row_headers))
             if best is None or key > best[0]:
                 best = (key, row, row_headers, fit, placed, sim, m)
     if best is None or not best[2]:
         raise GraphkitError(f"{path.name}: 表头行为空 / the header row is empty")
     _, hrow, headers, *_ = best
+    values = _Values(raw.cells, hrow, model)
     results = []
     for m in maps.values():
-        fit, placed, sim = _fit(m, headers, path.stem, raw.sheet)
+        fit, placed, sim = _fit(m, headers, path.stem, raw.sheet, values)
         results.append((fit, placed, sim, m))
     results.sort(key=lambda r: _rank(r[0], len(headers)), reverse=True)
     fit, placed, sim, mapping = results[0]

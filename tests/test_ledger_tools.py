@@ -442,3 +442,15 @@ def test_a_long_code_list_is_listed_in_the_guide_sheet(tmp_path: Path) -> None:
     assert sheet == f"'{GUIDE_SHEET}'"
     values = [c.value for row in wb[GUIDE_SHEET][rng.replace("$", "")] for c in row]
     assert values == [labels[c]["zh"] for c in codes]
+
+
+def test_values_below_a_header_decide_between_equally_similar_columns(tmp_path: Path) -> None:
+    from graphkit.suggest import suggest_mapping
+    from tests._ledgers import write_csv
+
+    path = write_csv(tmp_path / "党组织名册.csv", ["党组织名称", "评定时间", "评定情况"],
+                     [["甲村党支部", "2024", "一类"], ["乙村党支部", "2024", "三类"], ["丙村党支部", "2023", "二类"]])
+    s = suggest_mapping(path)
+    assert s.layout.id == "roster"
+    assert {h.header: h.column for h in s.headers} == {"党组织名称": "name", "评定时间": "category_year",
+                                                       "评定情况": "category"}
