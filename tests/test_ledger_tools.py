@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
