@@ -453,3 +453,25 @@ def test_values_below_a_header_decide_between_equally_similar_columns(tmp_path: 
     assert s.layout.id == "roster"
     assert {h.header: h.column for h in s.headers} == {"党组织名称": "name", "评定时间": "category_year",
                                                        "评定情况": "category"}
+
+
+def test_templates_for_a_county_layout_and_a_chosen_few(tmp_path: Path) -> None:
+    from graphkit._paths import loaders_dir
+
+    own = tmp_path / "mappings"
+    own.mkdir()
+    text = (loaders_dir() / "pairing.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: pairing", "id: county_pairing").replace("zh: 结对共建台账", "zh: 本县结对帮扶台账")
+    text = text.replace("[帮扶党组织,", "[帮扶单位名称, 帮扶党组织,")
+    (own / "county_pairing.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "t"
+    r = CliRunner().invoke(cli, ["template", "-o", str(out), "--mapping", str(own), "--layout", "county_pairing",
+                                 "--layout", "roster"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(["本县结对帮扶台账.xlsx", "党组织名册.xlsx"])
+    ws = openpyxl.load_workbook(out / "本县结对帮扶台账.xlsx")["本县结对帮扶台账"]
+    assert ws["A1"].value == "帮扶单位名称"
+    cfg = (out / "graphkit.yaml").read_text(encoding="utf-8")
+    assert "本县结对帮扶台账.xlsx:" in cfg and "mapping: county_pairing" in cfg
+    r = CliRunner().invoke(cli, ["template", "-o", str(tmp_path / "t2"), "--layout", "nosuch"])
+    assert r.exit_code == 1 and "未知的台账格式" in r.output and not (tmp_path / "t2").exists()
