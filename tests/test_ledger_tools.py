@@ -475,3 +475,45 @@ def test_templates_for_a_county_layout_and_a_chosen_few(tmp_path: Path) -> None:
     assert "本县结对帮扶台账.xlsx:" in cfg and "mapping: county_pairing" in cfg
     r = CliRunner().invoke(cli, ["template", "-o", str(tmp_path / "t2"), "--layout", "nosuch"])
     assert r.exit_code == 1 and "未知的台账格式" in r.output and not (tmp_path / "t2").exists()
+
+
+def test_annotate_the_whole_bad_input_corpus(tmp_path: Path) -> None:
+    """Every case of the bad-input corpus: originals unchanged, every problem listed, cell values where they are cells."""
+    from corpus.cases import CASES
+
+    from graphkit._text import clean_text
+    from graphkit.annotate import LIST_FILE, annotate_ledgers
+    from graphkit.errors import GraphkitError
+
+    cell_rules = {"unknown_code", "bad_date", "bad_integer", "bad_boolean", "too_long", "out_of_range"}
+    checked = cases = 0
+    for n, case in enumerate(c for c in CASES if not c.slow and c.outcome != "refuse"):
+        d = tmp_path / f"c{n}" / "ledgers"
+        case.make(d)
+        before = {p: _sha(p) for p in d.rglob("*") if p.is_file()}
+        try:
+            problems = gk.validate_ledgers(d)
+        except GraphkitError:  # nothing at all could be read: validate says so, there is nothing to annotate
+            continue
+        res = annotate_ledgers(d, tmp_path / f"c{n}" / "out", problems=problems)
+        assert {p: _sha(p) for p in d.rglob("*") if p.is_file()} == before, case.id
+        book = openpyxl.load_workbook(res.out / LIST_FILE).active
+        assert book.max_row - 2 == len(problems), case.id
+        for dest in res.annotated.values():
+            wb = openpyxl.load_workbook(res.out / dest)
+            for row in wb.worksheets[0].iter_rows(min_row=3):
+                link = row[4].hyperlink
+                rule = next((r for r, (zh, _) in gk.problems.RULES.items() if row[8].value.startswith(zh + " /")), None)
+                if link is None or rule not in cell_rules:
+                    continue
+                sheet, ref = link.location.rsplit("!", 1)
+                cell = wb[sheet[1:-1].replace("''", "'")][ref]
+                assert cell.comment is not None and row[9].value in cell.comment.text, (case.id, ref)
+                if isinstance(cell.value, str):
+                    shown = str(row[7].value)  # the problem table shortens long values: "…" at the end
+                    text = clean_text(cell.value) or ""
+                    assert (text == clean_text(shown) if not shown.endswith("…") else text.startswith(shown[:-1])), \
+                        (case.id, ref, cell.value, shown)
+                    checked += 1
+        cases += 1
+    assert cases >= 50 and checked >= 10
