@@ -81,7 +81,8 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
         from .annotate import annotate_ledgers
         done = annotate_ledgers(data_dir, annotate_dir, problems=problems)
         _say(f"标注副本 annotated copies → {done.out}: {len(done.annotated)} 个文件已标注 files marked, {done.cells} 个单元格 "
-             f"cells, {done.listed_only} 个问题只在问题清单中 listed only; {len(done.copied)} 个无问题文件原样复制 copied unchanged")
+             f"cells, {done.listed_only} 个问题只在问题清单中 listed only; {len(done.copied)} 个无问题文件原样复制 copied unchanged; "
+             f"全部问题 every problem: {done.out / '问题清单.xlsx'}")
         for note in done.notes:
             _say(f"  注意 note: {note}")
     click.echo(f"校验完成 validated: {errors} 个错误 errors, {warnings} 个警告 warnings")
