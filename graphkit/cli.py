@@ -84,12 +84,17 @@ def _say_warnings(problems: Any, where: str, *, limit: int = 10) -> None:
 @click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="把问题清单写入 .csv 或 .xlsx / write the problem table")
 @click.option("--county", default=None, help="县名（覆盖 graphkit.yaml）/ county name")
 @click.option("--strict", is_flag=True, help="警告也视为错误 / treat warnings as errors")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
+              help="把标注了问题单元格的台账副本写入此新目录（原件不动）/ write copies of the ledgers with each problem cell marked")
 @user_errors
 def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None, county: str | None,
-             strict: bool) -> None:
+             strict: bool, annotate_dir: str | None) -> None:
     """校验台账，列出全部问题 / check the ledgers in DATA_DIR and list every problem."""
     from .load import build_graph
     from .problems import problems_to_text
+    if annotate_dir:  # refuse a bad folder before the ledgers are read
+        from .annotate import check_annotate_folder
+        check_annotate_folder(Path(data_dir), Path(annotate_dir))
     graph = build_graph(data_dir, lenient=True, mappings=mappings, county=county, progress=_say, strict=strict)
     problems = graph.problems
     _say_report(graph.read_report)
@@ -98,6 +103,14 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
     if len(problems):
         _say(problems_to_text(problems, limit=200))
     _problems_out(problems, problems_path, graph.read_report)
+    if annotate_dir:
+        from .annotate import annotate_ledgers
+        done = annotate_ledgers(data_dir, annotate_dir, problems=problems)
+        _say(f"标注副本 annotated copies → {done.out}: {len(done.annotated)} 个文件已标注 files marked, {done.cells} 个单元格 "
+             f"cells, {done.listed_only} 个问题只在问题清单中 listed only; {len(done.copied)} 个无问题文件原样复制 copied unchanged; "
+             f"全部问题 every problem: {done.out / '问题清单.xlsx'}")
+        for note in done.notes:
+            _say(f"  注意 note: {note}")
     click.echo(f"校验完成 validated: {errors} 个错误 errors, {warnings} 个警告 warnings")
     sys.exit(1 if errors else 0)
 
@@ -172,6 +185,7 @@ from ._cli_view import register as _register_view; _register_view(cli)  # noqa: 
 from ._cli_rdf import register as _register_rdf; _register_rdf(cli)  # noqa: E402,E702
 from ._cli_analyze import register as _register_analyze; _register_analyze(cli)  # noqa: E402,E702
 from ._cli_export import register as _register_export; _register_export(cli)  # noqa: E402,E702
+from ._cli_ledger import register as _register_ledger; _register_ledger(cli)  # noqa: E402,E702
 
 
 def main() -> None:
