@@ -64,7 +64,7 @@ _PLACE_PREFIX_RE = re.compile(rf"^(?:[{_CJK}]{{1,4}}(?:省|市|县|区))?(?:[{_C
 # agency and other unit names (no party suffix); only taken after a boundary or in a list
 _UNIT_RE = re.compile(
     rf"(?:(?:[{_CJK}]{{2}}(?:县|市|区))|[县市区镇乡])?[{_CJK}]{{0,7}}?"
-    r"(?:局|委员会|办公室|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|经开区|开发区|高新区|"
+    r"(?:局|委员会|办公室|办|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|经开区|开发区|高新区|"
     r"有限责任公司|有限公司|卫生院|医院|中心|小学|中学|幼儿园|学校|合作社)"
 )
 _LIST_SEP = "、"
@@ -311,7 +311,7 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
             continue
         if not (in_list or _UNIT_LEFT_OK.search(before)) or (surface.startswith(("县委", "市委")) and len(surface) <= 3):
             continue
-        if not has_prefix and not (in_list and re.search(r"(?:局|委|办|团委|妇联|科协|工商联|总工会|残联|公司)$", surface)):
+        if not has_prefix and not (in_list and re.search(r"(?:局|委|团委|妇联|科协|工商联|总工会|残联|公司|经开区|开发区|高新区)$", surface)):
             continue
         if not (in_list or after in "牵头联合与和、,，等共" or re.match(r"牵头|联合|与|和|等|共同|党员|结对", text[e:e + 2])):
             continue
@@ -336,7 +336,7 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
         if any(ts <= s < te or ts < e <= te for ts, te in taken):
             continue
         name = text[s:e]
-        if _is_generic(name) or len(name) < 3 or re.search(r"\d", name):
+        if _is_generic(name) or len(name) < 3 or re.search(r"\d|每|各|行政村|该村|全村", name):
             continue
         out.append((s, e, name))
     return out
