@@ -17,7 +17,7 @@ __all__ = ["NumberClaim", "find_numbers", "parse_number"]
 _CJK = "\u4e00-\u9fff"
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_MEASURE = ("人次", "场次", "批次", "万元", "亿元", "元", "个", "名", "家", "次", "场", "支", "件", "条", "期", "人",
+_MEASURE = ("人次", "场次", "批次", "件次", "户次", "万元", "亿元", "元", "个", "名", "家", "次", "场", "支", "件", "条", "期", "人",
             "所", "座", "亩", "项", "户", "袋", "批", "篇", "位", "对", "张", "斤", "株", "立方米", "处", "%", "％")
 _NUM = r"\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
 _COUNT_RE = re.compile(
@@ -126,8 +126,13 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
         after = text[e:e + 12]
         before = text[max(0, s - 12):s]
         chinese = not num[0].isdigit()
+        if text.rfind("《", 0, s) > text.rfind("》", 0, s):
+            continue  # inside a title: 《百名书记谈初心》
+        if re.search(r"[“\"‘][^”\"’]{0,3}$", text[max(0, s - 4):s]) and re.match(r"[^“”\"]{0,6}[”\"’]", text[e:e + 8]) \
+                and not re.search(r"\+", text[max(0, s - 4):e + 8]):
+            continue  # a quoted term: “200万袋”木耳专业村
         if chinese:
-            if num in ("一", "两", "二") or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
+            if num in ("一", "两", "二", "百", "千", "万") or num[0] in "百千" or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
                 continue
             if re.match(r"[0-9一二三四五六七八九十]", after) or re.match(r"大|方面|层|级", after):
                 continue

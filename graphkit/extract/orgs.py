@@ -307,6 +307,8 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
         if re.search(r"(?:大局|开局|格局|布局|全局|结局|新局|破局|当局|变局|胜局)$", surface):
             continue
         has_prefix = bool(re.match(rf"^(?:[县市区镇乡]|[{_CJK}]{{2}}(?:县|市))", surface)) or surface in _BARE_UNITS
+        if len(surface) <= 2 and surface not in _BARE_UNITS:
+            continue
         if surface.endswith("中心") and not has_prefix:
             continue
         if not (in_list or _UNIT_LEFT_OK.search(before)) or (surface.startswith(("县委", "市委")) and len(surface) <= 3):
