@@ -190,7 +190,7 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             del names[i], kinds[i], spans[i]
     if kind == "跨村联建":
         for n in list(names):
-            if n.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支")) or "联村" in n:
+            if n.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支")) or "联村党" in n:
                 group = group or n
         if group in names:
             i = names.index(group)

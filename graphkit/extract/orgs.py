@@ -52,22 +52,24 @@ _BOUNDARY_WORDS = sorted({
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
 _PROTECTED_RE = re.compile(r"有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
-                           r"开发区|经开区|经贸|经信|经管|经济|经营|中心|服务中心|联合会|联谊会|工商联|妇联|科协|总工会")
+                           r"组织部|宣传部|统战部|开发区|经开区|经贸|经信|经管|经济|经营|中心|服务中心|联合会|联谊会|工商联|妇联|科协|总工会")
 _GENERIC_RE = re.compile(
     r"^(?:各级|各|该|本|全|基层|上级|下级|直属|城市|农村|县级|镇级|乡级|村级|市级|乡\(镇\)|乡镇|镇|乡|街道|县|市|区|村|"
     r"社区|机关|企业|公司|学校|医院|景区|街区|商业街区|园区|小区|兼合式小区|楼宇|网格|行业|两新|国企|非公|党|单位|"
     r"新|临时|流动|功能型|联合|产业链|链上|一类|二类|三类|软弱涣散|示范|先进|优秀|所在|相关|部分|驻区单位|驻村|"
-    r"下属|所属|系统|一级|二级|其|党员|党群|委员|书记|公立|公立医院|中小学校|中小学|合作社|种植合作社|"
+    r"下属|所属|系统|一级|二级|其|党员|级|党群|委员|书记|公立|公立医院|中小学校|中小学|合作社|种植合作社|"
     r"机关企事业单位|企事业单位|事业单位|部门|县直|市直|区直|县直部门|工委|大)+$")
 _PLACE_PREFIX_RE = re.compile(rf"^(?:[{_CJK}]{{1,4}}(?:省|市|县|区))?(?:[{_CJK}]{{1,4}}(?:镇|乡|街道))?")
 
 # agency and other unit names (no party suffix); only taken after a boundary or in a list
 _UNIT_RE = re.compile(
     rf"(?:(?:[{_CJK}]{{2}}(?:县|市|区))|[县市区镇乡])?[{_CJK}]{{0,7}}?"
-    r"(?:局|委员会|办公室|办|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|经开区|开发区|高新区|"
-    r"有限责任公司|有限公司|卫生院|医院|中心|小学|中学|幼儿园|学校|合作社)"
+    r"(?:局|委员会|组织部|宣传部|统战部|政法委|纪委|委|办公室|办|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|"
+    r"政协机关|政协|人大常委会|经开区|开发区|高新区|有限责任公司|有限公司|集团|卫生院|妇幼保健院|妇幼院|中医院|医院|"
+    r"中心|小学|中学|幼儿园|学校|合作社)"
 )
 _LIST_SEP = "、"
+_UNIT_EXT_RE = re.compile(r"组织部|宣传部|统战部|政法委|文明办|办公室|党校|办")
 _BARE_UNITS = frozenset({"团委", "妇联", "科协", "工商联", "总工会", "残联"})
 _VILLAGE_RE = re.compile(rf"[{_CJK}]{{2,4}}?(?:村|社区)(?![{_CJK}]{{0,1}}(?:党|民|级|委|干部|集体|两委|\"两委\"))")
 
@@ -262,7 +264,8 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         cut = left_cut(run)
         body = run[cut:]
         start = run_start + cut
-        if _is_generic(body) or re.search(r"\d", body):
+        agency_wc = suffix in ("工委", "党工委") and body.endswith(("县直", "区直", "市直", "直属"))
+        if (_is_generic(body) and not agency_wc) or re.search(r"\d", body):
             continue
         if suffix == "工委" and not body.endswith(("县委", "市委", "区委", "直属", "区直", "县直", "市直", "机关", "街道",
                                                    "园区", "开发区", "镇", "乡")):
@@ -290,6 +293,9 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
     out = []
     for m in _UNIT_RE.finditer(text):
         s, e = m.start(), m.end()
+        ext = _UNIT_EXT_RE.match(text, e) if text[e - 1] == "委" else None
+        if ext:
+            e = ext.end()  # 县委 + 组织部 / 文明办 / 党校
         if any(ts <= s < te or ts < e <= te for ts, te in taken):
             continue
         # the unit must not continue into a party suffix (then it is a party-org mention)
@@ -307,6 +313,8 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
         if re.search(r"(?:大局|开局|格局|布局|全局|结局|新局|破局|当局|变局|胜局)$", surface):
             continue
         has_prefix = bool(re.match(rf"^(?:[县市区镇乡]|[{_CJK}]{{2}}(?:县|市))", surface)) or surface in _BARE_UNITS
+        if surface.endswith(("党委", "工委", "党组")):
+            continue  # the suffix rule's business
         if len(surface) <= 2 and surface not in _BARE_UNITS:
             continue
         if surface.endswith("中心") and not has_prefix:
@@ -315,7 +323,8 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
             continue
         if not has_prefix and not (in_list and re.search(r"(?:局|委|团委|妇联|科协|工商联|总工会|残联|公司|经开区|开发区|高新区)$", surface)):
             continue
-        if not (in_list or after in "牵头联合与和、,，等共" or re.match(r"牵头|联合|与|和|等|共同|党员|结对", text[e:e + 2])):
+        if not (in_list or has_prefix or after in "牵头联合与和、,，等共"
+                or re.match(r"牵头|联合|与|和|等|共同|党员|结对", text[e:e + 2])):
             continue
         kind = org_kind(surface)
         out.append(OrgMention(para, s, e, surface, surface, "", kind, org_level(surface, kind), "unit", 0.6))
