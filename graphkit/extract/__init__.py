@@ -57,12 +57,19 @@ def extract_text(text: str, *, file: str = "", para: int = 1) -> dict[str, list[
     from ._normalize import normalize
     from .links import find_links
     from .numbers import find_numbers
-    from .orgs import find_orgs
+    from .orgs import OrgMention, find_orgs
 
     norm = normalize(text)
     orgs = find_orgs(norm, para)
     links = find_links(norm, para, orgs)
     nums = find_numbers(norm, para)
+    known = {o.name for o in orgs}
+    for c in links:  # bare village names that are link members are organization mentions too
+        for name, kind, (s, e) in zip(c.members, c.member_kinds, c.member_spans):
+            if name not in known:
+                known.add(name)
+                orgs.append(OrgMention(para, s, e, norm[s:e], name, "", kind or "村", "村", "bare_village", 0.6))
+    orgs.sort(key=lambda o: o.start)
     return {
         "orgs": [dict(file=file, para=para, start=o.start, end=o.end, surface=text[o.start:o.end], name=o.name,
                       form=o.form, kind=o.kind, level=o.level, rule=o.rule, confidence=o.confidence, note=o.note)

@@ -25,13 +25,13 @@ _CJK = "\u4e00-\u9fff"
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("链上联建", re.compile(r"产业链|链上联建|链条联|链上|产业联盟|全产业链|链长")),
     ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
-    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建")),
+    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议")),
     ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
-    ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建")),
+    ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展")),
 )
 _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
-_PERSON_AFTER = re.compile(r"(?:主要)?(?:领导|负责人|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
+_PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
 _DATE_RE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
 _LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
@@ -189,9 +189,10 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             i = names.index(group)
             del names[i], kinds[i], spans[i]
     if kind == "跨村联建":
-        for n in list(names):
-            if n.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支")) or "联村党" in n:
-                group = group or n
+        for o in members:
+            if o.rule != "shared_head" and o.name.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委",
+                                                            "联村党总支", "联村党支部")):
+                group = group or o.name
         if group in names:
             i = names.index(group)
             del names[i], kinds[i], spans[i]
@@ -223,8 +224,32 @@ def _pairing_form(text: str) -> str:
     return "其他"
 
 
+def _with_villages(text: str, s: int, e: int, orgs: list[OrgMention]) -> list[OrgMention]:
+    extra = [OrgMention(0, vs, ve, v, v, "", org_kind(v) or "村", "村", "bare_village", 0.6)
+             for vs, ve, v in find_villages(text, s, e, [(o.start, o.end) for o in orgs])
+             if not any(o.name.startswith(v) or v in o.name for o in orgs)]
+    return sorted(orgs + extra, key=lambda o: o.start)
+
+
 def _pairings(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subject: OrgMention | None,
               para_date: str) -> list[LinkCandidate]:
+    """Pairings of a span; a span whose clauses each pair two sides is read clause by clause."""
+    orgs = _with_villages(text, s, e, orgs)
+    for o in orgs:
+        o.para = para
+    clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，]+[,，]?", text[s:e])]
+    pairing_clauses = [(cs, ce) for cs, ce in clauses
+                       if sum(cs <= o.start < ce for o in orgs) >= 2 and _CONNECTIVE.search(text, cs, ce)]
+    if len(pairing_clauses) >= 2:
+        out = []
+        for cs, ce in pairing_clauses:
+            out.extend(_pairings_span(para, text, cs, ce, [o for o in orgs if cs <= o.start < ce], None, para_date))
+        return out
+    return _pairings_span(para, text, s, e, orgs, subject, para_date)
+
+
+def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subject: OrgMention | None,
+                   para_date: str) -> list[LinkCandidate]:
     span = text[s:e]
     members, attending = _split_members(text, orgs)
     if subject is not None and subject not in members and re.search(r"与|和|同", span):
@@ -308,6 +333,8 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                     dorgs = [o for o in orgs if ds <= o.start < de]
                     c = _candidate(para, text, ds, de, kind, dorgs, rule=rule + "district", confidence=0.7,
                                    group=dm.group(), para_date=para_date)
+                    if c is not None and len(c.members) == 1 and (not dorgs or dorgs[0].start != dm.end()):
+                        c = None
                     if c is not None:
                         c.lead = ""  # a district's lead unit is named as such (牵头单位), not by 牵头 alone
                         lead_m = [o for o in dorgs if _LEAD_AFTER.match(text[o.end:o.end + 8])]

@@ -21,7 +21,7 @@ _MEASURE = ("人次", "场次", "批次", "件次", "户次", "万元", "亿元"
             "所", "座", "亩", "项", "户", "袋", "批", "篇", "位", "对", "张", "斤", "株", "立方米", "处", "%", "％")
 _NUM = r"\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
 _COUNT_RE = re.compile(
-    rf"(?P<pre>超过|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
+    rf"(?P<pre>超过|突破|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in _MEASURE)})(?P<approx2>余|多|以上)?")
 _FORMULA_RE = re.compile(r"(?<![\w.+])(?:\d+|[Nn])(?:\s*\+\s*(?:\d+|[Nn]))+(?![\w.])")
 _WHAT_STOP = re.compile(r"[^" + _CJK + r"“”\"]|和|与|及|的|在|开展|参与|参加|到|为|进|实现|覆盖|结成|达|共|等|累计|,")
@@ -132,7 +132,8 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
                 and not re.search(r"\+", text[max(0, s - 4):e + 8]):
             continue  # a quoted term: “200万袋”木耳专业村
         if chinese:
-            if num in ("一", "两", "二", "百", "千", "万") or num[0] in "百千" or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
+            if num in ("一", "二", "百", "千", "万") or num[0] in "百千" \
+                    or (num == "两" and unit not in ("家", "名", "支", "所", "座", "项", "次", "场")) or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
                 continue
             if re.match(r"[0-9一二三四五六七八九十]", after) or re.match(r"大|方面|层|级", after):
                 continue
@@ -153,7 +154,7 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
             value *= 10_000
         elif unit == "亿元":
             value *= 100_000_000
-        bound = ">=" if (m.group("approx") or m.group("approx2") or m.group("pre") in ("超过", "超", "逾")) else "="
+        bound = ">=" if (m.group("approx") or m.group("approx2") or m.group("pre") in ("超过", "突破", "超", "逾")) else "="
         what_m = _WHAT_STOP.search(after)
         what = after[: what_m.start()] if what_m else after
         what = what.strip("“”\"")[:10]
@@ -165,7 +166,7 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
         else:
             before_what = before
         kind = "比例" if unit in ("%", "％") else ("金额" if unit.endswith("元") else "计数")
-        start = m.start("pre") if m.group("pre") in ("超过", "超", "逾", "近") else s
+        start = m.start("pre") if m.group("pre") in ("超过", "突破", "超", "逾", "近") else s
         counts.append(NumberClaim(para, start, e, text[start:e], value, bound, unit, what,
                                   _category(what, before_what if unit in ("次", "场", "场次", "期") else before, unit),
                                   kind, "count", 0.85 if not chinese else 0.75,

@@ -46,7 +46,7 @@ _BOUNDARY_WORDS = sorted({
     "与", "和", "及", "同", "跟", "由", "在", "对", "将", "把", "为", "向", "到", "是", "的", "了", "被", "让",
     "使", "从", "等", "该", "各", "或", "也", "都", "就", "即", "又", "给", "自", "有", "以", "至", "于", "感谢", "经",
     "推进", "实现", "举办", "增强", "提升", "落实", "整顿", "传递", "时任", "抓好", "以上", "形成", "列席", "不断",
-    "配强", "建强", "累计", "修订", "评定", "包括", "涵盖", "下辖", "辖区内", "联手", "携", "带", "帮",
+    "配强", "建强", "累计", "修订", "评定", "包括", "涵盖", "下辖", "辖区内", "联手", "携", "带", "帮", "吸纳",
     "——", "—",
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
@@ -66,12 +66,16 @@ _UNIT_RE = re.compile(
     rf"(?:(?:[{_CJK}]{{2}}(?:县|市|区))|[县市区镇乡])?[{_CJK}]{{0,7}}?"
     r"(?:局|委员会|组织部|宣传部|统战部|政法委|纪委|委|办公室|办|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|"
     r"政协机关|政协|人大常委会|经开区|开发区|高新区|有限责任公司|有限公司|集团|卫生院|妇幼保健院|妇幼院|中医院|医院|"
-    r"中心|小学|中学|幼儿园|学校|合作社)"
+    r"中心|小学|中学|幼儿园|学校|供销合作社|供销社|信用社|合作联社|合作社)"
 )
 _LIST_SEP = "、"
 _UNIT_EXT_RE = re.compile(r"组织部|宣传部|统战部|政法委|文明办|办公室|党校|办")
 _BARE_UNITS = frozenset({"团委", "妇联", "科协", "工商联", "总工会", "残联"})
-_VILLAGE_RE = re.compile(rf"[{_CJK}]{{2,4}}?(?:村|社区)(?![{_CJK}]{{0,1}}(?:党|民|级|委|干部|集体|两委|\"两委\"))")
+_VILLAGE_RE = re.compile(rf"[{_CJK}]{{2,3}}?(?:村|社区)(?![{_CJK}]{{0,1}}(?:党|民|级|委|干部|集体|两委|\"两委\"))")
+_NOT_VILLAGE = re.compile(r"(?:乡村|农村|示范村|专业村|强村|弱村|试点村|空壳村|行政村|自然村|重点村|贫困村|脱贫村|全村|该村|本村|各村|"
+                          r"每村|城乡社区|城市社区|社区)$")
+# a company named after its category word: 渔业企业永丰生态农业开展…
+_APPOSITIVE_RE = re.compile(rf"(?:企业|公司|合作社)([{_CJK}]{{4,8}}?)(?=开展|签订|结对|共建|合作|联合)")
 
 
 @dataclass
@@ -121,6 +125,15 @@ def left_cut(run: str) -> int:
             continue
         if e > best:
             best = e
+    # a name starts at its highest-level place name: words before a two-character "X县/X市/X镇"
+    # that are not a place themselves (吸纳青禾县… → 青禾县…) are cut
+    rest = run[best:]
+    m = re.search(r"[县市镇乡](?=[\u4e00-\u9fff])", rest)
+    if m and m.start() >= 3:
+        i = m.start()
+        head = rest[:i - 2]
+        if not head.endswith(("省", "市", "县", "区", "州", "盟")) and not _PROTECTED_RE.search(rest[i - 2:i + 1]):
+            best += i - 2
     # a name does not start with a number or a measure word
     while best < len(run) and run[best] in "个名家支所座项批次":
         best += 1
@@ -265,7 +278,7 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         body = run[cut:]
         start = run_start + cut
         agency_wc = suffix in ("工委", "党工委") and body.endswith(("县直", "区直", "市直", "直属"))
-        if (_is_generic(body) and not agency_wc) or re.search(r"\d", body):
+        if (_is_generic(body) and not agency_wc) or re.search(r"\d|[0-9一二三四五六七八九十两]+个", body):
             continue
         if suffix == "工委" and not body.endswith(("县委", "市委", "区委", "直属", "区直", "县直", "市直", "机关", "街道",
                                                    "园区", "开发区", "镇", "乡")):
@@ -282,6 +295,11 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
             found.append(sh)
             taken.append((sh.start, sh.end))
     found.extend(_units(text, para, taken))
+    for m in _APPOSITIVE_RE.finditer(text):
+        s, e = m.start(1), m.end(1)
+        if not any(ts <= s < te or ts < e <= te for ts, te in taken):
+            found.append(OrgMention(para, s, e, m.group(1), m.group(1), "", "企业", "企业", "appositive", 0.5))
+            taken.append((s, e))
     found.sort(key=lambda o: o.start)
     return found
 
@@ -321,7 +339,7 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
             continue
         if not (in_list or _UNIT_LEFT_OK.search(before)) or (surface.startswith(("县委", "市委")) and len(surface) <= 3):
             continue
-        if not has_prefix and not (in_list and re.search(r"(?:局|委|团委|妇联|科协|工商联|总工会|残联|公司|经开区|开发区|高新区)$", surface)):
+        if not has_prefix and not (in_list and re.search(r"(?:局|委|团委|妇联|科协|工商联|总工会|残联|公司|经开区|开发区|高新区|供销社|信用社)$", surface)):
             continue
         if not (in_list or has_prefix or after in "牵头联合与和、,，等共"
                 or re.match(r"牵头|联合|与|和|等|共同|党员|结对", text[e:e + 2])):
@@ -347,7 +365,11 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
         if any(ts <= s < te or ts < e <= te for ts, te in taken):
             continue
         name = text[s:e]
-        if _is_generic(name) or len(name) < 3 or re.search(r"\d|每|各|行政村|该村|全村", name):
+        if _is_generic(name) or len(name) < 3 or re.search(r"\d|每|各", name) or _NOT_VILLAGE.search(name):
             continue
+        before = text[max(0, s - 1):s]
+        after = text[e:e + 1]
+        if not (before in ("、", "与", "和", "同", "及", "的") or after in ("、", "和", "与", "及")):
+            continue  # a bare village counts only in a list or after a connective
         out.append((s, e, name))
     return out
