@@ -125,7 +125,7 @@ def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention],
     members, attending = [], []
     sentence_attends = bool(_ATTEND.search(text))
     for o in orgs:
-        after = text[o.end:o.end + 4]
+        after = text[o.end:o.end + 8]
         if _PERSON_AFTER.match(after):
             if sentence_attends:
                 attending.append(o.name)
@@ -173,6 +173,9 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 enum.append((vs, ve, vname))
         if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]):
             enum = []
+        leads = [v for v in found if text.startswith("牵头", v[1])]
+        if enum and leads and leads[0] not in enum:
+            enum = [leads[0]] + enum
         for vs, ve, vname in enum:
             if vname not in names and not any(n.startswith(vname) or n.endswith(vname + o_suffix) for n in names
                                                for o_suffix in ("党支部", "党总支", "党委")):
@@ -181,6 +184,8 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 spans.append((vs, ve))
     chain = _chain(span, members) if kind == "链上联建" else ""
     lead = _lead(text, members)
+    if not lead:
+        lead = next((n for n, (ms, me) in zip(names, spans) if text.startswith("牵头", me)), "")
     if kind == "链上联建":
         for n in list(names):
             if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委")):

@@ -23,7 +23,7 @@ _NUM = r"\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
 _COUNT_RE = re.compile(
     rf"(?P<pre>超过|突破|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in _MEASURE)})(?P<approx2>余|多|以上)?")
-_FORMULA_RE = re.compile(r"(?<![\w.+])(?:\d+|[Nn])(?:\s*\+\s*(?:\d+|[Nn]))+(?![\w.])")
+_FORMULA_RE = re.compile(r"(?<![\w.+])(?:\d+|[NnXx])(?:\s*\+\s*(?:\d+|[NnXx]))+(?![\w.])")
 _WHAT_STOP = re.compile(r"[^" + _CJK + r"“”\"]|和|与|及|的|在|开展|参与|参加|到|为|进|实现|覆盖|结成|达|共|等|累计|,")
 _CATEGORIES: tuple[tuple[str, str], ...] = (
     (r"联村党组织|联村党委|联村党总支|党建联盟", "联村党组织数"),

@@ -64,11 +64,13 @@ _PLACE_PREFIX_RE = re.compile(rf"^(?:[{_CJK}]{{1,4}}(?:省|市|县|区))?(?:[{_C
 # agency and other unit names (no party suffix); only taken after a boundary or in a list
 _UNIT_RE = re.compile(
     rf"(?:(?:[{_CJK}]{{2}}(?:县|市|区))|[县市区镇乡])?[{_CJK}]{{0,7}}?"
-    r"(?:局|委员会|组织部|宣传部|统战部|政法委|纪委|委|办公室|办|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|"
-    r"政协机关|政协|人大常委会|经开区|开发区|高新区|有限责任公司|有限公司|集团|卫生院|妇幼保健院|妇幼院|中医院|医院|"
+    r"(?:纪委监委机关|纪委监委|局|委员会|组织部|宣传部|统战部|政法委|纪委|委|办公室|办|政府|法院|检察院|党校|团委|妇联|科协|工商联|总工会|残联|"
+    r"红十字会|慈善总会|文联|社科联|侨联|政协机关|政协|人大常委会|经开区|开发区|高新区|有限责任公司|有限公司|集团|卫生院|妇幼保健院|妇幼院|中医院|医院|"
     r"中心|小学|中学|幼儿园|学校|供销合作社|供销社|信用社|合作联社|合作社)"
 )
 _LIST_SEP = "、"
+_ENDS_WITH_BOUNDARY = re.compile("(?:" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS if len(w) > 1) + ")$")
+_UNIT_END_RE = re.compile(r"(?:党委|党支部|党总支|党组|工委|联盟|局|委|办|部|院|校|站|所|中心|公司|集团|村|社区|会|联|队|园|馆)$")
 _UNIT_EXT_RE = re.compile(r"组织部|宣传部|统战部|政法委|文明办|办公室|党校|办")
 _BARE_UNITS = frozenset({"团委", "妇联", "科协", "工商联", "总工会", "残联"})
 _VILLAGE_RE = re.compile(rf"[{_CJK}]{{2,3}}?(?:村|社区)(?![{_CJK}]{{0,1}}(?:党|民|级|委|干部|集体|两委|\"两委\"))")
@@ -123,6 +125,9 @@ def left_cut(run: str) -> int:
         core = re.sub(r"(?:村|社区|镇|乡)$", "", rest)
         if len(m.group()) == 1 and len(core) == 1:
             continue
+        if m.group() in ("和", "与", "及") and s > 0 and rest and rest[0] not in "县市镇乡区省中" \
+                and not _UNIT_END_RE.search(run[:s]) and not _ENDS_WITH_BOUNDARY.search(run[:s]):
+            continue  # 住房和城乡建设局, 发展和改革局, 仁和药业: the 和 is inside the name
         if e > best:
             best = e
     # a name starts at its highest-level place name: words before a two-character "X县/X市/X镇"
@@ -278,7 +283,7 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         body = run[cut:]
         start = run_start + cut
         agency_wc = suffix in ("工委", "党工委") and body.endswith(("县直", "区直", "市直", "直属"))
-        if (_is_generic(body) and not agency_wc) or re.search(r"\d|[0-9一二三四五六七八九十两]+个", body):
+        if len(body) < 2 or (_is_generic(body) and not agency_wc) or re.search(r"\d|[0-9一二三四五六七八九十两]+个", body):
             continue
         if suffix == "工委" and not body.endswith(("县委", "市委", "区委", "直属", "区直", "县直", "市直", "机关", "街道",
                                                    "园区", "开发区", "镇", "乡")):
@@ -304,7 +309,7 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
     return found
 
 
-_UNIT_LEFT_OK = re.compile(rf"(?:^|[^{_CJK}]|第[0-9一二三四五六七八九十]+片区|{_BOUNDARY_RE.pattern})$")
+_UNIT_LEFT_OK = re.compile(rf"(?:^|[^{_CJK}]|中共|中国共产党|第[0-9一二三四五六七八九十]+片区|{_BOUNDARY_RE.pattern})$")
 
 
 def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMention]:
@@ -369,7 +374,8 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
             continue
         before = text[max(0, s - 1):s]
         after = text[e:e + 1]
-        if not (before in ("、", "与", "和", "同", "及", "的") or after in ("、", "和", "与", "及")):
+        if not (before in ("、", "与", "和", "同", "及", "的", "由") or after in ("、", "和", "与", "及")
+                or text.startswith("牵头", e)):
             continue  # a bare village counts only in a list or after a connective
         out.append((s, e, name))
     return out
