@@ -10,7 +10,6 @@ against the graph's own figures (:mod:`.claims`). Rules only; nothing is downloa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,7 +109,6 @@ def extract_files(paths: list[str] | tuple[str, ...], *, graph: "Graph | None" =
     chars = 0
     for path in collect_files(list(paths)):
         report = read_report(path)
-        name = Path(report.file).name if len({Path(p).name for p in paths}) else report.file
         name = report.file
         texts[name] = list(report.paragraphs)
         chars += report.chars

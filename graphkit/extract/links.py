@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .orgs import OrgMention, find_villages, left_cut, org_kind, org_level
+from .orgs import OrgMention, find_villages, left_cut, org_kind
 
 __all__ = ["LinkCandidate", "find_links", "LINK_TYPES", "split_sentences"]
 
@@ -354,5 +354,3 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                     out.append(c)
     return out
 
-
-__all__ += ["org_level"]

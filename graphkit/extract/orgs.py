@@ -151,7 +151,6 @@ def org_kind(name: str) -> str:
     >>> [org_kind(n) for n in ["中池镇青泥洞村党支部", "陕西天成丝业有限公司党支部", "县科协机关党支部", "实验小学党支部"]]
     ['村', '企业', '机关', '学校']
     """
-    body = _SUFFIX_RE.sub("", name) if _SUFFIX_RE.search(name) else name
     body = re.sub("(?:" + "|".join(_PARTY_SUFFIXES) + ")$", "", name)
     if re.search(r"(?:有限责任公司|有限公司|公司|企业|合作社|集团|厂)$", body) or "公司" in body:
         return "企业"
