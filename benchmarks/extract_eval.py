@@ -44,6 +44,7 @@ _CJK = "\u4e00-\u9fff"
 def eval_key(name: str) -> str:
     """Fold county, city and town prefixes of a name (for matching only)."""
     key = org_key(name) or ""
+    key = re.sub(r"(县|市|区)委员会(?=组织部|宣传部|统战部|政法委|办公室|党校|办)", r"\1委", key)
     key = re.sub(rf"^[{_CJK}]{{2,3}}县委", "县委", key)
     key = re.sub(rf"^(?:[{_CJK}]{{2,3}}市)?(?:[{_CJK}]{{2,3}}县|县)(?!委)", "", key)
     key = re.sub(rf"^[{_CJK}]{{2,4}}?(?:镇|乡|街道)(?=[{_CJK}]{{2,}}(?:村|社区))", "", key)

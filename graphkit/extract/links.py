@@ -25,9 +25,9 @@ _CJK = "\u4e00-\u9fff"
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("链上联建", re.compile(r"产业链|链上联建|链条联|链上|产业联盟|全产业链|链长")),
     ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
-    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议")),
+    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)")),
     ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
-    ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展")),
+    ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
 )
 _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
@@ -173,6 +173,8 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 enum.append((vs, ve, vname))
         if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]):
             enum = []
+        if kind == "其他":
+            enum = found  # a joint activity's bare village or community members
         leads = [v for v in found if text.startswith("牵头", v[1])]
         if enum and leads and leads[0] not in enum:
             enum = [leads[0]] + enum
@@ -271,6 +273,9 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
     left = [o for o in members if conn is not None and o.end <= conn]
     right = [o for o in members if conn is not None and o.start > conn]
     if conn is None or not left or not right:
+        last = max(o.end for o in members)
+        if _CONNECTIVE.search(text, last, e) and not any(o.start > last for o in members):
+            return []  # "A、B等…与各社区…": the other side is not named
         left, right = members[:1], members[1:]
     respectively = "分别" in text[s:conn] if conn is not None else False
     if respectively and len(left) == len(right) and len(left) > 1:
@@ -315,9 +320,9 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
         # clauses carry different link types: handle each clause with the sentence's subject
         clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，:：]+[,，:：]?", sent)]
         clause_types = [(cs, ce, _types_in(text[cs:ce])) for cs, ce in clauses]
-        distinct = {t[0] for _, _, t in clause_types if t}
+        distinct = {t[0] for _, _, t in clause_types if t and t[0] != "其他"}
         if len(distinct) >= 2:
-            units = [(cs, ce, t[0]) for cs, ce, t in clause_types if t]
+            units = [(cs, ce, t[0]) for cs, ce, t in clause_types if t and t[0] != "其他"]
             clause_mode = True
         else:
             units = [(s, e, types[0])]
@@ -348,7 +353,7 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
             else:
                 c = _candidate(para, text, us, ue, kind, uorgs, rule=rule + {"链上联建": "chain", "跨村联建": "joint_village",
                                                                        "其他": "joint_activity"}[kind],
-                               confidence=0.75 if kind != "其他" else 0.5, extra_villages=(kind == "跨村联建"),
+                               confidence=0.75 if kind != "其他" else 0.5, extra_villages=(kind in ("跨村联建", "其他")),
                                para_date=para_date)
                 if c is not None:
                     out.append(c)

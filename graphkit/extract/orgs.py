@@ -51,7 +51,7 @@ _BOUNDARY_WORDS = sorted({
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
-_PROTECTED_RE = re.compile(r"有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
+_PROTECTED_RE = re.compile(r"国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
                            r"组织部|宣传部|统战部|开发区|经开区|经贸|经信|经管|经济|经营|中心|服务中心|联合会|联谊会|工商联|妇联|科协|总工会")
 _GENERIC_RE = re.compile(
     r"^(?:各级|各|该|本|全|基层|上级|下级|直属|城市|农村|县级|镇级|乡级|村级|市级|乡\(镇\)|乡镇|镇|乡|街道|县|市|区|村|"
@@ -69,13 +69,14 @@ _UNIT_RE = re.compile(
     r"中心|小学|中学|幼儿园|学校|供销合作社|供销社|信用社|合作联社|合作社)"
 )
 _LIST_SEP = "、"
+_BRAND_RE = re.compile(r"国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|中国")
 _ENDS_WITH_BOUNDARY = re.compile("(?:" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS if len(w) > 1) + ")$")
 _UNIT_END_RE = re.compile(r"(?:党委|党支部|党总支|党组|工委|联盟|局|委|办|部|院|校|站|所|中心|公司|集团|村|社区|会|联|队|园|馆)$")
 _UNIT_EXT_RE = re.compile(r"组织部|宣传部|统战部|政法委|文明办|办公室|党校|办")
 _BARE_UNITS = frozenset({"团委", "妇联", "科协", "工商联", "总工会", "残联"})
 _VILLAGE_RE = re.compile(rf"[{_CJK}]{{2,3}}?(?:村|社区)(?![{_CJK}]{{0,1}}(?:党|民|级|委|干部|集体|两委|\"两委\"))")
 _NOT_VILLAGE = re.compile(r"(?:乡村|农村|示范村|专业村|强村|弱村|试点村|空壳村|行政村|自然村|重点村|贫困村|脱贫村|全村|该村|本村|各村|"
-                          r"每村|城乡社区|城市社区|社区)$")
+                          r"每村|城乡社区|城市社区|各社区|该社区|本社区|全社区|辖区社区)$")
 # a company named after its category word: 渔业企业永丰生态农业开展…
 _APPOSITIVE_RE = re.compile(rf"(?:企业|公司|合作社)([{_CJK}]{{4,8}}?)(?=开展|签订|结对|共建|合作|联合)")
 
@@ -137,7 +138,8 @@ def left_cut(run: str) -> int:
     if m and m.start() >= 3:
         i = m.start()
         head = rest[:i - 2]
-        if not head.endswith(("省", "市", "县", "区", "州", "盟")) and not _PROTECTED_RE.search(rest[i - 2:i + 1]):
+        if not head.endswith(("省", "市", "县", "区", "州", "盟")) and not _PROTECTED_RE.search(rest[i - 2:i + 1]) \
+                and not _BRAND_RE.fullmatch(head):
             best += i - 2
     # a name does not start with a number or a measure word
     while best < len(run) and run[best] in "个名家支所座项批次":
@@ -315,7 +317,7 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
     out = []
     for m in _UNIT_RE.finditer(text):
         s, e = m.start(), m.end()
-        ext = _UNIT_EXT_RE.match(text, e) if text[e - 1] == "委" else None
+        ext = _UNIT_EXT_RE.match(text, e) if (text[e - 1] == "委" or text.endswith("委员会", 0, e)) else None
         if ext:
             e = ext.end()  # 县委 + 组织部 / 文明办 / 党校
         if any(ts <= s < te or ts < e <= te for ts, te in taken):
@@ -349,7 +351,9 @@ def _units(text: str, para: int, taken: list[tuple[int, int]]) -> list[OrgMentio
                 or re.match(r"牵头|联合|与|和|等|共同|党员|结对", text[e:e + 2])):
             continue
         kind = org_kind(surface)
-        out.append(OrgMention(para, s, e, surface, surface, "", kind, org_level(surface, kind), "unit", 0.6))
+        name = re.sub(r"^(?:中国共产党|中共)", "", surface)
+        name = re.sub(r"(县|市|区)委员会(?=组织部|宣传部|统战部|政法委|办公室|党校|办)", r"\1委", name)
+        out.append(OrgMention(para, s, e, surface, name, "", kind, org_level(name, kind), "unit", 0.6))
         taken.append((s, e))
     return out
 
@@ -374,7 +378,7 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
         before = text[max(0, s - 1):s]
         after = text[e:e + 1]
         if not (before in ("、", "与", "和", "同", "及", "的", "由") or after in ("、", "和", "与", "及")
-                or text.startswith("牵头", e)):
+                or text.startswith("牵头", e) or re.search(r"(?:联系|帮扶|包联|挂包|结对)$", text[max(0, s - 2):s])):
             continue  # a bare village counts only in a list or after a connective
         out.append((s, e, name))
     return out
