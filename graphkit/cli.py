@@ -186,6 +186,7 @@ from ._cli_rdf import register as _register_rdf; _register_rdf(cli)  # noqa: E40
 from ._cli_analyze import register as _register_analyze; _register_analyze(cli)  # noqa: E402,E702
 from ._cli_export import register as _register_export; _register_export(cli)  # noqa: E402,E702
 from ._cli_ledger import register as _register_ledger; _register_ledger(cli)  # noqa: E402,E702
+from ._cli_extract import register as _register_extract; _register_extract(cli)  # noqa: E402,E702
 
 
 def main() -> None:

@@ -1,0 +1,186 @@
+"""Evaluate ``graphkit.extract`` on the annotated report set: precision, recall, F1.
+
+Usage::
+
+    .venv/bin/python benchmarks/extract_eval.py                 # dev and held-out figures
+    .venv/bin/python benchmarks/extract_eval.py --json out.json --speed
+
+Gold annotations: ``benchmarks/extract_eval/gold/*.yaml`` (one per text in ``texts/``; format and
+annotation rules in ``benchmarks/extract_eval/README.md``). ``split: dev`` texts are those the
+rules were written and tuned on; ``split: heldout`` texts were annotated before the extractor was
+first run on them and were not used to change any rule.
+
+Scores, per split, micro-averaged over texts:
+
+- orgs: distinct organization names per text (matched by ``eval_key``: ``org_key`` with county,
+  city and town prefixes folded, so 城关镇中堰村党支部 = 中堰村党支部);
+- links: a predicted link is correct when its type and member set equal a gold link's
+  ("type + members"); type accuracy is over predicted/gold pairs whose member sets overlap by a
+  Jaccard index of at least 0.5;
+- numbers: (paragraph, value, bound) per claim, formulas by their text.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent / "extract_eval"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from graphkit._text import org_key  # noqa: E402
+from graphkit.extract import extract_files  # noqa: E402
+
+_CJK = "\u4e00-\u9fff"
+
+
+def eval_key(name: str) -> str:
+    """Fold county, city and town prefixes of a name (for matching only)."""
+    key = org_key(name) or ""
+    key = re.sub(r"(县|市|区)委员会(?=组织部|宣传部|统战部|政法委|办公室|党校|办)", r"\1委", key)
+    key = re.sub(rf"^[{_CJK}]{{2,3}}县委", "县委", key)
+    key = re.sub(rf"^(?:[{_CJK}]{{2,3}}市)?(?:[{_CJK}]{{2,3}}县|县)(?!委)", "", key)
+    key = re.sub(rf"^[{_CJK}]{{2,4}}?(?:镇|乡|街道)(?=[{_CJK}]{{2,}}(?:村|社区))", "", key)
+    return key
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "tp": tp, "pred": n_pred, "gold": n_gold}
+
+
+def _num_key(item: dict[str, Any]) -> tuple[Any, ...]:
+    if item.get("formula"):
+        return (int(item["para"]), "F", re.sub(r"\s", "", str(item["text"])))
+    return (int(item["para"]), float(item["value"]), item.get("bound", "="))
+
+
+def load_gold(folder: Path = ROOT) -> list[dict[str, Any]]:
+    """Read every gold file; each names its text and split."""
+    out = []
+    for f in sorted((folder / "gold").glob("*.yaml")):
+        d = yaml.safe_load(f.read_text(encoding="utf-8"))
+        d["_gold"] = f.name
+        out.append(d)
+    return out
+
+
+def evaluate(folder: Path = ROOT) -> dict[str, Any]:
+    """Run the extractor on every annotated text and score it per split."""
+    gold = load_gold(folder)
+    files = [folder / "texts" / g["file"] for g in gold]
+    t0 = time.perf_counter()
+    result = extract_files([str(f) for f in files])
+    secs = time.perf_counter() - t0
+    acc: dict[str, dict[str, Counter[str]]] = {}
+    for g, path in zip(gold, files):
+        c = acc.setdefault(g["split"], {"c": Counter()})["c"]
+        fname = str(path)
+        orgs = result.orgs[result.orgs["file"] == fname]
+        pred_orgs = {eval_key(n) for n in orgs["name"]}
+        gold_orgs = {eval_key(n) for n in g.get("orgs") or []}
+        c["org_tp"] += len(pred_orgs & gold_orgs)
+        c["org_pred"] += len(pred_orgs)
+        c["org_gold"] += len(gold_orgs)
+        links = result.links[result.links["file"] == fname]
+        pred_links = [(t, frozenset(eval_key(m) for m in ms)) for t, ms in zip(links["type"], links["members"])]
+        gold_links = [(lk["type"], frozenset(eval_key(m) for m in lk["members"])) for lk in g.get("links") or []]
+        c["link_pred"] += len(pred_links)
+        c["link_gold"] += len(gold_links)
+        free = list(gold_links)
+        for pl in pred_links:
+            if pl in free:
+                free.remove(pl)
+                c["link_tp"] += 1
+        # type accuracy on member-overlapping pairs (each gold link used once)
+        free = list(gold_links)
+        for pt, pm in pred_links:
+            best, score = None, 0.0
+            for gl in free:
+                j = len(pm & gl[1]) / len(pm | gl[1]) if pm | gl[1] else 0.0
+                if j > score:
+                    best, score = gl, j
+            if best is not None and score >= 0.5:
+                free.remove(best)
+                c["type_pairs"] += 1
+                c["type_ok"] += int(best[0] == pt)
+        nums = result.numbers[result.numbers["file"] == fname]
+        pred_n = Counter()
+        for r in nums.itertuples():
+            if r.kind == "公式":
+                pred_n[(int(r.para), "F", re.sub(r"\s", "", r.surface))] += 1
+            else:
+                pred_n[(int(r.para), float(r.value), r.bound)] += 1
+        gold_n = Counter(_num_key(it) for it in g.get("numbers") or [])
+        c["num_tp"] += sum((pred_n & gold_n).values())
+        c["num_pred"] += sum(pred_n.values())
+        c["num_gold"] += sum(gold_n.values())
+        c["texts"] += 1
+        c["chars"] += sum(len(p) for _, p in result.texts[fname])
+    scores: dict[str, Any] = {}
+    for split, d in acc.items():
+        c = d["c"]
+        scores[split] = {
+            "texts": c["texts"], "chars": c["chars"],
+            "orgs": _prf(c["org_tp"], c["org_pred"], c["org_gold"]),
+            "links": _prf(c["link_tp"], c["link_pred"], c["link_gold"]),
+            "link_type_accuracy": {"accuracy": round(c["type_ok"] / c["type_pairs"], 3) if c["type_pairs"] else None,
+                                   "pairs": c["type_pairs"]},
+            "numbers": _prf(c["num_tp"], c["num_pred"], c["num_gold"]),
+        }
+    scores["seconds"] = round(secs, 3)
+    return scores
+
+
+def speed(folder: Path = ROOT, *, repeat: int = 20) -> dict[str, float]:
+    """Characters per second of the default path on one core (all texts, ``repeat`` times, best run)."""
+    files = [str(f) for f in sorted((folder / "texts").iterdir()) if f.suffix in (".txt", ".md", ".docx")]
+    extract_files(files)  # warm: tables built once per process
+    best = float("inf")
+    chars = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = extract_files(files)
+        best = min(best, time.perf_counter() - t0)
+        chars = r.chars
+    return {"chars": chars, "seconds": round(best, 4), "chars_per_second": round(chars / best)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", help="write the figures as JSON")
+    ap.add_argument("--speed", action="store_true", help="also measure characters per second")
+    args = ap.parse_args(argv)
+    scores = evaluate()
+    if args.speed:
+        scores["speed"] = speed()
+    for split in ("dev", "heldout"):
+        if split not in scores:
+            continue
+        s = scores[split]
+        print(f"== {split}: {s['texts']} texts, {s['chars']} chars")
+        for k in ("orgs", "links", "numbers"):
+            v = s[k]
+            print(f"  {k:8s} P {v['precision']:.3f}  R {v['recall']:.3f}  F1 {v['f1']:.3f}  "
+                  f"(tp {v['tp']}, predicted {v['pred']}, gold {v['gold']})")
+        ta = s["link_type_accuracy"]
+        print(f"  link type accuracy {ta['accuracy']} over {ta['pairs']} matched links")
+    if "speed" in scores:
+        sp = scores["speed"]
+        print(f"speed: {sp['chars']} chars in {sp['seconds']} s = {sp['chars_per_second']} chars/s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,361 @@
+"""Link candidates: 片区联建 / 跨村联建 / 链上联建 / 结对共建 / 其他, with members and roles.
+
+Rules work on sentences (split at 。！？；) and, when one sentence names links of several kinds in
+different clauses ("以村企联的方式与…开展产销合作,以链条联的方式融入…产业链党委"), on clauses, the
+sentence's first organization being the subject of each clause. The type comes from trigger
+words with a fixed precedence (chain > cross-village > pairing > district > other), so a
+"功能性片区" inside a chain text does not make a district: only "第N片区" and "片区联建" do.
+
+Members are the organization mentions of the span, minus mentions that name a person's office
+("…党支部书记") or an attending superior ("县委组织部领导出席"), which are listed apart. The lead is
+the organization "X牵头" (not "X牵头组建…", which leads the making of something else), "由X牵头"
+or "X为组长单位/牵头单位/链长单位". Pairings follow "A与B结对"; "A、B分别与C、D结对" pairs in order.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .orgs import OrgMention, find_villages, left_cut, org_kind
+
+__all__ = ["LinkCandidate", "find_links", "LINK_TYPES", "split_sentences"]
+
+LINK_TYPES = ("片区联建", "跨村联建", "链上联建", "结对共建", "其他")
+_CJK = "\u4e00-\u9fff"
+_TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("链上联建", re.compile(r"产业链|链上联建|链条联|链上|产业联盟|全产业链|链长")),
+    ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
+    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)")),
+    ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
+    ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
+)
+_DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
+_SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
+_PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
+_ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
+_DATE_RE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
+_LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
+_CONNECTIVE = re.compile(r"与|和|同")
+_STAGES_RE = re.compile(r"产业链的?([^,，。；;]{1,40}?)等?各?个?环节")
+_STAGE_FORMULA_RE = re.compile(r"[“\"]([^”\"]{2,60}?\+[^”\"]{2,60}?)[”\"]的?(?:全)?产业链")
+_CHAIN_RE = re.compile(rf"([{_CJK}]{{2,8}}?)(?:产业链|产业联盟)")
+
+
+@dataclass
+class LinkCandidate:
+    """One candidate link; offsets are those of the sentence or clause it came from."""
+
+    para: int
+    start: int
+    end: int
+    surface: str
+    type: str
+    group: str
+    members: list[str]
+    member_kinds: list[str]
+    lead: str
+    strong: str
+    weak: str
+    form: str
+    chain: str
+    stages: list[str]
+    date: str
+    attending: list[str]
+    rule: str
+    confidence: float
+    note: str = ""
+    member_spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each sentence.
+
+    >>> split_sentences("甲。乙;丙")
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    return [(m.start(), m.end()) for m in _SENT_RE.finditer(text)]
+
+
+def _types_in(text: str) -> list[str]:
+    return [name for name, rx in _TRIGGERS if rx.search(text)]
+
+
+def _date(text: str) -> str:
+    m = _DATE_RE.search(text)
+    if not m:
+        return ""
+    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+    if d:
+        return f"{y}-{int(mo):02d}-{int(d):02d}"
+    if mo:
+        return f"{y}-{int(mo):02d}"
+    return y
+
+
+def _chain(text: str, orgs: list[OrgMention]) -> str:
+    for o in orgs:
+        if "产业链" in o.name:
+            return re.sub(r"^.*?([^镇乡县市区村]{2,6})产业链.*$", r"\1", o.name)
+    for m in re.finditer(r"产业链|产业联盟", text):
+        i = m.start()
+        j = i
+        while j > 0 and i - j < 8 and re.match(rf"[{_CJK}]", text[j - 1]):
+            j -= 1
+        run = text[j:i]
+        run = run[left_cut(run):]
+        if len(run) >= 2 and run not in ("全产业", "各个", "全", "条"):
+            return run
+    return ""
+
+
+def _stages(text: str) -> list[str]:
+    m = _STAGES_RE.search(text)
+    if m:
+        parts = [p for p in re.split(r"[、,，]", m.group(1)) if p]
+        parts = [p for p in parts if len(p) <= 6]
+        if len(parts) >= 2:
+            return parts
+    m = _STAGE_FORMULA_RE.search(text)
+    if m:
+        return [p.strip() for p in m.group(1).split("+") if p.strip()]
+    return []
+
+
+def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention], list[str]]:
+    members, attending = [], []
+    sentence_attends = bool(_ATTEND.search(text))
+    for o in orgs:
+        after = text[o.end:o.end + 8]
+        if _PERSON_AFTER.match(after):
+            if sentence_attends:
+                attending.append(o.name)
+            continue
+        members.append(o)
+    return members, attending
+
+
+def _lead(text: str, orgs: list[OrgMention]) -> str:
+    for o in orgs:
+        after = text[o.end:o.end + 8]
+        if after.startswith("牵头") and not re.match(r"牵头(?:组建|成立|建立|打造|举办|开展|制定|编制)", after):
+            return o.name
+        if _LEAD_AFTER.match(after):
+            return o.name
+        if text[max(0, o.start - 1):o.start] == "由" and "牵头" in text[o.end:o.end + 6]:
+            return o.name
+    return ""
+
+
+def _dedupe(orgs: list[OrgMention]) -> list[OrgMention]:
+    seen, out = set(), []
+    for o in orgs:
+        if o.name not in seen:
+            seen.add(o.name)
+            out.append(o)
+    return out
+
+
+def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMention], *, rule: str,
+               confidence: float, group: str = "", extra_villages: bool = False, para_date: str = "") -> LinkCandidate | None:
+    span = text[s:e]
+    members, attending = _split_members(text, orgs)
+    names = [o.name for o in members]
+    kinds = [o.kind for o in members]
+    spans = [(o.start, o.end) for o in members]
+    if extra_villages:
+        # bare villages count only as an enumeration (A村、B村…) followed by a forming verb
+        found = find_villages(text, s, e, [(o.start, o.end) for o in orgs])
+        enum = []
+        for k, (vs, ve, vname) in enumerate(found):
+            near = k + 1 < len(found) and re.fullmatch(r"[、和与及]", text[ve:found[k + 1][0]])
+            prev = k > 0 and re.fullmatch(r"[、和与及]", text[found[k - 1][1]:vs])
+            if near or prev:
+                enum.append((vs, ve, vname))
+        if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]):
+            enum = []
+        if kind == "其他":
+            enum = found  # a joint activity's bare village or community members
+        leads = [v for v in found if text.startswith("牵头", v[1])]
+        if enum and leads and leads[0] not in enum:
+            enum = [leads[0]] + enum
+        for vs, ve, vname in enum:
+            if vname not in names and not any(n.startswith(vname) or n.endswith(vname + o_suffix) for n in names
+                                               for o_suffix in ("党支部", "党总支", "党委")):
+                names.append(vname)
+                kinds.append(org_kind(vname) or "村")
+                spans.append((vs, ve))
+    chain = _chain(span, members) if kind == "链上联建" else ""
+    lead = _lead(text, members)
+    if not lead:
+        lead = next((n for n, (ms, me) in zip(names, spans) if text.startswith("牵头", me)), "")
+    if kind == "链上联建":
+        for n in list(names):
+            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委")):
+                group = group or n
+        if group in names:
+            i = names.index(group)
+            del names[i], kinds[i], spans[i]
+    if kind == "跨村联建":
+        for o in members:
+            if o.rule != "shared_head" and o.name.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委",
+                                                            "联村党总支", "联村党支部")):
+                group = group or o.name
+        if group in names:
+            i = names.index(group)
+            del names[i], kinds[i], spans[i]
+    if len(names) < 2 and not (group and names):
+        return None
+    if not group:
+        if kind == "链上联建":
+            group = f"{chain or ''}产业链链上联建({lead or names[0]}牵头)"
+        elif kind == "跨村联建":
+            group = f"联村党组织({'、'.join(names[:3])}{'等' if len(names) > 3 else ''})"
+        elif kind == "其他":
+            group = f"联建活动({names[0]}等)"
+    return LinkCandidate(para, s, e, span, kind, group, names, kinds, lead, "", "", "", chain,
+                         _stages(span) if kind == "链上联建" else [], _date(span) or para_date, attending, rule,
+                         confidence, member_spans=spans)
+
+
+def _pairing_form(text: str) -> str:
+    if "村企" in text:
+        return "村企联建"
+    if re.search(r"强村|弱村|以强带弱", text):
+        return "强村带弱村"
+    if re.search(r"一类|先进带后进|三类", text):
+        return "一类带三类"
+    if re.search(r"机关.{0,6}(?:挂|联|包)", text):
+        return "机关联村"
+    if "共驻共建" in text:
+        return "共驻共建"
+    return "其他"
+
+
+def _with_villages(text: str, s: int, e: int, orgs: list[OrgMention]) -> list[OrgMention]:
+    extra = [OrgMention(0, vs, ve, v, v, "", org_kind(v) or "村", "村", "bare_village", 0.6)
+             for vs, ve, v in find_villages(text, s, e, [(o.start, o.end) for o in orgs])
+             if not any(o.name.startswith(v) or v in o.name for o in orgs)]
+    return sorted(orgs + extra, key=lambda o: o.start)
+
+
+def _pairings(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subject: OrgMention | None,
+              para_date: str) -> list[LinkCandidate]:
+    """Pairings of a span; a span whose clauses each pair two sides is read clause by clause."""
+    orgs = _with_villages(text, s, e, orgs)
+    for o in orgs:
+        o.para = para
+    clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，]+[,，]?", text[s:e])]
+    pairing_clauses = [(cs, ce) for cs, ce in clauses
+                       if sum(cs <= o.start < ce for o in orgs) >= 2 and _CONNECTIVE.search(text, cs, ce)]
+    if len(pairing_clauses) >= 2:
+        out = []
+        for cs, ce in pairing_clauses:
+            out.extend(_pairings_span(para, text, cs, ce, [o for o in orgs if cs <= o.start < ce], None, para_date))
+        return out
+    return _pairings_span(para, text, s, e, orgs, subject, para_date)
+
+
+def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subject: OrgMention | None,
+                   para_date: str) -> list[LinkCandidate]:
+    span = text[s:e]
+    members, attending = _split_members(text, orgs)
+    if subject is not None and subject not in members and re.search(r"与|和|同", span):
+        members = [subject] + members
+    if len(members) < 2:
+        return []
+    conn = None
+    for m in _CONNECTIVE.finditer(text, s, e):
+        if any(o.start <= m.start() < o.end for o in members):
+            continue
+        if any(o.end <= m.start() for o in members) and any(o.start > m.start() for o in members):
+            conn = m.start()
+            break
+    left = [o for o in members if conn is not None and o.end <= conn]
+    right = [o for o in members if conn is not None and o.start > conn]
+    if conn is None or not left or not right:
+        last = max(o.end for o in members)
+        if _CONNECTIVE.search(text, last, e) and not any(o.start > last for o in members):
+            return []  # "A、B等…与各社区…": the other side is not named
+        left, right = members[:1], members[1:]
+    respectively = "分别" in text[s:conn] if conn is not None else False
+    if respectively and len(left) == len(right) and len(left) > 1:
+        pairs, rule = list(zip(left, right)), "pairing_respectively"
+    elif len(left) == 1:
+        pairs, rule = [(left[0], r) for r in right], "pairing_one_many"
+    elif len(right) == 1:
+        pairs, rule = [(lo, right[0]) for lo in left], "pairing_many_one"
+    elif len(left) == len(right):
+        pairs, rule = list(zip(left, right)), "pairing_in_order"
+    else:
+        return []
+    form = _pairing_form(span)
+    out = []
+    for a, b in pairs:
+        out.append(LinkCandidate(para, s, e, span, "结对共建", "", [a.name, b.name], [a.kind, b.kind], "", a.name,
+                                 b.name, form, "", [], _date(span) or para_date, attending, rule,
+                                 0.7 if rule != "pairing_in_order" else 0.5,
+                                 note="强弱方按语序 strong/weak by word order", member_spans=[(a.start, a.end), (b.start, b.end)]))
+    return out
+
+
+def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandidate]:
+    """Find link candidates in one normalized paragraph, given its organization mentions.
+
+    Examples
+    --------
+    >>> from .orgs import find_orgs
+    >>> t = "县科协机关党支部牵头,联合市蚕桑产业发展中心党支部、中池镇青泥洞村党支部,聚焦蚕桑产业链的种、养、收等各环节。"
+    >>> [(c.type, c.lead, c.chain, c.stages, len(c.members)) for c in find_links(t, 1, find_orgs(t, 1))]
+    [('链上联建', '县科协机关党支部', '蚕桑', ['种', '养', '收'], 3)]
+    """
+    out: list[LinkCandidate] = []
+    para_date = ""
+    for s, e in split_sentences(text):
+        sent = text[s:e]
+        types = _types_in(sent)
+        if not types:
+            continue
+        sorgs = [o for o in orgs if s <= o.start < e]
+        subject = sorgs[0] if sorgs else None
+        # clauses carry different link types: handle each clause with the sentence's subject
+        clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，:：]+[,，:：]?", sent)]
+        clause_types = [(cs, ce, _types_in(text[cs:ce])) for cs, ce in clauses]
+        distinct = {t[0] for _, _, t in clause_types if t and t[0] != "其他"}
+        if len(distinct) >= 2:
+            units = [(cs, ce, t[0]) for cs, ce, t in clause_types if t and t[0] != "其他"]
+            clause_mode = True
+        else:
+            units = [(s, e, types[0])]
+            clause_mode = False
+        for us, ue, kind in units:
+            uorgs = [o for o in orgs if us <= o.start < ue]
+            if clause_mode and subject is not None and subject not in uorgs and kind != "片区联建":
+                uorgs = [subject] + uorgs
+            uorgs = _dedupe(uorgs)
+            rule = "clause_" if clause_mode else "sentence_"
+            if kind == "结对共建":
+                out.extend(_pairings(para, text, us, ue, [o for o in uorgs if o is not subject] if clause_mode else uorgs,
+                                     subject if clause_mode else None, para_date))
+            elif kind == "片区联建":
+                marks = list(_DISTRICT_RE.finditer(text, us, ue))
+                for i, dm in enumerate(marks):
+                    ds, de = dm.start(), (marks[i + 1].start() if i + 1 < len(marks) else ue)
+                    dorgs = [o for o in orgs if ds <= o.start < de]
+                    c = _candidate(para, text, ds, de, kind, dorgs, rule=rule + "district", confidence=0.7,
+                                   group=dm.group(), para_date=para_date)
+                    if c is not None and len(c.members) == 1 and (not dorgs or dorgs[0].start != dm.end()):
+                        c = None
+                    if c is not None:
+                        c.lead = ""  # a district's lead unit is named as such (牵头单位), not by 牵头 alone
+                        lead_m = [o for o in dorgs if _LEAD_AFTER.match(text[o.end:o.end + 8])]
+                        c.lead = lead_m[0].name if lead_m else ""
+                        out.append(c)
+            else:
+                c = _candidate(para, text, us, ue, kind, uorgs, rule=rule + {"链上联建": "chain", "跨村联建": "joint_village",
+                                                                       "其他": "joint_activity"}[kind],
+                               confidence=0.75 if kind != "其他" else 0.5, extra_villages=(kind in ("跨村联建", "其他")),
+                               para_date=para_date)
+                if c is not None:
+                    out.append(c)
+    return out
+
