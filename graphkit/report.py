@@ -48,8 +48,12 @@ def _is_share(col: str) -> bool:
     return bool(_SHARE.match(col))
 
 
-def _fmt(v: Any, share: bool) -> tuple[str, bool]:
-    """Display text of a cell and whether it is numeric."""
+#: Integer columns that hold years or month numbers: printed as 2024, not 2,024.
+_PLAIN_INT = re.compile(r"^(year.*|.*_year|month|host_month|cluster|order)$")
+
+
+def _fmt(v: Any, share: bool, plain: bool = False) -> tuple[str, bool]:
+    """Display text of a cell and whether it is numeric (``plain``: an integer without separators)."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
         return "", False
     if isinstance(v, (bool, np.bool_)):
@@ -57,7 +61,7 @@ def _fmt(v: Any, share: bool) -> tuple[str, bool]:
     if isinstance(v, (pd.Timestamp, np.datetime64)):
         return pd.Timestamp(v).strftime("%Y-%m-%d"), False
     if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}", True
+        return (str(int(v)) if plain else f"{int(v):,}"), True
     if isinstance(v, (float, np.floating)):
         return (f"{float(v):.1%}" if share else f"{float(v):,.2f}"), True
     return str(v), False
@@ -72,9 +76,10 @@ def _table(df: pd.DataFrame, model: Any, max_rows: int) -> tuple[list[str], list
     head = head[[c for c in head.columns if not _ID_COLS.match(c)]]
     zh = to_zh(head, model)
     shares = [_is_share(c) for c in head.columns]
+    plain = [bool(_PLAIN_INT.match(c)) for c in head.columns]
     rows = []
     for rec in zh.itertuples(index=False, name=None):
-        rows.append([dict(zip(("text", "num"), _fmt(v, s))) for v, s in zip(rec, shares)])
+        rows.append([dict(zip(("text", "num"), _fmt(v, s, p))) for v, s, p in zip(rec, shares, plain)])
     return list(zh.columns), rows
 
 

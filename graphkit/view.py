@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from . import _view_layout as lay
-from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, org_facts, positions
+from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, natural_key, org_facts, positions
 from ._analysis import org_index as _org_index
 from .errors import GraphkitError
 from .model import Graph
@@ -924,13 +924,19 @@ def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
     return ok[pos]
 
 
-def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None) -> pd.Series:
-    """The record of ``type_name`` whose name is ``name`` (exact, else a unique substring)."""
+def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None,
+          choices: pd.DataFrame | None = None) -> pd.Series:
+    """The record of ``type_name`` whose name is ``name`` (exact, else a unique substring).
+
+    ``choices`` (default: the records searched) are the names offered when none matches, in natural
+    order (第二片区 before 第十片区).
+    """
     t = ctx.graph.tables[type_name] if frame is None else frame
     col = "name" if "name" in t else "title"
     names = t[col].astype(object)
+    offer = names if choices is None else choices[col].astype(object)
     if not name:
-        sample = _join(sorted(names.dropna().astype(str).unique()), limit=10)
+        sample = _join(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
         raise GraphkitError(f"请用 --name 指定{what} / give the {ctx.model[type_name].label['en'].lower()} with "
                             f"--name (name=...); 可选 choices: {sample or '（无 none）'}")
     hit = t[names == name]
@@ -940,8 +946,8 @@ def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.D
         return hit.iloc[0]
     if len(hit) > 1:
         raise GraphkitError(f"“{name}”匹配到多个{what} / {name!r} matches several: "
-                            f"{_join(sorted(hit[col].astype(str)), limit=10)}；请写全名 / give the full name")
-    sample = _join(sorted(names.dropna().astype(str).unique()), limit=10)
+                            f"{_join(sorted(hit[col].astype(str), key=natural_key), limit=10)}；请写全名 / give the full name")
+    sample = _join(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
     raise GraphkitError(f"找不到{what}“{name}” / no {ctx.model[type_name].label['en'].lower()} named {name!r}; "
                         f"可选 choices: {sample or '（无 none）'}")
 
@@ -992,7 +998,9 @@ def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> 
 # -- district -------------------------------------------------------------------------------------
 
 def _scene_district(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
-    collab = _find(ctx, "Collaboration", name, what="联建组织（片区）")
+    col = ctx.graph.tables["Collaboration"]
+    collab = _find(ctx, "Collaboration", name, what="联建组织（片区）",
+                   choices=col[col["kind"] == "district"] if (col["kind"] == "district").any() else None)
     cid = str(collab["id"])
     mem = ctx.memberships[ctx.memberships["organization"] == cid]
     members = _obj(sorted(set(mem["member"])))
@@ -1480,7 +1488,7 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
         if by == "town":
             def towns() -> tuple[pd.Series, dict[int, str]]:
                 names = ctx.names("Place")
-                all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (str(names.get(t, t)), str(t)))
+                all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (natural_key(names.get(t, t)), str(t)))
                 return (pd.Series(np.arange(len(all_towns)), index=_obj(all_towns), dtype="float64"),
                         {i: str(names.get(t, t)) for i, t in enumerate(all_towns)})
             rank, label_of = ctx.once("town_rank", towns)
@@ -2166,7 +2174,8 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     if scene.group_word[1] == "cluster":
         gids = sorted(counts.index, key=_group_order)
     else:
-        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), names_all_d.get(g, str(g)), str(g)))
+        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), natural_key(names_all_d.get(g, str(g))),
+                                                   str(g)))
     # drill-down pages: whole groups, packed in display order up to max_nodes nodes each
     pages: list[list[str]] = []
     load = 0
