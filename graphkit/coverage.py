@@ -56,7 +56,7 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
     key as a code into the distinct keys (``factorize`` of the key column, in some order)."""
     if by is None:
         key = pd.Series("all", index=frame.index, dtype=object)
-        return (key, pd.Series(["全部 all"], index=["all"], dtype=object), ["all"],
+        return (key, pd.Series(["全部"], index=["all"], dtype=object), ["all"],
                 np.zeros(len(frame), dtype=np.intp), np.array(["all"], dtype=object))
     col, cl = GROUPINGS[by]
     if by == "town":
