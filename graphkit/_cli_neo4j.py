@@ -36,6 +36,24 @@ def _password(password: str | None) -> str:
                         "(no prompt without a terminal)")
 
 
+def display_zh(df: Any) -> Any:
+    """A query result for people: code-list codes → Chinese labels (sector=village → 农村, category=3 →
+    三类), graphkit's own codes (reason=no_pairing → 无结对), 是/否, a missing value → （未填）, and
+    Chinese column names where the analyses have them.
+
+    >>> import pandas as pd
+    >>> display_zh(pd.DataFrame({"sector": ["village"], "category": ["3"], "town_name": [None]})).to_dict("records")
+    [{'领域': '农村', '分类定级': '三类', '所属镇(街道)': '（未填）'}]
+    """
+    from ._analysis import NO_VALUE, to_zh
+
+    zh = to_zh(df)
+    for col in zh.columns:
+        if zh[col].dtype == object:
+            zh[col] = zh[col].where(zh[col].notna(), NO_VALUE)
+    return zh
+
+
 def _emit(df: Any, fmt: str, out: str | None) -> None:
     """Print or write a result table as an aligned table, CSV or JSON."""
     if fmt == "csv":
@@ -123,9 +141,11 @@ def register(cli: click.Group) -> None:
     @click.option("-o", "--output", "dest", type=click.Path(dir_okay=False), default=None, help="写入文件 write to a file")
     @click.option("--show", is_flag=True, help="显示 Neo4j 查询文本与 :param 行 / print the Neo4j text of --name "
                                                "with :param lines (computed on OUT if given)")
+    @click.option("--zh", "zh", is_flag=True, help="中文显示：代码换成中文（village → 农村，3 → 三类），列名中文 / "
+                                                   "Chinese labels for codes and columns")
     @user_errors
     def query_cmd(out: str | None, cypher: str | None, name: str | None, params: tuple[str, ...], list_: bool,
-                  fmt: str, dest: str | None, show: bool) -> None:
+                  fmt: str, dest: str | None, show: bool, zh: bool) -> None:
         """用嵌入式引擎运行 Cypher（无需服务器）/ run Cypher on OUT with the embedded engine (no server).
 
         \b
@@ -164,7 +184,7 @@ def register(cli: click.Group) -> None:
             df = run_cypher(out, cypher, _untyped_params(params), progress=_say)
         else:
             raise GraphkitError("需要查询文本或 --name / give a Cypher query text or --name NAME (see --list)")
-        _emit(df, fmt, dest)
+        _emit(display_zh(df) if zh else df, fmt, dest)
 
 
 def _show(query: Any, out: str | None, items: tuple[str, ...]) -> str:
