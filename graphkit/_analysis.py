@@ -104,7 +104,14 @@ def as_of_date(graph: Graph, as_of: Any = None) -> pd.Timestamp:
         try:
             ts = pd.Timestamp(as_of.strip())
         except (ValueError, TypeError):
-            raise GraphkitError(f"无法识别的日期 {as_of!r}，请写成 2024-06-30 / cannot read the date {as_of!r}; "
+            from ._values import parse_date
+
+            try:  # the ledgers' date reader names the wrong part (month 13)
+                parse_date(as_of)
+                why = ""
+            except ValueError as exc:
+                why = f"（{exc}）" if " / " in str(exc) else ""
+            raise GraphkitError(f"无法识别的日期 {as_of!r}{why}，请写成 2024-06-30 / cannot read the date {as_of!r}; "
                                 f"write it as 2024-06-30") from None
     else:
         raise GraphkitError(f"as_of 应为日期 / as_of must be a date, got {type(as_of).__name__}: {as_of!r}")

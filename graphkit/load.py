@@ -453,7 +453,11 @@ class _SheetMapper:
         for i in np.flatnonzero(bad):
             err = ev[codes[i]]
             zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
-            self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {err}")
+            en = err
+            if " / " in err:  # a bilingual reason naming the wrong part (month 13)
+                why, en = err.split(" / ", 1)
+                zh = f"「{header}」{why}"
+            self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {en}")
         if prop.type == "integer" or spec.parse == "month":
             lo, hi = (1, 12) if spec.parse == "month" else (prop.min, prop.max)
             out_u = np.fromiter((v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi))

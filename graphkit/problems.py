@@ -114,7 +114,7 @@ def problems_to_text(df: pd.DataFrame, *, limit: int = 30) -> str:
         where = r.file + (f" [{r.sheet}]" if r.sheet else "") + (f" 第{r.row}行 row {r.row}" if pd.notna(r.row) else "")
         col = f" 列 column「{r.column}」" if r.column else ""
         val = f" 值 value「{r.value}」" if r.value != "" else ""
-        lines.append(f"  [{r.severity}] {where}{col}{val}: {r.message_zh} / {r.message_en}")
+        lines.append(f"  [{SEVERITY_ZH.get(r.severity, r.severity)} {r.severity}] {where}{col}{val}: {r.message_zh} / {r.message_en}")
     if len(df) > limit:
         lines.append(f"  … 另有 {len(df) - limit} 个问题 / {len(df) - limit} more")
     return "\n".join(lines)
