@@ -137,7 +137,8 @@ def register(cli: click.Group) -> None:
     @click.option("--name", "name", default=None, help="查询包中的查询名 a query of the pack (see --list)")
     @click.option("-p", "--param", "params", multiple=True, metavar="K=V", help="参数 parameter, repeatable")
     @click.option("--list", "list_", is_flag=True, help="列出查询包 list the query pack")
-    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+                  help="输出格式：对齐表格、CSV 或 JSON / output format")
     @click.option("-o", "--output", "dest", type=click.Path(dir_okay=False), default=None, help="写入文件 write to a file")
     @click.option("--show", is_flag=True, help="显示 Neo4j 查询文本与 :param 行 / print the Neo4j text of --name "
                                                "with :param lines (computed on OUT if given)")
