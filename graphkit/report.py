@@ -463,7 +463,7 @@ _LOCAL_ZH = {"cadence_months": {"活动总数": "联建活动数（不含互督�
 
 
 def _excel_frame(df: pd.DataFrame, model: Any, key: str = "") -> pd.DataFrame:
-    zh = to_zh(_readable_order(_present(key, df)), model).rename(columns=_LOCAL_ZH.get(key, {}))
+    zh = to_zh(_readable_order(_present(key, df)), model).rename(columns={"分组": "分组代码", **_LOCAL_ZH.get(key, {})})
     out = pd.DataFrame(index=zh.index)
     for col in zh.columns:
         s = zh[col]
