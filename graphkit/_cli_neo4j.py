@@ -4,6 +4,7 @@ Light on purpose: click only at import time; the drivers and engines load inside
 """
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -52,6 +53,29 @@ def display_zh(df: Any) -> Any:
         if zh[col].dtype == object:
             zh[col] = zh[col].where(zh[col].notna(), NO_VALUE)
     return zh
+
+
+_FILE_LINE = re.compile(r"^(nodes|relationships)/(.+)\.csv: (\d+)$")
+
+
+def _label_file_line(message: str) -> str:
+    """``nodes/Rating.csv: 1136`` → a line saying what was written (other messages unchanged).
+
+    >>> _label_file_line("nodes/Rating.csv: 1136")
+    '  已写节点 nodes Rating: 1,136 行 rows (nodes/Rating.csv)'
+    >>> _label_file_line("relationships/PAIRED_WITH__Organization__Organization.csv: 30")
+    '  已写关系 relationships PAIRED_WITH (Organization → Organization): 30 行 rows (relationships/PAIRED_WITH__Organization__Organization.csv)'
+    """
+    m = _FILE_LINE.match(message)
+    if not m:
+        return message
+    kind, stem, rows = m.group(1), m.group(2), int(m.group(3))
+    path = f"{kind}/{stem}.csv"
+    if kind == "nodes":
+        return f"  已写节点 nodes {stem}: {rows:,} 行 rows ({path})"
+    parts = stem.split("__")
+    what = f"{parts[0]} ({parts[1]} → {parts[2]})" if len(parts) == 3 else stem
+    return f"  已写关系 relationships {what}: {rows:,} 行 rows ({path})"
 
 
 def _emit(df: Any, fmt: str, out: str | None) -> None:
@@ -114,7 +138,7 @@ def register(cli: click.Group) -> None:
         """写出 neo4j-admin 批量导入文件 / write files for `neo4j-admin database import full`."""
         from .neo4j import export_import
 
-        path = export_import(out, dest, database=database, progress=_say)
+        path = export_import(out, dest, database=database, progress=lambda m: _say(_label_file_line(m)))
         click.echo(f"已写出 wrote {path}; 导入命令见 the command is in {path / 'import.sh'} 和 and IMPORT.md")
 
     @neo4j_group.command("export-cypher")

@@ -181,7 +181,7 @@ def test_problems_xlsx_in_chinese(tmp_path):
     p.add(file="名册.xlsx", sheet="名册", row=3, column="成立日期", value="2024-13-01", rule="bad_date", zh="z", en="e")
     p.add(file="名册.xlsx", row=4, rule="hidden_sheet", severity="warning", zh="z", en="e")
     x = write_problems(p.frame(), tmp_path / "problems.xlsx")
-    df = pd.read_excel(x, dtype=str)
+    df = pd.read_excel(x, dtype=str, engine="calamine")
     assert list(df.columns)[:3] == ["严重程度", "文件", "工作表"] and list(df.columns)[-1] == "规则代码"
     assert set(df["严重程度"]) == {"错误", "警告"} and "日期无法识别" in set(df["问题类型"])
     c = write_problems(p.frame(), tmp_path / "problems.csv")  # the CSV stays machine-readable
@@ -225,3 +225,34 @@ def test_district_typo_offers_only_districts(sample_out, tmp_path):
     choices = r.stderr.split("可选 choices:")[1]
     assert "第一片区、第二片区、第三片区" in choices
     assert "联村" not in choices and "联盟" not in choices and "产业链" not in choices
+
+
+def test_demo_lists_every_output_with_labels(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "out"
+    for rel in ["graph/manifest.json", "graph/tables/Organization.parquet", "graph/tables/Pairing.parquet",
+                "graph/.cache/x.db", "neo4j-import/nodes/Rating.csv", "neo4j-import/nodes/Place.csv",
+                "neo4j-import/relationships/PAIRED_WITH__Organization__Organization.csv", "report.html",
+                "views/deep/er/district-1.html", "graph.gexf"]:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x", encoding="utf-8")
+    text = subprocess.run(["bash", str(root / "scripts" / "list_outputs.sh"), str(out)], check=True,
+                          capture_output=True, text=True).stdout
+    lines = text.splitlines()
+    assert any("graph/tables/" in ln and "图谱数据表" in ln and "2 个 files" in ln for ln in lines)
+    assert any("neo4j-import/nodes/" in ln and "Neo4j 节点文件" in ln and "2 个 files" in ln for ln in lines)
+    assert any("views/deep/er/district-1.html" in ln and "网络视图" in ln for ln in lines)  # any depth
+    assert any("graph.gexf" in ln and "Gephi" in ln for ln in lines)
+    assert ".cache" not in text and "Rating.csv" not in text
+    assert "scripts/list_outputs.sh" in (root / "scripts" / "demo.sh").read_text(encoding="utf-8")
+
+
+def test_export_import_progress_lines_say_what_was_written(sample_out, tmp_path):
+    r = CliRunner().invoke(cli, ["neo4j", "export-import", str(sample_out), "-o", str(tmp_path / "imp")])
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.stderr.splitlines() if "Rating" in ln]
+    assert any(ln.strip().startswith("已写节点 nodes Rating: 1,136 行 rows") for ln in lines), lines
+    assert not any(re.fullmatch(r"\S+\.csv: \d+", ln.strip()) for ln in r.stderr.splitlines())
