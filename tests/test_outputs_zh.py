@@ -256,3 +256,45 @@ def test_export_import_progress_lines_say_what_was_written(sample_out, tmp_path)
     lines = [ln for ln in r.stderr.splitlines() if "Rating" in ln]
     assert any(ln.strip().startswith("已写节点 nodes Rating: 1,136 行 rows") for ln in lines), lines
     assert not any(re.fullmatch(r"\S+\.csv: \d+", ln.strip()) for ln in r.stderr.splitlines())
+
+
+# ---- Gephi ---------------------------------------------------------------------------------------------
+
+def test_gexf_opens_readable_in_gephi(sample_graph, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from graphkit.export import FULL_NAME, SHORT_LABEL, write_gexf
+
+    p = write_gexf(sample_graph, tmp_path / "g.gexf", node_types=["Organization", "Collaboration"],
+                   link_types=["MEMBER_OF", "PAIRED_WITH"])
+    ns = {"g": "http://www.gexf.net/1.2draft", "viz": "http://www.gexf.net/1.2draft/viz"}
+    root = ET.parse(p).getroot()
+    graph_el = root.find("g:graph", ns)
+    assert graph_el.get("mode") == "dynamic" and graph_el.get("timeformat") == "date"
+    nodes = graph_el.findall("g:nodes/g:node", ns)
+    assert len(nodes) == sample_graph.count("Organization") + sample_graph.count("Collaboration")
+    full_id = next(a.get("id") for a in graph_el.findall("g:attributes/g:attribute", ns) if a.get("title") == FULL_NAME)
+    xs, colours = set(), set()
+    for n in nodes:
+        assert n.find("viz:size", ns) is not None
+        pos, col = n.find("viz:position", ns), n.find("viz:color", ns)
+        xs.add((pos.get("x"), pos.get("y")))
+        colours.add((col.get("r"), col.get("g"), col.get("b")))
+        full = next(v.get("value") for v in n.findall("g:attvalues/g:attvalue", ns) if v.get("for") == full_id)
+        assert len(n.get("label")) <= SHORT_LABEL and (full == n.get("label") or n.get("label").endswith("…")
+                                                          or full.endswith(n.get("label")))
+    assert len(xs) == len(nodes)  # every node has its own place
+    assert len(colours) >= 5      # sectors and types told apart
+    labels = {n.get("label") for n in nodes}
+    assert "第八片区" in labels and "示例县农业农村局党委" not in labels  # county prefix dropped
+    # pairings and memberships carry their interval: the timeline plays
+    edges = graph_el.findall("g:edges/g:edge", ns)
+    starts = [e.get("start") for e in edges if e.get("start")]
+    assert len(starts) >= sample_graph.count("Pairing") and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", s) for s in starts)
+    ended = [e for e in edges if e.get("end")]
+    assert ended and all(e.get("end") >= e.get("start", "") for e in ended)
+    # the same file every time (layout seeded)
+    again = write_gexf(sample_graph, tmp_path / "h.gexf", node_types=["Organization", "Collaboration"],
+                       link_types=["MEMBER_OF", "PAIRED_WITH"])
+    strip = lambda t: re.sub(r'lastmodifieddate="[^"]+"', "", t)  # noqa: E731
+    assert strip(p.read_text(encoding="utf-8")) == strip(again.read_text(encoding="utf-8"))
