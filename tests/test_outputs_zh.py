@@ -298,3 +298,32 @@ def test_gexf_opens_readable_in_gephi(sample_graph, tmp_path):
                        link_types=["MEMBER_OF", "PAIRED_WITH"])
     strip = lambda t: re.sub(r'lastmodifieddate="[^"]+"', "", t)  # noqa: E731
     assert strip(p.read_text(encoding="utf-8")) == strip(again.read_text(encoding="utf-8"))
+
+
+# ---- Neo4j Browser -------------------------------------------------------------------------------------
+
+def test_import_folder_and_script_come_with_browser_files(sample_out, tmp_path):
+    from graphkit.neo4j import export_cypher, export_import
+    from graphkit.queries import load_pack
+    from graphkit.schema import load_schema
+
+    d = export_import(sample_out, tmp_path / "import")
+    b = d / "browser"
+    style = (b / "graphkit.grass").read_text(encoding="utf-8")
+    model = load_schema()
+    for ns in __import__("graphkit._graph_shape", fromlist=["graph_shape"]).graph_shape(model).nodes:
+        assert f"node.{ns.label} {{" in style
+    assert re.search(r'node\.Organization \{[^}]*color: #[0-9A-F]{6};[^}]*caption: "\{name\}";', style)
+    assert 'relationship.PAIRED_WITH {' in style and 'caption: "结对共建";' in style
+    assert style.count("{") == style.count("}")
+    pack = load_pack()
+    favs = sorted(p.name for p in (b / "favorites").iterdir())
+    assert favs == sorted(f"{n}.cypher" for n in pack)
+    fav = (b / "favorites" / "unpaired_weak.cypher").read_text(encoding="utf-8")
+    assert fav.startswith(f"// {pack['unpaired_weak'].title}\n")
+    assert all(ln.startswith((":param", "//")) for ln in fav.split("MATCH", 1)[0].splitlines() if ln.strip())
+    guide = (b / "guide.html").read_text(encoding="utf-8")
+    assert guide.count('<slide class="row-fluid">') == len(pack) + 1 and "示例县" in guide
+    assert "http" not in guide.split("<carousel", 1)[1].replace("http://HOST", "")  # nothing fetched
+    s = export_cypher(sample_out, tmp_path / "load.cypher")
+    assert (s.parent / "load-browser" / "graphkit.grass").read_text(encoding="utf-8") == style
