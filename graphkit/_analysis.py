@@ -104,7 +104,14 @@ def as_of_date(graph: Graph, as_of: Any = None) -> pd.Timestamp:
         try:
             ts = pd.Timestamp(as_of.strip())
         except (ValueError, TypeError):
-            raise GraphkitError(f"无法识别的日期 {as_of!r}，请写成 2024-06-30 / cannot read the date {as_of!r}; "
+            from ._values import parse_date
+
+            try:  # the ledgers' date reader names the wrong part (month 13)
+                parse_date(as_of)
+                why = ""
+            except ValueError as exc:
+                why = f"（{exc}）" if " / " in str(exc) else ""
+            raise GraphkitError(f"无法识别的日期 {as_of!r}{why}，请写成 2024-06-30 / cannot read the date {as_of!r}; "
                                 f"write it as 2024-06-30") from None
     else:
         raise GraphkitError(f"as_of 应为日期 / as_of must be a date, got {type(as_of).__name__}: {as_of!r}")
@@ -476,6 +483,10 @@ def join_names(values: Iterable[Any], *, limit: int | None = None) -> str:
     return SEP.join(vals)
 
 
+# Ordinals in names (第一…第十二片区, 一组, 1组, 第2党支部) are read by this small parser rather than a
+# library: natsort reads only Arabic digits, and cn2an converts whole strings (it raises on, or
+# mangles, names mixing numerals with other characters such as 十里铺村); the names here need only
+# 零…九, 十 and 百, so a dozen lines that are tested in place do the job.
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMERAL = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十百]+")
 
@@ -499,8 +510,12 @@ def _numeral(text: str) -> int:
 def natural_key(name: Any) -> str:
     """Sort key reading numbers written in digits or Chinese numerals: 第二片区 < 第十片区.
 
+    The one sort key of ordinal names (districts, groups, sub-branches) in tables, views and Excel.
+
     >>> sorted(["第十片区", "第二片区", "第十一片区", "第一片区"], key=natural_key)
     ['第一片区', '第二片区', '第十片区', '第十一片区']
+    >>> sorted(["十二组", "二组", "10组", "1组", "一组"], key=natural_key)
+    ['1组', '一组', '二组', '10组', '十二组']
     """
     return _NUMERAL.sub(lambda m: f"{_numeral(m.group()):08d}", str(name))
 

@@ -115,7 +115,7 @@ def register(cli: click.Group) -> None:
                   help="报告 HTML 文件 / the .html report to write")
     @click.option("--xlsx", type=click.Path(dir_okay=False), default=None,
                   help="同时写出 Excel 工作簿（每项分析一个工作表）/ also write an .xlsx workbook")
-    @click.option("--max-rows", "max_rows", type=click.IntRange(min=1), default=100, show_default=True,
+    @click.option("--max-rows", "max_rows", type=click.IntRange(min=1), default=20, show_default=True,
                   help="HTML 中每个表最多显示的行数 / rows shown per table in the HTML")
     @_options
     @user_errors

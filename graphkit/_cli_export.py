@@ -30,12 +30,14 @@ def register(cli: click.Group) -> None:
         from pathlib import Path
 
         from .errors import GraphkitError
-        from .export import gephi_graph, write_networkx
+        from .export import for_gephi, gephi_graph, write_networkx
         from .io import read_graph
 
         if Path(output).suffix.lower() not in (".gexf", ".graphml"):
             raise GraphkitError(f"输出文件须以 .gexf 或 .graphml 结尾 / the output must be a .gexf or .graphml file: {output}")
         graph = read_graph(out)
         G = gephi_graph(graph, node_types=node_types or None, link_types=link_types or None, as_of=as_of, lang=lang)
+        if Path(output).suffix.lower() == ".gexf":  # colours, sizes, positions, short labels, timeline
+            G = for_gephi(G, graph)
         path = write_networkx(G, output)
         click.echo(f"已写出 wrote {path}: 节点 {G.number_of_nodes()} nodes, 边 {G.number_of_edges()} edges")

@@ -4,6 +4,7 @@ Light on purpose: click only at import time; the drivers and engines load inside
 """
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -34,6 +35,47 @@ def _password(password: str | None) -> str:
     raise GraphkitError("需要 Neo4j 密码：用 --password 或环境变量 NEO4J_PASSWORD（非交互式运行无法提示输入）/ "
                         "a Neo4j password is needed: pass --password or set NEO4J_PASSWORD "
                         "(no prompt without a terminal)")
+
+
+def display_zh(df: Any) -> Any:
+    """A query result for people: code-list codes → Chinese labels (sector=village → 农村, category=3 →
+    三类), graphkit's own codes (reason=no_pairing → 无结对), 是/否, a missing value → （未填）, and
+    Chinese column names where the analyses have them.
+
+    >>> import pandas as pd
+    >>> display_zh(pd.DataFrame({"sector": ["village"], "category": ["3"], "town_name": [None]})).to_dict("records")
+    [{'领域': '农村', '分类定级': '三类', '所属镇(街道)': '（未填）'}]
+    """
+    from ._analysis import NO_VALUE, to_zh
+
+    zh = to_zh(df)
+    for col in zh.columns:
+        if zh[col].dtype == object:
+            zh[col] = zh[col].where(zh[col].notna(), NO_VALUE)
+    return zh
+
+
+_FILE_LINE = re.compile(r"^(nodes|relationships)/(.+)\.csv: (\d+)$")
+
+
+def _label_file_line(message: str) -> str:
+    """``nodes/Rating.csv: 1136`` → a line saying what was written (other messages unchanged).
+
+    >>> _label_file_line("nodes/Rating.csv: 1136")
+    '  已写节点 nodes Rating: 1,136 行 rows (nodes/Rating.csv)'
+    >>> _label_file_line("relationships/PAIRED_WITH__Organization__Organization.csv: 30")
+    '  已写关系 relationships PAIRED_WITH (Organization → Organization): 30 行 rows (relationships/PAIRED_WITH__Organization__Organization.csv)'
+    """
+    m = _FILE_LINE.match(message)
+    if not m:
+        return message
+    kind, stem, rows = m.group(1), m.group(2), int(m.group(3))
+    path = f"{kind}/{stem}.csv"
+    if kind == "nodes":
+        return f"  已写节点 nodes {stem}: {rows:,} 行 rows ({path})"
+    parts = stem.split("__")
+    what = f"{parts[0]} ({parts[1]} → {parts[2]})" if len(parts) == 3 else stem
+    return f"  已写关系 relationships {what}: {rows:,} 行 rows ({path})"
 
 
 def _emit(df: Any, fmt: str, out: str | None) -> None:
@@ -100,7 +142,7 @@ def register(cli: click.Group) -> None:
         """写出 neo4j-admin 批量导入文件 / write files for `neo4j-admin database import full`."""
         from .neo4j import export_import
 
-        path = export_import(out, dest, database=database, progress=_say)
+        path = export_import(out, dest, database=database, progress=lambda m: _say(_label_file_line(m)))
         click.echo(f"已写出 wrote {path}; 导入命令见 the command is in {path / 'import.sh'} 和 and IMPORT.md")
 
     @neo4j_group.command("export-cypher")
@@ -123,13 +165,16 @@ def register(cli: click.Group) -> None:
     @click.option("--name", "name", default=None, help="查询包中的查询名 a query of the pack (see --list)")
     @click.option("-p", "--param", "params", multiple=True, metavar="K=V", help="参数 parameter, repeatable")
     @click.option("--list", "list_", is_flag=True, help="列出查询包 list the query pack")
-    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+                  help="输出格式：对齐表格、CSV 或 JSON / output format")
     @click.option("-o", "--output", "dest", type=click.Path(dir_okay=False), default=None, help="写入文件 write to a file")
     @click.option("--show", is_flag=True, help="显示 Neo4j 查询文本与 :param 行 / print the Neo4j text of --name "
                                                "with :param lines (computed on OUT if given)")
+    @click.option("--zh", "zh", is_flag=True, help="中文显示：代码换成中文（village → 农村，3 → 三类），列名中文 / "
+                                                   "Chinese labels for codes and columns")
     @user_errors
     def query_cmd(out: str | None, cypher: str | None, name: str | None, params: tuple[str, ...], list_: bool,
-                  fmt: str, dest: str | None, show: bool) -> None:
+                  fmt: str, dest: str | None, show: bool, zh: bool) -> None:
         """用嵌入式引擎运行 Cypher（无需服务器）/ run Cypher on OUT with the embedded engine (no server).
 
         \b
@@ -168,7 +213,7 @@ def register(cli: click.Group) -> None:
             df = run_cypher(out, cypher, _untyped_params(params), progress=_say)
         else:
             raise GraphkitError("需要查询文本或 --name / give a Cypher query text or --name NAME (see --list)")
-        _emit(df, fmt, dest)
+        _emit(display_zh(df) if zh else df, fmt, dest)
 
 
 def _show(query: Any, out: str | None, items: tuple[str, ...]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ._cli_zh import ZhCommand, ZhGroup
 from .cli import user_errors
 
 __all__ = ["register"]
@@ -46,7 +47,7 @@ def _write_table(df, path: str) -> None:  # type: ignore[no-untyped-def]
             df.to_csv(fh, index=False)
 
 
-@click.group(name="rdf")
+@click.group(name="rdf", cls=ZhGroup)
 def rdf_group() -> None:
     """RDF：导出、导入、SHACL 校验、本体 / RDF export, import, SHACL validation and the ontology."""
 
@@ -105,7 +106,7 @@ def import_cmd(file: str, out: str, fmt: str | None, store: str) -> None:
               help="其他 SHACL 形状文件（默认 graphkit 的）/ other SHACL shapes (Turtle)")
 @click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
               help="pyshacl = 全部约束交给 pySHACL（较慢）/ let pySHACL evaluate every constraint (slower)")
-@click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="把问题清单写入 .csv 或 .xlsx")
+@click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="把问题清单写入 .csv 或 .xlsx / write the problem table (.csv or .xlsx)")
 @user_errors
 def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: str, problems_path: str | None) -> None:
     """用 SHACL 形状校验 RDF 文件 / validate an RDF file against graphkit's SHACL shapes (pySHACL).
@@ -154,7 +155,7 @@ def shapes_cmd(output: str) -> None:
     click.echo(f"已生成 wrote {output}")
 
 
-@click.command(name="sparql")
+@click.command(name="sparql", cls=ZhCommand)
 @click.argument("source", required=False, type=click.Path())
 @click.option("--name", "name", default=None, help="查询名称 query name (see --list)")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="查询参数 a parameter, e.g. -p as_of=2024-06-30")
@@ -162,7 +163,7 @@ def shapes_cmd(output: str) -> None:
 @click.option("--show", is_flag=True, help="只显示查询文本 / print the query text")
 @click.option("--store", type=click.Choice(_STORES), default="memory", show_default=True,
               help="memory = rdflib；oxigraph = 大数据量 / oxigraph for large graphs")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help="写入 .csv 或 .xlsx")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help="写入 .csv 或 .xlsx / write the result to a .csv or .xlsx file")
 @user_errors
 def sparql_cmd(source: str | None, name: str | None, params: tuple[str, ...], list_: bool, show: bool, store: str,
                output: str | None) -> None:

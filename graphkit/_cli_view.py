@@ -24,7 +24,7 @@ def register(cli: click.Group) -> None:
                   help="视图类型 view kind: 全县 county / 片区 district / 产业链 chain / 结对 pairing / "
                        "党组织邻域 org / 集群 cluster")
     @click.option("--name", default=None,
-                  help="片区、产业链、党组织名称，镇(街道)名（county、pairing）或集群编号（cluster）/ "
+                  help="片区、产业链或党组织的名称；镇(街道)名 (county, pairing)；集群编号 (cluster) / "
                        "what to show: a district, chain or org name, a town (county, pairing) or a cluster number")
     @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
                   help="输出的 .html 文件 / the .html file to write")

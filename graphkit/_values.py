@@ -1,7 +1,7 @@
 """Parsing cell values: dates, whole numbers, yes/no, months.
 
 Each parser takes one cell value and returns the parsed value or raises ``ValueError`` with a
-short English reason; ``parse_series`` applies a parser to a column once per distinct value.
+short English reason (or ``中文 / English`` where the reason names the wrong part of a value); ``parse_series`` applies a parser to a column once per distinct value.
 """
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ def parse_date(value: Any) -> pd.Timestamp:
 
     >>> [str(parse_date(v).date()) for v in ["2024年3月", "2024/3/1", "2024.03", 45352, "2024-03-05"]]
     ['2024-03-01', '2024-03-01', '2024-03-01', '2024-03-01', '2024-03-05']
+
+    A wrong part is named, in Chinese and English (``中文 / English``):
+
+    >>> parse_date("2024-13-01")
+    Traceback (most recent call last):
+    ValueError: 月份 13 不存在，应为 1–12 / month 13 does not exist (1-12)
+    >>> parse_date("2023/2/29")
+    Traceback (most recent call last):
+    ValueError: 2023年2月没有 29 日（该月共 28 天）/ 2023-02 has no day 29 (it has 28 days)
     """
     if isinstance(value, dt.datetime):
         return pd.Timestamp(value.date())
@@ -82,11 +91,14 @@ def parse_date(value: Any) -> pd.Timestamp:
             nums = [int(x) for x in m.groups()] + [1] * (3 - parts)
             year, month, day = nums[:3]
             if not 1900 <= year <= 2100:
-                raise ValueError("year out of range")
-            try:
-                return pd.Timestamp(dt.date(year, month, day))
-            except ValueError:
-                raise ValueError("no such day") from None
+                raise ValueError(f"年份 {year} 超出 1900–2100 / year {year} is outside 1900-2100")
+            if not 1 <= month <= 12:
+                raise ValueError(f"月份 {month} 不存在，应为 1–12 / month {month} does not exist (1-12)")
+            last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+            if not 1 <= day <= last:
+                raise ValueError(f"{year}年{month}月没有 {day} 日（该月共 {last} 天）/ "
+                                 f"{year}-{month:02d} has no day {day} (it has {last} days)")
+            return pd.Timestamp(dt.date(year, month, day))
     raise ValueError("unknown date format")
 
 

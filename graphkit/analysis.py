@@ -45,7 +45,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "overview": ("概况", "Overview"),
     "coverage": ("覆盖", "Coverage"),
     "pairing": ("结对缺口与建议", "Pairing gaps and suggestions"),
-    "clusters": ("产业链集群", "Industry-chain clusters"),
+    "clusters": ("联建集群与产业链联盟", "Joint-building clusters and chain alliances"),
     "cadence": ("活动节奏", "Cadence"),
     "change": ("变化", "Change over time"),
 }
@@ -83,20 +83,20 @@ _SPECS = [
     ("chain_alliances", "clusters", "产业链联盟完整度", "Chain alliances", "各产业链联盟覆盖的环节、层级和领域。"),
     ("brokers", "clusters", "桥接党组织", "Brokers", "同时参与两个及以上联建组织、连接不同产业链或片区的党组织。"),
     ("isolated", "clusters", "孤立党组织", "Isolated orgs", "未参与任何联建的党组织，以及只在很小孤立群体中的党组织。"),
-    ("cadence_summary", "cadence", "片区活动节奏概况", "District cadence", "“月月有活动、季季有自检、半年有督导”逐片区核对。"),
+    ("cadence_summary", "cadence", "片区活动节奏概况", "District cadence", "“月月有活动、季季有自检、半年有督导”逐片区核对；活动总数含互督和交叉巡回督导。"),
     ("missed_months", "cadence", "缺少联建活动的月份", "Months without a joint activity", "片区当月没有联建活动（不含互督、督导）。"),
     ("missed_quarters", "cadence", "缺少互督的季度", "Quarters without a mutual inspection", "片区当季没有互督。"),
     ("missed_half_years", "cadence", "缺少交叉巡回督导的半年", "Half-years without a cross inspection", "片区当半年没有交叉巡回督导。"),
     ("never_hosted", "cadence", "从未主办活动的成员单位", "Members that never hosted", "当年未主办过本片区活动的成员单位（轮值是否公平）。"),
     ("activity_counts", "cadence", "各片区活动类型统计", "Activities by type", "当年各片区按活动类型计数。"),
     ("cadence_months", "cadence", "片区逐月活动", "Activities month by month",
-     "各片区每月的联建活动数（不含互督、督导）；due 表示该月应有活动，missed 表示缺失。"),
+     "各片区每月的联建活动数。互督、交叉巡回督导另行核对，不计入逐月活动，因此全年合计可能少于“片区活动节奏概况”中的活动总数。"),
     ("change_summary", "change", "变化概况", "Change summary", "两个日期（或两期台账）之间的变化计数。"),
     ("link_changes", "change", "新增与结束的联建关系", "Links added and ended", "成员关系、结对、任职的新增与结束。"),
     ("rating_changes", "change", "分类定级进位与退位", "Rating changes", "两个日期之间分类定级的变化。"),
     ("rotations", "change", "结对轮换", "Pairs rotated", "受援方的帮扶方发生变化的。"),
     ("rating_moves", "change", "结对与进位（计数比较）", "Pairing and moving up (counts)",
-     "期初后进党组织中，期间有结对与无结对者的进位情况。仅为计数比较，不代表因果关系。"),
+     "期初后进党组织中，期间有结对与无结对者的进位情况。"),
 ]
 
 #: Every table :func:`run_all` returns, in order.
@@ -293,7 +293,7 @@ def headlines(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = No
         kind = model.codelists["unit_kind"].zh(row["unit_kind"])
         add(f"two_coverages.{row['unit_kind']}", f"{kind}两个覆盖",
             f"组织覆盖 {_pct(row['org_covered'], row['units'])}，工作覆盖 {_pct(row['work_covered'], row['units'])}",
-            f"{int(row['units'])} 家 units")
+            f"共 {int(row['units'])} 家")
     sc = r["chain_stage_coverage"]
     empty = sc[sc["no_presence"]]
     add("chain_stages_empty", "无党组织的产业链环节", len(empty),
@@ -304,7 +304,7 @@ def headlines(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = No
         add(key, label, len(r[key]))
     sg = r["pairing_suggestions"]
     add("suggestions", "可建议结对", f"{int(sg['strong_id'].notna().sum())}/{len(sg)}", "有余量的一类党组织 / strong orgs with room")
-    add("clusters", "联建集群", r["cluster_summary"].shape[0], backend)
+    add("clusters", "联建集群", r["cluster_summary"].shape[0], f"社区发现算法 {backend.capitalize()}" if backend else "")
     add("brokers", "桥接党组织", len(r["brokers"]))
     add("isolated", "未参与联建的党组织", int((r["isolated"]["status"] == "no_link").sum()) if len(r["isolated"]) else 0)
     cs = r["cadence_summary"]

@@ -29,7 +29,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ._analysis import as_of_date, isin, overlap_mask
+from ._analysis import as_of_date, isin, natural_key, overlap_mask
 from .clusters import _codes, _name_of, _objs, _positions, _rank, _strs, _take
 from .errors import GraphkitError
 from .model import Graph
@@ -112,11 +112,11 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     lo = pd.Timestamp(f"{year}-01-01")
     hi = min(pd.Timestamp(f"{year}-12-31"), ts)
 
-    # districts (by name, then id), as positions 0..D-1
+    # districts (by name in natural order: 第二片区 before 第十片区; then id), as positions 0..D-1
     col = graph.tables["Collaboration"]
     d = col[isin(col["kind"], kinds) & overlap_mask(col["start"], col["end"], lo, hi)]
     did0, dname0 = d["id"].to_numpy(dtype=object), d["name"].to_numpy(dtype=object)
-    o = np.lexsort((_rank(did0), _rank(dname0)))
+    o = np.lexsort((_rank(did0), _rank(np.array([natural_key(n) for n in dname0.tolist()], dtype=object))))
     did, dname = did0[o], dname0[o]
     guide = _name_of(graph, "Person", d["guide"].to_numpy(dtype=object)[o])
     d_start, d_end = d["start"].to_numpy()[o], d["end"].to_numpy()[o]

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import click
 
+from ._cli_zh import ZhGroup
 from .errors import GraphkitError, ValidationFailed
 
 __all__ = ["main", "cli"]
@@ -44,8 +45,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.version_option(package_name="graphkit")
+@click.group(cls=ZhGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="graphkit", message="%(prog)s 版本 version %(version)s",
+                      help="显示版本并退出 / show the version and exit.")
 def cli() -> None:
     """graphkit：党组织联建台账 → 知识图谱 / county party-building ledgers → a knowledge graph."""
 
@@ -164,11 +166,13 @@ def info(out: str) -> None:
 
 
 @cli.command()
-@click.option("--scale", type=click.Choice(["county", "province", "national"]), default="county", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--scale", type=click.Choice(["county", "province", "national"]), default="county", show_default=True,
+              help="规模：一个县、一个省或全国 / size: one county, a province or the whole country")
+@click.option("--seed", type=int, default=0, show_default=True, help="随机种子，同一种子生成相同台账 / random seed (same seed, same ledgers)")
 @click.option("--orgs", "n_orgs", type=int, default=None, help="覆盖组织数 override the number of orgs")
-@click.option("--format", "fmt", type=click.Choice(["auto", "xlsx", "csv"]), default="auto", show_default=True)
-@click.option("-o", "--out", required=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["auto", "xlsx", "csv"]), default="auto", show_default=True,
+              help="台账文件格式（auto：县、省用 xlsx，全国用 csv）/ ledger file format (auto: xlsx for a county or province, csv for the country)")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出目录 / output folder")
 @user_errors
 def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str) -> None:
     """生成合成台账（测试与基准）/ write synthetic ledgers shaped like a county, province or the country."""

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin,
+from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin, natural_key,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
                         positions, take)
 from ._ids import argsort_strings, factorize
@@ -56,7 +56,7 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
     key as a code into the distinct keys (``factorize`` of the key column, in some order)."""
     if by is None:
         key = pd.Series("all", index=frame.index, dtype=object)
-        return (key, pd.Series(["全部 all"], index=["all"], dtype=object), ["all"],
+        return (key, pd.Series(["全部"], index=["all"], dtype=object), ["all"],
                 np.zeros(len(frame), dtype=np.intp), np.array(["all"], dtype=object))
     col, cl = GROUPINGS[by]
     if by == "town":
@@ -84,7 +84,7 @@ def _group_keys(graph: Graph, frame: pd.DataFrame, by: By, *, town_col: str = "t
         label = np.where(first >= 0, tn[np.maximum(first, 0)], NO_VALUE)
         label = np.where(ku == "", NO_VALUE, label)
         lab = dict(zip(ku.tolist(), label.tolist()))
-        order = sorted(lab, key=lambda k: (k == "", str(lab[k]), k))
+        order = sorted(lab, key=lambda k: (k == "", natural_key(lab[k]), k))  # 第二 before 第十
         names = pd.Series([lab[k] for k in order], index=pd.Index(order, dtype=object), dtype=object)
     else:
         codes = sorted(set(ru.tolist()) - {""})

@@ -572,7 +572,11 @@ class _SheetMapper:
         for i in np.flatnonzero(bad):
             err = ev[codes[i]]
             zh = f"「{header}」无法识别" if rule != "unknown_code" else f"「{header}」可选值：{err.split(': ', 1)[-1]}"
-            self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {err}")
+            en = err
+            if " / " in err:  # a bilingual reason naming the wrong part (month 13)
+                why, en = err.split(" / ", 1)
+                zh = f"「{header}」{why}"
+            self.problem(int(rows[i]), header, raw[i], rule, zh, f"{header}: {en}")
         if prop.type == "date" and spec.parse is None:
             amb_u = np.fromiter((is_ambiguous_month(u) for u in uniques.tolist()), dtype=bool, count=nu)
             if amb_u.any():

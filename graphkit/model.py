@@ -173,7 +173,7 @@ class Graph:
         out = {"types": self.summary()}
         for col in ("所属镇(街道)", "领域", "分类定级", "层级", "组织形式"):
             if col in orgs:
-                out[col] = (orgs[col].fillna("（空）").value_counts().rename_axis(col).reset_index(name="数量 count"))
+                out[col] = (orgs[col].fillna("（未填）").value_counts().rename_axis(col).reset_index(name="数量 count"))
         rel_rows = []
         for rel, src, tgt, by in self.model.relationship_types():
             if "." in by:

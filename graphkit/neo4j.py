@@ -266,7 +266,21 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model
             fh.write(f"// ({rs.source_label})-[:{rs.rel}]->({rs.target_label}) ← {rs.declared_by}: {t.num_rows}\n")
             for rows in _batches(t, batch_size):
                 fh.write(stmt.replace(_ROWS, cypher_literal(rows), 1) + ";\n")
+    from .neo4j_browser import write_beside_script  # GraSS style, guide, favourites in <stem>-browser/
+    write_beside_script(path, model, county=_county(source))
     return path
+
+
+def _county(source: Any) -> str:
+    """The county name of a graph or an output folder's manifest ("" when unknown)."""
+    from .model import Graph
+
+    if isinstance(source, Graph):
+        return str(source.settings.get("county") or "")
+    if isinstance(source, (str, Path)) and (Path(source) / "manifest.json").is_file():
+        from .io import read_manifest
+        return str((read_manifest(source).get("settings") or {}).get("county") or "")
+    return ""
 
 
 # ---- neo4j-admin import files ---------------------------------------------------------------
@@ -523,6 +537,8 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
         counts = {ns.label: gt.num_rows(ns.type) for ns in shape.nodes}
         counts.update({f.path.stem: f.rows for f in written.values() if f.path.parent.name == "relationships"})
         (tmp / "IMPORT.md").write_text(_import_md(command, database, node_files, rel_files, counts), encoding="utf-8")
+        from .neo4j_browser import BROWSER_DIR, write_browser_files  # GraSS style, guide, favourites
+        write_browser_files(tmp / BROWSER_DIR, model, county=_county(source))
     return out_dir
 
 

@@ -19,10 +19,17 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-__all__ = ["Problems", "PROBLEM_COLUMNS", "RULES", "problems_to_text", "write_problems", "excel_safe", "excel_unsafe",
-           "clip", "excel_safe_frame"]
+__all__ = ["Problems", "PROBLEM_COLUMNS", "PROBLEM_COLUMNS_ZH", "SEVERITY_ZH", "RULES", "problems_to_text",
+           "problems_for_people", "write_problems", "excel_safe", "excel_unsafe", "clip", "excel_safe_frame"]
 
 PROBLEM_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "rule", "message_zh", "message_en"]
+
+#: Headers of the problem table in ``.xlsx`` (read by people). The ``.csv`` keeps PROBLEM_COLUMNS and
+#: the codes: ``build --lenient`` writes it for scripts and re-checks, which match on ``rule``.
+PROBLEM_COLUMNS_ZH = {"severity": "严重程度", "file": "文件", "sheet": "工作表", "row": "行号", "column": "列",
+                      "value": "单元格内容", "rule": "问题类型", "message_zh": "说明", "message_en": "说明（英文）",
+                      "rule_code": "规则代码"}
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
 #: Every rule a problem can name, with its Chinese and English title.
 RULES: dict[str, tuple[str, str]] = {
@@ -126,7 +133,7 @@ def problems_to_text(df: pd.DataFrame, *, limit: int = 30) -> str:
         where = r.file + (f" [{r.sheet}]" if r.sheet else "") + (f" 第{r.row}行 row {r.row}" if pd.notna(r.row) else "")
         col = f" 列 column「{r.column}」" if r.column else ""
         val = f" 值 value「{r.value}」" if r.value != "" else ""
-        lines.append(f"  [{r.severity}] {where}{col}{val}: {r.message_zh} / {r.message_en}")
+        lines.append(f"  [{SEVERITY_ZH.get(r.severity, r.severity)} {r.severity}] {where}{col}{val}: {r.message_zh} / {r.message_en}")
     if len(df) > limit:
         lines.append(f"  … 另有 {len(df) - limit} 个问题 / {len(df) - limit} more")
     return "\n".join(lines)
@@ -186,6 +193,21 @@ def excel_unsafe(text: Any) -> Any:
     return text[1:] if isinstance(text, str) and text[:1] == "'" and _needs_quote(text[1:]) else text
 
 
+def problems_for_people(problems: pd.DataFrame) -> pd.DataFrame:
+    """The problem table with Chinese headers, 错误/警告 and rule titles; the rule code kept last.
+
+    >>> p = Problems()
+    >>> p.add(file="名册.csv", row=3, column="成立日期", value="2024-13-01", rule="bad_date")
+    >>> problems_for_people(p.frame()).iloc[0][["严重程度", "问题类型", "规则代码"]].tolist()
+    ['错误', '日期无法识别', 'bad_date']
+    """
+    out = problems.copy()
+    out["rule_code"] = out["rule"]
+    out["severity"] = out["severity"].map(lambda v: SEVERITY_ZH.get(v, v))
+    out["rule"] = out["rule"].map(lambda v: RULES[v][0] if v in RULES else v)
+    return out.rename(columns=PROBLEM_COLUMNS_ZH)
+
+
 def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: list[dict[str, Any]] | None = None) -> Path:
     """Write a problem table to ``.xlsx`` or ``.csv`` (UTF-8 with BOM, for Excel), atomically.
 
@@ -193,7 +215,9 @@ def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: lis
     how each sheet was read.
 
     Cell text that a spreadsheet would run as a formula stays text: in ``.xlsx`` it is written as
-    a string cell; in ``.csv`` it gets a leading ``'``.
+    a string cell; in ``.csv`` it gets a leading ``'``. The ``.xlsx`` is for people
+    (:func:`problems_for_people`: Chinese headers, 错误/警告); the ``.csv`` keeps the English column
+    names and codes for scripts.
 
     Examples
     --------
@@ -214,7 +238,7 @@ def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: lis
         buf = _io.BytesIO()
         options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
-            problems.to_excel(xw, index=False, sheet_name="problems")
+            problems_for_people(problems).to_excel(xw, index=False, sheet_name="问题清单")
             if read_report:
                 from ._report import report_frame
 

@@ -19,9 +19,11 @@ Examples
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +47,96 @@ _RED, _GREEN, _GREY, _BAR = "#b42318", "#1a7f37", "#e5e7eb", "#c2410c"
 
 
 def _is_share(col: str) -> bool:
-    return bool(_SHARE.match(col))
+    return bool(_SHARE.match(col)) or col == _RATIO
 
 
-def _fmt(v: Any, share: bool) -> tuple[str, bool]:
-    """Display text of a cell and whether it is numeric."""
+# ---- presentation: what officials see instead of codes --------------------------------------------
+
+_RATIO = "比例"
+_COUNT_OF = re.compile(r"^(\d+)/(\d+)$")
+_INT = re.compile(r"^\d+$")
+
+
+def _headline_frame(hl: pd.DataFrame) -> pd.DataFrame:
+    """The headline figures without metric codes, with numbers as numbers.
+
+    ``"182/568"`` becomes 数量 182, 总数 568, 比例 0.32; ``"83"`` becomes 数量 83; other values
+    (dates, sentences) stay text in 数值.
+
+    >>> f = _headline_frame(pd.DataFrame({"metric": ["a", "b", "c"], "label": ["甲", "乙", "丙"],
+    ...                                   "value": ["182/568", "83", "2024-12-31"], "note": ["32.0%", "", "日期"]}))
+    >>> f["数量"].tolist(), f["总数"].tolist(), round(float(f["比例"][0]), 3)
+    ([182, 83, <NA>], [568, <NA>, <NA>], 0.32)
+    >>> f["数值"].tolist(), f["说明"].tolist()
+    ([None, None, '2024-12-31'], [None, None, '日期'])
+    """
+    rows = []
+    for r in hl.itertuples(index=False):
+        value, note = str(r.value), (str(r.note) if r.note else None)
+        n = t = share = text = None
+        m = _COUNT_OF.match(value)
+        if m:
+            n, t = int(m.group(1)), int(m.group(2))
+            share = n / t if t else None
+            if note is not None and share is not None and note == f"{share:.1%}":
+                note = None  # the share is its own column
+        elif _INT.match(value):
+            n = int(value)
+        else:
+            text = value
+        rows.append({"指标": r.label, "数量": n, "总数": t, _RATIO: share, "数值": text, "说明": note})
+    out = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in ("指标", "数量", "总数", _RATIO, "数值", "说明")})
+    for col in ("数量", "总数"):
+        out[col] = out[col].astype("Int64")
+    out[_RATIO] = out[_RATIO].astype("Float64")
+    return out
+
+
+def _change_frame(cs: pd.DataFrame) -> pd.DataFrame:
+    """The change summary without metric codes (``Pairing.added`` → 结对共建新增), counts as numbers.
+
+    >>> _change_frame(pd.DataFrame({"metric": ["as_of_old", "Pairing.added"], "value": ["2023-12-31", "2"],
+    ...                             "note": ["较早日期 earlier date", "结对共建新增 added"]})).to_dict("records")
+    [{'项目': '较早日期 earlier date', '数量': None, '日期': '2023-12-31'}, {'项目': '结对共建新增 added', '数量': 2, '日期': None}]
+    """
+    values = [str(v) for v in cs["value"]]
+    return pd.DataFrame({"项目": list(cs["note"]),
+                         "数量": pd.array([int(v) if _INT.match(v) else None for v in values], dtype="Int64"),
+                         "日期": pd.Series([None if _INT.match(v) else v for v in values], dtype=object)})
+
+
+def _present(key: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The table as shown in the report and the workbook (codes replaced where a table is made of them)."""
+    if key == "headlines":
+        return _headline_frame(df)
+    if key == "change_summary":
+        return _change_frame(df)
+    return df
+
+
+def _month_grid(months: pd.DataFrame) -> pd.DataFrame:
+    """片区逐月活动 as one row per district and a column per month (the long table stays in the workbook).
+
+    A missed month shows as ``0 ×``; a month not yet due is left empty.
+    """
+    rows = []
+    for did, sub in months.groupby("district_id", sort=False):
+        row: dict[str, Any] = {"片区": sub["district"].iloc[0]}
+        for r in sub.itertuples(index=False):
+            row[f"{int(r.month)}月"] = (f"{int(r.activities)} ×" if r.missed else
+                                        (str(int(r.activities)) if r.due or r.activities else ""))
+        row["合计"] = int(sub["activities"].sum())
+        row["缺失月数"] = int(sub["missed"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+#: Integer columns that hold years or month numbers: printed as 2024, not 2,024.
+_PLAIN_INT = re.compile(r"^(year.*|.*_year|month|host_month|cluster|order)$")
+
+
+def _fmt(v: Any, share: bool, plain: bool = False) -> tuple[str, bool]:
+    """Display text of a cell and whether it is numeric (``plain``: an integer without separators)."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
         return "", False
     if isinstance(v, (bool, np.bool_)):
@@ -57,7 +144,7 @@ def _fmt(v: Any, share: bool) -> tuple[str, bool]:
     if isinstance(v, (pd.Timestamp, np.datetime64)):
         return pd.Timestamp(v).strftime("%Y-%m-%d"), False
     if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}", True
+        return (str(int(v)) if plain else f"{int(v):,}"), True
     if isinstance(v, (float, np.floating)):
         return (f"{float(v):.1%}" if share else f"{float(v):,.2f}"), True
     return str(v), False
@@ -67,15 +154,18 @@ def _fmt(v: Any, share: bool) -> tuple[str, bool]:
 _ID_COLS = re.compile(r"^(.*_id|group|town|village|parent|source|target|component)$")
 
 
-def _table(df: pd.DataFrame, model: Any, max_rows: int) -> tuple[list[str], list[list[dict[str, Any]]]]:
+def _table(key: str, df: pd.DataFrame, model: Any, max_rows: int) -> tuple[list[str], list[list[dict[str, Any]]], int]:
+    """Header, cells of the first ``max_rows`` rows and the row count of the table as shown."""
+    df = _month_grid(df) if key == "cadence_months" and not df.empty else _present(key, df)
     head = df.head(max_rows)
     head = head[[c for c in head.columns if not _ID_COLS.match(c)]]
     zh = to_zh(head, model)
     shares = [_is_share(c) for c in head.columns]
+    plain = [bool(_PLAIN_INT.match(c)) for c in head.columns]
     rows = []
     for rec in zh.itertuples(index=False, name=None):
-        rows.append([dict(zip(("text", "num"), _fmt(v, s))) for v, s in zip(rec, shares)])
-    return list(zh.columns), rows
+        rows.append([dict(zip(("text", "num"), _fmt(v, s, p))) for v, s, p in zip(rec, shares, plain)])
+    return list(zh.columns), rows, len(df)
 
 
 # ---- charts ------------------------------------------------------------------------------------
@@ -185,21 +275,105 @@ def _charts(key: str, df: pd.DataFrame) -> list[dict[str, Any]]:
     if key == "rating_moves":
         return [_bars("期初后进党组织的进位比例", ["期间有结对" if g == "paired" else "期间无结对" for g in df["cohort"]],
                       list(df["share_up"]), texts=[f"{(s if s == s else 0):.1%}（{u}/{n}）" for s, u, n in
-                                                   zip(df["share_up"], df["moved_up"], df["weak_before"])],
-                      caption="仅为计数比较，不代表因果关系 / counts only, not a causal claim")]
+                                                   zip(df["share_up"], df["moved_up"], df["weak_before"])])]
     return []
+
+
+# ---- the one-page summary for leaders ----------------------------------------------------------------
+
+def _gaps(graph: Graph, r: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """Every kind of gap found, with its size against its population and a few names, worst first.
+
+    "Worst" is the largest shortfall relative to the population it is measured on (83 of 99 weak
+    orgs without a 一类 partner weighs more than 1 of 9 chain stages without an org), so the
+    ranking does not depend on how large one kind of record happens to be.
+    """
+    from ._analysis import join_names
+
+    out: list[dict[str, Any]] = []
+
+    def add(key: str, text: str, n: int, of: int, names: Any) -> None:
+        if n > 0 and of > 0:
+            out.append({"key": key, "text": text, "n": n, "of": of, "share": n / of,
+                        "names": join_names(list(names)[:3]) + (" 等" if n > 3 else "")})
+
+    def get(key: str) -> pd.DataFrame:
+        return r.get(key, pd.DataFrame())
+
+    wc, uw = get("weak_coverage"), get("unpaired_weak")
+    if len(uw):
+        add("unpaired_weak", f"{len(uw)} 个后进党组织没有一类党组织帮扶", len(uw), int(wc["weak_orgs"].sum()) if len(wc) else len(uw),
+            uw["name"])
+    vc = get("village_coverage")
+    if len(vc):
+        gap = vc.assign(un=vc["villages"] - vc["villages_covered"]).sort_values(["share", "un"], ascending=[True, False],
+                                                                             kind="stable")
+        gap = gap[gap["un"] > 0]
+        add("village_coverage", f"{int(gap['un'].sum())} 个行政村未被联村党组织覆盖", int(gap["un"].sum()),
+            int(vc["villages"].sum()), (f"{t}（{int(u)} 个村）" for t, u in zip(gap["group_name"], gap["un"])))
+    dr = get("due_for_rotation")
+    if len(dr):
+        add("due_for_rotation", f"{len(dr)} 对结对已到轮换期", len(dr), max(graph.count("Pairing"), len(dr)),
+            (f"{a}—{b}" for a, b in zip(dr["strong_name"], dr["weak_name"])))
+    iso = get("isolated")
+    if len(iso):
+        lone = iso[iso["status"] == "no_link"]
+        add("isolated", f"{len(lone)} 个党组织未参与任何联建", len(lone), graph.count("Organization"), lone["name"])
+    cs = get("cadence_summary")
+    if len(cs):
+        bad = cs[~cs["ok"].astype(bool)]
+        add("cadence", f"{len(bad)} 个片区活动节奏未达标", len(bad), len(cs), bad["district"])
+    sc = get("chain_stage_coverage")
+    if len(sc):
+        empty = sc[sc["no_presence"].astype(bool)]
+        add("chain_stages_empty", f"{len(empty)} 个产业链环节没有党组织", len(empty), len(sc),
+            (f"{a}·{b}" for a, b in zip(empty["chain"], empty["stage"])))
+    return sorted(out, key=lambda g: -g["share"])
+
+
+def _summary(graph: Graph, r: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Headline figures, the three worst gaps with names and one chart: what fits on the first page."""
+    figures: list[dict[str, str]] = [{"label": "党组织", "value": f"{graph.count('Organization'):,}", "note": "个"}]
+    labels, values, texts = [], [], []
+
+    def share(label: str, n: int, of: int, unit: str) -> None:
+        if of:
+            figures.append({"label": label, "value": f"{n / of:.1%}", "note": f"{n}/{of} {unit}"})
+            labels.append(label)
+            values.append(n / of)
+            texts.append(f"{n / of:.1%}（{n}/{of}）")
+
+    ov = r.get("coverage_overall", pd.DataFrame())
+    if len(ov):
+        share("参与联建的党组织", int(ov["covered"].iloc[0]), int(ov["orgs"].iloc[0]), "个")
+    wc = r.get("weak_coverage", pd.DataFrame())
+    if len(wc):
+        share("后进党组织有一类帮扶", int(wc["paired_strong"].sum()), int(wc["weak_orgs"].sum()), "个")
+    vc = r.get("village_coverage", pd.DataFrame())
+    if len(vc):
+        share("联村党组织覆盖行政村", int(vc["villages_covered"].sum()), int(vc["villages"].sum()), "个村")
+    cs = r.get("cadence_summary", pd.DataFrame())
+    if len(cs):
+        share("活动节奏达标的片区", int(cs["ok"].astype(bool).sum()), len(cs), "个片区")
+    from .schema import load_schema
+    cl = load_schema().codelists["unit_kind"]
+    for row in r.get("two_coverages", pd.DataFrame()).itertuples(index=False):
+        kind = cl.zh(row.unit_kind) if row.unit_kind in cl.codes else str(row.unit_kind)
+        share(f"{kind}党组织覆盖", int(row.org_covered), int(row.units), "家")
+    chart = _bars("主要覆盖指标", labels, values, texts=texts) if labels else None
+    return {"figures": figures, "gaps": _gaps(graph, r)[:3], "chart": chart}
 
 
 # ---- HTML ----------------------------------------------------------------------------------------
 
 def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = None, seed: int = 0,
-                max_rows: int = 100) -> str:
+                max_rows: int = 20) -> str:
     """Render the report HTML from :func:`graphkit.analysis.run_all` results.
 
     Parameters
     ----------
     max_rows
-        Rows shown per table (the full tables go to Excel/CSV).
+        Rows shown per table (the full tables go to the workbook and the CSVs).
 
     Examples
     --------
@@ -228,16 +402,20 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
             df = results[spec.key]
             if spec.key == "headlines":
                 continue
-            cols, rows = _table(df, model, max_rows)
+            cols, rows, n_rows = _table(spec.key, df, model, max_rows)
             note = df.attrs.get("note", "") if spec.key == "rating_moves" else ""
             items.append({"key": spec.key, "zh": spec.title_zh, "en": spec.title_en, "desc": spec.description,
-                          "columns": cols, "rows": rows, "n_rows": len(df), "charts": _charts(spec.key, df), "note": note,
+                          "columns": cols, "rows": rows, "n_rows": n_rows, "charts": _charts(spec.key, df), "note": note,
                           "empty": "未发现此类问题 / none found" if spec.key in _GAP_TABLES else "无数据 / no data"})
         sections.append({"key": skey, "zh": zh, "en": en, "analyses": items})
     hl = results.get("headlines", pd.DataFrame(columns=["metric", "label", "value", "note"]))
     heads = [{"label": r.label, "value": r.value, "note": r.note,
               "warn": r.metric in _WARN_METRICS and r.value not in ("0", "")} for r in hl.itertuples(index=False)]
-    return tpl.render(county=graph.settings.get("county") or "", as_of=ts.date().isoformat(), seed=seed, version=__version__,
+    for h in heads:  # the counts-only caveat is said once, at the table it belongs to
+        if h["note"] and "不代表因果" in h["note"]:
+            h["note"] = ""
+    return tpl.render(summary=_summary(graph, results), sheets=sheet_names(list(results)),
+                      county=graph.settings.get("county") or "", as_of=ts.date().isoformat(), seed=seed, version=__version__,
                       n_orgs=graph.count("Organization"), n_collabs=graph.count("Collaboration"),
                       n_pairs=graph.count("Pairing"), n_acts=graph.count("Activity"), sections=sections, headlines=heads)
 
@@ -265,8 +443,27 @@ def sheet_names(keys: list[str]) -> dict[str, str]:
     return out
 
 
-def _excel_frame(df: pd.DataFrame, model: Any) -> pd.DataFrame:
-    zh = to_zh(df, model)
+def _text_width(v: Any) -> int:
+    """Display width of a cell's text in Excel column units (CJK and full-width characters count 2)."""
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return 10
+    if isinstance(v, float):
+        return min(len(f"{v:.4g}"), 12)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(v))
+
+
+def _readable_order(df: pd.DataFrame) -> pd.DataFrame:
+    """Names and figures first, id and code columns last (kept for joining, not for reading)."""
+    ids = [c for c in df.columns if _ID_COLS.match(c)]
+    return df[[c for c in df.columns if c not in ids] + ids]
+
+
+#: Column labels the report uses where one analysis column means something narrower than elsewhere.
+_LOCAL_ZH = {"cadence_months": {"活动总数": "联建活动数（不含互督、督导）"}}
+
+
+def _excel_frame(df: pd.DataFrame, model: Any, key: str = "") -> pd.DataFrame:
+    zh = to_zh(_readable_order(_present(key, df)), model).rename(columns={"分组": "分组代码", **_LOCAL_ZH.get(key, {})})
     out = pd.DataFrame(index=zh.index)
     for col in zh.columns:
         s = zh[col]
@@ -320,13 +517,15 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
         xw.sheets["说明"].set_column(1, 1, 40)
         xw.sheets["说明"].set_column(2, 2, 80)
         for key, df in results.items():
-            frame = _excel_frame(df, model)
+            shown = _readable_order(_present(key, df))
+            frame = _excel_frame(df, model, key)
             excel_safe_frame(frame).to_excel(xw, sheet_name=names[key], index=False)
             ws = xw.sheets[names[key]]
             ws.freeze_panes(1, 0)
-            for j, col in enumerate(df.columns):
-                width = min(60, max(8, 2 * len(str(frame.columns[j])) + 2,
-                                    *(2 * len(str(v)) + 2 for v in frame.iloc[:50, j] if v is not None)))
+            for j, col in enumerate(shown.columns):
+                # fitted to the header and the first 200 cells; CJK characters are twice as wide
+                width = min(60, max(6, _text_width(frame.columns[j]) + 2,
+                                    *(_text_width(v) + 2 for v in frame.iloc[:200, j] if v is not None)))
                 ws.set_column(j, j, width, pct if _is_share(col) else None)
     with atomic_file(path, "wb") as fh:
         fh.write(buf.getvalue())
@@ -334,7 +533,7 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
 
 
 def write_report(graph: Graph, path: str | Path, *, as_of: Any = None, seed: int = 0, xlsx: str | Path | None = None,
-                 results: dict[str, pd.DataFrame] | None = None, max_rows: int = 100,
+                 results: dict[str, pd.DataFrame] | None = None, max_rows: int = 20,
                  progress: ProgressFn | None = None, **options: Any) -> Path:
     """Run every analysis and write the HTML report (and optionally the Excel workbook).
 

@@ -52,6 +52,7 @@ import hashlib
 import html as _html
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from . import _view_layout as lay
-from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, org_facts, positions
+from ._analysis import active, active_memberships, as_of_date, mechanisms, na_to_none, natural_key, org_facts, positions
 from ._analysis import org_index as _org_index
 from .errors import GraphkitError
 from .model import Graph
@@ -924,13 +925,19 @@ def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
     return ok[pos]
 
 
-def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None) -> pd.Series:
-    """The record of ``type_name`` whose name is ``name`` (exact, else a unique substring)."""
+def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.DataFrame | None = None,
+          choices: pd.DataFrame | None = None) -> pd.Series:
+    """The record of ``type_name`` whose name is ``name`` (exact, else a unique substring).
+
+    ``choices`` (default: the records searched) are the names offered when none matches, in natural
+    order (第二片区 before 第十片区).
+    """
     t = ctx.graph.tables[type_name] if frame is None else frame
     col = "name" if "name" in t else "title"
     names = t[col].astype(object)
+    offer = names if choices is None else choices[col].astype(object)
     if not name:
-        sample = _join(sorted(names.dropna().astype(str).unique()), limit=10)
+        sample = _join(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
         raise GraphkitError(f"请用 --name 指定{what} / give the {ctx.model[type_name].label['en'].lower()} with "
                             f"--name (name=...); 可选 choices: {sample or '（无 none）'}")
     hit = t[names == name]
@@ -940,8 +947,8 @@ def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.D
         return hit.iloc[0]
     if len(hit) > 1:
         raise GraphkitError(f"“{name}”匹配到多个{what} / {name!r} matches several: "
-                            f"{_join(sorted(hit[col].astype(str)), limit=10)}；请写全名 / give the full name")
-    sample = _join(sorted(names.dropna().astype(str).unique()), limit=10)
+                            f"{_join(sorted(hit[col].astype(str), key=natural_key), limit=10)}；请写全名 / give the full name")
+    sample = _join(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
     raise GraphkitError(f"找不到{what}“{name}” / no {ctx.model[type_name].label['en'].lower()} named {name!r}; "
                         f"可选 choices: {sample or '（无 none）'}")
 
@@ -992,7 +999,9 @@ def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> 
 # -- district -------------------------------------------------------------------------------------
 
 def _scene_district(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
-    collab = _find(ctx, "Collaboration", name, what="联建组织（片区）")
+    col = ctx.graph.tables["Collaboration"]
+    collab = _find(ctx, "Collaboration", name, what="联建组织（片区）",
+                   choices=col[col["kind"] == "district"] if (col["kind"] == "district").any() else None)
     cid = str(collab["id"])
     mem = ctx.memberships[ctx.memberships["organization"] == cid]
     members = _obj(sorted(set(mem["member"])))
@@ -1387,8 +1396,40 @@ def _layout_chain(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[
     return x, y
 
 
+def _group_labels(scene: _Scene, types: np.ndarray, grp: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[dict[str, Any]]:
+    """The name of each group circle (town, cluster) of a grouped layout, centred above its orgs.
+
+    The page draws them on the canvas (they are not nodes: node counts stay the graph's).
+    """
+    if scene.layout is not _layout_grouped or scene.group_names is None:
+        return []
+    org = types == "Organization"
+    if not org.any():
+        return []
+    box = (pd.DataFrame({"g": grp[org], "x": x[org], "y": y[org]}).groupby("g", sort=False)
+           .agg(x0=("x", "min"), x1=("x", "max"), y0=("y", "min")))
+    names = scene.group_names
+    out = []
+    for g, r in box.iterrows():
+        text = names.get(g) if g in names.index else None
+        if text is None:
+            continue
+        out.append({"text": str(text), "x": round(float(r.x0 + r.x1) / 2, 1), "y": round(float(r.y0) - 36.0, 1)})
+    return out
+
+
+def _label_half_width(names: np.ndarray) -> np.ndarray:
+    """Half the drawn width of each label at the views' 14 px font (CJK characters are 1 em, others ~0.6)."""
+    return np.array([7.0 * sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in str(t)) + 8.0
+                     for t in names.tolist()], dtype=np.float64)
+
+
 def _layout_components(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components as hub-and-ring stars, largest first, shelf-packed; singletons last."""
+    """Connected components as a hub above a row of its partners, largest first, shelf-packed; singletons last.
+
+    Every box is as wide as its labels need (a row slot per partner of the widest label in the
+    component), so no two names overlap however long they are.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -1404,25 +1445,33 @@ def _layout_components(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> t
     _, comp = connected_components(m, directed=False)
     deg = np.bincount(np.concatenate([a, b]), minlength=n)
     names = nodes["nm"].fillna("").astype(str).to_numpy()
-    d = pd.DataFrame({"i": np.arange(n), "comp": comp, "deg": deg, "nm": names})
-    size = d.groupby("comp")["i"].transform("size").to_numpy()
-    d["size"] = size
-    # hub: highest degree, then name; the others on a ring around it
+    d = pd.DataFrame({"i": np.arange(n), "comp": comp, "deg": deg, "nm": names, "half": _label_half_width(names)})
+    d["size"] = d.groupby("comp")["i"].transform("size").to_numpy()
+    # hub: highest degree, then name; the others in a row below it
     d = d.sort_values(["comp", "deg", "nm"], ascending=[True, False, True], kind="stable")
     d["pos"] = d.groupby("comp").cumcount()
     first = d.groupby("comp")["nm"].transform("first")
     d["key_size"] = -d["size"]
     comps = (d.drop_duplicates("comp").assign(first=first)
              .sort_values(["key_size", "first"], kind="stable")["comp"].to_numpy())
-    k_ring = (d["size"] - 1).to_numpy()
-    radius = np.maximum(70.0, k_ring * 48.0 / (2 * np.pi))
-    ang = -np.pi / 2 + 2 * np.pi * (d["pos"].to_numpy() - 1) / np.maximum(k_ring, 1)
-    lx = np.where(d["pos"].to_numpy() == 0, 0.0, radius * np.cos(ang))
-    ly = np.where(d["pos"].to_numpy() == 0, 0.0, radius * np.sin(ang))
-    # singletons (unpaired weak orgs) need room for their label, not for a ring
-    comp_r = pd.Series(np.where(d["size"].to_numpy() == 1, 75.0, radius + 40.0), index=d["comp"].to_numpy())
-    comp_r = comp_r[~comp_r.index.duplicated()]
-    cx, cy = lay.pack_circles(comp_r.reindex(comps).to_numpy(), gap=20.0)
+    slot = (2 * d.groupby("comp")["half"].transform("max") + 16.0).to_numpy()
+    k_row = (d["size"] - 1).to_numpy()
+    pos = d["pos"].to_numpy()
+    lx = np.where(pos == 0, 0.0, (pos - 1 - (k_row - 1) / 2.0) * slot)
+    ly = np.where(pos == 0, 0.0, 110.0)
+    box_w = pd.Series(np.maximum(slot, k_row * slot), index=d["comp"].to_numpy()).groupby(level=0).first()
+    box_h = pd.Series(np.where(k_row > 0, 200.0, 80.0), index=d["comp"].to_numpy()).groupby(level=0).first()
+    w, h = box_w.reindex(comps).to_numpy(), box_h.reindex(comps).to_numpy()
+    # shelf packing of the boxes, rows about 1.6 times as wide as the whole area is high
+    row_w = max(float(w.max()), float(np.sqrt(np.sum(w * h))) * 1.6)
+    cx, cy = np.zeros(len(comps)), np.zeros(len(comps))
+    x0 = top = row_h = 0.0
+    for j in range(len(comps)):
+        if x0 > 0 and x0 + w[j] > row_w:
+            x0, top, row_h = 0.0, top + row_h, 0.0
+        cx[j], cy[j] = x0 + w[j] / 2, top + 20.0
+        x0 += w[j]
+        row_h = max(row_h, h[j])
     center = pd.DataFrame({"cx": cx, "cy": cy}, index=comps)
     x = np.zeros(n)
     y = np.zeros(n)
@@ -1480,7 +1529,7 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
         if by == "town":
             def towns() -> tuple[pd.Series, dict[int, str]]:
                 names = ctx.names("Place")
-                all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (str(names.get(t, t)), str(t)))
+                all_towns = sorted(set(ctx.facts["town"].dropna()), key=lambda t: (natural_key(names.get(t, t)), str(t)))
                 return (pd.Series(np.arange(len(all_towns)), index=_obj(all_towns), dtype="float64"),
                         {i: str(names.get(t, t)) for i, t in enumerate(all_towns)})
             rank, label_of = ctx.once("town_rank", towns)
@@ -2027,6 +2076,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         over = nodes["id"].map(scene.labels)
         labels = np.where(over.notna().to_numpy(), over.to_numpy(dtype=object), labels)
     grp = nodes["grp"].to_numpy(dtype=object)
+    group_labels = _group_labels(scene, type_arr, grp, x, y) if n else []
 
     # edges --------------------------------------------------------------------------------------------
     group_key = _group_keys(edges, scene.edge_groups)
@@ -2044,7 +2094,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         width = np.where(np.isnan(w_over), width, w_over)
     meta = {"types": types, "typeLabels": [_bi(ctx.model[t].label) for t in types], "nodeFactKeys": fact_keys,
             "edgeFactKeys": e_keys, "groups": groups, "legend": legend, "panels": scene.panels, "links": [],
-            "asOf": str(ctx.ts.date()), "physicsToggle": n <= 600}
+            "asOf": str(ctx.ts.date()), "physicsToggle": n <= 600, "groupLabels": group_labels}
     cols = _Cols(heading=scene.title, options=_pyvis_options(_options(n, len(edges), ctx.seed)),
                  n_id=id_arr, n_label=_obj(labels), n_nm=nodes["nm"].to_numpy(dtype=object),
                  n_t=np.array([t_index[t] for t in type_arr.tolist()], dtype=np.int64), n_facts=blocks,
@@ -2166,7 +2216,8 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     if scene.group_word[1] == "cluster":
         gids = sorted(counts.index, key=_group_order)
     else:
-        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), names_all_d.get(g, str(g)), str(g)))
+        gids = sorted(counts.index, key=lambda g: (not str(g).startswith(_NO_GROUP), natural_key(names_all_d.get(g, str(g))),
+                                                   str(g)))
     # drill-down pages: whole groups, packed in display order up to max_nodes nodes each
     pages: list[list[str]] = []
     load = 0

@@ -34,4 +34,4 @@ step "Gephi (GEXF)";              $GK gephi "$OUT/graph" -o "$OUT/graph.gexf"
 
 echo
 echo "输出 outputs in $OUT:"
-find "$OUT" -maxdepth 2 -not -path '*/.cache*' -type f | sort | sed 's/^/  /'
+bash scripts/list_outputs.sh "$OUT"

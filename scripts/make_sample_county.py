@@ -145,7 +145,7 @@ def build() -> dict[str, Any]:
             full_unit = f"{COUNTY}{unit}"
             if form == C:
                 name = f"{COUNTY}{unit}党委"
-            elif sector == "机关":
+            elif sector == "机关" and not unit.endswith("机关"):  # 政协机关 → 政协机关党支部, not 机关机关
                 name = f"{COUNTY}{unit}机关党支部"
             else:
                 name = f"{COUNTY}{unit}党支部"

@@ -167,8 +167,8 @@ def test_cli_validate_lists_the_same_errors(case: Case, folder: Path, tmp_path: 
     _no_traceback(result)
     assert result.exit_code == 1
     written = pd.read_excel(table, dtype=str, engine="calamine").fillna("")
-    errors = written[written["severity"] == "error"]
-    assert set(errors["rule"]) == {p.rule for p in case.expect}
+    errors = written[written["严重程度"] == "错误"]  # the .xlsx is for people: Chinese headers and labels
+    assert set(errors["规则代码"]) == {p.rule for p in case.expect}
     strict = gk.validate_ledgers(folder)
     assert len(errors) == int((strict["severity"] == "error").sum())
 
@@ -241,7 +241,7 @@ def test_problem_table_xlsx_keeps_formula_text_as_text(tmp_path: Path) -> None:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert "<f>" not in sheet  # no formula cell anywhere
     back = pd.read_excel(path, dtype=str, engine="calamine").fillna("")
-    assert FORMULA_NAME in set(back["value"])
+    assert FORMULA_NAME in set(back["单元格内容"])
 
 
 def test_problem_table_csv_quotes_formula_text(tmp_path: Path) -> None:

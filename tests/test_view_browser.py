@@ -400,3 +400,61 @@ def test_notebook_iframe_renders(browser, sample_graph, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "notebook-iframe.png"))
     finally:
         page.close()
+
+
+# ---- what a county official sees: names readable, none hidden or overlapping (issue 19) -------------
+
+_LABEL_BOXES = """() => {
+  const net = gkView.network, el = document.getElementById('gk-network');
+  return gkView.nodes.getIds().map(id => {
+    const b = net.getBoundingBox(id), a = net.canvasToDOM({x: b.left, y: b.top}), z = net.canvasToDOM({x: b.right, y: b.bottom});
+    return {id: id, nm: gkView.nodes.get(id).nm, l: a.x, t: a.y, r: z.x, b: z.y, w: el.clientWidth, h: el.clientHeight};
+  });
+}"""
+
+
+def test_county_view_names_its_town_circles(browser, sample_graph, tmp_path):
+    path = view(sample_graph, kind="county").write(tmp_path / "county.html")
+    o = Opened(browser, path)
+    try:
+        drawn = o.page.evaluate("gkView.drawnLabels()")
+        places = sample_graph.tables["Place"].set_index("id")["name"]
+        towns = {places[t] for t in sample_graph.orgs["town"].dropna().unique()}
+        assert towns <= set(drawn), sorted(towns - set(drawn))
+        assert any("直属" in d for d in drawn)  # the county-level group is named too
+        inside = o.page.evaluate("""() => gkView.data.groupLabels.map(g => {
+            const p = gkView.network.canvasToDOM({x: g.x, y: g.y}), el = document.getElementById('gk-network');
+            return p.x > 0 && p.x < el.clientWidth && p.y > 0 && p.y < el.clientHeight; })""")
+        assert all(inside)
+        assert o.page.evaluate("gkView.nodes.length") == len(view(sample_graph, kind="county").nodes)  # labels are no nodes
+        o.page.screenshot(path=str(ARTIFACTS / "county-town-names.png"))
+    finally:
+        o.close()
+
+
+def test_pairing_view_labels_do_not_overlap(browser, sample_graph, tmp_path):
+    path = view(sample_graph, kind="pairing").write(tmp_path / "pairing.html")
+    o = Opened(browser, path)
+    try:
+        boxes = o.page.evaluate(_LABEL_BOXES)
+        overlaps = [(a["nm"], b["nm"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                    if a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]]
+        assert overlaps == [], overlaps[:5]
+        o.page.screenshot(path=str(ARTIFACTS / "pairing-labels.png"))
+    finally:
+        o.close()
+
+
+@pytest.mark.parametrize("kind,name", [("chain", "蚕桑"), ("chain", "生态渔业"), ("district", "第八片区"), ("pairing", None)])
+def test_every_name_is_inside_the_view(browser, sample_graph, tmp_path, kind, name):
+    path = view(sample_graph, kind=kind, name=name).write(tmp_path / f"{kind}.html")
+    o = Opened(browser, path)
+    try:
+        boxes = o.page.evaluate(_LABEL_BOXES)
+        clipped = [b["nm"] for b in boxes if b["l"] < 0 or b["t"] < 0 or b["r"] > b["w"] or b["b"] > b["h"]]
+        assert clipped == []
+        o.page.click("#gk-fit")  # the button fits the same way
+        boxes = o.page.evaluate(_LABEL_BOXES)
+        assert [b["nm"] for b in boxes if b["l"] < 0 or b["r"] > b["w"]] == []
+    finally:
+        o.close()
