@@ -244,7 +244,9 @@ def test_import_files(tmp_path: Path) -> None:
     rec = dict(zip(header, [r for r in rows if r[2] == "m-1"][0]))
     assert rec["start:date"] == "2024-01-01" and rec["src_file"] == HOSTILE[3] and rec["stage_name"] == HOSTILE[5]
     script = (d / "import.sh").read_text(encoding="utf-8")
-    assert "neo4j-admin \\\n  database \\\n  import \\\n  full" in script
+    # the database name right after `full`, before the variadic --nodes/--relationships options
+    assert '"${NEO4J_ADMIN:-neo4j-admin}" database import full "$DATABASE" "$@"' in script
+    assert script.index('"$DATABASE" "$@"') < script.index("--nodes=")
     assert "--multiline-fields=true" in script  # names with line breaks
     for f in sorted((d / "nodes").glob("*.csv")) + sorted((d / "relationships").glob("*.csv")):
         assert f"{f.parent.name}/{f.name}" in script
