@@ -86,9 +86,14 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
 @user_errors
 def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
           county: str | None, quiet: bool) -> None:
-    """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically)."""
-    from .io import write_graph
+    """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically).
+
+    OUT 须不存在、为空，或是 graphkit 之前构建的图谱目录；其他目录一律不覆盖。
+    OUT must be missing, empty, or a graph folder graphkit built before; any other folder is left alone.
+    """
+    from .io import check_replace, write_graph
     from .load import build_graph
+    check_replace(out, kind="graph")  # refuse before the work, not after it
     try:
         graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say)
     except ValidationFailed as exc:
