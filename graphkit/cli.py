@@ -105,6 +105,9 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
     click.echo(f"已构建 built {path}: {counts}")
     if n_err:
         click.echo(f"宽松模式跳过了 {n_err} 个问题，见 {path / 'problems.csv'} / lenient mode skipped {n_err} problem(s)")
+    if len(graph.problems):
+        for r in graph.problems[graph.problems["rule"] == "graphkit_output"].itertuples(index=False):
+            click.echo(f"注意 note: {r.file} — {r.message_zh} / {r.message_en}")
 
 
 @cli.command()

@@ -597,10 +597,14 @@ def _load_mappings(extra: list[str | Path], model: Model) -> dict[str, Mapping]:
     return _MAPPING_CACHE[key]
 
 
-def _discover(data_dir: Path, config: DatasetConfig) -> list[Path]:
+def _discover(data_dir: Path, config: DatasetConfig, skip: Iterable[Path] = ()) -> list[Path]:
+    """The ledger files of ``data_dir``, leaving out the folders and files in ``skip`` (graphkit's outputs)."""
+    skip = set(skip)
     files = []
     for p in sorted(data_dir.rglob("*")):
         if not p.is_file() or _SKIP_NAMES.match(p.name) or "mappings" in p.relative_to(data_dir).parts[:-1]:
+            continue
+        if skip and (p in skip or not skip.isdisjoint(p.parents)):
             continue
         rel = p.relative_to(data_dir).as_posix()
         if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
@@ -1189,7 +1193,19 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     maps = _load_mappings([*config.mappings, *mappings], model)
     problems = Problems()
     ctx = _Context(model, config, problems, config.county)
-    files = _discover(data_dir, config)
+    from .io import OUTPUT_KINDS, graphkit_outputs
+
+    # graphkit's own outputs inside DATA_DIR (a graph, analysis or import folder, a report workbook)
+    # are never read back as ledgers; each is named as a warning, not skipped silently
+    outputs = graphkit_outputs(data_dir)
+    for out_path, out_kind in outputs:
+        rel_out = out_path.relative_to(data_dir).as_posix() + ("/" if out_path.is_dir() else "")
+        zh_kind, en_kind = OUTPUT_KINDS[out_kind]
+        problems.add(file=rel_out, rule="graphkit_output", severity="warning", value=out_kind,
+                     zh=f"{zh_kind}，已跳过", en=f"{en_kind}, skipped")
+        if progress:
+            progress(f"跳过 graphkit 的输出 skipped graphkit's own output: {rel_out} ({en_kind})")
+    files = _discover(data_dir, config, skip=[p for p, _ in outputs])
     if not files:
         raise GraphkitError(f"{data_dir}: 目录中没有台账文件（.xlsx/.xls/.csv）/ no ledger files (.xlsx/.xls/.csv) in the folder")
     staged: list[_Staged] = []

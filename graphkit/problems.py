@@ -51,6 +51,7 @@ RULES: dict[str, tuple[str, str]] = {
     "self_reference": ("自己与自己结对", "a record refers to itself"),
     "cycle": ("隶属关系成环", "cycle in parent chain"),
     "dangling_ref": ("引用的记录不存在", "referenced record missing"),
+    "graphkit_output": ("graphkit 的输出，不作为台账读取", "graphkit's own output, not read as a ledger"),
 }
 
 
