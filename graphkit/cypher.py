@@ -589,8 +589,8 @@ def _retrying(out: Path, attempt: Callable[[int], Any], say: ProgressFn) -> Any:
         except _Replaced:
             pass
         except Exception:
-            if before is not None and _identity(out) == before:
-                raise  # the folder did not change: a real error
+            if _identity(out) == before:
+                raise  # the folder did not change (or is not a graph folder at all): a real error
         say("图谱目录正在被重建，用新图谱重试 / the graph folder was being rebuilt; trying again on the new graph")
         time.sleep(0.05)
     raise OutputError(f"{out}: 图谱目录在查询期间一直被重建，请在构建结束后重试 / the graph folder kept being rebuilt "
