@@ -88,8 +88,9 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
           county: str | None, quiet: bool) -> None:
     """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically).
 
+    \b
     OUT 须不存在、为空，或是 graphkit 之前构建的图谱目录；其他目录一律不覆盖。
-    OUT must be missing, empty, or a graph folder graphkit built before; any other folder is left alone.
+    OUT must be missing, empty, or a graph folder graphkit built before; nothing else is replaced.
     """
     from .io import check_replace, write_graph
     from .load import build_graph

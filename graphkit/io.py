@@ -166,8 +166,11 @@ OUTPUT_KINDS: dict[str, tuple[str, str]] = {
     "report-xlsx": ("分析工作簿", "an analysis workbook"),
     "rdf": ("RDF 导出文件", "an RDF export"),
     "gephi": ("Gephi 导出文件", "a Gephi export"),
+    "synth-ledgers": ("合成台账目录", "a folder of synthetic ledgers"),
 }
-_FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts"})
+_FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts", "synth-ledgers"})
+#: written by ``graphkit synth`` as the first line of its graphkit.yaml (its marker: the folder is ledgers to read)
+SYNTH_HEADER = "# 合成数据（虚构），由 graphkit.synth 生成 / synthetic, fictional data made by graphkit.synth"
 
 
 def output_signature(kind: str, command: str) -> str:
@@ -226,6 +229,8 @@ def _folder_kind(path: Path) -> str | None:
         return "analysis"
     if (path / "nodes").is_dir() and b"# graphkit: bulk import" in _head(path / "import.sh", 4096):
         return "neo4j-import"
+    if _head(path / "graphkit.yaml", 4096).startswith(SYNTH_HEADER.encode("utf-8")):
+        return "synth-ledgers"
     try:
         entries = list(path.iterdir())
     except OSError:
@@ -380,7 +385,7 @@ def graphkit_outputs(root: str | Path) -> list[tuple[Path, str]]:
         keep = []
         for d in sorted(dirs):
             kind = _folder_kind(here / d)
-            if kind is None:
+            if kind is None or kind == "synth-ledgers":  # synthetic ledgers are ledgers: read them
                 keep.append(d)
             else:
                 found.append((here / d, kind))

@@ -224,6 +224,20 @@ def test_report_refuses_a_foreign_workbook_and_writes_the_pair_as_one_unit(examp
     assert run2 != run and f"生成批次 run {run2}" in [c.value for c in openpyxl.load_workbook(xlsx)["说明"]["A"]]
 
 
+def test_synth_never_writes_over_real_ledgers(tmp_path: Path) -> None:
+    data = mini_county(tmp_path / "real")
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    r = _invoke("synth", "--orgs", "200", "--format", "csv", "-o", data)
+    assert _refused(r), r.output
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    for _ in range(2):  # its own folder is written again
+        assert _invoke("synth", "--orgs", "200", "--format", "csv", "-o", tmp_path / "syn").exit_code == 0
+    assert output_kind(tmp_path / "syn") == "synth-ledgers"
+    # synthetic ledgers inside a ledger folder are still ledgers: not skipped as an output
+    from graphkit.io import graphkit_outputs
+    assert graphkit_outputs(tmp_path) == []
+
+
 def test_check_replace_is_the_one_rule(tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("x", encoding="utf-8")
     with pytest.raises(gk.OutputError, match="是文件"):
