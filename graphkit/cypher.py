@@ -350,11 +350,17 @@ def _manifest_bytes(out: Path) -> bytes:
                           f"(no {MANIFEST}); 先运行 run `graphkit build DATA_DIR -o {out}`") from None
 
 
-def _identity(out: Path) -> tuple[int, int, str] | None:
-    """What tells one graph folder at ``out`` from the next one renamed onto it (None while missing)."""
+def _identity(out: Path) -> tuple[int, int, int, str] | None:
+    """What tells one graph folder at ``out`` from the next one renamed onto it (None while missing).
+
+    The inode alone is not enough (a deleted folder's inode is soon reused, and two builds of the
+    same ledgers in one second have the same manifest): the inode's change time, which a rename
+    sets, is part of it. (Adding an entry to OUT changes it too; that costs one retry at most.)
+    """
     try:
         st = os.stat(out)
-        return st.st_dev, st.st_ino, hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+        return (st.st_dev, st.st_ino, st.st_ctime_ns,
+                hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest())
     except OSError:
         return None
 
@@ -478,13 +484,14 @@ def _open_folder(out: Path, *, cache_dir: str | Path | None, rebuild: bool, say:
     if attempt:
         return _open_snapshot(out, say)
     model = load_schema()
+    _manifest_bytes(out)  # not a graph folder: say so before making anything in it
+    base = _cache_base(out, cache_dir)  # before the identity: making OUT/.cache changes it
     before = _identity(out)
     manifest = _manifest_bytes(out)
     h = hashlib.sha256(manifest)
     h.update(f"\0shape={SHAPE_VERSION}\0engine={_engine_version()}".encode())
     key = h.hexdigest()[:20]
     expected = _expected_nodes(out, manifest, model)
-    base = _cache_base(out, cache_dir)
     final = base / f"cypher-{key}"
     stale = rebuild and final.exists()
     if not rebuild and final.exists():

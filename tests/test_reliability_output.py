@@ -392,3 +392,31 @@ def test_a_user_cache_folder_of_another_user_or_open_to_others(tmp_path: Path, m
     os.symlink(tmp_path, tmp_path / "xdg" / "graphkit")
     with pytest.raises(gk.OutputError, match="symlink"):
         user_cache_dir()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium not installed")
+def test_a_drilldown_page_of_another_run_says_so_in_the_browser(sample_out: Path, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_path = tmp_path / "v.html"
+    gk.view(gk.read_graph(sample_out), max_nodes=50).write(page_path)
+    run = json.loads((tmp_path / "v_parts" / OUTPUT_MARKER).read_text(encoding="utf-8"))["run"]
+    part = sorted((tmp_path / "v_parts").glob("*.html"))[0]
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(page_path.resolve().as_uri())
+            page.wait_for_function("window.gkView && window.gkView.ready === true", timeout=90_000)
+            hrefs = page.evaluate("Array.from(document.querySelectorAll('#gk-links a')).map(a => a.href)")
+            assert hrefs and all(f"run={run}" in h for h in hrefs)  # every drill-down link carries the run
+            for query, stale in ((f"?run={run}", False), ("?run=0000000000000000", True), ("", False)):
+                page.goto(part.resolve().as_uri() + query)
+                page.wait_for_function("window.gkView && window.gkView.ready === true", timeout=90_000)
+                assert page.evaluate("gkView.stale") is stale
+                assert page.locator(".gk-stale").count() == int(stale)
+                if stale:
+                    assert "不是同一次生成" in page.inner_text(".gk-stale")
+        finally:
+            browser.close()
