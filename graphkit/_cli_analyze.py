@@ -84,17 +84,15 @@ def register(cli: click.Group) -> None:
         from ._analysis import to_zh
         from .analysis import ANALYSES, resolve_options
         from .errors import OutputError
-        from .io import atomic_dir
+        from .io import atomic_dir, check_replace
         from .problems import excel_safe_frame
 
         target = Path(dest) if dest else Path(out) / "analysis"
-        if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / _MARKER).exists())):
-            raise OutputError(f"{target}: 目录非空且不是 graphkit 分析输出，拒绝覆盖 / "
-                              f"not empty and not a graphkit analysis folder; refusing to replace it")
+        check_replace(target, kind="analysis")  # before the work; atomic_dir checks again before writing
         options = resolve_options(seed=seed, max_per_strong=max_per_strong, capacity=capacity,
                                   rotation_years=rotation_years)
         graph, results, ts = _run(out, as_of, options, compare_to, previous, quiet)
-        with atomic_dir(target) as tmp:
+        with atomic_dir(target, kind="analysis", command="analyze") as tmp:
             for key, df in results.items():
                 table = to_zh(df, graph.model) if zh else df
                 # opened in Excel (hence the BOM): text that would run as a formula gets a leading '
@@ -117,18 +115,26 @@ def register(cli: click.Group) -> None:
                   help="同时写出 Excel 工作簿（每项分析一个工作表）/ also write an .xlsx workbook")
     @click.option("--max-rows", "max_rows", type=click.IntRange(min=1), default=20, show_default=True,
                   help="HTML 中每个表最多显示的行数 / rows shown per table in the HTML")
+    @click.option("--force", is_flag=True,
+                  help="即使同名 HTML/Excel 文件不是 graphkit 写的也覆盖 / replace the .html and .xlsx files even if "
+                       "graphkit did not write them")
     @_options
     @user_errors
-    def report_cmd(out: str, html: str, xlsx: str | None, max_rows: int, as_of: str | None, seed: int | None,
-                   max_per_strong: int | None, capacity: int | None, rotation_years: int | None, compare_to: str | None,
-                   previous: str | None, quiet: bool) -> None:
+    def report_cmd(out: str, html: str, xlsx: str | None, max_rows: int, force: bool, as_of: str | None,
+                   seed: int | None, max_per_strong: int | None, capacity: int | None, rotation_years: int | None,
+                   compare_to: str | None, previous: str | None, quiet: bool) -> None:
         """生成中文分析报告（单个离线 HTML，可打印；可选 Excel）/ write the analyst report of OUT."""
         from .analysis import resolve_options
+        from .io import check_replace
         from .report import write_report
+
+        check_replace(html, kind="report", force=force)  # before the work
+        if xlsx:
+            check_replace(xlsx, kind="report-xlsx", force=force)
 
         options = resolve_options(seed=seed, max_per_strong=max_per_strong, capacity=capacity,
                                   rotation_years=rotation_years)
         graph, results, ts = _run(out, as_of, options, compare_to, previous, quiet)
         path = write_report(graph, html, as_of=ts, seed=options["seed"], xlsx=xlsx, results=results, max_rows=max_rows,
-                            progress=None if quiet else _say)
+                            progress=None if quiet else _say, force=force)
         click.echo(f"已写出报告 wrote {path}" + (f" 和 and {xlsx}" if xlsx else ""))

@@ -61,8 +61,10 @@ def rdf_group() -> None:
 @click.option("--store", type=click.Choice(_STORES), default="memory", show_default=True,
               help="仅 JSON-LD 使用：memory = rdflib，oxigraph = 较大数据；Turtle/TriG/N-Triples/N-Quads 总是由表流式写出 / "
                    "used for JSON-LD only; the other formats are always streamed from the tables")
+@click.option("--force", is_flag=True,
+              help="即使同名文件不是 graphkit 导出的也覆盖 / replace the output file even if graphkit did not write it")
 @user_errors
-def export_cmd(out: str, fmt: str | None, output: str, base: str | None, store: str) -> None:
+def export_cmd(out: str, fmt: str | None, output: str, base: str | None, store: str, force: bool) -> None:
     """把图谱导出为 RDF / export the graph in OUT (a `graphkit build` folder) as RDF.
 
     TriG（和 N-Quads）把每个台账文件的记录放在各自的命名图中。Turtle、TriG、N-Triples、N-Quads
@@ -70,12 +72,13 @@ def export_cmd(out: str, fmt: str | None, output: str, base: str | None, store: 
     TriG (and N-Quads) put each ledger file's records in a named graph of its own. Turtle, TriG,
     N-Triples and N-Quads are streamed chunk by chunk: memory does not grow with the graph.
     """
-    from .io import read_graph
+    from .io import check_replace, read_graph
     from .rdf import _format_from_suffix, export_rdf
 
+    check_replace(output, kind="rdf", force=force)  # before the work
     graph = read_graph(out)
     fmt = fmt or _format_from_suffix(Path(output))
-    path = export_rdf(graph, output, fmt=fmt, base=base, store=store)
+    path = export_rdf(graph, output, fmt=fmt, base=base, store=store, force=force)
     click.echo(f"已导出 exported {path} ({fmt}, {path.stat().st_size:,} bytes)")
 
 
@@ -87,14 +90,15 @@ def export_cmd(out: str, fmt: str | None, output: str, base: str | None, store: 
 @user_errors
 def import_cmd(file: str, out: str, fmt: str | None, store: str) -> None:
     """把 graphkit 导出的 RDF 读回为图谱目录 / read RDF written by graphkit back into an output folder."""
-    from .io import write_graph
+    from .io import check_replace, write_graph
     from .problems import problems_to_text
     from .rdf import read_rdf
 
+    check_replace(out, kind="graph")
     graph = read_rdf(file, fmt=fmt, store=store)
     if len(graph.problems):
         _say(problems_to_text(graph.problems))
-    path = write_graph(graph, out)
+    path = write_graph(graph, out, command="rdf import")
     counts = ", ".join(f"{t.label['zh']} {len(graph.tables[t.name])}" for t in graph.model if len(graph.tables[t.name]))
     click.echo(f"已导入 imported {path}: {counts}")
 

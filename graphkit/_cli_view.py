@@ -42,17 +42,27 @@ def register(cli: click.Group) -> None:
                   help="党组织邻域的步数 / org view: link steps")
     @click.option("--no-drilldown", "no_drilldown", is_flag=True,
                   help="汇总视图不写下钻页面 / do not write drill-down pages of an aggregated view")
+    @click.option("--force", is_flag=True,
+                  help="即使同名 .html 不是 graphkit 写的也覆盖（下钻目录从不强制覆盖）/ replace the .html file even if "
+                       "graphkit did not write it (the drill-down folder is never forced)")
     @user_errors
     def view_cmd(out: str, kind: str, name: str | None, output: str, as_of: str | None, seed: int, max_nodes: int,
-                 color_by: str | None, size_by: str, max_per_strong: int, radius: int, no_drilldown: bool) -> None:
+                 color_by: str | None, size_by: str, max_per_strong: int, radius: int, no_drilldown: bool,
+                 force: bool) -> None:
         """生成离线交互式网络视图（单个 HTML 文件）/ write an interactive offline network view of OUT."""
-        from .io import read_graph
+        from pathlib import Path
+
+        from .io import check_replace, read_graph
         from .view import view
 
+        # refuse before the work: the page, and the drill-down folder beside it
+        check_replace(output, kind="view", force=force)
+        if not no_drilldown:
+            check_replace(Path(output).parent / f"{Path(output).stem}_parts", kind="view-parts")
         graph = read_graph(out)
         v = view(graph, kind=kind, name=name, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by,
                  size_by=size_by, max_per_strong=max_per_strong, radius=radius)
-        path = v.write(output, drilldown=not no_drilldown)
+        path = v.write(output, drilldown=not no_drilldown, force=force)
         counts = v.counts
         msg = f"已写出 wrote {path}: 节点 {counts['nodes']} nodes, 连线 {counts['edges']} links"
         if v.aggregated:

@@ -129,9 +129,15 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
 @user_errors
 def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
           county: str | None, strict: bool, quiet: bool) -> None:
-    """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically)."""
-    from .io import write_graph
+    """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically).
+
+    \b
+    OUT 须不存在、为空，或是 graphkit 之前构建的图谱目录；其他目录一律不覆盖。
+    OUT must be missing, empty, or a graph folder graphkit built before; nothing else is replaced.
+    """
+    from .io import check_replace, write_graph
     from .load import build_graph
+    check_replace(out, kind="graph")  # refuse before the work, not after it
     try:
         graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say,
                             strict=strict)
@@ -146,6 +152,9 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
     click.echo(f"已构建 built {path}: {counts}")
     if n_err:
         click.echo(f"宽松模式跳过了 {n_err} 个问题，见 {path / 'problems.csv'} / lenient mode skipped {n_err} problem(s)")
+    if len(graph.problems):
+        for r in graph.problems[graph.problems["rule"] == "graphkit_output"].itertuples(index=False):
+            click.echo(f"注意 note: {r.file} — {r.message_zh} / {r.message_en}")
 
 
 @cli.command()

@@ -228,7 +228,7 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
     return G
 
 
-def write_networkx(G: nx.Graph, path: str | Path, *, fmt: str | None = None) -> Path:
+def write_networkx(G: nx.Graph, path: str | Path, *, fmt: str | None = None, force: bool = False) -> Path:
     """Write a networkx graph (e.g. from :func:`gephi_graph`) as GEXF or GraphML, atomically.
 
     Parameters
@@ -239,6 +239,9 @@ def write_networkx(G: nx.Graph, path: str | Path, *, fmt: str | None = None) -> 
         The file to write.
     fmt
         ``"gexf"`` or ``"graphml"``; default from the suffix (``.gexf``, ``.graphml``).
+    force
+        Replace ``path`` even if graphkit did not write it (otherwise only a file carrying
+        graphkit's signature comment is replaced).
 
     Examples
     --------
@@ -248,19 +251,27 @@ def write_networkx(G: nx.Graph, path: str | Path, *, fmt: str | None = None) -> 
     >>> nx.read_graphml(p).number_of_nodes() == G.number_of_nodes()
     True
     """
-    from .io import atomic_file
+    import io
+
+    from .io import atomic_file, output_signature
 
     path = Path(path)
     fmt = fmt or _FORMATS.get(path.suffix.lower())
     if fmt not in ("gexf", "graphml"):
         raise GraphkitError(f"无法判断 {path.name} 的格式，请用 .gexf 或 .graphml / cannot tell the format of "
                             f"{path.name}: use a .gexf or .graphml file name (or fmt='gexf'/'graphml')")
+    buf = io.BytesIO()
+    if fmt == "gexf":
+        nx.write_gexf(G, buf, encoding="utf-8", prettyprint=True)
+    else:
+        nx.write_graphml(G, buf, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    data = buf.getvalue()
+    # graphkit's signature as an XML comment right after the declaration (so a later run may replace it)
+    decl_end = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
+    note = f"\n<!-- {output_signature('gephi', 'gephi')} -->".encode("utf-8")
     try:
-        with atomic_file(path, "wb") as fh:
-            if fmt == "gexf":
-                nx.write_gexf(G, fh, encoding="utf-8", prettyprint=True)
-            else:
-                nx.write_graphml(G, fh, encoding="utf-8", prettyprint=True, named_key_ids=True)
+        with atomic_file(path, "wb", kind="gephi", force=force) as fh:
+            fh.write(data[:decl_end] + note + data[decl_end:])
     except OSError as exc:
         raise GraphkitError(f"无法写入 {path} / cannot write {path}: {exc}") from None
     return path

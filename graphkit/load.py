@@ -737,16 +737,20 @@ def _load_mappings(extra: list[str | Path], model: Model) -> dict[str, Mapping]:
 
 
 def _discover(data_dir: Path, config: DatasetConfig,
-              notes: list[dict[str, Any]] | None = None) -> list[Path]:
-    """The ledger files of a folder, in path order.
+              notes: list[dict[str, Any]] | None = None, skip: Iterable[Path] = ()) -> list[Path]:
+    """The ledger files of a folder, in path order, leaving out the folders and files in ``skip``
+    (graphkit's own outputs).
 
     Files passed over (not spreadsheets or text tables, Office lock files ``~$…``, read-me files)
     get an entry in ``notes`` (the read report); hidden files (``.…``), ``graphkit.yaml``, the
     ``mappings/`` folder and files ``ignore:``d in ``graphkit.yaml`` are passed over in silence.
     """
+    skip = set(skip)
     files = []
     for p in sorted(data_dir.rglob("*")):
         if not p.is_file() or p.name.startswith(".") or "mappings" in p.relative_to(data_dir).parts[:-1]:
+            continue
+        if skip and (p in skip or not skip.isdisjoint(p.parents)):
             continue
         rel = p.relative_to(data_dir).as_posix()
         if rel == CONFIG_FILE or any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(p.name, g) for g in config.ignore):
@@ -1718,8 +1722,20 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     ctx = _Context(model, config, problems, config.county)
     if config.aliases:
         ctx.aliases = _read_aliases(ctx, limits)
+    from .io import OUTPUT_KINDS, graphkit_outputs
+
+    # graphkit's own outputs inside DATA_DIR (a graph, analysis or import folder, a report workbook)
+    # are never read back as ledgers; each is named as a warning, not skipped silently
+    outputs = graphkit_outputs(data_dir)
+    for out_path, out_kind in outputs:
+        rel_out = out_path.relative_to(data_dir).as_posix() + ("/" if out_path.is_dir() else "")
+        zh_kind, en_kind = OUTPUT_KINDS[out_kind]
+        problems.add(file=rel_out, rule="graphkit_output", severity="warning", value=out_kind,
+                     zh=f"{zh_kind}，已跳过", en=f"{en_kind}, skipped")
+        if progress:
+            progress(f"跳过 graphkit 的输出 skipped graphkit's own output: {rel_out} ({en_kind})")
     passed_over: list[dict[str, Any]] = []
-    files = _discover(data_dir, config, passed_over)
+    files = _discover(data_dir, config, passed_over, skip=[p for p, _ in outputs])
     if not files:
         raise GraphkitError(f"{data_dir}: 目录中没有台账文件（.xlsx/.xls/.csv）/ no ledger files (.xlsx/.xls/.csv) in the folder")
     staged: list[_Staged] = []

@@ -482,9 +482,10 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    from .io import atomic_dir
+    from .io import atomic_dir, check_replace
     from .model import Graph
 
+    check_replace(out_dir, kind="neo4j-import")  # before the work: never replace a folder graphkit did not write
     say = progress or (lambda _m: None)
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
@@ -496,7 +497,7 @@ def export_import(source: Any, out_dir: str | Path, *, database: str = "neo4j", 
                           + problems.to_string(index=False))
     lookups = {c.lookup: gt.read(c.lookup, ["id", "name"]) for rs in shape.rels for c in rs.columns if c.lookup}
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, kind="neo4j-import", command="neo4j export-import") as tmp:
         (tmp / "nodes").mkdir()
         (tmp / "relationships").mkdir()
         jobs = {t.name: _table_outputs(shape, t.name, tmp) for t in model}

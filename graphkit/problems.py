@@ -63,6 +63,7 @@ RULES: dict[str, tuple[str, str]] = {
     "no_data_rows": ("只有表头没有数据", "header but no data rows"),
     "unclaimed_file": ("没有台账格式认领此文件", "no ledger layout claims the file"),
     "ambiguous_date": ("日期可能有歧义", "date may be ambiguous"),
+    "graphkit_output": ("graphkit 的输出，不作为台账读取", "graphkit's own output, not read as a ledger"),
 }
 
 

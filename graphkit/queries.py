@@ -432,7 +432,7 @@ def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *
     >>> list(df.columns)[:3]
     ['collab_id', 'collab_name', 'org_id']
     """
-    from .cypher import EmbeddedGraph, open_embedded
+    from .cypher import EmbeddedGraph, with_embedded
 
     query = get_query(name, folder=folder)
     if driver is not None:
@@ -444,5 +444,7 @@ def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *
         return runner(query.text_for("neo4j"), resolve_params(query, dict(params or {}), runner))
     if isinstance(source, EmbeddedGraph):
         return source.query(query.text_for("embedded"), resolve_params(query, dict(params or {}), source.query))
-    with open_embedded(source, cache_dir=cache_dir, progress=progress) as eg:
-        return eg.query(query.text_for("embedded"), resolve_params(query, dict(params or {}), eg.query))
+    # with_embedded: on a folder rebuilt meanwhile the query runs again on the new graph
+    return with_embedded(source, lambda eg: eg.query(query.text_for("embedded"),
+                                                     resolve_params(query, dict(params or {}), eg.query)),
+                         cache_dir=cache_dir, progress=progress)

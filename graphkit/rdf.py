@@ -1301,12 +1301,14 @@ def _stable_jsonld(data: bytes) -> bytes:
 
 
 def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: str | None = None,
-               store: str = "memory") -> Path:
+               store: str = "memory", force: bool = False) -> Path:
     """Write a graph as RDF to ``path`` (atomically); the format defaults from the suffix.
 
     N-Triples, N-Quads, Turtle and TriG are streamed to the file chunk by chunk (memory bounded
     by the chunk, not by the graph: a province exports in well under 2 GiB); JSON-LD is built
-    in the chosen ``store`` first.
+    in the chosen ``store`` first. An existing ``path`` is replaced only if it is graphkit's own
+    RDF export (its first-line comment, or graphkit's vocabulary in its first 64 KB), or with
+    ``force``.
 
     Examples
     --------
@@ -1316,15 +1318,16 @@ def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: 
     >>> p.suffix
     '.ttl'
     """
-    from .io import atomic_file
+    from .io import atomic_file, output_signature
 
     path = Path(path)
     fmt = fmt or _format_from_suffix(path)
     _check_fmt_store(fmt, store)
     base = check_base(base or _default_base())
     try:
-        with atomic_file(path, "wb") as fh:
+        with atomic_file(path, "wb", kind="rdf", force=force) as fh:
             if fmt in _STREAM_FORMATS:
+                fh.write(f"# {output_signature('rdf', 'rdf export')}\n".encode("utf-8"))
                 _write_stream(graph, fh, fmt=fmt, base=base)
             else:
                 fh.write(serialize(graph, fmt=fmt, base=base, store=store))

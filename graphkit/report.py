@@ -20,9 +20,11 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import math
 import re
+import secrets
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ import pandas as pd
 
 from ._analysis import ProgressFn, as_of_date, natural_key, to_zh
 from .analysis import ANALYSES, SECTIONS, run_all
-from .io import atomic_file
+from .io import atomic_file, output_signature
 from .model import Graph
 
 __all__ = ["write_report", "render_html", "write_xlsx", "sheet_names"]
@@ -367,13 +369,17 @@ def _summary(graph: Graph, r: dict[str, pd.DataFrame]) -> dict[str, Any]:
 # ---- HTML ----------------------------------------------------------------------------------------
 
 def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = None, seed: int = 0,
-                max_rows: int = 20) -> str:
+                max_rows: int = 20, run: str = "", workbook: str = "") -> str:
     """Render the report HTML from :func:`graphkit.analysis.run_all` results.
 
     Parameters
     ----------
     max_rows
         Rows shown per table (the full tables go to the workbook and the CSVs).
+    run
+        The run digest shared with the companion workbook (shown in the header).
+    workbook
+        The companion workbook's file name, named in the footer with the run.
 
     Examples
     --------
@@ -417,7 +423,8 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
     return tpl.render(summary=_summary(graph, results), sheets=sheet_names(list(results)),
                       county=graph.settings.get("county") or "", as_of=ts.date().isoformat(), seed=seed, version=__version__,
                       n_orgs=graph.count("Organization"), n_collabs=graph.count("Collaboration"),
-                      n_pairs=graph.count("Pairing"), n_acts=graph.count("Activity"), sections=sections, headlines=heads)
+                      n_pairs=graph.count("Pairing"), n_acts=graph.count("Activity"), sections=sections, headlines=heads,
+                      signature=output_signature("report", "report"), run=run, workbook=workbook)
 
 
 # ---- Excel ---------------------------------------------------------------------------------------
@@ -477,8 +484,12 @@ def _excel_frame(df: pd.DataFrame, model: Any, key: str = "") -> pd.DataFrame:
 
 
 def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path, *, as_of: Any = None,
-               seed: int = 0) -> Path:
+               seed: int = 0, run: str = "", force: bool = False) -> Path:
     """Write the analyses to an Excel workbook (a 说明 sheet + one sheet per analysis), atomically.
+
+    The workbook's document properties carry graphkit's signature (so a later run may replace
+    it; anything else at ``path`` is refused unless ``force``), and ``run`` — the digest shared
+    with the HTML report written with it — is named on the 说明 sheet.
 
     Examples
     --------
@@ -502,6 +513,8 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
     with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
                         engine_kwargs=safe) as xw:
         wb = xw.book
+        wb.set_properties({"title": "graphkit 联建分析 / joint-building analyses",
+                           "comments": output_signature("report-xlsx", "report --xlsx") + (f" run={run}" if run else "")})
         pct = wb.add_format({"num_format": "0.0%"})
         index = pd.DataFrame({
             "工作表 sheet": [names[k] for k in results],
@@ -510,7 +523,7 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
             "行数 rows": [len(results[k]) for k in results],
         })
         head = pd.DataFrame({"工作表 sheet": [f"{graph.settings.get('county') or ''} 联建分析", f"截止日期 {ts.date()}",
-                                            f"随机种子 seed {seed}", ""],
+                                            f"随机种子 seed {seed}", f"生成批次 run {run}" if run else ""],
                              "内容 content": ["", "", "", ""], "说明 description": ["", "", "", ""], "行数 rows": [None] * 4})
         excel_safe_frame(pd.concat([head, index], ignore_index=True)).to_excel(xw, sheet_name="说明", index=False)
         xw.sheets["说明"].set_column(0, 0, 28)
@@ -527,15 +540,20 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
                 width = min(60, max(6, _text_width(frame.columns[j]) + 2,
                                     *(_text_width(v) + 2 for v in frame.iloc[:200, j] if v is not None)))
                 ws.set_column(j, j, width, pct if _is_share(col) else None)
-    with atomic_file(path, "wb") as fh:
+    with atomic_file(path, "wb", kind="report-xlsx", force=force) as fh:
         fh.write(buf.getvalue())
     return Path(path)
 
 
 def write_report(graph: Graph, path: str | Path, *, as_of: Any = None, seed: int = 0, xlsx: str | Path | None = None,
                  results: dict[str, pd.DataFrame] | None = None, max_rows: int = 20,
-                 progress: ProgressFn | None = None, **options: Any) -> Path:
+                 progress: ProgressFn | None = None, force: bool = False, **options: Any) -> Path:
     """Run every analysis and write the HTML report (and optionally the Excel workbook).
+
+    The report and the workbook are one unit: both are complete in temporary files before
+    either is renamed into place, so an error leaves both as they were. They share a ``run``
+    digest, shown in the report's header and footer and on the workbook's 说明 sheet, so a pair
+    left mismatched by a kill between the two renames says so.
 
     Parameters
     ----------
@@ -555,6 +573,8 @@ def write_report(graph: Graph, path: str | Path, *, as_of: Any = None, seed: int
         Rows shown per table in the HTML.
     progress
         Called with a short message at each step (the CLI prints them on stderr).
+    force
+        Replace ``path`` and ``xlsx`` even if graphkit did not write them (``--force``).
     **options
         Passed to :func:`graphkit.analysis.run_all` (``max_per_strong``, ``capacity``, ...).
 
@@ -577,12 +597,18 @@ def write_report(graph: Graph, path: str | Path, *, as_of: Any = None, seed: int
     if results is None:
         results = run_all(graph, as_of=ts, seed=seed, progress=progress, **options)
     say("生成报告 rendering the HTML report")
-    html = render_html(graph, results, as_of=ts, seed=seed, max_rows=max_rows)
-    with atomic_file(path, "w", encoding="utf-8") as fh:
+    # the run digest: of the page itself, rendered with a one-off placeholder where the run goes
+    token = f"gkrun{secrets.token_hex(12)}"
+    html = render_html(graph, results, as_of=ts, seed=seed, max_rows=max_rows, run=token,
+                       workbook=Path(xlsx).name if xlsx is not None else "")
+    run = hashlib.sha256(html.replace(token, "").encode("utf-8")).hexdigest()[:16]
+    html = html.replace(token, run)
+    # the HTML waits in its temporary file until the workbook is in place: one unit
+    with atomic_file(path, "w", encoding="utf-8", kind="report", force=force) as fh:
         fh.write(html)
+        if xlsx is not None:
+            say("写入 Excel writing the workbook")
+            write_xlsx(graph, results, xlsx, as_of=ts, seed=seed, run=run, force=force)
+            say(f"工作簿 workbook → {xlsx}")
     say(f"报告 report → {path}")
-    if xlsx is not None:
-        say("写入 Excel writing the workbook")
-        write_xlsx(graph, results, xlsx, as_of=ts, seed=seed)
-        say(f"工作簿 workbook → {xlsx}")
     return Path(path)

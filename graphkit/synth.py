@@ -1058,7 +1058,9 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
     Parameters
     ----------
     out_dir
-        Folder to write (created if missing; existing ledger files of the same names are replaced).
+        Folder to write: missing, empty, or one ``generate_ledgers`` wrote before (its
+        ``graphkit.yaml`` starts with graphkit's synthetic-data header), whose ledger files of
+        the same names are replaced. Any other folder — real ledgers — is refused.
     scale
         ``"county"`` (≈2,000 organizations), ``"province"`` (≈200,000) or ``"national"``
         (≈5,000,000). See :data:`SCALES`.
@@ -1092,12 +1094,15 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
         raise ValueError(f"未知格式 {fmt!r}，可选 auto/xlsx/csv / unknown format {fmt!r}")
     if fmt == "auto":
         fmt = "csv" if scale == "national" else "xlsx"
-    tables = generate_tables(scale=scale, seed=seed, n_orgs=n_orgs)
+    from .io import SYNTH_HEADER, check_replace
+
     out = Path(out_dir)
+    check_replace(out, kind="synth-ledgers")  # never write fictional ledgers over a county's real ones
+    tables = generate_tables(scale=scale, seed=seed, n_orgs=n_orgs)
     out.mkdir(parents=True, exist_ok=True)
     county = tables["county"]
     (out / "graphkit.yaml").write_text(
-        f"# 合成数据（虚构），由 graphkit.synth 生成 / synthetic, fictional data made by graphkit.synth\n"
+        f"{SYNTH_HEADER}\n"
         f"# scale: {scale}, seed: {seed}\n"
         f"county: {county}\n", encoding="utf-8")
     (out / "README.md").write_text(

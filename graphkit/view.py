@@ -587,6 +587,8 @@ class View:
         self.pages = [] if pages is None else pages
         self.parts_dir = parts_dir
         self.back = back
+        #: the digest shared by an overview and its drill-down pages when written (see ``write``)
+        self.run: str | None = None
 
     @property
     def network(self) -> Any:
@@ -634,8 +636,11 @@ class View:
                 link["href"] = f"{quote(self.parts_dir)}/{quote(link.pop('page'))}" + (
                     "#" + quote(link["anchor"], safe="") if link.get("anchor") else "")
             links.append(link)
-        return {"title": self.title, "subtitle": self.subtitle, "kind": self.kind, "aggregated": self.aggregated,
+        head = {"title": self.title, "subtitle": self.subtitle, "kind": self.kind, "aggregated": self.aggregated,
                 "back": self.back, "links": links, **meta}
+        if self.run is not None:
+            head["run"] = self.run
+        return head
 
     def _data(self) -> dict[str, Any]:
         nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
@@ -660,12 +665,21 @@ class View:
     @property
     def html(self) -> str:
         """The page: one self-contained HTML document (UTF-8, no external resources)."""
-        js, css, js_hash = _vendor()
-        return _template().render(title=self.title, subtitle=self.subtitle, data_json=self._data_json(),
-                                  vis_js=js, vis_css=css, vis_js_hash=js_hash, font_stack=FONT_STACK)
+        from .io import output_signature
 
-    def write(self, path: str | Path, *, drilldown: bool = True) -> Path:
+        js, css, js_hash = _vendor()
+        signature = output_signature("view", "view") + (f" run={self.run}" if self.run else "")
+        return _template().render(title=self.title, subtitle=self.subtitle, data_json=self._data_json(),
+                                  vis_js=js, vis_css=css, vis_js_hash=js_hash, font_stack=FONT_STACK,
+                                  signature=signature)
+
+    def write(self, path: str | Path, *, drilldown: bool = True, force: bool = False) -> Path:
         """Write the page (and, for an aggregated view, its drill-down pages) atomically, as UTF-8.
+
+        The page and its drill-down folder are one unit: both are complete in temporary places
+        before either is renamed into place, so a failure leaves both as they were. They share a
+        ``run`` digest (in the page's data, every link and the folder's ``.graphkit-output.json``);
+        a drill-down page opened from a page of another run shows a warning.
 
         Parameters
         ----------
@@ -673,6 +687,9 @@ class View:
             The ``.html`` file to write. Drill-down pages go to ``<stem>_parts/`` beside it.
         drilldown
             Write the drill-down pages (default); False writes only the overview.
+        force
+            Replace ``path`` even if it is not a page graphkit wrote. The drill-down folder is
+            never forced: if ``<stem>_parts/`` holds anything but graphkit's pages, nothing is written.
 
         Returns
         -------
@@ -687,15 +704,25 @@ class View:
         if path.exists() and path.is_dir():
             raise GraphkitError(f"{path} 是目录 / is a folder; give a file name ending in .html")
         self.parts_dir = f"{path.stem}_parts"
-        if self.pages and drilldown:
-            with atomic_dir(path.parent / self.parts_dir) as tmp:
-                for page in self.pages:
-                    sub = page.build()
-                    sub.back = f"../{quote(path.name)}"
-                    with atomic_file(tmp / page.filename, "w", encoding="utf-8") as fh:
-                        fh.write(sub.html)
-        with atomic_file(path, "w", encoding="utf-8") as fh:
+        pages = self.pages if drilldown else []
+        self.run = None
+        if pages:
+            import hashlib
+
+            self.run = hashlib.sha256(self._data_json().encode("utf-8")).hexdigest()[:16]
+        # the page is written first into its temporary file; the drill-down folder is swapped in,
+        # then the page renamed: an error anywhere leaves both the previous page and folder
+        with atomic_file(path, "w", encoding="utf-8", kind="view", force=force) as fh:
             fh.write(self.html)
+            if pages:
+                with atomic_dir(path.parent / self.parts_dir, kind="view-parts", command="view",
+                                marker={"run": self.run, "page": path.name}) as tmp:
+                    for page in pages:
+                        sub = page.build()
+                        sub.back = f"../{quote(path.name)}"
+                        sub.run = self.run
+                        with atomic_file(tmp / page.filename, "w", encoding="utf-8") as sub_fh:
+                            sub_fh.write(sub.html)
         return path
 
     def _repr_html_(self) -> str:
