@@ -428,6 +428,8 @@ def _draft(s: Suggestion, mapping: Mapping, new_id: str | None, stem: str) -> st
         body: dict[str, Any] = {"aliases": aliases}
         if spec.required:
             body["required"] = True
+        elif h is None:  # not in this sheet: the draft says so, so that loading it does not ask for the column
+            body["optional"] = True
         note = (f"  # ← {h.letter}「{h.header}」{h.score:.2f}" if h is not None else
                 "  # 表中未找到 not in the sheet" + ("（必需 required!）" if spec.required else ""))
         lines.append(f"  {name}: {_flow(body)}{note}")
