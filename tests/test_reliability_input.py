@@ -46,7 +46,9 @@ try:
 except ValidationFailed as exc:
     print(exc.problems[exc.problems.rule == "file_too_large"].to_json(orient="records", force_ascii=False))
 print(time.perf_counter() - t)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM is this process's own peak: ru_maxrss would carry the pytest parent's peak across fork + exec
+hwm = [ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("VmHWM:")]
+print(int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
