@@ -24,11 +24,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 import _neo4j_home as nh  # noqa: E402
 
 
-def _wipe(drv) -> None:  # type: ignore[no-untyped-def]
-    with drv.session() as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graphs", nargs="+")
@@ -53,7 +48,7 @@ def main() -> int:
         drv = connect(env["NEO4J_URI"], env.get("NEO4J_USER", "neo4j"), env["NEO4J_PASSWORD"])
         for g in args.graphs:
             row: dict[str, object] = {"graph": g}
-            _wipe(drv)
+            nh.wipe(drv)
             t = time.perf_counter()
             rep = push(g, uri=env["NEO4J_URI"], user="neo4j", password=env["NEO4J_PASSWORD"], driver=drv)
             dt = time.perf_counter() - t
@@ -67,7 +62,7 @@ def main() -> int:
             if args.script:
                 shell = Path(env.get("NEO4J_TEST_HOME") or str(home)) / "bin" / "cypher-shell"
                 script = export_cypher(g, tmp / "g.cypher")
-                _wipe(drv)
+                nh.wipe(drv)
                 t = time.perf_counter()
                 subprocess.run([str(shell), "-a", env["NEO4J_URI"], "-u", "neo4j", "-f", str(script)], check=True,
                                env={**os.environ, "NEO4J_PASSWORD": env["NEO4J_PASSWORD"]}, capture_output=True)

@@ -27,6 +27,7 @@ from graphkit._graph_shape import graph_shape
 
 import _neo4j_home as nh
 from test_cypher_embedded import hostile_graph
+from test_neo4j_server import _checksum
 
 HOME, WHY = nh.find_home()
 URI = os.environ.get("NEO4J_URI", "")
@@ -53,19 +54,7 @@ def _driver(uri: str, password: str) -> Any:
 
 
 def _wipe(driver: Any) -> None:
-    with driver.session(database=DATABASE) as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
-
-
-def _checksum(driver: Any, database: str | None = None) -> str:
-    import test_neo4j_server as ts
-
-    old = ts.DATABASE
-    ts.DATABASE = database
-    try:
-        return ts._checksum(driver)
-    finally:
-        ts.DATABASE = old
+    nh.wipe(driver, DATABASE)
 
 
 def _counts(driver: Any) -> dict[str, int]:
@@ -99,7 +88,7 @@ def test_bulk_import_files_load_with_neo4j_admin(which: str, sample_out: Path, t
         drv = _driver(server["NEO4J_URI"], server["NEO4J_PASSWORD"])
         try:
             got = _counts(drv)
-            imported = _checksum(drv)
+            imported = _checksum(drv, None)
         finally:
             drv.close()
     finally:

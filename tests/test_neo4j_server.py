@@ -44,11 +44,11 @@ def _wipe(driver: Any) -> None:
         s.run("MATCH (n) DETACH DELETE n").consume()
 
 
-def _checksum(driver: Any) -> str:
+def _checksum(driver: Any, database: str | None = DATABASE) -> str:
     """A digest of every node and relationship with all its properties, in a stable order."""
     shape = graph_shape()
     h = hashlib.sha256()
-    with driver.session(database=DATABASE) as s:
+    with driver.session(database=database) as s:
         for ns in shape.nodes:
             res = s.run(f"MATCH (n:{ident(ns.label)}) RETURN n.id AS id, properties(n) AS p ORDER BY id")
             for rec in res:

@@ -89,8 +89,9 @@ def _empty_server_database() -> None:
     from graphkit.neo4j import connect
 
     drv = connect(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
+    from _neo4j_home import wipe
+
     try:
-        with drv.session(database=os.environ.get("NEO4J_DATABASE") or None) as s:
-            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+        wipe(drv, os.environ.get("NEO4J_DATABASE") or None)
     finally:
         drv.close()
