@@ -319,6 +319,7 @@ def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawShe
     out: list[RawSheet] = []
     for name in wb.sheet_names:
         special, merged_xml = scans.get(name, ([], True))
+        merged: list[Any]
         got = fast.pop(name, None)
         if got is not None and got.rows > limits.max_rows:
             raise _too_many_rows(display, name, got.rows, limits)
@@ -831,11 +832,11 @@ def decode_text(data: bytes, display: str, declared: str | None = None) -> tuple
         utf8_error = exc
     # mixed: some lines valid non-ASCII UTF-8 and others not
     good_utf8, bad_line = 0, None
-    for i, line in enumerate(data.split(b"\n"), start=1):
-        if line.isascii():
+    for i, raw_line in enumerate(data.split(b"\n"), start=1):
+        if raw_line.isascii():
             continue
         try:
-            line.decode("utf-8")
+            raw_line.decode("utf-8")
             good_utf8 += 1
         except UnicodeDecodeError:
             bad_line = bad_line or i

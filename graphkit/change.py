@@ -226,7 +226,7 @@ def _diff(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) ->
     rotations = _rotations(old, new, ts_old, ts_new)
 
     label = {t.name: t.label["zh"] for t in new.model}
-    rows = [("as_of_old", str(ts_old.date())), ("as_of_new", str(ts_new.date()))]
+    rows: list[tuple[str, str | int]] = [("as_of_old", str(ts_old.date())), ("as_of_new", str(ts_new.date()))]
     lt_col = links["link_type"].to_numpy(dtype=object)
     added = (links["change"] == "added").to_numpy(dtype=bool)
     for lt in sorted(set(lt_col.tolist())):
@@ -406,13 +406,13 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     rank = {c: i for i, c in enumerate(graph.model.codelists["category"].codes)}
     ids, where, rpos = _org_space(graph)
     r, orgs = graph.tables["Rating"], graph.tables["Organization"]
-    cols = {"r_year": r["year"].astype("float64").to_numpy(), "r_cat": r["category"].to_numpy(dtype=object),
+    arrays: dict[str, np.ndarray] = {"r_year": r["year"].astype("float64").to_numpy(), "r_cat": r["category"].to_numpy(dtype=object),
             "r_id": r["id"].to_numpy(dtype=object),
             "r_lax": r["weak_lax"].fillna(False).to_numpy(dtype=bool),
             "o_year": orgs["category_year"].astype("float64").to_numpy(), "o_cat": orgs["category"].to_numpy(dtype=object),
             "o_lax": orgs["weak_lax"].fillna(False).to_numpy(dtype=bool)}
-    pa_, ca, la = _ratings_of(graph, rpos, year_from, len(ids), cols)
-    pb, cb, lb = _ratings_of(graph, rpos, year_to, len(ids), cols)
+    pa_, ca, la = _ratings_of(graph, rpos, year_from, len(ids), arrays)
+    pb, cb, lb = _ratings_of(graph, rpos, year_to, len(ids), arrays)
     weak = (ca == "3") | la
     wpos, cat_from, lax_from = pa_[weak], ca[weak], la[weak]
     at_b = np.full(len(ids), -1, dtype=np.int64)

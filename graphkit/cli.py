@@ -32,9 +32,10 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             from .problems import problems_to_text
             _say(str(exc))
             _say(problems_to_text(exc.problems))
-            if getattr(exc, "read_report", None):
+            read_report = getattr(exc, "read_report", None)
+            if read_report:
                 from ._report import report_to_text
-                _say(report_to_text(exc.read_report))
+                _say(report_to_text(read_report))
             sys.exit(1)
         except GraphkitError as exc:
             _say(f"错误 error: {exc}")

@@ -193,7 +193,8 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
                     continue
                 values = t[pname]
                 if prop.type == "ref":  # e.g. a membership's chain stage: its name
-                    text = np.array(values.map(graph.names(prop.range)).astype(object), dtype=object)  # type: ignore[arg-type]
+                    assert prop.range is not None  # the schema gives every ref a range
+                    text = np.array(values.map(graph.names(prop.range)).to_numpy(dtype=object), dtype=object)
                     text[_missing(text)] = None
                 else:
                     text = _as_text(graph, values, prop.type, prop.codelist, lang)

@@ -545,7 +545,7 @@ def _objects(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if pa.types.is_dictionary(arr.type):
         values = np.asarray(arr.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         if arr.null_count:
-            return np.append(values, None).take(arr.indices.fill_null(len(values)).to_numpy())
+            return np.append(values, [None]).take(arr.indices.fill_null(len(values)).to_numpy())
         return values.take(arr.indices.to_numpy())
     out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
     if arr.null_count:
@@ -825,6 +825,7 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
         for i, rtype in enumerate(order):
             path = out / "tables" / f"{rtype.name}.parquet"
             try:
+                assert pending is not None  # submitted for every table in order
                 table = pending.result()
                 pending = prefetch.submit(read, order[i + 1]) if i + 1 < len(order) else None
                 tables[rtype.name] = (_from_arrow(table, rtype, shared) if table.num_columns

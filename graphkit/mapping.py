@@ -352,7 +352,7 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
     for ename, e in ents_raw.items():
         ew = f"{where}: entities.{ename}"
         tname = (e or {}).get("type")
-        if tname not in model:
+        if not isinstance(tname, str) or tname not in model:
             raise _err(ew, f"类型 {tname!r} 不在模式中", f"type {tname!r} is not in the schema")
         rtype = model[tname]
         keys = tuple(_value(k, f"{ew}.keys[{i}]", columns, names, model) for i, k in enumerate(e.get("keys") or []))
@@ -363,13 +363,14 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
             if pname not in rtype.properties:
                 raise _err(f"{ew}.{pname}", f"{tname} 没有属性 {pname!r}",
                            f"{tname} has no property {pname!r}; known: {', '.join(rtype.properties)}")
-            spec = _value(pv, f"{ew}.{pname}", columns, names, model)
+            vspec = _value(pv, f"{ew}.{pname}", columns, names, model)
             prop = rtype.properties[pname]
             if prop.type == "ref":
-                target = spec.lookup or (ents_raw.get(spec.entity, {}) or {}).get("type") if (spec.lookup or spec.entity) else None
+                target = (vspec.lookup or (ents_raw.get(vspec.entity, {}) or {}).get("type")
+                          if (vspec.lookup or vspec.entity) else None)
                 if target != prop.range:
                     raise _err(f"{ew}.{pname}", f"引用须指向 {prop.range}", f"a ref to {prop.range} needs `entity:` or `lookup: {prop.range}`")
-            props[pname] = spec
+            props[pname] = vspec
         missing = [p for p, d in rtype.properties.items() if d.required and p not in props]
         if missing:
             raise _err(ew, f"缺少必填属性 {missing}", f"required properties not mapped: {missing}")
@@ -386,10 +387,10 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
         entities[ename] = EntitySpec(ename, tname, keys, props, when, split, bool(e.get("unique", rtype.is_edge)),
                                      None if unless is None else str(unless))
     for ent in entities.values():
-        for spec in [*ent.properties.values(), *ent.keys]:
-            if spec.entity and entities[spec.entity].uses_lookup_keys():
-                raise _err(f"{where}: entities.{ent.name}", f"不能引用以查找结果为键的记录 {spec.entity!r}",
-                           f"cannot refer to {spec.entity!r}, whose id depends on a lookup")
+        for vspec in [*ent.properties.values(), *ent.keys]:
+            if vspec.entity and entities[vspec.entity].uses_lookup_keys():
+                raise _err(f"{where}: entities.{ent.name}", f"不能引用以查找结果为键的记录 {vspec.entity!r}",
+                           f"cannot refer to {vspec.entity!r}, whose id depends on a lookup")
     match = raw.get("match") or {}
     return Mapping(id=str(raw["id"]), label=dict(raw.get("label") or {"zh": raw["id"], "en": raw["id"]}),
                    files=tuple(match.get("files") or ["*"]), sheets=tuple(match.get("sheets") or ["*"]),

@@ -1263,7 +1263,9 @@ def serialize(graph: Graph, *, fmt: str = "turtle", base: str | None = None, sto
     if store == "oxigraph":
         import pyoxigraph as ox
         st = to_oxigraph(graph, base=base, named_graphs=False)
-        return _stable_jsonld(st.dump(format=_oxi_format(fmt), prefixes=prefixes, from_graph=ox.DefaultGraph()))
+        dumped = st.dump(format=_oxi_format(fmt), prefixes=prefixes, from_graph=ox.DefaultGraph())
+        assert dumped is not None  # no output stream given: pyoxigraph returns the bytes
+        return _stable_jsonld(dumped)
     g = to_rdflib(graph, base=base, named_graphs=False).default_graph
     for k, v in prefixes.items():
         g.bind(k, v, override=True, replace=True)
@@ -1396,7 +1398,11 @@ class _Source:
         """Triples of one predicate: columns s, o (lexical form or IRI), iri (bool), dt, lang."""
         if pred in self._cache:
             return self._cache[pred]
-        s_, o_, iri_, dt_, lang_ = [], [], [], [], []
+        s_: list[str] = []
+        o_: list[str] = []
+        iri_: list[bool] = []
+        dt_: list[str | None] = []
+        lang_: list[str | None] = []
         if self.oxi:
             import pyoxigraph as ox
             for q in self.source.quads_for_pattern(None, ox.NamedNode(pred), None, None):
@@ -1656,6 +1662,7 @@ def _as_data_graph(source: Any, fmt: str | None) -> "rdflib.Graph":
     if type(source).__module__.startswith("pyoxigraph"):
         import pyoxigraph as ox
         data = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in source), format=ox.RdfFormat.N_TRIPLES)
+        assert data is not None  # no output stream given: pyoxigraph returns the bytes
         g.parse(data=data.decode("utf-8"), format="nt")
         return g
     if hasattr(source, "quads") and hasattr(source, "graphs"):
@@ -1723,6 +1730,7 @@ def _split_sparql(sg: "rdflib.Graph") -> tuple["rdflib.Graph", list[tuple[str, s
 def _sparql_results(data: "rdflib.Graph", constraints: list[tuple[str, str, list[str], str, dict[str | None, str]]]) -> list[_Result]:
     """Evaluate SPARQL-based constraints once each over all focus nodes (``$this`` free)."""
     from rdflib.namespace import RDF
+    from rdflib.query import ResultRow
 
     out = []
     for shape, c, classes, select, msgs in constraints:
@@ -1731,6 +1739,7 @@ def _sparql_results(data: "rdflib.Graph", constraints: list[tuple[str, str, list
         for cls in classes:
             query = f"{head}{brace} ?this <{RDF.type}> <{cls}> . {body}"
             for row in data.query(query):
+                assert isinstance(row, ResultRow)  # a SELECT query yields result rows
                 out.append(_Result(row.this, getattr(row, "value", None), "SPARQLConstraintComponent", shape, c,
                                    "Violation", msgs))
     return out
@@ -1879,7 +1888,7 @@ def _provenance_lookup(data: "rdflib.Graph", t: Terms) -> dict[str, tuple[str, s
         fname = str(data.value(f, X("gk:fileName")) or "") if f is not None else ""
         sheet = str(data.value(row, X("gk:sheet")) or "")
         rn = data.value(row, X("gk:row"))
-        out[str(s)] = (fname, sheet, int(rn) if rn is not None else None)
+        out[str(s)] = (fname, sheet, int(str(rn)) if rn is not None else None)
         # intervals and instants of a record point back to it as well
         for suffix in ("/interval", "/start", "/end"):
             out.setdefault(str(s) + suffix, out[str(s)])

@@ -283,7 +283,7 @@ def _parse_types(raw: Any, codelists: dict[str, Codelist], path: Path) -> dict[s
         if "edge" in body:
             e = body["edge"] or {}
             for end in ("source", "target"):
-                ep = props.get(e.get(end))
+                ep = props.get(str(e.get(end)))
                 if ep is None or ep.type != "ref" or not ep.required:
                     raise SchemaError(f"{where}: edge.{end} 须为必填引用属性 must name a required ref property")
             if not _REL.match(str(e.get("rel", ""))):

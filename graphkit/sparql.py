@@ -343,7 +343,7 @@ def run_sparql(source: Any, text: str, *, bindings: Mapping[str, tuple[Any, str]
         cols = [v.value for v in res.variables]
         rows = []
         for sol in res:
-            row = []
+            row: list[Any] = []
             for i in range(len(cols)):
                 term = sol[i]
                 if term is None:
@@ -355,13 +355,12 @@ def run_sparql(source: Any, text: str, *, bindings: Mapping[str, tuple[Any, str]
             rows.append(row)
     else:
         from rdflib import Literal, Variable
-        from rdflib.query import Result
         init = {Variable(k): _term(v, t, False) for k, (v, t) in bindings.items()}
         union = getattr(src, "default_union", None)
         if union is not None:
             src.default_union = True
         try:
-            res: Result = src.query(text, initBindings=init)
+            res = src.query(text, initBindings=init)
         except Exception as exc:  # rdflib's parser and evaluator raise many exception types
             raise SparqlError(f"SPARQL 查询失败 / query failed (rdflib): {exc}") from None
         finally:

@@ -271,7 +271,7 @@ def _headers(cells: Any, hrow: int) -> list[tuple[int, list[str], str]]:
         if v and (not group or group == v):
             write = v  # a one-row header, or a cell merged down over both rows
         else:
-            write = f"{group}({v})" if v else group  # 结对时间 over 起 → 结对时间(起), read back as the loader joins them
+            write = f"{group}({v})" if v else (group or "")  # 结对时间 over 起 → 结对时间(起), read back as the loader joins them
         out.append((j, variants, write or v or ""))
     return out
 
@@ -332,10 +332,10 @@ def _fit(mapping: Mapping, headers: list[tuple[int, list[str], str]], stem: str,
         for k, c in enumerate(cols):
             score = max(similarity(v, a) for v in variants for a in c.aliases)
             if score < 1.0:
-                fit = values.fit(j, infos[c.name])
-                if fit is not None and fit >= 0.8 and score >= PLACE_THRESHOLD - _VALUE_BONUS:
+                vfit = values.fit(j, infos[c.name])
+                if vfit is not None and vfit >= 0.8 and score >= PLACE_THRESHOLD - _VALUE_BONUS:
                     score = min(0.99, score + _VALUE_BONUS)
-                elif fit is not None and fit < 0.3:
+                elif vfit is not None and vfit < 0.3:
                     score *= 0.6
             sim[i, k] = score
     placed: dict[int, tuple[str, float]] = {}
@@ -343,7 +343,8 @@ def _fit(mapping: Mapping, headers: list[tuple[int, list[str], str]], stem: str,
     for i in range(len(headers)):  # exact spellings, in sheet order (a duplicate stays unplaced)
         exact = [k for k in range(len(cols)) if sim[i, k] == 1.0]
         if exact and exact[0] not in taken:
-            placed[i], _ = (cols[exact[0]].name, 1.0), taken.add(exact[0])
+            placed[i] = (cols[exact[0]].name, 1.0)
+            taken.add(exact[0])
     # then the rest, the most similar pair first (a tie goes to a required column)
     pairs = sorted(((sim[i, k], cols[k].required, -i, -k) for i in range(len(headers)) for k in range(len(cols))
                     if i not in placed and k not in taken and PLACE_THRESHOLD <= sim[i, k] < 1.0), reverse=True)
@@ -422,15 +423,15 @@ def _draft(s: Suggestion, mapping: Mapping, new_id: str | None, stem: str) -> st
     lines.append("columns:")
     for name, spec in mapping.columns.items():
         aliases = list(spec.aliases)
-        h = by_column.get(name)
-        if h is not None and match_key(h.header) not in spec.keys:
-            aliases.insert(0, h.header)
+        hm = by_column.get(name)
+        if hm is not None and match_key(hm.header) not in spec.keys:
+            aliases.insert(0, hm.header)
         body: dict[str, Any] = {"aliases": aliases}
         if spec.required:
             body["required"] = True
-        elif h is None:  # not in this sheet: the draft says so, so that loading it does not ask for the column
+        elif hm is None:  # not in this sheet: the draft says so, so that loading it does not ask for the column
             body["optional"] = True
-        note = (f"  # ← {h.letter}「{h.header}」{h.score:.2f}" if h is not None else
+        note = (f"  # ← {hm.letter}「{hm.header}」{hm.score:.2f}" if hm is not None else
                 "  # 表中未找到 not in the sheet" + ("（必需 required!）" if spec.required else ""))
         lines.append(f"  {name}: {_flow(body)}{note}")
     lines.append(yaml.safe_dump({"entities": raw.get("entities", {})}, allow_unicode=True, sort_keys=False,

@@ -148,7 +148,12 @@ def apply_review(path: str | Path, out: str | Path, *, county: str = "") -> dict
     for r in orgs:
         add_org(_need(path, SHEETS["orgs"], r, "name", dict(ORG_COLUMNS)["name"]), form=r["form"], kind=r["kind"],
                 level=r["level"], src=_source(r))
-    district, joint, chain, stages, pairing, other = [], [], [], [], [], []
+    district: list[list[Any]] = []
+    joint: list[list[Any]] = []
+    chain: list[list[Any]] = []
+    stages: list[list[Any]] = []
+    pairing: list[list[Any]] = []
+    other: list[list[Any]] = []
     for r in links:
         src = _source(r)
         kind = _need(path, lsheet, r, "type", label["type"])

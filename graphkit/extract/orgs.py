@@ -134,9 +134,9 @@ def left_cut(run: str) -> int:
     # a name starts at its highest-level place name: words before a two-character "X县/X市/X镇"
     # that are not a place themselves (吸纳青禾县… → 青禾县…) are cut
     rest = run[best:]
-    m = re.search(r"[县市镇乡](?=[\u4e00-\u9fff])", rest)
-    if m and m.start() >= 3:
-        i = m.start()
+    place = re.search(r"[县市镇乡](?=[\u4e00-\u9fff])", rest)
+    if place and place.start() >= 3:
+        i = place.start()
         head = rest[:i - 2]
         if not head.endswith(("省", "市", "县", "区", "州", "盟")) and not _PROTECTED_RE.search(rest[i - 2:i + 1]) \
                 and not _BRAND_RE.fullmatch(head):
