@@ -37,140 +37,33 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
 from ._paths import schema_dir
-from .errors import GraphkitError
-from .problems import clip
+from ._querypack import Dialect, Param, Query, SparqlError, find_query, read_pack
+from ._querypack import resolve_params as _resolve
 from .model import Graph
 from .schema import Model, load_schema
-
-if TYPE_CHECKING:  # pragma: no cover
-    import rdflib
 
 __all__ = ["Param", "SparqlQuery", "SparqlError", "queries_dir", "load_queries", "list_queries", "get_query",
            "open_source", "resolve_params", "run_query", "run_sparql", "reference_date", "PARAM_TYPES"]
 
+#: The SPARQL pack's parameter types (no computed lists: a SPARQL query cannot take one).
 PARAM_TYPES = ("string", "int", "float", "bool", "date")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_HEADER = re.compile(r"^#\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
-_CONT = re.compile(r"^#\s{2,}(?P<value>\S.*)$")
-#: ``NAME TYPE = DEFAULT  doc``; a string parameter may declare its values: ``by string(town|sector) = 'town'``
-_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s+(?P<type>[a-z]+)(?:\((?P<choices>[A-Za-z0-9_|]+)\))?\s*=\s*"
-                    r"(?P<default>'[^']*'|\S+)\s*(?P<doc>.*)$")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_TRUE = {"true", "1", "yes", "y", "是", "t"}
-_FALSE = {"false", "0", "no", "n", "否", "f"}
-
-
-class SparqlError(GraphkitError):
-    """A SPARQL query of the pack is unknown, malformed, or was given a bad parameter."""
-
-
-@dataclass(frozen=True)
-class Param:
-    """A declared parameter: name, type, default (as written) and documentation."""
-
-    name: str
-    type: str
-    default: str
-    doc: str
-    #: the values a string parameter may take (empty: any)
-    choices: tuple[str, ...] = ()
-
-    def _check_choice(self, value: str) -> str:
-        if self.choices and value not in self.choices:
-            raise SparqlError(f"参数 {self.name} 只能取 {'、'.join(self.choices)}，收到 {clip(value)!r} / parameter {self.name} "
-                     f"must be one of {', '.join(self.choices)}, got {clip(value)!r}")
-        return value
-
-    def parse(self, value: Any) -> Any:
-        """Turn a value (text from the command line, or a Python value) into this parameter's type."""
-        try:
-            if self.type == "date":
-                if isinstance(value, (dt.date, pd.Timestamp)):
-                    return pd.Timestamp(value).date()
-                return dt.date.fromisoformat(str(value).strip()[:10])
-            if self.type == "int":
-                if isinstance(value, bool):
-                    raise ValueError(value)
-                return int(str(value).strip()) if not isinstance(value, int) else value
-            if self.type == "float":
-                return float(value)
-            if self.type == "bool":
-                if isinstance(value, bool):
-                    return value
-                v = str(value).strip().lower()
-                if v in _TRUE:
-                    return True
-                if v in _FALSE:
-                    return False
-                raise ValueError(value)
-            return self._check_choice(str(value))
-        except (ValueError, TypeError):
-            raise SparqlError(f"参数 {self.name} 应为 {self.type}，收到 {value!r} / parameter {self.name} must be a "
-                              f"{self.type}, got {value!r}") from None
-
-
-@dataclass(frozen=True)
-class SparqlQuery:
-    """One query of the pack."""
-
-    name: str
-    title: str
-    description: str
-    params: dict[str, Param]
-    matches: str
-    text: str
-    path: Path
+#: A query of the SPARQL pack (the same class as a Cypher query of ``graphkit.queries``).
+SparqlQuery = Query
 
 
 def queries_dir() -> Path:
     """The folder of the query pack (``schema/queries``)."""
     return schema_dir() / "queries"
-
-
-def _parse(path: Path) -> SparqlQuery:
-    text = path.read_text(encoding="utf-8")
-    meta: dict[str, str] = {}
-    params: dict[str, Param] = {}
-    last = None
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            if line.strip():
-                break
-            continue
-        m = _HEADER.match(line)
-        c = _CONT.match(line)
-        if m and not c:
-            key, value = m["key"], m["value"].strip()
-            if key == "param":
-                pm = _PARAM.match(value)
-                if pm is None or pm["type"] not in PARAM_TYPES:
-                    raise SparqlError(f"{path.name}: 参数声明无效 invalid param line {value!r}; "
-                                      f"use `# param: NAME TYPE = DEFAULT  doc` with TYPE in {PARAM_TYPES}")
-                params[pm["name"]] = Param(pm["name"], pm["type"], pm["default"], pm["doc"].strip(),
-                                           tuple(pm["choices"].split("|")) if pm["choices"] else ())
-                last = None
-            else:
-                meta[key] = value
-                last = key
-        elif c and last:
-            meta[last] += " " + c["value"].strip()
-    name = meta.get("name", "")
-    if name != path.stem or not _NAME.match(name):
-        raise SparqlError(f"{path.name}: 头部 name 须与文件名相同 / header `# name:` must equal the file name ({path.stem})")
-    for key in ("title", "description", "matches"):
-        if not meta.get(key):
-            raise SparqlError(f"{path.name}: 头部缺少 {key} / header needs `# {key}:`")
-    _check_projection(path, text, params)
-    return SparqlQuery(name, meta["title"], meta["description"], params, meta["matches"], text, path)
 
 
 def _check_projection(path: Path, text: str, params: Mapping[str, Param]) -> None:
@@ -186,16 +79,28 @@ def _check_projection(path: Path, text: str, params: Mapping[str, Param]) -> Non
                           f"must be projected by the outer SELECT so that Oxigraph can bind them")
 
 
+def _check_types(path: Path, params: Mapping[str, Param]) -> None:
+    bad = [p.name for p in params.values() if p.type not in PARAM_TYPES]
+    if bad:
+        raise SparqlError(f"{path.name}: 参数 {bad} 的类型在 SPARQL 中不可用 / parameter type not available in SPARQL; "
+                          f"use one of {PARAM_TYPES}")
+
+
+def _check(path: Path, text: str, params: Mapping[str, Param]) -> None:
+    _check_types(path, params)
+    _check_projection(path, text, params)
+
+
+#: The SPARQL pack: ``#`` headers; every parameter projected by the outer SELECT.
+SPARQL = Dialect(suffix=".rq", comment="#", error=SparqlError, what=("SPARQL 查询", "SPARQL query"), check=_check)
+
+
 @lru_cache(maxsize=4)
-def _load(folder: str) -> dict[str, SparqlQuery]:
-    out = {}
-    for path in sorted(Path(folder).glob("*.rq")):
-        q = _parse(path)
-        out[q.name] = q
-    return out
+def _load(folder: str) -> dict[str, Query]:
+    return read_pack(Path(folder), SPARQL)
 
 
-def load_queries(folder: str | Path | None = None) -> dict[str, SparqlQuery]:
+def load_queries(folder: str | Path | None = None) -> dict[str, Query]:
     """Every query of the pack, by name."""
     return dict(_load(str(Path(folder) if folder else queries_dir())))
 
@@ -212,7 +117,7 @@ def list_queries(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "title", "params", "matches"])
 
 
-def get_query(name: str, folder: str | Path | None = None) -> SparqlQuery:
+def get_query(name: str, folder: str | Path | None = None) -> Query:
     """One query by name.
 
     Raises
@@ -220,11 +125,7 @@ def get_query(name: str, folder: str | Path | None = None) -> SparqlQuery:
     SparqlError
         If no query has that name (the message lists the known ones).
     """
-    pack = load_queries(folder)
-    if name not in pack:
-        raise SparqlError(f"没有名为 {name!r} 的 SPARQL 查询 / no SPARQL query named {name!r}; "
-                          f"可用 known: {', '.join(pack)}")
-    return pack[name]
+    return find_query(load_queries(folder), name, SPARQL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,7 +330,7 @@ def reference_date(source: Any, *, store: str = "memory", model: Model | None = 
     return (pd.Timestamp(max(latest)) + pd.offsets.MonthEnd(0)).date()
 
 
-def resolve_params(query: SparqlQuery, given: Mapping[str, Any], source: Any, *, store: str = "memory") -> dict[str, Any]:
+def resolve_params(query: Query, given: Mapping[str, Any], source: Any, *, store: str = "memory") -> dict[str, Any]:
     """Every parameter's value: the given ones parsed, the others from their defaults.
 
     Raises
@@ -437,40 +338,7 @@ def resolve_params(query: SparqlQuery, given: Mapping[str, Any], source: Any, *,
     SparqlError
         For an unknown parameter name or a value of the wrong type.
     """
-    unknown = sorted(set(given) - set(query.params))
-    if unknown:
-        raise SparqlError(f"查询 {query.name} 没有参数 {unknown} / unknown parameter(s) for {query.name}; "
-                          f"known: {', '.join(query.params) or '(none)'}")
-    out: dict[str, Any] = {}
-    ref: list[dt.date] = []
-
-    def reference() -> dt.date:
-        if not ref:
-            ref.append(reference_date(source, store=store))
-        return ref[0]
-
-    for name, p in query.params.items():
-        if name in given and given[name] is not None:
-            out[name] = p.parse(given[name])
-            continue
-        d = p.default
-        if d == "reference":
-            out[name] = reference()
-        elif d == "reference_year":
-            out[name] = reference().year
-        elif (m := re.fullmatch(r"year_of\((\w+)\)", d)):
-            out[name] = out[m[1]].year
-        elif (m := re.fullmatch(r"years_before\((\w+),\s*(\w+)\)", d)):
-            base, years = out[m[1]], int(out[m[2]])
-            try:
-                out[name] = base.replace(year=base.year - years)
-            except ValueError:  # 29 February
-                out[name] = base.replace(year=base.year - years, day=28)
-        elif d.startswith("'") and d.endswith("'"):
-            out[name] = p.parse(d[1:-1])
-        else:
-            out[name] = p.parse(d)
-    return out
+    return _resolve(query, given, lambda: reference_date(source, store=store))
 
 
 def run_query(source: Any, name: str, *, params: Mapping[str, Any] | None = None, store: str = "memory",

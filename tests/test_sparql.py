@@ -222,7 +222,7 @@ def test_results_are_plain_python_values(sample_store: Any) -> None:
 
 
 def test_malformed_query_files_are_refused(tmp_path: Path) -> None:
-    good = sparql.get_query("overloaded_strong").text
+    good = sparql.get_query("overloaded_strong").path.read_text(encoding="utf-8")
     (tmp_path / "overloaded_strong.rq").write_text(good.replace(" ?as_of ?max_per_strong\nWHERE", "\nWHERE", 1),
                                                    encoding="utf-8")
     with pytest.raises(sparql.SparqlError, match="projected"):
