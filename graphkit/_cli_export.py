@@ -1,4 +1,5 @@
-"""``graphkit gephi``: write the graph as GEXF or GraphML for Gephi and other network tools.
+"""``graphkit gephi`` (GEXF or GraphML for Gephi and other network tools) and ``graphkit export`` (any format
+of :mod:`graphkit.exporters`).
 
 Light on purpose: click only; :mod:`graphkit.export` is imported inside the command.
 """
@@ -9,7 +10,7 @@ import click
 __all__ = ["register"]
 
 def register(cli: click.Group) -> None:
-    """Add the ``gephi`` command to the ``graphkit`` group."""
+    """Add the ``gephi`` and ``export`` commands to the ``graphkit`` group."""
     from .cli import user_errors  # here, not at import time: cli.py imports this module at its end
 
     @cli.command("gephi")
@@ -44,3 +45,29 @@ def register(cli: click.Group) -> None:
             G = for_gephi(G, graph)
         path = write_networkx(G, output, force=force)
         click.echo(f"已写出 wrote {path}: 节点 {G.number_of_nodes()} nodes, 边 {G.number_of_edges()} edges")
+
+    @cli.command("export")
+    @click.argument("out", required=False, type=click.Path(file_okay=False))
+    @click.option("-o", "--output", "output", type=click.Path(),
+                  help="输出文件或目录，格式由扩展名判断 / the file or folder to write; the format follows its suffix")
+    @click.option("--format", "fmt", default=None,
+                  help="导出格式（见 --list），默认由扩展名判断 / export format (see --list); default: by the suffix")
+    @click.option("--list", "show", is_flag=True, help="列出全部导出格式 / list every export format")
+    @user_errors
+    def export_cmd(out: str | None, output: str | None, fmt: str | None, show: bool) -> None:
+        """按格式导出图谱（GEXF、GraphML、RDF、Neo4j 导入文件……）/ write OUT in any export format."""
+        from pathlib import Path
+
+        from .errors import GraphkitError
+        from .exporters import exporters, get_exporter
+        from .io import read_graph
+
+        if show:
+            for name, ex in sorted(exporters().items()):
+                click.echo(f"{name:<14} {ex.describe()}")
+            return
+        if not out or not output:
+            raise GraphkitError("需要输出目录 OUT 和 -o 输出路径 / give the graph folder OUT and -o PATH (or --list)")
+        ex = get_exporter(output, format=fmt)  # before reading the graph: a bad suffix fails at once
+        path = ex.write(read_graph(out), Path(output))
+        click.echo(f"已写出 wrote {path}（{ex.label['zh']} / {ex.label['en']}）")
