@@ -331,7 +331,7 @@ def na_to_none(values: Any) -> np.ndarray:
 
 def _objs(values: np.ndarray) -> pd.Series:
     """An object Series of these very objects (pandas would infer its ``str`` dtype and copy every
-    string, losing the shared id objects :mod:`graphkit._ids` looks up by address)."""
+    string)."""
     return pd.Series(values, dtype=object, copy=False)
 
 
