@@ -23,6 +23,7 @@ Examples
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -262,13 +263,14 @@ class GraphCodes:
     Built once per graph (:func:`graphkit.io.read_graph` fills it from the Arrow columns it reads;
     for a graph built in memory each entry is made on first use). ``ref(type, column)[i]`` is the
     row of ``graph.tables[target]`` whose id ``graph.tables[type][column][i]`` names, -1 where it
-    is missing or names no row. Codes describe the tables as they were when first used: a table
-    edited in place afterwards needs a new :class:`~graphkit.model.Graph`.
+    is missing or names no row. An entry is made afresh when either table has been replaced in
+    ``graph.tables``; editing an id or reference column in place needs a new
+    :class:`~graphkit.model.Graph`.
 
     Parameters
     ----------
     tables
-        The graph's tables (record type name → DataFrame).
+        The graph's tables (record type name → DataFrame), the very dict the graph holds.
     refs
         ``(type, column)`` → the referenced type, for every reference column of the model.
     """
@@ -276,26 +278,33 @@ class GraphCodes:
     def __init__(self, tables: dict[str, pd.DataFrame], refs: dict[tuple[str, str], str]) -> None:
         self._tables = tables
         self._refs = dict(refs)
-        self._ids: dict[str, ArrowIds] = {}
-        self._codes: dict[tuple[str, str], np.ndarray] = {}
+        self._ids: dict[str, tuple[ArrowIds, Any]] = {}
+        self._codes: dict[tuple[str, str], tuple[np.ndarray, Any, Any]] = {}
+
+    def _same(self, name: str, ref: Any) -> bool:
+        return ref() is self._tables.get(name)
 
     def ids(self, type_name: str) -> ArrowIds:
         """The ids of a type's rows, in row order, as Arrow strings."""
         got = self._ids.get(type_name)
-        if got is None:
-            pa = _pa()
-            col = self._tables[type_name]["id"] if "id" in self._tables[type_name] else pd.Series([], dtype=object)
-            got = ArrowIds(pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
-            self._ids[type_name] = got
-        return got
+        if got is not None and self._same(type_name, got[1]):
+            return got[0]
+        pa = _pa()
+        t = self._tables[type_name]
+        col = t["id"].to_numpy(dtype=object) if "id" in t else np.zeros(0, dtype=object)
+        ids = ArrowIds(pa.array(col, type=pa.string(), from_pandas=True))
+        self._ids[type_name] = (ids, weakref.ref(t))
+        return ids
 
     def set_ids(self, type_name: str, ids: Any) -> None:
-        """Record a type's ids as read (an Arrow string column in row order)."""
-        self._ids[type_name] = ArrowIds(ids)
+        """Record a type's ids as read (an Arrow string column in the table's row order)."""
+        self._ids[type_name] = (ArrowIds(ids), weakref.ref(self._tables[type_name]))
 
     def set_ref(self, type_name: str, column: str, codes: np.ndarray) -> None:
         """Record a reference column's row codes as read."""
-        self._codes[(type_name, column)] = _codes32(codes)
+        target = self._refs[(type_name, column)]
+        self._codes[(type_name, column)] = (_codes32(codes), weakref.ref(self._tables[type_name]),
+                                            weakref.ref(self._tables[target]))
 
     def target(self, type_name: str, column: str) -> str:
         """The type a reference column points to."""
@@ -304,14 +313,16 @@ class GraphCodes:
     def ref(self, type_name: str, column: str) -> np.ndarray:
         """``int32`` row codes of a reference column into the referenced type (-1: none)."""
         key = (type_name, column)
+        target = self._refs[key]
         got = self._codes.get(key)
-        if got is None:
-            target = self._refs[key]
-            values = self._tables[type_name][column]
-            index = pd.Index(self._tables[target]["id"].to_numpy(dtype=object), dtype=object)
-            got = _codes32(IdIndex(index).positions(values)) if len(values) else np.zeros(0, dtype=np.int32)
-            self._codes[key] = got
-        return got
+        if got is not None and self._same(type_name, got[1]) and self._same(target, got[2]):
+            return got[0]
+        t, tt = self._tables[type_name], self._tables[target]
+        values = t[column]
+        index = pd.Index(tt["id"].to_numpy(dtype=object), dtype=object)
+        codes = _codes32(IdIndex(index).positions(values)) if len(values) else np.zeros(0, dtype=np.int32)
+        self._codes[key] = (codes, weakref.ref(t), weakref.ref(tt))
+        return codes
 
 
 def ref_codes(graph: Any, type_name: str, column: str) -> np.ndarray:

@@ -65,3 +65,15 @@ def test_row_groups_sharing_a_dictionary_are_read_exactly(tmp_path) -> None:
     assert values[0].tolist() == refs
     pos = {v: i for i, v in enumerate(id_values)}
     assert codes[0].tolist() == [pos.get(r, -1) for r in refs]
+
+
+def test_codes_follow_a_replaced_table() -> None:
+    g = gk.sample_graph()
+    before = g.codes.ref("Rating", "org")
+    assert (before >= 0).all()
+    g.tables["Organization"] = g.tables["Organization"].iloc[::-1].reset_index(drop=True)  # rows reversed
+    after = g.codes.ref("Rating", "org")
+    assert np.array_equal(after, len(g.tables["Organization"]) - 1 - before)
+    assert np.array_equal(after, _expected(g, "Rating", "org"))
+    g.tables["Rating"] = g.tables["Rating"].iloc[:5].copy()
+    assert np.array_equal(g.codes.ref("Rating", "org"), _expected(g, "Rating", "org"))
