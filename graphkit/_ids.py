@@ -281,6 +281,14 @@ class GraphCodes:
         self._ids: dict[str, tuple[ArrowIds, Any]] = {}
         self._codes: dict[tuple[str, str], tuple[np.ndarray, Any, Any]] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a pickled or copied graph makes its codes afresh (weak references do not pickle)
+        return {"_tables": self._tables, "_refs": self._refs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._tables, self._refs = state["_tables"], state["_refs"]
+        self._ids, self._codes = {}, {}
+
     def _same(self, name: str, ref: Any) -> bool:
         return ref() is self._tables.get(name)
 

@@ -77,3 +77,14 @@ def test_codes_follow_a_replaced_table() -> None:
     assert np.array_equal(after, _expected(g, "Rating", "org"))
     g.tables["Rating"] = g.tables["Rating"].iloc[:5].copy()
     assert np.array_equal(g.codes.ref("Rating", "org"), _expected(g, "Rating", "org"))
+
+
+def test_a_graph_with_codes_pickles_and_copies(tmp_path) -> None:
+    import copy
+    import pickle
+
+    g = gk.read_graph(gk.write_graph(gk.sample_graph(), tmp_path / "out"))
+    want = g.codes.ref("Pairing", "weak")
+    for other in (pickle.loads(pickle.dumps(g)), copy.deepcopy(g)):
+        assert other.codes._tables is other.tables  # the copy's codes describe the copy's tables
+        assert np.array_equal(other.codes.ref("Pairing", "weak"), want)
