@@ -41,7 +41,7 @@ from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
 
 __all__ = [
-    "AsOf", "ProgressFn", "lookup", "positions", "take", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
+    "AsOf", "ProgressFn", "lookup", "positions", "ref_positions", "take", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
     "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
     "isin", "natural_key", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
@@ -186,6 +186,18 @@ def positions(keys: Any, index: Any) -> np.ndarray:
     return IdIndex(index).positions(keys)
 
 
+def ref_positions(graph: Graph, type_name: str, column: str) -> np.ndarray:
+    """Row of each value of a reference column in the referenced type's table (-1 where missing
+    or naming no row): the graph's integer codes (:class:`graphkit._ids.GraphCodes`), no lookup.
+
+    >>> g = example_graph()
+    >>> pos = ref_positions(g, "Rating", "org")
+    >>> bool((g.tables["Organization"]["id"].to_numpy()[pos] == g.tables["Rating"]["org"].to_numpy()).all())
+    True
+    """
+    return graph.codes.ref(type_name, column).astype(np.intp)
+
+
 def _place_positions(graph: Graph, keys: Any) -> np.ndarray:
     """:func:`positions` of place ids."""
     return positions(keys, place_index(graph))
@@ -258,7 +270,7 @@ def _categories(graph: Graph, year: int) -> pd.DataFrame:
     n = len(orgs)
     ry = ratings["year"].astype("float64").to_numpy()
     rk = ~np.isnan(ry) & (ry <= year)
-    rpos = _memo(graph, ("rating_pos",), lambda: positions(ratings["org"], org_index(graph)))
+    rpos = _memo(graph, ("rating_pos",), lambda: ref_positions(graph, "Rating", "org"))
     rk &= rpos >= 0  # ratings of orgs not on the roster never show
     oy = orgs["category_year"].astype("float64").to_numpy()
     ocat = orgs["category"].to_numpy(dtype=object)
@@ -331,7 +343,7 @@ def na_to_none(values: Any) -> np.ndarray:
 
 def _objs(values: np.ndarray) -> pd.Series:
     """An object Series of these very objects (pandas would infer its ``str`` dtype and copy every
-    string, losing the shared id objects :mod:`graphkit._ids` looks up by address)."""
+    string)."""
     return pd.Series(values, dtype=object, copy=False)
 
 
@@ -363,14 +375,14 @@ def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
     p = graph.tables["Place"]
     pnames = na_to_none(p["name"].to_numpy(dtype=object))
 
-    def pname_at(col: pd.Series) -> pd.Series:  # (missing as None already: no second pass)
-        return pd.Series(take(pnames, _place_positions(graph, col.to_numpy(dtype=object))), dtype=object, copy=False)
+    def pname_at(col: str) -> pd.Series:  # (missing as None already: no second pass)
+        return pd.Series(take(pnames, ref_positions(graph, "Organization", col)), dtype=object, copy=False)
 
     f = pd.DataFrame({
         "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
         "level": _obj(o["level"]), "town": _obj(o["town"]),
-        "town_name": pname_at(o["town"]), "village": _obj(o["village"]),
-        "village_name": pname_at(o["village"]), "parent": _obj(o["parent"]),
+        "town_name": pname_at("town"), "village": _obj(o["village"]),
+        "village_name": pname_at("village"), "parent": _obj(o["parent"]),
     }, copy=False)  # one block per column: consolidating copies (and touches) every object
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():

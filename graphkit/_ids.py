@@ -1,28 +1,20 @@
-"""Exact id lookups that try object identity before string hashing.
+"""Exact id lookups by value, and a graph's ids and references as integer codes.
 
-graphkit's tables hold ids and references as Python ``str`` objects, and :func:`graphkit.io.read_graph`
-makes every reference column share the referenced table's id objects (``Rating.org`` holds the very
-objects of ``Organization.id``). Looking a reference up in an id index can then start with the
-objects' addresses: an integer hash table, several times faster than hashing and comparing strings
-once the tables no longer fit in the CPU caches (country scale). Keys not found by address are
-looked up by value, so every result is exactly what ``pandas.Index.get_indexer`` or
-``pandas.factorize`` would give; the address pass only makes the common case fast.
+Every record type's ``id`` column is known once, as an Arrow string array (:class:`ArrowIds`), and
+every reference column as ``int32`` row codes into the referenced type's table (:class:`GraphCodes`,
+kept by the :class:`graphkit.model.Graph`; -1 where the reference is missing or names no row). A
+lookup of a reference is then a ``take``, ``factorize`` of a reference column is its codes, and a
+sort by id is a sort of codes once the ids' rank is known.
 
-Addresses are only meaningful while the objects live: every cached address table keeps a strong
-reference to the array whose addresses it holds.
-
-A :class:`Pool` goes one step further: a table's ids as :func:`graphkit.io.read_graph` read them,
-known to be pairwise distinct by value. An object found among them by address is that id, so
-lookups, ``factorize`` and string sorts of pooled objects need no string hashing at all: an
-object's address leads to its row through a direct table (one slot per 64 bytes of the memory the
-ids occupy), and only objects from elsewhere are compared by value (through the ids' byte hashes).
-Large lookups run on a few threads (numpy and pandas release the GIL in them).
+The value-based helpers (:func:`factorize`, :class:`IdIndex`, :func:`argsort_strings`) give exactly
+what pandas gives (``factorize``, ``Index.get_indexer``, ``sort_values``); nothing here depends
+on where Python objects live in memory or on two columns sharing string objects.
 
 Examples
 --------
 >>> import numpy as np
 >>> ids = np.array(["a", "b", "c"], dtype=object)
->>> keys = np.array([ids[2], "b", None, "zz"], dtype=object)  # one shared object, one equal copy
+>>> keys = np.array(["c", "b", None, "zz"], dtype=object)
 >>> IdIndex(ids).positions(keys).tolist()
 [2, 1, -1, -1]
 >>> codes, uniques = factorize(np.array(["x", None, "y", "x"], dtype=object))
@@ -31,21 +23,22 @@ Examples
 """
 from __future__ import annotations
 
-import ctypes
-import os
 import weakref
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["IdIndex", "ArrowIds", "Pool", "id_index", "addresses", "factorize", "argsort_strings", "SMALL"]
+__all__ = ["SMALL", "ArrowIds", "GraphCodes", "IdIndex", "argsort_strings", "factorize", "id_index", "ref_codes"]
 
-#: Below this many keys the plain string hash table is as fast; the address pass is skipped.
+#: Lookups of at least this many keys into an index of few values look each distinct key up once.
 SMALL = 50_000
 
-_PTR = ctypes.c_int64 if ctypes.sizeof(ctypes.c_void_p) == 8 else ctypes.c_int32
+
+def _pa() -> Any:
+    import pyarrow as pa
+
+    return pa
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -54,381 +47,93 @@ def _objects(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=object)
 
 
-def addresses(values: np.ndarray) -> np.ndarray:
-    """The addresses of the objects in an object array, as integers (a copy).
-
-    Only meaningful while the objects are alive: keep ``values`` referenced as long as the result
-    is compared with anything.
-    """
-    a = np.ascontiguousarray(values, dtype=object)
-    if not len(a):
-        return np.zeros(0, dtype=np.int64)
-    view = np.ctypeslib.as_array((_PTR * len(a)).from_address(a.ctypes.data))
-    return view.astype(np.int64, copy=True)
-
-
-#: Rows per piece of work when a large lookup is split between threads.
-_CHUNK = 1 << 20
-
-
-def _threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _chunked(fn: Callable[[int, int], np.ndarray], n: int) -> np.ndarray:
-    """``fn(lo, hi)`` over ``[0, n)`` in pieces, on threads when ``n`` is large; concatenated.
-
-    Only for functions that spend their time in numpy or pandas code that releases the GIL
-    (integer gathers, hash table lookups)."""
-    workers = _threads()
-    if n < 2 * _CHUNK or workers == 1:
-        return fn(0, n)
-    starts = range(0, n, _CHUNK)
-    with ThreadPoolExecutor(workers) as ex:
-        parts = list(ex.map(lambda lo: fn(lo, min(lo + _CHUNK, n)), starts))
-    return np.concatenate(parts)
-
-
-class _AddressTable:
-    """Row of an object among ``values`` by its address (-1 for any other object).
-
-    Live ``str`` objects are at least 64 bytes apart (every non-empty ``str`` takes at least that
-    much), so when ``values`` are such objects, each 64-byte block of memory holds the start of at
-    most one of them and a direct table of blocks finds any address with one array lookup. When
-    the values are spread too thinly over memory, or smaller objects share blocks, an integer
-    hash table of the addresses does the same work more slowly.
-    """
-
-    _SHIFT = 6  # 64-byte blocks
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values  # keeps the objects, hence their addresses, alive
-        a = addresses(values)
-        self.addr = a
-        n = len(a)
-        self.unique = True
-        self._direct: np.ndarray | None = None
-        self._hash: pd.Index | None = None
-        self._lo = 0
-        if not n:
-            return
-        lo = int(a.min())
-        span = ((int(a.max()) - lo) >> self._SHIFT) + 1
-        if span <= 8 * n + 4096:
-            tab = np.full(span, -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
-            block = (a - lo) >> self._SHIFT
-            rows = np.arange(n, dtype=tab.dtype)
-            tab[block] = rows
-            if np.array_equal(tab[block], rows):  # one object a block
-                self._direct, self._lo = tab, lo
-                return
-        index = pd.Index(a)
-        self.unique = bool(index.is_unique)
-        self._hash = index if self.unique else None
-
-    def rows(self, keys: np.ndarray) -> np.ndarray:
-        """Row of each key object (-1 where it is none of the values); ``keys`` an object array."""
-        k = addresses(keys)
-        if self._direct is not None:
-            tab, lo, addr, shift = self._direct, self._lo, self.addr, self._SHIFT
-
-            def part(i: int, j: int) -> np.ndarray:
-                block = (k[i:j] - lo) >> shift
-                inside = (block >= 0) & (block < len(tab))
-                row = tab[np.where(inside, block, 0)].astype(np.intp)
-                row[~inside] = -1
-                found = row >= 0
-                row[found & (addr[np.where(found, row, 0)] != k[i:j])] = -1  # another object's block
-                return row
-
-            return _chunked(part, len(k))
-        if self._hash is None:
-            raise ValueError("the same object appears twice among the values")
-        index = self._hash
-        return _chunked(lambda i, j: index.get_indexer(k[i:j]).astype(np.intp, copy=False), len(k))
-
-
-_POOLS: list[weakref.ref] = []
-
-
-class Pool:
-    """A table's ids, pairwise distinct by value, found by the addresses of their objects.
-
-    :func:`graphkit.io.read_graph` makes one for every type that other columns reference and keeps
-    it with the graph; reference columns hold the very objects of the pool. Pools are found by the
-    addresses of the objects looked up (:func:`_pool_of`), so any array holding pooled objects
-    (a column, a filtered copy, a permutation) is looked up without string hashing. Strings from
-    elsewhere are found by value through the ids' byte hashes, kept from reading.
-
-    Use :meth:`make`: the ids must be provably pairwise distinct (fixed width, distinct hashes).
-    """
-
-    def __init__(self, ids: "ArrowIds") -> None:
-        import pyarrow.compute as pc
-
-        table = ids._table()
-        if not table:
-            raise ValueError("ids that are not provably distinct make no pool")
-        self.objs = ids.objs
-        self._width, _, self._hashes = table
-        self._table = _AddressTable(self.objs)
-        arr = ids.ids
-        self._sorted = len(arr) < 2 or bool(pc.all(pc.less(arr[:-1], arr[1:])).as_py())
-        self._rank: np.ndarray | None = None
-        _POOLS[:] = [r for r in _POOLS if r() is not None]
-        _POOLS.append(weakref.ref(self))
-
-    @classmethod
-    def make(cls, ids: "ArrowIds") -> "Pool | None":
-        """A pool of these ids, or None when they are not provably distinct (or too few to matter)."""
-        if len(ids.objs) < SMALL or not ids._table():
-            return None
-        pool = cls(ids)
-        return pool if pool._table.unique else None
-
-    def __len__(self) -> int:
-        return len(self.objs)
-
-    def rows(self, keys: np.ndarray) -> np.ndarray:
-        """Row of each key object in the pool, by identity (-1 for objects not in the pool)."""
-        return self._table.rows(keys)
-
-    def rows_by_value(self, keys: np.ndarray) -> np.ndarray:
-        """Row of each key equal to a pool id (-1 elsewhere). The ids are strings, and only a
-        string equals a string, so other objects are never found."""
-        out = np.full(len(keys), -1, dtype=np.intp)
-        where = np.flatnonzero(np.fromiter((isinstance(x, str) for x in keys), dtype=bool, count=len(keys)))
-        if not len(where):
-            return out
-        pa = _pa()
-        try:
-            arr = pa.array(keys[where], type=pa.string())
-        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: equal to no id
-            return out
-        rows, m = _rows_of_width(arr, self._width)  # only strings of the ids' byte length can match
-        if len(rows):
-            pos = _probe(self._hashes, _words(m), self._width)
-            hit = np.flatnonzero(pos >= 0)
-            hit = hit[(self.objs[pos[hit]] == keys[where[rows[hit]]]).astype(bool)]  # a hash collision fails here
-            out[where[rows[hit]]] = pos[hit]
-        return out
-
-    def rank(self) -> np.ndarray:
-        """Each id's rank in Python's string order."""
-        if self._rank is None:
-            if self._sorted:  # read_graph's tables are sorted by id
-                self._rank = np.arange(len(self.objs), dtype=np.intp)
-            else:
-                order = _argsort_arrow([self.objs])
-                rank = np.empty(len(order), dtype=np.intp)
-                rank[order] = np.arange(len(order))
-                self._rank = rank
-        return self._rank
-
-
-def _pooled_rows(values: np.ndarray) -> tuple[Pool, np.ndarray] | None:
-    """``(pool, rows)`` when every value is an object of one pool or missing (rows -1 there)."""
-    pool = _pool_of(values)
-    if pool is None:
-        return None
-    rows = pool.rows(values)
-    miss = rows < 0
-    if miss.any() and not pd.isna(values[miss]).all():
-        return None
-    return pool, rows
-
-
-def _pool_of(values: np.ndarray) -> Pool | None:
-    """The live pool most of a sample of ``values`` belong to (None if none)."""
-    pools = [p for p in (r() for r in _POOLS) if p is not None]
-    if not pools or not len(values):
-        return None
-    sample = values[np.linspace(0, len(values) - 1, num=min(len(values), 32), dtype=np.intp)]
-    best, hits = None, 0
-    for pool in pools:
-        h = int((pool.rows(sample) >= 0).sum())
-        if h > hits:
-            best, hits = pool, h
-    return best
-
-
 def _by_value(index: pd.Index, keys: np.ndarray) -> np.ndarray:
     # keys as an object Index: a plain array would be inferred (and copied) as arrow strings
-    return index.get_indexer(pd.Index(keys, dtype=object, copy=False))
+    return index.get_indexer(pd.Index(keys, dtype=object, copy=False)).astype(np.intp, copy=False)
 
 
 class IdIndex:
-    """Positions of keys among unique values (identity first, then by value).
+    """Positions of keys among unique values, exactly as ``pandas.Index.get_indexer``.
 
     Parameters
     ----------
     values
-        Unique values (ids); an object ``pandas.Index`` is used as it is for the by-value lookups.
+        Unique values (ids); an object ``pandas.Index`` is used as it is, so its hash table (which
+        pandas keeps with the Index) is built once however often it is looked up.
     """
 
     def __init__(self, values: Any) -> None:
         if isinstance(values, pd.Index) and values.dtype == object:
-            self._index: pd.Index | None = values
-            self.values = values.to_numpy(dtype=object)
+            self.index: pd.Index = values
         else:
-            self._index = None
-            self.values = _objects(values)
-        self._addr: _AddressTable | None = None
-        self._pooled: tuple[Pool, np.ndarray] | bool | None = None
-        self._value_ready = False
+            self.index = pd.Index(_objects(values), dtype=object, copy=False)
         self._missing: bool | None = None
-
-    @property
-    def index(self) -> pd.Index:
-        """The values as an object Index (string hash table, built on first use)."""
-        if self._index is None:
-            self._index = pd.Index(self.values, dtype=object, copy=False)
-        return self._index
-
-    def _pool(self) -> tuple[Pool, np.ndarray] | bool:
-        """``(pool, where)`` when every value is an object of one :class:`Pool`: ``where[r]`` is
-        the position of pool row ``r`` among the values (-1 if not among them; last slot -1)."""
-        if self._pooled is None:
-            self._pooled = False
-            pool = _pool_of(self.values)
-            if pool is not None:
-                v = self.values
-                same = len(v) == len(pool) and v.ctypes.data == pool.objs.ctypes.data and v.strides == pool.objs.strides
-                rows = np.arange(len(v), dtype=np.intp) if same else pool.rows(v)
-                if len(rows) and rows.min() >= 0:
-                    where = np.full(len(pool) + 1, -1, dtype=np.intp)
-                    where[rows] = np.arange(len(v), dtype=np.intp)
-                    if same or np.array_equal(where[rows], np.arange(len(v))):  # no object twice
-                        self._pooled = (pool, where)
-        return self._pooled
 
     def positions(self, keys: Any) -> np.ndarray:
         """Position of each key (-1 where absent), exactly as ``Index.get_indexer``."""
         k = _objects(keys)
         if not len(k):
             return np.zeros(0, dtype=np.intp)
-        if len(self.values) < SMALL or (len(k) < SMALL and self._value_ready):
-            if len(k) >= SMALL and not self._has_missing():
-                # many keys, few values (codes, kinds): each distinct key is looked up once; a
-                # missing key finds nothing, as the values hold none
-                codes, uniq = factorize(k)
-                return np.append(self._by_value(uniq), -1).astype(np.intp, copy=False)[codes]
-            return self._by_value(k)
-        pooled = self._pool()
-        if pooled:
-            pool, where = pooled
-            rows = pool.rows(k)
-            pos = where[rows]
-            miss = np.flatnonzero(rows < 0)
-            if len(miss):  # objects from elsewhere: equal to a pool id, or to none (missing values)
-                look = miss[~pd.isna(k[miss])]
-                if len(look):
-                    pos[look] = where[pool.rows_by_value(k[look])]
-            return pos
-        if self._addr is None:
-            self._addr = _AddressTable(self.values)
-        if not self._addr.unique:  # the same object twice: a non-unique index, get_indexer's case
-            return self._by_value(k)
-        pos = self._addr.rows(k)
-        miss = np.flatnonzero(pos < 0)
-        if len(miss):
-            # a missing key (None, NaN) is only found when the index itself holds one
-            look = miss if self._has_missing() else miss[~pd.isna(k[miss])]
-            if len(look):
-                pos[look] = self._by_value_few(k[look])
-        return pos
-
-    def _by_value(self, keys: np.ndarray) -> np.ndarray:
-        self._value_ready = True
-        return _by_value(self.index, keys)
-
-    def _by_value_few(self, keys: np.ndarray) -> np.ndarray:
-        """By value, for the keys the address pass missed: when they are few and the index has no
-        string hash table yet, the index is scanned once against a small table of those keys."""
-        if self._value_ready or self._has_missing():  # (a missing id is matched by get_indexer only)
-            return self._by_value(keys)
-        codes, uniq = pd.factorize(keys)
-        if len(uniq) * 8 > len(self.values):
-            return self._by_value(keys)
-        hit = pd.Index(np.asarray(uniq, dtype=object), dtype=object).get_indexer(
-            pd.Index(self.values, dtype=object, copy=False))
-        where = np.flatnonzero(hit >= 0)
-        found = np.full(len(uniq) + 1, -1, dtype=np.intp)  # last slot: code -1 (missing key)
-        found[hit[where]] = where
-        return found[codes]
+        if len(k) >= SMALL and len(self.index) * 8 < len(k) and not self._has_missing():
+            # many keys, few values (codes, kinds): each distinct key is looked up once; a missing
+            # key finds nothing, as the values hold none
+            codes, uniq = factorize(k)
+            return np.append(_by_value(self.index, uniq), -1).astype(np.intp, copy=False)[codes]
+        return _by_value(self.index, k)
 
     def _has_missing(self) -> bool:
         if self._missing is None:
-            self._missing = bool(pd.isna(self.values).any())
+            self._missing = bool(self.index.hasnans)
         return self._missing
 
 
-_CACHE: dict[int, tuple[weakref.ref, IdIndex]] = {}
-
-
 def id_index(values: Any) -> IdIndex:
-    """The :class:`IdIndex` of an object ``pandas.Index`` or array, kept while that object lives
-    (its address and hash tables are built once, not once per lookup)."""
-    if not isinstance(values, (pd.Index, np.ndarray)):
-        return IdIndex(values)
-    hit = _CACHE.get(id(values))
-    if hit is not None and hit[0]() is values:
-        return hit[1]
-    out = IdIndex(values)
-    for key in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
-        del _CACHE[key]
-    while len(_CACHE) >= 64:  # the oldest go first
-        del _CACHE[next(iter(_CACHE))]
-    _CACHE[id(values)] = (weakref.ref(values), out)
-    return out
+    """The :class:`IdIndex` of an object ``pandas.Index`` or array (an Index's hash table is kept by
+    pandas with the Index, so passing the same Index again does not rebuild it)."""
+    return IdIndex(values)
 
 
 def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize`` of an object array (codes -1 for missing, uniques in order of first
-    appearance), counting distinct objects first and comparing strings only between those.
-
-    Objects of a :class:`Pool` are distinct exactly when they are different objects, so when
-    every value is pooled (or missing) no string is compared at all."""
-    a = _objects(values)
-    if len(a) < SMALL:
-        codes, uniques = pd.factorize(a)
-        return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
-    pooled = _pooled_rows(a)
-    if pooled is not None:
-        pool, rows = pooled
-        return _first_seen(rows, len(pool), a)
-    c1, _ = pd.factorize(addresses(a))
-    # codes are numbered in order of first appearance: a row starts a new object when its code
-    # exceeds every code before it, and those rows come in code order
-    prev_max = np.maximum.accumulate(np.r_[-1, c1[:-1]])
-    first = np.flatnonzero(c1 > prev_max)
-    c2, uniques = pd.factorize(a[first])
-    return c2.astype(np.intp, copy=False)[c1], np.asarray(uniques, dtype=object)
+    """``pandas.factorize`` of an object array: codes (-1 for missing) and uniques in order of
+    first appearance, as an object array."""
+    codes, uniques = pd.factorize(_objects(values))
+    return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
 
 
-def _first_seen(rows: np.ndarray, n: int, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes numbering the distinct ``rows`` (integers in ``[0, n)``, -1 missing) in order of first
-    appearance, and the objects of ``a`` where each first appears."""
-    at = np.flatnonzero(rows >= 0)
-    first = np.full(n, len(rows), dtype=np.intp)
-    np.minimum.at(first, rows[at], at)
-    starts = at[first[rows[at]] == at]  # rows where a value first appears, in order
-    code = np.full(n + 1, -1, dtype=np.intp)  # last slot: row -1 (missing) keeps code -1
-    code[rows[starts]] = np.arange(len(starts), dtype=np.intp)
-    return code[rows], a[starts]
+def argsort_strings(*columns: Any) -> np.ndarray:
+    """Stable argsort of rows by string columns (first column first), in Python's order.
+
+    pyarrow sorts the strings (UTF-8 byte order is code point order, which is how Python compares
+    ``str``); missing values go last, as with ``sort_values``. Columns holding anything else than
+    strings and missing values are sorted by pandas.
+
+    >>> argsort_strings(np.array(["b", "a", None, "a"], dtype=object), np.array(["x", "z", "y", "y"], dtype=object)).tolist()
+    [3, 1, 0, 2]
+    """
+    cols = [_objects(c) for c in columns]
+    if not cols or not len(cols[0]):
+        return np.zeros(0, dtype=np.intp)
+    return _argsort_arrow(cols)
 
 
-# ---- reading: looking Arrow strings up among a table's ids -----------------------------------------
+def _argsort_arrow(cols: list[np.ndarray]) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        table = pa.table({f"c{i}": pa.array(c, type=pa.large_string(), from_pandas=True) for i, c in enumerate(cols)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        frame = pd.DataFrame({f"c{i}": pd.Series(c, dtype=object) for i, c in enumerate(cols)})
+        return frame.sort_values(list(frame.columns), kind="stable").index.to_numpy()
+    keys = [(name, "ascending", "at_end") for name in table.column_names]
+    return pc.sort_indices(table, sort_keys=keys).to_numpy().astype(np.intp)
+
+
+# ---- a table's ids in Arrow form, and looking strings up among them --------------------------------
 
 def _offsets(arr: Any) -> np.ndarray:
     width = np.int64 if arr.type.equals(_pa().large_string()) else np.int32
     return np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + len(arr) + 1].astype(np.int64)
-
-
-def _pa() -> Any:
-    import pyarrow as pa
-
-    return pa
 
 
 def _rows_of_width(arr: Any, width: int, *, block: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
@@ -473,30 +178,30 @@ def _hash_words(w: np.ndarray, width: int) -> np.ndarray:
     return h
 
 
-def _probe(hashes: pd.Index, words: np.ndarray, width: int) -> np.ndarray:
-    """Row of each string (as 64-bit words, :func:`_words`) among ids hashed by :func:`_hash_words`
-    (-1 where no id has its hash; a hit must still be checked by the caller)."""
-    return hashes.get_indexer(_hash_words(words, width)).astype(np.intp, copy=False)
-
-
 class ArrowIds:
-    """A table's ids as read (an Arrow string array) and as objects, for finding other columns'
-    values among them.
+    """A table's ids as an Arrow string array, for finding other columns' values among them.
 
     When every id has the same byte length (graphkit's ids do: a prefix and a hash), ids are
     hashed to 64-bit integers once, vectorized, and each lookup is an integer hash probe whose
     bytes are then compared, so the answer is exact; otherwise ``pyarrow.compute.index_in``.
 
     >>> import pyarrow as pa
-    >>> ids = ArrowIds(pa.array(["org-01", "org-02"]), np.array(["org-01", "org-02"], dtype=object))
+    >>> ids = ArrowIds(pa.array(["org-01", "org-02"]))
     >>> ids.positions(pa.array(["org-02", None, "org-03", "x"])).tolist()
     [1, -1, -1, -1]
     """
 
-    def __init__(self, ids: Any, objs: np.ndarray) -> None:
+    def __init__(self, ids: Any) -> None:
+        pa = _pa()
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        if pa.types.is_dictionary(ids.type):
+            ids = ids.dictionary.take(ids.indices)
         self.ids = ids
-        self.objs = objs
         self._fixed: tuple[int, list[np.ndarray], pd.Index] | bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
     def _table(self) -> tuple[int, list[np.ndarray], pd.Index] | bool:
         if self._fixed is None:
@@ -514,12 +219,17 @@ class ArrowIds:
         return self._fixed
 
     def positions(self, values: Any) -> np.ndarray:
-        """Row of each value among the ids (-1 where absent or null)."""
+        """Row of each value (an Arrow string array) among the ids (-1 where absent or null)."""
         pa = _pa()
         if not len(values):
             return np.zeros(0, dtype=np.intp)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if pa.types.is_dictionary(values.type):
+            pos = self.positions(values.dictionary)
+            return np.append(pos, -1)[values.indices.fill_null(len(pos)).to_numpy()]
         table = self._table()
-        if not table:
+        if not isinstance(table, tuple):
             import pyarrow.compute as pc
 
             found = pc.index_in(values, value_set=self.ids.cast(values.type))
@@ -530,60 +240,99 @@ class ArrowIds:
         out = np.full(len(values), -1, dtype=np.intp)
         rows, mv = _rows_of_width(values, width)
         if len(rows):
-            def part(i: int, j: int) -> np.ndarray:
-                w = _words(mv[i:j])
-                pos = _probe(index, w, width)
-                hit = np.flatnonzero(pos >= 0)
-                same = np.ones(len(hit), dtype=bool)
-                for c, col in enumerate(cols):  # a hash collision is caught by comparing the bytes
-                    same &= col[pos[hit]] == w[hit, c]
-                pos[hit[~same]] = -1
-                return pos
-
-            out[rows] = _chunked(part, len(rows))
+            w = _words(mv)
+            pos = index.get_indexer(_hash_words(w, width)).astype(np.intp, copy=False)
+            hit = np.flatnonzero(pos >= 0)
+            same = np.ones(len(hit), dtype=bool)
+            for c, col in enumerate(cols):  # a hash collision is caught by comparing the bytes
+                same &= col[pos[hit]] == w[hit, c]
+            pos[hit[~same]] = -1
+            out[rows] = pos
         return out
 
 
-def _pool_rank(a: np.ndarray) -> np.ndarray | None:
-    """Each value's rank in Python's string order when every value is a pooled id or missing
-    (missing values rank last), else None."""
-    pooled = _pooled_rows(a)
-    if pooled is None:
-        return None
-    pool, rows = pooled
-    return np.append(pool.rank(), len(pool))[rows]
+def _codes32(pos: np.ndarray) -> np.ndarray:
+    if len(pos) and int(pos.max()) >= 2**31 - 1:
+        raise ValueError("a table of 2**31 rows or more cannot be referenced by int32 codes")
+    return pos.astype(np.int32)
 
 
-def argsort_strings(*columns: Any) -> np.ndarray:
-    """Stable argsort of rows by string columns (first column first), in Python's order.
+class GraphCodes:
+    """A graph's ids in Arrow form and its reference columns as ``int32`` row codes.
 
-    pyarrow sorts the strings (UTF-8 byte order is code point order, which is how Python compares
-    ``str``); missing values go last, as with ``sort_values``. Columns holding anything else than
-    strings and missing values are sorted by pandas.
+    Built once per graph (:func:`graphkit.io.read_graph` fills it from the Arrow columns it reads;
+    for a graph built in memory each entry is made on first use). ``ref(type, column)[i]`` is the
+    row of ``graph.tables[target]`` whose id ``graph.tables[type][column][i]`` names, -1 where it
+    is missing or names no row. An entry is made afresh when either table has been replaced in
+    ``graph.tables``; editing an id or reference column in place needs a new
+    :class:`~graphkit.model.Graph`.
 
-    >>> argsort_strings(np.array(["b", "a", None, "a"], dtype=object), np.array(["x", "z", "y", "y"], dtype=object)).tolist()
-    [3, 1, 0, 2]
+    Parameters
+    ----------
+    tables
+        The graph's tables (record type name → DataFrame), the very dict the graph holds.
+    refs
+        ``(type, column)`` → the referenced type, for every reference column of the model.
     """
-    cols = [_objects(c) for c in columns]
-    if not cols or not len(cols[0]):
-        return np.zeros(0, dtype=np.intp)
-    if len(cols) == 1 and len(cols[0]) >= SMALL:
-        pooled = _pool_rank(cols[0])
-        if pooled is not None:  # pooled ids: sorted by their rank, an integer sort
-            return np.argsort(pooled, kind="stable").astype(np.intp, copy=False)
-    return _argsort_arrow(cols)
+
+    def __init__(self, tables: dict[str, pd.DataFrame], refs: dict[tuple[str, str], str]) -> None:
+        self._tables = tables
+        self._refs = dict(refs)
+        self._ids: dict[str, tuple[ArrowIds, Any]] = {}
+        self._codes: dict[tuple[str, str], tuple[np.ndarray, Any, Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a pickled or copied graph makes its codes afresh (weak references do not pickle)
+        return {"_tables": self._tables, "_refs": self._refs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._tables, self._refs = state["_tables"], state["_refs"]
+        self._ids, self._codes = {}, {}
+
+    def _same(self, name: str, ref: Any) -> bool:
+        return ref() is self._tables.get(name)
+
+    def ids(self, type_name: str) -> ArrowIds:
+        """The ids of a type's rows, in row order, as Arrow strings."""
+        got = self._ids.get(type_name)
+        if got is not None and self._same(type_name, got[1]):
+            return got[0]
+        pa = _pa()
+        t = self._tables[type_name]
+        col = t["id"].to_numpy(dtype=object) if "id" in t else np.zeros(0, dtype=object)
+        ids = ArrowIds(pa.array(col, type=pa.string(), from_pandas=True))
+        self._ids[type_name] = (ids, weakref.ref(t))
+        return ids
+
+    def set_ids(self, type_name: str, ids: Any) -> None:
+        """Record a type's ids as read (an Arrow string column in the table's row order)."""
+        self._ids[type_name] = (ArrowIds(ids), weakref.ref(self._tables[type_name]))
+
+    def set_ref(self, type_name: str, column: str, codes: np.ndarray) -> None:
+        """Record a reference column's row codes as read."""
+        target = self._refs[(type_name, column)]
+        self._codes[(type_name, column)] = (_codes32(codes), weakref.ref(self._tables[type_name]),
+                                            weakref.ref(self._tables[target]))
+
+    def target(self, type_name: str, column: str) -> str:
+        """The type a reference column points to."""
+        return self._refs[(type_name, column)]
+
+    def ref(self, type_name: str, column: str) -> np.ndarray:
+        """``int32`` row codes of a reference column into the referenced type (-1: none)."""
+        key = (type_name, column)
+        target = self._refs[key]
+        got = self._codes.get(key)
+        if got is not None and self._same(type_name, got[1]) and self._same(target, got[2]):
+            return got[0]
+        t, tt = self._tables[type_name], self._tables[target]
+        values = t[column]
+        index = pd.Index(tt["id"].to_numpy(dtype=object), dtype=object)
+        codes = _codes32(IdIndex(index).positions(values)) if len(values) else np.zeros(0, dtype=np.int32)
+        self._codes[key] = (codes, weakref.ref(t), weakref.ref(tt))
+        return codes
 
 
-def _argsort_arrow(cols: list[np.ndarray]) -> np.ndarray:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not len(cols[0]):
-        return np.zeros(0, dtype=np.intp)
-    try:
-        table = pa.table({f"c{i}": pa.array(c, type=pa.large_string(), from_pandas=True) for i, c in enumerate(cols)})
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        frame = pd.DataFrame({f"c{i}": pd.Series(c, dtype=object) for i, c in enumerate(cols)})
-        return frame.sort_values(list(frame.columns), kind="stable").index.to_numpy()
-    keys = [(name, "ascending", "at_end") for name in table.column_names]
-    return pc.sort_indices(table, sort_keys=keys).to_numpy().astype(np.intp)
+def ref_codes(graph: Any, type_name: str, column: str) -> np.ndarray:
+    """Shortcut for ``graph.codes.ref(type_name, column)``."""
+    return graph.codes.ref(type_name, column)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import _memo, active_mask, as_of_date, categories_at, overlap_mask
+from ._analysis import _memo, active_mask, as_of_date, categories_at, overlap_mask, ref_positions
 from ._ids import factorize
 from .clusters import _get_indexer, _id_order, _id_positions, _joined, _name_of, _objs, _positions, _rank, _strs, _take
 from .errors import GraphkitError
@@ -297,7 +297,7 @@ def _org_space(graph: Graph) -> tuple[np.ndarray, Any, np.ndarray]:
     n = len(oid)
     rorg = graph.tables["Rating"]["org"].to_numpy(dtype=object)
     # the same positions the shared category lookup keeps (key "rating_pos") inside `cached`
-    rpos = np.array(_memo(graph, ("rating_pos",), lambda: _id_positions(graph, "Organization", rorg)), dtype=np.int64)
+    rpos = np.array(_memo(graph, ("rating_pos",), lambda: ref_positions(graph, "Rating", "org")), dtype=np.int64)
     unknown = rpos < 0
     extra = None
     if unknown.any():

@@ -27,9 +27,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._analysis import (NO_VALUE, _facts_index, _memo, _place_positions, active_memberships, active_pairings, as_of_date, code_label, isin, natural_key,
+from ._analysis import (NO_VALUE, _facts_index, _memo, active_memberships, active_pairings, as_of_date, code_label, isin, natural_key,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
-                        positions, take)
+                        positions, ref_positions, take)
 from ._ids import argsort_strings, factorize
 from .errors import GraphkitError
 from .model import Graph
@@ -295,7 +295,7 @@ def two_coverages(graph: Graph, *, by: Literal["town"] | None = "town", as_of: A
     """
     _check_by(by, (None, "town"))
     u = graph.tables["Unit"]
-    pos = _place_positions(graph, u["town"].to_numpy(dtype=object))
+    pos = ref_positions(graph, "Unit", "town")
     pname = graph.tables["Place"]["name"].to_numpy(dtype=object)
     tname = take(pname, pos, np.nan)
     kind = u["kind"].to_numpy(dtype=object)

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ._ids import ArrowIds, Pool
+from ._ids import ArrowIds
 from .errors import OutputError
 from .model import Graph
 from .problems import excel_safe, excel_unsafe
@@ -553,13 +553,20 @@ def _objects(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return out
 
 
-#: A referenced type's ids, as read, with the object array of its DataFrame's id column.
-_Ids = ArrowIds
+class _Ids:
+    """A referenced type's ids as read (Arrow) with the object array of its DataFrame's id column."""
+
+    def __init__(self, ids: pa.ChunkedArray | pa.Array, objs: np.ndarray) -> None:
+        self.arrow = ArrowIds(ids)
+        self.objs = objs
 
 
-def _from_arrow(table: pa.Table, rtype: RecordType, shared: dict[str, _Ids] | None = None) -> pd.DataFrame:
-    """A table as a DataFrame; reference columns share the id objects of the types in ``shared``
-    (and of the table itself, whose ids are then added to ``shared``), see :func:`_shared_refs`."""
+def _from_arrow(table: pa.Table, rtype: RecordType, shared: dict[str, _Ids] | None = None,
+                codes: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """A table as a DataFrame; reference columns to the types in ``shared`` (and to the table
+    itself, whose ids are then added to ``shared``) share the referenced id objects, and their row
+    codes into the referenced table are put in ``codes`` (column name → codes), see
+    :func:`_shared_refs`."""
     shared = {} if shared is None else shared
     cols: dict[str, Any] = {}
     refs: dict[str, list[str]] = {}
@@ -574,7 +581,7 @@ def _from_arrow(table: pa.Table, rtype: RecordType, shared: dict[str, _Ids] | No
                 continue
             cols[name] = pd.Series(_objects(column), dtype=object, copy=False)
             if name == "id" and any(p.range == rtype.name for p in rtype.refs.values()):
-                shared[rtype.name] = ArrowIds(_plain(column), cols[name].to_numpy(dtype=object))
+                shared[rtype.name] = _Ids(_plain(column), cols[name].to_numpy(dtype=object))
         elif pa.types.is_date(typ) or (prop is not None and prop.type == "date"):
             cols[name] = pd.Series(column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False), dtype="datetime64[s]")
         elif pa.types.is_int64(typ):
@@ -588,7 +595,9 @@ def _from_arrow(table: pa.Table, rtype: RecordType, shared: dict[str, _Ids] | No
             cols[name] = column.to_pandas()
     for target, names in refs.items():
         if target in shared:
-            arrays = _shared_refs([table.column(n) for n in names], shared[target])
+            arrays, at = _shared_refs([table.column(n) for n in names], shared[target])
+            if codes is not None:
+                codes.update(zip(names, at))
         else:  # a self-reference of a table without an id column
             arrays = [_objects(table.column(n)) for n in names]
         for name, arr in zip(names, arrays):
@@ -602,42 +611,44 @@ def _plain(column: pa.ChunkedArray) -> pa.Array:
     return arr.dictionary.take(arr.indices) if pa.types.is_dictionary(arr.type) else arr
 
 
-def _shared_refs(columns: list[pa.ChunkedArray], target: ArrowIds) -> list[np.ndarray]:
-    """Reference columns as object arrays whose values *are* the referenced table's id objects.
+def _shared_refs(columns: list[pa.ChunkedArray], target: _Ids) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Reference columns as object arrays sharing the referenced table's id objects, and as row
+    codes into that table (-1 where null or not an id).
 
-    Each chunk's dictionary is looked up among the ids once (:class:`graphkit._ids.ArrowIds`);
-    sharing the objects saves memory (one ``str`` per id instead of one per column) and lets
-    :mod:`graphkit._ids` find references by address. Values that are not ids (dangling
-    references) get objects of their own; nulls become None.
+    Each chunk's dictionary is looked up among the ids once (:class:`graphkit._ids.ArrowIds`):
+    the lookups are integer codes, and sharing the objects saves memory (one ``str`` per id
+    instead of one per column). Values that are not ids (dangling references) get objects of their
+    own; nulls become None.
     """
     n = len(target.objs)
-    out = []
+    out, codes = [], []
     for col in columns:
         rows, extras = [], []
         seen: dict[tuple[Any, ...], np.ndarray] = {}  # the chunks of a row group share its dictionary
         for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
-            d, codes = (c.dictionary, c.indices) if pa.types.is_dictionary(c.type) else (c, None)
-            key = (codes is not None, d.offset, len(d), *(b.address if b is not None else 0 for b in d.buffers()))
+            d, idx = (c.dictionary, c.indices) if pa.types.is_dictionary(c.type) else (c, None)
+            key = (idx is not None, d.offset, len(d), *(b.address if b is not None else 0 for b in d.buffers()))
             pos = seen.get(key)
             if pos is None:
-                pos = target.positions(d).astype(np.int64)
+                pos = target.arrow.positions(d).astype(np.int64)
                 miss = np.flatnonzero(pos < 0)
-                if len(miss):  # not an id (or null): an object of its own, after the ids in the pool
+                if len(miss):  # not an id (or null): an object of its own, after the ids
                     extras.append(np.asarray(d.take(pa.array(miss)).to_numpy(zero_copy_only=False), dtype=object))
                     pos[miss] = n + sum(map(len, extras[:-1])) + np.arange(len(miss))
-                if codes is not None:
+                if idx is not None:
                     seen[key] = pos
-            if codes is None:
+            if idx is None:
                 rows.append(pos)
             else:  # a null code takes the slot after the chunk's dictionary: -1, None
-                rows.append(np.append(pos, -1)[codes.fill_null(len(d)).to_numpy()])
+                rows.append(np.append(pos, -1)[idx.fill_null(len(d)).to_numpy()])
         at = np.concatenate(rows) if len(rows) != 1 else rows[0]
         pool = np.concatenate([target.objs, *extras]) if extras else target.objs
         vals = pool[at] if len(pool) else np.full(len(at), None, dtype=object)
         if len(at) and at.min() < 0:
             vals[at < 0] = None
         out.append(vals)
-    return out
+        codes.append(np.where(at < n, at, -1))
+    return out, codes
 
 
 _UNIQUE_STRINGS = frozenset({"id", "name", "title"})
@@ -813,6 +824,7 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
     tables = {}
     targets = {p.range for t in model for p in t.refs.values()}
     shared: dict[str, _Ids] = {}
+    ref_codes: dict[tuple[str, str], np.ndarray] = {}
     order = _read_order(model)
 
     def read(rtype: RecordType) -> pa.Table:
@@ -828,21 +840,22 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
                 assert pending is not None  # submitted for every table in order
                 table = pending.result()
                 pending = prefetch.submit(read, order[i + 1]) if i + 1 < len(order) else None
-                tables[rtype.name] = (_from_arrow(table, rtype, shared) if table.num_columns
+                codes: dict[str, np.ndarray] = {}
+                tables[rtype.name] = (_from_arrow(table, rtype, shared, codes) if table.num_columns
                                       else pd.DataFrame(index=pd.RangeIndex(table.num_rows)))
+                ref_codes.update({(rtype.name, name): c for name, c in codes.items()})
             except (FileNotFoundError, pa.ArrowInvalid) as exc:
                 raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
             if len(tables[rtype.name]) != manifest["counts"].get(rtype.name):
                 raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
             if rtype.name in targets and rtype.name not in shared and "id" in table.column_names:
-                shared[rtype.name] = ArrowIds(_plain(table.column("id")), tables[rtype.name]["id"].to_numpy(dtype=object))
+                shared[rtype.name] = _Ids(_plain(table.column("id")), tables[rtype.name]["id"].to_numpy(dtype=object))
             del table
     tables = {rtype.name: tables[rtype.name] for rtype in model}
     sources = pq.read_table(out / "sources.parquet").to_pandas() if (out / "sources.parquet").exists() else None
     problems = None
     if (out / "problems.csv").exists():
         problems = pd.read_csv(out / "problems.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
-    pools = [p for p in map(Pool.make, shared.values()) if p is not None]
     settings = dict(manifest.get("settings") or {})
     settings["out_dir"] = str(out)
     if not provenance:
@@ -850,5 +863,8 @@ def read_graph(out: str | Path, *, model: Model | None = None, provenance: bool 
     if columns is not None:
         settings["columns"] = {name: list(cols) for name, cols in columns.items()}
     graph = Graph(tables, model=model, sources=sources, problems=problems, settings=settings)
-    graph._id_pools = pools
+    for name, ids in shared.items():  # the codes found while reading: no lookup is made twice
+        graph.codes.set_ids(name, ids.arrow.ids)
+    for (name, column), c in ref_codes.items():
+        graph.codes.set_ref(name, column, c)
     return graph

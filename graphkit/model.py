@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import networkx as nx
 import pandas as pd
 
+from ._ids import GraphCodes
 from .schema import Model, RecordType, load_schema
 
 __all__ = ["Graph"]
@@ -62,9 +63,11 @@ class Graph:
         #: How each sheet was read (``build_graph`` fills it; see ``graphkit._report``): one dict per sheet
         #: or file met, with the layout, header rows, column → property, rows skipped and records made.
         self.read_report: list[dict[str, Any]] = []
-        #: Id pools of the tables as read (graphkit._ids.Pool): kept alive with the graph so that
-        #: lookups of its ids find them by address. Empty for a graph built in memory.
-        self._id_pools: list[Any] = []
+        #: The ids in Arrow form and every reference column as int32 row codes into the table it
+        #: references (:class:`graphkit._ids.GraphCodes`): filled by ``read_graph``, else made on
+        #: first use.
+        self.codes = GraphCodes(self.tables, {(t.name, p): prop.range for t in self.model
+                                              for p, prop in t.refs.items() if prop.range is not None})
 
     # tables -------------------------------------------------------------------------------
     def __getitem__(self, type_name: str) -> pd.DataFrame:
