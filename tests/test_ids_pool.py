@@ -143,7 +143,7 @@ def test_small_objects_and_repeated_objects_use_the_address_hash() -> None:
 
 def test_read_graph_keeps_pools_and_shares_their_objects(tmp_path) -> None:
     import graphkit as gk
-    from graphkit._analysis import make_graph
+    from graphkit.testing import make_graph
 
     n = SMALL + 5000
     orgs = pd.DataFrame({"id": [f"org-{i:08d}" for i in range(n)], "name": [f"{i}村党支部" for i in range(n)]})
