@@ -67,7 +67,7 @@ class Settings:
     >>> Settings(lang="fr")
     Traceback (most recent call last):
     ...
-    ValueError: lang 须为 zh 或 en / must be 'zh' or 'en', not 'fr'
+    graphkit.errors.SettingsError: lang 须为 zh 或 en / must be 'zh' or 'en', not 'fr'
     """
 
     base_iri: str = "https://graphkit.example.org/id/"

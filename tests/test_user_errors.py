@@ -36,9 +36,8 @@ def test_synth_errors_are_graphkit_errors() -> None:
 
 
 def test_bad_settings_are_settings_errors() -> None:
-    with pytest.raises(SettingsError, match="must be 'zh' or 'en'"):
-        with gk.override(lang="fr"):
-            pass
+    with pytest.raises(SettingsError, match="must be 'zh' or 'en'"), gk.override(lang="fr"):
+        pass
     with pytest.raises(SettingsError, match="正整数"):
         Settings(max_per_strong=0)
     with pytest.raises(SettingsError, match="GRAPHKIT_SEED"):
@@ -49,6 +48,6 @@ def test_bad_settings_are_settings_errors() -> None:
 def test_bad_environment_variable_names_the_variable() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GRAPHKIT_ROTATION_YEARS": "one"}
     res = subprocess.run([sys.executable, "-c", "import graphkit"], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=120)
+                         cwd=ROOT, timeout=120, check=False)
     assert res.returncode != 0
     assert "SettingsError" in res.stderr and "GRAPHKIT_ROTATION_YEARS='one'" in res.stderr and "应为整数" in res.stderr
