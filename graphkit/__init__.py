@@ -304,7 +304,7 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     >>> labelled(df, lang="en").to_dict("records")
     [{'sector': 'Village', 'category': 'Third class', 'orgs': 4}]
     """
-    from ._analysis import CODE_COLUMNS, code_label, to_zh
+    from ._analysis import CODE_COLUMNS, code_label
     from .schema import load_schema
 
     lang = config.lang if lang is None else lang
@@ -313,14 +313,14 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     if isinstance(table, dict):
         return {k: labelled(v, lang=lang) for k, v in table.items()}
     if lang == "zh":
-        return to_zh(table)
+        return current_registry().to_zh(table)
     model = load_schema()
     out = table.copy()
     for col in out.columns:
         cl = CODE_COLUMNS.get(col)
         if cl:
             out[col] = code_label(model, cl, out[col].astype(object), lang="en")
-    return out
+    return current_registry().labelled_en(out, model)
 
 
 # ---- queries --------------------------------------------------------------------------------------

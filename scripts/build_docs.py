@@ -45,7 +45,7 @@ import graphkit as gk  # noqa: E402
 #: Public modules with their own API page, in this order.
 MODULES = ["graphkit.load", "graphkit.io", "graphkit.model", "graphkit.schema", "graphkit.mapping",
            "graphkit.coverage", "graphkit.pairing", "graphkit.clusters", "graphkit.cadence", "graphkit.change",
-           "graphkit.analysis", "graphkit.report", "graphkit.view", "graphkit.export", "graphkit.neo4j", "graphkit.cypher", "graphkit.queries",
+           "graphkit.analysis", "graphkit.registry", "graphkit.testing", "graphkit.report", "graphkit.view", "graphkit.export", "graphkit.neo4j", "graphkit.cypher", "graphkit.queries",
            "graphkit.rdf", "graphkit.sparql", "graphkit.settings", "graphkit.errors", "graphkit.synth"]
 
 def analysis_names() -> list[str]:
