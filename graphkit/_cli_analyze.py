@@ -43,7 +43,7 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _run(out: str, as_of: str | None, options: dict[str, int], compare_to: str | None, previous: str | None,
+def _run(out: str, as_of: str | None, options: dict[str, Any], compare_to: str | None, previous: str | None,
          quiet: bool) -> tuple[Any, dict[str, Any], Any]:
     """Read OUT (and PREVIOUS) and run every analysis with the resolved ``options``."""
     from ._analysis import as_of_date
