@@ -17,7 +17,9 @@ registry, declare it there and make the copy current for a block of code with
 :func:`use_registry`; nothing outside the block sees it, so tests cannot leak analyses into each
 other. The current registry is held in a :class:`contextvars.ContextVar` (like
 :func:`graphkit.override` for settings), so threads and asyncio tasks see the registry of the
-context that started them.
+context that started them. Outside any block it is :func:`installed_registry`: the built-ins plus
+the analyses of installed plugins (entry-point group ``graphkit.analyses``), which is how a
+``graphkit analyze`` process finds analyses declared in another package.
 
 Examples
 --------
@@ -59,12 +61,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BUILTIN_SECTIONS",
     "BUILTIN_UNUSED_COLUMNS",
+    "ENTRY_POINT_GROUP",
     "Analysis",
     "Registry",
     "RegistryError",
     "RunContext",
     "builtin_registry",
     "current_registry",
+    "installed_registry",
     "use_registry",
 ]
 
@@ -661,12 +665,47 @@ def builtin_registry() -> Registry:
     return Registry(_builtins(), read_only=True)
 
 
+#: Entry-point group of installed plugins: each entry point names a function ``hook(registry)`` that
+#: declares its analyses on the registry it is given (``registry.analysis(...)(fn)`` or ``add``).
+ENTRY_POINT_GROUP = "graphkit.analyses"
+
+
+@functools.cache
+def installed_registry() -> Registry:
+    """The built-in analyses plus those of installed plugins (entry points ``graphkit.analyses``).
+
+    Read once per process, in entry-point name order, and read-only. Without plugins it is the
+    built-in registry itself. This is how ``graphkit analyze`` in its own process finds analyses
+    declared outside graphkit.
+
+    Examples
+    --------
+    >>> installed_registry()["headlines"].section
+    'overview'
+    """
+    from importlib.metadata import entry_points
+
+    eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+    if not eps:
+        return builtin_registry()
+    reg = builtin_registry().copy()
+    for ep in eps:
+        try:
+            hook = ep.load()
+        except Exception as exc:  # a broken plugin: say which one, not a bare ImportError
+            raise RegistryError(f"分析插件 {ep.name} ({ep.value}) 无法加载 / the analysis plugin {ep.name} "
+                                f"({ep.value}) cannot be loaded: {exc}") from exc
+        hook(reg)
+    reg._read_only = True
+    return reg
+
+
 _CURRENT: contextvars.ContextVar[Registry | None] = contextvars.ContextVar("graphkit_registry", default=None)
 
 
 def current_registry() -> Registry:
-    """The registry in use: the one of the innermost :func:`use_registry` block, else the built-in one."""
-    return _CURRENT.get() or builtin_registry()
+    """The registry in use: that of the innermost :func:`use_registry` block, else :func:`installed_registry`."""
+    return _CURRENT.get() or installed_registry()
 
 
 @contextlib.contextmanager

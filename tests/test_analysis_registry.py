@@ -157,3 +157,57 @@ def test_every_builtin_function_is_public_and_documented() -> None:
     for name in builtin_registry().public_functions():
         assert name in gk.__all__, name
         assert callable(getattr(gk, name)), name
+
+
+PLUGIN = '''
+import pandas as pd
+
+
+def n_districts(graph, *, as_of=None):
+    """Districts in the graph."""
+    c = graph.tables["Collaboration"]
+    return pd.DataFrame({"districts": [int((c["kind"] == "district").sum())]})
+
+
+def register(registry):
+    registry.analysis("district_count", section="overview", title_zh="片区数", title_en="Districts",
+                      description="片区的数量。", columns={"districts": ("片区数", "Districts")})(n_districts)
+'''
+
+
+def test_graphkit_analyze_in_its_own_process_finds_an_installed_plugin(sample_out: Path, tmp_path: Path,
+                                                                        sample_graph: gk.Graph) -> None:
+    """An analysis declared in another installed package (entry point ``graphkit.analyses``)."""
+    import os
+    import subprocess
+
+    site = tmp_path / "site"
+    (site / "gk_plugin_demo-0.1.dist-info").mkdir(parents=True)
+    (site / "gk_plugin_demo-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: gk-plugin-demo\nVersion: 0.1\n", encoding="utf-8")
+    (site / "gk_plugin_demo-0.1.dist-info" / "entry_points.txt").write_text(
+        "[graphkit.analyses]\ndistrict_count = gk_plugin_demo:register\n", encoding="utf-8")
+    (site / "gk_plugin_demo.py").write_text(PLUGIN, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)])}
+    dest = tmp_path / "a"
+    res = subprocess.run([sys.executable, "-m", "graphkit.cli", "analyze", str(sample_out), "--as-of", AS_OF,
+                          "-o", str(dest), "-q", "--zh"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=600, check=False)
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(dest / "district_count.csv", encoding="utf-8-sig")
+    assert table.to_dict("records") == [{"片区数": int((sample_graph.tables["Collaboration"]["kind"]
+                                                       == "district").sum())}]
+    meta = json.loads((dest / "analysis.json").read_text(encoding="utf-8"))
+    assert meta["tables"]["district_count"]["title_en"] == "Districts"
+    # and gk.n_districts in that process
+    res = subprocess.run([sys.executable, "-c", "import graphkit as gk; print(gk.n_districts.__module__)"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    assert res.returncode == 0 and res.stdout.strip() == "gk_plugin_demo", res.stderr
+    # a broken plugin is named in a bilingual error, not a bare ImportError
+    (site / "gk_plugin_demo.py").write_text("raise ImportError('boom')\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "graphkit.cli", "analyze", str(sample_out), "-q", "-o",
+                          str(tmp_path / "b")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+                         check=False)
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    assert "分析插件 district_count" in res.stderr and "cannot be loaded: boom" in res.stderr
+    assert not (tmp_path / "b").exists()
