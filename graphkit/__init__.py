@@ -202,7 +202,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f"{__name__}.{target[0]}"), target[1])
     elif name in builtin_registry().public_functions():
         value = builtin_registry().function(name)
-    elif name in current_registry().public_functions():  # added in a use_registry block: not kept
+    elif not name.startswith("_") and name in current_registry().public_functions():
+        # declared in a use_registry block or by a plugin: looked up each time, never kept here
         return current_registry().function(name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
