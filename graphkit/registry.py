@@ -370,7 +370,8 @@ class Registry(Mapping[str, Analysis]):
         """The public analysis function ``gk.<name>``."""
         ref = self.public_functions().get(name)
         if ref is None:
-            raise KeyError(name)
+            raise RegistryError(f"没有名为 {name!r} 的分析函数 / no analysis function named {name!r}; known: "
+                                f"{', '.join(self.public_functions())}")
         return _resolve(ref)
 
     def in_section(self, section: str) -> list[Analysis]:
