@@ -27,6 +27,9 @@ queries                   :func:`cypher` (embedded engine), :func:`cypher_server
 settings                  :data:`config`, :func:`override`, :class:`Settings`
 ========================  ===================================================================
 
+The analysis functions are those the analysis registry declares (:mod:`graphkit.registry`):
+an analysis added with ``Registry.analysis`` is ``gk.<name>`` inside its ``use_registry`` block.
+
 Every function takes the graph (or an output folder) first and its options as keyword
 arguments. ``gk.coverage``, ``gk.view``, ``gk.cypher`` and ``gk.sparql`` are also the modules of
 those names: ``gk.coverage(g)`` runs the main function and ``gk.coverage.village_coverage`` (or
@@ -52,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import GraphkitError, LedgerError, MappingError, OutputError, SchemaError, ValidationFailed
+from .registry import builtin_registry, current_registry
 from .settings import Settings, config, override
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -94,24 +98,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "load_schema": ("schema", "load_schema"),
     "load_mapping": ("mapping", "load_mapping"),
     "load_mappings": ("mapping", "load_mappings"),
-    # analyses
-    "village_coverage": ("coverage", "village_coverage"),
-    "weak_coverage": ("coverage", "weak_coverage"),
-    "two_coverages": ("coverage", "two_coverages"),
-    "chain_stage_coverage": ("coverage", "chain_stage_coverage"),
-    "pairing_gaps": ("pairing", "pairing_gaps"),
-    "suggest_pairings": ("pairing", "suggest_pairings"),
-    "detect_clusters": ("clusters", "detect_clusters"),
-    "describe_clusters": ("clusters", "describe_clusters"),
-    "chain_alliances": ("clusters", "chain_alliances"),
-    "brokers": ("clusters", "brokers"),
-    "isolated": ("clusters", "isolated"),
-    "district_cadence": ("cadence", "district_cadence"),
-    "diff_graphs": ("change", "diff_graphs"),
-    "diff_dates": ("change", "diff_dates"),
-    "rating_moves": ("change", "rating_moves"),
+    # analyses: the public functions of the analysis registry (graphkit.registry), plus
     "analyze": ("analysis", "run_all"),
-    "headlines": ("analysis", "headlines"),
     "write_report": ("report", "write_report"),
     # views
     "View": ("view", "View"),
@@ -146,10 +134,8 @@ _CALLABLE: dict[str, tuple[str, str]] = {
 _GROUPS: dict[str, list[str]] = {
     "load": ["Graph", "build_graph", "validate_ledgers", "read_graph", "write_graph", "load_schema", "load_mapping",
              "load_mappings", "sample_path", "sample_graph"],
-    "analyses": ["coverage", "village_coverage", "weak_coverage", "two_coverages", "chain_stage_coverage",
-                 "pairing_gaps", "suggest_pairings", "detect_clusters", "describe_clusters", "chain_alliances", "brokers",
-                 "isolated", "district_cadence", "diff_graphs", "diff_dates", "rating_moves", "analyze", "headlines",
-                 "labelled"],
+    # every public function the built-in analysis registry declares, in its order
+    "analyses": [*builtin_registry().public_functions(), "analyze", "labelled"],
     "views": ["view", "View", "write_view"],
     "exports": ["write_report", "push_neo4j", "write_neo4j_import", "write_cypher_script", "connect_neo4j",
                 "write_rdf", "read_rdf", "validate_rdf", "gephi_graph", "write_gexf", "write_graphml"],
@@ -196,7 +182,8 @@ class _Package(types.ModuleType):
 
     def __dir__(self) -> list[str]:
         subs = {k.rsplit(".", 1)[1] for k in sys.modules if k.startswith(f"{__name__}.") and k.count(".") == 1}
-        return sorted(set(__all__) | {n for n in subs if not n.startswith("_")})
+        return sorted(set(__all__) | set(current_registry().public_functions())
+                      | {n for n in subs if not n.startswith("_")})
 
 
 sys.modules[__name__].__class__ = _Package
@@ -211,9 +198,15 @@ def __getattr__(name: str) -> Any:
     if name in _CALLABLE:
         return importlib.import_module(f"{__name__}.{name}")
     target = _EXPORTS.get(name)
-    if target is None:
+    if target is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{target[0]}"), target[1])
+    elif name in builtin_registry().public_functions():
+        value = builtin_registry().function(name)
+    elif not name.startswith("_") and name in current_registry().public_functions():
+        # declared in a use_registry block or by a plugin: looked up each time, never kept here
+        return current_registry().function(name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{target[0]}"), target[1])
     globals()[name] = value
     return value
 
@@ -312,7 +305,7 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     >>> labelled(df, lang="en").to_dict("records")
     [{'sector': 'Village', 'category': 'Third class', 'orgs': 4}]
     """
-    from ._analysis import CODE_COLUMNS, code_label, to_zh
+    from ._analysis import CODE_COLUMNS, code_label
     from .schema import load_schema
 
     lang = config.lang if lang is None else lang
@@ -321,14 +314,14 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     if isinstance(table, dict):
         return {k: labelled(v, lang=lang) for k, v in table.items()}
     if lang == "zh":
-        return to_zh(table)
+        return current_registry().to_zh(table)
     model = load_schema()
     out = table.copy()
     for col in out.columns:
         cl = CODE_COLUMNS.get(col)
         if cl:
             out[col] = code_label(model, cl, out[col].astype(object), lang="en")
-    return out
+    return current_registry().labelled_en(out, model)
 
 
 # ---- queries --------------------------------------------------------------------------------------

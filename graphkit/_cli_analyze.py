@@ -43,7 +43,7 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _run(out: str, as_of: str | None, options: dict[str, int], compare_to: str | None, previous: str | None,
+def _run(out: str, as_of: str | None, options: dict[str, Any], compare_to: str | None, previous: str | None,
          quiet: bool) -> tuple[Any, dict[str, Any], Any]:
     """Read OUT (and PREVIOUS) and run every analysis with the resolved ``options``."""
     from ._analysis import as_of_date
@@ -81,8 +81,7 @@ def register(cli: click.Group) -> None:
                     capacity: int | None, rotation_years: int | None, compare_to: str | None, previous: str | None,
                     quiet: bool) -> None:
         """运行全部分析，每项写一个 CSV 并显示主要指标 / run every analysis on OUT, write one CSV each, print headlines."""
-        from ._analysis import to_zh
-        from .analysis import ANALYSES, resolve_options
+        from .analysis import resolve_options
         from .errors import OutputError
         from .io import atomic_dir, check_replace
         from .problems import excel_safe_frame
@@ -91,17 +90,20 @@ def register(cli: click.Group) -> None:
         check_replace(target, kind="analysis")  # before the work; atomic_dir checks again before writing
         options = resolve_options(seed=seed, max_per_strong=max_per_strong, capacity=capacity,
                                   rotation_years=rotation_years)
+        from .registry import current_registry
+
+        registry = current_registry()
         graph, results, ts = _run(out, as_of, options, compare_to, previous, quiet)
         with atomic_dir(target, kind="analysis", command="analyze") as tmp:
             for key, df in results.items():
-                table = to_zh(df, graph.model) if zh else df
+                table = registry.to_zh(df, graph.model, key=key) if zh else df
                 # opened in Excel (hence the BOM): text that would run as a formula gets a leading '
                 excel_safe_frame(table).to_csv(tmp / f"{key}.csv", index=False, encoding="utf-8-sig",
                                                date_format="%Y-%m-%d")
             meta = {"as_of": ts.date().isoformat(), **options,
                     "county": graph.settings.get("county") or "",
-                    "tables": {k: {"file": f"{k}.csv", "rows": len(v), "title_zh": ANALYSES[k].title_zh,
-                                   "title_en": ANALYSES[k].title_en} for k, v in results.items()}}
+                    "tables": {k: {"file": f"{k}.csv", "rows": len(v), "title_zh": registry[k].title_zh,
+                                   "title_en": registry[k].title_en} for k, v in results.items()}}
             (tmp / _MARKER).write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
         _print_headlines(results)

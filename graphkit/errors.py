@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["GraphkitError", "SchemaError", "MappingError", "LedgerError", "ValidationFailed", "OutputError"]
+__all__ = ["GraphkitError", "SchemaError", "MappingError", "LedgerError", "ValidationFailed", "OutputError", "InputError",
+           "SettingsError"]
 
 
 class GraphkitError(Exception):
@@ -46,3 +47,17 @@ class ValidationFailed(GraphkitError):
 
 class OutputError(GraphkitError):
     """An output folder or file cannot be written or read back."""
+
+
+class InputError(GraphkitError, ValueError):
+    """An option or argument given by the user is out of range or unknown (e.g. ``synth --orgs 10``).
+
+    Also a :class:`ValueError`, as it was before it had its own class.
+    """
+
+
+class SettingsError(GraphkitError, ValueError):
+    """A setting (``graphkit.override`` or a ``GRAPHKIT_*`` environment variable) has a bad value.
+
+    Also a :class:`ValueError`, as it was before it had its own class.
+    """

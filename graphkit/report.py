@@ -1,6 +1,6 @@
 """The analyst report: one self-contained Chinese HTML file, and an Excel workbook.
 
-The HTML has every section of :data:`graphkit.analysis.SECTIONS` with its tables and inline SVG
+The HTML has every section of the current analysis registry (:mod:`graphkit.registry`) with its tables and inline SVG
 charts drawn here (no scripts, no CDN, no web fonts: it opens offline and prints with a print
 stylesheet). Every value passes through jinja2's autoescaping, so an org named
 ``<script>…`` shows as text. The workbook has a 说明 sheet and one sheet per analysis with Chinese
@@ -32,18 +32,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import ProgressFn, as_of_date, natural_key, to_zh
-from .analysis import ANALYSES, SECTIONS, run_all
+from ._analysis import ProgressFn, as_of_date, natural_key
+from .analysis import run_all
 from .io import atomic_file, output_signature
 from .model import Graph
+from .registry import current_registry
 
 __all__ = ["write_report", "render_html", "write_xlsx", "sheet_names"]
 
-#: Tables listing problems: an empty one means "none found".
-_GAP_TABLES = {"unpaired_weak", "weak_strong_side", "overloaded_strong", "groups_without_anchor", "due_for_rotation",
-               "ended_without_successor", "missed_months", "missed_quarters", "missed_half_years", "never_hosted",
-               "isolated"}
-_WARN_METRICS = _GAP_TABLES | {"chain_stages_empty"}
+#: Headline metrics other than the gap tables' (``report="gaps"`` in the registry) shown as warnings.
+_WARN_EXTRA = frozenset({"chain_stages_empty"})
+
+
+def to_zh(df: pd.DataFrame, model: Any = None) -> pd.DataFrame:
+    """The Chinese version of a table, with the labels the current registry declares."""
+    return current_registry().to_zh(df, model)
 _SHARE = re.compile(r"^(share.*|.*_share|completeness|share_up)$")
 _RED, _GREEN, _GREY, _BAR = "#b42318", "#1a7f37", "#e5e7eb", "#c2410c"
 
@@ -400,23 +403,23 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
     tpl = env.get_template("report.html.j2")
     model = graph.model
     sections = []
-    for skey, (zh, en) in SECTIONS.items():
+    registry = current_registry()
+    gaps = registry.gap_tables()
+    for skey, (zh, en) in registry.sections.items():
         items = []
-        for spec in ANALYSES.values():
-            if spec.section != skey or spec.key not in results:
+        for spec in registry.in_section(skey):
+            if spec.key not in results or spec.report in ("headlines", "none"):
                 continue
             df = results[spec.key]
-            if spec.key == "headlines":
-                continue
             cols, rows, n_rows = _table(spec.key, df, model, max_rows)
             note = df.attrs.get("note", "") if spec.key == "rating_moves" else ""
             items.append({"key": spec.key, "zh": spec.title_zh, "en": spec.title_en, "desc": spec.description,
                           "columns": cols, "rows": rows, "n_rows": n_rows, "charts": _charts(spec.key, df), "note": note,
-                          "empty": "未发现此类问题 / none found" if spec.key in _GAP_TABLES else "无数据 / no data"})
+                          "empty": "未发现此类问题 / none found" if spec.key in gaps else "无数据 / no data"})
         sections.append({"key": skey, "zh": zh, "en": en, "analyses": items})
     hl = results.get("headlines", pd.DataFrame(columns=["metric", "label", "value", "note"]))
     heads = [{"label": r.label, "value": r.value, "note": r.note,
-              "warn": r.metric in _WARN_METRICS and r.value not in ("0", "")} for r in hl.itertuples(index=False)]
+              "warn": r.metric in gaps | _WARN_EXTRA and r.value not in ("0", "")} for r in hl.itertuples(index=False)]
     for h in heads:  # the counts-only caveat is said once, at the table it belongs to
         if h["note"] and "不代表因果" in h["note"]:
             h["note"] = ""
@@ -437,8 +440,9 @@ def sheet_names(keys: list[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     used: set[str] = set()
+    registry = current_registry()
     for key in keys:
-        title = ANALYSES[key].title_zh if key in ANALYSES else key
+        title = registry[key].title_zh if key in registry else key
         base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or key[:31]
         name, n = base, 2
         while name.lower() in used or name == "说明":
@@ -516,10 +520,11 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
         wb.set_properties({"title": "graphkit 联建分析 / joint-building analyses",
                            "comments": output_signature("report-xlsx", "report --xlsx") + (f" run={run}" if run else "")})
         pct = wb.add_format({"num_format": "0.0%"})
+        reg = current_registry()
         index = pd.DataFrame({
             "工作表 sheet": [names[k] for k in results],
-            "内容 content": [f"{ANALYSES[k].title_zh} / {ANALYSES[k].title_en}" if k in ANALYSES else k for k in results],
-            "说明 description": [ANALYSES[k].description if k in ANALYSES else "" for k in results],
+            "内容 content": [f"{reg[k].title_zh} / {reg[k].title_en}" if k in reg else k for k in results],
+            "说明 description": [reg[k].description if k in reg else "" for k in results],
             "行数 rows": [len(results[k]) for k in results],
         })
         head = pd.DataFrame({"工作表 sheet": [f"{graph.settings.get('county') or ''} 联建分析", f"截止日期 {ts.date()}",

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any, Iterator
 
+from .errors import SettingsError
+
 __all__ = ["Settings", "config", "override"]
 
 
@@ -65,7 +67,7 @@ class Settings:
     >>> Settings(lang="fr")
     Traceback (most recent call last):
     ...
-    ValueError: lang 须为 zh 或 en / must be 'zh' or 'en', not 'fr'
+    graphkit.errors.SettingsError: lang 须为 zh 或 en / must be 'zh' or 'en', not 'fr'
     """
 
     base_iri: str = "https://graphkit.example.org/id/"
@@ -87,11 +89,11 @@ class Settings:
 
     def _check(self) -> None:
         if self.lang not in ("zh", "en"):
-            raise ValueError(f"lang 须为 zh 或 en / must be 'zh' or 'en', not {self.lang!r}")
+            raise SettingsError(f"lang 须为 zh 或 en / must be 'zh' or 'en', not {self.lang!r}")
         for f in ("neo4j_batch_size", "neo4j_workers", "max_per_strong", "pairing_capacity", "rotation_years",
                   "view_max_nodes", "max_columns", "max_line_fields", "max_cells", "max_sheet_bytes"):
             if getattr(self, f) < 1:
-                raise ValueError(f"{f} 须为正整数 / must be a positive integer, not {getattr(self, f)!r}")
+                raise SettingsError(f"{f} 须为正整数 / must be a positive integer, not {getattr(self, f)!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -105,7 +107,7 @@ class Settings:
             try:
                 values[f.name] = int(raw) if f.type in ("int", int) else raw
             except ValueError:
-                raise ValueError(f"环境变量 GRAPHKIT_{f.name.upper()}={raw!r} 应为整数 / must be an integer") from None
+                raise SettingsError(f"环境变量 GRAPHKIT_{f.name.upper()}={raw!r} 应为整数 / must be an integer") from None
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:

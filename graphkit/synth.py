@@ -48,6 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 __all__ = ["SCALES", "LEDGER_COLUMNS", "generate_tables", "generate_ledgers"]
 
 #: Target organization counts per scale.
@@ -330,10 +332,11 @@ def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None 
     ('合成县', True, ['镇(街道)', '村(社区)', '类型'])
     """
     if scale not in SCALES:
-        raise ValueError(f"未知规模 {scale!r}，可选 {sorted(SCALES)} / unknown scale {scale!r}")
+        raise InputError(f"未知规模 {scale!r}，可选 {sorted(SCALES)} / unknown scale {scale!r}")
     n_target = int(n_orgs if n_orgs is not None else SCALES[scale])
     if n_target < 50:
-        raise ValueError("n_orgs 至少为 50 / n_orgs must be at least 50")
+        raise InputError(f"组织数 n_orgs 至少为 50，而不是 {n_target} / n_orgs must be at least 50, not {n_target} "
+                         "(graphkit synth --orgs)")
     rng = np.random.default_rng(seed)
     n_counties = max(1, int(round(n_target / _ORGS_PER_COUNTY)))
     per_county = n_target / n_counties
@@ -1091,7 +1094,7 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
     True
     """
     if fmt not in ("auto", "xlsx", "csv"):
-        raise ValueError(f"未知格式 {fmt!r}，可选 auto/xlsx/csv / unknown format {fmt!r}")
+        raise InputError(f"未知格式 {fmt!r}，可选 auto/xlsx/csv / unknown format {fmt!r}")
     if fmt == "auto":
         fmt = "csv" if scale == "national" else "xlsx"
     from .io import SYNTH_HEADER, check_replace

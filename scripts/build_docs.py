@@ -45,13 +45,15 @@ import graphkit as gk  # noqa: E402
 #: Public modules with their own API page, in this order.
 MODULES = ["graphkit.load", "graphkit.io", "graphkit.model", "graphkit.schema", "graphkit.mapping",
            "graphkit.coverage", "graphkit.pairing", "graphkit.clusters", "graphkit.cadence", "graphkit.change",
-           "graphkit.analysis", "graphkit.report", "graphkit.view", "graphkit.export", "graphkit.neo4j", "graphkit.cypher", "graphkit.queries",
+           "graphkit.analysis", "graphkit.registry", "graphkit.testing", "graphkit.report", "graphkit.view", "graphkit.export", "graphkit.neo4j", "graphkit.cypher", "graphkit.queries",
            "graphkit.rdf", "graphkit.sparql", "graphkit.settings", "graphkit.errors", "graphkit.synth"]
 
-#: The analyses documented in docs/index.md, by public name.
-ANALYSES = ["coverage", "village_coverage", "weak_coverage", "two_coverages", "chain_stage_coverage", "pairing_gaps",
-            "suggest_pairings", "detect_clusters", "describe_clusters", "chain_alliances", "brokers", "isolated",
-            "district_cadence", "diff_graphs", "diff_dates", "rating_moves", "analyze", "headlines"]
+def analysis_names() -> list[str]:
+    """The analyses documented in docs/index.md, by public name: every public function the current
+    analysis registry declares (graphkit.registry), then ``analyze`` (all of them at once)."""
+    from graphkit.registry import current_registry
+
+    return [*current_registry().public_functions(), "analyze"]
 
 GROUP_TITLES = {
     "load": "读取与构建 / Load and build", "analyses": "分析 / Analyses", "views": "视图 / Views",
@@ -307,9 +309,10 @@ def _returns(doc: str) -> str:
 def analyses_reference() -> str:
     """Each analysis: how to call it, what it answers, what its columns mean (from its docstring)."""
     from graphkit._analysis import column_labels
+    from graphkit.registry import current_registry
 
     parts = []
-    for name in ANALYSES:
+    for name in analysis_names():
         fn = _entry(getattr(gk, name))
         doc = fn.__doc__ or ""
         parts.append(f"#### `gk.{_signature(name, fn)}`\n")
@@ -318,6 +321,8 @@ def analyses_reference() -> str:
         if ret:
             parts.append(render_docstring("x\n\nReturns\n-------\n" + ret).split("**Returns**", 1)[1].strip() + "\n")
     labels = column_labels()
+    for col, (zh, _en) in current_registry().column_labels().items():
+        labels.setdefault(col, zh)
     parts.append("#### 列名的中文标题 / Column titles in Chinese (`gk.labelled`)\n")
     parts.append("| column | 中文 |\n|---|---|")
     parts += [f"| `{k}` | {v} |" for k, v in sorted(labels.items())]

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphkit import clusters, coverage, pairing
-from graphkit._analysis import cached, make_graph, org_facts
+from graphkit._analysis import cached, org_facts
+from graphkit.testing import make_graph
 
 AS_OF = pd.Timestamp("2024-06-30")
 TOWNS = ["t1", "t2", "t3", None]

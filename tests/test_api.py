@@ -87,7 +87,7 @@ def test_callable_submodules_whatever_the_import_order() -> None:
 import graphkit.coverage as mod
 from graphkit import view, sparql
 import graphkit as gk
-from graphkit._analysis import example_graph
+from graphkit.testing import example_graph
 g = example_graph()
 a = gk.coverage(g, as_of="2024-06-30", by=None)
 b = mod.coverage(g, as_of="2024-06-30", by=None)
@@ -120,7 +120,7 @@ def test_config_environment_override_in_subprocess() -> None:
                GRAPHKIT_LANG="en")
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["3", "en"]
-    wired = _run("import graphkit as gk; from graphkit._analysis import example_graph; "
+    wired = _run("import graphkit as gk; from graphkit.testing import example_graph; "
                  "s = gk.suggest_pairings(example_graph(), as_of='2024-06-30'); "
                  "print(gk.config.max_per_strong, sorted(set(s['capacity'])))",
                  GRAPHKIT_MAX_PER_STRONG="3", GRAPHKIT_PAIRING_CAPACITY="1")

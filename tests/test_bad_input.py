@@ -276,7 +276,7 @@ def test_report_xlsx_keeps_formula_names_as_text(tmp_path: Path) -> None:
     import zipfile
 
     from graphkit import report
-    from graphkit._analysis import example_graph
+    from graphkit.testing import example_graph
     from graphkit.analysis import run_all
 
     from corpus.cases import FORMULA_NAME

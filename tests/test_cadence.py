@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit._analysis import make_graph
+from graphkit.testing import make_graph
 from graphkit.cadence import CADENCE_KEYS, district_cadence
 from graphkit.errors import GraphkitError
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit._analysis import make_graph
+from graphkit.testing import make_graph
 from graphkit.change import DIFF_KEYS, diff_dates, diff_graphs, rating_moves
 from graphkit.errors import GraphkitError
 

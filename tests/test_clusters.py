@@ -7,7 +7,7 @@ import pytest
 
 import graphkit as gk
 from graphkit import clusters
-from graphkit._analysis import make_graph
+from graphkit.testing import make_graph
 
 D = pd.Timestamp
 AS_OF = "2024-06-30"

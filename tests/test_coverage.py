@@ -6,7 +6,7 @@ import pytest
 
 import graphkit as gk
 from graphkit import coverage as cov
-from graphkit._analysis import make_graph
+from graphkit.testing import make_graph
 from graphkit.errors import GraphkitError
 
 D = pd.Timestamp

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit._analysis import example_graph, make_graph
+from graphkit.testing import example_graph, make_graph
 from graphkit._graph_shape import GraphShape, graph_shape, ident
 from graphkit.cli import cli
 from graphkit.cypher import CypherError, cache_key, open_embedded, run_cypher

@@ -148,7 +148,7 @@ def test_every_cli_command_is_in_the_guide() -> None:
 
 def test_analyses_and_settings_sections() -> None:
     block = _block("analyses")
-    for name in bd.ANALYSES:
+    for name in bd.analysis_names():
         assert f"#### `gk.{name}(" in block, name
     assert "| `share` | 覆盖率 |" in block
     settings = _block("settings")

@@ -7,7 +7,7 @@ import networkx as nx
 import pytest
 
 import graphkit as gk
-from graphkit._analysis import make_graph
+from graphkit.testing import make_graph
 from graphkit.export import gephi_graph, write_gexf, write_graphml
 
 

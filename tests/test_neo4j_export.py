@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit._analysis import example_graph, make_graph
+from graphkit.testing import example_graph, make_graph
 from graphkit._graph_shape import graph_shape
 from graphkit.cli import cli
 from graphkit.neo4j import (cypher_literal, export_cypher, export_import, node_statement, precheck, rel_statement,

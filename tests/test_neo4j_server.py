@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit._analysis import example_graph, make_graph
+from graphkit.testing import example_graph, make_graph
 from graphkit._graph_shape import graph_shape, ident
 from graphkit.cli import cli
 

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit import cadence, clusters, coverage, pairing
-from graphkit._analysis import active_memberships, as_of_date, example_graph, make_graph, reference_date
+from graphkit._analysis import active_memberships, as_of_date, reference_date
+from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
 from graphkit.cypher import open_embedded
 from graphkit.queries import (QueryError, get_query, list_queries, load_pack, parse_params, reference_date_query,

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit import rdf
-from graphkit._analysis import example_graph, make_graph
+from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
 from graphkit.errors import GraphkitError
 

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit._analysis import example_graph
+from graphkit.testing import example_graph
 from graphkit.cli import cli
 from graphkit.io import OUTPUT_MARKER, check_replace, output_kind
 from graphkit.model import Graph

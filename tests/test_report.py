@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit import report
-from graphkit._analysis import column_labels, example_graph, make_graph, to_zh
+from graphkit._analysis import column_labels, to_zh
+from graphkit.testing import example_graph, make_graph
 from graphkit.analysis import ANALYSES, SECTIONS, run_all
 from graphkit.cli import cli
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit import coverage, pairing, rdf, sparql
-from graphkit._analysis import example_graph, make_graph, reference_date
+from graphkit._analysis import reference_date
+from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
 
 pytest.importorskip("rdflib")

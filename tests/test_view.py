@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit._analysis import make_graph
+from graphkit.testing import make_graph
 from graphkit.view import COLOR_BY, KINDS, SIZE_BY, View, view, write_view
 
 AS_OF = "2024-06-30"
