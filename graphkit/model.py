@@ -137,13 +137,14 @@ class Graph:
             props = [p for p in rtype.properties if rtype.properties[p].type != "ref"]
             records = t[["id", *props]].astype(object).where(t[["id", *props]].notna(), None).to_dict("records")
             G.add_nodes_from((r.pop("id"), {"type": rtype.name, **r}) for r in records)
-        for rel, src_type, tgt_type, by in self.model.relationship_types():
+        for r in self.model.relationships:
+            rel, src_type, tgt_type, by = r.rel, r.source, r.target, r.type
             if wanted_links is not None and rel not in wanted_links:
                 continue
             if src_type not in wanted_nodes or tgt_type not in wanted_nodes:
                 continue
-            if "." in by:
-                tname, pname = by.split(".")
+            if r.prop is not None:
+                tname, pname = r.type, r.prop
                 if tname not in wanted_nodes:
                     continue
                 t = self.tables[tname]
@@ -175,13 +176,10 @@ class Graph:
             if col in orgs:
                 out[col] = (orgs[col].fillna("（未填）").value_counts().rename_axis(col).reset_index(name="数量 count"))
         rel_rows = []
-        for rel, src, tgt, by in self.model.relationship_types():
-            if "." in by:
-                tname, pname = by.split(".")
-                n = int(self.tables[tname][pname].notna().sum())
-            else:
-                n = len(self.tables[by])
-            rel_rows.append({"relationship": rel, "from": src, "to": tgt, "declared by": by, "count": n})
+        for r in self.model.relationships:
+            n = len(self.tables[r.type]) if r.prop is None else int(self.tables[r.type][r.prop].notna().sum())
+            rel_rows.append({"relationship": r.rel, "from": r.source, "to": r.target, "declared by": r.declared_by,
+                             "count": n})
         out["links"] = pd.DataFrame(rel_rows)
         mem = self.tables["Membership"].merge(self.tables["Collaboration"][["id", "kind"]], left_on="organization",
                                               right_on="id", suffixes=("", "_c"))

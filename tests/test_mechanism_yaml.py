@@ -1,0 +1,218 @@
+"""A fifth mechanism, 村企联建, added by YAML alone (issue 17).
+
+Seed 003 (汉阴): a village party org links with a firm's party org ("以村企联的方式与渔业企业…开展产销合作").
+The test copies ``schema/`` to a temporary folder and adds, as YAML text only,
+
+* a code list ``cooperation`` (合作方式: 产销合作 / 用工就业 / 资源入股),
+* an n-ary link type ``VillageEnterprise`` (a village org ↔ an enterprise org, with a form and an
+  interval) in ``model.yaml``,
+* the mechanism ``village_enterprise`` (``members: {link: VillageEnterprise}``) in ``mechanisms.yaml``,
+
+points graphkit at it with ``GRAPHKIT_SCHEMA_DIR``, and writes a copy of the fictional sample
+county with a 村企联建 ledger and its layout in the ledger folder's ``mappings/``. No Python is
+changed; the new mechanism must show up in coverage, clusters, the county view, the report, the
+Neo4j import files and the RDF export.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import graphkit as gk
+from graphkit._paths import data_dir, schema_dir
+from graphkit.clusters import detect_clusters, isolated, link_graph
+from graphkit.coverage import coverage
+from graphkit.schema import load_schema
+
+CODELIST = """
+cooperation:
+  label: {zh: 合作方式, en: Form of cooperation}
+  entries:
+    - {code: production_sales, zh: 产销合作, en: Production and sales, aliases: [产销对接]}
+    - {code: employment, zh: 用工就业, en: Local employment, aliases: [就业帮扶]}
+    - {code: shares, zh: 资源入股, en: Resources as shares, aliases: [入股合作]}
+"""
+
+LINK_TYPE = """
+  VillageEnterprise:
+    label: {zh: 村企联建, en: Village-enterprise joint building}
+    id_prefix: vent
+    edge: {source: village, target: enterprise, rel: LINKED_WITH_ENTERPRISE}
+    rdf: {class: "gk:VillageEnterpriseLink"}
+    properties:
+      village: {type: ref, range: Organization, required: true, label: {zh: 村党组织, en: Village party org}, rdf: "gk:villageSide"}
+      enterprise: {type: ref, range: Organization, required: true, label: {zh: 企业党组织, en: Enterprise party org}, rdf: "gk:enterpriseSide"}
+      form: {type: code, codelist: cooperation, required: true, label: {zh: 合作方式, en: Form}, rdf: "gk:cooperationForm"}
+      start: {type: date, required: true, label: {zh: 开始日期, en: Start}, rdf: "time:hasBeginning"}
+      end: {type: date, label: {zh: 结束日期, en: End}, rdf: "time:hasEnd"}
+    intervals: [[start, end]]
+    distinct: [[village, enterprise]]
+"""
+
+MECHANISM = """
+  village_enterprise:
+    members: {link: VillageEnterprise}
+"""
+
+LAYOUT = """id: village_enterprise
+label: {zh: 村企联建台账, en: Village-enterprise ledger}
+match:
+  files: ["*村企*"]
+  sheets: ["*"]
+columns:
+  village: {aliases: [村党组织, 村级党组织], required: true}
+  enterprise: {aliases: [企业党组织, 联建企业党组织], required: true}
+  form: {aliases: [合作方式, 联建方式], required: true}
+  start: {aliases: [开始日期, 联建时间], required: true}
+  end: {aliases: [结束日期]}
+entities:
+  link:
+    type: VillageEnterprise
+    keys: [{column: village, lookup: Organization}, {column: enterprise, lookup: Organization}, {column: start}]
+    properties:
+      village: {column: village, lookup: Organization}
+      enterprise: {column: enterprise, lookup: Organization}
+      form: {column: form}
+      start: {column: start}
+      end: {column: end}
+"""
+
+AS_OF = "2024-06-30"
+
+
+@pytest.fixture(scope="module")
+def base_graph() -> gk.Graph:
+    return gk.build_graph(data_dir() / "sample_county")
+
+
+@pytest.fixture(scope="module")
+def pairs(base_graph: gk.Graph) -> list[tuple[str, str, str, str]]:
+    """Three (village org id, name, enterprise org id, name) pairs of orgs with no link at all today."""
+    iso = isolated(base_graph, as_of=AS_OF)
+    names = base_graph.tables["Organization"]["name"]
+    unique = set(names[~names.duplicated(keep=False)])
+    free = iso[(iso["status"] == "no_link") & iso["name"].isin(unique)]
+    villages = free[free["sector"] == "village"].head(3)
+    firms = free[free["sector"] == "private"].head(3)
+    assert len(villages) == 3 and len(firms) == 3
+    return [(v.org_id, v.name, f.org_id, f.name) for v, f in zip(villages.itertuples(), firms.itertuples())]
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory: pytest.TempPathFactory, pairs: list[tuple[str, str, str, str]]):  # noqa: ANN201
+    """The sample county built with the copied schema (village_enterprise declared) and its ledger."""
+    root = tmp_path_factory.mktemp("mech")
+    schema = root / "schema"
+    shutil.copytree(schema_dir(), schema)
+    for name, text in (("codelists.yaml", CODELIST), ("model.yaml", LINK_TYPE), ("mechanisms.yaml", MECHANISM)):
+        with (schema / name).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    ledgers = root / "ledgers"
+    shutil.copytree(data_dir() / "sample_county", ledgers)
+    (ledgers / "mappings").mkdir(exist_ok=True)
+    (ledgers / "mappings" / "village_enterprise.yaml").write_text(LAYOUT, encoding="utf-8")
+    with (ledgers / "村企联建台账.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["村党组织", "企业党组织", "合作方式", "联建时间", "结束日期"])
+        w.writerow([pairs[0][1], pairs[0][3], "产销合作", "2024/3/1", ""])
+        w.writerow([pairs[1][1], pairs[1][3], "用工就业", "2023年5月", ""])
+        w.writerow([pairs[2][1], pairs[2][3], "资源入股", "2022-01-01", "2023-12-31"])  # ended before AS_OF
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GRAPHKIT_SCHEMA_DIR", str(schema))
+    try:
+        yield root, gk.build_graph(ledgers)
+    finally:
+        mp.undo()
+
+
+def test_declared_by_yaml_alone(extended) -> None:  # noqa: ANN001
+    _, g = extended
+    model = g.model
+    assert "VillageEnterprise" in model and model.mechanisms[-1].key == "village_enterprise"
+    assert model.mechanism("village_enterprise").label == {"zh": "村企联建", "en": "Village-enterprise joint building"}
+    assert load_schema().mechanisms[-1].key != "village_enterprise"  # the project's schema is untouched
+    t = g.tables["VillageEnterprise"]
+    assert len(t) == 3 and sorted(t["form"]) == ["employment", "production_sales", "shares"]
+
+
+def test_coverage_counts_the_new_mechanism(extended, pairs, base_graph) -> None:  # noqa: ANN001
+    _, g = extended
+    overall = coverage(g, as_of=AS_OF, by=None)
+    before = coverage(base_graph, as_of=AS_OF, by=None)
+    assert "n_village_enterprise" in overall and "n_village_enterprise" not in before
+    assert int(overall["n_village_enterprise"].iloc[0]) == 4  # the two active links' four ends
+    assert int(overall["covered"].iloc[0]) == int(before["covered"].iloc[0]) + 4
+    assert overall["share_village_enterprise"].iloc[0] == pytest.approx(4 / int(overall["orgs"].iloc[0]))
+    by_sector = coverage(g, as_of=AS_OF, by="sector").set_index("group")
+    assert int(by_sector.loc["village", "n_village_enterprise"]) == 2
+    assert int(by_sector.loc["private", "n_village_enterprise"]) == 2
+    zh = gk.to_zh(overall, model=g.model) if hasattr(gk, "to_zh") else None
+    if zh is not None:
+        assert "村企联建参与数" in zh.columns
+
+
+def test_clusters_see_the_new_links(extended, pairs) -> None:  # noqa: ANN001
+    _, g = extended
+    orgs, _, src, dst = link_graph(g, as_of=AS_OF)
+    pos = {o: i for i, o in enumerate(orgs)}
+    edges = set(zip(src.tolist(), dst.tolist()))
+    for v, _, f, _ in pairs[:2]:
+        a, b = sorted((pos[v], pos[f]))
+        assert (a, b) in edges
+    assert pairs[2][0] not in pos  # the ended link is no link on AS_OF
+    iso = isolated(g, as_of=AS_OF, min_component=3).set_index("org_id")
+    for v, _, f, _ in pairs[:2]:
+        assert iso.loc[v, "status"] == "small_component" and iso.loc[f, "status"] == "small_component"
+        assert int(iso.loc[v, "component_size"]) == 2
+    assert iso.loc[pairs[2][0], "status"] == "no_link"
+    cl = detect_clusters(g, as_of=AS_OF).set_index("org_id")
+    assert cl.loc[pairs[0][0], "cluster"] == cl.loc[pairs[0][2], "cluster"]
+
+
+def test_county_view_shows_the_mechanism(extended, pairs) -> None:  # noqa: ANN001
+    root, g = extended
+    page = gk.write_view(g, root / "county.html", kind="county", as_of=AS_OF, color_by="mechanism", drilldown=False)
+    html = page.read_text(encoding="utf-8")
+    assert "村企联建 Village-enterprise joint building" in html  # the colour legend and the link group
+    assert "LINKED_WITH_ENTERPRISE" in html
+    assert pairs[0][1] in html and pairs[0][3] in html
+
+
+def test_report_shows_the_mechanism(extended) -> None:  # noqa: ANN001
+    root, g = extended
+    out = gk.write_report(g, root / "report.html", as_of=AS_OF, xlsx=root / "report.xlsx")
+    html = Path(out).read_text(encoding="utf-8")
+    assert "村企联建参与数" in html and "村企联建覆盖率" in html
+    sheets = pd.read_excel(root / "report.xlsx", sheet_name=None)
+    assert any("村企联建参与数" in [str(c) for c in df.columns] or df.astype(str).apply(
+        lambda s: s.str.contains("村企联建参与数")).any().any() for df in sheets.values())
+
+
+def test_neo4j_import_files_hold_the_links(extended, pairs) -> None:  # noqa: ANN001
+    root, g = extended
+    from graphkit.neo4j import export_import
+
+    out = export_import(g, root / "neo4j")
+    files = list((out / "relationships").glob("LINKED_WITH_ENTERPRISE__*.csv"))
+    assert len(files) == 1
+    rel = pd.read_csv(files[0], dtype=str)
+    assert len(rel) == 3
+    start = [c for c in rel.columns if c.startswith(":START_ID")][0]
+    assert set(rel[start]) == {p[0] for p in pairs}
+    assert (rel[":TYPE"] == "LINKED_WITH_ENTERPRISE").all()
+
+
+def test_rdf_export_holds_the_links(extended) -> None:  # noqa: ANN001
+    root, g = extended
+    from graphkit.rdf import export_rdf
+
+    path = export_rdf(g, root / "graph.nt")
+    text = path.read_text(encoding="utf-8")
+    klass = g.model.vocab_iri + "VillageEnterpriseLink"
+    typed = [line for line in text.splitlines() if line.endswith(f"<{klass}> .")]
+    assert len(typed) == 3
+    assert text.count(f"<{g.model.vocab_iri}villageSide>") == 3
