@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit._paths import data_dir, schema_dir
+from graphkit._analysis import to_zh
+from graphkit._paths import data_dir, project_root, schema_dir
 from graphkit.clusters import detect_clusters, isolated, link_graph
 from graphkit.coverage import coverage
 from graphkit.schema import load_schema
@@ -134,7 +135,8 @@ def test_declared_by_yaml_alone(extended) -> None:  # noqa: ANN001
     model = g.model
     assert "VillageEnterprise" in model and model.mechanisms[-1].key == "village_enterprise"
     assert model.mechanism("village_enterprise").label == {"zh": "村企联建", "en": "Village-enterprise joint building"}
-    assert load_schema().mechanisms[-1].key != "village_enterprise"  # the project's schema is untouched
+    assert load_schema() is model  # GRAPHKIT_SCHEMA_DIR: the copied schema is the default one now
+    assert "village_enterprise" not in {m.key for m in load_schema(project_root() / "schema").mechanisms}
     t = g.tables["VillageEnterprise"]
     assert len(t) == 3 and sorted(t["form"]) == ["employment", "production_sales", "shares"]
 
@@ -150,9 +152,8 @@ def test_coverage_counts_the_new_mechanism(extended, pairs, base_graph) -> None:
     by_sector = coverage(g, as_of=AS_OF, by="sector").set_index("group")
     assert int(by_sector.loc["village", "n_village_enterprise"]) == 2
     assert int(by_sector.loc["private", "n_village_enterprise"]) == 2
-    zh = gk.to_zh(overall, model=g.model) if hasattr(gk, "to_zh") else None
-    if zh is not None:
-        assert "村企联建参与数" in zh.columns
+    zh = to_zh(overall, model=g.model)
+    assert "村企联建参与数" in zh.columns and "村企联建覆盖率" in zh.columns
 
 
 def test_clusters_see_the_new_links(extended, pairs) -> None:  # noqa: ANN001
@@ -187,7 +188,7 @@ def test_report_shows_the_mechanism(extended) -> None:  # noqa: ANN001
     out = gk.write_report(g, root / "report.html", as_of=AS_OF, xlsx=root / "report.xlsx")
     html = Path(out).read_text(encoding="utf-8")
     assert "村企联建参与数" in html and "村企联建覆盖率" in html
-    sheets = pd.read_excel(root / "report.xlsx", sheet_name=None)
+    sheets = pd.read_excel(root / "report.xlsx", sheet_name=None, engine="calamine")
     assert any("村企联建参与数" in [str(c) for c in df.columns] or df.astype(str).apply(
         lambda s: s.str.contains("村企联建参与数")).any().any() for df in sheets.values())
 
