@@ -174,18 +174,18 @@ class GraphShape:
         self._labels = labels
         self._type_label = {v: k for k, v in labels.items()}
         seen: dict[tuple[str, str], str] = {}
-        for r in model.relationships:
-            if r.is_link:
-                self.rels.append(self._link_shape(model[r.type], r, prov))
+        for d in model.relationships:
+            if d.is_link:
+                self.rels.append(self._link_shape(model[d.type], d, prov))
             else:
-                key = (r.rel, r.type)
+                key = (d.rel, d.type)
                 if key in seen:
-                    raise SchemaError(f"{r.declared_by}: 关系 {r.rel} 已由 {seen[key]} 使用 / "
+                    raise SchemaError(f"{d.declared_by}: 关系 {d.rel} 已由 {seen[key]} 使用 / "
                                       f"relationship type already used by another property of the same type")
-                seen[key] = r.declared_by
+                seen[key] = d.declared_by
                 self.rels.append(RelShape(
-                    ident(r.rel).strip("`"), r.type, r, r.type, self._type_label[r.type], r.source_col,
-                    r.target, self._label_of(r.target), r.target_col, ()))
+                    ident(d.rel).strip("`"), d.type, d, d.type, self._type_label[d.type], d.source_col,
+                    d.target, self._label_of(d.target), d.target_col, ()))
         # one relationship type must have one property set (LadybugDB: one rel table per type)
         by_rel: dict[str, tuple[Column, ...]] = {}
         for r in self.rels:
