@@ -217,3 +217,33 @@ def test_rdf_export_holds_the_links(extended) -> None:  # noqa: ANN001
     typed = [line for line in text.splitlines() if line.endswith(f"<{klass}> .")]
     assert len(typed) == 3
     assert text.count(f"<{g.model.vocab_iri}villageSide>") == 3
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("  bad_kind:\n    members: {collaboration_kind: nowhere}\n", "bad_kind.members"),
+    ("  bad_link:\n    members: {link: Post}\n", "bad_link.members"),
+    ("  bad_node:\n    members: {link: Organization}\n", "bad_node.members"),
+    ("  two_ways:\n    members: {collaboration_kind: district, link: Pairing}\n", "two_ways.members"),
+    ("  bad_view:\n    members: {link: Pairing}\n    view: nowhere\n", "bad_view.view"),
+    ("  typo:\n    members: {collaboration_kind: district}\n    cadense: true\n", "typo"),
+    ("  again:\n    members: {collaboration_kind: district}\n", "again"),
+    ("  pair_cadence:\n    members: {link: Pairing}\n    cadence: true\n", "pair_cadence"),
+])
+def test_a_bad_declaration_is_refused(tmp_path: Path, text: str, fragment: str) -> None:
+    """Each mistake in mechanisms.yaml is a SchemaError naming the file and the mechanism, in Chinese and English."""
+    schema = tmp_path / "schema"
+    shutil.copytree(schema_dir(), schema)
+    with (schema / "mechanisms.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    with pytest.raises(gk.SchemaError) as err:
+        load_schema(schema)
+    msg = str(err.value)
+    assert "mechanisms.yaml" in msg and fragment in msg
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in msg)
+
+
+def test_schema_dir_variable_must_name_a_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHKIT_SCHEMA_DIR", str(tmp_path))
+    with pytest.raises(gk.SchemaError) as err:
+        load_schema()
+    assert "GRAPHKIT_SCHEMA_DIR" in str(err.value) and str(tmp_path) in str(err.value)
