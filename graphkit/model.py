@@ -183,9 +183,20 @@ class Graph:
         out["links"] = pd.DataFrame(rel_rows)
         mem = self.tables["Membership"].merge(self.tables["Collaboration"][["id", "kind"]], left_on="organization",
                                               right_on="id", suffixes=("", "_c"))
-        kinds = self.model.codelists["collab_kind"]
-        out["mechanisms"] = (mem.groupby("kind").agg(groups=("organization", "nunique"), members=("member", "nunique"))
-                             .reset_index().assign(机制=lambda d: d["kind"].map(kinds.zh)))
+        mech_rows = []  # the mechanisms declared in schema/mechanisms.yaml that have records
+        for m in self.model.mechanisms:
+            if m.collaboration_kind is not None:
+                sub = mem[mem["kind"] == m.collaboration_kind]
+                groups, members = sub["organization"].nunique(), sub["member"].nunique()
+            else:
+                assert m.link is not None
+                edge = self.model[m.link].edge
+                assert edge is not None
+                t = self.tables[m.link]
+                groups, members = len(t), pd.concat([t[edge.source], t[edge.target]]).nunique()
+            if groups:
+                mech_rows.append({"kind": m.key, "groups": int(groups), "members": int(members), "机制": m.label["zh"]})
+        out["mechanisms"] = pd.DataFrame(mech_rows, columns=["kind", "groups", "members", "机制"])
         return out
 
     def __repr__(self) -> str:
