@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +84,8 @@ entities:
 """
 
 AS_OF = "2024-06-30"
+Pairs = list[tuple[str, str, str, str]]
+Built = tuple[Path, gk.Graph]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,7 @@ def base_graph() -> gk.Graph:
 
 
 @pytest.fixture(scope="module")
-def pairs(base_graph: gk.Graph) -> list[tuple[str, str, str, str]]:
+def pairs(base_graph: gk.Graph) -> Pairs:
     """Three (village org id, name, enterprise org id, name) pairs of orgs with no link at all today."""
     iso = isolated(base_graph, as_of=AS_OF)
     names = base_graph.tables["Organization"]["name"]
@@ -104,7 +107,7 @@ def pairs(base_graph: gk.Graph) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def extended(tmp_path_factory: pytest.TempPathFactory, pairs: list[tuple[str, str, str, str]]):  # noqa: ANN201
+def extended(tmp_path_factory: pytest.TempPathFactory, pairs: Pairs) -> Iterator[Built]:
     """The sample county built with the copied schema (village_enterprise declared) and its ledger."""
     root = tmp_path_factory.mktemp("mech")
     schema = root / "schema"
@@ -130,7 +133,7 @@ def extended(tmp_path_factory: pytest.TempPathFactory, pairs: list[tuple[str, st
         mp.undo()
 
 
-def test_declared_by_yaml_alone(extended) -> None:  # noqa: ANN001
+def test_declared_by_yaml_alone(extended: Built) -> None:
     _, g = extended
     model = g.model
     assert "VillageEnterprise" in model and model.mechanisms[-1].key == "village_enterprise"
@@ -141,7 +144,7 @@ def test_declared_by_yaml_alone(extended) -> None:  # noqa: ANN001
     assert len(t) == 3 and sorted(t["form"]) == ["employment", "production_sales", "shares"]
 
 
-def test_coverage_counts_the_new_mechanism(extended, pairs, base_graph) -> None:  # noqa: ANN001
+def test_coverage_counts_the_new_mechanism(extended: Built, pairs: Pairs, base_graph: gk.Graph) -> None:
     _, g = extended
     overall = coverage(g, as_of=AS_OF, by=None)
     before = coverage(base_graph, as_of=AS_OF, by=None)
@@ -156,7 +159,7 @@ def test_coverage_counts_the_new_mechanism(extended, pairs, base_graph) -> None:
     assert "村企联建参与数" in zh.columns and "村企联建覆盖率" in zh.columns
 
 
-def test_clusters_see_the_new_links(extended, pairs) -> None:  # noqa: ANN001
+def test_clusters_see_the_new_links(extended: Built, pairs: Pairs) -> None:
     _, g = extended
     orgs, _, src, dst = link_graph(g, as_of=AS_OF)
     pos = {o: i for i, o in enumerate(orgs)}
@@ -174,7 +177,7 @@ def test_clusters_see_the_new_links(extended, pairs) -> None:  # noqa: ANN001
     assert cl.loc[pairs[0][0], "cluster"] == cl.loc[pairs[0][2], "cluster"]
 
 
-def test_county_view_shows_the_mechanism(extended, pairs) -> None:  # noqa: ANN001
+def test_county_view_shows_the_mechanism(extended: Built, pairs: Pairs) -> None:
     root, g = extended
     page = gk.write_view(g, root / "county.html", kind="county", as_of=AS_OF, color_by="mechanism", drilldown=False)
     html = page.read_text(encoding="utf-8")
@@ -183,7 +186,7 @@ def test_county_view_shows_the_mechanism(extended, pairs) -> None:  # noqa: ANN0
     assert pairs[0][1] in html and pairs[0][3] in html
 
 
-def test_report_shows_the_mechanism(extended) -> None:  # noqa: ANN001
+def test_report_shows_the_mechanism(extended: Built) -> None:
     root, g = extended
     out = gk.write_report(g, root / "report.html", as_of=AS_OF, xlsx=root / "report.xlsx")
     html = Path(out).read_text(encoding="utf-8")
@@ -193,7 +196,7 @@ def test_report_shows_the_mechanism(extended) -> None:  # noqa: ANN001
         lambda s: s.str.contains("村企联建参与数")).any().any() for df in sheets.values())
 
 
-def test_neo4j_import_files_hold_the_links(extended, pairs) -> None:  # noqa: ANN001
+def test_neo4j_import_files_hold_the_links(extended: Built, pairs: Pairs) -> None:
     root, g = extended
     from graphkit.neo4j import export_import
 
@@ -202,12 +205,12 @@ def test_neo4j_import_files_hold_the_links(extended, pairs) -> None:  # noqa: AN
     assert len(files) == 1
     rel = pd.read_csv(files[0], dtype=str)
     assert len(rel) == 3
-    start = [c for c in rel.columns if c.startswith(":START_ID")][0]
+    start = next(c for c in rel.columns if c.startswith(":START_ID"))
     assert set(rel[start]) == {p[0] for p in pairs}
     assert (rel[":TYPE"] == "LINKED_WITH_ENTERPRISE").all()
 
 
-def test_rdf_export_holds_the_links(extended) -> None:  # noqa: ANN001
+def test_rdf_export_holds_the_links(extended: Built) -> None:
     root, g = extended
     from graphkit.rdf import export_rdf
 
