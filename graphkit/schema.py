@@ -490,6 +490,14 @@ def load_schema(folder: str | Path | None = None) -> Model:
     ------
     SchemaError
         If the declaration is inconsistent; the message names the type and property.
+
+    Examples
+    --------
+    >>> model = load_schema()
+    >>> model is load_schema(), model.mechanism("pairing").link
+    (True, 'Pairing')
+    >>> [(r.rel, r.declared_by) for r in model.relationships if r.target == "Collaboration"]
+    [('HELD_BY', 'Activity.group'), ('MEMBER_OF', 'Membership')]
     """
     return _load_schema(Path(folder) if folder else schema_dir())
 
