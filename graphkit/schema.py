@@ -131,7 +131,7 @@ class Relationship:
 #: Allowed values of a mechanism's ``coverage``, ``bridges`` and ``view`` entries.
 MECHANISM_COVERAGE = ("villages",)
 MECHANISM_BRIDGES = ("districts",)
-MECHANISM_VIEWS = ("district", "chain", "pairing")
+MECHANISM_VIEWS = ("district",)
 
 
 @dataclass(frozen=True)
