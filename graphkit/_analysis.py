@@ -41,8 +41,10 @@ from .model import Graph
 from .schema import Model, load_schema
 
 __all__ = [
-    "AsOf", "ProgressFn", "lookup", "positions", "ref_positions", "take", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
-    "categories_at", "org_facts", "active_memberships", "active_pairings", "org_chains", "mechanisms",
+    "AsOf", "ProgressFn", "lookup", "positions", "ref_positions", "take", "cached", "reference_date", "as_of_date",
+    "active_mask", "overlap_mask", "active",
+    "categories_at", "org_facts", "active_memberships", "active_pairings", "active_links", "link_ends",
+    "mechanism_memberships", "org_chains", "mechanisms",
     "isin", "natural_key", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
     "example_graph", "NO_VALUE",
 ]
@@ -441,12 +443,39 @@ def org_chains(graph: Graph, ts: pd.Timestamp, memberships: pd.DataFrame | None 
 
 
 def mechanisms(model: Model) -> list[tuple[str, str, str]]:
-    """The link mechanisms, as ``(code, zh, en)``: every collaboration kind, then pairing."""
-    kinds = model.codelists["collab_kind"]
-    out = [(c, kinds.zh(c), kinds.en(c)) for c in kinds.codes]
-    pairing = model["Pairing"]
-    out.append(("pairing", pairing.label["zh"], pairing.label["en"]))
-    return out
+    """The link mechanisms declared in ``schema/mechanisms.yaml``, as ``(key, zh, en)``, in declared order."""
+    return [(m.key, m.label["zh"], m.label["en"]) for m in model.mechanisms]
+
+
+def active_links(graph: Graph, type_name: str, ts: pd.Timestamp) -> pd.DataFrame:
+    """Records of a link type active on ``ts``, sorted by id (:func:`active_pairings` for Pairing)."""
+    if type_name == "Pairing":
+        return active_pairings(graph, ts)
+    return _memo(graph, ("links", type_name, ts),
+                 lambda: active(graph, type_name, ts).sort_values("id", kind="stable").reset_index(drop=True))
+
+
+def link_ends(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two ends of every active record of the link mechanisms (``link:`` in mechanisms.yaml).
+
+    Returns ``(source ids, target ids, mechanism key)`` as object arrays, mechanism by mechanism
+    in declared order and by record id within one.
+    """
+    src: list[np.ndarray] = []
+    tgt: list[np.ndarray] = []
+    key: list[np.ndarray] = []
+    for mech in graph.model.link_mechanisms():
+        assert mech.link is not None
+        edge = graph.model[mech.link].edge
+        assert edge is not None
+        t = active_links(graph, mech.link, ts)
+        src.append(t[edge.source].to_numpy(dtype=object))
+        tgt.append(t[edge.target].to_numpy(dtype=object))
+        key.append(np.full(len(t), mech.key, dtype=object))
+    if not src:
+        empty = np.array([], dtype=object)
+        return empty, empty, empty
+    return np.concatenate(src), np.concatenate(tgt), np.concatenate(key)
 
 
 def mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -454,12 +483,26 @@ def mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     return _memo(graph, ("mechanisms", ts), lambda: _mechanism_members(graph, ts))
 
 
-def _mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+def mechanism_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+    """:func:`active_memberships` in collaborations of a kind declared as a mechanism."""
     m = active_memberships(graph, ts)
-    a = m[["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
-    p = active_pairings(graph, ts)
-    b = pd.DataFrame({"org_id": _objs(np.concatenate([p["strong"].to_numpy(dtype=object), p["weak"].to_numpy(dtype=object)])),
-                      "mechanism": _objs(np.full(2 * len(p), "pairing", dtype=object))})
+    declared = graph.model.collab_kinds()
+    kind_prop = graph.model["Collaboration"].properties["kind"]
+    if kind_prop.codelist and set(graph.model.codelists[kind_prop.codelist].codes) <= set(declared):
+        return m  # every kind is a mechanism
+    return m[isin(m["kind"], declared)] if len(m) else m
+
+
+def _mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
+    model = graph.model
+    m = mechanism_memberships(graph, ts)
+    kind_key = {x.collaboration_kind: x.key for x in model.mechanisms if x.collaboration_kind is not None}
+    mech = m["kind"].to_numpy(dtype=object)
+    if any(k != v for k, v in kind_key.items()):
+        mech = np.array([kind_key[k] for k in mech.tolist()], dtype=object)
+    a = pd.DataFrame({"org_id": _objs(m["member"].to_numpy(dtype=object)), "mechanism": _objs(mech)})
+    s, t, k = link_ends(graph, ts)
+    b = pd.DataFrame({"org_id": _objs(np.concatenate([s, t])), "mechanism": _objs(np.concatenate([k, k]))})
     both = pd.concat([a, b], ignore_index=True)
     # drop_duplicates on integer codes (each column factorized by object first, see graphkit._ids)
     oc, _ = factorize(both["org_id"])

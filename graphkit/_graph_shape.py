@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SchemaError
-from .schema import Model, RecordType, load_schema
+from .schema import Model, RecordType, Relationship, load_schema
 
 __all__ = ["SHAPE_VERSION", "Column", "NodeShape", "RelShape", "GraphShape", "graph_shape", "ident",
            "arrow_tables", "GraphTables", "node_table", "rel_table", "ends_by_label", "missing_ends", "NAME_SUFFIX"]
@@ -114,13 +114,13 @@ class NodeShape:
 class RelShape:
     """One (relationship type, source label, target label) triple and where its rows come from.
 
-    ``declared_by`` is ``Type.property`` for a ref property and ``Type`` for a link type;
+    ``by`` is the schema's typed declaration (:class:`graphkit.schema.Relationship`);
     ``source_col``/``target_col`` are the columns of ``table`` holding the two ends.
     """
 
     rel: str
     table: str
-    declared_by: str
+    by: Relationship
     source_type: str
     source_label: str
     source_col: str
@@ -132,7 +132,12 @@ class RelShape:
     @property
     def is_link(self) -> bool:
         """True when the relationship is an n-ary link record (it has its own ``id``)."""
-        return "." not in self.declared_by
+        return self.by.is_link
+
+    @property
+    def declared_by(self) -> str:
+        """``Type.property`` for a ref property, ``Type`` for a link type (for messages and listings)."""
+        return self.by.declared_by
 
     @property
     def file_stem(self) -> str:
@@ -169,20 +174,18 @@ class GraphShape:
         self._labels = labels
         self._type_label = {v: k for k, v in labels.items()}
         seen: dict[tuple[str, str], str] = {}
-        for rtype in model:
-            if rtype.edge is not None:
-                self.rels.append(self._link_shape(rtype, prov))
+        for d in model.relationships:
+            if d.is_link:
+                self.rels.append(self._link_shape(model[d.type], d, prov))
             else:
-                for pname, prop in rtype.refs.items():
-                    assert prop.rel is not None and prop.range is not None
-                    key = (prop.rel, rtype.name)
-                    if key in seen:
-                        raise SchemaError(f"{rtype.name}.{pname}: 关系 {prop.rel} 已由 {seen[key]} 使用 / "
-                                          f"relationship type already used by another property of the same type")
-                    seen[key] = f"{rtype.name}.{pname}"
-                    self.rels.append(RelShape(
-                        ident(prop.rel).strip("`"), rtype.name, f"{rtype.name}.{pname}", rtype.name,
-                        self._type_label[rtype.name], "id", prop.range, self._label_of(prop.range), pname, ()))
+                key = (d.rel, d.type)
+                if key in seen:
+                    raise SchemaError(f"{d.declared_by}: 关系 {d.rel} 已由 {seen[key]} 使用 / "
+                                      f"relationship type already used by another property of the same type")
+                seen[key] = d.declared_by
+                self.rels.append(RelShape(
+                    ident(d.rel).strip("`"), d.type, d, d.type, self._type_label[d.type], d.source_col,
+                    d.target, self._label_of(d.target), d.target_col, ()))
         # one relationship type must have one property set (LadybugDB: one rel table per type)
         by_rel: dict[str, tuple[Column, ...]] = {}
         for r in self.rels:
@@ -195,7 +198,7 @@ class GraphShape:
             raise SchemaError(f"{type_name} 不是节点类型 / is not a node type; links may only join node types")
         return self._type_label[type_name]
 
-    def _link_shape(self, rtype: RecordType, prov: tuple[Column, ...]) -> RelShape:
+    def _link_shape(self, rtype: RecordType, r: Relationship, prov: tuple[Column, ...]) -> RelShape:
         edge = rtype.edge
         assert edge is not None
         cols = [Column("id", "id", "string")]
@@ -214,7 +217,7 @@ class GraphShape:
         src = rtype.properties[edge.source].range
         tgt = rtype.properties[edge.target].range
         assert src and tgt
-        return RelShape(ident(edge.rel).strip("`"), rtype.name, rtype.name, src, self._label_of(src), edge.source,
+        return RelShape(ident(edge.rel).strip("`"), rtype.name, r, src, self._label_of(src), edge.source,
                         tgt, self._label_of(tgt), edge.target, tuple(cols))
 
     # lookups ------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 In a source checkout these are the top-level folders beside the package. An installed wheel
 carries them under ``<prefix>/share/graphkit``. ``GRAPHKIT_HOME`` overrides both.
+``GRAPHKIT_SCHEMA_DIR`` points at another schema folder alone (a copy of ``schema/`` with an
+added mechanism, code or type), keeping the built-in loaders; a county's own layouts go in its
+ledger folder's ``mappings/``.
 """
 from __future__ import annotations
 
@@ -27,7 +30,21 @@ def project_root() -> Path:
 
 
 def schema_dir() -> Path:
-    """Return the ``schema/`` folder."""
+    """Return the ``schema/`` folder: ``GRAPHKIT_SCHEMA_DIR`` when set, else the project's.
+
+    Raises
+    ------
+    SchemaError
+        If ``GRAPHKIT_SCHEMA_DIR`` names a folder without ``model.yaml``.
+    """
+    env = os.environ.get("GRAPHKIT_SCHEMA_DIR")
+    if env:
+        folder = Path(env).expanduser().resolve()
+        if not (folder / "model.yaml").is_file():
+            from .errors import SchemaError
+
+            raise SchemaError(f"GRAPHKIT_SCHEMA_DIR 指向的目录没有 model.yaml / has no model.yaml: {folder}")
+        return folder
     return project_root() / "schema"
 
 

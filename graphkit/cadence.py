@@ -69,7 +69,7 @@ def _period_index(months: np.ndarray, kind: str) -> np.ndarray:
 
 
 def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None,
-                     kinds: Iterable[str] = ("district",)) -> dict[str, pd.DataFrame]:
+                     kinds: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """Check the district rhythm for one year up to a date.
 
     Parameters
@@ -81,7 +81,8 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     year
         The calendar year to check (default: the year of ``as_of``).
     kinds
-        Collaboration kinds held to the rhythm (default 片区 only).
+        Collaboration kinds held to the rhythm (default: the mechanisms declared with
+        ``cadence: true`` in ``schema/mechanisms.yaml``, 片区 only).
 
     Returns
     -------
@@ -104,7 +105,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     year = int(ts.year if year is None else year)
     if year > ts.year:
         raise GraphkitError(f"年度 {year} 晚于截止日期 {ts.date()} / year {year} is after the as-of date")
-    kinds = tuple(kinds)
+    kinds = graph.model.collab_kinds(cadence=True) if kinds is None else tuple(kinds)
     codes = set(graph.model.codelists["activity_type"].codes)
     for c in (MUTUAL_INSPECTION, CROSS_INSPECTION):
         if c not in codes:  # pragma: no cover - guards a schema change

@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ._ids import argsort_strings, factorize, id_index
-from ._analysis import (NO_VALUE, SEP, _memo, active_memberships, active_pairings, as_of_date, join_names,
-                        org_facts, order_codes)
+from ._analysis import (NO_VALUE, SEP, _memo, active_memberships, as_of_date, isin, join_names, link_ends,
+                        mechanism_memberships, org_facts, order_codes)
 from .model import Graph
 
 __all__ = ["detect_clusters", "describe_clusters", "chain_alliances", "brokers", "isolated", "link_graph"]
@@ -323,6 +323,9 @@ def _empty(cols: list[str]) -> pd.DataFrame:
 def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The bipartite link graph on a date, as index arrays.
 
+    Orgs are joined to the collaborations of the collaboration mechanisms they are members of,
+    and to each other by the link mechanisms (Pairing), as declared in ``schema/mechanisms.yaml``.
+
     Returns
     -------
     orgs, collabs, src, dst
@@ -342,11 +345,9 @@ def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarr
 
 
 def _link_graph(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    mem = active_memberships(graph, ts)
-    pairs = active_pairings(graph, ts)
+    mem = mechanism_memberships(graph, ts)  # the collaboration mechanisms
     mm = mem["member"].to_numpy(dtype=object)
-    a = pairs["strong"].to_numpy(dtype=object)
-    b = pairs["weak"].to_numpy(dtype=object)
+    a, b, _ = link_ends(graph, ts)  # the link mechanisms (Pairing): org to org
     oc, orgs = _codes(np.concatenate([mm, a, b]))
     cc, collabs = _codes(mem["organization"].to_numpy(dtype=object))
     no = len(orgs)
@@ -631,7 +632,7 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
     cols = ["collab_id", "name", "chain", "members", "lead_names", "stages_total", "stages_covered", "completeness",
             "missing_stages", "levels", "n_levels", "missing_levels", "sectors", "n_sectors", "n_towns"]
     mem = active_memberships(graph, ts)
-    mem = mem[(mem["kind"] == "chain_alliance").to_numpy(dtype=bool)]
+    mem = mem[isin(mem["kind"], model.collab_kinds(chain=True))]
     if mem.empty:
         return _empty(cols)
     facts = org_facts(graph, ts)
@@ -711,7 +712,8 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     """Orgs that bridge groups: members of ``min_groups`` or more active collaborations.
 
     ``bridges`` says what they bridge: ``chains`` (alliances of two or more chains), ``districts``
-    (two or more 片区), ``mechanisms`` (two or more kinds of group), else ``groups``.
+    (two or more groups of a mechanism declared with ``bridges: districts``: 片区), ``mechanisms``
+    (two or more kinds of group), else ``groups``.
 
     Returns
     -------
@@ -756,7 +758,7 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     n_groups = np.bincount(g, minlength=K).astype(np.int64)
     n_kinds = _nunique(g, K, kind)
     n_chains = _nunique(g, K, chain)
-    dist = (kind == "district")
+    dist = isin(kind, model.collab_kinds(bridges="districts"))
     n_districts = _nunique(np.where(dist, g, -1), K, org)
     groups = _joined(g, K, cname, limit=8)
     # kinds, in declared order

@@ -1,9 +1,10 @@
 """Coverage 覆盖: who takes part in joint building, by town, sector, category and level.
 
-* :func:`coverage` — orgs in at least one mechanism, and per mechanism (片区, 联村党组织,
-  产业链党组织, 服务队, 结对共建), grouped by town / sector / category / level.
-* :func:`village_coverage` — administrative villages covered by a joint village committee
-  ("12 个联村党组织覆盖 51 个行政村").
+* :func:`coverage` — orgs in at least one mechanism, and per mechanism (those declared in
+  ``schema/mechanisms.yaml``: 片区, 联村党组织, 产业链党组织, 服务队, 结对共建), grouped by town /
+  sector / category / level.
+* :func:`village_coverage` — administrative villages covered by a joint village committee (the
+  mechanisms declared with ``coverage: villages``; "12 个联村党组织覆盖 51 个行政村").
 * :func:`weak_coverage` — weak orgs (三类 / 软弱涣散) covered by an active pairing.
 * :func:`two_coverages` — 两个覆盖 of private firms and social organizations (Unit roster).
 * :func:`chain_stage_coverage` — for each industry chain, the stages with and without party orgs.
@@ -126,8 +127,8 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     Returns
     -------
     DataFrame
-        ``group, group_name, orgs, covered, share`` and for every mechanism code ``m`` (the
-        collaboration kinds of the code list, then ``pairing``) ``n_m, share_m``.
+        ``group, group_name, orgs, covered, share`` and for every mechanism key ``m`` (in the
+        order of ``schema/mechanisms.yaml``) ``n_m, share_m``.
 
     Examples
     --------
@@ -163,7 +164,8 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     """Administrative villages covered by an active joint village committee (跨村联建).
 
     A village is covered when the party org sitting in it (``Organization.village``) is an
-    active member of an active ``joint_village`` collaboration. Villages are the ``Place``
+    active member of an active collaboration of a kind declared with ``coverage: villages`` in
+    ``schema/mechanisms.yaml`` (``joint_village``). Villages are the ``Place``
     records of the place kinds ``kinds`` (default 行政村 only; add ``"community"`` for 村（社区）). A committee counts in the town of its first listed
     town (its own ``town``, else its members').
 
@@ -187,7 +189,7 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     pname = graph.tables["Place"]["name"].to_numpy(dtype=object)
     vil["town_name"] = pd.Series(lookup(vil["town"], pidx, pname, np.nan), index=vil.index, dtype=object)
     mem = active_memberships(graph, ts)
-    mem = mem[(mem["kind"] == "joint_village").to_numpy()]
+    mem = mem[isin(mem["kind"], graph.model.collab_kinds(coverage="villages"))]
     orgs = graph.tables["Organization"]
     m_village = lookup(mem["member"], org_index(graph), orgs["village"].to_numpy(dtype=object), np.nan)
     m_town = lookup(mem["member"], org_index(graph), orgs["town"].to_numpy(dtype=object), np.nan)

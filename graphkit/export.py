@@ -61,7 +61,7 @@ def _lang(lang: str | None) -> str:
 
 def _check_types(graph: Graph, wanted: Iterable[str] | None, *, edge: bool) -> list[str]:
     model = graph.model
-    names = [t.name for t in model.node_types] if not edge else [rel for rel, *_ in model.relationship_types()]
+    names = [t.name for t in model.node_types] if not edge else [r.rel for r in model.relationships]
     if wanted is None:
         return list(dict.fromkeys(names))
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
@@ -169,11 +169,12 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
         kept[tname] = t["id"]
     present = pd.Index(pd.concat(list(kept.values()), ignore_index=True).astype(object)) if kept else pd.Index([])
     parts: list[pd.DataFrame] = []
-    for rel, src_type, tgt_type, by in model.relationship_types():
+    for r in model.relationships:
+        rel, src_type, tgt_type, by = r.rel, r.source, r.target, r.type
         if rel not in links or src_type not in kept or tgt_type not in kept:
             continue
-        if "." in by:
-            tname, pname = by.split(".")
+        if r.prop is not None:
+            tname, pname = r.type, r.prop
             t = graph.tables[tname]
             e = pd.DataFrame({"source": t["id"].to_numpy(dtype=object), "target": t[pname].to_numpy(dtype=object)})
             e["label"] = model[tname].properties[pname].label[lang]

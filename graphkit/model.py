@@ -140,13 +140,14 @@ class Graph:
             props = [p for p in rtype.properties if rtype.properties[p].type != "ref"]
             records = t[["id", *props]].astype(object).where(t[["id", *props]].notna(), None).to_dict("records")
             G.add_nodes_from((r.pop("id"), {"type": rtype.name, **r}) for r in records)
-        for rel, src_type, tgt_type, by in self.model.relationship_types():
+        for r in self.model.relationships:
+            rel, src_type, tgt_type, by = r.rel, r.source, r.target, r.type
             if wanted_links is not None and rel not in wanted_links:
                 continue
             if src_type not in wanted_nodes or tgt_type not in wanted_nodes:
                 continue
-            if "." in by:
-                tname, pname = by.split(".")
+            if r.prop is not None:
+                tname, pname = r.type, r.prop
                 if tname not in wanted_nodes:
                     continue
                 t = self.tables[tname]
@@ -178,19 +179,27 @@ class Graph:
             if col in orgs:
                 out[col] = (orgs[col].fillna("（未填）").value_counts().rename_axis(col).reset_index(name="数量 count"))
         rel_rows = []
-        for rel, src, tgt, by in self.model.relationship_types():
-            if "." in by:
-                tname, pname = by.split(".")
-                n = int(self.tables[tname][pname].notna().sum())
-            else:
-                n = len(self.tables[by])
-            rel_rows.append({"relationship": rel, "from": src, "to": tgt, "declared by": by, "count": n})
+        for r in self.model.relationships:
+            n = len(self.tables[r.type]) if r.prop is None else int(self.tables[r.type][r.prop].notna().sum())
+            rel_rows.append({"relationship": r.rel, "from": r.source, "to": r.target, "declared by": r.declared_by,
+                             "count": n})
         out["links"] = pd.DataFrame(rel_rows)
         mem = self.tables["Membership"].merge(self.tables["Collaboration"][["id", "kind"]], left_on="organization",
                                               right_on="id", suffixes=("", "_c"))
-        kinds = self.model.codelists["collab_kind"]
-        out["mechanisms"] = (mem.groupby("kind").agg(groups=("organization", "nunique"), members=("member", "nunique"))
-                             .reset_index().assign(机制=lambda d: d["kind"].map(kinds.zh)))
+        mech_rows = []  # the mechanisms declared in schema/mechanisms.yaml that have records
+        for m in self.model.mechanisms:
+            if m.collaboration_kind is not None:
+                sub = mem[mem["kind"] == m.collaboration_kind]
+                groups, members = sub["organization"].nunique(), sub["member"].nunique()
+            else:
+                assert m.link is not None
+                edge = self.model[m.link].edge
+                assert edge is not None
+                t = self.tables[m.link]
+                groups, members = len(t), pd.concat([t[edge.source], t[edge.target]]).nunique()
+            if groups:
+                mech_rows.append({"kind": m.key, "groups": int(groups), "members": int(members), "机制": m.label["zh"]})
+        out["mechanisms"] = pd.DataFrame(mech_rows, columns=["kind", "groups", "members", "机制"])
         return out
 
     def __repr__(self) -> str:

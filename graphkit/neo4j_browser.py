@@ -74,15 +74,12 @@ def grass(model: Model) -> str:
         lines += [f"node.{ns.label} {{", f"  color: {color};", f"  border-color: {_darker(color)};",
                   "  text-color-internal: #FFFFFF;", f"  diameter: {size}px;", f"  caption: {_quote(caption)};", "}", ""]
     seen: set[str] = set()
-    for rel, _src, _tgt, by in model.relationship_types():
+    for r in model.relationships:
+        rel = r.rel
         if rel in seen:
             continue
         seen.add(rel)
-        if "." in by:
-            tname, pname = by.split(".")
-            name = model[tname].properties[pname].label["zh"]
-        else:
-            name = model[by].label["zh"]
+        name = model.relationship_label(r)["zh"]
         width = "3px" if rel == "PAIRED_WITH" else "1px"
         color = "#C0392B" if rel == "PAIRED_WITH" else "#4E79A7" if rel == "MEMBER_OF" else "#A5ABB6"
         lines += [f"relationship.{rel} {{", f"  color: {color};", f"  shaft-width: {width};",

@@ -110,7 +110,7 @@ def _pair_frame(p: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
 
 
 def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None = None,
-                 rotation_years: int | None = None, anchor_kinds: Iterable[str] = ("district", "service_team")) -> dict[str, pd.DataFrame]:
+                 rotation_years: int | None = None, anchor_kinds: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every pairing gap as of a date.
 
     Parameters
@@ -126,7 +126,8 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
         An active pair that started at least this many years before ``as_of`` is due for rotation
         (default ``graphkit.config.rotation_years``, 1).
     anchor_kinds
-        Collaboration kinds that need a 一类 anchor (default 片区 and 服务队).
+        Collaboration kinds that need a 一类 anchor (default: the mechanisms declared with
+        ``anchor: true`` in ``schema/mechanisms.yaml``, 片区 and 服务队).
 
     Returns
     -------
@@ -190,7 +191,8 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
     out["overloaded_strong"] = ov.sort_values(["pairs", "org_id"], ascending=[False, True])[
         ["org_id", "name", "category", "pairs", "capacity", "weak_names"]].reset_index(drop=True)
 
-    out["groups_without_anchor"] = _groups_without_anchor(graph, ts, facts, tuple(anchor_kinds))
+    out["groups_without_anchor"] = _groups_without_anchor(graph, ts, facts, tuple(
+        graph.model.collab_kinds(anchor=True) if anchor_kinds is None else anchor_kinds))
 
     # due for rotation
     started = pairs[pairs["start"].notna()]

@@ -314,7 +314,8 @@ def _gaps(graph: Graph, r: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
         gap = vc.assign(un=vc["villages"] - vc["villages_covered"]).sort_values(["share", "un"], ascending=[True, False],
                                                                              kind="stable")
         gap = gap[gap["un"] > 0]
-        add("village_coverage", f"{int(gap['un'].sum())} 个行政村未被联村党组织覆盖", int(gap["un"].sum()),
+        by_zh = "、".join(m.label["zh"] for m in graph.model.mechanisms if m.coverage == "villages")  # 联村党组织
+        add("village_coverage", f"{int(gap['un'].sum())} 个行政村未被{by_zh}覆盖", int(gap["un"].sum()),
             int(vc["villages"].sum()), (f"{t}（{int(u)} 个村）" for t, u in zip(gap["group_name"], gap["un"])))
     dr = get("due_for_rotation")
     if len(dr):

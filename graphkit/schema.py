@@ -1,4 +1,4 @@
-"""The schema core: reads ``schema/model.yaml`` and ``schema/codelists.yaml`` and checks them.
+"""The schema core: reads ``schema/model.yaml``, ``codelists.yaml`` and ``mechanisms.yaml`` and checks them.
 
 The declaration is data; this module is the small core that reads it (in the manner of
 followthemoney). Everything else — loaders, Neo4j constraints, the RDF ontology, SHACL shapes —
@@ -14,6 +14,10 @@ Examples
 '3'
 >>> model["Pairing"].edge.source, model["Pairing"].edge.target
 ('strong', 'weak')
+>>> [m.key for m in model.mechanisms]
+['district', 'joint_village', 'chain_alliance', 'service_team', 'pairing']
+>>> model.collab_kinds(cadence=True)
+('district',)
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ from ._paths import schema_dir
 from ._text import match_key
 from .errors import SchemaError
 
-__all__ = ["Codelist", "Property", "Edge", "RecordType", "Model", "load_schema", "PROPERTY_TYPES", "PROVENANCE"]
+__all__ = ["Codelist", "Property", "Edge", "Relationship", "Mechanism", "RecordType", "Model", "load_schema", "PROPERTY_TYPES",
+           "PROVENANCE"]
 
 PROPERTY_TYPES = frozenset({"string", "integer", "date", "boolean", "code", "ref"})
 PROVENANCE = ("src_file", "src_sheet", "src_row", "src_hash")
@@ -96,6 +101,60 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """One relationship the graph has, as declared: a ref property or an n-ary link type.
+
+    ``type`` is the record type that declares it; ``prop`` the ref property (None for a link
+    type, whose records are the relationships). ``source_col``/``target_col`` are the columns of
+    ``type``'s table that hold the two ends (``id`` and the property for a ref property).
+    """
+
+    rel: str
+    source: str
+    target: str
+    type: str
+    prop: str | None
+    source_col: str
+    target_col: str
+
+    @property
+    def is_link(self) -> bool:
+        """True when the relationship is an n-ary link record (it has its own ``id``)."""
+        return self.prop is None
+
+    @property
+    def declared_by(self) -> str:
+        """``Type.property`` for a ref property, ``Type`` for a link type (for messages and listings)."""
+        return self.type if self.prop is None else f"{self.type}.{self.prop}"
+
+
+#: Allowed values of a mechanism's ``coverage``, ``bridges`` and ``view`` entries.
+MECHANISM_COVERAGE = ("villages",)
+MECHANISM_BRIDGES = ("districts",)
+MECHANISM_VIEWS = ("district",)
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A joint-building mechanism declared in ``schema/mechanisms.yaml``.
+
+    Members are found either as the members of active collaborations of kind
+    ``collaboration_kind`` or as the two ends of active records of the link type ``link``.
+    """
+
+    key: str
+    label: dict[str, str] = field(compare=False)
+    collaboration_kind: str | None = None
+    link: str | None = None
+    anchor: bool = False
+    cadence: bool = False
+    coverage: str | None = None
+    chain: bool = False
+    bridges: str | None = None
+    view: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordType:
     """A node type or an n-ary link type."""
 
@@ -128,13 +187,16 @@ class Model:
     """The whole declaration: record types and code lists, checked for consistency."""
 
     def __init__(self, types: dict[str, RecordType], codelists: dict[str, Codelist], *,
-                 version: str, base_iri: str, vocab_iri: str, source: Path) -> None:
+                 version: str, base_iri: str, vocab_iri: str, source: Path,
+                 mechanisms: tuple[Mechanism, ...] = ()) -> None:
         self.types = types
         self.codelists = codelists
         self.version = version
         self.base_iri = base_iri
         self.vocab_iri = vocab_iri
         self.source = source
+        self.mechanisms = mechanisms
+        self.relationships: tuple[Relationship, ...] = _relationships(types)
 
     def __getitem__(self, name: str) -> RecordType:
         try:
@@ -159,23 +221,60 @@ class Model:
         return [t for t in self if t.is_edge]
 
     def relationship_types(self) -> list[tuple[str, str, str, str]]:
-        """Every relationship the graph has: (rel, source type, target type, declared by).
+        """Every relationship as a plain tuple (rel, source type, target type, declared by).
 
-        ``declared by`` is ``Type.property`` for ref properties and ``Type`` for link types.
+        Kept for callers of the tuple form; code inside graphkit reads :attr:`relationships`.
         """
-        out: list[tuple[str, str, str, str]] = []
-        for t in self:
-            if t.edge:
-                src = t.properties[t.edge.source].range
-                tgt = t.properties[t.edge.target].range
-                out.append((t.edge.rel, src, tgt, t.name))  # type: ignore[arg-type]
-            else:
-                for p in t.refs.values():
-                    out.append((p.rel, t.name, p.range, f"{t.name}.{p.name}"))  # type: ignore[arg-type]
-        return out
+        return [(r.rel, r.source, r.target, r.declared_by) for r in self.relationships]
+
+    def relationship(self, rel: str) -> Relationship:
+        """The first declaration of a relationship type (its label is that declaration's)."""
+        for r in self.relationships:
+            if r.rel == rel:
+                return r
+        raise SchemaError(f"未知关系类型 unknown relationship type {rel!r}")
+
+    def relationship_label(self, r: Relationship) -> dict[str, str]:
+        """The Chinese/English label of a relationship: its property's, or its link type's."""
+        t = self.types[r.type]
+        return t.label if r.prop is None else t.properties[r.prop].label
+
+    def mechanism(self, key: str) -> Mechanism:
+        """The mechanism declared under ``key``."""
+        for m in self.mechanisms:
+            if m.key == key:
+                return m
+        raise SchemaError(f"未知联建机制 unknown mechanism {key!r}; known: {', '.join(m.key for m in self.mechanisms)}")
+
+    def collab_kinds(self, **where: object) -> tuple[str, ...]:
+        """Collaboration kinds of the mechanisms whose attributes equal ``where`` (all of them if empty).
+
+        ``model.collab_kinds(cadence=True)`` gives the kinds held to the cadence, in declared order.
+        """
+        return tuple(m.collaboration_kind for m in self.mechanisms
+                     if m.collaboration_kind is not None and all(getattr(m, k) == v for k, v in where.items()))
+
+    def link_mechanisms(self) -> tuple[Mechanism, ...]:
+        """The mechanisms whose members are the two ends of a link type (e.g. Pairing)."""
+        return tuple(m for m in self.mechanisms if m.link is not None)
 
     def __repr__(self) -> str:
         return f"<Model v{self.version}: {len(self.types)} types, {len(self.codelists)} code lists>"
+
+
+def _relationships(types: dict[str, RecordType]) -> tuple[Relationship, ...]:
+    out: list[Relationship] = []
+    for t in types.values():
+        if t.edge:
+            src = t.properties[t.edge.source].range
+            tgt = t.properties[t.edge.target].range
+            assert src is not None and tgt is not None
+            out.append(Relationship(t.edge.rel, src, tgt, t.name, None, t.edge.source, t.edge.target))
+        else:
+            for p in t.refs.values():
+                assert p.rel is not None and p.range is not None
+                out.append(Relationship(p.rel, t.name, p.range, t.name, p.name, "id", p.name))
+    return tuple(out)
 
 
 def _labels(raw: Any, where: str) -> dict[str, str]:
@@ -314,30 +413,100 @@ def _parse_types(raw: Any, codelists: dict[str, Codelist], path: Path) -> dict[s
         for p in t.properties.values():
             if p.type == "ref" and types[p.range].is_edge:  # type: ignore[index]
                 raise SchemaError(f"{t.name}.{p.name}: 不能引用关系类型 cannot refer to a link type")
-    model_rels = Model(types, codelists, version="", base_iri="", vocab_iri="", source=path).relationship_types()
-    for rel, src, tgt, by in model_rels:
-        if rels.setdefault(rel, tgt) != tgt:
-            raise SchemaError(f"{by}: 关系类型 {rel} 指向不同类型 / relationship type reused with another target type")
+    for r in _relationships(types):
+        if rels.setdefault(r.rel, r.target) != r.target:
+            raise SchemaError(f"{r.declared_by}: 关系类型 {r.rel} 指向不同类型 / relationship type reused with another target type")
     return types
 
 
-@lru_cache(maxsize=8)
+_MECH_KEYS = {"members", "label", "anchor", "cadence", "coverage", "chain", "bridges", "view"}
+
+
+def _parse_mechanisms(raw: Any, types: dict[str, RecordType], codelists: dict[str, Codelist],
+                      path: Path) -> tuple[Mechanism, ...]:
+    body = raw.get("mechanisms") if isinstance(raw, dict) else None
+    if not isinstance(body, dict) or not body:
+        raise SchemaError(f"{path}: 缺少 mechanisms / needs a `mechanisms:` mapping")
+    collab = types.get("Collaboration")
+    kind_prop = collab.properties.get("kind") if collab else None
+    kinds = codelists[kind_prop.codelist] if kind_prop is not None and kind_prop.codelist else None
+    out: list[Mechanism] = []
+    for key, m in body.items():
+        where = f"{path.name}: {key}"
+        if not _NAME.match(str(key)):
+            raise SchemaError(f"{where}: 机制名无效 invalid mechanism key (lower_case)")
+        if not isinstance(m, dict):
+            raise SchemaError(f"{where}: 应为映射 must be a mapping")
+        unknown = set(m) - _MECH_KEYS
+        if unknown:
+            raise SchemaError(f"{where}: 未知字段 unknown entries {sorted(unknown)}; use {sorted(_MECH_KEYS)}")
+        members = m.get("members") or {}
+        if not isinstance(members, dict) or len(members) != 1 or next(iter(members)) not in ("collaboration_kind", "link"):
+            raise SchemaError(f"{where}.members: 须为 collaboration_kind 或 link 之一 / "
+                              f"must be one of {{collaboration_kind: CODE}} or {{link: TYPE}}")
+        kind, link = members.get("collaboration_kind"), members.get("link")
+        if kind is not None:
+            if kinds is None or str(kind) not in kinds.codes:
+                raise SchemaError(f"{where}.members: 联建组织类型 {kind!r} 不在代码表中 / collaboration kind is not a code "
+                                  f"of Collaboration.kind's code list")
+            kind = str(kind)
+            default = kinds.labels[kind]
+        else:
+            t = types.get(str(link))
+            if t is None or t.edge is None:
+                raise SchemaError(f"{where}.members: {link!r} 不是关系类型 / link must name an n-ary link type")
+            ends = {t.properties[t.edge.source].range, t.properties[t.edge.target].range}
+            if ends != {"Organization"}:
+                raise SchemaError(f"{where}.members: {link} 的两端须为党组织 / both ends of the link type must be "
+                                  f"Organization")
+            link = str(link)
+            default = t.label
+        for name, allowed in (("coverage", MECHANISM_COVERAGE), ("bridges", MECHANISM_BRIDGES), ("view", MECHANISM_VIEWS)):
+            if m.get(name) is not None and m[name] not in allowed:
+                raise SchemaError(f"{where}.{name}: 无效取值 {m[name]!r} / invalid value; use one of {list(allowed)}")
+        if link is not None and any(m.get(k) for k in ("anchor", "cadence", "coverage", "chain", "bridges")):
+            raise SchemaError(f"{where}: anchor/cadence/coverage/chain/bridges 只适用于联建组织 / apply only to "
+                              f"collaboration mechanisms")
+        if any(x.key == key or (kind is not None and x.collaboration_kind == kind) or (link is not None and x.link == link)
+               for x in out):
+            raise SchemaError(f"{where}: 机制重复 duplicate mechanism (key, kind or link type declared twice)")
+        out.append(Mechanism(str(key), _labels(m["label"], where) if "label" in m else dict(default),
+                             collaboration_kind=kind, link=link, anchor=bool(m.get("anchor", False)),
+                             cadence=bool(m.get("cadence", False)), coverage=m.get("coverage"),
+                             chain=bool(m.get("chain", False)), bridges=m.get("bridges"), view=m.get("view")))
+    return tuple(out)
+
+
 def load_schema(folder: str | Path | None = None) -> Model:
     """Read and check the schema declaration.
 
     Parameters
     ----------
     folder
-        A folder holding ``model.yaml`` and ``codelists.yaml``; defaults to the project's ``schema/``.
+        A folder holding ``model.yaml``, ``codelists.yaml`` and ``mechanisms.yaml``; defaults to
+        :func:`graphkit._paths.schema_dir` (the project's ``schema/``, or ``GRAPHKIT_SCHEMA_DIR``).
 
     Raises
     ------
     SchemaError
         If the declaration is inconsistent; the message names the type and property.
+
+    Examples
+    --------
+    >>> model = load_schema()
+    >>> model is load_schema(), model.mechanism("pairing").link
+    (True, 'Pairing')
+    >>> [(r.rel, r.declared_by) for r in model.relationships if r.target == "Collaboration"]
+    [('HELD_BY', 'Activity.group'), ('MEMBER_OF', 'Membership')]
     """
-    base = Path(folder) if folder else schema_dir()
+    return _load_schema(Path(folder) if folder else schema_dir())
+
+
+@lru_cache(maxsize=8)
+def _load_schema(base: Path) -> Model:
     codelists = _parse_codelists(_read_yaml(base / "codelists.yaml"), base / "codelists.yaml")
     raw = _read_yaml(base / "model.yaml")
     types = _parse_types(raw, codelists, base / "model.yaml")
+    mechanisms = _parse_mechanisms(_read_yaml(base / "mechanisms.yaml"), types, codelists, base / "mechanisms.yaml")
     return Model(types, codelists, version=str(raw.get("version", "0")), base_iri=str(raw.get("base_iri", "")),
-                 vocab_iri=str(raw.get("vocab_iri", "")), source=base)
+                 vocab_iri=str(raw.get("vocab_iri", "")), source=base, mechanisms=mechanisms)

@@ -830,25 +830,25 @@ class _Ctx:
 
         def build() -> pd.DataFrame:
             frames = []
-            for rel, src_t, tgt_t, declared in self.model.relationship_types():
-                if src_t not in types or tgt_t not in types:
+            for r in self.model.relationships:
+                if r.source not in types or r.target not in types:
                     continue
+                declared = r.declared_by
                 if wanted is not None and declared not in wanted:
                     continue
-                if "." in declared:
-                    tname, pname = declared.split(".")
-                    t = self.graph.tables[tname]
+                if r.prop is not None:
+                    pname = r.prop
+                    t = self.graph.tables[r.type]
                     sub = t.loc[t[pname].notna(), ["id", pname]]
                     ids = sub["id"].astype(object).to_numpy()
                     frames.append(pd.DataFrame({"id": _obj(ids) + f"|{pname}", "from": _obj(ids),
-                                                "to": _obj(sub[pname].to_numpy()), "rel": rel, "by": declared}))
+                                                "to": _obj(sub[pname].to_numpy()), "rel": r.rel, "by": declared}))
                 else:
-                    rtype = self.model[declared]
-                    t = active(self.graph, declared, self.ts)
+                    t = active(self.graph, r.type, self.ts)
                     frames.append(pd.DataFrame({"id": _obj(t["id"].to_numpy()),
-                                                "from": _obj(t[rtype.edge.source].to_numpy()),  # type: ignore[union-attr]
-                                                "to": _obj(t[rtype.edge.target].to_numpy()),  # type: ignore[union-attr]
-                                                "rel": rel, "by": declared}))
+                                                "from": _obj(t[r.source_col].to_numpy()),
+                                                "to": _obj(t[r.target_col].to_numpy()),
+                                                "rel": r.rel, "by": declared}))
             if not frames:
                 return pd.DataFrame({c: pd.Series(dtype=object) for c in ("id", "from", "to", "rel", "by")})
             cols = {c: np.concatenate([_obj(fr[c].to_numpy(dtype=object)) for fr in frames])
@@ -876,19 +876,15 @@ class _Ctx:
 
     def rel_order(self) -> list[str]:
         seen: list[str] = []
-        for rel, *_ in self.model.relationship_types():
-            if rel not in seen:
-                seen.append(rel)
+        for r in self.model.relationships:
+            if r.rel not in seen:
+                seen.append(r.rel)
         return seen
 
     def rel_label(self, rel: str) -> str:
-        for r, _s, _t, declared in self.model.relationship_types():
-            if r != rel:
-                continue
-            if "." in declared:
-                tname, pname = declared.split(".")
-                return f"{_bi(self.model[tname].properties[pname].label)} ({rel})"
-            return f"{_bi(self.model[declared].label)} ({rel})"
+        for r in self.model.relationships:
+            if r.rel == rel:
+                return f"{_bi(self.model.relationship_label(r))} ({rel})"
         return rel
 
 
@@ -1027,8 +1023,9 @@ def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> 
 
 def _scene_district(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
     col = ctx.graph.tables["Collaboration"]
+    shown = _isin(col["kind"], ctx.model.collab_kinds(view="district"))
     collab = _find(ctx, "Collaboration", name, what="联建组织（片区）",
-                   choices=col[col["kind"] == "district"] if (col["kind"] == "district").any() else None)
+                   choices=col[shown] if shown.any() else None)
     cid = str(collab["id"])
     mem = ctx.memberships[ctx.memberships["organization"] == cid]
     members = _obj(sorted(set(mem["member"])))
@@ -1583,13 +1580,23 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
 
 
 def _org_mechanisms(ctx: _Ctx, org_ids: np.ndarray) -> pd.DataFrame:
+    """``(org_id, mechanism)`` of the orgs, as declared in ``schema/mechanisms.yaml``."""
+    model = ctx.model
+    kind_key = {m.collaboration_kind: m.key for m in model.mechanisms if m.collaboration_kind is not None}
     mem = ctx.memberships
-    a = mem.loc[_isin(mem["member"], org_ids), ["member", "kind"]].rename(columns={"member": "org_id", "kind": "mechanism"})
-    p = ctx.active_nodes("Pairing")
-    ends = np.concatenate([_obj(p["strong"].to_numpy()), _obj(p["weak"].to_numpy())])
-    b = pd.DataFrame({"org_id": ends, "mechanism": "pairing"})
-    b = b[_isin(b["org_id"], org_ids)]
-    return pd.concat([a, b], ignore_index=True).drop_duplicates()
+    a = mem.loc[_isin(mem["member"], org_ids) & _isin(mem["kind"], list(kind_key)), ["member", "kind"]].rename(
+        columns={"member": "org_id", "kind": "mechanism"})
+    a["mechanism"] = a["mechanism"].map(kind_key)
+    frames = [a]
+    for m in model.link_mechanisms():
+        assert m.link is not None
+        edge = model[m.link].edge
+        assert edge is not None
+        p = ctx.active_nodes(m.link)
+        ends = np.concatenate([_obj(p[edge.source].to_numpy()), _obj(p[edge.target].to_numpy())])
+        b = pd.DataFrame({"org_id": ends, "mechanism": m.key})
+        frames.append(b[_isin(b["org_id"], org_ids)])
+    return pd.concat(frames, ignore_index=True).drop_duplicates()
 
 
 def _generic_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
@@ -1703,8 +1710,19 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
     ], ignore_index=True)
     pairing_zh = model["Pairing"].label["zh"]
     sides = pair_txt.drop_duplicates(["org", "side"])
+    other = []  # link mechanisms other than Pairing (declared in schema/mechanisms.yaml): "<label>（与 partner）"
+    for lm in model.link_mechanisms():
+        if lm.link == "Pairing" or lm.link is None:
+            continue
+        edge = model[lm.link].edge
+        assert edge is not None
+        lt = ctx.active_nodes(lm.link)
+        for here, there in ((edge.source, edge.target), (edge.target, edge.source)):
+            sel = lt[_isin(lt[here], org_ids)]
+            other.append(pd.DataFrame({"org": _obj(sel[here].to_numpy()),
+                                       "txt": lm.label["zh"] + "（与 with " + sel[there].map(names).astype(str) + "）"}))
     mech_rows = pd.concat([mem[["member", "txt"]].rename(columns={"member": "org"}),
-                           pd.DataFrame({"org": sides["org"], "txt": pairing_zh + "（" + sides["side"] + "）"})],
+                           pd.DataFrame({"org": sides["org"], "txt": pairing_zh + "（" + sides["side"] + "）"}), *other],
                           ignore_index=True)
     mech = _group_join(mech_rows["org"], mech_rows["txt"], sep="；")
     add("联建机制 Mechanisms", mech.reindex(org_ids).to_numpy(dtype=object))
@@ -1745,7 +1763,7 @@ def _link_groups(ctx: _Ctx, keys: np.ndarray, weights: np.ndarray,
     """Legend/toggle entries per link group, in the schema's relationship order, with counts."""
     rel_order = ctx.rel_order()
     rel_color = {r: _EDGE_PALETTE[i % len(_EDGE_PALETTE)] for i, r in enumerate(rel_order)}
-    declared_ref = {rel: ("." in by) for rel, _s, _t, by in ctx.model.relationship_types()}
+    declared_ref = {r.rel: not r.is_link for r in ctx.model.relationships}
     spec = {v[0]: v for v in special.values()}
     counts = pd.Series(np.asarray(weights, dtype=np.float64)).groupby(pd.Series(keys, dtype=object)).sum()
 
