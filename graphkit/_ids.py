@@ -42,8 +42,17 @@ import pandas as pd
 
 __all__ = ["IdIndex", "ArrowIds", "Pool", "id_index", "addresses", "factorize", "argsort_strings", "SMALL"]
 
-#: Below this many keys the plain string hash table is as fast; the address pass is skipped.
+#: Below this many keys the plain string hash table is as fast; the address pass is skipped (the
+#: default of ``graphkit.config.small_lookup``; the code reads the setting through :func:`_small`).
 SMALL = 50_000
+
+
+def _small() -> int:
+    """The ``small_lookup`` threshold in force (0 under ``force_large``)."""
+    from .settings import threshold
+
+    return threshold("small_lookup")
+
 
 _PTR = ctypes.c_int64 if ctypes.sizeof(ctypes.c_void_p) == 8 else ctypes.c_int32
 
@@ -181,7 +190,7 @@ class Pool:
     @classmethod
     def make(cls, ids: "ArrowIds") -> "Pool | None":
         """A pool of these ids, or None when they are not provably distinct (or too few to matter)."""
-        if len(ids.objs) < SMALL or not ids._table():
+        if len(ids.objs) < _small() or not ids._table():
             return None
         pool = cls(ids)
         return pool if pool._table.unique else None
@@ -307,8 +316,9 @@ class IdIndex:
         k = _objects(keys)
         if not len(k):
             return np.zeros(0, dtype=np.intp)
-        if len(self.values) < SMALL or (len(k) < SMALL and self._value_ready):
-            if len(k) >= SMALL and not self._has_missing():
+        small = _small()
+        if len(self.values) < small or (len(k) < small and self._value_ready):
+            if len(k) >= small and not self._has_missing():
                 # many keys, few values (codes, kinds): each distinct key is looked up once; a
                 # missing key finds nothing, as the values hold none
                 codes, uniq = factorize(k)
@@ -390,7 +400,7 @@ def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
     Objects of a :class:`Pool` are distinct exactly when they are different objects, so when
     every value is pooled (or missing) no string is compared at all."""
     a = _objects(values)
-    if len(a) < SMALL:
+    if len(a) < _small():
         codes, uniques = pd.factorize(a)
         return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
     pooled = _pooled_rows(a)
@@ -567,7 +577,7 @@ def argsort_strings(*columns: Any) -> np.ndarray:
     cols = [_objects(c) for c in columns]
     if not cols or not len(cols[0]):
         return np.zeros(0, dtype=np.intp)
-    if len(cols) == 1 and len(cols[0]) >= SMALL:
+    if len(cols) == 1 and len(cols[0]) >= _small():
         pooled = _pool_rank(cols[0])
         if pooled is not None:  # pooled ids: sorted by their rank, an integer sort
             return np.argsort(pooled, kind="stable").astype(np.intp, copy=False)
