@@ -34,11 +34,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from ._ids import SMALL as SMALL_LOOKUP
 from ._ids import IdIndex, argsort_strings, factorize, id_index
 from .errors import GraphkitError
 from .model import Graph
 from .schema import PROVENANCE, Model, load_schema
+from .settings import threshold
 
 __all__ = [
     "AsOf", "ProgressFn", "lookup", "positions", "take", "cached", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
@@ -463,7 +463,7 @@ def isin(values: pd.Series | np.ndarray, members: Any) -> np.ndarray:
         members = list(members)
     m = np.asarray(members, dtype=object)
     v = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=object)
-    if len(v) >= SMALL_LOOKUP:
+    if len(v) >= threshold("small_lookup"):
         if not pd.isna(m).any():  # (a missing member would also match missing values)
             return IdIndex(factorize(m)[1]).positions(v) >= 0
     return pd.Series(v, dtype=object).isin(m).to_numpy(dtype=bool)

@@ -90,7 +90,9 @@ def _codes(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
 def _argsort(values: np.ndarray) -> np.ndarray:
     """Stable argsort of an object array in Python's order; strings are sorted by pyarrow (UTF-8
     byte order is code point order, which is how Python compares str)."""
-    if len(values) > 64 and _is_str(values):
+    from .settings import threshold
+
+    if len(values) >= threshold("arrow_sort_min") and _is_str(values):
         return argsort_strings(values).astype(np.int64)
     return np.argsort(values, kind="stable")
 
