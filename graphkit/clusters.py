@@ -30,6 +30,7 @@ Examples
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Literal
 
 import numpy as np
@@ -376,6 +377,10 @@ def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return connected_components(adj, directed=False)[1].astype(np.int64)
 
 
+#: held while igraph's process-wide random generator is the seeded one of a call
+_IGRAPH_RNG_LOCK = threading.Lock()
+
+
 def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
     """Leiden modularity communities, run only where a component may be worth splitting."""
     import random
@@ -399,17 +404,19 @@ def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: 
         sub[idx] = np.arange(len(idx))
         e = node_big[src]
         G = ig.Graph(n=len(idx), edges=np.column_stack([sub[src[e]], sub[dst[e]]]), directed=False)
-        # igraph draws from Python's `random` module; use a seeded generator for this call only
-        ig.set_random_number_generator(random.Random(int(seed)))
-        try:
-            # modularity of the whole graph, restricted to these components: CPM with degree node
-            # weights and resolution γ/2m (what objective_function="modularity" does with the
-            # subgraph's own 2m)
-            part = G.community_leiden(objective_function="CPM", node_weights=deg[idx].tolist(),
-                                      resolution=float(resolution) / (2.0 * m), beta=0.01,
-                                      n_iterations=LEIDEN_ITERATIONS)
-        finally:
-            ig.set_random_number_generator(random)
+        # igraph draws from one process-wide generator; a seeded one is installed for this call
+        # only, under a lock, so that concurrent calls neither share nor reset each other's
+        with _IGRAPH_RNG_LOCK:
+            ig.set_random_number_generator(random.Random(int(seed)))
+            try:
+                # modularity of the whole graph, restricted to these components: CPM with degree node
+                # weights and resolution γ/2m (what objective_function="modularity" does with the
+                # subgraph's own 2m)
+                part = G.community_leiden(objective_function="CPM", node_weights=deg[idx].tolist(),
+                                          resolution=float(resolution) / (2.0 * m), beta=0.01,
+                                          n_iterations=LEIDEN_ITERATIONS)
+            finally:
+                ig.set_random_number_generator(random)
         labels[idx] = int(comp.max()) + 1 + np.asarray(part.membership, dtype=np.int64)
     return labels
 
