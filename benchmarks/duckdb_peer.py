@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["ANALYSES", "run_sql", "canonical_graphkit", "compare", "duckdb_all", "duckdb_check"]
+__all__ = ["ANALYSES", "canonical_graphkit", "compare", "duckdb_all", "duckdb_check", "run_sql"]
 
 #: The analyses the peer answers, in the harness's order.
 ANALYSES = ("coverage", "pairing_gaps", "cadence")
@@ -348,8 +348,8 @@ def compare(ours: dict[str, pd.DataFrame], peer: dict[str, pd.DataFrame]) -> lis
     problems = []
     if sorted(ours) != sorted(peer):
         return [f"tables differ: {sorted(ours)} vs {sorted(peer)}"]
-    for key in ours:
-        a, b = _normal(ours[key]), _normal(peer[key][list(ours[key].columns)])
+    for key, table in ours.items():
+        a, b = _normal(table), _normal(peer[key][list(table.columns)])
         if not a.equals(b):
             merged = a.merge(b, how="outer", indicator=True)
             diff = merged[merged["_merge"] != "both"]
