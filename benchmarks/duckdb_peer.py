@@ -66,10 +66,10 @@ WITH cand AS (
     FROM "Rating" r SEMI JOIN "Organization" o ON o.id = r.org
     WHERE r.year IS NOT NULL AND r.year <= year(ts)
 ), win AS (
-    SELECT * FROM cand QUALIFY row_number() OVER (PARTITION BY org ORDER BY yr DESC, prio DESC, rn DESC) = 1
+    SELECT org, arg_max({'category': category, 'weak_lax': weak_lax}, (yr, prio, rn)) AS w FROM cand GROUP BY org
 ), f AS (
-    SELECT o.id AS org_id, o.town, o.village, w.category,
-           coalesce(w.weak_lax, o.weak_lax, false) AS lax
+    SELECT o.id AS org_id, o.town, o.village, w.w.category AS category,
+           coalesce(w.w.weak_lax, o.weak_lax, false) AS lax
     FROM "Organization" o LEFT JOIN win w ON w.org = o.id
 )
 SELECT org_id, town, village, category, lax,
@@ -87,30 +87,37 @@ WHERE (m.start IS NULL OR m.start <= ts) AND (m."end" IS NULL OR m."end" >= ts)
   AND (c.start IS NULL OR c.start <= ts) AND (c."end" IS NULL OR c."end" >= ts);
 """
 
+# the org facts, active pairings and active memberships of the date, made once per analysis
+_DATED_SETUP = """
+CREATE TEMP TABLE f AS SELECT * FROM facts($ts);
+CREATE TEMP TABLE ap AS SELECT * FROM active_pairs($ts);
+CREATE TEMP TABLE am AS SELECT * FROM active_members($ts);
+"""
+
 # ---- coverage ---------------------------------------------------------------------------------------
 
 _COVERAGE = {
     "by_town": """
         WITH mm AS (
-            SELECT member AS org_id FROM active_members($ts) WHERE kind IN (SELECT unnest($kinds))
-            UNION SELECT strong FROM active_pairs($ts)
-            UNION SELECT weak FROM active_pairs($ts)
+            SELECT member AS org_id FROM am WHERE kind IN (SELECT unnest($kinds))
+            UNION SELECT strong FROM ap
+            UNION SELECT weak FROM ap
         )
         SELECT coalesce(o.town, '') AS "group", count(*) AS orgs, count(mm.org_id) AS covered
         FROM "Organization" o LEFT JOIN mm ON mm.org_id = o.id
         GROUP BY 1""",
     "by_town_mechanism": """
         WITH mm AS (
-            SELECT DISTINCT member AS org_id, kind AS mechanism FROM active_members($ts)
+            SELECT DISTINCT member AS org_id, kind AS mechanism FROM am
             WHERE kind IN (SELECT unnest($kinds))
-            UNION SELECT strong, 'pairing' FROM active_pairs($ts)
-            UNION SELECT weak, 'pairing' FROM active_pairs($ts)
+            UNION SELECT strong, 'pairing' FROM ap
+            UNION SELECT weak, 'pairing' FROM ap
         )
         SELECT coalesce(o.town, '') AS "group", mm.mechanism, count(*) AS n
         FROM "Organization" o JOIN mm ON mm.org_id = o.id
         GROUP BY 1, 2""",
     "villages": """
-        WITH jm AS (SELECT * FROM active_members($ts) WHERE kind = 'joint_village'),
+        WITH jm AS (SELECT * FROM am WHERE kind = 'joint_village'),
         covered AS (SELECT DISTINCT o.village FROM jm JOIN "Organization" o ON o.id = jm.member
                     WHERE o.village IS NOT NULL),
         v AS (SELECT coalesce(p.parent, '') AS "group", count(*) AS villages,
@@ -123,7 +130,7 @@ _COVERAGE = {
                coalesce(villages_covered, 0) AS villages_covered, coalesce(committees, 0) AS committees
         FROM v FULL JOIN c ON c."group" = v."group" """,
     "weak": """
-        WITH f AS (SELECT * FROM facts($ts)), p AS (SELECT * FROM active_pairs($ts)),
+        WITH p AS (SELECT * FROM ap),
         by_strong AS (SELECT p.weak FROM p JOIN f s ON s.org_id = p.strong WHERE s.strong)
         SELECT coalesce(f.town, '') AS "group", count(*) AS weak_orgs,
                count(*) FILTER (WHERE f.category = '3') AS third_class, count(*) FILTER (WHERE f.lax) AS weak_lax,
@@ -138,7 +145,7 @@ _COVERAGE = {
         FROM "Unit" WHERE kind IS NOT NULL GROUP BY 1, 2""",
     "chain_stages": """
         SELECT s.id AS stage_id, count(DISTINCT m.member) AS members
-        FROM "ChainStage" s LEFT JOIN active_members($ts) m ON m.stage = s.id
+        FROM "ChainStage" s LEFT JOIN am m ON m.stage = s.id
         GROUP BY 1""",
 }
 
@@ -146,21 +153,20 @@ _COVERAGE = {
 
 _PAIRING = {
     "unpaired_weak": """
-        WITH f AS (SELECT * FROM facts($ts)),
-        ps AS (SELECT p.weak FROM active_pairs($ts) p JOIN f s ON s.org_id = p.strong WHERE s.strong)
+        WITH ps AS (SELECT p.weak FROM ap p JOIN f s ON s.org_id = p.strong WHERE s.strong)
         SELECT org_id FROM f WHERE weak AND org_id NOT IN (SELECT weak FROM ps WHERE weak IS NOT NULL)""",
     "weak_strong_side": """
-        SELECT p.id AS pair_id FROM active_pairs($ts) p LEFT JOIN facts($ts) s ON s.org_id = p.strong
+        SELECT p.id AS pair_id FROM ap p LEFT JOIN f s ON s.org_id = p.strong
         WHERE NOT coalesce(s.strong, false)""",
     "overloaded_strong": """
-        SELECT strong AS org_id, count(*) AS pairs FROM active_pairs($ts)
+        SELECT strong AS org_id, count(*) AS pairs FROM ap
         WHERE strong IS NOT NULL GROUP BY 1 HAVING count(*) > $max_per_strong""",
     "groups_without_anchor": """
         WITH c AS (SELECT id FROM "Collaboration"
                    WHERE kind IN ('district', 'service_team') AND (start IS NULL OR start <= $ts)
                      AND ("end" IS NULL OR "end" >= $ts)),
         m AS (SELECT am.organization, am.member, am.role, coalesce(f.strong, false) AS strong
-              FROM active_members($ts) am LEFT JOIN facts($ts) f ON f.org_id = am.member
+              FROM am LEFT JOIN f ON f.org_id = am.member
               WHERE am.organization IN (SELECT id FROM c)),
         g AS (SELECT c.id, count(DISTINCT m.member) FILTER (WHERE m.strong) AS class1,
                      coalesce(bool_or(m.role = 'lead'), false) AS has_lead,
@@ -171,7 +177,7 @@ _PAIRING = {
                          CASE WHEN has_lead AND NOT lead_strong THEN 'lead_not_class1' END) AS problem
         FROM g WHERE class1 = 0 OR NOT lead_strong""",
     "due_for_rotation": """
-        SELECT id AS pair_id FROM active_pairs($ts)
+        SELECT id AS pair_id FROM ap
         WHERE start IS NOT NULL AND start + to_years($rotation_years) <= $ts""",
     "ended_without_successor": """
         SELECT e.id AS pair_id FROM "Pairing" e
@@ -232,6 +238,7 @@ def _connect(graph_dir: str | Path) -> Any:
     import duckdb
 
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     tables = Path(graph_dir) / "tables"
     for name in _TABLES:
         rel = con.read_parquet(str(tables / f"{name}.parquet"), file_row_number=(name == "Rating"))
@@ -243,6 +250,11 @@ def _connect(graph_dir: str | Path) -> Any:
 def _params(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     """The named parameters one statement uses (DuckDB refuses unused ones)."""
     return {k: v for k, v in values.items() if f"${k}" in sql}
+
+
+def _script(con: Any, sql: str, values: dict[str, Any]) -> None:
+    for stmt in [x for x in sql.split(";") if x.strip()]:
+        con.execute(stmt, _params(stmt, values))
 
 
 def _query(con: Any, sql: str, values: dict[str, Any]) -> pd.DataFrame:
@@ -265,6 +277,8 @@ def run_sql(graph_dir: str | Path, analysis: str, *, as_of: str, kinds: list[str
     try:
         values: dict[str, Any] = {"ts": ts, "kinds": kinds, "max_per_strong": max_per_strong,
                                   "rotation_years": rotation_years, "inspections": list(_INSPECTIONS)}
+        if analysis in ("coverage", "pairing_gaps"):
+            _script(con, _DATED_SETUP, values)
         if analysis == "coverage":
             return {k: _query(con, sql, values) for k, sql in _COVERAGE.items()}
         if analysis == "pairing_gaps":
@@ -272,8 +286,7 @@ def run_sql(graph_dir: str | Path, analysis: str, *, as_of: str, kinds: list[str
         if analysis == "cadence":
             lo = dt.date(ts.year, 1, 1)
             values.update(lo=lo, hi=min(dt.date(ts.year, 12, 31), ts), year=ts.year)
-            for stmt in [s for s in _CADENCE_SETUP.split(";") if s.strip()]:
-                con.execute(stmt, _params(stmt, values))
+            _script(con, _CADENCE_SETUP, values)
             out = {}
             for key, step, which in (("missed_months", 1, "month"), ("missed_quarters", 3, _INSPECTIONS[0]),
                                      ("missed_half_years", 6, _INSPECTIONS[1])):
