@@ -39,6 +39,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -379,8 +380,10 @@ def duckdb_all(timer: Any, graph_dir: str, as_of: str, analyses: list[str] | Non
 
     out: dict[str, Any] = {"duckdb": duckdb.__version__}
     for name in analyses or ANALYSES:
+        cpu = time.process_time()
         with timer(name):
             res = run_sql(graph_dir, name, as_of=as_of)
+        out[f"{name}_cpu_s"] = round(time.process_time() - cpu, 3)  # every thread's CPU seconds
         out[f"{name}_rows"] = int(sum(len(t) for t in res.values()))
     return out
 

@@ -254,9 +254,11 @@ def stage_analysis(timer: Any, graph_dir: str, name: str, as_of: str, seed: int)
 
     graph = gk.read_graph(graph_dir, provenance=False)
     _preimport([name])
+    cpu = time.process_time()
     with timer(name):
         rows = _run_analysis(name, graph, as_of, seed)
-    return {"result_rows": rows}
+    # CPU seconds of the process (every thread): less swayed than wall time by other work on the machine
+    return {"result_rows": rows, "cpu_s": round(time.process_time() - cpu, 3)}
 
 
 def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses: list[str],
@@ -709,6 +711,9 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             r = _record(run, name, m)
             if m.status == "ok":
                 r["note"] = f"{m.extra['result_rows']:,} result rows"
+                if m.extra.get("cpu_s") is not None:
+                    r["cpu_s"] = m.extra["cpu_s"]
+                    r["note"] += f", CPU {m.extra['cpu_s']:.2f} s"
     if want("end_to_end") and no_read:
         run.row("end_to_end", status="not run", note=no_read)
     elif want("end_to_end"):
@@ -776,7 +781,8 @@ def run_duckdb(args: argparse.Namespace, run: Run, stages: list[str]) -> None:
                  module=peer)
     for a in wanted:
         run.duckdb[a] = {"seconds": round(m.sections[a], 3) if a in m.sections else None,
-                         "status": m.status if a in m.sections or m.status != "ok" else "error"}
+                         "status": m.status if a in m.sections or m.status != "ok" else "error",
+                         "cpu_s": m.extra.get(f"{a}_cpu_s")}
     run.duckdb["_process"] = {"peak_mib": m.peak_mib, "status": m.status, "extra": m.extra}
     _say("  DuckDB peer vs graphkit: checking the results are equal …")
     c = _measure(args, run, "duckdb_check", {"graph_dir": str(run.graph), "as_of": args.as_of, "analyses": wanted},
@@ -992,6 +998,9 @@ def duckdb_line(run: Run) -> str:
             parts.append(f"{a} {d.get('status')}")
             continue
         rel = f", graphkit {ours:.3f} s = {ours / d['seconds']:.2f}× DuckDB" if ours and d["seconds"] else ""
+        cpu_ours, cpu_peer = run.rows.get(a, {}).get("cpu_s"), d.get("cpu_s")
+        if cpu_ours and cpu_peer:
+            rel += f" (CPU {cpu_ours:.2f} s vs {cpu_peer:.2f} s = {cpu_ours / cpu_peer:.2f}×)"
         parts.append(f"{a} {d['seconds']:.3f} s{rel}")
     check = run.rows.get("duckdb_check", {}).get("status", "not run")
     return (f"DuckDB peer (SQL over Parquet, read included; peak {p.get('peak_mib') or 0:.0f} MiB; results "

@@ -241,8 +241,12 @@ def test_duckdb_peer_comparison_catches_a_difference(peer, sample_out):
 
 def test_duckdb_line(harness, tmp_path):
     run = harness.Run("province-s0", "province", None, 0, "auto", tmp_path)
-    run.row("coverage", seconds=0.5)
+    run.row("coverage", seconds=0.5, cpu_s=0.6)
     run.row("duckdb_check", status="ok")
-    run.duckdb = {"coverage": {"seconds": 0.25, "status": "ok"}, "_process": {"peak_mib": 300.0, "status": "ok"}}
+    run.duckdb = {"coverage": {"seconds": 0.25, "status": "ok", "cpu_s": 0.4},
+                  "_process": {"peak_mib": 300.0, "status": "ok"}}
     line = harness.duckdb_line(run)
-    assert "coverage 0.250 s, graphkit 0.500 s = 2.00× DuckDB" in line and "results equal" in line
+    assert "coverage 0.250 s, graphkit 0.500 s = 2.00× DuckDB (CPU 0.60 s vs 0.40 s = 1.50×)" in line
+    assert "results equal" in line
+    run.rows["duckdb_check"]["status"] = "error"
+    assert "results error" in harness.duckdb_line(run)
