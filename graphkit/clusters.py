@@ -31,6 +31,8 @@ Examples
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -381,10 +383,27 @@ def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 _IGRAPH_RNG_LOCK = threading.Lock()
 
 
-def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
-    """Leiden modularity communities, run only where a component may be worth splitting."""
+@contextmanager
+def igraph_seeded(seed: int) -> Iterator[None]:
+    """igraph's process-wide random generator seeded for the block, under a lock, then restored.
+
+    igraph draws from one generator for the whole process (Python's ``random`` module by default);
+    holding the lock keeps concurrent callers from sharing or resetting each other's.
+    """
     import random
 
+    import igraph as ig
+
+    with _IGRAPH_RNG_LOCK:
+        ig.set_random_number_generator(random.Random(int(seed)))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
+
+
+def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
+    """Leiden modularity communities, run only where a component may be worth splitting."""
     import igraph as ig
 
     m = len(src)
@@ -404,19 +423,13 @@ def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: 
         sub[idx] = np.arange(len(idx))
         e = node_big[src]
         G = ig.Graph(n=len(idx), edges=np.column_stack([sub[src[e]], sub[dst[e]]]), directed=False)
-        # igraph draws from one process-wide generator; a seeded one is installed for this call
-        # only, under a lock, so that concurrent calls neither share nor reset each other's
-        with _IGRAPH_RNG_LOCK:
-            ig.set_random_number_generator(random.Random(int(seed)))
-            try:
-                # modularity of the whole graph, restricted to these components: CPM with degree node
-                # weights and resolution γ/2m (what objective_function="modularity" does with the
-                # subgraph's own 2m)
-                part = G.community_leiden(objective_function="CPM", node_weights=deg[idx].tolist(),
-                                          resolution=float(resolution) / (2.0 * m), beta=0.01,
-                                          n_iterations=LEIDEN_ITERATIONS)
-            finally:
-                ig.set_random_number_generator(random)
+        with igraph_seeded(seed):  # (igraph's generator is process-wide)
+            # modularity of the whole graph, restricted to these components: CPM with degree node
+            # weights and resolution γ/2m (what objective_function="modularity" does with the
+            # subgraph's own 2m)
+            part = G.community_leiden(objective_function="CPM", node_weights=deg[idx].tolist(),
+                                      resolution=float(resolution) / (2.0 * m), beta=0.01,
+                                      n_iterations=LEIDEN_ITERATIONS)
         labels[idx] = int(comp.max()) + 1 + np.asarray(part.membership, dtype=np.int64)
     return labels
 

@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 
@@ -85,3 +86,22 @@ def test_seeded_clusters_from_threads(sample_graph: gk.Graph) -> None:
         concurrent = _together(lambda i: detect_clusters(sample_graph, as_of="2024-06-30", seed=seeds[i]))
         for seq, con in zip(sequential, concurrent):
             pd.testing.assert_frame_equal(seq, con, check_exact=True)
+
+
+def test_seeded_layouts_and_clusters_side_by_side(sample_graph: gk.Graph) -> None:
+    """igraph layouts (Gephi export) and Leiden share igraph's one generator: run together from
+    threads, each still gives its seeded sequential result."""
+    from graphkit.export import _positions
+
+    G = nx.DiGraph(gk.gephi_graph(sample_graph, as_of="2024-06-30"))
+    layouts = [_positions(G, s) for s in (0, 1)]
+    clusters = [detect_clusters(sample_graph, as_of="2024-06-30", seed=s) for s in (0, 1)]
+
+    def work(i: int) -> object:
+        return _positions(G, i // 2) if i % 2 == 0 else detect_clusters(sample_graph, as_of="2024-06-30", seed=i // 2)
+
+    for _round in range(2):
+        got = _together(work)
+        assert got[0] == layouts[0] and got[2] == layouts[1]
+        pd.testing.assert_frame_equal(got[1], clusters[0], check_exact=True)
+        pd.testing.assert_frame_equal(got[3], clusters[1], check_exact=True)
