@@ -154,8 +154,8 @@ def _read_rows(path: Path) -> int:
 def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
     """Read every ledger file into raw sheets (``graphkit._read.read_file``) the way ``build_graph`` reads them.
 
-    ``build_graph`` reads a folder of at least ``graphkit.load.PARALLEL_MIN_BYTES`` with
-    ``graphkit.load._WORKERS`` forked worker processes, the largest file first (and maps each sheet
+    ``build_graph`` reads a folder of at least ``graphkit.config.parallel_min_bytes`` with
+    ``graphkit.load._WORKERS`` worker processes (forkserver), the largest file first (and maps each sheet
     in the worker, which is not timed here); a smaller folder, or a one-core machine, is read file
     by file in the process. The modules are imported before the clock starts, as the workers
     inherit them.
@@ -170,12 +170,14 @@ def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
 
     files = _ledger_files(ledger_dir)
     sizes = [p.stat().st_size for p in files]
-    workers = load._WORKERS if (len(files) >= 2 and sum(sizes) >= load.PARALLEL_MIN_BYTES
+    from graphkit.settings import threshold
+
+    workers = load._WORKERS if (len(files) >= 2 and sum(sizes) >= threshold("parallel_min_bytes")
                                 and load._cpu_count() >= 2) else 1
     with timer("load"):
         if workers > 1:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            methods = multiprocessing.get_all_start_methods()  # as build_graph: never fork
+            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 largest_first = sorted(range(len(files)), key=lambda i: -sizes[i])
                 rows = sum(f.result() for f in [pool.submit(_read_rows, files[i]) for i in largest_first])
