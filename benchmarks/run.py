@@ -33,6 +33,13 @@ is compared with ``read_graph`` and its total with ``end_to_end``. Ledger loadin
 ``pandas.read_excel`` (openpyxl). A baseline section whose linear extrapolation from a smaller
 scale exceeds the budget (default 600 s) is not run; the table says so and gives the estimate.
 
+The DuckDB peer (``benchmarks/duckdb_peer.py``) answers coverage, pairing gaps and cadence with
+plain DuckDB SQL over the same Parquet folder, each from a fresh connection (reading the Parquet
+files is inside its figure; graphkit's analysis figures exclude ``read_graph``). In the same run
+its results are checked equal to graphkit's (``duckdb_check``, its own process): a difference
+fails the run. The tables give the peer's seconds and graphkit's time as a multiple of it
+(``--no-duckdb`` skips it).
+
 Usage::
 
     .venv/bin/python benchmarks/run.py --quick                     # county + province (CI-friendly)
@@ -90,6 +97,9 @@ STAGES: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 ANALYSES = ["coverage", "pairing_gaps", "suggest_pairings", "clusters", "chain_alliances", "cadence"]
 
+#: graphkit analysis stages the DuckDB peer answers too (benchmarks/duckdb_peer.py).
+DUCKDB_OF = ("coverage", "pairing_gaps", "cadence")
+
 #: graphkit stage -> baseline section(s) it is compared with.
 BASELINE_OF: dict[str, tuple[str, ...]] = {
     "load": ("load",), "read_graph": ("nx_build",), "coverage": ("coverage",), "pairing_gaps": ("pairing_gaps",),
@@ -144,8 +154,8 @@ def _read_rows(path: Path) -> int:
 def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
     """Read every ledger file into raw sheets (``graphkit._read.read_file``) the way ``build_graph`` reads them.
 
-    ``build_graph`` reads a folder of at least ``graphkit.load.PARALLEL_MIN_BYTES`` with
-    ``graphkit.load._WORKERS`` forked worker processes, the largest file first (and maps each sheet
+    ``build_graph`` reads a folder of at least ``graphkit.config.parallel_min_bytes`` with
+    ``graphkit.load._WORKERS`` worker processes (forkserver), the largest file first (and maps each sheet
     in the worker, which is not timed here); a smaller folder, or a one-core machine, is read file
     by file in the process. The modules are imported before the clock starts, as the workers
     inherit them.
@@ -160,12 +170,14 @@ def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
 
     files = _ledger_files(ledger_dir)
     sizes = [p.stat().st_size for p in files]
-    workers = load._WORKERS if (len(files) >= 2 and sum(sizes) >= load.PARALLEL_MIN_BYTES
+    from graphkit.settings import threshold
+
+    workers = load._WORKERS if (len(files) >= 2 and sum(sizes) >= threshold("parallel_min_bytes")
                                 and load._cpu_count() >= 2) else 1
     with timer("load"):
         if workers > 1:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            methods = multiprocessing.get_all_start_methods()  # as build_graph: never fork
+            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 largest_first = sorted(range(len(files)), key=lambda i: -sizes[i])
                 rows = sum(f.result() for f in [pool.submit(_read_rows, files[i]) for i in largest_first])
@@ -244,9 +256,11 @@ def stage_analysis(timer: Any, graph_dir: str, name: str, as_of: str, seed: int)
 
     graph = gk.read_graph(graph_dir, provenance=False)
     _preimport([name])
+    cpu = time.process_time()
     with timer(name):
         rows = _run_analysis(name, graph, as_of, seed)
-    return {"result_rows": rows}
+    # CPU seconds of the process (every thread): less swayed than wall time by other work on the machine
+    return {"result_rows": rows, "cpu_s": round(time.process_time() - cpu, 3)}
 
 
 def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses: list[str],
@@ -467,6 +481,7 @@ class Run:
         self.ledger_format = ""
         self.rows: dict[str, dict[str, Any]] = {}
         self.baseline: dict[str, dict[str, Any]] = {}
+        self.duckdb: dict[str, dict[str, Any]] = {}
         self.budget: float | None = None
         self.graph_source = "built from the ledgers"
         self.graph_counts: dict[str, int] = {}
@@ -485,7 +500,8 @@ class Run:
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "scale": self.scale, "n_orgs": self.n_orgs, "seed": self.seed,
                 "ledger_format": self.ledger_format, "ledger_counts": self.counts,
-                "rows": list(self.rows.values()), "baseline": self.baseline, "graph_source": self.graph_source,
+                "rows": list(self.rows.values()), "baseline": self.baseline, "duckdb": self.duckdb,
+                "graph_source": self.graph_source,
                 "graph_counts": self.graph_counts, "loadavg_start": self.loadavg}
 
 
@@ -697,6 +713,9 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             r = _record(run, name, m)
             if m.status == "ok":
                 r["note"] = f"{m.extra['result_rows']:,} result rows"
+                if m.extra.get("cpu_s") is not None:
+                    r["cpu_s"] = m.extra["cpu_s"]
+                    r["note"] += f", CPU {m.extra['cpu_s']:.2f} s"
     if want("end_to_end") and no_read:
         run.row("end_to_end", status="not run", note=no_read)
     elif want("end_to_end"):
@@ -744,6 +763,41 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
     # ---- baseline ------------------------------------------------------------------------------------------
     if not args.no_baseline:
         run_baseline(args, run, stages, reference)
+    # ---- DuckDB peer ---------------------------------------------------------------------------------------
+    if not args.no_duckdb:
+        run_duckdb(args, run, stages)
+
+
+def run_duckdb(args: argparse.Namespace, run: Run, stages: list[str]) -> None:
+    """Time the DuckDB peer's analyses (one process), then check its results equal graphkit's
+    (another process); a difference is an error row ``duckdb_check``, which fails the run."""
+    wanted = [a for a in DUCKDB_OF if a in stages]
+    if not wanted or not (run.graph / "manifest.json").exists():
+        return
+    if importlib.util.find_spec("duckdb") is None:
+        run.duckdb["_process"] = {"status": "skipped", "note": "duckdb 未安装 not installed (pip install duckdb)"}
+        return
+    peer = HERE / "duckdb_peer.py"
+    _say(f"  DuckDB peer ({', '.join(wanted)}) …")
+    m = _measure(args, run, "duckdb_all", {"graph_dir": str(run.graph), "as_of": args.as_of, "analyses": wanted},
+                 module=peer)
+    for a in wanted:
+        run.duckdb[a] = {"seconds": round(m.sections[a], 3) if a in m.sections else None,
+                         "status": m.status if a in m.sections or m.status != "ok" else "error",
+                         "cpu_s": m.extra.get(f"{a}_cpu_s")}
+    run.duckdb["_process"] = {"peak_mib": m.peak_mib, "status": m.status, "extra": m.extra}
+    _say("  DuckDB peer vs graphkit: checking the results are equal …")
+    c = _measure(args, run, "duckdb_check", {"graph_dir": str(run.graph), "as_of": args.as_of, "analyses": wanted},
+                 module=peer)
+    ok = c.status == "ok" and all(c.extra.get(a) == "equal" for a in wanted)
+    run.row("duckdb_check", seconds=round(sum(c.sections.values()), 3) if c.sections else None,
+            peak_mib=round(c.peak_mib, 1) if c.peak_mib else None, status="ok" if ok else "error",
+            note=("DuckDB 与 graphkit 结果一致 / results equal: " + ", ".join(wanted)) if ok else (c.error or "differs"))
+
+
+def _duckdb_for(run: Run, stage: str) -> float | None:
+    d = run.duckdb.get(stage)
+    return d.get("seconds") if d else None
 
 
 def _estimate(reference: Run | None, run: Run, section: str) -> float | None:
@@ -927,6 +981,32 @@ def print_table(run: Run) -> None:
                           if not k.startswith("_") and v.get("seconds") is not None))
     for n in notes:
         print(f"baseline {n}")
+    if run.duckdb:
+        print(duckdb_line(run))
+
+
+def duckdb_line(run: Run) -> str:
+    """One line: the DuckDB peer's seconds per analysis and graphkit's time as a multiple of it."""
+    p = run.duckdb.get("_process", {})
+    if p.get("status") == "skipped":
+        return f"DuckDB peer: {p.get('note')}"
+    parts = []
+    for a in DUCKDB_OF:
+        d = run.duckdb.get(a)
+        if not d:
+            continue
+        ours = run.rows.get(a, {}).get("seconds")
+        if d.get("seconds") is None:
+            parts.append(f"{a} {d.get('status')}")
+            continue
+        rel = f", graphkit {ours:.3f} s = {ours / d['seconds']:.2f}× DuckDB" if ours and d["seconds"] else ""
+        cpu_ours, cpu_peer = run.rows.get(a, {}).get("cpu_s"), d.get("cpu_s")
+        if cpu_ours and cpu_peer:
+            rel += f" (CPU {cpu_ours:.2f} s vs {cpu_peer:.2f} s = {cpu_ours / cpu_peer:.2f}×)"
+        parts.append(f"{a} {d['seconds']:.3f} s{rel}")
+    check = run.rows.get("duckdb_check", {}).get("status", "not run")
+    return (f"DuckDB peer (SQL over Parquet, read included; peak {p.get('peak_mib') or 0:.0f} MiB; results "
+            f"{'equal' if check == 'ok' else check}): " + "; ".join(parts))
 
 
 def markdown(runs: list[Run], targets: list[dict[str, Any]], info: dict[str, Any], command: str) -> str:
@@ -965,6 +1045,8 @@ def markdown(runs: list[Run], targets: list[dict[str, Any]], info: dict[str, Any
         for k, v in run.baseline.items():
             if not k.startswith("_") and v.get("note"):
                 out.append(f"Baseline {k}: {v['note']}  ")
+        if run.duckdb:
+            out += ["", duckdb_line(run)]
         out.append("")
     if targets:
         out += ["### Targets", "", "| scale | target | value | limit | met | note |", "|---|---|---:|---:|---|---|"]
@@ -990,6 +1072,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json", dest="json_path", default=None, help="save every figure to this JSON file")
     p.add_argument("--markdown", default=None, help="also write the tables as Markdown to this file")
     p.add_argument("--no-baseline", action="store_true", help="skip the networkx baseline")
+    p.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB peer (coverage, pairing gaps, cadence)")
     p.add_argument("--baseline-budget", type=float, default=600.0, help="seconds a baseline section may take (default 600)")
     p.add_argument("--baseline-national", action="store_true", help="run the baseline at national scale too (~6 GiB+)")
     p.add_argument("--estimate-from", default=None, help="JSON of an earlier run to extrapolate the baseline from")
@@ -1027,6 +1110,7 @@ def _reference_from_json(path: str, work: Path) -> list[Run]:
         run = Run(r["label"], r["scale"], r.get("n_orgs"), r["seed"], "auto", work)
         run.counts = r.get("ledger_counts", {})
         run.baseline = r.get("baseline", {})
+        run.duckdb = r.get("duckdb", {})
         run.rows = {row["stage"]: row for row in r.get("rows", [])}
         run.ledger_format = r.get("ledger_format", "")
         run.graph_source = r.get("graph_source", run.graph_source)

@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import weakref
+import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from ._ids import SMALL as SMALL_LOOKUP
 from ._ids import IdIndex, argsort_strings, factorize, id_index
 from .errors import GraphkitError
 from .model import Graph
-from .schema import Model, load_schema
+from .schema import PROVENANCE, Model, load_schema
+from .settings import threshold
 
 __all__ = [
     "AsOf", "ProgressFn", "lookup", "positions", "ref_positions", "take", "cached", "reference_date", "as_of_date",
@@ -205,7 +205,20 @@ def _place_positions(graph: Graph, keys: Any) -> np.ndarray:
     return positions(keys, place_index(graph))
 
 
-_CACHE: dict[int, dict[Any, Any]] = {}
+_STORE = "_analysis_store"  # the attribute of a Graph holding its derived tables inside ``cached``
+
+
+class _Store:
+    """Derived tables of one graph shared inside :func:`cached` (kept on the graph itself, so two
+    graphs never share one, and threads using the same graph share it safely)."""
+
+    __slots__ = ("closed", "data", "depth", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.closed = False
+        self.data: dict[Any, Any] = {}
 
 
 @contextmanager
@@ -213,26 +226,36 @@ def cached(graph: Graph) -> Iterator[None]:
     """Share derived tables (org facts, active links) between analyses run inside the block.
 
     ``run_all`` and the report use it; outside the block nothing is cached, so a graph whose
-    tables are edited between calls is always read afresh.
+    tables are edited between calls is always read afresh. The derived tables live on the graph
+    while any block (in any thread) is open on it; several threads may run analyses of one graph
+    at once, each value being computed by a pure function of the graph.
     """
-    key = id(graph)
-    fresh = key not in _CACHE
-    if fresh:
-        _CACHE[key] = {}
+    while True:
+        store = graph.__dict__.setdefault(_STORE, _Store())  # (atomic: one store per graph)
+        with store.lock:
+            if not store.closed:
+                store.depth += 1
+                break
     try:
         yield
     finally:
-        if fresh:
-            _CACHE.pop(key, None)
+        with store.lock:
+            store.depth -= 1
+            if store.depth == 0:
+                store.closed = True
+                if graph.__dict__.get(_STORE) is store:
+                    del graph.__dict__[_STORE]
 
 
 def _memo(graph: Graph, key: Any, fn: Callable[[], Any]) -> Any:
-    store = _CACHE.get(id(graph))
+    store = graph.__dict__.get(_STORE)
     if store is None:
         return fn()
-    if key not in store:
-        store[key] = fn()
-    return store[key]
+    data = store.data
+    if key not in data:
+        value = fn()
+        return data.setdefault(key, value)  # a value another thread stored first wins, for all
+    return data[key]
 
 
 # ---- org facts ---------------------------------------------------------------------------------
@@ -393,21 +416,17 @@ def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
     return f, None
 
 
-_FIDX: dict[int, tuple[Any, pd.Index]] = {}
+_FACTS_INDEX = "_graphkit_org_index"  # attribute of an org facts table holding its id Index
 
 
 def _facts_index(facts: pd.DataFrame) -> pd.Index:
-    """The org ids of ``facts`` as an object Index, kept while that facts table lives (its hash
-    table is built once, not once per lookup)."""
-    hit = _FIDX.get(id(facts))
-    if hit is not None and hit[0]() is facts:
-        return hit[1]
+    """The org ids of ``facts`` as an object Index, kept on that facts table while it lives (its
+    hash table is built once, not once per lookup; derived frames do not inherit it)."""
+    hit = facts.__dict__.get(_FACTS_INDEX)
+    if hit is not None:
+        return hit
     idx = pd.Index(facts["org_id"].to_numpy(dtype=object), dtype=object)
-    for k in [k for k, (ref, _) in _FIDX.items() if ref() is None]:
-        del _FIDX[k]
-    if len(_FIDX) < 16:
-        _FIDX[id(facts)] = (weakref.ref(facts), idx)
-    return idx
+    return facts.__dict__.setdefault(_FACTS_INDEX, idx)
 
 
 def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -518,7 +537,7 @@ def isin(values: pd.Series | np.ndarray, members: Any) -> np.ndarray:
         members = list(members)
     m = np.asarray(members, dtype=object)
     v = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=object)
-    if len(v) >= SMALL_LOOKUP:
+    if len(v) >= threshold("small_lookup"):
         if not pd.isna(m).any():  # (a missing member would also match missing values)
             return IdIndex(factorize(m)[1]).positions(v) >= 0
     return pd.Series(v, dtype=object).isin(m).to_numpy(dtype=bool)

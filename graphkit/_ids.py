@@ -35,6 +35,13 @@ __all__ = ["SMALL", "ArrowIds", "GraphCodes", "IdIndex", "argsort_strings", "fac
 SMALL = 50_000
 
 
+def _small() -> int:
+    """The ``small_lookup`` threshold in force (``SMALL`` by default; 0 under ``force_large``)."""
+    from .settings import threshold
+
+    return threshold("small_lookup")
+
+
 def _pa() -> Any:
     import pyarrow as pa
 
@@ -74,7 +81,7 @@ class IdIndex:
         k = _objects(keys)
         if not len(k):
             return np.zeros(0, dtype=np.intp)
-        if len(k) >= SMALL and len(self.index) * 8 < len(k) and not self._has_missing():
+        if len(k) >= _small() and len(self.index) * 8 < len(k) and not self._has_missing():
             # many keys, few values (codes, kinds): each distinct key is looked up once; a missing
             # key finds nothing, as the values hold none
             codes, uniq = factorize(k)

@@ -30,6 +30,9 @@ Examples
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -90,7 +93,9 @@ def _codes(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
 def _argsort(values: np.ndarray) -> np.ndarray:
     """Stable argsort of an object array in Python's order; strings are sorted by pyarrow (UTF-8
     byte order is code point order, which is how Python compares str)."""
-    if len(values) > 64 and _is_str(values):
+    from .settings import threshold
+
+    if len(values) >= threshold("arrow_sort_min") and _is_str(values):
         return argsort_strings(values).astype(np.int64)
     return np.argsort(values, kind="stable")
 
@@ -375,10 +380,31 @@ def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return connected_components(adj, directed=False)[1].astype(np.int64)
 
 
-def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
-    """Leiden modularity communities, run only where a component may be worth splitting."""
+#: held while igraph's process-wide random generator is the seeded one of a call
+_IGRAPH_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def igraph_seeded(seed: int) -> Iterator[None]:
+    """igraph's process-wide random generator seeded for the block, under a lock, then restored.
+
+    igraph draws from one generator for the whole process (Python's ``random`` module by default);
+    holding the lock keeps concurrent callers from sharing or resetting each other's.
+    """
     import random
 
+    import igraph as ig
+
+    with _IGRAPH_RNG_LOCK:
+        ig.set_random_number_generator(random.Random(int(seed)))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
+
+
+def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
+    """Leiden modularity communities, run only where a component may be worth splitting."""
     import igraph as ig
 
     m = len(src)
@@ -398,17 +424,13 @@ def _leiden(n: int, src: np.ndarray, dst: np.ndarray, *, seed: int, resolution: 
         sub[idx] = np.arange(len(idx))
         e = node_big[src]
         G = ig.Graph(n=len(idx), edges=np.column_stack([sub[src[e]], sub[dst[e]]]), directed=False)
-        # igraph draws from Python's `random` module; use a seeded generator for this call only
-        ig.set_random_number_generator(random.Random(int(seed)))
-        try:
+        with igraph_seeded(seed):  # (igraph's generator is process-wide)
             # modularity of the whole graph, restricted to these components: CPM with degree node
             # weights and resolution γ/2m (what objective_function="modularity" does with the
             # subgraph's own 2m)
             part = G.community_leiden(objective_function="CPM", node_weights=deg[idx].tolist(),
                                       resolution=float(resolution) / (2.0 * m), beta=0.01,
                                       n_iterations=LEIDEN_ITERATIONS)
-        finally:
-            ig.set_random_number_generator(random)
         labels[idx] = int(comp.max()) + 1 + np.asarray(part.membership, dtype=np.int64)
     return labels
 

@@ -322,16 +322,12 @@ def _positions(G: nx.DiGraph, seed: int) -> dict[Any, tuple[float, float]]:
     except ImportError:
         igraph = None
     if igraph is not None:
-        import random
+        from .clusters import igraph_seeded
 
         ig = igraph.Graph(n=n, edges=edges, directed=False)
-        # igraph draws from Python's `random` module; a seeded generator for this call only (as clusters.py)
-        igraph.set_random_number_generator(random.Random(int(seed)))
-        try:
+        with igraph_seeded(seed):  # igraph's generator is process-wide: seeded for this call, under a lock
             lay = ig.layout_fruchterman_reingold(seed=[[float(a), float(b)] for a, b in zip(sx, sy)], niter=300,
                                                  grid="auto")
-        finally:
-            igraph.set_random_number_generator(random)
         xy = np.asarray(lay.coords, dtype=np.float64)
     else:
         if n <= 1000:

@@ -1844,14 +1844,20 @@ def _load_file(ctx: _Context, maps: dict[str, Mapping], path: Path, rel: str, op
 # --------------------------------------------------------------------------------------------
 # reading several large files at once (two worker processes)
 
-#: a folder whose ledgers add up to at least this many bytes is read by worker processes
+#: a folder whose ledgers add up to at least this many bytes is read by worker processes (the
+#: default of ``graphkit.config.parallel_min_bytes``, read through ``settings.threshold``)
 PARALLEL_MIN_BYTES = 8 * 1024**2
 _WORKERS = 2
 _WORKER_STATE: tuple[Model, DatasetConfig, dict[str, Mapping], Limits] | None = None
 
 
-def _worker_init(model: Model, config: DatasetConfig, maps: dict[str, Mapping], limits: Limits) -> None:
+def _worker_init(model: Model, config: DatasetConfig, maps: dict[str, Mapping], limits: Limits,
+                 settings: Any) -> None:
+    """A worker process's state: the parent's declarations and the settings in force there."""
     global _WORKER_STATE
+    from .settings import _use
+
+    _use(settings)
     _WORKER_STATE = (model, config, maps, limits)
 
 
@@ -1896,15 +1902,19 @@ class _FilePool:
                 sizes.append(p.stat().st_size)
             except OSError:
                 sizes.append(0)
-        if len(files) < 2 or sum(sizes) < PARALLEL_MIN_BYTES or _cpu_count() < 2:
+        from .settings import current, threshold
+
+        if len(files) < 2 or sum(sizes) < threshold("parallel_min_bytes") or _cpu_count() < 2:
             return
         import concurrent.futures
         import multiprocessing
 
+        # never fork: the caller may be running threads (a forked child inherits their locks held)
         methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=_WORKERS, mp_context=context, initializer=_worker_init, initargs=(model, config, maps, limits))
+            max_workers=_WORKERS, mp_context=context, initializer=_worker_init,
+            initargs=(model, config, maps, limits, current()))
         self._futures = [None] * len(files)
         for i in sorted(range(len(files)), key=lambda i: -sizes[i]):  # the largest first
             self._futures[i] = self._pool.submit(_worker_load, files[i], rels[i])

@@ -54,6 +54,7 @@ from ._analysis import (SEP, _facts_index, active_memberships, active_pairings, 
 from ._ids import argsort_strings, factorize
 from .errors import GraphkitError
 from .model import Graph
+from .settings import threshold
 
 __all__ = ["pairing_gaps", "suggest_pairings", "GAP_KEYS", "COST_WEIGHTS"]
 
@@ -73,7 +74,6 @@ def _unit(n_weak: int) -> int:
     """One point of the pairing cost, large enough that the secondary costs of all pairs together
     never outweigh it: the cost tiers are optimised first, exactly."""
     return _SECONDARY * (n_weak + 1)
-_MATRIX_CELLS = 200_000  # "auto" uses the assignment matrix up to this size
 
 
 def _empty(cols: list[str]) -> pd.DataFrame:
@@ -348,7 +348,8 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     method
         ``"flow"`` (the min-cost flow on hub nodes, linear in size), ``"assignment"`` (the Hungarian
         method on the full weak × strong-slot cost matrix, for small cases) or ``"auto"`` (the
-        assignment when the matrix has at most 200,000 cells, else the flow). Both are exact.
+        assignment when the matrix has at most ``graphkit.config.pairing_matrix_cells`` cells, 200,000,
+        else the flow). Both are exact.
 
     Returns
     -------
@@ -411,7 +412,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     fb = fb[isin(fb["w"], weak["org_id"]) & isin(fb["s"], strong["org_id"])].drop_duplicates()
 
     cells = len(weak) * (int(strong["spare"].sum()) + len(weak))
-    solve = _solve_matrix if method == "assignment" or (method == "auto" and cells <= _MATRIX_CELLS) else _solve
+    solve = _solve_matrix if method == "assignment" or (method == "auto" and cells <= threshold("pairing_matrix_cells")) else _solve
     flows = solve(weak, strong, chains, fb, same_sector=same_sector, model=model, seed=seed, unit=_unit(len(weak)))
     res = weak[["org_id", "name", "town", "town_name", "level"]].rename(
         columns={"org_id": "weak_id", "name": "weak_name", "town": "wt", "town_name": "weak_town", "level": "wl"})

@@ -4,6 +4,17 @@
 ``GRAPHKIT_<FIELD>`` (e.g. ``GRAPHKIT_BASE_IRI``, ``GRAPHKIT_NEO4J_BATCH_SIZE=20000``), or for a
 block of code with :func:`override`.
 
+Overrides are per context (:mod:`contextvars`): a ``with override(...)`` block changes the settings
+only for the code running in that thread or asyncio task, so two threads can analyse with
+different settings at once. A thread started inside the block sees the process-wide settings
+unless it runs in a copy of the context (``contextvars.copy_context().run``).
+
+The size thresholds at which an algorithm switches to its large-scale variant are settings too
+(``small_lookup``, ``pairing_matrix_cells``, ``arrow_sort_min``, ``parallel_min_bytes``); read
+them with :func:`threshold`. ``force_large=1`` (``GRAPHKIT_FORCE_LARGE=1``) makes every such
+threshold 0, so the large-scale paths run on any data: the test suite runs the analyses that way
+and checks the tables equal the normal path's.
+
 Examples
 --------
 >>> from graphkit.settings import config, override
@@ -19,14 +30,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import SettingsError
 
-__all__ = ["Settings", "config", "override"]
+__all__ = ["THRESHOLDS", "Settings", "config", "current", "override", "threshold"]
+
+#: Settings that are size thresholds switching an algorithm to its large-scale variant (each is
+#: 0 under ``force_large``). The small path is taken below the threshold, the large path at or
+#: above it.
+THRESHOLDS = ("small_lookup", "pairing_matrix_cells", "arrow_sort_min", "parallel_min_bytes")
 
 
 @dataclass
@@ -59,6 +76,19 @@ class Settings:
         Cells (rows x columns) a ledger sheet may have.
     max_sheet_bytes
         Bytes one sheet may take unpacked (a text ledger's bytes, an .xlsx sheet's XML).
+    small_lookup
+        Id lookups, ``isin`` and ``factorize`` of at least this many values use the identity and
+        code-based path of :mod:`graphkit._ids`; smaller ones use pandas directly.
+    pairing_matrix_cells
+        ``suggest_pairings(method="auto")`` solves the assignment matrix up to this many cells,
+        the min-cost flow above (both exact).
+    arrow_sort_min
+        Object arrays of strings longer than this are sorted by pyarrow, shorter ones by numpy.
+    parallel_min_bytes
+        A ledger folder of at least this many bytes (and two or more files) is read by two
+        worker processes.
+    force_large
+        1: every threshold above is 0, so the large-scale code paths run on any data (tests).
 
     Examples
     --------
@@ -83,6 +113,11 @@ class Settings:
     max_line_fields: int = 16_384
     max_cells: int = 60_000_000
     max_sheet_bytes: int = 1024**3
+    small_lookup: int = 50_000
+    pairing_matrix_cells: int = 200_000
+    arrow_sort_min: int = 65
+    parallel_min_bytes: int = 8 * 1024**2
+    force_large: int = 0
 
     def __post_init__(self) -> None:
         self._check()
@@ -94,9 +129,14 @@ class Settings:
                   "view_max_nodes", "max_columns", "max_line_fields", "max_cells", "max_sheet_bytes"):
             if getattr(self, f) < 1:
                 raise SettingsError(f"{f} 须为正整数 / must be a positive integer, not {getattr(self, f)!r}")
+        for f in THRESHOLDS:
+            if getattr(self, f) < 0:
+                raise SettingsError(f"{f} 不能为负 / must not be negative, not {getattr(self, f)!r}")
+        if self.force_large not in (0, 1):
+            raise SettingsError(f"force_large 须为 0 或 1 / must be 0 or 1, not {self.force_large!r}")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Defaults overridden by ``GRAPHKIT_<FIELD>`` environment variables."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -119,13 +159,70 @@ class Settings:
         return f"<table><tr><th>setting</th><th>value</th></tr>{rows}</table>"
 
 
-config = Settings.from_env()
-_lock = threading.Lock()
+_BASE = Settings.from_env()
+_CURRENT: ContextVar[Settings | None] = ContextVar("graphkit_settings", default=None)
+
+
+def current() -> Settings:
+    """The settings in force in this context (the process-wide ones outside any :func:`override`).
+
+    The result is a snapshot: it does not follow later overrides.
+    """
+    s = _CURRENT.get()
+    return _BASE if s is None else s
+
+
+def threshold(name: str) -> int:
+    """A size threshold (one of :data:`THRESHOLDS`) in force in this context; 0 under ``force_large``.
+
+    Examples
+    --------
+    >>> threshold("small_lookup")
+    50000
+    >>> with override(force_large=1):
+    ...     threshold("small_lookup"), threshold("pairing_matrix_cells")
+    (0, 0)
+    """
+    if name not in THRESHOLDS:
+        raise AttributeError(f"未知阈值 unknown threshold {name!r}; known: {list(THRESHOLDS)}")
+    s = current()
+    return 0 if s.force_large else int(getattr(s, name))
+
+
+class _Config:
+    """``graphkit.config``: reads every attribute from the settings in force in the current context
+    (see :func:`current`). Change settings with :func:`override`, not by assignment."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"设置请用 graphkit.override(...) / set {name!r} with graphkit.override(...)")
+
+    def __dir__(self) -> list[str]:
+        return sorted({f.name for f in fields(Settings)} | {"as_dict"})
+
+    def __repr__(self) -> str:
+        return f"config({current()!r})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings in force, as a plain dict."""
+        return current().as_dict()
+
+    def _repr_html_(self) -> str:
+        return current()._repr_html_()
+
+
+config: Any = _Config()
 
 
 @contextmanager
-def override(**changes: Any) -> Iterator[Settings]:
-    """Change settings for the duration of a ``with`` block, then restore them.
+def override(**changes: Any) -> Iterator[Any]:
+    """Change settings for the duration of a ``with`` block in this context, then restore them.
+
+    Only the code running in the current thread (or asyncio task) sees the change.
 
     Raises
     ------
@@ -146,19 +243,14 @@ def override(**changes: Any) -> Iterator[Settings]:
     unknown = set(changes) - known
     if unknown:
         raise AttributeError(f"未知设置 unknown settings: {sorted(unknown)}; known: {sorted(known)}")
-    with _lock:
-        saved = {k: getattr(config, k) for k in changes}
-        for k, v in changes.items():
-            setattr(config, k, v)
-        try:
-            config._check()
-        except ValueError:
-            for k, v in saved.items():
-                setattr(config, k, v)
-            raise
+    new = dataclasses.replace(current(), **changes)  # checked by __post_init__
+    token = _CURRENT.set(new)
     try:
         yield config
     finally:
-        with _lock:
-            for k, v in saved.items():
-                setattr(config, k, v)
+        _CURRENT.reset(token)
+
+
+def _use(settings: Settings) -> None:
+    """Make ``settings`` the ones in force in this context (a worker process's initializer)."""
+    _CURRENT.set(settings)

@@ -182,7 +182,7 @@ def test_tiny_run_every_stage(harness, tmp_path):
     assert data["machine"]["nproc"] >= 1 and data["command"].startswith("python benchmarks/run.py")
     (run,) = data["runs"]
     rows = {r["stage"]: r for r in run["rows"]}
-    assert set(rows) == set(harness.STAGES), sorted(rows)
+    assert set(rows) == set(harness.STAGES) | {"duckdb_check"}, sorted(rows)
     for stage, row in rows.items():
         assert row["status"] in ("ok", "cached", "skipped"), (stage, row)
         if row["status"] == "skipped":  # only a module another helper has not written yet
@@ -196,6 +196,57 @@ def test_tiny_run_every_stage(harness, tmp_path):
         if rows[stage]["status"] == "ok":
             assert rows[stage]["ratio"] > 0, stage
     assert rows["end_to_end"]["status"] == "ok"
+    assert rows["duckdb_check"]["status"] == "ok" and "results equal" in rows["duckdb_check"]["note"]
+    for a in harness.DUCKDB_OF:
+        assert run["duckdb"][a]["status"] == "ok" and run["duckdb"][a]["seconds"] > 0, a
+    assert "DuckDB peer" in proc.stdout and "× DuckDB" in proc.stdout
     assert rows["build"]["rows_per_s"] > 0
     assert "stage" in proc.stdout and "ratio" in proc.stdout and "end_to_end" in proc.stdout
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def peer():
+    return _load("duckdb_peer")
+
+
+@pytest.mark.parametrize("as_of", ["2023-12-31", "2024-06-30", "2024-12-31"])
+def test_duckdb_peer_equals_graphkit_on_the_sample_county(peer, sample_out, as_of):
+    """The DuckDB SQL gives graphkit's coverage, pairing gaps and cadence on the sample county."""
+    import graphkit as gk
+
+    graph = gk.read_graph(sample_out, provenance=False)
+    for name in peer.ANALYSES:
+        ours = peer.canonical_graphkit(graph, name, as_of=as_of)
+        theirs = peer.run_sql(sample_out, name, as_of=as_of)
+        assert peer.compare(ours, theirs) == [], name
+        assert sum(len(t) for t in ours.values()) > 0, name  # something was compared
+    assert len(peer.canonical_graphkit(graph, "pairing_gaps", as_of=as_of)["unpaired_weak"]) > 0
+
+
+def test_duckdb_peer_comparison_catches_a_difference(peer, sample_out):
+    """compare() reports a table whose rows differ (the check in the harness can fail)."""
+    import graphkit as gk
+
+    graph = gk.read_graph(sample_out, provenance=False)
+    ours = peer.canonical_graphkit(graph, "pairing_gaps", as_of="2024-06-30")
+    theirs = peer.run_sql(sample_out, "pairing_gaps", as_of="2024-06-30")
+    theirs["unpaired_weak"] = theirs["unpaired_weak"].iloc[1:]
+    problems = peer.compare(ours, theirs)
+    assert len(problems) == 1 and problems[0].startswith("unpaired_weak:")
+    # another rule (max_per_strong 1 in SQL only) changes the overloaded orgs: caught too
+    other = peer.run_sql(sample_out, "pairing_gaps", as_of="2024-06-30", max_per_strong=1)
+    assert any(p.startswith("overloaded_strong:") for p in peer.compare(ours, other))
+
+
+def test_duckdb_line(harness, tmp_path):
+    run = harness.Run("province-s0", "province", None, 0, "auto", tmp_path)
+    run.row("coverage", seconds=0.5, cpu_s=0.6)
+    run.row("duckdb_check", status="ok")
+    run.duckdb = {"coverage": {"seconds": 0.25, "status": "ok", "cpu_s": 0.4},
+                  "_process": {"peak_mib": 300.0, "status": "ok"}}
+    line = harness.duckdb_line(run)
+    assert "coverage 0.250 s, graphkit 0.500 s = 2.00× DuckDB (CPU 0.60 s vs 0.40 s = 1.50×)" in line
+    assert "results equal" in line
+    run.rows["duckdb_check"]["status"] = "error"
+    assert "results error" in harness.duckdb_line(run)

@@ -19,14 +19,30 @@ from graphkit import load
 from graphkit._load_vec import factorize, hash_keys, id_order, per_value
 from graphkit._text import _FORM_SUFFIXES, strip_form_suffix
 from graphkit.errors import GraphkitError
+from graphkit.settings import override
 
 from _ledgers import DISTRICT, DISTRICT_HEADER, ROSTER, ROSTER_HEADER, mini_county, write_csv
 
 
-def _build_both(folder: Path, monkeypatch: pytest.MonkeyPatch, **kwargs):
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each build's file pool started worker processes (the real pool is used)."""
+    seen: list[bool] = []
+    enter = load._FilePool.__enter__
+
+    def spy(self: load._FilePool) -> load._FilePool:
+        seen.append(self._pool is not None)
+        return enter(self)
+
+    monkeypatch.setattr(load._FilePool, "__enter__", spy)
+    return seen
+
+
+def _build_both(folder: Path, pooled: list[bool], **kwargs):
     serial = gk.build_graph(folder, **kwargs)
-    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)  # any folder of 2+ files goes to the workers
-    parallel = gk.build_graph(folder, **kwargs)
+    with override(parallel_min_bytes=0):  # any folder of 2+ files goes to the workers
+        parallel = gk.build_graph(folder, **kwargs)
+    assert pooled == [False, True]
     return serial, parallel
 
 
@@ -38,47 +54,47 @@ def _assert_same(a: gk.Graph, b: gk.Graph) -> None:
     pd.testing.assert_frame_equal(a.sources, b.sources, check_exact=True)
 
 
-def test_workers_give_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> None:
-    serial, parallel = _build_both(gk.sample_path("sample_county"), monkeypatch)
+def test_workers_give_the_same_graph(pooled: list[bool]) -> None:
+    serial, parallel = _build_both(gk.sample_path("sample_county"), pooled)
     assert serial.count("Organization") == 568
     _assert_same(serial, parallel)
 
 
-def test_workers_give_the_same_problem_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_give_the_same_problem_table(tmp_path: Path, pooled: list[bool]) -> None:
     bad_roster = [r[:] for r in ROSTER]
     bad_roster[1][7] = "三十"          # not a number
     bad_roster[3][6] = "东岭镇党委员"   # unknown parent
     folder = mini_county(tmp_path / "c", roster=bad_roster)
     write_csv(folder / "片区联建台账2.csv", DISTRICT_HEADER, DISTRICT + [["第一片区", "不存在党支部", "成员单位", "13", "", "2024年13月"]])
     (folder / "结对共建台账.xlsx").write_text("not a workbook", encoding="utf-8")  # wrong format
-    serial, parallel = _build_both(folder, monkeypatch, lenient=True)
+    serial, parallel = _build_both(folder, pooled, lenient=True)
     rules = set(serial.problems["rule"])
     assert {"bad_integer", "unresolved_ref", "wrong_format", "bad_date"} <= rules, rules
     _assert_same(serial, parallel)
 
 
-def test_an_error_in_a_worker_is_raised_as_without_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_in_a_worker_is_raised_as_without_workers(tmp_path: Path) -> None:
     folder = mini_county(tmp_path / "c")
     (folder / "graphkit.yaml").write_text("county: 示例县\nfiles:\n  '党组织*': {mapping: no_such_layout}\n",
                                           encoding="utf-8")
     with pytest.raises(GraphkitError) as plain:
         gk.build_graph(folder)
-    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)
-    with pytest.raises(GraphkitError) as pooled:
+    with override(parallel_min_bytes=0), pytest.raises(GraphkitError) as in_pool:
         gk.build_graph(folder)
-    assert str(plain.value) == str(pooled.value)
-    assert "no_such_layout" in str(pooled.value)
+    assert str(plain.value) == str(in_pool.value)
+    assert "no_such_layout" in str(in_pool.value)
 
 
-def test_building_twice_in_workers_writes_identical_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_building_twice_in_workers_writes_identical_files(tmp_path: Path, pooled: list[bool]) -> None:
     src = tmp_path / "ledgers"
     shutil.copytree(gk.sample_path("sample_county"), src)
-    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)
     outs = []
     for i in range(2):
         out = tmp_path / f"out{i}"
-        gk.write_graph(gk.build_graph(src), out)
+        with override(parallel_min_bytes=0):
+            gk.write_graph(gk.build_graph(src), out)
         outs.append(out)
+    assert pooled == [True, True]
     for f in sorted((outs[0] / "tables").glob("*.parquet")):
         assert f.read_bytes() == (outs[1] / "tables" / f.name).read_bytes(), f.name
 
