@@ -45,18 +45,23 @@ from .problems import excel_safe, excel_unsafe
 from .schema import PROVENANCE, Model, RecordType, load_schema
 
 __all__ = ["write_graph", "read_graph", "atomic_dir", "atomic_file", "MANIFEST", "FORMAT_VERSION", "OUTPUT_MARKER",
-           "output_kind", "output_signature", "check_replace", "graphkit_outputs"]
+           "output_kind", "output_signature", "check_replace", "graphkit_outputs", "FILE_REGISTRY",
+           "file_digests"]
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = "1"
 
 #: the file naming graphkit, the command and the kind of output, written into every output folder
 OUTPUT_MARKER = ".graphkit-output.json"
+#: the list, per folder, of graphkit's output files that carry no signature (CSV, JSON): name → kind, SHA-256
+FILE_REGISTRY = ".graphkit-files.json"
 #: how much of a file is searched for its signature (:func:`output_signature`)
 _SIGNATURE_BYTES = 65_536
 _SIGNATURE = re.compile(rb"graphkit-output:([a-z][a-z0-9-]*)")
 #: kinds of output whose earlier versions (before markers) are recognised by their own content
 _LEGACY_HTML = b'<meta name="generator" content="graphkit'
+_LEGACY_RDF_SCHEMA = (b"# graphkit ontology \xe2\x80\x94 generated from schema/", b"# graphkit SHACL shapes \xe2\x80\x94 generated from schema/")
+_LEGACY_CYPHER = b"// graphkit: Neo4j 5 load script"
 
 
 def _default_mode(kind: str) -> int:
@@ -167,8 +172,18 @@ OUTPUT_KINDS: dict[str, tuple[str, str]] = {
     "rdf": ("RDF 导出文件", "an RDF export"),
     "gephi": ("Gephi 导出文件", "a Gephi export"),
     "synth-ledgers": ("合成台账目录", "a folder of synthetic ledgers"),
+    "query-result": ("查询结果文件", "a query result file"),
+    "problems": ("问题清单文件", "a problem table file"),
+    "cypher-script": ("cypher-shell 导入脚本", "a cypher-shell load script"),
+    "neo4j-browser": ("Neo4j Browser 样式与收藏目录", "a folder of Neo4j Browser files"),
+    "rdf-schema": ("本体或 SHACL 形状文件", "an ontology or SHACL shapes file"),
+    "extract-review": ("抽取审核文件", "an extraction review file"),
+    "extract-ledgers": ("由审核工作簿生成的台账目录", "a ledger folder made from a review workbook"),
 }
-_FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts", "synth-ledgers"})
+_FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts", "synth-ledgers", "neo4j-browser",
+                           "extract-ledgers"})
+#: output folders that are ledgers for the next build (read, not skipped, inside DATA_DIR)
+_LEDGER_KINDS = frozenset({"synth-ledgers", "extract-ledgers"})
 #: written by ``graphkit synth`` as the first line of its graphkit.yaml (its marker: the folder is ledgers to read)
 SYNTH_HEADER = "# 合成数据（虚构），由 graphkit.synth 生成 / synthetic, fictional data made by graphkit.synth"
 
@@ -206,6 +221,18 @@ def _json_dict(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def file_digests(folder: str | Path) -> dict[str, str]:
+    """SHA-256 of every file below ``folder`` by relative path (the marker and the registry left out).
+
+    A marker holding ``files`` (``extract --apply`` writes one: its ledgers are meant to be edited)
+    counts as graphkit's only while the folder still holds exactly these files, unchanged.
+    """
+    folder = Path(folder)
+    skip = {OUTPUT_MARKER, FILE_REGISTRY}
+    return {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in skip}
+
+
 def _folder_kind(path: Path) -> str | None:
     """The kind of graphkit output folder ``path`` is, or None.
 
@@ -219,6 +246,8 @@ def _folder_kind(path: Path) -> str | None:
     if marker.exists():
         data = _json_dict(marker)
         if data and data.get("tool") == "graphkit" and data.get("kind") in OUTPUT_KINDS:
+            if isinstance(data.get("files"), dict) and data["files"] != file_digests(path):
+                return None  # a folder whose files were edited or added since is the user's work now
             return str(data["kind"])
         return None  # a marker graphkit cannot read is not proof of anything
     manifest = _json_dict(path / MANIFEST)
@@ -231,6 +260,8 @@ def _folder_kind(path: Path) -> str | None:
         return "neo4j-import"
     if _head(path / "graphkit.yaml", 4096).startswith(SYNTH_HEADER.encode("utf-8")):
         return "synth-ledgers"
+    if (path / "graphkit.grass").is_file() and (path / "guide.html").is_file() and (path / "favorites").is_dir():
+        return "neo4j-browser"  # the Browser files beside a script, before markers
     try:
         entries = list(path.iterdir())
     except OSError:
@@ -240,8 +271,124 @@ def _folder_kind(path: Path) -> str | None:
     return None
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _registry(folder: Path) -> dict[str, dict[str, Any]]:
+    """The entries of ``folder``'s :data:`FILE_REGISTRY` (empty if it is missing or not graphkit's)."""
+    data = _json_dict(folder / FILE_REGISTRY)
+    if not data or data.get("tool") != "graphkit" or not isinstance(data.get("files"), dict):
+        return {}
+    return {k: v for k, v in data["files"].items() if isinstance(v, dict)}
+
+
+def _registered_kind(path: Path) -> str | None:
+    """The kind a file was registered with, if its size and SHA-256 are one of the registered versions."""
+    entry = _registry(path.parent).get(path.name)
+    if not entry or entry.get("kind") not in OUTPUT_KINDS:
+        return None
+    versions = [v for v in entry.get("versions", []) if isinstance(v, dict)]
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if not any(v.get("size") == size for v in versions):
+        return None  # cheap refusal before hashing: no registered version has this size
+    digest = _sha256(path)
+    return str(entry["kind"]) if any(v.get("sha256") == digest and v.get("size") == size for v in versions) else None
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` itself (``flock`` on its descriptor; no lock file is left behind).
+
+    Serialises writers of one folder's :data:`FILE_REGISTRY`. Where ``fcntl`` is missing
+    (Windows) nothing is locked; two concurrent writers there can drop each other's entry, and
+    the file is then refused until ``--force`` (never replaced wrongly).
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux/macOS
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _write_registry(folder: Path, files: dict[str, dict[str, Any]]) -> None:
+    """Replace ``folder``'s registry atomically (the caller holds :func:`_folder_lock`); none if empty."""
+    reg = folder / FILE_REGISTRY
+    if not files:
+        reg.unlink(missing_ok=True)
+        return
+    data = {"tool": "graphkit", "about": "graphkit 写出的文件（无法内嵌标记的格式）及其 SHA-256；graphkit 只覆盖与记录一致的文件 / "
+            "files graphkit wrote that cannot carry a signature, with their SHA-256; graphkit replaces only files that "
+            "still match", "files": dict(sorted(files.items()))}
+    fd, name = tempfile.mkstemp(prefix=f".{FILE_REGISTRY}.tmp-{os.getpid()}-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(name, _default_mode("file"))
+        os.replace(name, reg)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _signed(path: Path, kind: str) -> bool:
+    """Whether ``path`` carries :func:`output_signature` of ``kind`` (in its head, or an xlsx's properties)."""
+    head = _head(path)
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                head = zf.read("docProps/core.xml")[:_SIGNATURE_BYTES] if "docProps/core.xml" in zf.namelist() else b""
+        except (OSError, zipfile.BadZipFile):
+            return False
+    found = _SIGNATURE.search(head)
+    return bool(found) and found.group(1).decode("ascii") == kind
+
+
+def _replace_registered(tmp: Path, target: Path, *, kind: str, command: str, keep_previous: bool) -> None:
+    """Rename ``tmp`` onto ``target`` and record it in the folder's registry, safe against a kill at any point.
+
+    The entry first lists both the previous version (if it was graphkit's) and the new one, then
+    the rename happens, then only the new one stays: whatever moment a writer dies, the file on
+    disk is one of the versions listed.
+    """
+    new = {"size": tmp.stat().st_size, "sha256": _sha256(tmp)}
+    folder = target.parent
+    with _folder_lock(folder):
+        files = {k: v for k, v in _registry(folder).items() if (folder / k).is_file()}  # drop files since removed
+        before = files.get(target.name)
+        versions = [v for v in (before or {}).get("versions", []) if isinstance(v, dict)] if keep_previous else []
+        entry = {"kind": kind, "command": f"graphkit {command}".strip()}
+        files[target.name] = {**entry, "versions": versions + [new]}
+        _write_registry(folder, files)
+        os.replace(tmp, target)
+        files[target.name] = {**entry, "versions": [new]}
+        _write_registry(folder, files)
+
+
 def _file_kind(path: Path) -> str | None:
-    """The kind of graphkit output file ``path`` is (its signature, or a legacy sign), or None."""
+    """The kind of graphkit output file ``path`` is (registered, its signature, or a legacy sign), or None."""
+    registered = _registered_kind(path)
+    if registered is not None:
+        return registered
     head = _head(path)
     if head.startswith(b"PK\x03\x04"):  # a zip (.xlsx): the signature is in the document properties
         import zipfile
@@ -262,6 +409,10 @@ def _file_kind(path: Path) -> str | None:
         return kind if kind in OUTPUT_KINDS else None
     if _LEGACY_HTML in head:
         return "html"  # a report or a view written before signatures: both are graphkit's own pages
+    if head.startswith(_LEGACY_RDF_SCHEMA):
+        return "rdf-schema"  # `rdf ontology` / `rdf shapes` before signatures: their generated header
+    if head.startswith(_LEGACY_CYPHER):
+        return "cypher-script"  # `neo4j export-cypher` before signatures: its first line
     vocab = load_schema().vocab_iri.encode("utf-8")
     if vocab and vocab in head:
         return "rdf"  # every RDF export names graphkit's vocabulary in its first lines
@@ -385,13 +536,14 @@ def graphkit_outputs(root: str | Path) -> list[tuple[Path, str]]:
         keep = []
         for d in sorted(dirs):
             kind = _folder_kind(here / d)
-            if kind is None or kind == "synth-ledgers":  # synthetic ledgers are ledgers: read them
+            if kind is None or kind in _LEDGER_KINDS:  # synthetic or extracted ledgers are ledgers: read them
                 keep.append(d)
             else:
                 found.append((here / d, kind))
         dirs[:] = keep
+        registered = _registry(here) if FILE_REGISTRY in files else {}
         for name in sorted(files):
-            if name.lower().endswith(".xlsx"):
+            if name in registered or name.lower().endswith(".xlsx"):
                 kind = _file_kind(here / name)
                 if kind is not None:
                     found.append((here / name, kind))
@@ -467,11 +619,14 @@ def atomic_dir(target: str | Path, *, kind: str | None = None, command: str = ""
 
 @contextmanager
 def atomic_file(target: str | Path, mode: str = "w", encoding: str | None = "utf-8", *, kind: str | None = None,
-                force: bool = False) -> Iterator[Any]:
+                force: bool = False, command: str = "") -> Iterator[Any]:
     """Open a temporary file beside ``target``; on success it is fsynced and renamed onto ``target``.
 
     With ``kind``, an existing ``target`` is first checked by :func:`check_replace` (``force``
-    replaces a file graphkit did not write); the writer puts :func:`output_signature` in the file.
+    replaces a file graphkit did not write). The writer puts :func:`output_signature` in the file
+    where the format allows a note; a file written without it (CSV, JSON) is recorded instead, with
+    its SHA-256, in the folder's :data:`FILE_REGISTRY`, and only a file that still matches that
+    record counts as graphkit's later (``command`` is noted there).
 
     If the body raises, the temporary file is removed and ``target`` is untouched; after a kill,
     only a ``.NAME.tmp-PID-…`` file is left (removed by the next write to ``target``). The file
@@ -498,7 +653,16 @@ def atomic_file(target: str | Path, mode: str = "w", encoding: str | None = "utf
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(name, _default_mode("file"))
-        os.replace(name, target)
+        if kind is not None and not _signed(Path(name), kind):
+            ours = target.is_file() and _compatible(_file_kind(target), kind)  # keep its version listed until renamed
+            _replace_registered(Path(name), target, kind=kind, command=command, keep_previous=ours)
+        else:
+            if kind is not None and target.name in _registry(target.parent):
+                with _folder_lock(target.parent):  # a signed file needs no entry: drop a stale one
+                    files = _registry(target.parent)
+                    files.pop(target.name, None)
+                    _write_registry(target.parent, files)
+            os.replace(name, target)
         _fsync_dir(target.parent)
     except BaseException:
         try:
