@@ -1237,25 +1237,43 @@ class _Index:
         self.county = county
         self.aliases = aliases or {}
         self.exact: dict[str, set[str]] = defaultdict(set)
-        self.loose: dict[str, set[str]] = defaultdict(set)
+        self._loose: dict[str, set[str]] | None = None
         #: folded keys: 工作委员会 → 工委, and a village org's name without its town prefix
-        self.folded: dict[str, set[str]] = defaultdict(set)
+        self._folded: dict[str, set[str]] | None = None
         self.names: dict[str, str] = {}
         self._resolved: dict[str, tuple[str | None, str, list[str]]] = {}  # a name met in several ledgers
+        #: the key of each record's name, computed once here: references mostly write these very names
+        self._keys: dict[str, str | None] = {}
         for f in frames:
             if "name" not in f or f.empty:
                 continue
             sub = f[["id", "name"]].dropna().drop_duplicates()
             keys = per_value(sub["name"], self.key).tolist()  # each distinct name keyed once
             for rid, name, k in zip(sub["id"].tolist(), sub["name"].tolist(), keys):
+                self._keys[name] = k
                 if not k:
                     continue
                 self.exact[k].add(rid)
                 self.names.setdefault(rid, name)
-                if rtype.name == "Organization":
-                    self.loose[strip_form_suffix(k)].add(rid)
-                    for fk in _folds(k):
-                        self.folded[fk].add(rid)
+
+    @property
+    def loose(self) -> dict[str, set[str]]:
+        """Org key without its form suffix → ids (built on first use: only names not found exactly need it)."""
+        if self._loose is None:
+            self._loose = defaultdict(set)
+            for k, ids in self.exact.items():
+                self._loose[strip_form_suffix(k)].update(ids)
+        return self._loose
+
+    @property
+    def folded(self) -> dict[str, set[str]]:
+        """Folded org key (:func:`_folds`) → ids (built on first use, like :attr:`loose`)."""
+        if self._folded is None:
+            self._folded = defaultdict(set)
+            for k, ids in self.exact.items():
+                for fk in _folds(k):
+                    self._folded[fk].update(ids)
+        return self._folded
 
     def key(self, value: Any) -> str | None:
         if self.rtype.name == "Organization":
@@ -1272,7 +1290,7 @@ class _Index:
         return hit
 
     def _resolve(self, value: str) -> tuple[str | None, str, list[str]]:
-        k = self.key(value)
+        k = self._keys[value] if value in self._keys else self.key(value)
         if not k:
             return None, "missing", []
         if k in self.aliases:  # the county's name table: 县住建局 → 中共测试县住房和城乡建设局党组
