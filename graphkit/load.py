@@ -1480,10 +1480,12 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
     for rtype in model:
         cols = rtype.columns()
         parts = []
+        headers_of: list[dict[str, str]] = []  # each part's headers, by the part's number in ``__part``
         for s, f in frames.get(rtype.name, []):
             g = f.reindex(columns=cols)
             g["__unique"] = s.entity.unique
-            g["__headers"] = [s.headers] * len(g)
+            g["__part"] = len(headers_of)
+            headers_of.append(s.headers)
             parts.append(g)
         if not parts:
             tables[rtype.name] = _empty(rtype)
@@ -1498,13 +1500,14 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
                 f0 = first.loc[r["id"]]
                 where = f"{f0.src_file}" + (f" [{f0.src_sheet}]" if f0.src_sheet else "")
                 ctx.problems.add(file=r["src_file"], sheet=r["src_sheet"], row=int(r["src_row"]),
-                                 column=_label_col(rtype, r["__headers"]), value=_describe(rtype, r, display),
+                                 column=_label_col(rtype, headers_of[int(r["__part"])]), value=_describe(rtype, r, display),
                                  rule="duplicate_id", zh=f"与 {where} 第{int(f0.src_row)}行重复",
                                  en=f"duplicates {where} row {int(f0.src_row)}")
             allf = allf.drop(index=uniq[dup].index)
         # conflicting values for one id
         props = list(rtype.properties)
-        multi = allf[allf["id"].duplicated(keep=False)]
+        repeated = allf["id"].duplicated(keep=False).to_numpy()
+        multi = allf[repeated]
         if not multi.empty:
             for pname in props:
                 nun = multi.groupby("id", sort=False)[pname].nunique(dropna=True)
@@ -1513,12 +1516,12 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
                     vals = [display.get(v, v) if rtype.properties[pname].type == "ref" else v
                             for v in rows[pname].astype(str).unique().tolist()]
                     r = rows.iloc[1]
-                    hdr = r["__headers"].get(pname, pname)
+                    hdr = headers_of[int(r["__part"])].get(pname, pname)
                     ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=hdr,
                                      value=" ≠ ".join(vals[:3]), rule="conflicting_values",
                                      zh=f"同一{rtype.label['zh']}的「{hdr}」在不同行取值不同",
                                      en=f"the same {rtype.label['en']} has different {pname} values in different rows")
-        if allf["id"].duplicated().any():
+        if repeated.any():
             merged = allf.groupby("id", sort=False, dropna=True).first().reset_index()
         else:
             merged = allf
