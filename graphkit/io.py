@@ -360,7 +360,7 @@ def _signed(path: Path, kind: str) -> bool:
         except (OSError, zipfile.BadZipFile):
             return False
     found = _SIGNATURE.search(head)
-    return bool(found) and found.group(1).decode("ascii") == kind
+    return found is not None and found.group(1).decode("ascii") == kind
 
 
 def _replace_registered(tmp: Path, target: Path, *, kind: str, command: str, keep_previous: bool) -> None:
