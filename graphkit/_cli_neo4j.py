@@ -78,8 +78,12 @@ def _label_file_line(message: str) -> str:
     return f"  已写关系 relationships {what}: {rows:,} 行 rows ({path})"
 
 
-def _emit(df: Any, fmt: str, out: str | None) -> None:
-    """Print or write a result table as an aligned table, CSV or JSON."""
+def _emit(df: Any, fmt: str, out: str | None, *, force: bool = False) -> None:
+    """Print or write a result table as an aligned table, CSV or JSON.
+
+    A file is written only over a missing file or graphkit's own earlier result
+    (``graphkit.io.check_replace``; ``force`` replaces any file).
+    """
     if fmt == "csv":
         from .problems import excel_safe_frame
 
@@ -91,7 +95,8 @@ def _emit(df: Any, fmt: str, out: str | None) -> None:
     if out:
         from .io import atomic_file
 
-        with atomic_file(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as fh:
+        with atomic_file(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", kind="query-result", force=force,
+                         command="query") as fh:
             fh.write(text)
         _say(f"{len(df)} 行 rows → {out}")
     else:
@@ -151,12 +156,14 @@ def register(cli: click.Group) -> None:
                   help=".cypher 脚本 the script file")
     @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
                   help="每条语句的行数 rows per statement")
+    @click.option("--force", is_flag=True, help="覆盖不是 graphkit 写出的同名脚本（目录从不覆盖）/ replace a script graphkit "
+                                                "did not write (never a folder)")
     @user_errors
-    def export_cypher_cmd(out: str, dest: str, batch_size: int) -> None:
+    def export_cypher_cmd(out: str, dest: str, batch_size: int, force: bool) -> None:
         """写出 cypher-shell 导入脚本 / write a script for `cypher-shell -f`."""
         from .neo4j import export_cypher
 
-        path = export_cypher(out, dest, batch_size=batch_size)
+        path = export_cypher(out, dest, batch_size=batch_size, force=force)
         click.echo(f"已写出 wrote {path}; 运行 run: cypher-shell -u neo4j -d neo4j -f {path}")
 
     @cli.command("query")
@@ -168,13 +175,14 @@ def register(cli: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
                   help="输出格式：对齐表格、CSV 或 JSON / output format")
     @click.option("-o", "--output", "dest", type=click.Path(dir_okay=False), default=None, help="写入文件 write to a file")
+    @click.option("--force", is_flag=True, help="覆盖不是 graphkit 写出的同名 -o 文件 / replace an -o file graphkit did not write")
     @click.option("--show", is_flag=True, help="显示 Neo4j 查询文本与 :param 行 / print the Neo4j text of --name "
                                                "with :param lines (computed on OUT if given)")
     @click.option("--zh", "zh", is_flag=True, help="中文显示：代码换成中文（village → 农村，3 → 三类），列名中文 / "
                                                    "Chinese labels for codes and columns")
     @user_errors
     def query_cmd(out: str | None, cypher: str | None, name: str | None, params: tuple[str, ...], list_: bool,
-                  fmt: str, dest: str | None, show: bool, zh: bool) -> None:
+                  fmt: str, dest: str | None, force: bool, show: bool, zh: bool) -> None:
         """用嵌入式引擎运行 Cypher（无需服务器）/ run Cypher on OUT with the embedded engine (no server).
 
         \b
@@ -186,6 +194,10 @@ def register(cli: click.Group) -> None:
         from .errors import GraphkitError
         from .queries import get_query, list_queries, parse_params
 
+        if dest and not (name and show):
+            from .io import check_replace
+
+            check_replace(dest, kind="query-result", force=force)  # before the work, not after it
         if list_:
             df = list_queries()
             if fmt == "table":
@@ -193,7 +205,7 @@ def register(cli: click.Group) -> None:
                     click.echo(f"{r['name']}\n    {r['title']}\n    参数 params: {r['params'] or '-'}\n"
                                f"    对应 matches: {r['matches']}  [{r['variants']}]")
                 return
-            _emit(df, fmt, dest)
+            _emit(df, fmt, dest, force=force)
             return
         if name and show:
             click.echo(_show(get_query(name), out, params))
@@ -213,7 +225,7 @@ def register(cli: click.Group) -> None:
             df = run_cypher(out, cypher, _untyped_params(params), progress=_say)
         else:
             raise GraphkitError("需要查询文本或 --name / give a Cypher query text or --name NAME (see --list)")
-        _emit(display_zh(df) if zh else df, fmt, dest)
+        _emit(display_zh(df) if zh else df, fmt, dest, force=force)
 
 
 def _show(query: Any, out: str | None, items: tuple[str, ...]) -> str:

@@ -16,20 +16,22 @@ __all__ = ["register"]
 
 _FORMATS = ["turtle", "nt", "jsonld", "trig", "nquads"]
 _STORES = ["memory", "oxigraph"]
+_FORCE_HELP = "覆盖不是 graphkit 写出的同名 -o 文件 / replace an output file graphkit did not write"
 
 
 def _say(msg: str) -> None:
     click.echo(msg, err=True)
 
 
-def _write_text(path: str, text: str) -> None:
+def _write_text(path: str, text: str, *, kind: str, command: str, force: bool) -> None:
     from .io import atomic_file
-    with atomic_file(path, "w", encoding="utf-8") as fh:
+    with atomic_file(path, "w", encoding="utf-8", kind=kind, force=force, command=command) as fh:
         fh.write(text)
 
 
-def _write_table(df, path: str) -> None:  # type: ignore[no-untyped-def]
-    from .io import atomic_file
+def _write_table(df, path: str, *, kind: str, command: str, force: bool) -> None:  # type: ignore[no-untyped-def]
+    """A result or problem table as .xlsx (signed in its document properties) or .csv (registered)."""
+    from .io import atomic_file, output_signature
     from .problems import excel_safe_frame
 
     df = excel_safe_frame(df)  # for spreadsheets: no text runs as a formula
@@ -39,11 +41,12 @@ def _write_table(df, path: str) -> None:  # type: ignore[no-untyped-def]
         options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         import pandas as pd
         with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            xw.book.set_properties({"comments": output_signature(kind, command)})
             df.to_excel(xw, index=False)
-        with atomic_file(path, "wb") as fh:
+        with atomic_file(path, "wb", kind=kind, force=force, command=command) as fh:
             fh.write(buf.getvalue())
     else:
-        with atomic_file(path, "w", encoding="utf-8-sig") as fh:
+        with atomic_file(path, "w", encoding="utf-8-sig", kind=kind, force=force, command=command) as fh:
             df.to_csv(fh, index=False)
 
 
@@ -111,8 +114,10 @@ def import_cmd(file: str, out: str, fmt: str | None, store: str) -> None:
 @click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
               help="pyshacl = 全部约束交给 pySHACL（较慢）/ let pySHACL evaluate every constraint (slower)")
 @click.option("--problems", "problems_path", type=click.Path(dir_okay=False), help="把问题清单写入 .csv 或 .xlsx / write the problem table (.csv or .xlsx)")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
 @user_errors
-def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: str, problems_path: str | None) -> None:
+def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: str, problems_path: str | None,
+                 force: bool) -> None:
     """用 SHACL 形状校验 RDF 文件 / validate an RDF file against graphkit's SHACL shapes (pySHACL).
 
     每个违规指回来源台账的文件、工作表和行 / each violation points back to its ledger row.
@@ -120,6 +125,10 @@ def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: st
     from .problems import problems_to_text
     from .rdf import validate_rdf
 
+    if problems_path:
+        from .io import check_replace
+
+        check_replace(problems_path, kind="problems", force=force)  # before the work
     shapes = None
     if shapes_path:
         from rdflib import Graph as RGraph
@@ -129,7 +138,7 @@ def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: st
     if len(problems):
         _say(problems_to_text(problems, limit=200))
     if problems_path:
-        _write_table(problems, problems_path)
+        _write_table(problems, problems_path, kind="problems", command="rdf validate", force=force)
         _say(f"问题清单 problem table → {problems_path}")
     if errors:
         click.echo(f"不符合 SHACL 约束 does not conform: {errors} 个错误 errors, {len(problems) - errors} 个其他 other")
@@ -140,22 +149,24 @@ def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: st
 @rdf_group.command(name="ontology")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="输出文件，如 schema/ontology.ttl / output file")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
 @user_errors
-def ontology_cmd(output: str) -> None:
+def ontology_cmd(output: str, force: bool) -> None:
     """由模式声明重新生成本体（Turtle）/ regenerate the ontology (Turtle) from the schema declaration."""
     from .rdf import ontology_turtle
-    _write_text(output, ontology_turtle())
+    _write_text(output, ontology_turtle(), kind="rdf-schema", command="rdf ontology", force=force)
     click.echo(f"已生成 wrote {output}")
 
 
 @rdf_group.command(name="shapes")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="输出文件，如 schema/shapes.ttl / output file")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
 @user_errors
-def shapes_cmd(output: str) -> None:
+def shapes_cmd(output: str, force: bool) -> None:
     """由模式声明重新生成 SHACL 形状（Turtle）/ regenerate the SHACL shapes (Turtle) from the declaration."""
     from .rdf import shapes_turtle
-    _write_text(output, shapes_turtle())
+    _write_text(output, shapes_turtle(), kind="rdf-schema", command="rdf shapes", force=force)
     click.echo(f"已生成 wrote {output}")
 
 
@@ -168,9 +179,10 @@ def shapes_cmd(output: str) -> None:
 @click.option("--store", type=click.Choice(_STORES), default="memory", show_default=True,
               help="memory = rdflib；oxigraph = 大数据量 / oxigraph for large graphs")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help="写入 .csv 或 .xlsx / write the result to a .csv or .xlsx file")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
 @user_errors
 def sparql_cmd(source: str | None, name: str | None, params: tuple[str, ...], list_: bool, show: bool, store: str,
-               output: str | None) -> None:
+               output: str | None, force: bool) -> None:
     """运行 SPARQL 查询 / run a SPARQL query of the pack on SOURCE (an output folder or an RDF file)."""
     from .errors import GraphkitError
     from .sparql import get_query, list_queries, run_query
@@ -195,9 +207,13 @@ def sparql_cmd(source: str | None, name: str | None, params: tuple[str, ...], li
         if not sep or not key.strip():
             raise GraphkitError(f"参数应写成 KEY=VALUE / a parameter must be KEY=VALUE, got {item!r}")
         given[key.strip()] = value
+    if output:
+        from .io import check_replace
+
+        check_replace(output, kind="query-result", force=force)  # before the work
     df = run_query(source, name, params=given, store=store)
     if output:
-        _write_table(df, output)
+        _write_table(df, output, kind="query-result", command="sparql", force=force)
         click.echo(f"{len(df)} 行 rows → {output}")
     else:
         import pandas as pd

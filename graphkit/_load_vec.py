@@ -189,6 +189,8 @@ def id_order(ids: Sequence[str] | np.ndarray) -> np.ndarray | None:
     import pyarrow.compute as pc
 
     arr = pa.array(np.asarray(ids, dtype=object), type=pa.string(), from_pandas=True)
+    if arr.null_count == 0 and (len(arr) < 2 or pc.all(pc.less_equal(arr[:-1], arr[1:])).as_py()):
+        return None  # already in order (a stable sort would keep it): no sort needed
     order = pc.sort_indices(arr).to_numpy()  # a stable sort; nulls last
     if np.array_equal(order, np.arange(len(order))):
         return None

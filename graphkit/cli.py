@@ -53,11 +53,23 @@ def cli() -> None:
     """graphkit：党组织联建台账 → 知识图谱 / county party-building ledgers → a knowledge graph."""
 
 
-def _problems_out(problems: Any, path: str | None, report: list[dict[str, Any]] | None = None) -> None:
+_PROBLEMS_FORCE = ("覆盖不是 graphkit 写出的同名 --problems 文件（输出目录从不覆盖）/ replace a --problems file graphkit "
+                   "did not write (never an output folder)")
+
+
+def _problems_check(path: str | None, force: bool) -> None:
+    """Refuse a ``--problems`` file graphkit did not write, before the ledgers are read."""
+    if path:
+        from .io import check_replace
+        check_replace(path, kind="problems", force=force)
+
+
+def _problems_out(problems: Any, path: str | None, report: list[dict[str, Any]] | None = None, *,
+                  command: str = "validate", force: bool = False) -> None:
     if not path:
         return
     from .problems import write_problems
-    write_problems(problems, path, read_report=report)
+    write_problems(problems, path, read_report=report, command=command, force=force)
     _say(f"问题清单 problem table → {path}")
 
 
@@ -89,15 +101,17 @@ def _say_warnings(problems: Any, where: str, *, limit: int = 10) -> None:
 @click.option("--strict", is_flag=True, help="警告也视为错误 / treat warnings as errors")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
               help="把标注了问题单元格的台账副本写入此新目录（原件不动）/ write copies of the ledgers with each problem cell marked")
+@click.option("--force", is_flag=True, help=_PROBLEMS_FORCE)
 @user_errors
 def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None, county: str | None,
-             strict: bool, annotate_dir: str | None) -> None:
+             strict: bool, annotate_dir: str | None, force: bool) -> None:
     """校验台账，列出全部问题 / check the ledgers in DATA_DIR and list every problem."""
     from .load import build_graph
     from .problems import problems_to_text
     if annotate_dir:  # refuse a bad folder before the ledgers are read
         from .annotate import check_annotate_folder
         check_annotate_folder(Path(data_dir), Path(annotate_dir))
+    _problems_check(problems_path, force)
     graph = build_graph(data_dir, lenient=True, mappings=mappings, county=county, progress=_say, strict=strict)
     problems = graph.problems
     _say_report(graph.read_report)
@@ -105,7 +119,7 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
     warnings = int((problems["severity"] == "warning").sum())
     if len(problems):
         _say(problems_to_text(problems, limit=200))
-    _problems_out(problems, problems_path, graph.read_report)
+    _problems_out(problems, problems_path, graph.read_report, force=force)
     if annotate_dir:
         from .annotate import annotate_ledgers
         done = annotate_ledgers(data_dir, annotate_dir, problems=problems)
@@ -127,9 +141,10 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
 @click.option("--county", default=None, help="县名（覆盖 graphkit.yaml）/ county name")
 @click.option("--strict", is_flag=True, help="警告也视为错误 / treat warnings as errors")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度 no progress")
+@click.option("--force", is_flag=True, help=_PROBLEMS_FORCE)
 @user_errors
 def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
-          county: str | None, strict: bool, quiet: bool) -> None:
+          county: str | None, strict: bool, quiet: bool, force: bool) -> None:
     """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically).
 
     \b
@@ -139,11 +154,12 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
     from .io import check_replace, write_graph
     from .load import build_graph
     check_replace(out, kind="graph")  # refuse before the work, not after it
+    _problems_check(problems_path, force)
     try:
         graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say,
                             strict=strict)
     except ValidationFailed as exc:
-        _problems_out(exc.problems, problems_path, getattr(exc, "read_report", None))
+        _problems_out(exc.problems, problems_path, getattr(exc, "read_report", None), command="build", force=force)
         raise
     path = write_graph(graph, out)
     _say_report(graph.read_report)

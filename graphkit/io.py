@@ -45,7 +45,8 @@ from .problems import excel_safe, excel_unsafe
 from .schema import PROVENANCE, Model, RecordType, load_schema
 
 __all__ = ["write_graph", "read_graph", "atomic_dir", "atomic_file", "MANIFEST", "FORMAT_VERSION", "OUTPUT_MARKER",
-           "output_kind", "output_signature", "check_replace", "graphkit_outputs", "FILE_REGISTRY"]
+           "output_kind", "output_signature", "check_replace", "graphkit_outputs", "FILE_REGISTRY",
+           "file_digests"]
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = "1"
@@ -59,6 +60,8 @@ _SIGNATURE_BYTES = 65_536
 _SIGNATURE = re.compile(rb"graphkit-output:([a-z][a-z0-9-]*)")
 #: kinds of output whose earlier versions (before markers) are recognised by their own content
 _LEGACY_HTML = b'<meta name="generator" content="graphkit'
+_LEGACY_RDF_SCHEMA = (b"# graphkit ontology \xe2\x80\x94 generated from schema/", b"# graphkit SHACL shapes \xe2\x80\x94 generated from schema/")
+_LEGACY_CYPHER = b"// graphkit: Neo4j 5 load script"
 
 
 def _default_mode(kind: str) -> int:
@@ -175,8 +178,12 @@ OUTPUT_KINDS: dict[str, tuple[str, str]] = {
     "neo4j-browser": ("Neo4j Browser 样式与收藏目录", "a folder of Neo4j Browser files"),
     "rdf-schema": ("本体或 SHACL 形状文件", "an ontology or SHACL shapes file"),
     "extract-review": ("抽取审核文件", "an extraction review file"),
+    "extract-ledgers": ("由审核工作簿生成的台账目录", "a ledger folder made from a review workbook"),
 }
-_FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts", "synth-ledgers", "neo4j-browser"})
+_FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts", "synth-ledgers", "neo4j-browser",
+                           "extract-ledgers"})
+#: output folders that are ledgers for the next build (read, not skipped, inside DATA_DIR)
+_LEDGER_KINDS = frozenset({"synth-ledgers", "extract-ledgers"})
 #: written by ``graphkit synth`` as the first line of its graphkit.yaml (its marker: the folder is ledgers to read)
 SYNTH_HEADER = "# 合成数据（虚构），由 graphkit.synth 生成 / synthetic, fictional data made by graphkit.synth"
 
@@ -214,6 +221,18 @@ def _json_dict(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def file_digests(folder: str | Path) -> dict[str, str]:
+    """SHA-256 of every file below ``folder`` by relative path (the marker and the registry left out).
+
+    A marker holding ``files`` (``extract --apply`` writes one: its ledgers are meant to be edited)
+    counts as graphkit's only while the folder still holds exactly these files, unchanged.
+    """
+    folder = Path(folder)
+    skip = {OUTPUT_MARKER, FILE_REGISTRY}
+    return {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in skip}
+
+
 def _folder_kind(path: Path) -> str | None:
     """The kind of graphkit output folder ``path`` is, or None.
 
@@ -227,6 +246,8 @@ def _folder_kind(path: Path) -> str | None:
     if marker.exists():
         data = _json_dict(marker)
         if data and data.get("tool") == "graphkit" and data.get("kind") in OUTPUT_KINDS:
+            if isinstance(data.get("files"), dict) and data["files"] != file_digests(path):
+                return None  # a folder whose files were edited or added since is the user's work now
             return str(data["kind"])
         return None  # a marker graphkit cannot read is not proof of anything
     manifest = _json_dict(path / MANIFEST)
@@ -239,6 +260,8 @@ def _folder_kind(path: Path) -> str | None:
         return "neo4j-import"
     if _head(path / "graphkit.yaml", 4096).startswith(SYNTH_HEADER.encode("utf-8")):
         return "synth-ledgers"
+    if (path / "graphkit.grass").is_file() and (path / "guide.html").is_file() and (path / "favorites").is_dir():
+        return "neo4j-browser"  # the Browser files beside a script, before markers
     try:
         entries = list(path.iterdir())
     except OSError:
@@ -337,7 +360,7 @@ def _signed(path: Path, kind: str) -> bool:
         except (OSError, zipfile.BadZipFile):
             return False
     found = _SIGNATURE.search(head)
-    return bool(found) and found.group(1).decode("ascii") == kind
+    return found is not None and found.group(1).decode("ascii") == kind
 
 
 def _replace_registered(tmp: Path, target: Path, *, kind: str, command: str, keep_previous: bool) -> None:
@@ -386,6 +409,10 @@ def _file_kind(path: Path) -> str | None:
         return kind if kind in OUTPUT_KINDS else None
     if _LEGACY_HTML in head:
         return "html"  # a report or a view written before signatures: both are graphkit's own pages
+    if head.startswith(_LEGACY_RDF_SCHEMA):
+        return "rdf-schema"  # `rdf ontology` / `rdf shapes` before signatures: their generated header
+    if head.startswith(_LEGACY_CYPHER):
+        return "cypher-script"  # `neo4j export-cypher` before signatures: its first line
     vocab = load_schema().vocab_iri.encode("utf-8")
     if vocab and vocab in head:
         return "rdf"  # every RDF export names graphkit's vocabulary in its first lines
@@ -509,7 +536,7 @@ def graphkit_outputs(root: str | Path) -> list[tuple[Path, str]]:
         keep = []
         for d in sorted(dirs):
             kind = _folder_kind(here / d)
-            if kind is None or kind == "synth-ledgers":  # synthetic ledgers are ledgers: read them
+            if kind is None or kind in _LEDGER_KINDS:  # synthetic or extracted ledgers are ledgers: read them
                 keep.append(d)
             else:
                 found.append((here / d, kind))

@@ -1237,25 +1237,43 @@ class _Index:
         self.county = county
         self.aliases = aliases or {}
         self.exact: dict[str, set[str]] = defaultdict(set)
-        self.loose: dict[str, set[str]] = defaultdict(set)
+        self._loose: dict[str, set[str]] | None = None
         #: folded keys: 工作委员会 → 工委, and a village org's name without its town prefix
-        self.folded: dict[str, set[str]] = defaultdict(set)
+        self._folded: dict[str, set[str]] | None = None
         self.names: dict[str, str] = {}
         self._resolved: dict[str, tuple[str | None, str, list[str]]] = {}  # a name met in several ledgers
+        #: the key of each record's name, computed once here: references mostly write these very names
+        self._keys: dict[str, str | None] = {}
         for f in frames:
             if "name" not in f or f.empty:
                 continue
             sub = f[["id", "name"]].dropna().drop_duplicates()
             keys = per_value(sub["name"], self.key).tolist()  # each distinct name keyed once
             for rid, name, k in zip(sub["id"].tolist(), sub["name"].tolist(), keys):
+                self._keys[name] = k
                 if not k:
                     continue
                 self.exact[k].add(rid)
                 self.names.setdefault(rid, name)
-                if rtype.name == "Organization":
-                    self.loose[strip_form_suffix(k)].add(rid)
-                    for fk in _folds(k):
-                        self.folded[fk].add(rid)
+
+    @property
+    def loose(self) -> dict[str, set[str]]:
+        """Org key without its form suffix → ids (built on first use: only names not found exactly need it)."""
+        if self._loose is None:
+            self._loose = defaultdict(set)
+            for k, ids in self.exact.items():
+                self._loose[strip_form_suffix(k)].update(ids)
+        return self._loose
+
+    @property
+    def folded(self) -> dict[str, set[str]]:
+        """Folded org key (:func:`_folds`) → ids (built on first use, like :attr:`loose`)."""
+        if self._folded is None:
+            self._folded = defaultdict(set)
+            for k, ids in self.exact.items():
+                for fk in _folds(k):
+                    self._folded[fk].update(ids)
+        return self._folded
 
     def key(self, value: Any) -> str | None:
         if self.rtype.name == "Organization":
@@ -1272,7 +1290,7 @@ class _Index:
         return hit
 
     def _resolve(self, value: str) -> tuple[str | None, str, list[str]]:
-        k = self.key(value)
+        k = self._keys[value] if value in self._keys else self.key(value)
         if not k:
             return None, "missing", []
         if k in self.aliases:  # the county's name table: 县住建局 → 中共测试县住房和城乡建设局党组
@@ -1462,10 +1480,12 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
     for rtype in model:
         cols = rtype.columns()
         parts = []
+        headers_of: list[dict[str, str]] = []  # each part's headers, by the part's number in ``__part``
         for s, f in frames.get(rtype.name, []):
             g = f.reindex(columns=cols)
             g["__unique"] = s.entity.unique
-            g["__headers"] = [s.headers] * len(g)
+            g["__part"] = len(headers_of)
+            headers_of.append(s.headers)
             parts.append(g)
         if not parts:
             tables[rtype.name] = _empty(rtype)
@@ -1480,13 +1500,14 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
                 f0 = first.loc[r["id"]]
                 where = f"{f0.src_file}" + (f" [{f0.src_sheet}]" if f0.src_sheet else "")
                 ctx.problems.add(file=r["src_file"], sheet=r["src_sheet"], row=int(r["src_row"]),
-                                 column=_label_col(rtype, r["__headers"]), value=_describe(rtype, r, display),
+                                 column=_label_col(rtype, headers_of[int(r["__part"])]), value=_describe(rtype, r, display),
                                  rule="duplicate_id", zh=f"与 {where} 第{int(f0.src_row)}行重复",
                                  en=f"duplicates {where} row {int(f0.src_row)}")
             allf = allf.drop(index=uniq[dup].index)
         # conflicting values for one id
         props = list(rtype.properties)
-        multi = allf[allf["id"].duplicated(keep=False)]
+        repeated = allf["id"].duplicated(keep=False).to_numpy()
+        multi = allf[repeated]
         if not multi.empty:
             for pname in props:
                 nun = multi.groupby("id", sort=False)[pname].nunique(dropna=True)
@@ -1495,12 +1516,12 @@ def _merge(ctx: _Context, staged: list[_Staged], lenient: bool) -> dict[str, pd.
                     vals = [display.get(v, v) if rtype.properties[pname].type == "ref" else v
                             for v in rows[pname].astype(str).unique().tolist()]
                     r = rows.iloc[1]
-                    hdr = r["__headers"].get(pname, pname)
+                    hdr = headers_of[int(r["__part"])].get(pname, pname)
                     ctx.problems.add(file=r.src_file, sheet=r.src_sheet, row=int(r.src_row), column=hdr,
                                      value=" ≠ ".join(vals[:3]), rule="conflicting_values",
                                      zh=f"同一{rtype.label['zh']}的「{hdr}」在不同行取值不同",
                                      en=f"the same {rtype.label['en']} has different {pname} values in different rows")
-        if allf["id"].duplicated().any():
+        if repeated.any():
             merged = allf.groupby("id", sort=False, dropna=True).first().reset_index()
         else:
             merged = allf

@@ -216,7 +216,8 @@ def _batches(table: Any, size: int) -> Iterator[list[dict[str, Any]]]:
         yield table.slice(start, size).to_pylist()
 
 
-def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model: Model | None = None) -> Path:
+def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model: Model | None = None,
+                  force: bool = False) -> Path:
     """Write a cypher-shell script that creates the constraints and loads the graph.
 
     The script uses the same ``UNWIND … MERGE`` statements as :func:`push`, with the rows
@@ -228,7 +229,9 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model
     source
         An output folder or a :class:`graphkit.Graph`.
     path
-        The ``.cypher`` file to write (atomically).
+        The ``.cypher`` file to write (atomically), with ``<stem>-browser/`` beside it. Each is
+        refused (``graphkit.io.check_replace``) unless missing or graphkit's own earlier output;
+        ``force`` replaces a script graphkit did not write (never the folder).
 
     Examples
     --------
@@ -238,16 +241,19 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model
     >>> "CREATE CONSTRAINT" in p.read_text(encoding="utf-8")
     True
     """
-    from .io import atomic_file
+    from .io import atomic_file, check_replace, output_signature
     from .model import Graph
 
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
     tables = arrow_tables(source, model)
     path = Path(path)
-    with atomic_file(path, "w", encoding="utf-8") as fh:
+    check_replace(path, kind="cypher-script", force=force)  # both before the work: nothing half-written
+    check_replace(path.with_name(f"{path.stem}-browser"), kind="neo4j-browser")
+    with atomic_file(path, "w", encoding="utf-8", kind="cypher-script", force=force, command="neo4j export-cypher") as fh:
         fh.write("// graphkit: Neo4j 5 load script, generated from schema "
                  f"v{model.version} / 由模式声明生成的 Neo4j 导入脚本\n")
+        fh.write(f"// {output_signature('cypher-script', 'neo4j export-cypher')}\n")
         fh.write("// 运行 run: cypher-shell -a neo4j://HOST:7687 -u neo4j -d neo4j -f "
                  f"{shlex.quote(path.name)}\n")
         fh.write("// Idempotent: MERGE on id; values are escaped literals. 可重复运行。\n\n")

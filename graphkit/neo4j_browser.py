@@ -184,6 +184,6 @@ def write_beside_script(script: str | Path, model: Model, *, county: str = "") -
 
     script = Path(script)
     target = script.with_name(f"{script.stem}-browser")
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, kind="neo4j-browser", command="neo4j export-cypher") as tmp:
         write_browser_files(tmp, model, county=county)
     return target

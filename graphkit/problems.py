@@ -209,7 +209,8 @@ def problems_for_people(problems: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=PROBLEM_COLUMNS_ZH)
 
 
-def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: list[dict[str, Any]] | None = None) -> Path:
+def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: list[dict[str, Any]] | None = None,
+                   command: str = "validate", force: bool = False) -> Path:
     """Write a problem table to ``.xlsx`` or ``.csv`` (UTF-8 with BOM, for Excel), atomically.
 
     With ``read_report`` (``Graph.read_report``) a workbook gets a second sheet, 读取情况, saying
@@ -219,6 +220,10 @@ def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: lis
     a string cell; in ``.csv`` it gets a leading ``'``. The ``.xlsx`` is for people
     (:func:`problems_for_people`: Chinese headers, 错误/警告); the ``.csv`` keeps the English column
     names and codes for scripts.
+
+    An existing ``path`` is replaced only if graphkit wrote it (``graphkit.io.check_replace``,
+    kind ``problems``: the workbook is signed in its document properties, the CSV is recorded in
+    the folder's ``.graphkit-files.json``); ``force`` replaces any file. ``command`` is noted.
 
     Examples
     --------
@@ -230,7 +235,7 @@ def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: lis
     >>> out.name
     'problems.xlsx'
     """
-    from .io import atomic_file
+    from .io import atomic_file, output_signature
 
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
@@ -239,14 +244,15 @@ def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: lis
         buf = _io.BytesIO()
         options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            xw.book.set_properties({"comments": output_signature("problems", command)})
             problems_for_people(problems).to_excel(xw, index=False, sheet_name="问题清单")
             if read_report:
                 from ._report import report_frame
 
                 report_frame(read_report).to_excel(xw, index=False, sheet_name="读取情况")
-        with atomic_file(path, "wb") as fh:
+        with atomic_file(path, "wb", kind="problems", force=force, command=command) as fh:
             fh.write(buf.getvalue())
     else:
-        with atomic_file(path, "w", encoding="utf-8-sig") as fh:
+        with atomic_file(path, "w", encoding="utf-8-sig", kind="problems", force=force, command=command) as fh:
             excel_safe_frame(problems).to_csv(fh, index=False)
     return path

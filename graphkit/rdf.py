@@ -493,7 +493,8 @@ def _aliases(model: Model, codelist: str, code: str) -> tuple[str, ...]:
 
 
 _HEADER = ("# {what} — generated from schema/model.yaml and schema/codelists.yaml by `graphkit rdf {cmd} -o FILE`.\n"
-           "# 由模式声明生成，请勿手工修改 / generated from the schema declaration; do not edit by hand.\n")
+           "# 由模式声明生成，请勿手工修改 / generated from the schema declaration; do not edit by hand.\n"
+           "# graphkit-output:rdf-schema (graphkit rdf {cmd})\n")
 
 
 def ontology_turtle(model: Model | None = None) -> str:

@@ -151,3 +151,35 @@ def test_strip_form_suffix_matches_the_suffix_loop() -> None:
         for t in itertools.product(atoms, repeat=n):
             key = "".join(t)
             assert strip_form_suffix(key) == reference(key), key
+
+
+def test_workers_give_the_same_read_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read report (issue 16: every row used or reported) is the same from two workers as from one process.
+
+    Over the sample county and every layout of the corpus (title rows, two-row headers, totals and
+    footers skipped, unused columns, a sheet per town, unpivoted stages …), plus files that are no
+    ledger at all (a .docx, an Excel lock file) and a sheet that fits no layout.
+    """
+    from corpus.layouts import LAYOUTS, make
+
+    folders = [gk.sample_path("sample_county")]
+    for lay in LAYOUTS:
+        folders.append(make(lay, tmp_path / lay.id))
+    odd = mini_county(tmp_path / "odd")
+    (odd / "说明.docx").write_bytes(b"PK\x03\x04 not really a document")
+    (odd / "~$党组织名册.xlsx").write_bytes(b"lock")
+    write_csv(odd / "会议记录.csv", ["日期", "内容"], [["2024-01-05", "学习"]])
+    folders.append(odd)
+    skipped_rows = 0
+    for folder in folders:
+        monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 1 << 60)  # one process
+        serial = gk.build_graph(folder, lenient=True)
+        monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)  # any folder of 2+ files goes to the workers
+        parallel = gk.build_graph(folder, lenient=True)
+        assert serial.read_report == parallel.read_report, folder.name
+        pd.testing.assert_frame_equal(serial.problems, parallel.problems, check_exact=True)
+        assert len(serial.read_report) >= 2, folder.name
+        skipped_rows += sum(e["rows_skipped"] for e in serial.read_report)
+    statuses = {e["status"] for e in serial.read_report}
+    assert "unrecognized" in statuses or any(e["notes"] for e in serial.read_report), statuses
+    assert skipped_rows > 0  # the corpus's totals and footers: the comparison covers skipped rows

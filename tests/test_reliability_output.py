@@ -269,6 +269,185 @@ def test_outputs_inside_the_ledger_folder_are_never_read_back(tmp_path: Path) ->
     assert r.exit_code == 0 and r.stdout.count("注意 note:") == 4 and "ana/" in r.stdout
 
 
+# ---- every file output: CSV/JSON results, problem tables, scripts, ontology, review files ------------
+
+def _file_cases(example_out: Path, data: Path, mine: Path) -> list[tuple[list[object], str]]:
+    """(command, -o option) for every command that writes one named file (besides the view/report/rdf/gephi above)."""
+    return [
+        (["query", "--list", "--format", "csv"], "-o"),
+        (["query", "--list", "--format", "json"], "-o"),
+        (["query", example_out, "MATCH (o:Organization) RETURN count(o) AS n", "--format", "csv"], "-o"),
+        (["sparql", example_out, "--name", "coverage"], "-o"),
+        (["validate", data], "--problems"),
+        (["build", data, "-o", mine / "graph", "-q"], "--problems"),
+        (["neo4j", "export-cypher", example_out], "-o"),
+        (["rdf", "ontology"], "-o"),
+        (["rdf", "shapes"], "-o"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_every_file_output_keeps_the_users_file_and_replaces_its_own(example_out: Path, tmp_path: Path,
+                                                                    case: int) -> None:
+    data = mini_county(tmp_path / "d")
+    if case == 5:  # build writes --problems only on failure: a roster row naming an unknown parent
+        roster = next(data.glob("*名册*"))
+        lines = roster.read_text(encoding="utf-8-sig").splitlines()
+        lines.append(lines[-1].replace(lines[-1].split(",")[0], "新来的党支部", 1) + "不存在的上级党委")
+        roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args, opt = _file_cases(example_out, data, tmp_path)[case]
+    suffix = {"-o": ".csv", "--problems": ".csv"}[opt]
+    if args[0] == "query" and "json" in args:
+        suffix = ".json"
+    if args[:2] == ["neo4j", "export-cypher"]:
+        suffix = ".cypher"
+    if args[0] == "rdf":
+        suffix = ".ttl"
+    path = tmp_path / f"result{suffix}"
+    text = "名称,备注\n我的表,别删\n"  # the user's own file with the same name
+    path.write_text(text, encoding="utf-8")
+    r = _invoke(*args, opt, path)
+    assert _refused(r) and "--force" in r.stderr and str(path) in r.stderr, (args, r.output)
+    assert path.read_text(encoding="utf-8") == text  # survives
+    r = _invoke(*args, opt, path, "--force")
+    assert r.exit_code in (0, 1) and "Traceback" not in r.output, r.output  # validate/build exit 1 on errors
+    assert path.read_text(encoding="utf-8-sig") != text and output_kind(path) is not None
+    first = path.read_bytes()
+    os.utime(path, (1, 1))
+    r = _invoke(*args, opt, path)  # graphkit's own earlier output: replaced without --force
+    assert r.exit_code in (0, 1) and not _refused(r), r.output
+    assert path.stat().st_mtime > 1 and path.read_bytes() == first
+    leftovers = [q.name for q in tmp_path.iterdir() if ".tmp-" in q.name]
+    assert leftovers == []
+
+
+def test_a_registered_file_edited_since_is_the_users(tmp_path: Path) -> None:
+    """CSV and JSON carry no signature: the folder's .graphkit-files.json records name, kind and SHA-256."""
+    from graphkit.io import FILE_REGISTRY
+
+    path = tmp_path / "q.csv"
+    assert _invoke("query", "--list", "--format", "csv", "-o", path).exit_code == 0
+    reg = json.loads((tmp_path / FILE_REGISTRY).read_text(encoding="utf-8"))
+    entry = reg["files"]["q.csv"]
+    assert reg["tool"] == "graphkit" and entry["kind"] == "query-result" and entry["command"] == "graphkit query"
+    assert entry["versions"] == [{"size": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]
+    assert output_kind(path) == "query-result"
+    # edited (in Excel, say): now the user's work, never replaced without --force
+    path.write_text(path.read_text(encoding="utf-8-sig") + "我加的一行\n", encoding="utf-8-sig")
+    assert output_kind(path) is None
+    assert _refused(_invoke("query", "--list", "--format", "csv", "-o", path))
+    assert "我加的一行" in path.read_text(encoding="utf-8-sig")
+    # another kind of graphkit output by that name is refused too (a problem table is not a query result)
+    assert _invoke("query", "--list", "--format", "csv", "-o", path, "--force").exit_code == 0
+    with pytest.raises(gk.OutputError, match="查询结果文件"):
+        check_replace(path, kind="problems")
+    # a registry that is not graphkit's, or names another hash, proves nothing
+    (tmp_path / FILE_REGISTRY).write_text('{"files": {"q.csv": {"kind": "query-result"}}}', encoding="utf-8")
+    assert output_kind(path) is None
+    (tmp_path / FILE_REGISTRY).write_text(json.dumps({"tool": "graphkit", "files": {"q.csv": {
+        "kind": "query-result", "versions": [{"size": path.stat().st_size, "sha256": "0" * 64}]}}}), encoding="utf-8")
+    assert output_kind(path) is None
+    # entries of files removed since are dropped at the next write
+    assert _invoke("query", "--list", "--format", "json", "-o", tmp_path / "other.json").exit_code == 0
+    path.unlink()
+    assert _invoke("query", "--list", "--format", "json", "-o", tmp_path / "other.json").exit_code == 0
+    assert set(json.loads((tmp_path / FILE_REGISTRY).read_text(encoding="utf-8"))["files"]) == {"other.json"}
+
+
+def test_a_failed_rename_leaves_the_previous_result_recognised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a result is replaced the registry lists both versions: whatever moment it stops, the file on disk is known."""
+    import graphkit.io as gio
+
+    path = tmp_path / "q.json"
+    assert _invoke("query", "--list", "--format", "json", "-o", path).exit_code == 0
+    before = path.read_bytes()
+    real = os.replace
+
+    def failing(src: object, dst: object) -> None:
+        if Path(str(dst)).name == "q.json":
+            reg = json.loads((tmp_path / gio.FILE_REGISTRY).read_text(encoding="utf-8"))
+            assert len(reg["files"]["q.json"]["versions"]) == 2  # the old and the new one, before the rename
+            raise OSError("disk gone")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gio.os, "replace", failing)
+    with pytest.raises(OSError, match="disk gone"), gio.atomic_file(path, kind="query-result", command="query") as fh:
+        fh.write('[{"new": 1}]\n')
+    monkeypatch.setattr(gio.os, "replace", real)
+    assert path.read_bytes() == before and output_kind(path) == "query-result"
+    assert not [q for q in tmp_path.iterdir() if ".tmp-" in q.name]
+
+
+def test_export_cypher_refuses_a_browser_folder_it_did_not_write(example_out: Path, tmp_path: Path) -> None:
+    script = tmp_path / "load.cypher"
+    mine = _user_folder(tmp_path / "load-browser", **{"notes.txt": "my notes"})
+    r = _invoke("neo4j", "export-cypher", example_out, "-o", script, "--force")
+    assert _refused(r) and "load-browser" in r.stderr  # --force is for the script only, never the folder
+    assert _unchanged(tmp_path / "load-browser", mine) and not script.exists()
+    (tmp_path / "load-browser" / "notes.txt").unlink()
+    assert _invoke("neo4j", "export-cypher", example_out, "-o", script).exit_code == 0
+    assert output_kind(script) == "cypher-script" and output_kind(tmp_path / "load-browser") == "neo4j-browser"
+    assert _invoke("neo4j", "export-cypher", example_out, "-o", script).exit_code == 0  # its own: replaced
+
+
+def test_rdf_validate_problems_and_sparql_xlsx(example_out: Path, tmp_path: Path) -> None:
+    ttl = tmp_path / "g.ttl"
+    assert _invoke("rdf", "export", example_out, "-o", ttl).exit_code == 0
+    for args, name in ((["rdf", "validate", ttl, "--problems"], "p.xlsx"),
+                       (["sparql", example_out, "--name", "coverage", "-o"], "s.xlsx"),
+                       (["rdf", "validate", ttl, "--problems"], "p.csv")):
+        path = tmp_path / name
+        path.write_bytes(b"my own bytes")
+        assert _refused(_invoke(*args, path)), args
+        assert path.read_bytes() == b"my own bytes"
+        assert _invoke(*args, path, "--force").exit_code == 0
+        assert output_kind(path) in ("problems", "query-result")
+        assert _invoke(*args, path).exit_code == 0
+
+
+def test_extract_review_files_and_applied_ledgers(tmp_path: Path) -> None:
+    text = tmp_path / "report.txt"
+    text.write_text("城关镇红岩村党支部与县农业农村局党组开展结对共建。\n", encoding="utf-8")
+    xlsx, html = tmp_path / "review.xlsx", tmp_path / "review.html"
+    xlsx.write_bytes(b"my spreadsheet")
+    r = _invoke("extract", text, "-o", xlsx, "--html", html)
+    assert _refused(r) and xlsx.read_bytes() == b"my spreadsheet" and not html.exists()
+    assert _invoke("extract", text, "-o", xlsx, "--html", html, "--force").exit_code == 0
+    assert output_kind(xlsx) == "extract-review" and output_kind(html) == "extract-review"
+    assert _invoke("extract", text, "-o", xlsx, "--html", html).exit_code == 0  # unchanged since: replaced
+    # a workbook someone has started reviewing (saved again) is theirs: never replaced without --force
+    import openpyxl
+
+    wb = openpyxl.load_workbook(xlsx)
+    wb.save(xlsx)
+    assert _refused(_invoke("extract", text, "-o", xlsx))
+    # --apply writes a ledger folder: a folder of the user's, or one whose ledgers were edited since, is refused
+    led = tmp_path / "led"
+    mine = _user_folder(led, **{"名册.csv": "党组织名称\n我的党支部\n"})
+    assert _refused(_invoke("extract", "--apply", xlsx, "-o", led)) and _unchanged(led, mine)
+    (led / "名册.csv").unlink()
+    assert _invoke("extract", "--apply", xlsx, "-o", led).exit_code == 0
+    assert output_kind(led) == "extract-ledgers"
+    assert _invoke("extract", "--apply", xlsx, "-o", led).exit_code == 0  # its own, unchanged: replaced
+    (led / "graphkit.yaml").write_text((led / "graphkit.yaml").read_text(encoding="utf-8") + "# 我改过\n",
+                                       encoding="utf-8")
+    assert output_kind(led) is None
+    assert _refused(_invoke("extract", "--apply", xlsx, "-o", led))
+    assert "# 我改过" in (led / "graphkit.yaml").read_text(encoding="utf-8")
+
+
+def test_result_files_inside_the_ledger_folder_are_not_read_back(example_out: Path, tmp_path: Path) -> None:
+    data = mini_county(tmp_path / "d")
+    first = gk.build_graph(data)
+    assert _invoke("validate", data, "--problems", data / "problems.csv").exit_code == 0
+    assert _invoke("query", "--list", "--format", "csv", "-o", data / "查询.csv").exit_code == 0
+    g = gk.build_graph(data)
+    assert {t: g.count(t) for t in g.tables} == {t: first.count(t) for t in first.tables}
+    notes = g.problems[g.problems["rule"] == "graphkit_output"]
+    assert set(notes["file"]) == {"problems.csv", "查询.csv"}
+    assert not (g.problems["rule"] == "unrecognized_sheet").any()
+
+
 # ---- 并发与缓存 / Concurrency and caches ----------------------------------------------------------
 
 def _smaller(g: Graph) -> Graph:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._text import org_key
 from ..errors import LedgerError
-from ..io import atomic_dir
+from ..io import atomic_dir, file_digests
 from .review import ACCEPT, LINK_COLUMNS, NUMBER_COLUMNS, ORG_COLUMNS, REJECT, SHEETS
 
 __all__ = ["apply_review", "read_review"]
@@ -116,7 +116,8 @@ def apply_review(path: str | Path, out: str | Path, *, county: str = "") -> dict
     path
         The review workbook written by ``graphkit extract``.
     out
-        The ledger folder to write (replaced atomically).
+        The ledger folder to write (atomically). An existing folder is replaced only if it is this
+        command's earlier output with every file unchanged (``graphkit.io.check_replace``).
     county
         Written to ``graphkit.yaml`` (``county:``) when given.
 
@@ -191,7 +192,10 @@ def apply_review(path: str | Path, out: str | Path, *, county: str = "") -> dict
             raise LedgerError(f"{path} 工作表 sheet {lsheet} 第 {r['_row']} 行 row, 列 column {label['type']}: "
                               f"未知联建类型 unknown link type {kind!r}", file=str(path), sheet=lsheet)
     counts: dict[str, int] = {}
-    with atomic_dir(out) as tmp:
+    # the marker lists each file's SHA-256 (filled in below, written when the folder is complete): a
+    # ledger edited since is the user's work, and the folder is then never replaced
+    meta: dict[str, Any] = {"files": {}}
+    with atomic_dir(out, kind="extract-ledgers", command="extract --apply", marker=meta) as tmp:
         files = [
             ("党组织名册.csv", ["党组织名称", "组织形式", "领域", "层级", "来源"], list(roster.values())),
             ("片区联建台账.csv", ["片区名称", "单位名称", "角色", "开始日期", "来源"], district),
@@ -212,4 +216,5 @@ def apply_review(path: str | Path, out: str | Path, *, county: str = "") -> dict
             lines.append(f"county: {county}")
         lines.append('ignore: ["未入台账*"]')
         (tmp / "graphkit.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        meta["files"] = file_digests(tmp)
     return counts

@@ -83,7 +83,7 @@ def _write_sheet(wb: Any, name: str, df: "pd.DataFrame", columns: list[tuple[str
         ws.autofilter(0, 0, len(df), len(columns) - 1)
 
 
-def write_workbook(result: "Extraction", path: str | Path) -> Path:
+def write_workbook(result: "Extraction", path: str | Path, *, force: bool = False) -> Path:
     """Write the review workbook (atomically).
 
     Parameters
@@ -91,12 +91,14 @@ def write_workbook(result: "Extraction", path: str | Path) -> Path:
     result
         What :func:`graphkit.extract.extract_files` returned.
     path
-        The .xlsx file to write.
+        The .xlsx file to write. An existing file is replaced only if graphkit wrote it and it is
+        unchanged since (recorded with its SHA-256 in ``.graphkit-files.json``: a workbook someone
+        has started reviewing is never replaced); ``force`` replaces it anyway.
     """
     import xlsxwriter
 
     path = Path(path)
-    with atomic_file(path, mode="wb", encoding=None) as fh:
+    with atomic_file(path, mode="wb", encoding=None, kind="extract-review", command="extract", force=force) as fh:
         wb = xlsxwriter.Workbook(fh, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
         ws = wb.add_worksheet("说明 readme")
         for i, line in enumerate(_README):
@@ -162,7 +164,7 @@ def _para_html(text: str, spans: list[tuple[int, int, str, str]], anchors: dict[
     return Markup("".join(out))
 
 
-def write_html(result: "Extraction", path: str | Path) -> Path:
+def write_html(result: "Extraction", path: str | Path, *, force: bool = False) -> Path:
     """Write the offline review page (atomically): text with spans linked to rows."""
     import jinja2
 
@@ -191,6 +193,6 @@ def write_html(result: "Extraction", path: str | Path) -> Path:
         r["verdict"] = verdicts.get(r["row_id"], "")
     env = jinja2.Environment(autoescape=True)
     html = env.from_string(_PAGE).render(texts=texts, orgs=rows(result.orgs), links=rows(result.links), numbers=nums)
-    with atomic_file(path) as fh:
+    with atomic_file(path, kind="extract-review", command="extract --html", force=force) as fh:
         fh.write(html)
     return path
