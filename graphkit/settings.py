@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from functools import lru_cache
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -159,8 +160,17 @@ class Settings:
         return f"<table><tr><th>setting</th><th>value</th></tr>{rows}</table>"
 
 
-_BASE = Settings.from_env()
 _CURRENT: ContextVar[Settings | None] = ContextVar("graphkit_settings", default=None)
+
+
+@lru_cache(maxsize=1)
+def _base() -> Settings:
+    """The process-wide settings: defaults and ``GRAPHKIT_*`` variables, read on first use.
+
+    Read lazily, so that a bad variable is a :class:`~graphkit.errors.SettingsError` where
+    settings are first needed (the CLI prints it), not a failure of ``import graphkit``.
+    """
+    return Settings.from_env()
 
 
 def current() -> Settings:
@@ -169,7 +179,7 @@ def current() -> Settings:
     The result is a snapshot: it does not follow later overrides.
     """
     s = _CURRENT.get()
-    return _BASE if s is None else s
+    return _base() if s is None else s
 
 
 def threshold(name: str) -> int:

@@ -47,7 +47,14 @@ def test_bad_settings_are_settings_errors() -> None:
 
 def test_bad_environment_variable_names_the_variable() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GRAPHKIT_ROTATION_YEARS": "one"}
-    res = subprocess.run([sys.executable, "-c", "import graphkit"], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=120, check=False)
+    res = subprocess.run([sys.executable, "-c", "import graphkit; graphkit.config.rotation_years"], capture_output=True,
+                         text=True, env=env, cwd=ROOT, timeout=120, check=False)
     assert res.returncode != 0
     assert "SettingsError" in res.stderr and "GRAPHKIT_ROTATION_YEARS='one'" in res.stderr and "应为整数" in res.stderr
+    # the CLI: the bilingual message, no traceback
+    cli = subprocess.run([sys.executable, "-m", "graphkit.cli", "build", str(ROOT / "data" / "sample_county"), "-o",
+                          str(ROOT / "no-such-parent" / "out")], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=300, check=False)
+    assert cli.returncode == 1, cli.stdout + cli.stderr
+    text = cli.stdout + cli.stderr
+    assert "GRAPHKIT_ROTATION_YEARS='one'" in text and "must be an integer" in text and "Traceback" not in text
