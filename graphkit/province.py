@@ -36,9 +36,10 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,8 +54,17 @@ from .errors import GraphkitError, ValidationFailed
 from .problems import PROBLEM_COLUMNS, Problems, clip, excel_safe, excel_unsafe
 from .schema import Model, load_schema
 
-__all__ = ["Unit", "Province", "ProvinceResult", "is_province", "read_province", "build_province",
-           "record_counties", "COUNTY_OF", "PARTS"]
+__all__ = [
+    "COUNTY_OF",
+    "PARTS",
+    "Province",
+    "ProvinceResult",
+    "Unit",
+    "build_province",
+    "is_province",
+    "read_province",
+    "record_counties",
+]
 
 CONFIG_FILE = "graphkit.yaml"
 #: the file of an output folder naming each record's folder (county or upper level)
@@ -278,7 +288,7 @@ def _scope_ids(values: np.ndarray, scope: str) -> np.ndarray:
 
 def upper_place_id(level: str, name: str) -> str:
     """The id of a province or city place (made by the assembly, not by a folder)."""
-    return f"place-{hashlib.blake2b(f'{level}:{name}'.encode('utf-8'), digest_size=8).hexdigest()}"
+    return f"place-{hashlib.blake2b(f'{level}:{name}'.encode(), digest_size=8).hexdigest()}"
 
 
 def _part_tables(graph: Any, unit: Unit, prov: Province, model: Model) -> dict[str, pa.Table]:
@@ -446,9 +456,9 @@ class _Resolver:
                 return (None, "unknown_county", f"省内没有「{clip(scope)}」（已有：{known}…）",
                         f"no county or level named {clip(scope)!r} in the province (known: {known}, …)")
             if len(units) > 1:
-                cands = "、".join(u.label() for u in units)
-                return None, "ambiguous_ref", f"「{clip(scope)}」可能指 {cands}，请写全称", \
-                    f"{clip(scope)!r} could be any of {cands}; write the full name"
+                which = "、".join(u.label() for u in units)
+                return None, "ambiguous_ref", f"「{clip(scope)}」可能指 {which}，请写全称", \
+                    f"{clip(scope)!r} could be any of {which}; write the full name"
         else:
             units = [u for u in self.prov.units if u.level != "county"]
         found: list[tuple[Unit, str]] = []

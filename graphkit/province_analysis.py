@@ -23,7 +23,7 @@ from ._analysis import as_of_date
 from .model import Graph
 from .province import record_counties
 
-__all__ = ["county_comparison", "is_province_graph", "COLUMNS"]
+__all__ = ["COLUMNS", "county_comparison", "is_province_graph"]
 
 #: Column -> (Chinese, English) header of the comparison table.
 COLUMNS: dict[str, tuple[str, str]] = {

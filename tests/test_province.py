@@ -236,3 +236,71 @@ def test_cli_builds_a_province_folder(tmp_path: Path) -> None:
     assert "跨县引用" in r.output and "3 个县（级）重新读取" in r.output
     r = CliRunner().invoke(cli, ["info", str(tmp_path / "out")])
     assert r.exit_code == 0 and "测试省" in r.output
+
+
+NEO4J_URI = os.environ.get("NEO4J_URI", "")
+
+
+def _county_digest(driver: object, prefix: str) -> tuple[int, str]:
+    """Every node, n-ary relationship and reference of one county's records on the server."""
+    import hashlib
+
+    from graphkit._graph_shape import graph_shape, ident
+
+    h, n = hashlib.sha256(), 0
+    db = os.environ.get("NEO4J_DATABASE") or None
+    with driver.session(database=db) as s:  # type: ignore[attr-defined]
+        for ns in graph_shape().nodes:
+            for rec in s.run(f"MATCH (x:{ident(ns.label)}) WHERE x.src_file STARTS WITH $p "
+                             "RETURN x.id AS id, properties(x) AS props ORDER BY id", p=prefix):
+                h.update(repr((rec["id"], sorted((k, str(v)) for k, v in rec["props"].items()))).encode())
+                n += 1
+            for rec in s.run(f"MATCH (x:{ident(ns.label)})-[r]->(y) WHERE x.src_file STARTS WITH $p OR r.src_file STARTS WITH $p "
+                             "RETURN x.id AS a, type(r) AS t, y.id AS b, properties(r) AS props ORDER BY a, t, b", p=prefix):
+                h.update(repr((rec["a"], rec["t"], rec["b"], sorted((k, str(v)) for k, v in rec["props"].items()))).encode())
+                n += 1
+    return n, h.hexdigest()
+
+
+@pytest.mark.neo4j
+@pytest.mark.skipif(not NEO4J_URI, reason="NEO4J_URI not set: Neo4j server tests skipped")
+def test_one_county_push_with_prune_changes_no_other_county(tmp_path: Path) -> None:
+    from graphkit.neo4j import connect, push
+
+    user, password = os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")
+    db = os.environ.get("NEO4J_DATABASE") or None
+    prov = _small_province(tmp_path / "p")
+    gp.build_province(prov, tmp_path / "out")
+    drv = connect(NEO4J_URI, user, password)
+    try:
+        with drv.session(database=db) as s:
+            s.run("MATCH (n) DETACH DELETE n").consume()
+        push(tmp_path / "out", uri=NEO4J_URI, user=user, password=password, database=db, driver=drv)
+        before = {p: _county_digest(drv, p) for p in ("乙县/", "丙市直/", "graphkit.yaml")}
+        jia = _county_digest(drv, "甲县/")
+        assert all(n > 0 for n, _ in before.values()) and jia[0] > 0
+        # 甲县 resubmits: one pairing ended in the ledger, one village renamed
+        pf = prov / "甲县" / "结对共建台账.csv"
+        pf.write_text("\n".join(pf.read_text(encoding="utf-8").splitlines()[:-1]) + "\n", encoding="utf-8")
+        rf = prov / "甲县" / "党组织名册.csv"
+        rf.write_text(rf.read_text(encoding="utf-8").replace("红岩村", "红星村"), encoding="utf-8")
+        res = gp.build_province(prov, tmp_path / "out")
+        assert res.rebuilt == ["甲县"]
+        report = push(tmp_path / "out", uri=NEO4J_URI, user=user, password=password, database=db, driver=drv,
+                      county="甲县", prune=True)
+        assert report["ok"].all()
+        after = {p: _county_digest(drv, p) for p in before}
+        assert after == before  # no other county's nodes or relationships changed
+        g = gk.read_graph(tmp_path / "out")
+        with drv.session(database=db) as s:
+            names = {r["n"] for r in s.run("MATCH (o:Organization) WHERE o.src_file STARTS WITH '甲县/' RETURN o.name AS n")}
+            pairs = s.run("MATCH ()-[r:PAIRED_WITH]->() WHERE r.src_file STARTS WITH '甲县/' RETURN count(r) AS n").single()["n"]
+            cross = s.run("MATCH (a:Organization)-[r:PAIRED_WITH]->(b:Organization) WHERE a.src_file STARTS WITH '乙县/' "
+                          "AND b.src_file STARTS WITH '甲县/' RETURN count(r) AS n").single()["n"]
+        jia_orgs = g.tables["Organization"][g.tables["Organization"]["src_file"].str.startswith("甲县/")]
+        assert names == set(jia_orgs["name"]) and "中池镇红星村党支部" in names and "中池镇红岩村党支部" not in names
+        assert pairs == int(g.tables["Pairing"]["src_file"].str.startswith("甲县/").sum()) == 2
+        assert cross == 1  # the cross-county pairing: 乙县's agency helps 甲县's village
+        assert _county_digest(drv, "甲县/") != jia
+    finally:
+        drv.close()
