@@ -334,19 +334,23 @@ class _UpperNames:
         return bool(self.units) and self.index.resolve(value)[1] != "missing"
 
 
-def _cross_hook(upper: _UpperNames) -> Callable[[str, str, tuple[str | None, str, list[str]]], Any]:
-    from .load import XREF_PREFIX
+class _CrossHook:
+    """The resolver hook of a county build (``graphkit.load.build_graph(cross=...)``); picklable."""
 
-    def cross(type_name: str, value: str, local: tuple[str | None, str, list[str]]) -> Any:
+    def __init__(self, upper: _UpperNames) -> None:
+        self.upper = upper
+
+    def __call__(self, type_name: str, value: str, local: tuple[str | None, str, list[str]]) -> Any:
+        from .load import XREF_PREFIX
+
         if type_name != "Organization" or local[1] == "ok":
             return None  # within the county first
         m = _SCOPED.match(value)
         if m:
             return (f"{XREF_PREFIX}{clean_text(m.group(1))}\x1f{clean_text(m.group(2))}", "ok", [])
-        if local[1] == "missing" and upper.has(value):
+        if local[1] == "missing" and self.upper.has(value):
             return (f"{XREF_PREFIX}\x1f{clean_text(value)}", "ok", [])
         return None
-    return cross
 
 
 @dataclass
@@ -628,7 +632,6 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         holds each failing folder's problem table; ``out`` is left as it was.
     """
     from .io import FORMAT_VERSION, MANIFEST, atomic_dir, check_replace, output_kind
-    from .load import build_graph
 
     t0 = time.perf_counter()
     prov = read_province(province_dir)
@@ -644,8 +647,10 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     parts: dict[str, _Part] = {}
     failed: dict[str, pd.DataFrame] = {}
     upper = _UpperNames([], model)
+    todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]] = []
     for i, unit in enumerate(prov.units, start=1):
         if unit.level == "county" and not upper.units:
+            _finish(todo, parts, failed, result, prov, lenient, mapping_list, limits, strict, upper, progress)
             upper = _UpperNames([(p.unit, p.tables["Organization"]) for p in parts.values()], model)
         stats = _files(unit)
         old = _previous_part(prev, unit)
@@ -663,22 +668,9 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             if progress:
                 progress(f"[{i}/{len(prov.units)}] {unit.label()}: 未变，沿用 unchanged, reused")
             continue
-        if progress:
-            progress(f"[{i}/{len(prov.units)}] {unit.label()}: 读取 reading {unit.key}/")
-        try:
-            graph = build_graph(unit.path, lenient=lenient, mappings=mapping_list, limits=limits, strict=strict,
-                                cross=_cross_hook(upper) if unit.level == "county" else None)
-        except ValidationFailed as exc:
-            failed[unit.key] = _prefixed_problems(exc.problems, unit)
-            result.rebuilt.append(unit.key)
-            continue
-        result.rebuilt.append(unit.key)
-        tables = _part_tables(graph, unit, prov, model)
-        sources = graph.sources.copy()
-        if len(sources):
-            sources["file"] = unit.key + "/" + sources["file"].astype(str)
-        meta = {"signature": sig, "stat": stat_list, "counts": {k: v.num_rows for k, v in tables.items()}}
-        parts[unit.key] = _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta)
+        todo.append((i, unit, sig, stat_list))
+    _finish(todo, parts, failed, result, prov, lenient, mapping_list, limits, strict, upper, progress)
+    parts = {u.key: parts[u.key] for u in prov.units if u.key in parts}
     result.seconds["parts"] = time.perf_counter() - t0
     if failed:
         allp = pd.concat(list(failed.values()), ignore_index=True)
@@ -729,6 +721,63 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     result.counts = counts
     result.problems = problems
     return result
+
+
+def _build_unit(unit: Unit, prov: Province, sig: dict[str, Any], stat_list: list[list[Any]], lenient: bool,
+                mappings: list[str], limits: Limits, strict: bool, cross: _CrossHook | None) -> tuple[Any, ...]:
+    """Build one folder into its part (in this process or a worker): ("ok", part) or ("failed", problems)."""
+    from .load import build_graph
+
+    model = load_schema()
+    try:
+        graph = build_graph(unit.path, lenient=lenient, mappings=mappings, limits=limits, strict=strict, cross=cross)
+    except ValidationFailed as exc:
+        return "failed", _prefixed_problems(exc.problems, unit)
+    tables = _part_tables(graph, unit, prov, model)
+    sources = graph.sources.copy()
+    if len(sources):
+        sources["file"] = unit.key + "/" + sources["file"].astype(str)
+    meta = {"signature": sig, "stat": stat_list, "counts": {k: v.num_rows for k, v in tables.items()}}
+    return "ok", _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta)
+
+
+def _finish(todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]], parts: dict[str, _Part],
+            failed: dict[str, pd.DataFrame], result: ProvinceResult, prov: Province, lenient: bool, mappings: list[str],
+            limits: Limits, strict: bool, upper: _UpperNames, progress: ProgressFn | None) -> None:
+    """Build the folders in ``todo`` (two worker processes when there are several), taking the
+    results in folder order; empties ``todo``."""
+    from .load import _cpu_count
+
+    jobs = list(todo)
+    todo.clear()
+    if not jobs:
+        return
+    pool = None
+    if len(jobs) > 1 and _cpu_count() > 1:
+        import concurrent.futures
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=2, mp_context=multiprocessing.get_context("fork" if "fork" in methods else "spawn"))
+    try:
+        futures = []
+        for _, unit, sig, stat_list in jobs:
+            args = (unit, prov, sig, stat_list, lenient, mappings, limits, strict,
+                    _CrossHook(upper) if unit.level == "county" else None)
+            futures.append(pool.submit(_build_unit, *args) if pool is not None else args)
+        for (i, unit, _, _), fut in zip(jobs, futures):
+            if progress:
+                progress(f"[{i}/{len(prov.units)}] {unit.label()}: 读取 reading {unit.key}/")
+            done = fut.result() if pool is not None else _build_unit(*fut)  # type: ignore[union-attr,arg-type,misc]
+            result.rebuilt.append(unit.key)
+            if done[0] == "failed":
+                failed[unit.key] = done[1]
+            else:
+                parts[unit.key] = done[1]
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _tree_digest(path: Path) -> str:
