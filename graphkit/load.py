@@ -695,8 +695,13 @@ class _SheetMapper:
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
                     raw = per_value(self._raw(spec, df), clean_text, self.factors)
-                    frame[f"__raw__{pname}"] = raw
-                    codes[f"__raw__{pname}"] = self.factors.get(raw)
+                    other = f"{spec.column}_county"  # a province ledger's column naming the other county
+                    if self.ctx.cross is not None and spec.column and other in df:
+                        raw = _with_county(raw, self._column(df, other), self.ctx.county)
+                        frame[f"__raw__{pname}"] = raw
+                    else:
+                        frame[f"__raw__{pname}"] = raw
+                        codes[f"__raw__{pname}"] = self.factors.get(raw)
                 frame[pname] = None
                 lookups[pname] = spec
             elif spec.entity:
@@ -727,6 +732,19 @@ class _SheetMapper:
         frame["src_row"] = df["__src_row"].astype("int64")
         frame["src_hash"] = pd.Series(np.full(len(df), self.src_hash, dtype=object), index=df.index, dtype=object)
         return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups, codes)
+
+
+def _with_county(names: pd.Series, counties: pd.Series, own: str) -> pd.Series:
+    """Names as ``县名/名称`` where the row names another county than the folder's own.
+
+    >>> _with_county(pd.Series(["甲村党支部", "乙局党委", None]), pd.Series(["本县", "乙县", "乙县"]), "本县").tolist()
+    ['甲村党支部', '乙县/乙局党委', None]
+    """
+    out = []
+    for n, c in zip(names.tolist(), counties.tolist()):
+        c = clean_text(c)
+        out.append(f"{c}/{n}" if isinstance(n, str) and c and c != own else n)
+    return pd.Series(out, index=names.index, dtype=object)
 
 
 _MAPPING_CACHE: dict[tuple[Any, ...], dict[str, Mapping]] = {}

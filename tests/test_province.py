@@ -306,3 +306,19 @@ def test_one_county_push_with_prune_changes_no_other_county(tmp_path: Path) -> N
         assert _county_digest(drv, "甲县/") != jia
     finally:
         drv.close()
+
+
+def test_a_column_naming_the_other_county(tmp_path: Path) -> None:
+    prov = _small_province(tmp_path / "p")
+    (prov / "甲县" / "结对共建台账.csv").write_text(
+        "帮扶党组织,帮扶党组织所在县,受援党组织,结对形式,开始日期\n"
+        "乙县农业农村局党委,乙县,中池镇红岩村党支部,机关联村,2024-01-01\n"
+        "农业农村局党委,甲县,中池镇青泥洞村党支部,机关联村,2024-01-01\n", encoding="utf-8")
+    res = gp.build_province(prov, tmp_path / "out")
+    orgs = _orgs(res.out)
+    name = dict(zip(orgs["id"], orgs["county"] + "/" + orgs["name"]))
+    g = gk.read_graph(res.out)
+    pairs = {(name[s], name[w]) for s, w in zip(g.tables["Pairing"]["strong"], g.tables["Pairing"]["weak"])}
+    assert ("乙县/乙县农业农村局党委", "甲县/中池镇红岩村党支部") in pairs
+    assert ("甲县/甲县农业农村局党委", "甲县/中池镇青泥洞村党支部") in pairs
+    assert res.cross_links == 1
