@@ -322,3 +322,27 @@ def test_a_column_naming_the_other_county(tmp_path: Path) -> None:
     assert ("乙县/乙县农业农村局党委", "甲县/中池镇红岩村党支部") in pairs
     assert ("甲县/甲县农业农村局党委", "甲县/中池镇青泥洞村党支部") in pairs
     assert res.cross_links == 1
+
+
+def test_province_report_and_overview_show_every_county(tmp_path: Path) -> None:
+    ledgers = tmp_path / "ledgers"
+    counts = generate_province(ledgers, seed=5, n_orgs=1_800, counties=6, fmt="csv")
+    gp.build_province(ledgers, tmp_path / "out")
+    names = sorted(p.name for p in ledgers.iterdir() if p.is_dir() and p.name.endswith("县"))
+    assert len(names) == counts["counties"] == 6
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "out"), "-o", str(tmp_path / "r.html"), "--xlsx", str(tmp_path / "r.xlsx")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "各县比较与排名" in html and all(n in html for n in names)
+    table = pd.read_excel(tmp_path / "r.xlsx", sheet_name="各县比较", engine="calamine")
+    ranked = table[table["层级"] == "县"]
+    assert sorted(ranked["县（市级、省级）"]) == names and ranked["排名"].tolist() == list(range(1, 7))
+    assert ranked["参与率"].is_monotonic_decreasing
+    assert table["跨县结对"].sum() == 2 * counts["cross_pairings"]  # counted on both sides
+    r = CliRunner().invoke(cli, ["view", str(tmp_path / "out"), "--province", "-o", str(tmp_path / "v.html")])
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "v.html").read_text(encoding="utf-8")
+    assert all(n in page for n in names)
+    parts = sorted((tmp_path / "v_parts").glob("*.html"))
+    assert len(parts) == 6 + counts["cities"]
+    assert any(names[0] in p.read_text(encoding="utf-8") for p in parts)
