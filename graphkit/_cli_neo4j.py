@@ -127,14 +127,16 @@ def register(cli: click.Group) -> None:
                   help="每个事务的行数 rows per transaction (默认取 graphkit 设置 / default from graphkit.config)")
     @click.option("--prune", is_flag=True, help="删除图谱中已不存在的记录（仅当数据库只存此图谱时）/ "
                                                  "delete records no longer in the graph (database holds only this graph)")
+    @click.option("--county", default=None, help="省级图谱：只推送这个县（与 --prune 同用时只删除该县已不存在的记录）/ "
+                                                 "a province graph: push one county (with --prune, delete only its stale records)")
     @user_errors
     def push_cmd(out: str, uri: str, user: str, password: str | None, database: str | None, batch_size: int,
-                 prune: bool) -> None:
+                 prune: bool, county: str | None) -> None:
         """推送图谱到 Neo4j 5（幂等）/ load OUT into a Neo4j 5 server, idempotently."""
         from .neo4j import push
 
         report = push(out, uri=uri, user=user, password=_password(password), database=database,
-                      batch_size=batch_size, prune=prune, progress=_say)
+                      batch_size=batch_size, prune=prune, progress=_say, county=county)
         click.echo(report.to_string(index=False))
 
     @neo4j_group.command("export-import")

@@ -45,10 +45,13 @@ def register(cli: click.Group) -> None:
     @click.option("--force", is_flag=True,
                   help="即使同名 .html 不是 graphkit 写的也覆盖（下钻目录从不强制覆盖）/ replace the .html file even if "
                        "graphkit did not write it (the drill-down folder is never forced)")
+    @click.option("--province", is_flag=True,
+                  help="省级总览：每县一个节点，每县一个下钻页面（省级图谱）/ the province overview: one node and one "
+                       "drill-down page per county (a province graph)")
     @user_errors
     def view_cmd(out: str, kind: str, name: str | None, output: str, as_of: str | None, seed: int, max_nodes: int,
                  color_by: str | None, size_by: str, max_per_strong: int, radius: int, no_drilldown: bool,
-                 force: bool) -> None:
+                 force: bool, province: bool) -> None:
         """生成离线交互式网络视图（单个 HTML 文件）/ write an interactive offline network view of OUT."""
         from pathlib import Path
 
@@ -60,13 +63,17 @@ def register(cli: click.Group) -> None:
         if not no_drilldown:
             check_replace(Path(output).parent / f"{Path(output).stem}_parts", kind="view-parts")
         graph = read_graph(out)
-        v = view(graph, kind=kind, name=name, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by,
-                 size_by=size_by, max_per_strong=max_per_strong, radius=radius)
+        if province:
+            from .view import province_view
+            v = province_view(graph, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by, size_by=size_by)
+        else:
+            v = view(graph, kind=kind, name=name, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by,
+                     size_by=size_by, max_per_strong=max_per_strong, radius=radius)
         path = v.write(output, drilldown=not no_drilldown, force=force)
         counts = v.counts
         msg = f"已写出 wrote {path}: 节点 {counts['nodes']} nodes, 连线 {counts['edges']} links"
         if v.aggregated:
-            msg += (f"（已按{'集群' if kind == 'cluster' else '镇(街道)'}汇总 aggregated; "
+            msg += (f"（已按{'县' if province else '集群' if kind == 'cluster' else '镇(街道)'}汇总 aggregated; "
                     + (f"下钻页面 {len(v.pages)} 个 drill-down pages in {path.parent / v.parts_dir}）"
                        if not no_drilldown else "未写下钻页面 no drill-down pages）"))
         click.echo(msg)

@@ -142,19 +142,31 @@ def validate(data_dir: str, mappings: tuple[str, ...], problems_path: str | None
 @click.option("--strict", is_flag=True, help="警告也视为错误 / treat warnings as errors")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度 no progress")
 @click.option("--force", is_flag=True, help=_PROBLEMS_FORCE)
+@click.option("--full", is_flag=True, help="省级：所有县都重新读取 / province: read every county again, even unchanged ones")
 @user_errors
 def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
-          county: str | None, strict: bool, quiet: bool, force: bool) -> None:
+          county: str | None, strict: bool, quiet: bool, force: bool, full: bool) -> None:
     """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically).
 
     \b
+    DATA_DIR 可以是一个县的台账目录，也可以是每县一个文件夹的省级目录（见 docs/province.md）；
+    省级目录只重新读取有变化的县。
+    DATA_DIR is one county's ledger folder, or a province folder of county folders
+    (docs/province.md); a province rebuild re-reads only the counties that changed.
     OUT 须不存在、为空，或是 graphkit 之前构建的图谱目录；其他目录一律不覆盖。
     OUT must be missing, empty, or a graph folder graphkit built before; nothing else is replaced.
     """
     from .io import check_replace, write_graph
     from .load import build_graph
+    from .province import is_province
     check_replace(out, kind="graph")  # refuse before the work, not after it
     _problems_check(problems_path, force)
+    if is_province(data_dir):
+        if county is not None:
+            raise click.UsageError("--county 只用于单县目录 / --county is for one county's folder, not a province")
+        _build_province(data_dir, out, lenient=lenient, mappings=mappings, problems_path=problems_path,
+                        strict=strict, quiet=quiet, full=full, force=force)
+        return
     try:
         graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say,
                             strict=strict)
@@ -172,6 +184,31 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
     if len(graph.problems):
         for r in graph.problems[graph.problems["rule"] == "graphkit_output"].itertuples(index=False):
             click.echo(f"注意 note: {r.file} — {r.message_zh} / {r.message_en}")
+
+
+def _build_province(data_dir: str, out: str, *, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
+                    strict: bool, quiet: bool, full: bool, force: bool) -> None:
+    from .province import ProvinceFailed, build_province
+    try:
+        res = build_province(data_dir, out, lenient=lenient, mappings=mappings, strict=strict,
+                             progress=None if quiet else _say, full=full)
+    except ProvinceFailed as exc:
+        from .io import atomic_dir
+        from .problems import write_problems
+        _problems_out(exc.problems, problems_path, command="build", force=force)
+        where = Path(f"{Path(out).resolve()}.问题清单")
+        with atomic_dir(where, kind="county-problems", command="build") as tmp:  # each failing county's own table, beside the (unchanged) output
+            for key, table in exc.failed.items():
+                write_problems(table, tmp / f"{key.replace('/', '_')}.xlsx")
+        _say(f"各县问题清单 each failing county's problem table → {where}/")
+        raise
+    _say_warnings(res.problems, str(res.out / "problems.csv"))
+    counts = ", ".join(f"{k} {v}" for k, v in res.counts.items() if v)
+    click.echo(f"已构建省级图谱 built the province {res.out}: {len(res.rebuilt)} 个县（级）重新读取 re-read, "
+               f"{len(res.reused)} 个沿用 reused, {res.cross_links} 条跨县引用 cross-county references; {counts}")
+    n_err = int((res.problems["severity"] == "error").sum()) if len(res.problems) else 0
+    if n_err:
+        click.echo(f"宽松模式跳过了 {n_err} 个问题，见 {res.out / 'problems.csv'} / lenient mode skipped {n_err} problem(s)")
 
 
 @cli.command()
@@ -199,10 +236,23 @@ def info(out: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["auto", "xlsx", "csv"]), default="auto", show_default=True,
               help="台账文件格式（auto：县、省用 xlsx，全国用 csv）/ ledger file format (auto: xlsx for a county or province, csv for the country)")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出目录 / output folder")
+@click.option("--single-folder", is_flag=True,
+              help="省级也写成一个文件夹（旧格式）/ write a province as one folder (the earlier form) instead of one folder per county")
+@click.option("--counties", type=int, default=None, help="省级：县的个数 / province: number of counties")
 @user_errors
-def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str) -> None:
-    """生成合成台账（测试与基准）/ write synthetic ledgers shaped like a county, province or the country."""
-    from .synth import generate_ledgers
+def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str, single_folder: bool, counties: int | None) -> None:
+    """生成合成台账（测试与基准）/ write synthetic ledgers shaped like a county, province or the country.
+
+    \b
+    --scale province 默认每县一个文件夹（另有市直文件夹，少量跨县结对）；--single-folder 写成一个文件夹。
+    --scale province writes one folder per county (plus city-level folders, a few cross-county
+    pairings); --single-folder writes the earlier one-folder form.
+    """
+    from .synth import generate_ledgers, generate_province
+    if scale == "province" and not single_folder:
+        counts = generate_province(out, seed=seed, n_orgs=n_orgs, counties=counties, fmt="csv" if fmt == "csv" else "xlsx")
+        click.echo(f"已生成 wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        return
     counts = generate_ledgers(out, scale=scale, seed=seed, n_orgs=n_orgs, fmt=fmt)
     click.echo(f"已生成 wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 

@@ -179,9 +179,10 @@ OUTPUT_KINDS: dict[str, tuple[str, str]] = {
     "rdf-schema": ("本体或 SHACL 形状文件", "an ontology or SHACL shapes file"),
     "extract-review": ("抽取审核文件", "an extraction review file"),
     "extract-ledgers": ("由审核工作簿生成的台账目录", "a ledger folder made from a review workbook"),
+    "county-problems": ("各县问题清单目录", "a folder of the failing counties' problem tables"),
 }
 _FOLDER_KINDS = frozenset({"graph", "analysis", "neo4j-import", "view-parts", "synth-ledgers", "neo4j-browser",
-                           "extract-ledgers"})
+                           "extract-ledgers", "county-problems"})
 #: output folders that are ledgers for the next build (read, not skipped, inside DATA_DIR)
 _LEDGER_KINDS = frozenset({"synth-ledgers", "extract-ledgers"})
 #: written by ``graphkit synth`` as the first line of its graphkit.yaml (its marker: the folder is ledgers to read)

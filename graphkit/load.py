@@ -77,6 +77,10 @@ class DatasetConfig:
     ignore: list[str] = field(default_factory=list)
     mappings: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    #: in a province (``graphkit/province.py``): the city the county belongs to
+    city: str = ""
+    #: in a province: ``county`` (a county's folder) or ``city`` / ``province`` (orgs above the counties)
+    level: str = "county"
 
     def for_file(self, name: str) -> dict[str, Any]:
         """Options that apply to a file (first matching glob wins)."""
@@ -86,7 +90,8 @@ class DatasetConfig:
         return {}
 
 
-_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description", "aliases")
+_CONFIG_KEYS = ("county", "files", "ignore", "mappings", "description", "aliases", "city", "level")
+_LEVELS = ("county", "city", "province")
 _FILE_OPTIONS = ("mapping", "encoding", "sheet", "skip_rows", "header_row", "delimiter")
 
 
@@ -156,11 +161,17 @@ def read_config(data_dir: Path) -> DatasetConfig:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad(f"{key} 应为文本列表", f"`{key}` must be a list of paths or globs")
         lists[key] = value
+    city, level = raw.get("city"), raw.get("level") or "county"
+    if city is not None and not isinstance(city, (str, int)):
+        raise bad("city 应为市名文本", "`city` must be the city's name")
+    if level not in _LEVELS:
+        raise bad(f"level 应为 {'、'.join(_LEVELS)} 之一", f"`level` must be one of {', '.join(_LEVELS)}")
     extra_maps = [_config_mapping(data_dir, m, bad) for m in lists["mappings"]]
     if (data_dir / "mappings").is_dir():
         extra_maps.append(str((data_dir / "mappings").resolve()))
     return DatasetConfig(county=clean_text(county) or "", files={str(k): v for k, v in files.items()},
-                         ignore=lists["ignore"] + lists["aliases"], mappings=extra_maps, aliases=_alias_paths(lists["aliases"], data_dir, bad))
+                         ignore=lists["ignore"] + lists["aliases"], mappings=extra_maps, aliases=_alias_paths(lists["aliases"], data_dir, bad),
+                         city=clean_text(city) or "", level=str(level))
 
 
 def _alias_paths(items: list[str], data_dir: Path, bad: Callable[[str, str], GraphkitError]) -> list[str]:
@@ -297,6 +308,14 @@ class _Context:
     report: list[dict[str, Any]] = field(default_factory=list)
     #: the county's name table (org key of a name as written -> full name), see ``_read_aliases``
     aliases: dict[str, str] = field(default_factory=dict)
+    #: in a province build: resolves a name the county does not hold (``graphkit.province``)
+    cross: "CrossRef | None" = None
+
+
+#: ``cross(type name, name as written, local result)`` -> a replacement result or None (keep the local one)
+CrossRef = Callable[[str, str, tuple[str | None, str, list[str]]], "tuple[str | None, str, list[str]] | None"]
+#: placeholder ids a province build puts in reference columns, replaced when the counties are assembled
+XREF_PREFIX = "xref:"
 
 
 def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str, list[int]]] | None:
@@ -676,8 +695,13 @@ class _SheetMapper:
                     headers[pname] = " / ".join(self.headers.get(k.column or "", k.column or "") for k in spec.lookup_keys)
                 else:
                     raw = per_value(self._raw(spec, df), clean_text, self.factors)
-                    frame[f"__raw__{pname}"] = raw
-                    codes[f"__raw__{pname}"] = self.factors.get(raw)
+                    other = f"{spec.column}_county"  # a province ledger's column naming the other county
+                    if self.ctx.cross is not None and spec.column and other in df:
+                        raw = _with_county(raw, self._column(df, other), self.ctx.county)
+                        frame[f"__raw__{pname}"] = raw
+                    else:
+                        frame[f"__raw__{pname}"] = raw
+                        codes[f"__raw__{pname}"] = self.factors.get(raw)
                 frame[pname] = None
                 lookups[pname] = spec
             elif spec.entity:
@@ -708,6 +732,19 @@ class _SheetMapper:
         frame["src_row"] = df["__src_row"].astype("int64")
         frame["src_hash"] = pd.Series(np.full(len(df), self.src_hash, dtype=object), index=df.index, dtype=object)
         return _Staged(self.mapping.id, ent, rtype, frame.reset_index(drop=True), headers, lookups, key_lookups, codes)
+
+
+def _with_county(names: pd.Series, counties: pd.Series, own: str) -> pd.Series:
+    """Names as ``县名/名称`` where the row names another county than the folder's own.
+
+    >>> _with_county(pd.Series(["甲村党支部", "乙局党委", None]), pd.Series(["本县", "乙县", "乙县"]), "本县").tolist()
+    ['甲村党支部', '乙县/乙局党委', None]
+    """
+    out = []
+    for n, c in zip(names.tolist(), counties.tolist()):
+        c = clean_text(c)
+        out.append(f"{c}/{n}" if isinstance(n, str) and c and c != own else n)
+    return pd.Series(out, index=names.index, dtype=object)
 
 
 _MAPPING_CACHE: dict[tuple[Any, ...], dict[str, Mapping]] = {}
@@ -1232,8 +1269,9 @@ class _Index:
     """Name -> ids for one record type, with a looser second index for org-form suffixes."""
 
     def __init__(self, rtype: RecordType, frames: list[pd.DataFrame], county: str,
-                 aliases: dict[str, str] | None = None) -> None:
+                 aliases: dict[str, str] | None = None, cross: CrossRef | None = None) -> None:
         self.rtype = rtype
+        self.cross = cross
         self.county = county
         self.aliases = aliases or {}
         self.exact: dict[str, set[str]] = defaultdict(set)
@@ -1286,7 +1324,10 @@ class _Index:
         """Return (id, status, candidate names); status is ok, ambiguous or missing."""
         hit = self._resolved.get(value)
         if hit is None:
-            hit = self._resolved[value] = self._resolve(value)
+            hit = self._resolve(value)
+            if self.cross is not None:
+                hit = self.cross(self.rtype.name, value, hit) or hit
+            self._resolved[value] = hit
         return hit
 
     def _resolve(self, value: str) -> tuple[str | None, str, list[str]]:
@@ -1345,7 +1386,8 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
 
     def index(t: str) -> _Index:
         if t not in indexes:
-            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county, ctx.aliases if t == "Organization" else None)
+            indexes[t] = _Index(model[t], by_type.get(t, []), ctx.county, ctx.aliases if t == "Organization" else None,
+                                ctx.cross)
         return indexes[t]
 
     for s in staged:
@@ -1637,6 +1679,8 @@ def _drop_dangling(ctx: _Context, tables: dict[str, pd.DataFrame]) -> None:
                 known = ids[prop.range]  # type: ignore[index]
                 found = known.get_indexer(col.to_numpy(dtype=object)) >= 0 if known.is_unique else col.isin(known)
                 dangling = col.notna() & ~np.asarray(found, dtype=bool)
+                if ctx.cross is not None and dangling.any():  # a province's cross-county reference: resolved later
+                    dangling &= ~col.astype(str).str.startswith(XREF_PREFIX)
                 if not dangling.any():
                     continue
                 if prop.required:
@@ -1685,7 +1729,7 @@ def _finish_types(model: Model, tables: dict[str, pd.DataFrame]) -> dict[str, pd
 
 def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterable[str | Path] = (),
                 county: str | None = None, progress: ProgressFn | None = None, limits: Limits | None = None,
-                strict: bool = False) -> Graph:
+                strict: bool = False, cross: CrossRef | None = None) -> Graph:
     """Load every ledger in ``data_dir`` into a validated graph.
 
     Parameters
@@ -1706,6 +1750,10 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
         ``Limits()``, whose per-sheet limits come from ``graphkit.config``).
     strict
         Treat every warning as an error (``--strict``).
+    cross
+        In a province build (``graphkit.province``): called for every name resolved, may replace
+        the county's own result (a ``县名/名称`` reference becomes a placeholder id starting with
+        :data:`XREF_PREFIX`, resolved when the counties are assembled).
 
     Returns
     -------
@@ -1740,7 +1788,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     model = load_schema()
     maps = _load_mappings([*config.mappings, *mappings], model)
     problems = Problems()
-    ctx = _Context(model, config, problems, config.county)
+    ctx = _Context(model, config, problems, config.county, cross=cross)
     if config.aliases:
         ctx.aliases = _read_aliases(ctx, limits)
     from .io import OUTPUT_KINDS, graphkit_outputs

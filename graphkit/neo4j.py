@@ -680,7 +680,8 @@ def _run_read(driver: Any, database: str | None, stmt: str, params: Mapping[str,
 
 def push(source: Any, *, uri: str, user: str, password: str, database: str | None = None,
          batch_size: int | None = None, workers: int | None = None, prune: bool = False,
-         model: Model | None = None, progress: ProgressFn | None = None, driver: Any = None) -> pd.DataFrame:
+         model: Model | None = None, progress: ProgressFn | None = None, driver: Any = None,
+         county: str | None = None) -> pd.DataFrame:
     """Load a graph into a Neo4j 5 server, idempotently.
 
     Steps: constraints and indexes (:func:`schema_statements`) and ``db.awaitIndexes``; every
@@ -719,6 +720,11 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
         Called with progress messages (the CLI prints them on stderr).
     driver
         An open ``neo4j.Driver`` to use instead of connecting (it is not closed).
+    county
+        A province graph only: push this county's records (its nodes, its link records and the
+        references they hold, cross-county ones included); with ``prune``, delete only that
+        county's records that are gone (``graphkit._neo4j_county``). No other county's records
+        change.
 
     Returns
     -------
@@ -759,6 +765,10 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
     tables = arrow_tables(source, model)
+    scope = None
+    if county is not None:
+        from ._neo4j_county import CountyScope
+        scope = CountyScope.of(source, county, tables)
     own = driver is None
     drv = connect(uri, user, password) if own else driver
     try:
@@ -767,20 +777,22 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
             _run_write(drv, database, stmt, {}, "schema")
         _run_write(drv, database, "CALL db.awaitIndexes(300)", {}, "awaitIndexes")
         for ns in shape.nodes:
-            t = node_table(ns, tables[ns.type])
+            t = node_table(ns, tables[ns.type] if scope is None else scope.tables[ns.type])
             fresh = bool(t.num_rows) and _server_count(drv, database, f"MATCH (n:{ident(ns.label)}) RETURN count(n)") == 0
             _push_rows(drv, database, node_statement(ns, create=fresh), t, batch_size, f"(:{ns.label})", say,
                        workers=workers)
         for rs in shape.rels:
             t = _triple_rows(rs, tables, say)
+            t = t if scope is None else scope.rows(rs, t)
             fresh = bool(t.num_rows) and _triple_is_empty(drv, database, rs)
             if fresh and not rs.is_link:
                 t = t.filter(pc.is_valid(t.column("end_id")))
             _push_rows(drv, database, rel_statement(rs, create=fresh), t, batch_size,
                        f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say, workers=workers)
         if prune:
-            _prune(drv, database, shape, tables, batch_size, say)
-        report = _count_check(drv, database, shape, tables, batch_size)
+            _prune(drv, database, shape, tables if scope is None else scope.tables, batch_size, say,
+                   prefix=None if scope is None else scope.prefix)
+        report = _count_check(drv, database, shape, tables if scope is None else scope.tables, batch_size)
     finally:
         if own:
             drv.close()
@@ -847,31 +859,34 @@ def _write_batch(drv: Any, database: str | None, stmt: str, rows: list[dict[str,
 
 
 def _prune(drv: Any, database: str | None, shape: GraphShape, tables: Mapping[str, Any], batch_size: int,
-           say: ProgressFn) -> None:
+           say: ProgressFn, *, prefix: str | None = None) -> None:
     idk = ident("id")
+    # one county of a province: only records whose source file lies in its folder
+    only = "" if prefix is None else " AND {v}.src_file STARTS WITH $prefix"
+    extra = {} if prefix is None else {"prefix": prefix}
     for rel in shape.rel_types():
         rs = shape.rel_shapes(rel)[0]
         if not rs.is_link:
             continue
         ids = tables[rs.table].column("id").to_pylist()
-        stmt = (f"MATCH ()-[r:{ident(rel)}]->() WHERE NOT r.{idk} IN $ids "
+        stmt = (f"MATCH ()-[r:{ident(rel)}]->() WHERE NOT r.{idk} IN $ids{only.format(v='r')} "
                 f"WITH r LIMIT $limit DELETE r RETURN count(*) AS n")
-        _prune_loop(drv, database, stmt, ids, batch_size, f"[:{rel}]", say)
+        _prune_loop(drv, database, stmt, ids, batch_size, f"[:{rel}]", say, params=extra)
     for ns in shape.nodes:
         ids = tables[ns.type].column("id").to_pylist()
-        stmt = (f"MATCH (n:{ident(ns.label)}) WHERE NOT n.{idk} IN $ids "
+        stmt = (f"MATCH (n:{ident(ns.label)}) WHERE NOT n.{idk} IN $ids{only.format(v='n')} "
                 f"WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n")
-        _prune_loop(drv, database, stmt, ids, batch_size, f"(:{ns.label})", say)
+        _prune_loop(drv, database, stmt, ids, batch_size, f"(:{ns.label})", say, params=extra)
 
 
 def _prune_loop(drv: Any, database: str | None, stmt: str, ids: list[str], batch_size: int, what: str,
-                say: ProgressFn) -> None:
+                say: ProgressFn, *, params: Mapping[str, Any] | None = None) -> None:
     total = 0
     while True:
         box: list[int] = []
 
         def work(tx: Any) -> None:
-            box.append(int(tx.run(stmt, ids=ids, limit=batch_size).single()["n"]))
+            box.append(int(tx.run(stmt, ids=ids, limit=batch_size, **dict(params or {})).single()["n"]))
 
         def call() -> None:
             with _session(drv, database) as s:

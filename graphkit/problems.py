@@ -54,6 +54,7 @@ RULES: dict[str, tuple[str, str]] = {
     "bidi_control": ("含有双向控制字符（已删除）", "bidirectional control characters (removed)"),
     "unresolved_ref": ("引用的名称找不到", "referenced name not found"),
     "ambiguous_ref": ("引用的名称有歧义", "referenced name is ambiguous"),
+    "unknown_county": ("引用的县不在本省", "the county named is not in the province"),
     "duplicate_id": ("重复记录", "duplicate record"),
     "conflicting_values": ("同一记录取值冲突", "conflicting values for one record"),
     "interval_order": ("结束早于开始", "end before start"),

@@ -418,6 +418,9 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
                           "columns": cols, "rows": rows, "n_rows": n_rows, "charts": _charts(spec.key, df), "note": note,
                           "empty": "未发现此类问题 / none found" if spec.key in gaps else "无数据 / no data"})
         sections.append({"key": skey, "zh": zh, "en": en, "analyses": items})
+    province = _province_section(graph, ts)
+    if province is not None:
+        sections.insert(0, province)
     hl = results.get("headlines", pd.DataFrame(columns=["metric", "label", "value", "note"]))
     heads = [{"label": r.label, "value": r.value, "note": r.note,
               "warn": r.metric in gaps | _WARN_EXTRA and r.value not in ("0", "")} for r in hl.itertuples(index=False)]
@@ -431,7 +434,48 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
                       signature=output_signature("report", "report"), run=run, workbook=workbook)
 
 
+def _province_section(graph: Graph, ts: pd.Timestamp) -> dict[str, Any] | None:
+    """A province graph's first section: every county compared and ranked (None for one county)."""
+    from .province_analysis import COLUMNS, county_comparison, is_province_graph, present
+
+    if not is_province_graph(graph):
+        return None
+    df = county_comparison(graph, as_of=ts)
+    shown = present(df)
+    shares = [c in ("coverage_share", "weak_paired_share") for c in df.columns]
+    rows = [[dict(zip(("text", "num"), _fmt(v, sh, p))) for v, sh, p in zip(rec, shares, [c == "rank" for c in df.columns])]
+            for rec in shown.itertuples(index=False, name=None)]
+    counties = df[df["level"] == "county"]
+    cov = _bars("各县参与联建的党组织比例 / share of orgs taking part, by county", counties["county"].tolist(),
+                counties["coverage_share"].fillna(0).tolist())
+    weak = counties.sort_values("weak_paired_share", ascending=False, kind="stable")
+    wp = _bars("各县后进党组织帮扶率 / share of weak orgs paired, by county", weak["county"].tolist(),
+               weak["weak_paired_share"].fillna(0).tolist(), fill=_GREEN)
+    item = {"key": "county_comparison", "zh": "各县比较与排名", "en": "Counties compared and ranked",
+            "desc": (f"全省 {len(counties)} 个县（另有 {len(df) - len(counties)} 个市级、省级层级），按参与联建的党组织比例排名；"
+                     "跨县结对、跨县联建成员和跨县活动参与在两端所在的县各计一次 / every county of the province ranked "
+                     "by the share of its organizations taking part; links across county lines are counted in both counties."),
+            "columns": [COLUMNS[c][0] for c in df.columns], "rows": rows, "n_rows": len(df), "charts": [cov, wp], "note": "",
+            "empty": "无数据 / no data"}
+    return {"key": "province", "zh": "全省各县", "en": "The counties", "analyses": [item]}
+
+
 # ---- Excel ---------------------------------------------------------------------------------------
+
+def _province_sheet(graph: Graph, ts: pd.Timestamp, xw: Any, pct: Any) -> None:
+    """A province graph's 各县比较 sheet (every county, ranked); nothing for one county."""
+    from .problems import excel_safe_frame
+    from .province_analysis import county_comparison, is_province_graph, present
+
+    if not is_province_graph(graph):
+        return
+    df = county_comparison(graph, as_of=ts)
+    excel_safe_frame(present(df)).to_excel(xw, sheet_name="各县比较", index=False)
+    ws = xw.sheets["各县比较"]
+    ws.freeze_panes(1, 2)
+    for j, col in enumerate(df.columns):
+        ws.set_column(j, j, 14, pct if col.endswith("_share") else None)
+
 
 def sheet_names(keys: list[str]) -> dict[str, str]:
     """Unique Excel sheet names (≤ 31 characters, no ``[]:*?/\\``) from the analyses' Chinese titles.
@@ -546,6 +590,7 @@ def write_xlsx(graph: Graph, results: dict[str, pd.DataFrame], path: str | Path,
                 width = min(60, max(6, _text_width(frame.columns[j]) + 2,
                                     *(_text_width(v) + 2 for v in frame.iloc[:200, j] if v is not None)))
                 ws.set_column(j, j, width, pct if _is_share(col) else None)
+        _province_sheet(graph, ts, xw, pct)
     with atomic_file(path, "wb", kind="report-xlsx", force=force) as fh:
         fh.write(buf.getvalue())
     return Path(path)

@@ -50,7 +50,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["SCALES", "LEDGER_COLUMNS", "generate_tables", "generate_ledgers"]
+__all__ = ["SCALES", "LEDGER_COLUMNS", "generate_tables", "generate_ledgers", "generate_province"]
 
 #: Target organization counts per scale.
 SCALES: dict[str, int] = {"county": 2_000, "province": 200_000, "national": 5_000_000}
@@ -304,7 +304,8 @@ def _settings_county(scale: str, n_counties: int) -> str:
     return "合成全国" if scale == "national" else "合成省"
 
 
-def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None = None) -> dict[str, Any]:
+def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None = None,
+                    counties: int | None = None, by_county: bool = False) -> dict[str, Any]:
     """Generate the synthetic ledgers as DataFrames (no files written).
 
     Parameters
@@ -316,6 +317,12 @@ def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None 
         Seed of ``numpy.random.default_rng``; the same seed gives identical tables.
     n_orgs
         Approximate number of organizations, overriding the scale's target.
+    counties
+        Number of virtual counties (default: one per ~2,000 organizations).
+    by_county
+        Also return ``"_units"``: which county (or city level) each ledger row belongs to, and
+        make a few pairings cross-county (see :func:`generate_province`). The tables of the
+        single-folder form (``by_county=False``) are unchanged by this option.
 
     Returns
     -------
@@ -338,7 +345,7 @@ def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None 
         raise InputError(f"组织数 n_orgs 至少为 50，而不是 {n_target} / n_orgs must be at least 50, not {n_target} "
                          "(graphkit synth --orgs)")
     rng = np.random.default_rng(seed)
-    n_counties = max(1, int(round(n_target / _ORGS_PER_COUNTY)))
+    n_counties = max(1, int(counties) if counties else int(round(n_target / _ORGS_PER_COUNTY)))
     per_county = n_target / n_counties
     n_dept = int(np.clip(round(per_county * 0.035), 8, 70))
     agency_total = n_dept * 1.6 + 1
@@ -882,9 +889,37 @@ def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None 
         "分类定级": np.concatenate([_CATEGORY[cat23], _CATEGORY[cat]]),
         "是否软弱涣散": np.concatenate([_YESNO[weak_lax23.astype(np.int64)], _YESNO[weak_lax.astype(np.int64)]]),
     })
-    return {"county": county_setting, "roster": roster, "places": places, "district": district,
-            "joint_village": joint_village, "chain_stages": chain_stages, "chain": chain, "pairing": pairing,
-            "activities": activities, "units": units, "ratings": ratings}
+    out: dict[str, Any] = {"county": county_setting, "roster": roster, "places": places, "district": district,
+                           "joint_village": joint_village, "chain_stages": chain_stages, "chain": chain,
+                           "pairing": pairing, "activities": activities, "units": units, "ratings": ratings}
+    if by_county:
+        # which unit each row belongs to: counties 0..n-1, then the city levels n + city
+        org_city = np.full(N, -1, dtype=np.int64)
+        org_city[city_orgs] = cc_city
+        org_unit = np.where(org_city >= 0, n_counties + org_city, o_county)
+        used_by = [np.unique(al_chain[al_county == c]) for c in range(n_counties)]
+        # a few pairings cross the county line: a strong agency org of the next county of the same
+        # city helps, written `县名/党组织名称` in the weak org's county ledger (own generator: the
+        # single-folder tables above stay as they were)
+        xr = np.random.default_rng([seed, 20])
+        w_c = o_county[pr_weak]
+        nxt_c = np.where((w_c + 1) // 10 == w_c // 10, w_c + 1, w_c - w_c % 10)
+        nxt_c = np.where(nxt_c < n_counties, nxt_c, w_c - w_c % 10)
+        cand = np.flatnonzero((nxt_c != w_c) & (xr.random(len(pr_weak)) < 0.03))
+        picked = _pick_in_pool(xr, nxt_c[cand], strong_ag, o_county[strong_ag], n_counties)
+        ok_x = picked >= 0
+        cand, picked = cand[ok_x], picked[ok_x]
+        pairing["帮扶党组织"] = pairing["帮扶党组织"].to_numpy(dtype=object)
+        pairing.loc[cand, "帮扶党组织"] = county_full[o_county[picked]] + "/" + o_name[picked]
+        out["_units"] = {
+            "county_names": county_full, "county_city": county_city, "city_names": city_base + "市",
+            "rows": {"roster": org_unit, "places": town_county[v_town], "district": d_county[dm_d],
+                     "joint_village": town_county[jg_town[jm_g[jv_order]]], "chain": al_county[am_g],
+                     "pairing": o_county[pr_weak], "activities": org_unit[act_host[a_order]],
+                     "units": town_county[unit_town], "ratings": np.concatenate([org_unit, org_unit])},
+            "chains_used": used_by, "chain_stage_chain": st_chain, "cross_pairings": int(len(cand)),
+        }
+    return out
 
 
 def _join_names(names: np.ndarray, org_ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -1125,6 +1160,100 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
         for k in LEDGER_COLUMNS:
             _write_csv(out, LEDGER_COLUMNS[k][0], tables[k])
     return _counts(tables)
+
+
+def _write_folder(out: Path, tables: dict[str, Any], fmt: str) -> None:
+    """The ledger files of one folder (the layout :func:`generate_ledgers` writes)."""
+    keys = [k for k in LEDGER_COLUMNS if k not in CHAIN_SHEETS]
+    if fmt == "xlsx":
+        for k in keys:
+            if k in tables:
+                _write_xlsx(out / f"{LEDGER_COLUMNS[k][0]}.xlsx", [(_sheet_name(k), tables[k])])
+        if "chain" in tables:
+            _write_xlsx(out / f"{CHAIN_WORKBOOK}.xlsx",
+                        [(CHAIN_SHEETS["chain_stages"], tables["chain_stages"]), (CHAIN_SHEETS["chain"], tables["chain"])])
+    else:
+        for k in LEDGER_COLUMNS:
+            if k in tables:
+                _write_csv(out, LEDGER_COLUMNS[k][0], tables[k])
+
+
+def generate_province(out_dir: str | Path, *, seed: int = 0, n_orgs: int | None = None, counties: int | None = None,
+                      fmt: str = "xlsx") -> dict[str, int]:
+    """Write a synthetic province as one folder per county plus one folder per city level.
+
+    The layout ``graphkit build`` assembles (``docs/province.md``): ``OUT/graphkit.yaml``
+    (``province: 合成省``), ``OUT/<县名>/`` with the county's ledgers and a ``graphkit.yaml``
+    naming the county and its city, and ``OUT/<市名>市直/`` (``level: city``) with the city-level
+    organizations (the industry centres that join the counties' chain alliances). About 3% of the
+    pairings cross the county line: their strong side is written ``县名/党组织名称``.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write: missing, empty or written by this function before.
+    seed
+        Random seed (same seed, byte-identical files).
+    n_orgs
+        Approximate number of organizations (default: :data:`SCALES` ``["province"]``).
+    counties
+        Number of counties (default: one per ~2,000 organizations).
+    fmt
+        ``"xlsx"`` or ``"csv"``.
+
+    Returns
+    -------
+    dict
+        Rows per ledger over the province, ``counties``, ``cities`` and ``cross_pairings``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     c = generate_province(d, seed=1, n_orgs=1_200, counties=4, fmt="csv")
+    ...     sum(p.is_dir() for p in Path(d).iterdir()), c["counties"], c["cities"]
+    (5, 4, 1)
+    """
+    if fmt not in ("xlsx", "csv"):
+        raise ValueError(f"未知格式 {fmt!r}，可选 xlsx/csv / unknown format {fmt!r}")
+    from .io import SYNTH_HEADER, check_replace
+
+    out = Path(out_dir)
+    check_replace(out, kind="synth-ledgers")
+    tables = generate_tables(scale="province", seed=seed, n_orgs=n_orgs, counties=counties, by_county=True)
+    units = tables["_units"]
+    names, cities, county_city = units["county_names"], units["city_names"], units["county_city"]
+    n = len(names)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "graphkit.yaml").write_text(f"{SYNTH_HEADER}\n# scale: province (one folder per county), seed: {seed}\n"
+                                       "province: 合成省\n", encoding="utf-8")
+    (out / "README.md").write_text(
+        "# 合成省台账 / A synthetic province\n\n每个县一个文件夹，另有市直文件夹；全部数据为随机生成的虚构数据，仅用于测试和性能评估。\n\n"
+        "One folder per county and one per city level; everything is randomly generated and fictional, "
+        f"for tests and benchmarks only. Made by `graphkit.synth.generate_province(seed={seed})`.\n", encoding="utf-8")
+    rows = units["rows"]
+    order = {k: np.argsort(v, kind="stable") for k, v in rows.items()}
+    bounds = {k: np.searchsorted(v[order[k]], np.arange(n + len(cities) + 1)) for k, v in rows.items()}
+    for u in range(n + len(cities)):
+        is_city = u >= n
+        folder = out / (f"{cities[u - n]}直" if is_city else str(names[u]))
+        folder.mkdir(exist_ok=True)
+        head = f"{SYNTH_HEADER}\n# scale: province, seed: {seed}\n"
+        (folder / "graphkit.yaml").write_text(
+            head + (f"level: city\ncity: {cities[u - n]}\n" if is_city else f"county: {names[u]}\ncity: {cities[county_city[u]]}\n"),
+            encoding="utf-8")
+        part: dict[str, Any] = {}
+        for k in rows:
+            lo, hi = bounds[k][u], bounds[k][u + 1]
+            if hi > lo:
+                part[k] = tables[k].iloc[np.sort(order[k][lo:hi])].reset_index(drop=True)
+        if "chain" in part:
+            keep = np.isin(units["chain_stage_chain"], units["chains_used"][u])
+            part["chain_stages"] = tables["chain_stages"][keep].reset_index(drop=True)
+        _write_folder(folder, part, fmt)
+    counts = _counts(tables)
+    counts.update(counties=n, cities=len(cities), cross_pairings=units["cross_pairings"])
+    return counts
 
 
 def _sheet_name(key: str) -> str:

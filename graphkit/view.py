@@ -909,6 +909,7 @@ class _Scene:
     group_of_org: pd.Series | None = None          # org id -> group id (towns / clusters), for aggregation
     group_names: pd.Series | None = None           # group id -> display name
     group_word: tuple[str, str] = ("镇(街道)", "town")
+    one_group_per_page: bool = False               # drill-down pages: one group each (the province's counties)
     rebuild: Callable[[set[str]], "_Scene"] | None = None  # the same kind restricted to some org ids
 
     @property
@@ -2270,7 +2271,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     nodes_in_d = nodes_in.to_dict()
     for g in gids:  # one step per group
         k = int(nodes_in_d.get(g, 0))
-        if pages and load + k <= capacity:
+        if pages and load + k <= capacity and not scene.one_group_per_page:
             pages[-1].append(g)
             load += k
         else:
@@ -2529,3 +2530,52 @@ def write_view(graph: Graph, path: str | Path, *, kind: str = "county", name: st
     v = view(graph, kind=kind, name=name, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by,
              size_by=size_by, max_per_strong=max_per_strong, radius=radius)
     return v.write(path, drilldown=drilldown)
+
+
+def province_view(graph: Graph, *, as_of: Any = None, seed: int = 0, max_nodes: int | None = None,
+                  color_by: str | None = None, size_by: str = "degree") -> View:
+    """The province overview: one node per county (and city/province level), links between
+    counties counted on the edges, and a drill-down page per county.
+
+    Parameters
+    ----------
+    graph
+        A graph read from a province output folder (``graphkit build PROVINCE_DIR``).
+    as_of, seed, max_nodes, color_by, size_by
+        As for :func:`view` (``max_nodes`` bounds each drill-down page; a county larger than
+        that is split by 隶属 root over several pages).
+
+    Returns
+    -------
+    View
+        An aggregated view; ``.write(path)`` writes the overview and ``<stem>_parts/``.
+
+    Raises
+    ------
+    GraphkitError
+        The graph is not a province graph.
+    """
+    from .province import record_counties
+    from .settings import config
+
+    owners = record_counties(graph, "Organization")
+    if owners.empty:
+        raise GraphkitError("省级总览只用于省级图谱（graphkit build 省级目录）/ the province overview needs a graph built "
+                            "from a province folder")
+    if color_by is not None and color_by not in COLOR_BY:
+        raise GraphkitError(f"不支持的着色方式 color_by={color_by!r}；可选 choices: {', '.join(COLOR_BY)}")
+    max_nodes = config.view_max_nodes if max_nodes is None else max_nodes
+    ctx = _Ctx(graph, as_of=as_of, seed=seed, max_nodes=max_nodes, color_by=color_by, size_by=size_by,
+               max_per_strong=config.max_per_strong, radius=1)
+    scene = _scene_county(ctx, None)
+    orgs = _obj(scene.ids.get("Organization", _obj([])))
+    county = pd.Series(_obj(owners["county"].to_numpy(dtype=object)), index=pd.Index(_obj(owners["id"]), dtype=object))
+    grp = county.reindex(pd.Index(orgs, dtype=object))
+    grp = pd.Series(_obj(grp.where(grp.notna(), _NO_GROUP).to_numpy()), index=pd.Index(orgs, dtype=object), dtype=object)
+    scene.group_of_org = grp
+    scene.group_names = pd.Series({g: ("未归属 unassigned" if g == _NO_GROUP else str(g)) for g in sorted(set(grp))},
+                                  dtype=object)
+    scene.group_word = ("县", "county")
+    scene.one_group_per_page = True
+    scene.title = f"{graph.settings.get('county') or '全省'}各县联建总览 / the province's counties"
+    return _aggregate(ctx, scene, kind="county")
