@@ -39,7 +39,7 @@ def _ledgers(base: Path) -> None:
         shutil.copytree(ROOT / "data" / "sample_county", county)
     province = led / "province"
     if not province.exists():
-        subprocess.run([sys.executable, "-m", "graphkit.cli", "synth", "--scale", "province", "--seed", "0",
+        subprocess.run([sys.executable, "-m", "graphkit.cli", "synth", "--scale", "province", "--single-folder", "--seed", "0",
                         "-o", str(province)], check=True)
 
 
