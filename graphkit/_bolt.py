@@ -39,10 +39,6 @@ def _session(driver: Any, database: str | None) -> Any:
     return driver.session(database=database) if database else driver.session()
 
 
-def _session(driver: Any, database: str | None) -> Any:
-    return driver.session(database=database) if database else driver.session()
-
-
 def _native(value: Any) -> Any:
     if hasattr(value, "to_native"):
         return value.to_native()

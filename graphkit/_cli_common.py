@@ -29,9 +29,10 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             from .problems import problems_to_text
             say(str(exc))
             say(problems_to_text(exc.problems))
-            if getattr(exc, "read_report", None):
+            report = getattr(exc, "read_report", None)
+            if report:
                 from ._report import report_to_text
-                say(report_to_text(exc.read_report))
+                say(report_to_text(report))
             sys.exit(1)
         except GraphkitError as exc:
             say(f"错误 error: {exc}")
