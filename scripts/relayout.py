@@ -332,7 +332,7 @@ def rewrite_python(source: str, *, here: tuple[str, bool] | None, free_strings: 
             plain, mods = [], []
             for alias in node.names:
                 full = f"{target}.{alias.name}"
-                if target == "graphkit" and alias.name in CALLABLE_MODULES:
+                if target == "graphkit" and not relative and alias.name in CALLABLE_MODULES:
                     plain.append(alias)  # `from graphkit import view`: the public, callable module
                 elif full in amap and amap[full].rsplit(".", 1)[0] != new_target:
                     mods.append((alias, amap[full]))
