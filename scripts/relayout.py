@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import json
 import re
 import subprocess
 import sys
+import tokenize
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -398,6 +400,12 @@ def rewrite_python(source: str, *, here: tuple[str, bool] | None, free_strings: 
                     renamed = name
                 new = seg.replace(node.value, renamed + (":" + attr if attr else ""))
             ed.add(node, new)
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT and "graphkit" in tok.string:
+            new = _sub_text(tok.string, amap)
+            if new != tok.string:
+                a = ed.offsets[tok.start[0] - 1] + tok.start[1]  # tokenize counts characters
+                ed.items.append((a, a + len(tok.string), new))
     return ed.apply()
 
 
@@ -510,8 +518,8 @@ def rewrite_tree(root: Path, *, dry: bool) -> list[Path]:
     files += [root / n for n in ("README.md", "ARCHITECTURE.md", "pyproject.toml") if (root / n).exists()]
     me = Path(__file__).resolve()
     for path in files:
-        if path.resolve() == me or "__pycache__" in path.parts or "corpus" in path.parts:
-            continue
+        if path.resolve() == me or "__pycache__" in path.parts or ("corpus" in path.parts and path.suffix != ".py"):
+            continue  # the layout corpus' ledgers and expected tables are data
         try:
             text = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
