@@ -85,7 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .schema import load_schema
     from .view import View, write_view
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 #: Public name -> (module, attribute). Loaded on first access by :func:`__getattr__`.
 _EXPORTS: dict[str, tuple[str, str]] = {

@@ -68,7 +68,7 @@ def _print_headlines(results: dict[str, Any]) -> None:
 
 def register(cli: click.Group) -> None:
     """Add the ``analyze`` and ``report`` commands to the ``graphkit`` group."""
-    from .cli import user_errors  # here, not at import time: cli.py imports this module at its end
+    from ._cli_common import user_errors
 
     @cli.command("analyze")
     @click.argument("out", type=click.Path(file_okay=False))

@@ -11,7 +11,7 @@ __all__ = ["register"]
 
 def register(cli: click.Group) -> None:
     """Add the ``gephi`` and ``export`` commands to the ``graphkit`` group."""
-    from .cli import user_errors  # here, not at import time: cli.py imports this module at its end
+    from ._cli_common import user_errors
 
     @cli.command("gephi")
     @click.argument("out", type=click.Path(file_okay=False))

@@ -13,7 +13,7 @@ __all__ = ["register"]
 
 def register(cli: click.Group) -> None:
     """Add the ``extract`` command to the ``graphkit`` group."""
-    from .cli import user_errors  # here, not at import time: cli.py imports this module at its end
+    from ._cli_common import user_errors
 
     @cli.command("extract")
     @click.argument("files", nargs=-1, type=click.Path())

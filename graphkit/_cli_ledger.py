@@ -10,7 +10,8 @@ import click
 
 def register(cli: click.Group) -> None:
     """Add the ledger-writing commands to ``cli``."""
-    from .cli import _say, user_errors
+    from ._cli_common import say as _say
+    from ._cli_common import user_errors
 
     @cli.command()
     @click.option("-o", "--out", required=True, type=click.Path(file_okay=False),

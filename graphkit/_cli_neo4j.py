@@ -107,7 +107,7 @@ def register(cli: click.Group) -> None:
     """Add the ``neo4j`` group and the ``query`` command to the graphkit CLI."""
     # imported here, not at module level: under `python -m graphkit.cli` the module-level import
     # would re-enter a half-initialized graphkit.cli
-    from .cli import user_errors
+    from ._cli_common import user_errors
 
     @cli.group("neo4j")
     def neo4j_group() -> None:

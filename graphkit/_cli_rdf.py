@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from ._cli_common import user_errors
 from ._cli_zh import ZhCommand, ZhGroup
-from .cli import user_errors
 
 __all__ = ["register"]
 

@@ -16,7 +16,7 @@ _SIZE_BY = ("degree", "members")
 
 def register(cli: click.Group) -> None:
     """Add the ``view`` command to the ``graphkit`` group."""
-    from .cli import user_errors  # here, not at import time: cli.py imports this module at its end
+    from ._cli_common import user_errors
 
     @cli.command("view")
     @click.argument("out", type=click.Path(file_okay=False))

@@ -38,19 +38,22 @@ Examples
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SchemaError
+from .io import GraphTables, arrow_tables
 from .schema import Model, RecordType, Relationship, load_schema
 
 __all__ = ["SHAPE_VERSION", "Column", "NodeShape", "RelShape", "GraphShape", "graph_shape", "ident",
-           "arrow_tables", "GraphTables", "node_table", "rel_table", "ends_by_label", "missing_ends", "NAME_SUFFIX"]
+           "arrow_tables", "GraphTables", "node_table", "rel_table", "ends_by_label", "missing_ends", "NAME_SUFFIX",
+           "cypher_literal"]
 
 #: Bumped whenever the mapping below changes (invalidates the embedded engine's cache).
 SHAPE_VERSION = "1"
@@ -263,129 +266,6 @@ def graph_shape(model: Model | None = None) -> GraphShape:
     return shape
 
 
-# ---- data -----------------------------------------------------------------------------------
-
-class GraphTables:
-    """Read access to the record tables of a graph: Parquet files read in record batches, or a Graph.
-
-    For an output folder the manifest and schema version are checked and every table's row
-    count is compared with the manifest from the Parquet footers, without reading any data;
-    :meth:`batches` then streams only the requested columns, so memory stays bounded by the batch
-    size whatever the size of the graph. A :class:`graphkit.Graph` is converted once to Arrow.
-
-    Examples
-    --------
-    >>> from graphkit._analysis import example_graph
-    >>> gt = GraphTables(example_graph())
-    >>> gt.num_rows("Organization") == example_graph().count("Organization")
-    True
-    >>> sum(b.num_rows for b in gt.batches("Organization", ["id"], batch_rows=2)) == gt.num_rows("Organization")
-    True
-    """
-
-    def __init__(self, source: Any, model: Model | None = None) -> None:
-        from .model import Graph
-
-        self._tables: dict[str, pa.Table] = {}
-        self._files: dict[str, Path] = {}
-        self._rows: dict[str, int] = {}
-        if isinstance(source, Graph):
-            from .io import _to_arrow
-
-            self.model = source.model
-            for t in self.model:
-                self._tables[t.name] = _to_arrow(source.tables[t.name], t)
-                self._rows[t.name] = self._tables[t.name].num_rows
-            return
-        import pyarrow.parquet as pq
-
-        from .errors import OutputError
-        from .io import read_manifest
-
-        out = Path(source)
-        manifest = read_manifest(out)  # a clear error when OUT is not an output folder
-        self.model = model = model or load_schema()
-        if manifest.get("schema_version") != model.version:
-            raise OutputError(f"{out}: 模式版本 {manifest.get('schema_version')} 与当前 {model.version} 不同，请重新构建 / "
-                              f"built with schema {manifest.get('schema_version')}, this graphkit has {model.version}; rebuild it")
-        for t in model:
-            path = out / "tables" / f"{t.name}.parquet"
-            try:
-                rows = pq.ParquetFile(path).metadata.num_rows
-            except (FileNotFoundError, pa.ArrowInvalid, OSError) as exc:
-                raise OutputError(f"{path}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
-            if rows != (manifest.get("counts") or {}).get(t.name):
-                raise OutputError(f"{path}: 行数与清单不符 / row count differs from the manifest")
-            self._files[t.name] = path
-            self._rows[t.name] = rows
-
-    def num_rows(self, name: str) -> int:
-        """Rows of one record table."""
-        return self._rows[name]
-
-    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
-        """One whole table (or some of its columns)."""
-        if name in self._tables:
-            t = self._tables[name]
-            return t if columns is None else t.select(columns)
-        import pyarrow.parquet as pq
-
-        from .errors import OutputError
-
-        try:
-            return pq.read_table(self._files[name], columns=columns)
-        except pa.ArrowInvalid as exc:
-            raise OutputError(f"{self._files[name]}: 表文件缺失或损坏 / table missing or corrupt: {exc}") from None
-
-    def batches(self, name: str, columns: list[str], *, batch_rows: int = 131_072,
-                dictionary: bool = False) -> Iterator[pa.Table]:
-        """The rows of one table in order, ``batch_rows`` at a time, with only ``columns``.
-
-        With ``dictionary``, string columns that the Parquet file holds as a small dictionary
-        (provenance, codes: under one byte a row) come back dictionary-encoded instead of
-        being expanded to one string per row.
-        """
-        if name in self._tables:
-            t = self._tables[name].select(columns)
-            for start in range(0, t.num_rows, batch_rows):
-                yield t.slice(start, batch_rows)
-            return
-        import pyarrow.parquet as pq
-
-        path = self._files[name]
-        small = _small_dictionaries(pq.ParquetFile(path), columns) if dictionary else []
-        with pq.ParquetFile(path, read_dictionary=small or None) as pf:
-            for batch in pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True):
-                yield pa.Table.from_batches([batch])
-
-
-def _small_dictionaries(pf: Any, columns: list[str]) -> list[str]:
-    """String columns of a Parquet file stored as dictionaries of under one byte per row."""
-    md = pf.metadata
-    if not md.num_rows or not md.num_row_groups:
-        return []
-    schema = pf.schema_arrow
-    out = []
-    for i in range(md.num_columns):
-        name = md.schema.column(i).path
-        if name not in columns or schema.field(name).type != pa.string():
-            continue
-        chunks = [md.row_group(g).column(i) for g in range(md.num_row_groups)]
-        if all(c.has_dictionary_page for c in chunks) and sum(c.total_uncompressed_size for c in chunks) < md.num_rows:
-            out.append(name)
-    return out
-
-
-def arrow_tables(source: Any, model: Model | None = None) -> dict[str, pa.Table]:
-    """Every record table as a pyarrow Table with the declared column types.
-
-    ``source`` is an output folder (its Parquet tables are read as they are) or a
-    :class:`graphkit.Graph` (converted once).
-    """
-    gt = GraphTables(source, model)
-    return {t.name: gt.read(t.name) for t in gt.model}
-
-
 #: Rows per batch of relationship ends streamed through the anti-join.
 _PROBE_ROWS = 262_144
 
@@ -502,3 +382,53 @@ def rel_table(shape: RelShape, tables: Mapping[str, pa.Table], *, start: str = "
         else:
             cols[c.name] = _typed(t.column(c.source), c.kind)
     return pa.table(cols)
+
+
+# ---- literals (cypher-shell scripts, Browser parameters) -------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
+            ";": "\\u003B"}
+#: str.translate table: quotes, backslash, ';', control and line-separator characters, lone surrogates.
+_TRANSLATE = {ord(k): v for k, v in _ESCAPES.items()}
+for _code in [*range(0x20), 0x7F, 0x2028, 0x2029, *range(0xD800, 0xE000)]:
+    _TRANSLATE.setdefault(_code, f"\\u{_code:04X}")
+
+
+def cypher_literal(value: Any) -> str:
+    """A Cypher literal for a Python value, safe to put into query text.
+
+    Strings are single-quoted with backslash, quote, control characters and ``;`` escaped (the
+    last so that no tool splitting a script on ``;`` can cut a value); dates become
+    ``date('YYYY-MM-DD')``; lists and dicts nest (dict keys must be plain identifiers).
+
+    Examples
+    --------
+    >>> print(cypher_literal("甲村'}) MATCH (n) DETACH DELETE n //"))
+    '甲村\\'}) MATCH (n) DETACH DELETE n //'
+    >>> import datetime as dt
+    >>> cypher_literal(dt.date(2024, 3, 1)), cypher_literal(None), cypher_literal(True)
+    ("date('2024-03-01')", 'null', 'true')
+    >>> cypher_literal({"id": "a", "n": [1, 2]})
+    "{`id`: 'a', `n`: [1, 2]}"
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError(f"无法写为 Cypher 字面量 / cannot write {value!r} as a Cypher literal")
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        raise ValueError("datetime values are not part of the graph; dates only")
+    if isinstance(value, dt.date):
+        return f"date('{value.isoformat()}')"
+    if isinstance(value, str):
+        return "'" + value.translate(_TRANSLATE) + "'"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{ident(str(k))}: {cypher_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    raise ValueError(f"无法写为 Cypher 字面量 / cannot write a {type(value).__name__} as a Cypher literal")

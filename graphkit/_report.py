@@ -137,6 +137,6 @@ def write_report(entries: list[dict[str, Any]], folder: Path) -> None:
     """
     (folder / "read_report.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1, default=str) + "\n",
                                              encoding="utf-8")
-    from .problems import excel_safe
+    from ._text import excel_safe
 
     report_frame(entries).map(excel_safe).to_csv(folder / "read_report.csv", index=False, encoding="utf-8-sig")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
-__all__ = ["clean_text", "has_bidi", "BIDI_CHARS", "org_key", "place_key", "match_key", "strip_form_suffix", "infer_form", "infer_place_kind"]
+__all__ = ["clean_text", "has_bidi", "BIDI_CHARS", "org_key", "place_key", "match_key", "strip_form_suffix", "infer_form", "infer_place_kind",
+           "excel_safe", "excel_unsafe"]
 
 #: bidirectional controls (embeddings, overrides, isolates, marks): U+202E makes "党支部evil" display
 #: reversed, so a name could look like another in reports and views. Removed like zero-width characters;
@@ -205,3 +207,37 @@ def infer_place_kind(value: object) -> str | None:
     if text.endswith("县"):
         return "county"
     return "village"
+
+
+# Spreadsheet programs run cell text that starts with = + - @ (or a tab / carriage return) as a
+# formula ("CSV injection"): a ledger value such as =HYPERLINK("http://…") echoed in the problem
+# table would become a live link. Problem tables are written so that such text stays text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_quote(text: str) -> bool:
+    if text[:1] == "'":
+        return _needs_quote(text[1:])
+    if not text.startswith(_FORMULA_START):
+        return False
+    try:
+        float(text)
+        return False  # a plain number such as -5 is harmless
+    except ValueError:
+        return True
+
+
+def excel_safe(text: Any) -> Any:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (reversed by ``excel_unsafe``).
+
+    >>> excel_safe('=HYPERLINK("http://x")'), excel_safe("-5"), excel_safe("青泥洞村党支部")
+    ('\\'=HYPERLINK("http://x")', '-5', '青泥洞村党支部')
+    >>> excel_unsafe(excel_safe("'=1+1")) == "'=1+1"
+    True
+    """
+    return "'" + text if isinstance(text, str) and _needs_quote(text) else text
+
+
+def excel_unsafe(text: Any) -> Any:
+    """Undo ``excel_safe``."""
+    return text[1:] if isinstance(text, str) and text[:1] == "'" and _needs_quote(text[1:]) else text

@@ -291,7 +291,7 @@ def annotate_ledgers(data_dir: str | Path, out: str | Path, *, problems: pd.Data
     """
     from openpyxl import Workbook, load_workbook
 
-    from .io import atomic_dir
+    from ._files import atomic_dir
     from .load import _discover, read_config
 
     data_dir, out = Path(data_dir), Path(out)

@@ -5,45 +5,18 @@ Exit codes: 0 success, 1 a user error (bad input, missing folder) with a one-par
 """
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
+from ._cli_common import say as _say
+from ._cli_common import user_errors
 from ._cli_zh import ZhGroup
-from .errors import GraphkitError, ValidationFailed
+from .errors import ValidationFailed
 
 __all__ = ["main", "cli"]
-
-
-def _say(msg: str) -> None:
-    click.echo(msg, err=True)
-
-
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn graphkit's domain errors into a message and exit code 1 (no traceback)."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ValidationFailed as exc:
-            from .problems import problems_to_text
-            _say(str(exc))
-            _say(problems_to_text(exc.problems))
-            read_report = getattr(exc, "read_report", None)
-            if read_report:
-                from ._report import report_to_text
-                _say(report_to_text(read_report))
-            sys.exit(1)
-        except GraphkitError as exc:
-            _say(f"错误 error: {exc}")
-            sys.exit(1)
-        except KeyboardInterrupt:
-            _say("已中断 / interrupted; 输出未改变 / outputs unchanged")
-            sys.exit(130)
-    return wrapper
 
 
 @click.group(cls=ZhGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

@@ -144,7 +144,7 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
     links = set(_check_types(graph, link_types, edge=True))
     ts = None
     if as_of is not None:
-        from ._analysis import as_of_date
+        from ._time import as_of_date
         ts = as_of_date(graph, as_of)
     G = nx.DiGraph(name=str(graph.settings.get("county") or "graphkit"))
     kept: dict[str, pd.Series] = {}
@@ -152,7 +152,7 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
         rtype = model[tname]
         t = graph.tables[tname]
         if ts is not None:
-            from ._analysis import active
+            from ._time import active
             t = active(graph, tname, ts)
         label_col = "name" if "name" in t else "title" if "title" in t else "id"
         n = len(t)
@@ -182,7 +182,7 @@ def gephi_graph(graph: Graph, *, node_types: Iterable[str] | None = None, link_t
             rtype = model[by]
             t = graph.tables[by]
             if ts is not None:
-                from ._analysis import active
+                from ._time import active
                 t = active(graph, by, ts)
             edge = rtype.edge
             assert edge is not None

@@ -1791,7 +1791,7 @@ def build_graph(data_dir: str | Path, *, lenient: bool = False, mappings: Iterab
     ctx = _Context(model, config, problems, config.county, cross=cross)
     if config.aliases:
         ctx.aliases = _read_aliases(ctx, limits)
-    from .io import OUTPUT_KINDS, graphkit_outputs
+    from ._files import OUTPUT_KINDS, graphkit_outputs
 
     # graphkit's own outputs inside DATA_DIR (a graph, analysis or import folder, a report workbook)
     # are never read back as ledgers; each is named as a warning, not skipped silently

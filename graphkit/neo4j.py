@@ -27,8 +27,6 @@ Examples
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
 import os
 import shlex
 import time
@@ -37,9 +35,22 @@ from typing import Any, Callable, Iterator, Mapping
 
 import pandas as pd
 
-from ._graph_shape import (GraphShape, GraphTables, NodeShape, RelShape, arrow_tables, ends_by_label, graph_shape, ident,
-                           missing_ends, node_table, rel_table)
-from .errors import GraphkitError, OutputError
+from ._bolt import Neo4jError, _retrying, _session, query_server
+from ._graph_shape import (
+    GraphShape,
+    GraphTables,
+    NodeShape,
+    RelShape,
+    arrow_tables,
+    cypher_literal,
+    ends_by_label,
+    graph_shape,
+    ident,
+    missing_ends,
+    node_table,
+    rel_table,
+)
+from .errors import OutputError
 from .schema import Model, load_schema
 
 __all__ = ["schema_statements", "node_statement", "rel_statement", "cypher_literal", "export_cypher",
@@ -52,10 +63,6 @@ DEFAULT_BATCH_SIZE = 20_000
 ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
 _ROWS = "$rows"
 _SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
-
-
-class Neo4jError(GraphkitError):
-    """The Neo4j server refused, could not be reached, or the loaded counts do not match."""
 
 
 # ---- statements ---------------------------------------------------------------------------
@@ -160,55 +167,6 @@ def _triple_rows(rs: RelShape, tables: Mapping[str, Any], say: ProgressFn | None
             say(f"跳过 {dropped} 条端点缺失的关系 / skipped {dropped} {rs.rel} link(s) with a missing end ({rs.declared_by})")
         t = t.filter(ok)
     return t
-
-
-# ---- literals (cypher-shell script) -------------------------------------------------------
-
-_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
-            ";": "\\u003B"}
-#: str.translate table: quotes, backslash, ';', control and line-separator characters, lone surrogates.
-_TRANSLATE = {ord(k): v for k, v in _ESCAPES.items()}
-for _code in [*range(0x20), 0x7F, 0x2028, 0x2029, *range(0xD800, 0xE000)]:
-    _TRANSLATE.setdefault(_code, f"\\u{_code:04X}")
-
-
-def cypher_literal(value: Any) -> str:
-    """A Cypher literal for a Python value, safe to put into query text.
-
-    Strings are single-quoted with backslash, quote, control characters and ``;`` escaped (the
-    last so that no tool splitting a script on ``;`` can cut a value); dates become
-    ``date('YYYY-MM-DD')``; lists and dicts nest (dict keys must be plain identifiers).
-
-    Examples
-    --------
-    >>> print(cypher_literal("甲村'}) MATCH (n) DETACH DELETE n //"))
-    '甲村\\'}) MATCH (n) DETACH DELETE n //'
-    >>> cypher_literal(dt.date(2024, 3, 1)), cypher_literal(None), cypher_literal(True)
-    ("date('2024-03-01')", 'null', 'true')
-    >>> cypher_literal({"id": "a", "n": [1, 2]})
-    "{`id`: 'a', `n`: [1, 2]}"
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError(f"无法写为 Cypher 字面量 / cannot write {value!r} as a Cypher literal")
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        raise ValueError("datetime values are not part of the graph; dates only")
-    if isinstance(value, dt.date):
-        return f"date('{value.isoformat()}')"
-    if isinstance(value, str):
-        return "'" + value.translate(_TRANSLATE) + "'"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{ident(str(k))}: {cypher_literal(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
-    raise ValueError(f"无法写为 Cypher 字面量 / cannot write a {type(value).__name__} as a Cypher literal")
 
 
 def _batches(table: Any, size: int) -> Iterator[list[dict[str, Any]]]:
@@ -636,26 +594,6 @@ def connect(uri: str, user: str, password: str) -> Any:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _retrying(fn: Callable[[], Any], what: str, *, attempts: int = 6) -> Any:
-    """Run ``fn`` (a managed transaction: the driver already retries transient errors inside it),
-    retrying the whole call with backoff when the server is unavailable. Safe because every
-    statement is an idempotent MERGE."""
-    from neo4j import exceptions as nx
-
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except (nx.ServiceUnavailable, nx.SessionExpired, nx.TransientError) as exc:
-            if attempt == attempts - 1:
-                raise Neo4jError(f"Neo4j 多次重试仍失败 / gave up after {attempts} attempts at {what}: {exc}") from None
-            time.sleep(min(30.0, 0.5 * 2 ** attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _session(driver: Any, database: str | None) -> Any:
-    return driver.session(database=database) if database else driver.session()
-
-
 def _run_write(driver: Any, database: str | None, stmt: str, params: Mapping[str, Any], what: str) -> None:
     def work(tx: Any) -> None:
         tx.run(stmt, **params).consume()
@@ -957,45 +895,3 @@ def _count_check(drv: Any, database: str | None, shape: GraphShape, tables: Mapp
     df = pd.DataFrame(rows)
     df["ok"] = df["expected"] == df["found"]
     return df
-
-
-# ---- queries on a server ---------------------------------------------------------------------
-
-def _native(value: Any) -> Any:
-    if hasattr(value, "to_native"):
-        return value.to_native()
-    if isinstance(value, list):
-        return [_native(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _native(v) for k, v in value.items()}
-    return value
-
-
-def query_server(driver: Any, cypher: str, params: Mapping[str, Any] | None = None, *,
-                 database: str | None = None) -> pd.DataFrame:
-    """Run one read query on a Neo4j server; return a DataFrame typed like the embedded engine's.
-
-    Neo4j dates become ``datetime64[s]``, integers ``Int64``, booleans ``boolean``.
-    """
-    import pyarrow as pa
-    from neo4j import exceptions as nx
-
-    from .cypher import frame_from_arrow
-
-    def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
-        res = tx.run(cypher, **dict(params or {}))
-        keys = list(res.keys())
-        return keys, [[_native(v) for v in rec.values()] for rec in res]
-
-    def call() -> tuple[list[str], list[list[Any]]]:
-        with _session(driver, database) as s:
-            return s.execute_read(work)
-
-    try:
-        keys, rows = _retrying(call, "query")
-    except nx.Neo4jError as exc:
-        raise Neo4jError(f"Neo4j 查询失败 / query failed: {exc}") from None
-    if not rows:
-        return pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
-    cols = {k: [r[i] for r in rows] for i, k in enumerate(keys)}
-    return frame_from_arrow(pa.table({k: pa.array(v) for k, v in cols.items()}))

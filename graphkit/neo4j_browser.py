@@ -88,7 +88,7 @@ def grass(model: Model) -> str:
 
 
 def _param_lines(query: Any) -> list[str]:
-    from .neo4j import cypher_literal
+    from ._graph_shape import cypher_literal
 
     out = []
     for p in query.params.values():

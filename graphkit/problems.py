@@ -19,6 +19,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from ._text import excel_safe, excel_unsafe
+
 __all__ = ["Problems", "PROBLEM_COLUMNS", "PROBLEM_COLUMNS_ZH", "SEVERITY_ZH", "RULES", "problems_to_text",
            "problems_for_people", "write_problems", "excel_safe", "excel_unsafe", "clip", "excel_safe_frame"]
 
@@ -141,35 +143,6 @@ def problems_to_text(df: pd.DataFrame, *, limit: int = 30) -> str:
     return "\n".join(lines)
 
 
-# Spreadsheet programs run cell text that starts with = + - @ (or a tab / carriage return) as a
-# formula ("CSV injection"): a ledger value such as =HYPERLINK("http://…") echoed in the problem
-# table would become a live link. Problem tables are written so that such text stays text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _needs_quote(text: str) -> bool:
-    if text[:1] == "'":
-        return _needs_quote(text[1:])
-    if not text.startswith(_FORMULA_START):
-        return False
-    try:
-        float(text)
-        return False  # a plain number such as -5 is harmless
-    except ValueError:
-        return True
-
-
-def excel_safe(text: Any) -> Any:
-    """Prefix ``'`` to text a spreadsheet would run as a formula (reversed by ``excel_unsafe``).
-
-    >>> excel_safe('=HYPERLINK("http://x")'), excel_safe("-5"), excel_safe("青泥洞村党支部")
-    ('\\'=HYPERLINK("http://x")', '-5', '青泥洞村党支部')
-    >>> excel_unsafe(excel_safe("'=1+1")) == "'=1+1"
-    True
-    """
-    return "'" + text if isinstance(text, str) and _needs_quote(text) else text
-
-
 def excel_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of a table for a spreadsheet: ``excel_safe`` on every text cell; numbers, dates and blanks unchanged.
 
@@ -188,11 +161,6 @@ def excel_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         if dtype == object or pd.api.types.is_string_dtype(dtype):
             out.isetitem(i, df.iloc[:, i].map(excel_safe))
     return out
-
-
-def excel_unsafe(text: Any) -> Any:
-    """Undo ``excel_safe``."""
-    return text[1:] if isinstance(text, str) and text[:1] == "'" and _needs_quote(text[1:]) else text
 
 
 def problems_for_people(problems: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +204,7 @@ def write_problems(problems: pd.DataFrame, path: str | Path, *, read_report: lis
     >>> out.name
     'problems.xlsx'
     """
-    from .io import atomic_file, output_signature
+    from ._files import atomic_file, output_signature
 
     path = Path(path)
     if path.suffix.lower() == ".xlsx":

@@ -193,7 +193,7 @@ def run_query(source: Any, name: str, params: Mapping[str, Any] | None = None, *
 
     query = get_query(name, folder=folder)
     if driver is not None:
-        from .neo4j import query_server
+        from ._bolt import query_server
 
         def runner(text: str, p: Mapping[str, Any]) -> pd.DataFrame:
             return query_server(driver, text, p, database=database)

@@ -396,7 +396,7 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
     """
     import jinja2
 
-    from . import __version__
+    from ._version import __version__
 
     ts = as_of_date(graph, as_of)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),

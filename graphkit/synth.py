@@ -1132,7 +1132,7 @@ def generate_ledgers(out_dir: str | Path, *, scale: str = "county", seed: int = 
         raise InputError(f"未知格式 {fmt!r}，可选 auto/xlsx/csv / unknown format {fmt!r}")
     if fmt == "auto":
         fmt = "csv" if scale == "national" else "xlsx"
-    from .io import SYNTH_HEADER, check_replace
+    from ._files import SYNTH_HEADER, check_replace
 
     out = Path(out_dir)
     check_replace(out, kind="synth-ledgers")  # never write fictional ledgers over a county's real ones

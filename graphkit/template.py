@@ -294,7 +294,7 @@ def write_templates(out: str | Path, *, mappings: Iterable[str | Path] = (), lay
     OutputError
         ``out`` exists and is not an empty folder, or an unknown layout id is asked for.
     """
-    from .io import atomic_dir
+    from ._files import atomic_dir
 
     model = model or load_schema()
     maps = load_mappings(mappings, model=model)

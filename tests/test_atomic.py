@@ -106,8 +106,8 @@ def test_first_write_killed_leaves_no_output(two_versions: tuple[Path, Path], tm
 KILL_BETWEEN_RENAMES = """
     import os, signal, sys
     import graphkit as gk
-    import graphkit.io as gio
-    gio._rename_exchange = None           # a platform without an atomic swap: two renames
+    import graphkit._files as gfiles
+    gfiles._rename_exchange = None          # a platform without an atomic swap: two renames
     real = os.replace
     def dying_replace(a, b):
         real(a, b)

@@ -189,5 +189,7 @@ def test_local_links_resolve() -> None:
 
 def test_every_page_is_reachable_from_the_guide() -> None:
     index = (DOCS / "index.md").read_text(encoding="utf-8")
-    orphans = [p.name for p in DOCS.glob("*.md") if p.name != "index.md" and f"]({p.name}" not in index]
+    # a page named _*.md is a draft for a maintainer to move in (docs/_architecture_v2.md), not a guide page
+    orphans = [p.name for p in DOCS.glob("*.md")
+               if p.name != "index.md" and not p.name.startswith("_") and f"]({p.name}" not in index]
     assert orphans == []

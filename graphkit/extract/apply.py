@@ -17,9 +17,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from .._files import atomic_dir, file_digests
 from .._text import org_key
 from ..errors import LedgerError
-from ..io import atomic_dir, file_digests
 from .review import ACCEPT, LINK_COLUMNS, NUMBER_COLUMNS, ORG_COLUMNS, REJECT, SHEETS
 
 __all__ = ["apply_review", "read_review"]
