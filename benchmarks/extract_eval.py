@@ -74,8 +74,11 @@ def load_gold(folder: Path = ROOT) -> list[dict[str, Any]]:
     return out
 
 
-def evaluate(folder: Path = ROOT) -> dict[str, Any]:
-    """Run the extractor on every annotated text and score it per split."""
+def evaluate(folder: Path = ROOT, *, errors: list[str] | None = None) -> dict[str, Any]:
+    """Run the extractor on every annotated text and score it per split.
+
+    With ``errors`` (a list), one line per missed or spurious org, link and number is appended.
+    """
     gold = load_gold(folder)
     files = [folder / "texts" / g["file"] for g in gold]
     t0 = time.perf_counter()
@@ -91,6 +94,9 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
         c["org_tp"] += len(pred_orgs & gold_orgs)
         c["org_pred"] += len(pred_orgs)
         c["org_gold"] += len(gold_orgs)
+        if errors is not None:
+            errors.extend(f"{g['file']}: org FP {n}" for n in sorted(pred_orgs - gold_orgs))
+            errors.extend(f"{g['file']}: org FN {n}" for n in sorted(gold_orgs - pred_orgs))
         links = result.links[result.links["file"] == fname]
         pred_links = [(t, frozenset(eval_key(m) for m in ms)) for t, ms in zip(links["type"], links["members"])]
         gold_links = [(lk["type"], frozenset(eval_key(m) for m in lk["members"])) for lk in g.get("links") or []]
@@ -101,6 +107,10 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
             if pl in free:
                 free.remove(pl)
                 c["link_tp"] += 1
+            elif errors is not None:
+                errors.append(f"{g['file']}: link FP {pl[0]} {sorted(pl[1])}")
+        if errors is not None:
+            errors.extend(f"{g['file']}: link FN {t} {sorted(ms)}" for t, ms in free)
         # type accuracy on member-overlapping pairs (each gold link used once)
         free = list(gold_links)
         for pt, pm in pred_links:
@@ -124,6 +134,9 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
         c["num_tp"] += sum((pred_n & gold_n).values())
         c["num_pred"] += sum(pred_n.values())
         c["num_gold"] += sum(gold_n.values())
+        if errors is not None:
+            errors.extend(f"{g['file']}: number FP {k}" for k in sorted((pred_n - gold_n).elements(), key=str))
+            errors.extend(f"{g['file']}: number FN {k}" for k in sorted((gold_n - pred_n).elements(), key=str))
         c["texts"] += 1
         c["chars"] += sum(len(p) for _, p in result.texts[fname])
     scores: dict[str, Any] = {}
@@ -159,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", help="write the figures as JSON")
     ap.add_argument("--speed", action="store_true", help="also measure characters per second")
+    ap.add_argument("--errors", action="store_true", help="also list every missed or spurious org, link and number")
     args = ap.parse_args(argv)
-    scores = evaluate()
+    errors: list[str] | None = [] if args.errors else None
+    scores = evaluate(errors=errors)
+    for line in errors or []:
+        print(line)
     if args.speed:
         scores["speed"] = speed()
     for split in ("dev", "heldout"):

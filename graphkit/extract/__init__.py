@@ -85,6 +85,32 @@ def extract_text(text: str, *, file: str = "", para: int = 1) -> dict[str, list[
     }
 
 
+def _apply_aliases(found: dict[str, list[dict[str, Any]]], paragraphs: dict[int, str]) -> None:
+    """Give the short names of one file ("县供销社党组", "县直工委") the full name they abbreviate.
+
+    The mention keeps its surface; its note says which full name it was read as, for review.
+    """
+    from ._normalize import normalize
+    from .orgs import resolve_aliases
+
+    norm = {n: normalize(p) for n, p in paragraphs.items()}
+    mentions = [(o["name"], norm.get(o["para"], "")[o["end"]:o["end"] + 16]) for o in found["orgs"]]
+    alias = resolve_aliases(mentions)
+    if not alias:
+        return
+    for o in found["orgs"]:
+        if o["name"] in alias:
+            full = alias[o["name"]]
+            o["note"] = "；".join(x for x in (o["note"], f"简称,按全称 {full} read as the full name {full}") if x)
+            o["name"] = full
+    for c in found["links"]:
+        c["members"] = list(dict.fromkeys(alias.get(m, m) for m in c["members"]))
+        c["member_kinds"] = c["member_kinds"][:len(c["members"])]
+        for key in ("lead", "strong", "weak", "group"):
+            c[key] = alias.get(c[key], c[key])
+        c["attending"] = [alias.get(a, a) for a in c["attending"]]
+
+
 def extract_files(paths: list[str] | tuple[str, ...], *, graph: "Graph | None" = None) -> Extraction:
     """Extract candidates from report files and folders.
 
@@ -112,10 +138,14 @@ def extract_files(paths: list[str] | tuple[str, ...], *, graph: "Graph | None" =
         name = report.file
         texts[name] = list(report.paragraphs)
         chars += report.chars
+        found_file: dict[str, list[dict[str, Any]]] = {"orgs": [], "links": [], "numbers": []}
         for n, para in report.paragraphs:
             found = extract_text(para, file=name, para=n)
             for key in rows:
-                rows[key].extend(found[key])
+                found_file[key].extend(found[key])
+        _apply_aliases(found_file, dict(report.paragraphs))
+        for key in rows:
+            rows[key].extend(found_file[key])
     orgs = pd.DataFrame(rows["orgs"], columns=["file", "para", "start", "end", "surface", "name", "form", "kind", "level",
                                                 "rule", "confidence", "note"])
     links = pd.DataFrame(rows["links"], columns=["file", "para", "start", "end", "surface", "type", "group", "members",
