@@ -124,7 +124,7 @@ def evaluate(folder: Path = ROOT, *, errors: list[str] | None = None) -> dict[st
                 c["type_pairs"] += 1
                 c["type_ok"] += int(best[0] == pt)
         nums = result.numbers[result.numbers["file"] == fname]
-        pred_n = Counter()
+        pred_n: Counter[tuple[Any, ...]] = Counter()
         for r in nums.itertuples():
             if r.kind == "公式":
                 pred_n[(int(r.para), "F", re.sub(r"\s", "", r.surface))] += 1

@@ -90,11 +90,9 @@ def _apply_aliases(found: dict[str, list[dict[str, Any]]], paragraphs: dict[int,
 
     The mention keeps its surface; its note says which full name it was read as, for review.
     """
-    from ._normalize import normalize
     from .orgs import resolve_aliases
 
-    norm = {n: normalize(p) for n, p in paragraphs.items()}
-    mentions = [(o["name"], norm.get(o["para"], "")[o["end"]:o["end"] + 16]) for o in found["orgs"]]
+    mentions = [(o["name"], paragraphs.get(o["para"], "")[o["end"]:o["end"] + 16]) for o in found["orgs"]]
     alias = resolve_aliases(mentions)
     if not alias:
         return

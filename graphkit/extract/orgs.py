@@ -422,6 +422,7 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
     return out
 
 
+_PARTY_SUFFIX_END_RE = re.compile("(?:" + "|".join(_PARTY_SUFFIXES) + ")$")
 _ALIAS_DECL_RE = re.compile(r"[(（]\s*(?:以下)?简称[“\"‘]?([^”\"’)）、,，]{2,12}?)[”\"’]?\s*[)）]")
 
 
@@ -442,9 +443,9 @@ def is_abbreviation(short: str, full: str) -> bool:
     it = iter(full)
     if not all(ch in it for ch in short):
         return False
+    body_s = _PARTY_SUFFIX_END_RE.sub("", short)
+    body_f = _PARTY_SUFFIX_END_RE.sub("", full)
     for head in ("村", "社区"):
-        body_s = re.sub("(?:" + "|".join(_PARTY_SUFFIXES) + ")$", "", short)
-        body_f = re.sub("(?:" + "|".join(_PARTY_SUFFIXES) + ")$", "", full)
         if body_s.endswith(head) or body_f.endswith(head) or re.search(rf"{head}(?!级)", body_f):
             return body_f.endswith(body_s)
     return True
