@@ -95,6 +95,9 @@ def test_round4_rules(tmp_path: Path) -> None:
     # a formula in a title or in an inequality is not a claim; 两个 after a list is a count
     r = extract_text("印发《“2+N”工作手册》,实现“1+1>2”,带动柳坪、杉木两个村党支部。")
     assert [(x["surface"], x["value"]) for x in r["numbers"]] == [("两个", 2.0)]
+    # an alliance named in quotes where it is set up is an organization; page metadata is no claim
+    assert "绿色家园联盟" in _names(extract_text("东关街道党工委牵头组建“绿色家园联盟”,吸纳5家企业。")["orgs"])
+    assert [x["surface"] for x in extract_text("来源:县融媒体中心 浏览:35次 开展培训8次")["numbers"]] == ["8次"]
     # aliases: a declared short name and an abbreviation take the full name, within one file
     f = tmp_path / "alias.txt"
     f.write_text("标题\n南川县直属机关工委（以下简称“县直工委”）与县税务局党委联合开展联建活动。\n"

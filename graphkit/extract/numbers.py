@@ -149,6 +149,8 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
             continue
         if before.endswith(("第", "前", "星期")):
             continue
+        if re.search(r"(?:点击|阅读|浏览|访问|点赞|评论)(?:量|数)?\s*[:：]?\s*$", before):
+            continue  # page metadata: 点击:12次
         value = parse_number(num)
         if value is None:
             continue

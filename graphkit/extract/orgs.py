@@ -82,6 +82,10 @@ _NOT_VILLAGE = re.compile(r"(?:乡村|农村|示范村|专业村|强村|弱村|�
 _APPOSITIVE_RE = re.compile(rf"(?:企业|公司|合作社)([{_CJK}]{{4,8}}?)(?=开展|签订|结对|共建|合作|联合)")
 
 
+# an alliance named in quotes where it is set up: 组建“红色物业联盟”
+_QUOTED_ALLIANCE_RE = re.compile(rf"(?:组建|成立|建立|打造|组成)了?[“\"]([{_CJK}]{{2,10}}联盟)[”\"]")
+
+
 @dataclass
 class OrgMention:
     """One organization mention.
@@ -339,6 +343,12 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
             found.append(sv)
             taken.append((sv.start, sv.end))
     found.extend(_units(text, para, taken))
+    for m in _QUOTED_ALLIANCE_RE.finditer(text):  # 牵头组建“红色物业联盟”
+        s, e = m.start(1), m.end(1)
+        if not any(ts <= s < te or ts < e <= te for ts, te in taken):
+            found.append(OrgMention(para, s, e, m.group(1), m.group(1), "党建联盟", "", org_level(m.group(1), ""),
+                                    "quoted_alliance", 0.6))
+            taken.append((s, e))
     for m in _APPOSITIVE_RE.finditer(text):
         s, e = m.start(1), m.end(1)
         if not any(ts <= s < te or ts < e <= te for ts, te in taken):
