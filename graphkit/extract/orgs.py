@@ -433,13 +433,15 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
 
 
 _PARTY_SUFFIX_END_RE = re.compile("(?:" + "|".join(_PARTY_SUFFIXES) + ")$")
+_ABBREV_GAP_RE = re.compile(r"(?:有限|责任|股份|合作|机关|人民|直属|开发|发展|实业|科技)+")
 _ALIAS_DECL_RE = re.compile(r"[(（]\s*(?:以下)?简称[“\"‘]?([^”\"’)）、,，]{2,12}?)[”\"’]?\s*[)）]")
 
 
 def is_abbreviation(short: str, full: str) -> bool:
     """Whether ``short`` reads as an abbreviation of ``full`` (both normalized names).
 
-    The characters of ``short`` appear in ``full`` in order, both end in the same two characters
+    The characters of ``short`` appear in ``full`` in order, with only a leading part (a place,
+    a brand) or filler words (有限, 合作, 机关, 人民, …) left out, both end in the same two characters
     (the same form: 党支部, 党组, 工委, 局, …), ``short`` has at least four characters and, for a
     village or community, names the same place (``石门村党支部`` is not ``石门镇大岭村党支部``).
 
@@ -447,11 +449,23 @@ def is_abbreviation(short: str, full: str) -> bool:
     (True, True)
     >>> is_abbreviation("石门村党支部", "石门镇大岭村党支部"), is_abbreviation("县农业农村局", "县农业农村局党组")
     (False, False)
+    >>> is_abbreviation("县医院党委", "县中医院党委"), is_abbreviation("县医院党委", "县人民医院党委")
+    (False, True)
     """
     if len(short) < 4 or len(short) >= len(full) or short[-2:] != full[-2:]:
         return False
-    it = iter(full)
-    if not all(ch in it for ch in short):
+    # align from the end; what ``short`` leaves out inside the name must be filler words
+    # (有限, 合作, 机关, 人民, …): 县医院党委 is not 县中医院党委
+    i = len(full)
+    gaps: list[str] = []
+    for ch in reversed(short):
+        j = full.rfind(ch, 0, i)
+        if j < 0:
+            return False
+        if j + 1 < i:
+            gaps.append(full[j + 1:i])
+        i = j
+    if not all(_ABBREV_GAP_RE.fullmatch(g) for g in gaps):
         return False
     body_s = _PARTY_SUFFIX_END_RE.sub("", short)
     body_f = _PARTY_SUFFIX_END_RE.sub("", full)
