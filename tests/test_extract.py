@@ -79,6 +79,7 @@ def test_round4_rules(tmp_path: Path) -> None:
     joint = [lk for lk in r["links"] if lk["type"] == "跨村联建"]
     assert joint and joint[0]["members"] == ["上河村", "中河村", "下河村"]
     assert not [o for o in extract_text("引进苹果、梨两个品种,覆盖三个村。")["orgs"] if o["rule"] == "shared_head_village"]
+    assert not [o for o in extract_text("培训辐射张湾、李湾等12个村。")["orgs"] if o["rule"] == "shared_head_village"]
     # "A、B、C分别联系帮扶D、E、F" pairs in order; a lead before the list is not a side
     r = extract_text("县委组织部牵头,县水利局党支部、县民政局党支部分别联系帮扶东湾村党支部、西湾村党支部。")
     assert [(lk["strong"], lk["weak"]) for lk in r["links"]] == [("县水利局党支部", "东湾村党支部"), ("县民政局党支部", "西湾村党支部")]

@@ -62,6 +62,9 @@ def extract_text(text: str, *, file: str = "", para: int = 1) -> dict[str, list[
     orgs = find_orgs(norm, para)
     links = find_links(norm, para, orgs)
     nums = find_numbers(norm, para)
+    in_links = {m for c in links for m in c.members}
+    # bare villages sharing 村 are organizations only as link members ("覆盖张湾、李湾等12个村" names places)
+    orgs = [o for o in orgs if o.rule != "shared_head_village" or o.name in in_links]
     known = {o.name for o in orgs}
     for c in links:  # bare village names that are link members are organization mentions too
         for name, kind, (s, e) in zip(c.members, c.member_kinds, c.member_spans):
