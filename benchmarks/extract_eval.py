@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/extract_eval.py                 # dev and held-out figures
     .venv/bin/python benchmarks/extract_eval.py --json out.json --speed
+    .venv/bin/python benchmarks/extract_eval.py --by-round --errors   # per writing round, every error
 
 Gold annotations: ``benchmarks/extract_eval/gold/*.yaml`` (one per text in ``texts/``; format and
 annotation rules in ``benchmarks/extract_eval/README.md``). ``split: dev`` texts are those the
@@ -74,8 +75,23 @@ def load_gold(folder: Path = ROOT) -> list[dict[str, Any]]:
     return out
 
 
-def evaluate(folder: Path = ROOT) -> dict[str, Any]:
-    """Run the extractor on every annotated text and score it per split."""
+def text_round(gold_file: str) -> str:
+    """The writing round of a gold file: ``seeds`` (000–004), ``dev`` (dev_01…), ``round N`` (r1_, h2_, h3_, r4_…).
+
+    >>> [text_round(f) for f in ("003.yaml", "dev_02.yaml", "h2_01.yaml", "r4_05.yaml")]
+    ['seeds', 'dev', 'round 2', 'round 4']
+    """
+    m = re.match(r"[a-z](\d+)_", gold_file)
+    if m:
+        return f"round {int(m.group(1))}"
+    return "seeds" if gold_file[:1].isdigit() else gold_file.split("_")[0]
+
+
+def evaluate(folder: Path = ROOT, *, errors: list[str] | None = None, by_round: bool = False) -> dict[str, Any]:
+    """Run the extractor on every annotated text and score it per split (or, ``by_round``, per writing round).
+
+    With ``errors`` (a list), one line per missed or spurious org, link and number is appended.
+    """
     gold = load_gold(folder)
     files = [folder / "texts" / g["file"] for g in gold]
     t0 = time.perf_counter()
@@ -83,7 +99,7 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
     secs = time.perf_counter() - t0
     acc: dict[str, dict[str, Counter[str]]] = {}
     for g, path in zip(gold, files):
-        c = acc.setdefault(g["split"], {"c": Counter()})["c"]
+        c = acc.setdefault(text_round(g["_gold"]) if by_round else g["split"], {"c": Counter()})["c"]
         fname = str(path)
         orgs = result.orgs[result.orgs["file"] == fname]
         pred_orgs = {eval_key(n) for n in orgs["name"]}
@@ -91,6 +107,9 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
         c["org_tp"] += len(pred_orgs & gold_orgs)
         c["org_pred"] += len(pred_orgs)
         c["org_gold"] += len(gold_orgs)
+        if errors is not None:
+            errors.extend(f"{g['file']}: org FP {n}" for n in sorted(pred_orgs - gold_orgs))
+            errors.extend(f"{g['file']}: org FN {n}" for n in sorted(gold_orgs - pred_orgs))
         links = result.links[result.links["file"] == fname]
         pred_links = [(t, frozenset(eval_key(m) for m in ms)) for t, ms in zip(links["type"], links["members"])]
         gold_links = [(lk["type"], frozenset(eval_key(m) for m in lk["members"])) for lk in g.get("links") or []]
@@ -101,6 +120,10 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
             if pl in free:
                 free.remove(pl)
                 c["link_tp"] += 1
+            elif errors is not None:
+                errors.append(f"{g['file']}: link FP {pl[0]} {sorted(pl[1])}")
+        if errors is not None:
+            errors.extend(f"{g['file']}: link FN {t} {sorted(ms)}" for t, ms in free)
         # type accuracy on member-overlapping pairs (each gold link used once)
         free = list(gold_links)
         for pt, pm in pred_links:
@@ -114,7 +137,7 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
                 c["type_pairs"] += 1
                 c["type_ok"] += int(best[0] == pt)
         nums = result.numbers[result.numbers["file"] == fname]
-        pred_n = Counter()
+        pred_n: Counter[tuple[Any, ...]] = Counter()
         for r in nums.itertuples():
             if r.kind == "公式":
                 pred_n[(int(r.para), "F", re.sub(r"\s", "", r.surface))] += 1
@@ -124,6 +147,9 @@ def evaluate(folder: Path = ROOT) -> dict[str, Any]:
         c["num_tp"] += sum((pred_n & gold_n).values())
         c["num_pred"] += sum(pred_n.values())
         c["num_gold"] += sum(gold_n.values())
+        if errors is not None:
+            errors.extend(f"{g['file']}: number FP {k}" for k in sorted((pred_n - gold_n).elements(), key=str))
+            errors.extend(f"{g['file']}: number FN {k}" for k in sorted((gold_n - pred_n).elements(), key=str))
         c["texts"] += 1
         c["chars"] += sum(len(p) for _, p in result.texts[fname])
     scores: dict[str, Any] = {}
@@ -159,13 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", help="write the figures as JSON")
     ap.add_argument("--speed", action="store_true", help="also measure characters per second")
+    ap.add_argument("--errors", action="store_true", help="also list every missed or spurious org, link and number")
+    ap.add_argument("--by-round", action="store_true",
+                    help="score each writing round apart (seeds, dev, round 1, round 2, …) instead of dev/heldout")
     args = ap.parse_args(argv)
-    scores = evaluate()
+    errors: list[str] | None = [] if args.errors else None
+    scores = evaluate(errors=errors, by_round=args.by_round)
+    for line in errors or []:
+        print(line)
     if args.speed:
         scores["speed"] = speed()
-    for split in ("dev", "heldout"):
-        if split not in scores:
-            continue
+    for split in sorted((k for k in scores if isinstance(scores[k], dict) and "orgs" in scores[k]),
+                        key=lambda k: (k.startswith("round"), k)):
         s = scores[split]
         print(f"== {split}: {s['texts']} texts, {s['chars']} chars")
         for k in ("orgs", "links", "numbers"):

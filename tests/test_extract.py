@@ -72,6 +72,48 @@ def test_hard_cases() -> None:
     assert "县发展和改革局党组" in _names(extract_text("第二片区由县发展和改革局党组担任组长单位。")["orgs"])
 
 
+def test_round4_rules(tmp_path: Path) -> None:
+    """Rules added after blind round 4, checked on other invented names than the round's texts."""
+    # bare villages sharing 村: the count must match the list unless 等 says it is partial
+    r = extract_text("由上河、中河、下河三个村联合组建联合党委,抱团发展。")
+    joint = [lk for lk in r["links"] if lk["type"] == "跨村联建"]
+    assert joint and joint[0]["members"] == ["上河村", "中河村", "下河村"]
+    assert not [o for o in extract_text("引进苹果、梨两个品种,覆盖三个村。")["orgs"] if o["rule"] == "shared_head_village"]
+    assert not [o for o in extract_text("培训辐射张湾、李湾等12个村。")["orgs"] if o["rule"] == "shared_head_village"]
+    # "A、B、C分别联系帮扶D、E、F" pairs in order; a lead before the list is not a side
+    r = extract_text("县委组织部牵头,县水利局党支部、县民政局党支部分别联系帮扶东湾村党支部、西湾村党支部。")
+    assert [(lk["strong"], lk["weak"]) for lk in r["links"]] == [("县水利局党支部", "东湾村党支部"), ("县民政局党支部", "西湾村党支部")]
+    # "A与B共建…" is a pairing; a joint committee that is one side of it does not make a cross-village link
+    r = extract_text("县邮政公司党支部与河口镇联合党委签订共建协议。")
+    assert [(lk["type"], lk["members"]) for lk in r["links"]] == [("结对共建", ["县邮政公司党支部", "河口镇联合党委"])]
+    assert [lk["type"] for lk in extract_text("县气象局党支部与松林村党总支共建“连心驿站”。")["links"]] == ["结对共建"]
+    # units that visit a joint committee are attending, not members
+    r = extract_text("县委宣传部、县文旅局(县体育局)多次到联合党委调研指导。")
+    assert not r["links"]
+    # the group named in the sentence before its members
+    r = extract_text("组建青河联合党委。由青河、红岩两个村联合组建,统一经营。")
+    assert [(lk["group"], lk["members"]) for lk in r["links"]] == [("青河联合党委", ["青河村", "红岩村"])]
+    # a formula in a title or in an inequality is not a claim; 两个 after a list is a count
+    r = extract_text("印发《“2+N”工作手册》,实现“1+1>2”,带动柳坪、杉木两个村党支部。")
+    assert [(x["surface"], x["value"]) for x in r["numbers"]] == [("两个", 2.0)]
+    # an alliance named in quotes where it is set up is an organization; page metadata is no claim
+    assert "绿色家园联盟" in _names(extract_text("东关街道党工委牵头组建“绿色家园联盟”,吸纳5家企业。")["orgs"])
+    assert [x["surface"] for x in extract_text("来源:县融媒体中心 浏览:35次 开展培训8次")["numbers"]] == ["8次"]
+    # aliases: a declared short name and an abbreviation take the full name, within one file
+    f = tmp_path / "alias.txt"
+    f.write_text("标题\n南川县直属机关工委（以下简称“县直工委”）与县税务局党委联合开展联建活动。\n"
+                 "南川县丰禾农业开发有限公司党支部与竹园村党支部结对。\n县直工委牵头,丰禾农业公司党支部与石桥村党支部结对。\n",
+                 encoding="utf-8")
+    x = extract_files([str(f)])
+    names = set(x.orgs["name"])
+    assert "县直工委" not in names and "丰禾农业公司党支部" not in names
+    assert {"南川县直属机关工委", "南川县丰禾农业开发有限公司党支部"} <= names
+    pairs = {tuple(m) for m in x.links["members"]}
+    assert ("南川县丰禾农业开发有限公司党支部", "石桥村党支部") in pairs
+    short = x.orgs[x.orgs["surface"] == "丰禾农业公司党支部"]
+    assert len(short) == 1 and "南川县丰禾农业开发有限公司党支部" in short["note"].iloc[0]
+
+
 def test_seeds_candidates_have_provenance() -> None:
     x = extract_files([str(TEXTS)])
     assert len(x.texts) >= 5 and x.chars > 18_000

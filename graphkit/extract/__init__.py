@@ -62,6 +62,9 @@ def extract_text(text: str, *, file: str = "", para: int = 1) -> dict[str, list[
     orgs = find_orgs(norm, para)
     links = find_links(norm, para, orgs)
     nums = find_numbers(norm, para)
+    in_links = {m for c in links for m in c.members}
+    # bare villages sharing 村 are organizations only as link members ("覆盖张湾、李湾等12个村" names places)
+    orgs = [o for o in orgs if o.rule != "shared_head_village" or o.name in in_links]
     known = {o.name for o in orgs}
     for c in links:  # bare village names that are link members are organization mentions too
         for name, kind, (s, e) in zip(c.members, c.member_kinds, c.member_spans):
@@ -83,6 +86,30 @@ def extract_text(text: str, *, file: str = "", para: int = 1) -> dict[str, list[
                          confidence=n.confidence, sentence=_sentence_of(norm, n.start))
                     for n in nums],
     }
+
+
+def _apply_aliases(found: dict[str, list[dict[str, Any]]], paragraphs: dict[int, str]) -> None:
+    """Give the short names of one file ("县供销社党组", "县直工委") the full name they abbreviate.
+
+    The mention keeps its surface; its note says which full name it was read as, for review.
+    """
+    from .orgs import resolve_aliases
+
+    mentions = [(o["name"], paragraphs.get(o["para"], "")[o["end"]:o["end"] + 16]) for o in found["orgs"]]
+    alias = resolve_aliases(mentions)
+    if not alias:
+        return
+    for o in found["orgs"]:
+        if o["name"] in alias:
+            full = alias[o["name"]]
+            o["note"] = "；".join(x for x in (o["note"], f"简称,按全称 {full} read as the full name {full}") if x)
+            o["name"] = full
+    for c in found["links"]:
+        c["members"] = list(dict.fromkeys(alias.get(m, m) for m in c["members"]))
+        c["member_kinds"] = c["member_kinds"][:len(c["members"])]
+        for key in ("lead", "strong", "weak", "group"):
+            c[key] = alias.get(c[key], c[key])
+        c["attending"] = [alias.get(a, a) for a in c["attending"]]
 
 
 def extract_files(paths: list[str] | tuple[str, ...], *, graph: "Graph | None" = None) -> Extraction:
@@ -112,10 +139,14 @@ def extract_files(paths: list[str] | tuple[str, ...], *, graph: "Graph | None" =
         name = report.file
         texts[name] = list(report.paragraphs)
         chars += report.chars
+        found_file: dict[str, list[dict[str, Any]]] = {"orgs": [], "links": [], "numbers": []}
         for n, para in report.paragraphs:
             found = extract_text(para, file=name, para=n)
             for key in rows:
-                rows[key].extend(found[key])
+                found_file[key].extend(found[key])
+        _apply_aliases(found_file, dict(report.paragraphs))
+        for key in rows:
+            rows[key].extend(found_file[key])
     orgs = pd.DataFrame(rows["orgs"], columns=["file", "para", "start", "end", "surface", "name", "form", "kind", "level",
                                                 "rule", "confidence", "note"])
     links = pd.DataFrame(rows["links"], columns=["file", "para", "start", "end", "surface", "type", "group", "members",

@@ -25,7 +25,7 @@ _CJK = "\u4e00-\u9fff"
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("链上联建", re.compile(r"产业链|链上联建|链条联|链上|产业联盟|全产业链|链长")),
     ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
-    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)")),
+    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)")),
     ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
     ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
 )
@@ -33,6 +33,9 @@ _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
+_JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
+_VISIT_RE = re.compile(r"[)）]?(?:有关|相关|主要)?(?:负责同志|负责人|领导)?(?:多次|先后|专程|一行|分别|定期)?(?:到|赴|深入|莅临|来到)"
+                       r"[^,，。;；]{1,20}?(?:调研|指导|视察|督导|检查|考察|观摩|讲话)")
 _DATE_RE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
 _LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
 _CONNECTIVE = re.compile(r"与|和|同")
@@ -121,6 +124,19 @@ def _stages(text: str) -> list[str]:
     return []
 
 
+def _visiting(text: str, o: OrgMention, orgs: list[OrgMention]) -> bool:
+    """Whether ``o`` heads a list of units that visit ("县委组织部、县农业农村局多次到联合党委调研指导")."""
+    i = o.end
+    while True:
+        gap = re.match(r"[、和及与()（）]*", text[i:])
+        j = i + (gap.end() if gap else 0)
+        nxt = next((p for p in orgs if p.start == j and p is not o), None)
+        if nxt is None:
+            break
+        i = nxt.end
+    return bool(_VISIT_RE.match(text, i))
+
+
 def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention], list[str]]:
     members, attending = [], []
     sentence_attends = bool(_ATTEND.search(text))
@@ -129,6 +145,9 @@ def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention],
         if _PERSON_AFTER.match(after):
             if sentence_attends:
                 attending.append(o.name)
+            continue
+        if _visiting(text, o, orgs):
+            attending.append(o.name)
             continue
         members.append(o)
     return members, attending
@@ -188,9 +207,17 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
     lead = _lead(text, members)
     if not lead:
         lead = next((n for n, (ms, me) in zip(names, spans) if text.startswith("牵头", me)), "")
+    if lead in names and kind in ("链上联建", "跨村联建"):
+        # the organization department or work committee that sets a link up is not its member
+        # when another unit is named its lead ("县委组织部以…为纽带,由县供销合作社党组担任组长单位")
+        for n in list(names):
+            if n != lead and n.endswith(("组织部", "机关工委", "工委")) and names.index(n) < names.index(lead):
+                i = names.index(n)
+                del names[i], kinds[i], spans[i]
+                attending.append(n)
     if kind == "链上联建":
         for n in list(names):
-            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委")):
+            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委", "党建联盟", "联盟")):
                 group = group or n
         if group in names:
             i = names.index(group)
@@ -264,6 +291,18 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
     if len(members) < 2:
         return []
     conn = None
+    resp = re.search(r"分别", text[s:e])
+    if resp is not None:
+        rpos = s + resp.start()
+        if any(o.end <= rpos for o in members) and any(o.start > rpos for o in members) \
+                and not _CONNECTIVE.search(text, rpos, min(o.start for o in members if o.start > rpos)):
+            # "A、B、C分别联系帮扶D、E、F": 分别 and its verb join the two sides
+            left = [o for o in members if o.end <= rpos]
+            right = [o for o in members if o.start > rpos]
+            if len(left) > len(right):
+                left = _same_clause(text, left, rpos)
+            if len(left) == len(right) and len(left) > 1:
+                return _pairs_out(para, text, s, e, list(zip(left, right)), "pairing_respectively", attending, para_date)
     for m in _CONNECTIVE.finditer(text, s, e):
         if any(o.start <= m.start() < o.end for o in members):
             continue
@@ -278,6 +317,8 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
             return []  # "A、B等…与各社区…": the other side is not named
         left, right = members[:1], members[1:]
     respectively = "分别" in text[s:conn] if conn is not None else False
+    if respectively and conn is not None and len(left) > len(right) > 1:
+        left = _same_clause(text, left, conn)
     if respectively and len(left) == len(right) and len(left) > 1:
         pairs, rule = list(zip(left, right)), "pairing_respectively"
     elif len(left) == 1:
@@ -288,6 +329,18 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         pairs, rule = list(zip(left, right)), "pairing_in_order"
     else:
         return []
+    return _pairs_out(para, text, s, e, pairs, rule, attending, para_date)
+
+
+def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention]:
+    """The left-side mentions in the comma clause that ends at ``pos`` (drops "县直工委牵头," before it)."""
+    cut = max(text.rfind(",", 0, pos), text.rfind("，", 0, pos), text.rfind(":", 0, pos))
+    return [o for o in left if o.start > cut]
+
+
+def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMention, OrgMention]], rule: str,
+               attending: list[str], para_date: str) -> list[LinkCandidate]:
+    span = text[s:e]
     form = _pairing_form(span)
     out = []
     for a, b in pairs:
@@ -296,6 +349,25 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
                                  0.7 if rule != "pairing_in_order" else 0.5,
                                  note="强弱方按语序 strong/weak by word order", member_spans=[(a.start, a.end), (b.start, b.end)]))
     return out
+
+
+def _group_is_a_side(text: str, s: int, e: int, orgs: list[OrgMention]) -> bool:
+    """Whether every cross-village trigger of ``text[s:e]`` lies in a joint organization's name that
+    is one side of a pairing ("县自然资源局机关党支部与溪口镇联合党委签订共建协议")."""
+    hits = list(_TRIGGERS[1][1].finditer(text, s, e))
+    if not hits:
+        return False
+    for h in hits:
+        o = next((o for o in orgs if o.start <= h.start() < o.end), None)
+        if o is None:
+            return False
+        before = text[max(s, o.start - 1):o.start]
+        after = text[o.end:o.end + 1]
+        other_before = before in ("与", "和", "同") and any(p.end == o.start - 1 for p in orgs)
+        other_after = after in ("与", "和", "同") and any(p.start == o.end + 1 for p in orgs)
+        if not (other_before or other_after):
+            return False
+    return True
 
 
 def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandidate]:
@@ -310,12 +382,17 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
     """
     out: list[LinkCandidate] = []
     para_date = ""
+    pending_group = ""  # a joint organization named alone, whose members the next sentence lists
     for s, e in split_sentences(text):
         sent = text[s:e]
         types = _types_in(sent)
+        if not types and pending_group and re.search(r"组建|组成|成立", sent):
+            types = ["跨村联建"]  # the members of the joint organization named just before
         if not types:
             continue
         sorgs = [o for o in orgs if s <= o.start < e]
+        if types[0] == "跨村联建" and "结对共建" in types and _group_is_a_side(text, s, e, sorgs):
+            types.remove("跨村联建")
         subject = sorgs[0] if sorgs else None
         # clauses carry different link types: handle each clause with the sentence's subject
         clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，:：]+[,，:：]?", sent)]
@@ -347,7 +424,8 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                         c = None
                     if c is not None:
                         c.lead = ""  # a district's lead unit is named as such (牵头单位), not by 牵头 alone
-                        lead_m = [o for o in dorgs if _LEAD_AFTER.match(text[o.end:o.end + 8])]
+                        lead_m = [o for o in dorgs if _LEAD_AFTER.match(text[o.end:o.end + 8])
+                                  or (text[o.start - 1:o.start] == "由" and text.startswith("牵头", o.end))]
                         c.lead = lead_m[0].name if lead_m else ""
                         out.append(c)
             else:
@@ -355,7 +433,13 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                                                                        "其他": "joint_activity"}[kind],
                                confidence=0.75 if kind != "其他" else 0.5, extra_villages=(kind in ("跨村联建", "其他")),
                                para_date=para_date)
+                if c is not None and kind == "跨村联建" and pending_group and c.group.startswith("联村党组织("):
+                    c.group = pending_group  # "组建X联合党委。由A、B、C三个村联合组建…"
                 if c is not None:
                     out.append(c)
+                pending_group = ""
+                if c is None and kind == "跨村联建":
+                    groups = [o.name for o in uorgs if o.name.endswith(_JOINT_ORG_SUFFIXES)]
+                    pending_group = groups[0] if len(groups) == 1 and len(uorgs) == 1 else ""
     return out
 

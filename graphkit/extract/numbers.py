@@ -4,8 +4,9 @@ A count is ``[bound] number [万|亿] [余|多] measure-word [余|多|以上] no
 活动-like measure words 次/场/期, the phrase before the number) says what is counted, and a
 category (组织数, 覆盖村数, 结对数, 活动次数, …) is derived from it. ``余/多/超/超过/以上`` make a
 lower bound. Formulas such as ``1+15+N`` and chains of counts joined by ``+`` are one claim of kind
-公式 (their parts are not separate counts). Years, dates, ordinals and bare 一个/两个 (a generic
-article, as in 一个机关单位挂一个村) are not claims.
+公式 (their parts are not separate counts); a formula inside a title 《…》 or compared with another
+value ("1+1>2") is not. Years, dates, ordinals and bare 一个/两个 (a generic article, as in
+一个机关单位挂一个村) are not claims; 两个 after an enumeration ("黄泥、岩口两个村") is a count.
 """
 from __future__ import annotations
 
@@ -114,6 +115,10 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
     out: list[NumberClaim] = []
     taken: list[tuple[int, int]] = []
     for m in _FORMULA_RE.finditer(text):
+        if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
+            continue  # inside a title: 《“3+X”工作手册》
+        if re.match(r"\s*[>＞<＜=≥≤]", text[m.end():m.end() + 2]):
+            continue  # an inequality slogan: “1+1>2”
         out.append(NumberClaim(para, m.start(), m.end(), m.group(), None, "=", "", "", "公式", "公式", "formula", 0.8,
                                context=text[max(0, m.start() - 10):m.end() + 10]))
         taken.append((m.start(), m.end()))
@@ -133,7 +138,8 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
             continue  # a quoted term: “200万袋”木耳专业村
         if chinese:
             if num in ("一", "二", "百", "千", "万") or num[0] in "百千" \
-                    or (num == "两" and unit not in ("家", "名", "支", "所", "座", "项", "次", "场")) or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
+                    or (num == "两" and unit not in ("家", "名", "支", "所", "座", "项", "次", "场")
+                        and not (unit == "个" and re.search(rf"[{_CJK}]{{1,6}}、[{_CJK}]{{1,6}}$", before))) or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
                 continue
             if re.match(r"[0-9一二三四五六七八九十]", after) or re.match(r"大|方面|层|级", after):
                 continue
@@ -143,6 +149,8 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
             continue
         if before.endswith(("第", "前", "星期")):
             continue
+        if re.search(r"(?:点击|阅读|浏览|访问|点赞|评论)(?:量|数)?\s*[:：]?\s*$", before):
+            continue  # page metadata: 点击:12次
         value = parse_number(num)
         if value is None:
             continue

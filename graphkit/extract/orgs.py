@@ -6,7 +6,8 @@ suffix, take the run of Chinese characters before it, and cut it on the left at 
 boundary word (a verb or preposition: 联合, 牵头, 与, 融入, 培育, …). A body made only of generic
 words (村, 机关, 景区, 各级, …) is a generic mention, not a name, and is dropped.
 
-Other rules: shared heads ("生产链、市场链2个党支部", "龙门、银子等8个村党支部"), agency units
+Other rules: shared heads ("生产链、市场链2个党支部", "龙门、银子等8个村党支部", bare villages
+"大坪、田湾、枫林三个村"), agency units
 ("县农业农村局", "团委", "石泉经开区") where they stand in a list or after a boundary, companies
 (…有限公司), and bare village names (…村) used as link members (see :mod:`.links`).
 
@@ -58,7 +59,7 @@ _GENERIC_RE = re.compile(
     r"社区|机关|企业|公司|学校|医院|景区|街区|商业街区|园区|小区|兼合式小区|楼宇|网格|行业|两新|国企|非公|党|单位|"
     r"新|临时|流动|功能型|联合|产业链|链上|一类|二类|三类|软弱涣散|示范|先进|优秀|所在|相关|部分|驻区单位|驻村|"
     r"下属|所属|系统|一级|二级|其|党员|级|党群|委员|书记|公立|公立医院|中小学校|中小学|合作社|种植合作社|"
-    r"机关企事业单位|企事业单位|事业单位|部门|县直|市直|区直|县直部门|工委|大)+$")
+    r"机关企事业单位|企事业单位|事业单位|部门|县直|市直|区直|镇直|乡直|县直部门|工委|大|联村)+$")
 _PLACE_PREFIX_RE = re.compile(rf"^(?:[{_CJK}]{{1,4}}(?:省|市|县|区))?(?:[{_CJK}]{{1,4}}(?:镇|乡|街道))?")
 
 # agency and other unit names (no party suffix); only taken after a boundary or in a list
@@ -79,6 +80,10 @@ _NOT_VILLAGE = re.compile(r"(?:乡村|农村|示范村|专业村|强村|弱村|�
                           r"每村|城乡社区|城市社区|各社区|该社区|本社区|全社区|辖区社区)$")
 # a company named after its category word: 渔业企业永丰生态农业开展…
 _APPOSITIVE_RE = re.compile(rf"(?:企业|公司|合作社)([{_CJK}]{{4,8}}?)(?=开展|签订|结对|共建|合作|联合)")
+
+
+# an alliance named in quotes where it is set up: 组建“红色物业联盟”
+_QUOTED_ALLIANCE_RE = re.compile(rf"(?:组建|成立|建立|打造|组成)了?[“\"]([{_CJK}]{{2,10}}联盟)[”\"]")
 
 
 @dataclass
@@ -264,6 +269,39 @@ def _shared_heads(text: str, para: int) -> list[OrgMention]:
     return out
 
 
+_SHARED_VILLAGE_RE = re.compile(
+    rf"([{_CJK}]{{2,10}}、(?:[{_CJK}]{{2,3}}、)*[{_CJK}]{{2,3}}?)(等)?([0-9]+|[一二三四五六七八九十两]+)个(?:行政)?村(?![{_CJK}]{{0,2}}(?:党|级|集体|民))")
+
+
+def _shared_villages(text: str, para: int) -> list[OrgMention]:
+    """Bare village names sharing the head 村: "大坪、田湾、枫林三个村" → 大坪村, 田湾村, 枫林村.
+
+    Without 等 the count must equal the number of names (a list of something else is not taken).
+    """
+    from .numbers import parse_number
+
+    out = []
+    for m in _SHARED_VILLAGE_RE.finditer(text):
+        raw_items = m.group(1).split(_LIST_SEP)
+        first = raw_items[0]
+        cut = left_cut(first)
+        items = [first[cut:]] + raw_items[1:]
+        count = parse_number(m.group(3))
+        if count is None or (not m.group(2) and int(count) != len(items)) or (m.group(2) and count < len(items)):
+            continue
+        if any(len(it) < 2 or _is_generic(it) or _BOUNDARY_RE.search(it) or it.endswith(("村", "镇", "乡")) for it in items):
+            continue
+        pos = m.start(1) + cut
+        for i, item in enumerate(items):
+            if i:
+                pos += 1
+            name = item + "村"
+            out.append(OrgMention(para, pos, pos + len(item), item, name, "", "村", "村", "shared_head_village", 0.6,
+                                  note=("列举不全(等) partial list" if m.group(2) else "")))
+            pos += len(item)
+    return out
+
+
 def find_orgs(text: str, para: int) -> list[OrgMention]:
     """Find the organization mentions of one normalized paragraph.
 
@@ -300,7 +338,17 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         if not any(s <= sh.start < e for s, e in taken):
             found.append(sh)
             taken.append((sh.start, sh.end))
+    for sv in _shared_villages(text, para):
+        if not any(s <= sv.start < e for s, e in taken):
+            found.append(sv)
+            taken.append((sv.start, sv.end))
     found.extend(_units(text, para, taken))
+    for m in _QUOTED_ALLIANCE_RE.finditer(text):  # 牵头组建“红色物业联盟”
+        s, e = m.start(1), m.end(1)
+        if not any(ts <= s < te or ts < e <= te for ts, te in taken):
+            found.append(OrgMention(para, s, e, m.group(1), m.group(1), "党建联盟", "", org_level(m.group(1), ""),
+                                    "quoted_alliance", 0.6))
+            taken.append((s, e))
     for m in _APPOSITIVE_RE.finditer(text):
         s, e = m.start(1), m.end(1)
         if not any(ts <= s < te or ts < e <= te for ts, te in taken):
@@ -381,4 +429,74 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
                 or text.startswith("牵头", e) or re.search(r"(?:联系|帮扶|包联|挂包|结对)$", text[max(0, s - 2):s])):
             continue  # a bare village counts only in a list or after a connective
         out.append((s, e, name))
+    return out
+
+
+_PARTY_SUFFIX_END_RE = re.compile("(?:" + "|".join(_PARTY_SUFFIXES) + ")$")
+_ABBREV_GAP_RE = re.compile(r"(?:有限|责任|股份|合作|机关|人民|直属|开发|发展|实业|科技)+")
+_ALIAS_DECL_RE = re.compile(r"[(（]\s*(?:以下)?简称[“\"‘]?([^”\"’)）、,，]{2,12}?)[”\"’]?\s*[)）]")
+
+
+def is_abbreviation(short: str, full: str) -> bool:
+    """Whether ``short`` reads as an abbreviation of ``full`` (both normalized names).
+
+    The characters of ``short`` appear in ``full`` in order, with only a leading part (a place,
+    a brand) or filler words (有限, 合作, 机关, 人民, …) left out, both end in the same two characters
+    (the same form: 党支部, 党组, 工委, 局, …), ``short`` has at least four characters and, for a
+    village or community, names the same place (``石门村党支部`` is not ``石门镇大岭村党支部``).
+
+    >>> is_abbreviation("县供销社党组", "县供销合作社党组"), is_abbreviation("冷链物流公司党支部", "峡口县鲜达冷链物流有限公司党支部")
+    (True, True)
+    >>> is_abbreviation("石门村党支部", "石门镇大岭村党支部"), is_abbreviation("县农业农村局", "县农业农村局党组")
+    (False, False)
+    >>> is_abbreviation("县医院党委", "县中医院党委"), is_abbreviation("县医院党委", "县人民医院党委")
+    (False, True)
+    """
+    if len(short) < 4 or len(short) >= len(full) or short[-2:] != full[-2:]:
+        return False
+    # align from the end; what ``short`` leaves out inside the name must be filler words
+    # (有限, 合作, 机关, 人民, …): 县医院党委 is not 县中医院党委
+    i = len(full)
+    gaps: list[str] = []
+    for ch in reversed(short):
+        j = full.rfind(ch, 0, i)
+        if j < 0:
+            return False
+        if j + 1 < i:
+            gaps.append(full[j + 1:i])
+        i = j
+    if not all(_ABBREV_GAP_RE.fullmatch(g) for g in gaps):
+        return False
+    body_s = _PARTY_SUFFIX_END_RE.sub("", short)
+    body_f = _PARTY_SUFFIX_END_RE.sub("", full)
+    for head in ("村", "社区"):
+        if body_s.endswith(head) or body_f.endswith(head) or re.search(rf"{head}(?!级)", body_f):
+            return body_f.endswith(body_s)
+    return True
+
+
+def resolve_aliases(mentions: list[tuple[str, str]]) -> dict[str, str]:
+    """Map the short names of one file to the full names they abbreviate.
+
+    ``mentions`` are (name, text right after the mention) in reading order. A name declared
+    "(以下简称“X”)" makes X its alias; otherwise a name is an alias of the one longer name of the
+    file it abbreviates (:func:`is_abbreviation`), and none when several would fit.
+
+    >>> resolve_aliases([("岚溪县直机关工委", "(以下简称“县直工委”)组织"), ("县直工委", "牵头")])
+    {'县直工委': '岚溪县直机关工委'}
+    """
+    out: dict[str, str] = {}
+    names = list(dict.fromkeys(n for n, _ in mentions))
+    for name, after in mentions:
+        m = _ALIAS_DECL_RE.match(after)
+        if m and m.group(1) != name:
+            out.setdefault(m.group(1), name)
+    for short in names:
+        if short in out:
+            continue
+        fulls = [f for f in names if f != short and f not in out and is_abbreviation(short, f)]
+        # the fullest of nested candidates (县委组织部 < 峡口县委组织部 < 中共峡口县委组织部) is one organization
+        fulls = [f for f in fulls if not any(g != f and is_abbreviation(f, g) for g in fulls)]
+        if len(fulls) == 1:
+            out[short] = fulls[0]
     return out
