@@ -485,7 +485,7 @@ def check_replace(target: str | Path, *, kind: str, force: bool = False) -> None
 
 
 def _write_marker(folder: Path, *, kind: str, command: str, extra: Mapping[str, Any] | None) -> None:
-    from . import __version__
+    from ._version import __version__
 
     data = {"tool": "graphkit", "version": __version__, "command": command, "kind": kind, **dict(extra or {})}
     (folder / OUTPUT_MARKER).write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",

@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, file_sha256
+from .load import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, file_sha256
 from ._text import clean_text
 from .errors import GraphkitError, ValidationFailed
 from .problems import PROBLEM_COLUMNS, Problems, clip, excel_safe, excel_unsafe

@@ -560,7 +560,7 @@ def _rating_moves(ctx: RunContext) -> pd.DataFrame:
 
 
 def _headlines(ctx: RunContext) -> pd.DataFrame:
-    from .analysis import headlines
+    from .headlines import headlines
 
     backend = ctx.results["clusters"].attrs.get("backend", "") if "clusters" in ctx.results else ""
     return headlines(ctx.graph, ctx.results, as_of=ctx.as_of, backend=backend)

@@ -1216,7 +1216,7 @@ def generate_province(out_dir: str | Path, *, seed: int = 0, n_orgs: int | None 
     """
     if fmt not in ("xlsx", "csv"):
         raise ValueError(f"未知格式 {fmt!r}，可选 xlsx/csv / unknown format {fmt!r}")
-    from .io import SYNTH_HEADER, check_replace
+    from ._files import SYNTH_HEADER, check_replace
 
     out = Path(out_dir)
     check_replace(out, kind="synth-ledgers")

@@ -10,10 +10,10 @@ already rewritten file changes nothing. The layers, lowest first (a module may i
 package and the packages of lower layers only; two packages of one layer do not import each
 other; a private module ``pkg/_x.py`` is imported only from inside ``pkg``)::
 
-    core       errors, settings, schema, mapping, the Graph, problems, dates, files, text, values
+    core       errors, settings, schema, mapping, the Graph and its id codes, problems, dates, files, text, values
     ingest     ledgers -> Graph (read, map, resolve, check), templates, annotated copies, synth
     extract    report texts -> candidate rows (beside ingest)
-    store      Graph <-> output folder (Parquet + manifest), id pools
+    store      Graph <-> output folder (Parquet + manifest); a province's county parts
     analyses   DataFrames from a Graph; toolkit = the shared helpers
     views      report and network views        exports   Neo4j, RDF, SPARQL, Cypher, Gephi
     cli        the ``graphkit`` command
@@ -45,6 +45,8 @@ LAYERS: dict[str, int] = {
     "views": 4,
     "exports": 4,
     "cli": 5,
+    # graphkit.testing stays a top-level public module (fixtures: core only, used by the analyses' doctests)
+    "testing": 1,
 }
 
 #: old module (below graphkit) -> new module (below graphkit)
@@ -75,7 +77,8 @@ MOVES: dict[str, str] = {
     "synth": "ingest.synth",
     # store: the output folder
     "io": "store.io",
-    "_ids": "store.ids",
+    "_ids": "core.ids",
+    "province": "store.province",
     # analyses
     "_analysis": "analyses.toolkit",
     "coverage": "analyses.coverage",
@@ -84,6 +87,9 @@ MOVES: dict[str, str] = {
     "cadence": "analyses.cadence",
     "change": "analyses.change",
     "analysis": "analyses.analysis",
+    "registry": "analyses.registry",
+    "headlines": "analyses.headlines",
+    "province_analysis": "analyses.province",
     # views
     "view": "views.view",
     "report": "views.report",
@@ -97,6 +103,9 @@ MOVES: dict[str, str] = {
     "rdf": "exports.rdf",
     "sparql": "exports.sparql",
     "export": "exports.gephi",
+    "_querypack": "exports._querypack",
+    "_neo4j_county": "exports._neo4j_county",
+    "exporters": "exports.exporters",
     # cli (graphkit.cli stays the package: graphkit.cli:main, python -m graphkit.cli)
     "cli": "cli.main",
     "_cli_common": "cli._common",
@@ -120,7 +129,7 @@ PACKAGE_DOCS = {
             "dates, atomic files, text and cell helpers. Imports no other graphkit package.",
     "ingest": "Ledgers in: reading files, mapping sheets to records, resolving names, checks; templates, "
               "annotated copies, draft mappings and synthetic ledgers. Imports core only.",
-    "store": "The output folder: Graph <-> Parquet tables + manifest, and the id pools of a read graph.",
+    "store": "The output folder: Graph <-> Parquet tables + manifest, and a province built from its county parts.",
     "analyses": "Analyses of a Graph (DataFrames); ``toolkit`` holds the helpers they share.",
     "views": "Pages for people: the analyst report and the interactive network views.",
     "exports": "Graph -> other tools: Neo4j, the embedded Cypher engine and query pack, RDF/SPARQL, Gephi.",
