@@ -138,11 +138,14 @@ class RunContext:
 
 
 def _resolve(ref: Callable[..., Any] | str) -> Callable[..., Any]:
-    """A function, or ``"module:attr"`` (relative to graphkit) imported on first use."""
+    """A function, or ``"module:attr"`` imported on first use: a module of the analyses, beside this one
+    (``coverage:village_coverage``), or a full dotted path (``my_package.module:function``)."""
     if not isinstance(ref, str):
         return ref
     mod, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(f"graphkit.{mod}"), attr)  # type: ignore[no-any-return]
+    if "." not in mod:
+        return getattr(importlib.import_module(f".{mod}", __package__), attr)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(mod), attr)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ class Analysis:
         One Chinese sentence: what the table shows (report, workbook, docs).
     functions
         The public functions that make the table: ``(name, function)`` pairs, the function
-        given as a callable or as ``"module:attr"`` inside graphkit (imported on first use).
+        given as a callable or as ``"module:attr"`` (a module of the analyses, or a full dotted path; imported on first use).
         Each ``name`` becomes ``gk.<name>`` and is documented in ``docs/index.md``.
     compute
         How :func:`run_all` makes the table from a :class:`RunContext`; default: the first
@@ -577,7 +580,7 @@ def _builtins() -> tuple[Analysis, ...]:
     A = Analysis
     return (
         A("headlines", "overview", "主要指标", "Headline figures", "向上报告常用的汇总数字。",
-          functions=(("headlines", "analysis:headlines"),), compute=_headlines, report="headlines", after_all=True),
+          functions=(("headlines", "headlines:headlines"),), compute=_headlines, report="headlines", after_all=True),
         A("coverage_overall", "coverage", "联建覆盖（全县）", "Coverage, overall",
           "参与至少一种联建机制的党组织数量和比例，以及各机制的参与情况。", functions=_COV, compute=_coverage(None),
           progress="覆盖 coverage (截至 as of {as_of})"),
