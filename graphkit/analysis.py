@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ._analysis import ProgressFn, as_of_date, cached, to_zh
-from .headlines import headlines
+from .headline_figures import headlines
 from .model import Graph
 from .registry import (
     BUILTIN_UNUSED_COLUMNS,

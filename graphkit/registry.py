@@ -563,7 +563,7 @@ def _rating_moves(ctx: RunContext) -> pd.DataFrame:
 
 
 def _headlines(ctx: RunContext) -> pd.DataFrame:
-    from .headlines import headlines
+    from .headline_figures import headlines
 
     backend = ctx.results["clusters"].attrs.get("backend", "") if "clusters" in ctx.results else ""
     return headlines(ctx.graph, ctx.results, as_of=ctx.as_of, backend=backend)
@@ -580,7 +580,7 @@ def _builtins() -> tuple[Analysis, ...]:
     A = Analysis
     return (
         A("headlines", "overview", "主要指标", "Headline figures", "向上报告常用的汇总数字。",
-          functions=(("headlines", "headlines:headlines"),), compute=_headlines, report="headlines", after_all=True),
+          functions=(("headlines", "headline_figures:headlines"),), compute=_headlines, report="headlines", after_all=True),
         A("coverage_overall", "coverage", "联建覆盖（全县）", "Coverage, overall",
           "参与至少一种联建机制的党组织数量和比例，以及各机制的参与情况。", functions=_COV, compute=_coverage(None),
           progress="覆盖 coverage (截至 as of {as_of})"),

@@ -88,7 +88,7 @@ MOVES: dict[str, str] = {
     "change": "analyses.change",
     "analysis": "analyses.analysis",
     "registry": "analyses.registry",
-    "headlines": "analyses.headlines",
+    "headline_figures": "analyses.headline_figures",
     "province_analysis": "analyses.province",
     # views
     "view": "views.view",
