@@ -150,7 +150,7 @@ def register(cli: click.Group) -> None:
     @click.option("-o", "--output", "dest", required=True, type=click.Path(dir_okay=False),
                   help=".cypher 脚本 the script file")
     @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
-                  help="每条语句的行数 rows per statement")
+                  help="每批（:param rows）的行数 rows per :param batch")
     @user_errors
     def export_cypher_cmd(out: str, dest: str, batch_size: int) -> None:
         """写出 cypher-shell 导入脚本 / write a script for `cypher-shell -f`."""
