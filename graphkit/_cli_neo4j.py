@@ -149,7 +149,7 @@ def register(cli: click.Group) -> None:
     @click.argument("out", type=click.Path(file_okay=False))
     @click.option("-o", "--output", "dest", required=True, type=click.Path(dir_okay=False),
                   help=".cypher 脚本 the script file")
-    @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+    @click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
                   help="每批（:param rows）的行数 rows per :param batch")
     @user_errors
     def export_cypher_cmd(out: str, dest: str, batch_size: int) -> None:

@@ -48,6 +48,10 @@ __all__ = ["schema_statements", "node_statement", "rel_statement", "cypher_liter
 
 ProgressFn = Callable[[str], None]
 DEFAULT_BATCH_SIZE = 20_000
+#: Rows per ``:param rows`` batch of the cypher-shell script: cypher-shell parses each literal itself,
+#: in time that grows faster than its length (sample county: 50 rows 41.7 s, 100 53.1 s, 500 82.7 s,
+#: 20 60.7 s; docs/benchmarks.md).
+SCRIPT_BATCH_SIZE = 50
 #: neo4j-admin header types of the shape's column kinds.
 ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
 _ROWS = "$rows"
@@ -216,7 +220,8 @@ def _batches(table: Any, size: int) -> Iterator[list[dict[str, Any]]]:
         yield table.slice(start, size).to_pylist()
 
 
-def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model: Model | None = None) -> Path:
+def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BATCH_SIZE,
+                  model: Model | None = None) -> Path:
     """Write a cypher-shell script that creates the constraints and loads the graph.
 
     The script runs the very ``UNWIND $rows … MERGE`` statements of :func:`push`; before each
