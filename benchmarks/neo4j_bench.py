@@ -4,89 +4,156 @@ bulk import's time, against a real Neo4j 5 server.
     .venv/bin/python benchmarks/neo4j_bench.py GRAPH_DIR [GRAPH_DIR ...] [--script] [--import] [--json FILE]
 
 The server: NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD when set (its database is emptied), otherwise a
-disposable one started from a server home (NEO4J_HOME or ../shared/neo4j/home; NEO4J_HEAP and
-NEO4J_PAGECACHE size it) and stopped at the end. Without either the stage prints why and exits 0.
+disposable one started from a server home (NEO4J_HOME or ../shared/neo4j/home) and stopped at the end;
+it gets ``BENCH_HEAP`` / ``BENCH_PAGECACHE`` (NEO4J_HEAP / NEO4J_PAGECACHE when set, else 2g each: a
+province store is about 0.9 GB, and the test suite's 512 MiB page cache makes every batch wait for the
+disk). Without either the stage prints why and exits 0. ``benchmarks/run.py`` runs :func:`push_figures`
+as its ``neo4j_push`` stage.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))
 
-import _neo4j_home as nh  # noqa: E402
+import _neo4j_home as nh
+
+BENCH_HEAP = "2g"
+BENCH_PAGECACHE = "2g"
+
+
+def server_available() -> tuple[bool, str]:
+    """Whether a server can be used (NEO4J_URI set, or a server home found), and which or why not."""
+    if os.environ.get("NEO4J_URI"):
+        return True, "NEO4J_URI"
+    home, why = nh.find_home()
+    return home is not None, why
+
+
+@contextlib.contextmanager
+def server() -> Iterator[dict[str, str]]:
+    """The NEO4J_* variables of the server to measure: the given one, or a disposable one (stopped after)."""
+    if os.environ.get("NEO4J_URI"):
+        yield {"NEO4J_URI": os.environ["NEO4J_URI"], "NEO4J_USER": os.environ.get("NEO4J_USER", "neo4j"),
+               "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "")}
+        return
+    home, why = nh.find_home()
+    if home is None:
+        raise RuntimeError(why)
+    sized = {"NEO4J_HEAP": os.environ.get("NEO4J_HEAP", BENCH_HEAP),
+             "NEO4J_PAGECACHE": os.environ.get("NEO4J_PAGECACHE", BENCH_PAGECACHE)}
+    saved = {k: os.environ.get(k) for k in sized}
+    os.environ.update(sized)
+    copy = nh.copy_home(home)
+    try:
+        env = nh.start(copy)
+        yield {**env, "NEO4J_HOME_USED": str(home)}
+    finally:
+        nh.stop(copy)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def push_figures(graph: str, env: dict[str, str], *, driver: Any = None,
+                 section: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """Empty the database, push ``graph``, push it again; seconds and rows/s of both.
+
+    ``section(name)``, when given, is a context manager timing each push (``benchmarks/run.py``'s timer).
+    """
+    from graphkit.neo4j import connect, push
+
+    drv = driver or connect(env["NEO4J_URI"], env.get("NEO4J_USER", "neo4j"), env["NEO4J_PASSWORD"])
+    timed = section or (lambda _name: contextlib.nullcontext())
+    out: dict[str, Any] = {}
+    try:
+        nh.wipe(drv)
+        for name in ("push", "repush"):
+            t = time.perf_counter()
+            with timed(f"neo4j_{name}"):
+                rep = push(graph, uri=env["NEO4J_URI"], user=env.get("NEO4J_USER", "neo4j"),
+                           password=env["NEO4J_PASSWORD"], driver=drv)
+            dt = time.perf_counter() - t
+            rows = int(rep["expected"].sum())
+            out.update({"rows": rows, f"{name}_s": round(dt, 2), f"{name}_rows_per_s": round(rows / dt)})
+    finally:
+        if driver is None:
+            drv.close()
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graphs", nargs="+")
     ap.add_argument("--script", action="store_true", help="also time the cypher-shell script (county-sized graphs)")
+    ap.add_argument("--script-batch", type=int, default=None, help="rows per :param batch of the script")
     ap.add_argument("--import", dest="bulk", action="store_true", help="also time neo4j-admin database import full")
+    ap.add_argument("--no-push", action="store_true", help="skip push and re-push (e.g. only --script)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
-    from graphkit.neo4j import connect, export_cypher, export_import, push
+    from graphkit.neo4j import connect, export_cypher, export_import
 
-    started = None
-    env = {k: os.environ[k] for k in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if k in os.environ}
-    home, why = nh.find_home()
-    if "NEO4J_URI" not in env:
-        if home is None:
-            print(f"Neo4j stage skipped: {why}")
-            return 0
-        started = nh.copy_home(home)
-        env = nh.start(started)
+    ok, why = server_available()
+    if not ok:
+        print(f"Neo4j stage skipped: {why}")
+        return 0
+    home, _ = nh.find_home()
     results = []
-    try:
+    with server() as env:
         drv = connect(env["NEO4J_URI"], env.get("NEO4J_USER", "neo4j"), env["NEO4J_PASSWORD"])
-        for g in args.graphs:
-            row: dict[str, object] = {"graph": g}
-            nh.wipe(drv)
-            t = time.perf_counter()
-            rep = push(g, uri=env["NEO4J_URI"], user="neo4j", password=env["NEO4J_PASSWORD"], driver=drv)
-            dt = time.perf_counter() - t
-            rows = int(rep["expected"].sum())
-            row.update(rows=rows, push_s=round(dt, 2), push_rows_per_s=round(rows / dt))
-            t = time.perf_counter()
-            push(g, uri=env["NEO4J_URI"], user="neo4j", password=env["NEO4J_PASSWORD"], driver=drv)
-            dt = time.perf_counter() - t
-            row.update(repush_s=round(dt, 2), repush_rows_per_s=round(rows / dt))
-            tmp = Path(tempfile.mkdtemp(prefix="gk-neo4j-bench."))
-            if args.script:
-                shell = Path(env.get("NEO4J_TEST_HOME") or str(home)) / "bin" / "cypher-shell"
-                script = export_cypher(g, tmp / "g.cypher")
-                nh.wipe(drv)
-                t = time.perf_counter()
-                subprocess.run([str(shell), "-a", env["NEO4J_URI"], "-u", "neo4j", "-f", str(script)], check=True,
-                               env={**os.environ, "NEO4J_PASSWORD": env["NEO4J_PASSWORD"]}, capture_output=True)
-                dt = time.perf_counter() - t
-                row.update(script_s=round(dt, 2), script_rows_per_s=round(rows / dt))
-            if args.bulk and home is not None:
-                t = time.perf_counter()
-                folder = export_import(g, tmp / "import")
-                row["import_files_s"] = round(time.perf_counter() - t, 2)
-                target = nh.copy_home(home, prefix="neo4j-import.")
-                try:
+        try:
+            for g in args.graphs:
+                row: dict[str, Any] = {"graph": g}
+                if not args.no_push:
+                    row.update(push_figures(g, env, driver=drv))
+                tmp = Path(tempfile.mkdtemp(prefix="gk-neo4j-bench."))
+                if args.script:
+                    shell = Path(env.get("NEO4J_TEST_HOME") or str(home)) / "bin" / "cypher-shell"
+                    kw = {"batch_size": args.script_batch} if args.script_batch else {}
+                    script = export_cypher(g, tmp / "g.cypher", **kw)
+                    nh.wipe(drv)
                     t = time.perf_counter()
-                    subprocess.run(["bash", str(folder / "import.sh"), "neo4j"], check=True, capture_output=True,
-                                   env={**nh.admin_env(target), "NEO4J_ADMIN": str(target / "bin" / "neo4j-admin")})
+                    subprocess.run([str(shell), "-a", env["NEO4J_URI"], "-u", env.get("NEO4J_USER", "neo4j"),
+                                    "--fail-fast", "-f", str(script)], check=True,
+                                   env={**os.environ, "NEO4J_PASSWORD": env["NEO4J_PASSWORD"]}, capture_output=True)
                     dt = time.perf_counter() - t
-                    row.update(import_s=round(dt, 2), import_rows_per_s=round(rows / dt))
-                finally:
-                    nh.stop(target)
-            results.append(row)
-            print(json.dumps(row, ensure_ascii=False), flush=True)
-        drv.close()
-    finally:
-        if started is not None:
-            nh.stop(started)
+                    with drv.session() as s:
+                        rows = int(s.run("MATCH (n) RETURN count(n)").single()[0])
+                        rows += int(s.run("MATCH ()-[r]->() RETURN count(r)").single()[0])
+                    row.update(script_rows=rows, script_s=round(dt, 2), script_rows_per_s=round(rows / dt))
+                if args.bulk and home is not None:
+                    t = time.perf_counter()
+                    folder = export_import(g, tmp / "import")
+                    row["import_files_s"] = round(time.perf_counter() - t, 2)
+                    target = nh.copy_home(home, prefix="neo4j-import.")
+                    try:
+                        t = time.perf_counter()
+                        subprocess.run(["bash", str(folder / "import.sh"), "neo4j"], check=True, capture_output=True,
+                                       env={**nh.admin_env(target), "NEO4J_ADMIN": str(target / "bin" / "neo4j-admin")})
+                        dt = time.perf_counter() - t
+                        rows = int(row.get("rows") or 0)
+                        row.update(import_s=round(dt, 2), import_rows_per_s=round(rows / dt) if rows else None)
+                    finally:
+                        nh.stop(target)
+                results.append(row)
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+        finally:
+            drv.close()
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -24,6 +24,10 @@ end_to_end          ``read_graph`` of the columns the analyses use (``analysis.a
                     ``graphkit analyze`` reads) + every analysis, in one process
 view                ``view.write_view(kind="county")`` (aggregated above its node limit)
 neo4j_import        ``neo4j.export_import`` bulk-import CSV files from the graph folder
+neo4j_push          ``neo4j.push`` of the graph folder into an emptied Neo4j 5 server, then the same push
+                    again (``neo4j_repush``, idempotent MERGE), rows/s; the server is NEO4J_URI (its
+                    database is emptied) or a disposable one started from a server home
+                    (``benchmarks/neo4j_bench.py``); SKIPPED with the reason when there is none
 rdf                 ``rdf.export_rdf`` to Turtle through the pyoxigraph store
 ==================  =================================================================================
 
@@ -94,6 +98,7 @@ STAGES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "view": ("stage_view", ("graphkit.view",), "网络视图 county view"),
     "neo4j_import": ("stage_neo4j_import", ("graphkit.neo4j",), "Neo4j 导入文件 bulk-import files"),
     "rdf": ("stage_rdf", ("graphkit.rdf", "pyoxigraph"), "RDF 导出 Turtle via oxigraph"),
+    "neo4j_push": ("stage_neo4j_push", ("graphkit.neo4j", "neo4j"), "Neo4j 推送+重推 push + re-push"),
 }
 ANALYSES = ["coverage", "pairing_gaps", "suggest_pairings", "clusters", "chain_alliances", "cadence"]
 
@@ -322,6 +327,14 @@ def stage_neo4j_import(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
         neo4j.export_import(graph_dir, out)
     files = list(Path(out).rglob("*.csv"))
     return {"csv_files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+
+
+def stage_neo4j_push(timer: Any, graph_dir: str) -> dict[str, Any]:
+    """Push the graph folder into an emptied server, then push it again (server start-up is not timed)."""
+    import neo4j_bench
+
+    with neo4j_bench.server() as env:
+        return neo4j_bench.push_figures(graph_dir, env, section=timer)
 
 
 def stage_rdf(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
@@ -625,7 +638,7 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             if r["seconds"]:
                 r["rows_per_s"] = round(rows_total / r["seconds"])
                 r["note"] = f"{rows_total:,} rows ({run.ledger_format}), {r['rows_per_s']:,} rows/s"
-    need_graph = any(want(s) for s in ("read_graph", *ANALYSES, "end_to_end", "view", "neo4j_import", "rdf")) \
+    need_graph = any(want(s) for s in ("read_graph", *ANALYSES, "end_to_end", "view", "neo4j_import", "rdf", "neo4j_push")) \
         or not args.no_baseline
     build_ref = _build_reference(run, previous) if run.scale == "national" else None
     est_build = rows_total / build_ref.rows["build"]["rows_per_s"] if build_ref else None
@@ -760,6 +773,8 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         r = _record(run, stage, m)
         if m.status == "ok":
             r["note"] = ", ".join(f"{k} {v:,}" for k, v in m.extra.items())
+    if want("neo4j_push"):
+        run_neo4j_push(args, run, common)
     # ---- baseline ------------------------------------------------------------------------------------------
     if not args.no_baseline:
         run_baseline(args, run, stages, reference)
@@ -798,6 +813,31 @@ def run_duckdb(args: argparse.Namespace, run: Run, stages: list[str]) -> None:
 def _duckdb_for(run: Run, stage: str) -> float | None:
     d = run.duckdb.get(stage)
     return d.get("seconds") if d else None
+
+
+def run_neo4j_push(args: argparse.Namespace, run: Run, common: dict[str, Any]) -> None:
+    """The ``neo4j_push`` / ``neo4j_repush`` rows, or a SKIPPED row with the reason when no server is at hand."""
+    import neo4j_bench
+
+    missing = _available(STAGES["neo4j_push"][1])
+    ok, why = neo4j_bench.server_available()
+    if run.scale == "national":
+        missing = "全国规模不做在线推送（请用 neo4j-admin 导入）/ no online push at national scale (use neo4j-admin import)"
+    if missing or not ok:
+        reason = missing if run.scale == "national" else (
+            f"{missing} 不存在 missing" if missing else f"没有 Neo4j 服务器 no Neo4j server: {why}")
+        _say(f"  neo4j_push SKIPPED: {reason}")
+        run.row("neo4j_push", status="skipped", note=reason)
+        return
+    _say(f"  neo4j_push … ({why})")
+    m = _measure(args, run, "stage_neo4j_push", common)
+    r = _record(run, "neo4j_push", m)
+    if m.status != "ok":
+        return
+    x = m.extra
+    r["note"] = f"rows {x['rows']:,}, {x['push_rows_per_s']:,} rows/s (empty database)"
+    r2 = _record(run, "neo4j_repush", m, section="neo4j_repush")
+    r2["note"] = f"rows {x['rows']:,}, {x['repush_rows_per_s']:,} rows/s (idempotent re-push)"
 
 
 def _estimate(reference: Run | None, run: Run, section: str) -> float | None:

@@ -35,8 +35,10 @@ def _retrying(fn: Callable[[], Any], what: str, *, attempts: int = 6) -> Any:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _session(driver: Any, database: str | None) -> Any:
-    return driver.session(database=database) if database else driver.session()
+def _session(driver: Any, database: str | None, *, quiet: bool = False) -> Any:
+    """A session; ``quiet`` turns off the server's notifications (a count of a type not there yet warns)."""
+    kw: dict[str, Any] = {"notifications_min_severity": "OFF"} if quiet else {}
+    return driver.session(database=database, **kw) if database else driver.session(**kw)
 
 
 def _native(value: Any) -> Any:

@@ -59,6 +59,10 @@ __all__ = ["schema_statements", "node_statement", "rel_statement", "cypher_liter
 
 ProgressFn = Callable[[str], None]
 DEFAULT_BATCH_SIZE = 20_000
+#: Rows per ``:param rows`` batch of the cypher-shell script: cypher-shell parses each literal itself,
+#: in time that grows faster than its length (sample county: 50 rows 41.7 s, 100 53.1 s, 500 82.7 s,
+#: 20 60.7 s; docs/benchmarks.md).
+SCRIPT_BATCH_SIZE = 50
 #: neo4j-admin header types of the shape's column kinds.
 ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
 _ROWS = "$rows"
@@ -174,13 +178,16 @@ def _batches(table: Any, size: int) -> Iterator[list[dict[str, Any]]]:
         yield table.slice(start, size).to_pylist()
 
 
-def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model: Model | None = None,
-                  force: bool = False) -> Path:
+def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BATCH_SIZE,
+                  model: Model | None = None, force: bool = False) -> Path:
     """Write a cypher-shell script that creates the constraints and loads the graph.
 
-    The script uses the same ``UNWIND … MERGE`` statements as :func:`push`, with the rows
-    written as escaped list literals in place of ``$rows`` (``batch_size`` rows per statement).
-    Run it with ``cypher-shell -a URI -u USER -d DATABASE -f FILE``; it is idempotent.
+    The script runs the very ``UNWIND $rows … MERGE`` statements of :func:`push`; before each
+    one a cypher-shell command ``:param rows => [...]`` sets ``$rows`` to the next ``batch_size``
+    rows, written as escaped literals on one line. The statement text is the same for every
+    batch, so the server plans it once (literal rows inside the statement made every batch a new
+    query to parse and plan). Run it with ``cypher-shell -a URI -u USER -d DATABASE -f FILE``; it
+    is idempotent.
 
     Parameters
     ----------
@@ -214,25 +221,34 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = 500, model
         fh.write(f"// {output_signature('cypher-script', 'neo4j export-cypher')}\n")
         fh.write("// 运行 run: cypher-shell -a neo4j://HOST:7687 -u neo4j -d neo4j -f "
                  f"{shlex.quote(path.name)}\n")
-        fh.write("// Idempotent: MERGE on id; values are escaped literals. 可重复运行。\n\n")
+        fh.write("// Idempotent: MERGE on id; each `:param rows` line sets $rows for the statement after it. 可重复运行。\n\n")
         for stmt in schema_statements(model):
             fh.write(stmt + ";\n")
         fh.write("CALL db.awaitIndexes(300);\n\n")
         for ns in shape.nodes:
             t = node_table(ns, tables[ns.type])
-            stmt = node_statement(ns)
             fh.write(f"// {ns.label}: {t.num_rows}\n")
-            for rows in _batches(t, batch_size):
-                fh.write(stmt.replace(_ROWS, cypher_literal(rows), 1) + ";\n")
+            _write_script_batches(fh, node_statement(ns), t, batch_size)
         for rs in shape.rels:
             t = _triple_rows(rs, tables)
-            stmt = rel_statement(rs)
             fh.write(f"// ({rs.source_label})-[:{rs.rel}]->({rs.target_label}) ← {rs.declared_by}: {t.num_rows}\n")
-            for rows in _batches(t, batch_size):
-                fh.write(stmt.replace(_ROWS, cypher_literal(rows), 1) + ";\n")
+            _write_script_batches(fh, rel_statement(rs), t, batch_size)
     from .neo4j_browser import write_beside_script  # GraSS style, guide, favourites in <stem>-browser/
     write_beside_script(path, model, county=_county(source))
     return path
+
+
+def _write_script_batches(fh: Any, stmt: str, table: Any, batch_size: int) -> None:
+    """Write ``table`` as ``:param rows => [...]`` lines, each followed by ``stmt`` (which reads ``$rows``).
+
+    The statement text is the same for every batch, so the server plans it once and takes the
+    plan from its cache afterwards; only the parameter literal is evaluated per batch. A
+    ``:param`` command ends at the line break, so the literal is written on one line (line
+    breaks inside values are escaped by :func:`cypher_literal`).
+    """
+    for rows in _batches(table, batch_size):
+        fh.write(":param rows => " + cypher_literal(rows) + "\n")
+        fh.write(stmt + ";\n")
 
 
 def _county(source: Any) -> str:
@@ -605,12 +621,13 @@ def _run_write(driver: Any, database: str | None, stmt: str, params: Mapping[str
     _retrying(call, what)
 
 
-def _run_read(driver: Any, database: str | None, stmt: str, params: Mapping[str, Any], what: str) -> list[Any]:
+def _run_read(driver: Any, database: str | None, stmt: str, params: Mapping[str, Any], what: str, *,
+              quiet: bool = False) -> list[Any]:
     def work(tx: Any) -> list[Any]:
         return [r.values() for r in tx.run(stmt, **params)]
 
     def call() -> list[Any]:
-        with _session(driver, database) as s:
+        with _session(driver, database, quiet=quiet) as s:
             return s.execute_read(work)
 
     return _retrying(call, what)
@@ -725,6 +742,8 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
             fresh = bool(t.num_rows) and _triple_is_empty(drv, database, rs)
             if fresh and not rs.is_link:
                 t = t.filter(pc.is_valid(t.column("end_id")))
+            if workers > 1 and t.num_rows > batch_size:
+                t = t.sort_by("start_id")  # batches in flight together then share no start node
             _push_rows(drv, database, rel_statement(rs, create=fresh), t, batch_size,
                        f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say, workers=workers)
         if prune:
@@ -745,7 +764,7 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
 
 def _server_count(drv: Any, database: str | None, stmt: str) -> int:
     """One count from the server (a count-store query: constant time)."""
-    return int(_run_read(drv, database, stmt, {}, "count")[0][0])
+    return int(_run_read(drv, database, stmt, {}, "count", quiet=True)[0][0])
 
 
 def _triple_is_empty(drv: Any, database: str | None, rs: RelShape) -> bool:

@@ -188,18 +188,26 @@ def test_script_rows_equal_the_graph(tmp_path: Path) -> None:
     templates = {node_statement(n): n for n in shape.nodes} | {rel_statement(r): r for r in shape.rels}
     rows: dict[str, list[dict[str, Any]]] = {}
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("//")]
+    batch: list[dict[str, Any]] | None = None
     for ln in lines:
-        assert ln.endswith(";") and ln.count(";") == 1, ln[:80]  # one statement per line, no stray ';'
+        assert ln.count(";") == (0 if ln.startswith(":") else 1), ln[:80]  # one statement per line, no stray ';'
+        if ln.startswith(":param rows => "):  # a cypher-shell command: the next statement's rows, on one line
+            assert batch is None, "two :param lines in a row"
+            r = _Reader(ln, len(":param rows => "))
+            batch = r.value()
+            assert r.i == len(ln), ln[r.i:r.i + 80]  # nothing after the literal
+            continue
+        assert ln.endswith(";"), ln[:80]
         if not ln.startswith("UNWIND "):
             assert ln.startswith(("CREATE CONSTRAINT", "CREATE INDEX", "CALL db.awaitIndexes"))
             continue
-        r = _Reader(ln, len("UNWIND "))
-        batch = r.value()
-        rest = "UNWIND $rows" + ln[r.i:-1]
-        assert rest in templates, rest[:120]  # nothing but the template after the literal
-        assert 1 <= len(batch) <= 3
-        key = templates[rest].label if hasattr(templates[rest], "label") else templates[rest].file_stem
+        stmt = ln[:-1]
+        assert stmt in templates, stmt[:120]  # the very statement push sends, reading $rows
+        assert batch is not None and 1 <= len(batch) <= 3
+        key = templates[stmt].label if hasattr(templates[stmt], "label") else templates[stmt].file_stem
         rows.setdefault(key, []).extend(batch)
+        batch = None
+    assert batch is None  # every :param is used by a statement
     orgs = {r["id"]: r for r in rows["Organization"]}
     assert {k: v["name"] for k, v in orgs.items()} == dict(zip(g.orgs["id"], g.orgs["name"]))
     assert {k: v["members"] for k, v in orgs.items()} == {
