@@ -743,7 +743,10 @@ def _with_county(names: pd.Series, counties: pd.Series, own: str) -> pd.Series:
     out = []
     for n, c in zip(names.tolist(), counties.tolist()):
         c = clean_text(c)
-        out.append(f"{c}/{n}" if isinstance(n, str) and c and c != own else n)
+        if not isinstance(n, str):
+            out.append(None)  # missing (None or NaN): stays missing
+        else:
+            out.append(f"{c}/{n}" if c and c != own else n)
     return pd.Series(out, index=names.index, dtype=object)
 
 

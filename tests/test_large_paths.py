@@ -100,12 +100,11 @@ def test_sample_county_forced_large_equals_normal(sample_graph: gk.Graph, as_of:
 
 
 def test_read_graph_forced_large_equals_normal(sample_out: Path) -> None:
-    """A graph read from its folder: under force_large the id pools of graphkit._ids are made too."""
+    """A graph read from its folder: under force_large every id lookup takes the large-key path."""
     normal_graph = gk.read_graph(sample_out)
     normal = run_all(normal_graph)
     with override(force_large=1):
         forced_graph = gk.read_graph(sample_out)
-        assert forced_graph._id_pools and not normal_graph._id_pools
         forced = run_all(forced_graph)
     _assert_tables_equal(normal, forced)
 
