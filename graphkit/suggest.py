@@ -51,6 +51,8 @@ _NEAREST = 3
 _SAMPLE_ROWS = 200
 _MIN_SAMPLE = 3
 _VALUE_BONUS = 0.15
+#: how much nearer an optional column must be than a required one to take a header from it
+_REQUIRED_MARGIN = 0.1
 _PARSERS = {"date": parse_date, "integer": parse_integer, "boolean": parse_boolean, "month": parse_month}
 #: characters that mark the receiving side of a link (被帮扶, 受援, 弱村)
 _RECEIVING = frozenset("被受弱")
@@ -345,13 +347,15 @@ def _fit(mapping: Mapping, headers: list[tuple[int, list[str], str]], stem: str,
         if exact and exact[0] not in taken:
             placed[i] = (cols[exact[0]].name, 1.0)
             taken.add(exact[0])
-    # then the rest, the most similar pair first (a tie goes to a required column)
-    pairs = sorted(((sim[i, k], cols[k].required, -i, -k) for i in range(len(headers)) for k in range(len(cols))
+    # then the rest, the most similar pair first; a required column goes first on a near tie
+    # (帮扶方 is the helping organization itself before it is the county of one: 帮扶方所在县)
+    pairs = sorted(((sim[i, k] + (_REQUIRED_MARGIN if cols[k].required else 0.0), cols[k].required, -i, -k)
+                    for i in range(len(headers)) for k in range(len(cols))
                     if i not in placed and k not in taken and PLACE_THRESHOLD <= sim[i, k] < 1.0), reverse=True)
-    for score, _, ni, nk in pairs:
+    for _, _, ni, nk in pairs:
         i, k = -ni, -nk
         if i not in placed and k not in taken and not (sim[i] == 1.0).any():
-            placed[i] = (cols[k].name, float(score))
+            placed[i] = (cols[k].name, float(sim[i, k]))
             taken.add(k)
     found = {name for name, _ in placed.values()}
     required = [c.name for c in cols if c.required]

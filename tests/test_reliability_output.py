@@ -356,6 +356,7 @@ def test_a_registered_file_edited_since_is_the_users(tmp_path: Path) -> None:
 
 def test_a_failed_rename_leaves_the_previous_result_recognised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While a result is replaced the registry lists both versions: whatever moment it stops, the file on disk is known."""
+    import graphkit._files as gfiles
     import graphkit.io as gio
 
     path = tmp_path / "q.json"
@@ -370,10 +371,10 @@ def test_a_failed_rename_leaves_the_previous_result_recognised(tmp_path: Path, m
             raise OSError("disk gone")
         real(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(gio.os, "replace", failing)
+    monkeypatch.setattr(gfiles.os, "replace", failing)
     with pytest.raises(OSError, match="disk gone"), gio.atomic_file(path, kind="query-result", command="query") as fh:
         fh.write('[{"new": 1}]\n')
-    monkeypatch.setattr(gio.os, "replace", real)
+    monkeypatch.setattr(gfiles.os, "replace", real)
     assert path.read_bytes() == before and output_kind(path) == "query-result"
     assert not [q for q in tmp_path.iterdir() if ".tmp-" in q.name]
 
