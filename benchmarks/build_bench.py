@@ -40,7 +40,7 @@ def main() -> None:
     p.add_argument("ledgers", help="a ledger folder (DATA_DIR)")
     args = p.parse_args()
     import graphkit as gk
-    from graphkit import load
+    from graphkit.ingest import load
 
     spent: dict[str, tuple[float, float]] = {}
     for name in _PHASES:

@@ -23,7 +23,7 @@ cadence         ``missed_months`` / ``missed_quarters`` / ``missed_half_years`` 
                 (district_id, type, count)
 ==============  ===========================================================================
 
-The rules are graphkit's (``graphkit/coverage.py``, ``pairing.py``, ``cadence.py``): a record is
+The rules are graphkit's (``graphkit/analyses/coverage.py``, ``pairing.py``, ``cadence.py``): a record is
 active on a date when its start is missing or not after it and its end missing or not before it;
 an org's category is the latest rating of a year up to the date's year (the roster's own
 category, undated or of such a year, loses ties to a rating; among ratings of one year the last
@@ -321,7 +321,7 @@ def canonical_graphkit(graph: Any, analysis: str, *, as_of: str, max_per_strong:
                 "two_coverages": two[["group", "unit_kind", "units", "org_covered", "work_covered"]],
                 "chain_stages": st[["stage_id", "members"]]}
     if analysis == "pairing_gaps":
-        from graphkit import pairing
+        from graphkit.analyses import pairing
 
         g = pairing.pairing_gaps(graph, as_of=as_of, max_per_strong=max_per_strong, rotation_years=rotation_years)
         return {"unpaired_weak": g["unpaired_weak"][["org_id"]],
@@ -331,7 +331,7 @@ def canonical_graphkit(graph: Any, analysis: str, *, as_of: str, max_per_strong:
                 "due_for_rotation": g["due_for_rotation"][["pair_id"]],
                 "ended_without_successor": g["ended_without_successor"][["pair_id"]]}
     if analysis == "cadence":
-        from graphkit import cadence
+        from graphkit.analyses import cadence
 
         r = cadence.district_cadence(graph, as_of=as_of)
         out = {}

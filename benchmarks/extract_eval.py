@@ -36,7 +36,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent / "extract_eval"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graphkit._text import org_key  # noqa: E402
+from graphkit.core.text import org_key  # noqa: E402
 from graphkit.extract import extract_files  # noqa: E402
 
 _CJK = "\u4e00-\u9fff"

@@ -75,7 +75,7 @@ def push_figures(graph: str, env: dict[str, str], *, driver: Any = None,
 
     ``section(name)``, when given, is a context manager timing each push (``benchmarks/run.py``'s timer).
     """
-    from graphkit.neo4j import connect, push
+    from graphkit.exports.neo4j import connect, push
 
     drv = driver or connect(env["NEO4J_URI"], env.get("NEO4J_USER", "neo4j"), env["NEO4J_PASSWORD"])
     timed = section or (lambda _name: contextlib.nullcontext())
@@ -106,7 +106,7 @@ def main() -> int:
     ap.add_argument("--json")
     args = ap.parse_args()
 
-    from graphkit.neo4j import connect, export_cypher, export_import
+    from graphkit.exports.neo4j import connect, export_cypher, export_import
 
     ok, why = server_available()
     if not ok:

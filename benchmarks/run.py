@@ -1,14 +1,14 @@
 """graphkit benchmark harness: every stage at county, province and national scale, against a plain-networkx baseline.
 
-For each scale the harness generates synthetic ledgers with ``graphkit.synth`` (fixed seed;
+For each scale the harness generates synthetic ledgers with ``graphkit.ingest.synth`` (fixed seed;
 cached in the work folder), then runs every stage **in its own fresh Python process**
 (``benchmarks/_measure.py``) so that each stage's peak memory is its own:
 
 ==================  =================================================================================
 stage               what is timed (setup such as reading the graph folder is not in the figure)
 ==================  =================================================================================
-synth               ``graphkit.synth.generate_ledgers`` (cached: the figure of the run that made it)
-load                reading every ledger file into raw sheets (``graphkit._read.read_file``: fastexcel's
+synth               ``graphkit.ingest.synth.generate_ledgers`` (cached: the figure of the run that made it)
+load                reading every ledger file into raw sheets (``graphkit.ingest._read.read_file``: fastexcel's
                     Arrow reader where provably the same, else python-calamine), the way
                     ``build_graph`` reads a folder (2 worker processes for large folders), rows/s
 build               ``graphkit.build_graph`` from the ledgers (read + map + resolve + check), rows/s
@@ -83,22 +83,22 @@ __all__ = ["main", "parse_args", "STAGES", "TARGETS", "machine_info", "fmt_ratio
 
 #: Stage name -> (stage function in this file, graphkit modules it needs, description).
 STAGES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "synth": ("stage_synth", ("graphkit.synth",), "合成台账 synthetic ledgers"),
-    "load": ("stage_load", ("graphkit._read",), "读取台账 read ledger files"),
-    "build": ("stage_build", ("graphkit.load",), "构建图谱 build_graph"),
-    "write": ("stage_build", ("graphkit.io",), "写出 write_graph"),
-    "read_graph": ("stage_read_graph", ("graphkit.io",), "读取图谱 read_graph"),
-    "coverage": ("stage_analysis", ("graphkit.coverage",), "覆盖 coverage"),
-    "pairing_gaps": ("stage_analysis", ("graphkit.pairing",), "结对缺口 pairing gaps"),
-    "suggest_pairings": ("stage_analysis", ("graphkit.pairing",), "结对建议 suggestions"),
-    "clusters": ("stage_analysis", ("graphkit.clusters",), "集群 clusters"),
-    "chain_alliances": ("stage_analysis", ("graphkit.clusters",), "产业链联盟/桥梁 alliances, brokers"),
-    "cadence": ("stage_analysis", ("graphkit.cadence",), "活动节奏 cadence"),
-    "end_to_end": ("stage_end_to_end", ("graphkit.io",), "读取+全部分析 read + all analyses"),
-    "view": ("stage_view", ("graphkit.view",), "网络视图 county view"),
-    "neo4j_import": ("stage_neo4j_import", ("graphkit.neo4j",), "Neo4j 导入文件 bulk-import files"),
-    "rdf": ("stage_rdf", ("graphkit.rdf", "pyoxigraph"), "RDF 导出 Turtle via oxigraph"),
-    "neo4j_push": ("stage_neo4j_push", ("graphkit.neo4j", "neo4j"), "Neo4j 推送+重推 push + re-push"),
+    "synth": ("stage_synth", ("graphkit.ingest.synth",), "合成台账 synthetic ledgers"),
+    "load": ("stage_load", ("graphkit.ingest._read",), "读取台账 read ledger files"),
+    "build": ("stage_build", ("graphkit.ingest.load",), "构建图谱 build_graph"),
+    "write": ("stage_build", ("graphkit.store.io",), "写出 write_graph"),
+    "read_graph": ("stage_read_graph", ("graphkit.store.io",), "读取图谱 read_graph"),
+    "coverage": ("stage_analysis", ("graphkit.analyses.coverage",), "覆盖 coverage"),
+    "pairing_gaps": ("stage_analysis", ("graphkit.analyses.pairing",), "结对缺口 pairing gaps"),
+    "suggest_pairings": ("stage_analysis", ("graphkit.analyses.pairing",), "结对建议 suggestions"),
+    "clusters": ("stage_analysis", ("graphkit.analyses.clusters",), "集群 clusters"),
+    "chain_alliances": ("stage_analysis", ("graphkit.analyses.clusters",), "产业链联盟/桥梁 alliances, brokers"),
+    "cadence": ("stage_analysis", ("graphkit.analyses.cadence",), "活动节奏 cadence"),
+    "end_to_end": ("stage_end_to_end", ("graphkit.store.io",), "读取+全部分析 read + all analyses"),
+    "view": ("stage_view", ("graphkit.views.view",), "网络视图 county view"),
+    "neo4j_import": ("stage_neo4j_import", ("graphkit.exports.neo4j",), "Neo4j 导入文件 bulk-import files"),
+    "rdf": ("stage_rdf", ("graphkit.exports.rdf", "pyoxigraph"), "RDF 导出 Turtle via oxigraph"),
+    "neo4j_push": ("stage_neo4j_push", ("graphkit.exports.neo4j", "neo4j"), "Neo4j 推送+重推 push + re-push"),
 }
 ANALYSES = ["coverage", "pairing_gaps", "suggest_pairings", "clusters", "chain_alliances", "cadence"]
 
@@ -136,8 +136,8 @@ DEFAULT_AS_OF = "2024-12-31"
 
 def stage_synth(timer: Any, out: str, scale: str, seed: int, n_orgs: int | None, fmt: str) -> dict[str, Any]:
     """Generate synthetic ledgers into ``out`` (written to a temporary folder, renamed when complete)."""
-    from graphkit.io import atomic_dir
-    from graphkit.synth import generate_ledgers
+    from graphkit.store.io import atomic_dir
+    from graphkit.ingest.synth import generate_ledgers
 
     with timer("synth"):
         with atomic_dir(out) as tmp:
@@ -151,16 +151,16 @@ def _ledger_files(ledger_dir: str) -> list[Path]:
 
 def _read_rows(path: Path) -> int:
     """Rows of one ledger file read into raw sheets (a worker's task in ``stage_load``)."""
-    from graphkit._read import read_file
+    from graphkit.ingest._read import read_file
 
     return sum(len(sheet.cells) for sheet in read_file(path, display=path.name))
 
 
 def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
-    """Read every ledger file into raw sheets (``graphkit._read.read_file``) the way ``build_graph`` reads them.
+    """Read every ledger file into raw sheets (``graphkit.ingest._read.read_file``) the way ``build_graph`` reads them.
 
     ``build_graph`` reads a folder of at least ``graphkit.config.parallel_min_bytes`` with
-    ``graphkit.load._WORKERS`` worker processes (forkserver), the largest file first (and maps each sheet
+    ``graphkit.ingest.load._WORKERS`` worker processes (forkserver), the largest file first (and maps each sheet
     in the worker, which is not timed here); a smaller folder, or a one-core machine, is read file
     by file in the process. The modules are imported before the clock starts, as the workers
     inherit them.
@@ -171,11 +171,11 @@ def stage_load(timer: Any, ledger_dir: str) -> dict[str, Any]:
     import fastexcel  # noqa: F401 - imported before timing (the workers inherit it)
     import pyarrow  # noqa: F401
     import python_calamine  # noqa: F401
-    from graphkit import load
+    from graphkit.ingest import load
 
     files = _ledger_files(ledger_dir)
     sizes = [p.stat().st_size for p in files]
-    from graphkit.settings import threshold
+    from graphkit.core.settings import threshold
 
     workers = load._WORKERS if (len(files) >= 2 and sum(sizes) >= threshold("parallel_min_bytes")
                                 and load._cpu_count() >= 2) else 1
@@ -236,21 +236,21 @@ def _run_analysis(name: str, graph: Any, as_of: str, seed: int) -> int:
                   cov.chain_stage_coverage(graph, as_of=as_of)]
         return sum(len(f) for f in frames)
     if name == "pairing_gaps":
-        from graphkit import pairing
+        from graphkit.analyses import pairing
         return sum(len(f) for f in pairing.pairing_gaps(graph, as_of=as_of).values())
     if name == "suggest_pairings":
-        from graphkit import pairing
+        from graphkit.analyses import pairing
         return len(pairing.suggest_pairings(graph, as_of=as_of, seed=seed))
     if name == "clusters":
-        from graphkit import clusters
+        from graphkit.analyses import clusters
         c = clusters.detect_clusters(graph, as_of=as_of, seed=seed)
         return len(clusters.describe_clusters(graph, c, as_of=as_of))
     if name == "chain_alliances":
-        from graphkit import clusters
+        from graphkit.analyses import clusters
         return (len(clusters.chain_alliances(graph, as_of=as_of)) + len(clusters.brokers(graph, as_of=as_of))
                 + len(clusters.isolated(graph, as_of=as_of)))
     if name == "cadence":
-        from graphkit import cadence
+        from graphkit.analyses import cadence
         return sum(len(f) for f in cadence.district_cadence(graph, as_of=as_of).values())
     raise ValueError(f"unknown analysis {name!r}")
 
@@ -272,7 +272,7 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
                      use_run_all: bool = False) -> dict[str, Any]:
     """``read_graph`` then every analysis, in one process.
 
-    With ``use_run_all``, ``graphkit.analysis.run_all`` (every table of ``graphkit analyze``, sharing
+    With ``use_run_all``, ``graphkit.analyses.analysis.run_all`` (every table of ``graphkit analyze``, sharing
     its cache); the time of each group is taken from its progress messages. Otherwise the
     ``analyses`` one after another.
     """
@@ -280,7 +280,7 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
 
     t0 = time.perf_counter()
     if use_run_all:
-        from graphkit import analysis
+        from graphkit.analyses import analysis
         _preimport(ANALYSES)
         t0 = time.perf_counter()
         with timer("read_graph"):
@@ -297,7 +297,7 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
                 "result_rows": sum(len(v) for v in res.values())}
     _preimport(analyses)
     t0 = time.perf_counter()
-    from graphkit.analysis import analysis_columns
+    from graphkit.analyses.analysis import analysis_columns
 
     with timer("read_graph"):
         graph = gk.read_graph(graph_dir, provenance=False, columns=analysis_columns())  # as `graphkit analyze` reads it
@@ -321,7 +321,7 @@ def stage_view(timer: Any, graph_dir: str, out: str, seed: int, as_of: str) -> d
 
 
 def stage_neo4j_import(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
-    from graphkit import neo4j
+    from graphkit.exports import neo4j
 
     with timer("neo4j_import"):
         neo4j.export_import(graph_dir, out)
@@ -339,7 +339,7 @@ def stage_neo4j_push(timer: Any, graph_dir: str) -> dict[str, Any]:
 
 def stage_rdf(timer: Any, graph_dir: str, out: str) -> dict[str, Any]:
     import graphkit as gk
-    from graphkit import rdf
+    from graphkit.exports import rdf
 
     graph = gk.read_graph(graph_dir)
     with timer("rdf"):
@@ -360,7 +360,7 @@ def stage_replicate(timer: Any, src_graph_dir: str, graph_dir: str, copies: int)
     import pyarrow.parquet as pq
 
     import graphkit as gk
-    from graphkit.io import MANIFEST, atomic_dir, read_manifest
+    from graphkit.store.io import MANIFEST, atomic_dir, read_manifest
 
     model = gk.load_schema()
     src = Path(src_graph_dir)
@@ -547,7 +547,7 @@ def _record(run: Run, stage: str, m: Measurement, *, section: str | None = None,
 
 
 def _ledger_rows(counts: dict[str, int]) -> int:
-    from graphkit.synth import LEDGER_COLUMNS  # light: numpy + pandas only
+    from graphkit.ingest.synth import LEDGER_COLUMNS  # light: numpy + pandas only
     return int(sum(counts.get(k, 0) for k in LEDGER_COLUMNS))
 
 
@@ -736,7 +736,7 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         failed = [a for a in available if run.rows.get(a, {}).get("status") in ("error", "timeout", "killed")]
         included = [a for a in available if a not in failed]
         use_run_all = not failed and len(included) == len(ANALYSES) and _has_def("analysis", "run_all")
-        _say("  end_to_end …" + (" (graphkit.analysis.run_all)" if use_run_all else "")
+        _say("  end_to_end …" + (" (graphkit.analyses.analysis.run_all)" if use_run_all else "")
              + (f" (without {', '.join(failed)}: failed on their own)" if failed else ""))
         m = _measure(args, run, "stage_end_to_end", {**common, "as_of": args.as_of, "seed": run.seed,
                                                       "analyses": included, "use_run_all": use_run_all})
@@ -1173,7 +1173,7 @@ def report_json(path: str, markdown_path: str | None) -> int:
         val = "—" if t["value"] is None else f"{t['value']:,}"
         print(f"  [{mark}] {t['scale']}: {t['target']} — value {val} (limit {t['limit']:,}) {t['note']}")
     if markdown_path:
-        from graphkit.io import atomic_file
+        from graphkit.store.io import atomic_file
         with atomic_file(markdown_path, "w") as fh:
             fh.write(markdown(runs, targets, data["machine"], data["command"]))
     return 0
@@ -1226,12 +1226,12 @@ def main(argv: list[str] | None = None) -> int:
         payload = {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": info,
                    "as_of": args.as_of, "baseline_budget": args.baseline_budget, "runs": [r.as_dict() for r in runs],
                    "targets": targets, "harness_seconds": round(total, 1)}
-        from graphkit.io import atomic_file
+        from graphkit.store.io import atomic_file
         with atomic_file(args.json_path, "w") as fh:
             json.dump(payload, fh, ensure_ascii=False, indent=1, default=str)
         _say(f"figures → {args.json_path}")
     if args.markdown:
-        from graphkit.io import atomic_file
+        from graphkit.store.io import atomic_file
         with atomic_file(args.markdown, "w") as fh:
             fh.write(markdown(runs, targets, info, command))
         _say(f"Markdown → {args.markdown}")

@@ -27,7 +27,7 @@ queries                   :func:`cypher` (embedded engine), :func:`cypher_server
 settings                  :data:`config`, :func:`override`, :class:`Settings`
 ========================  ===================================================================
 
-The analysis functions are those the analysis registry declares (:mod:`graphkit.registry`):
+The analysis functions are those the analysis registry declares (:mod:`graphkit.analyses.registry`):
 an analysis added with ``Registry.analysis`` is ``gk.<name>`` inside its ``use_registry`` block.
 
 Every function takes the graph (or an output folder) first and its options as keyword
@@ -54,78 +54,78 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import GraphkitError, LedgerError, MappingError, OutputError, SchemaError, ValidationFailed
-from .registry import builtin_registry, current_registry
-from .settings import Settings, config, override
+from .core.errors import GraphkitError, LedgerError, MappingError, OutputError, SchemaError, ValidationFailed
+from .analyses.registry import builtin_registry, current_registry
+from .core.settings import Settings, config, override
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     import pandas as pd
 
-    from .analysis import headlines
-    from .analysis import run_all as analyze
-    from .cadence import district_cadence
-    from .change import diff_dates, diff_graphs, rating_moves
-    from .clusters import brokers, chain_alliances, describe_clusters, detect_clusters, isolated
-    from .coverage import chain_stage_coverage, two_coverages, village_coverage, weak_coverage
-    from .cypher import EmbeddedGraph, open_embedded
-    from .export import gephi_graph, write_gexf, write_graphml
-    from .io import read_graph, write_graph
-    from .load import build_graph, validate_ledgers
-    from .mapping import load_mapping, load_mappings
-    from .model import Graph
-    from .neo4j import connect as connect_neo4j
-    from .neo4j import export_cypher as write_cypher_script
-    from .neo4j import export_import as write_neo4j_import
-    from .neo4j import push as push_neo4j
-    from .pairing import pairing_gaps, suggest_pairings
-    from .queries import list_queries, run_query
-    from .rdf import export_rdf as write_rdf
-    from .rdf import read_rdf, validate_rdf
-    from .report import write_report
-    from .schema import load_schema
-    from .view import View, write_view
+    from .analyses.analysis import headlines
+    from .analyses.analysis import run_all as analyze
+    from .analyses.cadence import district_cadence
+    from .analyses.change import diff_dates, diff_graphs, rating_moves
+    from .analyses.clusters import brokers, chain_alliances, describe_clusters, detect_clusters, isolated
+    from .analyses.coverage import chain_stage_coverage, two_coverages, village_coverage, weak_coverage
+    from .exports.cypher import EmbeddedGraph, open_embedded
+    from .exports.gephi import gephi_graph, write_gexf, write_graphml
+    from .store.io import read_graph, write_graph
+    from .ingest.load import build_graph, validate_ledgers
+    from .core.mapping import load_mapping, load_mappings
+    from .core.model import Graph
+    from .exports.neo4j import connect as connect_neo4j
+    from .exports.neo4j import export_cypher as write_cypher_script
+    from .exports.neo4j import export_import as write_neo4j_import
+    from .exports.neo4j import push as push_neo4j
+    from .analyses.pairing import pairing_gaps, suggest_pairings
+    from .exports.queries import list_queries, run_query
+    from .exports.rdf import export_rdf as write_rdf
+    from .exports.rdf import read_rdf, validate_rdf
+    from .views.report import write_report
+    from .core.schema import load_schema
+    from .views.view import View, write_view
 
-from ._version import __version__
+from .core.version import __version__
 
 #: Public name -> (module, attribute). Loaded on first access by :func:`__getattr__`.
 _EXPORTS: dict[str, tuple[str, str]] = {
     # graph
-    "Graph": ("model", "Graph"),
-    "build_graph": ("load", "build_graph"),
-    "validate_ledgers": ("load", "validate_ledgers"),
-    "read_graph": ("io", "read_graph"),
-    "write_graph": ("io", "write_graph"),
-    "load_schema": ("schema", "load_schema"),
-    "load_mapping": ("mapping", "load_mapping"),
-    "load_mappings": ("mapping", "load_mappings"),
-    # analyses: the public functions of the analysis registry (graphkit.registry), plus
-    "analyze": ("analysis", "run_all"),
-    "write_report": ("report", "write_report"),
+    "Graph": ("core.model", "Graph"),
+    "build_graph": ("ingest.load", "build_graph"),
+    "validate_ledgers": ("ingest.load", "validate_ledgers"),
+    "read_graph": ("store.io", "read_graph"),
+    "write_graph": ("store.io", "write_graph"),
+    "load_schema": ("core.schema", "load_schema"),
+    "load_mapping": ("core.mapping", "load_mapping"),
+    "load_mappings": ("core.mapping", "load_mappings"),
+    # analyses: the public functions of the analysis registry (graphkit.analyses.registry), plus
+    "analyze": ("analyses.analysis", "run_all"),
+    "write_report": ("views.report", "write_report"),
     # views
-    "View": ("view", "View"),
-    "write_view": ("view", "write_view"),
+    "View": ("views.view", "View"),
+    "write_view": ("views.view", "write_view"),
     # exports
-    "push_neo4j": ("neo4j", "push"),
-    "write_neo4j_import": ("neo4j", "export_import"),
-    "write_cypher_script": ("neo4j", "export_cypher"),
-    "connect_neo4j": ("neo4j", "connect"),
-    "write_rdf": ("rdf", "export_rdf"),
-    "read_rdf": ("rdf", "read_rdf"),
-    "validate_rdf": ("rdf", "validate_rdf"),
-    "gephi_graph": ("export", "gephi_graph"),
-    "write_gexf": ("export", "write_gexf"),
-    "write_graphml": ("export", "write_graphml"),
+    "push_neo4j": ("exports.neo4j", "push"),
+    "write_neo4j_import": ("exports.neo4j", "export_import"),
+    "write_cypher_script": ("exports.neo4j", "export_cypher"),
+    "connect_neo4j": ("exports.neo4j", "connect"),
+    "write_rdf": ("exports.rdf", "export_rdf"),
+    "read_rdf": ("exports.rdf", "read_rdf"),
+    "validate_rdf": ("exports.rdf", "validate_rdf"),
+    "gephi_graph": ("exports.gephi", "gephi_graph"),
+    "write_gexf": ("exports.gephi", "write_gexf"),
+    "write_graphml": ("exports.gephi", "write_graphml"),
     # queries
-    "open_embedded": ("cypher", "open_embedded"),
-    "EmbeddedGraph": ("cypher", "EmbeddedGraph"),
-    "run_query": ("queries", "run_query"),
-    "list_queries": ("queries", "list_queries"),
+    "open_embedded": ("exports.cypher", "open_embedded"),
+    "EmbeddedGraph": ("exports.cypher", "EmbeddedGraph"),
+    "run_query": ("exports.queries", "run_query"),
+    "list_queries": ("exports.queries", "list_queries"),
 }
 
 #: Submodules that are also callable: ``gk.<name>(...)`` runs this function (module, attribute).
 _CALLABLE: dict[str, tuple[str, str]] = {
-    "coverage": ("coverage", "coverage"),
-    "view": ("view", "view"),
+    "coverage": ("analyses.coverage", "coverage"),
+    "view": ("views.view", "view"),
     "cypher": ("", "_cypher"),
     "sparql": ("", "_sparql"),
 }
@@ -150,7 +150,7 @@ __all__ = [name for names in _GROUPS.values() for name in names] + ["__version__
 # ---- lazy loading and callable submodules ---------------------------------------------------------
 
 def _entry(module_name: str) -> Callable[..., Any]:
-    """The function a callable submodule runs (``graphkit.coverage`` → ``coverage.coverage``)."""
+    """The function a callable submodule runs (``graphkit.analyses.coverage`` → ``coverage.coverage``)."""
     mod, attr = _CALLABLE[module_name.rsplit(".", 1)[1]]
     owner = importlib.import_module(f"{__name__}.{mod}") if mod else sys.modules[__name__]
     return getattr(owner, attr)
@@ -193,10 +193,17 @@ for _name in _CALLABLE:  # submodules imported before the hook (none in practice
         _mod.__class__ = _CallableModule
 
 
+#: where each callable submodule lives
+_CALLABLE_HOME = {'coverage': 'analyses.coverage', 'view': 'views.view', 'cypher': 'exports.cypher', 'sparql': 'exports.sparql'}
+
+
 def __getattr__(name: str) -> Any:
     """Load a public name on first use (PEP 562)."""
     if name in _CALLABLE:
-        return importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__name__}.{_CALLABLE_HOME.get(name, name)}")
+        if type(module) is types.ModuleType:
+            module.__class__ = _CallableModule
+        return module
     target = _EXPORTS.get(name)
     if target is not None:
         value = getattr(importlib.import_module(f"{__name__}.{target[0]}"), target[1])
@@ -233,7 +240,7 @@ def sample_path(name: str = "sample_county") -> Path:
     >>> sorted(p.name for p in sample_path().glob("*.yaml"))
     ['graphkit.yaml']
     """
-    from ._paths import data_dir
+    from .core.paths import data_dir
 
     path = data_dir() / name
     if not path.exists():
@@ -265,8 +272,8 @@ def sample_graph(name: str = "sample_county") -> Graph:
     >>> g.orgs is not sample_graph().orgs
     True
     """
-    from .load import build_graph
-    from .model import Graph
+    from .ingest.load import build_graph
+    from .core.model import Graph
 
     if name not in _SAMPLES:
         _SAMPLES[name] = build_graph(sample_path(name))
@@ -305,8 +312,8 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
     >>> labelled(df, lang="en").to_dict("records")
     [{'sector': 'Village', 'category': 'Third class', 'orgs': 4}]
     """
-    from ._analysis import CODE_COLUMNS, code_label
-    from .schema import load_schema
+    from .analyses.toolkit import CODE_COLUMNS, code_label
+    from .core.schema import load_schema
 
     lang = config.lang if lang is None else lang
     if lang not in ("zh", "en"):
@@ -393,8 +400,8 @@ def _cypher(source: Any, query: str, /, **params: Any) -> pd.DataFrame:
     >>> len(df) == int((g["Collaboration"]["kind"] == "district").sum())
     True
     """
-    from .cypher import EmbeddedGraph, open_embedded
-    from .model import Graph
+    from .exports.cypher import EmbeddedGraph, open_embedded
+    from .core.model import Graph
 
     if isinstance(source, EmbeddedGraph):
         return source.query(query, params)
@@ -439,7 +446,7 @@ def cypher_server(server: Any, query: str, /, *, database: str | None = None, **
     """
     import os
 
-    from .neo4j import connect, query_server
+    from .exports.neo4j import connect, query_server
 
     database = database or os.environ.get("NEO4J_DATABASE") or None
     if server is None or isinstance(server, (str, Path)):
@@ -498,8 +505,8 @@ def _sparql(source: Any, query: str, /, *, store: str = "oxigraph", **params: An
     """
     import datetime as dt
 
-    from .model import Graph
-    from .sparql import open_source, run_sparql
+    from .core.model import Graph
+    from .exports.sparql import open_source, run_sparql
 
     bindings: dict[str, tuple[Any, str]] = {}
     for k, v in params.items():

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import GraphkitError
-from .model import Graph
-from .schema import PROVENANCE, Model, load_schema
+from .core.errors import GraphkitError
+from .core.model import Graph
+from .core.schema import PROVENANCE, Model, load_schema
 
 __all__ = ["FixtureError", "example_graph", "make_graph"]
 

@@ -43,15 +43,15 @@ import yaml  # noqa: E402
 import graphkit as gk  # noqa: E402
 
 #: Public modules with their own API page, in this order.
-MODULES = ["graphkit.load", "graphkit.io", "graphkit.model", "graphkit.schema", "graphkit.mapping",
-           "graphkit.coverage", "graphkit.pairing", "graphkit.clusters", "graphkit.cadence", "graphkit.change",
-           "graphkit.analysis", "graphkit.registry", "graphkit.testing", "graphkit.report", "graphkit.view", "graphkit.export", "graphkit.neo4j", "graphkit.cypher", "graphkit.queries",
-           "graphkit.rdf", "graphkit.sparql", "graphkit.settings", "graphkit.errors", "graphkit.synth"]
+MODULES = ["graphkit.ingest.load", "graphkit.store.io", "graphkit.core.model", "graphkit.core.schema", "graphkit.core.mapping",
+           "graphkit.analyses.coverage", "graphkit.analyses.pairing", "graphkit.analyses.clusters", "graphkit.analyses.cadence", "graphkit.analyses.change",
+           "graphkit.analyses.analysis", "graphkit.analyses.registry", "graphkit.testing", "graphkit.views.report", "graphkit.views.view", "graphkit.exports.gephi", "graphkit.exports.neo4j", "graphkit.exports.cypher", "graphkit.exports.queries",
+           "graphkit.exports.rdf", "graphkit.exports.sparql", "graphkit.core.settings", "graphkit.core.errors", "graphkit.ingest.synth"]
 
 def analysis_names() -> list[str]:
     """The analyses documented in docs/index.md, by public name: every public function the current
-    analysis registry declares (graphkit.registry), then ``analyze`` (all of them at once)."""
-    from graphkit.registry import current_registry
+    analysis registry declares (graphkit.analyses.registry), then ``analyze`` (all of them at once)."""
+    from graphkit.analyses.registry import current_registry
 
     return [*current_registry().public_functions(), "analyze"]
 
@@ -247,7 +247,7 @@ def _value_source(spec: Any) -> str:
 
 def layout_tables() -> str:
     """Markdown tables of every built-in ledger layout, read from loaders/*.yaml."""
-    from graphkit._paths import loaders_dir
+    from graphkit.core.paths import loaders_dir
 
     model = gk.load_schema()
     parts = []
@@ -308,8 +308,8 @@ def _returns(doc: str) -> str:
 
 def analyses_reference() -> str:
     """Each analysis: how to call it, what it answers, what its columns mean (from its docstring)."""
-    from graphkit._analysis import column_labels
-    from graphkit.registry import current_registry
+    from graphkit.analyses.toolkit import column_labels
+    from graphkit.analyses.registry import current_registry
 
     parts = []
     for name in analysis_names():

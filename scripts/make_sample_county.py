@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from graphkit.synth import _person_names, _place_bases  # noqa: E402
+from graphkit.ingest.synth import _person_names, _place_bases  # noqa: E402
 
 COUNTY = "示例县"
 CITY = "示例市"

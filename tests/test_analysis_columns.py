@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit.analysis import analysis_columns, run_all
-from graphkit.errors import OutputError
-from graphkit.synth import generate_ledgers
+from graphkit.analyses.analysis import analysis_columns, run_all
+from graphkit.core.errors import OutputError
+from graphkit.ingest.synth import generate_ledgers
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphkit import clusters, coverage, pairing
-from graphkit._analysis import cached, org_facts
+from graphkit import coverage
+from graphkit.analyses import clusters
+from graphkit.analyses import pairing
+from graphkit.analyses.toolkit import cached, org_facts
 from graphkit.testing import make_graph
 
 AS_OF = pd.Timestamp("2024-06-30")
@@ -189,7 +191,7 @@ def test_flow_equals_the_assignment_with_many_forbidden_pairs(g, capacity, same_
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.sampled_from(["甲", "乙", "丙", None])), max_size=30),
        st.sampled_from([None, 1, 2]))
 def test_one_pass_joins_equal_pandas_groupby(rows, limit):
-    from graphkit._analysis import grouped_join, join_names, top_counts
+    from graphkit.analyses.toolkit import grouped_join, join_names, top_counts
 
     df = pd.DataFrame({"k": pd.Series([r[0] for r in rows], dtype=object), "v": pd.Series([r[1] for r in rows], dtype=object)})
     got = grouped_join(df, "k", "v", limit=limit)

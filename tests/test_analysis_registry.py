@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit.analysis import analysis_columns, run_all
+from graphkit.analyses.analysis import analysis_columns, run_all
 from graphkit.cli import cli
-from graphkit.registry import (
+from graphkit.analyses.registry import (
     Registry,
     RegistryError,
     builtin_registry,

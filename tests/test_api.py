@@ -59,7 +59,7 @@ def public_callables() -> list[tuple[str, object]]:
     for name in gk.__all__:
         obj = getattr(gk, name)
         if isinstance(obj, type) and issubclass(obj, BaseException):
-            continue  # error classes are documented in graphkit.errors
+            continue  # error classes are documented in graphkit.core.errors
         obj = _entry(obj)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             out.append((name, obj))
@@ -76,7 +76,7 @@ def test_public_callable_has_runnable_example(name: str, obj: object) -> None:
 def test_callable_submodules(name: str) -> None:
     obj = getattr(gk, name)
     assert isinstance(obj, types.ModuleType) and callable(obj)
-    assert obj is sys.modules[f"graphkit.{name}"]
+    assert obj is sys.modules["graphkit." + {"coverage": "analyses.coverage", "view": "views.view", "cypher": "exports.cypher", "sparql": "exports.sparql"}[name]]
     params = inspect.signature(obj).parameters
     assert list(params)[0] in ("graph", "source")
 
@@ -84,7 +84,7 @@ def test_callable_submodules(name: str) -> None:
 def test_callable_submodules_whatever_the_import_order() -> None:
     """``from graphkit import coverage`` (the module) and ``gk.coverage(g)`` both work, in any order."""
     code = """
-import graphkit.coverage as mod
+import graphkit.analyses.coverage as mod
 from graphkit import view, sparql
 import graphkit as gk
 from graphkit.testing import example_graph
@@ -229,7 +229,8 @@ def test_config_defaults_reach_the_functions(sample_graph: gk.Graph) -> None:
 
 def test_settings_agree_with_the_modules() -> None:
     """The settings' defaults are the values the modules used before settings existed."""
-    from graphkit import neo4j, view
+    from graphkit import view
+    from graphkit.exports import neo4j
 
     assert gk.Settings().base_iri == gk.load_schema().base_iri
     assert gk.Settings().view_max_nodes == view.DEFAULT_MAX_NODES
@@ -237,8 +238,8 @@ def test_settings_agree_with_the_modules() -> None:
 
 
 def test_read_graph_without_provenance(sample_out: Path, tmp_path: Path) -> None:
-    from graphkit.analysis import run_all
-    from graphkit.errors import OutputError
+    from graphkit.analyses.analysis import run_all
+    from graphkit.core.errors import OutputError
 
     full = gk.read_graph(sample_out)
     lean = gk.read_graph(sample_out, provenance=False)

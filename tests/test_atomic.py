@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import graphkit as gk
-from graphkit.io import atomic_dir, atomic_file
+from graphkit.store.io import atomic_dir, atomic_file
 
 from corpus.cases import PAIRS, ROSTER, base, org_row, roster_with
 
@@ -60,7 +60,7 @@ def two_versions(tmp_path: Path) -> tuple[Path, Path]:
 KILL_DURING_TABLES = """
     import os, signal, sys
     import graphkit as gk
-    import graphkit.io as gio
+    import graphkit.store.io as gio
     real, calls = gio.pq.write_table, []
     def dying_write(table, where, *a, **k):
         calls.append(where)
@@ -106,7 +106,7 @@ def test_first_write_killed_leaves_no_output(two_versions: tuple[Path, Path], tm
 KILL_BETWEEN_RENAMES = """
     import os, signal, sys
     import graphkit as gk
-    import graphkit._files as gfiles
+    import graphkit.core.files as gfiles
     gfiles._rename_exchange = None          # a platform without an atomic swap: two renames
     real = os.replace
     def dying_replace(a, b):
@@ -164,7 +164,7 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
 
 SLOW_FILE_WRITER = """
     import sys, time
-    from graphkit.io import atomic_file
+    from graphkit.store.io import atomic_file
     with atomic_file(sys.argv[1], "wb") as fh:
         for i in range(2000):
             fh.write(b"x" * 65536)
@@ -230,13 +230,13 @@ def test_cli_problem_table_killed_mid_write(tmp_path: Path) -> None:
     child = _run_child(KILL_DURING_PROBLEM_TABLE, str(ledgers), str(table))
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert table.read_bytes() == previous
-    from graphkit.io import output_kind
+    from graphkit.store.io import output_kind
     assert output_kind(table) == "problems"
 
 
 CLI_BUILD_KILLED = """
     import os, signal, sys
-    import graphkit.io as gio
+    import graphkit.store.io as gio
     real = gio.pq.write_table
     def dying_write(table, where, *a, **k):
         if str(where).endswith("Pairing.parquet"):

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-import graphkit.errors as gkerrors
+import graphkit.core.errors as gkerrors
 from graphkit.cli import cli
-from graphkit.problems import PROBLEM_COLUMNS, RULES
+from graphkit.core.problems import PROBLEM_COLUMNS, RULES
 
 from corpus.cases import CASES, Case, P
 
@@ -205,7 +205,7 @@ def test_cli_builds_messy_but_valid(case: Case, folder: Path, tmp_path: Path) ->
     ("edge: {source: strong, target: weak", "edge: {source: strongg, target: weak", "edge"),
 ])
 def test_inconsistent_schema_is_refused(tmp_path: Path, old: str, new: str, fragment: str) -> None:
-    from graphkit._paths import schema_dir
+    from graphkit.core.paths import schema_dir
 
     folder = tmp_path / "schema"
     folder.mkdir()
@@ -231,7 +231,7 @@ def _injection_problems(tmp_path: Path) -> pd.DataFrame:
 def test_problem_table_xlsx_keeps_formula_text_as_text(tmp_path: Path) -> None:
     import zipfile
 
-    from graphkit.problems import write_problems
+    from graphkit.core.problems import write_problems
 
     from corpus.cases import FORMULA_NAME
 
@@ -245,7 +245,7 @@ def test_problem_table_xlsx_keeps_formula_text_as_text(tmp_path: Path) -> None:
 
 
 def test_problem_table_csv_quotes_formula_text(tmp_path: Path) -> None:
-    from graphkit.problems import excel_unsafe, write_problems
+    from graphkit.core.problems import excel_unsafe, write_problems
 
     from corpus.cases import FORMULA_NAME
 
@@ -275,9 +275,9 @@ def test_cli_problem_table_xlsx_has_no_formulas(tmp_path: Path) -> None:
 def test_report_xlsx_keeps_formula_names_as_text(tmp_path: Path) -> None:
     import zipfile
 
-    from graphkit import report
+    from graphkit.views import report
     from graphkit.testing import example_graph
-    from graphkit.analysis import run_all
+    from graphkit.analyses.analysis import run_all
 
     from corpus.cases import FORMULA_NAME
 

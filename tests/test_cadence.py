@@ -6,8 +6,8 @@ import pytest
 
 import graphkit as gk
 from graphkit.testing import make_graph
-from graphkit.cadence import CADENCE_KEYS, district_cadence
-from graphkit.errors import GraphkitError
+from graphkit.analyses.cadence import CADENCE_KEYS, district_cadence
+from graphkit.core.errors import GraphkitError
 
 D = pd.Timestamp
 

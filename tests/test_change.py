@@ -6,8 +6,8 @@ import pytest
 
 import graphkit as gk
 from graphkit.testing import make_graph
-from graphkit.change import DIFF_KEYS, diff_dates, diff_graphs, rating_moves
-from graphkit.errors import GraphkitError
+from graphkit.analyses.change import DIFF_KEYS, diff_dates, diff_graphs, rating_moves
+from graphkit.core.errors import GraphkitError
 
 D = pd.Timestamp
 

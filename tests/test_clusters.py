@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit import clusters
+from graphkit.analyses import clusters
 from graphkit.testing import make_graph
 
 D = pd.Timestamp
@@ -194,8 +194,8 @@ def test_sample_county_clusters(sample_graph: gk.Graph):
 
 def test_plain_joins_match_python_joins() -> None:
     """clusters._joined(plain=True) joins with pyarrow when every value is a str: same texts."""
-    from graphkit._analysis import SEP
-    from graphkit.clusters import _joined
+    from graphkit.analyses.toolkit import SEP
+    from graphkit.analyses.clusters import _joined
 
     rng = np.random.default_rng(7)
     words = np.array(["甲村 3", "", "乙镇 12", "a、b", "x" * 40, "（未填） 1"], dtype=object)

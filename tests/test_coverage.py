@@ -7,7 +7,7 @@ import pytest
 import graphkit as gk
 from graphkit import coverage as cov
 from graphkit.testing import make_graph
-from graphkit.errors import GraphkitError
+from graphkit.core.errors import GraphkitError
 
 D = pd.Timestamp
 AS_OF = "2024-06-30"

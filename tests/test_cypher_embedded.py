@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.testing import example_graph, make_graph
-from graphkit._graph_shape import GraphShape, graph_shape, ident
+from graphkit.exports._graph_shape import GraphShape, graph_shape, ident
 from graphkit.cli import cli
-from graphkit.cypher import CypherError, cache_key, open_embedded, run_cypher
-from graphkit.errors import SchemaError
-from graphkit.schema import Model, load_schema
+from graphkit.exports.cypher import CypherError, cache_key, open_embedded, run_cypher
+from graphkit.core.errors import SchemaError
+from graphkit.core.schema import Model, load_schema
 
 HOSTILE = [
     "甲村'}) MATCH (n) DETACH DELETE n //",

@@ -60,8 +60,8 @@ def test_api_pages_render_examples_as_code(api_dir: Path) -> None:
     cov = _sections(text)["gk.coverage"]
     assert "gk.coverage(graph, *, as_of=None, by='town')" in cov
     assert "```pycon\n>>> " in cov and "**Parameters**" in cov and "- `by` — " in cov
-    assert "also the module `graphkit.coverage`" in cov
-    page = (api_dir / "graphkit.export.md").read_text(encoding="utf-8")
+    assert "also the module `graphkit.analyses.coverage`" in cov
+    page = (api_dir / "graphkit.exports.gephi.md").read_text(encoding="utf-8")
     assert "### `write_gexf`" in page and "```python\nwrite_gexf(graph, path, *, node_types=None" in page
 
 
@@ -103,7 +103,7 @@ def _block(name: str) -> str:
 
 def test_layout_tables_match_the_loaders() -> None:
     """Every built-in layout, each of its columns and every header spelling is in the user guide."""
-    from graphkit._paths import loaders_dir
+    from graphkit.core.paths import loaders_dir
 
     block = _block("layouts")
     layouts = re.split(r"^#### ", block, flags=re.M)[1:]
@@ -157,12 +157,12 @@ def test_analyses_and_settings_sections() -> None:
 
 
 def test_mapping_reference_lists_every_key() -> None:
-    """docs/mappings.md names every key the mapping reader accepts (read from graphkit/mapping.py)."""
-    import graphkit.load as load
-    import graphkit.mapping as mapping
+    """docs/mappings.md names every key the mapping reader accepts (read from graphkit/core/mapping.py)."""
+    import graphkit.ingest.load as load
+    import graphkit.core.mapping as mapping
 
     text = (DOCS / "mappings.md").read_text(encoding="utf-8")
-    tree = ast.parse((ROOT / "graphkit" / "mapping.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "graphkit" / "core/mapping.py").read_text(encoding="utf-8"))
     known: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "known" for t in node.targets):

@@ -8,7 +8,7 @@ import pytest
 
 import graphkit as gk
 from graphkit.testing import make_graph
-from graphkit.export import gephi_graph, write_gexf, write_graphml
+from graphkit.exports.gephi import gephi_graph, write_gexf, write_graphml
 
 
 @pytest.fixture()
@@ -146,7 +146,7 @@ def test_cli_gephi(sample_out: Path, sample_graph: gk.Graph, tmp_path: Path) -> 
 
 
 def test_write_networkx_format(tmp_path: Path, tiny: gk.Graph) -> None:
-    from graphkit.export import write_networkx
+    from graphkit.exports.gephi import write_networkx
 
     G = gephi_graph(tiny)
     with pytest.raises(gk.GraphkitError, match="gexf"):

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.cli import cli
-from graphkit.exporters import ExportError, Exporter, export, exporters, get_exporter
+from graphkit.exports.exporters import ExportError, Exporter, export, exporters, get_exporter
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +77,13 @@ def test_an_extra_exporter_is_one_class(tmp_path: Path) -> None:
 
 
 def test_an_installed_plugin_appears_in_graphkit_export(sample_out: Path, tmp_path: Path) -> None:
-    """A package that declares an entry point in the ``graphkit.exporters`` group shows up in the CLI —
+    """A package that declares an entry point in the ``graphkit.exports.exporters`` group shows up in the CLI —
     a real distribution's metadata on sys.path, read by importlib.metadata in a fresh interpreter."""
     site = tmp_path / "site"
     (site / "gk_demo_plugin").mkdir(parents=True)
     (site / "gk_demo_plugin" / "__init__.py").write_text(textwrap.dedent('''
         from pathlib import Path
-        from graphkit.exporters import Exporter
+        from graphkit.exports.exporters import Exporter
 
         class Count(Exporter):
             name = "count"
@@ -97,7 +97,7 @@ def test_an_installed_plugin_appears_in_graphkit_export(sample_out: Path, tmp_pa
     dist = site / "gk_demo_plugin-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gk-demo-plugin\nVersion: 1.0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[graphkit.exporters]\ncount = gk_demo_plugin:Count\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[graphkit.exports.exporters]\ncount = gk_demo_plugin:Count\n", encoding="utf-8")
     env_path = f"{site}:{Path(gk.__file__).resolve().parents[1]}"
     run = lambda *a: subprocess.run([sys.executable, "-m", "graphkit.cli", *a], capture_output=True, text=True,  # noqa: E731
                                     env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.cli import cli
-from graphkit.errors import LedgerError
+from graphkit.core.errors import LedgerError
 from graphkit.extract import extract_files, extract_text
 from graphkit.extract.apply import apply_review
 from graphkit.extract.claims import AGREES, CANNOT_TELL, DIFFERS

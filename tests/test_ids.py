@@ -1,4 +1,4 @@
-"""graphkit._ids: value-based lookups give exactly pandas' answers; no address or identity tricks."""
+"""graphkit.core.ids: value-based lookups give exactly pandas' answers; no address or identity tricks."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 import graphkit
-from graphkit._ids import SMALL, ArrowIds, IdIndex, argsort_strings, factorize
+from graphkit.core.ids import SMALL, ArrowIds, IdIndex, argsort_strings, factorize
 
 
 def _ids(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -72,7 +72,7 @@ def test_argsort_matches_sort_values() -> None:
 
 @pytest.mark.parametrize("members", ["some", "dups", "with_none"])
 def test_isin_matches_pandas(members: str) -> None:
-    from graphkit._analysis import isin
+    from graphkit.analyses.toolkit import isin
 
     rng = np.random.default_rng(7)
     ids = _ids(SMALL * 2, rng)

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import graphkit as gk
-from graphkit import io
-from graphkit._analysis import make_graph
+from graphkit.store import io
+from graphkit.analyses.toolkit import make_graph
 
 
 def _expected(graph: gk.Graph, type_name: str, column: str) -> np.ndarray:

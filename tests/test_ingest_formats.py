@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit._paths import loaders_dir
-from graphkit._read import read_file
+from graphkit.core.paths import loaders_dir
+from graphkit.ingest._read import read_file
 from graphkit.cli import cli
 
 from corpus.cases import (DIST, DIST_HEAD, PAIR_HEAD, PAIRS, ROSTER, ROSTER_HEAD, Folder, Sheet, base, org_row,

@@ -1,7 +1,7 @@
 """The large-scale code paths, forced on small data, give the same tables as the normal paths.
 
-Size thresholds switch several algorithms (``graphkit.settings.THRESHOLDS``: id lookups through
-:mod:`graphkit._ids`, the pairing solver, string sorts, worker processes for large ledger
+Size thresholds switch several algorithms (``graphkit.core.settings.THRESHOLDS``: id lookups through
+:mod:`graphkit.core.ids`, the pairing solver, string sorts, worker processes for large ledger
 folders). County-scale data never reaches them, so here every threshold is forced to 0
 (``override(force_large=1)``, as ``GRAPHKIT_FORCE_LARGE=1`` does) and every ``run_all`` table,
 and a built graph, must be identical to the normal run's. One exception, found by this test: the
@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit import pairing
-from graphkit.analysis import run_all
-from graphkit.settings import THRESHOLDS, override, threshold
-from graphkit.synth import generate_ledgers
+from graphkit.analyses import pairing
+from graphkit.analyses.analysis import run_all
+from graphkit.core.settings import THRESHOLDS, override, threshold
+from graphkit.ingest.synth import generate_ledgers
 
 DATES = ("2024-06-30", None)
 

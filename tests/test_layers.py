@@ -64,11 +64,11 @@ def import_graph() -> nx.DiGraph:
                     module = ".".join(base + ([node.module] if node.module else []))
                 else:
                     module = node.module or ""
-                # `from . import rdf` imports the module graphkit.rdf; `from .io import x` imports graphkit.io
+                # `from . import rdf` imports the module graphkit.exports.rdf; `from .io import x` imports graphkit.store.io
                 targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in mods else module for a in node.names]
             for target in targets:
                 while target and target not in mods and "." in target:
-                    target = target.rsplit(".", 1)[0]  # graphkit.io.read_graph -> graphkit.io
+                    target = target.rsplit(".", 1)[0]  # graphkit.store.io.read_graph -> graphkit.store.io
                 if target in mods and target != name:
                     g.add_edge(name, target, line=getattr(node, "lineno", 0))
     return g

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphkit as gk
-from graphkit.schema import load_schema
+from graphkit.core.schema import load_schema
 
 from corpus.cases import Folder, Sheet
 

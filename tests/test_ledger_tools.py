@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.cli import cli
-from graphkit.mapping import load_mappings
-from graphkit.schema import load_schema
+from graphkit.core.mapping import load_mappings
+from graphkit.core.schema import load_schema
 
 # ---------------------------------------------------------------------------------------------
 # graphkit template
@@ -104,8 +104,8 @@ def test_filled_templates_build_with_zero_problems(tmp_path: Path) -> None:
 
 
 def test_template_dropdowns_formats_and_guide(tmp_path: Path) -> None:
-    from graphkit._layout_info import column_info
-    from graphkit.template import EXAMPLE_HEADER, GUIDE_SHEET, template_name, write_templates
+    from graphkit.ingest._layout_info import column_info
+    from graphkit.ingest.template import EXAMPLE_HEADER, GUIDE_SHEET, template_name, write_templates
 
     out = write_templates(tmp_path / "t")
     model = load_schema()
@@ -216,7 +216,7 @@ def _bad_county(folder: Path) -> Path:
 
 
 def test_annotate_marks_the_exact_cells_and_never_touches_the_originals(tmp_path: Path) -> None:
-    from graphkit.annotate import FILLS, LIST_FILE, LIST_SHEET
+    from graphkit.ingest.annotate import FILLS, LIST_FILE, LIST_SHEET
 
     d = _bad_county(tmp_path / "d")
     before = {p.name: _sha(p) for p in d.iterdir()}
@@ -341,7 +341,7 @@ def test_suggestion_for_renamed_headers_loads_and_builds(tmp_path: Path) -> None
 
 
 def test_suggestion_for_a_two_row_header(tmp_path: Path) -> None:
-    from graphkit.suggest import suggest_mapping
+    from graphkit.ingest.suggest import suggest_mapping
     from tests._ledgers import mini_county
 
     d = mini_county(tmp_path / "d")
@@ -372,7 +372,7 @@ def test_suggestion_for_a_two_row_header(tmp_path: Path) -> None:
 
 
 def test_suggest_picks_the_layout_the_loader_uses_for_every_sample_sheet() -> None:
-    from graphkit.suggest import suggest_mapping
+    from graphkit.ingest.suggest import suggest_mapping
 
     d = gk.sample_path("sample_county")
     g = gk.build_graph(d)
@@ -405,7 +405,7 @@ def test_suggest_names_a_missing_sheet_and_prints_yaml_without_out(tmp_path: Pat
 def test_annotated_copy_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
     import zipfile
 
-    from graphkit.annotate import annotate_ledgers
+    from graphkit.ingest.annotate import annotate_ledgers
     from tests._ledgers import mini_county
 
     link = '=HYPERLINK("http://example.invalid","修正")'
@@ -425,7 +425,7 @@ def test_a_long_code_list_is_listed_in_the_guide_sheet(tmp_path: Path) -> None:
     import copy
     import dataclasses
 
-    from graphkit.template import GUIDE_SHEET, write_templates
+    from graphkit.ingest.template import GUIDE_SHEET, write_templates
 
     model = copy.copy(load_schema())
     cl = model.codelists["activity_type"]
@@ -445,7 +445,7 @@ def test_a_long_code_list_is_listed_in_the_guide_sheet(tmp_path: Path) -> None:
 
 
 def test_values_below_a_header_decide_between_equally_similar_columns(tmp_path: Path) -> None:
-    from graphkit.suggest import suggest_mapping
+    from graphkit.ingest.suggest import suggest_mapping
     from tests._ledgers import write_csv
 
     path = write_csv(tmp_path / "党组织名册.csv", ["党组织名称", "评定时间", "评定情况"],
@@ -457,7 +457,7 @@ def test_values_below_a_header_decide_between_equally_similar_columns(tmp_path: 
 
 
 def test_templates_for_a_county_layout_and_a_chosen_few(tmp_path: Path) -> None:
-    from graphkit._paths import loaders_dir
+    from graphkit.core.paths import loaders_dir
 
     own = tmp_path / "mappings"
     own.mkdir()
@@ -482,9 +482,9 @@ def test_annotate_the_whole_bad_input_corpus(tmp_path: Path) -> None:
     """Every case of the bad-input corpus: originals unchanged, every problem listed, cell values where they are cells."""
     from corpus.cases import CASES
 
-    from graphkit._text import clean_text
-    from graphkit.annotate import LIST_FILE, annotate_ledgers
-    from graphkit.errors import GraphkitError
+    from graphkit.core.text import clean_text
+    from graphkit.ingest.annotate import LIST_FILE, annotate_ledgers
+    from graphkit.core.errors import GraphkitError
 
     cell_rules = {"unknown_code", "bad_date", "bad_integer", "bad_boolean", "too_long", "out_of_range"}
     checked = cases = 0
@@ -504,7 +504,7 @@ def test_annotate_the_whole_bad_input_corpus(tmp_path: Path) -> None:
             wb = openpyxl.load_workbook(res.out / dest)
             for row in wb.worksheets[0].iter_rows(min_row=3):
                 link = row[4].hyperlink
-                rule = next((r for r, (zh, _) in gk.problems.RULES.items() if row[8].value.startswith(zh + " /")), None)
+                rule = next((r for r, (zh, _) in gk.core.problems.RULES.items() if row[8].value.startswith(zh + " /")), None)
                 if link is None or rule not in cell_rules:
                     continue
                 sheet, ref = link.location.rsplit("!", 1)

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit import load
-from graphkit._load_vec import factorize, hash_keys, id_order, per_value
-from graphkit._text import _FORM_SUFFIXES, strip_form_suffix
-from graphkit.errors import GraphkitError
-from graphkit.settings import override
+from graphkit.ingest import load
+from graphkit.ingest._load_vec import factorize, hash_keys, id_order, per_value
+from graphkit.core.text import _FORM_SUFFIXES, strip_form_suffix
+from graphkit.core.errors import GraphkitError
+from graphkit.core.settings import override
 
 from _ledgers import DISTRICT, DISTRICT_HEADER, ROSTER, ROSTER_HEADER, mini_county, write_csv
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from graphkit._paths import loaders_dir
-from graphkit.errors import MappingError
-from graphkit.mapping import load_mapping, load_mappings
+from graphkit.core.paths import loaders_dir
+from graphkit.core.errors import MappingError
+from graphkit.core.mapping import load_mapping, load_mappings
 
 LAYOUTS = {"roster", "places", "district", "joint_village", "chain_stages", "chain", "pairing", "activities", "units", "ratings"}
 

@@ -8,8 +8,8 @@ import pytest
 
 import graphkit as gk
 from corpus.cases import PAIR_F, PAIR_HEAD, PAIRS, ROSTER, ROSTER_F, ROSTER_HEAD, Sheet, base, org_row
-from graphkit.errors import GraphkitError, MappingError
-from graphkit.mapping import Mapping, load_mapping
+from graphkit.core.errors import GraphkitError, MappingError
+from graphkit.core.mapping import Mapping, load_mapping
 
 HEAD = """
 id: t

@@ -24,11 +24,11 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit._analysis import to_zh
-from graphkit._paths import data_dir, project_root, schema_dir
-from graphkit.clusters import detect_clusters, isolated, link_graph
-from graphkit.coverage import coverage
-from graphkit.schema import load_schema
+from graphkit.analyses.toolkit import to_zh
+from graphkit.core.paths import data_dir, project_root, schema_dir
+from graphkit.analyses.clusters import detect_clusters, isolated, link_graph
+from graphkit.analyses.coverage import coverage
+from graphkit.core.schema import load_schema
 
 CODELIST = """
 cooperation:
@@ -198,7 +198,7 @@ def test_report_shows_the_mechanism(extended: Built) -> None:
 
 def test_neo4j_import_files_hold_the_links(extended: Built, pairs: Pairs) -> None:
     root, g = extended
-    from graphkit.neo4j import export_import
+    from graphkit.exports.neo4j import export_import
 
     out = export_import(g, root / "neo4j")
     files = list((out / "relationships").glob("LINKED_WITH_ENTERPRISE__*.csv"))
@@ -212,7 +212,7 @@ def test_neo4j_import_files_hold_the_links(extended: Built, pairs: Pairs) -> Non
 
 def test_rdf_export_holds_the_links(extended: Built) -> None:
     root, g = extended
-    from graphkit.rdf import export_rdf
+    from graphkit.exports.rdf import export_rdf
 
     path = export_rdf(g, root / "graph.nt")
     text = path.read_text(encoding="utf-8")

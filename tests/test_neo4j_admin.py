@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import graphkit as gk
-from graphkit._graph_shape import graph_shape
+from graphkit.exports._graph_shape import graph_shape
 
 import _neo4j_home as nh
 from test_cypher_embedded import hostile_graph
@@ -48,7 +48,7 @@ def _cypher_shell() -> Path | None:
 
 
 def _driver(uri: str, password: str) -> Any:
-    from graphkit.neo4j import connect
+    from graphkit.exports.neo4j import connect
 
     return connect(uri, "neo4j", password)
 
@@ -72,7 +72,7 @@ def _counts(driver: Any) -> dict[str, int]:
 @needs_home
 @pytest.mark.parametrize("which", ["sample", "hostile"])
 def test_bulk_import_files_load_with_neo4j_admin(which: str, sample_out: Path, tmp_path: Path) -> None:
-    from graphkit.neo4j import export_import, push
+    from graphkit.exports.neo4j import export_import, push
 
     source: Any = sample_out if which == "sample" else hostile_graph()
     folder = export_import(source, tmp_path / "import")
@@ -116,7 +116,7 @@ def test_bulk_import_files_load_with_neo4j_admin(which: str, sample_out: Path, t
 @needs_server
 @pytest.mark.skipif(_cypher_shell() is None, reason="cypher-shell not found (NEO4J_TEST_HOME or a Neo4j server home)")
 def test_script_runs_in_the_real_cypher_shell(tmp_path: Path) -> None:
-    from graphkit.neo4j import export_cypher, push
+    from graphkit.exports.neo4j import export_cypher, push
 
     g = hostile_graph()
     drv = _driver(URI, PASSWORD)
@@ -141,7 +141,7 @@ def test_script_runs_in_the_real_cypher_shell(tmp_path: Path) -> None:
 @needs_server
 def test_push_killed_midway_and_run_again_converges(sample_out: Path) -> None:
     """`graphkit neo4j push` killed with SIGKILL part-way, then run again, gives the uninterrupted result."""
-    from graphkit.neo4j import push
+    from graphkit.exports.neo4j import push
 
     drv = _driver(URI, PASSWORD)
     try:

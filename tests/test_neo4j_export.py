@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.testing import example_graph, make_graph
-from graphkit._graph_shape import graph_shape
+from graphkit.exports._graph_shape import graph_shape
 from graphkit.cli import cli
-from graphkit.neo4j import (cypher_literal, export_cypher, export_import, node_statement, precheck, rel_statement,
+from graphkit.exports.neo4j import (cypher_literal, export_cypher, export_import, node_statement, precheck, rel_statement,
                             schema_statements)
-from graphkit.schema import load_schema
+from graphkit.core.schema import load_schema
 
 from test_cypher_embedded import HOSTILE, hostile_graph
 
@@ -376,8 +376,8 @@ def test_push_reports_an_unreachable_server_without_the_password(tmp_path: Path)
 
 def test_push_batch_size_defaults_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`neo4j push` without --batch-size takes graphkit.config.neo4j_batch_size (GRAPHKIT_NEO4J_BATCH_SIZE)."""
-    import graphkit.neo4j as neo4j_mod
-    from graphkit.settings import Settings, override
+    import graphkit.exports.neo4j as neo4j_mod
+    from graphkit.core.settings import Settings, override
 
     seen: list[int] = []
 
@@ -401,8 +401,8 @@ def test_push_batch_size_defaults_from_settings(tmp_path: Path, monkeypatch: pyt
 def test_streamed_import_files_match_in_memory_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A graph folder read in tiny record batches (dictionary-encoded provenance, many CSV writes per
     file, batch boundaries everywhere) gives byte-identical files to the in-memory Graph."""
-    import graphkit._graph_shape as shape_mod
-    import graphkit.neo4j as neo4j_mod
+    import graphkit.exports._graph_shape as shape_mod
+    import graphkit.exports.neo4j as neo4j_mod
 
     for k, g in enumerate([hostile_graph(), gk.sample_graph()]):  # the sample has dictionary-encoded columns
         out = gk.write_graph(g, tmp_path / f"out{k}")
@@ -419,7 +419,7 @@ def test_streamed_import_files_match_in_memory_ones(tmp_path: Path, monkeypatch:
 
 
 def test_precheck_counts_and_orders_dangling_ends_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphkit._graph_shape as shape_mod
+    import graphkit.exports._graph_shape as shape_mod
 
     orgs = [{"id": f"o{i}", "name": f"支部{i}"} for i in range(6)]
     pairs = [{"id": f"p{i}", "strong": s, "weak": w, "form": "other", "start": "2024-01-01"}

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.testing import example_graph, make_graph
-from graphkit._graph_shape import graph_shape, ident
+from graphkit.exports._graph_shape import graph_shape, ident
 from graphkit.cli import cli
 
 from test_cypher_embedded import HOSTILE, hostile_graph
@@ -32,7 +32,7 @@ DATABASE = os.environ.get("NEO4J_DATABASE") or None
 
 @pytest.fixture(scope="module")
 def driver() -> Any:
-    from graphkit.neo4j import connect
+    from graphkit.exports.neo4j import connect
 
     drv = connect(URI, USER, PASSWORD)
     yield drv
@@ -64,7 +64,7 @@ def _checksum(driver: Any, database: str | None = DATABASE) -> str:
 
 
 def _push(out: Any, driver: Any, **kw: Any) -> Any:
-    from graphkit.neo4j import push
+    from graphkit.exports.neo4j import push
 
     return push(out, uri=URI, user=USER, password=PASSWORD, database=DATABASE, driver=driver, **kw)
 
@@ -130,7 +130,7 @@ def test_hostile_names_stay_data(driver: Any) -> None:
 
 def test_cypher_script_loads_the_same_graph(driver: Any, tmp_path: Path) -> None:
     """The export-cypher script, run statement by statement, gives the graph the push gives."""
-    from graphkit.neo4j import export_cypher
+    from graphkit.exports.neo4j import export_cypher
 
     g = hostile_graph()
     _wipe(driver)
@@ -163,8 +163,8 @@ def test_cli_push_and_password_rules(driver: Any, tmp_path: Path) -> None:
 
 
 def test_count_check_detects_missing_records(driver: Any) -> None:
-    from graphkit.neo4j import Neo4jError, _count_check
-    from graphkit._graph_shape import arrow_tables
+    from graphkit.exports.neo4j import Neo4jError, _count_check
+    from graphkit.exports._graph_shape import arrow_tables
 
     g = make_graph({"Organization": [{"id": "o1", "name": "甲"}, {"id": "o2", "name": "乙"}]})
     _wipe(driver)

@@ -86,7 +86,7 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: py
 
 
 def _empty_server_database() -> None:
-    from graphkit.neo4j import connect
+    from graphkit.exports.neo4j import connect
 
     drv = connect(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
     from _neo4j_home import wipe

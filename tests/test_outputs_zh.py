@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import report
-from graphkit._analysis import natural_key
-from graphkit.analysis import run_all
+from graphkit.views import report
+from graphkit.analyses.toolkit import natural_key
+from graphkit.analyses.analysis import run_all
 from graphkit.cli import cli
 
 DISTRICTS = [f"第{n}片区" for n in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")]
@@ -175,7 +175,7 @@ def test_names_first_ids_last_and_widths_fitted(workbook):
 # ---- other outputs ---------------------------------------------------------------------------------------
 
 def test_problems_xlsx_in_chinese(tmp_path):
-    from graphkit.problems import Problems, write_problems
+    from graphkit.core.problems import Problems, write_problems
 
     p = Problems()
     p.add(file="名册.xlsx", sheet="名册", row=3, column="成立日期", value="2024-13-01", rule="bad_date", zh="z", en="e")
@@ -263,7 +263,7 @@ def test_export_import_progress_lines_say_what_was_written(sample_out, tmp_path)
 def test_gexf_opens_readable_in_gephi(sample_graph, tmp_path):
     import xml.etree.ElementTree as ET
 
-    from graphkit.export import FULL_NAME, SHORT_LABEL, write_gexf
+    from graphkit.exports.gephi import FULL_NAME, SHORT_LABEL, write_gexf
 
     p = write_gexf(sample_graph, tmp_path / "g.gexf", node_types=["Organization", "Collaboration"],
                    link_types=["MEMBER_OF", "PAIRED_WITH"])
@@ -303,15 +303,15 @@ def test_gexf_opens_readable_in_gephi(sample_graph, tmp_path):
 # ---- Neo4j Browser -------------------------------------------------------------------------------------
 
 def test_import_folder_and_script_come_with_browser_files(sample_out, tmp_path):
-    from graphkit.neo4j import export_cypher, export_import
-    from graphkit.queries import load_pack
-    from graphkit.schema import load_schema
+    from graphkit.exports.neo4j import export_cypher, export_import
+    from graphkit.exports.queries import load_pack
+    from graphkit.core.schema import load_schema
 
     d = export_import(sample_out, tmp_path / "import")
     b = d / "browser"
     style = (b / "graphkit.grass").read_text(encoding="utf-8")
     model = load_schema()
-    for ns in __import__("graphkit._graph_shape", fromlist=["graph_shape"]).graph_shape(model).nodes:
+    for ns in __import__("graphkit.exports._graph_shape", fromlist=["graph_shape"]).graph_shape(model).nodes:
         assert f"node.{ns.label} {{" in style
     assert re.search(r'node\.Organization \{[^}]*color: #[0-9A-F]{6};[^}]*caption: "\{name\}";', style)
     assert 'relationship.PAIRED_WITH {' in style and 'caption: "结对共建";' in style

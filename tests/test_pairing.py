@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit import pairing
+from graphkit.analyses import pairing
 from graphkit.testing import make_graph
-from graphkit.errors import GraphkitError
+from graphkit.core.errors import GraphkitError
 
 D = pd.Timestamp
 AS_OF = "2024-06-30"

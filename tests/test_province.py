@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-import graphkit.load as gk_load
-from graphkit import province as gp
-from graphkit._text import org_key
+import graphkit.ingest.load as gk_load
+from graphkit.store import province as gp
+from graphkit.core.text import org_key
 from graphkit.cli import cli
-from graphkit.synth import generate_province
+from graphkit.ingest.synth import generate_province
 
 ROSTER = "党组织名称,组织形式,领域,层级,所属镇(街道),所在村(社区),上级党组织,分类定级\n"
 PAIRING = "帮扶党组织,受援党组织,结对形式,开始日期\n"
@@ -231,7 +231,7 @@ def _county_digest(driver: object, prefix: str) -> tuple[int, str]:
     relationship with its own source is its record's; a plain reference is its start node's)."""
     import hashlib
 
-    from graphkit._graph_shape import graph_shape, ident
+    from graphkit.exports._graph_shape import graph_shape, ident
 
     h, n = hashlib.sha256(), 0
     db = os.environ.get("NEO4J_DATABASE") or None
@@ -252,7 +252,7 @@ def _county_digest(driver: object, prefix: str) -> tuple[int, str]:
 @pytest.mark.neo4j
 @pytest.mark.skipif(not NEO4J_URI, reason="NEO4J_URI not set: Neo4j server tests skipped")
 def test_one_county_push_with_prune_changes_no_other_county(tmp_path: Path) -> None:
-    from graphkit.neo4j import connect, push
+    from graphkit.exports.neo4j import connect, push
 
     user, password = os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")
     db = os.environ.get("NEO4J_DATABASE") or None

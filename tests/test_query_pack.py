@@ -17,12 +17,15 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import cadence, clusters, coverage, pairing
-from graphkit._analysis import active_memberships, as_of_date, reference_date
+from graphkit import coverage
+from graphkit.analyses import cadence
+from graphkit.analyses import clusters
+from graphkit.analyses import pairing
+from graphkit.analyses.toolkit import active_memberships, as_of_date, reference_date
 from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
-from graphkit.cypher import open_embedded
-from graphkit.queries import (QueryError, get_query, list_queries, load_pack, parse_params, reference_date_query,
+from graphkit.exports.cypher import open_embedded
+from graphkit.exports.queries import (QueryError, get_query, list_queries, load_pack, parse_params, reference_date_query,
                               run_query)
 
 NEO4J = os.environ.get("NEO4J_URI")
@@ -185,14 +188,14 @@ class _Server:
     """The Neo4j server of NEO4J_URI, loaded with one graph at a time."""
 
     def __init__(self) -> None:
-        from graphkit.neo4j import connect
+        from graphkit.exports.neo4j import connect
 
         self.database = os.environ.get("NEO4J_DATABASE") or None
         self.driver = connect(NEO4J or "", os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
         self.loaded: str | None = None
 
     def load(self, key: str, out: Path) -> None:
-        from graphkit.neo4j import push
+        from graphkit.exports.neo4j import push
 
         if self.loaded == key:
             return
@@ -259,7 +262,7 @@ def test_pack_is_complete_and_documented() -> None:
 def test_pack_queries_use_only_schema_labels() -> None:
     import re
 
-    from graphkit._graph_shape import graph_shape
+    from graphkit.exports._graph_shape import graph_shape
 
     shape = graph_shape()
     labels = {n.label for n in shape.nodes}
@@ -299,11 +302,11 @@ def test_sample_county_answers_are_not_empty(sample_out: Path) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_reference_date_matches_analyses(engine: str, example_out: Path, sample_out: Path, sample_graph: gk.Graph,
                                          request: pytest.FixtureRequest) -> None:
-    from graphkit.queries import resolve_params
+    from graphkit.exports.queries import resolve_params
 
     for key, out, g in (("example", example_out, example_graph()), ("sample", sample_out, sample_graph)):
         if engine == "neo4j":
-            from graphkit.neo4j import query_server
+            from graphkit.exports.neo4j import query_server
 
             srv = request.getfixturevalue("server")
             srv.load(key, out)
@@ -335,7 +338,7 @@ def test_parameters_are_typed_and_checked() -> None:
 
 def test_derived_defaults(example_out: Path) -> None:
     with open_embedded(example_out) as eg:
-        from graphkit.queries import resolve_params
+        from graphkit.exports.queries import resolve_params
 
         p = resolve_params(get_query("due_for_rotation"), {"as_of": "2024-02-29", "rotation_years": 1}, eg.query)
         assert p["started_by"] == dt.date(2023, 2, 28)

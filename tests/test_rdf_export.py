@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import rdf
+from graphkit.exports import rdf
 from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
-from graphkit.errors import GraphkitError
+from graphkit.core.errors import GraphkitError
 
 rdflib = pytest.importorskip("rdflib")
 ox = pytest.importorskip("pyoxigraph")
@@ -218,7 +218,7 @@ def test_streamed_formats_hold_the_n_triples_of_hostile_values(fmt: str, monkeyp
     assert _triples_ox(_triples_rdflib(data, fmt).serialize(format="nt", encoding="utf-8"), "nt") == reference
     path = tmp_path / f"hostile{rdf.FORMATS[fmt][0]}"
     rdf.export_rdf(g, path)
-    from graphkit.io import output_signature  # the file starts with graphkit's signature comment
+    from graphkit.store.io import output_signature  # the file starts with graphkit's signature comment
     assert path.read_bytes() == f"# {output_signature('rdf', 'rdf export')}\n".encode("utf-8") + data
     for store in rdf.STORES:
         back = rdf.read_rdf(path, store=store)
@@ -294,7 +294,7 @@ def test_cli_export_import_round_trip(sample_out: Path, sample_graph: gk.Graph, 
 
 
 def test_importing_graphkit_stays_light() -> None:
-    code = "import graphkit, graphkit.cli, graphkit.rdf, graphkit.sparql, sys; " \
+    code = "import graphkit, graphkit.cli, graphkit.exports.rdf, graphkit.exports.sparql, sys; " \
            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyshacl', 'pyoxigraph')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.strip() == "[]"

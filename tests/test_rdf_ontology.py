@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 import graphkit as gk
-from graphkit import rdf
-from graphkit.errors import SchemaError
-from graphkit.schema import load_schema
+from graphkit.exports import rdf
+from graphkit.core.errors import SchemaError
+from graphkit.core.schema import load_schema
 
 rdflib = pytest.importorskip("rdflib")
 from rdflib import Literal, URIRef  # noqa: E402

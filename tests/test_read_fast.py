@@ -1,6 +1,6 @@
 """The .xlsx fast path (fastexcel, Arrow columns) gives exactly the cells python-calamine gives.
 
-``graphkit._read`` reads an .xlsx sheet's first rows through python-calamine and the rows below
+``graphkit.ingest._read`` reads an .xlsx sheet's first rows through python-calamine and the rows below
 through fastexcel where it can prove the two agree, else the whole sheet through python-calamine.
 Every workbook here is read both ways and compared cell by cell (value *and* Python type), with
 the row numbers, merged ranges, hidden flag and uncalculated formulas; the head is made as short
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 import graphkit as gk
-from graphkit import _read
-from graphkit._read import Limits, read_file
-from graphkit.errors import LedgerError
+from graphkit.ingest import _read
+from graphkit.ingest._read import Limits, read_file
+from graphkit.core.errors import LedgerError
 
 from corpus.cases import CASES, Case
 
@@ -136,7 +136,7 @@ def test_sample_county_reads_the_same(head: int, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture(scope="module")
 def generated_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from graphkit.synth import generate_ledgers
+    from graphkit.ingest.synth import generate_ledgers
 
     out = tmp_path_factory.mktemp("synth")
     generate_ledgers(out, scale="county", seed=3, n_orgs=600, fmt="xlsx")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import graphkit as gk
-from graphkit.errors import OutputError
-from graphkit.io import _read_order
+from graphkit.core.errors import OutputError
+from graphkit.store.io import _read_order
 
 
 @pytest.mark.parametrize("position", [0, 1, -1])

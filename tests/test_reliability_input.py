@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit._read import Limits, read_file
-from graphkit.errors import LedgerError, ValidationFailed
-from graphkit.settings import override
+from graphkit.ingest._read import Limits, read_file
+from graphkit.core.errors import LedgerError, ValidationFailed
+from graphkit.core.settings import override
 
 from corpus.cases import PAIR_F, PAIR_HEAD, PAIRS, ROSTER, ROSTER_F, ROSTER_HEAD, base
 
@@ -39,7 +39,7 @@ _MEASURE = """
 import resource, time
 from pathlib import Path
 import graphkit as gk
-from graphkit.errors import ValidationFailed
+from graphkit.core.errors import ValidationFailed
 t = time.perf_counter()
 try:
     gk.build_graph(Path("{folder}"))
@@ -205,7 +205,7 @@ def test_nul_byte_in_one_cell_names_its_row_and_column(tmp_path: Path) -> None:
 def test_long_values_are_cut_in_messages(tmp_path: Path) -> None:
     """Finding: very long values were echoed whole in messages (66 KB for one name). Now every message quotes the
     first 80 characters and says how long the value was."""
-    from graphkit.problems import clip
+    from graphkit.core.problems import clip
 
     long_name = "红" * 66_000 + "村党支部"
     pairs = [[long_name, *PAIRS[0][1:]], PAIRS[1]]
@@ -313,7 +313,7 @@ def test_no_live_formulas_in_files_for_spreadsheets(tmp_path: Path) -> None:
 
 def test_excel_safe_frame_keeps_numbers_numbers() -> None:
     """-3 in a numeric column stays the number -3; text "-3" stays "-3"; only formula-like text is quoted."""
-    from graphkit.problems import excel_safe_frame
+    from graphkit.core.problems import excel_safe_frame
 
     df = pd.DataFrame({"n": [-3, 4], "f": [-1.5, 2.0], "t": ["-3", "@foo"], "d": pd.to_datetime(["2024-01-01", None])})
     got = excel_safe_frame(df)
@@ -354,7 +354,7 @@ def test_jsonld_is_byte_identical_across_processes(tmp_path: Path, store: str) -
     order of Python's string hashes). Now two exports from processes with different hash seeds are byte-identical."""
     data = _formula_county(tmp_path)  # any county; this one has a hostile name too
     out = tmp_path / "out"
-    from graphkit.io import write_graph
+    from graphkit.store.io import write_graph
 
     write_graph(gk.build_graph(data), out)
     files = []
@@ -378,7 +378,8 @@ def test_pack_parameters_are_checked_against_their_choices(tmp_path: Path) -> No
     Cypher) refuse a value outside the declared choices, listing them in Chinese and English."""
     from click.testing import CliRunner
 
-    from graphkit import queries, sparql
+    from graphkit import sparql
+    from graphkit.exports import queries
     from graphkit.cli import cli
 
     assert sparql.load_queries()["coverage"].params["by"].choices == ("town", "sector", "category", "level", "all")

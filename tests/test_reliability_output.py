@@ -22,8 +22,8 @@ from click.testing import CliRunner
 import graphkit as gk
 from graphkit.testing import example_graph
 from graphkit.cli import cli
-from graphkit.io import OUTPUT_MARKER, check_replace, output_kind
-from graphkit.model import Graph
+from graphkit.store.io import OUTPUT_MARKER, check_replace, output_kind
+from graphkit.core.model import Graph
 from tests._ledgers import mini_county
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,7 +208,7 @@ def test_report_refuses_a_foreign_workbook_and_writes_the_pair_as_one_unit(examp
     assert f"{xlsx.name}" in html.read_text(encoding="utf-8")  # the report names its workbook and the run
     pair = (html.read_bytes(), xlsx.read_bytes())
     # a failure while the workbook is written leaves both files as they were
-    import graphkit.report as report
+    import graphkit.views.report as report
 
     def broken(*_a, **_k):
         raise KeyboardInterrupt
@@ -234,7 +234,7 @@ def test_synth_never_writes_over_real_ledgers(tmp_path: Path) -> None:
         assert _invoke("synth", "--orgs", "200", "--format", "csv", "-o", tmp_path / "syn").exit_code == 0
     assert output_kind(tmp_path / "syn") == "synth-ledgers"
     # synthetic ledgers inside a ledger folder are still ledgers: not skipped as an output
-    from graphkit.io import graphkit_outputs
+    from graphkit.store.io import graphkit_outputs
     assert graphkit_outputs(tmp_path) == []
 
 
@@ -323,7 +323,7 @@ def test_every_file_output_keeps_the_users_file_and_replaces_its_own(example_out
 
 def test_a_registered_file_edited_since_is_the_users(tmp_path: Path) -> None:
     """CSV and JSON carry no signature: the folder's .graphkit-files.json records name, kind and SHA-256."""
-    from graphkit.io import FILE_REGISTRY
+    from graphkit.store.io import FILE_REGISTRY
 
     path = tmp_path / "q.csv"
     assert _invoke("query", "--list", "--format", "csv", "-o", path).exit_code == 0
@@ -356,8 +356,8 @@ def test_a_registered_file_edited_since_is_the_users(tmp_path: Path) -> None:
 
 def test_a_failed_rename_leaves_the_previous_result_recognised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While a result is replaced the registry lists both versions: whatever moment it stops, the file on disk is known."""
-    import graphkit._files as gfiles
-    import graphkit.io as gio
+    import graphkit.core.files as gfiles
+    import graphkit.store.io as gio
 
     path = tmp_path / "q.json"
     assert _invoke("query", "--list", "--format", "json", "-o", path).exit_code == 0
@@ -463,7 +463,7 @@ def _count(df) -> int:  # noqa: ANN001
 
 
 def test_queries_during_rebuilds_see_the_old_graph_or_the_new_one(tmp_path: Path) -> None:
-    from graphkit.cypher import run_cypher
+    from graphkit.exports.cypher import run_cypher
 
     a = example_graph()
     b = _smaller(a)
@@ -507,7 +507,7 @@ def test_queries_during_rebuilds_see_the_old_graph_or_the_new_one(tmp_path: Path
 
 def _planted_key_json(final: Path, out: Path) -> None:
     """What an attacker who can read OUT/manifest.json can write: the right key and manifest hash."""
-    from graphkit.cypher import SHAPE_VERSION, _engine_version, cache_key
+    from graphkit.exports.cypher import SHAPE_VERSION, _engine_version, cache_key
 
     manifest = (out / "manifest.json").read_bytes()
     (final / "key.json").write_text(json.dumps({"key": cache_key(out), "shape": SHAPE_VERSION,
@@ -518,7 +518,7 @@ def _planted_key_json(final: Path, out: Path) -> None:
 
 def test_a_planted_database_in_the_fallback_cache_is_detected(sample_graph: Graph, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from graphkit.cypher import build_database, cache_key, run_cypher, user_cache_dir
+    from graphkit.exports.cypher import build_database, cache_key, run_cypher, user_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     out = gk.write_graph(sample_graph, tmp_path / "out")
@@ -543,7 +543,7 @@ def test_a_planted_database_in_the_fallback_cache_is_detected(sample_graph: Grap
 
 
 def test_a_planted_database_in_out_cache_is_detected(tmp_path: Path) -> None:
-    from graphkit.cypher import build_database, cache_key, run_cypher
+    from graphkit.exports.cypher import build_database, cache_key, run_cypher
 
     g = example_graph()
     out = gk.write_graph(g, tmp_path / "out")
@@ -562,7 +562,7 @@ def test_a_planted_database_in_out_cache_is_detected(tmp_path: Path) -> None:
 
 
 def test_a_user_cache_folder_of_another_user_or_open_to_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graphkit.cypher import user_cache_dir
+    from graphkit.exports.cypher import user_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     (tmp_path / "xdg" / "graphkit").mkdir(parents=True)

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import report
-from graphkit._analysis import column_labels, to_zh
+from graphkit.views import report
+from graphkit.analyses.toolkit import column_labels, to_zh
 from graphkit.testing import example_graph, make_graph
-from graphkit.analysis import ANALYSES, SECTIONS, run_all
+from graphkit.analyses.analysis import ANALYSES, SECTIONS, run_all
 from graphkit.cli import cli
 
 AS_OF = "2024-06-30"
@@ -135,7 +135,7 @@ def test_cli_analyze_writes_csvs_and_headlines(out_dir, tmp_path):
 
 
 def test_cli_analyze_defaults_come_from_settings(out_dir, tmp_path):
-    from graphkit.settings import override
+    from graphkit.core.settings import override
     dest = tmp_path / "an"
     with override(seed=7, max_per_strong=5, pairing_capacity=4):
         r = CliRunner().invoke(cli, ["analyze", str(out_dir), "--as-of", AS_OF, "-o", str(dest), "-q"])

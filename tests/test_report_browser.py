@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from graphkit import report
-from graphkit.analysis import run_all
+from graphkit.views import report
+from graphkit.analyses.analysis import run_all
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

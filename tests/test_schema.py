@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graphkit._paths import schema_dir
-from graphkit.errors import SchemaError
-from graphkit.schema import PROVENANCE, load_schema
+from graphkit.core.paths import schema_dir
+from graphkit.core.errors import SchemaError
+from graphkit.core.schema import PROVENANCE, load_schema
 
 
 def test_declaration_loads_with_expected_types() -> None:

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import rdf
+from graphkit.exports import rdf
 from graphkit.cli import cli
-from graphkit.problems import PROBLEM_COLUMNS
+from graphkit.core.problems import PROBLEM_COLUMNS
 
 from _ledgers import PAIRING, ROSTER, mini_county
 

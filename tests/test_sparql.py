@@ -11,8 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import coverage, pairing, rdf, sparql
-from graphkit._analysis import reference_date
+from graphkit import coverage, sparql
+from graphkit.analyses import pairing
+from graphkit.exports import rdf
+from graphkit.analyses.toolkit import reference_date
 from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
 
@@ -55,7 +57,7 @@ CASES: dict[str, tuple[Analysis, list[str]]] = {
 
 def _members_of_group(g: gk.Graph, p: dict) -> pd.DataFrame:
     """Independent pandas computation (no dedicated analysis function exists)."""
-    from graphkit._analysis import active_memberships, as_of_date
+    from graphkit.analyses.toolkit import active_memberships, as_of_date
     m = active_memberships(g, as_of_date(g, p.get("as_of")))
     name = p.get("name", "")
     if name:

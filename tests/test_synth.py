@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphkit import synth
-from graphkit._text import org_key
+from graphkit.ingest import synth
+from graphkit.core.text import org_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_county"
@@ -256,11 +256,11 @@ def test_sample_county_facts() -> None:
     assert (SAMPLE / "两新组织名册.csv").read_bytes().decode("gb18030").startswith("单位名称")
 
 
-# ---- loading through graphkit.load (zero problems) ---------------------------------------------------
+# ---- loading through graphkit.ingest.load (zero problems) ---------------------------------------------------
 
 
 def _build(path: Path):
-    from graphkit.load import build_graph
+    from graphkit.ingest.load import build_graph
 
     return build_graph(path)
 

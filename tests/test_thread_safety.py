@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit.analysis import run_all
-from graphkit.clusters import detect_clusters
-from graphkit.settings import override
+from graphkit.analyses.analysis import run_all
+from graphkit.analyses.clusters import detect_clusters
+from graphkit.core.settings import override
 
 THREADS = 4
 
@@ -91,7 +91,7 @@ def test_seeded_clusters_from_threads(sample_graph: gk.Graph) -> None:
 def test_seeded_layouts_and_clusters_side_by_side(sample_graph: gk.Graph) -> None:
     """igraph layouts (Gephi export) and Leiden share igraph's one generator: run together from
     threads, each still gives its seeded sequential result."""
-    from graphkit.export import _positions
+    from graphkit.exports.gephi import _positions
 
     G = nx.DiGraph(gk.gephi_graph(sample_graph, as_of="2024-06-30"))
     layouts = [_positions(G, s) for s in (0, 1)]

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.cli import cli
-from graphkit.errors import InputError, SettingsError
-from graphkit.settings import Settings
+from graphkit.core.errors import InputError, SettingsError
+from graphkit.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def test_synth_with_too_few_orgs_is_a_message_not_a_traceback(tmp_path: Path) ->
 
 
 def test_synth_errors_are_graphkit_errors() -> None:
-    from graphkit.synth import generate_tables
+    from graphkit.ingest.synth import generate_tables
 
     with pytest.raises(InputError, match="unknown scale"):
         generate_tables(scale="planet")

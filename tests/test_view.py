@@ -1,4 +1,4 @@
-"""Unit tests of the HTML network views (graphkit.view): data sets, escaping, determinism, CLI.
+"""Unit tests of the HTML network views (graphkit.views.view): data sets, escaping, determinism, CLI.
 
 The hand-made county below (as of 2024-06-30) has answers worked out by hand:
 
@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.testing import make_graph
-from graphkit.view import COLOR_BY, KINDS, SIZE_BY, View, view, write_view
+from graphkit.views.view import COLOR_BY, KINDS, SIZE_BY, View, view, write_view
 
 AS_OF = "2024-06-30"
 HOSTILE = "<img src=x onerror=alert(1)><script>window.__pwned=1</script>"
@@ -213,7 +213,7 @@ def test_org_neighbourhood_includes_partners_through_groups(hg):
 
 
 def test_cluster_view_colours_by_cluster(hg):
-    from graphkit.clusters import detect_clusters
+    from graphkit.analyses.clusters import detect_clusters
 
     v = view(hg, kind="cluster", as_of=AS_OF, seed=3)
     c = detect_clusters(hg, as_of=AS_OF, seed=3)
@@ -420,7 +420,7 @@ def test_errors_name_the_choices(hg):
 
 
 def test_cli_choices_match_the_module():
-    from graphkit import _cli_view
+    from graphkit.cli import _view as _cli_view
     assert _cli_view._KINDS == KINDS and _cli_view._COLOR_BY == COLOR_BY and _cli_view._SIZE_BY == SIZE_BY
 
 

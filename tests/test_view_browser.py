@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit.pairing import pairing_gaps
-from graphkit.view import view
+from graphkit.analyses.pairing import pairing_gaps
+from graphkit.views.view import view
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -202,7 +202,7 @@ def expected_pairing(g: gk.Graph, ts: pd.Timestamp) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def ts(sample_graph) -> pd.Timestamp:
-    from graphkit._analysis import reference_date
+    from graphkit.analyses.toolkit import reference_date
     return reference_date(sample_graph)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..model import Graph
+    from ..core.model import Graph
 
 __all__ = ["Extraction", "extract_files", "extract_text"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..errors import LedgerError
+from ..core.errors import LedgerError
 
 __all__ = ["Report", "read_report", "collect_files", "SUFFIXES"]
 

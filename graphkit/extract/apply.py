@@ -17,9 +17,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from .._files import atomic_dir, file_digests
-from .._text import org_key
-from ..errors import LedgerError
+from ..core.files import atomic_dir, file_digests
+from ..core.text import org_key
+from ..core.errors import LedgerError
 from .review import ACCEPT, LINK_COLUMNS, NUMBER_COLUMNS, ORG_COLUMNS, REJECT, SHEETS
 
 __all__ = ["apply_review", "read_review"]
@@ -117,7 +117,7 @@ def apply_review(path: str | Path, out: str | Path, *, county: str = "") -> dict
         The review workbook written by ``graphkit extract``.
     out
         The ledger folder to write (atomically). An existing folder is replaced only if it is this
-        command's earlier output with every file unchanged (``graphkit.io.check_replace``).
+        command's earlier output with every file unchanged (``graphkit.store.io.check_replace``).
     county
         Written to ``graphkit.yaml`` (``county:``) when given.
 

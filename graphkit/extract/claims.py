@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..model import Graph
+    from ..core.model import Graph
 
 __all__ = ["check_claims", "graph_figures", "AGREES", "DIFFERS", "CANNOT_TELL"]
 

@@ -1,6 +1,6 @@
 """Resolving organization names to roster ids with the graph's own names.
 
-Keys are ``graphkit._text.org_key`` (width, 中共…委员会, suffix variants, county prefix); a name
+Keys are ``graphkit.core.text.org_key`` (width, 中共…委员会, suffix variants, county prefix); a name
 that is not found exactly is tried without its town prefix and by its bare unit name
 (``strip_form_suffix``): one hit is a candidate, several are listed; none is "new".
 """
@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .._text import org_key, strip_form_suffix
+from ..core.text import org_key, strip_form_suffix
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Graph
+    from ..core.model import Graph
 
 __all__ = ["Gazetteer", "NEW"]
 

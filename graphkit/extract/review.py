@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._files import atomic_file
+from ..core.files import atomic_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

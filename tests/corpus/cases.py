@@ -863,7 +863,7 @@ def _(d: Path) -> None:
 @case("mapping_unknown_property", "a county mapping in DATA_DIR/mappings/ that maps an unknown property",
       outcome="refuse", refuse="MappingError", refuse_contains=("my_pairing.yaml", "colour"))
 def _(d: Path) -> None:
-    from graphkit._paths import loaders_dir
+    from graphkit.core.paths import loaders_dir
 
     f = base(d, pairs=PAIRS)
     text = (loaders_dir() / "pairing.yaml").read_text(encoding="utf-8").replace("form: {column: form}", "colour: {column: form}")

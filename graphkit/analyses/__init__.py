@@ -1,0 +1,1 @@
+"""Analyses of a Graph (DataFrames); ``toolkit`` holds the helpers they share."""

@@ -1,0 +1,4 @@
+"""``python -m graphkit.cli``."""
+from .main import main
+
+main()

@@ -1,0 +1,76 @@
+"""One county of a province graph, for ``graphkit neo4j push --county`` (see ``graphkit.exports.neo4j.push``).
+
+A record belongs to the county whose folder its source file lies in: every record of a province
+graph has ``src_file`` = ``<county folder>/<ledger>`` (``graphkit.store.province``), and so does every
+node and n-ary relationship on the server. The push sends that county's rows only (the references
+they hold may point into other counties: those relationships are the county's own), and its prune
+deletes only the county's records whose id is gone.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core.errors import GraphkitError
+
+__all__ = ["CountyScope"]
+
+
+@dataclass(frozen=True)
+class CountyScope:
+    """The rows of one county: its folder prefix, its tables and their ids."""
+
+    name: str
+    prefix: str
+    tables: dict[str, pa.Table]
+
+    @classmethod
+    def of(cls, source: Any, county: str, tables: dict[str, pa.Table]) -> CountyScope:
+        """The county named ``county`` (its name or its folder) of a province output folder.
+
+        Raises
+        ------
+        GraphkitError
+            ``source`` is not a province output folder, or has no such county.
+        """
+        out = source if isinstance(source, (str, Path)) else getattr(source, "settings", {}).get("out_dir")
+        manifest = None
+        if out is not None and (Path(out) / "manifest.json").is_file():
+            manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+        units = (manifest or {}).get("province", {}).get("units")
+        if not units:
+            raise GraphkitError(f"--county 只用于省级图谱（graphkit build 省级目录）/ --county needs a province graph folder "
+                                f"(built from a province folder): {out}")
+        hit = [u for u in units if county in (u["name"], u["key"])]
+        if not hit:
+            names = "、".join(u["name"] for u in units[:10])
+            raise GraphkitError(f"省级图谱中没有县「{county}」（已有：{names}…）/ no county {county!r} in the province graph")
+        prefix = hit[0]["key"] + "/"
+        own = {}
+        for name, t in tables.items():
+            if "src_file" in t.column_names and t.num_rows:
+                col = t.column("src_file")
+                if pa.types.is_dictionary(col.type):
+                    col = pc.cast(col, pa.string())
+                own[name] = t.filter(pc.fill_null(pc.starts_with(col, prefix), False))
+            else:
+                own[name] = t.slice(0, 0)
+        return cls(name=hit[0]["name"], prefix=prefix, tables=own)
+
+    def rows(self, rs: Any, t: pa.Table) -> pa.Table:
+        """The rows of one relationship triple that are the county's: its link records, or the
+        references its records hold."""
+        if not t.num_rows:
+            return t
+        ids = self.tables[rs.table].column("id")
+        key = t.column("id" if rs.is_link else "start_id")
+        if pa.types.is_dictionary(key.type):
+            key = pc.cast(key, pa.string())
+        if pa.types.is_dictionary(ids.type):
+            ids = pc.cast(ids, pa.string())
+        return t.filter(pc.fill_null(pc.is_in(key, value_set=ids.combine_chunks()), False))

@@ -1,0 +1,198 @@
+"""Column helpers for the loader: factorize once, compute per distinct value, map back.
+
+Ledger columns repeat values (towns, codes, years, names met in several ledgers), so the loader
+works on *factorized* columns: ``codes`` (one integer per cell, -1 for a blank) and ``uniques``
+(the distinct values). A function is applied once per distinct value and the result is taken
+back by code, in C. Ids are hashed once per distinct key, not once per row.
+
+Examples
+--------
+>>> import numpy as np
+>>> codes, uniques = factorize(np.array(["a", None, "b", "a", 1, 1.0, True], dtype=object))
+>>> codes.tolist(), uniques.tolist()
+([0, -1, 1, 0, 2, 3, 4], ['a', 'b', 1, 1.0, True])
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core.values import _UNIFORM_KINDS  # ``infer_dtype`` kinds for which ``pd.factorize`` is safe
+
+__all__ = ["factorize", "take", "Factors", "per_value", "hash_keys", "hash_keys_factored", "id_order"]
+
+_MISSING = object()
+
+
+def _is_null(v: Any) -> bool:
+    return v is None or (v.__class__ is float and v != v) or v is pd.NaT or v is pd.NA
+
+
+def factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 for None/NaN/NaT/NA) and distinct values of an object array.
+
+    Values of different types that compare equal (1, 1.0, True) are kept apart; an unhashable
+    value gets a code of its own at each occurrence.
+    """
+    arr = np.asarray(arr, dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in _UNIFORM_KINDS:
+        codes, uniques = pd.factorize(arr)
+        return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
+    seen: dict[Any, int] = {}
+    out_u: list[Any] = []
+    codes = np.empty(len(arr), dtype=np.intp)
+    for i, v in enumerate(arr.tolist()):
+        if _is_null(v):
+            codes[i] = -1
+            continue
+        key = (v.__class__, v)
+        try:
+            c = seen.get(key, _MISSING)
+        except TypeError:  # an unhashable cell value
+            codes[i] = len(out_u)
+            out_u.append(v)
+            continue
+        if c is _MISSING:
+            c = seen[key] = len(out_u)
+            out_u.append(v)
+        codes[i] = c
+    u = np.empty(len(out_u), dtype=object)
+    u[:] = out_u
+    return codes, u
+
+
+def take(uniques: Sequence[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``uniques[codes]`` as an object array, with None where the code is -1."""
+    ext = np.empty(len(uniques) + 1, dtype=object)  # the last slot (code -1) is None
+    ext[: len(uniques)] = list(uniques) if not isinstance(uniques, np.ndarray) else uniques
+    return ext[codes]
+
+
+def apply_unique(uniques: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    """``fn`` of each distinct value, as an object array."""
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = [fn(u) for u in uniques.tolist()] if len(uniques) else []
+    return out
+
+
+def null_codes(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``codes`` with -1 where the distinct value is None (after a function gave None)."""
+    isnull = np.fromiter((v is None for v in values.tolist()), dtype=bool, count=len(values))
+    if not isnull.any():
+        return codes
+    ext = np.append(isnull, True)
+    return np.where(ext[codes], -1, codes)
+
+
+class Factors:
+    """Factorizations of Series, kept by object identity (the Series is held so the id stays valid).
+
+    A Series made by ``per_value`` is registered with the codes of its input, so a function applied
+    to it later is again applied once per distinct value without hashing the column again.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[pd.Series, np.ndarray, np.ndarray]] = {}
+
+    def get(self, s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._by_id.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1], hit[2]
+        codes, uniques = factorize(s.to_numpy(dtype=object))
+        self._by_id[id(s)] = (s, codes, uniques)
+        return codes, uniques
+
+    def register(self, s: pd.Series, codes: np.ndarray, uniques: np.ndarray) -> pd.Series:
+        self._by_id[id(s)] = (s, codes, uniques)
+        return s
+
+    def clear(self) -> None:
+        self._by_id.clear()
+
+
+def per_value(s: pd.Series, fn: Callable[[Any], Any], factors: Factors | None = None) -> pd.Series:
+    """Apply ``fn`` once per distinct non-null value of ``s`` (nulls give None); object dtype."""
+    if factors is not None:
+        codes, uniques = factors.get(s)
+    else:
+        codes, uniques = factorize(s.to_numpy(dtype=object))
+    mapped = apply_unique(uniques, fn)
+    out = pd.Series(take(mapped, codes), index=s.index, dtype=object)
+    if factors is not None and all(v is None or v.__class__ is str for v in mapped.tolist()):
+        factors.register(out, null_codes(codes, mapped), mapped)
+    return out
+
+
+def _combine(codes_list: list[np.ndarray]) -> np.ndarray:
+    """One code per distinct combination of several code columns (all >= 0)."""
+    comb = codes_list[0].astype(np.int64)
+    for c in codes_list[1:]:
+        comb, _ = pd.factorize(comb)
+        width = int(c.max()) + 1 if len(c) else 1
+        comb = comb.astype(np.int64) * width + c
+    return comb
+
+
+def hash_keys(parts: list[tuple[np.ndarray, np.ndarray]], prefix: str, type_name: str) -> np.ndarray:
+    """``make_id`` of each row's key parts (all present), hashing each distinct key once.
+
+    ``parts`` are (codes, uniques) of the key columns over the same rows; the key text is the parts'
+    ``str`` joined by the unit separator, as ``make_id`` joins them.
+    """
+    codes, ids = hash_keys_factored(parts, prefix, type_name)
+    return ids[codes]
+
+
+def hash_keys_factored(parts: list[tuple[np.ndarray, np.ndarray]], prefix: str,
+                       type_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Like ``hash_keys``, as (codes, distinct ids)."""
+    n = len(parts[0][0])
+    if n == 0:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=object)
+    comb = _combine([c for c, _ in parts])
+    fcodes, funiq = pd.factorize(comb)
+    # factorize numbers codes by first appearance: a row starts a new key where its code exceeds all before it
+    seen_max = np.maximum.accumulate(fcodes)
+    first = np.flatnonzero(np.r_[True, seen_max[1:] > seen_max[:-1]])
+    texts = []
+    for c, u in parts:
+        vals = u[c[first]]
+        texts.append(vals.tolist() if pd.api.types.infer_dtype(vals, skipna=False) == "string"
+                     else [str(v) for v in vals.tolist()])
+    head = f"{type_name}\x1f"
+    if len(texts) == 1:
+        keys = [head + a for a in texts[0]]
+    elif len(texts) == 2:
+        keys = [f"{head}{a}\x1f{b}" for a, b in zip(*texts)]
+    else:
+        keys = [head + "\x1f".join(t) for t in zip(*texts)]
+    blake = hashlib.blake2b
+    pre = f"{prefix}-"
+    ids = np.empty(len(funiq), dtype=object)
+    ids[:] = [pre + blake(k.encode("utf-8"), digest_size=8).hexdigest() for k in keys]
+    return fcodes.astype(np.intp, copy=False), ids
+
+
+def id_order(ids: Sequence[str] | np.ndarray) -> np.ndarray | None:
+    """The stable order that sorts text ``ids`` as Python sorts them; None if already sorted.
+
+    UTF-8 byte order is code-point order, so Arrow's stable sort on the UTF-8 text agrees with
+    Python's ``sorted``.
+
+    >>> id_order(["b", "a", "c"]).tolist(), id_order(["a", "b"])
+    ([1, 0, 2], None)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(np.asarray(ids, dtype=object), type=pa.string(), from_pandas=True)
+    if arr.null_count == 0 and (len(arr) < 2 or pc.all(pc.less_equal(arr[:-1], arr[1:])).as_py()):
+        return None  # already in order (a stable sort would keep it): no sort needed
+    order = pc.sort_indices(arr).to_numpy()  # a stable sort; nulls last
+    if np.array_equal(order, np.arange(len(order))):
+        return None
+    return order
+

@@ -1,0 +1,1 @@
+"""The output folder: Graph <-> Parquet tables + manifest, and a province built from its county parts."""

@@ -1,0 +1,1 @@
+"""Pages for people: the analyst report and the interactive network views."""
