@@ -52,7 +52,8 @@ import sys
 import types
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from .core.errors import GraphkitError, LedgerError, MappingError, OutputError, SchemaError, ValidationFailed
 from .analyses.registry import builtin_registry, current_registry
@@ -333,7 +334,7 @@ def labelled(table: pd.DataFrame | dict[str, pd.DataFrame], *, lang: str | None 
 
 # ---- queries --------------------------------------------------------------------------------------
 
-_OPEN: "weakref.WeakKeyDictionary[Any, dict[str, tuple[str, Any]]]" = weakref.WeakKeyDictionary()
+_OPEN: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, Any]]] = weakref.WeakKeyDictionary()
 
 
 def _fingerprint(graph: Any) -> str:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ import pandas as pd
 from ..core.ids import IdIndex, argsort_strings, factorize, id_index
 from ..core.dates import active, active_mask, as_of_date, overlap_mask, reference_date
 from ..core.model import Graph
-from ..core.schema import PROVENANCE, Model, load_schema
+from ..core.schema import Model, load_schema
 from ..core.settings import threshold
 
 __all__ = [
@@ -694,7 +695,7 @@ def to_zh(df: pd.DataFrame, model: Model | None = None) -> pd.DataFrame:
         elif col in values:
             table = values[col]
             out[col] = out[col].astype(object).map(
-                lambda v: "；".join(table.get(p, p) for p in v.split(";")) if isinstance(v, str) else v)
+                lambda v, table=table: "；".join(table.get(p, p) for p in v.split(";")) if isinstance(v, str) else v)
         elif out[col].dtype == bool or str(out[col].dtype) == "boolean":
             out[col] = out[col].astype(object).map({True: "是", False: "否"}).where(out[col].notna(), None)
     return out.rename(columns=column_labels(model))

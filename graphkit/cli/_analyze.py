@@ -82,7 +82,6 @@ def register(cli: click.Group) -> None:
                     quiet: bool) -> None:
         """运行全部分析，每项写一个 CSV 并显示主要指标 / run every analysis on OUT, write one CSV each, print headlines."""
         from ..analyses.analysis import resolve_options
-        from ..core.errors import OutputError
         from ..store.io import atomic_dir, check_replace
         from ..core.problems import excel_safe_frame
 

@@ -10,7 +10,8 @@ after a Chinese prefix, so nothing is ever lost.
 from __future__ import annotations
 
 import re
-from typing import IO, Any, Callable
+from typing import IO, Any
+from collections.abc import Callable
 
 import click
 

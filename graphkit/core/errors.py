@@ -34,7 +34,7 @@ class LedgerError(GraphkitError):
 class ValidationFailed(GraphkitError):
     """Loading found problems; ``problems`` holds every one of them as a table."""
 
-    def __init__(self, problems: "pd.DataFrame", *, hint: str = "") -> None:
+    def __init__(self, problems: pd.DataFrame, *, hint: str = "") -> None:
         self.problems = problems
         n = len(problems)
         files = sorted(set(problems["file"].dropna().astype(str))) if n else []

@@ -378,7 +378,7 @@ def _file_kind(path: Path) -> str | None:
             return None
         if not _SIGNATURE.search(head):
             # a workbook of `report --xlsx` written before signatures: its index and headline sheets
-            legacy = all(f'name="{s}"'.encode("utf-8") in book for s in ("说明", "主要指标"))
+            legacy = all(f'name="{s}"'.encode() in book for s in ("说明", "主要指标"))
             return "report-xlsx" if legacy else None
     found = _SIGNATURE.search(head)
     if found:

@@ -20,7 +20,8 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import yaml
 
@@ -62,12 +63,12 @@ class ValueSpec:
     const: Any = None
     setting: str | None = None
     lookup: str | None = None
-    lookup_keys: tuple["ValueSpec", ...] = ()
+    lookup_keys: tuple[ValueSpec, ...] = ()
     normalize: str | None = None
     derive: str | None = None
     parse: str | None = None
-    default_from: "ValueSpec | None" = None
-    when: "ValueSpec | None" = None
+    default_from: ValueSpec | None = None
+    when: ValueSpec | None = None
     fallback: str | None = None
     #: the sheet name, the file name (without suffix) or the title row above the header
     context: str | None = None

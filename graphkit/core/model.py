@@ -12,13 +12,14 @@ True
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import networkx as nx
 import pandas as pd
 
 from .ids import GraphCodes
-from .schema import Model, RecordType, load_schema
+from .schema import Model, load_schema
 
 __all__ = ["Graph"]
 
@@ -108,7 +109,7 @@ class Graph:
         for pname, prop in rtype.properties.items():
             if prop.type == "code":
                 cl = self.model.codelists[prop.codelist]  # type: ignore[index]
-                t[pname] = t[pname].map(lambda c: cl.labels[c][lang] if isinstance(c, str) and c in cl.labels else c)
+                t[pname] = t[pname].map(lambda c, cl=cl: cl.labels[c][lang] if isinstance(c, str) and c in cl.labels else c)
             elif prop.type == "ref":
                 names = self.names(prop.range) if prop.range in self.tables else None  # type: ignore[arg-type]
                 if names is not None and not self.model[prop.range].is_edge:  # type: ignore[index]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -158,7 +159,7 @@ def excel_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy(deep=False)
     for i, dtype in enumerate(df.dtypes):
-        if dtype == object or pd.api.types.is_string_dtype(dtype):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             out.isetitem(i, df.iloc[:, i].map(excel_safe))
     return out
 

@@ -6,7 +6,8 @@ queries on a server through :func:`query_server`. It imports neither.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 

@@ -31,7 +31,8 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -285,7 +286,7 @@ class EmbeddedGraph:
             shutil.rmtree(self._cleanup, ignore_errors=True)
             self._cleanup = None
 
-    def __enter__(self) -> "EmbeddedGraph":
+    def __enter__(self) -> EmbeddedGraph:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -371,7 +372,7 @@ def _expected_nodes(out: Path, manifest: bytes, model: Model) -> dict[str, int]:
     return {ns.label: int(counts.get(ns.type, 0)) for ns in graph_shape(model).nodes}
 
 
-def _db_counts(eg: "EmbeddedGraph", model: Model) -> dict[str, int]:
+def _db_counts(eg: EmbeddedGraph, model: Model) -> dict[str, int]:
     """Node label -> nodes in an open database, and ``:REL`` -> relationships of each type."""
     shape = graph_shape(model)
     out = {}
@@ -382,7 +383,7 @@ def _db_counts(eg: "EmbeddedGraph", model: Model) -> dict[str, int]:
     return out
 
 
-def _verified(final: Path, key: str, manifest: bytes, expected: dict[str, int], model: Model) -> "EmbeddedGraph | None":
+def _verified(final: Path, key: str, manifest: bytes, expected: dict[str, int], model: Model) -> EmbeddedGraph | None:
     """Open the cached database in ``final`` if it is the graph it claims to be, else None.
 
     It must carry the ``key.json`` written at its creation, naming this key and the SHA-256 of
@@ -432,7 +433,7 @@ class _Replaced(Exception):
     """The graph folder was replaced while its database was being built or opened."""
 
 
-def _open_snapshot(out: Path, say: ProgressFn) -> "EmbeddedGraph":
+def _open_snapshot(out: Path, say: ProgressFn) -> EmbeddedGraph:
     """A temporary database of the graph at ``out`` as it is now (after a rebuild got in the way).
 
     The manifest and every table file are opened in one quick pass, kept only if the folder was
@@ -475,7 +476,7 @@ def _open_snapshot(out: Path, say: ProgressFn) -> "EmbeddedGraph":
 
 
 def _open_folder(out: Path, *, cache_dir: str | Path | None, rebuild: bool, say: ProgressFn,
-                 attempt: int = 0) -> "EmbeddedGraph":
+                 attempt: int = 0) -> EmbeddedGraph:
     """One attempt at opening (building first if needed) the database of the folder at ``out``.
 
     The first attempt uses (or builds) the cached database; a later one, after a rebuild of the
@@ -632,7 +633,7 @@ def run_cypher(source: Any, query: str, params: Mapping[str, Any] | None = None,
     return with_embedded(source, lambda eg: eg.query(query, params), cache_dir=cache_dir, progress=progress)
 
 
-def with_embedded(source: Any, fn: Callable[["EmbeddedGraph"], Any], *, cache_dir: str | Path | None = None,
+def with_embedded(source: Any, fn: Callable[[EmbeddedGraph], Any], *, cache_dir: str | Path | None = None,
                   progress: ProgressFn | None = None) -> Any:
     """Open the embedded database of ``source``, return ``fn(db)``, close it.
 

@@ -33,7 +33,8 @@ True
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
@@ -270,7 +271,7 @@ def write_networkx(G: nx.Graph, path: str | Path, *, fmt: str | None = None, for
     data = buf.getvalue()
     # graphkit's signature as an XML comment right after the declaration (so a later run may replace it)
     decl_end = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
-    note = f"\n<!-- {output_signature('gephi', 'gephi')} -->".encode("utf-8")
+    note = f"\n<!-- {output_signature('gephi', 'gephi')} -->".encode()
     try:
         with atomic_file(path, "wb", kind="gephi", force=force) as fh:
             fh.write(data[:decl_end] + note + data[decl_end:])

@@ -31,7 +31,8 @@ import os
 import shlex
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
+from collections.abc import Callable, Iterator, Mapping
 
 import pandas as pd
 
@@ -842,10 +843,10 @@ def _prune_loop(drv: Any, database: str | None, stmt: str, ids: list[str], batch
     while True:
         box: list[int] = []
 
-        def work(tx: Any) -> None:
+        def work(tx: Any, box: list[int] = box) -> None:
             box.append(int(tx.run(stmt, ids=ids, limit=batch_size, **dict(params or {})).single()["n"]))
 
-        def call() -> None:
+        def call(work: Callable[[Any], None] = work) -> None:
             with _session(drv, database) as s:
                 s.execute_write(work)
 

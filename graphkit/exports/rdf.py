@@ -39,7 +39,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 from urllib.parse import quote, unquote
 
 import numpy as np
@@ -48,7 +49,7 @@ import yaml
 
 from ..core.errors import GraphkitError, OutputError, SchemaError
 from ..core.model import Graph
-from ..core.problems import PROBLEM_COLUMNS, RULES, Problems
+from ..core.problems import RULES, Problems
 from ..core.schema import PROVENANCE, Model, Property, RecordType, load_schema
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -339,7 +340,7 @@ def _codelist_roles(t: Terms) -> set[str]:
             if pt.kind == "code" and pt.curie == "org:role"}
 
 
-def ontology_graph(model: Model | None = None) -> "rdflib.Graph":
+def ontology_graph(model: Model | None = None) -> rdflib.Graph:
     """The graphkit ontology as an rdflib Graph, generated from the declaration.
 
     It declares graphkit's own classes and properties (``gk:``), annotates every reused standard
@@ -541,7 +542,7 @@ def _interval_path(t: Terms, tt: TypeTerm, pt: PropTerm) -> list[str]:
     return [t.iri(tt.interval_link), pt.iri, t.iri("time:inXSDDate")]  # type: ignore[arg-type]
 
 
-def shapes_graph(model: Model | None = None) -> "rdflib.Graph":
+def shapes_graph(model: Model | None = None) -> rdflib.Graph:
     """SHACL shapes for the constraints the loaders enforce, generated from the declaration.
 
     One node shape per record type (targeting its class), one property shape per property:
@@ -752,7 +753,7 @@ def _esc(values: Any) -> Any:
     if _any(ctrl):  # rare: per value, only where needed
         py = values.to_pylist()
         for i in np.flatnonzero(ctrl.to_numpy(zero_copy_only=False)):
-            py[i] = _CTRL.sub(lambda m: "\\u%04X" % ord(m.group(0)), py[i])
+            py[i] = _CTRL.sub(lambda m: f"\\u{ord(m.group(0)):04X}", py[i])
         values = pa.array(py, type=pa.string())
     return values
 
@@ -938,7 +939,7 @@ def _file_keys(graph: Graph) -> pd.DataFrame:
     files["src_hash"] = files["src_hash"].where(files["src_hash"].notna(), None)
     files["_h"] = files["src_hash"].where(files["src_hash"].notna(), "")
     files = files.drop_duplicates(["src_file", "_h"]).sort_values(["src_file", "_h"]).reset_index(drop=True)
-    files["key"] = [hashlib.blake2b(f"{a}\x1f{b}".encode("utf-8"), digest_size=8).hexdigest()
+    files["key"] = [hashlib.blake2b(f"{a}\x1f{b}".encode(), digest_size=8).hexdigest()
                     for a, b in zip(files["src_file"], files["_h"])]
     return files.drop(columns="_h")
 
@@ -1172,7 +1173,7 @@ def to_nquads(graph: Graph, *, base: str | None = None, quads: bool = True, voca
         yield data.decode("utf-8")
 
 
-def to_rdflib(graph: Graph, *, base: str | None = None, named_graphs: bool = True) -> "rdflib.Dataset":
+def to_rdflib(graph: Graph, *, base: str | None = None, named_graphs: bool = True) -> rdflib.Dataset:
     """The graph as an rdflib Dataset (each ledger file a named graph; vocabulary in the default graph).
 
     With ``named_graphs=False`` every triple goes to the default graph. Fine for a county; use
@@ -1202,7 +1203,7 @@ def to_rdflib(graph: Graph, *, base: str | None = None, named_graphs: bool = Tru
 
 
 def to_oxigraph(graph: Graph, *, base: str | None = None, named_graphs: bool = True,
-                store: "pyoxigraph.Store | None" = None) -> "pyoxigraph.Store":
+                store: pyoxigraph.Store | None = None) -> pyoxigraph.Store:
     """The graph loaded into a pyoxigraph Store (in memory unless ``store`` is given).
 
     Examples
@@ -1330,7 +1331,7 @@ def export_rdf(graph: Graph, path: str | Path, *, fmt: str | None = None, base: 
     try:
         with atomic_file(path, "wb", kind="rdf", force=force) as fh:
             if fmt in _STREAM_FORMATS:
-                fh.write(f"# {output_signature('rdf', 'rdf export')}\n".encode("utf-8"))
+                fh.write(f"# {output_signature('rdf', 'rdf export')}\n".encode())
                 _write_stream(graph, fh, fmt=fmt, base=base)
             else:
                 fh.write(serialize(graph, fmt=fmt, base=base, store=store))
@@ -1653,7 +1654,7 @@ _SHADOWED_BY_DATATYPE = frozenset({"MinInclusiveConstraintComponent", "MaxInclus
                                    "MaxLengthConstraintComponent"})
 
 
-def _as_data_graph(source: Any, fmt: str | None) -> "rdflib.Graph":
+def _as_data_graph(source: Any, fmt: str | None) -> rdflib.Graph:
     """One rdflib Graph holding every triple of the source (named graphs merged)."""
     from rdflib import Graph as RGraph
 
@@ -1688,7 +1689,7 @@ class _Result:
     messages: dict[str | None, str]
 
 
-def _pyshacl_results(data: "rdflib.Graph", sg: "rdflib.Graph") -> list[_Result]:
+def _pyshacl_results(data: rdflib.Graph, sg: rdflib.Graph) -> list[_Result]:
     import pyshacl
     from rdflib.namespace import RDF, SH
 
@@ -1706,7 +1707,7 @@ def _pyshacl_results(data: "rdflib.Graph", sg: "rdflib.Graph") -> list[_Result]:
     return out
 
 
-def _split_sparql(sg: "rdflib.Graph") -> tuple["rdflib.Graph", list[tuple[str, str, list[str], str, dict[str | None, str]]]]:
+def _split_sparql(sg: rdflib.Graph) -> tuple[rdflib.Graph, list[tuple[str, str, list[str], str, dict[str | None, str]]]]:
     """Take the SPARQL-based constraints out of a shapes graph.
 
     Returns the remaining shapes and, per constraint: (shape IRI, constraint IRI, target classes,
@@ -1728,7 +1729,7 @@ def _split_sparql(sg: "rdflib.Graph") -> tuple["rdflib.Graph", list[tuple[str, s
     return core, found
 
 
-def _sparql_results(data: "rdflib.Graph", constraints: list[tuple[str, str, list[str], str, dict[str | None, str]]]) -> list[_Result]:
+def _sparql_results(data: rdflib.Graph, constraints: list[tuple[str, str, list[str], str, dict[str | None, str]]]) -> list[_Result]:
     """Evaluate SPARQL-based constraints once each over all focus nodes (``$this`` free)."""
     from rdflib.namespace import RDF
     from rdflib.query import ResultRow
@@ -1746,7 +1747,7 @@ def _sparql_results(data: "rdflib.Graph", constraints: list[tuple[str, str, list
     return out
 
 
-def validate_rdf(source: Any, *, fmt: str | None = None, shapes: "rdflib.Graph | None" = None,
+def validate_rdf(source: Any, *, fmt: str | None = None, shapes: rdflib.Graph | None = None,
                  model: Model | None = None, engine: str = "fast") -> pd.DataFrame:
     """Validate RDF with pySHACL against graphkit's shapes; return the loaders' problem table.
 
@@ -1878,7 +1879,7 @@ def _detail(rule: str, col_zh: str, col_en: str, prop: Property | None, info: _S
     return zh, en
 
 
-def _provenance_lookup(data: "rdflib.Graph", t: Terms) -> dict[str, tuple[str, str, int | None]]:
+def _provenance_lookup(data: rdflib.Graph, t: Terms) -> dict[str, tuple[str, str, int | None]]:
     """focus node IRI -> (file, sheet, row) via prov:wasDerivedFrom."""
     from rdflib import URIRef
 
@@ -1896,7 +1897,7 @@ def _provenance_lookup(data: "rdflib.Graph", t: Terms) -> dict[str, tuple[str, s
     return out
 
 
-def _display_names(data: "rdflib.Graph", t: Terms) -> dict[str, str]:
+def _display_names(data: rdflib.Graph, t: Terms) -> dict[str, str]:
     from rdflib import URIRef
 
     out: dict[str, str] = {}

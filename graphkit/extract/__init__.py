@@ -27,10 +27,10 @@ class Extraction:
     ``texts`` maps file → list of (paragraph number, original paragraph text) for the HTML view.
     """
 
-    orgs: "pd.DataFrame"
-    links: "pd.DataFrame"
-    numbers: "pd.DataFrame"
-    claims: "pd.DataFrame | None"
+    orgs: pd.DataFrame
+    links: pd.DataFrame
+    numbers: pd.DataFrame
+    claims: pd.DataFrame | None
     texts: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     chars: int = 0
 
@@ -112,7 +112,7 @@ def _apply_aliases(found: dict[str, list[dict[str, Any]]], paragraphs: dict[int,
         c["attending"] = [alias.get(a, a) for a in c["attending"]]
 
 
-def extract_files(paths: list[str] | tuple[str, ...], *, graph: "Graph | None" = None) -> Extraction:
+def extract_files(paths: list[str] | tuple[str, ...], *, graph: Graph | None = None) -> Extraction:
     """Extract candidates from report files and folders.
 
     Parameters

@@ -9,7 +9,8 @@ the claim; an exact figure agrees when equal. Everything else is listed as canno
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -21,12 +22,12 @@ __all__ = ["check_claims", "graph_figures", "AGREES", "DIFFERS", "CANNOT_TELL"]
 AGREES, DIFFERS, CANNOT_TELL = "一致 agrees", "不一致 differs", "无法判断 cannot tell"
 
 
-def _collab_count(graph: "Graph", kind: str) -> int:
+def _collab_count(graph: Graph, kind: str) -> int:
     c = graph.tables.get("Collaboration")
     return 0 if c is None else int((c["kind"] == kind).sum())
 
 
-def _joint_villages(graph: "Graph") -> int:
+def _joint_villages(graph: Graph) -> int:
     c, m, o = graph.tables.get("Collaboration"), graph.tables.get("Membership"), graph.tables.get("Organization")
     if c is None or m is None or o is None:
         return 0
@@ -37,7 +38,7 @@ def _joint_villages(graph: "Graph") -> int:
     return int(villages.dropna().nunique() + villages.isna().sum())
 
 
-def graph_figures(graph: "Graph") -> dict[str, Callable[[], int]]:
+def graph_figures(graph: Graph) -> dict[str, Callable[[], int]]:
     """Return the figures the graph can give, by claim category (computed on demand)."""
     p = graph.tables.get("Pairing")
     o = graph.tables.get("Organization")
@@ -53,7 +54,7 @@ def graph_figures(graph: "Graph") -> dict[str, Callable[[], int]]:
     }
 
 
-def _answerable(row: "pd.Series") -> str | None:
+def _answerable(row: pd.Series) -> str | None:
     cat, sent = row["category"], str(row["sentence"])
     if cat == "覆盖村数" and re.search(r"联村|跨村", sent):
         return "覆盖村数"
@@ -68,7 +69,7 @@ def _answerable(row: "pd.Series") -> str | None:
     return None
 
 
-def check_claims(numbers: "pd.DataFrame", graph: "Graph") -> "pd.DataFrame":
+def check_claims(numbers: pd.DataFrame, graph: Graph) -> pd.DataFrame:
     """Compare each counted claim with the graph.
 
     Returns

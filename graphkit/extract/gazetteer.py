@@ -32,7 +32,7 @@ class Gazetteer:
     names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_graph(cls, graph: "Graph") -> "Gazetteer":
+    def from_graph(cls, graph: Graph) -> Gazetteer:
         """Build the gazetteer from a graph's Organization (and county Place) names."""
         places = graph.tables.get("Place")
         county = ""

@@ -60,7 +60,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _write_sheet(wb: Any, name: str, df: "pd.DataFrame", columns: list[tuple[str, str]], *, accept: bool) -> None:
+def _write_sheet(wb: Any, name: str, df: pd.DataFrame, columns: list[tuple[str, str]], *, accept: bool) -> None:
     ws = wb.add_worksheet(name)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
     for j, (_, label) in enumerate(columns):
@@ -83,7 +83,7 @@ def _write_sheet(wb: Any, name: str, df: "pd.DataFrame", columns: list[tuple[str
         ws.autofilter(0, 0, len(df), len(columns) - 1)
 
 
-def write_workbook(result: "Extraction", path: str | Path, *, force: bool = False) -> Path:
+def write_workbook(result: Extraction, path: str | Path, *, force: bool = False) -> Path:
     """Write the review workbook (atomically).
 
     Parameters
@@ -164,7 +164,7 @@ def _para_html(text: str, spans: list[tuple[int, int, str, str]], anchors: dict[
     return Markup("".join(out))
 
 
-def write_html(result: "Extraction", path: str | Path, *, force: bool = False) -> Path:
+def write_html(result: Extraction, path: str | Path, *, force: bool = False) -> Path:
     """Write the offline review page (atomically): text with spans linked to rows."""
     import jinja2
 
@@ -185,7 +185,7 @@ def write_html(result: "Extraction", path: str | Path, *, force: bool = False) -
             rendered.append((num, _para_html(text, spans, anchors)))
         texts.append((file, rendered))
 
-    def rows(df: "pd.DataFrame") -> list[dict[str, Any]]:
+    def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
         return [{k: _cell(v) for k, v in rec.items()} for rec in df.to_dict("records")]
 
     nums = rows(result.numbers)

@@ -27,7 +27,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -35,14 +36,14 @@ import yaml
 
 from ..core.read_report import column_letter, new_entry
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, RawSheet, file_sha256, read_file
-from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, null_codes, per_value, take
+from ._load_vec import Factors, factorize, hash_keys, hash_keys_factored, id_order, per_value, take
 from ..core.text import BIDI_CHARS, clean_text, has_bidi, infer_form, infer_place_kind, match_key, org_key, place_key, strip_form_suffix
-from ..core.values import EXCEL_ERRORS, _parse_one, is_ambiguous_month, is_blank, parse_boolean, parse_date, parse_integer, parse_month, parse_series
+from ..core.values import EXCEL_ERRORS, _parse_one, is_ambiguous_month, is_blank, parse_boolean, parse_date, parse_integer, parse_month
 from ..core.errors import GraphkitError, LedgerError, ValidationFailed
 from ..core.mapping import EntitySpec, Mapping, ValueSpec, load_mappings
 from ..core.model import Graph
 from ..core.problems import Problems, clip
-from ..core.schema import PROVENANCE, Model, Property, RecordType, load_schema
+from ..core.schema import Model, Property, RecordType, load_schema
 
 __all__ = ["DatasetConfig", "read_config", "build_graph", "validate_ledgers", "make_id", "CONFIG_FILE"]
 
@@ -188,7 +189,7 @@ _ALIAS_FROM = ("简称", "写法", "常用名称", "曾用名", "别名", "单�
 _ALIAS_TO = ("党组织名称", "党组织全称", "规范名称", "全称", "标准名称", "对应党组织")
 
 
-def _read_aliases(ctx: "_Context", limits: Limits) -> dict[str, str]:
+def _read_aliases(ctx: _Context, limits: Limits) -> dict[str, str]:
     """The county's name tables: match key of a name as written -> the party organization's name.
 
     Raises
@@ -309,7 +310,7 @@ class _Context:
     #: the county's name table (org key of a name as written -> full name), see ``_read_aliases``
     aliases: dict[str, str] = field(default_factory=dict)
     #: in a province build: resolves a name the county does not hold (``graphkit.store.province``)
-    cross: "CrossRef | None" = None
+    cross: CrossRef | None = None
 
 
 #: ``cross(type name, name as written, local result)`` -> a replacement result or None (keep the local one)
@@ -992,7 +993,7 @@ def _uses(mapping: Mapping) -> dict[str, list[str]]:
         for pname, spec in ent.properties.items():
             for c in sorted(spec.columns()):
                 out[c].append(f"{ent.name}.{pname}")
-        for i, k in enumerate(ent.keys):
+        for k in ent.keys:
             for c in sorted(k.columns()):
                 if f"{ent.name}.id" not in out[c]:
                     out[c].append(f"{ent.name}.id")
@@ -1449,7 +1450,7 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                         col = f[prop]
                     else:
                         idx = index(k.lookup)
-                        col = per_value(col, lambda v: idx.resolve(v)[0])
+                        col = per_value(col, lambda v, idx=idx: idx.resolve(v)[0])
                 parts.append(factorize(col.to_numpy(dtype=object)))
             ok = np.ones(len(f), dtype=bool)
             for c, _ in parts:
@@ -2002,7 +2003,7 @@ class _FilePool:
         except BrokenProcessPool:  # a worker died (killed for memory, say): the main process loads the file
             return None
 
-    def __enter__(self) -> "_FilePool":
+    def __enter__(self) -> _FilePool:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -24,12 +24,12 @@ import datetime as dt
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..core.files import (
@@ -297,7 +297,7 @@ def write_graph(graph: Graph, out: str | Path, *, overwrite: bool = True, comman
         manifest = {
             "format": FORMAT_VERSION,
             "schema_version": model.version,
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "settings": {k: v for k, v in graph.settings.items() if k != "data_dir"},
             "counts": counts,
             "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])}

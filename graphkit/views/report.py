@@ -125,7 +125,7 @@ def _month_grid(months: pd.DataFrame) -> pd.DataFrame:
     A missed month shows as ``0 ×``; a month not yet due is left empty.
     """
     rows = []
-    for did, sub in months.groupby("district_id", sort=False):
+    for _did, sub in months.groupby("district_id", sort=False):
         row: dict[str, Any] = {"片区": sub["district"].iloc[0]}
         for r in sub.itertuples(index=False):
             row[f"{int(r.month)}月"] = (f"{int(r.activities)} ×" if r.missed else

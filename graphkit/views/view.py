@@ -56,7 +56,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 import numpy as np
@@ -535,7 +536,7 @@ class _Page:
 
     filename: str
     label: str
-    build: Callable[[], "View"]
+    build: Callable[[], View]
 
 
 class View:
@@ -574,7 +575,7 @@ class View:
 
     def __init__(self, kind: str, title: str, subtitle: str, network: Any, meta: dict[str, Any],
                  aggregated: bool = False, pages: list[_Page] | None = None, parts_dir: str = "view_parts",
-                 back: str | None = None, *, cols: "_Cols | None" = None) -> None:
+                 back: str | None = None, *, cols: _Cols | None = None) -> None:
         if network is None and cols is None:
             raise GraphkitError("View needs a network or its columns")
         self.kind = kind
@@ -898,7 +899,7 @@ class _Scene:
     subtitle: str
     ids: dict[str, np.ndarray]
     edges: pd.DataFrame
-    layout: Callable[["_Ctx", pd.DataFrame, pd.DataFrame], tuple[np.ndarray, np.ndarray]]
+    layout: Callable[[_Ctx, pd.DataFrame, pd.DataFrame], tuple[np.ndarray, np.ndarray]]
     marks: dict[str, str] = field(default_factory=dict)            # node id -> mark key
     labels: dict[str, str] = field(default_factory=dict)           # node id -> label override
     edge_groups: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # edge id -> (group, label, dashes)
@@ -910,7 +911,7 @@ class _Scene:
     group_names: pd.Series | None = None           # group id -> display name
     group_word: tuple[str, str] = ("镇(街道)", "town")
     one_group_per_page: bool = False               # drill-down pages: one group each (the province's counties)
-    rebuild: Callable[[set[str]], "_Scene"] | None = None  # the same kind restricted to some org ids
+    rebuild: Callable[[set[str]], _Scene] | None = None  # the same kind restricted to some org ids
 
     @property
     def n_nodes(self) -> int:
@@ -1866,7 +1867,6 @@ def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
 def _json_append(rows_json: Callable[[], Any], extra: list[np.ndarray], has_cols: bool) -> Callable[[], Any]:
     """Fact-list JSON texts with more values appended (``[a,b]`` + c → ``[a,b,c]``)."""
     def build() -> Any:
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         base = rows_json()
@@ -2102,7 +2102,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
         ids_t = id_arr[rows]
         keys, cols, rows_json = _node_facts(ctx, t, ids_t)
         extra = []
-        for key, (label, mapping) in scene.extra_facts.items():
+        for label, mapping in scene.extra_facts.values():
             vals = pd.Series(ids_t, dtype=object).map(mapping)
             if vals.notna().any():
                 keys = keys + [label]
