@@ -305,7 +305,7 @@ def canonical_graphkit(graph: Any, analysis: str, *, as_of: str, max_per_strong:
                        rotation_years: int = 1) -> dict[str, pd.DataFrame]:
     """graphkit's own results of one analysis, reduced to the peer's tables and columns."""
     if analysis == "coverage":
-        from graphkit import coverage as cov
+        from graphkit.analyses import coverage as cov
 
         c = cov.coverage(graph, as_of=as_of, by="town")
         mechs = [col[2:] for col in c.columns if col.startswith("n_")]

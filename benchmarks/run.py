@@ -224,13 +224,13 @@ def _preimport(names: list[str]) -> None:
     """Import the analysis modules before timing (their import time is not the analysis)."""
     import importlib
     for n in names:
-        importlib.import_module(f"graphkit.{_MODULE_OF[n]}")
+        importlib.import_module(f"graphkit.analyses.{_MODULE_OF[n]}")
 
 
 def _run_analysis(name: str, graph: Any, as_of: str, seed: int) -> int:
     """Run one analysis stage; return the number of result rows (so nothing is optimized away)."""
     if name == "coverage":
-        from graphkit import coverage as cov
+        from graphkit.analyses import coverage as cov
         frames = [cov.coverage(graph, as_of=as_of, by="town"), cov.village_coverage(graph, as_of=as_of),
                   cov.weak_coverage(graph, as_of=as_of), cov.two_coverages(graph, by="town"),
                   cov.chain_stage_coverage(graph, as_of=as_of)]
@@ -311,7 +311,7 @@ def stage_end_to_end(timer: Any, graph_dir: str, as_of: str, seed: int, analyses
 
 def stage_view(timer: Any, graph_dir: str, out: str, seed: int, as_of: str) -> dict[str, Any]:
     import graphkit as gk
-    from graphkit import view
+    from graphkit.views import view
 
     graph = gk.read_graph(graph_dir)
     with timer("view"):
@@ -473,12 +473,12 @@ def _analysis_available(name: str) -> str | None:
              "chain_alliances": ("clusters", ["def chain_alliances", "def brokers", "def isolated"]),
              "cadence": ("cadence", ["def district_cadence"])}
     mod, defs = needs[name]
-    spec = importlib.util.find_spec(f"graphkit.{mod}")
+    spec = importlib.util.find_spec(f"graphkit.analyses.{mod}")
     if spec is None or spec.origin is None:
-        return f"graphkit.{mod}"
+        return f"graphkit.analyses.{mod}"
     text = Path(spec.origin).read_text(encoding="utf-8")
     missing = [d[4:] for d in defs if d + "(" not in text]
-    return f"graphkit.{mod}.{missing[0]}" if missing else None
+    return f"graphkit.analyses.{mod}.{missing[0]}" if missing else None
 
 
 class Run:
@@ -735,7 +735,7 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         # an analysis that failed on its own (error, timeout, killed) would only kill this process too
         failed = [a for a in available if run.rows.get(a, {}).get("status") in ("error", "timeout", "killed")]
         included = [a for a in available if a not in failed]
-        use_run_all = not failed and len(included) == len(ANALYSES) and _has_def("analysis", "run_all")
+        use_run_all = not failed and len(included) == len(ANALYSES) and _has_def("analyses.analysis", "run_all")
         _say("  end_to_end …" + (" (graphkit.analyses.analysis.run_all)" if use_run_all else "")
              + (f" (without {', '.join(failed)}: failed on their own)" if failed else ""))
         m = _measure(args, run, "stage_end_to_end", {**common, "as_of": args.as_of, "seed": run.seed,

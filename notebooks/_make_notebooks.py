@@ -477,7 +477,7 @@ namespace only where none fits (see `docs/rdf.md`). Every record keeps `prov:was
 ledger row, so a SHACL violation points back to the file, sheet and row to fix.
 """),
     py("""
-from graphkit import rdf
+from graphkit.exports import rdf
 
 import graphkit as gk
 
@@ -516,13 +516,16 @@ gk.sparql(store, q, cat="3")
 """),
     md("""
 The saved SPARQL pack (`schema/queries/*.rq`) asks the same questions as the Python analyses and
-the Cypher pack: `gk.sparql.list_queries()`, `gk.sparql.run_query(source, name, params=...)`.
+the Cypher pack: `sparql.list_queries()`, `sparql.run_query(source, name, params=...)` in
+`graphkit.exports.sparql`.
 """),
     py("""
-gk.sparql.list_queries()[["name", "title"]].head(8)
+from graphkit.exports import sparql
+
+sparql.list_queries()[["name", "title"]].head(8)
 """),
     py("""
-stages = gk.sparql.run_query(store, "chain_stage_coverage", store="oxigraph")
+stages = sparql.run_query(store, "chain_stage_coverage", store="oxigraph")
 python = gk.chain_stage_coverage(g)
 assert sorted(stages.loc[stages["no_presence"], "stage"]) == sorted(python.loc[python["no_presence"], "stage"])
 stages.head()

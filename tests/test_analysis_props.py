@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphkit import coverage
+from graphkit.analyses import coverage
 from graphkit.analyses import clusters
 from graphkit.analyses import pairing
 from graphkit.analyses.toolkit import cached, org_facts

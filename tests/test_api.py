@@ -49,18 +49,12 @@ def test_every_public_name_resolves() -> None:
         gk.not_a_name  # noqa: B018
 
 
-def _entry(obj: object) -> object:
-    """The function behind a callable submodule (gk.coverage, gk.view, gk.cypher, gk.sparql)."""
-    return inspect.unwrap(obj) if isinstance(obj, types.ModuleType) else obj  # type: ignore[arg-type]
-
-
 def public_callables() -> list[tuple[str, object]]:
     out = []
     for name in gk.__all__:
         obj = getattr(gk, name)
         if isinstance(obj, type) and issubclass(obj, BaseException):
             continue  # error classes are documented in graphkit.core.errors
-        obj = _entry(obj)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             out.append((name, obj))
     return out
@@ -72,26 +66,20 @@ def test_public_callable_has_runnable_example(name: str, obj: object) -> None:
     assert "Examples" in doc and ">>>" in doc, f"gk.{name} needs an Examples section with a doctest"
 
 
-@pytest.mark.parametrize("name", ["coverage", "view", "cypher", "sparql"])
-def test_callable_submodules(name: str) -> None:
-    obj = getattr(gk, name)
-    assert isinstance(obj, types.ModuleType) and callable(obj)
-    assert obj is sys.modules["graphkit." + {"coverage": "analyses.coverage", "view": "views.view", "cypher": "exports.cypher", "sparql": "exports.sparql"}[name]]
-    params = inspect.signature(obj).parameters
-    assert list(params)[0] in ("graph", "source")
-
-
-def test_callable_submodules_whatever_the_import_order() -> None:
-    """``from graphkit import coverage`` (the module) and ``gk.coverage(g)`` both work, in any order."""
+def test_public_names_are_plain_functions_whatever_the_import_order() -> None:
+    """``gk.coverage`` is the function, wherever its module was imported first; no module class is swapped."""
     code = """
+import types, sys
 import graphkit.analyses.coverage as mod
-from graphkit import view, sparql
+from graphkit import view, sparql, coverage
 import graphkit as gk
 from graphkit.testing import example_graph
 g = example_graph()
 a = gk.coverage(g, as_of="2024-06-30", by=None)
 b = mod.coverage(g, as_of="2024-06-30", by=None)
-assert a.equals(b) and mod is gk.coverage and callable(view) and callable(sparql)
+assert a.equals(b) and coverage is mod.coverage is gk.coverage
+assert isinstance(view, types.FunctionType) and isinstance(sparql, types.FunctionType)
+assert type(sys.modules["graphkit"]) is types.ModuleType and type(mod) is types.ModuleType
 assert mod.village_coverage is gk.village_coverage
 print("ok")
 """
@@ -108,7 +96,7 @@ def test_signatures_graph_first_options_keyword_only() -> None:
              "write_cypher_script"]
     bad = []
     for n in names:
-        params = list(inspect.signature(_entry(getattr(gk, n))).parameters.values())  # type: ignore[arg-type]
+        params = list(inspect.signature(getattr(gk, n)).parameters.values())  # type: ignore[arg-type]
         positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         if positional[0].name not in first or len(positional) > 2:
             bad.append((n, [p.name for p in positional]))
@@ -179,17 +167,19 @@ def test_sample_graph_is_a_fresh_copy() -> None:
 
 
 def test_cypher_reuses_the_database_until_the_graph_changes() -> None:
+    from graphkit.exports import adhoc
+
     g = gk.sample_graph()
     q = "MATCH (o:Organization) RETURN count(o) AS n"
     assert int(gk.cypher(g, q).loc[0, "n"]) == g.count("Organization")
-    db = gk._OPEN[g]["cypher"][1]
+    db = adhoc._OPEN[g]["cypher"][1]
     assert int(gk.cypher(g, "MATCH (o:Organization) WHERE o.sector = $s RETURN count(o) AS n", s="village")
                .loc[0, "n"]) == int((g.orgs["sector"] == "village").sum())
-    assert gk._OPEN[g]["cypher"][1] is db  # no rebuild
+    assert adhoc._OPEN[g]["cypher"][1] is db  # no rebuild
     g.orgs.loc[:, "sector"] = "village"  # changed in place: the next query must see it
     assert int(gk.cypher(g, "MATCH (o:Organization) WHERE o.sector = $s RETURN count(o) AS n", s="village")
                .loc[0, "n"]) == g.count("Organization")
-    assert gk._OPEN[g]["cypher"][1] is not db
+    assert adhoc._OPEN[g]["cypher"][1] is not db
 
 
 def test_cypher_server_without_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,8 +219,8 @@ def test_config_defaults_reach_the_functions(sample_graph: gk.Graph) -> None:
 
 def test_settings_agree_with_the_modules() -> None:
     """The settings' defaults are the values the modules used before settings existed."""
-    from graphkit import view
     from graphkit.exports import neo4j
+    from graphkit.views import view
 
     assert gk.Settings().base_iri == gk.load_schema().base_iri
     assert gk.Settings().view_max_nodes == view.DEFAULT_MAX_NODES

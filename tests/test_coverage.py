@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit import coverage as cov
+from graphkit.analyses import coverage as cov
 from graphkit.testing import make_graph
 from graphkit.core.errors import GraphkitError
 

@@ -118,16 +118,18 @@ def test_arrow_ids_find_strings_exactly(fixed: bool) -> None:
 
 
 def test_the_package_uses_no_object_addresses() -> None:
-    """No ctypes-based lookups, no address tables: ``_ids`` works on values and codes only."""
+    """No ctypes-based lookups, no address tables anywhere in the package: ids work on values and codes."""
     pkg = Path(graphkit.__file__).parent
-    for path in [pkg / "_ids.py", pkg / "_analysis.py", pkg / "model.py", pkg / "io.py", pkg / "_files.py"]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+    paths = sorted(pkg.rglob("*.py"))
+    assert pkg / "core" / "ids.py" in paths and pkg / "core" / "files.py" in paths
+    for path in paths:
+        src = path.read_text(encoding="utf-8")
+        tree = ast.parse(src)
         names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
         mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         uses_ctypes = "ctypes" in names or "ctypes" in mods
-        if path.name == "_files.py":  # only for renameat2 (an atomic folder swap), nowhere near the ids
-            src = path.read_text(encoding="utf-8")
+        if path == pkg / "core" / "files.py":  # only for renameat2 (an atomic folder swap), nowhere near the ids
             assert src.count("import ctypes") == 1 and "addresses" not in src and ".ctypes.data" not in src
         else:
             assert not uses_ctypes, path
-        assert "from_address" not in path.read_text(encoding="utf-8")
+        assert "from_address" not in src, path

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import coverage
+from graphkit.analyses import coverage
 from graphkit.analyses import cadence
 from graphkit.analyses import clusters
 from graphkit.analyses import pairing

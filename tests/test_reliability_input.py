@@ -378,7 +378,7 @@ def test_pack_parameters_are_checked_against_their_choices(tmp_path: Path) -> No
     Cypher) refuse a value outside the declared choices, listing them in Chinese and English."""
     from click.testing import CliRunner
 
-    from graphkit import sparql
+    from graphkit.exports import sparql
     from graphkit.exports import queries
     from graphkit.cli import cli
 

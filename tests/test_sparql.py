@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from graphkit import coverage, sparql
+from graphkit.analyses import coverage
+from graphkit.exports import sparql
 from graphkit.analyses import pairing
 from graphkit.exports import rdf
 from graphkit.analyses.toolkit import reference_date

@@ -18,7 +18,7 @@ components. Everything works on integer node ids held in numpy arrays.
 Examples
 --------
 >>> from graphkit.analyses.toolkit import example_graph
->>> from graphkit import clusters
+>>> from graphkit.analyses import clusters
 >>> g = example_graph()
 >>> c = clusters.detect_clusters(g, as_of="2024-06-30", seed=0)
 >>> int(c["cluster"].min()), len(c) == c["org_id"].nunique()

@@ -14,7 +14,7 @@ Every share is a fraction between 0 and 1; groups with a missing value are label
 Examples
 --------
 >>> from graphkit.analyses.toolkit import example_graph
->>> from graphkit import coverage as cov
+>>> from graphkit.analyses import coverage as cov
 >>> g = example_graph()
 >>> cov.coverage(g, as_of="2024-06-30", by=None)[["orgs", "covered", "n_pairing"]].to_dict("records")
 [{'orgs': 11, 'covered': 10, 'n_pairing': 4}]

@@ -33,7 +33,7 @@ order. Two exact solvers:
 Examples
 --------
 >>> from graphkit.analyses.toolkit import example_graph
->>> from graphkit import pairing
+>>> from graphkit.analyses import pairing
 >>> g = example_graph()
 >>> gaps = pairing.pairing_gaps(g, as_of="2024-06-30")
 >>> sorted(gaps["unpaired_weak"]["name"])

@@ -25,7 +25,7 @@ graph.
 Examples
 --------
 >>> import graphkit as gk
->>> from graphkit import rdf
+>>> from graphkit.exports import rdf
 >>> g = gk.build_graph(gk.sample_path())
 >>> store = rdf.to_oxigraph(g)
 >>> back = rdf.read_rdf(store)

@@ -26,7 +26,7 @@ of an earlier date parameter) and ``years_before(P,Q)`` (date P moved back Q yea
 Examples
 --------
 >>> import graphkit as gk
->>> from graphkit import sparql
+>>> from graphkit.exports import sparql
 >>> "unpaired_weak" in sparql.list_queries()["name"].tolist()
 True
 >>> df = sparql.run_query(gk.build_graph(gk.sample_path()), "chain_stage_coverage", store="oxigraph")
