@@ -39,7 +39,8 @@ import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 __all__ = ["Timer", "Measurement", "SectionTimeout", "run_stage", "rss_mib"]
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
-import _neo4j_home as nh
+import _neo4j_home as nh  # noqa: E402 - tests/ is put on sys.path just above
 
 BENCH_HEAP = "2g"
 BENCH_PAGECACHE = "2g"

@@ -31,7 +31,8 @@ import re
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

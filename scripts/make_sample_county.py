@@ -139,7 +139,7 @@ def build() -> dict[str, Any]:
     wc = s.org(f"{COUNTY}委直属机关工委", "机关工委", "机关", "县", host=f"{COUNTY}委直属机关工作委员会", members=12,
                tag="workcom")
     district_members: list[list[str]] = []
-    for d, units in enumerate(DISTRICTS):
+    for units in DISTRICTS:
         names = []
         for unit, sector, form in units:
             full_unit = f"{COUNTY}{unit}"
@@ -181,7 +181,7 @@ def build() -> dict[str, Any]:
                         host=f"{town}{suffix.replace('党支部', '')}", tag="townag")
             if suffix == "机关党支部":
                 town_machine[town] = rec["name"]
-        for j, vname in enumerate(villages[town]):
+        for vname in villages[town]:
             general = rng.random() < 0.5
             sector = "社区" if vname.endswith("社区") else "农村"
             top = s.org(f"{town}{vname}{'党总支' if general else '党支部'}", "党总支" if general else "党支部", sector,
@@ -272,7 +272,7 @@ def build() -> dict[str, Any]:
     pair_towns = ["青溪镇", "柳坪镇", "枫林镇", "金桥镇", "白鹤乡", "双河镇", "梅岭镇", "云台乡", "桃源镇"]
     strong_weak: list[tuple[str, str]] = []
     weak_villages: list[str] = []
-    for t, town in enumerate(pair_towns):
+    for town in pair_towns:
         vs = villages[town]
         strong = village_org[(town, vs[5])]
         setcat(strong, "一类")
@@ -496,7 +496,7 @@ def build() -> dict[str, Any]:
         units.append({"单位名称": firm, "类型": "非公企业", "所属镇(街道)": town, "是否建立党组织": "否", "党组织名称": None,
                       "联系党组织": linked, "党建指导员": s.person() if mode == "instructor" else None,
                       "从业人员数": int(rng.integers(3, 120)), "_cover": mode})
-    for k, so in enumerate(social_orgs):
+    for so in social_orgs:
         units.append({"单位名称": social_unit_of[so], "类型": "社会组织", "所属镇(街道)": by[so]["town"], "是否建立党组织": "是",
                       "党组织名称": so, "联系党组织": None, "党建指导员": None, "从业人员数": int(rng.integers(3, 40)),
                       "_cover": "own"})
@@ -764,8 +764,8 @@ def write_expected(out: Path, data: dict[str, Any]) -> None:
     for k, v in sorted(c.items()):
         add(f"| {k} | {v} |")
     add("")
-    add(f"- 强村带弱村：9 个强村结对 11 个弱村，其中两个强村各带两个弱村 / 9 strong villages with 11 weak "
-        f"villages; two strong villages carry two each.")
+    add("- 强村带弱村：9 个强村结对 11 个弱村，其中两个强村各带两个弱村 / 9 strong villages with 11 weak "
+        "villages; two strong villages carry two each.")
     add(f"- {data['adopt_heavy']} 同时联系 3 个村（机关联村）/ this agency adopts three villages.")
     ns, nt = data["not_strong"]
     add(f"- 帮扶方不是一类 / partner not strong: {ns}（二类）→ {nt}.")

@@ -55,7 +55,7 @@ def test_coverage_shares_are_fractions(g):
     with cached(g):  # share the derived tables between the calls
         frames = {by: coverage.coverage(g, as_of=AS_OF, by=by) for by in (None, "town", "sector", "category", "level")}
         w = coverage.weak_coverage(g, as_of=AS_OF, by=None)
-    for by, c in frames.items():
+    for c in frames.values():
         assert int(c["orgs"].sum()) == n
         assert ((c["covered"] >= 0) & (c["covered"] <= c["orgs"])).all()
         assert c["share"].between(0, 1).all()

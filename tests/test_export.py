@@ -116,7 +116,7 @@ def test_sample_county_export(sample_graph: gk.Graph, tmp_path: Path) -> None:
     n_nodes = sum(sample_graph.count(t.name) for t in sample_graph.model.node_types)
     assert back.number_of_nodes() == n_nodes
     links = 0
-    for rel, src, tgt, by in sample_graph.model.relationship_types():
+    for _rel, _src, _tgt, by in sample_graph.model.relationship_types():
         if "." in by:
             t, p = by.split(".")
             links += int(sample_graph.tables[t][p].notna().sum())

@@ -5,7 +5,6 @@ file alone, and names written in the many ways people write them.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd

@@ -21,7 +21,7 @@ from graphkit.core.text import _FORM_SUFFIXES, strip_form_suffix
 from graphkit.core.errors import GraphkitError
 from graphkit.core.settings import override
 
-from _ledgers import DISTRICT, DISTRICT_HEADER, ROSTER, ROSTER_HEADER, mini_county, write_csv
+from _ledgers import DISTRICT, DISTRICT_HEADER, ROSTER, mini_county, write_csv
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import datetime as dt
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,7 @@ from graphkit.analyses.toolkit import active_memberships, as_of_date, reference_
 from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
 from graphkit.exports.cypher import open_embedded
-from graphkit.exports.queries import (QueryError, get_query, list_queries, load_pack, parse_params, reference_date_query,
-                              run_query)
+from graphkit.exports.queries import (QueryError, get_query, list_queries, load_pack, parse_params, run_query)
 
 NEO4J = os.environ.get("NEO4J_URI")
 ENGINES = ["embedded", pytest.param("neo4j", marks=pytest.mark.skipif(
@@ -310,7 +310,7 @@ def test_reference_date_matches_analyses(engine: str, example_out: Path, sample_
 
             srv = request.getfixturevalue("server")
             srv.load(key, out)
-            runner = lambda text, p: query_server(srv.driver, text, p, database=srv.database)  # noqa: E731
+            runner = lambda text, p, srv=srv: query_server(srv.driver, text, p, database=srv.database)  # noqa: E731
             p = resolve_params(get_query("unpaired_weak"), {}, runner)
         else:
             with open_embedded(out) as eg:

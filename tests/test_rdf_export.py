@@ -35,7 +35,7 @@ def _triples_ox(data: bytes, fmt: str) -> set[tuple[str, str, str]]:
             for q in ox.parse(data, format=getattr(ox.RdfFormat, OX_FORMAT[fmt]))}
 
 
-def _triples_rdflib(data: bytes, fmt: str) -> "rdflib.Graph":
+def _triples_rdflib(data: bytes, fmt: str) -> rdflib.Graph:
     ds = rdflib.Dataset()
     ds.parse(data=data, format=RDFLIB_FORMAT[fmt])
     g = rdflib.Graph()
@@ -219,7 +219,7 @@ def test_streamed_formats_hold_the_n_triples_of_hostile_values(fmt: str, monkeyp
     path = tmp_path / f"hostile{rdf.FORMATS[fmt][0]}"
     rdf.export_rdf(g, path)
     from graphkit.store.io import output_signature  # the file starts with graphkit's signature comment
-    assert path.read_bytes() == f"# {output_signature('rdf', 'rdf export')}\n".encode("utf-8") + data
+    assert path.read_bytes() == f"# {output_signature('rdf', 'rdf export')}\n".encode() + data
     for store in rdf.STORES:
         back = rdf.read_rdf(path, store=store)
         assert back.problems.empty

@@ -27,18 +27,18 @@ def _standard() -> dict:
 
 
 @pytest.fixture(scope="module")
-def onto() -> "rdflib.Graph":
+def onto() -> rdflib.Graph:
     return rdflib.Graph().parse(ROOT / "schema" / "ontology.ttl", format="turtle")
 
 
 @pytest.fixture(scope="module")
-def sample_triples(sample_graph: gk.Graph) -> "rdflib.Graph":
+def sample_triples(sample_graph: gk.Graph) -> rdflib.Graph:
     g = rdflib.Graph()
     g.parse(data="".join(rdf.to_nquads(sample_graph, quads=False)), format="nt")
     return g
 
 
-def _labels(g: "rdflib.Graph", node: URIRef) -> dict[str, str]:
+def _labels(g: rdflib.Graph, node: URIRef) -> dict[str, str]:
     return {o.language: str(o) for o in g.objects(node, RDFS.label) if isinstance(o, Literal)}
 
 
@@ -61,14 +61,14 @@ def test_generation_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     assert outs[0] == outs[1]
 
 
-def test_ontology_loads_in_rdflib_and_pyoxigraph(onto: "rdflib.Graph") -> None:
+def test_ontology_loads_in_rdflib_and_pyoxigraph(onto: rdflib.Graph) -> None:
     ox = pytest.importorskip("pyoxigraph")
     n = len(list(ox.parse(path=str(ROOT / "schema" / "ontology.ttl"), format=ox.RdfFormat.TURTLE)))
     assert n == len(onto) > 500
     assert (URIRef(load_schema().vocab_iri.rstrip("#")), RDF.type, OWL.Ontology) in onto
 
 
-def test_every_record_type_maps_to_its_declared_class(onto: "rdflib.Graph") -> None:
+def test_every_record_type_maps_to_its_declared_class(onto: rdflib.Graph) -> None:
     t = rdf.terms()
     for rtype in load_schema():
         tt = t.types[rtype.name]
@@ -96,7 +96,7 @@ def test_reused_vocabularies_for_the_key_types() -> None:
     assert t.types["ChainStage"].props["chain"].iri == str(ns.SKOS.inScheme)
 
 
-def test_code_lists_are_skos_schemes(onto: "rdflib.Graph") -> None:
+def test_code_lists_are_skos_schemes(onto: rdflib.Graph) -> None:
     model = load_schema()
     t = rdf.terms()
     for name, cl in model.codelists.items():
@@ -116,7 +116,7 @@ def test_code_lists_are_skos_schemes(onto: "rdflib.Graph") -> None:
     assert (URIRef(t.concept("sector", "agency")), RDF.type, ns.ORG.Role) not in onto
 
 
-def test_gk_terms_only_where_no_standard_term_fits(onto: "rdflib.Graph") -> None:
+def test_gk_terms_only_where_no_standard_term_fits(onto: rdflib.Graph) -> None:
     """Every gk: term is declared (class or property) with both labels; standard terms are real."""
     vocab = load_schema().vocab_iri
     for s in set(onto.subjects()):
@@ -131,7 +131,7 @@ def test_gk_terms_only_where_no_standard_term_fits(onto: "rdflib.Graph") -> None
                 assert s in closed, f"{s} is not a term of {base}"
 
 
-def test_every_term_used_by_the_sample_export_is_declared(onto: "rdflib.Graph", sample_triples: "rdflib.Graph") -> None:
+def test_every_term_used_by_the_sample_export_is_declared(onto: rdflib.Graph, sample_triples: rdflib.Graph) -> None:
     used_predicates = set(sample_triples.predicates())
     used_classes = set(sample_triples.objects(None, RDF.type))
     assert URIRef(str(ns.ORG.memberDuring)) in used_predicates and ns.ORG.FormalOrganization in used_classes

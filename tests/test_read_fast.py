@@ -22,7 +22,7 @@ from graphkit.ingest import _read
 from graphkit.ingest._read import Limits, read_file
 from graphkit.core.errors import LedgerError
 
-from corpus.cases import CASES, Case
+from corpus.cases import CASES
 
 HEADS = (1, 2, 64)
 
@@ -31,9 +31,10 @@ def _cell(v: Any) -> tuple[str, str]:
     return type(v).__name__, repr(v)  # repr tells -0.0 from 0.0 and keeps NaN comparable
 
 
-def _read_both(path: Path, head: int, monkeypatch: pytest.MonkeyPatch, limits: Limits = Limits()
+def _read_both(path: Path, head: int, monkeypatch: pytest.MonkeyPatch, limits: Limits | None = None
                ) -> tuple[list[_read.RawSheet], list[_read.RawSheet], set[str]]:
     """(fast path sheets, python-calamine sheets, names of the sheets fastexcel read)."""
+    limits = Limits() if limits is None else limits
     slow_names: set[str] = set()
     real = _read._calamine_cells
 

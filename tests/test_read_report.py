@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-from corpus.cases import PAIR_F, PAIR_HEAD, PAIRS, ROSTER, ROSTER_F, ROSTER_HEAD, Folder, Sheet, base
+from corpus.cases import PAIR_F, PAIR_HEAD, PAIRS, ROSTER, ROSTER_F, ROSTER_HEAD, Sheet, base
 from graphkit.cli import cli
 
 

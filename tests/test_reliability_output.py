@@ -29,11 +29,11 @@ from tests._ledgers import mini_county
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _invoke(*args: str) -> "object":
+def _invoke(*args: str) -> object:
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-def _refused(r: "object") -> bool:
+def _refused(r: object) -> bool:
     return r.exit_code == 1 and "拒绝覆盖" in r.stderr and "refusing" in r.stderr and "Traceback" not in r.output
 
 

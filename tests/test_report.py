@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 import graphkit as gk
 from graphkit.views import report
 from graphkit.analyses.toolkit import column_labels, to_zh
-from graphkit.testing import example_graph, make_graph
+from graphkit.testing import example_graph
 from graphkit.analyses.analysis import ANALYSES, SECTIONS, run_all
 from graphkit.cli import cli
 

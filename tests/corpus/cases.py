@@ -21,7 +21,8 @@ import random
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -492,7 +493,7 @@ def _roster_csv_text(rows: list[list[Any]] = ROSTER) -> str:
 def _(d: Path) -> None:
     f = base(d)
     lines = _roster_csv_text().splitlines(keepends=True)
-    f.bytes(ROSTER_F, b"".join(l.encode("utf-8") for l in lines[:5]) + b"".join(l.encode("gbk") for l in lines[5:]))
+    f.bytes(ROSTER_F, b"".join(ln.encode("utf-8") for ln in lines[:5]) + b"".join(ln.encode("gbk") for ln in lines[5:]))
 
 
 @case("gbk_declared_utf8", "a GBK file declared as UTF-8 in graphkit.yaml",
@@ -622,7 +623,7 @@ def _(d: Path) -> None:
 def _(d: Path) -> None:
     import openpyxl
 
-    f = base(d)
+    base(d)
     (d / ROSTER_F).unlink()
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -746,7 +747,7 @@ def _(d: Path) -> None:
 @case("fake_xlsx", "a CSV renamed to .xlsx",
       expect=[P("wrong_format", XL_ROSTER, None, None, contains=(XL_ROSTER, ".csv"))], lenient={"Organization": 0})
 def _(d: Path) -> None:
-    f = base(d)
+    base(d)
     (d / ROSTER_F).rename(d / XL_ROSTER)
 
 
