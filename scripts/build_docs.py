@@ -29,7 +29,6 @@ import argparse
 import inspect
 import re
 import sys
-import types
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
@@ -137,23 +136,12 @@ def _signature(name: str, obj: Any) -> str:
     return f"{name}{plain}"
 
 
-def _entry(obj: Any) -> Any:
-    """The function behind a callable submodule (``gk.coverage`` → ``coverage.coverage``)."""
-    return inspect.unwrap(obj) if isinstance(obj, types.ModuleType) and callable(obj) else obj
-
-
 def _summary(doc: str | None) -> str:
     return _inline((inspect.cleandoc(doc).splitlines() or [""])[0]) if doc else ""
 
 
 def document(name: str, obj: Any, *, prefix: str = "gk.") -> str:
     """One API entry: heading, signature, docstring."""
-    if isinstance(obj, types.ModuleType) and callable(obj):
-        fn = _entry(obj)
-        head = f"### `{prefix}{name}`\n\n```python\n{prefix}{_signature(name, fn)}\n```\n\n"
-        note = (f"`{prefix}{name}` is also the module `{obj.__name__}`: `{prefix}{name}(…)` calls the function below, "
-                f"`{prefix}{name}.<function>` reaches the rest of the module ([module page]({obj.__name__}.md)).\n\n")
-        return head + note + render_docstring(fn.__doc__)
     if isinstance(obj, gk.Settings):
         rows = "\n".join(f"| `{k}` | `{v!r}` | `GRAPHKIT_{k.upper()}` |" for k, v in obj.as_dict().items())
         return (f"### `{prefix}{name}`\n\nThe settings object (`graphkit.settings.config`), an instance of "
@@ -175,7 +163,11 @@ def document(name: str, obj: Any, *, prefix: str = "gk.") -> str:
                 members.append(f"- `{sig}` ({kind}) — {_summary(doc) or '*(no docstring)*'}")
         return head + body + ("\n**Members**\n\n" + "\n".join(members) + "\n" if members else "")
     if callable(obj):
-        return f"### `{prefix}{name}`\n\n```python\n{prefix}{_signature(name, obj)}\n```\n\n" + render_docstring(obj.__doc__)
+        module = getattr(obj, "__module__", "") or ""
+        where = (f"Defined in [`{module}`]({module}.md).\n\n"
+                 if module.startswith("graphkit.") and prefix == "gk." else "")
+        return (f"### `{prefix}{name}`\n\n```python\n{prefix}{_signature(name, obj)}\n```\n\n" + where
+                + render_docstring(obj.__doc__))
     return f"### `{prefix}{name}`\n\n`{obj!r}`\n"
 
 
@@ -314,7 +306,7 @@ def analyses_reference() -> str:
 
     parts = []
     for name in analysis_names():
-        fn = _entry(getattr(gk, name))
+        fn = getattr(gk, name)
         doc = fn.__doc__ or ""
         parts.append(f"#### `gk.{_signature(name, fn)}`\n")
         parts.append(_summary(doc) + "\n")

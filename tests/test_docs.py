@@ -60,7 +60,7 @@ def test_api_pages_render_examples_as_code(api_dir: Path) -> None:
     cov = _sections(text)["gk.coverage"]
     assert "gk.coverage(graph, *, as_of=None, by='town')" in cov
     assert "```pycon\n>>> " in cov and "**Parameters**" in cov and "- `by` — " in cov
-    assert "also the module `graphkit.analyses.coverage`" in cov
+    assert "Defined in [`graphkit.analyses.coverage`](graphkit.analyses.coverage.md)" in cov
     page = (api_dir / "graphkit.exports.gephi.md").read_text(encoding="utf-8")
     assert "### `write_gexf`" in page and "```python\nwrite_gexf(graph, path, *, node_types=None" in page
 
