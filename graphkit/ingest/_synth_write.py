@@ -190,3 +190,33 @@ def _counts(tables: dict[str, Any]) -> dict[str, int]:
     counts["parent_links"] = int(tables["roster"]["上级党组织"].notna().sum())
     counts["links"] = counts["memberships"] + counts["pairings"] + counts["participations"] + counts["parent_links"]
     return counts
+
+
+def write_unit_folders(out: Path, tables: dict[str, Any], *, fmt: str, head: str) -> None:
+    """Write one folder per county and one per city level of ``tables`` (``by_county=True``) into ``out``.
+
+    Each folder gets a ``graphkit.yaml`` (``head``, then ``county:``/``city:`` or ``level: city``)
+    and its rows of every ledger; ``graphkit build out`` assembles them.
+    """
+    units = tables["_units"]
+    names, cities, county_city = units["county_names"], units["city_names"], units["county_city"]
+    n = len(names)
+    rows = units["rows"]
+    order = {k: np.argsort(v, kind="stable") for k, v in rows.items()}
+    bounds = {k: np.searchsorted(v[order[k]], np.arange(n + len(cities) + 1)) for k, v in rows.items()}
+    for u in range(n + len(cities)):
+        is_city = u >= n
+        folder = out / (f"{cities[u - n]}直" if is_city else str(names[u]))
+        folder.mkdir(exist_ok=True)
+        (folder / "graphkit.yaml").write_text(
+            head + (f"level: city\ncity: {cities[u - n]}\n" if is_city else f"county: {names[u]}\ncity: {cities[county_city[u]]}\n"),
+            encoding="utf-8")
+        part: dict[str, Any] = {}
+        for k in rows:
+            lo, hi = bounds[k][u], bounds[k][u + 1]
+            if hi > lo:
+                part[k] = tables[k].iloc[np.sort(order[k][lo:hi])].reset_index(drop=True)
+        if "chain" in part:
+            keep = np.isin(units["chain_stage_chain"], units["chains_used"][u])
+            part["chain_stages"] = tables["chain_stages"][keep].reset_index(drop=True)
+        _write_folder(folder, part, fmt)

@@ -42,6 +42,7 @@ files (the .xlsx writer uses fixed zip timestamps and a fixed creation date).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +50,20 @@ import numpy as np
 
 from ..core.errors import InputError
 from ._synth_acts import draw_activities
+from ._synth_national import NATIONAL_COUNTIES, NATIONAL_PROVINCES, plan_country
 from ._synth_links import draw_alliances, draw_districts, draw_joint_and_ratings, draw_pairings
 from ._synth_orgs import draw_orgs, draw_places, plan
 from ._synth_tables import Drawn, assemble, county_units, draw_units
 from ._synth_util import _person_names as _person_names  # re-exported: scripts/make_sample_county.py
 from ._synth_util import _place_bases as _place_bases
 from ._synth_vocab import CHAIN_SHEETS, CHAIN_WORKBOOK, CHAINS, LEDGER_COLUMNS, SCALES
-from ._synth_write import _counts, _sheet_name, _write_csv, _write_folder, _write_xlsx
+from ._synth_write import _counts, _sheet_name, _write_csv, _write_xlsx, write_unit_folders
 
 __all__ = ["SCALES", "LEDGER_COLUMNS", "CHAINS", "CHAIN_WORKBOOK", "CHAIN_SHEETS", "generate_tables",
-           "generate_ledgers", "generate_province"]
+           "generate_ledgers", "generate_province", "generate_national"]
+
+#: ``progress(done, total, province, counts)``: called by :func:`generate_national` after each province
+ProgressFn = Callable[[int, int, str, dict[str, int]], None]
 
 
 def generate_tables(*, scale: str = "county", seed: int = 0, n_orgs: int | None = None,
@@ -236,15 +241,13 @@ def generate_province(out_dir: str | Path, *, seed: int = 0, n_orgs: int | None 
     (5, 4, 1)
     """
     if fmt not in ("xlsx", "csv"):
-        raise ValueError(f"未知格式 {fmt!r}，可选 xlsx/csv / unknown format {fmt!r}")
+        raise InputError(f"未知格式 {fmt!r}，可选 xlsx/csv / unknown format {fmt!r}")
     from ..core.files import SYNTH_HEADER, check_replace
 
     out = Path(out_dir)
     check_replace(out, kind="synth-ledgers")
     tables = generate_tables(scale="province", seed=seed, n_orgs=n_orgs, counties=counties, by_county=True)
     units = tables["_units"]
-    names, cities, county_city = units["county_names"], units["city_names"], units["county_city"]
-    n = len(names)
     out.mkdir(parents=True, exist_ok=True)
     (out / "graphkit.yaml").write_text(f"{SYNTH_HEADER}\n# scale: province (one folder per county), seed: {seed}\n"
                                        "province: 合成省\n", encoding="utf-8")
@@ -252,26 +255,109 @@ def generate_province(out_dir: str | Path, *, seed: int = 0, n_orgs: int | None 
         "# 合成省台账 / A synthetic province\n\n每个县一个文件夹，另有市直文件夹；全部数据为随机生成的虚构数据，仅用于测试和性能评估。\n\n"
         "One folder per county and one per city level; everything is randomly generated and fictional, "
         f"for tests and benchmarks only. Made by `graphkit.synth.generate_province(seed={seed})`.\n", encoding="utf-8")
-    rows = units["rows"]
-    order = {k: np.argsort(v, kind="stable") for k, v in rows.items()}
-    bounds = {k: np.searchsorted(v[order[k]], np.arange(n + len(cities) + 1)) for k, v in rows.items()}
-    for u in range(n + len(cities)):
-        is_city = u >= n
-        folder = out / (f"{cities[u - n]}直" if is_city else str(names[u]))
-        folder.mkdir(exist_ok=True)
-        head = f"{SYNTH_HEADER}\n# scale: province, seed: {seed}\n"
-        (folder / "graphkit.yaml").write_text(
-            head + (f"level: city\ncity: {cities[u - n]}\n" if is_city else f"county: {names[u]}\ncity: {cities[county_city[u]]}\n"),
-            encoding="utf-8")
-        part: dict[str, Any] = {}
-        for k in rows:
-            lo, hi = bounds[k][u], bounds[k][u + 1]
-            if hi > lo:
-                part[k] = tables[k].iloc[np.sort(order[k][lo:hi])].reset_index(drop=True)
-        if "chain" in part:
-            keep = np.isin(units["chain_stage_chain"], units["chains_used"][u])
-            part["chain_stages"] = tables["chain_stages"][keep].reset_index(drop=True)
-        _write_folder(folder, part, fmt)
+    write_unit_folders(out, tables, fmt=fmt, head=f"{SYNTH_HEADER}\n# scale: province, seed: {seed}\n")
     counts = _counts(tables)
-    counts.update(counties=n, cities=len(cities), cross_pairings=units["cross_pairings"])
+    counts.update(counties=len(units["county_names"]), cities=len(units["city_names"]),
+                  cross_pairings=units["cross_pairings"])
     return counts
+
+
+def generate_national(out_dir: str | Path, *, seed: int = 0, n_orgs: int | None = None, counties: int | None = None,
+                      provinces: int | None = None, fmt: str = "csv", progress: ProgressFn | None = None
+                      ) -> dict[str, int]:
+    """Write a synthetic country: one folder per province, in it one folder per county (streaming).
+
+    ``OUT/<省名>/`` is a province folder as :func:`generate_province` writes it (``graphkit.yaml``
+    with ``province: <省名>``, one folder per county, one per city level, a few cross-county
+    pairings), so ``graphkit build OUT/<省名>`` builds that province. Provinces are generated and
+    written one at a time: the memory needed is that of the largest province, not of the country.
+    The whole folder is written atomically (:func:`graphkit.core.files.atomic_dir`): until the
+    last province is written nothing appears under ``out_dir``, and a run that is killed or fails
+    leaves the previous content of ``out_dir`` as it was. ``out_dir`` itself has no
+    ``graphkit.yaml`` (it is not one province; ``graphkit build`` takes a province at a time) and
+    names itself in ``.graphkit-output.json``.
+
+    Counties per province vary (a gamma draw, at least one each) and organizations follow the
+    counties; each province has its own seed drawn from ``seed``, so the same seed gives
+    byte-identical files. Activities span 2023-07 to 2024-12 above one million organizations in
+    all (2023-01 to 2024-12 below).
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write: missing, empty or synthetic ledgers graphkit wrote before.
+    seed
+        Random seed.
+    n_orgs
+        Approximate number of organizations in the country (default: :data:`SCALES` ``["national"]``,
+        5,000,000).
+    counties
+        Number of counties (default: 3,000 for 5 million organizations, in proportion otherwise).
+    provinces
+        Number of provinces (default: 31, or fewer when there are fewer counties).
+    fmt
+        ``"csv"`` or ``"xlsx"``.
+    progress
+        Called after each province with (provinces done, provinces in all, province name, its counts).
+
+    Returns
+    -------
+    dict
+        Rows per ledger over the country, the link counts (as :func:`generate_ledgers`),
+        ``provinces``, ``counties``, ``cities`` and ``cross_pairings``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     c = generate_national(Path(d) / "cn", seed=1, n_orgs=3_000, counties=6, provinces=2)
+    ...     provs = sorted(p for p in (Path(d) / "cn").iterdir() if p.is_dir())
+    ...     len(provs), c["provinces"], c["counties"], sum(p.is_dir() for q in provs for p in q.iterdir())
+    (2, 2, 6, 8)
+    """
+    if fmt not in ("xlsx", "csv"):
+        raise InputError(f"未知格式 {fmt!r}，可选 xlsx/csv / unknown format {fmt!r}")
+    from ..core.files import SYNTH_HEADER, atomic_dir
+
+    n_target = int(n_orgs if n_orgs is not None else SCALES["national"])
+    n_counties = int(counties) if counties else max(1, int(round(n_target / SCALES["national"] * NATIONAL_COUNTIES)))
+    n_prov = int(provinces) if provinces else min(NATIONAL_PROVINCES, n_counties)
+    if n_counties < 1 or n_prov < 1 or n_prov > n_counties:
+        raise InputError(f"省数 {n_prov} 须在 1 与县数 {n_counties} 之间 / the number of provinces ({n_prov}) must be "
+                         f"between 1 and the number of counties ({n_counties}) (graphkit synth --provinces, --counties)")
+    if n_target < 50 * n_counties:
+        raise InputError(f"每县至少 50 个组织：{n_counties} 个县至少需要 {50 * n_counties} 个，而不是 {n_target} / at least 50 "
+                         f"organizations per county: {n_counties} counties need {50 * n_counties}, not {n_target} "
+                         "(graphkit synth --orgs, --counties)")
+    span_start = (2023, 1) if n_target <= 1_000_000 else (2023, 7)
+    plan_ = plan_country(seed=seed, n_orgs=n_target, counties=n_counties, provinces=n_prov)
+    totals: dict[str, int] = {}
+    with atomic_dir(out_dir, kind="synth-ledgers", command="graphkit synth --scale national",
+                    marker={"scale": "national", "seed": seed, "provinces": [p.name for p in plan_]}) as tmp:
+        (tmp / "README.md").write_text(
+            "# 合成全国台账 / A synthetic country\n\n每个省一个文件夹，省内每个县一个文件夹（另有市直文件夹）；"
+            "逐省构建：`graphkit build 本目录/某省 -o 输出目录`。全部数据为随机生成的虚构数据，仅用于测试和性能评估。\n\n"
+            "One folder per province, in it one folder per county (and one per city level); build a province with "
+            "`graphkit build THIS_DIR/PROVINCE -o OUT`. Everything is randomly generated and fictional, for tests and "
+            f"benchmarks only. Made by `graphkit.ingest.synth.generate_national(seed={seed})`.\n", encoding="utf-8")
+        for prov in plan_:
+            tables = _tables(scale="national", seed=prov.seed, n_target=prov.n_orgs, counties=prov.counties,
+                             by_county=True, span_start=span_start)
+            folder = tmp / prov.name
+            folder.mkdir()
+            (folder / "graphkit.yaml").write_text(
+                f"{SYNTH_HEADER}\n# scale: national, seed: {seed}, province {prov.index + 1}/{len(plan_)}\n"
+                f"province: {prov.name}\n", encoding="utf-8")
+            write_unit_folders(folder, tables, fmt=fmt,
+                               head=f"{SYNTH_HEADER}\n# scale: national, seed: {seed}, province: {prov.name}\n")
+            units = tables["_units"]
+            counts = _counts(tables)
+            counts.update(counties=len(units["county_names"]), cities=len(units["city_names"]),
+                          cross_pairings=units["cross_pairings"])
+            del tables, units
+            for k, v in counts.items():
+                totals[k] = totals.get(k, 0) + v
+            if progress is not None:
+                progress(prov.index + 1, len(plan_), prov.name, counts)
+    totals["provinces"] = len(plan_)
+    return totals
