@@ -210,23 +210,39 @@ def info(out: str) -> None:
               help="台账文件格式（auto：县、省用 xlsx，全国用 csv）/ ledger file format (auto: xlsx for a county or province, csv for the country)")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出目录 / output folder")
 @click.option("--single-folder", is_flag=True,
-              help="省级也写成一个文件夹（旧格式）/ write a province as one folder (the earlier form) instead of one folder per county")
-@click.option("--counties", type=int, default=None, help="省级：县的个数 / province: number of counties")
+              help="省级、全国也写成一个文件夹（旧格式）/ write a province or the country as one folder (the earlier form) "
+                   "instead of one folder per county")
+@click.option("--counties", type=int, default=None, help="省级、全国：县的个数 / province, national: number of counties")
+@click.option("--provinces", type=int, default=None,
+              help="全国：省的个数（默认 31）/ national: number of provinces (default 31)")
 @user_errors
-def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str, single_folder: bool, counties: int | None) -> None:
+def synth(scale: str, seed: int, n_orgs: int | None, fmt: str, out: str, single_folder: bool, counties: int | None,
+          provinces: int | None) -> None:
     """生成合成台账（测试与基准）/ write synthetic ledgers shaped like a county, province or the country.
 
     \b
     --scale province 默认每县一个文件夹（另有市直文件夹，少量跨县结对）；--single-folder 写成一个文件夹。
+    --scale national 每省一个文件夹、省内每县一个文件夹，逐省生成写出（内存只需一个省）。
     --scale province writes one folder per county (plus city-level folders, a few cross-county
-    pairings); --single-folder writes the earlier one-folder form.
+    pairings); --scale national one folder per province with one folder per county in it, generated
+    and written one province at a time (the memory of one province); --single-folder writes the
+    earlier one-folder form.
     """
-    from ..ingest.synth import generate_ledgers, generate_province
+    from ..ingest.synth import generate_ledgers, generate_national, generate_province
+    if provinces is not None and scale != "national":
+        raise click.UsageError("--provinces 只用于 --scale national / --provinces is for --scale national only")
     if scale == "province" and not single_folder:
         counts = generate_province(out, seed=seed, n_orgs=n_orgs, counties=counties, fmt="csv" if fmt == "csv" else "xlsx")
-        click.echo(f"已生成 wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        return
-    counts = generate_ledgers(out, scale=scale, seed=seed, n_orgs=n_orgs, fmt=fmt)
+    elif scale == "national" and not single_folder:
+        def progress(done: int, total: int, name: str, c: dict[str, int]) -> None:
+            click.echo(f"  已写出第 {done}/{total} 个省 {name}：{c['counties']} 个县，{c['roster']:,} 个组织 / "
+                       f"wrote province {done} of {total} ({c['counties']} counties, {c['roster']:,} organizations)",
+                       err=True)
+
+        counts = generate_national(out, seed=seed, n_orgs=n_orgs, counties=counties, provinces=provinces,
+                                   fmt="xlsx" if fmt == "xlsx" else "csv", progress=progress)
+    else:
+        counts = generate_ledgers(out, scale=scale, seed=seed, n_orgs=n_orgs, fmt=fmt)
     click.echo(f"已生成 wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
