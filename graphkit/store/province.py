@@ -769,7 +769,7 @@ def _finish(todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]], parts
         for (i, unit, _, _), fut in zip(jobs, futures):
             if progress:
                 progress(f"[{i}/{len(prov.units)}] {unit.label()}: 读取 reading {unit.key}/")
-            done = fut.result() if pool is not None else _build_unit(*fut)  # type: ignore[union-attr,arg-type,misc]
+            done = fut.result() if pool is not None else _build_unit(*fut)  # type: ignore[union-attr,misc]
             result.rebuilt.append(unit.key)
             if done[0] == "failed":
                 failed[unit.key] = done[1]
