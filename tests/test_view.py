@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -499,3 +500,72 @@ def test_page_from_columns_equals_page_from_dicts(hostile):
         a, b = page.build(), page.build()
         _ = b.nodes
         assert a.html == b.html
+
+
+NON_BMP = "丝厂𠮷🏠\u2029\x01\"\\/</script>"  # astral characters, U+2029, a control, quote, backslash
+
+
+def _stdlib_page_json(data):
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+@pytest.mark.parametrize("kind,name,kw", [("county", None, {}), ("county", None, {"max_nodes": 4}),
+                                          ("pairing", None, {}), ("org", "甲村党支部", {}), ("cluster", None, {}),
+                                          ("district", "第一片区", {}), ("chain", "蚕桑", {})])
+def test_page_json_is_the_stdlib_encoding_with_html_escapes(kind, name, kw):
+    # the page data is encoded by orjson; it must be exactly the text the standard library
+    # writes (compact, UTF-8), with &, <, >, U+2028 and U+2029 escaped, and decode to the same data
+    from graphkit.views.view import _json_for_html
+
+    g = hand_graph(hostile=True)
+    orgs = g.tables["Organization"]
+    orgs.loc[orgs["id"] == "F1", "name"] = NON_BMP
+    v = view(g, kind=kind, name=name, as_of=AS_OF, **kw)
+    data = v._data()
+    page = _json_for_html(data)
+    assert page == _stdlib_page_json(data)
+    assert not set("<>&\u2028\u2029") & set(page)
+    assert json.loads(page) == data == page_data(v.html)
+    if kind in ("county", "chain") and not kw:
+        assert any(n["nm"] == NON_BMP for n in data["nodes"])
+        assert "𠮷🏠" in page and "\\u2029" in page and "\\u003c/script\\u003e" in page
+
+
+def test_page_json_values():
+    from graphkit.views.view import _json_for_html
+
+    data = {"s": NON_BMP + "\u2028&amp;", "f": [0.1, -0.0, 12.3, 1e16, 5e-324, 2.5], "i": [0, -7, 2**53], "n": None,
+            "b": [True, False], "np": np.array([1.5, 2.0]), "ni": np.int64(3), "t": (1, "x")}
+    page = _json_for_html(data)
+    back = json.loads(page)
+    assert back["s"] == data["s"] and back["f"] == data["f"] and back["i"] == data["i"]
+    assert back["np"] == [1.5, 2.0] and back["ni"] == 3 and back["t"] == [1, "x"] and back["n"] is None
+    assert not set("<>&\u2028\u2029") & set(page)
+    plain = {k: v for k, v in data.items() if k not in ("np", "ni")}
+    assert _json_for_html(plain) == _stdlib_page_json(plain)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), [1.0, -float("inf")], {"a": [{"x": np.float64("nan")}]},
+                                 {"a": np.array([0.0, np.nan])}, {"a": np.array([None, float("nan")], dtype=object)},
+                                 ("x", float("nan"))])
+def test_page_json_refuses_nan(bad):
+    # orjson would write NaN/Infinity as null; the page must refuse them as json.dumps(allow_nan=False) does
+    from graphkit.views.view import _json_for_html
+
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        _json_for_html(bad)
+
+
+def test_page_json_refuses_what_the_stdlib_refuses():
+    import datetime
+
+    from graphkit.views.view import _json_for_html
+
+    with pytest.raises(TypeError):
+        _json_for_html({"d": datetime.date(2024, 1, 1)})
+    with pytest.raises(TypeError):
+        _json_for_html({"bad": "\ud800"})  # a lone surrogate is no UTF-8 text

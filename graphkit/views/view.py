@@ -51,6 +51,7 @@ import base64
 import hashlib
 import html as _html
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -207,108 +208,56 @@ def _scale_size(v: np.ndarray, lo: float = 10.0, hi: float = 34.0) -> np.ndarray
     return lo + (hi - lo) * np.sqrt(np.clip(v, 0, None) / top)
 
 
+_HTML_UNSAFE = ((b"&", b"\\u0026"), (b"<", b"\\u003c"), (b">", b"\\u003e"),
+                ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+
+
+_INERT = frozenset({str, int, bool, type(None)})
+
+
+def _refuse_non_finite(data: Any) -> None:
+    """Raise ValueError on a NaN or infinite number anywhere in ``data``.
+
+    orjson writes them as ``null``, so the page would hold another value than the one computed;
+    ``json.dumps(..., allow_nan=False)`` refused them, and so does this. Containers holding only
+    strings, ints, booleans and None (most of a page: the fact lists) are passed over in C.
+    """
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        items = v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple)) else (v,)
+        if set(map(type, items)) <= _INERT:
+            continue
+        for x in items:
+            if isinstance(x, (float, np.floating)):
+                if not math.isfinite(x):
+                    raise ValueError(f"Out of range float values are not JSON compliant: {x!r}")
+            elif isinstance(x, (dict, list, tuple)):
+                stack.append(x)
+            elif isinstance(x, np.ndarray):
+                if x.dtype.kind in "fc" and not np.isfinite(x).all():
+                    raise ValueError("Out of range float values are not JSON compliant (in an array)")
+                if x.dtype.kind == "O":
+                    stack.append(x.tolist())
+
+
 def _json_for_html(data: Any) -> str:
-    """JSON that is safe inside ``<script type="application/json">`` (and inert as HTML)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    """JSON that is safe inside ``<script type="application/json">`` (and inert as HTML).
 
-
-_NEEDS_ESCAPE = "[\\x00-\\x1f\"\\\\&<>\u2028\u2029]"
-
-
-def _json_strings(values: Any) -> Any:
-    """Each value as HTML-safe JSON text, as :func:`_json_for_html` writes it (a pyarrow string array).
-
-    Plain strings are quoted in Arrow; strings needing escapes and any non-string value go through
-    :func:`_json_for_html` one by one, so the text is exactly what ``json.dumps`` gives.
+    Encoded by orjson (compact, UTF-8, numpy arrays and scalars natively; the same text as
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` for the values a page holds),
+    then ``&``, ``<``, ``>``, U+2028 and U+2029 written as ``\\uXXXX`` escapes: they occur in JSON
+    text only inside strings, so the data decodes unchanged.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import orjson
 
-    arr = np.asarray(values, dtype=object)
-    try:
-        a = pa.array(arr, type=pa.string())
-    except (pa.ArrowException, UnicodeError, TypeError, ValueError):  # not all str/None: exact slow path
-        return pa.array([_json_for_html(v) for v in arr.tolist()], type=pa.string())
-    out = pc.if_else(pc.is_null(a), pa.scalar("null"), pc.binary_join_element_wise('"', a, '"', ""))
-    special = pc.fill_null(pc.match_substring_regex(a, _NEEDS_ESCAPE), False).to_numpy(zero_copy_only=False)
-    if special.any():
-        rows = np.flatnonzero(special)
-        fixed = np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
-        fixed[rows] = [_json_for_html(v) for v in arr[rows].tolist()]
-        out = pa.array(fixed, type=pa.string())
-    return out
-
-
-def _json_numbers(values: Any) -> Any:
-    """Each number as ``json.dumps`` writes it (floats by ``repr``, ints as ints; a pyarrow string array)."""
-    import pyarrow as pa
-
-    arr = np.asarray(values)
-    if arr.dtype.kind in "iub":
-        uniq, inv = np.unique(arr, return_inverse=True)
-        text = [json.dumps(v) for v in uniq.tolist()]
-    else:
-        arr = np.ascontiguousarray(arr, dtype=np.float64)
-        tenths = _json_tenths(arr)
-        if tenths is not None:
-            return tenths
-        # by bit pattern: -0.0 and 0.0 are written differently
-        uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
-        text = [json.dumps(v, allow_nan=False) for v in uniq.view(np.float64).tolist()]
-    return pa.array(text, type=pa.string()).take(pa.array(inv.reshape(-1)))
-
-
-def _json_tenths(arr: np.ndarray) -> Any:
-    """Floats that are whole tenths (``np.round(v, 1)``, as positions and sizes are) written as ``repr``
-    writes them, from integers in Arrow; None when some value is not such a float.
-
-    ``v == k / 10`` exactly means ``v`` is the double nearest to ``k/10``, whose shortest repr is
-    ``k/10`` itself (``12.3``, ``-0.5``, ``4.0``) for ``|v| < 1e15``.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not len(arr) or not np.isfinite(arr).all() or np.abs(arr).max() >= 1e15:
-        return None
-    k = np.rint(arr * 10.0)
-    if not np.array_equal(k / 10.0, arr):
-        return None
-    k = k.astype(np.int64)
-    a = np.abs(k)
-    sign = pa.array(np.where(np.signbit(arr), "-", ""), type=pa.string())
-    return pc.binary_join_element_wise(sign, pc.cast(pa.array(a // 10), pa.string()), ".",
-                                       pc.cast(pa.array(a % 10), pa.string()), pa.scalar(""))
-
-
-def _json_objects(parts: list[Any], n: int) -> Any:
-    """Concatenate per-row JSON pieces (strings or arrays) into one array of ``n`` texts."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if n == 0:
-        return pa.array([], type=pa.string())
-    arrays = [p if not isinstance(p, str) else pa.scalar(p) for p in parts]
-    return pc.binary_join_element_wise(*arrays, pa.scalar(""))
-
-
-def _json_array(rows: Any) -> str:
-    """``[row,row,...]`` from an array of JSON texts."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if len(rows) == 0:
-        return "[]"
-    lists = pa.ListArray.from_arrays(pa.array([0, len(rows)], type=pa.int32()), rows)
-    return "[" + pc.binary_join(lists, ",")[0].as_py() + "]"
-
-
-def _json_if(mask: np.ndarray, text: str) -> Any:
-    """``text`` where ``mask``, else the empty string (an optional key of a JSON object)."""
-    import pyarrow as pa
-
-    return pa.array(np.where(mask, text, ""), type=pa.string())
+    _refuse_non_finite(data)
+    # datetimes and dataclasses are refused as the standard library refuses them (no ``default``)
+    text = orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_PASSTHROUGH_DATETIME
+                        | orjson.OPT_PASSTHROUGH_DATACLASS)
+    for raw, escaped in _HTML_UNSAFE:
+        text = text.replace(raw, escaped)
+    return text.decode("utf-8")
 
 
 @dataclass
@@ -317,39 +266,15 @@ class _Facts:
 
     rows: np.ndarray
     cols: list[np.ndarray]
-    # the rows' JSON texts taken from a whole-scene computation (drill-down pages), when known
-    cached_json: Callable[[], Any] | None = None
 
     def lists(self) -> list[list[Any]]:
         if not self.cols:
             return [[] for _ in range(len(self.rows))]
         return [list(r) for r in zip(*(c.tolist() for c in self.cols))]
 
-    def json(self) -> Any:
-        import pyarrow as pa
 
-        if self.cached_json is not None:
-            return self.cached_json()
-        if not self.cols:
-            return pa.array(["[]"] * len(self.rows), type=pa.string())
-        parts: list[Any] = ["["]
-        for i, c in enumerate(self.cols):
-            parts += [_json_strings(c), "," if i < len(self.cols) - 1 else "]"]
-        return _json_objects(parts, len(self.rows))
-
-
-def _facts_by_row(blocks: list[_Facts], n: int, *, as_json: bool) -> Any:
-    """Per-row fact lists (or their JSON texts) from blocks covering rows ``0..n-1``."""
-    import pyarrow as pa
-
-    if as_json:
-        if n == 0:
-            return pa.array([], type=pa.string())
-        rows = np.concatenate([b.rows for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
-        texts = pa.concat_arrays([b.json() for b in blocks]) if blocks else pa.array([], type=pa.string())
-        where = np.empty(n, dtype=np.int64)
-        where[rows] = np.arange(len(rows))
-        return texts.take(pa.array(where))
+def _facts_by_row(blocks: list[_Facts], n: int) -> list[Any]:
+    """Per-row fact lists from blocks covering rows ``0..n-1``."""
     out: list[Any] = [None] * n
     for b in blocks:
         for r, v in zip(b.rows.tolist(), b.lists()):
@@ -359,10 +284,11 @@ def _facts_by_row(blocks: list[_Facts], n: int, *, as_json: bool) -> Any:
 
 @dataclass
 class _Cols:
-    """A page's nodes and edges as columns: written straight to JSON, or made into vis-network dicts.
+    """A page's nodes and edges as columns, the one form a built page has.
 
-    Both ways give the same data (``json.dumps`` of the dicts equals the JSON written from the
-    columns; tests/test_view.py checks it).
+    :meth:`node_dicts` and :meth:`edge_dicts` make the vis-network dicts from them: the page's
+    JSON is encoded from those dicts (:meth:`View._data_json`) and the pyvis ``Network`` holds
+    them (:meth:`network`, made only when ``View.network``/``nodes``/``edges`` is used).
     """
 
     heading: str
@@ -403,7 +329,7 @@ class _Cols:
         return len(self.e_id)
 
     def node_dicts(self) -> list[dict[str, Any]]:
-        facts = _facts_by_row(self.n_facts, self.n_nodes, as_json=False)
+        facts = _facts_by_row(self.n_facts, self.n_nodes)
         out = []
         for nid, lab, nm, ti, fa, xi, yi, sh, sz, co, bo, bw, da, gi in zip(  # page-sized (<= max_nodes)
                 self.n_id.tolist(), self.n_label.tolist(), self.n_nm.tolist(), self.n_t.tolist(), facts,
@@ -424,7 +350,7 @@ class _Cols:
         return out
 
     def edge_dicts(self) -> list[dict[str, Any]]:
-        facts = _facts_by_row(self.e_facts, self.n_edges, as_json=False)
+        facts = _facts_by_row(self.e_facts, self.n_edges)
         out = []
         for eid, a, b, gi, ki, fa, co, w, da, kp in zip(  # page-sized
                 self.e_id.tolist(), self.e_from.tolist(), self.e_to.tolist(), self.e_g.tolist(), self.e_k.tolist(),
@@ -439,56 +365,6 @@ class _Cols:
 
     def network(self) -> Any:
         return _network(self.heading, self.node_dicts(), self.edge_dicts(), self.options, parsed=True)
-
-    def nodes_json(self) -> str:
-        n = self.n_nodes
-        if n == 0:
-            return "[]"
-        color = _json_strings(self.n_color)
-        parts: list[Any] = [
-            '{"id":', _json_strings(self.n_id), ',"label":', _json_strings(self.n_label),
-            ',"nm":', _json_strings(self.n_nm), ',"t":', _json_numbers(self.n_t),
-            ',"f":', _facts_by_row(self.n_facts, n, as_json=True),
-            ',"x":', _json_numbers(self.n_x), ',"y":', _json_numbers(self.n_y),
-            ',"shape":', _json_strings(self.n_shape), ',"size":', _json_numbers(self.n_size),
-            ',"color":{"background":', color, ',"border":', _json_strings(self.n_border),
-            ',"highlight":{"background":', color, ',"border":"#000000"},"hover":{"background":', color,
-            ',"border":"#000000"}},"borderWidth":', _json_numbers(self.n_border_w),
-            _json_if(self.n_dashes.astype(bool), ',"shapeProperties":{"borderDashes":[6,4]}'),
-            _json_if(self.n_shape == "box", ',"font":{"color":"#222222"}')]
-        has_g = np.array([g is not None for g in self.n_g.tolist()], dtype=bool)
-        if has_g.any():
-            import pyarrow as pa
-            import pyarrow.compute as pc
-            parts.append(pc.if_else(pa.array(has_g), _json_objects([',"g":', _json_strings(self.n_g)], n),
-                                    pa.scalar("")))
-        parts.append("}")
-        return _json_array(_json_objects(parts, n))
-
-    def edges_json(self) -> str:
-        n = self.n_edges
-        if n == 0:
-            return "[]"
-        kp = np.asarray(self.e_par, dtype=np.int64)
-        smooth = np.full(n, "", dtype=object)
-        for k in np.unique(kp[kp > 0]).tolist():  # a few distinct bends
-            smooth[kp == k] = ',"smooth":' + json.dumps({"enabled": True, "type": "curvedCW" if k % 2 else "curvedCCW",
-                                                         "roundness": _bend(k)}, separators=(",", ":"))
-        parts: list[Any] = [
-            '{"id":', _json_strings(self.e_id), ',"from":', _json_strings(self.e_from),
-            ',"to":', _json_strings(self.e_to), ',"g":', _json_numbers(self.e_g), ',"k":', _json_numbers(self.e_k),
-            ',"f":', _facts_by_row(self.e_facts, n, as_json=True),
-            ',"color":{"color":', _json_strings(self.e_color), ',"highlight":"#000000","hover":"#333333"},"width":',
-            _json_numbers(self.e_width), ',"dashes":', _json_if(self.e_dashes.astype(bool), "true"),
-            _json_if(~self.e_dashes.astype(bool), "false"), _json_strings_raw(smooth), "}"]
-        return _json_array(_json_objects(parts, n))
-
-
-def _json_strings_raw(values: np.ndarray) -> Any:
-    import pyarrow as pa
-
-    return pa.array(values, type=pa.string())
-
 
 def _bend(k: int) -> float:
     """Roundness of the ``k``-th parallel link (growing with k)."""
@@ -644,7 +520,11 @@ class View:
         return head
 
     def _data(self) -> dict[str, Any]:
-        nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
+        """The page's data: the head, the node and edge dicts (vis-network format) and the options."""
+        if self._network is None and self._cols is not None:  # the dicts of the columns, no Network made
+            nodes, edges, options = self._cols.node_dicts(), self._cols.edge_dicts(), self._cols.options
+        else:
+            nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
         out_nodes = []
         for n in nodes:
             if "page" in n:
@@ -655,12 +535,7 @@ class View:
                 "options": json.loads(options) if isinstance(options, str) else options}
 
     def _data_json(self) -> str:
-        """The page's data as HTML-safe JSON (from the columns when the dicts were never made)."""
-        if self._network is None and self._cols is not None:
-            head = {k: v for k, v in self._head().items() if k not in ("nodes", "edges", "options")}
-            text = _json_for_html(head)
-            return (text[:-1] + ',"nodes":' + self._cols.nodes_json() + ',"edges":' + self._cols.edges_json()
-                    + ',"options":' + _json_for_html(self._cols.options) + "}")
+        """The page's data as HTML-safe JSON."""
         return _json_for_html(self._data())
 
     @property
@@ -1840,13 +1715,10 @@ def _strify(arr: Any) -> np.ndarray:
 
 
 def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
-                 compute: Callable[[Any], tuple[list[str], list[np.ndarray]]]
-                 ) -> tuple[list[str], list[np.ndarray], Callable[[], Any] | None]:
+                 compute: Callable[[Any], tuple[list[str], list[np.ndarray]]]) -> tuple[list[str], list[np.ndarray]]:
     """Row-wise values for ``ids``: computed once for a whole prefetched set (drill-down pages), else here.
 
     ``compute`` is row-independent, so rows taken from the whole set equal rows computed alone.
-    Also returns, for the prefetched case, a function giving the rows' fact-list JSON (made once
-    for the whole set).
     """
     if pre is not None and len(ids):
         def build() -> tuple[list[str], list[np.ndarray], pd.Index]:
@@ -1855,30 +1727,11 @@ def _cached_rows(ctx: _Ctx, key: str, pre: Any, frame: Any, ids: np.ndarray,
         keys, cols, index = ctx.once(key, build)
         pos = index.get_indexer(_ix(ids))
         if len(pos) and (pos >= 0).all():
-            def rows_json() -> Any:
-                import pyarrow as pa
-                whole = ctx.once(key + ":json", lambda: _Facts(np.arange(len(index)), cols).json())
-                return whole.take(pa.array(pos))
-            return list(keys), [c[pos] for c in cols], rows_json
-    keys, cols = compute(frame)
-    return keys, cols, None
+            return list(keys), [c[pos] for c in cols]
+    return compute(frame)
 
 
-def _json_append(rows_json: Callable[[], Any], extra: list[np.ndarray], has_cols: bool) -> Callable[[], Any]:
-    """Fact-list JSON texts with more values appended (``[a,b]`` + c → ``[a,b,c]``)."""
-    def build() -> Any:
-        import pyarrow.compute as pc
-
-        base = rows_json()
-        parts: list[Any] = [pc.utf8_slice_codeunits(base, 0, -1)]
-        for i, c in enumerate(extra):
-            parts += ["," if (i or has_cols) else "", _json_strings(c)]
-        parts.append("]")
-        return _json_objects(parts, len(base))
-    return build
-
-
-def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], list[np.ndarray], Any]:
+def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
     """Tooltip fact keys and values (str or None) of nodes of one type."""
     def compute(ids_: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
         if type_name == "Organization":
@@ -1892,7 +1745,7 @@ def _node_facts(ctx: _Ctx, type_name: str, ids: np.ndarray) -> tuple[list[str], 
         return keys, [na_to_none(table.iloc[:, i].to_numpy(dtype=object)) for i in range(table.shape[1])]
     pre_ids = ctx.prefetch.get(type_name)
     pre = None if pre_ids is None else (pre_ids, pre_ids)
-    return _cached_rows(ctx, f"nodefacts:{type_name}", pre, ids, ids, compute)  # type: ignore[return-value]
+    return _cached_rows(ctx, f"nodefacts:{type_name}", pre, ids, ids, compute)
 
 
 def _edge_fact_cols(ctx: _Ctx, by: str, sub: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
@@ -1932,11 +1785,11 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame) -> tuple[np.ndarray, list[list[s
                 pe = pre_edges[pre_edges["by"].to_numpy(dtype=object) == by]
                 return pe, pe["id"].to_numpy(dtype=object)
             pre = ctx.once(f"prefetch_edges:{by}", split)
-        keys, cols, rows_json = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
+        keys, cols = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
                                              lambda frame, by=by: _edge_fact_cols(ctx, str(by), frame))
         kidx[rows] = len(keys_out)
         keys_out.append(keys)
-        blocks.append(_Facts(rows, cols, rows_json))
+        blocks.append(_Facts(rows, cols))
     return kidx, keys_out, blocks
 
 
@@ -2100,17 +1953,15 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     for t in types:
         rows = np.flatnonzero(type_arr == t)
         ids_t = id_arr[rows]
-        keys, cols, rows_json = _node_facts(ctx, t, ids_t)
+        keys, cols = _node_facts(ctx, t, ids_t)
         extra = []
         for label, mapping in scene.extra_facts.values():
             vals = pd.Series(ids_t, dtype=object).map(mapping)
             if vals.notna().any():
                 keys = keys + [label]
                 extra.append(_str_or_none(vals).to_numpy(dtype=object))
-        if extra and rows_json is not None:
-            rows_json = _json_append(rows_json, extra, bool(cols))
         fact_keys.append(keys)
-        blocks.append(_Facts(rows, cols + extra, rows_json))
+        blocks.append(_Facts(rows, cols + extra))
 
     # layout ---------------------------------------------------------------------------------------
     x, y = scene.layout(ctx, nodes, edges) if n else (np.zeros(0), np.zeros(0))
