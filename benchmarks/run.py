@@ -216,15 +216,15 @@ def stage_read_graph(timer: Any, graph_dir: str) -> dict[str, Any]:
     return {"orgs": graph.count("Organization")}
 
 
-_MODULE_OF = {"coverage": "coverage", "pairing_gaps": "pairing", "suggest_pairings": "pairing", "clusters": "clusters",
-              "chain_alliances": "clusters", "cadence": "cadence"}
+#: analysis stage -> the module it runs (the one STAGES names)
+_MODULE_OF = {n: STAGES[n][1][0] for n in ANALYSES}
 
 
 def _preimport(names: list[str]) -> None:
     """Import the analysis modules before timing (their import time is not the analysis)."""
     import importlib
     for n in names:
-        importlib.import_module(f"graphkit.analyses.{_MODULE_OF[n]}")
+        importlib.import_module(_MODULE_OF[n])
 
 
 def _run_analysis(name: str, graph: Any, as_of: str, seed: int) -> int:
@@ -466,19 +466,15 @@ def _has_def(module: str, func: str) -> bool:
 def _analysis_available(name: str) -> str | None:
     """Which function an analysis stage needs is missing (None = all there). Checked by file text,
     without importing graphkit's analysis modules into the parent."""
-    needs = {"coverage": ("coverage", ["def coverage", "def village_coverage", "def weak_coverage", "def two_coverages",
-                                        "def chain_stage_coverage"]),
-             "pairing_gaps": ("pairing", ["def pairing_gaps"]), "suggest_pairings": ("pairing", ["def suggest_pairings"]),
-             "clusters": ("clusters", ["def detect_clusters", "def describe_clusters"]),
-             "chain_alliances": ("clusters", ["def chain_alliances", "def brokers", "def isolated"]),
-             "cadence": ("cadence", ["def district_cadence"])}
-    mod, defs = needs[name]
-    spec = importlib.util.find_spec(f"graphkit.analyses.{mod}")
-    if spec is None or spec.origin is None:
-        return f"graphkit.analyses.{mod}"
-    text = Path(spec.origin).read_text(encoding="utf-8")
-    missing = [d[4:] for d in defs if d + "(" not in text]
-    return f"graphkit.analyses.{mod}.{missing[0]}" if missing else None
+    needs = {"coverage": ["coverage", "village_coverage", "weak_coverage", "two_coverages", "chain_stage_coverage"],
+             "pairing_gaps": ["pairing_gaps"], "suggest_pairings": ["suggest_pairings"],
+             "clusters": ["detect_clusters", "describe_clusters"],
+             "chain_alliances": ["chain_alliances", "brokers", "isolated"], "cadence": ["district_cadence"]}
+    mod = _MODULE_OF[name]
+    missing = [f for f in needs[name] if not _has_def(mod.removeprefix("graphkit."), f)]
+    if importlib.util.find_spec(mod) is None:
+        return mod
+    return f"{mod}.{missing[0]}" if missing else None
 
 
 class Run:
