@@ -193,15 +193,15 @@ def test_sample_county_clusters(sample_graph: gk.Graph):
 
 
 def test_plain_joins_match_python_joins() -> None:
-    """clusters._joined(plain=True) joins with pyarrow when every value is a str: same texts."""
+    """toolkit.join_by_code(plain=True) joins with pyarrow when every value is a str: same texts."""
     from graphkit.analyses.toolkit import SEP
-    from graphkit.analyses.clusters import _joined
+    from graphkit.analyses.toolkit import join_by_code
 
     rng = np.random.default_rng(7)
     words = np.array(["甲村 3", "", "乙镇 12", "a、b", "x" * 40, "（未填） 1"], dtype=object)
     groups = rng.integers(-1, 50, 2000)
     values = words[rng.integers(0, len(words), 2000)]
-    got = _joined(groups, 55, values, empty=None, plain=True)
+    got = join_by_code(groups, 55, values, empty=None, plain=True)
     for k in range(55):
         rows = [v for gi, v in zip(groups, values) if gi == k]
         assert got[k] == (SEP.join(rows) if rows else None)
@@ -209,4 +209,4 @@ def test_plain_joins_match_python_joins() -> None:
     mixed[3] = None  # not all str: the Python path, which refuses a None as str.join does
     groups[3] = 0
     with pytest.raises(TypeError):
-        _joined(groups, 55, mixed, plain=True)
+        join_by_code(groups, 55, mixed, plain=True)

@@ -30,8 +30,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .toolkit import as_of_date, isin, natural_key, overlap_mask
-from .clusters import _codes, _name_of, _objs, _positions, _rank, _strs, _take
+from .toolkit import (as_of_date, code_order, codes_of, isin, name_of, natural_key, objs, overlap_mask, positions,
+                      sort_rank, strs, take)
 from ..core.errors import GraphkitError
 from ..core.model import Graph
 
@@ -118,27 +118,27 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     col = graph.tables["Collaboration"]
     d = col[isin(col["kind"], kinds) & overlap_mask(col["start"], col["end"], lo, hi)]
     did0, dname0 = d["id"].to_numpy(dtype=object), d["name"].to_numpy(dtype=object)
-    o = np.lexsort((_rank(did0), _rank(np.array([natural_key(n) for n in dname0.tolist()], dtype=object))))
+    o = np.lexsort((sort_rank(did0), sort_rank(np.array([natural_key(n) for n in dname0.tolist()], dtype=object))))
     did, dname = did0[o], dname0[o]
-    guide = _name_of(graph, "Person", d["guide"].to_numpy(dtype=object)[o])
+    guide = name_of(graph, "Person", d["guide"].to_numpy(dtype=object)[o])
     d_start, d_end = d["start"].to_numpy()[o], d["end"].to_numpy()[o]
     D = len(did)
     didx = pd.Index(did, dtype=object)
     # text columns keep the dtype pandas gives the whole district column (also when a result is empty)
-    typed = {k: _strs(v).dtype for k, v in (("id", did), ("name", dname), ("guide", guide))}
+    typed = {k: strs(v).dtype for k, v in (("id", did), ("name", dname), ("guide", guide))}
 
     def dcol(kind: str, rows: np.ndarray) -> pd.Series:
         return pd.Series({"id": did, "name": dname, "guide": guide}[kind][rows], dtype=typed[kind])
 
     # memberships in the year
     mem = graph.tables["Membership"]
-    m_d = _positions(didx, mem["organization"].to_numpy(dtype=object)) if D else np.full(len(mem), -1)
+    m_d = positions(mem["organization"].to_numpy(dtype=object), didx) if D else np.full(len(mem), -1)
     keep = (m_d >= 0) & overlap_mask(mem["start"], mem["end"], lo, hi)
     m_d = m_d[keep]
     m_member = mem["member"].to_numpy(dtype=object)[keep]
     m_role = mem["role"].to_numpy(dtype=object)[keep]
     m_host_month = mem["host_month"].to_numpy(dtype=object, na_value=None)[keep]
-    mc, mu = _codes(m_member, sort=False)
+    mc, mu = codes_of(m_member, sort=False)
     nmu = max(len(mu), 1)
     _, first = np.unique(m_d.astype(np.int64) * nmu + mc, return_index=True)  # one row per (district, member)
     first = np.sort(first)
@@ -148,13 +148,13 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     in_year = ((acts["date"] >= lo) & (acts["date"] <= hi)).to_numpy(dtype=bool)
     grp = acts["group"].to_numpy(dtype=object)[in_year]
     host = acts["host"].to_numpy(dtype=object)[in_year]
-    a_d = _positions(didx, grp) if D else np.full(len(grp), -1)
+    a_d = positions(grp, didx) if D else np.full(len(grp), -1)
     no_group = pd.isna(grp) & ~pd.isna(host)
     if no_group.any():
         # the host's district, when it belongs to exactly one
         md, mm_ = m_d[first], m_member[first]
         sole = np.bincount(mc[first], minlength=nmu)[mc[first]] == 1
-        a_d[no_group] = np.asarray(_take(md[sole].astype(object), _positions(mm_[sole], host[no_group]), -1), dtype=np.int64)
+        a_d[no_group] = np.asarray(take(md[sole].astype(object), positions(host[no_group], mm_[sole]), -1), dtype=np.int64)
     ad = a_d >= 0
     a_d, host = a_d[ad].astype(np.int64), host[ad]
     a_type = acts["type"].to_numpy(dtype=object)[in_year][ad]
@@ -197,29 +197,28 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     h_due, h_miss = missed("half", a_type == CROSS_INSPECTION)
 
     # members that never hosted an activity of their district in the year
-    hc = _positions(mu, host) if len(mu) else np.full(len(host), -1)
+    hc = positions(host, mu) if len(mu) else np.full(len(host), -1)
     hok = hc >= 0
     hosted = np.unique(a_d[hok] * nmu + hc[hok])  # (district, member) pairs as one int64 each
     nh = first[~np.isin(m_d[first].astype(np.int64) * nmu + mc[first], hosted)]
-    nh_name = _name_of(graph, "Organization", m_member[nh])
-    o = np.lexsort((_rank(m_member[nh]), _rank(nh_name), m_d[nh]))
+    nh_name = name_of(graph, "Organization", m_member[nh])
+    o = np.lexsort((sort_rank(m_member[nh]), sort_rank(nh_name), m_d[nh]))
     nh = nh[o]
     res["never_hosted"] = pd.DataFrame({
-        "district_id": _objs(did[m_d[nh]]), "district": dcol("name", m_d[nh]), "org_id": _objs(m_member[nh]),
-        "name": _strs(nh_name[o]), "role": _objs(m_role[nh]),
+        "district_id": objs(did[m_d[nh]]), "district": dcol("name", m_d[nh]), "org_id": objs(m_member[nh]),
+        "name": strs(nh_name[o]), "role": objs(m_role[nh]),
         "host_month": pd.array(m_host_month[nh].tolist(), dtype="Int64")})
 
     # activity counts by type (declared order)
-    tc, tu = _codes(a_type)
+    tc, tu = codes_of(a_type)
     tok = tc >= 0
     nt = max(len(tu), 1)
     pairs, counts = np.unique(a_d[tok] * nt + tc[tok], return_counts=True)
     cd, ct = pairs // nt, pairs % nt
-    order = {c: i for i, c in enumerate(graph.model.codelists["activity_type"].codes)}
-    t_rank = np.array([order.get(t, np.inf) for t in tu.tolist()], dtype=float)
+    t_rank = code_order(graph.model, "activity_type", tu, missing=np.inf)
     o = np.lexsort((ct, t_rank[ct] if len(ct) else ct, cd))
     res["activity_counts"] = pd.DataFrame({"district_id": dcol("id", cd[o]), "district": dcol("name", cd[o]),
-                                           "type": _strs(tu[ct[o]]), "count": counts[o].astype(np.int64)})
+                                           "type": strs(tu[ct[o]]), "count": counts[o].astype(np.int64)})
 
     # month by month: activities (other than inspections) per district, due and missed months
     per = _periods(year, "month")
@@ -235,7 +234,7 @@ def district_cadence(graph: Graph, *, as_of: Any = None, year: int | None = None
     md = np.repeat(np.arange(D), 12)
     res["months"] = pd.DataFrame({"district_id": dcol("id", md), "district": dcol("name", md),
                                   "month": np.tile(np.arange(1, 13), D).astype(np.int64),
-                                  "period": _strs(np.tile(per["period"].to_numpy(dtype=object), D)),
+                                  "period": strs(np.tile(per["period"].to_numpy(dtype=object), D)),
                                   "activities": monthly.astype(np.int64), "due": due, "missed": due & ~done})
 
     n_members = np.bincount(m_d[first], minlength=D).astype(np.int64)

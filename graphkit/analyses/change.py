@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .toolkit import _memo, active_mask, as_of_date, categories_at, overlap_mask, ref_positions
-from ..core.ids import factorize
-from .clusters import _get_indexer, _id_order, _id_positions, _joined, _name_of, _objs, _positions, _rank, _strs, _take
+from .toolkit import (active_mask, as_of_date, categories_at, code_order, empty_frame, factorize, id_order, id_positions,
+                      join_by_code, memo, name_of, objs, overlap_mask, positions, ref_positions, sort_rank, strs, take)
 from ..core.errors import GraphkitError
 from ..core.model import Graph
 
@@ -127,47 +126,46 @@ def _link_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Times
         for end_name, col in (("source", src), ("target", dst)):
             rng = rtype.properties[col].range
             ids = part[end_name]
-            nm = _name_of(new, rng, ids)  # type: ignore[arg-type]
+            nm = name_of(new, rng, ids)  # type: ignore[arg-type]
             miss = pd.isna(nm)
             if miss.any() and old is not new:
-                nm[miss] = _name_of(old, rng, ids[miss])  # type: ignore[arg-type]
+                nm[miss] = name_of(old, rng, ids[miss])  # type: ignore[arg-type]
             part[f"{end_name}_name"] = nm
         parts.append(part)
     cols = ["link_type", "source", "source_name", "target", "target_name", "change", "start", "end", "detail"]
     if not parts:  # pragma: no cover - the schema declares interval link types
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty_frame(cols)
     data = {c: np.concatenate([p[c] for p in parts]) for c in cols}
     # by type, change, names, then ids (one row per link)
-    order = np.lexsort(tuple(_rank(data[c]) for c in reversed(["link_type", "change", "source_name", "target_name",
+    order = np.lexsort(tuple(sort_rank(data[c]) for c in reversed(["link_type", "change", "source_name", "target_name",
                                                                "source", "target"])))
-    out = pd.DataFrame({c: (data[c][order].astype("datetime64[s]") if c in ("start", "end") else _strs(data[c][order]))
+    out = pd.DataFrame({c: (data[c][order].astype("datetime64[s]") if c in ("start", "end") else strs(data[c][order]))
                         for c in cols})
     return out
 
 
 def _rating_changes(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> pd.DataFrame:
-    rank = {c: i for i, c in enumerate(new.model.codelists["category"].codes)}
     co, cn = categories_at(old, ts_old), categories_at(new, ts_new)
     ids_o, ids_n = co["org_id"].to_numpy(dtype=object), cn["org_id"].to_numpy(dtype=object)
     if old is new and len(ids_o) == len(ids_n) and (ids_o == ids_n).all():
         po = pn = np.arange(len(ids_o))
     else:  # orgs on both rosters, in the earlier roster's order
-        pn = _positions(ids_n, ids_o)
+        pn = positions(ids_o, ids_n)
         po = np.flatnonzero(pn >= 0)
         pn = pn[po]
     cat_o = co["category"].to_numpy(dtype=object)[po]
     cat_n = cn["category"].to_numpy(dtype=object)[pn]
     sel = np.flatnonzero(cat_o != cat_n)
     sel = sel[~pd.isna(cat_o[sel]) & ~pd.isna(cat_n[sel])]
-    ro, rn = _code_rank(cat_o[sel], rank), _code_rank(cat_n[sel], rank)
+    ro, rn = code_order(new.model, "category", cat_o[sel]), code_order(new.model, "category", cat_n[sel])
     change = np.where(rn < ro, "up", "down").astype(object)
     org_id = ids_o[po[sel]]
-    name = _name_of(new, "Organization", org_id)
+    name = name_of(new, "Organization", org_id)
     # "up" before "down", then by name and id
-    order = np.lexsort((_rank(org_id), _rank(name), (change != "up").astype(np.int8)))
-    return pd.DataFrame({"org_id": _objs(org_id[order]), "name": _strs(name[order]),
-                         "old_category": _objs(cat_o[sel][order]), "new_category": _objs(cat_n[sel][order]),
-                         "change": _strs(change[order])})
+    order = np.lexsort((sort_rank(org_id), sort_rank(name), (change != "up").astype(np.int8)))
+    return pd.DataFrame({"org_id": objs(org_id[order]), "name": strs(name[order]),
+                         "old_category": objs(cat_o[sel][order]), "new_category": objs(cat_n[sel][order]),
+                         "change": strs(change[order])})
 
 
 def _active_pairs(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
@@ -207,17 +205,17 @@ def _rotations(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestam
 
     def partner_names(graph: Graph, cw: np.ndarray, strong: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(remap[cw] >= 0)
-        nm = _name_of(graph, "Organization", strong[rows])
-        o = np.lexsort((_rank(strong[rows]), _rank(nm), remap[cw[rows]]))  # by weak, partner name, partner id
-        return _joined(remap[cw[rows]][o], len(rot), nm[o], empty="")
+        nm = name_of(graph, "Organization", strong[rows])
+        o = np.lexsort((sort_rank(strong[rows]), sort_rank(nm), remap[cw[rows]]))  # by weak, partner name, partner id
+        return join_by_code(remap[cw[rows]][o], len(rot), nm[o], empty="")
 
     weak_id = np.asarray(wu, dtype=object)[rot]
-    weak_name = _name_of(new, "Organization", weak_id)
+    weak_name = name_of(new, "Organization", weak_id)
     old_p = partner_names(old, cwo, so)
     new_p = partner_names(new, cwn, sn)
-    order = np.lexsort((_rank(weak_id), _rank(weak_name)))
-    return pd.DataFrame({"weak_id": _strs(weak_id[order]), "weak_name": _strs(weak_name[order]),
-                         "old_partners": _strs(old_p[order]), "new_partners": _strs(new_p[order])})
+    order = np.lexsort((sort_rank(weak_id), sort_rank(weak_name)))
+    return pd.DataFrame({"weak_id": strs(weak_id[order]), "weak_name": strs(weak_name[order]),
+                         "old_partners": strs(old_p[order]), "new_partners": strs(new_p[order])})
 
 
 def _diff(old: Graph, new: Graph, ts_old: pd.Timestamp, ts_new: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -297,7 +295,7 @@ def _org_space(graph: Graph) -> tuple[np.ndarray, Any, np.ndarray]:
     n = len(oid)
     rorg = graph.tables["Rating"]["org"].to_numpy(dtype=object)
     # the same positions the shared category lookup keeps (key "rating_pos") inside `cached`
-    rpos = np.array(_memo(graph, ("rating_pos",), lambda: ref_positions(graph, "Rating", "org")), dtype=np.int64)
+    rpos = np.array(memo(graph, ("rating_pos",), lambda: ref_positions(graph, "Rating", "org")), dtype=np.int64)
     unknown = rpos < 0
     extra = None
     if unknown.any():
@@ -307,10 +305,10 @@ def _org_space(graph: Graph) -> tuple[np.ndarray, Any, np.ndarray]:
         oid = np.concatenate([oid, np.asarray(uu, dtype=object)])
 
     def where(keys: np.ndarray) -> np.ndarray:
-        pos = _id_positions(graph, "Organization", keys).astype(np.int64)
+        pos = id_positions(graph, "Organization", keys).astype(np.int64)
         miss = pos < 0
         if extra is not None and miss.any():
-            at = _get_indexer(extra, np.asarray(keys, dtype=object)[miss])
+            at = positions(np.asarray(keys, dtype=object)[miss], extra)
             pos[miss] = np.where(at >= 0, n + at, -1)
         return pos
 
@@ -327,7 +325,7 @@ def _ratings_of(graph: Graph, rpos: np.ndarray, year: int, n_all: int,
     dup = counts[p] > 1
     if dup.any():  # several ratings of one org for the year: the largest id wins
         rows_d = sel[dup]
-        o = np.lexsort((_id_order(cols["r_id"][rows_d]), rpos[rows_d]))
+        o = np.lexsort((id_order(cols["r_id"][rows_d]), rpos[rows_d]))
         pd_ = rpos[rows_d][o]
         last = np.r_[pd_[1:] != pd_[:-1], True]
         sel = np.concatenate([sel[~dup], rows_d[o][last]])
@@ -340,13 +338,6 @@ def _ratings_of(graph: Graph, rpos: np.ndarray, year: int, n_all: int,
     orows = np.flatnonzero(ok)
     return (np.concatenate([rp, orows]), np.concatenate([cols["r_cat"][rows], ocat[orows]]),
             np.concatenate([cols["r_lax"][rows], cols["o_lax"][orows]]))
-
-
-def _code_rank(values: np.ndarray, rank: dict[str, int]) -> np.ndarray:
-    """Position of each code in its code list (NaN for missing or unknown codes)."""
-    c, u = pd.factorize(np.asarray(values, dtype=object))
-    lut = np.array([rank.get(x, np.nan) if isinstance(x, str) else np.nan for x in u.tolist()] + [np.nan], dtype=float)
-    return lut[c]
 
 
 def rating_years(graph: Graph) -> list[int]:
@@ -396,14 +387,13 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
         if len(years) < 2:
             cols = (["org_id", "name", "cohort", "category_from", "category_to", "move"] if detail else
                     ["cohort", "year_from", "year_to", "weak_before", "moved_up", "same", "moved_down", "unrated", "share_up"])
-            out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+            out = empty_frame(cols)
             out.attrs["note"] = "定级年度不足两年 / fewer than two rating years"
             return out
         year_from = years[-2] if year_from is None else year_from
         year_to = years[-1] if year_to is None else year_to
     if year_to <= year_from:
         raise GraphkitError(f"比较年度 {year_to} 应晚于起始年度 {year_from} / year_to must be after year_from")
-    rank = {c: i for i, c in enumerate(graph.model.codelists["category"].codes)}
     ids, where, rpos = _org_space(graph)
     r, orgs = graph.tables["Rating"], graph.tables["Organization"]
     arrays: dict[str, np.ndarray] = {"r_year": r["year"].astype("float64").to_numpy(), "r_cat": r["category"].to_numpy(dtype=object),
@@ -418,7 +408,7 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
     at_b = np.full(len(ids), -1, dtype=np.int64)
     at_b[pb] = np.arange(len(pb))
     j = at_b[wpos]
-    cat_to = _take(cb, j, None)
+    cat_to = take(cb, j, None)
     lax_to = np.where(j >= 0, lb[np.maximum(j, 0)] if len(lb) else False, False)
     lo, hi = pd.Timestamp(f"{year_from}-01-01"), pd.Timestamp(f"{year_to - 1}-12-31")
     p = graph.tables["Pairing"]
@@ -429,18 +419,18 @@ def rating_moves(graph: Graph, *, year_from: int | None = None, year_to: int | N
         paired[pp[pp >= 0]] = True
     cohort = np.where(paired[wpos], "paired", "unpaired").astype(object)
 
-    rf, rt = _code_rank(cat_from, rank), _code_rank(cat_to, rank)
+    rf, rt = code_order(graph.model, "category", cat_from), code_order(graph.model, "category", cat_to)
     with np.errstate(invalid="ignore"):
         move = np.select([np.isnan(rt), rt < rf, (rt == rf) & lax_from & ~lax_to, rt > rf, (rt == rf) & ~lax_from & lax_to],
                          ["unrated", "up", "up", "down", "down"], default="same").astype(object)
     n_roster = len(graph.tables["Organization"])
     org_id = ids[wpos]
-    name = _take(graph.tables["Organization"]["name"].to_numpy(dtype=object), np.where(wpos < n_roster, wpos, -1))
+    name = take(graph.tables["Organization"]["name"].to_numpy(dtype=object), np.where(wpos < n_roster, wpos, -1))
     if detail:
-        order = np.lexsort((_rank(org_id), _rank(name), _rank(cohort)))
-        return pd.DataFrame({"org_id": _strs(org_id[order]), "name": _strs(name[order]), "cohort": _strs(cohort[order]),
-                             "category_from": _strs(cat_from[order]), "category_to": _objs(cat_to[order]),
-                             "move": _strs(move[order])})
+        order = np.lexsort((sort_rank(org_id), sort_rank(name), sort_rank(cohort)))
+        return pd.DataFrame({"org_id": strs(org_id[order]), "name": strs(name[order]), "cohort": strs(cohort[order]),
+                             "category_from": strs(cat_from[order]), "category_to": objs(cat_to[order]),
+                             "move": strs(move[order])})
     d = pd.DataFrame({"cohort": cohort, "move": move})
     rows = []
     for grp in ("paired", "unpaired"):

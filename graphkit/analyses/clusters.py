@@ -38,9 +38,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..core.ids import argsort_strings, factorize, id_index
-from .toolkit import (NO_VALUE, SEP, _memo, active_memberships, as_of_date, isin, join_names, link_ends,
-                        mechanism_memberships, org_facts, order_codes)
+from .toolkit import (SEP, active_memberships, as_of_date, code_labels, code_order, codes_of, empty_frame, facts_index,
+                      group_starts, isin, join_by_code, link_ends, mechanism_memberships, memo, name_of, nunique_by_code,
+                      objs, order_codes, org_facts, positions, sort_rank, strs, take, top_by_code)
 from ..core.model import Graph
 
 __all__ = ["detect_clusters", "describe_clusters", "chain_alliances", "brokers", "isolated", "link_graph"]
@@ -51,276 +51,6 @@ _FACT_COLS = ["town_name", "sector", "level", "category"]
 
 #: Leiden iterations on the large components (each iteration: move nodes, refine, aggregate).
 LEIDEN_ITERATIONS = 2
-
-
-# ---- vectorized helpers (integer codes instead of per-group pandas work) ------------------------
-# Also used by cadence and change.
-
-def _objs(values: Any) -> pd.Series:
-    """An object Series (pandas would infer its arrow-backed ``str`` dtype from an object array)."""
-    return pd.Series(np.asarray(values, dtype=object), dtype=object)
-
-
-def _strs(values: Any) -> pd.Series:
-    """A text column typed as pandas infers it (``str`` for strings, object when all missing) — the
-    dtype the earlier DataFrame-based code produced."""
-    return pd.Series(np.asarray(values, dtype=object))
-
-
-def _codes(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of ``values`` (-1 where missing) and the distinct values.
-
-    With ``sort`` the distinct values are in Python's order (the order ``groupby`` and
-    ``sort_values`` give), so comparing codes compares values.
-
-    >>> c, u = _codes(["b", None, "a", "b"])
-    >>> c.tolist(), u.tolist()
-    ([1, -1, 0, 1], ['a', 'b'])
-    """
-    codes, uniques = factorize(values)
-    codes = codes.astype(np.int64, copy=False)
-    uniques = np.asarray(uniques, dtype=object)
-    if sort and len(uniques) > 1:
-        order = _argsort(uniques)
-        rank = np.empty(len(uniques) + 1, dtype=np.int64)
-        rank[order] = np.arange(len(uniques))
-        rank[-1] = -1  # code -1 (missing) stays -1
-        codes = rank[codes]
-        uniques = uniques[order]
-    return codes, uniques
-
-
-def _argsort(values: np.ndarray) -> np.ndarray:
-    """Stable argsort of an object array in Python's order; strings are sorted by pyarrow (UTF-8
-    byte order is code point order, which is how Python compares str)."""
-    from ..core.settings import threshold
-
-    if len(values) >= threshold("arrow_sort_min") and _is_str(values):
-        return argsort_strings(values).astype(np.int64)
-    return np.argsort(values, kind="stable")
-
-
-def _rank(values: Any) -> np.ndarray:
-    """Sort rank of each value (equal values share a rank; missing values rank last)."""
-    c, u = _codes(values)
-    return np.where(c < 0, len(u), c)
-
-
-def _positions(index_values: Any, keys: Any) -> np.ndarray:
-    """Position of each key among the unique ``index_values`` (-1 where absent).
-
-    ``index_values`` may be a ready object ``pandas.Index`` (its hash table is then reused). Tables
-    are kept sorted by id, so a few keys are looked up in a sorted index of strings by bisection,
-    without hashing the whole index.
-
-    >>> _positions(["a", "b", "d"], ["d", None, "c", "a"]).tolist()
-    [2, -1, -1, 0]
-    """
-    keys = np.asarray(keys, dtype=object)
-    if not len(keys):
-        return np.zeros(0, dtype=np.intp)
-    if isinstance(index_values, pd.Index):
-        return _get_indexer(index_values, keys)
-    idx = np.asarray(index_values, dtype=object)
-    if len(keys) * 64 <= len(idx) and _sorted_strings(idx):
-        return _search(idx, keys)
-    return _get_indexer(pd.Index(idx, dtype=object), keys)
-
-
-def _search(idx: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Positions of keys in a sorted array of strings, by bisection (-1 where absent)."""
-    out = np.full(len(keys), -1, dtype=np.intp)
-    ok = ~pd.isna(keys)
-    k = keys[ok]
-    if not _is_str(k):  # ids are strings; anything else is looked up by hashing
-        return _get_indexer(pd.Index(idx, dtype=object), keys)
-    at = np.minimum(np.searchsorted(idx, k), len(idx) - 1)
-    found = idx[at] == k
-    out[np.flatnonzero(ok)[found]] = at[found]
-    return out
-
-
-def _id_positions(graph: Graph, type_name: str, keys: Any) -> np.ndarray:
-    """Row of each id in a table (-1 where absent); the table's sortedness and hash index are kept
-    inside :func:`~graphkit.analyses.toolkit.cached`."""
-    t = graph.tables[type_name]
-    ids = t["id"].to_numpy(dtype=object)
-    keys = np.asarray(keys, dtype=object)
-    if not len(keys) or not len(ids):
-        return np.full(len(keys), -1, dtype=np.intp)
-    if len(keys) * 64 <= len(ids) and _memo(graph, ("clusters.sorted_ids", type_name, id(t)),
-                                            lambda: _sorted_strings(ids)):
-        return _search(ids, keys)
-    return _get_indexer(_id_index(graph, type_name), keys)
-
-
-def _get_indexer(index: pd.Index, keys: np.ndarray) -> np.ndarray:
-    return id_index(index).positions(keys)
-
-
-def _name_of(graph: Graph, type_name: str, keys: Any, fill: Any = None) -> np.ndarray:
-    """Display names of ids of a node type (``fill`` where unknown)."""
-    t = graph.tables[type_name]
-    col = "name" if "name" in t else "title" if "title" in t else "id"
-    return _take(t[col].to_numpy(dtype=object), _id_positions(graph, type_name, keys), fill)
-
-
-def _fact_index(graph: Graph, facts: pd.DataFrame) -> pd.Index:
-    """The org ids of ``facts`` as an Index, built once per :func:`org_facts` table inside ``cached``
-    (the Organization table's own id index when the facts follow its rows, as they do when the
-    table is sorted by id)."""
-    def build() -> pd.Index:
-        ids = facts["org_id"].to_numpy(dtype=object)
-        t = graph.tables["Organization"]
-        if len(t) == len(ids) and bool((t["id"].to_numpy(dtype=object) == ids).all()):
-            return _id_index(graph, "Organization")
-        return pd.Index(ids, dtype=object)
-
-    return _memo(graph, ("clusters.fact_index", id(facts)), build)
-
-
-def _id_index(graph: Graph, type_name: str) -> pd.Index:
-    """A table's ids as an object Index (hash table built once inside ``cached``)."""
-    t = graph.tables[type_name]
-    return _memo(graph, ("clusters.id_index", type_name, id(t)),
-                 lambda: pd.Index(t["id"].to_numpy(dtype=object), dtype=object))
-
-
-def _is_str(values: np.ndarray) -> bool:
-    from pandas.api.types import infer_dtype
-
-    return infer_dtype(values, skipna=False) in ("string", "empty")
-
-
-def _sorted_strings(values: np.ndarray) -> bool:
-    """Whether an object array holds strings in strictly increasing order."""
-    return len(values) > 0 and _is_str(values) and bool((values[1:] > values[:-1]).all())
-
-
-def _take(values: Any, pos: np.ndarray, fill: Any = None) -> np.ndarray:
-    """``values[pos]`` as an object array, ``fill`` where ``pos`` is -1."""
-    v = np.asarray(values, dtype=object)
-    if not len(v):
-        return np.full(len(pos), fill, dtype=object)
-    out = v[np.where(pos >= 0, pos, 0)]
-    out[pos < 0] = fill
-    return out
-
-
-def _group_first(groups: np.ndarray) -> np.ndarray:
-    """Row index where each group starts, for rows sorted by group."""
-    if not len(groups):
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-
-
-def _nunique(groups: np.ndarray, n: int, values: Any) -> np.ndarray:
-    """Distinct non-missing ``values`` per group ``0..n-1`` (rows of group -1 ignored)."""
-    vc, vu = _codes(values, sort=False)
-    keep = (groups >= 0) & (vc >= 0)
-    w = max(len(vu), 1)
-    pairs = pd.unique(groups[keep].astype(np.int64) * w + vc[keep])  # (a hash table: no sort needed)
-    return np.bincount(pairs // w, minlength=n).astype(np.int64)
-
-
-def _join_lists(groups: np.ndarray, n: int, texts: Any, *, empty: Any = None) -> np.ndarray:
-    """Per group ``0..n-1``: its ``texts`` (a pyarrow string array, rows sorted by group, groups
-    ``>= 0``) joined with 、 by pyarrow; ``empty`` for a group without rows."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    counts = np.bincount(groups, minlength=n)
-    present = np.flatnonzero(counts)
-    out = np.full(n, empty, dtype=object)
-    if len(present):
-        offsets = pa.array(np.r_[0, np.cumsum(counts[present])].astype(np.int64))
-        lists = pa.LargeListArray.from_arrays(offsets, texts.cast(pa.large_string()))
-        joined = pc.binary_join(lists, pa.scalar(SEP, type=pa.large_string()))
-        out[present] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
-    return out
-
-
-def _joined(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None, empty: Any = None,
-            plain: bool = False) -> np.ndarray:
-    """Per group ``0..n-1``: its ``values`` in row order joined with 、 (:func:`join_names`, or a
-    plain ``SEP.join`` with ``plain``); ``empty`` for a group without rows."""
-    groups = np.asarray(groups, dtype=np.int64)
-    keep = groups >= 0
-    g = groups[keep]
-    order = np.argsort(g, kind="stable")
-    vals = np.asarray(values, dtype=object)[keep][order].tolist()
-    if plain and len(vals) and all(type(v) is str for v in vals):  # joined by pyarrow, list by list
-        import pyarrow as pa
-
-        return _join_lists(g[order], n, pa.array(vals, type=pa.large_string()), empty=empty)
-    counts = np.bincount(g, minlength=n)
-    out = np.full(n, empty, dtype=object)
-    present = np.flatnonzero(counts)
-    texts: list[str] = []
-    a = 0
-    for b in np.cumsum(counts[present]).tolist():
-        texts.append(SEP.join(vals[a:b]) if plain else join_names(vals[a:b], limit=limit))
-        a = b
-    if texts:
-        out[present] = np.array(texts, dtype=object)
-    return out
-
-
-def _top(groups: np.ndarray, n: int, values: Any, *, k: int = 3) -> np.ndarray:
-    """Per group: "A 5、B 3", the ``k`` most frequent values (missing → （未填）), ties by value."""
-    # codes of the values with missing ones as （未填）: the distinct values first (few), then each
-    # row's code through them, so the rows are passed over by codes only
-    c, u = factorize(np.asarray(values, dtype=object))
-    u = np.append(np.asarray(u, dtype=object), NO_VALUE)
-    uc, vu = _codes(u)
-    vc = uc[np.where(c < 0, len(u) - 1, c)]
-    w = max(len(vu), 1)
-    keep = groups >= 0
-    pairs, cnt = np.unique(groups[keep].astype(np.int64) * w + vc[keep], return_counts=True)
-    g, val = pairs // w, pairs % w
-    order = np.lexsort((val, -cnt, g))
-    g, val, cnt = g[order], val[order], cnt[order]
-    first = _group_first(g)
-    rank = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
-    sel = rank < k
-    if all(type(v) is str for v in vu):  # "value count" texts made and joined by pyarrow
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        txt = pc.binary_join_element_wise(pa.array(vu, type=pa.large_string()).take(pa.array(val[sel])),
-                                          pa.array(cnt[sel].astype(np.int64)).cast(pa.large_string()),
-                                          pa.scalar(" ", type=pa.large_string()))
-        return _join_lists(g[sel], n, txt, empty=None)
-    txt = [f"{a} {b}" for a, b in zip(vu[val[sel]].tolist(), cnt[sel].tolist())]
-    return _joined(g[sel], n, np.array(txt, dtype=object), empty=None, plain=True)
-
-
-def _labels(model: Any, codelist: str, values: Any) -> np.ndarray:
-    """Code → label (unknown codes and missing values kept), like ``code_label`` but per distinct value."""
-    cl = model.codelists[codelist]
-    table = {c: cl.labels[c]["zh"] for c in cl.codes}
-    v = np.asarray(values, dtype=object)
-    c, u = _codes(v, sort=False)
-    lab = np.array([table.get(x, x) if isinstance(x, str) else x for x in u.tolist()] + [None], dtype=object)
-    out = lab[c]
-    miss = c < 0
-    out[miss] = v[miss]
-    return out
-
-
-def _id_order(ids: Any) -> np.ndarray:
-    """Rank of each id in sorted order (cheap when the ids are already sorted, as tables are)."""
-    ids = np.asarray(ids, dtype=object)
-    if len(ids) < 2 or _sorted_strings(ids):
-        return np.arange(len(ids))
-    order = _argsort(ids)
-    r = np.empty(len(ids), dtype=np.int64)
-    r[order] = np.arange(len(ids))
-    return r
-
-
-def _empty(cols: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
 
 # ---- the link graph and communities -------------------------------------------------------------
@@ -346,15 +76,15 @@ def link_graph(graph: Graph, *, as_of: Any = None) -> tuple[np.ndarray, np.ndarr
     (10, 3, 13)
     """
     ts = as_of_date(graph, as_of)
-    return _memo(graph, ("clusters.link_graph", ts), lambda: _link_graph(graph, ts))
+    return memo(graph, ("clusters.link_graph", ts), lambda: _link_graph(graph, ts))
 
 
 def _link_graph(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     mem = mechanism_memberships(graph, ts)  # the collaboration mechanisms
     mm = mem["member"].to_numpy(dtype=object)
     a, b, _ = link_ends(graph, ts)  # the link mechanisms (Pairing): org to org
-    oc, orgs = _codes(np.concatenate([mm, a, b]))
-    cc, collabs = _codes(mem["organization"].to_numpy(dtype=object))
+    oc, orgs = codes_of(np.concatenate([mm, a, b]))
+    cc, collabs = codes_of(mem["organization"].to_numpy(dtype=object))
     no = len(orgs)
     n = no + len(collabs)
     m1, pa, pb = oc[: len(mm)], oc[len(mm): len(mm) + len(a)], oc[len(mm) + len(a):]
@@ -367,8 +97,8 @@ def _link_graph(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray,
 
 def _link_orgs_in_facts(graph: Graph, ts: pd.Timestamp, orgs: np.ndarray, facts: pd.DataFrame) -> np.ndarray:
     """Row in ``facts`` of each org of the link graph (-1 where absent)."""
-    return _memo(graph, ("clusters.link_orgs_in_facts", ts, id(facts)),
-                 lambda: _positions(_fact_index(graph, facts), orgs))
+    return memo(graph, ("clusters.link_orgs_in_facts", ts, id(facts)),
+                 lambda: positions(orgs, facts_index(facts)))
 
 
 def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -509,7 +239,7 @@ def detect_clusters(graph: Graph, *, as_of: Any = None, seed: int = 0, resolutio
     orgs, collabs, src, dst = link_graph(graph, as_of=ts)
     cols = ["org_id", "name", "cluster", "cluster_size", *_FACT_COLS]
     if len(orgs) == 0:
-        out = _empty(cols)
+        out = empty_frame(cols)
         out.attrs["backend"] = "none"
         return out
     n = len(orgs) + len(collabs)
@@ -518,11 +248,11 @@ def detect_clusters(graph: Graph, *, as_of: Any = None, seed: int = 0, resolutio
     order = np.lexsort((np.arange(len(orgs)), cl))  # by cluster, then org id (orgs are sorted)
     facts = org_facts(graph, ts)
     pos = _link_orgs_in_facts(graph, ts, orgs, facts)[order]
-    data: dict[str, Any] = {"org_id": _objs(orgs[order]),
-                            "name": _objs(_take(facts["name"], pos, np.nan)),
+    data: dict[str, Any] = {"org_id": objs(orgs[order]),
+                            "name": objs(take(facts["name"], pos, np.nan)),
                             "cluster": cl[order], "cluster_size": size[order]}
     for c in _FACT_COLS:
-        data[c] = _objs(_take(facts[c], pos, np.nan))
+        data[c] = objs(take(facts[c], pos, np.nan))
     out = pd.DataFrame(data)[cols]
     out.attrs["backend"] = used
     return out
@@ -552,17 +282,17 @@ def describe_clusters(graph: Graph, clusters_df: pd.DataFrame, *, as_of: Any = N
     cols = ["cluster", "size", "collaborations", "collab_names", "dominant_chain", "chain_share", "towns", "n_towns",
             "sectors", "n_sectors", "levels", "n_levels", "n_weak", "n_strong"]
     if clusters_df.empty:
-        return _empty(cols)
+        return empty_frame(cols)
     model = graph.model
     ids = clusters_df["org_id"].to_numpy(dtype=object)
     keys, g = np.unique(clusters_df["cluster"].to_numpy(), return_inverse=True)
     g = g.ravel().astype(np.int64)
     k = len(keys)
     facts = org_facts(graph, ts)
-    fp = _positions(_fact_index(graph, facts), ids)
+    fp = positions(ids, facts_index(facts))
 
     def fact(col: str) -> np.ndarray:
-        return _take(facts[col], fp, np.nan)
+        return take(facts[col], fp, np.nan)
 
     size = np.bincount(g, minlength=k)
     weak = np.where(fp >= 0, facts["weak"].to_numpy(dtype=bool)[np.maximum(fp, 0)], False)
@@ -572,54 +302,54 @@ def describe_clusters(graph: Graph, clusters_df: pd.DataFrame, *, as_of: Any = N
 
     # collaborations: majority cluster of their members
     mem = active_memberships(graph, ts)
-    mpos = _positions(ids, mem["member"])
+    mpos = positions(mem["member"], ids)
     cname = mem["collab_name"].to_numpy(dtype=object)
     hit = (mpos >= 0) & ~pd.isna(cname)
     collaborations = np.zeros(k, dtype=np.int64)
     collab_names = np.full(k, "", dtype=object)
     if hit.any():
-        oc, _ = _codes(mem["organization"].to_numpy(dtype=object)[hit])
+        oc, _ = codes_of(mem["organization"].to_numpy(dtype=object)[hit])
         mg = g[mpos[hit]]
         names = cname[hit]
         pairs, votes = np.unique(oc * k + mg, return_counts=True)
         po, pg = pairs // k, pairs % k
         order = np.lexsort((pg, -votes, po))  # per collaboration: most members, then the smaller cluster
-        home = order[_group_first(po[order])]
+        home = order[group_starts(po[order])]
         h_org, h_cl = po[home], pg[home]
         first_row = np.full(int(oc.max()) + 1, -1, dtype=np.int64)
         first_row[oc[::-1]] = np.arange(len(oc))[::-1]
         h_name = names[first_row[h_org]]
-        o2 = np.lexsort((h_org, _rank(h_name), h_cl))
+        o2 = np.lexsort((h_org, sort_rank(h_name), h_cl))
         collaborations = np.bincount(h_cl, minlength=k).astype(np.int64)
-        collab_names = _joined(h_cl[o2], k, h_name[o2], limit=5, empty="")
+        collab_names = join_by_code(h_cl[o2], k, h_name[o2], limit=5, empty="")
     # dominant chain: the chain most of the cluster's orgs work on
     chain = mem["chain"].to_numpy(dtype=object)
     ch_ok = (mpos >= 0) & ~pd.isna(chain)
     dominant = np.full(k, None, dtype=object)
     share = np.full(k, np.nan)
     if ch_ok.any():
-        chc, chu = _codes(chain[ch_ok])
+        chc, chu = codes_of(chain[ch_ok])
         nch = len(chu)
         org_chain = np.unique(mpos[ch_ok].astype(np.int64) * nch + chc)  # distinct (org, chain)
         cc = g[org_chain // nch] * nch + org_chain % nch
         pairs, n_orgs = np.unique(cc, return_counts=True)
         pc, pch = pairs // nch, pairs % nch
-        pname = _name_of(graph, "IndustryChain", chu, np.nan)[pch]
-        order = np.lexsort((_rank(pname), -n_orgs, pc))  # most orgs, then chain name (rows by chain id)
-        top = order[_group_first(pc[order])]
+        pname = name_of(graph, "IndustryChain", chu, np.nan)[pch]
+        order = np.lexsort((sort_rank(pname), -n_orgs, pc))  # most orgs, then chain name (rows by chain id)
+        top = order[group_starts(pc[order])]
         dominant[pc[top]] = pname[top]
         share[pc[top]] = n_orgs[top] / size[pc[top]]
         dominant = np.where(pd.isna(dominant), None, dominant)
     out["collaborations"] = collaborations
-    out["collab_names"] = _strs(collab_names)
-    out["dominant_chain"] = _objs(dominant)
+    out["collab_names"] = strs(collab_names)
+    out["dominant_chain"] = objs(dominant)
     out["chain_share"] = share
-    out["towns"] = _strs(_top(g, k, town))
-    out["n_towns"] = _nunique(g, k, town)
-    out["sectors"] = _strs(_top(g, k, _labels(model, "sector", sector)))
-    out["n_sectors"] = _nunique(g, k, sector)
-    out["levels"] = _strs(_top(g, k, _labels(model, "level", level), k=5))
-    out["n_levels"] = _nunique(g, k, level)
+    out["towns"] = strs(top_by_code(g, k, town))
+    out["n_towns"] = nunique_by_code(g, k, town)
+    out["sectors"] = strs(top_by_code(g, k, code_labels(model, "sector", sector)))
+    out["n_sectors"] = nunique_by_code(g, k, sector)
+    out["levels"] = strs(top_by_code(g, k, code_labels(model, "level", level), k=5))
+    out["n_levels"] = nunique_by_code(g, k, level)
     out["n_weak"] = np.bincount(g, weights=weak, minlength=k).astype(np.int64)
     out["n_strong"] = np.bincount(g, weights=strong, minlength=k).astype(np.int64)
     return out[cols]
@@ -656,11 +386,11 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
     mem = active_memberships(graph, ts)
     mem = mem[isin(mem["kind"], model.collab_kinds(chain=True))]
     if mem.empty:
-        return _empty(cols)
+        return empty_frame(cols)
     facts = org_facts(graph, ts)
-    fp = _positions(_fact_index(graph, facts), mem["member"])
-    name, sector, level, town = (_take(facts[c], fp, np.nan) for c in ("name", "sector", "level", "town"))
-    a, alliances = _codes(mem["organization"].to_numpy(dtype=object))
+    fp = positions(mem["member"], facts_index(facts))
+    name, sector, level, town = (take(facts[c], fp, np.nan) for c in ("name", "sector", "level", "town"))
+    a, alliances = codes_of(mem["organization"].to_numpy(dtype=object))
     k = len(alliances)
 
     def first(values: Any) -> np.ndarray:  # groupby(...).first(): the first non-missing value
@@ -673,20 +403,20 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
 
     collab_name = first(mem["collab_name"])
     chain_id = first(mem["chain"])
-    chain = _name_of(graph, "IndustryChain", chain_id, np.nan)
-    members = _nunique(a, k, mem["member"])
-    n_towns = _nunique(a, k, town)
+    chain = name_of(graph, "IndustryChain", chain_id, np.nan)
+    members = nunique_by_code(a, k, mem["member"])
+    n_towns = nunique_by_code(a, k, town)
     lead = (mem["role"] == "lead").to_numpy(dtype=bool)
-    lo = np.lexsort((_rank(name[lead]), a[lead]))
-    lead_names = _joined(a[lead][lo], k, name[lead][lo], empty="")
+    lo = np.lexsort((sort_rank(name[lead]), a[lead]))
+    lead_names = join_by_code(a[lead][lo], k, name[lead][lo], empty="")
     # stages: every stage of the alliance's chain, covered when a member works on it
     st = graph.tables["ChainStage"]
-    grid = pd.DataFrame({"a": np.arange(k), "chain": _objs(chain_id)}).merge(
-        pd.DataFrame({"chain": _objs(st["chain"]), "stage_id": _objs(st["id"]), "stage_name": _objs(st["name"]),
+    grid = pd.DataFrame({"a": np.arange(k), "chain": objs(chain_id)}).merge(
+        pd.DataFrame({"chain": objs(st["chain"]), "stage_id": objs(st["id"]), "stage_name": objs(st["name"]),
                       "order": st["order"].astype("float64").to_numpy()}), on="chain", how="inner")
     ga = grid["a"].to_numpy(dtype=np.int64)
     stage = mem["stage"].to_numpy(dtype=object)
-    sc, su = _codes(np.concatenate([grid["stage_id"].to_numpy(dtype=object), stage]), sort=False)
+    sc, su = codes_of(np.concatenate([grid["stage_id"].to_numpy(dtype=object), stage]), sort=False)
     gs, ms = sc[: len(grid)], sc[len(grid):]
     w = max(len(su), 1)
     has_st = ms >= 0
@@ -697,24 +427,23 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
     miss = ~has
     order = grid["order"].to_numpy()
     mo = np.lexsort((np.where(np.isnan(order[miss]), np.inf, order[miss]), ga[miss]))
-    missing_stages = _joined(ga[miss][mo], k, grid["stage_name"].to_numpy(dtype=object)[miss][mo], empty="")
+    missing_stages = join_by_code(ga[miss][mo], k, grid["stage_name"].to_numpy(dtype=object)[miss][mo], empty="")
 
     # levels and sectors spanned (labels in declared order), and the expected levels missing
     def spanned(values: np.ndarray, codelist: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        vc, vu = _codes(values, sort=False)
+        vc, vu = codes_of(values, sort=False)
         ok = vc >= 0
         wv = max(len(vu), 1)
         pairs, at = np.unique(a[ok] * wv + vc[ok], return_index=True)  # distinct (alliance, code)
         pa, pv = pairs // wv, pairs % wv
-        rank = {c: i for i, c in enumerate(model.codelists[codelist].codes)}
-        r = np.array([rank.get(c, np.inf) for c in vu.tolist()] + [np.inf], dtype=float)[pv]
+        r = code_order(model, codelist, vu, missing=np.inf)[pv]
         o = np.lexsort((at, r, pa))
-        text = _joined(pa[o], k, _labels(model, codelist, vu[pv[o]]), empty="", plain=True)
+        text = join_by_code(pa[o], k, code_labels(model, codelist, vu[pv[o]]), empty="", plain=True)
         return text, np.bincount(pa, minlength=k).astype(np.int64), pa, vu[pv]
 
     levels, n_levels, lv_a, lv_code = spanned(level, "level")
     exp = list(order_codes(model, "level", expected_levels))
-    exp_zh = _labels(model, "level", np.array(exp, dtype=object))
+    exp_zh = code_labels(model, "level", np.array(exp, dtype=object))
     lacks = np.ones((len(exp), k), dtype=bool)
     for i, c in enumerate(exp):
         lacks[i, lv_a[lv_code == c]] = False
@@ -722,10 +451,10 @@ def chain_alliances(graph: Graph, *, as_of: Any = None,
     sectors, n_sectors, _, _ = spanned(sector, "sector")
     completeness = np.where(stages_total > 0, stages_covered / np.maximum(stages_total, 1), np.nan)
     out = pd.DataFrame({
-        "collab_id": _strs(alliances), "name": _objs(collab_name), "chain": _objs(chain), "members": members,
-        "lead_names": _strs(lead_names), "stages_total": stages_total, "stages_covered": stages_covered,
-        "completeness": completeness, "missing_stages": _strs(missing_stages), "levels": _strs(levels),
-        "n_levels": n_levels, "missing_levels": _strs(missing_levels), "sectors": _strs(sectors),
+        "collab_id": strs(alliances), "name": objs(collab_name), "chain": objs(chain), "members": members,
+        "lead_names": strs(lead_names), "stages_total": stages_total, "stages_covered": stages_covered,
+        "completeness": completeness, "missing_stages": strs(missing_stages), "levels": strs(levels),
+        "n_levels": n_levels, "missing_levels": strs(missing_levels), "sectors": strs(sectors),
         "n_sectors": n_sectors, "n_towns": n_towns})
     return out[cols].sort_values(["chain", "name", "collab_id"], kind="stable", na_position="last").reset_index(drop=True)
 
@@ -754,8 +483,8 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     cols = ["org_id", "name", "n_groups", "groups", "n_kinds", "kinds", "n_chains", "chains", "n_districts", "bridges",
             *_FACT_COLS]
     mem = active_memberships(graph, ts)
-    mc, mu = _codes(mem["member"].to_numpy(dtype=object))
-    oc, ou = _codes(mem["organization"].to_numpy(dtype=object), sort=False)
+    mc, mu = codes_of(mem["member"].to_numpy(dtype=object))
+    oc, ou = codes_of(mem["organization"].to_numpy(dtype=object), sort=False)
     ok = (mc >= 0) & (oc >= 0)
     w = max(len(ou), 1)
     _, rows = np.unique(mc[ok] * w + oc[ok], return_index=True)  # one row per (member, group): the first
@@ -764,7 +493,7 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     keep = n_groups_all >= min_groups
     rows = rows[keep[mc[rows]]]
     if not len(rows):
-        return _empty(cols)
+        return empty_frame(cols)
     km = np.flatnonzero(keep)
     K = len(km)
     renum = np.full(len(mu), -1, dtype=np.int64)
@@ -772,43 +501,42 @@ def brokers(graph: Graph, *, as_of: Any = None, min_groups: int = 2) -> pd.DataF
     cname = mem["collab_name"].to_numpy(dtype=object)[rows]
     org = oc[rows]
     # rows sorted by member, group name, group id
-    o = np.lexsort((_rank(ou[org]), _rank(cname), mc[rows]))
+    o = np.lexsort((sort_rank(ou[org]), sort_rank(cname), mc[rows]))
     g = renum[mc[rows][o]]
     cname, org = cname[o], org[o]
     kind = mem["kind"].to_numpy(dtype=object)[rows][o]
     chain = mem["chain"].to_numpy(dtype=object)[rows][o]
     n_groups = np.bincount(g, minlength=K).astype(np.int64)
-    n_kinds = _nunique(g, K, kind)
-    n_chains = _nunique(g, K, chain)
+    n_kinds = nunique_by_code(g, K, kind)
+    n_chains = nunique_by_code(g, K, chain)
     dist = isin(kind, model.collab_kinds(bridges="districts"))
-    n_districts = _nunique(np.where(dist, g, -1), K, org)
-    groups = _joined(g, K, cname, limit=8)
+    n_districts = nunique_by_code(np.where(dist, g, -1), K, org)
+    groups = join_by_code(g, K, cname, limit=8)
     # kinds, in declared order
-    kc, ku = _codes(kind, sort=False)
+    kc, ku = codes_of(kind, sort=False)
     wk = max(len(ku), 1)
     pk, at = np.unique(g * wk + kc, return_index=True)
-    rank = {c: i for i, c in enumerate(model.codelists["collab_kind"].codes)}
-    r = np.array([rank.get(c, np.inf) for c in ku.tolist()], dtype=float)[pk % wk]
+    r = code_order(model, "collab_kind", ku, missing=np.inf)[pk % wk]
     ko = np.lexsort((at, r, pk // wk))
-    kinds = _joined((pk // wk)[ko], K, _labels(model, "collab_kind", ku[(pk % wk)[ko]]), empty=np.nan, plain=True)
+    kinds = join_by_code((pk // wk)[ko], K, code_labels(model, "collab_kind", ku[(pk % wk)[ko]]), empty=np.nan, plain=True)
     # chains, by name
     has = ~pd.isna(chain)
-    cc, cu = _codes(chain[has], sort=False)
+    cc, cu = codes_of(chain[has], sort=False)
     wc = max(len(cu), 1)
     pch, at = np.unique(g[has] * wc + cc, return_index=True)
-    pname = _name_of(graph, "IndustryChain", cu, np.nan)[pch % wc]
-    co = np.lexsort((at, _rank(pname), pch // wc))
-    chains = _joined((pch // wc)[co], K, pname[co], empty="")
+    pname = name_of(graph, "IndustryChain", cu, np.nan)[pch % wc]
+    co = np.lexsort((at, sort_rank(pname), pch // wc))
+    chains = join_by_code((pch // wc)[co], K, pname[co], empty="")
     bridges = np.select([n_chains >= 2, n_districts >= 2, n_kinds >= 2], ["chains", "districts", "mechanisms"],
                         default="groups")
     facts = org_facts(graph, ts)
-    fp = _positions(_fact_index(graph, facts), mu[km])
-    out = pd.DataFrame({"org_id": _strs(mu[km]), "name": _objs(_take(facts["name"], fp, np.nan)),
-                        "n_groups": n_groups, "groups": _strs(groups), "n_kinds": n_kinds, "kinds": _strs(kinds),
-                        "n_chains": n_chains, "chains": _strs(chains), "n_districts": n_districts,
-                        "bridges": _strs(bridges)})
+    fp = positions(mu[km], facts_index(facts))
+    out = pd.DataFrame({"org_id": strs(mu[km]), "name": objs(take(facts["name"], fp, np.nan)),
+                        "n_groups": n_groups, "groups": strs(groups), "n_kinds": n_kinds, "kinds": strs(kinds),
+                        "n_chains": n_chains, "chains": strs(chains), "n_districts": n_districts,
+                        "bridges": strs(bridges)})
     for c in _FACT_COLS:
-        out[c] = _objs(_take(facts[c], fp, np.nan))
+        out[c] = objs(take(facts[c], fp, np.nan))
     order = np.lexsort((np.arange(K), -n_kinds, -n_groups))  # members are in id order
     return out[cols].iloc[order].reset_index(drop=True)
 
@@ -855,10 +583,10 @@ def isolated(graph: Graph, *, as_of: Any = None, min_component: int = 3) -> pd.D
     def f(col: str) -> np.ndarray:
         return facts[col].to_numpy(dtype=object)[order]
 
-    out = pd.DataFrame({"org_id": _objs(f("org_id")), "name": _objs(f("name")),
-                        "status": _strs(np.array(["small_component", "no_link"], dtype=object)[no_link[order].astype(np.intp)]),
+    out = pd.DataFrame({"org_id": objs(f("org_id")), "name": objs(f("name")),
+                        "status": strs(np.array(["small_component", "no_link"], dtype=object)[no_link[order].astype(np.intp)]),
                         "component": pd.arrays.IntegerArray(comp[order], no_link[order].copy()),
                         "component_size": pd.array(csize[order], dtype="Int64")})
     for c in _FACT_COLS:
-        out[c] = _objs(f(c))
+        out[c] = objs(f(c))
     return out[cols]

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .toolkit import (NO_VALUE, _facts_index, _memo, active_memberships, active_pairings, as_of_date, code_label, isin, natural_key,
+from .toolkit import (NO_VALUE, facts_index, memo, active_memberships, active_pairings, as_of_date, code_label, isin, natural_key,
                         join_groups, lookup, mechanism_members, mechanisms, org_facts, org_index, order_codes, place_index,
                         positions, ref_positions, take)
 from ..core.ids import argsort_strings, factorize
@@ -105,7 +105,7 @@ def _frame(key: pd.Series, names: pd.Series, order: list[Any], counts: pd.DataFr
 def _flags(facts: pd.DataFrame, mm: pd.DataFrame, codes: list[str]) -> np.ndarray:
     """org × mechanism: does the org take part in it."""
     flags = np.zeros((len(facts), len(codes)), dtype=bool)
-    rows = positions(mm["org_id"], _facts_index(facts))
+    rows = positions(mm["org_id"], facts_index(facts))
     cols = positions(mm["mechanism"], pd.Index(codes, dtype=object))
     ok = (rows >= 0) & (cols >= 0)
     flags[rows[ok], cols[ok]] = True
@@ -143,7 +143,7 @@ def coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.DataFram
     mm = mechanism_members(graph, ts)
     codes = [c for c, _, _ in mechanisms(graph.model)]
     # org × mechanism flags, then counts per group with bincount (no per-group Python work)
-    flags = _memo(graph, ("coverage_flags", ts), lambda: _flags(facts, mm, codes))
+    flags = memo(graph, ("coverage_flags", ts), lambda: _flags(facts, mm, codes))
     key, names, order, kc, kuniq = _group_keys(graph, facts, by)
     m = len(kuniq)
     counts = pd.DataFrame(index=pd.Index(kuniq, dtype=object))
@@ -246,7 +246,7 @@ def weak_coverage(graph: Graph, *, as_of: Any = None, by: By = "town") -> pd.Dat
     ts = as_of_date(graph, as_of)
     facts = org_facts(graph, ts)
     pairs = active_pairings(graph, ts)
-    fidx = _facts_index(facts)
+    fidx = facts_index(facts)
     wp = positions(pairs["weak"], fidx)
     sp = positions(pairs["strong"], fidx)
     n = len(facts)

@@ -50,9 +50,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .toolkit import (SEP, _facts_index, active_memberships, active_pairings, as_of_date, code_label, isin, join_groups,
-                        lookup, org_chains, org_facts, positions, take)
-from ..core.ids import argsort_strings, factorize
+from .toolkit import (SEP, active, active_memberships, active_pairings, argsort_strings, as_of_date, code_index, code_label,
+                      empty_frame, facts_index, factorize, id_order, isin, join_groups, lookup, objs, org_chains, org_facts,
+                      positions, rank_in_group, take)
 from ..core.errors import GraphkitError
 from ..core.model import Graph
 from ..core.settings import threshold
@@ -77,13 +77,9 @@ def _unit(n_weak: int) -> int:
     return _SECONDARY * (n_weak + 1)
 
 
-def _empty(cols: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-
-
 def _fget(facts: pd.DataFrame, keys: Any, col: str, default: Any = np.nan) -> np.ndarray:
     """``facts[col]`` of each org id in ``keys`` (``default`` where unknown), like ``Series.map``."""
-    pos = positions(keys, _facts_index(facts))
+    pos = positions(keys, facts_index(facts))
     values = facts[col].to_numpy()
     if values.dtype == bool and isinstance(default, bool):  # flags stay a bool array (no objects)
         out = np.full(len(pos), default, dtype=bool)
@@ -94,7 +90,7 @@ def _fget(facts: pd.DataFrame, keys: Any, col: str, default: Any = np.nan) -> np
 
 
 def _pair_frame(p: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
-    fidx = _facts_index(facts)
+    fidx = facts_index(facts)
     sp = positions(p["strong"], fidx)
     wp = positions(p["weak"], fidx)
     name = facts["name"].to_numpy(dtype=object)
@@ -212,7 +208,7 @@ def pairing_gaps(graph: Graph, *, as_of: Any = None, max_per_strong: int | None 
 
 def _unpaired_weak(facts: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Weak orgs with no active strong partner (``pairs``: the active pairings)."""
-    fidx = _facts_index(facts)
+    fidx = facts_index(facts)
     sp = positions(pairs["strong"], fidx)
     wp = positions(pairs["weak"], fidx)
     n = len(facts)
@@ -244,14 +240,13 @@ def _groups_without_anchor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame, 
     bad = [k for k in kinds if k not in known]
     if bad:
         raise GraphkitError(f"未知的联建类型 {bad} / unknown collaboration kinds; known: {sorted(known)}")
-    from .toolkit import active
     c = active(graph, "Collaboration", ts)
     c = c[c["kind"].isin(kinds)]
     if c.empty:
-        return _empty(cols)
+        return empty_frame(cols)
     mem = active_memberships(graph, ts)
     mem = mem[isin(mem["organization"], c["id"])].copy()
-    mpos = positions(mem["member"], _facts_index(facts))
+    mpos = positions(mem["member"], facts_index(facts))
 
     def at(col: str, default: Any) -> np.ndarray:
         return take(facts[col].to_numpy(dtype=object), mpos, default)
@@ -292,7 +287,7 @@ def _ended_without_successor(graph: Graph, ts: pd.Timestamp, facts: pd.DataFrame
     cols = ["pair_id", "strong_id", "strong_name", "weak_id", "weak_name", "form_code", "start", "end", "weak_category",
             "still_weak"]
     if ended.empty:
-        return _empty(cols)
+        return empty_frame(cols)
     later = allp[(allp["start"].isna() | (allp["start"] <= ts))][["id", "weak", "end"]].rename(
         columns={"id": "qid", "end": "qend"})
     j = ended[["id", "weak", "end"]].merge(later, on="weak")
@@ -378,7 +373,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     ts = as_of_date(graph, as_of)
     model = graph.model
     facts = org_facts(graph, ts)
-    fidx = _facts_index(facts)
+    fidx = facts_index(facts)
     pairs = active_pairings(graph, ts)
     wpos = np.sort(positions(_unpaired_weak(facts, pairs)["org_id"], fidx))
     weak = facts.iloc[wpos].reset_index(drop=True)
@@ -387,7 +382,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     cols = ["weak_id", "weak_name", "strong_id", "strong_name", "cost", "same_town", "neighbouring_level",
             "shared_chain", "load", "capacity", "reason", "weak_town", "strong_town"]
     if weak.empty:
-        return _empty(cols)
+        return empty_frame(cols)
     sp = positions(pairs["strong"], fidx)
     loads = np.bincount(sp[sp >= 0], minlength=len(facts)).astype(np.int64)
     spare = np.clip(capacity - loads, 0, None)
@@ -431,7 +426,7 @@ def suggest_pairings(graph: Graph, *, as_of: Any = None, capacity: int | None = 
     load_at[hit] = strong["load"].to_numpy(dtype=np.float64)[spos[hit]]
     res["load"] = pd.array(load_at, dtype="Int64")
     res["capacity"] = capacity
-    rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
+    rank = code_index(model, "level")
     wl = res["wl"].map(rank)
     s_level = at("level")
     sl = s_level.map(rank)
@@ -478,7 +473,7 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
     """
     from scipy.optimize import linear_sum_assignment
 
-    rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
+    rank = code_index(model, "level")
     nw = len(weak)
     slot_of = np.repeat(np.arange(len(strong)), strong["spare"].to_numpy(dtype=np.int64))
     k = np.arange(len(slot_of)) - np.searchsorted(slot_of, slot_of)
@@ -492,9 +487,9 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
     cidx = {c: i for i, c in enumerate(sorted(set(chains["chain"])))}
     wc = np.zeros((nw, max(1, len(cidx))))
     sc = np.zeros((len(strong), max(1, len(cidx))))
-    wpos = pd.Index(weak["org_id"].to_numpy(dtype=object))
-    spos = pd.Index(strong["org_id"].to_numpy(dtype=object))
-    ch = chains.assign(c=chains["chain"].map(cidx), w=wpos.get_indexer(chains["org_id"]), s=spos.get_indexer(chains["org_id"]))
+    wpos = pd.Index(weak["org_id"].to_numpy(dtype=object), dtype=object)
+    spos = pd.Index(strong["org_id"].to_numpy(dtype=object), dtype=object)
+    ch = chains.assign(c=chains["chain"].map(cidx), w=positions(chains["org_id"], wpos), s=positions(chains["org_id"], spos))
     wc[ch.loc[ch["w"] >= 0, "w"], ch.loc[ch["w"] >= 0, "c"]] = 1
     sc[ch.loc[ch["s"] >= 0, "s"], ch.loc[ch["s"] >= 0, "c"]] = 1
     shared = (wc @ sc[slot_of].T) > 0
@@ -506,8 +501,8 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
         ws_, ss_ = weak["sector"].to_numpy(dtype=object), S["sector"].to_numpy(dtype=object)
         cost[~((ws_[:, None] == ss_[None, :]) & pd.notna(ws_)[:, None])] = _FORBIDDEN
     if len(forbidden):
-        fw = wpos.get_indexer(forbidden["w"])
-        fs = spos.get_indexer(forbidden["s"])
+        fw = positions(forbidden["w"], wpos)
+        fs = positions(forbidden["s"], spos)
         ok = (fw >= 0) & (fs >= 0)
         bad = np.zeros((nw, len(strong)), dtype=bool)
         bad[fw[ok], fs[ok]] = True
@@ -517,11 +512,6 @@ def _solve_matrix(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame
     keep = (cols < len(slot_of)) & (full[rows, cols] < _FORBIDDEN)
     return pd.DataFrame({"weak_id": weak["org_id"].to_numpy(dtype=object)[rows[keep]],
                          "strong_id": strong["org_id"].to_numpy(dtype=object)[slot_of[cols[keep]]]})
-
-
-def _o(values: Any) -> pd.Series:
-    """An object Series (pandas would turn an array of texts into arrow strings, slowly)."""
-    return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbidden: pd.DataFrame, *,
@@ -550,7 +540,7 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     nw = len(weak)
     if nw == 0 or len(strong) == 0:
         return empty
-    rank = {c: i for i, c in enumerate(model.codelists["level"].codes)}
+    rank = code_index(model, "level")
     rng = np.random.default_rng(seed)
     fb_w = set(forbidden["w"])
     fb_s = set(forbidden["s"])
@@ -570,11 +560,11 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
 
     # ---- weak classes
     w_id = weak["org_id"].to_numpy(dtype=object)
-    W = pd.DataFrame({"w_id": _o(w_id), "town": _o(weak["town"].fillna("")),
+    W = pd.DataFrame({"w_id": objs(w_id), "town": objs(weak["town"].fillna("")),
                       "lv": weak["level"].map(rank).fillna(-99).to_numpy(dtype=np.int64),
-                      "sec": _o(weak["sector"].fillna("\x00") if same_sector else np.full(nw, "*", dtype=object)),
-                      "chains": _o(chain_keys(w_id))})
-    W["single"] = _o(np.where(isin(W["w_id"], fb_w), W["w_id"], ""))
+                      "sec": objs(weak["sector"].fillna("\x00") if same_sector else np.full(nw, "*", dtype=object)),
+                      "chains": objs(chain_keys(w_id))})
+    W["single"] = objs(np.where(isin(W["w_id"], fb_w), W["w_id"], ""))
     wk = ["town", "lv", "sec", "chains", "single"]
     W["wc"] = W.groupby(wk, sort=True).ngroup().to_numpy()
     WC = W.drop_duplicates("wc").sort_values("wc")[["wc", *wk]].reset_index(drop=True)
@@ -583,12 +573,12 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
 
     # ---- strong classes (in a seeded order: ties between classes follow it)
     s_id = strong["org_id"].to_numpy(dtype=object)
-    S = pd.DataFrame({"s_id": _o(s_id), "town": _o(strong["town"].fillna("")),
+    S = pd.DataFrame({"s_id": objs(s_id), "town": objs(strong["town"].fillna("")),
                       "lv": strong["level"].map(rank).fillna(-999).to_numpy(dtype=np.int64),
-                      "sec": _o(strong["sector"].fillna("\x01") if same_sector else np.full(len(strong), "*", dtype=object)),
-                      "chains": _o(chain_keys(s_id)), "spare": strong["spare"].to_numpy(dtype=np.int64),
+                      "sec": objs(strong["sector"].fillna("\x01") if same_sector else np.full(len(strong), "*", dtype=object)),
+                      "chains": objs(chain_keys(s_id)), "spare": strong["spare"].to_numpy(dtype=np.int64),
                       "load": strong["load"].to_numpy(dtype=np.int64), "jitter": strong["jitter"].to_numpy(dtype=np.int64)})
-    S["single"] = _o(np.where(isin(S["s_id"], fb_s), S["s_id"], ""))
+    S["single"] = objs(np.where(isin(S["s_id"], fb_s), S["s_id"], ""))
     g0 = S.groupby(wk, sort=True).ngroup().to_numpy()
     perm = rng.permutation(int(g0.max()) + 1)
     S["c"] = perm[g0]
@@ -873,18 +863,15 @@ def _solve(weak: pd.DataFrame, strong: pd.DataFrame, chains: pd.DataFrame, forbi
     Wo = W.sort_values(["wc", "w_id"], kind="stable")
     wc_sorted = Wo["wc"].to_numpy()
     start = np.searchsorted(wc_sorted, np.arange(nwc))
-    first_unit = np.r_[0, np.flatnonzero(unit_wc[1:] != unit_wc[:-1]) + 1]
-    rank_in = np.arange(len(unit_wc)) - np.repeat(first_unit, np.diff(np.r_[first_unit, len(unit_wc)]))
+    rank_in = rank_in_group(unit_wc)
     unit_w = Wo["w_id"].to_numpy(dtype=object)[start[unit_wc] + rank_in]
     # slots of a class: lowest level first, then the seeded jitter, then id
     s_ids = S["s_id"].to_numpy(dtype=object)
-    s_rank = np.empty(len(s_ids), dtype=np.int64)  # the ids' string order, as integers
-    s_rank[argsort_strings(s_ids)] = np.arange(len(s_ids))
+    s_rank = id_order(s_ids)  # the ids' string order, as integers
     so = np.lexsort((s_rank[slot_s], S["jitter"].to_numpy()[slot_s], slot_lvl, slot_c))
     slot_c_s, slot_sid = slot_c[so], S["s_id"].to_numpy(dtype=object)[slot_s[so]]
     cstart = np.searchsorted(slot_c_s, np.arange(nc))
     a = pd.DataFrame({"c": unit_c, "w": unit_w}).sort_values(["c", "w"], kind="stable")
     ac = a["c"].to_numpy()
-    firsts = np.r_[0, np.flatnonzero(ac[1:] != ac[:-1]) + 1]
-    r = np.arange(len(ac)) - np.repeat(firsts, np.diff(np.r_[firsts, len(ac)]))
+    r = rank_in_group(ac)
     return pd.DataFrame({"weak_id": a["w"].to_numpy(dtype=object), "strong_id": slot_sid[cstart[ac] + r]})

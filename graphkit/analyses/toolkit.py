@@ -1,4 +1,8 @@
-"""Shared private helpers of the analyses: dates, active-at-date filters, org facts, labels.
+"""The analyses' toolkit: the one place for the helpers they share — dates and active-at-date
+filters, org facts, arrays (integer codes, sorting, positions, take), per-group joins, labels.
+
+An analysis module imports these from here, never a private ``_name`` of a sibling module
+(``tests/test_toolkit.py`` checks it).
 
 Conventions every analysis follows:
 
@@ -41,12 +45,21 @@ from ..core.schema import Model, load_schema
 from ..core.settings import threshold
 
 __all__ = [
-    "AsOf", "ProgressFn", "lookup", "positions", "ref_positions", "take", "cached", "reference_date", "as_of_date",
-    "active_mask", "overlap_mask", "active",
-    "categories_at", "org_facts", "active_memberships", "active_pairings", "active_links", "link_ends",
-    "mechanism_memberships", "org_chains", "mechanisms",
-    "isin", "natural_key", "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "join_names", "top_counts", "make_graph",
-    "example_graph", "NO_VALUE",
+    "AsOf", "ProgressFn", "cached", "memo", "reference_date", "as_of_date", "active_mask", "overlap_mask", "active",
+    # arrays: object columns, codes, sorting, lookups
+    "objs", "strs", "na_to_none", "empty_frame", "argsort", "codes_of", "sort_rank", "id_order", "factorize",
+    "argsort_strings",
+    "lookup", "positions", "take", "isin", "ref_positions", "table_index", "id_positions", "name_of",
+    # per-group figures and texts
+    "group_starts", "rank_in_group", "nunique_by_code", "join_by_code", "top_by_code", "join_names", "join_groups",
+    "grouped_join", "top_counts", "natural_key",
+    # org facts and active links
+    "categories_at", "org_facts", "org_index", "place_index", "facts_index", "active_memberships", "active_pairings",
+    "active_links", "link_ends", "mechanism_members", "mechanism_memberships", "org_chains", "mechanisms",
+    # code lists and labels
+    "code_index", "code_order", "code_labels", "code_label", "order_codes",
+    "COLUMNS_ZH", "CODE_COLUMNS", "VALUE_LABELS", "value_labels", "column_labels", "to_zh", "make_graph",
+    "example_graph", "NO_VALUE", "SEP",
 ]
 
 AsOf = "str | dt.date | dt.datetime | pd.Timestamp | None"
@@ -57,6 +70,116 @@ NO_VALUE = "（未填）"
 STRONG = "1"
 WEAK = "3"
 SEP = "、"
+
+
+# ---- arrays: object columns, integer codes, sorting ----------------------------------------------
+# The one set of array helpers the analyses share (integer codes instead of per-group pandas work).
+
+def objs(values: Any, *, copy: bool = True) -> pd.Series:
+    """An object Series of the values (pandas would infer its arrow-backed ``str`` dtype from an
+    object array, copying every string); ``copy=False`` shares the array when it is one already.
+
+    >>> objs(["a", None]).dtype
+    dtype('O')
+    """
+    return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=copy)
+
+
+def strs(values: Any) -> pd.Series:
+    """A text column typed as pandas infers it (``str`` for strings, object when all missing).
+
+    >>> str(strs(["a", "b"]).dtype), str(strs([None]).dtype)
+    ('str', 'object')
+    """
+    return pd.Series(np.asarray(values, dtype=object))
+
+
+def na_to_none(values: Any) -> np.ndarray:
+    """Object array with every missing value (None, NaN, NA, NaT) as None."""
+    a = np.asarray(values, dtype=object)
+    missing = pd.isna(a)
+    if missing.any():
+        a = a.copy()
+        a[missing] = None
+    return a
+
+
+def empty_frame(cols: list[str]) -> pd.DataFrame:
+    """An empty table with these (object) columns: what an analysis returns when nothing matches."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+
+def _is_str(values: np.ndarray) -> bool:
+    from pandas.api.types import infer_dtype
+
+    return infer_dtype(values, skipna=False) in ("string", "empty")
+
+
+def _sorted_strings(values: np.ndarray) -> bool:
+    """Whether an object array holds strings in strictly increasing order."""
+    return len(values) > 0 and _is_str(values) and bool((values[1:] > values[:-1]).all())
+
+
+def argsort(values: np.ndarray) -> np.ndarray:
+    """Stable argsort of an object array without missing values, in Python's order; long string
+    arrays are sorted by pyarrow (:func:`graphkit.core.ids.argsort_strings`: UTF-8 byte order is
+    code point order, which is how Python compares str).
+
+    >>> argsort(np.array(["b", "a", "c"], dtype=object)).tolist()
+    [1, 0, 2]
+    """
+    if len(values) >= threshold("arrow_sort_min") and _is_str(values):
+        return argsort_strings(values).astype(np.int64)
+    return np.argsort(values, kind="stable")
+
+
+def codes_of(values: Any, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` (-1 where missing) and the distinct values.
+
+    With ``sort`` the distinct values are in Python's order (the order ``groupby`` and
+    ``sort_values`` give), so comparing codes compares values; without, in order of first
+    appearance (:func:`graphkit.core.ids.factorize`).
+
+    >>> c, u = codes_of(["b", None, "a", "b"])
+    >>> c.tolist(), u.tolist()
+    ([1, -1, 0, 1], ['a', 'b'])
+    """
+    codes, uniques = factorize(values)
+    codes = codes.astype(np.int64, copy=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if sort and len(uniques) > 1:
+        order = argsort(uniques)
+        rank = np.empty(len(uniques) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        rank[-1] = -1  # code -1 (missing) stays -1
+        codes = rank[codes]
+        uniques = uniques[order]
+    return codes, uniques
+
+
+def sort_rank(values: Any) -> np.ndarray:
+    """Sort rank of each value (equal values share a rank; missing values rank last).
+
+    >>> sort_rank(["b", None, "a", "b"]).tolist()
+    [1, 2, 0, 1]
+    """
+    c, u = codes_of(values)
+    return np.where(c < 0, len(u), c)
+
+
+def id_order(ids: Any) -> np.ndarray:
+    """Rank of each (distinct) id in sorted order (cheap when the ids are sorted, as tables are).
+
+    >>> id_order(["b", "c", "a"]).tolist()
+    [1, 2, 0]
+    """
+    ids = np.asarray(ids, dtype=object)
+    if len(ids) < 2 or _sorted_strings(ids):
+        return np.arange(len(ids))
+    order = argsort(ids)
+    r = np.empty(len(ids), dtype=np.int64)
+    r[order] = np.arange(len(ids))
+    return r
 
 
 # ---- lookups and the per-run cache ------------------------------------------------------------
@@ -81,6 +204,8 @@ def take(values: Any, pos: np.ndarray, default: Any = None) -> np.ndarray:
     """
     vals = np.asarray(values, dtype=object)
     out = np.full(len(pos), default, dtype=object)
+    if not len(vals):
+        return out
     hit = pos >= 0
     out[hit] = vals[pos[hit]]
     return out
@@ -89,12 +214,37 @@ def take(values: Any, pos: np.ndarray, default: Any = None) -> np.ndarray:
 def positions(keys: Any, index: Any) -> np.ndarray:
     """Position of each key in ``index`` (-1 where absent); ``index`` must be unique.
 
+    A ready object ``pandas.Index`` is looked up by its hash table (kept with the Index, so passing
+    the same Index again does not rebuild it). Tables are kept sorted by id, so a few keys are
+    looked up in a sorted array of strings by bisection, without hashing the whole array.
+
     >>> positions(["b", "x", "a"], ["a", "b"]).tolist()
     [1, -1, 0]
+    >>> positions(["d", None, "c", "a"], ["a", "b", "d"]).tolist()
+    [2, -1, -1, 0]
     """
-    if isinstance(index, (pd.Index, np.ndarray)):
+    if isinstance(index, pd.Index):
         return id_index(index).positions(keys)
-    return IdIndex(index).positions(keys)
+    k = keys.to_numpy(dtype=object) if isinstance(keys, (pd.Series, pd.Index)) else np.asarray(keys, dtype=object)
+    if not len(k):
+        return np.zeros(0, dtype=np.intp)
+    idx = index.to_numpy(dtype=object) if isinstance(index, pd.Series) else np.asarray(index, dtype=object)
+    if len(k) * 64 <= len(idx) and _sorted_strings(idx):
+        return _search(idx, k)
+    return IdIndex(idx).positions(k)
+
+
+def _search(idx: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Positions of keys in a sorted array of strings, by bisection (-1 where absent)."""
+    out = np.full(len(keys), -1, dtype=np.intp)
+    ok = ~pd.isna(keys)
+    k = keys[ok]
+    if not _is_str(k):  # ids are strings; anything else is looked up by hashing
+        return IdIndex(idx).positions(keys)
+    at = np.minimum(np.searchsorted(idx, k), len(idx) - 1)
+    found = idx[at] == k
+    out[np.flatnonzero(ok)[found]] = at[found]
+    return out
 
 
 def ref_positions(graph: Graph, type_name: str, column: str) -> np.ndarray:
@@ -109,9 +259,38 @@ def ref_positions(graph: Graph, type_name: str, column: str) -> np.ndarray:
     return graph.codes.ref(type_name, column).astype(np.intp)
 
 
-def _place_positions(graph: Graph, keys: Any) -> np.ndarray:
-    """:func:`positions` of place ids."""
-    return positions(keys, place_index(graph))
+def table_index(graph: Graph, type_name: str) -> pd.Index:
+    """A table's ids as an object ``pandas.Index`` (its hash table built once inside :func:`cached`)."""
+    t = graph.tables[type_name]
+    return memo(graph, ("table_index", type_name, id(t)), lambda: pd.Index(t["id"].to_numpy(dtype=object), dtype=object))
+
+
+def id_positions(graph: Graph, type_name: str, keys: Any) -> np.ndarray:
+    """Row of each id in a table (-1 where absent); the table's sortedness and hash index are kept
+    inside :func:`cached`.
+
+    >>> id_positions(example_graph(), "Organization", ["v1", "nobody"]).tolist()[1]
+    -1
+    """
+    t = graph.tables[type_name]
+    ids = t["id"].to_numpy(dtype=object)
+    keys = np.asarray(keys, dtype=object)
+    if not len(keys) or not len(ids):
+        return np.full(len(keys), -1, dtype=np.intp)
+    if len(keys) * 64 <= len(ids) and memo(graph, ("sorted_ids", type_name, id(t)), lambda: _sorted_strings(ids)):
+        return _search(ids, keys)
+    return positions(keys, table_index(graph, type_name))
+
+
+def name_of(graph: Graph, type_name: str, keys: Any, fill: Any = None) -> np.ndarray:
+    """Display names (``name``, else ``title``, else the id) of ids of a node type (``fill`` where unknown).
+
+    >>> name_of(example_graph(), "Organization", ["v1", "nobody"]).tolist()
+    ['甲村党支部', None]
+    """
+    t = graph.tables[type_name]
+    col = "name" if "name" in t else "title" if "title" in t else "id"
+    return take(t[col].to_numpy(dtype=object), id_positions(graph, type_name, keys), fill)
 
 
 _STORE = "_analysis_store"  # the attribute of a Graph holding its derived tables inside ``cached``
@@ -156,7 +335,8 @@ def cached(graph: Graph) -> Iterator[None]:
                     del graph.__dict__[_STORE]
 
 
-def _memo(graph: Graph, key: Any, fn: Callable[[], Any]) -> Any:
+def memo(graph: Graph, key: Any, fn: Callable[[], Any]) -> Any:
+    """``fn()``, computed once per ``key`` for this graph inside :func:`cached` (every time outside)."""
     store = graph.__dict__.get(_STORE)
     if store is None:
         return fn()
@@ -184,7 +364,7 @@ def categories_at(graph: Graph, as_of: Any = None, *, year: int | None = None) -
     """
     if year is None:
         year = int(as_of_date(graph, as_of).year)
-    return _memo(graph, ("categories", year), lambda: _categories(graph, year))
+    return memo(graph, ("categories", year), lambda: _categories(graph, year))
 
 
 def _lax_codes(values: pd.Series) -> np.ndarray:
@@ -204,7 +384,7 @@ def _categories(graph: Graph, year: int) -> pd.DataFrame:
     n = len(orgs)
     ry = ratings["year"].astype("float64").to_numpy()
     rk = ~np.isnan(ry) & (ry <= year)
-    rpos = _memo(graph, ("rating_pos",), lambda: ref_positions(graph, "Rating", "org"))
+    rpos = memo(graph, ("rating_pos",), lambda: ref_positions(graph, "Rating", "org"))
     rk &= rpos >= 0  # ratings of orgs not on the roster never show
     oy = orgs["category_year"].astype("float64").to_numpy()
     ocat = orgs["category"].to_numpy(dtype=object)
@@ -245,14 +425,12 @@ def _categories(graph: Graph, year: int) -> pd.DataFrame:
 
 def org_index(graph: Graph) -> pd.Index:
     """The Organization ids as an object ``pandas.Index`` (shared inside :func:`cached`)."""
-    return _memo(graph, ("org_index",), lambda: pd.Index(graph.tables["Organization"]["id"].to_numpy(dtype=object),
-                                                         dtype=object))
+    return table_index(graph, "Organization")
 
 
 def place_index(graph: Graph) -> pd.Index:
     """The Place ids as an object ``pandas.Index`` (shared inside :func:`cached`)."""
-    return _memo(graph, ("place_index",), lambda: pd.Index(graph.tables["Place"]["id"].to_numpy(dtype=object),
-                                                           dtype=object))
+    return table_index(graph, "Place")
 
 
 def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
@@ -262,40 +440,24 @@ def org_facts(graph: Graph, as_of: Any = None) -> pd.DataFrame:
     category, weak_lax, weak, strong`` (sorted by ``org_id``). Do not modify the result in place.
     """
     ts = as_of_date(graph, as_of)
-    return _memo(graph, ("facts", ts.year), lambda: _org_facts(graph, ts))
+    return memo(graph, ("facts", ts.year), lambda: _org_facts(graph, ts))
 
 
-def na_to_none(values: Any) -> np.ndarray:
-    """Object array with every missing value (None, NaN, NA, NaT) as None."""
-    a = np.asarray(values, dtype=object)
-    missing = pd.isna(a)
-    if missing.any():
-        a = a.copy()
-        a[missing] = None
-    return a
-
-
-def _objs(values: np.ndarray) -> pd.Series:
-    """An object Series of these very objects (pandas would infer its ``str`` dtype and copy every
-    string)."""
-    return pd.Series(values, dtype=object, copy=False)
-
-
-def _obj(values: Any) -> pd.Series:
+def _obj_none(values: Any) -> pd.Series:
     """An object Series of the values, missing ones as None (the values are not copied when none
     is missing: copying an object array touches every object, which costs at country scale)."""
-    return pd.Series(na_to_none(values), dtype=object, copy=False)
+    return objs(na_to_none(values), copy=False)
 
 
 def _org_facts(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
-    base, order = _memo(graph, ("facts_base",), lambda: _org_base(graph))
+    base, order = memo(graph, ("facts_base",), lambda: _org_base(graph))
     cats = categories_at(graph, ts)
     cat = cats["category"].to_numpy(dtype=object)
     lax = cats["weak_lax"].to_numpy(dtype=bool)
     if order is not None:  # categories follow the Organization table; the facts are sorted by id
         cat, lax = cat[order], lax[order]
     f = base.copy(deep=False)
-    f["category"] = _obj(cat)
+    f["category"] = _obj_none(cat)
     f["weak_lax"] = lax
     f["weak"] = (cat == WEAK) | lax
     f["strong"] = (cat == STRONG) & ~lax
@@ -313,10 +475,10 @@ def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
         return pd.Series(take(pnames, ref_positions(graph, "Organization", col)), dtype=object, copy=False)
 
     f = pd.DataFrame({
-        "org_id": _obj(o["id"]), "name": _obj(o["name"]), "form": _obj(o["form"]), "sector": _obj(o["sector"]),
-        "level": _obj(o["level"]), "town": _obj(o["town"]),
-        "town_name": pname_at("town"), "village": _obj(o["village"]),
-        "village_name": pname_at("village"), "parent": _obj(o["parent"]),
+        "org_id": _obj_none(o["id"]), "name": _obj_none(o["name"]), "form": _obj_none(o["form"]), "sector": _obj_none(o["sector"]),
+        "level": _obj_none(o["level"]), "town": _obj_none(o["town"]),
+        "town_name": pname_at("town"), "village": _obj_none(o["village"]),
+        "village_name": pname_at("village"), "parent": _obj_none(o["parent"]),
     }, copy=False)  # one block per column: consolidating copies (and touches) every object
     ids = f["org_id"].to_numpy(dtype=object)
     if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
@@ -328,7 +490,7 @@ def _org_base(graph: Graph) -> tuple[pd.DataFrame, np.ndarray | None]:
 _FACTS_INDEX = "_graphkit_org_index"  # attribute of an org facts table holding its id Index
 
 
-def _facts_index(facts: pd.DataFrame) -> pd.Index:
+def facts_index(facts: pd.DataFrame) -> pd.Index:
     """The org ids of ``facts`` as an object Index, kept on that facts table while it lives (its
     hash table is built once, not once per lookup; derived frames do not inherit it)."""
     hit = facts.__dict__.get(_FACTS_INDEX)
@@ -344,7 +506,7 @@ def active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     Columns: ``id, member, organization, role, host_month, stage, start, end, collab_name, kind,
     chain, collab_town``.
     """
-    return _memo(graph, ("memberships", ts), lambda: _active_memberships(graph, ts))
+    return memo(graph, ("memberships", ts), lambda: _active_memberships(graph, ts))
 
 
 def _active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -359,7 +521,7 @@ def _active_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
 
 def active_pairings(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     """Pairings active on ``ts`` (columns of the Pairing table, sorted by id)."""
-    return _memo(graph, ("pairings", ts),
+    return memo(graph, ("pairings", ts),
                  lambda: active(graph, "Pairing", ts).sort_values("id", kind="stable").reset_index(drop=True))
 
 
@@ -379,7 +541,7 @@ def active_links(graph: Graph, type_name: str, ts: pd.Timestamp) -> pd.DataFrame
     """Records of a link type active on ``ts``, sorted by id (:func:`active_pairings` for Pairing)."""
     if type_name == "Pairing":
         return active_pairings(graph, ts)
-    return _memo(graph, ("links", type_name, ts),
+    return memo(graph, ("links", type_name, ts),
                  lambda: active(graph, type_name, ts).sort_values("id", kind="stable").reset_index(drop=True))
 
 
@@ -408,7 +570,7 @@ def link_ends(graph: Graph, ts: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, n
 
 def mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     """Distinct ``(org_id, mechanism)`` rows: orgs taking part in each mechanism on ``ts``."""
-    return _memo(graph, ("mechanisms", ts), lambda: _mechanism_members(graph, ts))
+    return memo(graph, ("mechanisms", ts), lambda: _mechanism_members(graph, ts))
 
 
 def mechanism_memberships(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
@@ -428,9 +590,9 @@ def _mechanism_members(graph: Graph, ts: pd.Timestamp) -> pd.DataFrame:
     mech = m["kind"].to_numpy(dtype=object)
     if any(k != v for k, v in kind_key.items()):
         mech = np.array([kind_key[k] for k in mech.tolist()], dtype=object)
-    a = pd.DataFrame({"org_id": _objs(m["member"].to_numpy(dtype=object)), "mechanism": _objs(mech)})
+    a = pd.DataFrame({"org_id": objs(m["member"].to_numpy(dtype=object), copy=False), "mechanism": objs(mech, copy=False)})
     s, t, k = link_ends(graph, ts)
-    b = pd.DataFrame({"org_id": _objs(np.concatenate([s, t])), "mechanism": _objs(np.concatenate([k, k]))})
+    b = pd.DataFrame({"org_id": objs(np.concatenate([s, t]), copy=False), "mechanism": objs(np.concatenate([k, k]), copy=False)})
     both = pd.concat([a, b], ignore_index=True)
     # drop_duplicates on integer codes (each column factorized by object first, see graphkit.core.ids)
     oc, _ = factorize(both["org_id"])
@@ -507,7 +669,7 @@ def join_groups(keys: Any, values: Any, *, limit: int | None = None) -> tuple[np
     """Join ``values`` per key with :func:`join_names` in one pass (no per-group pandas work).
 
     Returns the distinct keys, sorted (missing keys dropped, as ``groupby`` does), and the joined
-    text of each; values keep their row order within a key.
+    text of each; values keep their row order within a key (:func:`join_by_code` by key).
 
     >>> k, t = join_groups(["b", "a", "b"], ["甲", "乙", None])
     >>> k.tolist(), t
@@ -519,21 +681,7 @@ def join_groups(keys: Any, values: Any, *, limit: int | None = None) -> tuple[np
     if not keep.all():
         kk, vv = kk[keep], vv[keep]
     codes, uniq = pd.factorize(kk, sort=True)
-    order = np.argsort(codes, kind="stable")
-    vs = vv[order]
-    cs = codes[order]
-    present = np.fromiter((v is not None and not (isinstance(v, float) and np.isnan(v)) for v in vs), dtype=bool,
-                          count=len(vs))
-    strs = [v if type(v) is str else str(v) for v in vs[present]]
-    counts = np.bincount(cs[present], minlength=len(uniq))
-    ends = np.cumsum(counts).tolist()
-    starts = [0, *ends[:-1]]
-    if limit is None:
-        out = [SEP.join(strs[a:b]) for a, b in zip(starts, ends)]
-    else:
-        out = [SEP.join(strs[a:b]) if b - a <= limit else SEP.join(strs[a:a + limit]) + f" … 等 {b - a} 个"
-               for a, b in zip(starts, ends)]
-    return np.asarray(uniq, dtype=object), out
+    return np.asarray(uniq, dtype=object), join_by_code(codes, len(uniq), vv, limit=limit).tolist()
 
 
 def grouped_join(df: pd.DataFrame, key: str, value: str, *, limit: int | None = None) -> pd.Series:
@@ -547,42 +695,205 @@ def grouped_join(df: pd.DataFrame, key: str, value: str, *, limit: int | None = 
 
 
 def top_counts(df: pd.DataFrame, key: str, value: str, *, k: int = 3) -> pd.Series:
-    """key -> "A 5、B 3" : the ``k`` most frequent ``value``s of each key with their counts."""
+    """key -> "A 5、B 3" : the ``k`` most frequent ``value``s of each key with their counts
+    (:func:`top_by_code` by key)."""
     if df.empty:
         return pd.Series(dtype=object)
     kv = df[key].to_numpy(dtype=object)
     keep = ~pd.isna(kv)
-    kv = kv[keep]
-    vv = df[value].to_numpy(dtype=object)[keep]
-    vv = np.where(pd.isna(vv), NO_VALUE, vv)
-    kc, ku = pd.factorize(kv, sort=True)
-    vc, vu = pd.factorize(vv, sort=True)
-    pair = kc.astype(np.int64) * max(len(vu), 1) + vc
-    up, n = np.unique(pair, return_counts=True)
-    gk_, gv = up // max(len(vu), 1), up % max(len(vu), 1)
-    order = np.lexsort((gv, -n, gk_))      # per key: most frequent first, then by value
-    gk_, gv, n = gk_[order], gv[order], n[order]
-    first = np.r_[0, np.flatnonzero(gk_[1:] != gk_[:-1]) + 1]
-    rank = np.arange(len(gk_)) - np.repeat(first, np.diff(np.r_[first, len(gk_)]))
-    sel = rank < k
-    txt = [f"{v} {c}" for v, c in zip(vu[gv[sel]], n[sel])]
-    uniq, text = join_groups(ku[gk_[sel]], txt)
-    if not len(uniq):  # every key missing: what pandas' groupby gives
+    kc, ku = pd.factorize(kv[keep], sort=True)
+    if not len(ku):  # every key missing: what pandas' groupby gives
         return pd.Series([], dtype="str", index=pd.Index([], dtype=object, name=key), name="txt")
-    return pd.Series(text, index=pd.Index(list(uniq), name=key), name="txt")
+    text = top_by_code(kc.astype(np.int64), len(ku), df[value].to_numpy(dtype=object)[keep], k=k)
+    return pd.Series(text.tolist(), index=pd.Index(list(ku), name=key), name="txt")
+
+
+# ---- per-group figures and texts over integer group codes ----------------------------------------
+# ``groups`` holds a group number 0..n-1 per row (-1: the row belongs to no group), e.g. the codes
+# of :func:`codes_of`; each helper returns one value per group.
+
+def group_starts(groups: np.ndarray) -> np.ndarray:
+    """Row index where each group starts, for rows sorted by group.
+
+    >>> group_starts(np.array([0, 0, 1, 3, 3])).tolist()
+    [0, 2, 3]
+    """
+    if not len(groups):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+
+
+def rank_in_group(groups: np.ndarray) -> np.ndarray:
+    """Position of each row within its group (0, 1, …), for rows sorted by group.
+
+    >>> rank_in_group(np.array([0, 0, 1, 3, 3, 3])).tolist()
+    [0, 1, 0, 0, 1, 2]
+    """
+    first = group_starts(groups)
+    return np.arange(len(groups)) - np.repeat(first, np.diff(np.r_[first, len(groups)]))
+
+
+def nunique_by_code(groups: np.ndarray, n: int, values: Any) -> np.ndarray:
+    """Distinct non-missing ``values`` per group ``0..n-1`` (rows of group -1 ignored).
+
+    >>> nunique_by_code(np.array([0, 0, 1, -1]), 3, ["a", "a", None, "b"]).tolist()
+    [1, 0, 0]
+    """
+    vc, vu = codes_of(values, sort=False)
+    keep = (groups >= 0) & (vc >= 0)
+    w = max(len(vu), 1)
+    pairs = pd.unique(groups[keep].astype(np.int64) * w + vc[keep])  # (a hash table: no sort needed)
+    return np.bincount(pairs // w, minlength=n).astype(np.int64)
+
+
+def _join_lists(groups: np.ndarray, n: int, texts: Any, *, empty: Any = None) -> np.ndarray:
+    """Per group ``0..n-1``: its ``texts`` (a pyarrow string array, rows sorted by group, groups
+    ``>= 0``) joined with 、 by pyarrow; ``empty`` for a group without rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = np.bincount(groups, minlength=n)
+    present = np.flatnonzero(counts)
+    out = np.full(n, empty, dtype=object)
+    if len(present):
+        offsets = pa.array(np.r_[0, np.cumsum(counts[present])].astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, texts.cast(pa.large_string()))
+        joined = pc.binary_join(lists, pa.scalar(SEP, type=pa.large_string()))
+        out[present] = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    return out
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """Which values :func:`join_names` keeps (not None, not a float NaN)."""
+    return np.fromiter((v is not None and not (isinstance(v, float) and np.isnan(v)) for v in values.tolist()),
+                       dtype=bool, count=len(values))
+
+
+def join_by_code(groups: np.ndarray, n: int, values: Any, *, limit: int | None = None, empty: Any = None,
+                 plain: bool = False) -> np.ndarray:
+    """Per group ``0..n-1``: its ``values`` in row order joined as :func:`join_names` joins them
+    (missing values skipped; with ``limit``, ``… 等 N 个``), or with ``plain`` a plain ``SEP.join``
+    (every value a str); ``empty`` for a group without rows.
+
+    >>> join_by_code(np.array([1, 0, 1, -1]), 3, ["甲", "乙", None, "丙"], empty="").tolist()
+    ['乙', '甲', '']
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    keep = groups >= 0
+    g = groups[keep]
+    order = np.argsort(g, kind="stable")
+    vals = np.asarray(values, dtype=object)[keep][order]
+    gs = g[order]
+    if plain and len(vals) and all(type(v) is str for v in vals.tolist()):  # joined by pyarrow, list by list
+        import pyarrow as pa
+
+        return _join_lists(gs, n, pa.array(vals.tolist(), type=pa.large_string()), empty=empty)
+    out = np.full(n, empty, dtype=object)
+    present = np.flatnonzero(np.bincount(gs, minlength=n))
+    if not len(present):
+        return out
+    if plain:
+        texts = vals.tolist()
+    else:  # skip missing values (join_names), in one pass over all groups
+        ok = _present(vals)
+        texts = [v if type(v) is str else str(v) for v in vals[ok].tolist()]
+        gs = gs[ok]
+    ends = np.cumsum(np.bincount(gs, minlength=n)[present]).tolist()
+    starts = [0, *ends[:-1]]
+    if limit is None:
+        joined = [SEP.join(texts[a:b]) for a, b in zip(starts, ends)]
+    else:
+        joined = [SEP.join(texts[a:b]) if b - a <= limit else SEP.join(texts[a:a + limit]) + f" … 等 {b - a} 个"
+                  for a, b in zip(starts, ends)]
+    out[present] = np.array(joined, dtype=object)
+    return out
+
+
+def top_by_code(groups: np.ndarray, n: int, values: Any, *, k: int = 3) -> np.ndarray:
+    """Per group: "A 5、B 3", the ``k`` most frequent values (missing → （未填）), ties by value;
+    None for a group without rows.
+
+    >>> top_by_code(np.array([0, 0, 0, 1]), 2, ["乙", "甲", "乙", None]).tolist()
+    ['乙 2、甲 1', '（未填） 1']
+    """
+    # codes of the values with missing ones as （未填）: the distinct values first (few), then each
+    # row's code through them, so the rows are passed over by codes only
+    c, u = factorize(np.asarray(values, dtype=object))
+    u = np.append(np.asarray(u, dtype=object), NO_VALUE)
+    uc, vu = codes_of(u)
+    vc = uc[np.where(c < 0, len(u) - 1, c)]
+    w = max(len(vu), 1)
+    keep = groups >= 0
+    pairs, cnt = np.unique(groups[keep].astype(np.int64) * w + vc[keep], return_counts=True)
+    g, val = pairs // w, pairs % w
+    order = np.lexsort((val, -cnt, g))
+    g, val, cnt = g[order], val[order], cnt[order]
+    sel = rank_in_group(g) < k
+    if all(type(v) is str for v in vu):  # "value count" texts made and joined by pyarrow
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        txt = pc.binary_join_element_wise(pa.array(vu, type=pa.large_string()).take(pa.array(val[sel])),
+                                          pa.array(cnt[sel].astype(np.int64)).cast(pa.large_string()),
+                                          pa.scalar(" ", type=pa.large_string()))
+        return _join_lists(g[sel], n, txt, empty=None)
+    texts = [f"{a} {b}" for a, b in zip(vu[val[sel]].tolist(), cnt[sel].tolist())]
+    return join_by_code(g[sel], n, np.array(texts, dtype=object), empty=None, plain=True)
+
+
+# ---- code lists ---------------------------------------------------------------------------------
+
+def code_index(model: Model, codelist: str) -> dict[str, int]:
+    """Code → its position in the declared code list (the order codes are shown and ranked in)."""
+    return {c: i for i, c in enumerate(model.codelists[codelist].codes)}
+
+
+def code_order(model: Model, codelist: str, values: Any, *, missing: float = np.nan) -> np.ndarray:
+    """Position of each value in its code list as floats (``missing`` for missing or unknown codes),
+    computed once per distinct value.
+
+    >>> from graphkit.core.schema import load_schema
+    >>> code_order(load_schema(), "category", ["3", None, "1", "x"]).tolist()
+    [2.0, nan, 0.0, nan]
+    """
+    rank = code_index(model, codelist)
+    c, u = factorize(np.asarray(values, dtype=object))
+    lut = np.array([rank.get(x, missing) if isinstance(x, str) else missing for x in u.tolist()] + [missing], dtype=float)
+    return lut[c]
+
+
+def code_labels(model: Model, codelist: str, values: Any, *, lang: str = "zh") -> np.ndarray:
+    """Code → label as an object array (unknown codes and missing values kept), like
+    :func:`code_label` but computed once per distinct value.
+
+    >>> from graphkit.core.schema import load_schema
+    >>> code_labels(load_schema(), "sector", ["village", None, "?"]).tolist()
+    ['农村', None, '?']
+    """
+    table = _label_table(model, codelist, lang)
+    v = np.asarray(values, dtype=object)
+    c, u = codes_of(v, sort=False)
+    lab = np.array([table.get(x, x) if isinstance(x, str) else x for x in u.tolist()] + [None], dtype=object)
+    out = lab[c]
+    miss = c < 0
+    out[miss] = v[miss]
+    return out
+
+
+def _label_table(model: Model, codelist: str, lang: str) -> dict[str, str]:
+    cl = model.codelists[codelist]
+    return {c: cl.labels[c][lang] for c in cl.codes}
 
 
 def code_label(model: Model, codelist: str, codes: pd.Series, *, lang: str = "zh") -> pd.Series:
     """Map codes to their labels (unknown/missing values kept as they are)."""
-    cl = model.codelists[codelist]
-    table = {c: cl.labels[c][lang] for c in cl.codes}
+    table = _label_table(model, codelist, lang)
     return codes.map(lambda v: table.get(v, v) if isinstance(v, str) else v)
 
 
 def order_codes(model: Model, codelist: str, codes: Iterable[Any]) -> list[Any]:
     """Codes in their declared order (unknown ones after, by value; missing last)."""
-    cl = model.codelists[codelist]
-    rank = {c: i for i, c in enumerate(cl.codes)}
+    rank = code_index(model, codelist)
     return sorted(codes, key=lambda c: (c is None, rank.get(c, len(rank)), str(c)))
 
 
