@@ -622,7 +622,7 @@ def shapes_graph(model: Model | None = None) -> rdflib.Graph:
                 g.add((ps, SH.nodeKind, SH.IRI))
                 g.add((ps, SH["class"], URIRef(t.types[p.range].class_iri)))  # type: ignore[index]
             else:
-                g.add((ps, SH.datatype, U(pt.datatype)))  # type: ignore[arg-type]
+                g.add((ps, SH.datatype, U(pt.datatype)))
             if p.max_length is not None:
                 g.add((ps, SH.maxLength, Literal(int(p.max_length))))
             if p.min is not None:
