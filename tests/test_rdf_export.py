@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.exports import rdf
+from graphkit.exports import _rdf_write  # the writers: patched where they look names up (chunk size, stores)
 from graphkit.testing import example_graph, make_graph
 from graphkit.cli import cli
 from graphkit.core.errors import GraphkitError
@@ -209,7 +210,7 @@ def _hostile_graph() -> gk.Graph:
 def test_streamed_formats_hold_the_n_triples_of_hostile_values(fmt: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Turtle/TriG/N-Quads written chunk by chunk (2 records a chunk here) hold exactly the N-Triples'
     triples, read by both parsers, and read back into the same tables."""
-    monkeypatch.setattr(rdf, "_CHUNK", 2)
+    monkeypatch.setattr(_rdf_write, "_CHUNK", 2)
     g = _hostile_graph()
     reference = _triples_ox(rdf.serialize(g, fmt="nt"), "nt")
     assert any("\\u0001" in o for _, _, o in reference)
@@ -229,7 +230,7 @@ def test_streamed_formats_hold_the_n_triples_of_hostile_values(fmt: str, monkeyp
 
 
 def test_turtle_uses_prefixed_names_and_groups_by_subject(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rdf, "_CHUNK", 3)
+    monkeypatch.setattr(_rdf_write, "_CHUNK", 3)
     text = rdf.serialize(_hostile_graph(), fmt="turtle").decode("utf-8")
     assert "@prefix organization: <https://graphkit.example.org/id/organization/> ." in text
     assert "\norganization:o2 a org:FormalOrganization ;\n" in text
@@ -245,13 +246,13 @@ def test_export_streams_to_the_file(sample_graph: gk.Graph, monkeypatch: pytest.
     """Text formats never hold the whole output (nor a store): export_rdf writes chunk by chunk."""
     def refuse(*_a: object, **_k: object) -> None:
         raise AssertionError("built the whole graph in memory")
-    monkeypatch.setattr(rdf, "serialize", refuse)
-    monkeypatch.setattr(rdf, "to_oxigraph", refuse)
-    monkeypatch.setattr(rdf, "to_rdflib", refuse)
+    monkeypatch.setattr(_rdf_write, "serialize", refuse)
+    monkeypatch.setattr(_rdf_write, "to_oxigraph", refuse)
+    monkeypatch.setattr(_rdf_write, "to_rdflib", refuse)
     writes: list[int] = []
     real = rdf._Sink._write
     monkeypatch.setattr(rdf._Sink, "_write", lambda self, arr: (writes.append(1), real(self, arr))[1])
-    monkeypatch.setattr(rdf, "_CHUNK", 500)
+    monkeypatch.setattr(_rdf_write, "_CHUNK", 500)
     path = rdf.export_rdf(sample_graph, tmp_path / "c.ttl", store="oxigraph")
     assert len(writes) > 10 and path.stat().st_size > 100_000
 

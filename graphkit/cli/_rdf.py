@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ._common import user_errors
 from ._zh import ZhCommand, ZhGroup
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -29,7 +33,7 @@ def _write_text(path: str, text: str, *, kind: str, command: str, force: bool) -
         fh.write(text)
 
 
-def _write_table(df, path: str, *, kind: str, command: str, force: bool) -> None:  # type: ignore[no-untyped-def]
+def _write_table(df: pd.DataFrame, path: str, *, kind: str, command: str, force: bool) -> None:
     """A result or problem table as .xlsx (signed in its document properties) or .csv (registered)."""
     from ..store.io import atomic_file, output_signature
     from ..core.problems import excel_safe_frame

@@ -111,7 +111,7 @@ class Graph:
                 cl = self.model.codelists[prop.codelist]  # type: ignore[index]
                 t[pname] = t[pname].map(lambda c, cl=cl: cl.labels[c][lang] if isinstance(c, str) and c in cl.labels else c)
             elif prop.type == "ref":
-                names = self.names(prop.range) if prop.range in self.tables else None  # type: ignore[arg-type]
+                names = self.names(prop.range) if prop.range in self.tables else None
                 if names is not None and not self.model[prop.range].is_edge:  # type: ignore[index]
                     t[pname] = t[pname].map(names)
         return t.rename(columns={p: d.label[lang] for p, d in rtype.properties.items()})

@@ -29,6 +29,7 @@ datetime.date(2024, 6, 30)
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import re
@@ -75,7 +76,7 @@ class Param:
     #: the values a string parameter may take (empty: any)
     choices: tuple[str, ...] = ()
     #: the error raised for a bad value (the pack's own error class)
-    error: type[QueryError] = field(default=QueryError, compare=False, repr=False)
+    error: builtins.type[QueryError] = field(default=QueryError, compare=False, repr=False)
 
     def _check_choice(self, value: str) -> str:
         if self.choices and value not in self.choices:

@@ -417,7 +417,7 @@ def _write_table_files(gt: GraphTables, type_name: str, outs: list[tuple[NodeSha
             tables = {**lookups, type_name: batch}  # a lookup type is a node type, never a link table
             for shp, f in outs:
                 f.write(node_table(shp, batch) if isinstance(shp, NodeShape)
-                        else rel_table(shp, tables))  # type: ignore[arg-type]
+                        else rel_table(shp, tables))
     finally:
         for _, f in outs:
             f.close()

@@ -340,8 +340,9 @@ def _detect_header(cells: pd.DataFrame, mapping: Mapping) -> tuple[int, dict[str
         found: dict[str, list[int]] = defaultdict(list)
         for j, v in enumerate(row):
             variants = [v] if v else []
-            if j < len(above) and above[j]:
-                variants += [above[j] + (v or ""), f"{above[j]}({v})" if v else above[j]]
+            a = above[j] if j < len(above) else None
+            if a:
+                variants += [a + (v or ""), f"{a}({v})" if v else a]
             for var in variants:
                 name = alias.get(match_key(var) or "")
                 if name:
@@ -579,7 +580,7 @@ class _SheetMapper:
         codes, uniques = self.factors.get(values)
         nu = len(uniques)
         if parser is None:
-            pv = [u if isinstance(u, str) else clean_text(u) for u in uniques.tolist()]
+            pv: list[Any] = [u if isinstance(u, str) else clean_text(u) for u in uniques.tolist()]
             ev: list[str | None] = [None] * nu
         else:
             pairs = [_parse_one(u, parser) for u in uniques.tolist()]
@@ -741,7 +742,7 @@ def _with_county(names: pd.Series, counties: pd.Series, own: str) -> pd.Series:
     >>> _with_county(pd.Series(["甲村党支部", "乙局党委", None]), pd.Series(["本县", "乙县", "乙县"]), "本县").tolist()
     ['甲村党支部', '乙县/乙局党委', None]
     """
-    out = []
+    out: list[str | None] = []
     for n, c in zip(names.tolist(), counties.tolist()):
         c = clean_text(c)
         if not isinstance(n, str):
@@ -977,7 +978,7 @@ def _unpivot(sheet: RawSheet, mapping: Mapping, hrow: int, colmap: dict[str, int
     if len(rows):
         name_arr[:] = names * len(body_pos)
     data[u.name] = name_arr
-    data[u.value] = (cells.to_numpy(dtype=object)[np.ix_(body_pos, pcols)].ravel() if len(rows)
+    data[u.value] = (cells.to_numpy(dtype=object)[np.ix_(body_pos, np.asarray(pcols, dtype=np.intp))].ravel() if len(rows)
                      else np.empty(0, dtype=object))
     table = pd.DataFrame(data)
     table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[rows] if len(rows) else np.empty(0, np.int64)
@@ -1442,15 +1443,19 @@ def _resolve(ctx: _Context, staged: list[_Staged]) -> None:
                                         + (" (an optional reference: the text is kept here, the row is loaded)" if soft else ""))
         if s.key_lookups:
             parts = []
-            for i, k in enumerate(s.entity.keys):
-                col = f[f"__key{i}"]
+            for ki, k in enumerate(s.entity.keys):
+                col = f[f"__key{ki}"]
                 if k.lookup:
                     prop = next((p for p, sp in s.entity.properties.items() if sp.lookup == k.lookup and sp.column == k.column), None)
                     if prop is not None:
                         col = f[prop]
                     else:
                         idx = index(k.lookup)
-                        col = per_value(col, lambda v, idx=idx: idx.resolve(v)[0])
+
+                        def resolved_id(v: str, idx: _Index = idx) -> str | None:
+                            return idx.resolve(v)[0]
+
+                        col = per_value(col, resolved_id)
                 parts.append(factorize(col.to_numpy(dtype=object)))
             ok = np.ones(len(f), dtype=bool)
             for c, _ in parts:
@@ -1614,7 +1619,7 @@ def _label_col(rtype: RecordType, headers: dict[str, str]) -> str:
     return headers.get(first, first)
 
 
-def _describe(rtype: RecordType, r: dict[str, Any], display: dict[str, str]) -> str:
+def _describe(rtype: RecordType, r: dict[str, Any], display: _LazyNames) -> str:
     """A record as users know it: its name or title, else its refs by name (a pairing: 强 → 弱)."""
     for pname in ("name", "title"):
         if pname in rtype.properties and isinstance(r.get(pname), str):
