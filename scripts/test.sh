@@ -35,6 +35,11 @@ else
   echo "== 跳过 Neo4j 服务器测试 / Neo4j server tests will be SKIPPED: $why" >&2
 fi
 
+# Lint and types first: quick, and a failure names the line.
+echo "== ruff（代码检查 lint）" >&2
+.venv/bin/ruff check graphkit tests benchmarks scripts
+echo "== mypy（类型检查 type check）" >&2
+.venv/bin/mypy
 .venv/bin/python -m pytest tests graphkit --doctest-modules -p no:cacheprovider "$@"
 # Known-vulnerability audit of the installed packages (reports SKIPPED when the service is unreachable).
 bash scripts/audit.sh --ci

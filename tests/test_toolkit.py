@@ -87,7 +87,7 @@ def test_positions_by_bisection_equal_hashing() -> None:
     shuffled = rng.permutation(idx)
     want = pd.Index(shuffled, dtype=object).get_indexer(pd.Index(keys, dtype=object))
     assert positions(keys, shuffled).tolist() == want.tolist()          # unsorted: hashing
-    with pytest.raises(Exception):
+    with pytest.raises(pd.errors.InvalidIndexError):
         positions(["a"], np.array(["a", "a"] * 100, dtype=object))      # a non-unique index is refused
 
 

@@ -144,8 +144,8 @@ def _resolve(ref: Callable[..., Any] | str) -> Callable[..., Any]:
         return ref
     mod, _, attr = ref.partition(":")
     if "." not in mod:
-        return getattr(importlib.import_module(f".{mod}", __package__), attr)  # type: ignore[no-any-return]
-    return getattr(importlib.import_module(mod), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(f".{mod}", __package__), attr)
+    return getattr(importlib.import_module(mod), attr)
 
 
 @dataclass(frozen=True)
@@ -507,7 +507,7 @@ def _gap(key: str) -> Callable[[RunContext], pd.DataFrame]:
         gaps = ctx.shared("pairing_gaps", lambda: pairing_gaps(ctx.graph, as_of=ctx.as_of,
                                                                  max_per_strong=o["max_per_strong"],
                                                                  rotation_years=o["rotation_years"]))
-        return gaps[key]  # type: ignore[no-any-return]
+        return gaps[key]
     return compute
 
 
@@ -521,7 +521,7 @@ def _clusters(ctx: RunContext) -> pd.DataFrame:
     from .clusters import detect_clusters
 
     return ctx.shared("clusters", lambda: detect_clusters(ctx.graph, as_of=ctx.as_of, seed=ctx.options["seed"],
-                                                          resolution=ctx.options["resolution"]))  # type: ignore[no-any-return]
+                                                          resolution=ctx.options["resolution"]))
 
 
 def _cluster_summary(ctx: RunContext) -> pd.DataFrame:
@@ -534,7 +534,7 @@ def _cadence(part: str) -> Callable[[RunContext], pd.DataFrame]:
     def compute(ctx: RunContext) -> pd.DataFrame:
         from .cadence import district_cadence
 
-        return ctx.shared("cadence", lambda: district_cadence(ctx.graph, as_of=ctx.as_of))[part]  # type: ignore[no-any-return]
+        return ctx.shared("cadence", lambda: district_cadence(ctx.graph, as_of=ctx.as_of))[part]
     return compute
 
 
@@ -552,7 +552,7 @@ def _change(part: str) -> Callable[[RunContext], pd.DataFrame]:
             earlier = as_of_date(ctx.graph, compare_to) if compare_to is not None else ts - pd.DateOffset(years=1)
             return diff_dates(ctx.graph, earlier, ts)
 
-        return ctx.shared("change", diff)[part]  # type: ignore[no-any-return]
+        return ctx.shared("change", diff)[part]
     return compute
 
 

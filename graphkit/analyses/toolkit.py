@@ -416,8 +416,10 @@ def _categories(graph: Graph, year: int) -> pd.DataFrame:
     yr[at[~mine]] = ry[src_rating]
     lax = np.where(lax < 0, roster_lax, lax)
     ids = orgs["id"].to_numpy(dtype=object)
+    category = np.asarray(cat, dtype=object).copy()
+    category[pd.isna(category)] = None
     out = pd.DataFrame({"org_id": pd.Series(ids, dtype=object),
-                        "category": pd.Series(np.where(pd.isna(cat), None, cat), dtype=object),
+                        "category": pd.Series(category, dtype=object),
                         "weak_lax": lax == 1,
                         "rating_year": pd.array(np.where(yr > 0, yr, np.nan), dtype="Int64")})
     return out

@@ -114,6 +114,7 @@ _MARKS = {
     "weak_lax": ("#8b0000", 3, True, "软弱涣散", "weak and lax"),
 }
 _NO_GROUP = "__none__"
+_Only = set[str] | np.ndarray  # org ids a scene is restricted to (a set, or an array of ids)
 
 
 # ---- small helpers -------------------------------------------------------------------------------
@@ -124,6 +125,13 @@ def _bi(label: dict[str, str]) -> str:
 
 def _obj(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=object)
+
+
+def _none_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """An object copy of ``values`` with None where ``mask`` holds."""
+    out = _obj(values).copy()
+    out[mask] = None
+    return out
 
 
 def _ix(values: Any) -> pd.Index:
@@ -786,7 +794,7 @@ class _Scene:
     group_names: pd.Series | None = None           # group id -> display name
     group_word: tuple[str, str] = ("镇(街道)", "town")
     one_group_per_page: bool = False               # drill-down pages: one group each (the province's counties)
-    rebuild: Callable[[set[str]], _Scene] | None = None  # the same kind restricted to some org ids
+    rebuild: Callable[[_Only], _Scene] | None = None  # the same kind restricted to some org ids
 
     @property
     def n_nodes(self) -> int:
@@ -875,7 +883,7 @@ def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
 
 # -- county -----------------------------------------------------------------------------------------
 
-def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _scene_county(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     orgs = _obj(ctx.graph.tables["Organization"]["id"].to_numpy())
     if only is not None:
         orgs = orgs[_only(ctx.org_index(), orgs, only)]
@@ -898,7 +906,7 @@ def _scene_county(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> 
 
 # -- district -------------------------------------------------------------------------------------
 
-def _scene_district(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _scene_district(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     col = ctx.graph.tables["Collaboration"]
     shown = _isin(col["kind"], ctx.model.collab_kinds(view="district"))
     collab = _find(ctx, "Collaboration", name, what="联建组织（片区）",
@@ -946,7 +954,7 @@ def _scene_district(ctx: _Ctx, name: str | None, only: set[str] | None = None) -
 
 # -- chain ---------------------------------------------------------------------------------------------
 
-def _scene_chain(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _scene_chain(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     chains = ctx.graph.tables["IndustryChain"]
     collabs_all = ctx.active_nodes("Collaboration")
     if name and (chains["name"] == name).any():
@@ -1019,7 +1027,7 @@ def _pairing_base(ctx: _Ctx) -> dict[str, Any]:
     return ctx.once("pairing_base", build)
 
 
-def _scene_pairing(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _scene_pairing(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     base = _pairing_base(ctx)
     gaps, p, expired = base["gaps"], base["p"], base["expired"]
     orgs = base["orgs"]
@@ -1064,7 +1072,7 @@ def _scene_pairing(ctx: _Ctx, name: str | None, only: set[str] | None = None) ->
 _NEIGHBOUR_TYPES = ("Organization", "Collaboration", "Person", "Unit")
 
 
-def _scene_org(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _scene_org(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     org = _find(ctx, "Organization", name, what="党组织")
     oid = str(org["id"])
     types = [t for t in _NEIGHBOUR_TYPES if t in ctx.model]
@@ -1108,7 +1116,7 @@ def _scene_org(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Sc
 
 # -- clusters ---------------------------------------------------------------------------------------------
 
-def _scene_cluster(ctx: _Ctx, name: str | None, only: set[str] | None = None) -> _Scene:
+def _scene_cluster(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     from ..analyses.clusters import detect_clusters
 
     cl = ctx.once("clusters", lambda: detect_clusters(ctx.graph, as_of=ctx.ts, seed=ctx.seed))
@@ -1446,10 +1454,10 @@ def _org_color(ctx: _Ctx, scene: _Scene, org_ids: np.ndarray) -> tuple[np.ndarra
         ok = ~np.isnan(k)
         colors = np.full(len(org_ids), _NONE_COLOR, dtype=object)
         colors[ok] = np.asarray(_PALETTE, dtype=object)[k[ok].astype(np.int64) % len(_PALETTE)]
-        present = sorted({int(i) for i in k[ok]})
-        items = [{"label": label_of[i], "color": _PALETTE[i % len(_PALETTE)]} for i in present[:20]]
-        if len(present) > 20:
-            items.append({"label": f"… 共 {len(present)} 个，颜色循环使用 colours repeat", "color": _NONE_COLOR})
+        shown = sorted({int(i) for i in k[ok]})
+        items = [{"label": label_of[i], "color": _PALETTE[i % len(_PALETTE)]} for i in shown[:20]]
+        if len(shown) > 20:
+            items.append({"label": f"… 共 {len(shown)} 个，颜色循环使用 colours repeat", "color": _NONE_COLOR})
         if not ok.all():
             items.append({"label": _NONE_LABEL, "color": _NONE_COLOR})
         return colors, items, "镇(街道) Town" if by == "town" else "集群 Cluster"
@@ -1785,8 +1793,9 @@ def _edge_facts(ctx: _Ctx, edges: pd.DataFrame) -> tuple[np.ndarray, list[list[s
                 pe = pre_edges[pre_edges["by"].to_numpy(dtype=object) == by]
                 return pe, pe["id"].to_numpy(dtype=object)
             pre = ctx.once(f"prefetch_edges:{by}", split)
-        keys, cols = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object),
-                                             lambda frame, by=by: _edge_fact_cols(ctx, str(by), frame))
+        def fact_cols(frame: pd.DataFrame, by: Any = by) -> Any:
+            return _edge_fact_cols(ctx, str(by), frame)
+        keys, cols = _cached_rows(ctx, f"edgefacts:{by}", pre, sub, sub["id"].to_numpy(dtype=object), fact_cols)
         kidx[rows] = len(keys_out)
         keys_out.append(keys)
         blocks.append(_Facts(rows, cols))
@@ -1992,17 +2001,17 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     meta = {"types": types, "typeLabels": [_bi(ctx.model[t].label) for t in types], "nodeFactKeys": fact_keys,
             "edgeFactKeys": e_keys, "groups": groups, "legend": legend, "panels": scene.panels, "links": [],
             "asOf": str(ctx.ts.date()), "physicsToggle": n <= 600, "groupLabels": group_labels}
-    cols = _Cols(heading=scene.title, options=_pyvis_options(_options(n, len(edges), ctx.seed)),
+    page_cols = _Cols(heading=scene.title, options=_pyvis_options(_options(n, len(edges), ctx.seed)),
                  n_id=id_arr, n_label=_obj(labels), n_nm=nodes["nm"].to_numpy(dtype=object),
                  n_t=np.array([t_index[t] for t in type_arr.tolist()], dtype=np.int64), n_facts=blocks,
                  n_x=x, n_y=y, n_shape=shape, n_size=np.round(size, 1), n_color=color, n_border=border,
-                 n_border_w=border_w, n_dashes=dashes, n_g=np.where(grp == _NO_GROUP, None, grp).astype(object),
+                 n_border_w=border_w, n_dashes=dashes, n_g=_none_where(grp, grp == _NO_GROUP),
                  e_id=edges["id"].to_numpy(dtype=object), e_from=edges["from"].to_numpy(dtype=object),
                  e_to=edges["to"].to_numpy(dtype=object), e_g=e_g, e_k=e_k, e_facts=e_blocks,
                  e_color=g_color[e_g] if len(e_g) else _obj([]), e_width=width,
                  e_dashes=g_dashes[e_g] if len(e_g) else np.zeros(0, dtype=bool),
                  e_par=np.asarray(k_par, dtype=np.int64))
-    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, network=None, meta=meta, cols=cols)
+    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, network=None, meta=meta, cols=page_cols)
 
 
 # ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
