@@ -289,8 +289,9 @@ class HubTrees:
         self.node_of[(h, lo, hi)] = node
         mid = (lo + hi) // 2
         for a, b in ((lo, mid), (mid, hi)):
+            child = self._build(h, a, b)  # (numbers the subtree first, then the arc node → child)
             self.tails.append(node)
-            self.heads.append(self._build(h, a, b))  # (appended after the subtree: the arcs as laid out so far)
+            self.heads.append(child)
         return node
 
     def cover(self, h: int, qlo: int, qhi: int, lo: int = 0, hi: int | None = None) -> list[int]:
