@@ -166,19 +166,17 @@ def test_sample_graph_is_a_fresh_copy() -> None:
 
 
 def test_cypher_reuses_the_database_until_the_graph_changes() -> None:
-    from graphkit.exports import adhoc
-
     g = gk.sample_graph()
     q = "MATCH (o:Organization) RETURN count(o) AS n"
     assert int(gk.cypher(g, q).loc[0, "n"]) == g.count("Organization")
-    db = adhoc._OPEN[g]["cypher"][1]
+    db = g.cache("adhoc").data["cypher"][1]
     assert int(gk.cypher(g, "MATCH (o:Organization) WHERE o.sector = $s RETURN count(o) AS n", s="village")
                .loc[0, "n"]) == int((g.orgs["sector"] == "village").sum())
-    assert adhoc._OPEN[g]["cypher"][1] is db  # no rebuild
+    assert g.cache("adhoc").data["cypher"][1] is db  # no rebuild
     g.orgs.loc[:, "sector"] = "village"  # changed in place: the next query must see it
     assert int(gk.cypher(g, "MATCH (o:Organization) WHERE o.sector = $s RETURN count(o) AS n", s="village")
                .loc[0, "n"]) == g.count("Organization")
-    assert adhoc._OPEN[g]["cypher"][1] is not db
+    assert g.cache("adhoc").data["cypher"][1] is not db
 
 
 def test_cypher_server_without_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

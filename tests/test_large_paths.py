@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import graphkit as gk
-from graphkit.analyses import pairing
+from graphkit.analyses import _pairing_solve
 from graphkit.analyses.analysis import run_all
 from graphkit.core.settings import THRESHOLDS, override, threshold
 from graphkit.ingest.synth import generate_ledgers
@@ -63,14 +63,14 @@ def synth_graph(synth_dir: Path) -> gk.Graph:
 def solver_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Counts of the pairing solvers' calls (the real functions run)."""
     calls = {"matrix": 0, "flow": 0}
-    for key, name in (("matrix", "_solve_matrix"), ("flow", "_solve")):
-        real = getattr(pairing, name)
+    for key, name in (("matrix", "solve_matrix"), ("flow", "solve_flow")):  # as pairing's assign step calls them
+        real = getattr(_pairing_solve, name)
 
         def counted(*args: Any, _real: Any = real, _key: str = key, **kwargs: Any) -> Any:
             calls[_key] += 1
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(pairing, name, counted)
+        monkeypatch.setattr(_pairing_solve, name, counted)
     return calls
 
 

@@ -150,28 +150,25 @@ def validate_cmd(file: str, fmt: str | None, shapes_path: str | None, engine: st
     click.echo("符合 SHACL 约束 conforms" + (f"（{len(problems)} 个警告 warnings）" if len(problems) else ""))
 
 
-@rdf_group.command(name="ontology")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="输出文件，如 schema/ontology.ttl / output file")
-@click.option("--force", is_flag=True, help=_FORCE_HELP)
-@user_errors
-def ontology_cmd(output: str, force: bool) -> None:
-    """由模式声明重新生成本体（Turtle）/ regenerate the ontology (Turtle) from the schema declaration."""
-    from ..exports.rdf import ontology_turtle
-    _write_text(output, ontology_turtle(), kind="rdf-schema", command="rdf ontology", force=force)
-    click.echo(f"已生成 wrote {output}")
+def _schema_turtle_command(name: str, *, turtle: str, example: str, doc: str) -> None:
+    """Add ``graphkit rdf NAME -o FILE``: write the Turtle that ``graphkit.exports.rdf.<turtle>()``
+    derives from the schema declaration (``example``: the usual file, for the help text)."""
+
+    @rdf_group.command(name=name, help=doc)
+    @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+                  help=f"输出文件，如 {example} / output file")
+    @click.option("--force", is_flag=True, help=_FORCE_HELP)
+    @user_errors
+    def command(output: str, force: bool) -> None:
+        from ..exports import rdf
+        _write_text(output, getattr(rdf, turtle)(), kind="rdf-schema", command=f"rdf {name}", force=force)
+        click.echo(f"已生成 wrote {output}")
 
 
-@rdf_group.command(name="shapes")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="输出文件，如 schema/shapes.ttl / output file")
-@click.option("--force", is_flag=True, help=_FORCE_HELP)
-@user_errors
-def shapes_cmd(output: str, force: bool) -> None:
-    """由模式声明重新生成 SHACL 形状（Turtle）/ regenerate the SHACL shapes (Turtle) from the declaration."""
-    from ..exports.rdf import shapes_turtle
-    _write_text(output, shapes_turtle(), kind="rdf-schema", command="rdf shapes", force=force)
-    click.echo(f"已生成 wrote {output}")
+_schema_turtle_command("ontology", turtle="ontology_turtle", example="schema/ontology.ttl",
+                       doc="由模式声明重新生成本体（Turtle）/ regenerate the ontology (Turtle) from the schema declaration.")
+_schema_turtle_command("shapes", turtle="shapes_turtle", example="schema/shapes.ttl",
+                       doc="由模式声明重新生成 SHACL 形状（Turtle）/ regenerate the SHACL shapes (Turtle) from the declaration.")
 
 
 @click.command(name="sparql", cls=ZhCommand)

@@ -12,6 +12,7 @@ True
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 from collections.abc import Iterable
 
@@ -21,7 +22,31 @@ import pandas as pd
 from .ids import GraphCodes
 from .schema import Model, load_schema
 
-__all__ = ["Graph"]
+__all__ = ["Graph", "CacheSlot"]
+
+_CACHES = "_graph_caches"  # the attribute of a Graph holding its cache slots (see Graph.cache)
+
+
+class CacheSlot:
+    """One named cache of a graph: values derived from it and the lock that guards them.
+
+    Kept on the graph itself (:meth:`Graph.cache`), so it is freed with the graph, two graphs
+    never share one, and threads working on the same graph share it under its lock. A copy of the
+    graph (``copy.copy``, ``copy.deepcopy``, pickling) starts with no cache slots.
+
+    Attributes
+    ----------
+    data
+        Whatever the owner keeps (e.g. ``{kind: (fingerprint, database)}``).
+    lock
+        A re-entrant lock; hold it while reading or changing ``data``.
+    """
+
+    __slots__ = ("data", "lock")
+
+    def __init__(self) -> None:
+        self.data: dict[Any, Any] = {}
+        self.lock = threading.RLock()
 
 
 class Graph:
@@ -69,6 +94,28 @@ class Graph:
         #: first use.
         self.codes = GraphCodes(self.tables, {(t.name, p): prop.range for t in self.model
                                               for p, prop in t.refs.items() if prop.range is not None})
+
+    # per-graph caches -----------------------------------------------------------------------
+    def cache(self, name: str) -> CacheSlot:
+        """This graph's cache slot ``name``, made on first use (one per graph and name, thread-safe).
+
+        Examples
+        --------
+        >>> import copy
+        >>> from graphkit.analyses.toolkit import example_graph
+        >>> g = example_graph()
+        >>> g.cache("demo") is g.cache("demo"), copy.copy(g).cache("demo") is g.cache("demo")
+        (True, False)
+        """
+        slots: dict[str, CacheSlot] = self.__dict__.setdefault(_CACHES, {})  # (atomic: one dict per graph)
+        slot = slots.get(name)
+        return slot if slot is not None else slots.setdefault(name, CacheSlot())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The graph's state for copies and pickles, without its cache slots (they belong to this object)."""
+        state = dict(self.__dict__)
+        state.pop(_CACHES, None)
+        return state
 
     # tables -------------------------------------------------------------------------------
     def __getitem__(self, type_name: str) -> pd.DataFrame:

@@ -2,11 +2,12 @@
 
 ``gk.cypher``, ``gk.cypher_server`` and ``gk.sparql`` are these functions. An in-memory graph's
 database (or RDF store) is made at its first query and reused while the graph's tables are
-unchanged; it is held in a weak mapping, so it goes when the graph goes.
+unchanged; it is kept in the graph's own cache slot (:meth:`graphkit.core.model.Graph.cache`), so
+it goes when the graph goes, a copy of the graph never reuses it, and threads querying one graph
+share it under the graph's lock.
 """
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
@@ -16,10 +17,11 @@ from ..core.errors import GraphkitError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..core.model import Graph
+
 __all__ = ["cypher", "cypher_server", "sparql"]
 
-
-_OPEN: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, Any]]] = weakref.WeakKeyDictionary()
+_SLOT = "adhoc"  # the name of the graph's cache slot holding {kind: (fingerprint, database)}
 
 
 def _fingerprint(graph: Any) -> str:
@@ -37,23 +39,27 @@ def _fingerprint(graph: Any) -> str:
     return h.hexdigest()
 
 
-def _opened(graph: Any, kind: str, opener: Callable[[], Any]) -> Any:
+def _opened(graph: Graph, kind: str, opener: Callable[[], Any]) -> Any:
     """The database (Cypher) or store (SPARQL) of an in-memory graph, reused while it is unchanged.
 
-    Held in a weak mapping: when the graph is garbage-collected, so is its database (an
-    :class:`EmbeddedGraph` removes its temporary folder when closed or collected).
+    Kept in the graph's cache slot ``"adhoc"`` as ``{kind: (fingerprint, database)}``: when the
+    graph is garbage-collected, so is its database (an :class:`EmbeddedGraph` removes its
+    temporary folder when closed or collected). The slot's lock is held while the database is
+    checked and built, so threads querying one graph build it once; a database made for tables
+    that have changed since is closed and made again.
     """
     fp = _fingerprint(graph)
-    cached = _OPEN.setdefault(graph, {})
-    hit = cached.get(kind)
-    if hit is not None and hit[0] == fp:
-        return hit[1]
-    if hit is not None and hasattr(hit[1], "close"):
-        hit[1].close()
-    cached.pop(kind, None)
-    value = opener()
-    cached[kind] = (fp, value)
-    return value
+    slot = graph.cache(_SLOT)
+    with slot.lock:
+        hit = slot.data.get(kind)
+        if hit is not None and hit[0] == fp:
+            return hit[1]
+        slot.data.pop(kind, None)
+        if hit is not None and hasattr(hit[1], "close"):
+            hit[1].close()
+        value = opener()
+        slot.data[kind] = (fp, value)
+        return value
 
 
 def cypher(source: Any, query: str, /, **params: Any) -> pd.DataFrame:
