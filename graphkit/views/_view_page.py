@@ -101,14 +101,14 @@ def _facts_by_row(blocks: list[_Facts], n: int) -> list[Any]:
 
 @dataclass
 class _Cols:
-    """A page's nodes and edges as columns, the one form a built page has.
+    """A page's nodes and edges as columns: the one representation of a built page.
 
-    :meth:`node_dicts` and :meth:`edge_dicts` make the vis-network dicts from them: the page's
-    JSON is encoded from those dicts (:meth:`View._data_json`) and the pyvis ``Network`` holds
-    them (:meth:`network`, made only when ``View.network``/``nodes``/``edges`` is used).
+    Every page (a scene's, an overview's, a drill-down page) is made of these. :meth:`node_dicts`
+    and :meth:`edge_dicts` give the vis-network dicts the page's JSON is encoded from
+    (:meth:`View._data`); the pyvis ``Network`` of :attr:`View.network` is derived from the same
+    dicts on demand (:meth:`network`).
     """
 
-    heading: str
     options: dict[str, Any]
     # nodes
     n_id: np.ndarray
@@ -136,6 +136,9 @@ class _Cols:
     e_width: np.ndarray
     e_dashes: np.ndarray
     e_par: np.ndarray        # index among parallel links (0: straight)
+    n_page: np.ndarray | None = None  # drill-down page of each node (overviews) or None
+    bend: float = 0.18                # roundness added per parallel link
+    arrows: bool = True               # False: edges drawn without arrow heads (overviews)
 
     @property
     def n_nodes(self) -> int:
@@ -146,13 +149,15 @@ class _Cols:
         return len(self.e_id)
 
     def node_dicts(self) -> list[dict[str, Any]]:
+        """The vis-network node dicts (graphkit keys: ``nm``, ``t``, ``f``, ``g``, ``page``)."""
         facts = _facts_by_row(self.n_facts, self.n_nodes)
+        pages = [None] * self.n_nodes if self.n_page is None else self.n_page.tolist()
         out = []
-        for nid, lab, nm, ti, fa, xi, yi, sh, sz, co, bo, bw, da, gi in zip(  # page-sized (<= max_nodes)
+        for nid, lab, nm, ti, fa, xi, yi, sh, sz, co, bo, bw, da, gi, pg in zip(  # page-sized (<= max_nodes)
                 self.n_id.tolist(), self.n_label.tolist(), self.n_nm.tolist(), self.n_t.tolist(), facts,
                 self.n_x.tolist(), self.n_y.tolist(), self.n_shape.tolist(), self.n_size.tolist(),
                 self.n_color.tolist(), self.n_border.tolist(), self.n_border_w.tolist(), self.n_dashes.tolist(),
-                self.n_g.tolist()):
+                self.n_g.tolist(), pages):
             d = {"id": nid, "label": lab, "nm": nm, "t": ti, "f": fa, "x": xi, "y": yi, "shape": sh, "size": sz,
                  "color": {"background": co, "border": bo, "highlight": {"background": co, "border": "#000000"},
                            "hover": {"background": co, "border": "#000000"}},
@@ -163,10 +168,13 @@ class _Cols:
                 d["font"] = {"color": "#222222"}
             if gi is not None:
                 d["g"] = gi
+            if pg is not None:
+                d["page"] = pg
             out.append(d)
         return out
 
     def edge_dicts(self) -> list[dict[str, Any]]:
+        """The vis-network edge dicts (graphkit keys: ``g`` link group, ``k`` fact keys, ``f`` facts)."""
         facts = _facts_by_row(self.e_facts, self.n_edges)
         out = []
         for eid, a, b, gi, ki, fa, co, w, da, kp in zip(  # page-sized
@@ -174,18 +182,17 @@ class _Cols:
                 facts, self.e_color.tolist(), self.e_width.tolist(), self.e_dashes.tolist(), self.e_par.tolist()):
             d = {"id": eid, "from": a, "to": b, "g": gi, "k": ki, "f": fa,
                  "color": {"color": co, "highlight": "#000000", "hover": "#333333"}, "width": w, "dashes": da}
+            if not self.arrows:
+                d["arrows"] = {"to": {"enabled": False}}
             if kp:
                 d["smooth"] = {"enabled": True, "type": "curvedCW" if kp % 2 else "curvedCCW",
-                               "roundness": _bend(kp)}
+                               "roundness": self.bend * ((int(kp) + 1) // 2)}
             out.append(d)
         return out
 
-    def network(self) -> Any:
-        return _network(self.heading, self.node_dicts(), self.edge_dicts(), self.options, parsed=True)
-
-def _bend(k: int) -> float:
-    """Roundness of the ``k``-th parallel link (growing with k)."""
-    return 0.18 * ((int(k) + 1) // 2)
+    def network(self, heading: str) -> Any:
+        """A pyvis ``Network`` holding :meth:`node_dicts`, :meth:`edge_dicts` and a copy of the options."""
+        return _network(heading, self.node_dicts(), self.edge_dicts(), self.options)
 
 
 def _csp_hash(text: str) -> str:
@@ -233,7 +240,7 @@ class _Page:
 
 
 class View:
-    """An interactive network view: a pyvis ``Network`` plus graphkit's legend, search and toggles.
+    """An interactive network view: the page's nodes and edges, legend, search and toggles.
 
     Attributes
     ----------
@@ -241,13 +248,6 @@ class View:
         One of :data:`KINDS` (aggregated views keep their kind; see ``aggregated``).
     title, subtitle
         Page heading (Chinese, with English beside).
-    network
-        The pyvis :class:`~pyvis.network.Network` holding the node and edge dicts (vis-network
-        format plus graphkit keys: ``nm`` name, ``t`` type index, ``f`` facts, ``g`` group,
-        ``href`` drill-down link) and the vis options. Edit it with pyvis's API (``set_options``,
-        ``toggle_physics``, appending to ``network.nodes``/``edges``) before writing. (A view
-        keeps its data in columns until ``network``, ``nodes`` or ``edges`` is first used; the
-        page is the same either way.)
     meta
         Everything else the page shows: types, fact keys, link-type groups, legend, panels,
         drill-down links.
@@ -255,6 +255,10 @@ class View:
         True when nodes stand for towns or clusters (the page links to drill-down pages).
     pages
         Drill-down pages written beside the file by :meth:`write`.
+
+    The page's nodes and edges are kept in one form, columns, from which the page is written;
+    :attr:`nodes`, :attr:`edges` and :attr:`network` (a pyvis ``Network``) are derived from them
+    when asked for.
 
     Examples
     --------
@@ -266,15 +270,12 @@ class View:
     True
     """
 
-    def __init__(self, kind: str, title: str, subtitle: str, network: Any, meta: dict[str, Any],
+    def __init__(self, kind: str, title: str, subtitle: str, cols: _Cols, meta: dict[str, Any], *,
                  aggregated: bool = False, pages: list[_Page] | None = None, parts_dir: str = "view_parts",
-                 back: str | None = None, *, cols: _Cols | None = None) -> None:
-        if network is None and cols is None:
-            raise GraphkitError("View needs a network or its columns")
+                 back: str | None = None) -> None:
         self.kind = kind
         self.title = title
         self.subtitle = subtitle
-        self._network = network
         self._cols = cols
         self.meta = meta
         self.aggregated = aggregated
@@ -286,40 +287,29 @@ class View:
 
     @property
     def network(self) -> Any:
-        """The pyvis ``Network`` (made from the columns on first use)."""
-        if self._network is None:
-            assert self._cols is not None
-            self._network = self._cols.network()
-            self._cols = None
-        return self._network
+        """A pyvis :class:`~pyvis.network.Network` of the page, derived from its columns on each use.
 
-    @network.setter
-    def network(self, value: Any) -> None:
-        self._network = value
-        self._cols = None
+        It holds the node and edge dicts (vis-network format plus graphkit keys: ``nm`` name,
+        ``t`` type index, ``f`` facts, ``g`` group, ``page`` drill-down page) and the vis
+        options, for inspection or for pyvis's own tools; it is a copy, so editing it does not
+        change the page.
+        """
+        return self._cols.network(self.title)
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
-        """The node dicts (vis-network format)."""
-        return self.network.nodes
+        """The node dicts (vis-network format), made from the columns."""
+        return self._cols.node_dicts()
 
     @property
     def edges(self) -> list[dict[str, Any]]:
-        """The edge dicts (vis-network format)."""
-        return self.network.edges
+        """The edge dicts (vis-network format), made from the columns."""
+        return self._cols.edge_dicts()
 
     @property
     def counts(self) -> dict[str, int]:
         """Number of nodes and edges in the page's data set."""
-        if self._network is None and self._cols is not None:
-            return {"nodes": self._cols.n_nodes, "edges": self._cols.n_edges}
-        return {"nodes": len(self.network.nodes), "edges": len(self.network.edges)}
-
-    def _set_heading(self, heading: str) -> None:
-        if self._network is None and self._cols is not None:
-            self._cols.heading = heading
-        else:
-            self.network.heading = heading
+        return {"nodes": self._cols.n_nodes, "edges": self._cols.n_edges}
 
     def _head(self) -> dict[str, Any]:
         meta = dict(self.meta)
@@ -338,18 +328,11 @@ class View:
 
     def _data(self) -> dict[str, Any]:
         """The page's data: the head, the node and edge dicts (vis-network format) and the options."""
-        if self._network is None and self._cols is not None:  # the dicts of the columns, no Network made
-            nodes, edges, options = self._cols.node_dicts(), self._cols.edge_dicts(), self._cols.options
-        else:
-            nodes, edges, _heading, _height, _width, options = self.network.get_network_data()
-        out_nodes = []
+        nodes = self._cols.node_dicts()
         for n in nodes:
             if "page" in n:
-                n = dict(n)
                 n["href"] = f"{quote(self.parts_dir)}/{quote(n.pop('page'))}#" + quote(str(n["id"]), safe="")
-            out_nodes.append(n)
-        return {**self._head(), "nodes": out_nodes, "edges": edges,
-                "options": json.loads(options) if isinstance(options, str) else options}
+        return {**self._head(), "nodes": nodes, "edges": self._cols.edge_dicts(), "options": _plain(self._cols.options)}
 
     def _data_json(self) -> str:
         """The page's data as HTML-safe JSON."""
@@ -446,7 +429,7 @@ def _options(n_nodes: int, n_edges: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _pyvis_options(options: dict[str, Any]) -> dict[str, Any]:
+def _plain(options: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of the options as plain JSON values.
 
     Not through pyvis's ``set_options``: it strips every space from the JSON text, which turns the
@@ -455,12 +438,8 @@ def _pyvis_options(options: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(options))
 
 
-def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], options: dict[str, Any], *,
-             parsed: bool = False) -> Any:
-    """A pyvis Network holding the lists as they are (pyvis's add_edge checks every edge per insertion).
-
-    ``parsed``: the options are already as :func:`_pyvis_options` gives them.
-    """
+def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], options: dict[str, Any]) -> Any:
+    """A pyvis Network holding the lists as they are (pyvis's add_edge checks every edge per insertion)."""
     from pyvis.network import Network
 
     net = Network(height="100%", width="100%", directed=True, heading=title, cdn_resources="local")
@@ -468,5 +447,5 @@ def _network(title: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]
     net.edges = edges
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}
-    net.options = options if parsed else _pyvis_options(options)
+    net.options = _plain(options)
     return net

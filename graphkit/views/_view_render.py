@@ -27,7 +27,7 @@ from ._view_base import (
 )
 from ._view_facts import _edge_facts, _node_facts
 from ._view_layout import _group_labels
-from ._view_page import View, _Cols, _Facts, _network, _options, _Page, _pyvis_options
+from ._view_page import View, _Cols, _Facts, _options, _Page
 from ._view_style import (
     _CATEGORY_SHAPES,
     _MARKS,
@@ -243,7 +243,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     meta = {"types": types, "typeLabels": [_bi(ctx.model[t].label) for t in types], "nodeFactKeys": fact_keys,
             "edgeFactKeys": e_keys, "groups": groups, "legend": legend, "panels": scene.panels, "links": [],
             "asOf": str(ctx.ts.date()), "physicsToggle": n <= 600, "groupLabels": group_labels}
-    page_cols = _Cols(heading=scene.title, options=_pyvis_options(_options(n, len(edges), ctx.seed)),
+    page_cols = _Cols(options=_options(n, len(edges), ctx.seed),
                  n_id=id_arr, n_label=_obj(labels), n_nm=nodes["nm"].to_numpy(dtype=object),
                  n_t=np.array([t_index[t] for t in type_arr.tolist()], dtype=np.int64), n_facts=blocks,
                  n_x=x, n_y=y, n_shape=shape, n_size=np.round(size, 1), n_color=color, n_border=border,
@@ -253,7 +253,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
                  e_color=g_color[e_g] if len(e_g) else _obj([]), e_width=width,
                  e_dashes=g_dashes[e_g] if len(e_g) else np.zeros(0, dtype=bool),
                  e_par=np.asarray(k_par, dtype=np.int64))
-    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, network=None, meta=meta, cols=page_cols)
+    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, cols=page_cols, meta=meta)
 
 
 # ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
@@ -418,39 +418,23 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     as_text = {c: [str(int(v)) for v in scr[c].to_numpy(dtype=np.int64).tolist()]
                for c in ["orgs", *cl.codes, "none", "weak", "lax"]}
     inner_d = inner.to_dict()
-    node_dicts = []
-    for i, g in enumerate(order):  # one per shown group (at most max_nodes)
-        vals = [names[g], as_text["orgs"][i], *[as_text[c][i] for c in cl.codes], as_text["none"][i],
-                as_text["weak"][i], as_text["lax"][i], str(int(inner_d.get(g, 0))),
-                page_of[g] if g != _OTHERS else f"{len(rest)} 个{word_zh}分布在各下钻页面 / spread over the pages"]
-        if flagged is not None:
-            vals.append(str(int(flagged.get(g, 0))))
-        col = dominant.get(g, _NONE_COLOR)
-        d = {"id": g, "label": f"{names[g]}\n{as_text['orgs'][i]}", "nm": names[g], "t": 0, "f": vals,
-             "x": pos[g][0], "y": pos[g][1], "shape": "dot" if g != _OTHERS else "square", "size": round(size[g], 1),
-             "color": {"background": col, "border": "#333333", "highlight": {"background": col, "border": "#000000"},
-                       "hover": {"background": col, "border": "#000000"}}, "borderWidth": 1.5}
-        if g != _OTHERS:
-            d["page"] = page_of[g]
-        node_dicts.append(d)
+    shown_text = [names[g] for g in order]
+    fact_cols = [shown_text, as_text["orgs"], *[as_text[c] for c in cl.codes], as_text["none"], as_text["weak"],
+                 as_text["lax"], [str(int(inner_d.get(g, 0))) for g in order],
+                 [page_of[g] if g != _OTHERS else f"{len(rest)} 个{word_zh}分布在各下钻页面 / spread over the pages"
+                  for g in order]]
+    if flagged is not None:
+        fact_cols.append([str(int(flagged.get(g, 0))) for g in order])
+    n_shown = len(order)
     groups, g_index = _link_groups(ctx, agg["key"].to_numpy(dtype=object), agg["n"].to_numpy(), scene.edge_groups)
     for gr in groups:
         gr["width"] = 1.0
     k_par = agg.groupby(["lo", "hi"]).cumcount().to_numpy().tolist()
     n_arr = agg["n"].to_numpy()
     widths = [float(w) for w in np.round(1 + 1.5 * np.log2(n_arr), 2).tolist()] if len(n_arr) else []
-    edge_dicts = []
-    for lo, hi, key, n, w, kp in zip(agg["lo"].tolist(), agg["hi"].tolist(), agg["key"].tolist(), n_arr.tolist(),
-                                     widths, k_par):  # group pairs
-        gr = groups[g_index[key]]
-        d = {"id": f"agg|{key}|{lo}|{hi}", "from": lo, "to": hi, "g": g_index[key], "k": 0,
-             "f": [gr["label"], names[lo], names[hi], str(int(n))],
-             "color": {"color": gr["color"], "highlight": "#000000", "hover": "#333333"},
-             "width": w, "dashes": gr["dashes"], "arrows": {"to": {"enabled": False}}}
-        if kp:
-            d["smooth"] = {"enabled": True, "type": "curvedCW" if kp % 2 else "curvedCCW",
-                           "roundness": 0.15 * ((int(kp) + 1) // 2)}
-        edge_dicts.append(d)
+    e_g = np.array([g_index[key] for key in agg["key"].tolist()], dtype=np.int64)
+    lo_names = [names[g] for g in agg["lo"].tolist()]
+    hi_names = [names[g] for g in agg["hi"].tolist()]
     legend = [{"title": f"颜色：多数党组织的{colour_title} Colour: most common value", "items": colour_items},
               {"title": f"节点：{word_zh} {word_en}（大小 = 党组织数 size = orgs）", "items": []},
               {"title": "双击节点打开下钻页面 / double-click a node to open its drill-down page", "items": []}]
@@ -467,7 +451,25 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     meta = {"types": [word_en], "typeLabels": [f"{word_zh} {word_en}"], "nodeFactKeys": [keys],
             "edgeFactKeys": [["关系 Link", "起点 From", "终点 To", "联系数 Links"]], "groups": groups, "legend": legend,
             "panels": scene.panels, "links": links, "asOf": str(ctx.ts.date()), "physicsToggle": False}
-    net = _network(title, node_dicts, edge_dicts, _options(len(node_dicts), len(edge_dicts), ctx.seed))
+    page_cols = _Cols(
+        options=_options(n_shown, len(agg), ctx.seed),
+        n_id=_obj(order), n_label=_obj([f"{nm}\n{k}" for nm, k in zip(shown_text, as_text["orgs"])]),
+        n_nm=_obj(shown_text), n_t=np.zeros(n_shown, dtype=np.int64),
+        n_facts=[_Facts(np.arange(n_shown), [_obj(c) for c in fact_cols])],
+        n_x=np.array([pos[g][0] for g in order], dtype=np.float64), n_y=np.array([pos[g][1] for g in order], dtype=np.float64),
+        n_shape=_obj(["dot" if g != _OTHERS else "square" for g in order]),
+        n_size=np.array([round(size[g], 1) for g in order], dtype=np.float64),
+        n_color=_obj([dominant.get(g, _NONE_COLOR) for g in order]), n_border=np.full(n_shown, "#333333", dtype=object),
+        n_border_w=np.full(n_shown, 1.5), n_dashes=np.zeros(n_shown, dtype=bool), n_g=np.full(n_shown, None, dtype=object),
+        n_page=_obj([page_of[g] if g != _OTHERS else None for g in order]),
+        e_id=_obj([f"agg|{key}|{lo}|{hi}" for lo, hi, key in zip(agg["lo"].tolist(), agg["hi"].tolist(),
+                                                                 agg["key"].tolist())]),
+        e_from=_obj(agg["lo"].tolist()), e_to=_obj(agg["hi"].tolist()), e_g=e_g, e_k=np.zeros(len(agg), dtype=np.int64),
+        e_facts=[_Facts(np.arange(len(agg)), [_obj([groups[i]["label"] for i in e_g.tolist()]), _obj(lo_names),
+                                              _obj(hi_names), _obj([str(int(k)) for k in n_arr.tolist()])])],
+        e_color=_obj([groups[i]["color"] for i in e_g.tolist()]), e_width=np.array(widths, dtype=np.float64),
+        e_dashes=np.array([groups[i]["dashes"] for i in e_g.tolist()], dtype=bool),
+        e_par=np.asarray(k_par, dtype=np.int64), bend=0.15, arrows=False)
     rebuild = scene.rebuild
     page_names = {g: names_all_d.get(g, str(g)) for g in gids}
 
@@ -489,7 +491,6 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
             v = _render_scene(ctx, sub, kind=kind)
             listed = "、".join(page_names[g] for g in gs[:3]) + (f" 等 {len(gs)} 个{word_zh}" if len(gs) > 3 else "")
             v.title = f"{scene.title.split(' / ')[0]} · 下钻 drill-down {number}/{len(pages)}：{listed}"
-            v._set_heading(v.title)
             return v
         return build
 
@@ -497,4 +498,4 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     ctx.prefetch = {**{t: _obj(v) for t, v in scene.ids.items() if len(v)}, "__edges__": scene.edges}
     view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(page_names[g] for g in gs),
                         build=page_builder(gs, i + 1)) for i, gs in enumerate(pages)]
-    return View(kind=kind, title=title, subtitle=sub, network=net, meta=meta, aggregated=True, pages=view_pages)
+    return View(kind=kind, title=title, subtitle=sub, cols=page_cols, meta=meta, aggregated=True, pages=view_pages)
