@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analyses.toolkit import active, active_memberships, as_of_date, na_to_none, org_facts
+from ..analyses.toolkit import active, active_memberships, argsort, as_of_date, na_to_none, org_facts
 from ..analyses.toolkit import org_index as _org_index
 from ..core.model import Graph
+from ..core.schema import Model
 
 #: View kinds, in the order of the documentation.
 KINDS = ("county", "district", "chain", "pairing", "org", "cluster")
@@ -52,55 +53,15 @@ def _str_or_none(s: pd.Series) -> pd.Series:
     return pd.Series(na_to_none(s.to_numpy(dtype=object)), index=s.index, dtype=object)
 
 
-def _argsort_str(values: np.ndarray) -> np.ndarray:
-    """Stable argsort of strings in code-point order (as Python sorts them), in Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arr = pa.array(_obj(values), type=pa.string())
-    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
-        return np.argsort(_obj(values), kind="stable")
-    if arr.null_count:
-        return np.argsort(_obj(values), kind="stable")
-    return pc.sort_indices(arr).to_numpy()
-
-
 def _sort_str(values: np.ndarray) -> np.ndarray:
     """Strings sorted (as ``np.sort`` of an object array), in Arrow."""
     v = _obj(values)
-    return v[_argsort_str(v)]
-
-
-def _join(values: Iterable[Any], limit: int = 8, sep: str = "、") -> str:
-    vals = [str(v) for v in values if v is not None and v == v]
-    if len(vals) > limit:
-        return sep.join(vals[:limit]) + f" … 等 {len(vals)} 个"
-    return sep.join(vals)
+    return v[argsort(v)]
 
 
 def _zh_map(cl: Any) -> dict[str, str]:
     """code -> Chinese label of a code list."""
     return {c: cl.zh(c) for c in cl.codes}
-
-
-def _isin(values: Any, allowed: Any) -> np.ndarray:
-    """Which ``values`` (string ids) are in ``allowed``, hashed in Arrow.
-
-    pandas' ``isin`` on its Arrow-backed ``str`` dtype converts the allowed values one by one in
-    Python, far too slow at province scale.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(allowed, (set, frozenset, dict)):
-        allowed = list(allowed)
-    vals = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=object)
-    pool = pd.Series(np.asarray(allowed, dtype=object), dtype=object).dropna().unique()
-    if len(vals) == 0 or len(pool) == 0:
-        return np.zeros(len(vals), dtype=bool)
-    hit = pc.is_in(pa.array(vals, type=pa.string(), from_pandas=True), value_set=pa.array(pool, type=pa.string()))
-    return hit.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _as_text(s: pd.Series) -> pd.Series:
@@ -127,23 +88,31 @@ def _scale_size(v: np.ndarray, lo: float = 10.0, hi: float = 34.0) -> np.ndarray
 
 # ---- context: the graph's facts on the date, computed once ------------------------------------
 
+@dataclass(eq=False)
 class _Ctx:
-    def __init__(self, graph: Graph, *, as_of: Any, seed: int, max_nodes: int, color_by: str | None,
-                 size_by: str, max_per_strong: int, radius: int) -> None:
-        self.graph = graph
-        self.model = graph.model
-        self.ts = as_of_date(graph, as_of)
-        self.seed = seed
-        self.max_nodes = max_nodes
-        self.color_by = color_by
-        self.size_by = size_by
-        self.max_per_strong = max_per_strong
-        self.radius = radius
-        self.county = str(graph.settings.get("county") or "")
-        self._cache: dict[str, Any] = {}
-        # drill-down pages: ids (per type, "__edges__": the edge frame) of the whole aggregated scene, whose
-        # row-wise facts are computed once and sliced per page
-        self.prefetch: dict[str, Any] = {}
+    """What one view is built from: the graph, the options and the graph's facts on the date (computed once)."""
+
+    graph: Graph
+    _: KW_ONLY
+    as_of: InitVar[Any]
+    seed: int
+    max_nodes: int
+    color_by: str | None
+    size_by: str
+    max_per_strong: int
+    radius: int
+    model: Model = field(init=False)
+    ts: pd.Timestamp = field(init=False)
+    county: str = field(init=False)
+    _cache: dict[str, Any] = field(init=False, default_factory=dict)
+    # drill-down pages: ids (per type, "__edges__": the edge frame) of the whole aggregated scene, whose
+    # row-wise facts are computed once and sliced per page
+    prefetch: dict[str, Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self, as_of: Any) -> None:
+        self.model = self.graph.model
+        self.ts = as_of_date(self.graph, as_of)
+        self.county = str(self.graph.settings.get("county") or "")
 
     def once(self, key: str, fn: Callable[[], Any]) -> Any:
         if key not in self._cache:
@@ -167,10 +136,14 @@ class _Ctx:
         """id -> name of one node type (object dtypes: fast hashing for ``map``/``reindex``)."""
         def build() -> pd.Series:
             t = self.graph.tables[type_name]
-            col = "name" if "name" in t else "title" if "title" in t else "id"
-            return pd.Series(t[col].to_numpy(dtype=object), index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object),
-                             dtype=object)
+            return self.by_id(type_name, "name" if "name" in t else "title" if "title" in t else "id")
         return self.once(f"names:{type_name}", build)
+
+    def by_id(self, type_name: str, column: str) -> pd.Series:
+        """id -> ``column`` of one record type (object dtypes and index)."""
+        t = self.graph.tables[type_name]
+        return pd.Series(t[column].to_numpy(dtype=object), index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object),
+                         dtype=object)
 
     def all_names(self) -> pd.Series:
         """id -> name over every node type."""
@@ -183,11 +156,7 @@ class _Ctx:
 
     def collab_kinds(self) -> pd.Series:
         """Collaboration id -> kind (object index)."""
-        def build() -> pd.Series:
-            t = self.graph.tables["Collaboration"]
-            return pd.Series(t["kind"].to_numpy(dtype=object), index=pd.Index(t["id"].to_numpy(dtype=object), dtype=object),
-                             dtype=object)
-        return self.once("collab_kinds", build)
+        return self.once("collab_kinds", lambda: self.by_id("Collaboration", "kind"))
 
     def org_members(self) -> pd.Series:
         """Org id -> 党员数 as float."""
@@ -243,7 +212,7 @@ class _Ctx:
                 return pd.DataFrame({c: pd.Series(dtype=object) for c in ("id", "from", "to", "rel", "by")})
             cols = {c: np.concatenate([_obj(fr[c].to_numpy(dtype=object)) for fr in frames])
                     for c in ("id", "from", "to", "rel", "by")}
-            order = _argsort_str(cols["id"])
+            order = argsort(cols["id"])
             return pd.DataFrame({c: pd.Series(v[order], dtype=object) for c, v in cols.items()})
         return self.once(key, build)
 

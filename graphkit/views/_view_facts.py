@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.toolkit import na_to_none
-from ._view_base import _as_text, _bi, _Ctx, _fmt_date, _isin, _ix, _join, _obj, _str_or_none, _zh_map
+from ..analyses.toolkit import isin, join_names
+from ._view_base import _as_text, _bi, _Ctx, _fmt_date, _ix, _obj, _str_or_none, _zh_map
 from ._view_page import _Facts
 
 
@@ -102,7 +103,7 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
     add(_bi(props["parent"].label), f["parent"].map(ctx.names("Organization")).to_numpy(dtype=object))
     add(_bi(props["members"].label), _as_text(o["members"]).to_numpy(dtype=object))
     # mechanisms: every active membership with kind, group and role
-    mem = ctx.memberships[_isin(ctx.memberships["member"], org_ids)].copy()
+    mem = ctx.memberships[isin(ctx.memberships["member"], org_ids)].copy()
     kinds = _zh_map(model.codelists["collab_kind"])
     roles = _zh_map(model.codelists["role"])
     stage = mem["stage"].map(ctx.names("ChainStage"))
@@ -113,8 +114,8 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
                   + ("·轮值" + month.fillna(0).astype(int).astype(str) + "月").where(month.notna(), "") + "）")
     p = ctx.active_nodes("Pairing")
     names = ctx.names("Organization")
-    ps = p[_isin(p["strong"], org_ids)]
-    pw = p[_isin(p["weak"], org_ids)]
+    ps = p[isin(p["strong"], org_ids)]
+    pw = p[isin(p["weak"], org_ids)]
     pair_txt = pd.concat([
         pd.DataFrame({"org": _obj(ps["strong"].to_numpy()), "txt": "帮扶 helps " + ps["weak"].map(names).astype(str),
                       "side": "帮扶方 strong side"}),
@@ -131,7 +132,7 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
         assert edge is not None
         lt = ctx.active_nodes(lm.link)
         for here, there in ((edge.source, edge.target), (edge.target, edge.source)):
-            sel = lt[_isin(lt[here], org_ids)]
+            sel = lt[isin(lt[here], org_ids)]
             other.append(pd.DataFrame({"org": _obj(sel[here].to_numpy()),
                                        "txt": lm.label["zh"] + "（与 with " + sel[there].map(names).astype(str) + "）"}))
     mech_rows = pd.concat([mem[["member", "txt"]].rename(columns={"member": "org"}),
@@ -153,11 +154,11 @@ def _org_facts_table(ctx: _Ctx, org_ids: np.ndarray) -> tuple[list[str], pd.Data
 
 
 def _collab_extra(ctx: _Ctx, ids: np.ndarray) -> pd.DataFrame:
-    mem = ctx.memberships[_isin(ctx.memberships["organization"], ids)]
+    mem = ctx.memberships[isin(ctx.memberships["organization"], ids)]
     names = ctx.names("Organization")
     n = mem.groupby("organization")["member"].nunique()
     lead = mem[mem["role"] == "lead"].assign(nm=lambda d: d["member"].map(names)).groupby("organization")["nm"].agg(
-        lambda s: _join(sorted(s.astype(str))))
+        lambda s: join_names(sorted(s.astype(str)), limit=8))
     return pd.DataFrame({"成员数 Members": _as_text(n.reindex(ids)).to_numpy(dtype=object),
                          "牵头单位 Lead": lead.reindex(ids).to_numpy(dtype=object)})
 

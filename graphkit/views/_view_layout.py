@@ -8,9 +8,16 @@ import numpy as np
 import pandas as pd
 
 from ..core import layout as lay
-from ._view_base import _Ctx, _group_order, _isin, _ix, _obj, _Scene
+from ..analyses.toolkit import isin
+from ._view_base import _Ctx, _group_order, _ix, _obj, _Scene
 
 # ---- layouts ----------------------------------------------------------------------------------------------
+
+def _start(nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where every layout starts: zero positions, and the nodes' type and id columns."""
+    n = len(nodes)
+    return np.zeros(n), np.zeros(n), nodes["type"].to_numpy(dtype=object), nodes["id"].to_numpy(dtype=object)
+
 
 def _place_by_members(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame, x: np.ndarray, y: np.ndarray,
                       placed: np.ndarray) -> None:
@@ -42,11 +49,7 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
     sit at the centroid of their members. Cluster groups hang each org under one collaboration
     of its cluster (the wedges are the collaborations) or, failing that, its pairing partner.
     """
-    n = len(nodes)
-    x = np.zeros(n)
-    y = np.zeros(n)
-    ids = nodes["id"].to_numpy(dtype=object)
-    typ = nodes["type"].to_numpy(dtype=object)
+    x, y, typ, ids = _start(nodes)
     grp = nodes["grp"].to_numpy(dtype=object)
     clusters = any(str(g).startswith("cluster-") for g in set(grp.tolist()))
     id_index = pd.Index(ids, dtype=object)
@@ -88,14 +91,10 @@ def _layout_grouped(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tupl
 
 def _layout_district(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Collaboration in the centre, members on a clock face by hosting month, activities on a ring by date."""
-    n = len(nodes)
-    x = np.zeros(n)
-    y = np.zeros(n)
-    typ = nodes["type"].to_numpy(dtype=object)
-    ids = nodes["id"].to_numpy(dtype=object)
+    x, y, typ, ids = _start(nodes)
     mem = ctx.memberships.copy()
     collab_ids = set(ids[typ == "Collaboration"])
-    mem = mem[_isin(mem["organization"], collab_ids)]
+    mem = mem[isin(mem["organization"], collab_ids)]
     role_rank = mem["role"].map({"lead": 0}).fillna(1)
     key = pd.DataFrame({"member": mem["member"], "r": role_rank, "m": mem["host_month"].astype("float64").fillna(99)})
     key = key.sort_values(["r", "m", "member"]).drop_duplicates("member")
@@ -123,11 +122,7 @@ def _layout_district(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tup
 
 def _layout_chain(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Stages left to right (by order), each stage's member orgs stacked below it."""
-    n = len(nodes)
-    x = np.zeros(n)
-    y = np.zeros(n)
-    typ = nodes["type"].to_numpy(dtype=object)
-    ids = nodes["id"].to_numpy(dtype=object)
+    x, y, typ, ids = _start(nodes)
     dx, dy = 240.0, 70.0
     st = ctx.graph.tables["ChainStage"].set_index("id")
     s_idx = np.flatnonzero(typ == "ChainStage")
@@ -141,7 +136,7 @@ def _layout_chain(ctx: _Ctx, nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[
         x[k] = (len(s_idx) + 1) * dx / 2 + (np.arange(len(k)) - (len(k) - 1) / 2) * dx
         y[k] = yy
     mem = ctx.memberships
-    mem = mem[_isin(mem["organization"], set(ids[typ == "Collaboration"]))]
+    mem = mem[isin(mem["organization"], set(ids[typ == "Collaboration"]))]
     first_stage = (mem.assign(c=mem["stage"].map(col)).sort_values(["member", "c"])
                    .drop_duplicates("member").set_index("member")["c"])
     o = np.flatnonzero(typ == "Organization")

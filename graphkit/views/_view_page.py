@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -239,6 +239,7 @@ class _Page:
     build: Callable[[], View]
 
 
+@dataclass(eq=False, repr=False)
 class View:
     """An interactive network view: the page's nodes and edges, legend, search and toggles.
 
@@ -270,20 +271,18 @@ class View:
     True
     """
 
-    def __init__(self, kind: str, title: str, subtitle: str, cols: _Cols, meta: dict[str, Any], *,
-                 aggregated: bool = False, pages: list[_Page] | None = None, parts_dir: str = "view_parts",
-                 back: str | None = None) -> None:
-        self.kind = kind
-        self.title = title
-        self.subtitle = subtitle
-        self._cols = cols
-        self.meta = meta
-        self.aggregated = aggregated
-        self.pages = [] if pages is None else pages
-        self.parts_dir = parts_dir
-        self.back = back
-        #: the digest shared by an overview and its drill-down pages when written (see ``write``)
-        self.run: str | None = None
+    kind: str
+    title: str
+    subtitle: str
+    _cols: _Cols
+    meta: dict[str, Any]
+    _: KW_ONLY
+    aggregated: bool = False
+    pages: list[_Page] = field(default_factory=list)
+    parts_dir: str = "view_parts"
+    back: str | None = None
+    #: the digest shared by an overview and its drill-down pages when written (see ``write``)
+    run: str | None = field(default=None, init=False)
 
     @property
     def network(self) -> Any:

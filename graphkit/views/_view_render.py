@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..analyses.toolkit import mechanisms, natural_key
 from ..core import layout as lay
+from ..analyses.toolkit import isin
 from ..core.errors import GraphkitError
 from ._view_base import (
     _NO_GROUP,
@@ -17,7 +18,6 @@ from ._view_base import (
     _bi,
     _Ctx,
     _group_order,
-    _isin,
     _ix,
     _none_where,
     _obj,
@@ -253,7 +253,7 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
                  e_color=g_color[e_g] if len(e_g) else _obj([]), e_width=width,
                  e_dashes=g_dashes[e_g] if len(e_g) else np.zeros(0, dtype=bool),
                  e_par=np.asarray(k_par, dtype=np.int64))
-    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, cols=page_cols, meta=meta)
+    return View(kind=kind, title=scene.title, subtitle=scene.subtitle, _cols=page_cols, meta=meta)
 
 
 # ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
@@ -268,7 +268,7 @@ def _split_groups(ctx: _Ctx, og: pd.Series, names: pd.Series, limit: int) -> tup
     big = size.index[size.to_numpy() > limit]
     if not len(big):
         return og, names
-    sel_mask = _isin(og, big)
+    sel_mask = isin(og, big)
     ids = _obj(og.index[sel_mask])
     grp = og.to_numpy(dtype=object)[sel_mask]
     index = pd.Index(ids, dtype=object)
@@ -322,7 +322,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     if len(others):
         n_end = np.concatenate([e_from, e_to])
         o_end = np.concatenate([e_to, e_from])
-        sel = _isin(n_end, others)
+        sel = isin(n_end, others)
         a = pd.DataFrame({"n": pd.Series(n_end[sel], dtype=object),
                           "g": pd.Series(_obj(og.reindex(o_end[sel]).to_numpy()), dtype=object)})
         a = a.dropna(subset=["g"])
@@ -480,7 +480,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     og_pos = {g: i for i, g in enumerate(_obj(og_uniq).tolist())}
 
     def orgs_of(gs: list[str]) -> np.ndarray:
-        """The orgs of some groups (as ``og.index[_isin(og, gs)]``, in any order)."""
+        """The orgs of some groups (as ``og.index[isin(og, gs)]``, in any order)."""
         parts = [og_ids[og_sorted[og_bounds[og_pos[g]]:og_bounds[og_pos[g] + 1]]] for g in gs if g in og_pos]
         return np.concatenate(parts) if parts else _obj([])
 
@@ -498,4 +498,4 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     ctx.prefetch = {**{t: _obj(v) for t, v in scene.ids.items() if len(v)}, "__edges__": scene.edges}
     view_pages = [_Page(filename=f"{i + 1:03d}.html", label="、".join(page_names[g] for g in gs),
                         build=page_builder(gs, i + 1)) for i, gs in enumerate(pages)]
-    return View(kind=kind, title=title, subtitle=sub, cols=page_cols, meta=meta, aggregated=True, pages=view_pages)
+    return View(kind=kind, title=title, subtitle=sub, _cols=page_cols, meta=meta, aggregated=True, pages=view_pages)

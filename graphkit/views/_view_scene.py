@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.toolkit import natural_key, positions
+from ..analyses.toolkit import isin, join_names
 from ..core.errors import GraphkitError
-from ._view_base import _NO_GROUP, _bi, _Ctx, _isin, _ix, _join, _obj, _Only, _Scene, _sort_str
+from ._view_base import _NO_GROUP, _bi, _Ctx, _ix, _obj, _Only, _Scene, _sort_str
 from ._view_layout import _layout_chain, _layout_components, _layout_district, _layout_grouped, _layout_org
 
 
@@ -36,7 +37,7 @@ def _only(index: pd.Index, values: np.ndarray, only: Iterable[str]) -> np.ndarra
 
 
 def _member_rows(ctx: _Ctx, orgs: np.ndarray) -> np.ndarray:
-    """Which active memberships have one of ``orgs`` as member (as ``_isin(mem["member"], orgs)``)."""
+    """Which active memberships have one of ``orgs`` as member (as ``isin(mem["member"], orgs)``)."""
     index = ctx.org_index()
     pos = ctx.once("mem_member_pos", lambda: index.get_indexer(ctx.memberships["member"].to_numpy(dtype=object)))
     ok = np.zeros(len(index) + 1, dtype=bool)  # the last slot: members that are not orgs (-1)
@@ -57,7 +58,7 @@ def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.D
     names = t[col].astype(object)
     offer = names if choices is None else choices[col].astype(object)
     if not name:
-        sample = _join(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
+        sample = join_names(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
         raise GraphkitError(f"请用 --name 指定{what} / give the {ctx.model[type_name].label['en'].lower()} with "
                             f"--name (name=...); 可选 choices: {sample or '（无 none）'}")
     hit = t[names == name]
@@ -67,8 +68,8 @@ def _find(ctx: _Ctx, type_name: str, name: str | None, *, what: str, frame: pd.D
         return hit.iloc[0]
     if len(hit) > 1:
         raise GraphkitError(f"“{name}”匹配到多个{what} / {name!r} matches several: "
-                            f"{_join(sorted(hit[col].astype(str), key=natural_key), limit=10)}；请写全名 / give the full name")
-    sample = _join(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
+                            f"{join_names(sorted(hit[col].astype(str), key=natural_key), limit=10)}；请写全名 / give the full name")
+    sample = join_names(sorted(offer.dropna().astype(str).unique(), key=natural_key), limit=10)
     raise GraphkitError(f"找不到{what}“{name}” / no {ctx.model[type_name].label['en'].lower()} named {name!r}; "
                         f"可选 choices: {sample or '（无 none）'}")
 
@@ -88,7 +89,7 @@ def _town_filter(ctx: _Ctx, name: str | None) -> set[str] | None:
     if not name:
         return None
     places = ctx.graph.tables["Place"]
-    towns = places[_isin(places["id"], ctx.facts["town"].dropna())]
+    towns = places[isin(places["id"], ctx.facts["town"].dropna())]
     row = _find(ctx, "Place", name, what="镇(街道)", frame=towns)
     return {str(row["id"])}
 
@@ -102,7 +103,7 @@ def _scene_county(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Sc
     grp, gnames = _town_groups(ctx, orgs)
     groups = _town_filter(ctx, name)
     if groups is not None:
-        orgs = orgs[_isin(grp, groups)]
+        orgs = orgs[isin(grp, groups)]
     mem = ctx.memberships
     collabs = _obj(sorted(set(mem["organization"].to_numpy(dtype=object)[_member_rows(ctx, orgs)])))
     ids = {"Organization": _sort_str(orgs), "Collaboration": collabs}
@@ -120,7 +121,7 @@ def _scene_county(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Sc
 
 def _scene_district(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     col = ctx.graph.tables["Collaboration"]
-    shown = _isin(col["kind"], ctx.model.collab_kinds(view="district"))
+    shown = isin(col["kind"], ctx.model.collab_kinds(view="district"))
     collab = _find(ctx, "Collaboration", name, what="联建组织（片区）",
                    choices=col[shown] if shown.any() else None)
     cid = str(collab["id"])
@@ -131,7 +132,7 @@ def _scene_district(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _
     acts = acts[(acts["group"] == cid) & (acts["date"] > lo) & (acts["date"] <= ctx.ts)]
     persons = [collab["guide"]] if pd.notna(collab.get("guide")) else []
     if only is not None:
-        members = members[_isin(members, only)]
+        members = members[isin(members, only)]
     ids = {"Collaboration": _obj([cid]), "Organization": members, "Person": _obj(sorted(persons)),
            "Activity": _obj(sorted(acts["id"]))}
     edges = _edges_between(ctx, ids)
@@ -154,7 +155,8 @@ def _scene_district(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _
     sub = (f"成员单位 {len(members)} 个 members · 近 12 个月活动 {len(acts)} 次 activities in the last 12 months · "
            f"截至 as of {ctx.ts.date()}")
     host_months = mem.dropna(subset=["host_month"])
-    panel_rows = [["牵头单位 Lead", _join(names.reindex(mem.loc[mem["role"] == "lead", "member"]).tolist()) or "—"],
+    leads = names.reindex(mem.loc[mem["role"] == "lead", "member"]).tolist()
+    panel_rows = [["牵头单位 Lead", join_names(leads, limit=8) or "—"],
                   ["联片指导 Guide", str(ctx.names("Person").get(persons[0], "")) if persons else "—"],
                   ["轮值月份 Hosting months", "、".join(str(int(m)) for m in sorted(host_months["host_month"])) or "—"],
                   ["活动（近12个月）Activities", str(len(acts))]]
@@ -180,17 +182,17 @@ def _scene_chain(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Sce
     stages = ctx.graph.tables["ChainStage"]
     stages = stages[stages["chain"] == chid]
     collabs = collabs_all.loc[collabs_all["chain"] == chid, "id"]
-    mem = ctx.memberships[_isin(ctx.memberships["organization"], set(collabs))]
+    mem = ctx.memberships[isin(ctx.memberships["organization"], set(collabs))]
     members = _obj(sorted(set(mem["member"])))
     if only is not None:
-        members = members[_isin(members, only)]
+        members = members[isin(members, only)]
     ids = {"IndustryChain": _obj([chid]), "ChainStage": _obj(sorted(stages["id"])),
            "Collaboration": _obj(sorted(collabs)), "Organization": members}
     edges = _edges_between(ctx, ids)
-    staffed = set(mem.loc[_isin(mem["member"], members), "stage"].dropna())
-    empty = stages.loc[~_isin(stages["id"], staffed), "name"].astype(str).tolist()
-    marks = {str(s): "empty_stage" for s in stages.loc[~_isin(stages["id"], staffed), "id"]}
-    marks.update({str(m): "lead" for m in mem.loc[(mem["role"] == "lead") & _isin(mem["member"], members), "member"]})
+    staffed = set(mem.loc[isin(mem["member"], members), "stage"].dropna())
+    empty = stages.loc[~isin(stages["id"], staffed), "name"].astype(str).tolist()
+    marks = {str(s): "empty_stage" for s in stages.loc[~isin(stages["id"], staffed), "id"]}
+    marks.update({str(m): "lead" for m in mem.loc[(mem["role"] == "lead") & isin(mem["member"], members), "member"]})
     ordered = stages.sort_values("order")
     labels = {str(r.id): f"{int(r.order)}. {r.name}" for r in ordered.itertuples(index=False)}
     title = f"{chain['name']}产业链 链上联建 / Industry chain: {chain['name']}"
@@ -246,11 +248,11 @@ def _scene_pairing(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _S
     grp, gnames = ctx.once("pairing_groups", lambda: _town_groups(ctx, orgs))
     groups = _town_filter(ctx, name)
     if groups is not None:
-        orgs = orgs[_isin(grp.reindex(orgs), groups)]
+        orgs = orgs[isin(grp.reindex(orgs), groups)]
     if only is not None:
         orgs = orgs[_only(base["org_index"], orgs, only)]
     ids = {"Organization": orgs}
-    keep = _isin(p["strong"], orgs) & _isin(p["weak"], orgs)
+    keep = isin(p["strong"], orgs) & isin(p["weak"], orgs)
     pk = p[keep]
     ex = expired[keep]
     rel = ctx.model["Pairing"].edge.rel  # type: ignore[union-attr]
@@ -267,11 +269,11 @@ def _scene_pairing(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _S
     sub = (f"党组织 {n_org} 个 orgs · 结对 {len(edges)} 对 pairs（已到期 {len(ex_ids)} expired）· "
            f"截至 as of {ctx.ts.date()}")
     in_view = orgs
-    panel = [["未结对的后进党组织 Unpaired weak orgs", str(int(_isin(uw["org_id"], in_view).sum()))],
-             ["帮扶方不是一类的结对 Pairs whose strong side is not 一类", str(int(_isin(wss["weak_id"], in_view).sum()))],
-             [f"帮扶任务过重（>{ctx.max_per_strong} 对）Overloaded strong orgs", str(int(_isin(ov["org_id"], in_view).sum()))],
+    panel = [["未结对的后进党组织 Unpaired weak orgs", str(int(isin(uw["org_id"], in_view).sum()))],
+             ["帮扶方不是一类的结对 Pairs whose strong side is not 一类", str(int(isin(wss["weak_id"], in_view).sum()))],
+             [f"帮扶任务过重（>{ctx.max_per_strong} 对）Overloaded strong orgs", str(int(isin(ov["org_id"], in_view).sum()))],
              ["已到期结对 Expired pairs", str(len(ex_ids))],
-             ["到期未接续 Ended without successor", str(int(_isin(ended["weak_id"], in_view).sum()))]]
+             ["到期未接续 Ended without successor", str(int(isin(ended["weak_id"], in_view).sum()))]]
     extra = {"flags": ("结对问题 Pairing gaps", base["flags"])}
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_components, marks=base["marks"],
                   edge_groups=edge_groups, extra_facts=extra, color_by=ctx.color_by or "sector",
@@ -292,20 +294,20 @@ def _scene_org(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene
     collab_set = set(ctx.active_nodes("Collaboration")["id"])
     alive = pd.Index(np.concatenate([_obj(ctx.graph.tables[t]["id"].to_numpy()) if t != "Collaboration"
                                      else _obj(sorted(collab_set)) for t in types]))
-    e = e[_isin(e["from"], alive) & _isin(e["to"], alive)]
+    e = e[isin(e["from"], alive) & isin(e["to"], alive)]
     a = np.concatenate([_obj(e["from"].to_numpy()), _obj(e["to"].to_numpy())])
     b = np.concatenate([_obj(e["to"].to_numpy()), _obj(e["from"].to_numpy())])
     adj = pd.DataFrame({"a": a, "b": b})
     tree_parent: dict[str, str | None] = {oid: None}
     frontier = {oid}
     for _hop in range(max(1, ctx.radius)):
-        nb = adj[_isin(adj["a"], frontier) & ~_isin(adj["b"], set(tree_parent))]
+        nb = adj[isin(adj["a"], frontier) & ~isin(adj["b"], set(tree_parent))]
         nb = nb.sort_values(["b", "a"], kind="stable").drop_duplicates("b")
         new = dict(zip(nb["b"], nb["a"]))
         tree_parent.update(new)
         # collaborations are transparent: their members are the org's partners
         via = [c for c in new if c in collab_set]
-        nb2 = adj[_isin(adj["a"], via) & ~_isin(adj["b"], set(tree_parent))]
+        nb2 = adj[isin(adj["a"], via) & ~isin(adj["b"], set(tree_parent))]
         nb2 = nb2.sort_values(["b", "a"], kind="stable").drop_duplicates("b")
         new2 = dict(zip(nb2["b"], nb2["a"]))
         tree_parent.update(new2)
@@ -313,7 +315,7 @@ def _scene_org(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene
     chosen = pd.Index(sorted(tree_parent))
     ids = {t: _obj(sorted(chosen.intersection(ctx.graph.tables[t]["id"]))) for t in types}
     if only is not None:
-        keep = _isin(ids["Organization"], only) | (ids["Organization"] == oid)
+        keep = isin(ids["Organization"], only) | (ids["Organization"] == oid)
         ids["Organization"] = ids["Organization"][keep]
     ids = {t: v for t, v in ids.items() if len(v)}
     edges = _edges_between(ctx, ids)
@@ -350,7 +352,7 @@ def _scene_cluster(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _S
         groups = {f"cluster-{int(key)}"}
     orgs = _obj(grp.index.to_numpy())
     if groups is not None:
-        orgs = orgs[_isin(grp, groups)]
+        orgs = orgs[isin(grp, groups)]
     if only is not None:
         orgs = orgs[_only(grp.index, orgs, only)]
     mem = ctx.memberships

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.toolkit import mechanisms, natural_key
+from ..analyses.toolkit import isin
 from ..core.errors import GraphkitError
-from ._view_base import COLOR_BY, _bi, _Ctx, _isin, _ix, _obj, _Scene
+from ._view_base import COLOR_BY, _bi, _Ctx, _ix, _obj, _Scene
 
 # Presentation only (not a list of types: types missing here get the defaults).
 _TYPE_SHAPE = {"Collaboration": "hexagon", "Person": "star", "Activity": "square", "IndustryChain": "box",
@@ -109,7 +110,7 @@ def _org_mechanisms(ctx: _Ctx, org_ids: np.ndarray) -> pd.DataFrame:
     model = ctx.model
     kind_key = {m.collaboration_kind: m.key for m in model.mechanisms if m.collaboration_kind is not None}
     mem = ctx.memberships
-    a = mem.loc[_isin(mem["member"], org_ids) & _isin(mem["kind"], list(kind_key)), ["member", "kind"]].rename(
+    a = mem.loc[isin(mem["member"], org_ids) & isin(mem["kind"], list(kind_key)), ["member", "kind"]].rename(
         columns={"member": "org_id", "kind": "mechanism"})
     a["mechanism"] = a["mechanism"].map(kind_key)
     frames = [a]
@@ -120,7 +121,7 @@ def _org_mechanisms(ctx: _Ctx, org_ids: np.ndarray) -> pd.DataFrame:
         p = ctx.active_nodes(m.link)
         ends = np.concatenate([_obj(p[edge.source].to_numpy()), _obj(p[edge.target].to_numpy())])
         b = pd.DataFrame({"org_id": ends, "mechanism": m.key})
-        frames.append(b[_isin(b["org_id"], org_ids)])
+        frames.append(b[isin(b["org_id"], org_ids)])
     return pd.concat(frames, ignore_index=True).drop_duplicates()
 
 
