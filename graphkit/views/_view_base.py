@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..analyses.toolkit import active, active_memberships, argsort, as_of_date, na_to_none, org_facts
 from ..analyses.toolkit import org_index as _org_index
+from ..core.errors import GraphkitError
 from ..core.model import Graph
 from ..core.schema import Model
 
@@ -241,10 +242,11 @@ class _Ctx:
         return seen
 
     def rel_label(self, rel: str) -> str:
+        """The link type's label as officials read it: the schema's Chinese label, its English beside."""
         for r in self.model.relationships:
             if r.rel == rel:
-                return f"{_bi(self.model.relationship_label(r))} ({rel})"
-        return rel
+                return _bi(self.model.relationship_label(r))
+        raise GraphkitError(f"视图中出现未声明的关系 / a view holds an undeclared relationship {rel!r}")
 
 
 # ---- scenes: what a kind selects, before styling --------------------------------------------------

@@ -258,6 +258,15 @@ def _render_scene(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
 
 # ---- aggregation: towns or clusters as nodes, drill-down pages ----------------------------------------------
 
+def _plural(word: str) -> str:
+    """The English plural of a group word (town, cluster, county).
+
+    >>> _plural("county"), _plural("town")
+    ('counties', 'towns')
+    """
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
 def _split_groups(ctx: _Ctx, og: pd.Series, names: pd.Series, limit: int) -> tuple[pd.Series, pd.Series]:
     """Split groups of more than ``limit`` orgs by 隶属 root (then in name order) so pages fit.
 
@@ -382,7 +391,7 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
     show_of.index = pd.Index(_obj(show_of.index), dtype=object)
     names = {g: names_all_d.get(g, str(g)) for g in shown}
     if rest:
-        names[_OTHERS] = f"其余 {len(rest)} 个较小的{word_zh} other smaller {word_en}s"
+        names[_OTHERS] = f"其余 {len(rest)} 个较小的{word_zh} other smaller {_plural(word_en)}"
     # per shown node: counts and facts
     sc = counts.join(per_cat).assign(show=show_of.reindex(counts.index).to_numpy(dtype=object)).groupby("show").sum()
     show_node = node_group.map(show_of)
@@ -446,8 +455,8 @@ def _aggregate(ctx: _Ctx, scene: _Scene, *, kind: str) -> View:
                            f"{names_all_d.get(gs[-1], gs[-1])}（{len(gs)} 个{word_zh}）", "page": f"{i + 1:03d}.html",
                   "count": int(sum(org_count[g] for g in gs))} for i, gs in enumerate(pages)]
     title = scene.title + f"（按{word_zh}汇总 / by {word_en}）"
-    sub = (f"{word_zh} {len(gids)} 个 {word_en}s · 党组织 {len(orgs)} 个 orgs · 共 {scene.n_nodes} 个节点，超过上限 "
-           f"{ctx.max_nodes}，已汇总 aggregated above max_nodes · 截至 as of {ctx.ts.date()}")
+    sub = (f"{word_zh} {len(gids)} 个 {_plural(word_en)} · 党组织 {len(orgs)} 个 orgs · 共 {scene.n_nodes} 个节点 nodes，"
+           f"超过上限 {ctx.max_nodes} 个，已汇总 aggregated above the limit · 截至 as of {ctx.ts.date()}")
     meta = {"types": [word_en], "typeLabels": [f"{word_zh} {word_en}"], "nodeFactKeys": [keys],
             "edgeFactKeys": [["关系 Link", "起点 From", "终点 To", "联系数 Links"]], "groups": groups, "legend": legend,
             "panels": scene.panels, "links": links, "asOf": str(ctx.ts.date()), "physicsToggle": False}

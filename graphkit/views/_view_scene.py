@@ -330,6 +330,10 @@ def _scene_org(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene
 
 # -- clusters ---------------------------------------------------------------------------------------------
 
+#: community detection algorithms as the cluster view's subtitle names them
+_ALGORITHMS = {"leiden": "Leiden", "louvain": "Louvain", "none": "无 none", "": "未知 unknown"}
+
+
 def _scene_cluster(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _Scene:
     from ..analyses.clusters import detect_clusters
 
@@ -360,9 +364,10 @@ def _scene_cluster(ctx: _Ctx, name: str | None, only: _Only | None = None) -> _S
     ids = {"Organization": _sort_str(orgs), "Collaboration": collabs}
     edges = _edges_between(ctx, ids, by=("Membership", "Pairing"))
     facts = {"cluster": ("集群 Cluster", {str(o): str(g).replace("cluster-", "") for o, g in grp.reindex(orgs).items()})}
+    backend = str(cl.attrs.get("backend", ""))
     title = f"{ctx.county}联建集群 / Joint-building clusters{' of ' + ctx.county if ctx.county else ''}"
     sub = (f"集群 {grp.reindex(orgs).nunique()} 个 clusters · 党组织 {len(orgs)} 个 orgs · "
-           f"截至 as of {ctx.ts.date()}（算法 {cl.attrs.get('backend', '?')}, seed {ctx.seed}）")
+           f"截至 as of {ctx.ts.date()}（算法 algorithm {_ALGORITHMS.get(backend, backend)}，随机种子 seed {ctx.seed}）")
     return _Scene(title=title, subtitle=sub, ids=ids, edges=edges, layout=_layout_grouped, extra_facts=facts,
                   color_by=ctx.color_by or "cluster", group_of_org=grp, group_names=gnames,
                   group_word=("集群", "cluster"), rebuild=lambda only_: _scene_cluster(ctx, name, only_))
