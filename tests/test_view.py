@@ -480,19 +480,31 @@ def test_notebook_display_uses_the_iframe(hg):
 
 
 @pytest.mark.parametrize("hostile", [False, True])
-def test_page_from_columns_equals_page_from_dicts(hostile):
-    # a view keeps its data in columns and writes JSON from them; the dicts (made on first use of
-    # .nodes/.network) must give the very same page, escapes and float formatting included
+def test_one_page_representation_and_the_network_derived_from_it(hostile):
+    # a view holds its page in one form (columns) and writes the page from it; the pyvis Network,
+    # .nodes and .edges are derived from the same columns and hold exactly the page's data
     g = hand_graph(hostile=hostile)
     cases = [("county", None, {}), ("county", None, {"color_by": "mechanism", "size_by": "members"}),
-             ("district", "第一片区", {}), ("chain", "蚕桑", {}), ("pairing", None, {}),
-             ("org", "甲村党支部", {"radius": 2}), ("cluster", None, {})]
+             ("county", None, {"max_nodes": 4}), ("district", "第一片区", {}), ("chain", "蚕桑", {}),
+             ("pairing", None, {}), ("pairing", None, {"max_nodes": 3}), ("org", "甲村党支部", {"radius": 2}),
+             ("cluster", None, {})]
     for kind, name, kw in cases:
         v = view(g, kind=kind, name=name, as_of=AS_OF, **kw)
-        assert v._cols is not None, kind
-        fast = v.html
-        assert v.nodes and v._cols is None  # the dicts are made now
-        assert v.html == fast, kind
+        before = v.html
+        data = page_data(before)
+        net = v.network
+        nodes, edges, heading, _h, _w, options = net.get_network_data()
+        assert heading == v.title
+        assert json.loads(options) == data["options"]
+        hrefs = {n["id"]: n.pop("href") for n in data["nodes"] if "href" in n}
+        assert (hrefs != {}) == v.aggregated, kind
+        pages = {n["id"]: n.pop("page") for n in nodes if "page" in n}
+        assert set(pages) == set(hrefs) and all(hrefs[k].split("/")[-1].startswith(pages[k]) for k in pages), kind
+        assert nodes == data["nodes"] and edges == data["edges"], kind
+        assert v.nodes == v.network.nodes and v.edges == edges and v.counts == {"nodes": len(nodes), "edges": len(edges)}
+        # the network is a copy: editing it leaves the page as it was
+        net.nodes.clear()
+        assert v.html == before and v.counts["nodes"] == len(data["nodes"]), kind
     # drill-down pages take facts from one whole-scene computation: same page either way
     agg = view(g, kind="pairing", as_of=AS_OF, max_nodes=3)
     assert agg.aggregated and agg.pages

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analyses.toolkit import ProgressFn, as_of_date, natural_key
 from ..analyses.analysis import run_all
-from ..store.io import atomic_file, output_signature
-from ..core.model import Graph
 from ..analyses.registry import current_registry
+from ..analyses.toolkit import ProgressFn, as_of_date, natural_key
+from ..core.model import Graph
+from ..store.io import atomic_file, output_signature
 
 __all__ = ["write_report", "render_html", "write_xlsx", "sheet_names"]
 
@@ -464,8 +464,8 @@ def _province_section(graph: Graph, ts: pd.Timestamp) -> dict[str, Any] | None:
 
 def _province_sheet(graph: Graph, ts: pd.Timestamp, xw: Any, pct: Any) -> None:
     """A province graph's 各县比较 sheet (every county, ranked); nothing for one county."""
-    from ..core.problems import excel_safe_frame
     from ..analyses.province import county_comparison, is_province_graph, present
+    from ..core.problems import excel_safe_frame
 
     if not is_province_graph(graph):
         return
