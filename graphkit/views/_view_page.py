@@ -264,6 +264,7 @@ class View:
     Examples
     --------
     >>> from graphkit.analyses.toolkit import example_graph
+    >>> from graphkit.views.view import view
     >>> v = view(example_graph(), kind="pairing", as_of="2024-06-30")
     >>> v.counts
     {'nodes': 7, 'edges': 3}
