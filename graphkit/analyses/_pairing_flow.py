@@ -73,6 +73,21 @@ def chain_keys(chains: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
     return lookup(ids, k, np.array([x.replace(SEP, _CHAIN_SEP) for x in t], dtype=object), default="")
 
 
+def _class_frame(orgs: pd.DataFrame, chains: pd.DataFrame, model: Model, *, id_col: str, same_sector: bool,
+                 singles: set[Any], missing_level: int, missing_sector: str) -> pd.DataFrame:
+    """One side's orgs with the class keys (``_CLASS_KEYS``) that make two of them interchangeable.
+
+    ``missing_level`` and ``missing_sector`` are the fill values for a missing level or sector; each
+    side keeps its own.
+    """
+    ids = orgs["org_id"].to_numpy(dtype=object)
+    sector = orgs["sector"].fillna(missing_sector) if same_sector else np.full(len(orgs), "*", dtype=object)
+    return pd.DataFrame({id_col: objs(ids), "town": objs(orgs["town"].fillna("")),
+                         "lv": code_order(model, "level", orgs["level"], missing=missing_level).astype(np.int64),
+                         "sec": objs(sector), "chains": objs(chain_keys(chains, ids)),
+                         "single": objs(np.where(isin(ids, singles), ids, ""))})
+
+
 def weak_classes(weak: pd.DataFrame, chains: pd.DataFrame, model: Model, *, same_sector: bool,
                  singles: set[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Merge interchangeable weak orgs into weak classes.
@@ -96,13 +111,8 @@ def weak_classes(weak: pd.DataFrame, chains: pd.DataFrame, model: Model, *, same
         ``W``: one row per weak org (``w_id``, the class keys, ``wc`` its class); ``WC``: one row
         per class in class order (``wc``, the keys, ``n`` its number of orgs).
     """
-    nw = len(weak)
-    w_id = weak["org_id"].to_numpy(dtype=object)
-    W = pd.DataFrame({"w_id": objs(w_id), "town": objs(weak["town"].fillna("")),
-                      "lv": code_order(model, "level", weak["level"], missing=-99).astype(np.int64),
-                      "sec": objs(weak["sector"].fillna("\x00") if same_sector else np.full(nw, "*", dtype=object)),
-                      "chains": objs(chain_keys(chains, w_id))})
-    W["single"] = objs(np.where(isin(W["w_id"], singles), W["w_id"], ""))
+    W = _class_frame(weak, chains, model, id_col="w_id", same_sector=same_sector, singles=singles,
+                     missing_level=-99, missing_sector="\x00")
     W["wc"] = W.groupby(_CLASS_KEYS, sort=True).ngroup().to_numpy()
     WC = W.drop_duplicates("wc").sort_values("wc")[["wc", *_CLASS_KEYS]].reset_index(drop=True)
     WC["n"] = np.bincount(W["wc"].to_numpy(), minlength=len(WC))
@@ -159,13 +169,10 @@ def strong_classes(strong: pd.DataFrame, chains: pd.DataFrame, model: Model, *, 
         ``S``: one row per strong org (``s_id``, keys, ``spare``, ``load``, ``jitter``, ``c``);
         ``C``: one row per class in class order; ``slots``: :class:`Slots`.
     """
-    s_id = strong["org_id"].to_numpy(dtype=object)
-    S = pd.DataFrame({"s_id": objs(s_id), "town": objs(strong["town"].fillna("")),
-                      "lv": code_order(model, "level", strong["level"], missing=-999).astype(np.int64),
-                      "sec": objs(strong["sector"].fillna("\x01") if same_sector else np.full(len(strong), "*", dtype=object)),
-                      "chains": objs(chain_keys(chains, s_id)), "spare": strong["spare"].to_numpy(dtype=np.int64),
-                      "load": strong["load"].to_numpy(dtype=np.int64), "jitter": strong["jitter"].to_numpy(dtype=np.int64)})
-    S["single"] = objs(np.where(isin(S["s_id"], singles), S["s_id"], ""))
+    S = _class_frame(strong, chains, model, id_col="s_id", same_sector=same_sector, singles=singles,
+                     missing_level=-999, missing_sector="\x01")
+    for col in ("spare", "load", "jitter"):
+        S[col] = strong[col].to_numpy(dtype=np.int64)
     g0 = S.groupby(_CLASS_KEYS, sort=True).ngroup().to_numpy()
     perm = rng.permutation(int(g0.max()) + 1)
     S["c"] = perm[g0]
