@@ -27,6 +27,12 @@ Rebuilding: a folder whose files have the sizes and modification times its ``par
 output. Since the province tables are made from the parts in the same way either way, a rebuild
 after one county changed gives the same bytes as a full build. A county with errors fails the
 build: the previous output stays as it was, and the county's problem table is raised.
+
+The answers for the cross-folder references are kept too (``OUT/xrefs.json``: each placeholder
+with its answer, the folders it was looked up in with a SHA-256 of their organizations, and the
+folders it is written in; its own SHA-256 in the manifest). A rebuild resolves again only the
+placeholders that are new or whose target folders' organizations changed; a cache whose hash
+does not match the manifest, or made for other folders, is not used at all.
 """
 from __future__ import annotations
 
@@ -72,6 +78,9 @@ COUNTY_OF = "county_of.parquet"
 #: the folder of the parts, one per county or upper level
 PARTS = "parts"
 PART_FORMAT = "1"
+#: the previous build's answers for the cross-folder references (placeholders), see ``_Resolver``
+XREFS = "xrefs.json"
+XREF_FORMAT = "1"
 _PROVINCE_KEYS = ("province", "counties", "levels", "description")
 _SCOPED = re.compile(r"^\s*([^/／]{1,40}?)\s*[/／]\s*(\S.*)$")
 ProgressFn = Callable[[str], None]
@@ -132,6 +141,10 @@ class ProvinceResult:
     cross_links: int = 0                               #: references resolved across folders
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the previous build's cross-folder answers (``xrefs.json``): ``none`` (no previous output),
+    #: ``used``, ``missing`` or ``stale: …`` (not trusted: every placeholder resolved again)
+    xref_cache: str = "none"
+    reresolved: int = 0                                #: placeholders resolved afresh (the others reused)
 
 
 class ProvinceFailed(ValidationFailed):
@@ -416,11 +429,20 @@ def _write_part(part: _Part, folder: Path) -> None:
 
 
 class _Resolver:
-    """Resolves placeholder ids against the named folder (or the upper levels)."""
+    """Resolves placeholder ids against the named folder (or the upper levels).
 
-    def __init__(self, prov: Province, parts: dict[str, _Part], model: Model) -> None:
+    With ``previous`` (the entries of the last build's ``xrefs.json``) a placeholder is resolved
+    again only when one of the folders it is looked up in (its *targets*) holds other organizations
+    than last time (their digest changed), or when it is new; otherwise last time's answer is taken.
+    A placeholder's answer depends only on its text, the province's folders and its targets'
+    organizations, so the answers are the same either way.
+    """
+
+    def __init__(self, prov: Province, parts: dict[str, _Part], model: Model,
+                 previous: dict[str, Any] | None = None) -> None:
         self.prov, self.parts, self.model = prov, parts, model
         self._index: dict[str, Any] = {}
+        self._digest: dict[str, str] = {}
         self._by_scope: dict[str, list[Unit]] = {}
         for u in prov.units:
             names = {u.name, u.key}
@@ -431,6 +453,10 @@ class _Resolver:
             for n in names:
                 self._by_scope.setdefault(n, []).append(u)
         self.cache: dict[str, tuple[str | None, str, str, str]] = {}
+        self.previous = previous or {}
+        #: placeholder → its entry of the next ``xrefs.json`` (targets' digests, answer, source folders)
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.resolved = 0  #: placeholders resolved afresh (not taken from ``previous``)
 
     def index(self, unit: Unit) -> Any:
         from ..ingest.load import _Index
@@ -442,29 +468,56 @@ class _Resolver:
             self._index[unit.key] = _Index(self.model["Organization"], [df], unit.name if unit.level == "county" else "")
         return self._index[unit.key]
 
-    def resolve(self, placeholder: str) -> tuple[str | None, str, str, str]:
-        """(id, rule, zh, en): rule is "" when resolved."""
+    def digest(self, unit: Unit) -> str:
+        """SHA-256 of the folder's organizations (ids and names): what resolving in it reads."""
+        if unit.key not in self._digest:
+            t = self.parts[unit.key].tables["Organization"].select(["id", "name"])
+            data = json.dumps([t.column("id").to_pylist(), t.column("name").to_pylist()], ensure_ascii=False)
+            self._digest[unit.key] = hashlib.sha256(data.encode("utf-8")).hexdigest()
+        return self._digest[unit.key]
+
+    def resolve(self, placeholder: str, source: str = "") -> tuple[str | None, str, str, str]:
+        """(id, rule, zh, en): rule is "" when resolved. ``source``: the folder the reference is in."""
         hit = self.cache.get(placeholder)
         if hit is None:
-            hit = self.cache[placeholder] = self._resolve(placeholder)
+            targets = self._targets(placeholder)[0]
+            digests = {u.key: self.digest(u) for u in targets}
+            old = self.previous.get(placeholder)
+            if isinstance(old, dict) and old.get("targets") == digests and isinstance(old.get("answer"), list) \
+                    and len(old["answer"]) == 4:
+                a = old["answer"]
+                hit = (a[0], str(a[1]), str(a[2]), str(a[3]))
+            else:
+                hit = self._resolve(placeholder)
+                self.resolved += 1
+            self.cache[placeholder] = hit
+            self.entries[placeholder] = {"targets": digests, "answer": list(hit), "sources": set()}
+        if source:
+            self.entries[placeholder]["sources"].add(source)
         return hit
 
-    def _resolve(self, placeholder: str) -> tuple[str | None, str, str, str]:
+    def _targets(self, placeholder: str) -> tuple[list[Unit], str, str]:
+        """The folders a placeholder is looked up in, its scope and its name."""
         from ..ingest.load import XREF_PREFIX
 
         scope, name = placeholder[len(XREF_PREFIX):].split("\x1f", 1)
+        if not scope:
+            return [u for u in self.prov.units if u.level != "county"], scope, name
+        units = self._by_scope.get(scope, [])
+        return (units if len(units) == 1 else []), scope, name
+
+    def _resolve(self, placeholder: str) -> tuple[str | None, str, str, str]:
+        units, scope, name = self._targets(placeholder)
         if scope:
-            units = self._by_scope.get(scope, [])
-            if not units:
+            many = self._by_scope.get(scope, [])
+            if not many:
                 known = "、".join(u.name for u in self.prov.units[:8])
                 return (None, "unknown_county", f"省内没有「{clip(scope)}」（已有：{known}…）",
                         f"no county or level named {clip(scope)!r} in the province (known: {known}, …)")
-            if len(units) > 1:
-                which = "、".join(u.label() for u in units)
+            if len(many) > 1:
+                which = "、".join(u.label() for u in many)
                 return None, "ambiguous_ref", f"「{clip(scope)}」可能指 {which}，请写全称", \
                     f"{clip(scope)!r} could be any of {which}; write the full name"
-        else:
-            units = [u for u in self.prov.units if u.level != "county"]
         found: list[tuple[Unit, str]] = []
         cands: list[str] = []
         for u in units:
@@ -487,6 +540,47 @@ class _Resolver:
     def _name(self, unit: Unit, rid: str) -> str:
         return str(self.index(unit).names.get(rid, rid))
 
+    def layout(self) -> str:
+        """What every answer depends on besides its targets: the folders and the format."""
+        units = [[u.key, u.name, u.level, u.city] for u in self.prov.units]
+        data = json.dumps([XREF_FORMAT, PART_FORMAT, self.model.version, self.prov.name, units], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    def dump(self) -> bytes:
+        """The next ``xrefs.json``: every placeholder of this build, sorted (the same bytes for the same parts)."""
+        entries = {k: {**e, "sources": sorted(e["sources"])} for k, e in self.entries.items()}
+        doc = {"format": XREF_FORMAT, "layout": self.layout(), "entries": entries}
+        return (json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _load_xrefs(prev: Path | None, prov: Province, model: Model) -> tuple[dict[str, Any], str]:
+    """The previous build's placeholder answers, if they can be trusted: (entries, status).
+
+    Trusted only when the file's SHA-256 is the one the previous manifest recorded and it was
+    made for the same folders and format; otherwise nothing is taken (status says why).
+    """
+    from .io import MANIFEST
+
+    if prev is None:
+        return {}, "none"
+    try:
+        manifest = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+        want = manifest.get("province", {}).get("xrefs")
+        data = (prev / XREFS).read_bytes()
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return {}, "missing"
+    if not isinstance(want, str) or hashlib.sha256(data).hexdigest() != want:
+        return {}, "stale: sha256"
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}, "stale: unreadable"
+    probe = _Resolver(prov, {}, model)
+    if not isinstance(doc, dict) or doc.get("format") != XREF_FORMAT or doc.get("layout") != probe.layout() \
+            or not isinstance(doc.get("entries"), dict):
+        return {}, "stale: layout"
+    return doc["entries"], "used"
+
 
 def _upper_places(prov: Province, model: Model) -> pa.Table:
     from .io import _to_arrow
@@ -499,8 +593,8 @@ def _upper_places(prov: Province, model: Model) -> pa.Table:
     return _to_arrow(df, model["Place"])
 
 
-def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool,
-              problems: Problems) -> tuple[dict[str, pa.Table], pa.Table, int]:
+def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool, problems: Problems,
+              previous: dict[str, Any] | None = None) -> tuple[dict[str, pa.Table], pa.Table, int, _Resolver]:
     from ..ingest.load import XREF_PREFIX
 
     order = [parts[u.key] for u in prov.units]
@@ -519,11 +613,13 @@ def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bo
                 owners.append(pa.table({"type": pa.array([rtype.name] * len(col), pa.string()), "id": col,
                                         "county": pa.array([n] * len(col), pa.string()),
                                         "level": pa.array([lv] * len(col), pa.string())}))
-    resolver = _Resolver(prov, parts, model)
+    resolver = _Resolver(prov, parts, model, previous)
     dropped: dict[str, set[str]] = {}
     n_cross = 0
     for rtype in model:
         t = tables[rtype.name]
+        sizes = [p.tables[rtype.name].num_rows for p in order]
+        ends = np.cumsum(sizes) + (t.num_rows - sum(sizes))  # the province's own places (if any) come first
         bad_rows = np.zeros(t.num_rows, dtype=bool)
         for pname, prop in rtype.refs.items():
             if prop.range != "Organization":
@@ -534,7 +630,8 @@ def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bo
                 continue
             at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
             values = col.take(pa.array(at)).to_pylist()
-            got = [resolver.resolve(v) for v in values]
+            owner = np.minimum(np.searchsorted(ends, at, side="right"), len(order) - 1)
+            got = [resolver.resolve(v, order[int(j)].unit.key) for v, j in zip(values, owner)]
             new = pa.array([g[0] for g in got], pa.string())
             col = pc.replace_with_mask(col.combine_chunks(), mask.combine_chunks(), new)
             t = t.set_column(t.schema.get_field_index(pname), pname, col)
@@ -556,7 +653,7 @@ def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bo
     if lenient and dropped:
         tables = _drop_cascade(tables, model, dropped, problems)
     county_of = pa.concat_tables(owners) if owners else pa.table({"type": [], "id": [], "county": [], "level": []})
-    return tables, county_of, n_cross
+    return tables, county_of, n_cross, resolver
 
 
 def _drop_cascade(tables: dict[str, pa.Table], model: Model, dropped: dict[str, set[str]], problems: Problems) -> dict[str, pa.Table]:
@@ -677,7 +774,10 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         raise ProvinceFailed(allp, failed)
     t1 = time.perf_counter()
     cross_problems = Problems()
-    tables, county_of, result.cross_links = _assemble(prov, parts, model, lenient, cross_problems)
+    previous, result.xref_cache = _load_xrefs(prev, prov, model)
+    tables, county_of, result.cross_links, resolver = _assemble(prov, parts, model, lenient, cross_problems, previous)
+    result.reresolved = resolver.resolved
+    xrefs = resolver.dump()
     frames = [p.problems for p in parts.values() if len(p.problems)]
     cp = cross_problems.frame()
     if len(cp):
@@ -697,6 +797,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         for rtype in model:
             pq.write_table(tables[rtype.name], tmp / "tables" / f"{rtype.name}.parquet", compression="zstd")
         pq.write_table(county_of, tmp / COUNTY_OF, compression="zstd")
+        (tmp / XREFS).write_bytes(xrefs)
         pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                             preserve_index=False), tmp / "sources.parquet")
         if len(problems):
@@ -711,7 +812,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             "counts": counts,
             "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
             "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
-            "province": {"name": prov.name, "cross_links": result.cross_links,
+            "province": {"name": prov.name, "cross_links": result.cross_links, "xrefs": hashlib.sha256(xrefs).hexdigest(),
                          "units": [{"key": u.key, "name": u.name, "level": u.level, "city": u.city,
                                     "counts": parts[u.key].meta["counts"],
                                     "sources": parts[u.key].meta["signature"]["sources"]} for u in prov.units]},
