@@ -31,12 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .toolkit import (active_pairings, as_of_date, facts_index, mechanism_members, mechanisms, memo, org_facts,
-                      positions)
+from .toolkit import active_pairings, as_of_date, facts_index, mechanism_members, mechanisms, org_facts, positions
 from ..core.model import Graph
 from ..store.province import record_counties
 
-__all__ = ["BY_COUNTY_COLUMNS", "COLUMNS", "cadence_by_county", "county_comparison", "coverage_by_county",
+__all__ = ["COLUMNS", "cadence_by_county", "county_comparison", "coverage_by_county",
            "is_province_graph", "pairing_gaps_by_county"]
 
 #: Column -> (Chinese, English) header of the comparison table.
@@ -175,32 +174,7 @@ def present(df: pd.DataFrame) -> pd.DataFrame:
 
 # ---- every analysis by county (registry tables) ---------------------------------------------------
 
-#: Column -> (Chinese, English) of the by-county tables' own columns (declared in the registry).
-BY_COUNTY_COLUMNS: dict[str, tuple[str, str]] = {
-    "county": ("县（市级、省级）", "County (or level)"),
-    "unit_level": ("层级（县、市级、省级）", "County or level"),
-    "weak_orgs": ("后进党组织", "Weak orgs"),
-    "weak_paired": ("有结对的后进党组织", "Weak orgs with a pairing"),
-    "unpaired_weak": ("无一类帮扶的后进党组织", "Weak orgs without a strong partner"),
-    "unpaired_weak_share": ("无一类帮扶的比例", "Share without a strong partner"),
-    "weak_strong_side": ("帮扶方不是一类的结对", "Pairs whose strong side is not 一类"),
-    "overloaded_strong": ("帮扶任务过多的党组织", "Strong orgs carrying too many pairs"),
-    "groups_without_anchor": ("缺少一类牵头的联建组织", "Groups without a 一类 anchor"),
-    "due_for_rotation": ("到期应轮换的结对", "Pairs due for rotation"),
-    "ended_without_successor": ("结束后未接续的结对", "Pairs that ended without a successor"),
-    "pairings_active": ("有效结对", "Active pairings"),
-    "cross_pairings": ("跨县结对", "Cross-county pairings"),
-    "districts": ("片区", "Districts"),
-    "districts_ok": ("节奏达标的片区", "Districts on rhythm"),
-    "districts_ok_share": ("达标比例", "Share on rhythm"),
-    "activities": ("联建活动", "Activities"),
-    "months_missed": ("缺活动的月份", "Months missed"),
-    "quarters_missed": ("缺互督的季度", "Quarters missed"),
-    "half_years_missed": ("缺督导的半年", "Half-years missed"),
-    "never_hosted": ("从未主办的成员单位", "Members that never hosted"),
-}
-#: ``unit_level`` codes -> Chinese (the registry's value labels).
-UNIT_LEVELS_ZH: dict[str, str] = dict(_LEVEL_ZH)
+#: The by-county tables' own columns and level labels are declared in the registry (one place).
 _LEVEL_RANK = {"county": 0, "city": 1, "province": 2}
 
 
@@ -280,20 +254,18 @@ def coverage_by_county(graph: Graph, *, as_of: Any = None) -> pd.DataFrame:
     >>> coverage_by_county(example_graph(), as_of="2024-06-30")[["orgs", "covered", "n_pairing"]].to_dict("records")
     [{'orgs': 11, 'covered': 10, 'n_pairing': 4}]
     """
-    from .coverage import _flags
-
     ts = as_of_date(graph, as_of)
     facts = org_facts(graph, ts)
-    mm = mechanism_members(graph, ts)
     codes = [c for c, _, _ in mechanisms(graph.model)]
-    flags = memo(graph, ("coverage_flags", ts), lambda: _flags(facts, mm, codes))
+    # each (org, mechanism) once, orgs of the roster only (as coverage does)
+    mm = mechanism_members(graph, ts)[["org_id", "mechanism"]].drop_duplicates()
+    mm = mm[positions(mm["org_id"], facts_index(facts)) >= 0]
     cs = _Counties(graph)
-    oc = cs.of("Organization", facts["org_id"])
-    orgs = cs.count(oc)
-    covered = cs.count(oc, flags.any(axis=1))
+    orgs = cs.count(cs.of("Organization", facts["org_id"]))
+    covered = cs.count(cs.of("Organization", mm["org_id"].drop_duplicates()))
     cols: dict[str, Any] = {"orgs": orgs, "covered": covered, "share": _share(covered, orgs)}
-    for j, c in enumerate(codes):
-        n = cs.count(oc, flags[:, j])
+    for c in codes:
+        n = cs.count(cs.of("Organization", mm.loc[mm["mechanism"] == c, "org_id"]))
         cols[f"n_{c}"], cols[f"share_{c}"] = n, _share(n, orgs)
     return cs.frame(**cols)
 

@@ -684,13 +684,39 @@ def _cadence_by_county(ctx: RunContext) -> pd.DataFrame:
     return cadence_by_county(ctx.graph, as_of=ctx.as_of, cadence=cad)
 
 
+#: Column -> (Chinese, English) of the by-county tables' own columns (``analyses/province.py``).
+_BY_COUNTY_COLUMNS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "county": ("县（市级、省级）", "County (or level)"),
+    "unit_level": ("层级（县、市级、省级）", "County or level"),
+    "weak_orgs": ("后进党组织", "Weak orgs"),
+    "weak_paired": ("有结对的后进党组织", "Weak orgs with a pairing"),
+    "unpaired_weak": ("无一类帮扶的后进党组织", "Weak orgs without a strong partner"),
+    "unpaired_weak_share": ("无一类帮扶的比例", "Share without a strong partner"),
+    "weak_strong_side": ("帮扶方不是一类的结对", "Pairs whose strong side is not 一类"),
+    "overloaded_strong": ("帮扶任务过多的党组织", "Strong orgs carrying too many pairs"),
+    "groups_without_anchor": ("缺少一类牵头的联建组织", "Groups without a 一类 anchor"),
+    "due_for_rotation": ("到期应轮换的结对", "Pairs due for rotation"),
+    "ended_without_successor": ("结束后未接续的结对", "Pairs that ended without a successor"),
+    "pairings_active": ("有效结对", "Active pairings"),
+    "cross_pairings": ("跨县结对", "Cross-county pairings"),
+    "districts": ("片区", "Districts"),
+    "districts_ok": ("节奏达标的片区", "Districts on rhythm"),
+    "districts_ok_share": ("达标比例", "Share on rhythm"),
+    "activities": ("联建活动", "Activities"),
+    "months_missed": ("缺活动的月份", "Months missed"),
+    "quarters_missed": ("缺互督的季度", "Quarters missed"),
+    "half_years_missed": ("缺督导的半年", "Half-years missed"),
+    "never_hosted": ("从未主办的成员单位", "Members that never hosted"),
+})
+#: ``unit_level`` codes -> Chinese (the registry's value labels).
+_UNIT_LEVELS_ZH: Mapping[str, str] = MappingProxyType({"county": "县", "city": "市级", "province": "省级"})
+
+
 def _by_county() -> tuple[Analysis, ...]:
-    from .province import BY_COUNTY_COLUMNS, UNIT_LEVELS_ZH
-
     def cols(*names: str) -> dict[str, tuple[str, str]]:
-        return {n: BY_COUNTY_COLUMNS[n] for n in ("county", "unit_level", *names)}
+        return {n: _BY_COUNTY_COLUMNS[n] for n in ("county", "unit_level", *names)}
 
-    levels = {"unit_level": UNIT_LEVELS_ZH}
+    levels = {"unit_level": _UNIT_LEVELS_ZH}
     return (
         Analysis("coverage_by_county", "coverage", "联建覆盖（按县）", "Coverage by county",
                  "省级图谱按县（及市级、省级层级）分组；跨县的联建在两端所在的县各计。单县图谱为一行（本县）。",

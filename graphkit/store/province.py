@@ -368,12 +368,38 @@ class _CrossHook:
 
 @dataclass
 class _Part:
+    """One folder's part: its tables (a reused part's read on first use), sources, problems, part.json."""
+
     unit: Unit
     tables: dict[str, pa.Table]
     sources: pd.DataFrame
     problems: pd.DataFrame
     meta: dict[str, Any]
     files: dict[str, Path] = field(default_factory=dict)  #: written files of a reused part, to link
+    folder: Path | None = None                           #: a reused part's folder in the previous output
+    #: files of a new part serialized already (``tables/Organization.parquet``: its digest is needed first)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def table(self, name: str) -> pa.Table:
+        """The part's table of one record type."""
+        t = self.tables.get(name)
+        if t is None:
+            assert self.folder is not None
+            t = self.tables[name] = pq.read_table(self.folder / "tables" / f"{name}.parquet")
+        return t
+
+    def org_digest(self) -> str:
+        """SHA-256 of the part's ``tables/Organization.parquet`` (what resolving a name in it reads)."""
+        rel = "tables/Organization.parquet"
+        data = self.blobs[rel] if rel in self.blobs else (self.folder / rel).read_bytes()  # type: ignore[operator]
+        return hashlib.sha256(data).hexdigest()
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    """The bytes ``pq.write_table(table, path, compression="zstd")`` writes."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _signature(unit: Unit, prov: Province, hashes: dict[str, str], model: Model, opts: dict[str, Any],
@@ -394,13 +420,12 @@ def _previous_part(prev: Path | None, unit: Unit) -> dict[str, Any] | None:
 
 
 def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model) -> _Part:
-    tables = {t.name: pq.read_table(folder / "tables" / f"{t.name}.parquet") for t in model}
     sources = pq.read_table(folder / "sources.parquet").to_pandas()
     pfile = folder / "problems.csv"
     problems = (pd.read_csv(pfile, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
                 if pfile.exists() else pd.DataFrame(columns=PROBLEM_COLUMNS))
     files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and p.name != "part.json"}
-    return _Part(unit, tables, sources, problems, meta, files)
+    return _Part(unit, {}, sources, problems, meta, files, folder=folder)
 
 
 def _write_part(part: _Part, folder: Path) -> None:
@@ -415,7 +440,11 @@ def _write_part(part: _Part, folder: Path) -> None:
                 shutil.copy2(src, dst)
     else:
         for name, table in part.tables.items():
-            pq.write_table(table, folder / "tables" / f"{name}.parquet", compression="zstd")
+            blob = part.blobs.get(f"tables/{name}.parquet")
+            if blob is not None:
+                (folder / "tables" / f"{name}.parquet").write_bytes(blob)
+            else:
+                pq.write_table(table, folder / "tables" / f"{name}.parquet", compression="zstd")
         pq.write_table(pa.Table.from_pandas(part.sources.astype({c: object for c in part.sources.columns if c != "bytes"}),
                                             preserve_index=False), folder / "sources.parquet")
         if len(part.problems):
@@ -462,18 +491,16 @@ class _Resolver:
         from ..ingest.load import _Index
 
         if unit.key not in self._index:
-            t = self.parts[unit.key].tables["Organization"]
+            t = self.parts[unit.key].table("Organization")
             df = pd.DataFrame({"id": t.column("id").to_numpy(zero_copy_only=False),
                                "name": t.column("name").to_numpy(zero_copy_only=False)})
             self._index[unit.key] = _Index(self.model["Organization"], [df], unit.name if unit.level == "county" else "")
         return self._index[unit.key]
 
     def digest(self, unit: Unit) -> str:
-        """SHA-256 of the folder's organizations (ids and names): what resolving in it reads."""
+        """SHA-256 of the folder's organizations (its part's Organization file): what resolving in it reads."""
         if unit.key not in self._digest:
-            t = self.parts[unit.key].tables["Organization"].select(["id", "name"])
-            data = json.dumps([t.column("id").to_pylist(), t.column("name").to_pylist()], ensure_ascii=False)
-            self._digest[unit.key] = hashlib.sha256(data.encode("utf-8")).hexdigest()
+            self._digest[unit.key] = self.parts[unit.key].org_digest()
         return self._digest[unit.key]
 
     def resolve(self, placeholder: str, source: str = "") -> tuple[str | None, str, str, str]:
@@ -601,7 +628,7 @@ def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bo
     tables: dict[str, pa.Table] = {}
     owners: list[pa.Table] = []
     for rtype in model:
-        pieces = [p.tables[rtype.name] for p in order]
+        pieces = [p.table(rtype.name) for p in order]
         if rtype.name == "Place":
             pieces = [_upper_places(prov, model), *pieces]
         tables[rtype.name] = pa.concat_tables(pieces).combine_chunks()
@@ -618,7 +645,7 @@ def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bo
     n_cross = 0
     for rtype in model:
         t = tables[rtype.name]
-        sizes = [p.tables[rtype.name].num_rows for p in order]
+        sizes = [p.table(rtype.name).num_rows for p in order]
         ends = np.cumsum(sizes) + (t.num_rows - sum(sizes))  # the province's own places (if any) come first
         bad_rows = np.zeros(t.num_rows, dtype=bool)
         for pname, prop in rtype.refs.items():
@@ -748,7 +775,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     for i, unit in enumerate(prov.units, start=1):
         if unit.level == "county" and not upper.units:
             _finish(todo, parts, failed, result, prov, lenient, mapping_list, limits, strict, upper, progress)
-            upper = _UpperNames([(p.unit, p.tables["Organization"]) for p in parts.values()], model)
+            upper = _UpperNames([(p.unit, p.table("Organization")) for p in parts.values()], model)
         stats = _files(unit)
         old = _previous_part(prev, unit)
         stat_list = [list(s) for s in stats]
@@ -839,7 +866,8 @@ def _build_unit(unit: Unit, prov: Province, sig: dict[str, Any], stat_list: list
     if len(sources):
         sources["file"] = unit.key + "/" + sources["file"].astype(str)
     meta = {"signature": sig, "stat": stat_list, "counts": {k: v.num_rows for k, v in tables.items()}}
-    return "ok", _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta)
+    blobs = {"tables/Organization.parquet": _parquet_bytes(tables["Organization"])}
+    return "ok", _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta, blobs=blobs)
 
 
 def _finish(todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]], parts: dict[str, _Part],
