@@ -145,6 +145,7 @@ class ProvinceResult:
     #: ``used``, ``missing`` or ``stale: …`` (not trusted: every placeholder resolved again)
     xref_cache: str = "none"
     reresolved: int = 0                                #: placeholders resolved afresh (the others reused)
+    kept_tables: list[str] = field(default_factory=list)  #: province tables linked unchanged from the previous output
 
 
 class ProvinceFailed(ValidationFailed):
@@ -428,6 +429,15 @@ def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model) -> 
     return _Part(unit, {}, sources, problems, meta, files, folder=folder)
 
 
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` with the bytes of ``src``: a hard link, or a copy where links are not possible."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _write_part(part: _Part, folder: Path) -> None:
     (folder / "tables").mkdir(parents=True)
     if part.files:  # reused: the same bytes, linked (or copied) from the previous output
@@ -620,67 +630,177 @@ def _upper_places(prov: Province, model: Model) -> pa.Table:
     return _to_arrow(df, model["Place"])
 
 
-def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool, problems: Problems,
-              previous: dict[str, Any] | None = None) -> tuple[dict[str, pa.Table], pa.Table, int, _Resolver]:
+def _type_table(rtype: Any, order: list[_Part], prov: Province, model: Model, resolver: _Resolver,
+                problems: Problems) -> tuple[pa.Table, list[pa.Table], int, np.ndarray]:
+    """One record type's province table: the parts' tables put together, placeholders resolved.
+
+    Returns the table, its ``county_of`` rows, the references resolved and the rows whose required
+    reference failed.
+    """
     from ..ingest.load import XREF_PREFIX
 
+    pieces = [p.table(rtype.name) for p in order]
+    if rtype.name == "Place":
+        pieces = [_upper_places(prov, model), *pieces]
+    t = pa.concat_tables(pieces).combine_chunks()
+    owners: list[pa.Table] = []
+    ids = [pc.cast(piece.column("id"), pa.string()) for piece in pieces]
+    names = ([prov.name] if rtype.name == "Place" else []) + [p.unit.name for p in order]
+    levels = (["province"] if rtype.name == "Place" else []) + [p.unit.level for p in order]
+    for col, n, lv in zip(ids, names, levels):
+        if len(col):
+            owners.append(pa.table({"type": pa.array([rtype.name] * len(col), pa.string()), "id": col,
+                                    "county": pa.array([n] * len(col), pa.string()),
+                                    "level": pa.array([lv] * len(col), pa.string())}))
+    n_cross = 0
+    sizes = [p.table(rtype.name).num_rows for p in order]
+    ends = np.cumsum(sizes) + (t.num_rows - sum(sizes))  # the province's own places (if any) come first
+    bad_rows = np.zeros(t.num_rows, dtype=bool)
+    for pname, prop in rtype.refs.items():
+        if prop.range != "Organization":
+            continue
+        col = t.column(pname)
+        mask = pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)
+        if not pc.any(mask).as_py():
+            continue
+        at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        values = col.take(pa.array(at)).to_pylist()
+        owner = np.minimum(np.searchsorted(ends, at, side="right"), len(order) - 1)
+        got = [resolver.resolve(v, order[int(j)].unit.key) for v, j in zip(values, owner)]
+        new = pa.array([g[0] for g in got], pa.string())
+        col = pc.replace_with_mask(col.combine_chunks(), mask.combine_chunks(), new)
+        t = t.set_column(t.schema.get_field_index(pname), pname, col)
+        failed = [i for i, g in enumerate(got) if g[1]]
+        n_cross += len(got) - len(failed)
+        if failed:
+            src = t.select(["src_file", "src_sheet", "src_row"]).take(pa.array(at[failed])).to_pylist()
+            for i, s in zip(failed, src):
+                _, rule, zh, en = got[i]
+                written = values[i][len(XREF_PREFIX):].replace("\x1f", "/").lstrip("/")
+                problems.add(file=s["src_file"], sheet=s["src_sheet"], row=int(s["src_row"]), column=prop.label["zh"],
+                             value=written, rule=rule, zh=zh, en=en)
+                if prop.required:
+                    bad_rows[at[i]] = True
+    return t, owners, n_cross, bad_rows
+
+
+def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool, problems: Problems,
+              previous: dict[str, Any] | None = None) -> tuple[dict[str, pa.Table], pa.Table, int, _Resolver, dict[str, int]]:
     order = [parts[u.key] for u in prov.units]
     tables: dict[str, pa.Table] = {}
     owners: list[pa.Table] = []
-    for rtype in model:
-        pieces = [p.table(rtype.name) for p in order]
-        if rtype.name == "Place":
-            pieces = [_upper_places(prov, model), *pieces]
-        tables[rtype.name] = pa.concat_tables(pieces).combine_chunks()
-        ids = [pc.cast(piece.column("id"), pa.string()) for piece in pieces]
-        names = ([prov.name] if rtype.name == "Place" else []) + [p.unit.name for p in order]
-        levels = (["province"] if rtype.name == "Place" else []) + [p.unit.level for p in order]
-        for col, n, lv in zip(ids, names, levels):
-            if len(col):
-                owners.append(pa.table({"type": pa.array([rtype.name] * len(col), pa.string()), "id": col,
-                                        "county": pa.array([n] * len(col), pa.string()),
-                                        "level": pa.array([lv] * len(col), pa.string())}))
     resolver = _Resolver(prov, parts, model, previous)
     dropped: dict[str, set[str]] = {}
-    n_cross = 0
+    cross: dict[str, int] = {}
     for rtype in model:
-        t = tables[rtype.name]
-        sizes = [p.table(rtype.name).num_rows for p in order]
-        ends = np.cumsum(sizes) + (t.num_rows - sum(sizes))  # the province's own places (if any) come first
-        bad_rows = np.zeros(t.num_rows, dtype=bool)
-        for pname, prop in rtype.refs.items():
-            if prop.range != "Organization":
-                continue
-            col = t.column(pname)
-            mask = pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)
-            if not pc.any(mask).as_py():
-                continue
-            at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
-            values = col.take(pa.array(at)).to_pylist()
-            owner = np.minimum(np.searchsorted(ends, at, side="right"), len(order) - 1)
-            got = [resolver.resolve(v, order[int(j)].unit.key) for v, j in zip(values, owner)]
-            new = pa.array([g[0] for g in got], pa.string())
-            col = pc.replace_with_mask(col.combine_chunks(), mask.combine_chunks(), new)
-            t = t.set_column(t.schema.get_field_index(pname), pname, col)
-            failed = [i for i, g in enumerate(got) if g[1]]
-            n_cross += len(got) - len(failed)
-            if failed:
-                src = t.select(["src_file", "src_sheet", "src_row"]).take(pa.array(at[failed])).to_pylist()
-                for i, s in zip(failed, src):
-                    _, rule, zh, en = got[i]
-                    written = values[i][len(XREF_PREFIX):].replace("\x1f", "/").lstrip("/")
-                    problems.add(file=s["src_file"], sheet=s["src_sheet"], row=int(s["src_row"]), column=prop.label["zh"],
-                                 value=written, rule=rule, zh=zh, en=en)
-                    if prop.required:
-                        bad_rows[at[i]] = True
+        t, own, cross[rtype.name], bad_rows = _type_table(rtype, order, prov, model, resolver, problems)
+        owners += own
         if lenient and bad_rows.any():
             dropped[rtype.name] = set(t.column("id").filter(pa.array(bad_rows)).to_pylist())
             t = t.filter(pa.array(~bad_rows))
         tables[rtype.name] = t
     if lenient and dropped:
         tables = _drop_cascade(tables, model, dropped, problems)
-    county_of = pa.concat_tables(owners) if owners else pa.table({"type": [], "id": [], "county": [], "level": []})
-    return tables, county_of, n_cross, resolver
+    county_of = (pa.concat_tables(owners).combine_chunks() if owners
+                 else pa.table({"type": [], "id": [], "county": [], "level": []}))
+    return tables, county_of, sum(cross.values()), resolver, cross
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _assemble_changed(prov: Province, parts: dict[str, _Part], model: Model, prev: Path, problems: Problems,
+                      previous: dict[str, Any], rebuilt: list[str]) -> tuple[Any, ...] | None:
+    """The province tables from the previous output where nothing of a record type changed.
+
+    A record type's previous province file is kept (linked) when no rebuilt folder's table of that
+    type differs from its previous part and no answer of a placeholder in it changed; the other types
+    are put together as in a full build. Only when the previous output can be checked: its
+    manifest's hashes of the province files match, the same folders in the same order, not lenient,
+    and every answer of the unchanged folders' placeholders is the same as last time. Otherwise
+    None (the caller puts everything together).
+
+    Returns (tables of the changed types, kept types → previous file, county_of, references
+    resolved, per type, resolver, counts).
+    """
+    from .io import MANIFEST
+
+    try:
+        pm = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+        pp = pm["province"]
+        kept_hash, co_hash, pcross = dict(pp["tables"]), str(pp["county_of"]), dict(pp["cross_by_type"])
+        punits = [(u["key"], u["name"], u["level"], u["city"]) for u in pp["units"]]
+        pcounts = dict(pm["counts"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
+    if pm.get("settings", {}).get("lenient") or punits != [(u.key, u.name, u.level, u.city) for u in prov.units]:
+        return None
+    resolver = _Resolver(prov, parts, model, previous)
+    fresh = set(rebuilt)
+    for ph, e in previous.items():  # the unchanged folders' references: the same answers, or no shortcut
+        for src in e.get("sources", []):
+            if src not in fresh and src in parts and list(resolver.resolve(ph, src)) != list(e.get("answer", [])):
+                return None
+    from ..ingest.load import XREF_PREFIX
+
+    changed: set[str] = set()
+    for key in rebuilt:
+        part = parts[key]
+        for rtype in model:
+            t = part.table(rtype.name)
+            old = prev / PARTS / key / "tables" / f"{rtype.name}.parquet"
+            if not old.is_file() or not t.equals(pq.read_table(old)):
+                changed.add(rtype.name)
+            for pname, prop in rtype.refs.items():
+                if prop.range != "Organization":
+                    continue
+                col = t.column(pname)
+                mask = pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)
+                for ph in col.filter(mask).to_pylist():
+                    ans = resolver.resolve(ph, key)
+                    if ph not in previous or list(ans) != list(previous[ph].get("answer", [])):
+                        changed.add(rtype.name)
+    kept: dict[str, Path] = {}
+    for rtype in model:
+        if rtype.name not in changed:
+            path = prev / "tables" / f"{rtype.name}.parquet"
+            if rtype.name not in kept_hash or _file_sha256(path) != kept_hash[rtype.name] or rtype.name not in pcross:
+                changed.add(rtype.name)
+            else:
+                kept[rtype.name] = path
+    if not changed:
+        co_path = prev / COUNTY_OF
+        if _file_sha256(co_path) != co_hash:
+            return None
+        return {}, kept, co_path, {k: int(pcross[k]) for k in kept}, resolver, pcounts
+    prev_co = None
+    if kept:
+        if _file_sha256(prev / COUNTY_OF) != co_hash:
+            return None
+        prev_co = pq.read_table(prev / COUNTY_OF)
+    order = [parts[u.key] for u in prov.units]
+    tables: dict[str, pa.Table] = {}
+    sections: list[pa.Table] = []
+    cross: dict[str, int] = {}
+    offset = 0
+    for rtype in model:
+        n_prev = int(pcounts.get(rtype.name, 0))
+        if rtype.name in kept:
+            assert prev_co is not None
+            sections.append(prev_co.slice(offset, n_prev))
+            cross[rtype.name] = int(pcross[rtype.name])
+        else:
+            t, own, cross[rtype.name], _ = _type_table(rtype, order, prov, model, resolver, problems)
+            tables[rtype.name] = t
+            sections += own
+        offset += n_prev
+    county_of = pa.concat_tables(sections).combine_chunks()
+    counts = {r.name: (tables[r.name].num_rows if r.name in tables else int(pcounts[r.name])) for r in model}
+    return tables, kept, county_of, cross, resolver, counts
 
 
 def _drop_cascade(tables: dict[str, pa.Table], model: Model, dropped: dict[str, set[str]], problems: Problems) -> dict[str, pa.Table]:
@@ -802,7 +922,19 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     t1 = time.perf_counter()
     cross_problems = Problems()
     previous, result.xref_cache = _load_xrefs(prev, prov, model)
-    tables, county_of, result.cross_links, resolver = _assemble(prov, parts, model, lenient, cross_problems, previous)
+    fast = None
+    if prev is not None and not lenient and result.xref_cache == "used":
+        fast = _assemble_changed(prov, parts, model, prev, cross_problems, previous, result.rebuilt)
+    kept: dict[str, Path] = {}
+    county_src: pa.Table | Path
+    if fast is not None:
+        tables, kept, county_src, cross, resolver, counts = fast
+    else:
+        cross_problems = Problems()
+        tables, county_src, _, resolver, cross = _assemble(prov, parts, model, lenient, cross_problems, previous)
+        counts = {k: v.num_rows for k, v in tables.items()}
+    result.cross_links = sum(cross.values())
+    result.kept_tables = sorted(kept)
     result.reresolved = resolver.resolved
     xrefs = resolver.dump()
     frames = [p.problems for p in parts.values() if len(p.problems)]
@@ -817,13 +949,21 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         raise ProvinceFailed(cp, {k: cp[cp["file"].astype(str).str.startswith(k + "/")] for k in bad_keys})
     result.seconds["assemble"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    counts = {k: v.num_rows for k, v in tables.items()}
     sources = pd.concat([p.sources for p in parts.values()], ignore_index=True)
     with atomic_dir(out, kind="graph", command="build") as tmp:
         (tmp / "tables").mkdir()
+        table_hashes: dict[str, str] = {}
         for rtype in model:
-            pq.write_table(tables[rtype.name], tmp / "tables" / f"{rtype.name}.parquet", compression="zstd")
-        pq.write_table(county_of, tmp / COUNTY_OF, compression="zstd")
+            dst = tmp / "tables" / f"{rtype.name}.parquet"
+            if rtype.name in kept:  # unchanged since the previous output: the same bytes, linked
+                _link(kept[rtype.name], dst)
+            else:
+                pq.write_table(tables[rtype.name], dst, compression="zstd")
+            table_hashes[rtype.name] = str(_file_sha256(dst))
+        if isinstance(county_src, Path):
+            _link(county_src, tmp / COUNTY_OF)
+        else:
+            pq.write_table(county_src, tmp / COUNTY_OF, compression="zstd")
         (tmp / XREFS).write_bytes(xrefs)
         pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                             preserve_index=False), tmp / "sources.parquet")
@@ -840,6 +980,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
             "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
             "province": {"name": prov.name, "cross_links": result.cross_links, "xrefs": hashlib.sha256(xrefs).hexdigest(),
+                         "tables": table_hashes, "county_of": _file_sha256(tmp / COUNTY_OF), "cross_by_type": cross,
                          "units": [{"key": u.key, "name": u.name, "level": u.level, "city": u.city,
                                     "counts": parts[u.key].meta["counts"],
                                     "sources": parts[u.key].meta["signature"]["sources"]} for u in prov.units]},
