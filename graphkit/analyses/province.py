@@ -1,5 +1,17 @@
 """Province analyses: the counties compared (coverage, pairing gaps, cross-county links, ranking).
 
+Besides :func:`county_comparison` (the report's ranking), three registry analyses give the county
+analyses by county instead of by town: :func:`coverage_by_county`, :func:`pairing_gaps_by_county`
+and :func:`cadence_by_county` (tables ``coverage_by_county``, ``pairing_gaps_by_county``,
+``cadence_by_county`` of ``run_all``). Each has one row per county, then one per city or province
+level holding organizations; a link whose two ends sit in different counties counts in both.
+
+On a graph of one county (not a province) each of them gives **one row**, the county itself (its
+name from the graph's settings), rather than nothing: the tables keep the same columns for any
+graph, the one row equals the county's overall figures (``coverage_overall``, the gap tables'
+lengths, ``cadence_summary``'s totals), and a province team that puts its counties' workbooks
+side by side finds the same sheet in each.
+
 A province graph (``graphkit build PROVINCE_DIR``) knows the folder of every record
 (``county_of.parquet``, :func:`graphkit.store.province.record_counties`). The table here has one row
 per county (and per city or province level), with the figures the county analyses give by town:
@@ -19,11 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .toolkit import as_of_date
+from .toolkit import active_pairings, as_of_date, facts_index, mechanism_members, mechanisms, org_facts, positions
 from ..core.model import Graph
 from ..store.province import record_counties
 
-__all__ = ["COLUMNS", "county_comparison", "is_province_graph"]
+__all__ = ["COLUMNS", "cadence_by_county", "county_comparison", "coverage_by_county",
+           "is_province_graph", "pairing_gaps_by_county"]
 
 #: Column -> (Chinese, English) header of the comparison table.
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -157,3 +170,204 @@ def present(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["level"] = out["level"].map(_LEVEL_ZH).fillna(out["level"])
     return out.rename(columns={k: v[0] for k, v in COLUMNS.items()})
+
+
+# ---- every analysis by county (registry tables) ---------------------------------------------------
+
+#: The by-county tables' own columns and level labels are declared in the registry (one place).
+_LEVEL_RANK = {"county": 0, "city": 1, "province": 2}
+
+
+class _Counties:
+    """The counties (and upper levels) of a graph and the county of any record, as row codes.
+
+    A province graph: its folders holding organizations, counties first (in folder order), then the
+    city and province levels. Any other graph: one unit, the county of its settings, holding every record.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        owners = record_counties(graph) if graph.settings.get("province") else record_counties(graph).iloc[:0]
+        self.single = owners.empty
+        if self.single:
+            name = str(graph.settings.get("county") or "")
+            self.units = pd.DataFrame({"county": [name], "unit_level": ["county"]})
+            self._by_type: dict[str, tuple[pd.Index, np.ndarray]] = {}
+            return
+        orgs = owners[owners["type"] == "Organization"].drop_duplicates("county")
+        units = orgs[["county", "level"]].rename(columns={"level": "unit_level"})
+        units = units.assign(_r=units["unit_level"].map(_LEVEL_RANK).fillna(3)).sort_values("_r", kind="stable")
+        self.units = units.drop(columns="_r").reset_index(drop=True)
+        pos = pd.Index(self.units["county"].to_numpy(dtype=object), dtype=object)
+        self._by_type = {}
+        for t, g in owners.groupby("type", sort=False):
+            self._by_type[str(t)] = (pd.Index(g["id"].to_numpy(dtype=object), dtype=object),
+                                     pos.get_indexer(g["county"].to_numpy(dtype=object)))
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def of(self, type_name: str, ids: Any) -> np.ndarray:
+        """The unit code (row of :attr:`units`) of each id; -1 for a missing id."""
+        values = np.asarray(pd.Series(ids, dtype=object).to_numpy(dtype=object), dtype=object)
+        if self.single:
+            return np.where(pd.isna(values), -1, 0)
+        hit = self._by_type.get(type_name)
+        if hit is None:
+            return np.full(len(values), -1, dtype=np.int64)
+        at = positions(values, hit[0])
+        return np.where(at >= 0, hit[1][np.maximum(at, 0)], -1)
+
+    def count(self, codes: np.ndarray, weights: Any = None) -> np.ndarray:
+        ok = codes >= 0
+        w = None if weights is None else np.asarray(weights, dtype=float)[ok]
+        return np.bincount(codes[ok], weights=w, minlength=len(self))[: len(self)].astype(np.int64)
+
+    def count_both(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Links counted in the unit of each end, once per unit (a link inside one unit counts once)."""
+        return self.count(a) + self.count(np.where(a != b, b, -1))
+
+    def frame(self, **cols: Any) -> pd.DataFrame:
+        return pd.concat([self.units, pd.DataFrame(cols)], axis=1)
+
+
+def _share(n: np.ndarray, of: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(of > 0, n / np.maximum(of, 1), np.nan)
+
+
+def coverage_by_county(graph: Graph, *, as_of: Any = None) -> pd.DataFrame:
+    """Orgs taking part in joint building, overall and per mechanism, by county.
+
+    The figures of ``coverage(graph, by="town")`` with counties for towns: an organization counts
+    in its own county, whichever county its partners sit in (a cross-county pairing covers both ends,
+    each in its county).
+
+    Returns
+    -------
+    DataFrame
+        ``county, unit_level, orgs, covered, share`` and ``n_m, share_m`` for every mechanism
+        ``m`` (as :func:`graphkit.analyses.coverage.coverage`). One row on a one-county graph.
+
+    Examples
+    --------
+    >>> from graphkit.analyses.toolkit import example_graph
+    >>> coverage_by_county(example_graph(), as_of="2024-06-30")[["orgs", "covered", "n_pairing"]].to_dict("records")
+    [{'orgs': 11, 'covered': 10, 'n_pairing': 4}]
+    """
+    ts = as_of_date(graph, as_of)
+    facts = org_facts(graph, ts)
+    codes = [c for c, _, _ in mechanisms(graph.model)]
+    # each (org, mechanism) once, orgs of the roster only (as coverage does)
+    mm = mechanism_members(graph, ts)[["org_id", "mechanism"]].drop_duplicates()
+    mm = mm[positions(mm["org_id"], facts_index(facts)) >= 0]
+    cs = _Counties(graph)
+    orgs = cs.count(cs.of("Organization", facts["org_id"]))
+    covered = cs.count(cs.of("Organization", mm["org_id"].drop_duplicates()))
+    cols: dict[str, Any] = {"orgs": orgs, "covered": covered, "share": _share(covered, orgs)}
+    for c in codes:
+        n = cs.count(cs.of("Organization", mm.loc[mm["mechanism"] == c, "org_id"]))
+        cols[f"n_{c}"], cols[f"share_{c}"] = n, _share(n, orgs)
+    return cs.frame(**cols)
+
+
+def pairing_gaps_by_county(graph: Graph, *, as_of: Any = None, gaps: dict[str, pd.DataFrame] | None = None,
+                           max_per_strong: int | None = None, rotation_years: int | None = None) -> pd.DataFrame:
+    """The pairing gaps counted by county (the rows of :func:`graphkit.analyses.pairing.pairing_gaps`).
+
+    An organization's gap counts in its county; a pair (``weak_strong_side``, ``due_for_rotation``,
+    ``ended_without_successor``) in the county of each end, once in a county holding both;
+    a group without an anchor in the group's county.
+
+    Parameters
+    ----------
+    gaps
+        ``pairing_gaps(graph, ...)`` if computed already (``run_all`` passes its own).
+    max_per_strong, rotation_years
+        As for :func:`graphkit.analyses.pairing.pairing_gaps` (when ``gaps`` is not given).
+
+    Returns
+    -------
+    DataFrame
+        ``county, unit_level, weak_orgs, weak_paired, unpaired_weak, unpaired_weak_share,
+        weak_strong_side, overloaded_strong, groups_without_anchor, due_for_rotation,
+        ended_without_successor, pairings_active, cross_pairings``.
+
+    Examples
+    --------
+    >>> from graphkit.analyses.toolkit import example_graph
+    >>> t = pairing_gaps_by_county(example_graph(), as_of="2024-06-30")
+    >>> t[["weak_orgs", "unpaired_weak", "pairings_active", "cross_pairings"]].to_dict("records")
+    [{'weak_orgs': 4, 'unpaired_weak': 3, 'pairings_active': 2, 'cross_pairings': 0}]
+    """
+    from .pairing import pairing_gaps
+
+    ts = as_of_date(graph, as_of)
+    if gaps is None:
+        gaps = pairing_gaps(graph, as_of=ts, max_per_strong=max_per_strong, rotation_years=rotation_years)
+    cs = _Counties(graph)
+    facts = org_facts(graph, ts)
+    weak = facts["weak"].to_numpy(dtype=bool)
+    pairs = active_pairings(graph, ts)
+    wp = positions(pairs["weak"], facts_index(facts))
+    paired = np.zeros(len(facts), dtype=bool)
+    paired[wp[wp >= 0]] = True
+    oc = cs.of("Organization", facts["org_id"])
+    n_weak = cs.count(np.where(weak, oc, -1))
+    unpaired = cs.count(cs.of("Organization", gaps["unpaired_weak"]["org_id"]))
+
+    def pair_counts(key: str) -> np.ndarray:
+        t = gaps[key]
+        return cs.count_both(cs.of("Organization", t["strong_id"]), cs.of("Organization", t["weak_id"]))
+
+    sc, wc = cs.of("Organization", pairs["strong"]), cs.of("Organization", pairs["weak"])
+    cross = (sc != wc) & (sc >= 0) & (wc >= 0)
+    return cs.frame(
+        weak_orgs=n_weak, weak_paired=cs.count(np.where(weak & paired, oc, -1)), unpaired_weak=unpaired,
+        unpaired_weak_share=_share(unpaired, n_weak), weak_strong_side=pair_counts("weak_strong_side"),
+        overloaded_strong=cs.count(cs.of("Organization", gaps["overloaded_strong"]["org_id"])),
+        groups_without_anchor=cs.count(cs.of("Collaboration", gaps["groups_without_anchor"]["collab_id"])),
+        due_for_rotation=pair_counts("due_for_rotation"), ended_without_successor=pair_counts("ended_without_successor"),
+        pairings_active=cs.count_both(sc, wc), cross_pairings=cs.count(np.where(cross, sc, -1)) + cs.count(np.where(cross, wc, -1)),
+    )
+
+
+def cadence_by_county(graph: Graph, *, as_of: Any = None, cadence: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The district rhythm (月月有活动、季季有自检、半年有督导) summed by county.
+
+    Each district (片区) counts in the county whose ledgers hold it, with its activities, missed
+    periods and members that never hosted (members from another county included: the rhythm is the
+    district's).
+
+    Parameters
+    ----------
+    cadence
+        ``district_cadence(graph, as_of=...)`` if computed already (``run_all`` passes its own).
+
+    Returns
+    -------
+    DataFrame
+        ``county, unit_level, districts, districts_ok, districts_ok_share, activities,
+        months_missed, quarters_missed, half_years_missed, never_hosted``.
+
+    Examples
+    --------
+    >>> from graphkit.analyses.toolkit import example_graph
+    >>> cadence_by_county(example_graph(), as_of="2024-06-30")[["districts", "activities"]].to_dict("records")
+    [{'districts': 1, 'activities': 7}]
+    """
+    from .cadence import district_cadence
+
+    ts = as_of_date(graph, as_of)
+    if cadence is None:
+        cadence = district_cadence(graph, as_of=ts)
+    s = cadence["summary"]
+    cs = _Counties(graph)
+    dc = cs.of("Collaboration", s["district_id"])
+    districts = cs.count(dc)
+    ok = cs.count(dc, s["ok"].astype(bool).to_numpy())
+    return cs.frame(
+        districts=districts, districts_ok=ok, districts_ok_share=_share(ok, districts),
+        activities=cs.count(dc, s["activities"]), months_missed=cs.count(dc, s["months_missed"]),
+        quarters_missed=cs.count(dc, s["quarters_missed"]), half_years_missed=cs.count(dc, s["half_years_missed"]),
+        never_hosted=cs.count(dc, s["never_hosted"]),
+    )

@@ -660,6 +660,79 @@ def _builtins() -> tuple[Analysis, ...]:
         A("rating_moves", "change", "结对与进位（计数比较）", "Pairing and moving up (counts)",
           "期初后进党组织中，期间有结对与无结对者的进位情况。", functions=(("rating_moves", "change:rating_moves"),),
           compute=_rating_moves),
+        *_by_county(),
+    )
+
+
+# ---- every analysis by county (a province graph; one row for a one-county graph) -------------------
+
+def _gaps_by_county(ctx: RunContext) -> pd.DataFrame:
+    from .pairing import pairing_gaps
+    from .province import pairing_gaps_by_county
+
+    o = ctx.options
+    gaps = ctx.shared("pairing_gaps", lambda: pairing_gaps(ctx.graph, as_of=ctx.as_of, max_per_strong=o["max_per_strong"],
+                                                             rotation_years=o["rotation_years"]))
+    return pairing_gaps_by_county(ctx.graph, as_of=ctx.as_of, gaps=gaps)
+
+
+def _cadence_by_county(ctx: RunContext) -> pd.DataFrame:
+    from .cadence import district_cadence
+    from .province import cadence_by_county
+
+    cad = ctx.shared("cadence", lambda: district_cadence(ctx.graph, as_of=ctx.as_of))
+    return cadence_by_county(ctx.graph, as_of=ctx.as_of, cadence=cad)
+
+
+#: Column -> (Chinese, English) of the by-county tables' own columns (``analyses/province.py``).
+_BY_COUNTY_COLUMNS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "county": ("县（市级、省级）", "County (or level)"),
+    "unit_level": ("层级（县、市级、省级）", "County or level"),
+    "weak_orgs": ("后进党组织", "Weak orgs"),
+    "weak_paired": ("有结对的后进党组织", "Weak orgs with a pairing"),
+    "unpaired_weak": ("无一类帮扶的后进党组织", "Weak orgs without a strong partner"),
+    "unpaired_weak_share": ("无一类帮扶的比例", "Share without a strong partner"),
+    "weak_strong_side": ("帮扶方不是一类的结对", "Pairs whose strong side is not 一类"),
+    "overloaded_strong": ("帮扶任务过多的党组织", "Strong orgs carrying too many pairs"),
+    "groups_without_anchor": ("缺少一类牵头的联建组织", "Groups without a 一类 anchor"),
+    "due_for_rotation": ("到期应轮换的结对", "Pairs due for rotation"),
+    "ended_without_successor": ("结束后未接续的结对", "Pairs that ended without a successor"),
+    "pairings_active": ("有效结对", "Active pairings"),
+    "cross_pairings": ("跨县结对", "Cross-county pairings"),
+    "districts": ("片区", "Districts"),
+    "districts_ok": ("节奏达标的片区", "Districts on rhythm"),
+    "districts_ok_share": ("达标比例", "Share on rhythm"),
+    "activities": ("联建活动", "Activities"),
+    "months_missed": ("缺活动的月份", "Months missed"),
+    "quarters_missed": ("缺互督的季度", "Quarters missed"),
+    "half_years_missed": ("缺督导的半年", "Half-years missed"),
+    "never_hosted": ("从未主办的成员单位", "Members that never hosted"),
+})
+#: ``unit_level`` codes -> Chinese (the registry's value labels).
+_UNIT_LEVELS_ZH: Mapping[str, str] = MappingProxyType({"county": "县", "city": "市级", "province": "省级"})
+
+
+def _by_county() -> tuple[Analysis, ...]:
+    def cols(*names: str) -> dict[str, tuple[str, str]]:
+        return {n: _BY_COUNTY_COLUMNS[n] for n in ("county", "unit_level", *names)}
+
+    levels = {"unit_level": _UNIT_LEVELS_ZH}
+    return (
+        Analysis("coverage_by_county", "coverage", "联建覆盖（按县）", "Coverage by county",
+                 "省级图谱按县（及市级、省级层级）分组；跨县的联建在两端所在的县各计。单县图谱为一行（本县）。",
+                 functions=(("coverage_by_county", "province:coverage_by_county"),), columns=cols(),
+                 value_labels=levels, report="none"),
+        Analysis("pairing_gaps_by_county", "pairing", "结对缺口（按县）", "Pairing gaps by county",
+                 "各县后进党组织、无一类帮扶和各类结对缺口的数量；跨县结对在两端所在的县各计一次。单县图谱为一行（本县）。",
+                 functions=(("pairing_gaps_by_county", "province:pairing_gaps_by_county"),), compute=_gaps_by_county,
+                 columns=cols("weak_orgs", "weak_paired", "unpaired_weak", "unpaired_weak_share", "weak_strong_side",
+                              "overloaded_strong", "groups_without_anchor", "due_for_rotation", "ended_without_successor",
+                              "pairings_active", "cross_pairings"), value_labels=levels, report="none"),
+        Analysis("cadence_by_county", "cadence", "片区活动节奏（按县）", "District cadence by county",
+                 "各县片区的活动、缺活动月份、缺互督季度、缺督导半年和从未主办的成员单位合计。单县图谱为一行（本县）。",
+                 functions=(("cadence_by_county", "province:cadence_by_county"),), compute=_cadence_by_county,
+                 columns=cols("districts", "districts_ok", "districts_ok_share", "activities", "months_missed",
+                              "quarters_missed", "half_years_missed", "never_hosted"), value_labels=levels, report="none"),
     )
 
 

@@ -27,6 +27,12 @@ Rebuilding: a folder whose files have the sizes and modification times its ``par
 output. Since the province tables are made from the parts in the same way either way, a rebuild
 after one county changed gives the same bytes as a full build. A county with errors fails the
 build: the previous output stays as it was, and the county's problem table is raised.
+
+The answers for the cross-folder references are kept too (``OUT/xrefs.json``: each placeholder
+with its answer, the folders it was looked up in with a SHA-256 of their organizations, and the
+folders it is written in; its own SHA-256 in the manifest). A rebuild resolves again only the
+placeholders that are new or whose target folders' organizations changed; a cache whose hash
+does not match the manifest, or made for other folders, is not used at all.
 """
 from __future__ import annotations
 
@@ -72,6 +78,9 @@ COUNTY_OF = "county_of.parquet"
 #: the folder of the parts, one per county or upper level
 PARTS = "parts"
 PART_FORMAT = "1"
+#: the previous build's answers for the cross-folder references (placeholders), see ``_Resolver``
+XREFS = "xrefs.json"
+XREF_FORMAT = "1"
 _PROVINCE_KEYS = ("province", "counties", "levels", "description")
 _SCOPED = re.compile(r"^\s*([^/／]{1,40}?)\s*[/／]\s*(\S.*)$")
 ProgressFn = Callable[[str], None]
@@ -132,6 +141,11 @@ class ProvinceResult:
     cross_links: int = 0                               #: references resolved across folders
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the previous build's cross-folder answers (``xrefs.json``): ``none`` (no previous output),
+    #: ``used``, ``missing`` or ``stale: …`` (not trusted: every placeholder resolved again)
+    xref_cache: str = "none"
+    reresolved: int = 0                                #: placeholders resolved afresh (the others reused)
+    kept_tables: list[str] = field(default_factory=list)  #: province tables linked unchanged from the previous output
 
 
 class ProvinceFailed(ValidationFailed):
@@ -355,12 +369,38 @@ class _CrossHook:
 
 @dataclass
 class _Part:
+    """One folder's part: its tables (a reused part's read on first use), sources, problems, part.json."""
+
     unit: Unit
     tables: dict[str, pa.Table]
     sources: pd.DataFrame
     problems: pd.DataFrame
     meta: dict[str, Any]
     files: dict[str, Path] = field(default_factory=dict)  #: written files of a reused part, to link
+    folder: Path | None = None                           #: a reused part's folder in the previous output
+    #: files of a new part serialized already (``tables/Organization.parquet``: its digest is needed first)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def table(self, name: str) -> pa.Table:
+        """The part's table of one record type."""
+        t = self.tables.get(name)
+        if t is None:
+            assert self.folder is not None
+            t = self.tables[name] = pq.read_table(self.folder / "tables" / f"{name}.parquet")
+        return t
+
+    def org_digest(self) -> str:
+        """SHA-256 of the part's ``tables/Organization.parquet`` (what resolving a name in it reads)."""
+        rel = "tables/Organization.parquet"
+        data = self.blobs[rel] if rel in self.blobs else (self.folder / rel).read_bytes()  # type: ignore[operator]
+        return hashlib.sha256(data).hexdigest()
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    """The bytes ``pq.write_table(table, path, compression="zstd")`` writes."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _signature(unit: Unit, prov: Province, hashes: dict[str, str], model: Model, opts: dict[str, Any],
@@ -381,13 +421,21 @@ def _previous_part(prev: Path | None, unit: Unit) -> dict[str, Any] | None:
 
 
 def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model) -> _Part:
-    tables = {t.name: pq.read_table(folder / "tables" / f"{t.name}.parquet") for t in model}
     sources = pq.read_table(folder / "sources.parquet").to_pandas()
     pfile = folder / "problems.csv"
     problems = (pd.read_csv(pfile, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
                 if pfile.exists() else pd.DataFrame(columns=PROBLEM_COLUMNS))
     files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and p.name != "part.json"}
-    return _Part(unit, tables, sources, problems, meta, files)
+    return _Part(unit, {}, sources, problems, meta, files, folder=folder)
+
+
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` with the bytes of ``src``: a hard link, or a copy where links are not possible."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _write_part(part: _Part, folder: Path) -> None:
@@ -402,7 +450,11 @@ def _write_part(part: _Part, folder: Path) -> None:
                 shutil.copy2(src, dst)
     else:
         for name, table in part.tables.items():
-            pq.write_table(table, folder / "tables" / f"{name}.parquet", compression="zstd")
+            blob = part.blobs.get(f"tables/{name}.parquet")
+            if blob is not None:
+                (folder / "tables" / f"{name}.parquet").write_bytes(blob)
+            else:
+                pq.write_table(table, folder / "tables" / f"{name}.parquet", compression="zstd")
         pq.write_table(pa.Table.from_pandas(part.sources.astype({c: object for c in part.sources.columns if c != "bytes"}),
                                             preserve_index=False), folder / "sources.parquet")
         if len(part.problems):
@@ -416,11 +468,20 @@ def _write_part(part: _Part, folder: Path) -> None:
 
 
 class _Resolver:
-    """Resolves placeholder ids against the named folder (or the upper levels)."""
+    """Resolves placeholder ids against the named folder (or the upper levels).
 
-    def __init__(self, prov: Province, parts: dict[str, _Part], model: Model) -> None:
+    With ``previous`` (the entries of the last build's ``xrefs.json``) a placeholder is resolved
+    again only when one of the folders it is looked up in (its *targets*) holds other organizations
+    than last time (their digest changed), or when it is new; otherwise last time's answer is taken.
+    A placeholder's answer depends only on its text, the province's folders and its targets'
+    organizations, so the answers are the same either way.
+    """
+
+    def __init__(self, prov: Province, parts: dict[str, _Part], model: Model,
+                 previous: dict[str, Any] | None = None) -> None:
         self.prov, self.parts, self.model = prov, parts, model
         self._index: dict[str, Any] = {}
+        self._digest: dict[str, str] = {}
         self._by_scope: dict[str, list[Unit]] = {}
         for u in prov.units:
             names = {u.name, u.key}
@@ -431,40 +492,69 @@ class _Resolver:
             for n in names:
                 self._by_scope.setdefault(n, []).append(u)
         self.cache: dict[str, tuple[str | None, str, str, str]] = {}
+        self.previous = previous or {}
+        #: placeholder → its entry of the next ``xrefs.json`` (targets' digests, answer, source folders)
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.resolved = 0  #: placeholders resolved afresh (not taken from ``previous``)
 
     def index(self, unit: Unit) -> Any:
         from ..ingest.load import _Index
 
         if unit.key not in self._index:
-            t = self.parts[unit.key].tables["Organization"]
+            t = self.parts[unit.key].table("Organization")
             df = pd.DataFrame({"id": t.column("id").to_numpy(zero_copy_only=False),
                                "name": t.column("name").to_numpy(zero_copy_only=False)})
             self._index[unit.key] = _Index(self.model["Organization"], [df], unit.name if unit.level == "county" else "")
         return self._index[unit.key]
 
-    def resolve(self, placeholder: str) -> tuple[str | None, str, str, str]:
-        """(id, rule, zh, en): rule is "" when resolved."""
+    def digest(self, unit: Unit) -> str:
+        """SHA-256 of the folder's organizations (its part's Organization file): what resolving in it reads."""
+        if unit.key not in self._digest:
+            self._digest[unit.key] = self.parts[unit.key].org_digest()
+        return self._digest[unit.key]
+
+    def resolve(self, placeholder: str, source: str = "") -> tuple[str | None, str, str, str]:
+        """(id, rule, zh, en): rule is "" when resolved. ``source``: the folder the reference is in."""
         hit = self.cache.get(placeholder)
         if hit is None:
-            hit = self.cache[placeholder] = self._resolve(placeholder)
+            targets = self._targets(placeholder)[0]
+            digests = {u.key: self.digest(u) for u in targets}
+            old = self.previous.get(placeholder)
+            if isinstance(old, dict) and old.get("targets") == digests and isinstance(old.get("answer"), list) \
+                    and len(old["answer"]) == 4:
+                a = old["answer"]
+                hit = (a[0], str(a[1]), str(a[2]), str(a[3]))
+            else:
+                hit = self._resolve(placeholder)
+                self.resolved += 1
+            self.cache[placeholder] = hit
+            self.entries[placeholder] = {"targets": digests, "answer": list(hit), "sources": set()}
+        if source:
+            self.entries[placeholder]["sources"].add(source)
         return hit
 
-    def _resolve(self, placeholder: str) -> tuple[str | None, str, str, str]:
+    def _targets(self, placeholder: str) -> tuple[list[Unit], str, str]:
+        """The folders a placeholder is looked up in, its scope and its name."""
         from ..ingest.load import XREF_PREFIX
 
         scope, name = placeholder[len(XREF_PREFIX):].split("\x1f", 1)
+        if not scope:
+            return [u for u in self.prov.units if u.level != "county"], scope, name
+        units = self._by_scope.get(scope, [])
+        return (units if len(units) == 1 else []), scope, name
+
+    def _resolve(self, placeholder: str) -> tuple[str | None, str, str, str]:
+        units, scope, name = self._targets(placeholder)
         if scope:
-            units = self._by_scope.get(scope, [])
-            if not units:
+            many = self._by_scope.get(scope, [])
+            if not many:
                 known = "、".join(u.name for u in self.prov.units[:8])
                 return (None, "unknown_county", f"省内没有「{clip(scope)}」（已有：{known}…）",
                         f"no county or level named {clip(scope)!r} in the province (known: {known}, …)")
-            if len(units) > 1:
-                which = "、".join(u.label() for u in units)
+            if len(many) > 1:
+                which = "、".join(u.label() for u in many)
                 return None, "ambiguous_ref", f"「{clip(scope)}」可能指 {which}，请写全称", \
                     f"{clip(scope)!r} could be any of {which}; write the full name"
-        else:
-            units = [u for u in self.prov.units if u.level != "county"]
         found: list[tuple[Unit, str]] = []
         cands: list[str] = []
         for u in units:
@@ -487,6 +577,47 @@ class _Resolver:
     def _name(self, unit: Unit, rid: str) -> str:
         return str(self.index(unit).names.get(rid, rid))
 
+    def layout(self) -> str:
+        """What every answer depends on besides its targets: the folders and the format."""
+        units = [[u.key, u.name, u.level, u.city] for u in self.prov.units]
+        data = json.dumps([XREF_FORMAT, PART_FORMAT, self.model.version, self.prov.name, units], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    def dump(self) -> bytes:
+        """The next ``xrefs.json``: every placeholder of this build, sorted (the same bytes for the same parts)."""
+        entries = {k: {**e, "sources": sorted(e["sources"])} for k, e in self.entries.items()}
+        doc = {"format": XREF_FORMAT, "layout": self.layout(), "entries": entries}
+        return (json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _load_xrefs(prev: Path | None, prov: Province, model: Model) -> tuple[dict[str, Any], str]:
+    """The previous build's placeholder answers, if they can be trusted: (entries, status).
+
+    Trusted only when the file's SHA-256 is the one the previous manifest recorded and it was
+    made for the same folders and format; otherwise nothing is taken (status says why).
+    """
+    from .io import MANIFEST
+
+    if prev is None:
+        return {}, "none"
+    try:
+        manifest = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+        want = manifest.get("province", {}).get("xrefs")
+        data = (prev / XREFS).read_bytes()
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return {}, "missing"
+    if not isinstance(want, str) or hashlib.sha256(data).hexdigest() != want:
+        return {}, "stale: sha256"
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}, "stale: unreadable"
+    probe = _Resolver(prov, {}, model)
+    if not isinstance(doc, dict) or doc.get("format") != XREF_FORMAT or doc.get("layout") != probe.layout() \
+            or not isinstance(doc.get("entries"), dict):
+        return {}, "stale: layout"
+    return doc["entries"], "used"
+
 
 def _upper_places(prov: Province, model: Model) -> pa.Table:
     from .io import _to_arrow
@@ -499,64 +630,177 @@ def _upper_places(prov: Province, model: Model) -> pa.Table:
     return _to_arrow(df, model["Place"])
 
 
-def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool,
-              problems: Problems) -> tuple[dict[str, pa.Table], pa.Table, int]:
+def _type_table(rtype: Any, order: list[_Part], prov: Province, model: Model, resolver: _Resolver,
+                problems: Problems) -> tuple[pa.Table, list[pa.Table], int, np.ndarray]:
+    """One record type's province table: the parts' tables put together, placeholders resolved.
+
+    Returns the table, its ``county_of`` rows, the references resolved and the rows whose required
+    reference failed.
+    """
     from ..ingest.load import XREF_PREFIX
 
+    pieces = [p.table(rtype.name) for p in order]
+    if rtype.name == "Place":
+        pieces = [_upper_places(prov, model), *pieces]
+    t = pa.concat_tables(pieces).combine_chunks()
+    owners: list[pa.Table] = []
+    ids = [pc.cast(piece.column("id"), pa.string()) for piece in pieces]
+    names = ([prov.name] if rtype.name == "Place" else []) + [p.unit.name for p in order]
+    levels = (["province"] if rtype.name == "Place" else []) + [p.unit.level for p in order]
+    for col, n, lv in zip(ids, names, levels):
+        if len(col):
+            owners.append(pa.table({"type": pa.array([rtype.name] * len(col), pa.string()), "id": col,
+                                    "county": pa.array([n] * len(col), pa.string()),
+                                    "level": pa.array([lv] * len(col), pa.string())}))
+    n_cross = 0
+    sizes = [p.table(rtype.name).num_rows for p in order]
+    ends = np.cumsum(sizes) + (t.num_rows - sum(sizes))  # the province's own places (if any) come first
+    bad_rows = np.zeros(t.num_rows, dtype=bool)
+    for pname, prop in rtype.refs.items():
+        if prop.range != "Organization":
+            continue
+        col = t.column(pname)
+        mask = pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)
+        if not pc.any(mask).as_py():
+            continue
+        at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        values = col.take(pa.array(at)).to_pylist()
+        owner = np.minimum(np.searchsorted(ends, at, side="right"), len(order) - 1)
+        got = [resolver.resolve(v, order[int(j)].unit.key) for v, j in zip(values, owner)]
+        new = pa.array([g[0] for g in got], pa.string())
+        col = pc.replace_with_mask(col.combine_chunks(), mask.combine_chunks(), new)
+        t = t.set_column(t.schema.get_field_index(pname), pname, col)
+        failed = [i for i, g in enumerate(got) if g[1]]
+        n_cross += len(got) - len(failed)
+        if failed:
+            src = t.select(["src_file", "src_sheet", "src_row"]).take(pa.array(at[failed])).to_pylist()
+            for i, s in zip(failed, src):
+                _, rule, zh, en = got[i]
+                written = values[i][len(XREF_PREFIX):].replace("\x1f", "/").lstrip("/")
+                problems.add(file=s["src_file"], sheet=s["src_sheet"], row=int(s["src_row"]), column=prop.label["zh"],
+                             value=written, rule=rule, zh=zh, en=en)
+                if prop.required:
+                    bad_rows[at[i]] = True
+    return t, owners, n_cross, bad_rows
+
+
+def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool, problems: Problems,
+              previous: dict[str, Any] | None = None) -> tuple[dict[str, pa.Table], pa.Table, int, _Resolver, dict[str, int]]:
     order = [parts[u.key] for u in prov.units]
     tables: dict[str, pa.Table] = {}
     owners: list[pa.Table] = []
-    for rtype in model:
-        pieces = [p.tables[rtype.name] for p in order]
-        if rtype.name == "Place":
-            pieces = [_upper_places(prov, model), *pieces]
-        tables[rtype.name] = pa.concat_tables(pieces).combine_chunks()
-        ids = [pc.cast(piece.column("id"), pa.string()) for piece in pieces]
-        names = ([prov.name] if rtype.name == "Place" else []) + [p.unit.name for p in order]
-        levels = (["province"] if rtype.name == "Place" else []) + [p.unit.level for p in order]
-        for col, n, lv in zip(ids, names, levels):
-            if len(col):
-                owners.append(pa.table({"type": pa.array([rtype.name] * len(col), pa.string()), "id": col,
-                                        "county": pa.array([n] * len(col), pa.string()),
-                                        "level": pa.array([lv] * len(col), pa.string())}))
-    resolver = _Resolver(prov, parts, model)
+    resolver = _Resolver(prov, parts, model, previous)
     dropped: dict[str, set[str]] = {}
-    n_cross = 0
+    cross: dict[str, int] = {}
     for rtype in model:
-        t = tables[rtype.name]
-        bad_rows = np.zeros(t.num_rows, dtype=bool)
-        for pname, prop in rtype.refs.items():
-            if prop.range != "Organization":
-                continue
-            col = t.column(pname)
-            mask = pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)
-            if not pc.any(mask).as_py():
-                continue
-            at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
-            values = col.take(pa.array(at)).to_pylist()
-            got = [resolver.resolve(v) for v in values]
-            new = pa.array([g[0] for g in got], pa.string())
-            col = pc.replace_with_mask(col.combine_chunks(), mask.combine_chunks(), new)
-            t = t.set_column(t.schema.get_field_index(pname), pname, col)
-            failed = [i for i, g in enumerate(got) if g[1]]
-            n_cross += len(got) - len(failed)
-            if failed:
-                src = t.select(["src_file", "src_sheet", "src_row"]).take(pa.array(at[failed])).to_pylist()
-                for i, s in zip(failed, src):
-                    _, rule, zh, en = got[i]
-                    written = values[i][len(XREF_PREFIX):].replace("\x1f", "/").lstrip("/")
-                    problems.add(file=s["src_file"], sheet=s["src_sheet"], row=int(s["src_row"]), column=prop.label["zh"],
-                                 value=written, rule=rule, zh=zh, en=en)
-                    if prop.required:
-                        bad_rows[at[i]] = True
+        t, own, cross[rtype.name], bad_rows = _type_table(rtype, order, prov, model, resolver, problems)
+        owners += own
         if lenient and bad_rows.any():
             dropped[rtype.name] = set(t.column("id").filter(pa.array(bad_rows)).to_pylist())
             t = t.filter(pa.array(~bad_rows))
         tables[rtype.name] = t
     if lenient and dropped:
         tables = _drop_cascade(tables, model, dropped, problems)
-    county_of = pa.concat_tables(owners) if owners else pa.table({"type": [], "id": [], "county": [], "level": []})
-    return tables, county_of, n_cross
+    county_of = (pa.concat_tables(owners).combine_chunks() if owners
+                 else pa.table({"type": [], "id": [], "county": [], "level": []}))
+    return tables, county_of, sum(cross.values()), resolver, cross
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _assemble_changed(prov: Province, parts: dict[str, _Part], model: Model, prev: Path, problems: Problems,
+                      previous: dict[str, Any], rebuilt: list[str]) -> tuple[Any, ...] | None:
+    """The province tables from the previous output where nothing of a record type changed.
+
+    A record type's previous province file is kept (linked) when no rebuilt folder's table of that
+    type differs from its previous part and no answer of a placeholder in it changed; the other types
+    are put together as in a full build. Only when the previous output can be checked: its
+    manifest's hashes of the province files match, the same folders in the same order, not lenient,
+    and every answer of the unchanged folders' placeholders is the same as last time. Otherwise
+    None (the caller puts everything together).
+
+    Returns (tables of the changed types, kept types → previous file, county_of, references
+    resolved, per type, resolver, counts).
+    """
+    from .io import MANIFEST
+
+    try:
+        pm = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+        pp = pm["province"]
+        kept_hash, co_hash, pcross = dict(pp["tables"]), str(pp["county_of"]), dict(pp["cross_by_type"])
+        punits = [(u["key"], u["name"], u["level"], u["city"]) for u in pp["units"]]
+        pcounts = dict(pm["counts"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
+    if pm.get("settings", {}).get("lenient") or punits != [(u.key, u.name, u.level, u.city) for u in prov.units]:
+        return None
+    resolver = _Resolver(prov, parts, model, previous)
+    fresh = set(rebuilt)
+    for ph, e in previous.items():  # the unchanged folders' references: the same answers, or no shortcut
+        for src in e.get("sources", []):
+            if src not in fresh and src in parts and list(resolver.resolve(ph, src)) != list(e.get("answer", [])):
+                return None
+    from ..ingest.load import XREF_PREFIX
+
+    changed: set[str] = set()
+    for key in rebuilt:
+        part = parts[key]
+        for rtype in model:
+            t = part.table(rtype.name)
+            old = prev / PARTS / key / "tables" / f"{rtype.name}.parquet"
+            if not old.is_file() or not t.equals(pq.read_table(old)):
+                changed.add(rtype.name)
+            for pname, prop in rtype.refs.items():
+                if prop.range != "Organization":
+                    continue
+                col = t.column(pname)
+                mask = pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)
+                for ph in col.filter(mask).to_pylist():
+                    ans = resolver.resolve(ph, key)
+                    if ph not in previous or list(ans) != list(previous[ph].get("answer", [])):
+                        changed.add(rtype.name)
+    kept: dict[str, Path] = {}
+    for rtype in model:
+        if rtype.name not in changed:
+            path = prev / "tables" / f"{rtype.name}.parquet"
+            if rtype.name not in kept_hash or _file_sha256(path) != kept_hash[rtype.name] or rtype.name not in pcross:
+                changed.add(rtype.name)
+            else:
+                kept[rtype.name] = path
+    if not changed:
+        co_path = prev / COUNTY_OF
+        if _file_sha256(co_path) != co_hash:
+            return None
+        return {}, kept, co_path, {k: int(pcross[k]) for k in kept}, resolver, pcounts
+    prev_co = None
+    if kept:
+        if _file_sha256(prev / COUNTY_OF) != co_hash:
+            return None
+        prev_co = pq.read_table(prev / COUNTY_OF)
+    order = [parts[u.key] for u in prov.units]
+    tables: dict[str, pa.Table] = {}
+    sections: list[pa.Table] = []
+    cross: dict[str, int] = {}
+    offset = 0
+    for rtype in model:
+        n_prev = int(pcounts.get(rtype.name, 0))
+        if rtype.name in kept:
+            assert prev_co is not None
+            sections.append(prev_co.slice(offset, n_prev))
+            cross[rtype.name] = int(pcross[rtype.name])
+        else:
+            t, own, cross[rtype.name], _ = _type_table(rtype, order, prov, model, resolver, problems)
+            tables[rtype.name] = t
+            sections += own
+        offset += n_prev
+    county_of = pa.concat_tables(sections).combine_chunks()
+    counts = {r.name: (tables[r.name].num_rows if r.name in tables else int(pcounts[r.name])) for r in model}
+    return tables, kept, county_of, cross, resolver, counts
 
 
 def _drop_cascade(tables: dict[str, pa.Table], model: Model, dropped: dict[str, set[str]], problems: Problems) -> dict[str, pa.Table]:
@@ -651,7 +895,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     for i, unit in enumerate(prov.units, start=1):
         if unit.level == "county" and not upper.units:
             _finish(todo, parts, failed, result, prov, lenient, mapping_list, limits, strict, upper, progress)
-            upper = _UpperNames([(p.unit, p.tables["Organization"]) for p in parts.values()], model)
+            upper = _UpperNames([(p.unit, p.table("Organization")) for p in parts.values()], model)
         stats = _files(unit)
         old = _previous_part(prev, unit)
         stat_list = [list(s) for s in stats]
@@ -677,7 +921,22 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         raise ProvinceFailed(allp, failed)
     t1 = time.perf_counter()
     cross_problems = Problems()
-    tables, county_of, result.cross_links = _assemble(prov, parts, model, lenient, cross_problems)
+    previous, result.xref_cache = _load_xrefs(prev, prov, model)
+    fast = None
+    if prev is not None and not lenient and result.xref_cache == "used":
+        fast = _assemble_changed(prov, parts, model, prev, cross_problems, previous, result.rebuilt)
+    kept: dict[str, Path] = {}
+    county_src: pa.Table | Path
+    if fast is not None:
+        tables, kept, county_src, cross, resolver, counts = fast
+    else:
+        cross_problems = Problems()
+        tables, county_src, _, resolver, cross = _assemble(prov, parts, model, lenient, cross_problems, previous)
+        counts = {k: v.num_rows for k, v in tables.items()}
+    result.cross_links = sum(cross.values())
+    result.kept_tables = sorted(kept)
+    result.reresolved = resolver.resolved
+    xrefs = resolver.dump()
     frames = [p.problems for p in parts.values() if len(p.problems)]
     cp = cross_problems.frame()
     if len(cp):
@@ -690,13 +949,22 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         raise ProvinceFailed(cp, {k: cp[cp["file"].astype(str).str.startswith(k + "/")] for k in bad_keys})
     result.seconds["assemble"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    counts = {k: v.num_rows for k, v in tables.items()}
     sources = pd.concat([p.sources for p in parts.values()], ignore_index=True)
     with atomic_dir(out, kind="graph", command="build") as tmp:
         (tmp / "tables").mkdir()
+        table_hashes: dict[str, str] = {}
         for rtype in model:
-            pq.write_table(tables[rtype.name], tmp / "tables" / f"{rtype.name}.parquet", compression="zstd")
-        pq.write_table(county_of, tmp / COUNTY_OF, compression="zstd")
+            dst = tmp / "tables" / f"{rtype.name}.parquet"
+            if rtype.name in kept:  # unchanged since the previous output: the same bytes, linked
+                _link(kept[rtype.name], dst)
+            else:
+                pq.write_table(tables[rtype.name], dst, compression="zstd")
+            table_hashes[rtype.name] = str(_file_sha256(dst))
+        if isinstance(county_src, Path):
+            _link(county_src, tmp / COUNTY_OF)
+        else:
+            pq.write_table(county_src, tmp / COUNTY_OF, compression="zstd")
+        (tmp / XREFS).write_bytes(xrefs)
         pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                             preserve_index=False), tmp / "sources.parquet")
         if len(problems):
@@ -711,7 +979,8 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             "counts": counts,
             "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
             "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
-            "province": {"name": prov.name, "cross_links": result.cross_links,
+            "province": {"name": prov.name, "cross_links": result.cross_links, "xrefs": hashlib.sha256(xrefs).hexdigest(),
+                         "tables": table_hashes, "county_of": _file_sha256(tmp / COUNTY_OF), "cross_by_type": cross,
                          "units": [{"key": u.key, "name": u.name, "level": u.level, "city": u.city,
                                     "counts": parts[u.key].meta["counts"],
                                     "sources": parts[u.key].meta["signature"]["sources"]} for u in prov.units]},
@@ -738,7 +1007,8 @@ def _build_unit(unit: Unit, prov: Province, sig: dict[str, Any], stat_list: list
     if len(sources):
         sources["file"] = unit.key + "/" + sources["file"].astype(str)
     meta = {"signature": sig, "stat": stat_list, "counts": {k: v.num_rows for k, v in tables.items()}}
-    return "ok", _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta)
+    blobs = {"tables/Organization.parquet": _parquet_bytes(tables["Organization"])}
+    return "ok", _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta, blobs=blobs)
 
 
 def _finish(todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]], parts: dict[str, _Part],

@@ -418,7 +418,7 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
                           "columns": cols, "rows": rows, "n_rows": n_rows, "charts": _charts(spec.key, df), "note": note,
                           "empty": "未发现此类问题 / none found" if spec.key in gaps else "无数据 / no data"})
         sections.append({"key": skey, "zh": zh, "en": en, "analyses": items})
-    province = _province_section(graph, ts)
+    province = _province_section(graph, ts, results, max_rows)
     if province is not None:
         sections.insert(0, province)
     hl = results.get("headlines", pd.DataFrame(columns=["metric", "label", "value", "note"]))
@@ -434,8 +434,14 @@ def render_html(graph: Graph, results: dict[str, pd.DataFrame], *, as_of: Any = 
                       signature=output_signature("report", "report"), run=run, workbook=workbook)
 
 
-def _province_section(graph: Graph, ts: pd.Timestamp) -> dict[str, Any] | None:
-    """A province graph's first section: every county compared and ranked (None for one county)."""
+#: The by-county registry tables shown under the county comparison of a province report.
+_BY_COUNTY = ("coverage_by_county", "pairing_gaps_by_county", "cadence_by_county")
+
+
+def _province_section(graph: Graph, ts: pd.Timestamp, results: dict[str, pd.DataFrame] | None = None,
+                      max_rows: int = 20) -> dict[str, Any] | None:
+    """A province graph's first section: every county compared and ranked, then the by-county
+    tables of the registry (coverage, pairing gaps, cadence); None for one county."""
     from ..analyses.province import COLUMNS, county_comparison, is_province_graph, present
 
     if not is_province_graph(graph):
@@ -457,7 +463,16 @@ def _province_section(graph: Graph, ts: pd.Timestamp) -> dict[str, Any] | None:
                      "by the share of its organizations taking part; links across county lines are counted in both counties."),
             "columns": [COLUMNS[c][0] for c in df.columns], "rows": rows, "n_rows": len(df), "charts": [cov, wp], "note": "",
             "empty": "无数据 / no data"}
-    return {"key": "province", "zh": "全省各县", "en": "The counties", "analyses": [item]}
+    items = [item]
+    registry = current_registry()
+    for key in _BY_COUNTY:
+        if results is None or key not in results or key not in registry:
+            continue
+        spec = registry[key]
+        cols, rows, n_rows = _table(key, results[key], graph.model, max(max_rows, len(results[key])))
+        items.append({"key": key, "zh": spec.title_zh, "en": spec.title_en, "desc": spec.description, "columns": cols,
+                      "rows": rows, "n_rows": n_rows, "charts": [], "note": "", "empty": "无数据 / no data"})
+    return {"key": "province", "zh": "全省各县", "en": "The counties", "analyses": items}
 
 
 # ---- Excel ---------------------------------------------------------------------------------------
