@@ -101,7 +101,7 @@ def _row_ref(order: list[str] | None) -> Callable[[str], str]:
     """How a statement reads a row's value: ``row.`name``` (a list of maps in ``$rows``), or with a
     column ``order`` ``$cK[i]`` (parallel lists ``$c0``, ``$c1``, … of one batch, see :func:`_column_params`)."""
     if order is None:
-        return lambda name: f"row.{ident(name)}"
+        return lambda name: f"row.{name}" if name in ("start_id", "end_id") else f"row.{ident(name)}"
     pos = {name: k for k, name in enumerate(order)}
     return lambda name: f"$c{pos[name]}[i]"
 
