@@ -47,7 +47,8 @@ def server() -> Iterator[dict[str, str]]:
     """The NEO4J_* variables of the server to measure: the given one, or a disposable one (stopped after)."""
     if os.environ.get("NEO4J_URI"):
         yield {"NEO4J_URI": os.environ["NEO4J_URI"], "NEO4J_USER": os.environ.get("NEO4J_USER", "neo4j"),
-               "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "")}
+               "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", ""),
+               "NEO4J_TEST_HOME": os.environ.get("NEO4J_TEST_HOME", "")}
         return
     home, why = nh.find_home()
     if home is None:
@@ -69,10 +70,38 @@ def server() -> Iterator[dict[str, str]]:
                 os.environ[k] = v
 
 
+def server_pid(home: str | None) -> int | None:
+    """The pid of the server's java process for a server home (the one whose class path holds its plugins)."""
+    if not home:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"java") and any(a.startswith(f"{home}/plugins/".encode()) for a in args):
+            return int(proc.name)
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (``/proc/PID/stat``); 0.0 without a pid."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def push_figures(graph: str, env: dict[str, str], *, driver: Any = None,
-                 section: Callable[[str], Any] | None = None) -> dict[str, Any]:
+                 section: Callable[[str], Any] | None = None,
+                 push_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Empty the database, push ``graph``, push it again; seconds and rows/s of both.
 
+    With a disposable server (``NEO4J_TEST_HOME``) the server's own CPU seconds are given beside the wall
+    time (``/proc/PID/stat`` of its java process): on a shared machine they are the steadier figure.
+    ``push_options`` are passed to :func:`graphkit.exports.neo4j.push` (e.g. ``batch_size``, ``workers``).
     ``section(name)``, when given, is a context manager timing each push (``benchmarks/run.py``'s timer).
     """
     from graphkit.exports.neo4j import connect, push
@@ -80,16 +109,20 @@ def push_figures(graph: str, env: dict[str, str], *, driver: Any = None,
     drv = driver or connect(env["NEO4J_URI"], env.get("NEO4J_USER", "neo4j"), env["NEO4J_PASSWORD"])
     timed = section or (lambda _name: contextlib.nullcontext())
     out: dict[str, Any] = {}
+    pid = server_pid(env.get("NEO4J_TEST_HOME"))
     try:
         nh.wipe(drv)
         for name in ("push", "repush"):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds(pid)
             with timed(f"neo4j_{name}"):
                 rep = push(graph, uri=env["NEO4J_URI"], user=env.get("NEO4J_USER", "neo4j"),
-                           password=env["NEO4J_PASSWORD"], driver=drv)
-            dt = time.perf_counter() - t
+                           password=env["NEO4J_PASSWORD"], driver=drv, **(push_options or {}))
+            dt, dc = time.perf_counter() - t, cpu_seconds(pid) - c
             rows = int(rep["expected"].sum())
             out.update({"rows": rows, f"{name}_s": round(dt, 2), f"{name}_rows_per_s": round(rows / dt)})
+            if pid is not None:
+                out.update({f"{name}_server_cpu_s": round(dc, 1),
+                            f"{name}_rows_per_server_cpu_s": round(rows / dc) if dc else None})
     finally:
         if driver is None:
             drv.close()
@@ -103,6 +136,8 @@ def main() -> int:
     ap.add_argument("--script-batch", type=int, default=None, help="rows per :param batch of the script")
     ap.add_argument("--import", dest="bulk", action="store_true", help="also time neo4j-admin database import full")
     ap.add_argument("--no-push", action="store_true", help="skip push and re-push (e.g. only --script)")
+    ap.add_argument("--batch", type=int, default=None, help="rows per push transaction (default: push's)")
+    ap.add_argument("--workers", type=int, default=None, help="push transactions in flight (default: push's)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -120,7 +155,8 @@ def main() -> int:
             for g in args.graphs:
                 row: dict[str, Any] = {"graph": g}
                 if not args.no_push:
-                    row.update(push_figures(g, env, driver=drv))
+                    opts = {k: v for k, v in (("batch_size", args.batch), ("workers", args.workers)) if v}
+                    row.update(push_figures(g, env, driver=drv, push_options=opts))
                 tmp = Path(tempfile.mkdtemp(prefix="gk-neo4j-bench."))
                 if args.script:
                     shell = Path(env.get("NEO4J_TEST_HOME") or str(home)) / "bin" / "cypher-shell"
