@@ -10,9 +10,10 @@ from click.testing import CliRunner
 
 import graphkit as gk
 from graphkit.views import report
-from graphkit.analyses.toolkit import column_labels, to_zh
+from graphkit.analyses.toolkit import column_labels
 from graphkit.testing import example_graph
 from graphkit.analyses.analysis import ANALYSES, SECTIONS, run_all
+from graphkit.analyses.registry import builtin_registry
 from graphkit.cli import cli
 
 AS_OF = "2024-06-30"
@@ -38,11 +39,12 @@ def results(evil_graph):
 def test_run_all_has_every_analysis_and_zh_labels(results):
     assert list(results) == list(ANALYSES)
     assert {s.section for s in ANALYSES.values()} == set(SECTIONS)
-    labels = column_labels()
+    registry = builtin_registry()
+    labels = {**column_labels(), **registry.column_labels()}
     for key, df in results.items():
         missing = [c for c in df.columns if c not in labels]
         assert not missing, (key, missing)
-        zh = to_zh(df)
+        zh = registry.to_zh(df, key=key)
         assert not any(re.fullmatch(r"[a-z_]+", c) for c in zh.columns), key
 
 
