@@ -212,14 +212,13 @@ def server() -> Any:
     srv.driver.close()
 
 
-_OPEN: dict[Path, Any] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_embedded() -> Any:
-    yield
-    while _OPEN:
-        _OPEN.popitem()[1].close()
+@pytest.fixture(scope="module")
+def embedded() -> Any:
+    """One open embedded database per graph folder for the whole module, closed at its end."""
+    opened: dict[Path, Any] = {}
+    yield opened
+    while opened:
+        opened.popitem()[1].close()
 
 
 def _run(engine: str, request: pytest.FixtureRequest, key: str, out: Path, name: str,
@@ -228,9 +227,10 @@ def _run(engine: str, request: pytest.FixtureRequest, key: str, out: Path, name:
         srv = request.getfixturevalue("server")
         srv.load(key, out)
         return run_query(None, name, params, driver=srv.driver, database=srv.database)
-    if out not in _OPEN:  # one open database per graph for the whole module
-        _OPEN[out] = open_embedded(out)
-    return run_query(_OPEN[out], name, params)
+    opened = request.getfixturevalue("embedded")
+    if out not in opened:
+        opened[out] = open_embedded(out)
+    return run_query(opened[out], name, params)
 
 
 def _check(g: gk.Graph, name: str, params: dict[str, Any], got: pd.DataFrame) -> None:
@@ -362,6 +362,27 @@ def test_bad_pack_files_are_reported(tmp_path: Path) -> None:
     (tmp_path / "a.cypher").write_text("// name: a\n// title: t / t\n// matches: m\nRETURN 1 AS x\n", encoding="utf-8")
     with pytest.raises(QueryError, match="description"):
         load_pack(str(tmp_path))
+
+
+def test_own_pack_folder_is_read_fresh_and_builtin_pack_is_read_only(tmp_path: Path) -> None:
+    from graphkit.exports.sparql import load_queries
+
+    head = "// name: a\n// title: t / t\n// description: d\n// matches: m\n"
+    (tmp_path / "a.cypher").write_text(head + "RETURN 1 AS x\n", encoding="utf-8")
+    assert "RETURN 1" in load_pack(str(tmp_path))["a"].text
+    (tmp_path / "a.cypher").write_text(head + "RETURN 2 AS x\n", encoding="utf-8")
+    assert "RETURN 2" in load_pack(str(tmp_path))["a"].text  # an edit shows without restarting
+    (tmp_path / "b.cypher").write_text(head.replace("name: a", "name: b") + "RETURN 3 AS x\n", encoding="utf-8")
+    assert sorted(load_pack(str(tmp_path))) == ["a", "b"]
+    with pytest.raises(TypeError):
+        load_pack()["x"] = load_pack()["unpaired_weak"]  # type: ignore[index]
+    rq = "# name: q\n# title: t / t\n# description: d\n# matches: m\nSELECT ?x WHERE { BIND(1 AS ?x) }\n"
+    (tmp_path / "q.rq").write_text(rq, encoding="utf-8")
+    assert "BIND(1" in load_queries(tmp_path)["q"].text
+    (tmp_path / "q.rq").write_text(rq.replace("BIND(1", "BIND(2"), encoding="utf-8")
+    assert "BIND(2" in load_queries(tmp_path)["q"].text
+    load_queries().clear()  # a copy: the built-in pack is unchanged
+    assert load_queries()
 
 
 def test_cli_list_and_run(example_out: Path, tmp_path: Path) -> None:

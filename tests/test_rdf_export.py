@@ -294,6 +294,14 @@ def test_cli_export_import_round_trip(sample_out: Path, sample_graph: gk.Graph, 
     assert r.exit_code == 1 and "suffix" in r.output
 
 
+def test_standard_namespaces_are_rdflib_s() -> None:
+    import rdflib.namespace as ns
+
+    from graphkit.exports._rdf_terms import _NS
+
+    assert _NS == {p: str(getattr(ns, p.upper())) for p in _NS}
+
+
 def test_importing_graphkit_stays_light() -> None:
     code = "import graphkit, graphkit.cli, graphkit.exports.rdf, graphkit.exports.sparql, sys; " \
            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyshacl', 'pyoxigraph')))"

@@ -64,8 +64,9 @@ def test_html_is_escaped_self_contained_and_complete(evil_graph, results, tmp_pa
     for zh, en in SECTIONS.values():
         assert f"{zh} <small>{en}</small>" in html
     for spec in ANALYSES.values():
-        if spec.key != "headlines":
+        if spec.report not in ("headlines", "none"):  # "none": shown only in the province report
             assert spec.title_zh in html, spec.key
+    assert any(spec.report == "none" for spec in ANALYSES.values())
     assert html.count("<svg") >= 5  # inline charts
     assert "演示县党组织联建分析报告" in html and "截止日期 as of 2024-06-30" in html
 

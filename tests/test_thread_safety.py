@@ -54,7 +54,8 @@ def test_run_all_from_threads_equals_sequential(sample_graph: gk.Graph, read_bac
         concurrent = _together(lambda i: run_all(graph, as_of=dates[i]))
         for seq, con in zip(sequential, concurrent):
             _same(seq, con)
-    assert "_analysis_store" not in graph.__dict__  # nothing left on the graph after the blocks
+    assert graph.cache("analyses").data["depth"] == 0  # every block closed
+    assert graph.cache("analyses").data["values"] == {}  # nothing kept on the graph after the blocks
 
 
 def test_overrides_stay_in_their_thread(sample_graph: gk.Graph) -> None:

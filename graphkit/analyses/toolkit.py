@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import re
-import threading
 from contextlib import contextmanager
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
@@ -293,20 +292,7 @@ def name_of(graph: Graph, type_name: str, keys: Any, fill: Any = None) -> np.nda
     return take(t[col].to_numpy(dtype=object), id_positions(graph, type_name, keys), fill)
 
 
-_STORE = "_analysis_store"  # the attribute of a Graph holding its derived tables inside ``cached``
-
-
-class _Store:
-    """Derived tables of one graph shared inside :func:`cached` (kept on the graph itself, so two
-    graphs never share one, and threads using the same graph share it safely)."""
-
-    __slots__ = ("closed", "data", "depth", "lock")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.depth = 0
-        self.closed = False
-        self.data: dict[Any, Any] = {}
+_SLOT = "analyses"  # the Graph.cache slot holding the derived tables shared inside ``cached``
 
 
 @contextmanager
@@ -314,37 +300,40 @@ def cached(graph: Graph) -> Iterator[None]:
     """Share derived tables (org facts, active links) between analyses run inside the block.
 
     ``run_all`` and the report use it; outside the block nothing is cached, so a graph whose
-    tables are edited between calls is always read afresh. The derived tables live on the graph
-    while any block (in any thread) is open on it; several threads may run analyses of one graph
-    at once, each value being computed by a pure function of the graph.
+    tables are edited between calls is always read afresh. The derived tables live in the graph's
+    cache slot ``"analyses"`` (:meth:`graphkit.core.model.Graph.cache`) while any block (in any
+    thread) is open on it and are dropped when the last one closes; several threads may run
+    analyses of one graph at once, each value being computed by a pure function of the graph.
     """
-    while True:
-        store = graph.__dict__.setdefault(_STORE, _Store())  # (atomic: one store per graph)
-        with store.lock:
-            if not store.closed:
-                store.depth += 1
-                break
+    slot = graph.cache(_SLOT)
+    with slot.lock:
+        if not slot.data.get("depth"):
+            slot.data.update(depth=0, values={}, generation=slot.data.get("generation", 0) + 1)
+        slot.data["depth"] += 1
     try:
         yield
     finally:
-        with store.lock:
-            store.depth -= 1
-            if store.depth == 0:
-                store.closed = True
-                if graph.__dict__.get(_STORE) is store:
-                    del graph.__dict__[_STORE]
+        with slot.lock:
+            slot.data["depth"] -= 1
+            if slot.data["depth"] == 0:
+                slot.data["values"] = {}
 
 
 def memo(graph: Graph, key: Any, fn: Callable[[], Any]) -> Any:
     """``fn()``, computed once per ``key`` for this graph inside :func:`cached` (every time outside)."""
-    store = graph.__dict__.get(_STORE)
-    if store is None:
-        return fn()
-    data = store.data
-    if key not in data:
-        value = fn()
-        return data.setdefault(key, value)  # a value another thread stored first wins, for all
-    return data[key]
+    slot = graph.cache(_SLOT)
+    with slot.lock:
+        in_block = bool(slot.data.get("depth"))
+        if in_block:
+            generation, values = slot.data["generation"], slot.data["values"]
+            if key in values:
+                return values[key]
+    value = fn()  # computed outside the lock, so threads needing different values run at once
+    if in_block:
+        with slot.lock:
+            if slot.data.get("depth") and slot.data["generation"] == generation:
+                return values.setdefault(key, value)  # a value another thread stored first wins, for all
+    return value  # outside a block, or the block closed meanwhile: nothing is kept
 
 
 # ---- org facts ---------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ class Codelist:
     labels: dict[str, dict[str, str]]
     ordered: bool
     _index: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
+    #: code -> the further spellings the code list declares for it (``aliases:``), in declared order.
+    aliases: dict[str, tuple[str, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     def lookup(self, value: object) -> str | None:
         """Return the code for a spelling (code, label or alias), or None if unknown."""
@@ -312,6 +314,7 @@ def _parse_codelists(raw: Any, path: Path) -> dict[str, Codelist]:
         codes: list[str] = []
         labels: dict[str, dict[str, str]] = {}
         index: dict[str, str] = {}
+        aliases: dict[str, tuple[str, ...]] = {}
         for entry in entries:
             code = str(entry.get("code", ""))
             if not code:
@@ -320,7 +323,8 @@ def _parse_codelists(raw: Any, path: Path) -> dict[str, Codelist]:
                 raise SchemaError(f"{where}: 代码重复 duplicate code {code!r}")
             labels[code] = _labels(entry, f"{where}.{code}")
             codes.append(code)
-            for spelling in [code, entry["zh"], entry["en"], *(entry.get("aliases") or [])]:
+            aliases[code] = tuple(str(a) for a in (entry.get("aliases") or []))
+            for spelling in [code, entry["zh"], entry["en"], *aliases[code]]:
                 key = match_key(spelling)
                 if key is None:
                     continue
@@ -331,7 +335,7 @@ def _parse_codelists(raw: Any, path: Path) -> dict[str, Codelist]:
                     )
                 index[key] = code
         out[name] = Codelist(name, _labels(body.get("label"), where), tuple(codes), labels,
-                             bool(body.get("ordered", False)), index)
+                             bool(body.get("ordered", False)), index, aliases)
     return out
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Iterator
 
-import yaml
 
 from ..core.schema import Model
 
@@ -183,15 +180,8 @@ def _vocabulary_triples(t: Terms) -> Iterator[tuple[str, str, Any]]:
                 yield c, skos + "hiddenLabel", Literal(alias, lang="zh")
 
 
-@lru_cache(maxsize=8)
-def _alias_table(source: str) -> dict[tuple[str, str], tuple[str, ...]]:
-    raw = yaml.safe_load((Path(source) / "codelists.yaml").read_text(encoding="utf-8")) or {}
-    return {(name, str(e["code"])): tuple(str(a) for a in (e.get("aliases") or []))
-            for name, body in raw.items() for e in (body or {}).get("entries") or []}
-
-
 def _aliases(model: Model, codelist: str, code: str) -> tuple[str, ...]:
-    return _alias_table(str(model.source)).get((codelist, code), ())
+    return model.codelists[codelist].aliases.get(code, ())
 
 
 _HEADER = ("# {what} — generated from schema/model.yaml and schema/codelists.yaml by `graphkit rdf {cmd} -o FILE`.\n"

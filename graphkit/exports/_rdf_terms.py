@@ -26,6 +26,8 @@ FORMATS: dict[str, tuple[str, str]] = {
 #: Stores: ``memory`` (rdflib, pure Python) or ``oxigraph`` (pyoxigraph, Rust; for large graphs).
 STORES = ("memory", "oxigraph")
 
+#: The standard namespaces (prefix -> IRI), spelled out so importing the exporters does not load
+#: rdflib; tests/test_rdf_export.py checks each equals rdflib.namespace's declaration.
 _NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

@@ -38,6 +38,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -60,9 +61,11 @@ def queries_dir() -> Path:
     return schema_dir() / "queries"
 
 
-@lru_cache(maxsize=4)
-def load_pack(folder: str | None = None) -> dict[str, Query]:
+def load_pack(folder: str | None = None) -> Mapping[str, Query]:
     """Read every query of the pack (``schema/queries`` unless ``folder`` is given), by name.
+
+    The built-in pack is read once per schema folder and returned read-only; a ``folder`` given is
+    read on every call, so edits to one's own queries show at once.
 
     Raises
     ------
@@ -70,7 +73,14 @@ def load_pack(folder: str | None = None) -> dict[str, Query]:
         If a file lacks its header fields, its name differs from the file name, a parameter
         is badly declared or used but not declared.
     """
-    return read_pack(Path(folder) if folder else queries_dir(), CYPHER)
+    if folder:
+        return read_pack(Path(folder), CYPHER)
+    return _builtin_pack(str(queries_dir()))
+
+
+@lru_cache(maxsize=4)
+def _builtin_pack(folder: str) -> Mapping[str, Query]:
+    return MappingProxyType(read_pack(Path(folder), CYPHER))
 
 
 def get_query(name: str, *, folder: str | None = None) -> Query:

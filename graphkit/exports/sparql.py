@@ -96,13 +96,15 @@ SPARQL = Dialect(suffix=".rq", comment="#", error=SparqlError, what=("SPARQL 查
 
 
 @lru_cache(maxsize=4)
-def _load(folder: str) -> dict[str, Query]:
+def _builtin_pack(folder: str) -> dict[str, Query]:
     return read_pack(Path(folder), SPARQL)
 
 
 def load_queries(folder: str | Path | None = None) -> dict[str, Query]:
-    """Every query of the pack, by name."""
-    return dict(_load(str(Path(folder) if folder else queries_dir())))
+    """Every query of the pack, by name (a copy: the built-in pack is read once, a folder given on every call)."""
+    if folder:
+        return read_pack(Path(folder), SPARQL)
+    return dict(_builtin_pack(str(queries_dir())))
 
 
 def list_queries(folder: str | Path | None = None) -> pd.DataFrame:
