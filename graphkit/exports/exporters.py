@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
@@ -66,48 +67,56 @@ class Exporter(ABC):
         return f"{self.label['zh']} / {self.label['en']} ({where})"
 
 
-class GraphFolderExporter(Exporter):
+class _FunctionExporter(Exporter):
+    """A built-in export that is one of graphkit's writer functions, imported on first use."""
+
+    #: ``"module:function"`` of the writer, called as ``function(graph, path, **options)``
+    function: ClassVar[str]
+
+    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
+        module, _, attr = self.function.partition(":")
+        writer = getattr(import_module(module), attr)
+        return Path(writer(graph, path, **self._options(), **options))
+
+    def _options(self) -> dict[str, Any]:
+        """Keyword arguments the format itself adds (none by default)."""
+        return {}
+
+
+class GraphFolderExporter(_FunctionExporter):
     """The graph folder ``graphkit build`` writes (Parquet tables, manifest): :func:`graphkit.store.io.write_graph`."""
 
     name = "folder"
     label = {"zh": "图谱输出目录（Parquet）", "en": "graph folder (Parquet)"}
     folder = True
-
-    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
-        from ..store.io import write_graph
-        return write_graph(graph, path, **options)
+    function = "graphkit.store.io:write_graph"
 
 
-class GexfExporter(Exporter):
+class GexfExporter(_FunctionExporter):
     """GEXF 1.2 for Gephi, with colours, positions and a timeline: :func:`graphkit.exports.gephi.write_gexf`."""
 
     name = "gexf"
     label = {"zh": "Gephi 网络文件 GEXF", "en": "GEXF for Gephi"}
     suffixes = (".gexf",)
-
-    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
-        from .gephi import write_gexf
-        return write_gexf(graph, path, **options)
+    function = "graphkit.exports.gephi:write_gexf"
 
 
-class GraphmlExporter(Exporter):
+class GraphmlExporter(_FunctionExporter):
     """GraphML for Cytoscape, yEd and networkx: :func:`graphkit.exports.gephi.write_graphml`."""
 
     name = "graphml"
     label = {"zh": "GraphML 网络文件", "en": "GraphML"}
     suffixes = (".graphml",)
-
-    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
-        from .gephi import write_graphml
-        return write_graphml(graph, path, **options)
+    function = "graphkit.exports.gephi:write_graphml"
 
 
-class _RdfExporter(Exporter):
-    """RDF in one syntax: :func:`graphkit.exports.rdf.export_rdf`."""
+class _RdfExporter(_FunctionExporter):
+    """RDF in one syntax (the exporter's name): :func:`graphkit.exports.rdf.export_rdf`."""
 
-    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
-        from .rdf import export_rdf
-        return export_rdf(graph, path, fmt=self.name, **options)
+    function = "graphkit.exports.rdf:export_rdf"
+
+    def _options(self) -> dict[str, Any]:
+        return {"fmt": self.name}
 
 
 class TurtleExporter(_RdfExporter):
@@ -140,28 +149,22 @@ class JsonldExporter(_RdfExporter):
     suffixes = (".jsonld", ".json")
 
 
-class Neo4jImportExporter(Exporter):
+class Neo4jImportExporter(_FunctionExporter):
     """CSV files and the command for ``neo4j-admin database import full``: :func:`graphkit.exports.neo4j.export_import`."""
 
     name = "neo4j-import"
     label = {"zh": "Neo4j 批量导入文件", "en": "Neo4j bulk-import files"}
     folder = True
-
-    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
-        from .neo4j import export_import
-        return export_import(graph, path, **options)
+    function = "graphkit.exports.neo4j:export_import"
 
 
-class CypherScriptExporter(Exporter):
+class CypherScriptExporter(_FunctionExporter):
     """An idempotent cypher-shell script that loads the graph: :func:`graphkit.exports.neo4j.export_cypher`."""
 
     name = "cypher"
     label = {"zh": "cypher-shell 脚本", "en": "cypher-shell script"}
     suffixes = (".cypher",)
-
-    def write(self, graph: Graph, path: Path, **options: Any) -> Path:
-        from .neo4j import export_cypher
-        return export_cypher(graph, path, **options)
+    function = "graphkit.exports.neo4j:export_cypher"
 
 
 _BUILT_IN: tuple[type[Exporter], ...] = (GraphFolderExporter, GexfExporter, GraphmlExporter, TurtleExporter,
