@@ -153,7 +153,7 @@ def test_strip_form_suffix_matches_the_suffix_loop() -> None:
             assert strip_form_suffix(key) == reference(key), key
 
 
-def test_workers_give_the_same_read_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_give_the_same_read_report(tmp_path: Path, pooled: list[bool]) -> None:
     """The read report (issue 16: every row used or reported) is the same from two workers as from one process.
 
     Over the sample county and every layout of the corpus (title rows, two-row headers, totals and
@@ -171,15 +171,18 @@ def test_workers_give_the_same_read_report(tmp_path: Path, monkeypatch: pytest.M
     write_csv(odd / "会议记录.csv", ["日期", "内容"], [["2024-01-05", "学习"]])
     folders.append(odd)
     skipped_rows = 0
+    expected: list[bool] = []  # per build: whether worker processes read it
     for folder in folders:
-        monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 1 << 60)  # one process
-        serial = gk.build_graph(folder, lenient=True)
-        monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 0)  # any folder of 2+ files goes to the workers
-        parallel = gk.build_graph(folder, lenient=True)
+        with override(parallel_min_bytes=1 << 60):  # one process
+            serial = gk.build_graph(folder, lenient=True)
+        with override(parallel_min_bytes=0):  # any folder of 2+ files goes to the workers
+            parallel = gk.build_graph(folder, lenient=True)
         assert serial.read_report == parallel.read_report, folder.name
         pd.testing.assert_frame_equal(serial.problems, parallel.problems, check_exact=True)
         assert len(serial.read_report) >= 2, folder.name
         skipped_rows += sum(e["rows_skipped"] for e in serial.read_report)
+        expected += [False, len(serial.sources) >= 2]  # the pool reads a folder of two or more ledger files
+    assert pooled == expected and sum(expected) >= len(folders) // 2
     statuses = {e["status"] for e in serial.read_report}
     assert "unrecognized" in statuses or any(e["notes"] for e in serial.read_report), statuses
     assert skipped_rows > 0  # the corpus's totals and footers: the comparison covers skipped rows

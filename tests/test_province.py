@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import graphkit as gk
-import graphkit.ingest.load as gk_load
+import graphkit.ingest._load_pool as gk_load  # where build_graph reads each ledger file (read_file is spied on)
 from graphkit.store import province as gp
 from graphkit.core.text import org_key
 from graphkit.cli import cli
