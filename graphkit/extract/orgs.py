@@ -48,7 +48,7 @@ _BOUNDARY_WORDS = sorted({
     "使", "从", "等", "该", "各", "或", "也", "都", "就", "即", "又", "给", "自", "有", "以", "至", "于", "感谢", "经",
     "推进", "实现", "举办", "增强", "提升", "落实", "整顿", "传递", "时任", "抓好", "以上", "形成", "列席", "不断",
     "配强", "建强", "累计", "修订", "评定", "包括", "涵盖", "下辖", "辖区内", "联手", "携", "带", "帮", "吸纳",
-    "——", "—",
+    "书记", "——", "—",
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
@@ -231,13 +231,26 @@ def _run_before(text: str, end: int, limit: int = 24) -> tuple[int, str]:
     return start, run
 
 
+_COUNT = "[0-9]+|[一二三四五六七八九十两]+"
+# "龙门、银子等8个村党支部", "青石、白石、黑石三村党支部" (no 个: the count must fit the list),
+# "县统计局、医保局3个单位党支部", "县林业局、县气象局两家单位的机关党支部", "信访局、医保局、统计局党支部"
 _SHARED_HEAD_RE = re.compile(
-    rf"((?:[{_CJK}]{{1,8}}、)+[{_CJK}]{{1,8}}?)(等)?([0-9]+|[一二三四五六七八九十两]+)个"
-    r"(村级|村|社区|镇|机关)?(党组织|党支部|党总支|党委|支部)")
+    rf"((?:[{_CJK}]{{1,8}}、)+[{_CJK}]{{1,8}}?)(等)?({_COUNT})?(个|家)?"
+    r"(村级|村|社区|镇|机关|单位的?)?(机关)?(党组织|党支部|党总支|党委|支部)")
+_UNIT_ITEM_RE = re.compile(r"(?:局|委|办|中心|站|所|院|队)$")
 
 
-def _shared_heads(text: str, para: int) -> list[OrgMention]:
-    out = []
+def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[int, int]]]:
+    """Names sharing one head; also returns the spans of the heads they used up.
+
+    A head without 个/家 needs a count that fits the list ("青石、白石、黑石三村党支部") or, with
+    no count at all, a list of units that each end like an agency ("信访局、医保局、统计局党支部":
+    each unit gets the suffix).
+    """
+    from .numbers import parse_number
+
+    out: list[OrgMention] = []
+    heads: list[tuple[int, int]] = []
     for m in _SHARED_HEAD_RE.finditer(text):
         items_start = m.start(1)
         raw_items = m.group(1).split(_LIST_SEP)
@@ -248,9 +261,21 @@ def _shared_heads(text: str, para: int) -> list[OrgMention]:
         items = [first[cut:]] + raw_items[1:]
         if any(not it or len(it) > 6 or _is_generic(it) or _BOUNDARY_RE.search(it) for it in items):
             continue
-        head_place = (m.group(4) or "").replace("级", "")
-        suffix = m.group(5)
+        partial, count_text, measure, place = m.group(2), m.group(3), m.group(4), m.group(5) or ""
+        count = parse_number(count_text) if count_text else None
+        if count_text and not measure:
+            if count is None or (not partial and int(count) != len(items)) or (partial and count < len(items)):
+                continue  # "新华一村党支部" is a name, not a count
+        if not count_text and not measure:
+            if place or not all(_UNIT_ITEM_RE.search(it) for it in items):
+                continue
+        elif measure and not count_text:
+            continue
+        head_place = "" if place.startswith("单位") else place.replace("级", "")
+        head_place += m.group(6) or ""
+        suffix = m.group(7)
         suffix = "党支部" if suffix == "支部" else suffix
+        found_here = []
         for i, item in enumerate(items):
             if i:
                 pos += 1  # the 、
@@ -262,15 +287,19 @@ def _shared_heads(text: str, para: int) -> list[OrgMention]:
                 name_body = item + head_place
             name = _clean_name(name_body, suffix)
             kind = org_kind(name) or ("村" if head_place == "村" else "")
-            out.append(OrgMention(para, pos, pos + len(item), item, name, suffix if suffix != "党组织" else "", kind,
-                                  org_level(name, kind), "shared_head", 0.75,
-                                  note=("列举不全(等) partial list" if m.group(2) else "")))
+            found_here.append(OrgMention(para, pos, pos + len(item), item, name, suffix if suffix != "党组织" else "",
+                                         kind, org_level(name, kind), "shared_head", 0.75,
+                                         note=("列举不全(等) partial list" if partial else "")))
             pos += len(item)
-    return out
+        if found_here:
+            out.extend(found_here)
+            heads.append((m.start(2) if partial else m.end(1), m.end()))
+    return out, heads
 
 
 _SHARED_VILLAGE_RE = re.compile(
-    rf"([{_CJK}]{{2,10}}、(?:[{_CJK}]{{2,3}}、)*[{_CJK}]{{2,3}}?)(等)?([0-9]+|[一二三四五六七八九十两]+)个(?:行政)?村(?![{_CJK}]{{0,2}}(?:党|级|集体|民))")
+    rf"([{_CJK}]{{2,10}}、(?:[{_CJK}]{{2,3}}、)*[{_CJK}]{{2,3}}?)(等)?({_COUNT})?(个)?(?:行政)?村"
+    rf"(?![{_CJK}]{{0,2}}(?:党|级|集体|民))")
 
 
 def _shared_villages(text: str, para: int) -> list[OrgMention]:
@@ -286,7 +315,11 @@ def _shared_villages(text: str, para: int) -> list[OrgMention]:
         first = raw_items[0]
         cut = left_cut(first)
         items = [first[cut:]] + raw_items[1:]
-        count = parse_number(m.group(3))
+        if m.group(4) and not m.group(3):
+            continue
+        if not m.group(3) and not m.group(2):
+            continue  # "东岗、西岗、南岗等村" is a partial list without a count; a bare "A、B村" is not taken
+        count = parse_number(m.group(3)) if m.group(3) else float(len(items))
         if count is None or (not m.group(2) and int(count) != len(items)) or (m.group(2) and count < len(items)):
             continue
         if any(len(it) < 2 or _is_generic(it) or _BOUNDARY_RE.search(it) or it.endswith(("村", "镇", "乡")) for it in items):
@@ -314,8 +347,11 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
     """
     found: list[OrgMention] = []
     taken: list[tuple[int, int]] = []
+    shared, heads = _shared_heads(text, para)
     for m in _SUFFIX_RE.finditer(text):
         suffix = m.group()
+        if any(hs <= m.start() < he for hs, he in heads):
+            continue  # the head of a shared-head list ("…三村党支部"), named item by item below
         # 党委 inside 党委员会 etc. is handled by the longer alternatives; skip 工委 in 党工委-less words
         run_start, run = _run_before(text, m.start())
         cut = left_cut(run)
@@ -334,7 +370,7 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         found.append(OrgMention(para, start, m.end(), text[start:m.end()], name, form, kind, org_level(name, kind),
                                 "suffix", conf))
         taken.append((start, m.end()))
-    for sh in _shared_heads(text, para):
+    for sh in shared:
         if not any(s <= sh.start < e for s, e in taken):
             found.append(sh)
             taken.append((sh.start, sh.end))
