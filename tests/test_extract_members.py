@@ -44,3 +44,74 @@ def test_member_units_share_the_party_suffix() -> None:
     assert d["members"][1:] == ["县档案局党支部", "县粮食局党支部", "县地震局党支部"]
     # a unit list that ends in a non-agency name is not expanded
     assert "县档案局党支部" not in _orgs("县档案局、松坡村党支部联合开展活动。")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    return [(lk["strong"], lk["weak"]) for lk in _links(text, "结对共建")]
+
+
+def test_respectively_pairings() -> None:
+    # "A与B、C与D分别结对": two pairings, not one side against three
+    assert _pairs("金沙村党支部与银沙村党支部、铜山村党支部与铁山村党支部分别结对,互学互帮。") == [
+        ("金沙村党支部", "银沙村党支部"), ("铜山村党支部", "铁山村党支部")]
+    # "A和B分别与C结对": A–C and B–C; A and B are not paired with each other
+    assert _pairs("金沙村党支部和银沙村党支部分别与铜山村党支部结对,共享销售渠道。") == [
+        ("金沙村党支部", "铜山村党支部"), ("银沙村党支部", "铜山村党支部")]
+
+
+def test_guiding_superior_is_no_member() -> None:
+    [lk] = _links("在柏林镇党委指导下,松坡村党支部与竹坡村党支部结对共建。")
+    assert lk["members"] == ["松坡村党支部", "竹坡村党支部"] and lk["attending"] == ["柏林镇党委"]
+    [lk] = _links("在柏林镇党委的指导下,松坡村、竹坡村、梅坡村成立三坡联合党委。")
+    assert (lk["type"], lk["group"], lk["members"]) == ("跨村联建", "三坡联合党委", ["松坡村", "竹坡村", "梅坡村"])
+    assert lk["attending"] == ["柏林镇党委"]
+
+
+def test_pairing_verbs_between_sides() -> None:
+    assert _pairs("县粮食局党支部结对帮扶松坡村党支部,县档案局党支部结对帮扶竹坡村党支部。") == [
+        ("县粮食局党支部", "松坡村党支部"), ("县档案局党支部", "竹坡村党支部")]
+    # bare 帮扶 with bare village names
+    assert _pairs("县粮食局党支部帮扶松坡村,县档案局党支部帮扶竹坡村。") == [
+        ("县粮食局党支部", "松坡村"), ("县档案局党支部", "竹坡村")]
+    # 帮扶 as a noun is no pairing
+    assert _links("县粮食局党支部帮扶工作扎实,松坡村面貌一新。", "结对共建") == []
+
+
+def test_weak_first_pairings_keep_the_sides() -> None:
+    assert _pairs("松坡村党支部、竹坡村党支部分别由县粮食局党支部、县档案局党支部结对帮扶。") == [
+        ("县粮食局党支部", "松坡村党支部"), ("县档案局党支部", "竹坡村党支部")]
+    assert _pairs("梅坡村党支部由县粮食局党支部结对帮扶,新修便民桥1座。") == [("县粮食局党支部", "梅坡村党支部")]
+    # written strong first, the order stays
+    assert _pairs("县粮食局党支部与梅坡村党支部结对,新修便民桥1座。") == [("县粮食局党支部", "梅坡村党支部")]
+
+
+def test_village_beside_its_own_branch_counts_once() -> None:
+    [lk] = _links("石桥村党支部牵头,石桥、木桥、竹桥3个村组建三桥联合党委。")
+    assert lk["members"] == ["石桥村党支部", "木桥村", "竹桥村"] and lk["lead"] == "石桥村党支部"
+    # another village that only ends like it is a member of its own (大石桥村 is not 石桥村)
+    [lk] = _links("石桥村党支部牵头,大石桥、木桥、竹桥3个村组建三桥联合党委。")
+    assert lk["members"] == ["石桥村党支部", "大石桥村", "木桥村", "竹桥村"]
+
+
+def test_joint_committee_made_of_members() -> None:
+    [lk] = _links("河口联合党委由上河村党支部、下河村党支部和县交通局机关党支部组成,统筹发展。")
+    assert (lk["type"], lk["group"]) == ("跨村联建", "河口联合党委")
+    assert lk["members"] == ["上河村党支部", "下河村党支部", "县交通局机关党支部"]
+    [lk] = _links("组建云岭联合党委。联合党委由云岭村党总支、雾岭村党支部、霞岭村党支部组成。")
+    assert lk["group"] == "云岭联合党委" and lk["members"] == ["云岭村党总支", "雾岭村党支部", "霞岭村党支部"]
+    # the committee acting with an outside unit is a joint activity, the committee a member
+    [lk] = _links("县图书馆党支部与云岭联合党委联合开展读书活动。")
+    assert (lk["type"], lk["members"]) == ("其他", ["县图书馆党支部", "云岭联合党委"])
+
+
+def test_town_committee_is_the_superior_of_its_villages() -> None:
+    [lk] = _links("梧桐乡党委牵头推动梧桐、凤鸣、鹊山3个村成立梧桐联村党委,统筹发展。")
+    assert lk["members"] == ["梧桐村", "凤鸣村", "鹊山村"] and lk["attending"] == ["梧桐乡党委"] and lk["lead"] == ""
+    [lk] = _links("今年,柳镇党委推动成立河口联合党委,联合党委由上河村、下河村、中河村组成。")
+    assert lk["group"] == "河口联合党委" and "柳镇党委" not in lk["members"]
+
+
+def test_quoted_terms_are_no_triggers() -> None:
+    # "联村" inside a quoted activity name does not make a cross-village link
+    [lk] = _links("镇中心小学党支部与镇卫生院党支部联合开展“送医进联村”主题党日活动。")
+    assert lk["type"] == "其他"

@@ -25,7 +25,8 @@ _CJK = "\u4e00-\u9fff"
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("链上联建", re.compile(r"产业链|链上联建|链条联|链上|产业联盟|全产业链|链长")),
     ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
-    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)")),
+    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)|"
+                           r"(?:党支部|党总支|党委|党组|局|公司)(?:定点|对口)?帮扶(?!工作|资金|项目|政策|措施|力度|干部|责任|活动)")),
     ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
     ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
 )
@@ -33,6 +34,14 @@ _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
+# "在X(的)指导下": X guides the link and is not one of its sides or members
+_UNDER_RE = re.compile(r"在([^,，。;；在]{2,40}?)的?(?:指导|领导|推动|统筹|支持|帮助|督导|关心|引领)下")
+# a town's party committee (the superior of its villages)
+_TOWN_COMMITTEE_RE = re.compile(r"(?:镇|乡|街道)(?:党委|党工委)$")
+# verbs that join the two sides of a pairing clause: "A结对帮扶B", "A帮扶B"
+_PAIR_VERB_RE = re.compile(r"结对帮扶|结对联系|结对帮带|结对|帮扶|帮带|包联|挂包|对口支援")
+# "X、Y分别由A、B结对帮扶" / "X由A帮扶": the sides are written weak first
+_WEAK_FIRST_AFTER = re.compile(r"(?:负责|进行|开展)?(?:结对|对口|定点|一对一)?(?:帮扶|帮带|联系|包联|挂包|结对|共建)")
 _JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
 _VISIT_RE = re.compile(r"[)）]?(?:有关|相关|主要)?(?:负责同志|负责人|领导)?(?:多次|先后|专程|一行|分别|定期)?(?:到|赴|深入|莅临|来到)"
                        r"[^,，。;；]{1,20}?(?:调研|指导|视察|督导|检查|考察|观摩|讲话)")
@@ -79,8 +88,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENT_RE.finditer(text)]
 
 
+# a quoted term names an activity or a slogan ("送教送医进联村", “联村不并村”): its words are no trigger
+_QUOTED_RE = re.compile(r"“[^”]{1,20}”|\"[^\"]{1,20}\"|「[^」]{1,20}」|‘[^’]{1,20}’")
+
+
 def _types_in(text: str) -> list[str]:
-    return [name for name, rx in _TRIGGERS if rx.search(text)]
+    bare = _QUOTED_RE.sub("", text)
+    return [name for name, rx in _TRIGGERS if rx.search(bare)]
 
 
 def _date(text: str) -> str:
@@ -137,10 +151,18 @@ def _visiting(text: str, o: OrgMention, orgs: list[OrgMention]) -> bool:
     return bool(_VISIT_RE.match(text, i))
 
 
+def _guided(text: str, o: OrgMention) -> bool:
+    """Whether ``o`` stands in "在X(的)指导下" (a superior guiding the link)."""
+    return any(m.start(1) <= o.start < m.end(1) for m in _UNDER_RE.finditer(text))
+
+
 def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention], list[str]]:
     members, attending = [], []
     sentence_attends = bool(_ATTEND.search(text))
     for o in orgs:
+        if _guided(text, o):
+            attending.append(o.name)
+            continue
         after = text[o.end:o.end + 8]
         if _PERSON_AFTER.match(after):
             if sentence_attends:
@@ -190,8 +212,9 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             prev = k > 0 and re.fullmatch(r"[、和与及]", text[found[k - 1][1]:vs])
             if near or prev:
                 enum.append((vs, ve, vname))
-        if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]):
-            enum = []
+        if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]) \
+                and "联合" not in text[max(s, enum[0][0] - 10):enum[0][0]]:
+            enum = []  # "联合A村、B村" names members too
         if kind == "其他":
             enum = found  # a joint activity's bare village or community members
         leads = [v for v in found if text.startswith("牵头", v[1])]
@@ -229,6 +252,19 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 group = group or o.name
         if group in names:
             i = names.index(group)
+            del names[i], kinds[i], spans[i]
+    if kind == "跨村联建" and any(k in ("村", "社区") for k in kinds):
+        # a town's party committee that sets up or leads its villages' group is their superior
+        for n in [n for n in names if _TOWN_COMMITTEE_RE.search(n)]:
+            i = names.index(n)
+            del names[i], kinds[i], spans[i]
+            attending.append(n)
+            lead = "" if lead == n else lead
+    for n in list(names):
+        # a bare village beside its own party branch ("石桥村党支部牵头,石桥、木桥…") is one member
+        own = re.compile(rf"(?:[{_CJK}]{{1,8}}?(?:镇|乡|街道))?{re.escape(n)}(?:党支部|党总支|党委)")
+        if n.endswith(("村", "社区")) and any(own.fullmatch(m) for m in names):
+            i = names.index(n)
             del names[i], kinds[i], spans[i]
     if len(names) < 2 and not (group and names):
         return None
@@ -273,13 +309,37 @@ def _pairings(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subj
         o.para = para
     clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，]+[,，]?", text[s:e])]
     pairing_clauses = [(cs, ce) for cs, ce in clauses
-                       if sum(cs <= o.start < ce for o in orgs) >= 2 and _CONNECTIVE.search(text, cs, ce)]
+                       if sum(cs <= o.start < ce for o in orgs) >= 2
+                       and (_CONNECTIVE.search(text, cs, ce) or _joined_by_verb(text, [o for o in orgs if cs <= o.start < ce]))]
     if len(pairing_clauses) >= 2:
         out = []
         for cs, ce in pairing_clauses:
             out.extend(_pairings_span(para, text, cs, ce, [o for o in orgs if cs <= o.start < ce], None, para_date))
         return out
     return _pairings_span(para, text, s, e, orgs, subject, para_date)
+
+
+def _joined_by_verb(text: str, orgs: list[OrgMention]) -> bool:
+    """Whether a pairing verb stands between two of ``orgs`` ("A结对帮扶B", "A帮扶B村")."""
+    return any(_PAIR_VERB_RE.match(text[a.end:b.start].strip("、,，")) for a, b in zip(orgs, orgs[1:]))
+
+
+def _chained_pairs(text: str, members: list[OrgMention], e: int) -> list[tuple[OrgMention, OrgMention]]:
+    """"A与B、C与D分别结对": pairs joined by a connective, separated by 、 and followed by 分别."""
+    if len(members) < 4 or len(members) % 2 or "分别" not in text[members[-1].end:e]:
+        return []
+    gaps = [text[a.end:b.start] for a, b in zip(members, members[1:])]
+    if all(_CONNECTIVE.fullmatch(g) if i % 2 == 0 else re.fullmatch(r"[、,，;；]|以及|及", g) for i, g in enumerate(gaps)):
+        return list(zip(members[::2], members[1::2]))
+    return []
+
+
+def _weak_first(text: str, left: list[OrgMention], right: list[OrgMention]) -> bool:
+    """Whether the sides read weak first: "X、Y分别由A、B结对帮扶", "X由A帮扶"."""
+    if not left or not right:
+        return False
+    gap = text[max(o.end for o in left):min(o.start for o in right)]
+    return bool(re.fullmatch(r"(?:分别|均|都)?由", gap)) and bool(_WEAK_FIRST_AFTER.match(text, max(o.end for o in right)))
 
 
 def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subject: OrgMention | None,
@@ -290,6 +350,9 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         members = [subject] + members
     if len(members) < 2:
         return []
+    chained = _chained_pairs(text, members, e)
+    if chained:
+        return _pairs_out(para, text, s, e, chained, "pairing_chained", attending, para_date)
     conn = None
     resp = re.search(r"分别", text[s:e])
     if resp is not None:
@@ -302,8 +365,18 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
             if len(left) > len(right):
                 left = _same_clause(text, left, rpos)
             if len(left) == len(right) and len(left) > 1:
+                if _weak_first(text, left, right):
+                    left, right = right, left
                 return _pairs_out(para, text, s, e, list(zip(left, right)), "pairing_respectively", attending, para_date)
+    # "A和B分别与C结对": the connective after 分别 joins the two sides
+    after_resp = re.search(r"分别(?:与|和|同)", text[s:e])
+    if after_resp is not None:
+        cpos = s + after_resp.end() - 1
+        if any(o.end <= cpos for o in members) and any(o.start > cpos for o in members):
+            conn = cpos
     for m in _CONNECTIVE.finditer(text, s, e):
+        if conn is not None:
+            break
         if any(o.start <= m.start() < o.end for o in members):
             continue
         if any(o.end <= m.start() for o in members) and any(o.start > m.start() for o in members):
@@ -316,6 +389,8 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         if _CONNECTIVE.search(text, last, e) and not any(o.start > last for o in members):
             return []  # "A、B等…与各社区…": the other side is not named
         left, right = members[:1], members[1:]
+        if _weak_first(text, left, right):  # "X由A结对帮扶"
+            left, right = right, left
     respectively = "分别" in text[s:conn] if conn is not None else False
     if respectively and conn is not None and len(left) > len(right) > 1:
         left = _same_clause(text, left, conn)
@@ -386,14 +461,14 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
     for s, e in split_sentences(text):
         sent = text[s:e]
         types = _types_in(sent)
-        if not types and pending_group and re.search(r"组建|组成|成立", sent):
+        if not types and pending_group and re.search(r"组建|组成|成立|抱团|联合|由[^,，]{2,24}?牵头", sent):
             types = ["跨村联建"]  # the members of the joint organization named just before
         if not types:
             continue
         sorgs = [o for o in orgs if s <= o.start < e]
-        if types[0] == "跨村联建" and "结对共建" in types and _group_is_a_side(text, s, e, sorgs):
-            types.remove("跨村联建")
-        subject = sorgs[0] if sorgs else None
+        if types[0] == "跨村联建" and ("结对共建" in types or "其他" in types) and _group_is_a_side(text, s, e, sorgs):
+            types.remove("跨村联建")  # a joint committee that is one side of a pairing or a joint activity
+        subject = next((o for o in sorgs if not _guided(text, o)), None)
         # clauses carry different link types: handle each clause with the sentence's subject
         clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，:：]+[,，:：]?", sent)]
         clause_types = [(cs, ce, _types_in(text[cs:ce])) for cs, ce in clauses]
