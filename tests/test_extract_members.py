@@ -115,3 +115,39 @@ def test_quoted_terms_are_no_triggers() -> None:
     # "联村" inside a quoted activity name does not make a cross-village link
     [lk] = _links("镇中心小学党支部与镇卫生院党支部联合开展“送医进联村”主题党日活动。")
     assert lk["type"] == "其他"
+
+
+def test_named_districts() -> None:
+    t = ("街道将辖区划为2个片区:东片区以枫林社区党委为牵头单位,成员为石桥社区党支部、县图书馆党支部;"
+         "西片区由县气象局机关党支部牵头,联合木桥村、竹桥村和县文化馆党支部开展联学。")
+    got = [(lk["group"], lk["lead"], lk["members"]) for lk in _links(t, "片区联建")]
+    assert got == [("东片区", "枫林社区党委", ["枫林社区党委", "石桥社区党支部", "县图书馆党支部"]),
+                   ("西片区", "县气象局机关党支部", ["县气象局机关党支部", "木桥村", "竹桥村", "县文化馆党支部"])]
+    # "组长单位为X" names the lead before it
+    [lk] = _links("江北片区组长单位为县审计局机关党委,江北社区党委、县档案局党支部等单位共同参与。", "片区联建")
+    assert lk["group"] == "江北片区" and lk["lead"] == "县审计局机关党委"
+    # a district named inside another name or after a verb is no district of its own
+    assert _links("县委组织部有关负责同志到江北片区观摩。", "片区联建") == []
+    assert [lk["group"] for lk in _links("由石桥村牵头,联合木桥村、竹桥村成立石桥片区党建联盟。")] == ["石桥片区党建联盟"]
+
+
+def test_names_with_boundary_words_inside() -> None:
+    names = _orgs("县供水公司党支部与县自来水公司党支部、柳镇农技服务站党支部联合开展活动。")
+    assert names == ["县供水公司党支部", "县自来水公司党支部", "柳镇农技服务站党支部"]
+    assert "市委社会工作部" in _orgs("市委组织部、市委社会工作部有关负责同志出席。")
+    # an alliance named 党建联合体 is the group of its chain
+    [lk] = _links("县林业局党组担任组长单位,联合柳镇机关党支部、县竹编有限公司党支部,组建竹编产业链党建联合体。")
+    assert (lk["type"], lk["group"]) == ("链上联建", "竹编产业链党建联合体")
+    assert "竹编产业链党建联合体" not in lk["members"]
+
+
+def test_branches_set_up_under_a_committee_are_no_link() -> None:
+    r = extract_text("三溪联合党委下设茶叶、竹笋2个产业党支部,吸纳党员20名。")
+    assert [o["name"] for o in r["orgs"]] == ["三溪联合党委", "茶叶产业党支部", "竹笋产业党支部"]
+    assert r["links"] == []
+
+
+def test_subordinate_clause_is_no_side() -> None:
+    # 同时 is no connective; the side in "在帮带B的同时" is not paired again
+    t = "柳镇石桥村党总支实力较强,在帮带木桥村党支部的同时,还与竹桥村党支部结对,共建茶园。"
+    assert _pairs(t) == [("柳镇石桥村党总支", "竹桥村党支部")]

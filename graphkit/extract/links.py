@@ -27,10 +27,14 @@ _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
     ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)|"
                            r"(?:党支部|党总支|党委|党组|局|公司)(?:定点|对口)?帮扶(?!工作|资金|项目|政策|措施|力度|干部|责任|活动)")),
-    ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
+    ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区|"
+                           r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")),
     ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
 )
-_DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
+# "第三片区", and a district named at the head of its clause: "东片区以…为牵头单位", "南湖片区由…任组长单位"
+_DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|"
+                          r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")
+_LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是)$")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
@@ -42,12 +46,12 @@ _TOWN_COMMITTEE_RE = re.compile(r"(?:镇|乡|街道)(?:党委|党工委)$")
 _PAIR_VERB_RE = re.compile(r"结对帮扶|结对联系|结对帮带|结对|帮扶|帮带|包联|挂包|对口支援")
 # "X、Y分别由A、B结对帮扶" / "X由A帮扶": the sides are written weak first
 _WEAK_FIRST_AFTER = re.compile(r"(?:负责|进行|开展)?(?:结对|对口|定点|一对一)?(?:帮扶|帮带|联系|包联|挂包|结对|共建)")
-_JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
+_JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "党建联合体", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
 _VISIT_RE = re.compile(r"[)）]?(?:有关|相关|主要)?(?:负责同志|负责人|领导)?(?:多次|先后|专程|一行|分别|定期)?(?:到|赴|深入|莅临|来到)"
                        r"[^,，。;；]{1,20}?(?:调研|指导|视察|督导|检查|考察|观摩|讲话)")
 _DATE_RE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
 _LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
-_CONNECTIVE = re.compile(r"与|和|同")
+_CONNECTIVE = re.compile(r"与|和|(?<![共协会相])同(?![时步样比一级心类期])")  # not 同时, 共同, …
 _STAGES_RE = re.compile(r"产业链的?([^,，。；;]{1,40}?)等?各?个?环节")
 _STAGE_FORMULA_RE = re.compile(r"[“\"]([^”\"]{2,60}?\+[^”\"]{2,60}?)[”\"]的?(?:全)?产业链")
 _CHAIN_RE = re.compile(rf"([{_CJK}]{{2,8}}?)(?:产业链|产业联盟)")
@@ -151,16 +155,23 @@ def _visiting(text: str, o: OrgMention, orgs: list[OrgMention]) -> bool:
     return bool(_VISIT_RE.match(text, i))
 
 
-def _guided(text: str, o: OrgMention) -> bool:
-    """Whether ``o`` stands in "在X(的)指导下" (a superior guiding the link)."""
-    return any(m.start(1) <= o.start < m.end(1) for m in _UNDER_RE.finditer(text))
+def _guided_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of X in "在X(的)指导下" (a superior guiding the link)."""
+    if "下" not in text:
+        return []
+    return [(m.start(1), m.end(1)) for m in _UNDER_RE.finditer(text)]
+
+
+def _guided(spans: list[tuple[int, int]], o: OrgMention) -> bool:
+    return any(gs <= o.start < ge for gs, ge in spans)
 
 
 def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention], list[str]]:
     members, attending = [], []
     sentence_attends = bool(_ATTEND.search(text))
+    guided = _guided_spans(text)
     for o in orgs:
-        if _guided(text, o):
+        if _guided(guided, o):
             attending.append(o.name)
             continue
         after = text[o.end:o.end + 8]
@@ -200,6 +211,8 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                confidence: float, group: str = "", extra_villages: bool = False, para_date: str = "") -> LinkCandidate | None:
     span = text[s:e]
     members, attending = _split_members(text, orgs)
+    # "联村党委下设冷水鱼、林下鸡2个产业党支部": the branches set up under a committee are its parts
+    members = [o for o in members if not re.search(r"下设[^,，。;；]*$", text[s:o.start])]
     names = [o.name for o in members]
     kinds = [o.kind for o in members]
     spans = [(o.start, o.end) for o in members]
@@ -226,6 +239,9 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 names.append(vname)
                 kinds.append(org_kind(vname) or "村")
                 spans.append((vs, ve))
+        if len(spans) > len(members):  # bare villages join the members in reading order
+            order = sorted(range(len(names)), key=lambda k: spans[k])
+            names, kinds, spans = [names[k] for k in order], [kinds[k] for k in order], [spans[k] for k in order]
     chain = _chain(span, members) if kind == "链上联建" else ""
     lead = _lead(text, members)
     if not lead:
@@ -240,15 +256,14 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 attending.append(n)
     if kind == "链上联建":
         for n in list(names):
-            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委", "党建联盟", "联盟")):
+            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委", "党建联盟", "联盟", "党建联合体")):
                 group = group or n
         if group in names:
             i = names.index(group)
             del names[i], kinds[i], spans[i]
     if kind == "跨村联建":
         for o in members:
-            if o.rule != "shared_head" and o.name.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委",
-                                                            "联村党总支", "联村党支部")):
+            if o.rule != "shared_head" and o.name.endswith(_JOINT_ORG_SUFFIXES):
                 group = group or o.name
         if group in names:
             i = names.index(group)
@@ -260,10 +275,10 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             del names[i], kinds[i], spans[i]
             attending.append(n)
             lead = "" if lead == n else lead
-    for n in list(names):
+    for n in [n for n in names if n.endswith(("村", "社区"))]:
         # a bare village beside its own party branch ("石桥村党支部牵头,石桥、木桥…") is one member
         own = re.compile(rf"(?:[{_CJK}]{{1,8}}?(?:镇|乡|街道))?{re.escape(n)}(?:党支部|党总支|党委)")
-        if n.endswith(("村", "社区")) and any(own.fullmatch(m) for m in names):
+        if any(own.fullmatch(m) for m in names):
             i = names.index(n)
             del names[i], kinds[i], spans[i]
     if len(names) < 2 and not (group and names):
@@ -399,6 +414,10 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
     elif len(left) == 1:
         pairs, rule = [(left[0], r) for r in right], "pairing_one_many"
     elif len(right) == 1:
+        if not respectively and conn is not None:
+            # "A…,在帮带B的同时,还与C结对": only the connective's clause (or the subject A) pairs with C
+            near = _same_clause(text, left, conn)
+            left = near or left[:1]
         pairs, rule = [(lo, right[0]) for lo in left], "pairing_many_one"
     elif len(left) == len(right):
         pairs, rule = list(zip(left, right)), "pairing_in_order"
@@ -468,7 +487,8 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
         sorgs = [o for o in orgs if s <= o.start < e]
         if types[0] == "跨村联建" and ("结对共建" in types or "其他" in types) and _group_is_a_side(text, s, e, sorgs):
             types.remove("跨村联建")  # a joint committee that is one side of a pairing or a joint activity
-        subject = next((o for o in sorgs if not _guided(text, o)), None)
+        guided = _guided_spans(text)
+        subject = next((o for o in sorgs if not _guided(guided, o)), None)
         # clauses carry different link types: handle each clause with the sentence's subject
         clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，:：]+[,，:：]?", sent)]
         clause_types = [(cs, ce, _types_in(text[cs:ce])) for cs, ce in clauses]
@@ -494,13 +514,14 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                     ds, de = dm.start(), (marks[i + 1].start() if i + 1 < len(marks) else ue)
                     dorgs = [o for o in orgs if ds <= o.start < de]
                     c = _candidate(para, text, ds, de, kind, dorgs, rule=rule + "district", confidence=0.7,
-                                   group=dm.group(), para_date=para_date)
+                                   group=dm.group(), para_date=para_date, extra_villages=True)
                     if c is not None and len(c.members) == 1 and (not dorgs or dorgs[0].start != dm.end()):
                         c = None
                     if c is not None:
                         c.lead = ""  # a district's lead unit is named as such (牵头单位), not by 牵头 alone
                         lead_m = [o for o in dorgs if _LEAD_AFTER.match(text[o.end:o.end + 8])
-                                  or (text[o.start - 1:o.start] == "由" and text.startswith("牵头", o.end))]
+                                  or (text[o.start - 1:o.start] == "由" and text.startswith("牵头", o.end))
+                                  or _LEAD_BEFORE.search(text, max(0, o.start - 6), o.start)]
                         c.lead = lead_m[0].name if lead_m else ""
                         out.append(c)
             else:
