@@ -151,3 +151,11 @@ def test_subordinate_clause_is_no_side() -> None:
     # 同时 is no connective; the side in "在帮带B的同时" is not paired again
     t = "柳镇石桥村党总支实力较强,在帮带木桥村党支部的同时,还与竹桥村党支部结对,共建茶园。"
     assert _pairs(t) == [("柳镇石桥村党总支", "竹桥村党支部")]
+
+
+def test_counts_of_rounds_pools_and_boxes() -> None:
+    nums = extract_text("开展交叉督导3轮,建成鱼塘16口,全镇茶叶销量突破2.5万箱;两个片区累计开展活动20次。")["numbers"]
+    assert [(n["value"], n["bound"], n["unit"]) for n in nums] == [
+        (3.0, "=", "轮"), (16.0, "=", "口"), (25000.0, ">=", "箱"), (2.0, "=", "个"), (20.0, "=", "次")]
+    # 两个 as an article is still no claim
+    assert [n["value"] for n in extract_text("推行两个机制,开展活动5次。")["numbers"]] == [5.0]
