@@ -115,6 +115,9 @@ def test_quoted_terms_are_no_triggers() -> None:
     # "联村" inside a quoted activity name does not make a cross-village link
     [lk] = _links("镇中心小学党支部与镇卫生院党支部联合开展“送医进联村”主题党日活动。")
     assert lk["type"] == "其他"
+    # a quoted term of the work itself still names the link type
+    [lk] = _links("松坡村党支部与竹坡村党支部开展“结对共建”,共修水渠。")
+    assert lk["type"] == "结对共建"
 
 
 def test_named_districts() -> None:

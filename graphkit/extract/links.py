@@ -92,12 +92,19 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENT_RE.finditer(text)]
 
 
-# a quoted term names an activity or a slogan ("送教送医进联村", “联村不并村”): its words are no trigger
-_QUOTED_RE = re.compile(r"“[^”]{1,20}”|\"[^\"]{1,20}\"|「[^」]{1,20}」|‘[^’]{1,20}’")
+# a quoted phrase names an activity or a slogan ("送教送医进联村", “联村不并村”): its words are no
+# trigger; a quoted term of the work itself (“跨村联建”, “村企联”, “结对共建”) still is
+_QUOTED_RE = re.compile(r"“([^”]{1,20})”|\"([^\"]{1,20})\"|「([^」]{1,20})」|‘([^’]{1,20})’")
+_QUOTED_TERM_RE = re.compile(r".{0,4}|.*(?:联建|共建|联盟|结对|对子|帮扶|联)")
+
+
+def _unquoted(m: re.Match[str]) -> str:
+    inner = next(g for g in m.groups() if g is not None)
+    return m.group() if _QUOTED_TERM_RE.fullmatch(inner) else ""
 
 
 def _types_in(text: str) -> list[str]:
-    bare = _QUOTED_RE.sub("", text)
+    bare = _QUOTED_RE.sub(_unquoted, text) if ("“" in text or '"' in text or "「" in text or "‘" in text) else text
     return [name for name, rx in _TRIGGERS if rx.search(bare)]
 
 
