@@ -162,3 +162,16 @@ def test_counts_of_rounds_pools_and_boxes() -> None:
         (3.0, "=", "轮"), (16.0, "=", "口"), (25000.0, ">=", "箱"), (2.0, "=", "个"), (20.0, "=", "次")]
     # 两个 as an article is still no claim
     assert [n["value"] for n in extract_text("推行两个机制,开展活动5次。")["numbers"]] == [5.0]
+
+
+def test_unit_is_the_strong_side_of_a_village_agreement() -> None:
+    # the village written first, the bank or company still helps it
+    assert _pairs("松坡村党支部与县邮储银行柳镇支行党支部签订村银共建协议,授信农户30户。") == [
+        ("县邮储银行柳镇支行党支部", "松坡村党支部")]
+    assert _pairs("竹坡村党总支与柳镇鑫达茶业有限公司党支部结成村企对子。") == [("柳镇鑫达茶业有限公司党支部", "竹坡村党总支")]
+    # two villages keep the word order
+    assert _pairs("竹坡村党总支与松坡村党支部结成对子。") == [("竹坡村党总支", "松坡村党支部")]
+
+
+def test_jiuye_is_inside_a_name() -> None:
+    assert _orgs("县就业服务中心党支部与县人社局党组联合举办招聘活动。") == ["县就业服务中心党支部", "县人社局党组"]

@@ -376,6 +376,7 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
     if chained:
         return _pairs_out(para, text, s, e, chained, "pairing_chained", attending, para_date)
     conn = None
+    weak_first = False
     resp = re.search(r"分别", text[s:e])
     if resp is not None:
         rpos = s + resp.start()
@@ -387,9 +388,11 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
             if len(left) > len(right):
                 left = _same_clause(text, left, rpos)
             if len(left) == len(right) and len(left) > 1:
-                if _weak_first(text, left, right):
+                weak_first = _weak_first(text, left, right)
+                if weak_first:
                     left, right = right, left
-                return _pairs_out(para, text, s, e, list(zip(left, right)), "pairing_respectively", attending, para_date)
+                return _pairs_out(para, text, s, e, list(zip(left, right)), "pairing_respectively", attending, para_date,
+                                  weak_first=weak_first)
     # "A和B分别与C结对": the connective after 分别 joins the two sides
     after_resp = re.search(r"分别(?:与|和|同)", text[s:e])
     if after_resp is not None:
@@ -411,7 +414,8 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         if _CONNECTIVE.search(text, last, e) and not any(o.start > last for o in members):
             return []  # "A、B等…与各社区…": the other side is not named
         left, right = members[:1], members[1:]
-        if _weak_first(text, left, right):  # "X由A结对帮扶"
+        weak_first = _weak_first(text, left, right)
+        if weak_first:  # "X由A结对帮扶"
             left, right = right, left
     respectively = "分别" in text[s:conn] if conn is not None else False
     if respectively and conn is not None and len(left) > len(right) > 1:
@@ -430,7 +434,7 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         pairs, rule = list(zip(left, right)), "pairing_in_order"
     else:
         return []
-    return _pairs_out(para, text, s, e, pairs, rule, attending, para_date)
+    return _pairs_out(para, text, s, e, pairs, rule, attending, para_date, weak_first=weak_first)
 
 
 def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention]:
@@ -439,16 +443,25 @@ def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention
     return [o for o in left if o.start > cut]
 
 
+_UNIT_KINDS = ("企业", "机关", "事业单位", "学校", "医院")
+
+
 def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMention, OrgMention]], rule: str,
-               attending: list[str], para_date: str) -> list[LinkCandidate]:
+               attending: list[str], para_date: str, *, weak_first: bool = False) -> list[LinkCandidate]:
     span = text[s:e]
     form = _pairing_form(span)
     out = []
     for a, b in pairs:
+        note = "由…帮扶:帮扶方为强方 the helper after 由 is the strong side" if weak_first \
+            else "强弱方按语序 strong/weak by word order"
+        if a.kind in ("村", "社区") and b.kind in _UNIT_KINDS:
+            # a village's agreement with a company, bank or agency: the unit is the strong side
+            a, b = b, a
+            note = "村企/单位联村:单位为强方 the unit or company is the strong side"
         out.append(LinkCandidate(para, s, e, span, "结对共建", "", [a.name, b.name], [a.kind, b.kind], "", a.name,
                                  b.name, form, "", [], _date(span) or para_date, attending, rule,
                                  0.7 if rule != "pairing_in_order" else 0.5,
-                                 note="强弱方按语序 strong/weak by word order", member_spans=[(a.start, a.end), (b.start, b.end)]))
+                                 note=note, member_spans=[(a.start, a.end), (b.start, b.end)]))
     return out
 
 

@@ -52,7 +52,7 @@ _BOUNDARY_WORDS = sorted({
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
-_PROTECTED_RE = re.compile(r"服务(?:站|社|队|所|部|中心|公司)|自来水|自治|国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
+_PROTECTED_RE = re.compile(r"服务(?:站|社|队|所|部|中心|公司)|自来水|自治|就业|国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
                            r"组织部|宣传部|统战部|开发区|经开区|经贸|经信|经管|经济|经营|中心|服务中心|联合会|联谊会|工商联|妇联|科协|总工会")
 _GENERIC_RE = re.compile(
     r"^(?:各级|各|该|本|全|基层|上级|下级|直属|城市|农村|县级|镇级|乡级|村级|市级|乡\(镇\)|乡镇|镇|乡|街道|县|市|区|村|"
@@ -164,7 +164,7 @@ def org_kind(name: str) -> str:
     ['村', '企业', '机关', '学校']
     """
     body = re.sub("(?:" + "|".join(_PARTY_SUFFIXES) + ")$", "", name)
-    if re.search(r"(?:有限责任公司|有限公司|公司|企业|合作社|集团|厂)$", body) or "公司" in body:
+    if re.search(r"(?:有限责任公司|有限公司|公司|企业|合作社|集团|厂|银行|支行|分行|信用社)$", body) or "公司" in body:
         return "企业"
     if re.search(r"(?:小学|中学|幼儿园|学校|学院|大学)$", body):
         return "学校"
