@@ -219,7 +219,8 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
     span = text[s:e]
     members, attending = _split_members(text, orgs)
     # "联村党委下设冷水鱼、林下鸡2个产业党支部": the branches set up under a committee are its parts
-    members = [o for o in members if not re.search(r"下设[^,，。;；]*$", text[s:o.start])]
+    if "下设" in span:
+        members = [o for o in members if not re.search(r"下设[^,，。;；]*$", text[s:o.start])]
     names = [o.name for o in members]
     kinds = [o.kind for o in members]
     spans = [(o.start, o.end) for o in members]

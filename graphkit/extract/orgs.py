@@ -256,6 +256,8 @@ def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[in
 
     out: list[OrgMention] = []
     heads: list[tuple[int, int]] = []
+    if _LIST_SEP not in text:
+        return out, heads
     for m in _SHARED_HEAD_RE.finditer(text):
         items_start = m.start(1)
         raw_items = m.group(1).split(_LIST_SEP)
@@ -314,7 +316,9 @@ def _shared_villages(text: str, para: int) -> list[OrgMention]:
     """
     from .numbers import parse_number
 
-    out = []
+    out: list[OrgMention] = []
+    if _LIST_SEP not in text:
+        return out
     for m in _SHARED_VILLAGE_RE.finditer(text):
         raw_items = m.group(1).split(_LIST_SEP)
         first = raw_items[0]
