@@ -9,7 +9,11 @@ words with a fixed precedence (chain > cross-village > pairing > district > othe
 Members are the organization mentions of the span, minus mentions that name a person's office
 ("…党支部书记") or an attending superior ("县委组织部领导出席"), which are listed apart. The lead is
 the organization "X牵头" (not "X牵头组建…", which leads the making of something else), "由X牵头"
-or "X为组长单位/牵头单位/链长单位". Pairings follow "A与B结对"; "A、B分别与C、D结对" pairs in order.
+or "X为组长单位/牵头单位/链长单位". Pairings follow "A与B结对"; "A、B分别与C、D结对" pairs in order,
+"A与B、C与D分别结对" pairs each 与, "A和B分别与C结对" pairs A and B with C, "A结对帮扶B,C帮扶D村"
+reads clause by clause, "X、Y分别由A、B结对帮扶" makes A, B the strong sides, and a company, bank or
+agency is the strong side of its agreement with a village. "在X(的)指导下" and a town's party
+committee setting up its villages' group name superiors, who attend and are not members.
 """
 from __future__ import annotations
 
