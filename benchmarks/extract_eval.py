@@ -124,6 +124,17 @@ def evaluate(folder: Path = ROOT, *, errors: list[str] | None = None, by_round: 
                 errors.append(f"{g['file']}: link FP {pl[0]} {sorted(pl[1])}")
         if errors is not None:
             errors.extend(f"{g['file']}: link FN {t} {sorted(ms)}" for t, ms in free)
+        # pairing sides: of the matched pairings whose gold names strong and weak, how many have them right
+        sides = {frozenset(eval_key(m) for m in lk["members"]): (eval_key(lk["strong"]), eval_key(lk["weak"]))
+                 for lk in g.get("links") or [] if lk["type"] == "结对共建" and lk.get("strong") and lk.get("weak")}
+        for t, ms, st, wk in zip(links["type"], links["members"], links["strong"], links["weak"]):
+            key = frozenset(eval_key(m) for m in ms)
+            if t == "结对共建" and key in sides:
+                c["side_pairs"] += 1
+                ok = sides[key] == (eval_key(st), eval_key(wk))
+                c["side_ok"] += int(ok)
+                if not ok and errors is not None:
+                    errors.append(f"{g['file']}: pairing sides swapped/wrong strong={st} weak={wk}")
         # type accuracy on member-overlapping pairs (each gold link used once)
         free = list(gold_links)
         for pt, pm in pred_links:
@@ -162,6 +173,7 @@ def evaluate(folder: Path = ROOT, *, errors: list[str] | None = None, by_round: 
             "link_type_accuracy": {"accuracy": round(c["type_ok"] / c["type_pairs"], 3) if c["type_pairs"] else None,
                                    "pairs": c["type_pairs"]},
             "numbers": _prf(c["num_tp"], c["num_pred"], c["num_gold"]),
+            "pairing_sides": {"correct": c["side_ok"], "pairs": c["side_pairs"]},
         }
     scores["seconds"] = round(secs, 3)
     return scores
@@ -205,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"(tp {v['tp']}, predicted {v['pred']}, gold {v['gold']})")
         ta = s["link_type_accuracy"]
         print(f"  link type accuracy {ta['accuracy']} over {ta['pairs']} matched links")
+        ps = s["pairing_sides"]
+        if ps["pairs"]:
+            print(f"  pairing sides (strong/weak) right in {ps['correct']} of {ps['pairs']} matched pairings with sides in gold")
     if "speed" in scores:
         sp = scores["speed"]
         print(f"speed: {sp['chars']} chars in {sp['seconds']} s = {sp['chars_per_second']} chars/s")

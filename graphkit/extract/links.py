@@ -9,7 +9,11 @@ words with a fixed precedence (chain > cross-village > pairing > district > othe
 Members are the organization mentions of the span, minus mentions that name a person's office
 ("…党支部书记") or an attending superior ("县委组织部领导出席"), which are listed apart. The lead is
 the organization "X牵头" (not "X牵头组建…", which leads the making of something else), "由X牵头"
-or "X为组长单位/牵头单位/链长单位". Pairings follow "A与B结对"; "A、B分别与C、D结对" pairs in order.
+or "X为组长单位/牵头单位/链长单位". Pairings follow "A与B结对"; "A、B分别与C、D结对" pairs in order,
+"A与B、C与D分别结对" pairs each 与, "A和B分别与C结对" pairs A and B with C, "A结对帮扶B,C帮扶D村"
+reads clause by clause, "X、Y分别由A、B结对帮扶" makes A, B the strong sides, and a company, bank or
+agency is the strong side of its agreement with a village. "在X(的)指导下" and a town's party
+committee setting up its villages' group name superiors, who attend and are not members.
 """
 from __future__ import annotations
 
@@ -25,20 +29,33 @@ _CJK = "\u4e00-\u9fff"
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("链上联建", re.compile(r"产业链|链上联建|链条联|链上|产业联盟|全产业链|链长")),
     ("跨村联建", re.compile(r"跨村联建|联村党|联村|跨村|联合党委|党建联盟|村级党组织成立")),
-    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)")),
-    ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区")),
+    ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)|"
+                           r"(?:党支部|党总支|党委|党组|局|公司)(?:定点|对口)?帮扶(?!工作|资金|项目|政策|措施|力度|干部|责任|活动)")),
+    ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区|"
+                           r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")),
     ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
 )
-_DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区")
+# "第三片区", and a district named at the head of its clause: "东片区以…为牵头单位", "南湖片区由…任组长单位"
+_DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|"
+                          r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")
+_LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是)$")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
-_JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
+# "在X(的)指导下": X guides the link and is not one of its sides or members
+_UNDER_RE = re.compile(r"在([^,，。;；在]{2,40}?)的?(?:指导|领导|推动|统筹|支持|帮助|督导|关心|引领)下")
+# a town's party committee (the superior of its villages)
+_TOWN_COMMITTEE_RE = re.compile(r"(?:镇|乡|街道)(?:党委|党工委)$")
+# verbs that join the two sides of a pairing clause: "A结对帮扶B", "A帮扶B"
+_PAIR_VERB_RE = re.compile(r"结对帮扶|结对联系|结对帮带|结对|帮扶|帮带|包联|挂包|对口支援")
+# "X、Y分别由A、B结对帮扶" / "X由A帮扶": the sides are written weak first
+_WEAK_FIRST_AFTER = re.compile(r"(?:负责|进行|开展)?(?:结对|对口|定点|一对一)?(?:帮扶|帮带|联系|包联|挂包|结对|共建)")
+_JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "党建联合体", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
 _VISIT_RE = re.compile(r"[)）]?(?:有关|相关|主要)?(?:负责同志|负责人|领导)?(?:多次|先后|专程|一行|分别|定期)?(?:到|赴|深入|莅临|来到)"
                        r"[^,，。;；]{1,20}?(?:调研|指导|视察|督导|检查|考察|观摩|讲话)")
 _DATE_RE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
 _LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
-_CONNECTIVE = re.compile(r"与|和|同")
+_CONNECTIVE = re.compile(r"与|和|(?<![共协会相])同(?![时步样比一级心类期])")  # not 同时, 共同, …
 _STAGES_RE = re.compile(r"产业链的?([^,，。；;]{1,40}?)等?各?个?环节")
 _STAGE_FORMULA_RE = re.compile(r"[“\"]([^”\"]{2,60}?\+[^”\"]{2,60}?)[”\"]的?(?:全)?产业链")
 _CHAIN_RE = re.compile(rf"([{_CJK}]{{2,8}}?)(?:产业链|产业联盟)")
@@ -79,8 +96,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENT_RE.finditer(text)]
 
 
+# a quoted phrase names an activity or a slogan ("送教送医进联村", “联村不并村”): its words are no
+# trigger; a quoted term of the work itself (“跨村联建”, “村企联”, “结对共建”) still is
+_QUOTED_RE = re.compile(r"“([^”]{1,20})”|\"([^\"]{1,20})\"|「([^」]{1,20})」|‘([^’]{1,20})’")
+_QUOTED_TERM_RE = re.compile(r".{0,4}|.*(?:联建|共建|联盟|结对|对子|帮扶|联)")
+
+
+def _unquoted(m: re.Match[str]) -> str:
+    inner = next(g for g in m.groups() if g is not None)
+    return m.group() if _QUOTED_TERM_RE.fullmatch(inner) else ""
+
+
 def _types_in(text: str) -> list[str]:
-    return [name for name, rx in _TRIGGERS if rx.search(text)]
+    bare = _QUOTED_RE.sub(_unquoted, text) if ("“" in text or '"' in text or "「" in text or "‘" in text) else text
+    return [name for name, rx in _TRIGGERS if rx.search(bare)]
 
 
 def _date(text: str) -> str:
@@ -137,10 +166,25 @@ def _visiting(text: str, o: OrgMention, orgs: list[OrgMention]) -> bool:
     return bool(_VISIT_RE.match(text, i))
 
 
+def _guided_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of X in "在X(的)指导下" (a superior guiding the link)."""
+    if "下" not in text:
+        return []
+    return [(m.start(1), m.end(1)) for m in _UNDER_RE.finditer(text)]
+
+
+def _guided(spans: list[tuple[int, int]], o: OrgMention) -> bool:
+    return any(gs <= o.start < ge for gs, ge in spans)
+
+
 def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention], list[str]]:
     members, attending = [], []
     sentence_attends = bool(_ATTEND.search(text))
+    guided = _guided_spans(text)
     for o in orgs:
+        if _guided(guided, o):
+            attending.append(o.name)
+            continue
         after = text[o.end:o.end + 8]
         if _PERSON_AFTER.match(after):
             if sentence_attends:
@@ -178,6 +222,9 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                confidence: float, group: str = "", extra_villages: bool = False, para_date: str = "") -> LinkCandidate | None:
     span = text[s:e]
     members, attending = _split_members(text, orgs)
+    # "联村党委下设冷水鱼、林下鸡2个产业党支部": the branches set up under a committee are its parts
+    if "下设" in span:
+        members = [o for o in members if not re.search(r"下设[^,，。;；]*$", text[s:o.start])]
     names = [o.name for o in members]
     kinds = [o.kind for o in members]
     spans = [(o.start, o.end) for o in members]
@@ -190,8 +237,9 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             prev = k > 0 and re.fullmatch(r"[、和与及]", text[found[k - 1][1]:vs])
             if near or prev:
                 enum.append((vs, ve, vname))
-        if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]):
-            enum = []
+        if enum and not re.search(r"成立|组建|组成|联合|共建|结成|联建", text[enum[-1][1]:enum[-1][1] + 14]) \
+                and "联合" not in text[max(s, enum[0][0] - 10):enum[0][0]]:
+            enum = []  # "联合A村、B村" names members too
         if kind == "其他":
             enum = found  # a joint activity's bare village or community members
         leads = [v for v in found if text.startswith("牵头", v[1])]
@@ -203,6 +251,9 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 names.append(vname)
                 kinds.append(org_kind(vname) or "村")
                 spans.append((vs, ve))
+        if len(spans) > len(members):  # bare villages join the members in reading order
+            order = sorted(range(len(names)), key=lambda k: spans[k])
+            names, kinds, spans = [names[k] for k in order], [kinds[k] for k in order], [spans[k] for k in order]
     chain = _chain(span, members) if kind == "链上联建" else ""
     lead = _lead(text, members)
     if not lead:
@@ -217,18 +268,30 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
                 attending.append(n)
     if kind == "链上联建":
         for n in list(names):
-            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委", "党建联盟", "联盟")):
+            if "产业链" in n and n.endswith(("党委", "党总支", "党支部", "联合党委", "党建联盟", "联盟", "党建联合体")):
                 group = group or n
         if group in names:
             i = names.index(group)
             del names[i], kinds[i], spans[i]
     if kind == "跨村联建":
         for o in members:
-            if o.rule != "shared_head" and o.name.endswith(("联合党委", "党建联盟", "联合党支部", "联合党总支", "联村党委",
-                                                            "联村党总支", "联村党支部")):
+            if o.rule != "shared_head" and o.name.endswith(_JOINT_ORG_SUFFIXES):
                 group = group or o.name
         if group in names:
             i = names.index(group)
+            del names[i], kinds[i], spans[i]
+    if kind == "跨村联建" and any(k in ("村", "社区") for k in kinds):
+        # a town's party committee that sets up or leads its villages' group is their superior
+        for n in [n for n in names if _TOWN_COMMITTEE_RE.search(n)]:
+            i = names.index(n)
+            del names[i], kinds[i], spans[i]
+            attending.append(n)
+            lead = "" if lead == n else lead
+    for n in [n for n in names if n.endswith(("村", "社区"))]:
+        # a bare village beside its own party branch ("石桥村党支部牵头,石桥、木桥…") is one member
+        own = re.compile(rf"(?:[{_CJK}]{{1,8}}?(?:镇|乡|街道))?{re.escape(n)}(?:党支部|党总支|党委)")
+        if any(own.fullmatch(m) for m in names):
+            i = names.index(n)
             del names[i], kinds[i], spans[i]
     if len(names) < 2 and not (group and names):
         return None
@@ -273,13 +336,37 @@ def _pairings(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subj
         o.para = para
     clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，]+[,，]?", text[s:e])]
     pairing_clauses = [(cs, ce) for cs, ce in clauses
-                       if sum(cs <= o.start < ce for o in orgs) >= 2 and _CONNECTIVE.search(text, cs, ce)]
+                       if sum(cs <= o.start < ce for o in orgs) >= 2
+                       and (_CONNECTIVE.search(text, cs, ce) or _joined_by_verb(text, [o for o in orgs if cs <= o.start < ce]))]
     if len(pairing_clauses) >= 2:
         out = []
         for cs, ce in pairing_clauses:
             out.extend(_pairings_span(para, text, cs, ce, [o for o in orgs if cs <= o.start < ce], None, para_date))
         return out
     return _pairings_span(para, text, s, e, orgs, subject, para_date)
+
+
+def _joined_by_verb(text: str, orgs: list[OrgMention]) -> bool:
+    """Whether a pairing verb stands between two of ``orgs`` ("A结对帮扶B", "A帮扶B村")."""
+    return any(_PAIR_VERB_RE.match(text[a.end:b.start].strip("、,，")) for a, b in zip(orgs, orgs[1:]))
+
+
+def _chained_pairs(text: str, members: list[OrgMention], e: int) -> list[tuple[OrgMention, OrgMention]]:
+    """"A与B、C与D分别结对": pairs joined by a connective, separated by 、 and followed by 分别."""
+    if len(members) < 4 or len(members) % 2 or "分别" not in text[members[-1].end:e]:
+        return []
+    gaps = [text[a.end:b.start] for a, b in zip(members, members[1:])]
+    if all(_CONNECTIVE.fullmatch(g) if i % 2 == 0 else re.fullmatch(r"[、,，;；]|以及|及", g) for i, g in enumerate(gaps)):
+        return list(zip(members[::2], members[1::2]))
+    return []
+
+
+def _weak_first(text: str, left: list[OrgMention], right: list[OrgMention]) -> bool:
+    """Whether the sides read weak first: "X、Y分别由A、B结对帮扶", "X由A帮扶"."""
+    if not left or not right:
+        return False
+    gap = text[max(o.end for o in left):min(o.start for o in right)]
+    return bool(re.fullmatch(r"(?:分别|均|都)?由", gap)) and bool(_WEAK_FIRST_AFTER.match(text, max(o.end for o in right)))
 
 
 def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention], subject: OrgMention | None,
@@ -290,7 +377,11 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         members = [subject] + members
     if len(members) < 2:
         return []
+    chained = _chained_pairs(text, members, e)
+    if chained:
+        return _pairs_out(para, text, s, e, chained, "pairing_chained", attending, para_date)
     conn = None
+    weak_first = False
     resp = re.search(r"分别", text[s:e])
     if resp is not None:
         rpos = s + resp.start()
@@ -302,8 +393,20 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
             if len(left) > len(right):
                 left = _same_clause(text, left, rpos)
             if len(left) == len(right) and len(left) > 1:
-                return _pairs_out(para, text, s, e, list(zip(left, right)), "pairing_respectively", attending, para_date)
+                weak_first = _weak_first(text, left, right)
+                if weak_first:
+                    left, right = right, left
+                return _pairs_out(para, text, s, e, list(zip(left, right)), "pairing_respectively", attending, para_date,
+                                  weak_first=weak_first)
+    # "A和B分别与C结对": the connective after 分别 joins the two sides
+    after_resp = re.search(r"分别(?:与|和|同)", text[s:e])
+    if after_resp is not None:
+        cpos = s + after_resp.end() - 1
+        if any(o.end <= cpos for o in members) and any(o.start > cpos for o in members):
+            conn = cpos
     for m in _CONNECTIVE.finditer(text, s, e):
+        if conn is not None:
+            break
         if any(o.start <= m.start() < o.end for o in members):
             continue
         if any(o.end <= m.start() for o in members) and any(o.start > m.start() for o in members):
@@ -316,6 +419,9 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
         if _CONNECTIVE.search(text, last, e) and not any(o.start > last for o in members):
             return []  # "A、B等…与各社区…": the other side is not named
         left, right = members[:1], members[1:]
+        weak_first = _weak_first(text, left, right)
+        if weak_first:  # "X由A结对帮扶"
+            left, right = right, left
     respectively = "分别" in text[s:conn] if conn is not None else False
     if respectively and conn is not None and len(left) > len(right) > 1:
         left = _same_clause(text, left, conn)
@@ -324,12 +430,16 @@ def _pairings_span(para: int, text: str, s: int, e: int, orgs: list[OrgMention],
     elif len(left) == 1:
         pairs, rule = [(left[0], r) for r in right], "pairing_one_many"
     elif len(right) == 1:
+        if not respectively and conn is not None:
+            # "A…,在帮带B的同时,还与C结对": only the connective's clause (or the subject A) pairs with C
+            near = _same_clause(text, left, conn)
+            left = near or left[:1]
         pairs, rule = [(lo, right[0]) for lo in left], "pairing_many_one"
     elif len(left) == len(right):
         pairs, rule = list(zip(left, right)), "pairing_in_order"
     else:
         return []
-    return _pairs_out(para, text, s, e, pairs, rule, attending, para_date)
+    return _pairs_out(para, text, s, e, pairs, rule, attending, para_date, weak_first=weak_first)
 
 
 def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention]:
@@ -338,16 +448,25 @@ def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention
     return [o for o in left if o.start > cut]
 
 
+_UNIT_KINDS = ("企业", "机关", "事业单位", "学校", "医院")
+
+
 def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMention, OrgMention]], rule: str,
-               attending: list[str], para_date: str) -> list[LinkCandidate]:
+               attending: list[str], para_date: str, *, weak_first: bool = False) -> list[LinkCandidate]:
     span = text[s:e]
     form = _pairing_form(span)
     out = []
     for a, b in pairs:
+        note = "由…帮扶:帮扶方为强方 the helper after 由 is the strong side" if weak_first \
+            else "强弱方按语序 strong/weak by word order"
+        if a.kind in ("村", "社区") and b.kind in _UNIT_KINDS:
+            # a village's agreement with a company, bank or agency: the unit is the strong side
+            a, b = b, a
+            note = "村企/单位联村:单位为强方 the unit or company is the strong side"
         out.append(LinkCandidate(para, s, e, span, "结对共建", "", [a.name, b.name], [a.kind, b.kind], "", a.name,
                                  b.name, form, "", [], _date(span) or para_date, attending, rule,
                                  0.7 if rule != "pairing_in_order" else 0.5,
-                                 note="强弱方按语序 strong/weak by word order", member_spans=[(a.start, a.end), (b.start, b.end)]))
+                                 note=note, member_spans=[(a.start, a.end), (b.start, b.end)]))
     return out
 
 
@@ -386,14 +505,15 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
     for s, e in split_sentences(text):
         sent = text[s:e]
         types = _types_in(sent)
-        if not types and pending_group and re.search(r"组建|组成|成立", sent):
+        if not types and pending_group and re.search(r"组建|组成|成立|抱团|联合|由[^,，]{2,24}?牵头", sent):
             types = ["跨村联建"]  # the members of the joint organization named just before
         if not types:
             continue
         sorgs = [o for o in orgs if s <= o.start < e]
-        if types[0] == "跨村联建" and "结对共建" in types and _group_is_a_side(text, s, e, sorgs):
-            types.remove("跨村联建")
-        subject = sorgs[0] if sorgs else None
+        if types[0] == "跨村联建" and ("结对共建" in types or "其他" in types) and _group_is_a_side(text, s, e, sorgs):
+            types.remove("跨村联建")  # a joint committee that is one side of a pairing or a joint activity
+        guided = _guided_spans(text)
+        subject = next((o for o in sorgs if not _guided(guided, o)), None)
         # clauses carry different link types: handle each clause with the sentence's subject
         clauses = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^,，:：]+[,，:：]?", sent)]
         clause_types = [(cs, ce, _types_in(text[cs:ce])) for cs, ce in clauses]
@@ -419,13 +539,14 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                     ds, de = dm.start(), (marks[i + 1].start() if i + 1 < len(marks) else ue)
                     dorgs = [o for o in orgs if ds <= o.start < de]
                     c = _candidate(para, text, ds, de, kind, dorgs, rule=rule + "district", confidence=0.7,
-                                   group=dm.group(), para_date=para_date)
+                                   group=dm.group(), para_date=para_date, extra_villages=True)
                     if c is not None and len(c.members) == 1 and (not dorgs or dorgs[0].start != dm.end()):
                         c = None
                     if c is not None:
                         c.lead = ""  # a district's lead unit is named as such (牵头单位), not by 牵头 alone
                         lead_m = [o for o in dorgs if _LEAD_AFTER.match(text[o.end:o.end + 8])
-                                  or (text[o.start - 1:o.start] == "由" and text.startswith("牵头", o.end))]
+                                  or (text[o.start - 1:o.start] == "由" and text.startswith("牵头", o.end))
+                                  or _LEAD_BEFORE.search(text, max(0, o.start - 6), o.start)]
                         c.lead = lead_m[0].name if lead_m else ""
                         out.append(c)
             else:

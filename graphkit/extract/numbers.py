@@ -6,7 +6,8 @@ category (组织数, 覆盖村数, 结对数, 活动次数, …) is derived from
 lower bound. Formulas such as ``1+15+N`` and chains of counts joined by ``+`` are one claim of kind
 公式 (their parts are not separate counts); a formula inside a title 《…》 or compared with another
 value ("1+1>2") is not. Years, dates, ordinals and bare 一个/两个 (a generic article, as in
-一个机关单位挂一个村) are not claims; 两个 after an enumeration ("黄泥、岩口两个村") is a count.
+一个机关单位挂一个村) are not claims; 两个 after an enumeration ("黄泥、岩口两个村") or before what a
+report counts ("两个片区累计开展…", "两个村级党组织") is a count.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ _CJK = "\u4e00-\u9fff"
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _MEASURE = ("人次", "场次", "批次", "件次", "户次", "万元", "亿元", "元", "个", "名", "家", "次", "场", "支", "件", "条", "期", "人",
-            "所", "座", "亩", "项", "户", "袋", "批", "篇", "位", "对", "张", "斤", "株", "立方米", "处", "公里", "千米", "平方米", "米", "吨", "公斤", "千克", "头", "只", "套", "台", "辆", "%", "％")
+            "所", "座", "亩", "项", "户", "袋", "批", "篇", "位", "对", "张", "斤", "株", "立方米", "处", "公里", "千米", "平方米", "米", "吨", "公斤", "千克", "头", "只", "套", "台", "辆", "轮", "口", "箱", "%", "％")
 _NUM = r"\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
 _COUNT_RE = re.compile(
     rf"(?P<pre>超过|突破|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
@@ -41,6 +42,10 @@ _CATEGORIES: tuple[tuple[str, str], ...] = (
     (r"项目", "项目数"),
     (r"活动|教学|培训|观摩|攻关|督导|互督|党课|会议", "活动次数"),
 )
+
+
+# 两个 before the name of what a report counts ("两个片区累计开展…") is a count, not an article
+_COUNTED_ORG = re.compile(r"片区|联村|行政村|村级|村\(社区\)|社区|党组织|党支部|党总支|党委|支部")
 
 
 @dataclass
@@ -139,7 +144,8 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
         if chinese:
             if num in ("一", "二", "百", "千", "万") or num[0] in "百千" \
                     or (num == "两" and unit not in ("家", "名", "支", "所", "座", "项", "次", "场")
-                        and not (unit == "个" and re.search(rf"[{_CJK}]{{1,6}}、[{_CJK}]{{1,6}}$", before))) or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
+                        and not (unit == "个" and re.search(rf"[{_CJK}]{{1,6}}、[{_CJK}]{{1,6}}$", before))
+                        and not (unit == "个" and _COUNTED_ORG.match(after))) or unit not in ("个", "名", "家", "支", "次", "项", "所", "场", "件", "条"):
                 continue
             if re.match(r"[0-9一二三四五六七八九十]", after) or re.match(r"大|方面|层|级", after):
                 continue

@@ -24,7 +24,7 @@ _CJK = "\u4e00-\u9fff"
 # party-form suffixes, longest first (a leftmost-longest alternation)
 _PARTY_SUFFIXES = (
     "党总支部委员会", "党支部委员会", "联合党支部", "联合党总支", "直属机关工委", "联合党委", "联村党委",
-    "党建联盟", "机关工委", "党委员会", "大党委", "党工委", "党总支", "党支部", "党委", "党组", "工委",
+    "党建联盟", "党建联合体", "机关工委", "党委员会", "大党委", "党工委", "党总支", "党支部", "党委", "党组", "工委",
 )
 _FORM_OF_SUFFIX = {
     "党总支部委员会": "党总支", "党支部委员会": "党支部", "党委员会": "党委", "直属机关工委": "机关工委",
@@ -48,11 +48,11 @@ _BOUNDARY_WORDS = sorted({
     "使", "从", "等", "该", "各", "或", "也", "都", "就", "即", "又", "给", "自", "有", "以", "至", "于", "感谢", "经",
     "推进", "实现", "举办", "增强", "提升", "落实", "整顿", "传递", "时任", "抓好", "以上", "形成", "列席", "不断",
     "配强", "建强", "累计", "修订", "评定", "包括", "涵盖", "下辖", "辖区内", "联手", "携", "带", "帮", "吸纳",
-    "——", "—",
+    "书记", "下设", "——", "—",
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
-_PROTECTED_RE = re.compile(r"国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
+_PROTECTED_RE = re.compile(r"服务(?:站|社|队|所|部|中心|公司)|自来水|自治|就业|国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
                            r"组织部|宣传部|统战部|开发区|经开区|经贸|经信|经管|经济|经营|中心|服务中心|联合会|联谊会|工商联|妇联|科协|总工会")
 _GENERIC_RE = re.compile(
     r"^(?:各级|各|该|本|全|基层|上级|下级|直属|城市|农村|县级|镇级|乡级|村级|市级|乡\(镇\)|乡镇|镇|乡|街道|县|市|区|村|"
@@ -73,7 +73,7 @@ _LIST_SEP = "、"
 _BRAND_RE = re.compile(r"国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|中国")
 _ENDS_WITH_BOUNDARY = re.compile("(?:" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS if len(w) > 1) + ")$")
 _UNIT_END_RE = re.compile(r"(?:党委|党支部|党总支|党组|工委|联盟|局|委|办|部|院|校|站|所|中心|公司|集团|村|社区|会|联|队|园|馆)$")
-_UNIT_EXT_RE = re.compile(r"组织部|宣传部|统战部|政法委|文明办|办公室|党校|办")
+_UNIT_EXT_RE = re.compile(r"社会工作部|网信办|组织部|宣传部|统战部|政法委|文明办|办公室|党校|办")
 _BARE_UNITS = frozenset({"团委", "妇联", "科协", "工商联", "总工会", "残联"})
 _VILLAGE_RE = re.compile(rf"[{_CJK}]{{2,3}}?(?:村|社区)(?![{_CJK}]{{0,1}}(?:党|民|级|委|干部|集体|两委|\"两委\"))")
 _NOT_VILLAGE = re.compile(r"(?:乡村|农村|示范村|专业村|强村|弱村|试点村|空壳村|行政村|自然村|重点村|贫困村|脱贫村|全村|该村|本村|各村|"
@@ -109,6 +109,10 @@ class OrgMention:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+# one-character adverbs before a connective: "还与X村" is 与 + X村, not a name "…与X村"
+_ADVERBS = ("还", "并", "也", "都", "均", "又", "就", "即", "再")
+
+
 def left_cut(run: str) -> int:
     """Return the index in ``run`` where a name begins: after the last boundary word.
 
@@ -132,7 +136,8 @@ def left_cut(run: str) -> int:
         if len(m.group()) == 1 and len(core) == 1:
             continue
         if m.group() in ("和", "与", "及") and s > 0 and rest and rest[0] not in "县市镇乡区省中" \
-                and not _UNIT_END_RE.search(run[:s]) and not _ENDS_WITH_BOUNDARY.search(run[:s]):
+                and not _UNIT_END_RE.search(run[:s]) and not _ENDS_WITH_BOUNDARY.search(run[:s]) \
+                and not run[:s].endswith(_ADVERBS):
             continue  # 住房和城乡建设局, 发展和改革局, 仁和药业: the 和 is inside the name
         if e > best:
             best = e
@@ -159,7 +164,7 @@ def org_kind(name: str) -> str:
     ['村', '企业', '机关', '学校']
     """
     body = re.sub("(?:" + "|".join(_PARTY_SUFFIXES) + ")$", "", name)
-    if re.search(r"(?:有限责任公司|有限公司|公司|企业|合作社|集团|厂)$", body) or "公司" in body:
+    if re.search(r"(?:有限责任公司|有限公司|公司|企业|合作社|集团|厂|银行|支行|分行|信用社)$", body) or "公司" in body:
         return "企业"
     if re.search(r"(?:小学|中学|幼儿园|学校|学院|大学)$", body):
         return "学校"
@@ -231,13 +236,28 @@ def _run_before(text: str, end: int, limit: int = 24) -> tuple[int, str]:
     return start, run
 
 
+_COUNT = "[0-9]+|[一二三四五六七八九十两]+"
+# "龙门、银子等8个村党支部", "青石、白石、黑石三村党支部" (no 个: the count must fit the list),
+# "县统计局、医保局3个单位党支部", "县林业局、县气象局两家单位的机关党支部", "信访局、医保局、统计局党支部"
 _SHARED_HEAD_RE = re.compile(
-    rf"((?:[{_CJK}]{{1,8}}、)+[{_CJK}]{{1,8}}?)(等)?([0-9]+|[一二三四五六七八九十两]+)个"
-    r"(村级|村|社区|镇|机关)?(党组织|党支部|党总支|党委|支部)")
+    rf"((?:[{_CJK}]{{1,8}}、)+[{_CJK}]{{1,8}}?)(等)?({_COUNT})?(个|家)?"
+    r"(村级|村|社区|镇|机关|产业|单位的?)?(机关)?(党组织|党支部|党总支|党委|支部)")
+_UNIT_ITEM_RE = re.compile(r"(?:局|委|办|中心|站|所|院|队)$")
 
 
-def _shared_heads(text: str, para: int) -> list[OrgMention]:
-    out = []
+def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[int, int]]]:
+    """Names sharing one head; also returns the spans of the heads they used up.
+
+    A head without 个/家 needs a count that fits the list ("青石、白石、黑石三村党支部") or, with
+    no count at all, a list of units that each end like an agency ("信访局、医保局、统计局党支部":
+    each unit gets the suffix).
+    """
+    from .numbers import parse_number
+
+    out: list[OrgMention] = []
+    heads: list[tuple[int, int]] = []
+    if _LIST_SEP not in text:
+        return out, heads
     for m in _SHARED_HEAD_RE.finditer(text):
         items_start = m.start(1)
         raw_items = m.group(1).split(_LIST_SEP)
@@ -248,9 +268,21 @@ def _shared_heads(text: str, para: int) -> list[OrgMention]:
         items = [first[cut:]] + raw_items[1:]
         if any(not it or len(it) > 6 or _is_generic(it) or _BOUNDARY_RE.search(it) for it in items):
             continue
-        head_place = (m.group(4) or "").replace("级", "")
-        suffix = m.group(5)
+        partial, count_text, measure, place = m.group(2), m.group(3), m.group(4), m.group(5) or ""
+        count = parse_number(count_text) if count_text else None
+        if count_text and not measure:
+            if count is None or (not partial and int(count) != len(items)) or (partial and count < len(items)):
+                continue  # "新华一村党支部" is a name, not a count
+        if not count_text and not measure:
+            if place or not all(_UNIT_ITEM_RE.search(it) for it in items):
+                continue
+        elif measure and not count_text:
+            continue
+        head_place = "" if place.startswith("单位") else place.replace("级", "")
+        head_place += m.group(6) or ""
+        suffix = m.group(7)
         suffix = "党支部" if suffix == "支部" else suffix
+        found_here = []
         for i, item in enumerate(items):
             if i:
                 pos += 1  # the 、
@@ -262,15 +294,19 @@ def _shared_heads(text: str, para: int) -> list[OrgMention]:
                 name_body = item + head_place
             name = _clean_name(name_body, suffix)
             kind = org_kind(name) or ("村" if head_place == "村" else "")
-            out.append(OrgMention(para, pos, pos + len(item), item, name, suffix if suffix != "党组织" else "", kind,
-                                  org_level(name, kind), "shared_head", 0.75,
-                                  note=("列举不全(等) partial list" if m.group(2) else "")))
+            found_here.append(OrgMention(para, pos, pos + len(item), item, name, suffix if suffix != "党组织" else "",
+                                         kind, org_level(name, kind), "shared_head", 0.75,
+                                         note=("列举不全(等) partial list" if partial else "")))
             pos += len(item)
-    return out
+        if found_here:
+            out.extend(found_here)
+            heads.append((m.start(2) if partial else m.end(1), m.end()))
+    return out, heads
 
 
 _SHARED_VILLAGE_RE = re.compile(
-    rf"([{_CJK}]{{2,10}}、(?:[{_CJK}]{{2,3}}、)*[{_CJK}]{{2,3}}?)(等)?([0-9]+|[一二三四五六七八九十两]+)个(?:行政)?村(?![{_CJK}]{{0,2}}(?:党|级|集体|民))")
+    rf"([{_CJK}]{{2,10}}、(?:[{_CJK}]{{2,3}}、)*[{_CJK}]{{2,3}}?)(等)?({_COUNT})?(个)?(?:行政)?村"
+    rf"(?![{_CJK}]{{0,2}}(?:党|级|集体|民))")
 
 
 def _shared_villages(text: str, para: int) -> list[OrgMention]:
@@ -280,13 +316,19 @@ def _shared_villages(text: str, para: int) -> list[OrgMention]:
     """
     from .numbers import parse_number
 
-    out = []
+    out: list[OrgMention] = []
+    if _LIST_SEP not in text:
+        return out
     for m in _SHARED_VILLAGE_RE.finditer(text):
         raw_items = m.group(1).split(_LIST_SEP)
         first = raw_items[0]
         cut = left_cut(first)
         items = [first[cut:]] + raw_items[1:]
-        count = parse_number(m.group(3))
+        if m.group(4) and not m.group(3):
+            continue
+        if not m.group(3) and not m.group(2):
+            continue  # "东岗、西岗、南岗等村" is a partial list without a count; a bare "A、B村" is not taken
+        count = parse_number(m.group(3)) if m.group(3) else float(len(items))
         if count is None or (not m.group(2) and int(count) != len(items)) or (m.group(2) and count < len(items)):
             continue
         if any(len(it) < 2 or _is_generic(it) or _BOUNDARY_RE.search(it) or it.endswith(("村", "镇", "乡")) for it in items):
@@ -314,8 +356,11 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
     """
     found: list[OrgMention] = []
     taken: list[tuple[int, int]] = []
+    shared, heads = _shared_heads(text, para)
     for m in _SUFFIX_RE.finditer(text):
         suffix = m.group()
+        if any(hs <= m.start() < he for hs, he in heads):
+            continue  # the head of a shared-head list ("…三村党支部"), named item by item below
         # 党委 inside 党委员会 etc. is handled by the longer alternatives; skip 工委 in 党工委-less words
         run_start, run = _run_before(text, m.start())
         cut = left_cut(run)
@@ -334,7 +379,7 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         found.append(OrgMention(para, start, m.end(), text[start:m.end()], name, form, kind, org_level(name, kind),
                                 "suffix", conf))
         taken.append((start, m.end()))
-    for sh in _shared_heads(text, para):
+    for sh in shared:
         if not any(s <= sh.start < e for s, e in taken):
             found.append(sh)
             taken.append((sh.start, sh.end))
