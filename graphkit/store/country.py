@@ -289,6 +289,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _manifest_digest(path: Path) -> str:
+    """SHA-256 of a province's manifest without its build time (the same for the same province tables)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc.pop("created", None)
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def _previous(out: Path, full: bool) -> dict[str, dict[str, Any]]:
     """The previous country output's provinces (key → their entry), when ``out`` is one."""
     from .io import MANIFEST, output_kind
@@ -313,8 +320,8 @@ def _unchanged(old: dict[str, Any] | None, prov: CountryProvince, stat: list[lis
     if old is None or old.get("name") != prov.name or old.get("stat") != stat or old.get("options") != opts:
         return False
     try:
-        return _sha256(folder / MANIFEST) == old.get("manifest")
-    except OSError:
+        return _manifest_digest(folder / MANIFEST) == old.get("manifest")
+    except (OSError, json.JSONDecodeError):
         return False
 
 
@@ -517,7 +524,7 @@ def build_country(country_dir: str | Path, out: str | Path, *, lenient: bool = F
                 result.seconds[f"province:{prov.key}"] = time.perf_counter() - t
             pm = json.loads((dst / MANIFEST).read_text(encoding="utf-8"))
             entries.append({"key": prov.key, "name": prov.name, "tag": prov.tag, "stat": stat, "options": opts,
-                            "manifest": _sha256(dst / MANIFEST), "counts": pm["counts"]})
+                            "manifest": _manifest_digest(dst / MANIFEST), "counts": pm["counts"]})
         result.seconds["provinces"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         if progress:
