@@ -447,6 +447,32 @@ def _assemble(country: Country, parts: Path, tmp: Path, model: Model) -> tuple[d
     return counts, src_df, prob_df
 
 
+def _write_country(country: Country, tmp: Path, model: Model, entries: list[dict[str, Any]], *,
+                   lenient: bool) -> tuple[dict[str, int], pd.DataFrame]:
+    """The country graph in ``tmp`` from its provinces' parts in ``tmp/provinces``: tables, sources, problems, manifest."""
+    from .io import FORMAT_VERSION, MANIFEST
+
+    counts, sources, problems = _assemble(country, tmp / PROVINCES, tmp, model)
+    pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
+                                        preserve_index=False), tmp / "sources.parquet")
+    if len(problems):
+        problems.map(excel_safe).to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")
+    errors = int((problems["severity"] == "error").sum()) if len(problems) else 0
+    manifest = {
+        "format": FORMAT_VERSION, "schema_version": model.version,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "settings": {"county": country.name, "province": country.name, "country": country.name, "lenient": lenient},
+        "counts": counts,
+        "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
+        "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
+        "country": {"name": country.name, "format": COUNTRY_FORMAT, "provinces": entries,
+                    "tables": {r.name: _sha256(tmp / "tables" / f"{r.name}.parquet") for r in model},
+                    "county_of": _sha256(tmp / COUNTY_OF)},
+    }
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return counts, problems
+
+
 # --------------------------------------------------------------------------------------------
 # entry point
 
@@ -486,7 +512,7 @@ def build_country(country_dir: str | Path, out: str | Path, *, lenient: bool = F
         A province has errors and ``lenient`` is False; ``.failed`` holds each failing county's
         problem table (keys ``省文件夹/县文件夹``); ``out`` is left as it was.
     """
-    from .io import FORMAT_VERSION, MANIFEST, atomic_dir, check_replace
+    from .io import MANIFEST, atomic_dir, check_replace
 
     t0 = time.perf_counter()
     country = read_country(country_dir)
@@ -529,24 +555,7 @@ def build_country(country_dir: str | Path, out: str | Path, *, lenient: bool = F
         t1 = time.perf_counter()
         if progress:
             progress(f"合并 {n} 个省 / putting {n} provinces together")
-        counts, sources, problems = _assemble(country, parts, tmp, model)
-        pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
-                                            preserve_index=False), tmp / "sources.parquet")
-        if len(problems):
-            problems.map(excel_safe).to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")
-        errors = int((problems["severity"] == "error").sum()) if len(problems) else 0
-        manifest = {
-            "format": FORMAT_VERSION, "schema_version": model.version,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-            "settings": {"county": country.name, "province": country.name, "country": country.name, "lenient": lenient},
-            "counts": counts,
-            "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
-            "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
-            "country": {"name": country.name, "format": COUNTRY_FORMAT, "provinces": entries,
-                        "tables": {r.name: _sha256(tmp / "tables" / f"{r.name}.parquet") for r in model},
-                        "county_of": _sha256(tmp / COUNTY_OF)},
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        counts, problems = _write_country(country, tmp, model, entries, lenient=lenient)
         result.seconds["assemble"] = time.perf_counter() - t1
     result.seconds["total"] = time.perf_counter() - t0
     result.counts = counts
