@@ -1,7 +1,6 @@
 """A country from its provinces (issue 18): one graph from one folder per province, province by province."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -17,21 +16,9 @@ from graphkit.core.schema import load_schema
 from graphkit.ingest.synth import generate_national
 from graphkit.store import country as gc
 from graphkit.store.province import COUNTY_OF, is_province
+from tests.test_province import _tree  # the same comparison as the province rebuild test
 
 COPY = "复制省"  # a fictional province: the ledgers of another province under a new name
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    out = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name != ".graphkit-output.json":
-            data = p.read_bytes()
-            if p.name == "manifest.json":
-                m = json.loads(data)
-                m.pop("created")
-                data = json.dumps(m, sort_keys=True).encode()
-            out[p.relative_to(root).as_posix()] = data
-    return out
 
 
 def _roster_rows(folder: Path) -> int:

@@ -136,17 +136,12 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
     from ..store.province import is_province
     check_replace(out, kind="graph")  # refuse before the work, not after it
     _problems_check(problems_path, force)
-    if is_country(data_dir):
+    many = "country" if is_country(data_dir) else "province" if is_province(data_dir) else None  # a country first: it looks like a province too
+    if many is not None:
         if county is not None:
-            raise click.UsageError("--county 只用于单县目录 / --county is for one county's folder, not a country")
-        _build_country(data_dir, out, lenient=lenient, mappings=mappings, problems_path=problems_path,
-                       strict=strict, quiet=quiet, full=full, force=force)
-        return
-    if is_province(data_dir):
-        if county is not None:
-            raise click.UsageError("--county 只用于单县目录 / --county is for one county's folder, not a province")
-        _build_province(data_dir, out, lenient=lenient, mappings=mappings, problems_path=problems_path,
-                        strict=strict, quiet=quiet, full=full, force=force)
+            raise click.UsageError(f"--county 只用于单县目录 / --county is for one county's folder, not a {many}")
+        _build_many(data_dir, out, country=many == "country", lenient=lenient, mappings=mappings,
+                    problems_path=problems_path, strict=strict, quiet=quiet, full=full, force=force)
         return
     try:
         graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say,
@@ -167,38 +162,16 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
             click.echo(f"注意 note: {r.file} — {r.message_zh} / {r.message_en}")
 
 
-def _build_province(data_dir: str, out: str, *, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
-                    strict: bool, quiet: bool, full: bool, force: bool) -> None:
-    from ..store.province import ProvinceFailed, build_province
-    try:
-        res = build_province(data_dir, out, lenient=lenient, mappings=mappings, strict=strict,
-                             progress=None if quiet else _say, full=full)
-    except ProvinceFailed as exc:
-        from ..store.io import atomic_dir
-        from ..core.problems import write_problems
-        _problems_out(exc.problems, problems_path, command="build", force=force)
-        where = Path(f"{Path(out).resolve()}.问题清单")
-        with atomic_dir(where, kind="county-problems", command="build") as tmp:  # each failing county's own table, beside the (unchanged) output
-            for key, table in exc.failed.items():
-                write_problems(table, tmp / f"{key.replace('/', '_')}.xlsx")
-        _say(f"各县问题清单 each failing county's problem table → {where}/")
-        raise
-    _say_warnings(res.problems, str(res.out / "problems.csv"))
-    counts = ", ".join(f"{k} {v}" for k, v in res.counts.items() if v)
-    click.echo(f"已构建省级图谱 built the province {res.out}: {len(res.rebuilt)} 个县（级）重新读取 re-read, "
-               f"{len(res.reused)} 个沿用 reused, {res.cross_links} 条跨县引用 cross-county references; {counts}")
-    n_err = int((res.problems["severity"] == "error").sum()) if len(res.problems) else 0
-    if n_err:
-        click.echo(f"宽松模式跳过了 {n_err} 个问题，见 {res.out / 'problems.csv'} / lenient mode skipped {n_err} problem(s)")
-
-
-def _build_country(data_dir: str, out: str, *, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
-                   strict: bool, quiet: bool, full: bool, force: bool) -> None:
+def _build_many(data_dir: str, out: str, *, country: bool, lenient: bool, mappings: tuple[str, ...],
+                problems_path: str | None, strict: bool, quiet: bool, full: bool, force: bool) -> None:
+    """Build a province (``country=False``) or a country folder; on failure each failing county's problem table."""
     from ..store.country import CountryFailed, build_country
+    from ..store.province import ProvinceFailed, build_province
+    build: Any = build_country if country else build_province
     try:
-        res = build_country(data_dir, out, lenient=lenient, mappings=mappings, strict=strict,
-                            progress=None if quiet else _say, full=full)
-    except CountryFailed as exc:
+        res = build(data_dir, out, lenient=lenient, mappings=mappings, strict=strict,
+                    progress=None if quiet else _say, full=full)
+    except (ProvinceFailed, CountryFailed) as exc:
         from ..store.io import atomic_dir
         from ..core.problems import write_problems
         _problems_out(exc.problems, problems_path, command="build", force=force)
@@ -210,8 +183,12 @@ def _build_country(data_dir: str, out: str, *, lenient: bool, mappings: tuple[st
         raise
     _say_warnings(res.problems, str(res.out / "problems.csv"))
     counts = ", ".join(f"{k} {v}" for k, v in res.counts.items() if v)
-    click.echo(f"已构建全国图谱 built the country {res.out}: {len(res.rebuilt)} 个省重新构建 built, "
-               f"{len(res.reused)} 个沿用 reused; {counts}")
+    if country:
+        click.echo(f"已构建全国图谱 built the country {res.out}: {len(res.rebuilt)} 个省重新构建 built, "
+                   f"{len(res.reused)} 个沿用 reused; {counts}")
+    else:
+        click.echo(f"已构建省级图谱 built the province {res.out}: {len(res.rebuilt)} 个县（级）重新读取 re-read, "
+                   f"{len(res.reused)} 个沿用 reused, {res.cross_links} 条跨县引用 cross-county references; {counts}")
     n_err = int((res.problems["severity"] == "error").sum()) if len(res.problems) else 0
     if n_err:
         click.echo(f"宽松模式跳过了 {n_err} 个问题，见 {res.out / 'problems.csv'} / lenient mode skipped {n_err} problem(s)")

@@ -49,8 +49,8 @@ from ..core.errors import GraphkitError, OutputError, ValidationFailed
 from ..core.problems import PROBLEM_COLUMNS, excel_safe, excel_unsafe
 from ..core.schema import Model, RecordType, load_schema
 from ..core.text import clean_text
-from ..ingest.load import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, file_sha256
-from .province import COUNTY_OF, ProvinceFailed, ProvinceResult, build_province, is_province
+from ..ingest.load import Limits, file_sha256
+from .province import COUNTY_OF, ProvinceFailed, ProvinceResult, _has_ledgers, _tree_digest, _yaml, build_province, is_province
 
 __all__ = [
     "PROVINCES",
@@ -118,20 +118,6 @@ class CountryFailed(ValidationFailed):
 
 # --------------------------------------------------------------------------------------------
 # the country folder
-
-
-def _yaml(path: Path) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise GraphkitError(f"{path}: 配置文件无法读取 / cannot read the settings: {' '.join(str(exc).split())}") from None
-
-
-def _has_ledgers(folder: Path) -> bool:
-    return any(p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
-               for p in folder.iterdir())
 
 
 def _province_config(folder: Path) -> dict[str, Any] | None:
@@ -261,14 +247,6 @@ def _stat(folder: Path) -> list[list[Any]]:
     return out
 
 
-def _tree_digest(path: Path) -> str:
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    h = hashlib.sha256()
-    for p in files:
-        h.update(p.name.encode("utf-8") + b"\x00" + file_sha256(p).encode("ascii"))
-    return h.hexdigest()[:16]
-
-
 def _link_file(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
@@ -279,14 +257,6 @@ def _link_file(src: str, dst: str) -> None:
 def _link_tree(src: Path, dst: Path) -> None:
     """``dst`` with the files of ``src``: hard links (copies where links are not possible)."""
     shutil.copytree(src, dst, copy_function=_link_file)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _manifest_digest(path: Path) -> str:
@@ -466,8 +436,8 @@ def _write_country(country: Country, tmp: Path, model: Model, entries: list[dict
         "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
         "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
         "country": {"name": country.name, "format": COUNTRY_FORMAT, "provinces": entries,
-                    "tables": {r.name: _sha256(tmp / "tables" / f"{r.name}.parquet") for r in model},
-                    "county_of": _sha256(tmp / COUNTY_OF)},
+                    "tables": {r.name: file_sha256(tmp / "tables" / f"{r.name}.parquet") for r in model},
+                    "county_of": file_sha256(tmp / COUNTY_OF)},
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return counts, problems
