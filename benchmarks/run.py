@@ -208,6 +208,34 @@ def stage_build(timer: Any, ledger_dir: str, graph_dir: str) -> dict[str, Any]:
             "problem_rules": probs["rule"].value_counts().head(5).to_dict() if len(probs) else {}}
 
 
+def stage_build_country(timer: Any, ledger_dir: str, graph_dir: str) -> dict[str, Any]:
+    """``build_country`` from a country folder of province folders; it writes as it goes.
+
+    Not lenient (as ``graphkit build`` runs by default), so that the unchanged provinces of an
+    earlier ``graphkit build COUNTRY_DIR -o GRAPH_DIR`` are reused (their files linked).
+    """
+    from graphkit.store.country import build_country
+
+    with timer("build"):
+        res = build_country(ledger_dir, graph_dir)
+    probs = res.problems
+    n_err = int((probs["severity"] == "error").sum()) if len(probs) else 0
+    return {"counts": res.counts, "problems": len(probs), "problem_errors": n_err,
+            "problem_rules": probs["rule"].value_counts().head(5).to_dict() if len(probs) else {},
+            "provinces_built": len(res.rebuilt), "provinces_reused": len(res.reused),
+            "assemble_seconds": round(res.seconds.get("assemble", 0.0), 1)}
+
+
+def _country_rows(ledger_dir: Path) -> dict[str, int]:
+    """Data rows (lines less the header) of the CSV ledgers of a country folder, and its files."""
+    rows = files = 0
+    for p in ledger_dir.rglob("*.csv"):
+        with p.open("rb") as fh:
+            rows += max(0, sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) - 1)
+        files += 1
+    return {"ledger_rows": rows, "ledger_files": files}
+
+
 def stage_read_graph(timer: Any, graph_dir: str) -> dict[str, Any]:
     import graphkit as gk
 
@@ -554,6 +582,11 @@ def _orgs_in(graph_dir: Path) -> int:
     return int(json.loads((graph_dir / "manifest.json").read_text(encoding="utf-8"))["counts"]["Organization"])
 
 
+def read_json_manifest(graph_dir: Path) -> dict[str, Any]:
+    """The manifest of a graph folder (no graphkit import)."""
+    return dict(json.loads((graph_dir / "manifest.json").read_text(encoding="utf-8")))
+
+
 def _build_reference(run: Run, previous: list[Run]) -> Run | None:
     """The largest earlier run with a measured build rate."""
     cands = [r for r in previous if r.rows.get("build", {}).get("rows_per_s") and r.label != run.label]
@@ -576,7 +609,17 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         for f in (stamp, run.dir / "synth_failed.json", run.dir / "graph_source.json"):
             f.unlink(missing_ok=True)
     ledgers_ok = True
-    if stamp.exists() and run.ledgers.is_dir():
+    given = Path(args.national_ledgers) if run.scale == "national" and args.national_ledgers else None
+    if given is not None:  # a real national synthetic set (one folder per province), made beforehand
+        from graphkit.store.country import is_country
+        if not is_country(given):
+            run.row("synth", status="error", note=f"--national-ledgers {given}: 不是全国目录（每省一个文件夹）/ not a "
+                                                 f"country folder (one folder per province)")
+            return
+        run.ledgers = given
+        run.counts = _country_rows(given)
+        run.row("synth", status="given", note=f"--national-ledgers {given}: {run.counts['ledger_files']:,} CSV files")
+    elif stamp.exists() and run.ledgers.is_dir():
         meta = json.loads(stamp.read_text(encoding="utf-8"))
         run.counts = meta["counts"]
         run.row("synth", seconds=meta["seconds"], peak_mib=meta.get("peak_mib"), status="cached",
@@ -609,7 +652,10 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         else:
             return
     rows_total = 0
-    if ledgers_ok:
+    if given is not None:
+        run.ledger_format = "csv"
+        rows_total = run.counts["ledger_rows"]
+    elif ledgers_ok:
         suffixes = {p.suffix.lower() for p in _ledger_files(str(run.ledgers))}
         run.ledger_format = ",".join(sorted(s.lstrip(".") for s in suffixes))
         rows_total = _ledger_rows(run.counts)
@@ -621,7 +667,9 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         return stage in stages
 
     # ---- load / build / write ------------------------------------------------------------------------------
-    if want("load") and not ledgers_ok:
+    if want("load") and given is not None:
+        run.row("load", status="not run", note="全国目录：读取计入 build / a country folder: reading is part of build")
+    elif want("load") and not ledgers_ok:
         run.row("load", status="not run", note="没有台账 no ledgers (synth failed)")
     elif want("load"):
         missing = _available(STAGES["load"][1])
@@ -638,7 +686,7 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
         or not args.no_baseline
     build_ref = _build_reference(run, previous) if run.scale == "national" else None
     est_build = rows_total / build_ref.rows["build"]["rows_per_s"] if build_ref else None
-    replicate = run.scale == "national" and (args.national_graph == "replicate" or not ledgers_ok or (
+    replicate = run.scale == "national" and given is None and (args.national_graph == "replicate" or not ledgers_ok or (
         args.national_graph == "auto" and est_build is not None and est_build > args.timeout))
     origin = run.dir / "graph_source.json"
     if replicate:
@@ -675,6 +723,19 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
                 src_counts = json.loads(src_stamp.read_text(encoding="utf-8"))["counts"]
                 run.counts = {k: int(v) * int(known["copies"]) for k, v in src_counts.items()}
                 run.ledger_format = f"none: synth failed; sizes = {known['copies']} × {Path(known['from']).parent.name}"
+    elif given is not None and (want("build") or (need_graph and not (run.graph / "manifest.json").exists())):
+        _say(f"  build_country {given} …")
+        m = _measure(args, run, "stage_build_country", {"ledger_dir": str(given), "graph_dir": str(run.graph)})
+        r = _record(run, "build", m)
+        if r["seconds"]:
+            r["rows_per_s"] = round(rows_total / r["seconds"])
+            r["note"] = (f"{rows_total:,} CSV rows, {r['rows_per_s']:,} rows/s; provinces built "
+                         f"{m.extra.get('provinces_built')}, reused {m.extra.get('provinces_reused')}; "
+                         f"assembly {m.extra.get('assemble_seconds')} s")
+        run.row("write", status="not run", note="计入 build（build_country 边建边写）/ part of build (build_country writes as it goes)")
+        if m.status == "ok":
+            origin.write_text(json.dumps({"kind": "built", "from": str(given), "counts": m.extra["counts"]}), encoding="utf-8")
+            run.graph_source = f"built from the national ledgers {given}"
     elif want("build") or (need_graph and not (run.graph / "manifest.json").exists()):
         _say("  build + write …")
         m = _measure(args, run, "stage_build", {"ledger_dir": str(run.ledgers), "graph_dir": str(run.graph)})
@@ -691,6 +752,10 @@ def run_scale(args: argparse.Namespace, run: Run, stages: list[str], reference: 
             origin.write_text(json.dumps({"kind": "built", "counts": m.extra["counts"]}), encoding="utf-8")
     if origin.exists() and not run.graph_counts:
         run.graph_counts = json.loads(origin.read_text(encoding="utf-8")).get("counts", {})
+    if given is not None and run.graph_source == "built from the ledgers" and (run.graph / "manifest.json").exists():
+        country = read_json_manifest(run.graph).get("country")
+        run.graph_source = (f"built from the national ledgers {given} (earlier build, {len(country['provinces'])} provinces)"
+                            if country else f"{run.graph} (not a country build)")
     if not (run.graph / "manifest.json").exists():
         for s in stages:
             if s not in run.rows:
@@ -1115,6 +1180,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--national-graph", choices=["auto", "build", "replicate"], default="auto",
                    help="national graph folder: build it from the ledgers, or replicate the province graph "
                         "(auto: replicate when the build is estimated to exceed --timeout)")
+    p.add_argument("--national-ledgers", default=None, metavar="DIR",
+                   help="national scale: build the graph from this country folder (one folder per province, e.g. made by "
+                        "`graphkit synth --scale national`) with build_country instead of synthesizing or replicating; "
+                        "the build takes hours on 2 cores: raise --timeout, or reuse an earlier build in --work")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per graphkit stage")
     p.add_argument("--src", default=None, help="measure the graphkit package in this checkout instead of the installed one")
     p.add_argument("--mem-limit-gib", type=float, default=8.5, help="kill a stage whose RSS exceeds this (default 8.5)")

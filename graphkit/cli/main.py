@@ -122,23 +122,26 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
     """由台账构建图谱并写入输出目录 / build the graph from DATA_DIR into OUT (atomically).
 
     \b
-    DATA_DIR 可以是一个县的台账目录，也可以是每县一个文件夹的省级目录（见 docs/province.md）；
-    省级目录只重新读取有变化的县。
-    DATA_DIR is one county's ledger folder, or a province folder of county folders
-    (docs/province.md); a province rebuild re-reads only the counties that changed.
+    DATA_DIR 可以是一个县的台账目录，也可以是每县一个文件夹的省级目录，或每省一个文件夹的全国目录
+    （见 docs/province.md）；省级目录只重新读取有变化的县，全国目录只重新构建有变化的省。
+    DATA_DIR is one county's ledger folder, a province folder of county folders, or a country folder
+    of province folders (docs/province.md); a province rebuild re-reads only the counties that
+    changed, a country rebuild builds again only the provinces that changed.
     OUT 须不存在、为空，或是 graphkit 之前构建的图谱目录；其他目录一律不覆盖。
     OUT must be missing, empty, or a graph folder graphkit built before; nothing else is replaced.
     """
     from ..store.io import check_replace, write_graph
     from ..ingest.load import build_graph
+    from ..store.country import is_country
     from ..store.province import is_province
     check_replace(out, kind="graph")  # refuse before the work, not after it
     _problems_check(problems_path, force)
-    if is_province(data_dir):
+    many = "country" if is_country(data_dir) else "province" if is_province(data_dir) else None  # a country first: it looks like a province too
+    if many is not None:
         if county is not None:
-            raise click.UsageError("--county 只用于单县目录 / --county is for one county's folder, not a province")
-        _build_province(data_dir, out, lenient=lenient, mappings=mappings, problems_path=problems_path,
-                        strict=strict, quiet=quiet, full=full, force=force)
+            raise click.UsageError(f"--county 只用于单县目录 / --county is for one county's folder, not a {many}")
+        _build_many(data_dir, out, country=many == "country", lenient=lenient, mappings=mappings,
+                    problems_path=problems_path, strict=strict, quiet=quiet, full=full, force=force)
         return
     try:
         graph = build_graph(data_dir, lenient=lenient, mappings=mappings, county=county, progress=None if quiet else _say,
@@ -159,13 +162,16 @@ def build(data_dir: str, out: str, lenient: bool, mappings: tuple[str, ...], pro
             click.echo(f"注意 note: {r.file} — {r.message_zh} / {r.message_en}")
 
 
-def _build_province(data_dir: str, out: str, *, lenient: bool, mappings: tuple[str, ...], problems_path: str | None,
-                    strict: bool, quiet: bool, full: bool, force: bool) -> None:
+def _build_many(data_dir: str, out: str, *, country: bool, lenient: bool, mappings: tuple[str, ...],
+                problems_path: str | None, strict: bool, quiet: bool, full: bool, force: bool) -> None:
+    """Build a province (``country=False``) or a country folder; on failure each failing county's problem table."""
+    from ..store.country import CountryFailed, build_country
     from ..store.province import ProvinceFailed, build_province
+    build: Any = build_country if country else build_province
     try:
-        res = build_province(data_dir, out, lenient=lenient, mappings=mappings, strict=strict,
-                             progress=None if quiet else _say, full=full)
-    except ProvinceFailed as exc:
+        res = build(data_dir, out, lenient=lenient, mappings=mappings, strict=strict,
+                    progress=None if quiet else _say, full=full)
+    except (ProvinceFailed, CountryFailed) as exc:
         from ..store.io import atomic_dir
         from ..core.problems import write_problems
         _problems_out(exc.problems, problems_path, command="build", force=force)
@@ -177,8 +183,12 @@ def _build_province(data_dir: str, out: str, *, lenient: bool, mappings: tuple[s
         raise
     _say_warnings(res.problems, str(res.out / "problems.csv"))
     counts = ", ".join(f"{k} {v}" for k, v in res.counts.items() if v)
-    click.echo(f"已构建省级图谱 built the province {res.out}: {len(res.rebuilt)} 个县（级）重新读取 re-read, "
-               f"{len(res.reused)} 个沿用 reused, {res.cross_links} 条跨县引用 cross-county references; {counts}")
+    if country:
+        click.echo(f"已构建全国图谱 built the country {res.out}: {len(res.rebuilt)} 个省重新构建 built, "
+                   f"{len(res.reused)} 个沿用 reused; {counts}")
+    else:
+        click.echo(f"已构建省级图谱 built the province {res.out}: {len(res.rebuilt)} 个县（级）重新读取 re-read, "
+                   f"{len(res.reused)} 个沿用 reused, {res.cross_links} 条跨县引用 cross-county references; {counts}")
     n_err = int((res.problems["severity"] == "error").sum()) if len(res.problems) else 0
     if n_err:
         click.echo(f"宽松模式跳过了 {n_err} 个问题，见 {res.out / 'problems.csv'} / lenient mode skipped {n_err} problem(s)")
