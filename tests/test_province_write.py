@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from graphkit.core import files as gk_files
@@ -25,6 +27,11 @@ def test_a_rebuild_links_what_did_not_change_and_equals_a_full_build(tmp_path: P
     out = tmp_path / "out"
     gp.build_province(prov, out)
     before = _inodes(out)
+    # the reused parts' sources come from one read of the province list, row for row their own files
+    split = gp._previous_sources(out, gp.read_province(prov))
+    assert sorted(split) == ["丙市直", "乙县", "甲县"]
+    for key, frame in split.items():
+        pd.testing.assert_frame_equal(frame, pq.read_table(out / "parts" / key / "sources.parquet").to_pandas())
     # 乙县 ends its pairing a day later: its organizations (what 甲县's reference to it reads) are unchanged
     pairing = prov / "乙县" / "结对共建台账.csv"
     pairing.write_text(pairing.read_text(encoding="utf-8").replace("2024-01-01", "2024-01-02"), encoding="utf-8")

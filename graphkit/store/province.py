@@ -422,14 +422,16 @@ def _previous_part(prev: Path | None, unit: Unit) -> dict[str, Any] | None:
 
 
 def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model, *, same_meta: bool = False,
-               no_problems: pd.DataFrame | None = None) -> _Part:
+               no_problems: pd.DataFrame | None = None, sources: pd.DataFrame | None = None) -> _Part:
     """A part of the previous output, to reuse: its tables are read on first use, its files linked.
 
     ``same_meta``: ``meta`` is what the part's ``part.json`` holds (no file's time changed), so that
     file is linked too instead of written again. ``no_problems``: the (empty, read-only) problem
-    table of a part without ``problems.csv``, shared by the parts of one build.
+    table of a part without ``problems.csv``, shared by the parts of one build. ``sources``: the
+    part's rows of the previous province source list (:func:`_previous_sources`), else its own file is read.
     """
-    sources = pq.read_table(folder / "sources.parquet").to_pandas()
+    if sources is None:
+        sources = pq.read_table(folder / "sources.parquet").to_pandas()
     pfile = folder / "problems.csv"
     if pfile.exists():
         problems = pd.read_csv(pfile, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
@@ -443,6 +445,38 @@ def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model, *, 
             if n != "part.json" or same_meta:
                 files[(rel / n).as_posix()] = here / n
     return _Part(unit, {}, sources, problems, meta, files, folder=folder)
+
+
+def _previous_sources(prev: Path | None, prov: Province) -> dict[str, pd.DataFrame]:
+    """The previous output's source list (``sources.parquet``) split by folder: one read, not one per reused part.
+
+    Taken only when it matches the previous manifest's list row for row and every row names one
+    folder of the province (no folder inside another); otherwise empty, and each reused part's own
+    ``sources.parquet`` is read.
+    """
+    from .io import MANIFEST
+
+    keys = {u.key for u in prov.units}
+    if prev is None or any(k.startswith(o + "/") for k in keys for o in keys):
+        return {}
+    try:
+        listed = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))["sources"]
+        frame = pq.read_table(prev / "sources.parquet").to_pandas()
+        same = len(frame) == len(listed) and frame["sha256"].tolist() == [s["sha256"] for s in listed] \
+            and frame["file"].tolist() == [s["file"] for s in listed]
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return {}
+    if not same:
+        return {}
+    rows: dict[str, list[int]] = {}
+    for i, f in enumerate(frame["file"].tolist()):
+        key = str(f).split("/", 1)[0]
+        if key not in keys:
+            key = next((k for k in keys if str(f).startswith(k + "/")), "")
+            if not key:
+                return {}
+        rows.setdefault(key, []).append(i)
+    return {k: frame.iloc[idx].reset_index(drop=True) for k, idx in rows.items()}
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -918,6 +952,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     upper = _UpperNames([], model)
     todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]] = []
     no_problems = pd.DataFrame(columns=PROBLEM_COLUMNS)  # the reused parts without problems share it (never changed)
+    prev_sources = _previous_sources(prev, prov)
     for i, unit in enumerate(prov.units, start=1):
         if unit.level == "county" and not upper.units:
             _finish(todo, parts, failed, result, prov, lenient, mapping_list, limits, strict, upper, progress)
@@ -933,7 +968,8 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
         sig = _signature(unit, prov, hashes, model, opts, upper.digest)
         if old is not None and old.get("signature") == sig:
             part = _read_part(prev / PARTS / unit.key, unit, {**old, "stat": stat_list}, model,  # type: ignore[operator]
-                              same_meta=old.get("stat") == stat_list, no_problems=no_problems)
+                              same_meta=old.get("stat") == stat_list, no_problems=no_problems,
+                              sources=prev_sources.get(unit.key))
             parts[unit.key] = part
             result.reused.append(unit.key)
             if progress:
