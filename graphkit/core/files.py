@@ -47,19 +47,27 @@ def _default_mode(kind: str) -> int:
     return (0o777 if kind == "dir" else 0o666) & ~mask
 
 
-def _rename_exchange_impl() -> Callable[[Path, Path], bool] | None:
-    """Linux ``renameat2(RENAME_EXCHANGE)``: swap two paths in one atomic step (None elsewhere)."""
+def _libc_function(name: str, argtypes: tuple[str, ...]) -> Any | None:
+    """The C library's function ``name`` (taking ``ctypes`` types named ``argtypes``, returning an int)
+    on Linux, or None (elsewhere, or missing). Used for ``renameat2`` and ``syncfs`` only."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
 
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
+        fn = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.argtypes = [getattr(ctypes, t) for t in argtypes]
     fn.restype = ctypes.c_int
+    return fn
+
+
+def _rename_exchange_impl() -> Callable[[Path, Path], bool] | None:
+    """Linux ``renameat2(RENAME_EXCHANGE)``: swap two paths in one atomic step (None elsewhere)."""
+    fn = _libc_function("renameat2", ("c_int", "c_char_p", "c_int", "c_char_p", "c_uint"))
+    if fn is None:
+        return None
 
     def exchange(a: Path, b: Path) -> bool:
         # AT_FDCWD = -100, RENAME_EXCHANGE = 2; False when the file system does not support it
@@ -125,17 +133,9 @@ def _recover(target: Path) -> None:
 
 def _syncfs_impl() -> Callable[[Path], bool] | None:
     """Linux ``syncfs``: write out everything of the file system holding a path in one call (None elsewhere)."""
-    if not sys.platform.startswith("linux"):
+    fn = _libc_function("syncfs", ("c_int",))
+    if fn is None:
         return None
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.syncfs
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int]
-    fn.restype = ctypes.c_int
 
     def syncfs(path: Path) -> bool:
         fd = os.open(path, os.O_RDONLY)
