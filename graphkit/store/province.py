@@ -82,6 +82,8 @@ PART_FORMAT = "1"
 XREFS = "xrefs.json"
 XREF_FORMAT = "1"
 _PROVINCE_KEYS = ("province", "counties", "levels", "description")
+#: kinds of graphkit output folder that are ledgers to read (``graphkit.core.files.graphkit_outputs`` reads them too)
+_LEDGER_OUTPUTS = ("synth-ledgers", "extract-ledgers")
 _SCOPED = re.compile(r"^\s*([^/／]{1,40}?)\s*[/／]\s*(\S.*)$")
 ProgressFn = Callable[[str], None]
 
@@ -200,7 +202,7 @@ def read_province(path: str | Path) -> Province:
         An unknown key in the top ``graphkit.yaml``, a listed folder that is missing, a county
         folder without a county name, two folders naming the same county, no county at all.
     """
-    from .io import graphkit_outputs
+    from .io import output_kind
     from ..ingest.load import read_config
 
     path = Path(path)
@@ -227,9 +229,8 @@ def read_province(path: str | Path) -> Province:
                 raise GraphkitError(f"{cfg}: {key} 的每一项应为文件夹名或 {{dir: 文件夹, city: 市名}} / each entry of `{key}` "
                                     f"must be a folder or {{dir: FOLDER, city: CITY}}: {item!r}")
     if not listed:
-        outputs = {p for p, _ in graphkit_outputs(path)}
         for sub in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if sub in outputs:
+            if output_kind(sub) not in (None, *_LEDGER_OUTPUTS):  # a graph or other output folder, not ledgers
                 continue
             if (sub / CONFIG_FILE).is_file():
                 listed.append((sub.name, {}))
@@ -420,13 +421,62 @@ def _previous_part(prev: Path | None, unit: Unit) -> dict[str, Any] | None:
         return None
 
 
-def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model) -> _Part:
-    sources = pq.read_table(folder / "sources.parquet").to_pandas()
+def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model, *, same_meta: bool = False,
+               no_problems: pd.DataFrame | None = None, sources: pd.DataFrame | None = None) -> _Part:
+    """A part of the previous output, to reuse: its tables are read on first use, its files linked.
+
+    ``same_meta``: ``meta`` is what the part's ``part.json`` holds (no file's time changed), so that
+    file is linked too instead of written again. ``no_problems``: the (empty, read-only) problem
+    table of a part without ``problems.csv``, shared by the parts of one build. ``sources``: the
+    part's rows of the previous province source list (:func:`_previous_sources`), else its own file is read.
+    """
+    if sources is None:
+        sources = pq.read_table(folder / "sources.parquet").to_pandas()
     pfile = folder / "problems.csv"
-    problems = (pd.read_csv(pfile, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
-                if pfile.exists() else pd.DataFrame(columns=PROBLEM_COLUMNS))
-    files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and p.name != "part.json"}
+    if pfile.exists():
+        problems = pd.read_csv(pfile, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
+    else:
+        problems = pd.DataFrame(columns=PROBLEM_COLUMNS) if no_problems is None else no_problems
+    files = {}
+    for dirpath, _dirs, names in os.walk(folder):
+        here = Path(dirpath)
+        rel = here.relative_to(folder)
+        for n in names:
+            if n != "part.json" or same_meta:
+                files[(rel / n).as_posix()] = here / n
     return _Part(unit, {}, sources, problems, meta, files, folder=folder)
+
+
+def _previous_sources(prev: Path | None, prov: Province) -> dict[str, pd.DataFrame]:
+    """The previous output's source list (``sources.parquet``) split by folder: one read, not one per reused part.
+
+    Taken only when it matches the previous manifest's list row for row and every row names one
+    folder of the province (no folder inside another); otherwise empty, and each reused part's own
+    ``sources.parquet`` is read.
+    """
+    from .io import MANIFEST
+
+    keys = {u.key for u in prov.units}
+    if prev is None or any(k.startswith(o + "/") for k in keys for o in keys):
+        return {}
+    try:
+        listed = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))["sources"]
+        frame = pq.read_table(prev / "sources.parquet").to_pandas()
+        same = len(frame) == len(listed) and frame["sha256"].tolist() == [s["sha256"] for s in listed] \
+            and frame["file"].tolist() == [s["file"] for s in listed]
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return {}
+    if not same:
+        return {}
+    rows: dict[str, list[int]] = {}
+    for i, f in enumerate(frame["file"].tolist()):
+        key = str(f).split("/", 1)[0]
+        if key not in keys:
+            key = next((k for k in keys if str(f).startswith(k + "/")), "")
+            if not key:
+                return {}
+        rows.setdefault(key, []).append(i)
+    return {k: frame.iloc[idx].reset_index(drop=True) for k, idx in rows.items()}
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -441,13 +491,18 @@ def _link(src: Path, dst: Path) -> None:
 def _write_part(part: _Part, folder: Path) -> None:
     (folder / "tables").mkdir(parents=True)
     if part.files:  # reused: the same bytes, linked (or copied) from the previous output
+        made = {folder, folder / "tables"}
         for rel, src in part.files.items():
             dst = folder / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            if dst.parent not in made:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dst.parent)
             try:
                 os.link(src, dst)
             except OSError:
                 shutil.copy2(src, dst)
+        if "part.json" in part.files:
+            return  # linked with the rest: the part's files and times are what it recorded
     else:
         for name, table in part.tables.items():
             blob = part.blobs.get(f"tables/{name}.parquet")
@@ -582,6 +637,10 @@ class _Resolver:
         units = [[u.key, u.name, u.level, u.city] for u in self.prov.units]
         data = json.dumps([XREF_FORMAT, PART_FORMAT, self.model.version, self.prov.name, units], ensure_ascii=False)
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    def same_as(self, previous: dict[str, Any]) -> bool:
+        """Whether :meth:`dump` would give the entries ``previous`` (a trusted ``xrefs.json``'s) hold."""
+        return {k: {**e, "sources": sorted(e["sources"])} for k, e in self.entries.items()} == previous
 
     def dump(self) -> bytes:
         """The next ``xrefs.json``: every placeholder of this build, sorted (the same bytes for the same parts)."""
@@ -892,6 +951,8 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     failed: dict[str, pd.DataFrame] = {}
     upper = _UpperNames([], model)
     todo: list[tuple[int, Unit, dict[str, Any], list[list[Any]]]] = []
+    no_problems = pd.DataFrame(columns=PROBLEM_COLUMNS)  # the reused parts without problems share it (never changed)
+    prev_sources = _previous_sources(prev, prov)
     for i, unit in enumerate(prov.units, start=1):
         if unit.level == "county" and not upper.units:
             _finish(todo, parts, failed, result, prov, lenient, mapping_list, limits, strict, upper, progress)
@@ -906,7 +967,9 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             result.hashed.append(unit.key)
         sig = _signature(unit, prov, hashes, model, opts, upper.digest)
         if old is not None and old.get("signature") == sig:
-            part = _read_part(prev / PARTS / unit.key, unit, {**old, "stat": stat_list}, model)  # type: ignore[operator]
+            part = _read_part(prev / PARTS / unit.key, unit, {**old, "stat": stat_list}, model,  # type: ignore[operator]
+                              same_meta=old.get("stat") == stat_list, no_problems=no_problems,
+                              sources=prev_sources.get(unit.key))
             parts[unit.key] = part
             result.reused.append(unit.key)
             if progress:
@@ -936,7 +999,9 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     result.cross_links = sum(cross.values())
     result.kept_tables = sorted(kept)
     result.reresolved = resolver.resolved
-    xrefs = resolver.dump()
+    # the answers are the previous ones, for the same folders: the previous file has their bytes (linked, not dumped)
+    same_xrefs = result.xref_cache == "used" and resolver.same_as(previous)
+    xrefs = b"" if same_xrefs else resolver.dump()
     frames = [p.problems for p in parts.values() if len(p.problems)]
     cp = cross_problems.frame()
     if len(cp):
@@ -964,7 +1029,12 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             _link(county_src, tmp / COUNTY_OF)
         else:
             pq.write_table(county_src, tmp / COUNTY_OF, compression="zstd")
-        (tmp / XREFS).write_bytes(xrefs)
+        if same_xrefs:
+            assert prev is not None
+            _link(prev / XREFS, tmp / XREFS)
+        else:
+            (tmp / XREFS).write_bytes(xrefs)
+        xrefs_sha = str(_file_sha256(tmp / XREFS))
         pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                             preserve_index=False), tmp / "sources.parquet")
         if len(problems):
@@ -979,7 +1049,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             "counts": counts,
             "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
             "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
-            "province": {"name": prov.name, "cross_links": result.cross_links, "xrefs": hashlib.sha256(xrefs).hexdigest(),
+            "province": {"name": prov.name, "cross_links": result.cross_links, "xrefs": xrefs_sha,
                          "tables": table_hashes, "county_of": _file_sha256(tmp / COUNTY_OF), "cross_by_type": cross,
                          "units": [{"key": u.key, "name": u.name, "level": u.level, "city": u.city,
                                     "counts": parts[u.key].meta["counts"],
