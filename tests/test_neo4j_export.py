@@ -216,35 +216,40 @@ def _script_batches(text: str) -> list[tuple[str, list[list[Any]]]]:
     kinds |= {c.name: c.kind for r in shape.rels for c in r.columns}
     bodies = {stmt[len("UNWIND $rows AS row "):]: order for stmt, order in orders.items()}
     out = []
+    params: dict[str, str] = {}
     for ln in text.splitlines():
         if not ln or ln.startswith("//"):
+            continue
+        m = re.match(r":param (c\d+) => ", ln)
+        if m:  # a cypher-shell command: one column of the next statement's batch, one string literal
+            r = _Reader(ln, m.end())
+            params[m.group(1)] = r.string()
+            assert r.i == len(ln), ln[r.i:r.i + 80]  # nothing after the literal
             continue
         assert ln.endswith(";") and ln.count(";") == 1, ln[:80]  # one statement per line, no stray ';'
         if not ln.startswith("WITH split("):
             assert ln.startswith(("CREATE CONSTRAINT", "CREATE INDEX", "CALL db.awaitIndexes")), ln[:80]
             continue
-        r, cols = _Reader(ln, len("WITH ")), []
-        while ln.startswith("split(", r.i):
-            r.i += len("split(")
-            cols.append(r.string())
-            tail = f", '\\u001F') AS c{len(cols) - 1}"
-            assert ln.startswith(tail, r.i), ln[r.i:r.i + 40]
-            r.i += len(tail)
-            if ln.startswith(", split(", r.i):
-                r.i += 2
+        assert "'" not in ln.replace("'\\u001F'", "").replace("'\\u001E1'", "").replace("'\\u001E0'", "") \
+            .replace("'\\u001E'", "").replace("'\\u001En'", "").replace("'true'", "")  # no value in the text
+        k = 0
+        while f"split($c{k}, '\\u001F') AS c{k}" in ln:
+            k += 1
         head = " UNWIND range(0, size(c0) - 1) AS i WITH ["
-        assert ln.startswith(head, r.i), ln[r.i:r.i + 80]
-        exprs, body = ln[r.i + len(head):-1].split("] AS row ", 1)
+        assert head in ln, ln[:200]
+        exprs, body = ln[ln.index(head) + len(head):-1].split("] AS row ", 1)
         assert body in bodies, body[:120]  # the very body push's statement has, reading row[K]
         order = bodies[body]
-        assert len(cols) == len(order)
-        for k, name in enumerate(order):  # each value read back by the function of its kind
+        assert k == len(order) and set(params) >= {f"c{j}" for j in range(k)}
+        for j, name in enumerate(order):  # each value read back by the function of its kind
             fn = {"integer": "toInteger(", "date": "date(", "boolean": " = 'true'", "string": "replace("}[kinds[name]]
-            assert f"CASE c{k}[i] WHEN '\\u001En' THEN null ELSE " in exprs and fn in exprs
-        values = [c.split("\x1f") for c in cols]
+            assert f"CASE c{j}[i] WHEN '\\u001En' THEN null ELSE " in exprs and fn in exprs
+        values = [params.pop(f"c{j}").split("\x1f") for j in range(k)]
+        assert not params  # every :param line belongs to the statement after it
         assert len({len(v) for v in values}) == 1
         rows = [[_decode_value(v, kinds[name]) for v, name in zip(vals, order)] for vals in zip(*values)]
         out.append((body, [dict(zip(order, row)) for row in rows]))
+    assert not params
     return out
 
 
@@ -280,27 +285,20 @@ def test_script_rows_equal_the_graph(tmp_path: Path) -> None:
 
 
 def test_script_values_never_reach_the_query_text_raw(tmp_path: Path) -> None:
-    """Every value sits inside one escaped string literal: outside the literals only graphkit's own text."""
+    """Values travel only as one escaped string literal per ``:param`` line; statements hold none."""
     g = hostile_graph()
     text = export_cypher(g, tmp_path / "g.cypher", batch_size=4).read_text(encoding="utf-8")
-    for ln in text.splitlines():
-        if not ln.startswith("WITH split("):
-            continue
-        r, outside, i = _Reader(ln), [], 0
-        while i < len(ln):
-            if ln[i] == "'":
-                r.i = i
-                r.string()
-                outside.append("$s")
-                i = r.i
-            else:
-                outside.append(ln[i])
-                i += 1
-        bare = "".join(outside)
-        assert "'" not in bare and "\\" not in bare  # every quote and backslash was inside a literal
+    stmts = [ln for ln in text.splitlines() if ln.startswith("WITH split(")]
+    assert stmts and len(set(stmts)) < len(stmts)  # the same text for every batch of a statement
+    for ln in stmts:
         for name in HOSTILE:
-            assert len(name) < 3 or name not in bare
-        assert not re.search(r"DETACH|DELETE n //|Pwned|DROP", bare)
+            assert len(name) < 3 or name not in ln
+        assert not re.search(r"DETACH|Pwned|DROP", ln)
+    for ln in text.splitlines():
+        if ln.startswith(":param"):
+            r = _Reader(ln, ln.index(" => ") + 4)
+            r.string()
+            assert r.i == len(ln)
 
 
 def test_script_batch_size_must_be_positive(tmp_path: Path) -> None:

@@ -2,12 +2,13 @@
 
 The server compiles a statement's literals element by element: a list literal of 7,500 short strings
 costs it ~0.8 s of CPU before the first row is touched, a list of 500 maps 8 s, while one string
-literal of the same length costs 0.04 s (docs/benchmarks.md, neo4j15b). So a batch is written as one
-string literal per column, the column's values joined by U+001F, and the statement splits it back
-(``split``) and decodes each value: ``WITH split('…', '\\u001F') AS c0, … UNWIND range(0, size(c0) - 1)
-AS i WITH [<decode c0[i]>, …] AS row <the statement's body>``. The literal goes through
-:func:`~graphkit.exports._graph_shape.cypher_literal` (quotes, backslashes, line breaks and ``;``
-escaped), so the query text holds no raw value.
+literal of the same length costs 0.04 s (docs/benchmarks.md, neo4j15b); cypher-shell's own parsing of a
+``:param`` list of maps is slower still. So each column of a batch travels as one string, the column's
+values joined by U+001F: ``:param c0 => '…'`` lines (the literal from
+:func:`~graphkit.exports._graph_shape.cypher_literal`: quotes, backslashes, line breaks and ``;``
+escaped), then one statement whose text is the same for every batch, ``WITH split($c0, '\\u001F') AS
+c0, … UNWIND range(0, size(c0) - 1) AS i WITH [<decode c0[i]>, …] AS row <the statement's body>``.
+The statement holds no value, so the server plans it once and its query cache stays small.
 
 Encoding of one value (reversible, the separator never appears inside a value):
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from ._graph_shape import cypher_literal
 
-__all__ = ["SEP", "ESC", "NULL", "encode_column", "decode_expr", "batch_statement"]
+__all__ = ["SEP", "ESC", "NULL", "encode_column", "decode_expr", "batch_columns", "batch_statement"]
 
 #: Between two values of a column (U+001F, unit separator).
 SEP = "\x1f"
@@ -74,18 +75,23 @@ def decode_expr(var: str, kind: str) -> str:
     return f"CASE {var} WHEN {null} THEN null ELSE {value} END"
 
 
-def batch_statement(body: str, order: Sequence[str], kinds: Mapping[str, str], batch: Any) -> str:
-    """One script statement: ``batch``'s columns of ``order`` as encoded literals, then ``body``.
+def batch_columns(order: Sequence[str], kinds: Mapping[str, str], batch: Any) -> dict[str, str]:
+    """The encoded columns of one batch, ``{"c0": …, "c1": …}`` in ``order`` (:func:`encode_column`).
 
-    ``body`` reads ``row[K]``, K the position of the column in ``order`` (the part of a ``lists``
-    statement after its ``UNWIND $rows AS row``). A column of ``order`` that ``batch`` lacks is
-    missing in every row.
+    A column of ``order`` that ``batch`` lacks is missing in every row.
     """
     names = set(batch.column_names)
-    n = batch.num_rows
-    withs = []
-    for k, name in enumerate(order):
-        text = encode_column(batch.column(name), kinds[name]) if name in names else SEP.join([NULL] * n)
-        withs.append(f"split({cypher_literal(text)}, {cypher_literal(SEP)}) AS c{k}")
+    return {f"c{k}": encode_column(batch.column(name), kinds[name]) if name in names
+            else SEP.join([NULL] * batch.num_rows) for k, name in enumerate(order)}
+
+
+def batch_statement(body: str, order: Sequence[str], kinds: Mapping[str, str]) -> str:
+    """The statement that loads one batch from the string parameters ``$c0, $c1, …`` of :func:`batch_columns`.
+
+    ``body`` reads ``row[K]``, K the position of the column in ``order`` (the part of a ``lists``
+    statement after its ``UNWIND $rows AS row``). The text is the same for every batch, so the
+    server plans it once.
+    """
+    withs = ", ".join(f"split($c{k}, {cypher_literal(SEP)}) AS c{k}" for k in range(len(order)))
     row = ", ".join(decode_expr(f"c{k}[i]", kinds[name]) for k, name in enumerate(order))
-    return f"WITH {', '.join(withs)} UNWIND range(0, size(c0) - 1) AS i WITH [{row}] AS row {body}"
+    return f"WITH {withs} UNWIND range(0, size(c0) - 1) AS i WITH [{row}] AS row {body}"

@@ -60,9 +60,8 @@ __all__ = ["schema_statements", "node_statement", "rel_statement", "cypher_liter
 
 ProgressFn = Callable[[str], None]
 DEFAULT_BATCH_SIZE = 20_000
-#: Rows per statement of the cypher-shell script (each column of a batch one string literal, read by the
-#: server, see ``_neo4j_script``). cypher-shell 5.26 fails with "Java heap space" on a statement of
-#: ~1.5 MB (5,000 province Organization rows); 1,000 rows stay near 300 KB (docs/benchmarks.md, neo4j15b).
+#: Rows per batch of the cypher-shell script (each column of a batch one ``:param`` string, see
+#: ``_neo4j_script``; docs/benchmarks.md, neo4j15b).
 SCRIPT_BATCH_SIZE = 1_000
 #: neo4j-admin header types of the shape's column kinds.
 ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
@@ -226,14 +225,14 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BAT
                   model: Model | None = None, force: bool = False) -> Path:
     """Write a cypher-shell script that creates the constraints and loads the graph.
 
-    Each batch of ``batch_size`` rows is one statement, ``UNWIND [[…], […], …] AS row MERGE …``:
-    the :func:`node_statement` / :func:`rel_statement` of :func:`push` in their ``lists`` form,
-    with the batch written in place of ``$rows`` as one list literal (each row's values in the
-    statement's column order, every value escaped by :func:`cypher_literal`, one statement per
-    line). The server reads the literal; cypher-shell only finds where the statement ends. (A
-    ``:param rows => […]`` line per batch, the earlier form, is parsed by cypher-shell itself, at
-    a few hundred rows a second.) Run it with ``cypher-shell -a URI -u USER -d DATABASE -f FILE``;
-    it is idempotent.
+    Each batch of ``batch_size`` rows is a few ``:param cK => '…'`` lines, one per column (the
+    column's values encoded and joined into one escaped string literal, see
+    :mod:`graphkit.exports._neo4j_script`), then the statement ``WITH split($c0, …) AS c0, … UNWIND …
+    MERGE …``: the body of push's :func:`node_statement` / :func:`rel_statement` in their ``lists``
+    form. The statement text is the same for every batch (the server plans it once and its query
+    cache holds no values), and cypher-shell parses one string per column instead of a list of maps
+    (the earlier ``:param rows => [{…}, …]`` form ran at a few hundred rows a second). Run it with
+    ``cypher-shell -a URI -u USER -d DATABASE -f FILE``; it is idempotent.
 
     Parameters
     ----------
@@ -295,17 +294,20 @@ def _write_script_batches(fh: Any, stmt: str, order: list[str], kinds: Mapping[s
     """Write ``table`` as statements of ``batch_size`` rows, one per line.
 
     ``stmt`` is a ``lists`` statement (``UNWIND $rows AS row …`` reading ``row[K]``, K the
-    position in ``order``); each batch replaces its ``UNWIND $rows AS row`` with the batch's
-    columns as escaped string literals (:func:`graphkit.exports._neo4j_script.batch_statement`).
+    position in ``order``); each batch is its columns as ``:param cK => '…'`` lines (one escaped
+    string literal each) and then the same statement reading them
+    (:func:`graphkit.exports._neo4j_script.batch_statement`).
     """
-    from ._neo4j_script import batch_statement
+    from ._neo4j_script import batch_columns, batch_statement
 
     head = f"UNWIND {_ROWS} AS row "
     if not stmt.startswith(head):
         raise AssertionError(f"not a lists statement: {stmt[:60]}")  # pragma: no cover - statements above
-    body = stmt[len(head):]
+    text = batch_statement(stmt[len(head):], order, kinds) + ";\n"
     for start in range(0, table.num_rows, batch_size):
-        fh.write(batch_statement(body, order, kinds, table.slice(start, batch_size)) + ";\n")
+        for name, value in batch_columns(order, kinds, table.slice(start, batch_size)).items():
+            fh.write(f":param {name} => {cypher_literal(value)}\n")
+        fh.write(text)
 
 
 def _county(source: Any) -> str:
