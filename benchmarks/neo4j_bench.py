@@ -132,8 +132,8 @@ def push_figures(graph: str, env: dict[str, str], *, driver: Any = None,
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graphs", nargs="+")
-    ap.add_argument("--script", action="store_true", help="also time the cypher-shell script (county-sized graphs)")
-    ap.add_argument("--script-batch", type=int, default=None, help="rows per :param batch of the script")
+    ap.add_argument("--script", action="store_true", help="also time the cypher-shell script (rows/s, wall, server CPU)")
+    ap.add_argument("--script-batch", type=int, default=None, help="rows per statement of the script (default: export_cypher's)")
     ap.add_argument("--import", dest="bulk", action="store_true", help="also time neo4j-admin database import full")
     ap.add_argument("--no-push", action="store_true", help="skip push and re-push (e.g. only --script)")
     ap.add_argument("--batch", type=int, default=None, help="rows per push transaction (default: push's)")

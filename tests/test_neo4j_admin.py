@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import graphkit as gk
@@ -116,9 +117,18 @@ def test_bulk_import_files_load_with_neo4j_admin(which: str, sample_out: Path, t
 @needs_server
 @pytest.mark.skipif(_cypher_shell() is None, reason="cypher-shell not found (NEO4J_TEST_HOME or a Neo4j server home)")
 def test_script_runs_in_the_real_cypher_shell(tmp_path: Path) -> None:
+    """Names with quotes, backslashes, line breaks, ``}``, ``;`` and the script's own separator and
+    escape characters come out of the real cypher-shell exactly as stored (and as a push stores them)."""
     from graphkit.exports.neo4j import export_cypher, push
+    from graphkit.testing import make_graph
+    from test_neo4j_export import SEPARATOR_HOSTILE
 
-    g = hostile_graph()
+    base = hostile_graph()
+    extra = [{"id": f"sep-{i}", "name": n, "host_unit": n + "}\\'\n;", "category": "2", "members": i, "town": "pl-1"}
+             for i, n in enumerate(SEPARATOR_HOSTILE)]
+    g = make_graph({**{t: base.tables[t].to_dict("records") for t in ("Place", "Collaboration", "IndustryChain",
+                                                                         "ChainStage", "Membership", "Pairing")},
+                    "Organization": base.orgs.to_dict("records") + extra}, settings=base.settings)
     drv = _driver(URI, PASSWORD)
     try:
         _wipe(drv)
@@ -134,6 +144,12 @@ def test_script_runs_in_the_real_cypher_shell(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         assert PASSWORD not in done.stdout + done.stderr
         assert _checksum(drv, DATABASE) == pushed
+        with drv.session(database=DATABASE) as s:
+            got = {r["id"]: (r["name"], r["host"], r["members"]) for r in
+                   s.run("MATCH (o:Organization) RETURN o.id AS id, o.name AS name, o.host_unit AS host, o.members AS members")}
+        want = {i: (n, None if pd.isna(h) else h, None if pd.isna(m) else int(m))
+                for i, n, h, m in zip(g.orgs["id"], g.orgs["name"], g.orgs["host_unit"], g.orgs["members"])}
+        assert got == want
     finally:
         drv.close()
 

@@ -180,44 +180,131 @@ def test_literal_types() -> None:
 
 # ---- the cypher-shell script ----------------------------------------------------------------------
 
-def test_script_rows_equal_the_graph(tmp_path: Path) -> None:
-    g = hostile_graph()
-    path = export_cypher(g, tmp_path / "g.cypher", batch_size=3)
-    text = path.read_text(encoding="utf-8")
+#: Values that would break a naive encoding of the script's columns (its separator and escape characters).
+SEPARATOR_HOSTILE = ["a\x1fb", "\x1e", "\x1en", "\x1e0\x1e1", "\x1f", "x\x1f\x1e1y", "\x1e\x1f\x1f"]
+
+
+def _decode_value(text: str, kind: str) -> Any:
+    """The documented encoding of one script value, read back independently of the writer."""
+    if text == "\x1en":
+        return None
+    if kind == "integer":
+        return int(text)
+    if kind == "boolean":
+        assert text in ("true", "false"), text
+        return text == "true"
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\x1e":
+            out.append({"0": "\x1e", "1": "\x1f"}[text[i + 1]])
+            i += 2
+        else:
+            assert text[i] != "\x1f"
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _script_batches(text: str) -> list[tuple[str, list[list[Any]]]]:
+    """Every data statement of a script: the body after its ``WITH [...] AS row`` and its rows decoded."""
     shape = graph_shape()
-    templates = {node_statement(n): n for n in shape.nodes} | {rel_statement(r): r for r in shape.rels}
-    rows: dict[str, list[dict[str, Any]]] = {}
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("//")]
-    batch: list[dict[str, Any]] | None = None
-    for ln in lines:
-        assert ln.count(";") == (0 if ln.startswith(":") else 1), ln[:80]  # one statement per line, no stray ';'
-        if ln.startswith(":param rows => "):  # a cypher-shell command: the next statement's rows, on one line
-            assert batch is None, "two :param lines in a row"
-            r = _Reader(ln, len(":param rows => "))
-            batch = r.value()
+    orders = {node_statement(n, lists=True): [c.name for c in n.columns] for n in shape.nodes}
+    orders |= {rel_statement(r, lists=True): ["start_id", "end_id", *(c.name for c in r.columns)] for r in shape.rels}
+    kinds = {c.name: c.kind for n in shape.nodes for c in n.columns} | {"start_id": "string", "end_id": "string"}
+    kinds |= {c.name: c.kind for r in shape.rels for c in r.columns}
+    bodies = {stmt[len("UNWIND $rows AS row "):]: order for stmt, order in orders.items()}
+    out = []
+    params: dict[str, str] = {}
+    for ln in text.splitlines():
+        if not ln or ln.startswith("//"):
+            continue
+        m = re.match(r":param (c\d+) => ", ln)
+        if m:  # a cypher-shell command: one column of the next statement's batch, one string literal
+            r = _Reader(ln, m.end())
+            params[m.group(1)] = r.string()
             assert r.i == len(ln), ln[r.i:r.i + 80]  # nothing after the literal
             continue
-        assert ln.endswith(";"), ln[:80]
-        if not ln.startswith("UNWIND "):
-            assert ln.startswith(("CREATE CONSTRAINT", "CREATE INDEX", "CALL db.awaitIndexes"))
+        assert ln.endswith(";") and ln.count(";") == 1, ln[:80]  # one statement per line, no stray ';'
+        if not ln.startswith("WITH split("):
+            assert ln.startswith(("CREATE CONSTRAINT", "CREATE INDEX", "CALL db.awaitIndexes")), ln[:80]
             continue
-        stmt = ln[:-1]
-        assert stmt in templates, stmt[:120]  # the very statement push sends, reading $rows
-        assert batch is not None and 1 <= len(batch) <= 3
-        key = templates[stmt].label if hasattr(templates[stmt], "label") else templates[stmt].file_stem
-        rows.setdefault(key, []).extend(batch)
-        batch = None
-    assert batch is None  # every :param is used by a statement
+        assert "'" not in ln.replace("'\\u001F'", "").replace("'\\u001E1'", "").replace("'\\u001E0'", "") \
+            .replace("'\\u001E'", "").replace("'\\u001En'", "").replace("'true'", "")  # no value in the text
+        k = 0
+        while f"split($c{k}, '\\u001F') AS c{k}" in ln:
+            k += 1
+        head = " UNWIND range(0, size(c0) - 1) AS i WITH ["
+        assert head in ln, ln[:200]
+        exprs, body = ln[ln.index(head) + len(head):-1].split("] AS row ", 1)
+        assert body in bodies, body[:120]  # the very body push's statement has, reading row[K]
+        order = bodies[body]
+        assert k == len(order) and set(params) >= {f"c{j}" for j in range(k)}
+        for j, name in enumerate(order):  # each value read back by the function of its kind
+            fn = {"integer": "toInteger(", "date": "date(", "boolean": " = 'true'", "string": "replace("}[kinds[name]]
+            assert f"CASE c{j}[i] WHEN '\\u001En' THEN null ELSE " in exprs and fn in exprs
+        values = [params.pop(f"c{j}").split("\x1f") for j in range(k)]
+        assert not params  # every :param line belongs to the statement after it
+        assert len({len(v) for v in values}) == 1
+        rows = [[_decode_value(v, kinds[name]) for v, name in zip(vals, order)] for vals in zip(*values)]
+        out.append((body, [dict(zip(order, row)) for row in rows]))
+    assert not params
+    return out
+
+
+def test_script_rows_equal_the_graph(tmp_path: Path) -> None:
+    base = hostile_graph()
+    extra = [{"id": f"sep-{i}", "name": n, "host_unit": n, "category": "2", "members": i, "town": "pl-1"}
+             for i, n in enumerate(SEPARATOR_HOSTILE)]
+    g = make_graph({**{t: base.tables[t].to_dict("records") for t in ("Place", "Collaboration", "IndustryChain",
+                                                                         "ChainStage", "Membership", "Pairing")},
+                    "Organization": base.orgs.to_dict("records") + extra}, settings=base.settings)
+    path = export_cypher(g, tmp_path / "g.cypher", batch_size=3)
+    shape = graph_shape()
+    key_of = {node_statement(n, lists=True)[len("UNWIND $rows AS row "):]: n.label for n in shape.nodes}
+    key_of |= {rel_statement(r, lists=True)[len("UNWIND $rows AS row "):]: r.file_stem for r in shape.rels}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for body, batch in _script_batches(path.read_text(encoding="utf-8")):
+        assert 1 <= len(batch) <= 3
+        rows.setdefault(key_of[body], []).extend(batch)
     orgs = {r["id"]: r for r in rows["Organization"]}
     assert {k: v["name"] for k, v in orgs.items()} == dict(zip(g.orgs["id"], g.orgs["name"]))
+    assert {k: v["host_unit"] for k, v in orgs.items()} == {
+        i: (None if pd.isna(h) else h) for i, h in zip(g.orgs["id"], g.orgs["host_unit"])}
     assert {k: v["members"] for k, v in orgs.items()} == {
         i: (None if pd.isna(m) else int(m)) for i, m in zip(g.orgs["id"], g.orgs["members"])}
+    assert {orgs[f"sep-{i}"]["name"] for i in range(len(SEPARATOR_HOSTILE))} == set(SEPARATOR_HOSTILE)
     mem = {r["id"]: r for r in rows["MEMBER_OF__Organization__Collaboration"]}
     assert mem["m-1"]["start_id"] == "org-0" and mem["m-1"]["stage_name"] == HOSTILE[5]
     assert mem["m-1"]["src_file"] == HOSTILE[3] and mem["m-1"]["start"] == dt.date(2024, 1, 1)
+    assert mem["m-2"]["stage_name"] is None and mem["m-2"]["start"] is None
     loc = rows["LOCATED_IN__Organization__Place"]
     assert len(loc) == g.count("Organization") and {r["end_id"] for r in loc} == {"pl-1"}
     assert "LOCATED_IN__Unit__Place" not in rows  # empty tables write no statement
+
+
+def test_script_values_never_reach_the_query_text_raw(tmp_path: Path) -> None:
+    """Values travel only as one escaped string literal per ``:param`` line; statements hold none."""
+    g = hostile_graph()
+    text = export_cypher(g, tmp_path / "g.cypher", batch_size=4).read_text(encoding="utf-8")
+    stmts = [ln for ln in text.splitlines() if ln.startswith("WITH split(")]
+    assert stmts and len(set(stmts)) < len(stmts)  # the same text for every batch of a statement
+    for ln in stmts:
+        for name in HOSTILE:
+            assert len(name) < 3 or name not in ln
+        assert not re.search(r"DETACH|Pwned|DROP", ln)
+    for ln in text.splitlines():
+        if ln.startswith(":param"):
+            r = _Reader(ln, ln.index(" => ") + 4)
+            r.string()
+            assert r.i == len(ln)
+
+
+def test_script_batch_size_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(gk.OutputError):
+        export_cypher(example_graph(), tmp_path / "g.cypher", batch_size=0)
+    assert not (tmp_path / "g.cypher").exists()
 
 
 def test_script_cli(tmp_path: Path) -> None:

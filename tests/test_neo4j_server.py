@@ -141,8 +141,9 @@ def test_cypher_script_loads_the_same_graph(driver: Any, tmp_path: Path) -> None
     params: dict[str, Any] = {}
     with driver.session(database=DATABASE) as s:
         for line in script.splitlines():
-            if line.startswith(":param rows => "):  # what cypher-shell does with it: evaluate, keep as $rows
-                params = {"rows": s.run("RETURN " + line[len(":param rows => "):] + " AS v").single()["v"]}
+            if line.startswith(":param "):  # what cypher-shell does with it: evaluate, keep as $name
+                name, _, lit = line[len(":param "):].partition(" => ")
+                params[name] = s.run("RETURN " + lit + " AS v").single()["v"]
             elif line and not line.startswith("//"):
                 s.run(line.rstrip(";"), **params).consume()
     assert _checksum(driver) == pushed

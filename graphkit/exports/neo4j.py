@@ -32,7 +32,7 @@ import shlex
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -60,10 +60,9 @@ __all__ = ["schema_statements", "node_statement", "rel_statement", "cypher_liter
 
 ProgressFn = Callable[[str], None]
 DEFAULT_BATCH_SIZE = 20_000
-#: Rows per ``:param rows`` batch of the cypher-shell script: cypher-shell parses each literal itself,
-#: in time that grows faster than its length (sample county: 50 rows 41.7 s, 100 53.1 s, 500 82.7 s,
-#: 20 60.7 s; docs/benchmarks.md).
-SCRIPT_BATCH_SIZE = 50
+#: Rows per batch of the cypher-shell script (each column of a batch one ``:param`` string, see
+#: ``_neo4j_script``; docs/benchmarks.md, neo4j15b).
+SCRIPT_BATCH_SIZE = 1_000
 #: neo4j-admin header types of the shape's column kinds.
 ADMIN_TYPES = {"string": "string", "integer": "long", "date": "date", "boolean": "boolean"}
 _ROWS = "$rows"
@@ -97,17 +96,20 @@ def schema_statements(model: Model | None = None) -> list[str]:
     return out
 
 
-def _row_ref(order: list[str] | None) -> Callable[[str], str]:
-    """How a statement reads a row's value: ``row.`name``` (a list of maps in ``$rows``), or with a
-    column ``order`` ``$cK[i]`` (parallel lists ``$c0``, ``$c1``, … of one batch, see :func:`_column_params`)."""
+def _row_ref(order: list[str] | None, *, lists: bool = False) -> Callable[[str], str]:
+    """How a statement reads a row's value: ``row.`name``` (a list of maps in ``$rows``), with a
+    column ``order`` ``$cK[i]`` (parallel lists ``$c0``, ``$c1``, … of one batch, see :func:`_column_params`),
+    or with ``lists`` ``row[K]`` (a list of lists, each row's values in ``order``: the script's form)."""
     if order is None:
         return lambda name: f"row.{name}" if name in ("start_id", "end_id") else f"row.{ident(name)}"
     pos = {name: k for k, name in enumerate(order)}
+    if lists:
+        return lambda name: f"row[{pos[name]}]"
     return lambda name: f"$c{pos[name]}[i]"
 
 
-def _unwind(order: list[str] | None) -> str:
-    return f"UNWIND {_ROWS} AS row " if order is None else "UNWIND range(0, size($c0) - 1) AS i "
+def _unwind(order: list[str] | None, *, lists: bool = False) -> str:
+    return f"UNWIND {_ROWS} AS row " if order is None or lists else "UNWIND range(0, size($c0) - 1) AS i "
 
 
 def _node_order(ns: NodeShape) -> list[str]:
@@ -130,24 +132,26 @@ def _column_params(order: list[str], table: Any) -> dict[str, list[Any]]:
     return {f"c{k}": table.column(name).to_pylist() for k, name in enumerate(order) if name in names}
 
 
-def node_statement(ns: NodeShape, *, create: bool = False, columns: bool = False) -> str:
+def node_statement(ns: NodeShape, *, create: bool = False, columns: bool = False, lists: bool = False) -> str:
     """The ``UNWIND $rows … MERGE`` statement that upserts nodes of one label.
 
     Every property is set from the row, so a value that became empty removes the property.
     ``create=True`` gives the ``CREATE`` form :func:`push` uses for a label that has no node yet
     on the server (the uniqueness constraint still refuses a duplicate id). ``columns=True``
     gives the form :func:`push` sends: the batch as parallel lists ``$c0, $c1, …`` (one per
-    column, in the shape's column order) instead of a list of maps ``$rows``.
+    column, in the shape's column order) instead of a list of maps ``$rows``. ``lists=True`` reads
+    ``$rows`` as a list of lists, each row's values in that column order (``row[0]`` is the id): the
+    form of :func:`export_cypher`, whose script puts each batch in place of ``$rows`` as a literal.
     """
-    order = _node_order(ns) if columns else None
-    val = _row_ref(order)
+    order = _node_order(ns) if columns or lists else None
+    val = _row_ref(order, lists=lists)
     sets = ", ".join(f"n.{ident(c.name)} = {val(c.name)}" for c in ns.columns if c.name != "id")
     verb = "CREATE" if create else "MERGE"
-    return (_unwind(order) + f"{verb} (n:{ident(ns.label)} {{{ident('id')}: {val('id')}}})"
+    return (_unwind(order, lists=lists) + f"{verb} (n:{ident(ns.label)} {{{ident('id')}: {val('id')}}})"
             + (f" SET {sets}" if sets else ""))
 
 
-def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False) -> str:
+def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False, lists: bool = False) -> str:
     """The ``UNWIND $rows … MERGE`` statement that upserts one relationship triple.
 
     Rows carry ``start_id``, ``end_id`` and the relationship's properties. A ref
@@ -161,14 +165,15 @@ def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False) 
     ``create=True`` gives the ``CREATE`` form :func:`push` uses for a triple that has no
     relationship yet on the server (rows with an empty ``end_id`` then create nothing).
     ``columns=True`` reads the batch from parallel lists ``$c0, $c1, …`` (``start_id``,
-    ``end_id``, then the shape's columns) instead of ``$rows``.
+    ``end_id``, then the shape's columns) instead of ``$rows``; ``lists=True`` reads ``$rows`` as
+    a list of lists in that order (the script's form, see :func:`node_statement`).
     """
-    order = _rel_order(rs) if columns else None
-    val = _row_ref(order)
-    row = "row" if order is None else "i"
+    order = _rel_order(rs) if columns or lists else None
+    val = _row_ref(order, lists=lists)
+    row = "row" if order is None or lists else "i"
     a, b = ident(rs.source_label), ident(rs.target_label)
     rel, idk = ident(rs.rel), ident("id")
-    head = _unwind(order) + f"MATCH (a:{a} {{{idk}: {val('start_id')}}}) "
+    head = _unwind(order, lists=lists) + f"MATCH (a:{a} {{{idk}: {val('start_id')}}}) "
     sets = ", ".join(f"r.{ident(c.name)} = {val(c.name)}" for c in rs.columns if c.name != "id")
     sets = f" SET {sets}" if sets else ""
     if create:
@@ -216,21 +221,18 @@ def _triple_rows(rs: RelShape, tables: Mapping[str, Any], say: ProgressFn | None
     return t
 
 
-def _batches(table: Any, size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, table.num_rows, size):
-        yield table.slice(start, size).to_pylist()
-
-
 def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BATCH_SIZE,
                   model: Model | None = None, force: bool = False) -> Path:
     """Write a cypher-shell script that creates the constraints and loads the graph.
 
-    The script runs the very ``UNWIND $rows … MERGE`` statements of :func:`push`; before each
-    one a cypher-shell command ``:param rows => [...]`` sets ``$rows`` to the next ``batch_size``
-    rows, written as escaped literals on one line. The statement text is the same for every
-    batch, so the server plans it once (literal rows inside the statement made every batch a new
-    query to parse and plan). Run it with ``cypher-shell -a URI -u USER -d DATABASE -f FILE``; it
-    is idempotent.
+    Each batch of ``batch_size`` rows is a few ``:param cK => '…'`` lines, one per column (the
+    column's values encoded and joined into one escaped string literal, see
+    :mod:`graphkit.exports._neo4j_script`), then the statement ``WITH split($c0, …) AS c0, … UNWIND …
+    MERGE …``: the body of push's :func:`node_statement` / :func:`rel_statement` in their ``lists``
+    form. The statement text is the same for every batch (the server plans it once and its query
+    cache holds no values), and cypher-shell parses one string per column instead of a list of maps
+    (the earlier ``:param rows => [{…}, …]`` form ran at a few hundred rows a second). Run it with
+    ``cypher-shell -a URI -u USER -d DATABASE -f FILE``; it is idempotent.
 
     Parameters
     ----------
@@ -240,6 +242,8 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BAT
         The ``.cypher`` file to write (atomically), with ``<stem>-browser/`` beside it. Each is
         refused (``graphkit.store.io.check_replace``) unless missing or graphkit's own earlier output;
         ``force`` replaces a script graphkit did not write (never the folder).
+    batch_size
+        Rows per statement (default :data:`SCRIPT_BATCH_SIZE`).
 
     Examples
     --------
@@ -252,6 +256,8 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BAT
     from ..store.io import atomic_file, check_replace, output_signature
     from ..core.model import Graph
 
+    if batch_size < 1:
+        raise OutputError(f"批大小须为正数 / batch size must be positive, got {batch_size}")
     model = source.model if isinstance(source, Graph) else (model or load_schema())
     shape = graph_shape(model)
     tables = arrow_tables(source, model)
@@ -264,34 +270,44 @@ def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BAT
         fh.write(f"// {output_signature('cypher-script', 'neo4j export-cypher')}\n")
         fh.write("// 运行 run: cypher-shell -a neo4j://HOST:7687 -u neo4j -d neo4j -f "
                  f"{shlex.quote(path.name)}\n")
-        fh.write("// Idempotent: MERGE on id; each `:param rows` line sets $rows for the statement after it. 可重复运行。\n\n")
+        fh.write(f"// Idempotent: MERGE on id; one statement per line, up to {batch_size} rows each. 可重复运行。\n\n")
         for stmt in schema_statements(model):
             fh.write(stmt + ";\n")
         fh.write("CALL db.awaitIndexes(300);\n\n")
         for ns in shape.nodes:
             t = node_table(ns, tables[ns.type])
             fh.write(f"// {ns.label}: {t.num_rows}\n")
-            _write_script_batches(fh, node_statement(ns), t, batch_size)
+            kinds = {c.name: c.kind for c in ns.columns}
+            _write_script_batches(fh, node_statement(ns, lists=True), _node_order(ns), kinds, t, batch_size)
         for rs in shape.rels:
             t = _triple_rows(rs, tables)
             fh.write(f"// ({rs.source_label})-[:{rs.rel}]->({rs.target_label}) ← {rs.declared_by}: {t.num_rows}\n")
-            _write_script_batches(fh, rel_statement(rs), t, batch_size)
+            kinds = {"start_id": "string", "end_id": "string", **{c.name: c.kind for c in rs.columns}}
+            _write_script_batches(fh, rel_statement(rs, lists=True), _rel_order(rs), kinds, t, batch_size)
     from .neo4j_browser import write_beside_script  # GraSS style, guide, favourites in <stem>-browser/
     write_beside_script(path, model, county=_county(source))
     return path
 
 
-def _write_script_batches(fh: Any, stmt: str, table: Any, batch_size: int) -> None:
-    """Write ``table`` as ``:param rows => [...]`` lines, each followed by ``stmt`` (which reads ``$rows``).
+def _write_script_batches(fh: Any, stmt: str, order: list[str], kinds: Mapping[str, str], table: Any,
+                          batch_size: int) -> None:
+    """Write ``table`` as statements of ``batch_size`` rows, one per line.
 
-    The statement text is the same for every batch, so the server plans it once and takes the
-    plan from its cache afterwards; only the parameter literal is evaluated per batch. A
-    ``:param`` command ends at the line break, so the literal is written on one line (line
-    breaks inside values are escaped by :func:`cypher_literal`).
+    ``stmt`` is a ``lists`` statement (``UNWIND $rows AS row …`` reading ``row[K]``, K the
+    position in ``order``); each batch is its columns as ``:param cK => '…'`` lines (one escaped
+    string literal each) and then the same statement reading them
+    (:func:`graphkit.exports._neo4j_script.batch_statement`).
     """
-    for rows in _batches(table, batch_size):
-        fh.write(":param rows => " + cypher_literal(rows) + "\n")
-        fh.write(stmt + ";\n")
+    from ._neo4j_script import batch_columns, batch_statement
+
+    head = f"UNWIND {_ROWS} AS row "
+    if not stmt.startswith(head):
+        raise AssertionError(f"not a lists statement: {stmt[:60]}")  # pragma: no cover - statements above
+    text = batch_statement(stmt[len(head):], order, kinds) + ";\n"
+    for start in range(0, table.num_rows, batch_size):
+        for name, value in batch_columns(order, kinds, table.slice(start, batch_size)).items():
+            fh.write(f":param {name} => {cypher_literal(value)}\n")
+        fh.write(text)
 
 
 def _county(source: Any) -> str:
