@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 import yaml
 
+from . import yamlio
 from .paths import loaders_dir
 from .text import clean_text, match_key
 from .errors import MappingError
@@ -269,7 +270,7 @@ def load_mapping(path: str | Path, *, model: Model | None = None) -> Mapping:
     model = model or load_schema()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"{path}: 映射文件无法读取 / mapping file cannot be read: {exc}") from None
     where = path.name

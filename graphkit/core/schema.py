@@ -30,6 +30,7 @@ from collections.abc import Iterator
 
 import yaml
 
+from . import yamlio
 from .paths import schema_dir
 from .text import match_key
 from .errors import SchemaError
@@ -286,14 +287,10 @@ def _labels(raw: Any, where: str) -> dict[str, str]:
     return {"zh": str(raw["zh"]), "en": str(raw["en"])}
 
 
-#: libyaml's safe loader when PyYAML was built with it (about 10x faster), else the pure-Python one.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a safe loader (libyaml's when built with it)
+            return yamlio.safe_load(fh)
     except FileNotFoundError:
         raise SchemaError(f"找不到模式文件 schema file not found: {path}") from None
     except yaml.YAMLError as exc:

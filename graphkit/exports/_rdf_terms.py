@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-import yaml
 
+from ..core import yamlio
 from ..core.errors import GraphkitError, SchemaError
 from ..core.schema import PROVENANCE, Model, Property, RecordType, load_schema
 
@@ -252,7 +252,7 @@ def terms(model: Model | None = None) -> Terms:
 
 
 def _provenance_labels(model: Model) -> dict[str, dict[str, str]]:
-    raw = yaml.safe_load((Path(model.source) / "model.yaml").read_text(encoding="utf-8")) or {}
+    raw = yamlio.safe_load((Path(model.source) / "model.yaml").read_text(encoding="utf-8")) or {}
     block = raw.get("provenance") or {}
     out = {}
     for col in PROVENANCE:

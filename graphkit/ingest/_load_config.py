@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 
 import yaml
 
+from ..core import yamlio
 from ..core.read_report import new_entry
 from ._read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, read_file
 from ..core.text import clean_text, match_key, org_key
@@ -92,7 +93,7 @@ def read_config(data_dir: Path) -> DatasetConfig:
         return GraphkitError(f"{path}: {zh} / {en}")
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
     except UnicodeDecodeError as exc:
         raise bad("配置文件不是 UTF-8 编码", f"the settings file is not UTF-8 ({exc.reason})") from None
     except yaml.YAMLError as exc:
@@ -220,7 +221,7 @@ def _config_mapping(data_dir: Path, entry: str, bad: Callable[[str, str], Graphk
                   f"mappings entry {entry!r} is a folder without mapping files (.yaml/.yml)")
     for f in yaml_files:
         try:
-            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+            doc = yamlio.safe_load(f.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise bad(f"mappings 中的 {entry!r}：{f.name} 不是合法的 YAML",
                       f"mappings entry {entry!r}: {f.name} is not valid YAML ({' '.join(str(exc).split())[:200]})") from None

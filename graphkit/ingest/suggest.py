@@ -36,6 +36,7 @@ import yaml
 
 from ._layout_info import ColumnInfo, column_info
 from ._read import RawSheet, read_file
+from ..core import yamlio
 from ..core.text import clean_text, match_key
 from ..core.values import is_blank, parse_boolean, parse_date, parse_integer, parse_month
 from ..core.errors import GraphkitError, MappingError
@@ -380,7 +381,7 @@ def _flow(value: Any) -> str:
 
 
 def _draft(s: Suggestion, mapping: Mapping, new_id: str | None, stem: str) -> str:
-    raw = yaml.safe_load(mapping.path.read_text(encoding="utf-8")) if mapping.path else {}
+    raw = yamlio.safe_load(mapping.path.read_text(encoding="utf-8")) if mapping.path else {}
     by_column = {h.column: h for h in s.headers if h.column}
     rows = "–".join(str(r) for r in s.header_rows)
     best = s.fits[0]

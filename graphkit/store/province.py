@@ -55,6 +55,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from ..ingest.load import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, file_sha256
+from ..core import yamlio
 from ..core.text import clean_text
 from ..core.errors import GraphkitError, ValidationFailed
 from ..core.problems import PROBLEM_COLUMNS, Problems, clip, excel_safe, excel_unsafe
@@ -165,7 +166,7 @@ class ProvinceFailed(ValidationFailed):
 
 def _yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise GraphkitError(f"{path}: 配置文件无法读取 / cannot read the settings: {' '.join(str(exc).split())}") from None
 
