@@ -26,12 +26,16 @@ True
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .toolkit import active_pairings, as_of_date, facts_index, mechanism_members, mechanisms, org_facts, positions
+from .toolkit import active_pairings, as_of_date, facts_index, mechanism_members, mechanisms, memo, org_facts, positions
+from ..core.ids import ArrowIds
 from ..core.model import Graph
 from ..store.province import record_counties
 
@@ -183,25 +187,36 @@ class _Counties:
 
     A province graph: its folders holding organizations, counties first (in folder order), then the
     city and province levels. Any other graph: one unit, the county of its settings, holding every record.
+    The county of each record is read from the output's ``county_of.parquet`` one record type at a
+    time, when first asked, and kept in Arrow form (a country holds tens of millions of records:
+    as Python strings they would take gigabytes).
     """
 
     def __init__(self, graph: Graph) -> None:
-        owners = record_counties(graph) if graph.settings.get("province") else record_counties(graph).iloc[:0]
-        self.single = owners.empty
+        self._graph = graph
+        self._lock = threading.Lock()
+        self._by_type: dict[str, tuple[ArrowIds, np.ndarray] | None] = {}
+        orgs = record_counties(graph, "Organization", arrow=True) if graph.settings.get("province") else None
+        self.single = orgs is None or orgs.num_rows == 0
         if self.single:
             name = str(graph.settings.get("county") or "")
             self.units = pd.DataFrame({"county": [name], "unit_level": ["county"]})
-            self._by_type: dict[str, tuple[pd.Index, np.ndarray]] = {}
             return
-        orgs = owners[owners["type"] == "Organization"].drop_duplicates("county")
-        units = orgs[["county", "level"]].rename(columns={"level": "unit_level"})
-        units = units.assign(_r=units["unit_level"].map(_LEVEL_RANK).fillna(3)).sort_values("_r", kind="stable")
-        self.units = units.drop(columns="_r").reset_index(drop=True)
-        pos = pd.Index(self.units["county"].to_numpy(dtype=object), dtype=object)
-        self._by_type = {}
-        for t, g in owners.groupby("type", sort=False):
-            self._by_type[str(t)] = (pd.Index(g["id"].to_numpy(dtype=object), dtype=object),
-                                     pos.get_indexer(g["county"].to_numpy(dtype=object)))
+        assert orgs is not None
+        county = pc.dictionary_encode(orgs.column("county").combine_chunks(), null_encoding="encode")
+        _, first = np.unique(county.indices.to_numpy(), return_index=True)
+        first = np.sort(first)  # the first org row of each folder, in row order
+        units = pd.DataFrame({"county": county.take(first).cast(pa.string()).to_pylist(),
+                              "unit_level": orgs.column("level").take(first).to_pylist()})
+        rank = units["unit_level"].map(_LEVEL_RANK).fillna(3)
+        self.units = units.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+        self._by_type["Organization"] = self._codes(orgs)
+
+    def _codes(self, owners: pa.Table) -> tuple[ArrowIds, np.ndarray]:
+        """The ids of one record type and the unit (row of :attr:`units`) of each."""
+        units = pa.array(self.units["county"].to_numpy(dtype=object), type=pa.string())
+        county = owners.column("county").combine_chunks().cast(pa.string())
+        return ArrowIds(owners.column("id")), pc.index_in(county, value_set=units).fill_null(-1).to_numpy()
 
     def __len__(self) -> int:
         return len(self.units)
@@ -211,10 +226,14 @@ class _Counties:
         values = np.asarray(pd.Series(ids, dtype=object).to_numpy(dtype=object), dtype=object)
         if self.single:
             return np.where(pd.isna(values), -1, 0)
-        hit = self._by_type.get(type_name)
-        if hit is None:
+        with self._lock:
+            if type_name not in self._by_type:
+                owners = record_counties(self._graph, type_name, arrow=True)
+                self._by_type[type_name] = self._codes(owners) if owners.num_rows else None
+            hit = self._by_type[type_name]
+        if hit is None or not len(values):
             return np.full(len(values), -1, dtype=np.int64)
-        at = positions(values, hit[0])
+        at = hit[0].positions(pa.array(values, type=pa.string(), from_pandas=True))
         return np.where(at >= 0, hit[1][np.maximum(at, 0)], -1)
 
     def count(self, codes: np.ndarray, weights: Any = None) -> np.ndarray:
@@ -228,6 +247,11 @@ class _Counties:
 
     def frame(self, **cols: Any) -> pd.DataFrame:
         return pd.concat([self.units, pd.DataFrame(cols)], axis=1)
+
+
+def _counties(graph: Graph) -> _Counties:
+    """The graph's :class:`_Counties`, made once per :func:`~graphkit.analyses.toolkit.cached` block."""
+    return memo(graph, ("counties",), lambda: _Counties(graph))
 
 
 def _share(n: np.ndarray, of: np.ndarray) -> np.ndarray:
@@ -260,7 +284,7 @@ def coverage_by_county(graph: Graph, *, as_of: Any = None) -> pd.DataFrame:
     # each (org, mechanism) once, orgs of the roster only (as coverage does)
     mm = mechanism_members(graph, ts)[["org_id", "mechanism"]].drop_duplicates()
     mm = mm[positions(mm["org_id"], facts_index(facts)) >= 0]
-    cs = _Counties(graph)
+    cs = _counties(graph)
     orgs = cs.count(cs.of("Organization", facts["org_id"]))
     covered = cs.count(cs.of("Organization", mm["org_id"].drop_duplicates()))
     cols: dict[str, Any] = {"orgs": orgs, "covered": covered, "share": _share(covered, orgs)}
@@ -304,7 +328,7 @@ def pairing_gaps_by_county(graph: Graph, *, as_of: Any = None, gaps: dict[str, p
     ts = as_of_date(graph, as_of)
     if gaps is None:
         gaps = pairing_gaps(graph, as_of=ts, max_per_strong=max_per_strong, rotation_years=rotation_years)
-    cs = _Counties(graph)
+    cs = _counties(graph)
     facts = org_facts(graph, ts)
     weak = facts["weak"].to_numpy(dtype=bool)
     pairs = active_pairings(graph, ts)
@@ -361,7 +385,7 @@ def cadence_by_county(graph: Graph, *, as_of: Any = None, cadence: dict[str, pd.
     if cadence is None:
         cadence = district_cadence(graph, as_of=ts)
     s = cadence["summary"]
-    cs = _Counties(graph)
+    cs = _counties(graph)
     dc = cs.of("Collaboration", s["district_id"])
     districts = cs.count(dc)
     ok = cs.count(dc, s["ok"].astype(bool).to_numpy())

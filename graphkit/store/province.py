@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -1129,7 +1129,11 @@ def _tree_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def record_counties(graph: Any, type_name: str | None = None) -> pd.DataFrame:
+@overload
+def record_counties(graph: Any, type_name: str | None = None, *, arrow: Literal[False] = False) -> pd.DataFrame: ...
+@overload
+def record_counties(graph: Any, type_name: str | None = None, *, arrow: Literal[True]) -> pa.Table: ...
+def record_counties(graph: Any, type_name: str | None = None, *, arrow: bool = False) -> pd.DataFrame | pa.Table:
     """The folder (county, or city/province level) of each record of a province graph.
 
     Parameters
@@ -1138,16 +1142,20 @@ def record_counties(graph: Any, type_name: str | None = None) -> pd.DataFrame:
         A graph read from a province output folder (``read_graph``), or any graph (then empty).
     type_name
         Only this record type.
+    arrow
+        Return the Arrow table as read (strings stay in Arrow form: a country holds tens of millions
+        of records) instead of a DataFrame.
 
     Returns
     -------
-    DataFrame
+    DataFrame or pyarrow.Table
         ``type``, ``id``, ``county`` (the county's or level's name) and ``level``.
     """
     out_dir = graph.settings.get("out_dir") if hasattr(graph, "settings") else None
     path = Path(out_dir) / COUNTY_OF if out_dir else None
     if path is None or not path.exists():
-        return pd.DataFrame({"type": pd.Series(dtype=object), "id": pd.Series(dtype=object),
-                             "county": pd.Series(dtype=object), "level": pd.Series(dtype=object)})
+        empty = pa.table({c: pa.array([], type=pa.string()) for c in ("type", "id", "county", "level")})
+        return empty if arrow else empty.to_pandas()
     filters = [("type", "=", type_name)] if type_name else None
-    return pq.read_table(path, filters=filters).to_pandas()
+    table = pq.read_table(path, filters=filters)
+    return table if arrow else table.to_pandas()
