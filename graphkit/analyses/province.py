@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .toolkit import active_pairings, as_of_date, facts_index, mechanism_members, mechanisms, memo, org_facts, positions
-from ..core.ids import ArrowIds
+from .toolkit import (active_pairings, as_of_date, facts_index, id_positions, mechanism_members, mechanisms, memo,
+                      org_facts, positions)
 from ..core.model import Graph
 from ..store.province import record_counties
 
@@ -188,14 +188,14 @@ class _Counties:
     A province graph: its folders holding organizations, counties first (in folder order), then the
     city and province levels. Any other graph: one unit, the county of its settings, holding every record.
     The county of each record is read from the output's ``county_of.parquet`` one record type at a
-    time, when first asked, and kept in Arrow form (a country holds tens of millions of records:
-    as Python strings they would take gigabytes).
+    time, when first asked, in Arrow form, and turned into one unit code per row of that type's table
+    (a country holds tens of millions of records: as Python strings they would take gigabytes).
     """
 
     def __init__(self, graph: Graph) -> None:
         self._graph = graph
         self._lock = threading.Lock()
-        self._by_type: dict[str, tuple[ArrowIds, np.ndarray] | None] = {}
+        self._rows: dict[str, np.ndarray] = {}
         orgs = record_counties(graph, "Organization", arrow=True) if graph.settings.get("province") else None
         self.single = orgs is None or orgs.num_rows == 0
         if self.single:
@@ -210,13 +210,20 @@ class _Counties:
                               "unit_level": orgs.column("level").take(first).to_pylist()})
         rank = units["unit_level"].map(_LEVEL_RANK).fillna(3)
         self.units = units.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
-        self._by_type["Organization"] = self._codes(orgs)
+        self._rows["Organization"] = self._row_units("Organization", orgs)
 
-    def _codes(self, owners: pa.Table) -> tuple[ArrowIds, np.ndarray]:
-        """The ids of one record type and the unit (row of :attr:`units`) of each."""
+    def _row_units(self, type_name: str, owners: pa.Table) -> np.ndarray:
+        """The unit (row of :attr:`units`) of each row of a type's table, -1 where none is recorded."""
+        out = np.full(len(self._graph.tables[type_name]), -1, dtype=np.int64)
+        if not owners.num_rows or not len(out):
+            return out
+        rows = self._graph.codes.ids(type_name).positions(owners.column("id"))
         units = pa.array(self.units["county"].to_numpy(dtype=object), type=pa.string())
-        county = owners.column("county").combine_chunks().cast(pa.string())
-        return ArrowIds(owners.column("id")), pc.index_in(county, value_set=units).fill_null(-1).to_numpy()
+        code = pc.index_in(owners.column("county").combine_chunks().cast(pa.string()), value_set=units)
+        code = code.fill_null(-1).to_numpy()
+        ok = rows >= 0
+        out[rows[ok]] = code[ok]
+        return out
 
     def __len__(self) -> int:
         return len(self.units)
@@ -226,15 +233,14 @@ class _Counties:
         values = np.asarray(pd.Series(ids, dtype=object).to_numpy(dtype=object), dtype=object)
         if self.single:
             return np.where(pd.isna(values), -1, 0)
-        with self._lock:
-            if type_name not in self._by_type:
-                owners = record_counties(self._graph, type_name, arrow=True)
-                self._by_type[type_name] = self._codes(owners) if owners.num_rows else None
-            hit = self._by_type[type_name]
-        if hit is None or not len(values):
+        if type_name not in self._graph.tables or "id" not in self._graph.tables[type_name] or not len(values):
             return np.full(len(values), -1, dtype=np.int64)
-        at = hit[0].positions(pa.array(values, type=pa.string(), from_pandas=True))
-        return np.where(at >= 0, hit[1][np.maximum(at, 0)], -1)
+        with self._lock:
+            if type_name not in self._rows:
+                self._rows[type_name] = self._row_units(type_name, record_counties(self._graph, type_name, arrow=True))
+            row_unit = self._rows[type_name]
+        at = id_positions(self._graph, type_name, values)
+        return np.where(at >= 0, row_unit[np.maximum(at, 0)], -1) if len(row_unit) else np.full(len(values), -1, dtype=np.int64)
 
     def count(self, codes: np.ndarray, weights: Any = None) -> np.ndarray:
         ok = codes >= 0
