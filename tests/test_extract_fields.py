@@ -4,9 +4,10 @@ Each rule is checked on new invented sentences (fictional places), not on the ev
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from graphkit.extract import extract_text
+from graphkit.extract import extract_files, extract_text
 from graphkit.extract.numbers import find_numbers
 
 
@@ -22,3 +23,51 @@ def test_number_after_its_measure_word() -> None:
     # not a count: a date, an ordinal, a number inside a title, a number already counted with its measure word
     assert find_numbers("2025年3月第3期《对子30》", 1) == []
     assert [c.surface for c in find_numbers("签订协议12个。", 1)] == ["12个"]
+
+
+def test_chain_named_by_one_character() -> None:
+    t = "云溪县由县林业局党组牵头,联合云溪县青竹家具有限公司党支部、竹坪村党支部组建茶产业链党建联盟。"
+    [c] = _links(t, "链上联建")
+    assert (c["chain"], c["group"], c["lead"]) == ("茶", "茶产业链党建联盟", "县林业局党组")
+
+
+def test_chain_named_earlier_in_the_paragraph() -> None:
+    t = ("雾岭县聚焦香菇主导产业,构建“链长单位+链上党组织”的链上联建机制。县农业农村局党委为链长单位,"
+         "吸纳雾岭县丰菇农业有限公司党支部、石坝村党支部入链,覆盖菌棒生产、出菇管理、冷链运输3个环节。")
+    [c] = _links(t, "链上联建")
+    assert c["chain"] == "香菇"
+    assert c["lead"] == "县农业农村局党委"
+    assert c["stages"] == ["菌棒生产", "出菇管理", "冷链运输"]
+
+
+def test_stage_count_is_not_part_of_the_last_stage() -> None:
+    t = "雾岭县丰菇农业有限公司党支部联合县农技站党支部、石坝村党支部,围绕香菇产业链的制种、栽培、烘干、销售4个环节开展活动。"
+    [c] = _links(t, "链上联建")
+    assert c["stages"] == ["制种", "栽培", "烘干", "销售"]
+    # no lead word: the group label does not claim one
+    assert c["lead"] == "" and "牵头" not in c["group"]
+
+
+def test_stages_in_a_later_clause_of_the_sentence() -> None:
+    t = ("石坝村党支部以村企联的方式与雾岭县丰菇农业有限公司党支部开展产销合作,以链条联的方式融入香菇产业链党委,"
+         "形成了“菌种繁育+菌棒生产+产品加工”的全产业链。")
+    [c] = _links(t, "链上联建")
+    assert c["stages"] == ["菌种繁育", "菌棒生产", "产品加工"]
+
+
+def test_stages_and_chain_from_other_paragraphs(tmp_path: Path) -> None:
+    f = tmp_path / "雾岭县链上联建.txt"
+    f.write_text("雾岭县打造“香菇产业链”党建联合体(虚构)\n"
+                 "县农业农村局党委为链长单位,吸纳雾岭县丰菇农业有限公司党支部、石坝村党支部入链,开展技术服务。\n"
+                 "联合体围绕制种、栽培、烘干、销售4个环节分工包联。\n"
+                 "石坝村党支部与河口村党支部结对,覆盖育苗、移栽2个环节。\n", encoding="utf-8")
+    r = extract_files([str(f)])
+    chain = r.links[r.links["type"] == "链上联建"].iloc[0]
+    assert chain["chain"] == "香菇"
+    assert list(chain["stages"]) == ["制种", "栽培", "烘干", "销售"]
+    assert "第3段" in chain["note"] and "第1段" in chain["note"]
+    # a paragraph naming a link of its own gives its stages to no earlier chain
+    f.write_text("县农业农村局党委为链长单位,吸纳雾岭县丰菇农业有限公司党支部、石坝村党支部入链,开展技术服务。\n"
+                 "石坝村党支部与河口村党支部结对,覆盖育苗、移栽2个环节。\n", encoding="utf-8")
+    r = extract_files([str(f)])
+    assert list(r.links[r.links["type"] == "链上联建"].iloc[0]["stages"]) == []

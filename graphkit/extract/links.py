@@ -17,12 +17,15 @@ committee setting up its villages' group name superiors, who attend and are not 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from dataclasses import dataclass, field
 
 from .orgs import OrgMention, find_villages, left_cut, org_kind
 
-__all__ = ["LinkCandidate", "find_links", "LINK_TYPES", "split_sentences"]
+__all__ = ["LinkCandidate", "chain_named", "fill_chain_context", "find_links", "LINK_TYPES", "split_sentences",
+           "stage_list"]
 
 LINK_TYPES = ("片区联建", "跨村联建", "链上联建", "结对共建", "其他")
 _CJK = "\u4e00-\u9fff"
@@ -58,6 +61,11 @@ _LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单�
 _CONNECTIVE = re.compile(r"与|和|(?<![共协会相])同(?![时步样比一级心类期])")  # not 同时, 共同, …
 _STAGES_RE = re.compile(r"产业链的?([^,，。；;]{1,40}?)等?各?个?环节")
 _STAGE_FORMULA_RE = re.compile(r"[“\"]([^”\"]{2,60}?\+[^”\"]{2,60}?)[”\"]的?(?:全)?产业链")
+# a list of stages named as such: "覆盖菌种培育、栽培管理、烘干加工5个环节", "围绕育苗、种植等各环节"
+_STAGE_LIST_RE = re.compile(
+    rf"(?:产业链的?|覆盖|围绕|涵盖|包括|贯穿|打通)((?:[{_CJK}]{{1,6}}、)+[{_CJK}]{{1,6}}?)等?(?:[0-9一二三四五六七八九十]+个|各个?)?环节")
+# a product named as the industry a text is about: "聚焦菌菇主导产业", "立足核桃产业优势"
+_PRODUCT_RE = re.compile(rf"(?:聚焦|立足|围绕|依托|做强|做大)([{_CJK}]{{1,6}}?)(?:主导|特色|优势)?产业(?!链)")
 _CHAIN_RE = re.compile(rf"([{_CJK}]{{2,8}}?)(?:产业链|产业联盟)")
 
 
@@ -127,7 +135,10 @@ def _date(text: str) -> str:
 def _chain(text: str, orgs: list[OrgMention]) -> str:
     for o in orgs:
         if "产业链" in o.name:
-            return re.sub(r"^.*?([^镇乡县市区村]{2,6})产业链.*$", r"\1", o.name)
+            # one character names a product too: 竹产业链党建联盟
+            m = re.match(r"^.*?([^镇乡县市区村全]{1,6})产业链", o.name)
+            if m:
+                return m.group(1)
     for m in re.finditer(r"产业链|产业联盟", text):
         i = m.start()
         j = i
@@ -140,10 +151,42 @@ def _chain(text: str, orgs: list[OrgMention]) -> str:
     return ""
 
 
+def chain_named(text: str) -> str:
+    """The last product a text names as its industry ("X产业链", "聚焦X主导产业"), or "".
+
+    >>> chain_named("云溪县聚焦香菇主导产业，构建链上联建机制。")
+    '香菇'
+    """
+    best, at = "", -1
+    for m in re.finditer(r"产业链|产业联盟", text):
+        name = _chain(text[max(0, m.start() - 10):m.end()], [])
+        if name and m.start() > at:
+            best, at = name, m.start()
+    for m in _PRODUCT_RE.finditer(text):
+        name = m.group(1)[left_cut(m.group(1)):]
+        if name and m.start() > at:
+            best, at = name, m.start()
+    return best
+
+
+def stage_list(text: str) -> list[str]:
+    """The stages a text lists as such ("覆盖A、B、C 3个环节", "围绕A、B等各环节"), in order, or [].
+
+    >>> stage_list("联合体围绕育苗、种植、仓储、加工4个环节分工负责。")
+    ['育苗', '种植', '仓储', '加工']
+    """
+    m = _STAGE_LIST_RE.search(text)
+    return m.group(1).split("、") if m else []
+
+
 def _stages(text: str) -> list[str]:
+    listed = stage_list(text)
+    if listed:
+        return listed
     m = _STAGES_RE.search(text)
     if m:
-        parts = [p for p in re.split(r"[、,，]", m.group(1)) if p]
+        parts = [re.sub(r"[0-9一二三四五六七八九十]+个?$", "", p) for p in re.split(r"[、,，]", m.group(1)) if p]
+        parts = [p for p in parts if p]
         parts = [p for p in parts if len(p) <= 6]
         if len(parts) >= 2:
             return parts
@@ -151,6 +194,16 @@ def _stages(text: str) -> list[str]:
     if m:
         return [p.strip() for p in m.group(1).split("+") if p.strip()]
     return []
+
+
+def _chain_stages(text: str, s: int, e: int) -> list[str]:
+    """The stages of a chain link in ``text[s:e]``, else in the rest of its sentence (a clause names the link,
+    a later clause its "鱼苗繁育+成鱼养殖+…"的全产业链)."""
+    found = _stages(text[s:e])
+    if found or e >= len(text) or text[e - 1] in "。；;!！?？":
+        return found
+    end = re.search(r"[。；;!！?？]", text[e:])
+    return _stages(text[e:e + end.start()] if end else text[e:])
 
 
 def _visiting(text: str, o: OrgMention, orgs: list[OrgMention]) -> bool:
@@ -255,6 +308,8 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             order = sorted(range(len(names)), key=lambda k: spans[k])
             names, kinds, spans = [names[k] for k in order], [kinds[k] for k in order], [spans[k] for k in order]
     chain = _chain(span, members) if kind == "链上联建" else ""
+    if kind == "链上联建" and not chain:
+        chain = chain_named(text[:s])  # named earlier in the paragraph: "聚焦菌菇主导产业,…。县农业农村局党委为链长单位…"
     lead = _lead(text, members)
     if not lead:
         lead = next((n for n, (ms, me) in zip(names, spans) if text.startswith("牵头", me)), "")
@@ -297,13 +352,13 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
         return None
     if not group:
         if kind == "链上联建":
-            group = f"{chain or ''}产业链链上联建({lead or names[0]}牵头)"
+            group = f"{chain or ''}产业链链上联建({lead}牵头)" if lead else f"{chain or ''}产业链链上联建({names[0]}等)"
         elif kind == "跨村联建":
             group = f"联村党组织({'、'.join(names[:3])}{'等' if len(names) > 3 else ''})"
         elif kind == "其他":
             group = f"联建活动({names[0]}等)"
     return LinkCandidate(para, s, e, span, kind, group, names, kinds, lead, "", "", "", chain,
-                         _stages(span) if kind == "链上联建" else [], _date(span) or para_date, attending, rule,
+                         _chain_stages(text, s, e) if kind == "链上联建" else [], _date(span) or para_date, attending, rule,
                          confidence, member_spans=spans)
 
 
@@ -564,3 +619,48 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                     pending_group = groups[0] if len(groups) == 1 and len(uorgs) == 1 else ""
     return out
 
+
+def fill_chain_context(paragraphs: list[tuple[int, str]], links: list[dict[str, Any]]) -> None:
+    """Complete a file's chain links from the paragraphs around them, in place.
+
+    A chain link without a chain name takes the last product named before it in the file (the title
+    "打造“菌菇产业链”党建联合体"); one without stages takes those listed ("联盟围绕育苗、种植、仓储5个环节")
+    by the paragraphs after it that name no link of their own, up to the next link. The link's note
+    says which paragraph the value came from, for review.
+
+    Parameters
+    ----------
+    paragraphs
+        The file's normalized paragraphs as (number, text), in order.
+    links
+        The file's link rows (``extract_text`` dicts), in paragraph order.
+    """
+    with_links = {lk["para"] for lk in links}
+    numbers = [n for n, _ in paragraphs]
+    texts = dict(paragraphs)
+
+    def add_note(lk: dict[str, Any], note: str) -> None:
+        lk["note"] = "；".join(x for x in (lk["note"], note) if x)
+
+    for lk in links:
+        if lk["type"] != "链上联建":
+            continue
+        if not lk["chain"]:
+            before = [texts[n] for n in numbers if n < lk["para"]]
+            for k in range(len(before) - 1, -1, -1):
+                name = chain_named(before[k])
+                if name:
+                    lk["chain"] = name
+                    if lk["group"].startswith("产业链链上联建("):
+                        lk["group"] = name + lk["group"]
+                    add_note(lk, f"产业链名见第{numbers[k]}段 chain name from paragraph {numbers[k]}")
+                    break
+        if not lk["stages"]:
+            for n in (n for n in numbers if n > lk["para"]):
+                if n in with_links:
+                    break
+                found = stage_list(texts[n])
+                if found:
+                    lk["stages"] = found
+                    add_note(lk, f"环节见第{n}段 stages from paragraph {n}")
+                    break
