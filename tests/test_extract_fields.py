@@ -71,3 +71,9 @@ def test_stages_and_chain_from_other_paragraphs(tmp_path: Path) -> None:
                  "石坝村党支部与河口村党支部结对,覆盖育苗、移栽2个环节。\n", encoding="utf-8")
     r = extract_files([str(f)])
     assert list(r.links[r.links["type"] == "链上联建"].iloc[0]["stages"]) == []
+
+
+def test_role_word_before_a_unit_is_no_part_of_its_name() -> None:
+    t = "本月,北片区轮值单位县档案馆党支部组织开展主题党日,成员单位县地震局党支部参加。"
+    names = [o["name"] for o in extract_text(t)["orgs"]]
+    assert names == ["县档案馆党支部", "县地震局党支部"]

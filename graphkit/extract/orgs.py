@@ -49,6 +49,8 @@ _BOUNDARY_WORDS = sorted({
     "推进", "实现", "举办", "增强", "提升", "落实", "整顿", "传递", "时任", "抓好", "以上", "形成", "列席", "不断",
     "配强", "建强", "累计", "修订", "评定", "包括", "涵盖", "下辖", "辖区内", "联手", "携", "带", "帮", "吸纳",
     "书记", "下设", "——", "—",
+    # a role in a link before the unit that holds it: "第一片区轮值单位县人大办党支部"
+    "牵头单位", "轮值单位", "成员单位", "组长单位", "链长单位", "主办单位", "承办单位",
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
