@@ -77,3 +77,9 @@ def test_role_word_before_a_unit_is_no_part_of_its_name() -> None:
     t = "本月,北片区轮值单位县档案馆党支部组织开展主题党日,成员单位县地震局党支部参加。"
     names = [o["name"] for o in extract_text(t)["orgs"]]
     assert names == ["县档案馆党支部", "县地震局党支部"]
+
+
+def test_number_after_measure_word_is_no_rate_or_rank() -> None:
+    assert find_numbers("村干部每人2,考核排名3.", 1) == []
+    got = [(c.surface, c.value) for c in find_numbers("结成帮扶对子56.全年培训人次300", 1)]
+    assert got == [("56", 56.0), ("300", 300.0)]

@@ -28,7 +28,7 @@ _COUNT_RE = re.compile(
 # a number written after its measure word at the end of a clause ("结成户帮扶对子2276。", "培训人次1500,")
 _AFTER_MEASURE_RE = re.compile(
     rf"(?<=[{_CJK}])(?P<unit>对子|人次|场次|户次|个|名|家|次|场|户|人|项|期|对)(?P<num>\d+(?:\.\d+)?)(?P<approx>余|多)?"
-    r"(?=$|[,，。;；、!！?？)）])")
+    r"(?=$|[,，。;；、!！?？)）]|\.(?!\d))")
 _FORMULA_RE = re.compile(r"(?<![\w.+])(?:\d+|[NnXx])(?:\s*\+\s*(?:\d+|[NnXx]))+(?![\w.])")
 _WHAT_STOP = re.compile(r"[^" + _CJK + r"“”\"]|和|与|及|的|在|开展|参与|参加|到|为|进|实现|覆盖|结成|达|共|等|累计|,")
 _CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -122,6 +122,8 @@ def _after_measure(text: str, para: int, taken: list[tuple[int, int]]) -> list[N
             continue
         if text.rfind("《", 0, s) > text.rfind("》", 0, s):
             continue
+        if text[s - 1:s] in ("每", "第", "排", "署", "姓", "点", "命", "单", "整"):
+            continue  # a rate, an ordinal or another word: 每人2, 排名3, 点名1, 单次2
         before = text[max(0, s - 12):m.start("num")]
         what = re.split(rf"[^{_CJK}]|开展|累计|组织|举办|共|达|有|为|结成|解决|选派|培育|发放|覆盖", before)[-1]
         bound = ">=" if m.group("approx") else "="
