@@ -83,3 +83,24 @@ def test_number_after_measure_word_is_no_rate_or_rank() -> None:
     assert find_numbers("村干部每人2,考核排名3.", 1) == []
     got = [(c.surface, c.value) for c in find_numbers("结成帮扶对子56.全年培训人次300", 1)]
     assert got == [("56", 56.0), ("300", 300.0)]
+
+
+def test_lead_role_wins_over_an_organizing_department() -> None:
+    t = ("县委组织部牵头,由县茶叶发展中心党支部担任组长单位,联合雾岭县香茗茶业有限公司党支部、茶坪村党支部"
+         "组建茶叶产业链党委。")
+    [c] = _links(t, "链上联建")
+    assert c["lead"] == "县茶叶发展中心党支部"
+    assert "县委组织部" not in c["members"] and "县委组织部" in c["attending"]
+
+
+def test_lead_under_whose_guidance_villages_join() -> None:
+    [c] = _links("桃坪村党支部、杏坪村党支部在柳坪村党支部的带领下组建三坪联合党委。", "跨村联建")
+    assert (c["group"], c["lead"]) == ("三坪联合党委", "柳坪村党支部")
+    assert sorted(c["members"]) == sorted(["桃坪村党支部", "杏坪村党支部", "柳坪村党支部"])
+
+
+def test_district_roles_listed_after_colons() -> None:
+    t = "东片区牵头单位:县档案馆党支部;成员单位:县地震局党支部、县气象局党支部。西片区由县文化馆党支部牵头;成员有县图书馆党支部。"
+    got = [(c["group"], c["lead"], c["members"]) for c in _links(t, "片区联建")]
+    assert got == [("东片区", "县档案馆党支部", ["县档案馆党支部", "县地震局党支部", "县气象局党支部"]),
+                   ("西片区", "县文化馆党支部", ["县文化馆党支部", "县图书馆党支部"])]

@@ -41,7 +41,7 @@ _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "第三片区", and a district named at the head of its clause: "东片区以…为牵头单位", "南湖片区由…任组长单位"
 _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|"
                           r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")
-_LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是)$")
+_LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是|[:：])$")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
@@ -251,13 +251,18 @@ def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention],
 
 
 def _lead(text: str, orgs: list[OrgMention]) -> str:
+    """The lead of a link: a unit named to a lead role (组长单位, 牵头单位, 链长单位) first, else "X牵头",
+    "由X牵头" or "在X的带领下" (so "县委组织部牵头,由A担任组长单位" gives A)."""
+    for o in orgs:
+        if _LEAD_AFTER.match(text[o.end:o.end + 8]) or _LEAD_BEFORE.search(text, max(0, o.start - 6), o.start):
+            return o.name
     for o in orgs:
         after = text[o.end:o.end + 8]
         if after.startswith("牵头") and not re.match(r"牵头(?:组建|成立|建立|打造|举办|开展|制定|编制)", after):
             return o.name
-        if _LEAD_AFTER.match(after):
-            return o.name
         if text[max(0, o.start - 1):o.start] == "由" and "牵头" in text[o.end:o.end + 6]:
+            return o.name
+        if text[max(0, o.start - 1):o.start] == "在" and re.match(r"的?(?:带领|带动)下", after):
             return o.name
     return ""
 
@@ -544,6 +549,19 @@ def _group_is_a_side(text: str, s: int, e: int, orgs: list[OrgMention]) -> bool:
     return True
 
 
+def _link_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentences, with a member list set off by a semicolon joined to the district before it
+    ("东片区牵头单位:A;成员单位:B、C。" is one sentence)."""
+    out: list[tuple[int, int]] = []
+    for s, e in split_sentences(text):
+        if out and text[out[-1][1] - 1] in ";；" and re.match(r"成员(?:单位)?(?:为|有|是|包括|[:：])", text[s:e]) \
+                and _DISTRICT_RE.search(text, out[-1][0], out[-1][1]):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandidate]:
     """Find link candidates in one normalized paragraph, given its organization mentions.
 
@@ -557,7 +575,7 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
     out: list[LinkCandidate] = []
     para_date = ""
     pending_group = ""  # a joint organization named alone, whose members the next sentence lists
-    for s, e in split_sentences(text):
+    for s, e in _link_sentences(text):
         sent = text[s:e]
         types = _types_in(sent)
         if not types and pending_group and re.search(r"组建|组成|成立|抱团|联合|由[^,，]{2,24}?牵头", sent):
