@@ -104,3 +104,22 @@ def test_district_roles_listed_after_colons() -> None:
     got = [(c["group"], c["lead"], c["members"]) for c in _links(t, "片区联建")]
     assert got == [("东片区", "县档案馆党支部", ["县档案馆党支部", "县地震局党支部", "县气象局党支部"]),
                    ("西片区", "县文化馆党支部", ["县文化馆党支部", "县图书馆党支部"])]
+
+
+def _sides(text: str) -> list[tuple[str, str]]:
+    return [(c["strong"], c["weak"]) for c in _links(text, "结对共建")]
+
+
+def test_strong_and_weak_labels_of_villages() -> None:
+    assert _sides("弱村杏坪村党支部与强村柳坪村党支部结成对子。") == [("柳坪村党支部", "杏坪村党支部")]
+    assert _sides("强村柳坪村党支部与弱村杏坪村党支部结成对子。") == [("柳坪村党支部", "杏坪村党支部")]
+    # 强 inside a village's own name is no label
+    assert _sides("富强村党支部与杏坪村党支部结对。") == [("富强村党支部", "杏坪村党支部")]
+    assert _sides("弱村杏坪村党支部由强村柳坪村党支部结对帮扶。") == [("柳坪村党支部", "杏坪村党支部")]
+
+
+def test_the_village_that_helps_is_strong() -> None:
+    t = "杏坪村党支部与柳坪村党支部结对,柳坪村党支部选派技术骨干帮助杏坪村发展茶叶。"
+    assert _sides(t) == [("柳坪村党支部", "杏坪村党支部")]
+    t = "柳坪村党支部与杏坪村党支部结对后,帮助杏坪村新建冷库1座。"
+    assert _sides(t) == [("柳坪村党支部", "杏坪村党支部")]

@@ -511,6 +511,25 @@ def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention
 _UNIT_KINDS = ("企业", "机关", "事业单位", "学校", "医院")
 
 
+def _place_of(name: str) -> str:
+    """The village or community a branch belongs to, without town prefix or party suffix (柳坪村)."""
+    body = re.sub(r"(?:党总支部|党总支|党支部|党委|联合党委)$", "", name)
+    m = re.search(rf"[{_CJK}]{{2,4}}?(?:村|社区)$", re.sub(rf"^[{_CJK}]{{1,6}}?(?:镇|乡|街道)(?=[{_CJK}]{{2,}})", "", body))
+    return m.group() if m else body
+
+
+def _strong_second(text: str, a: OrgMention, b: OrgMention, e: int) -> bool:
+    """Whether the second of two like sides is the strong one: labelled so ("弱村A与强村B结对") or
+    described helping the first later in the sentence ("A与B结对,B党支部选派骨干帮助A…")."""
+    if text[max(0, a.start - 2):a.start] == "弱村" or text[max(0, b.start - 2):b.start] == "强村":
+        return True
+    pa, pb = _place_of(a.name), _place_of(b.name)
+    if not pa or not pb or pa == pb:
+        return False
+    rest = text[max(a.end, b.end):e]
+    return bool(re.search(rf"{re.escape(pb)}[^,，。;；]{{0,12}}?(?:帮助|帮扶|带动|指导){re.escape(pa)}", rest))
+
+
 def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMention, OrgMention]], rule: str,
                attending: list[str], para_date: str, *, weak_first: bool = False) -> list[LinkCandidate]:
     span = text[s:e]
@@ -523,6 +542,9 @@ def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMentio
             # a village's agreement with a company, bank or agency: the unit is the strong side
             a, b = b, a
             note = "村企/单位联村:单位为强方 the unit or company is the strong side"
+        elif (a.kind in _UNIT_KINDS) == (b.kind in _UNIT_KINDS) and _strong_second(text, a, b, e):
+            a, b = b, a
+            note = "强村/弱村或帮助方按原文 strong side as the text labels or describes it"
         out.append(LinkCandidate(para, s, e, span, "结对共建", "", [a.name, b.name], [a.kind, b.kind], "", a.name,
                                  b.name, form, "", [], _date(span) or para_date, attending, rule,
                                  0.7 if rule != "pairing_in_order" else 0.5,

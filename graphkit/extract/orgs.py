@@ -153,6 +153,10 @@ def left_cut(run: str) -> int:
         if not head.endswith(("省", "市", "县", "区", "州", "盟")) and not _PROTECTED_RE.search(rest[i - 2:i + 1]) \
                 and not _BRAND_RE.fullmatch(head):
             best += i - 2
+    # a strong/weak label before a village is no part of its name: 强村柳坪村 → 柳坪村 (富强村 stays)
+    label = re.match(rf"(?:强村|弱村|后进村|先进村)(?=[{_CJK}]{{2,}}(?:村|社区))", run[best:])
+    if label:
+        best += label.end()
     # a name does not start with a number or a measure word
     while best < len(run) and run[best] in "个名家支所座项批次":
         best += 1
