@@ -123,3 +123,12 @@ def test_the_village_that_helps_is_strong() -> None:
     assert _sides(t) == [("柳坪村党支部", "杏坪村党支部")]
     t = "柳坪村党支部与杏坪村党支部结对后,帮助杏坪村新建冷库1座。"
     assert _sides(t) == [("柳坪村党支部", "杏坪村党支部")]
+
+
+def test_whole_chain_is_named_by_its_product() -> None:
+    t = "雾岭县以生猪全产业链为纽带,由县畜牧中心党支部担任链长单位,联合雾岭县丰源牧业有限公司党支部、猪坪村党支部开展链上联建。"
+    [c] = _links(t, "链上联建")
+    assert (c["chain"], c["lead"]) == ("生猪", "县畜牧中心党支部")
+    t = "县畜牧中心党支部牵头,联合雾岭县丰源牧业有限公司党支部、猪坪村党支部组建生猪全产业链党委。"
+    [c] = _links(t, "链上联建")
+    assert (c["chain"], c["group"]) == ("生猪", "生猪全产业链党委")

@@ -136,10 +136,10 @@ def _chain(text: str, orgs: list[OrgMention]) -> str:
     for o in orgs:
         if "产业链" in o.name:
             # one character names a product too: 竹产业链党建联盟
-            m = re.match(r"^.*?([^镇乡县市区村全]{1,6})产业链", o.name)
+            m = re.match(r"^.*?([^镇乡县市区村全]{1,6})全?产业链", o.name)
             if m:
                 return m.group(1)
-    for m in re.finditer(r"产业链|产业联盟", text):
+    for m in re.finditer(r"全?产业链|产业联盟", text):
         i = m.start()
         j = i
         while j > 0 and i - j < 8 and re.match(rf"[{_CJK}]", text[j - 1]):
