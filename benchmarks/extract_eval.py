@@ -235,17 +235,21 @@ def evaluate(folder: Path = ROOT, *, errors: list[str] | None = None, by_round: 
 
 
 def speed(folder: Path = ROOT, *, repeat: int = 20) -> dict[str, float]:
-    """Characters per second of the default path on one core (all texts, ``repeat`` times, best run)."""
+    """Characters per second of the default path on one core (all texts, ``repeat`` times, best run),
+    by wall clock and by CPU time of this process."""
     files = [str(f) for f in sorted((folder / "texts").iterdir()) if f.suffix in (".txt", ".md", ".docx")]
     extract_files(files)  # warm: tables built once per process
-    best = float("inf")
+    best = best_cpu = float("inf")
     chars = 0
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = extract_files(files)
         best = min(best, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
         chars = r.chars
-    return {"chars": chars, "seconds": round(best, 4), "chars_per_second": round(chars / best)}
+    # CPU seconds as well: on a shared, loaded machine the wall figure measures the load as much as the code
+    return {"chars": chars, "seconds": round(best, 4), "chars_per_second": round(chars / best),
+            "cpu_seconds": round(best_cpu, 4), "chars_per_cpu_second": round(chars / best_cpu)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {f:8s} accuracy {acc} ({fv['correct']} of {fv['links']} matched links whose gold gives it{extra})")
     if "speed" in scores:
         sp = scores["speed"]
-        print(f"speed: {sp['chars']} chars in {sp['seconds']} s = {sp['chars_per_second']} chars/s")
+        print(f"speed: {sp['chars']} chars in {sp['seconds']} s = {sp['chars_per_second']} chars/s "
+              f"({sp['cpu_seconds']} CPU s = {sp['chars_per_cpu_second']} chars per CPU second)")
     if args.json:
         Path(args.json).write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
