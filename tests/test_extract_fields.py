@@ -132,3 +132,34 @@ def test_whole_chain_is_named_by_its_product() -> None:
     t = "县畜牧中心党支部牵头,联合雾岭县丰源牧业有限公司党支部、猪坪村党支部组建生猪全产业链党委。"
     [c] = _links(t, "链上联建")
     assert (c["chain"], c["group"]) == ("生猪", "生猪全产业链党委")
+
+
+def test_scorer_counts_wrong_fields_apart() -> None:
+    import importlib.util
+    from collections import Counter
+
+    import pandas as pd
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "extract_eval.py"
+    spec = importlib.util.spec_from_file_location("extract_eval_for_test", path)
+    assert spec is not None and spec.loader is not None
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    links = pd.DataFrame([
+        {"lead": "县档案馆党支部", "strong": "", "weak": "", "chain": "香菇产业链", "stages": ["制种", "栽培"]},
+        {"lead": "", "strong": "杏坪村党支部", "weak": "柳坪村党支部", "chain": "", "stages": []},
+        {"lead": "县地震局党支部", "strong": "", "weak": "", "chain": "", "stages": []},
+    ])
+    gold = [
+        {"type": "链上联建", "members": ["a"], "lead": "县档案馆党支部", "chain": "香菇", "stages": ["制种", "烘干"]},
+        {"type": "结对共建", "members": ["b"], "strong": "柳坪村党支部", "weak": "杏坪村党支部"},
+        {"type": "片区联建", "members": ["c"]},
+    ]
+    c: Counter[str] = Counter()
+    errors: list[str] = []
+    ev._score_fields(c, links, list(enumerate(gold)), "x.txt", errors)
+    assert (c["lead_ok"], c["lead_pairs"], c["lead_extra"]) == (1, 1, 1)
+    assert (c["chain_ok"], c["chain_pairs"]) == (1, 1)  # 香菇产业链 = 香菇
+    assert (c["stages_ok"], c["stages_pairs"]) == (0, 1)
+    assert (c["strong_ok"], c["weak_ok"], c["strong_pairs"]) == (0, 0, 1)
+    assert len(errors) == 4
