@@ -274,3 +274,7 @@ def test_eval_script_runs(tmp_path: Path) -> None:
             assert 0.0 <= v["precision"] <= 1.0 and 0.0 <= v["recall"] <= 1.0 and v["gold"] > 0
     assert scores["dev"]["texts"] >= 5
     assert "precision" not in res.stdout or "P " in res.stdout
+    for field in ("lead", "strong", "weak", "chain", "stages"):  # scored apart from P/R/F1, on dev gold
+        v = scores["dev"]["fields"][field]
+        assert v["links"] > 0 and 0 <= v["correct"] <= v["links"], field
+        assert f"  {field}" in res.stdout

@@ -130,6 +130,8 @@ def extract_files(paths: list[str] | tuple[str, ...], *, graph: Graph | None = N
     import pandas as pd
 
     from ._docs import collect_files, read_report
+    from ._normalize import normalize
+    from .links import fill_chain_context
 
     rows: dict[str, list[dict[str, Any]]] = {"orgs": [], "links": [], "numbers": []}
     texts: dict[str, list[tuple[int, str]]] = {}
@@ -145,6 +147,8 @@ def extract_files(paths: list[str] | tuple[str, ...], *, graph: Graph | None = N
             for key in rows:
                 found_file[key].extend(found[key])
         _apply_aliases(found_file, dict(report.paragraphs))
+        if any(lk["type"] == "链上联建" and not (lk["chain"] and lk["stages"]) for lk in found_file["links"]):
+            fill_chain_context([(n, normalize(t)) for n, t in report.paragraphs], found_file["links"])
         for key in rows:
             rows[key].extend(found_file[key])
     orgs = pd.DataFrame(rows["orgs"], columns=["file", "para", "start", "end", "surface", "name", "form", "kind", "level",

@@ -17,12 +17,15 @@ committee setting up its villages' group name superiors, who attend and are not 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from dataclasses import dataclass, field
 
 from .orgs import OrgMention, find_villages, left_cut, org_kind
 
-__all__ = ["LinkCandidate", "find_links", "LINK_TYPES", "split_sentences"]
+__all__ = ["LinkCandidate", "chain_named", "fill_chain_context", "find_links", "LINK_TYPES", "split_sentences",
+           "stage_list"]
 
 LINK_TYPES = ("片区联建", "跨村联建", "链上联建", "结对共建", "其他")
 _CJK = "\u4e00-\u9fff"
@@ -38,7 +41,7 @@ _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "第三片区", and a district named at the head of its clause: "东片区以…为牵头单位", "南湖片区由…任组长单位"
 _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|"
                           r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")
-_LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是)$")
+_LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是|[:：])$")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
 _ATTEND = re.compile(r"出席|莅临|观摩|调研|陪同|讲话|到场|见证|参加活动|出席活动|指导")
@@ -58,6 +61,11 @@ _LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单�
 _CONNECTIVE = re.compile(r"与|和|(?<![共协会相])同(?![时步样比一级心类期])")  # not 同时, 共同, …
 _STAGES_RE = re.compile(r"产业链的?([^,，。；;]{1,40}?)等?各?个?环节")
 _STAGE_FORMULA_RE = re.compile(r"[“\"]([^”\"]{2,60}?\+[^”\"]{2,60}?)[”\"]的?(?:全)?产业链")
+# a list of stages named as such: "覆盖菌种培育、栽培管理、烘干加工5个环节", "围绕育苗、种植等各环节"
+_STAGE_LIST_RE = re.compile(
+    rf"(?:产业链的?|覆盖|围绕|涵盖|包括|贯穿|打通)((?:[{_CJK}]{{1,6}}、)+[{_CJK}]{{1,6}}?)等?(?:[0-9一二三四五六七八九十]+个|各个?)?环节")
+# a product named as the industry a text is about: "聚焦菌菇主导产业", "立足核桃产业优势"
+_PRODUCT_RE = re.compile(rf"(?:聚焦|立足|围绕|依托|做强|做大)([{_CJK}]{{1,6}}?)(?:主导|特色|优势)?产业(?!链)")
 _CHAIN_RE = re.compile(rf"([{_CJK}]{{2,8}}?)(?:产业链|产业联盟)")
 
 
@@ -127,8 +135,11 @@ def _date(text: str) -> str:
 def _chain(text: str, orgs: list[OrgMention]) -> str:
     for o in orgs:
         if "产业链" in o.name:
-            return re.sub(r"^.*?([^镇乡县市区村]{2,6})产业链.*$", r"\1", o.name)
-    for m in re.finditer(r"产业链|产业联盟", text):
+            # one character names a product too: 竹产业链党建联盟
+            m = re.match(r"^.*?([^镇乡县市区村全]{1,6})全?产业链", o.name)
+            if m:
+                return m.group(1)
+    for m in re.finditer(r"全?产业链|产业联盟", text):
         i = m.start()
         j = i
         while j > 0 and i - j < 8 and re.match(rf"[{_CJK}]", text[j - 1]):
@@ -140,10 +151,42 @@ def _chain(text: str, orgs: list[OrgMention]) -> str:
     return ""
 
 
+def chain_named(text: str) -> str:
+    """The last product a text names as its industry ("X产业链", "聚焦X主导产业"), or "".
+
+    >>> chain_named("云溪县聚焦香菇主导产业，构建链上联建机制。")
+    '香菇'
+    """
+    best, at = "", -1
+    for m in re.finditer(r"产业链|产业联盟", text):
+        name = _chain(text[max(0, m.start() - 10):m.end()], [])
+        if name and m.start() > at:
+            best, at = name, m.start()
+    for m in _PRODUCT_RE.finditer(text):
+        name = m.group(1)[left_cut(m.group(1)):]
+        if name and m.start() > at:
+            best, at = name, m.start()
+    return best
+
+
+def stage_list(text: str) -> list[str]:
+    """The stages a text lists as such ("覆盖A、B、C 3个环节", "围绕A、B等各环节"), in order, or [].
+
+    >>> stage_list("联合体围绕育苗、种植、仓储、加工4个环节分工负责。")
+    ['育苗', '种植', '仓储', '加工']
+    """
+    m = _STAGE_LIST_RE.search(text)
+    return m.group(1).split("、") if m else []
+
+
 def _stages(text: str) -> list[str]:
+    listed = stage_list(text)
+    if listed:
+        return listed
     m = _STAGES_RE.search(text)
     if m:
-        parts = [p for p in re.split(r"[、,，]", m.group(1)) if p]
+        parts = [re.sub(r"[0-9一二三四五六七八九十]+个?$", "", p) for p in re.split(r"[、,，]", m.group(1)) if p]
+        parts = [p for p in parts if p]
         parts = [p for p in parts if len(p) <= 6]
         if len(parts) >= 2:
             return parts
@@ -151,6 +194,16 @@ def _stages(text: str) -> list[str]:
     if m:
         return [p.strip() for p in m.group(1).split("+") if p.strip()]
     return []
+
+
+def _chain_stages(text: str, s: int, e: int) -> list[str]:
+    """The stages of a chain link in ``text[s:e]``, else in the rest of its sentence (a clause names the link,
+    a later clause its "鱼苗繁育+成鱼养殖+…"的全产业链)."""
+    found = _stages(text[s:e])
+    if found or e >= len(text) or text[e - 1] in "。；;!！?？":
+        return found
+    end = re.search(r"[。；;!！?？]", text[e:])
+    return _stages(text[e:e + end.start()] if end else text[e:])
 
 
 def _visiting(text: str, o: OrgMention, orgs: list[OrgMention]) -> bool:
@@ -198,13 +251,18 @@ def _split_members(text: str, orgs: list[OrgMention]) -> tuple[list[OrgMention],
 
 
 def _lead(text: str, orgs: list[OrgMention]) -> str:
+    """The lead of a link: a unit named to a lead role (组长单位, 牵头单位, 链长单位) first, else "X牵头",
+    "由X牵头" or "在X的带领下" (so "县委组织部牵头,由A担任组长单位" gives A)."""
+    for o in orgs:
+        if _LEAD_AFTER.match(text[o.end:o.end + 8]) or _LEAD_BEFORE.search(text, max(0, o.start - 6), o.start):
+            return o.name
     for o in orgs:
         after = text[o.end:o.end + 8]
         if after.startswith("牵头") and not re.match(r"牵头(?:组建|成立|建立|打造|举办|开展|制定|编制)", after):
             return o.name
-        if _LEAD_AFTER.match(after):
-            return o.name
         if text[max(0, o.start - 1):o.start] == "由" and "牵头" in text[o.end:o.end + 6]:
+            return o.name
+        if text[max(0, o.start - 1):o.start] == "在" and re.match(r"的?(?:带领|带动)下", after):
             return o.name
     return ""
 
@@ -255,6 +313,8 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
             order = sorted(range(len(names)), key=lambda k: spans[k])
             names, kinds, spans = [names[k] for k in order], [kinds[k] for k in order], [spans[k] for k in order]
     chain = _chain(span, members) if kind == "链上联建" else ""
+    if kind == "链上联建" and not chain:
+        chain = chain_named(text[:s])  # named earlier in the paragraph: "聚焦菌菇主导产业,…。县农业农村局党委为链长单位…"
     lead = _lead(text, members)
     if not lead:
         lead = next((n for n, (ms, me) in zip(names, spans) if text.startswith("牵头", me)), "")
@@ -297,13 +357,13 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
         return None
     if not group:
         if kind == "链上联建":
-            group = f"{chain or ''}产业链链上联建({lead or names[0]}牵头)"
+            group = f"{chain or ''}产业链链上联建({lead}牵头)" if lead else f"{chain or ''}产业链链上联建({names[0]}等)"
         elif kind == "跨村联建":
             group = f"联村党组织({'、'.join(names[:3])}{'等' if len(names) > 3 else ''})"
         elif kind == "其他":
             group = f"联建活动({names[0]}等)"
     return LinkCandidate(para, s, e, span, kind, group, names, kinds, lead, "", "", "", chain,
-                         _stages(span) if kind == "链上联建" else [], _date(span) or para_date, attending, rule,
+                         _chain_stages(text, s, e) if kind == "链上联建" else [], _date(span) or para_date, attending, rule,
                          confidence, member_spans=spans)
 
 
@@ -451,6 +511,25 @@ def _same_clause(text: str, left: list[OrgMention], pos: int) -> list[OrgMention
 _UNIT_KINDS = ("企业", "机关", "事业单位", "学校", "医院")
 
 
+def _place_of(name: str) -> str:
+    """The village or community a branch belongs to, without town prefix or party suffix (柳坪村)."""
+    body = re.sub(r"(?:党总支部|党总支|党支部|党委|联合党委)$", "", name)
+    m = re.search(rf"[{_CJK}]{{2,4}}?(?:村|社区)$", re.sub(rf"^[{_CJK}]{{1,6}}?(?:镇|乡|街道)(?=[{_CJK}]{{2,}})", "", body))
+    return m.group() if m else body
+
+
+def _strong_second(text: str, a: OrgMention, b: OrgMention, e: int) -> bool:
+    """Whether the second of two like sides is the strong one: labelled so ("弱村A与强村B结对") or
+    described helping the first later in the sentence ("A与B结对,B党支部选派骨干帮助A…")."""
+    if text[max(0, a.start - 2):a.start] == "弱村" or text[max(0, b.start - 2):b.start] == "强村":
+        return True
+    pa, pb = _place_of(a.name), _place_of(b.name)
+    if not pa or not pb or pa == pb:
+        return False
+    rest = text[max(a.end, b.end):e]
+    return bool(re.search(rf"{re.escape(pb)}[^,，。;；]{{0,12}}?(?:帮助|帮扶|带动|指导){re.escape(pa)}", rest))
+
+
 def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMention, OrgMention]], rule: str,
                attending: list[str], para_date: str, *, weak_first: bool = False) -> list[LinkCandidate]:
     span = text[s:e]
@@ -463,6 +542,9 @@ def _pairs_out(para: int, text: str, s: int, e: int, pairs: list[tuple[OrgMentio
             # a village's agreement with a company, bank or agency: the unit is the strong side
             a, b = b, a
             note = "村企/单位联村:单位为强方 the unit or company is the strong side"
+        elif (a.kind in _UNIT_KINDS) == (b.kind in _UNIT_KINDS) and _strong_second(text, a, b, e):
+            a, b = b, a
+            note = "强村/弱村或帮助方按原文 strong side as the text labels or describes it"
         out.append(LinkCandidate(para, s, e, span, "结对共建", "", [a.name, b.name], [a.kind, b.kind], "", a.name,
                                  b.name, form, "", [], _date(span) or para_date, attending, rule,
                                  0.7 if rule != "pairing_in_order" else 0.5,
@@ -489,6 +571,19 @@ def _group_is_a_side(text: str, s: int, e: int, orgs: list[OrgMention]) -> bool:
     return True
 
 
+def _link_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentences, with a member list set off by a semicolon joined to the district before it
+    ("东片区牵头单位:A;成员单位:B、C。" is one sentence)."""
+    out: list[tuple[int, int]] = []
+    for s, e in split_sentences(text):
+        if out and text[out[-1][1] - 1] in ";；" and re.match(r"成员(?:单位)?(?:为|有|是|包括|[:：])", text[s:e]) \
+                and _DISTRICT_RE.search(text, out[-1][0], out[-1][1]):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandidate]:
     """Find link candidates in one normalized paragraph, given its organization mentions.
 
@@ -502,7 +597,7 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
     out: list[LinkCandidate] = []
     para_date = ""
     pending_group = ""  # a joint organization named alone, whose members the next sentence lists
-    for s, e in split_sentences(text):
+    for s, e in _link_sentences(text):
         sent = text[s:e]
         types = _types_in(sent)
         if not types and pending_group and re.search(r"组建|组成|成立|抱团|联合|由[^,，]{2,24}?牵头", sent):
@@ -564,3 +659,48 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
                     pending_group = groups[0] if len(groups) == 1 and len(uorgs) == 1 else ""
     return out
 
+
+def fill_chain_context(paragraphs: list[tuple[int, str]], links: list[dict[str, Any]]) -> None:
+    """Complete a file's chain links from the paragraphs around them, in place.
+
+    A chain link without a chain name takes the last product named before it in the file (the title
+    "打造“菌菇产业链”党建联合体"); one without stages takes those listed ("联盟围绕育苗、种植、仓储5个环节")
+    by the paragraphs after it that name no link of their own, up to the next link. The link's note
+    says which paragraph the value came from, for review.
+
+    Parameters
+    ----------
+    paragraphs
+        The file's normalized paragraphs as (number, text), in order.
+    links
+        The file's link rows (``extract_text`` dicts), in paragraph order.
+    """
+    with_links = {lk["para"] for lk in links}
+    numbers = [n for n, _ in paragraphs]
+    texts = dict(paragraphs)
+
+    def add_note(lk: dict[str, Any], note: str) -> None:
+        lk["note"] = "；".join(x for x in (lk["note"], note) if x)
+
+    for lk in links:
+        if lk["type"] != "链上联建":
+            continue
+        if not lk["chain"]:
+            before = [texts[n] for n in numbers if n < lk["para"]]
+            for k in range(len(before) - 1, -1, -1):
+                name = chain_named(before[k])
+                if name:
+                    lk["chain"] = name
+                    if lk["group"].startswith("产业链链上联建("):
+                        lk["group"] = name + lk["group"]
+                    add_note(lk, f"产业链名见第{numbers[k]}段 chain name from paragraph {numbers[k]}")
+                    break
+        if not lk["stages"]:
+            for n in (n for n in numbers if n > lk["para"]):
+                if n in with_links:
+                    break
+                found = stage_list(texts[n])
+                if found:
+                    lk["stages"] = found
+                    add_note(lk, f"环节见第{n}段 stages from paragraph {n}")
+                    break

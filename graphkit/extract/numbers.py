@@ -25,6 +25,10 @@ _NUM = r"\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
 _COUNT_RE = re.compile(
     rf"(?P<pre>超过|突破|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in _MEASURE)})(?P<approx2>余|多|以上)?")
+# a number written after its measure word at the end of a clause ("结成户帮扶对子2276。", "培训人次1500,")
+_AFTER_MEASURE_RE = re.compile(
+    rf"(?<=[{_CJK}])(?P<unit>对子|人次|场次|户次|个|名|家|次|场|户|人|项|期|对)(?P<num>\d+(?:\.\d+)?)(?P<approx>余|多)?"
+    r"(?=$|[,，。;；、!！?？)）]|\.(?!\d))")
 _FORMULA_RE = re.compile(r"(?<![\w.+])(?:\d+|[NnXx])(?:\s*\+\s*(?:\d+|[NnXx]))+(?![\w.])")
 _WHAT_STOP = re.compile(r"[^" + _CJK + r"“”\"]|和|与|及|的|在|开展|参与|参加|到|为|进|实现|覆盖|结成|达|共|等|累计|,")
 _CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -103,6 +107,31 @@ def _category(what: str, before: str, unit: str) -> str:
     if unit in ("名", "人", "位"):
         return "人数"
     return "其他"
+
+
+def _after_measure(text: str, para: int, taken: list[tuple[int, int]]) -> list[NumberClaim]:
+    """Counts whose Arabic number follows its measure word and ends the clause ("结成户帮扶对子2276").
+
+    The counted noun is the run of Chinese before the number, cut at the last verb; a number inside
+    a title 《…》 or a span already taken is skipped.
+    """
+    out = []
+    for m in _AFTER_MEASURE_RE.finditer(text):
+        s, e = m.start("unit"), m.end()
+        if any(ts <= s < te or ts < e <= te for ts, te in taken):
+            continue
+        if text.rfind("《", 0, s) > text.rfind("》", 0, s):
+            continue
+        if text[s - 1:s] in ("每", "第", "排", "署", "姓", "点", "命", "单", "整"):
+            continue  # a rate, an ordinal or another word: 每人2, 排名3, 点名1, 单次2
+        before = text[max(0, s - 12):m.start("num")]
+        what = re.split(rf"[^{_CJK}]|开展|累计|组织|举办|共|达|有|为|结成|解决|选派|培育|发放|覆盖", before)[-1]
+        bound = ">=" if m.group("approx") else "="
+        value = float(m.group("num"))
+        out.append(NumberClaim(para, m.start("num"), e, text[m.start("num"):e], value, bound, m.group("unit"), what,
+                               _category(what, before, m.group("unit")), "计数", "count_after_measure", 0.7,
+                               context=text[max(0, s - 15):e + 15]))
+    return out
 
 
 def find_numbers(text: str, para: int) -> list[NumberClaim]:
@@ -185,6 +214,8 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
                                   _category(what, before_what if unit in ("次", "场", "场次", "期") else before, unit),
                                   kind, "count", 0.85 if not chinese else 0.75,
                                   context=text[max(0, start - 15):e + 15]))
+    counts.extend(_after_measure(text, para, taken + [(c.start, c.end) for c in counts]))
+    counts.sort(key=lambda c: c.start)
     # counts chained by '+' ("1名县级领导+1名党(工)委负责人+…") form one formula claim
     merged: list[NumberClaim] = []
     i = 0

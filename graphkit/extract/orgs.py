@@ -49,6 +49,8 @@ _BOUNDARY_WORDS = sorted({
     "推进", "实现", "举办", "增强", "提升", "落实", "整顿", "传递", "时任", "抓好", "以上", "形成", "列席", "不断",
     "配强", "建强", "累计", "修订", "评定", "包括", "涵盖", "下辖", "辖区内", "联手", "携", "带", "帮", "吸纳",
     "书记", "下设", "——", "—",
+    # a role in a link before the unit that holds it: "第一片区轮值单位县人大办党支部"
+    "牵头单位", "轮值单位", "成员单位", "组长单位", "链长单位", "主办单位", "承办单位",
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
@@ -151,6 +153,10 @@ def left_cut(run: str) -> int:
         if not head.endswith(("省", "市", "县", "区", "州", "盟")) and not _PROTECTED_RE.search(rest[i - 2:i + 1]) \
                 and not _BRAND_RE.fullmatch(head):
             best += i - 2
+    # a strong/weak label before a village is no part of its name: 强村柳坪村 → 柳坪村 (富强村 stays)
+    label = re.match(rf"(?:强村|弱村|后进村|先进村)(?=[{_CJK}]{{2,}}(?:村|社区))", run[best:])
+    if label:
+        best += label.end()
     # a name does not start with a number or a measure word
     while best < len(run) and run[best] in "个名家支所座项批次":
         best += 1
