@@ -347,7 +347,7 @@ class _UpperNames:
         self.digest = hashlib.sha256("\x1f".join(names).encode("utf-8")).hexdigest()
 
     def has(self, value: str) -> bool:
-        return bool(self.units) and self.index.resolve(value)[1] != "missing"
+        return bool(self.units) and self.index.find(value)[1] != "missing"
 
 
 class _CrossHook:
@@ -614,7 +614,7 @@ class _Resolver:
         found: list[tuple[Unit, str]] = []
         cands: list[str] = []
         for u in units:
-            rid, status, names = self.index(u).resolve(name)
+            rid, status, names = self.index(u).find(name)
             if status == "ok":
                 found.append((u, str(rid)))
             elif status == "ambiguous":
