@@ -16,6 +16,7 @@ from graphkit.store import province as gp
 from graphkit.core.text import org_key
 from graphkit.cli import cli
 from graphkit.ingest.synth import generate_province
+from graphkit.core.schema import load_schema
 
 ROSTER = "党组织名称,组织形式,领域,层级,所属镇(街道),所在村(社区),上级党组织,分类定级\n"
 PAIRING = "帮扶党组织,受援党组织,结对形式,开始日期\n"
@@ -210,6 +211,8 @@ def test_rebuild_after_one_change_is_byte_identical_to_a_full_build(tmp_path: Pa
     assert len(full.rebuilt) == len(res.rebuilt) + len(res.reused)
     # the cross-county answers of the unchanged counties were taken from the previous build
     assert res.xref_cache == "used" and full.xref_cache == "none" and res.reresolved < full.reresolved
+    # one pairing less: the Pairing table is the previous one with the county's rows replaced, the others linked
+    assert res.spliced == ["Pairing"] and sorted(res.kept_tables + res.spliced) == sorted(r.name for r in load_schema())
     a, b = _tree(out), _tree(tmp_path / "full")
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []

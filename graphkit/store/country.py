@@ -14,9 +14,9 @@ How it is built (``build_country``):
    province that changed is built from the previous part, so that only its changed counties are read.
 2. The provinces' tables are put together one province at a time (streamed into Parquet, never the
    whole country in memory): ``OUT/tables/`` then holds the country graph every other command reads,
-   ``OUT/county_of.parquet`` the folder of each record (``省名/县名``), ``OUT/sources.parquet`` and
+   ``OUT/county_of/<Type>.parquet`` the folder of each record (``省名/县名``), ``OUT/sources.parquet`` and
    ``OUT/problems.csv`` the provinces' own, their paths led by the province folder. A country
-   table (or ``county_of.parquet``) that every province feeds the same file as last time (the
+   table (or ``county_of`` file) that every province feeds the same file as last time (the
    SHA-256 of each province's table, kept in the country manifest) is linked from the previous
    output instead, after its own SHA-256 is checked against the previous manifest.
 
@@ -57,7 +57,8 @@ from ..core.problems import PROBLEM_COLUMNS, excel_safe, excel_unsafe
 from ..core.schema import Model, RecordType, load_schema
 from ..core.text import clean_text
 from ..ingest.load import Limits, file_sha256
-from .province import COUNTY_OF, ProvinceFailed, ProvinceResult, _has_ledgers, _tree_digest, _yaml, build_province, is_province
+from .province import (COUNTY_OF, ProvinceFailed, ProvinceResult, _has_ledgers, _tree_digest, _yaml, build_province,
+                       county_of_table, is_province)
 
 __all__ = [
     "PROVINCES",
@@ -110,7 +111,7 @@ class CountryResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: each rebuilt province's own result (which of its counties were re-read)
     provinces: dict[str, ProvinceResult] = field(default_factory=dict)
-    #: country files linked unchanged from the previous output (``tables/<Type>.parquet``, ``county_of.parquet``)
+    #: country files linked unchanged from the previous output (``tables/<Type>.parquet``, ``county_of/<Type>.parquet``)
     kept: list[str] = field(default_factory=list)
 
 
@@ -295,14 +296,14 @@ def _province_files(manifest: dict[str, Any]) -> dict[str, str]:
     """What a province gives each country file it feeds: its tables' and ``county_of``'s SHA-256 (its manifest's)."""
     pp = manifest.get("province") or {}
     out = {f"tables/{k}.parquet": str(v) for k, v in (pp.get("tables") or {}).items() if v}
-    if pp.get("county_of"):
-        out[COUNTY_OF] = str(pp["county_of"])
+    if isinstance(pp.get("county_of"), dict):  # one file per type (an earlier province's single file: no entry)
+        out.update({f"{COUNTY_OF}/{k}.parquet": str(v) for k, v in pp["county_of"].items() if v})
     return out
 
 
 def _own_files(folder: Path, model: Model) -> list[str]:
     """The country folder's own files (its provinces' parts and manifest aside), sorted."""
-    rels = [f"tables/{r.name}.parquet" for r in model] + [COUNTY_OF, "sources.parquet"]
+    rels = [f"{d}/{r.name}.parquet" for d in ("tables", COUNTY_OF) for r in model] + ["sources.parquet"]
     if (folder / "problems.csv").exists():
         rels.append("problems.csv")
     return sorted(rels)
@@ -332,7 +333,7 @@ def _kept_files(manifest: dict[str, Any], out: Path, country: Country, entries: 
     c = manifest["country"]
     recorded = c.get("files") or {}
     kept: dict[str, Path] = {}
-    for rel in [f"tables/{r.name}.parquet" for r in model] + [COUNTY_OF]:
+    for rel in [f"{d}/{r.name}.parquet" for d in ("tables", COUNTY_OF) for r in model]:
         if rel not in recorded:
             continue
         same = all((o.get("files") or {}).get(rel) is not None and (o.get("files") or {}).get(rel) == n["files"].get(rel)
@@ -472,11 +473,12 @@ def _assemble(country: Country, parts: Path, tmp: Path, model: Model,
               kept: dict[str, Path] | None = None) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame]:
     """Stream the provinces' tables into the country's, one province at a time.
 
-    ``kept``: files of the country folder (``tables/<Type>.parquet``, ``county_of.parquet``) to
-    link from the previous output instead (:func:`_kept_files`); they are not read.
+    ``kept``: files of the country folder (``tables/<Type>.parquet``, ``county_of/<Type>.parquet``)
+    to link from the previous output instead (:func:`_kept_files`); they are not read.
     """
     kept = kept or {}
     (tmp / "tables").mkdir()
+    (tmp / COUNTY_OF).mkdir()
     for rel, src in kept.items():
         _link_file(str(src), str(tmp / rel))
     writers = _Writers(tmp)
@@ -490,8 +492,13 @@ def _assemble(country: Country, parts: Path, tmp: Path, model: Model,
                 if rel not in kept:
                     path = folder / rel
                     writers.write(rel, _country_table(pq.read_table(path), rtype, prov, path))
-            if COUNTY_OF not in kept:
-                writers.write(COUNTY_OF, _county_of(pq.read_table(folder / COUNTY_OF), prov, folder / COUNTY_OF))
+                rel = f"{COUNTY_OF}/{rtype.name}.parquet"
+                if rel not in kept:
+                    owners = county_of_table(folder, rtype.name)
+                    if owners is None:
+                        raise OutputError(f"{folder}: 缺少 {COUNTY_OF}/（各记录所属县）/ no {COUNTY_OF}/ (each record's county); "
+                                          f"rebuild the province")
+                    writers.write(rel, _county_of(owners, prov, folder / rel))
             src = pq.read_table(folder / "sources.parquet").to_pandas()
             if len(src):
                 src["file"] = prov.key + "/" + src["file"].astype(str)
@@ -534,7 +541,7 @@ def _write_country(country: Country, tmp: Path, model: Model, entries: list[dict
         "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
         "country": {"name": country.name, "format": COUNTRY_FORMAT, "provinces": entries,
                     "tables": {r.name: file_sha256(tmp / "tables" / f"{r.name}.parquet") for r in model},
-                    "county_of": file_sha256(tmp / COUNTY_OF),
+                    "county_of": {r.name: file_sha256(tmp / COUNTY_OF / f"{r.name}.parquet") for r in model},
                     "files": {rel: file_sha256(tmp / rel) for rel in _own_files(tmp, model)}},
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
