@@ -13,12 +13,11 @@ from click.testing import CliRunner
 import graphkit as gk
 from graphkit.analyses.analysis import run_all
 from graphkit.cli import cli
-import graphkit.ingest._load_pool as gk_load  # where build_graph reads each ledger file (read_file is spied on)
 from graphkit.core.schema import load_schema
 from graphkit.ingest.synth import generate_national
 from graphkit.store import country as gc
 from graphkit.store.province import COUNTY_OF, is_province
-from tests.test_province import _tree  # the same comparison as the province rebuild test
+from tests.test_province import _tree, spy_reads  # the same comparison and spy as the province rebuild test
 
 COPY = "复制省"  # a fictional province: the ledgers of another province under a new name
 
@@ -174,13 +173,7 @@ def test_an_unchanged_rebuild_reads_no_ledger_and_rewrites_nothing(built: tuple[
     shutil.copytree(ledgers, work)  # times kept: the copied output's records still match
     shutil.copytree(built_out, out)
     before, folder = _files(out), out.stat().st_ino
-    read: list[str] = []
-    real = gk_load.read_file
-
-    def spy(path: Path, **kw: object) -> object:
-        read.append(str(path))
-        return real(path, **kw)  # type: ignore[arg-type]
-    monkeypatch.setattr(gk_load, "read_file", spy)
+    read = spy_reads(monkeypatch)
     again = gc.build_country(work, out)
     assert read == [] and not again.rebuilt and sorted(again.reused) == sorted(res.rebuilt)
     assert _files(out) == before and out.stat().st_ino == folder  # not one file written, linked or moved

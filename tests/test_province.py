@@ -140,6 +140,18 @@ def test_unknown_county_and_a_failed_county_leave_the_output_intact(tmp_path: Pa
     assert list(exc.value.failed) == ["甲县"]
 
 
+def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ledger files ``build_graph`` reads in this process from now on (until ``monkeypatch.undo()``)."""
+    read: list[str] = []
+    real = gk_load.read_file
+
+    def spy(path: Path, **kw: object) -> object:
+        read.append(str(path))
+        return real(path, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(gk_load, "read_file", spy)
+    return read
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     out = {}
     for p in sorted(root.rglob("*")):
@@ -195,13 +207,7 @@ def test_rebuild_after_one_change_is_byte_identical_to_a_full_build(tmp_path: Pa
     pairing.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one pairing ended in the ledger
     other = sorted(p for p in ledgers.iterdir() if p.is_dir() and p.name.endswith("县"))[5]
     os.utime(other / "党组织名册.csv", ns=(1, 1))  # touched, not changed: hashed, not read
-    read: list[str] = []
-    real = gk_load.read_file
-
-    def spy(path: Path, **kw: object) -> object:
-        read.append(str(path))
-        return real(path, **kw)  # type: ignore[arg-type]
-    monkeypatch.setattr(gk_load, "read_file", spy)
+    read = spy_reads(monkeypatch)
     res = gp.build_province(ledgers, out)  # the changed county is built in this process: every read is seen
     monkeypatch.undo()
     assert res.rebuilt == [county.name] and set(res.hashed) == {county.name, other.name}
