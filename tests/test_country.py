@@ -1,6 +1,7 @@
 """A country from its provinces (issue 18): one graph from one folder per province, province by province."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from graphkit.core.schema import load_schema
 from graphkit.ingest.synth import generate_national
 from graphkit.store import country as gc
 from graphkit.store.province import COUNTY_OF, is_province
-from tests.test_province import _tree  # the same comparison as the province rebuild test
+from tests.test_province import _tree, spy_reads  # the same comparison and spy as the province rebuild test
 
 COPY = "复制省"  # a fictional province: the ledgers of another province under a new name
 
@@ -116,6 +117,9 @@ def test_rebuild_after_one_province_changed(built: tuple[Path, Path, gc.CountryR
     res = gc.build_country(work, tmp_path / "out")
     assert res.rebuilt == [prov.name] and sorted(res.reused) == sorted(k for k in again.reused if k != prov.name)
     assert res.provinces[prov.name].rebuilt == [county.name]  # in it, only the county that changed is read
+    # a roster's member count changed: the country's Organization table is put together again, the
+    # tables no province changed are linked from the previous output
+    assert "tables/Organization.parquet" not in res.kept and "tables/Pairing.parquet" in res.kept
     full = gc.build_country(work, tmp_path / "full")
     assert len(full.rebuilt) == 3
     a, b = _tree(tmp_path / "out"), _tree(tmp_path / "full")
@@ -154,3 +158,35 @@ def test_a_failing_province_leaves_the_output(built: tuple[Path, Path, gc.Countr
     tables = Path(f"{out.resolve()}.问题清单")
     assert [q.name for q in tables.iterdir() if q.suffix == ".xlsx"] == [f"{COPY}_{county.name}.xlsx"]
     assert _tree(out) == before
+
+
+def _files(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file under ``root``: (inode, mtime_ns, bytes) — a rewritten or re-linked file shows."""
+    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_an_unchanged_rebuild_reads_no_ledger_and_rewrites_nothing(built: tuple[Path, Path, gc.CountryResult],
+                                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledgers, built_out, res = built
+    work, out = tmp_path / "ledgers", tmp_path / "out"
+    shutil.copytree(ledgers, work)  # times kept: the copied output's records still match
+    shutil.copytree(built_out, out)
+    before, folder = _files(out), out.stat().st_ino
+    read = spy_reads(monkeypatch)
+    again = gc.build_country(work, out)
+    assert read == [] and not again.rebuilt and sorted(again.reused) == sorted(res.rebuilt)
+    assert _files(out) == before and out.stat().st_ino == folder  # not one file written, linked or moved
+    assert again.counts == res.counts
+    pd.testing.assert_frame_equal(again.problems.reset_index(drop=True), res.problems.reset_index(drop=True),
+                                  check_dtype=False, check_index_type=False)
+    # a country file that no longer has its recorded bytes: the country is put together again
+    path = out / "tables" / "Pairing.parquet"
+    os.chmod(path, 0o644)
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    fixed = gc.build_country(work, out)
+    assert read == [] and not fixed.rebuilt and "tables/Pairing.parquet" not in fixed.kept
+    assert "tables/Organization.parquet" in fixed.kept
+    assert (out / "tables" / "Pairing.parquet").read_bytes() == before["tables/Pairing.parquet"][2]
+    a, b = _tree(out), _tree(built_out)
+    assert sorted(a) == sorted(b) and [k for k in a if a[k] != b[k]] == []

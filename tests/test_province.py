@@ -16,6 +16,7 @@ from graphkit.store import province as gp
 from graphkit.core.text import org_key
 from graphkit.cli import cli
 from graphkit.ingest.synth import generate_province
+from graphkit.core.schema import load_schema
 
 ROSTER = "党组织名称,组织形式,领域,层级,所属镇(街道),所在村(社区),上级党组织,分类定级\n"
 PAIRING = "帮扶党组织,受援党组织,结对形式,开始日期\n"
@@ -139,6 +140,18 @@ def test_unknown_county_and_a_failed_county_leave_the_output_intact(tmp_path: Pa
     assert list(exc.value.failed) == ["甲县"]
 
 
+def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ledger files ``build_graph`` reads in this process from now on (until ``monkeypatch.undo()``)."""
+    read: list[str] = []
+    real = gk_load.read_file
+
+    def spy(path: Path, **kw: object) -> object:
+        read.append(str(path))
+        return real(path, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(gk_load, "read_file", spy)
+    return read
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     out = {}
     for p in sorted(root.rglob("*")):
@@ -194,13 +207,7 @@ def test_rebuild_after_one_change_is_byte_identical_to_a_full_build(tmp_path: Pa
     pairing.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one pairing ended in the ledger
     other = sorted(p for p in ledgers.iterdir() if p.is_dir() and p.name.endswith("县"))[5]
     os.utime(other / "党组织名册.csv", ns=(1, 1))  # touched, not changed: hashed, not read
-    read: list[str] = []
-    real = gk_load.read_file
-
-    def spy(path: Path, **kw: object) -> object:
-        read.append(str(path))
-        return real(path, **kw)  # type: ignore[arg-type]
-    monkeypatch.setattr(gk_load, "read_file", spy)
+    read = spy_reads(monkeypatch)
     res = gp.build_province(ledgers, out)  # the changed county is built in this process: every read is seen
     monkeypatch.undo()
     assert res.rebuilt == [county.name] and set(res.hashed) == {county.name, other.name}
@@ -210,6 +217,8 @@ def test_rebuild_after_one_change_is_byte_identical_to_a_full_build(tmp_path: Pa
     assert len(full.rebuilt) == len(res.rebuilt) + len(res.reused)
     # the cross-county answers of the unchanged counties were taken from the previous build
     assert res.xref_cache == "used" and full.xref_cache == "none" and res.reresolved < full.reresolved
+    # one pairing less: the Pairing table is the previous one with the county's rows replaced, the others linked
+    assert res.spliced == ["Pairing"] and sorted(res.kept_tables + res.spliced) == sorted(r.name for r in load_schema())
     a, b = _tree(out), _tree(tmp_path / "full")
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []

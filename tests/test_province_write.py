@@ -79,3 +79,38 @@ def test_a_large_tree_is_flushed_by_one_syncfs_and_lands_whole(tmp_path: Path) -
             raise RuntimeError("interrupted")
     assert sorted(int(p.stem) for p in out.rglob("*.txt")) == list(range(n))
     assert [p.name for p in tmp_path.iterdir()] == ["big"]
+
+
+def test_county_of_per_type_and_an_earlier_single_file(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    import graphkit as gk
+    from graphkit.core.schema import load_schema
+
+    prov = _small_province(tmp_path / "p")
+    out = tmp_path / "out"
+    gp.build_province(prov, out)
+    model = load_schema()
+    files = sorted(p.name for p in (out / gp.COUNTY_OF).iterdir())
+    assert files == sorted(f"{r.name}.parquet" for r in model)  # one file per record type, empty types too
+    g = gk.read_graph(out)
+    now, pairings = gp.record_counties(g), gp.record_counties(g, "Pairing")
+    assert len(pairings) == len(g.tables["Pairing"]) > 0 and (pairings["type"] == "Pairing").all()
+    for r in model:  # each type's rows: its records, in the table's order
+        rows = now[now["type"] == r.name]
+        assert rows["id"].tolist() == g.tables[r.name]["id"].tolist(), r.name
+    # an output written before the per-type files holds one county_of.parquet: read the same way
+    single = pa.concat_tables([pq.read_table(out / gp.COUNTY_OF / f"{r.name}.parquet") for r in model])
+    old = tmp_path / "old"
+    os.rename(out, old)
+    for p in (old / gp.COUNTY_OF).iterdir():
+        p.unlink()
+    (old / gp.COUNTY_OF).rmdir()
+    pq.write_table(single, old / gp.COUNTY_OF_FILE)
+    g_old = gk.read_graph(old)
+    pd.testing.assert_frame_equal(gp.record_counties(g_old), now)
+    pd.testing.assert_frame_equal(gp.record_counties(g_old, "Pairing"), pairings)
+    # a rebuild over the earlier layout puts every type together again, with the per-type files
+    res = gp.build_province(prov, old)
+    assert (old / gp.COUNTY_OF).is_dir() and not (old / gp.COUNTY_OF_FILE).exists() and res.spliced == []
+    pd.testing.assert_frame_equal(gp.record_counties(gk.read_graph(old)), now)

@@ -13,7 +13,7 @@ lengths, ``cadence_summary``'s totals), and a province team that puts its counti
 side by side finds the same sheet in each.
 
 A province graph (``graphkit build PROVINCE_DIR``) knows the folder of every record
-(``county_of.parquet``, :func:`graphkit.store.province.record_counties`). The table here has one row
+(``county_of/<Type>.parquet``, :func:`graphkit.store.province.record_counties`). The table here has one row
 per county (and per city or province level), with the figures the county analyses give by town:
 how many organizations take part in a mechanism, how many weak (三类 or 软弱涣散) organizations
 have a strong partner, and the links that cross the county line, counted on both sides.
@@ -187,7 +187,7 @@ class _Counties:
 
     A province graph: its folders holding organizations, counties first (in folder order), then the
     city and province levels. Any other graph: one unit, the county of its settings, holding every record.
-    The county of each record is read from the output's ``county_of.parquet`` one record type at a
+    The county of each record is read from the output's ``county_of/`` one record type at a
     time, when first asked, in Arrow form, and turned into one unit code per row of that type's table
     (a country holds tens of millions of records: as Python strings they would take gigabytes).
     """

@@ -13,14 +13,16 @@ True
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterable
 
-import networkx as nx
 import pandas as pd
 
 from .ids import GraphCodes
 from .schema import Model, load_schema
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Graph", "CacheSlot"]
 
@@ -180,6 +182,8 @@ class Graph:
         """
         wanted_nodes = set(node_types) if node_types is not None else {t.name for t in self.model.node_types}
         wanted_links = set(link_types) if link_types is not None else None
+        import networkx as nx  # imported on first use: most commands never need it (~0.2 s)
+
         G = nx.MultiDiGraph()
         for rtype in self.model.node_types:
             if rtype.name not in wanted_nodes:

@@ -81,21 +81,48 @@ class _Index:
         return match_key(value)
 
     def resolve(self, value: str) -> tuple[str | None, str, list[str]]:
-        """Return (id, status, candidate names); status is ok, ambiguous or missing."""
+        """Return (id, status, candidate names); status is ok, ambiguous or missing.
+
+        With a cross hook (a province build), the hook is asked before the close matches of a
+        missing name are looked for: it sees a missing name without candidates, and a name it
+        answers (a cross-county reference) never costs the fuzzy search. The candidates of a name
+        the hook leaves missing are the same as without a hook.
+        """
         hit = self._resolved.get(value)
         if hit is None:
-            hit = self._resolve(value)
+            hit = self._resolve(value, candidates=self.cross is None)
             if self.cross is not None:
-                hit = self.cross(self.rtype.name, value, hit) or hit
+                answer = self.cross(self.rtype.name, value, hit)
+                if answer is not None:
+                    hit = answer
+                elif hit[1] == "missing":
+                    hit = None, "missing", self._close(value)
             self._resolved[value] = hit
         return hit
 
-    def _resolve(self, value: str) -> tuple[str | None, str, list[str]]:
+    def find(self, value: str) -> tuple[str | None, str, list[str]]:
+        """Like :meth:`resolve` without the cross hook and without close matches of a missing name
+        (only whether and where the index holds the name: ambiguous names keep their candidates)."""
+        return self._resolve(value, candidates=False)
+
+    def _key_of(self, value: str) -> str | None:
         k = self._keys[value] if value in self._keys else self.key(value)
+        if k and k in self.aliases:  # the county's name table: 县住建局 → 中共测试县住房和城乡建设局党组
+            k = self.key(self.aliases[k]) or k
+        return k
+
+    def _close(self, value: str) -> list[str]:
+        """Names close to a missing one (difflib, for the problem message's hint); none in a huge roster."""
+        k = self._key_of(value)
+        if not k or len(self.exact) >= 200_000:
+            return []
+        close = difflib.get_close_matches(k, list(self.exact), n=3, cutoff=0.75)
+        return [self.names[next(iter(self.exact[c]))] for c in close]
+
+    def _resolve(self, value: str, *, candidates: bool = True) -> tuple[str | None, str, list[str]]:
+        k = self._key_of(value)
         if not k:
             return None, "missing", []
-        if k in self.aliases:  # the county's name table: 县住建局 → 中共测试县住房和城乡建设局党组
-            k = self.key(self.aliases[k]) or k
         ids = self.exact.get(k)
         if not ids and self.rtype.name == "Organization":
             ids = self.loose.get(strip_form_suffix(k))
@@ -108,8 +135,7 @@ class _Index:
             return next(iter(ids)), "ok", []
         if ids:
             return None, "ambiguous", sorted(self.names[i] for i in ids)
-        close = difflib.get_close_matches(k, list(self.exact)[:200_000], n=3, cutoff=0.75) if len(self.exact) < 200_000 else []
-        return None, "missing", [self.names[next(iter(self.exact[c]))] for c in close]
+        return None, "missing", self._close(value) if candidates else []
 
 
 _TOWN_PREFIX = re.compile(r"^[^镇乡村]{1,8}?(?:镇|乡|街道)(?=.{1,12}?(?:村|社区))")

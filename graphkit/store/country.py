@@ -14,8 +14,15 @@ How it is built (``build_country``):
    province that changed is built from the previous part, so that only its changed counties are read.
 2. The provinces' tables are put together one province at a time (streamed into Parquet, never the
    whole country in memory): ``OUT/tables/`` then holds the country graph every other command reads,
-   ``OUT/county_of.parquet`` the folder of each record (``省名/县名``), ``OUT/sources.parquet`` and
-   ``OUT/problems.csv`` the provinces' own, their paths led by the province folder.
+   ``OUT/county_of/<Type>.parquet`` the folder of each record (``省名/县名``), ``OUT/sources.parquet`` and
+   ``OUT/problems.csv`` the provinces' own, their paths led by the province folder. A country
+   table (or ``county_of`` file) that every province feeds the same file as last time (the
+   SHA-256 of each province's table, kept in the country manifest) is linked from the previous
+   output instead, after its own SHA-256 is checked against the previous manifest.
+
+Rebuilding when no province changed writes nothing: if every province's files and options are the
+same and every country file still has the bytes its manifest recorded, the previous output is left
+as it is (no county ledger is read, no file rewritten).
 
 Ids. A province's ids are scoped by the county's *name* (``county:县名``), not by its province, and
 county and city names repeat across a country (the synthetic country has hundreds of equal county
@@ -50,7 +57,8 @@ from ..core.problems import PROBLEM_COLUMNS, excel_safe, excel_unsafe
 from ..core.schema import Model, RecordType, load_schema
 from ..core.text import clean_text
 from ..ingest.load import Limits, file_sha256
-from .province import COUNTY_OF, ProvinceFailed, ProvinceResult, _has_ledgers, _tree_digest, _yaml, build_province, is_province
+from .province import (COUNTY_OF, ProvinceFailed, ProvinceResult, _has_ledgers, _tree_digest, _yaml, build_province,
+                       county_of_table, is_province)
 
 __all__ = [
     "PROVINCES",
@@ -103,6 +111,8 @@ class CountryResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: each rebuilt province's own result (which of its counties were re-read)
     provinces: dict[str, ProvinceResult] = field(default_factory=dict)
+    #: country files linked unchanged from the previous output (``tables/<Type>.parquet``, ``county_of/<Type>.parquet``)
+    kept: list[str] = field(default_factory=list)
 
 
 class CountryFailed(ValidationFailed):
@@ -266,20 +276,91 @@ def _manifest_digest(path: Path) -> str:
     return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _previous(out: Path, full: bool) -> dict[str, dict[str, Any]]:
-    """The previous country output's provinces (key → their entry), when ``out`` is one."""
+def _previous(out: Path, full: bool) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The previous country output's provinces (key → their entry) and its manifest, when ``out`` is one."""
     from .io import MANIFEST, output_kind
 
     if full or output_kind(out) != "graph" or not (out / PROVINCES).is_dir():
-        return {}
+        return {}, {}
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         entries = manifest["country"]["provinces"]
         if manifest["country"].get("format") != COUNTRY_FORMAT:
-            return {}
-        return {str(e["key"]): e for e in entries}
+            return {}, {}
+        return {str(e["key"]): e for e in entries}, manifest
     except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return {}, {}
+
+
+def _province_files(manifest: dict[str, Any]) -> dict[str, str]:
+    """What a province gives each country file it feeds: its tables' and ``county_of``'s SHA-256 (its manifest's)."""
+    pp = manifest.get("province") or {}
+    out = {f"tables/{k}.parquet": str(v) for k, v in (pp.get("tables") or {}).items() if v}
+    if isinstance(pp.get("county_of"), dict):  # one file per type (an earlier province's single file: no entry)
+        out.update({f"{COUNTY_OF}/{k}.parquet": str(v) for k, v in pp["county_of"].items() if v})
+    return out
+
+
+def _own_files(folder: Path, model: Model) -> list[str]:
+    """The country folder's own files (its provinces' parts and manifest aside), sorted."""
+    rels = [f"{d}/{r.name}.parquet" for d in ("tables", COUNTY_OF) for r in model] + ["sources.parquet"]
+    if (folder / "problems.csv").exists():
+        rels.append("problems.csv")
+    return sorted(rels)
+
+
+def _same_layout(manifest: dict[str, Any], country: Country, entries: list[dict[str, Any]], model: Model,
+                 lenient: bool) -> bool:
+    """Whether the previous country output was made for the same provinces, in order, schema and mode."""
+    c = manifest.get("country") or {}
+    old = c.get("provinces") or []
+    return (manifest.get("schema_version") == model.version and c.get("name") == country.name
+            and (manifest.get("settings") or {}).get("lenient") == lenient
+            and [(e.get("key"), e.get("name"), e.get("tag")) for e in old] == [(e["key"], e["name"], e["tag"]) for e in entries])
+
+
+def _kept_files(manifest: dict[str, Any], out: Path, country: Country, entries: list[dict[str, Any]], model: Model,
+                lenient: bool) -> dict[str, Path]:
+    """The previous output's country files that the assembly would write again byte for byte: to link.
+
+    A table (or ``county_of.parquet``) is kept when the previous output was made for the same
+    provinces in the same order (:func:`_same_layout`), every province feeds it the same file as
+    last time (the SHA-256 its manifest records, in the entries of both country manifests), and its
+    bytes are still those the previous country manifest recorded.
+    """
+    if not manifest or not _same_layout(manifest, country, entries, model, lenient):
         return {}
+    c = manifest["country"]
+    recorded = c.get("files") or {}
+    kept: dict[str, Path] = {}
+    for rel in [f"{d}/{r.name}.parquet" for d in ("tables", COUNTY_OF) for r in model]:
+        if rel not in recorded:
+            continue
+        same = all((o.get("files") or {}).get(rel) is not None and (o.get("files") or {}).get(rel) == n["files"].get(rel)
+                   for o, n in zip(c["provinces"], entries))
+        if same and _sha256_or_none(out / rel) == recorded[rel]:
+            kept[rel] = out / rel
+    return kept
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def _nothing_changed(manifest: dict[str, Any], out: Path, country: Country, entries: list[dict[str, Any]],
+                     model: Model, lenient: bool) -> bool:
+    """Whether the previous output is what a build would write now (its build time aside): every
+    province unchanged (the same entries) and every country file with the bytes the manifest recorded."""
+    if not manifest or not _same_layout(manifest, country, entries, model, lenient):
+        return False
+    c = manifest["country"]
+    recorded = c.get("files")
+    if c.get("provinces") != entries or not isinstance(recorded, dict) or sorted(recorded) != _own_files(out, model):
+        return False
+    return all(_sha256_or_none(out / rel) == want for rel, want in recorded.items())
 
 
 def _unchanged(old: dict[str, Any] | None, prov: CountryProvince, stat: list[list[Any]], opts: dict[str, Any],
@@ -388,9 +469,18 @@ class _Writers:
         self.writers.clear()
 
 
-def _assemble(country: Country, parts: Path, tmp: Path, model: Model) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame]:
-    """Stream the provinces' tables into the country's, one province at a time."""
+def _assemble(country: Country, parts: Path, tmp: Path, model: Model,
+              kept: dict[str, Path] | None = None) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame]:
+    """Stream the provinces' tables into the country's, one province at a time.
+
+    ``kept``: files of the country folder (``tables/<Type>.parquet``, ``county_of/<Type>.parquet``)
+    to link from the previous output instead (:func:`_kept_files`); they are not read.
+    """
+    kept = kept or {}
     (tmp / "tables").mkdir()
+    (tmp / COUNTY_OF).mkdir()
+    for rel, src in kept.items():
+        _link_file(str(src), str(tmp / rel))
     writers = _Writers(tmp)
     sources: list[pd.DataFrame] = []
     problems: list[pd.DataFrame] = []
@@ -398,9 +488,17 @@ def _assemble(country: Country, parts: Path, tmp: Path, model: Model) -> tuple[d
         for prov in country.provinces:
             folder = parts / prov.key
             for rtype in model:
-                path = folder / "tables" / f"{rtype.name}.parquet"
-                writers.write(f"tables/{rtype.name}.parquet", _country_table(pq.read_table(path), rtype, prov, path))
-            writers.write(COUNTY_OF, _county_of(pq.read_table(folder / COUNTY_OF), prov, folder / COUNTY_OF))
+                rel = f"tables/{rtype.name}.parquet"
+                if rel not in kept:
+                    path = folder / rel
+                    writers.write(rel, _country_table(pq.read_table(path), rtype, prov, path))
+                rel = f"{COUNTY_OF}/{rtype.name}.parquet"
+                if rel not in kept:
+                    owners = county_of_table(folder, rtype.name)
+                    if owners is None:
+                        raise OutputError(f"{folder}: 缺少 {COUNTY_OF}/（各记录所属县）/ no {COUNTY_OF}/ (each record's county); "
+                                          f"rebuild the province")
+                    writers.write(rel, _county_of(owners, prov, folder / rel))
             src = pq.read_table(folder / "sources.parquet").to_pandas()
             if len(src):
                 src["file"] = prov.key + "/" + src["file"].astype(str)
@@ -412,17 +510,23 @@ def _assemble(country: Country, parts: Path, tmp: Path, model: Model) -> tuple[d
     finally:
         writers.close()
     counts = {r.name: writers.rows.get(f"tables/{r.name}.parquet", 0) for r in model}
+    for rel in kept:
+        if rel.startswith("tables/"):
+            counts[rel[len("tables/"):-len(".parquet")]] = pq.ParquetFile(tmp / rel).metadata.num_rows
     src_df = pd.concat(sources, ignore_index=True) if sources else pd.DataFrame(columns=["file", "sha256", "bytes"])
     prob_df = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return counts, src_df, prob_df
 
 
 def _write_country(country: Country, tmp: Path, model: Model, entries: list[dict[str, Any]], *,
-                   lenient: bool) -> tuple[dict[str, int], pd.DataFrame]:
-    """The country graph in ``tmp`` from its provinces' parts in ``tmp/provinces``: tables, sources, problems, manifest."""
+                   lenient: bool, kept: dict[str, Path] | None = None) -> tuple[dict[str, int], pd.DataFrame]:
+    """The country graph in ``tmp`` from its provinces' parts in ``tmp/provinces``: tables, sources, problems, manifest.
+
+    ``kept``: country files linked from the previous output (:func:`_kept_files`).
+    """
     from .io import FORMAT_VERSION, MANIFEST
 
-    counts, sources, problems = _assemble(country, tmp / PROVINCES, tmp, model)
+    counts, sources, problems = _assemble(country, tmp / PROVINCES, tmp, model, kept)
     pq.write_table(pa.Table.from_pandas(sources.astype({c: object for c in sources.columns if c != "bytes"}),
                                         preserve_index=False), tmp / "sources.parquet")
     if len(problems):
@@ -437,7 +541,8 @@ def _write_country(country: Country, tmp: Path, model: Model, entries: list[dict
         "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
         "country": {"name": country.name, "format": COUNTRY_FORMAT, "provinces": entries,
                     "tables": {r.name: file_sha256(tmp / "tables" / f"{r.name}.parquet") for r in model},
-                    "county_of": file_sha256(tmp / COUNTY_OF)},
+                    "county_of": {r.name: file_sha256(tmp / COUNTY_OF / f"{r.name}.parquet") for r in model},
+                    "files": {rel: file_sha256(tmp / rel) for rel in _own_files(tmp, model)}},
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return counts, problems
@@ -482,30 +587,45 @@ def build_country(country_dir: str | Path, out: str | Path, *, lenient: bool = F
         A province has errors and ``lenient`` is False; ``.failed`` holds each failing county's
         problem table (keys ``省文件夹/县文件夹``); ``out`` is left as it was.
     """
-    from .io import MANIFEST, atomic_dir, check_replace
+    from .io import atomic_dir, check_replace
 
     t0 = time.perf_counter()
     country = read_country(country_dir)
     out = Path(out)
     check_replace(out, kind="graph")
-    previous = _previous(out, full)
+    previous, prev_manifest = _previous(out, full)
     model = load_schema()
     mapping_list = [str(Path(m).resolve()) for m in mappings]
     opts = {"lenient": lenient, "strict": strict, "mappings": [f"{Path(m).name}:{_tree_digest(Path(m))}" for m in mapping_list]}
     result = CountryResult(out=out)
-    entries: list[dict[str, Any]] = []
     n = len(country.provinces)
+    stats = {prov.key: _stat(prov.path) for prov in country.provinces}
+    unchanged: dict[str, Path] = {}  # province → its previous part, to take as it is
+    for prov in country.provinces:
+        part = out / PROVINCES / prov.key
+        if prov.key in previous and part.is_dir() and _unchanged(previous[prov.key], prov, stats[prov.key], opts, part):
+            unchanged[prov.key] = part
+    if len(unchanged) == n:  # nothing to build: is the previous output exactly what a build would write?
+        entries = [_entry(prov, stats[prov.key], opts, out / PROVINCES / prov.key) for prov in country.provinces]
+        if _nothing_changed(prev_manifest, out, country, entries, model, lenient):
+            result.reused = [prov.key for prov in country.provinces]
+            if progress:
+                progress(f"{n} 个省均未变，输出保持不变 / all {n} provinces unchanged: the output is left as it is")
+            result.counts = {r.name: int(prev_manifest["counts"].get(r.name, 0)) for r in model}
+            result.problems = _read_problems(out / "problems.csv")
+            result.seconds["total"] = time.perf_counter() - t0
+            return result
+    entries = []
     with atomic_dir(out, kind="graph", command="build") as tmp:
         parts = tmp / PROVINCES
         parts.mkdir()
         for i, prov in enumerate(country.provinces, start=1):
-            stat = _stat(prov.path)
-            old = previous.get(prov.key)
-            prev_part = out / PROVINCES / prov.key if old is not None and (out / PROVINCES / prov.key).is_dir() else None
+            stat = stats[prov.key]
+            prev_part = out / PROVINCES / prov.key if prov.key in previous and (out / PROVINCES / prov.key).is_dir() else None
             dst = parts / prov.key
             dst.parent.mkdir(parents=True, exist_ok=True)
-            if prev_part is not None and _unchanged(old, prov, stat, opts, prev_part):
-                _link_tree(prev_part, dst)
+            if prov.key in unchanged:
+                _link_tree(unchanged[prov.key], dst)
                 result.reused.append(prov.key)
                 if progress:
                     progress(f"[{i}/{n}] {prov.name}: 未变，沿用 unchanged, reused")
@@ -518,16 +638,31 @@ def build_country(country_dir: str | Path, out: str | Path, *, lenient: bool = F
                 result.provinces[prov.key] = res
                 result.rebuilt.append(prov.key)
                 result.seconds[f"province:{prov.key}"] = time.perf_counter() - t
-            pm = json.loads((dst / MANIFEST).read_text(encoding="utf-8"))
-            entries.append({"key": prov.key, "name": prov.name, "tag": prov.tag, "stat": stat, "options": opts,
-                            "manifest": _manifest_digest(dst / MANIFEST), "counts": pm["counts"]})
+            entries.append(_entry(prov, stat, opts, dst))
         result.seconds["provinces"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         if progress:
             progress(f"合并 {n} 个省 / putting {n} provinces together")
-        counts, problems = _write_country(country, tmp, model, entries, lenient=lenient)
+        kept = _kept_files(prev_manifest, out, country, entries, model, lenient)
+        counts, problems = _write_country(country, tmp, model, entries, lenient=lenient, kept=kept)
+        result.kept = sorted(kept)
         result.seconds["assemble"] = time.perf_counter() - t1
     result.seconds["total"] = time.perf_counter() - t0
     result.counts = counts
     result.problems = problems
     return result
+
+
+def _entry(prov: CountryProvince, stat: list[list[Any]], opts: dict[str, Any], part: Path) -> dict[str, Any]:
+    """The country manifest's entry of a province, from its part's manifest."""
+    from .io import MANIFEST
+
+    pm = json.loads((part / MANIFEST).read_text(encoding="utf-8"))
+    return {"key": prov.key, "name": prov.name, "tag": prov.tag, "stat": stat, "options": opts,
+            "manifest": _manifest_digest(part / MANIFEST), "counts": pm["counts"], "files": _province_files(pm)}
+
+
+def _read_problems(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)

@@ -20,7 +20,8 @@ How it is built (``build_province``):
 3. The parts are put together and the placeholders resolved against the named county (or the
    upper levels); an ambiguous name is a problem with its candidates, an unknown county or name
    a problem too. ``OUT/tables/`` then holds the province graph every other command reads, and
-   ``OUT/county_of.parquet`` the folder of each record (analyses by county).
+   ``OUT/county_of/<Type>.parquet`` the folder of each record (analyses by county), one file per
+   record type so that a rebuild links the files of the types no changed folder touched.
 
 Rebuilding: a folder whose files have the sizes and modification times its ``part.json`` recorded
 (or, if those changed, the same SHA-256) is not read again; its part is taken from the previous
@@ -68,14 +69,17 @@ __all__ = [
     "ProvinceResult",
     "Unit",
     "build_province",
+    "county_of_table",
     "is_province",
     "read_province",
     "record_counties",
 ]
 
 CONFIG_FILE = "graphkit.yaml"
-#: the file of an output folder naming each record's folder (county or upper level)
-COUNTY_OF = "county_of.parquet"
+#: the folder of an output folder naming each record's folder (county or upper level), one file per record type
+COUNTY_OF = "county_of"
+#: the single file outputs written before 2026-12-07 hold instead (still read by :func:`record_counties`)
+COUNTY_OF_FILE = "county_of.parquet"
 #: the folder of the parts, one per county or upper level
 PARTS = "parts"
 PART_FORMAT = "1"
@@ -149,6 +153,8 @@ class ProvinceResult:
     xref_cache: str = "none"
     reresolved: int = 0                                #: placeholders resolved afresh (the others reused)
     kept_tables: list[str] = field(default_factory=list)  #: province tables linked unchanged from the previous output
+    #: province tables made from the previous ones with the rebuilt folders' rows put in (the others of a rebuild: from every part)
+    spliced: list[str] = field(default_factory=list)
 
 
 class ProvinceFailed(ValidationFailed):
@@ -347,7 +353,7 @@ class _UpperNames:
         self.digest = hashlib.sha256("\x1f".join(names).encode("utf-8")).hexdigest()
 
     def has(self, value: str) -> bool:
-        return bool(self.units) and self.index.resolve(value)[1] != "missing"
+        return bool(self.units) and self.index.find(value)[1] != "missing"
 
 
 class _CrossHook:
@@ -380,7 +386,8 @@ class _Part:
     meta: dict[str, Any]
     files: dict[str, Path] = field(default_factory=dict)  #: written files of a reused part, to link
     folder: Path | None = None                           #: a reused part's folder in the previous output
-    #: files of a new part serialized already (``tables/Organization.parquet``: its digest is needed first)
+    #: files of a new part serialized already (``tables/<Type>.parquet``: the Organization file's digest is
+    #: needed first, and a rebuild compares them with the previous part's files)
     blobs: dict[str, bytes] = field(default_factory=dict)
 
     def table(self, name: str) -> pa.Table:
@@ -614,7 +621,7 @@ class _Resolver:
         found: list[tuple[Unit, str]] = []
         cands: list[str] = []
         for u in units:
-            rid, status, names = self.index(u).resolve(name)
+            rid, status, names = self.index(u).find(name)
             if status == "ok":
                 found.append((u, str(rid)))
             elif status == "ambiguous":
@@ -691,7 +698,7 @@ def _upper_places(prov: Province, model: Model) -> pa.Table:
 
 
 def _type_table(rtype: Any, order: list[_Part], prov: Province, model: Model, resolver: _Resolver,
-                problems: Problems) -> tuple[pa.Table, list[pa.Table], int, np.ndarray]:
+                problems: Problems, *, upper: bool = True) -> tuple[pa.Table, list[pa.Table], int, np.ndarray]:
     """One record type's province table: the parts' tables put together, placeholders resolved.
 
     Returns the table, its ``county_of`` rows, the references resolved and the rows whose required
@@ -700,13 +707,13 @@ def _type_table(rtype: Any, order: list[_Part], prov: Province, model: Model, re
     from ..ingest.load import XREF_PREFIX
 
     pieces = [p.table(rtype.name) for p in order]
-    if rtype.name == "Place":
+    if rtype.name == "Place" and upper:  # the province's and the cities' places come first
         pieces = [_upper_places(prov, model), *pieces]
     t = pa.concat_tables(pieces).combine_chunks()
     owners: list[pa.Table] = []
     ids = [pc.cast(piece.column("id"), pa.string()) for piece in pieces]
-    names = ([prov.name] if rtype.name == "Place" else []) + [p.unit.name for p in order]
-    levels = (["province"] if rtype.name == "Place" else []) + [p.unit.level for p in order]
+    names = ([prov.name] if rtype.name == "Place" and upper else []) + [p.unit.name for p in order]
+    levels = (["province"] if rtype.name == "Place" and upper else []) + [p.unit.level for p in order]
     for col, n, lv in zip(ids, names, levels):
         if len(col):
             owners.append(pa.table({"type": pa.array([rtype.name] * len(col), pa.string()), "id": col,
@@ -744,26 +751,32 @@ def _type_table(rtype: Any, order: list[_Part], prov: Province, model: Model, re
     return t, owners, n_cross, bad_rows
 
 
+def _owner_table(owners: list[pa.Table]) -> pa.Table:
+    """One record type's ``county_of`` rows (``type``, ``id``, ``county``, ``level``), from its pieces."""
+    if not owners:
+        return pa.table({c: pa.array([], pa.string()) for c in ("type", "id", "county", "level")})
+    return pa.concat_tables(owners).combine_chunks()
+
+
 def _assemble(prov: Province, parts: dict[str, _Part], model: Model, lenient: bool, problems: Problems,
-              previous: dict[str, Any] | None = None) -> tuple[dict[str, pa.Table], pa.Table, int, _Resolver, dict[str, int]]:
+              previous: dict[str, Any] | None = None
+              ) -> tuple[dict[str, pa.Table], dict[str, pa.Table | Path], int, _Resolver, dict[str, int]]:
     order = [parts[u.key] for u in prov.units]
     tables: dict[str, pa.Table] = {}
-    owners: list[pa.Table] = []
+    owners: dict[str, pa.Table | Path] = {}
     resolver = _Resolver(prov, parts, model, previous)
     dropped: dict[str, set[str]] = {}
     cross: dict[str, int] = {}
     for rtype in model:
         t, own, cross[rtype.name], bad_rows = _type_table(rtype, order, prov, model, resolver, problems)
-        owners += own
+        owners[rtype.name] = _owner_table(own)
         if lenient and bad_rows.any():
             dropped[rtype.name] = set(t.column("id").filter(pa.array(bad_rows)).to_pylist())
             t = t.filter(pa.array(~bad_rows))
         tables[rtype.name] = t
     if lenient and dropped:
         tables = _drop_cascade(tables, model, dropped, problems)
-    county_of = (pa.concat_tables(owners).combine_chunks() if owners
-                 else pa.table({"type": [], "id": [], "county": [], "level": []}))
-    return tables, county_of, sum(cross.values()), resolver, cross
+    return tables, owners, sum(cross.values()), resolver, cross
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -784,15 +797,20 @@ def _assemble_changed(prov: Province, parts: dict[str, _Part], model: Model, pre
     and every answer of the unchanged folders' placeholders is the same as last time. Otherwise
     None (the caller puts everything together).
 
-    Returns (tables of the changed types, kept types → previous file, county_of, references
-    resolved, per type, resolver, counts).
+    A changed type's table is the previous one with the rebuilt folders' rows put in place of their
+    old rows (:func:`_splice`), not read again from every part.
+
+    Returns (tables of the changed types, kept types → previous file, county_of per type (a table,
+    or the previous file to link), references resolved per type, resolver, counts, the types spliced).
     """
     from .io import MANIFEST
 
     try:
         pm = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
         pp = pm["province"]
-        kept_hash, co_hash, pcross = dict(pp["tables"]), str(pp["county_of"]), dict(pp["cross_by_type"])
+        if not isinstance(pp["county_of"], dict):  # an earlier output's single county_of file: put together again
+            return None
+        kept_hash, co_hash, pcross = dict(pp["tables"]), dict(pp["county_of"]), dict(pp["cross_by_type"])
         punits = [(u["key"], u["name"], u["level"], u["city"]) for u in pp["units"]]
         pcounts = dict(pm["counts"])
     except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
@@ -813,7 +831,11 @@ def _assemble_changed(prov: Province, parts: dict[str, _Part], model: Model, pre
         for rtype in model:
             t = part.table(rtype.name)
             old = prev / PARTS / key / "tables" / f"{rtype.name}.parquet"
-            if not old.is_file() or not t.equals(pq.read_table(old)):
+            blob = part.blobs.get(f"tables/{rtype.name}.parquet")
+            if blob is not None:  # the bytes the part is written as: the same bytes, the same table
+                if blob != _read_bytes(old):
+                    changed.add(rtype.name)
+            elif not old.is_file() or not t.equals(pq.read_table(old)):
                 changed.add(rtype.name)
             for pname, prop in rtype.refs.items():
                 if prop.range != "Organization":
@@ -832,35 +854,101 @@ def _assemble_changed(prov: Province, parts: dict[str, _Part], model: Model, pre
                 changed.add(rtype.name)
             else:
                 kept[rtype.name] = path
-    if not changed:
-        co_path = prev / COUNTY_OF
-        if _file_sha256(co_path) != co_hash:
+    county: dict[str, pa.Table | Path] = {}
+    for name in kept:  # the previous county_of file of a kept type, if it still has its recorded bytes
+        path = prev / COUNTY_OF / f"{name}.parquet"
+        if _file_sha256(path) != co_hash.get(name):
             return None
-        return {}, kept, co_path, {k: int(pcross[k]) for k in kept}, resolver, pcounts
-    prev_co = None
-    if kept:
-        if _file_sha256(prev / COUNTY_OF) != co_hash:
-            return None
-        prev_co = pq.read_table(prev / COUNTY_OF)
-    order = [parts[u.key] for u in prov.units]
+        county[name] = path
     tables: dict[str, pa.Table] = {}
-    sections: list[pa.Table] = []
     cross: dict[str, int] = {}
-    offset = 0
+    done: list[str] = []  # the types spliced
     for rtype in model:
-        n_prev = int(pcounts.get(rtype.name, 0))
         if rtype.name in kept:
-            assert prev_co is not None
-            sections.append(prev_co.slice(offset, n_prev))
             cross[rtype.name] = int(pcross[rtype.name])
-        else:
+            continue
+        spliced = _splice(rtype, prov, parts, model, prev, pp, kept_hash, co_hash, pcross, previous, rebuilt, resolver, problems)
+        if spliced is None:  # put together from every part, as a full build does
+            order = [parts[u.key] for u in prov.units]
             t, own, cross[rtype.name], _ = _type_table(rtype, order, prov, model, resolver, problems)
-            tables[rtype.name] = t
-            sections += own
-        offset += n_prev
-    county_of = pa.concat_tables(sections).combine_chunks()
+            tables[rtype.name], county[rtype.name] = t, _owner_table(own)
+        else:
+            tables[rtype.name], county[rtype.name], cross[rtype.name] = spliced
+            done.append(rtype.name)
     counts = {r.name: (tables[r.name].num_rows if r.name in tables else int(pcounts[r.name])) for r in model}
-    return tables, kept, county_of, cross, resolver, counts
+    return tables, kept, county, cross, resolver, counts, done
+
+
+def _splice(rtype: Any, prov: Province, parts: dict[str, _Part], model: Model, prev: Path, pp: dict[str, Any],
+            kept_hash: dict[str, str], co_hash: dict[str, str], pcross: dict[str, Any], previous: dict[str, Any],
+            rebuilt: list[str], resolver: _Resolver, problems: Problems) -> tuple[pa.Table, pa.Table, int] | None:
+    """A changed record type's province table (and county_of rows) from the previous ones, the rebuilt
+    folders' rows put in place of their old rows: what :func:`_type_table` over every part gives, when
+    the unchanged parts' answers are the same as last time (checked by the caller).
+
+    None when the previous files cannot be checked (their SHA-256 against the manifest, the rows per
+    part against the counts it recorded): then the caller puts the type together from every part.
+    """
+    from ..ingest.load import XREF_PREFIX
+
+    name = rtype.name
+    old_t, old_co = prev / "tables" / f"{name}.parquet", prev / COUNTY_OF / f"{name}.parquet"
+    if name not in kept_hash or name not in co_hash or name not in pcross:
+        return None
+    t_bytes, co_bytes = _read_bytes(old_t), _read_bytes(old_co)
+    if t_bytes is None or co_bytes is None or hashlib.sha256(t_bytes).hexdigest() != kept_hash[name] \
+            or hashlib.sha256(co_bytes).hexdigest() != co_hash[name]:
+        return None
+    table = pq.read_table(pa.BufferReader(t_bytes))
+    owners = pq.read_table(pa.BufferReader(co_bytes))
+    upper = 1 + len(prov.cities) if name == "Place" else 0
+    try:
+        sizes = [int(u["counts"][name]) for u in pp["units"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if upper + sum(sizes) != table.num_rows or table.num_rows != owners.num_rows:
+        return None
+    starts = upper + np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    fresh = set(rebuilt)
+    t_pieces: list[pa.Table] = []
+    co_pieces: list[pa.Table] = []
+    n_cross = int(pcross[name])
+    at = 0
+    for u, start, size in zip(prov.units, starts.tolist(), sizes):
+        if u.key not in fresh:
+            continue
+        old_part = prev / PARTS / u.key / "tables" / f"{name}.parquet"
+        if not old_part.is_file():
+            return None
+        for pname, prop in rtype.refs.items():  # the old part's resolved references leave the count
+            if prop.range != "Organization":
+                continue
+            col = pq.read_table(old_part, columns=[pname]).column(pname)
+            for ph in col.filter(pc.fill_null(pc.starts_with(col, XREF_PREFIX), False)).to_pylist():
+                ans = previous.get(ph, {}).get("answer") if isinstance(previous.get(ph), dict) else None
+                if not isinstance(ans, list) or len(ans) != 4:
+                    return None
+                n_cross -= 0 if ans[1] else 1
+        t_new, own, n_new, _ = _type_table(rtype, [parts[u.key]], prov, model, resolver, problems, upper=False)
+        n_cross += n_new
+        t_pieces += [table.slice(at, start - at), t_new]
+        co_pieces += [owners.slice(at, start - at), _owner_table(own)]
+        at = start + size
+    t_pieces.append(table.slice(at))
+    co_pieces.append(owners.slice(at))
+    try:
+        out_t = pa.concat_tables([p for p in t_pieces if p.num_rows] or [table.slice(0, 0)]).combine_chunks()
+        out_co = pa.concat_tables([p for p in co_pieces if p.num_rows] or [owners.slice(0, 0)]).combine_chunks()
+    except pa.ArrowInvalid:  # the rebuilt part's columns differ in type from the previous table's
+        return None
+    return out_t, out_co, n_cross
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _drop_cascade(tables: dict[str, pa.Table], model: Model, dropped: dict[str, set[str]], problems: Problems) -> dict[str, pa.Table]:
@@ -990,9 +1078,9 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     if prev is not None and not lenient and result.xref_cache == "used":
         fast = _assemble_changed(prov, parts, model, prev, cross_problems, previous, result.rebuilt)
     kept: dict[str, Path] = {}
-    county_src: pa.Table | Path
+    county_src: dict[str, pa.Table | Path]
     if fast is not None:
-        tables, kept, county_src, cross, resolver, counts = fast
+        tables, kept, county_src, cross, resolver, counts, result.spliced = fast
     else:
         cross_problems = Problems()
         tables, county_src, _, resolver, cross = _assemble(prov, parts, model, lenient, cross_problems, previous)
@@ -1026,10 +1114,15 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             else:
                 pq.write_table(tables[rtype.name], dst, compression="zstd")
             table_hashes[rtype.name] = str(_file_sha256(dst))
-        if isinstance(county_src, Path):
-            _link(county_src, tmp / COUNTY_OF)
-        else:
-            pq.write_table(county_src, tmp / COUNTY_OF, compression="zstd")
+        (tmp / COUNTY_OF).mkdir()
+        county_hashes: dict[str, str] = {}
+        for rtype in model:
+            src, dst = county_src[rtype.name], tmp / COUNTY_OF / f"{rtype.name}.parquet"
+            if isinstance(src, Path):
+                _link(src, dst)
+            else:
+                pq.write_table(src, dst, compression="zstd")
+            county_hashes[rtype.name] = str(_file_sha256(dst))
         if same_xrefs:
             assert prev is not None
             _link(prev / XREFS, tmp / XREFS)
@@ -1051,7 +1144,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
             "sources": [{"file": r["file"], "sha256": r["sha256"], "bytes": int(r["bytes"])} for r in sources.to_dict("records")],
             "problems": {"errors": errors, "warnings": int(len(problems) - errors)},
             "province": {"name": prov.name, "cross_links": result.cross_links, "xrefs": xrefs_sha,
-                         "tables": table_hashes, "county_of": _file_sha256(tmp / COUNTY_OF), "cross_by_type": cross,
+                         "tables": table_hashes, "county_of": county_hashes, "cross_by_type": cross,
                          "units": [{"key": u.key, "name": u.name, "level": u.level, "city": u.city,
                                     "counts": parts[u.key].meta["counts"],
                                     "sources": parts[u.key].meta["signature"]["sources"]} for u in prov.units]},
@@ -1078,7 +1171,8 @@ def _build_unit(unit: Unit, prov: Province, sig: dict[str, Any], stat_list: list
     if len(sources):
         sources["file"] = unit.key + "/" + sources["file"].astype(str)
     meta = {"signature": sig, "stat": stat_list, "counts": {k: v.num_rows for k, v in tables.items()}}
-    blobs = {"tables/Organization.parquet": _parquet_bytes(tables["Organization"])}
+    # every table serialized here (in the worker): written as these bytes, and compared by them with the previous part
+    blobs = {f"tables/{name}.parquet": _parquet_bytes(t) for name, t in tables.items()}
     return "ok", _Part(unit, tables, sources, _prefixed_problems(graph.problems, unit), meta, blobs=blobs)
 
 
@@ -1129,6 +1223,18 @@ def _tree_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def county_of_table(folder: Path, type_name: str) -> pa.Table | None:
+    """One record type's rows of an output folder's ``county_of`` (``type``, ``id``, ``county``,
+    ``level``): its file in ``county_of/``, or its rows of an earlier output's single
+    ``county_of.parquet``; None when the folder has neither."""
+    path = folder / COUNTY_OF / f"{type_name}.parquet"
+    if path.is_file():
+        return pq.read_table(path)
+    if (folder / COUNTY_OF_FILE).is_file():
+        return pq.read_table(folder / COUNTY_OF_FILE, filters=[("type", "=", type_name)])
+    return None
+
+
 @overload
 def record_counties(graph: Any, type_name: str | None = None, *, arrow: Literal[False] = False) -> pd.DataFrame: ...
 @overload
@@ -1152,10 +1258,16 @@ def record_counties(graph: Any, type_name: str | None = None, *, arrow: bool = F
         ``type``, ``id``, ``county`` (the county's or level's name) and ``level``.
     """
     out_dir = graph.settings.get("out_dir") if hasattr(graph, "settings") else None
-    path = Path(out_dir) / COUNTY_OF if out_dir else None
-    if path is None or not path.exists():
-        empty = pa.table({c: pa.array([], type=pa.string()) for c in ("type", "id", "county", "level")})
-        return empty if arrow else empty.to_pandas()
-    filters = [("type", "=", type_name)] if type_name else None
-    table = pq.read_table(path, filters=filters)
+    table: pa.Table | None = None
+    if out_dir:
+        folder = Path(out_dir)
+        if not (folder / COUNTY_OF).is_dir() and (folder / COUNTY_OF_FILE).is_file():  # an earlier output: one file
+            filters = [("type", "=", type_name)] if type_name else None
+            table = pq.read_table(folder / COUNTY_OF_FILE, filters=filters)
+        else:
+            names = [type_name] if type_name else [r.name for r in graph.model]  # the schema's order
+            found = [t for t in (county_of_table(folder, n) for n in names) if t is not None]
+            table = pa.concat_tables(found) if found else None
+    if table is None:
+        table = pa.table({c: pa.array([], type=pa.string()) for c in ("type", "id", "county", "level")})
     return table if arrow else table.to_pandas()
