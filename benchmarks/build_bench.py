@@ -30,8 +30,8 @@ _PHASES = ("_resolve", "_merge", "_finish_types")
 _WORKER_PHASES = (
     ("_read", "_check_zip", "read: zip check"),
     ("_read", "_xlsx_parts", "read: workbook parts"),
-    ("_read", "_check_xlsx_extents", "read: extents check (XML pass)"),
-    ("_read", "_scan_parts", "read: formula scan (XML pass)"),
+    ("_read", "_check_xlsx_extents", "read: extents check (XML pass; older)"),
+    ("_read", "_scan_parts", "read: XML scan (formulas, +extents)"),
     ("_read", "_fast_sheets", "read: fastexcel sheets"),
     ("_read", "_calamine_cells", "read: python-calamine sheets"),
     ("_read", "_near_integer_serials", "read: date serial check (XML pass)"),

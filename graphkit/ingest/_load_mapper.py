@@ -429,6 +429,11 @@ class _SheetMapper:
         else:
             frame["id"] = ids = self.entity_ids(ent.name, df)
             codes["id"] = self.factors.get(ids)
+        if rtype.name == "Organization" and "name" in frame:
+            # the name index's key of each name (``_Index``: org_key), made here once per distinct name,
+            # where it is mostly a cache hit of the id's key; a worker process ships it with the records
+            county = self.ctx.county
+            frame["__name_key"] = per_value(frame["name"], lambda v: org_key(v, county))
         # object columns (one shared text object), as the final tables have them
         frame["src_file"] = pd.Series(np.full(len(df), self.sheet.file, dtype=object), index=df.index, dtype=object)
         frame["src_sheet"] = pd.Series(np.full(len(df), self.sheet.sheet, dtype=object), index=df.index, dtype=object)
