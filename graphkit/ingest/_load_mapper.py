@@ -241,10 +241,13 @@ class _SheetMapper:
             if k.lookup:
                 raise GraphkitError("internal: ids with lookup keys are made after resolution")
             if k.fallback == "row":
-                raw = self._raw(k, df)
-                prefix = f"{self.sheet.file}#{self.sheet.sheet}#"
-                row_key = pd.Series([f"{prefix}{r}" for r in df["__src_row"].tolist()], index=df.index, dtype=object)
-                parts.append(self.key_part(ent, k, df).where(raw.notna(), row_key))
+                # a row without the key's value is keyed by its place: file#sheet#row (made for those rows only)
+                missing = self._raw(k, df).isna().to_numpy()
+                keyed = self.key_part(ent, k, df).to_numpy(dtype=object).copy()
+                if missing.any():
+                    prefix = f"{self.sheet.file}#{self.sheet.sheet}#"
+                    keyed[missing] = [f"{prefix}{r}" for r in df["__src_row"].to_numpy()[missing].tolist()]
+                parts.append(pd.Series(keyed, index=df.index, dtype=object))
             else:
                 parts.append(self.key_part(ent, k, df))
         ok = self.present(ent.when, df).to_numpy(dtype=bool, copy=True)
