@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._read import RawSheet
-from ._load_vec import Factors, hash_keys, hash_keys_factored, per_value, take
+from ._load_vec import Factors, hash_keys, hash_keys_factored, org_keys, per_value, take
 from ..core.text import clean_text, infer_form, infer_place_kind, org_key, place_key
 from ..core.values import _parse_one, is_ambiguous_month, is_blank, parse_boolean, parse_date, parse_integer, parse_month
 from ..core.errors import GraphkitError
@@ -73,6 +73,13 @@ def _key_part(values: pd.Series, spec: ValueSpec, county: str, factors: Factors 
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         return clean_text(v)
+
+    if spec.normalize == "org":  # the text values keyed together (one NFKC pass), the others one by one
+        def keys(vals: list[Any]) -> list[str | None]:
+            text = [v for v in vals if v.__class__ is str]
+            keyed = iter(org_keys(text, county))
+            return [next(keyed) if v.__class__ is str else one(v) for v in vals]
+        return per_value(values, one, factors, batch=keys)
     return per_value(values, one, factors)
 
 
@@ -234,10 +241,13 @@ class _SheetMapper:
             if k.lookup:
                 raise GraphkitError("internal: ids with lookup keys are made after resolution")
             if k.fallback == "row":
-                raw = self._raw(k, df)
-                prefix = f"{self.sheet.file}#{self.sheet.sheet}#"
-                row_key = pd.Series([f"{prefix}{r}" for r in df["__src_row"].tolist()], index=df.index, dtype=object)
-                parts.append(self.key_part(ent, k, df).where(raw.notna(), row_key))
+                # a row without the key's value is keyed by its place: file#sheet#row (made for those rows only)
+                missing = self._raw(k, df).isna().to_numpy()
+                keyed = self.key_part(ent, k, df).to_numpy(dtype=object).copy()
+                if missing.any():
+                    prefix = f"{self.sheet.file}#{self.sheet.sheet}#"
+                    keyed[missing] = [f"{prefix}{r}" for r in df["__src_row"].to_numpy()[missing].tolist()]
+                parts.append(pd.Series(keyed, index=df.index, dtype=object))
             else:
                 parts.append(self.key_part(ent, k, df))
         ok = self.present(ent.when, df).to_numpy(dtype=bool, copy=True)
@@ -429,6 +439,12 @@ class _SheetMapper:
         else:
             frame["id"] = ids = self.entity_ids(ent.name, df)
             codes["id"] = self.factors.get(ids)
+        if rtype.name == "Organization" and "name" in frame:
+            # the name index's key of each name (``_Index``: org_key), made here once per distinct name,
+            # where it is mostly a cache hit of the id's key; a worker process ships it with the records
+            county = self.ctx.county
+            frame["__name_key"] = per_value(frame["name"], lambda v: org_key(v, county),
+                                            batch=lambda vals: org_keys(vals, county))
         # object columns (one shared text object), as the final tables have them
         frame["src_file"] = pd.Series(np.full(len(df), self.sheet.file, dtype=object), index=df.index, dtype=object)
         frame["src_sheet"] = pd.Series(np.full(len(df), self.sheet.sheet, dtype=object), index=df.index, dtype=object)

@@ -92,12 +92,18 @@ def _worker_init(model: Model, config: DatasetConfig, maps: dict[str, Mapping], 
 
 
 def _worker_load(path: Path, rel: str) -> tuple[Any, ...] | None:
-    """Read and map one file in a worker process: (problem rows, reported cells, packed records, source).
+    """Read and map one file in a worker process.
 
-    Returns None if anything other than a ledger problem went wrong: the main process then loads
-    the file itself, so that the error is raised there exactly as without workers.
+    Returns (problem rows, reported cells, packed records, source, read report entries, CPU seconds
+    the worker spent on the file), or None if anything other than a ledger problem went wrong: the
+    main process then loads the file itself, so that the error is raised there exactly as without
+    workers. The CPU seconds are the worker's ``time.process_time`` (a worker is a child of the
+    forkserver, so the main process's ``RUSAGE_CHILDREN`` does not count it).
     """
+    import time
+
     assert _WORKER_STATE is not None
+    start = time.process_time()
     model, config, maps, limits = _WORKER_STATE
     ctx = _Context(model, config, Problems(), config.county)
     try:
@@ -105,7 +111,7 @@ def _worker_load(path: Path, rel: str) -> tuple[Any, ...] | None:
     except Exception:  # noqa: BLE001 - re-raised by the main process, which loads this file again
         return None
     packed = [(s.mapping, s.entity.name, s.frame, s.headers, list(s.lookups), s.key_lookups, s.codes) for s in staged]
-    return ctx.problems.rows, ctx.reported, packed, source, ctx.report
+    return ctx.problems.rows, ctx.reported, packed, source, ctx.report, time.process_time() - start
 
 
 def _unpack_staged(packed: tuple[Any, ...], model: Model, maps: dict[str, Mapping]) -> _Staged:
@@ -126,6 +132,8 @@ class _FilePool:
                  maps: dict[str, Mapping], limits: Limits) -> None:
         self._futures: list[Any] = []
         self._pool: Any = None
+        #: CPU seconds the worker processes spent on the files taken so far (for benchmarks)
+        self.worker_cpu = 0.0
         sizes = []
         for p in files:
             try:
@@ -150,15 +158,21 @@ class _FilePool:
             self._futures[i] = self._pool.submit(_worker_load, files[i], rels[i])
 
     def result(self, i: int) -> tuple[Any, ...] | None:
+        """File ``i`` as read by a worker: (problem rows, reported cells, packed records, source, report
+        entries); None if it is to be loaded in this process."""
         if not self._futures:
             return None
         fut, self._futures[i] = self._futures[i], None
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return fut.result()
+            done = fut.result()
         except BrokenProcessPool:  # a worker died (killed for memory, say): the main process loads the file
             return None
+        if done is None:
+            return None
+        self.worker_cpu += done[-1]
+        return done[:-1]
 
     def __enter__(self) -> _FilePool:
         return self

@@ -45,8 +45,12 @@ class _Index:
         for f in frames:
             if "name" not in f or f.empty:
                 continue
-            sub = f[["id", "name"]].dropna().drop_duplicates()
-            keys = per_value(sub["name"], self.key).tolist()  # each distinct name keyed once
+            if "__name_key" in f:  # keyed by the mapper (the same ``key``), in the worker that read the sheet
+                sub = f[["id", "name", "__name_key"]].dropna(subset=["id", "name"]).drop_duplicates(["id", "name"])
+                keys = sub["__name_key"].tolist()
+            else:
+                sub = f[["id", "name"]].dropna().drop_duplicates()
+                keys = per_value(sub["name"], self.key).tolist()  # each distinct name keyed once
             for rid, name, k in zip(sub["id"].tolist(), sub["name"].tolist(), keys):
                 self._keys[name] = k
                 if not k:

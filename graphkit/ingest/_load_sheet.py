@@ -236,7 +236,7 @@ def _unpivot(sheet: RawSheet, mapping: Mapping, hrow: int, colmap: dict[str, int
     data[u.name] = name_arr
     data[u.value] = (cells.to_numpy(dtype=object)[np.ix_(body_pos, np.asarray(pcols, dtype=np.intp))].ravel() if len(rows)
                      else np.empty(0, dtype=object))
-    table = pd.DataFrame(data)
+    table = pd.DataFrame(data, dtype=object)
     table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[rows] if len(rows) else np.empty(0, np.int64)
     filled = np.fromiter((not is_blank(v) for v in table[u.value].tolist()), dtype=bool, count=len(table))
     table = table[filled].reset_index(drop=True)
@@ -340,7 +340,9 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
             colmap.setdefault(name, -1)
             headers[name] = pivot_cols or name
     else:
-        table = pd.DataFrame({name: cells.iloc[body_pos, j].astype(object).to_numpy() for name, j in colmap.items()})
+        # dtype=object: pandas would otherwise copy each text column into Arrow strings (and back when it is read)
+        table = pd.DataFrame({name: cells.iloc[body_pos, j].astype(object).to_numpy() for name, j in colmap.items()},
+                             dtype=object)
         table["__src_row"] = np.asarray(sheet.rownum, dtype=np.int64)[body_pos] if len(body_pos) else np.empty(0, np.int64)
     mapped = [c for c in table.columns if c != "__src_row"]
     # formulas saved without a calculated value: problems (the cell reads as blank)
@@ -416,7 +418,7 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
             factors = {k: (c[fkeep], u) for k, (c, u) in factors.items()}
     entry["skipped"].sort(key=lambda x: x["row"])
     entry["rows_skipped"] = len(entry["skipped"])
-    table = pd.DataFrame({name: take(factors[name][1], factors[name][0]) for name in mapped})
+    table = pd.DataFrame({name: take(factors[name][1], factors[name][0]) for name in mapped}, dtype=object)
     table["__src_row"] = src_rows
     if not len(table):
         p.add(file=sheet.file, sheet=sheet.sheet, row=sheet.rownum[hrow], rule="no_data_rows", severity="warning",

@@ -15,12 +15,14 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Any
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..core.text import _HAS_ZERO_WIDTH, _ODD_SPACE, _SPACES, _org_key, clean_text
 from ..core.values import _UNIFORM_KINDS  # ``infer_dtype`` kinds for which ``pd.factorize`` is safe
 
 __all__ = ["factorize", "take", "Factors", "per_value", "hash_keys", "hash_keys_factored", "id_order"]
@@ -73,10 +75,66 @@ def take(uniques: Sequence[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def apply_unique(uniques: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
-    """``fn`` of each distinct value, as an object array."""
+    """``fn`` of each distinct value, as an object array (``clean_text`` through :func:`clean_texts`)."""
     out = np.empty(len(uniques), dtype=object)
+    if fn is clean_text:
+        out[:] = clean_texts(uniques.tolist())
+        return out
     out[:] = [fn(u) for u in uniques.tolist()] if len(uniques) else []
     return out
+
+
+def clean_texts(values: list[Any]) -> list[str | None]:
+    """``clean_text`` of each value, with one NFKC pass over all the plain text values at once.
+
+    The texts are joined by NUL, normalized together and split again: NUL is a starter that no
+    character composes with or decomposes to, so each piece is the NFKC form of its own text.
+    Where a value holds a NUL, or the pieces hold zero-width characters (``clean_text`` removes
+    them before it trims), the value goes through ``clean_text`` itself.
+
+    >>> clean_texts(["  青泥洞村\u200b党支部　", "（示例）", "   ", None, 2023, "a  b"])
+    ['青泥洞村党支部', '(示例)', None, None, '2023', 'a b']
+    """
+    out: list[str | None] = [None] * len(values)
+    at: list[int] = []
+    texts: list[str] = []
+    for i, v in enumerate(values):
+        if v.__class__ is str:
+            at.append(i)
+            texts.append(v)
+        else:
+            out[i] = clean_text(v)
+    if not texts:
+        return out
+    norm = unicodedata.normalize("NFKC", "\0".join(texts))
+    parts = norm.split("\0")
+    if len(parts) != len(texts):  # a value holds NUL itself
+        for i in at:
+            out[i] = clean_text(values[i])
+        return out
+    # searched once over all pieces (NUL is neither white space nor zero-width); per piece only on a hit
+    zero_width = _HAS_ZERO_WIDTH.search(norm) is not None
+    odd = _ODD_SPACE.search(norm) is not None
+    for i, piece in zip(at, parts):
+        if zero_width and _HAS_ZERO_WIDTH.search(piece):
+            out[i] = clean_text(values[i])
+            continue
+        piece = piece.strip()
+        if odd and _ODD_SPACE.search(piece):
+            piece = _SPACES.sub(" ", piece)
+        out[i] = piece or None
+    return out
+
+
+def org_keys(values: list[Any], county: str) -> list[str | None]:
+    """``org_key(v, county)`` of each value, the text cleaned by :func:`clean_texts` (one NFKC pass).
+
+    ``org_key`` is ``_org_key`` of the cleaned text (None for blank text), so this is the same key.
+
+    >>> org_keys(["中共示例县农业农村局委员会", "  ", None], "示例县")
+    ['农业农村局党委', None, None]
+    """
+    return [None if c is None else _org_key(c, county) for c in clean_texts(values)]
 
 
 def null_codes(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -114,13 +172,21 @@ class Factors:
         self._by_id.clear()
 
 
-def per_value(s: pd.Series, fn: Callable[[Any], Any], factors: Factors | None = None) -> pd.Series:
-    """Apply ``fn`` once per distinct non-null value of ``s`` (nulls give None); object dtype."""
+def per_value(s: pd.Series, fn: Callable[[Any], Any], factors: Factors | None = None, *,
+              batch: Callable[[list[Any]], list[Any]] | None = None) -> pd.Series:
+    """Apply ``fn`` once per distinct non-null value of ``s`` (nulls give None); object dtype.
+
+    ``batch``, if given, is used instead: it takes the list of distinct values and returns ``fn`` of each.
+    """
     if factors is not None:
         codes, uniques = factors.get(s)
     else:
         codes, uniques = factorize(s.to_numpy(dtype=object))
-    mapped = apply_unique(uniques, fn)
+    if batch is not None:
+        mapped = np.empty(len(uniques), dtype=object)
+        mapped[:] = batch(uniques.tolist()) if len(uniques) else []
+    else:
+        mapped = apply_unique(uniques, fn)
     out = pd.Series(take(mapped, codes), index=s.index, dtype=object)
     if factors is not None and all(v is None or v.__class__ is str for v in mapped.tolist()):
         factors.register(out, null_codes(codes, mapped), mapped)

@@ -295,27 +295,17 @@ def _raw_sheet(display: str, name: str, frame: pd.DataFrame, merged: list, hidde
 def _read_xlsx(path: Path, display: str, wb: Any, limits: Limits) -> list[RawSheet]:
     """Every sheet of an .xlsx/.xlsm workbook.
 
-    The sheet XML is scanned for formula errors, uncalculated formulas and merged ranges in a
-    thread while the sheets are read. A sheet is read by fastexcel (Arrow columns, no Python object
+    Each sheet's XML is first scanned once (``_scan_parts``): its extent against the limits, its
+    formula errors, uncalculated formulas and merged ranges. A sheet is read by fastexcel (Arrow columns, no Python object
     per cell inside the reader) when that is provably the same as python-calamine's cells (see
     ``_fast_cells``); any other sheet, or one whose scan finds merged ranges, is read by
     python-calamine as before.
     """
-    import concurrent.futures
-
     parts, date1904 = _xlsx_parts(path, display)
-    _check_xlsx_extents(path, display, parts, limits)
+    # one pass over each sheet's XML before any reader unpacks it: the limits, formula cells, merged ranges
+    scans = _scan_parts(path, display, parts, limits)
     hidden = _hidden_sheets(wb)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(_scan_parts, path, parts)
-        try:
-            fast = _fast_sheets(path, parts, wb.sheet_names, date1904, limits)
-        except BaseException:
-            failed = scan.exception()  # the scan used to run before the sheets were read: its error comes first
-            if failed is not None:
-                raise failed from None
-            raise
-        scans = scan.result()
+    fast = _fast_sheets(path, parts, wb.sheet_names, date1904, limits)
     out: list[RawSheet] = []
     for name in wb.sheet_names:
         special, merged_xml = scans.get(name, ([], True))
@@ -356,44 +346,6 @@ def _ref_extent(ref: bytes) -> tuple[int, int]:
     for ch in m.group(1):
         col = col * 26 + (ch - 64)
     return int(m.group(2)), col
-
-
-def _check_xlsx_extents(path: Path, display: str, parts: dict[str, str], limits: Limits) -> None:
-    """Refuse a sheet whose cells reach beyond the column, cell or byte limits, before any reader unpacks it.
-
-    calamine makes a sheet's whole rectangle of cells at once, from A1 to its farthest cell: two
-    cells at A1 and XFD1048576 (a 1 KB file) would ask it for 17 billion cells, and the process
-    would be killed. So each sheet's XML is scanned first: its unpacked size, its row numbers and
-    every cell reference beyond column Z or row 999,999 (literal searches; a sheet within A-Z and
-    999,999 rows holds at most 26 million cells). The declared ``<dimension>`` is not trusted
-    either way: a hostile file understates it, and Excel counts cells that only carry formatting,
-    which calamine skips (so are the references of such empty cells here). Cells without a
-    reference are placed by position and bounded by the unpacked size; the cells read are checked
-    again (``_check_frame``).
-    """
-    with zipfile.ZipFile(path) as zf:
-        for name, part in parts.items():
-            size = zf.getinfo(part).file_size
-            if size > limits.max_sheet_bytes:
-                raise _too_many_bytes(display, name, size, limits)
-            rows = cols = 0
-            wide_row = 0
-            for seg in _segments(zf, part):
-                slow = int(_odd_spacing(seg))
-                numbers = _ROW_NUMBERS[slow].findall(seg)
-                if numbers:
-                    rows = max(rows, max(map(int, numbers)))
-                refs = _FAR_REF[slow].findall(seg)
-                if refs:  # the widest column's first reference, and the highest row (compared as digits)
-                    widest = max((len(a), a) for a in {a for a, _ in refs})[1]
-                    _, c = _ref_extent(widest + b"1")
-                    if c > cols:
-                        cols, wide_row = c, next(int(d) for a, d in refs if a == widest)
-                    rows = max(rows, int(max((len(d), d) for _, d in refs)[1]))
-            if rows > limits.max_rows:
-                raise _too_many_rows(display, name, rows, limits)
-            if cols:  # a sheet wider than Z; up to Z, the rows bound it and the read cells are checked
-                _check_extent(display, name, rows, cols, limits, row_of_widest=wide_row)
 
 
 def _check_frame(frame: pd.DataFrame, display: str, sheet: str, limits: Limits) -> None:
@@ -487,13 +439,6 @@ def _xlsx_parts(path: Path, display: str) -> tuple[dict[str, str], bool]:
     return out, date1904
 
 
-def _scan_parts(path: Path, parts: dict[str, str]) -> dict[str, tuple[list[tuple[int, int, str, str]], bool]]:
-    """Per sheet name: the formula cells calamine reads as blank (row, col, "error"|"uncalculated", text), and
-    whether the sheet has merged ranges."""
-    with zipfile.ZipFile(path) as zf:
-        return {name: _scan_sheet_xml(zf, part) for name, part in parts.items()}
-
-
 def _segments(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
     """A sheet's XML in pieces of about 4 MB cut after a row's end; the last piece is what follows the last row."""
     with zf.open(part) as fh:
@@ -512,23 +457,65 @@ def _segments(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             yield buf[: cut + 6]
 
 
-def _scan_sheet_xml(zf: zipfile.ZipFile, part: str) -> tuple[list[tuple[int, int, str, str]], bool]:
-    found: list[tuple[int, int, str, str]] = []
-    seg = b""
-    for seg in _segments(zf, part):
-        if b't="e"' in seg:
-            for m in _ERROR_CELL.finditer(seg):
-                at = _cell_index(m.group(1))
-                if at is not None:
-                    found.append((*at, "error", _unescape(m.group(2))))
-        if b"<f" in seg:
-            for m in _UNCALCULATED_CELL.finditer(seg):
-                at = _cell_index(m.group(1))
-                if at is not None:
-                    text = _unescape(m.group(2)) if m.group(2) is not None else "(共享公式 shared formula)"
-                    found.append((*at, "uncalculated", "=" + text))
-    # merged ranges (<mergeCells>) follow the rows, so they are in the last piece
-    return found, b"mergeCell" in seg
+def _scan_parts(path: Path, display: str, parts: dict[str, str],
+                limits: Limits) -> dict[str, tuple[list[tuple[int, int, str, str]], bool]]:
+    """One pass over each sheet's XML: refuse it beyond the limits; else its formula cells and merged ranges.
+
+    Returns, per sheet name, the formula cells calamine reads as blank (row, col, "error" |
+    "uncalculated", text) and whether the sheet has merged ranges.
+
+    The limits are checked before any reader unpacks a sheet. calamine makes a sheet's whole
+    rectangle of cells at once, from A1 to its farthest cell: two cells at A1 and XFD1048576 (a
+    1 KB file) would ask it for 17 billion cells, and the process would be killed. So each sheet's
+    XML is scanned first: its unpacked size, its row numbers and every cell reference beyond
+    column Z or row 999,999 (literal searches; a sheet within A-Z and 999,999 rows holds at most
+    26 million cells). The declared ``<dimension>`` is not trusted either way: a hostile file
+    understates it, and Excel counts cells that only carry formatting, which calamine skips (so
+    are the references of such empty cells here). Cells without a reference are placed by
+    position and bounded by the unpacked size; the cells read are checked again
+    (``_check_frame``). The same pieces of XML are searched for the formula cells and merged
+    ranges, so each sheet is inflated once here (and once more by the reader).
+    """
+    out: dict[str, tuple[list[tuple[int, int, str, str]], bool]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name, part in parts.items():
+            size = zf.getinfo(part).file_size
+            if size > limits.max_sheet_bytes:
+                raise _too_many_bytes(display, name, size, limits)
+            rows = cols = 0
+            wide_row = 0
+            found: list[tuple[int, int, str, str]] = []
+            seg = b""
+            for seg in _segments(zf, part):
+                slow = int(_odd_spacing(seg))
+                numbers = _ROW_NUMBERS[slow].findall(seg)
+                if numbers:
+                    rows = max(rows, max(map(int, numbers)))
+                refs = _FAR_REF[slow].findall(seg)
+                if refs:  # the widest column's first reference, and the highest row (compared as digits)
+                    widest = max((len(a), a) for a in {a for a, _ in refs})[1]
+                    _, c = _ref_extent(widest + b"1")
+                    if c > cols:
+                        cols, wide_row = c, next(int(d) for a, d in refs if a == widest)
+                    rows = max(rows, int(max((len(d), d) for _, d in refs)[1]))
+                if b't="e"' in seg:
+                    for m in _ERROR_CELL.finditer(seg):
+                        at = _cell_index(m.group(1))
+                        if at is not None:
+                            found.append((*at, "error", _unescape(m.group(2))))
+                if b"<f" in seg:
+                    for m in _UNCALCULATED_CELL.finditer(seg):
+                        at = _cell_index(m.group(1))
+                        if at is not None:
+                            text = _unescape(m.group(2)) if m.group(2) is not None else "(共享公式 shared formula)"
+                            found.append((*at, "uncalculated", "=" + text))
+            if rows > limits.max_rows:
+                raise _too_many_rows(display, name, rows, limits)
+            if cols:  # a sheet wider than Z; up to Z, the rows bound it and the read cells are checked
+                _check_extent(display, name, rows, cols, limits, row_of_widest=wide_row)
+            # merged ranges (<mergeCells>) follow the rows, so they are in the last piece
+            out[name] = (found, b"mergeCell" in seg)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
