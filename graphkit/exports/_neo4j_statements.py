@@ -25,22 +25,29 @@ def schema_statements(model: Model | None = None) -> list[str]:
     on ``id`` per n-ary relationship type, and a range index on every node's ``name`` and code
     property (what analysts filter on).
     """
+    constraints, link_indexes, node_indexes = _schema_parts(model)
+    return constraints + link_indexes + node_indexes
+
+
+def _schema_parts(model: Model | None = None) -> tuple[list[str], list[str], list[str]]:
+    """:func:`schema_statements` in three parts: the constraints, the link-id indexes (the MERGE
+    statements' index hints need them), the node property indexes (no statement uses them)."""
     shape = graph_shape(model)
-    out = []
+    constraints, link_indexes, node_indexes = [], [], []
     for n in shape.nodes:
-        out.append(f"CREATE CONSTRAINT {ident('gk_' + n.label + '_id')} IF NOT EXISTS "
-                   f"FOR (n:{ident(n.label)}) REQUIRE n.{ident('id')} IS UNIQUE")
+        constraints.append(f"CREATE CONSTRAINT {ident('gk_' + n.label + '_id')} IF NOT EXISTS "
+                           f"FOR (n:{ident(n.label)}) REQUIRE n.{ident('id')} IS UNIQUE")
     for rel in shape.rel_types():
         if shape.rel_shapes(rel)[0].is_link:
-            out.append(f"CREATE INDEX {ident('gk_' + rel + '_id')} IF NOT EXISTS "
-                       f"FOR ()-[r:{ident(rel)}]-() ON (r.{ident('id')})")
+            link_indexes.append(f"CREATE INDEX {ident('gk_' + rel + '_id')} IF NOT EXISTS "
+                                f"FOR ()-[r:{ident(rel)}]-() ON (r.{ident('id')})")
     for n in shape.nodes:
         rtype = shape.model[n.type]
         for pname, prop in rtype.properties.items():
             if pname == "name" or prop.type == "code":
-                out.append(f"CREATE INDEX {ident('gk_' + n.label + '_' + pname)} IF NOT EXISTS "
-                           f"FOR (n:{ident(n.label)}) ON (n.{ident(pname)})")
-    return out
+                node_indexes.append(f"CREATE INDEX {ident('gk_' + n.label + '_' + pname)} IF NOT EXISTS "
+                                    f"FOR (n:{ident(n.label)}) ON (n.{ident(pname)})")
+    return constraints, link_indexes, node_indexes
 
 
 def _row_ref(order: list[str] | None, *, lists: bool = False) -> Callable[[str], str]:
