@@ -13,8 +13,9 @@ from ..core.errors import OutputError
 from ..core.schema import Model, load_schema
 
 #: Rows per batch of the cypher-shell script (each column of a batch one ``:param`` string, see
-#: ``_neo4j_script``; docs/benchmarks.md, neo4j15b).
-SCRIPT_BATCH_SIZE = 1_000
+#: ``_neo4j_script``). Measured on a county (262,698 rows, 2 GiB heap): 1,000 rows cost the server
+#: 50 CPU-s, 5,000 rows 25 CPU-s, 10,000 rows 270 CPU-s (docs/benchmarks.md, neo4j15c).
+SCRIPT_BATCH_SIZE = 5_000
 
 
 def export_cypher(source: Any, path: str | Path, *, batch_size: int = SCRIPT_BATCH_SIZE,
