@@ -489,13 +489,13 @@ def test_streamed_import_files_match_in_memory_ones(tmp_path: Path, monkeypatch:
     """A graph folder read in tiny record batches (dictionary-encoded provenance, many CSV writes per
     file, batch boundaries everywhere) gives byte-identical files to the in-memory Graph."""
     import graphkit.exports._graph_shape as shape_mod
-    import graphkit.exports.neo4j as neo4j_mod
+    import graphkit.exports._neo4j_files as files_mod
 
     for k, g in enumerate([hostile_graph(), gk.sample_graph()]):  # the sample has dictionary-encoded columns
         out = gk.write_graph(g, tmp_path / f"out{k}")
         a = export_import(g, tmp_path / f"a{k}")
         with monkeypatch.context() as m:
-            m.setattr(neo4j_mod, "_BATCH_ROWS", 7)
+            m.setattr(files_mod, "_BATCH_ROWS", 7)
             m.setattr(shape_mod, "_PROBE_ROWS", 3)
             b = export_import(out, tmp_path / f"b{k}")
         files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())

@@ -164,7 +164,7 @@ def test_cli_push_and_password_rules(driver: Any, tmp_path: Path) -> None:
 
 
 def test_count_check_detects_missing_records(driver: Any) -> None:
-    from graphkit.exports.neo4j import Neo4jError, _count_check
+    from graphkit.exports._neo4j_push import Neo4jError, _count_check
     from graphkit.exports._graph_shape import arrow_tables
 
     g = make_graph({"Organization": [{"id": "o1", "name": "甲"}, {"id": "o2", "name": "乙"}]})

@@ -156,7 +156,7 @@ def register(cli: click.Group) -> None:
     @click.argument("out", type=click.Path(file_okay=False))
     @click.option("-o", "--output", "dest", required=True, type=click.Path(dir_okay=False),
                   help=".cypher 脚本 the script file")
-    @click.option("--batch-size", type=click.IntRange(min=1), default=1_000, show_default=True,
+    @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True,
                   help="每条语句的行数 rows per statement")
     @click.option("--force", is_flag=True, help="覆盖不是 graphkit 写出的同名脚本（目录从不覆盖）/ replace a script graphkit "
                                                 "did not write (never a folder)")
