@@ -109,9 +109,12 @@ def _apply_aliases(found: dict[str, list[dict[str, Any]]], paragraphs: dict[int,
                 alias[o["name"]] = full + o["name"][len(short):]
     if not alias:
         return
+    fields = {o["name"]: (o["form"], o["kind"], o["level"]) for o in found["orgs"]}
     for o in found["orgs"]:
         if o["name"] in alias:
             full = alias[o["name"]]
+            if full in fields:  # the short form is the same organization: its form, kind and level too
+                o["form"], o["kind"], o["level"] = fields[full]
             o["note"] = "；".join(x for x in (o["note"], f"简称,按全称 {full} read as the full name {full}") if x)
             o["name"] = full
     for c in found["links"]:
