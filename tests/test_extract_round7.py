@@ -61,3 +61,23 @@ def test_working_committee_full_name_and_its_short_form(tmp_path: Path) -> None:
     ex = extract_files([str(f)])
     assert set(ex.orgs["name"]) == {"枳山县委县直属机关工作委员会"}
     assert set(ex.orgs["form"]) == {"机关工委"}
+
+
+def test_joint_committee_named_after_a_district_links_villages() -> None:
+    # a joint committee of villages whose name holds 片区 is 跨村联建, not 片区联建
+    [lk] = _links("经镇党委同意,杉树、枫树、榆树3个村组建杉树片区联合党委,统一流转土地。")
+    assert (lk["type"], lk["group"], lk["members"]) == ("跨村联建", "杉树片区联合党委", ["杉树村", "枫树村", "榆树村"])
+
+
+def test_villages_setting_up_a_joint_branch() -> None:
+    [lk] = _links("相邻的梨花村与桃花村于5月组建梨桃联合党支部,围绕林下种菌开展联建。")
+    assert (lk["type"], lk["group"], lk["members"]) == ("跨村联建", "梨桃联合党支部", ["梨花村", "桃花村"])
+
+
+def test_one_unit_beside_an_existing_joint_committee() -> None:
+    # a peer unit working with the joint committee is a joint activity of the two
+    t = "8月,县林业站党支部的技术人员到杉树片区联合党委现场讲解病虫害防治,开展田间课堂3场。"
+    [lk] = _links(t)
+    assert (lk["type"], lk["members"]) == ("其他", ["县林业站党支部", "杉树片区联合党委"])
+    # a superior that visits is no member of any link
+    assert _links("11月,县委组织部副部长到梨桃联合党支部调研,参加议事活动。") == []
