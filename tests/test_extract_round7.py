@@ -81,3 +81,16 @@ def test_one_unit_beside_an_existing_joint_committee() -> None:
     assert (lk["type"], lk["members"]) == ("其他", ["县林业站党支部", "杉树片区联合党委"])
     # a superior that visits is no member of any link
     assert _links("11月,县委组织部副部长到梨桃联合党支部调研,参加议事活动。") == []
+
+
+def test_short_company_name_for_the_full_one(tmp_path: Path) -> None:
+    f = tmp_path / "report.txt"
+    f.write_text("标题\n\n枳山县青岚茶叶加工有限公司党支部承担加工环节。\n\n"
+                 "青岚公司党支部还与杏林村党支部结成帮扶对子。\n", encoding="utf-8")
+    ex = extract_files([str(f)])
+    assert set(ex.orgs["name"]) == {"枳山县青岚茶叶加工有限公司党支部", "杏林村党支部"}
+    [members] = list(ex.links["members"])
+    assert members == ["枳山县青岚茶叶加工有限公司党支部", "杏林村党支部"]
+    # a brand that only shares its first character is another company
+    f.write_text("标题\n\n青山茶叶有限公司党支部承担加工。\n\n青岚公司党支部与杏林村党支部结对。\n", encoding="utf-8")
+    assert "青岚公司党支部" in set(extract_files([str(f)]).orgs["name"])

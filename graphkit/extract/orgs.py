@@ -573,6 +573,29 @@ _ABBREV_GAP_RE = re.compile(r"(?:有限|责任|股份|合作|机关|人民|直�
 _ALIAS_DECL_RE = re.compile(r"[(（]\s*(?:以下)?简称[“\"‘]?([^”\"’)）、,，]{2,12}?)[”\"’]?\s*[)）]")
 
 
+_COMPANY_FULL_RE = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)")
+
+
+def _short_company(short: str, full: str) -> bool:
+    """Whether ``short`` is a company's brand + 公司 for a full company name given with its trade.
+
+    "森源公司党支部" is "桤川县森源魔芋制品有限公司党支部": the short brand (two characters or more) starts
+    the full name after its place, and both have the same party suffix.
+
+    >>> _short_company("森源公司党支部", "桤川县森源魔芋制品有限公司党支部"), _short_company("森源公司党支部", "森林有限公司党支部")
+    (True, False)
+    """
+    ms, mf = re.search(r"公司", short), _COMPANY_FULL_RE.search(full)
+    if ms is None or mf is None or short[ms.end():] != full[mf.end():]:
+        return False
+    brand = short[:ms.start()]
+    body = full[:mf.start()]
+    place = _PLACE_PREFIX_RE.match(body)
+    if place:
+        body = body[place.end():]
+    return len(brand) >= 2 and len(body) > len(brand) and body.startswith(brand)
+
+
 def is_abbreviation(short: str, full: str) -> bool:
     """Whether ``short`` reads as an abbreviation of ``full`` (both normalized names).
 
@@ -590,6 +613,8 @@ def is_abbreviation(short: str, full: str) -> bool:
     """
     if len(short) < 4 or len(short) >= len(full) or short[-2:] != full[-2:]:
         return False
+    if _short_company(short, full):
+        return True
     # align from the end; what ``short`` leaves out inside the name must be filler words
     # (有限, 合作, 机关, 人民, …): 县医院党委 is not 县中医院党委
     i = len(full)
