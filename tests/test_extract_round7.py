@@ -94,3 +94,13 @@ def test_short_company_name_for_the_full_one(tmp_path: Path) -> None:
     # a brand that only shares its first character is another company
     f.write_text("标题\n\n青山茶叶有限公司党支部承担加工。\n\n青岚公司党支部与杏林村党支部结对。\n", encoding="utf-8")
     assert "青岚公司党支部" in set(extract_files([str(f)]).orgs["name"])
+
+
+def test_district_with_a_longer_name_and_dang_for_the_lead() -> None:
+    t = "城乡建设片区由县交通运输局机关党支部牵头,县水利局、县林业局的机关党支部共同组成。"
+    [d] = _links(t, "片区联建")
+    assert d["group"] == "城乡建设片区"
+    assert d["lead"] == "县交通运输局机关党支部"
+    assert d["members"] == ["县交通运输局机关党支部", "县水利局机关党支部", "县林业局机关党支部"]
+    [d] = _links("第三片区以“平安+”为特色:县消防救援大队党支部当组长单位,县应急管理局党支部为成员。", "片区联建")
+    assert d["lead"] == "县消防救援大队党支部"
