@@ -93,15 +93,28 @@ def _apply_aliases(found: dict[str, list[dict[str, Any]]], paragraphs: dict[int,
 
     The mention keeps its surface; its note says which full name it was read as, for review.
     """
-    from .orgs import resolve_aliases
+    from .orgs import declared_aliases, resolve_aliases
 
     mentions = [(o["name"], paragraphs.get(o["para"], "")[o["end"]:o["end"] + 16]) for o in found["orgs"]]
     alias = resolve_aliases(mentions)
+    # a short form declared for a unit ("区住房和城乡建设局(简称“区住建局”)") also stands for the unit's
+    # party organizations: 区住建局机关党支部 is 区住房和城乡建设局机关党支部
+    declared: dict[str, str] = {}
+    for n in sorted(paragraphs):
+        for short, full in declared_aliases(paragraphs[n]).items():
+            declared.setdefault(short, full)
+    for o in found["orgs"]:
+        for short, full in declared.items():
+            if o["name"].startswith(short) and o["name"] not in alias:
+                alias[o["name"]] = full + o["name"][len(short):]
     if not alias:
         return
+    fields = {o["name"]: (o["form"], o["kind"], o["level"]) for o in found["orgs"]}
     for o in found["orgs"]:
         if o["name"] in alias:
             full = alias[o["name"]]
+            if full in fields:  # the short form is the same organization: its form, kind and level too
+                o["form"], o["kind"], o["level"] = fields[full]
             o["note"] = "；".join(x for x in (o["note"], f"简称,按全称 {full} read as the full name {full}") if x)
             o["name"] = full
     for c in found["links"]:

@@ -35,12 +35,12 @@ _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("结对共建", re.compile(r"结对|对子|帮带|一对一|挂一个村|包村|村企联|以强带弱|结成帮扶|共驻共建|共建协议|分别与[^。;；]{2,40}?(?:签订|结对|共建|结成)|与[^。;；,，]{3,30}?共建(?!活动)|分别(?:联系|帮扶|包联|挂包|挂钩|对口|包抓)|"
                            r"(?:党支部|党总支|党委|党组|局|公司)(?:定点|对口)?帮扶(?!工作|资金|项目|政策|措施|力度|干部|责任|活动)")),
     ("片区联建", re.compile(r"第[0-9一二三四五六七八九十]+片区|片区联建|联建片区|"
-                           r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")),
+                           r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2,4})片区(?=由|以|组长|成员|牵头)")),
     ("其他", re.compile(r"联合开展|共同开展|联建活动|共建活动|携手开展|联合举办|共同举办|联合组织|联建共建|签订[^,。]{0,12}协议|联合[^。;]{2,60}?开展|共同(?:联系|开展|组织|举办|打造|推进)")),
 )
 # "第三片区", and a district named at the head of its clause: "东片区以…为牵头单位", "南湖片区由…任组长单位"
 _DISTRICT_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|"
-                          r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2})片区(?=由|以|组长|成员|牵头)")
+                          r"(?:^|(?<=[,，。;；:：]))(?:[东西南北中]|[\u4e00-\u9fff]{2,4})片区(?=由|以|组长|成员|牵头)")
 _LEAD_BEFORE = re.compile(r"(?:牵头单位|组长单位|链长单位)(?:为|是|[:：])$")
 _SENT_RE = re.compile(r"[^。!?！？;；]+[。!?！？;；]?")
 _PERSON_AFTER = re.compile(r"(?:主要|相关|有关)?(?:领导|负责人|负责同志|书记|副书记|同志|主任|局长|部长|班子|委员|干部)")
@@ -56,8 +56,9 @@ _WEAK_FIRST_AFTER = re.compile(r"(?:负责|进行|开展)?(?:结对|对口|定�
 _JOINT_ORG_SUFFIXES = ("联合党委", "党建联盟", "党建联合体", "联合党支部", "联合党总支", "联村党委", "联村党总支", "联村党支部")
 _VISIT_RE = re.compile(r"[)）]?(?:有关|相关|主要)?(?:负责同志|负责人|领导)?(?:多次|先后|专程|一行|分别|定期)?(?:到|赴|深入|莅临|来到)"
                        r"[^,，。;；]{1,20}?(?:调研|指导|视察|督导|检查|考察|观摩|讲话)")
+_JOINT_SETUP_RE = re.compile(rf"村[^,，。;；]{{0,16}}?(?:组建|成立|组成)了?[{_CJK}]{{2,10}}?联合党(?:支部|总支)")
 _DATE_RE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
-_LEAD_AFTER = re.compile(r"(?:为|担任|作为|任)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
+_LEAD_AFTER = re.compile(r"(?:为|担任|作为|任|当)?(?:牵头单位|组长单位|链长单位|牵头党组织|组长)")
 _CONNECTIVE = re.compile(r"与|和|(?<![共协会相])同(?![时步样比一级心类期])")  # not 同时, 共同, …
 _STAGES_RE = re.compile(r"产业链的?([^,，。；;]{1,40}?)等?各?个?环节")
 _STAGE_FORMULA_RE = re.compile(r"[“\"]([^”\"]{2,60}?\+[^”\"]{2,60}?)[”\"]的?(?:全)?产业链")
@@ -353,6 +354,15 @@ def _candidate(para: int, text: str, s: int, e: int, kind: str, orgs: list[OrgMe
         if any(own.fullmatch(m) for m in names):
             i = names.index(n)
             del names[i], kinds[i], spans[i]
+    if kind == "跨村联建" and group and len(names) == 1 and kinds[0] not in ("村", "社区"):
+        # one unit beside an existing joint committee: no cross-village link. A superior that
+        # visits (组织部, 工委, the town's committee) is attending; a peer unit works with it (其他)
+        g = next((o for o in members if o.name == group), None)
+        if g is None or names[0].endswith(("组织部", "工委")) or _TOWN_COMMITTEE_RE.search(names[0]):
+            return None
+        pair = sorted([(spans[0], names[0], kinds[0]), ((g.start, g.end), group, g.kind)])
+        spans, names, kinds = [p[0] for p in pair], [p[1] for p in pair], [p[2] for p in pair]
+        kind, group, rule, confidence = "其他", "", rule.replace("joint_village", "joint_activity"), 0.5
     if len(names) < 2 and not (group and names):
         return None
     if not group:
@@ -600,6 +610,9 @@ def find_links(text: str, para: int, orgs: list[OrgMention]) -> list[LinkCandida
     for s, e in _link_sentences(text):
         sent = text[s:e]
         types = _types_in(sent)
+        if "跨村联建" not in types and _JOINT_SETUP_RE.search(sent):
+            # villages setting up a joint branch ("A村与B村组建AB联合党支部") link across villages
+            types = [n for n, _ in _TRIGGERS if n in types or n == "跨村联建"]
         if not types and pending_group and re.search(r"组建|组成|成立|抱团|联合|由[^,，]{2,24}?牵头", sent):
             types = ["跨村联建"]  # the members of the joint organization named just before
         if not types:

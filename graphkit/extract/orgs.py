@@ -23,11 +23,12 @@ __all__ = ["OrgMention", "find_orgs", "find_villages", "org_kind", "org_level", 
 _CJK = "\u4e00-\u9fff"
 # party-form suffixes, longest first (a leftmost-longest alternation)
 _PARTY_SUFFIXES = (
-    "党总支部委员会", "党支部委员会", "联合党支部", "联合党总支", "直属机关工委", "联合党委", "联村党委",
+    "直属机关工作委员会", "机关工作委员会", "党总支部委员会", "党支部委员会", "联合党支部", "联合党总支", "直属机关工委", "联合党委", "联村党委",
     "党建联盟", "党建联合体", "机关工委", "党委员会", "大党委", "党工委", "党总支", "党支部", "党委", "党组", "工委",
 )
 _FORM_OF_SUFFIX = {
     "党总支部委员会": "党总支", "党支部委员会": "党支部", "党委员会": "党委", "直属机关工委": "机关工委",
+    "直属机关工作委员会": "机关工委", "机关工作委员会": "机关工委",
     "大党委": "党委", "联村党委": "联合党委",
 }
 _NAME_SUFFIX = {"党总支部委员会": "党总支", "党支部委员会": "党支部", "党委员会": "党委"}
@@ -54,7 +55,7 @@ _BOUNDARY_WORDS = sorted({
 }, key=len, reverse=True)
 _BOUNDARY_RE = re.compile(r"第[0-9一二三四五六七八九十]+片区|" + "|".join(re.escape(w) for w in _BOUNDARY_WORDS))
 # compounds that contain a boundary character but belong to names
-_PROTECTED_RE = re.compile(r"服务(?:站|社|队|所|部|中心|公司)|自来水|自治|就业|国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
+_PROTECTED_RE = re.compile(r"城乡|市场|服务(?:站|社|队|所|部|中心|公司)|自来水|自治|就业|国家电网|国网|中国移动|中国电信|中国联通|中国邮政|中国石油|中国石化|中石油|中石化|中铁|中建|有限责任公司|有限公司|股份|合作社|同心|和平|和谐|共和|太和|永和|新和|为民|向阳|自然|经济|"
                            r"组织部|宣传部|统战部|开发区|经开区|经贸|经信|经管|经济|经营|中心|服务中心|联合会|联谊会|工商联|妇联|科协|总工会")
 _GENERIC_RE = re.compile(
     r"^(?:各级|各|该|本|全|基层|上级|下级|直属|城市|农村|县级|镇级|乡级|村级|市级|乡\(镇\)|乡镇|镇|乡|街道|县|市|区|村|"
@@ -247,8 +248,14 @@ _COUNT = "[0-9]+|[一二三四五六七八九十两]+"
 # "县统计局、医保局3个单位党支部", "县林业局、县气象局两家单位的机关党支部", "信访局、医保局、统计局党支部"
 _SHARED_HEAD_RE = re.compile(
     rf"((?:[{_CJK}]{{1,8}}、)+[{_CJK}]{{1,8}}?)(等)?({_COUNT})?(个|家)?"
-    r"(村级|村|社区|镇|机关|产业|单位的?)?(机关)?(党组织|党支部|党总支|党委|支部)")
+    r"(村级|村|社区|镇|机关|产业|单位的?)?(的?机关)?(党组织|党支部|党总支|党委|支部)")
 _UNIT_ITEM_RE = re.compile(r"(?:局|委|办|中心|站|所|院|队)$")
+
+
+def _boundary_inside(item: str) -> bool:
+    """Whether a list item holds a boundary word outside the compounds that belong to names (自然资源局)."""
+    protected = [(p.start(), p.end()) for p in _PROTECTED_RE.finditer(item)]
+    return any(not any(ps <= b.start() < pe for ps, pe in protected) for b in _BOUNDARY_RE.finditer(item))
 
 
 def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[int, int]]]:
@@ -272,7 +279,9 @@ def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[in
         cut = left_cut(first)
         pos = items_start + cut
         items = [first[cut:]] + raw_items[1:]
-        if any(not it or len(it) > 6 or _is_generic(it) or _BOUNDARY_RE.search(it) for it in items):
+        # an agency keeps its long name ("县市场监督管理局、…的机关党支部"); other items are short
+        if any(not it or len(it) > (8 if _UNIT_ITEM_RE.search(it) else 6) or _is_generic(it) or _boundary_inside(it)
+               for it in items):
             continue
         partial, count_text, measure, place = m.group(2), m.group(3), m.group(4), m.group(5) or ""
         count = parse_number(count_text) if count_text else None
@@ -285,7 +294,7 @@ def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[in
         elif measure and not count_text:
             continue
         head_place = "" if place.startswith("单位") else place.replace("级", "")
-        head_place += m.group(6) or ""
+        head_place += (m.group(6) or "").lstrip("的")
         suffix = m.group(7)
         suffix = "党支部" if suffix == "支部" else suffix
         found_here = []
@@ -307,6 +316,37 @@ def _shared_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[in
         if found_here:
             out.extend(found_here)
             heads.append((m.start(2) if partial else m.end(1), m.end()))
+    return out, heads
+
+
+# branches numbered under one head: "县人社局机关第一、第二党支部", "机关第一、第二和第三党支部"
+_ORDINAL_HEAD_RE = re.compile(r"第[0-9一二三四五六七八九十]+(?:[、和及]第[0-9一二三四五六七八九十]+)+(党支部|党总支|支部)")
+_ORDINAL_RE = re.compile(r"第[0-9一二三四五六七八九十]+")
+
+
+def _ordinal_heads(text: str, para: int) -> tuple[list[OrgMention], list[tuple[int, int]]]:
+    """Numbered branches sharing the name before them and the suffix after them.
+
+    "区人社局机关第一、第二党支部" gives 区人社局机关第一党支部 and 区人社局机关第二党支部; each
+    mention spans its ordinal (the first also the shared head). Returns the mentions and the
+    spans of the suffixes they used up.
+    """
+    out: list[OrgMention] = []
+    heads: list[tuple[int, int]] = []
+    for m in _ORDINAL_HEAD_RE.finditer(text):
+        run_start, run = _run_before(text, m.start())
+        cut = left_cut(run)
+        body = run[cut:]
+        if len(body) < 2 or _is_generic(body.removesuffix("机关") or body):
+            continue
+        suffix = "党支部" if m.group(1) == "支部" else m.group(1)
+        for i, om in enumerate(_ORDINAL_RE.finditer(text, m.start(), m.start(1))):
+            start = run_start + cut if i == 0 else om.start()
+            name = _clean_name(body + om.group(), suffix)
+            kind = org_kind(name)
+            out.append(OrgMention(para, start, om.end(), text[start:om.end()], name, suffix, kind,
+                                  org_level(name, kind), "shared_head_ordinal", 0.75))
+        heads.append((m.start(1), m.end()))
     return out, heads
 
 
@@ -363,6 +403,9 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
     found: list[OrgMention] = []
     taken: list[tuple[int, int]] = []
     shared, heads = _shared_heads(text, para)
+    ordinal, ordinal_heads = _ordinal_heads(text, para)
+    shared.extend(ordinal)
+    heads.extend(ordinal_heads)
     for m in _SUFFIX_RE.finditer(text):
         suffix = m.group()
         if any(hs <= m.start() < he for hs, he in heads):
@@ -372,6 +415,10 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         cut = left_cut(run)
         body = run[cut:]
         start = run_start + cut
+        broken = _broken_head(text, run_start, run) if cut == 0 else None
+        if broken is not None:  # 区住房和城乡建设局(简称“区住建局”)机关党支部: one name
+            start, head = broken
+            body = head + run[1:]
         agency_wc = suffix in ("工委", "党工委") and body.endswith(("县直", "区直", "市直", "直属"))
         if len(body) < 2 or (_is_generic(body) and not agency_wc) or re.search(r"\d|[0-9一二三四五六七八九十两]+个", body):
             continue
@@ -383,7 +430,7 @@ def find_orgs(text: str, para: int) -> list[OrgMention]:
         kind = org_kind(name)
         conf = 0.9 if len(body) >= 3 else 0.7
         found.append(OrgMention(para, start, m.end(), text[start:m.end()], name, form, kind, org_level(name, kind),
-                                "suffix", conf))
+                                "suffix_broken" if broken else "suffix", conf))
         taken.append((start, m.end()))
     for sh in shared:
         if not any(s <= sh.start < e for s, e in taken):
@@ -483,9 +530,70 @@ def find_villages(text: str, start: int, end: int, taken: list[tuple[int, int]])
     return out
 
 
+# a short form declared inside a name, at the end of the text before the rest of the name
+_ALIAS_TAIL_RE = re.compile(r"[(（]\s*(?:以下)?简称[“\"‘]?([^”\"’)）、,，]{2,12}?)[”\"’]?\s*[)）]$")
+
+
+def _broken_head(text: str, run_start: int, run: str) -> tuple[int, str] | None:
+    """The head of a name broken by a declared short form, as (start, head), or None.
+
+    ``run`` (from ``run_start``) begins with the closing bracket of "(简称“X”)"; the head is the
+    unit name right before the opening bracket.
+    """
+    if not run.startswith((")", "）")):
+        return None
+    decl = _ALIAS_TAIL_RE.search(text, 0, run_start + 1)
+    if decl is None:
+        return None
+    head_start, head_run = _run_before(text, decl.start())
+    cut = left_cut(head_run)
+    head = head_run[cut:]
+    if len(head) < 3 or _is_generic(head) or not _UNIT_END_RE.search(head):
+        return None
+    return head_start + cut, head
+
+
+def declared_aliases(text: str) -> dict[str, str]:
+    """Short forms declared in one paragraph, mapped to the unit names they stand for.
+
+    >>> declared_aliases("区住房和城乡建设局(简称“区住建局”)机关党支部与丹桂社区党委结成对子")
+    {'区住建局': '区住房和城乡建设局'}
+    """
+    out: dict[str, str] = {}
+    for m in _ALIAS_DECL_RE.finditer(text):
+        head_start, head_run = _run_before(text, m.start())
+        head = head_run[left_cut(head_run):]
+        if len(head) >= 3 and not _is_generic(head) and _UNIT_END_RE.search(head) and m.group(1) != head:
+            out.setdefault(m.group(1), re.sub(r"^(?:中国共产党|中共)", "", head))
+    return out
+
+
 _PARTY_SUFFIX_END_RE = re.compile("(?:" + "|".join(_PARTY_SUFFIXES) + ")$")
 _ABBREV_GAP_RE = re.compile(r"(?:有限|责任|股份|合作|机关|人民|直属|开发|发展|实业|科技)+")
 _ALIAS_DECL_RE = re.compile(r"[(（]\s*(?:以下)?简称[“\"‘]?([^”\"’)）、,，]{2,12}?)[”\"’]?\s*[)）]")
+
+
+_COMPANY_FULL_RE = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)")
+
+
+def _short_company(short: str, full: str) -> bool:
+    """Whether ``short`` is a company's brand + 公司 for a full company name given with its trade.
+
+    "森源公司党支部" is "桤川县森源魔芋制品有限公司党支部": the short brand (two characters or more) starts
+    the full name after its place, and both have the same party suffix.
+
+    >>> _short_company("森源公司党支部", "桤川县森源魔芋制品有限公司党支部"), _short_company("森源公司党支部", "森林有限公司党支部")
+    (True, False)
+    """
+    ms, mf = re.search(r"公司", short), _COMPANY_FULL_RE.search(full)
+    if ms is None or mf is None or short[ms.end():] != full[mf.end():]:
+        return False
+    brand = short[:ms.start()]
+    body = full[:mf.start()]
+    place = _PLACE_PREFIX_RE.match(body)
+    if place:
+        body = body[place.end():]
+    return len(brand) >= 2 and len(body) > len(brand) and body.startswith(brand)
 
 
 def is_abbreviation(short: str, full: str) -> bool:
@@ -505,6 +613,8 @@ def is_abbreviation(short: str, full: str) -> bool:
     """
     if len(short) < 4 or len(short) >= len(full) or short[-2:] != full[-2:]:
         return False
+    if _short_company(short, full):
+        return True
     # align from the end; what ``short`` leaves out inside the name must be filler words
     # (有限, 合作, 机关, 人民, …): 县医院党委 is not 县中医院党委
     i = len(full)
