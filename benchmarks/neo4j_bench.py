@@ -163,15 +163,19 @@ def main() -> int:
                     kw = {"batch_size": args.script_batch} if args.script_batch else {}
                     script = export_cypher(g, tmp / "g.cypher", **kw)
                     nh.wipe(drv)
-                    t = time.perf_counter()
+                    pid = server_pid(env.get("NEO4J_TEST_HOME"))
+                    t, c = time.perf_counter(), cpu_seconds(pid)
                     subprocess.run([str(shell), "-a", env["NEO4J_URI"], "-u", env.get("NEO4J_USER", "neo4j"),
                                     "--fail-fast", "-f", str(script)], check=True,
                                    env={**os.environ, "NEO4J_PASSWORD": env["NEO4J_PASSWORD"]}, capture_output=True)
-                    dt = time.perf_counter() - t
+                    dt, dc = time.perf_counter() - t, cpu_seconds(pid) - c
                     with drv.session() as s:
                         rows = int(s.run("MATCH (n) RETURN count(n)").single()[0])
                         rows += int(s.run("MATCH ()-[r]->() RETURN count(r)").single()[0])
                     row.update(script_rows=rows, script_s=round(dt, 2), script_rows_per_s=round(rows / dt))
+                    if pid is not None:
+                        row.update(script_server_cpu_s=round(dc, 1),
+                                   script_rows_per_server_cpu_s=round(rows / dc) if dc else None)
                 if args.bulk and home is not None:
                     t = time.perf_counter()
                     folder = export_import(g, tmp / "import")

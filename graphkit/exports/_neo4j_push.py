@@ -210,11 +210,15 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
         empty = all(_server_count(drv, database, f"MATCH (n:{ident(ns.label)}) RETURN count(n)") == 0
                     for ns in shape.nodes)
         _create_schema(drv, database, constraints if empty else constraints + indexes)
+        # elementId of every node created by this push, per node type (ids, element ids)
+        created: dict[str, tuple[Any, Any]] = {}
         for ns in shape.nodes:
             t = node_table(ns, tables[ns.type] if scope is None else scope.tables[ns.type])
             fresh = bool(t.num_rows) and _server_count(drv, database, f"MATCH (n:{ident(ns.label)}) RETURN count(n)") == 0
-            _push_rows(drv, database, node_statement(ns, create=fresh, columns=True), _node_order(ns), t,
-                       batch_size, f"(:{ns.label})", say, workers=workers)
+            eids = _push_rows(drv, database, node_statement(ns, create=fresh, columns=True, element_ids=fresh),
+                              _node_order(ns), t, batch_size, f"(:{ns.label})", say, workers=workers, collect=fresh)
+            if eids is not None:
+                created[ns.type] = (t.column("id"), eids)
         for rs in shape.rels:
             t = _triple_rows(rs, tables, say)
             t = t if scope is None else scope.rows(rs, t)
@@ -223,7 +227,9 @@ def push(source: Any, *, uri: str, user: str, password: str, database: str | Non
                 t = t.filter(pc.is_valid(t.column("end_id")))
             if workers > 1 and t.num_rows > batch_size:
                 t = t.sort_by("start_id")  # batches in flight together then share no start node
-            _push_rows(drv, database, rel_statement(rs, create=fresh, columns=True), _rel_order(rs), t, batch_size,
+            by_eid = _by_element_id(t, rs, created) if fresh else None
+            _push_rows(drv, database, rel_statement(rs, create=fresh, columns=True, element_ids=by_eid is not None),
+                       _rel_order(rs), t if by_eid is None else by_eid, batch_size,
                        f"(:{rs.source_label})-[:{rs.rel}]->(:{rs.target_label})", say, workers=workers)
         if empty:
             say("索引 / indexes")
@@ -263,48 +269,99 @@ def _triple_is_empty(drv: Any, database: str | None, rs: RelShape) -> bool:
             or _server_count(drv, database, f"MATCH ()-[r:{rel}]->(:{ident(rs.target_label)}) RETURN count(r)") == 0)
 
 
+def _by_element_id(t: Any, rs: RelShape, created: Mapping[str, tuple[Any, Any]]) -> Any:
+    """``t`` with ``start_id`` / ``end_id`` replaced by the ends' element ids, or None.
+
+    None unless both end types were created by this push and every end is among them (a county
+    push's cross-county end, say, was not): then the triple is matched by ``id`` as before.
+    """
+    import pyarrow.compute as pc
+
+    if rs.source_type not in created or rs.target_type not in created:
+        return None
+    out = t
+    for col, typ in (("start_id", rs.source_type), ("end_id", rs.target_type)):
+        ids, eids = created[typ]
+        mapped = eids.take(pc.index_in(t.column(col), value_set=ids.combine_chunks()))
+        if mapped.null_count:
+            return None
+        out = out.set_column(out.column_names.index(col), col, mapped)
+    return out
+
+
 def _push_rows(drv: Any, database: str | None, stmt: str, order: list[str], table: Any, batch_size: int,
-               what: str, say: ProgressFn, *, workers: int = 1) -> None:
+               what: str, say: ProgressFn, *, workers: int = 1, collect: bool = False) -> Any:
     """Run ``stmt`` over ``table`` in batches, ``workers`` write transactions in flight at once.
 
     Each batch goes as parallel lists in ``order`` (:func:`_column_params`).
 
     At most ``2 * workers`` batches are converted ahead, so memory stays bounded. If anything
     fails (or the caller's progress function raises), batches not yet started are cancelled.
+
+    Returns
+    -------
+    pyarrow.Array or None
+        With ``collect`` (``stmt`` returns ``i, e`` per row, :func:`node_statement`'s
+        ``element_ids``): the ``e`` of every row of ``table``, in its order; otherwise None.
     """
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+    import pyarrow as pa
+
     n = table.num_rows
     done = 0
-    batches = (table.slice(start, batch_size) for start in range(0, n, batch_size))
+    eids: list[Any] = [None] * n if collect else []
+
+    def finish(start: int, records: list[Any]) -> None:
+        nonlocal done
+        for i, e in records:
+            eids[start + i] = e
+        done += min(batch_size, n - start)
+        say(f"{what}: {done}/{n}")
+
+    starts = range(0, n, batch_size)
     if workers == 1:
-        for batch in batches:
-            _run_write(drv, database, stmt, _column_params(order, batch), what)
-            done += batch.num_rows
-            say(f"{what}: {done}/{n}")
-        return
+        for start in starts:
+            finish(start, _write_batch(drv, database, stmt, _column_params(order, table.slice(start, batch_size)),
+                                       what, collect))
+        return pa.array(eids, pa.string()) if collect else None
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graphkit-push")
-    pending: set[Any] = set()
+    pending: dict[Any, int] = {}
     try:
-        for batch in batches:
+        for start in starts:
             if len(pending) >= 2 * workers:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    done += fut.result()
-                    say(f"{what}: {done}/{n}")
-            pending.add(pool.submit(_write_batch, drv, database, stmt, _column_params(order, batch), what))
+                    finish(pending.pop(fut), fut.result())
+            params = _column_params(order, table.slice(start, batch_size))
+            pending[pool.submit(_write_batch, drv, database, stmt, params, what, collect)] = start
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                done += fut.result()
-                say(f"{what}: {done}/{n}")
+                finish(pending.pop(fut), fut.result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    return pa.array(eids, pa.string()) if collect else None
 
 
-def _write_batch(drv: Any, database: str | None, stmt: str, params: dict[str, list[Any]], what: str) -> int:
-    _run_write(drv, database, stmt, params, what)
-    return len(params["c0"])
+def _write_batch(drv: Any, database: str | None, stmt: str, params: dict[str, list[Any]], what: str,
+                 collect: bool = False) -> list[Any]:
+    """One batch in one managed write transaction; with ``collect`` its result rows (``i, e``)."""
+    if not collect:
+        _run_write(drv, database, stmt, params, what)
+        return []
+    return _run_write_rows(drv, database, stmt, params, what)
+
+
+def _run_write_rows(drv: Any, database: str | None, stmt: str, params: Mapping[str, Any], what: str) -> list[Any]:
+    def work(tx: Any) -> list[Any]:
+        return [tuple(r.values()) for r in tx.run(stmt, **params)]
+
+    def call() -> list[Any]:
+        with _session(drv, database) as s:
+            return s.execute_write(work)
+
+    return _retrying(call, what)
 
 
 def _prune(drv: Any, database: str | None, shape: GraphShape, tables: Mapping[str, Any], batch_size: int,

@@ -86,7 +86,8 @@ def _column_params(order: list[str], table: Any) -> dict[str, list[Any]]:
     return {f"c{k}": table.column(name).to_pylist() for k, name in enumerate(order) if name in names}
 
 
-def node_statement(ns: NodeShape, *, create: bool = False, columns: bool = False, lists: bool = False) -> str:
+def node_statement(ns: NodeShape, *, create: bool = False, columns: bool = False, lists: bool = False,
+                   element_ids: bool = False) -> str:
     """The ``UNWIND $rows … MERGE`` statement that upserts nodes of one label.
 
     Every property is set from the row, so a value that became empty removes the property.
@@ -96,16 +97,20 @@ def node_statement(ns: NodeShape, *, create: bool = False, columns: bool = False
     column, in the shape's column order) instead of a list of maps ``$rows``. ``lists=True`` reads
     ``$rows`` as a list of lists, each row's values in that column order (``row[0]`` is the id): the
     form of :func:`export_cypher`, whose script puts each batch in place of ``$rows`` as a literal.
+    ``element_ids=True`` (with ``columns``) also returns each node's ``elementId`` beside its row
+    number ``i``: :func:`push` matches the ends of a new triple by it (:func:`rel_statement`).
     """
     order = _node_order(ns) if columns or lists else None
     val = _row_ref(order, lists=lists)
     sets = ", ".join(f"n.{ident(c.name)} = {val(c.name)}" for c in ns.columns if c.name != "id")
     verb = "CREATE" if create else "MERGE"
     return (_unwind(order, lists=lists) + f"{verb} (n:{ident(ns.label)} {{{ident('id')}: {val('id')}}})"
-            + (f" SET {sets}" if sets else ""))
+            + (f" SET {sets}" if sets else "")
+            + (" RETURN i AS i, elementId(n) AS e" if element_ids and columns and not lists else ""))
 
 
-def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False, lists: bool = False) -> str:
+def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False, lists: bool = False,
+                  element_ids: bool = False) -> str:
     """The ``UNWIND $rows … MERGE`` statement that upserts one relationship triple.
 
     Rows carry ``start_id``, ``end_id`` and the relationship's properties. A ref
@@ -121,6 +126,9 @@ def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False, 
     ``columns=True`` reads the batch from parallel lists ``$c0, $c1, …`` (``start_id``,
     ``end_id``, then the shape's columns) instead of ``$rows``; ``lists=True`` reads ``$rows`` as
     a list of lists in that order (the script's form, see :func:`node_statement`).
+    ``create=True, columns=True, element_ids=True``: ``$c0`` and ``$c1`` hold the ``elementId`` of
+    each end instead of its ``id`` (returned when the nodes were created); the ends are then found
+    by element id (a direct record lookup) instead of through the ``id`` constraint's index.
     """
     order = _rel_order(rs) if columns or lists else None
     val = _row_ref(order, lists=lists)
@@ -132,6 +140,9 @@ def rel_statement(rs: RelShape, *, create: bool = False, columns: bool = False, 
     sets = f" SET {sets}" if sets else ""
     if create:
         body = f"(a)-[:{rel}]->(b)" if not rs.is_link else f"(a)-[r:{rel} {{{idk}: {val('id')}}}]->(b){sets}"
+        if element_ids and columns and not lists:
+            return (_unwind(order) + f"MATCH (a:{a}) WHERE elementId(a) = {val('start_id')} "
+                    f"MATCH (b:{b}) WHERE elementId(b) = {val('end_id')} CREATE " + body)
         return head + f"MATCH (b:{b} {{{idk}: {val('end_id')}}}) CREATE " + body
     if not rs.is_link:
         return (head + f"OPTIONAL MATCH (a)-[old:{rel}]->(x:{b}) WHERE {val('end_id')} IS NULL OR x.{idk} <> {val('end_id')} "
