@@ -1110,7 +1110,7 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     if prev is not None and not result.rebuilt and _left_as_is(prev, prov, parts, model, lenient, FORMAT_VERSION):
         manifest = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
         result.unchanged = True
-        result.counts = {k: int(v) for k, v in manifest["counts"].items()}
+        result.counts = {r.name: int(manifest["counts"].get(r.name, 0)) for r in model}  # the schema's order, as a build gives
         result.cross_links = int(manifest["province"]["cross_links"])
         result.xref_cache = "used"
         result.kept_tables = sorted(manifest["province"]["tables"])
