@@ -977,7 +977,14 @@ def _left_as_is(prev: Path, prov: Province, parts: dict[str, _Part], model: Mode
     files = [(prev / "tables" / f"{n}.parquet", h) for n, h in pm["tables"].items()]
     files += [(prev / COUNTY_OF / f"{n}.parquet", h) for n, h in pm["county_of"].items()]
     files.append((prev / XREFS, pm.get("xrefs")))
-    return all(_file_sha256(path) == want for path, want in files)
+    if not all(_file_sha256(path) == want for path, want in files):
+        return False
+    try:  # every cached answer's targets still hold the organizations it was resolved against
+        entries = json.loads((prev / XREFS).read_text(encoding="utf-8"))["entries"]
+        targets = {k: d for e in entries.values() for k, d in e["targets"].items()}
+        return all(k in parts and parts[k].org_digest() == d for k, d in targets.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def _read_bytes(path: Path) -> bytes | None:
