@@ -127,8 +127,10 @@ def register(cli: click.Group) -> None:
                   help="每个事务的行数 rows per transaction (默认取 graphkit 设置 / default from graphkit.config)")
     @click.option("--prune", is_flag=True, help="删除图谱中已不存在的记录（仅当数据库只存此图谱时）/ "
                                                  "delete records no longer in the graph (database holds only this graph)")
-    @click.option("--county", default=None, help="省级图谱：只推送这个县（与 --prune 同用时只删除该县已不存在的记录）/ "
-                                                 "a province graph: push one county (with --prune, delete only its stale records)")
+    @click.option("--county", default=None, help="省级或全国图谱：只推送这个县（全国图谱写 省名/县名，县名唯一时可只写县名；"
+                                                 "与 --prune 同用时只删除该县已不存在的记录）/ a province or country graph: "
+                                                 "push one county (in a country PROVINCE/COUNTY, or the county's name where "
+                                                 "it is unique; with --prune, delete only its stale records)")
     @user_errors
     def push_cmd(out: str, uri: str, user: str, password: str | None, database: str | None, batch_size: int,
                  prune: bool, county: str | None) -> None:

@@ -186,6 +186,9 @@ def _build_many(data_dir: str, out: str, *, country: bool, lenient: bool, mappin
     if country:
         click.echo(f"已构建全国图谱 built the country {res.out}: {len(res.rebuilt)} 个省重新构建 built, "
                    f"{len(res.reused)} 个沿用 reused; {counts}")
+    elif getattr(res, "unchanged", False):
+        click.echo(f"省级图谱未变 the province is unchanged {res.out}: {len(res.reused)} 个县（级）的台账均未变，"
+                   f"未写入任何文件 / no folder's ledgers changed, no file written; {counts}")
     else:
         click.echo(f"已构建省级图谱 built the province {res.out}: {len(res.rebuilt)} 个县（级）重新读取 re-read, "
                    f"{len(res.reused)} 个沿用 reused, {res.cross_links} 条跨县引用 cross-county references; {counts}")

@@ -1,14 +1,14 @@
-"""One county of a province graph, for ``graphkit neo4j push --county`` (see ``graphkit.exports.neo4j.push``).
+"""One county of a province or country graph, for ``graphkit neo4j push --county`` (see ``graphkit.exports.neo4j.push``).
 
 A record belongs to the county whose folder its source file lies in: every record of a province
-graph has ``src_file`` = ``<county folder>/<ledger>`` (``graphkit.store.province``), and so does every
-node and n-ary relationship on the server. The push sends that county's rows only (the references
+graph has ``src_file`` = ``<county folder>/<ledger>`` (``graphkit.store.province``), of a country
+graph ``<province folder>/<county folder>/<ledger>`` (``graphkit.store.country``; the county is
+named by ``graphkit.store.country.find_county``), and so does every node and n-ary relationship on the server. The push sends that county's rows only (the references
 they hold may point into other counties: those relationships are the county's own), and its prune
 deletes only the county's records whose id is gone.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,26 +31,22 @@ class CountyScope:
 
     @classmethod
     def of(cls, source: Any, county: str, tables: dict[str, pa.Table]) -> CountyScope:
-        """The county named ``county`` (its name or its folder) of a province output folder.
+        """The county named ``county`` of a province output folder (its name or folder) or of a
+        country output folder (``省名/县名``, or the county's name where only one province has it).
 
         Raises
         ------
         GraphkitError
-            ``source`` is not a province output folder, or has no such county.
+            ``source`` is not a province or country output folder, has no such county, or (a
+            country) several provinces have a county of that name.
         """
+        from ..store.country import find_county
+
         out = source if isinstance(source, (str, Path)) else getattr(source, "settings", {}).get("out_dir")
-        manifest = None
-        if out is not None and (Path(out) / "manifest.json").is_file():
-            manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
-        units = (manifest or {}).get("province", {}).get("units")
-        if not units:
-            raise GraphkitError(f"--county 只用于省级图谱（graphkit build 省级目录）/ --county needs a province graph folder "
-                                f"(built from a province folder): {out}")
-        hit = [u for u in units if county in (u["name"], u["key"])]
-        if not hit:
-            names = "、".join(u["name"] for u in units[:10])
-            raise GraphkitError(f"省级图谱中没有县「{county}」（已有：{names}…）/ no county {county!r} in the province graph")
-        prefix = hit[0]["key"] + "/"
+        if out is None:
+            raise GraphkitError("--county 只用于省级或全国图谱的输出目录 / --county needs a province or country graph folder")
+        ref = find_county(out, county)  # a province's 县 or a country's 省/县 (ambiguous or unknown: an error naming candidates)
+        prefix = ref.prefix
         own = {}
         for name, t in tables.items():
             if "src_file" in t.column_names and t.num_rows:
@@ -60,7 +56,7 @@ class CountyScope:
                 own[name] = t.filter(pc.fill_null(pc.starts_with(col, prefix), False))
             else:
                 own[name] = t.slice(0, 0)
-        return cls(name=hit[0]["name"], prefix=prefix, tables=own)
+        return cls(name=ref.name, prefix=prefix, tables=own)
 
     def rows(self, rs: Any, t: pa.Table) -> pa.Table:
         """The rows of one relationship triple that are the county's: its link records, or the

@@ -66,7 +66,9 @@ __all__ = [
     "CountryFailed",
     "CountryProvince",
     "CountryResult",
+    "CountyRef",
     "build_country",
+    "find_county",
     "is_country",
     "province_tag",
     "read_country",
@@ -546,6 +548,105 @@ def _write_country(country: Country, tmp: Path, model: Model, entries: list[dict
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return counts, problems
+
+
+# --------------------------------------------------------------------------------------------
+# one county of a built province or country (``graphkit neo4j push --county``)
+
+
+@dataclass(frozen=True)
+class CountyRef:
+    """One county (or city/province-level folder) of a built graph folder.
+
+    Every record of it has ``src_file`` starting with :attr:`prefix`: ``县文件夹/`` in a province
+    graph, ``省文件夹/县文件夹/`` in a country graph.
+    """
+
+    name: str    #: ``县名`` (province graph) or ``省名/县名`` (country graph)
+    prefix: str  #: the folder prefix of its records' ``src_file``
+
+
+def _county_candidates(out: Path) -> tuple[str, list[tuple[str, str, str, str]]] | None:
+    """``("province" | "country", [(province key, province name, folder key, folder name), …])`` of a
+    built graph folder, or None when it is neither a province nor a country graph."""
+    from .io import MANIFEST
+
+    def units(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+        got = (manifest.get("province") or {}).get("units")
+        return got if isinstance(got, list) else []
+
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    provinces = (manifest.get("country") or {}).get("provinces")
+    if isinstance(provinces, list) and provinces:
+        found = []
+        for entry in provinces:
+            part = out / PROVINCES / str(entry["key"]) / MANIFEST
+            try:
+                pm = json.loads(part.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise OutputError(f"全国图谱缺少省的清单 {part}（请重新构建）/ the country graph's province manifest "
+                                  f"{part} cannot be read ({exc}); build the country again") from exc
+            found += [(str(entry["key"]), str(entry["name"]), str(u["key"]), str(u["name"])) for u in units(pm)]
+        return "country", found
+    found = [("", "", str(u["key"]), str(u["name"])) for u in units(manifest)]
+    return ("province", found) if found else None
+
+
+def find_county(out: str | Path, county: str) -> CountyRef:
+    """The county named ``county`` in a province or country graph folder ``out``.
+
+    In a province graph ``county`` is a county's (or city/province-level folder's) name or folder
+    name. In a country graph it is ``省名/县名`` (names or folder names), or a county name alone
+    when only one province has a county of that name.
+
+    Raises
+    ------
+    GraphkitError
+        ``out`` is neither a province nor a country graph folder; no county has that name (the
+        message lists the closest names); or, in a country, several provinces have a county of
+        that name (the message lists them as ``省名/县名``).
+    """
+    import difflib
+
+    out = Path(out)
+    got = _county_candidates(out)
+    if got is None:
+        raise GraphkitError(f"--county 只用于省级或全国图谱（graphkit build 省级或全国目录）/ --county needs a province or "
+                            f"country graph folder (built from a province or a country folder): {out}")
+    kind, cands = got
+    text = county.strip()
+    if kind == "country" and "/" in text:
+        pname, cname = (t.strip() for t in text.split("/", 1))
+        hit = [c for c in cands if pname in (c[0], c[1]) and cname in (c[2], c[3])]
+    else:
+        hit = [c for c in cands if text in (c[2], c[3])]
+    hit = list(dict.fromkeys(hit))
+
+    def label(c: tuple[str, str, str, str]) -> str:
+        return f"{c[1]}/{c[3]}" if kind == "country" else c[3]
+
+    if len(hit) > 1:
+        listed = "、".join(label(c) for c in hit)
+        raise GraphkitError(f"县名「{county}」在多个省都有：{listed}；请写成 省名/县名 / the county name {county!r} is in "
+                            f"several provinces: {listed}; name it as PROVINCE/COUNTY")
+    if not hit:
+        labels = list(dict.fromkeys(label(c) for c in cands))
+        names = list(dict.fromkeys([*labels, *(c[3] for c in cands)]))
+        close = difflib.get_close_matches(text, names, n=8, cutoff=0.5)
+        shown = close or labels[:10]
+        where = "全国图谱" if kind == "country" else "省级图谱"
+        where_en = "the country graph" if kind == "country" else "the province graph"
+        more = "" if close or len(labels) <= 10 else "…"
+        raise GraphkitError(f"{where}中没有县「{county}」，{'相近的' if close else '已有'}：{'、'.join(shown)}{more} / "
+                            f"no county {county!r} in {where_en}; {'closest' if close else 'some of those there'}: "
+                            f"{', '.join(shown)}{more}")
+    c = hit[0]
+    return CountyRef(name=label(c), prefix=f"{c[0]}/{c[2]}/" if kind == "country" else f"{c[2]}/")
 
 
 # --------------------------------------------------------------------------------------------

@@ -155,6 +155,9 @@ class ProvinceResult:
     kept_tables: list[str] = field(default_factory=list)  #: province tables linked unchanged from the previous output
     #: province tables made from the previous ones with the rebuilt folders' rows put in (the others of a rebuild: from every part)
     spliced: list[str] = field(default_factory=list)
+    #: nothing changed (every folder reused with the same source hashes, every province file as recorded):
+    #: the previous output was left as it is, no file written or linked
+    unchanged: bool = False
 
 
 class ProvinceFailed(ValidationFailed):
@@ -944,6 +947,46 @@ def _splice(rtype: Any, prov: Province, parts: dict[str, _Part], model: Model, p
     return out_t, out_co, n_cross
 
 
+def _left_as_is(prev: Path, prov: Province, parts: dict[str, _Part], model: Model, lenient: bool,
+                format_version: str) -> bool:
+    """Whether the previous output ``prev`` is what building ``prov`` now would write (build times aside).
+
+    True when every folder of the province was reused (the same source hashes, options and upper
+    levels: :func:`_signature`), the previous manifest lists exactly these folders with these
+    counts and source hashes and the same settings, and the province's own files (tables,
+    ``county_of``, ``xrefs.json``) still have the SHA-256 the manifest recorded. The cross-folder
+    answers depend only on the folders and their organizations, so they are the recorded ones too.
+    """
+    from .io import MANIFEST
+
+    try:
+        manifest = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+        pm = manifest["province"]
+        units = [{"key": u.key, "name": u.name, "level": u.level, "city": u.city,
+                  "counts": parts[u.key].meta["counts"], "sources": parts[u.key].meta["signature"]["sources"]}
+                 for u in prov.units]
+        same = (manifest.get("format") == format_version and manifest.get("schema_version") == model.version
+                and manifest.get("settings") == {"county": prov.name, "province": prov.name, "lenient": lenient}
+                and pm.get("name") == prov.name and pm.get("units") == units
+                and sorted(pm.get("tables", {})) == sorted(r.name for r in model)
+                and sorted(pm.get("county_of", {})) == sorted(r.name for r in model))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    if not same or not (prev / "sources.parquet").is_file():
+        return False
+    files = [(prev / "tables" / f"{n}.parquet", h) for n, h in pm["tables"].items()]
+    files += [(prev / COUNTY_OF / f"{n}.parquet", h) for n, h in pm["county_of"].items()]
+    files.append((prev / XREFS, pm.get("xrefs")))
+    if not all(_file_sha256(path) == want for path, want in files):
+        return False
+    try:  # every cached answer's targets still hold the organizations it was resolved against
+        entries = json.loads((prev / XREFS).read_text(encoding="utf-8"))["entries"]
+        targets = {k: d for e in entries.values() for k, d in e["targets"].items()}
+        return all(k in parts and parts[k].org_digest() == d for k, d in targets.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def _read_bytes(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
@@ -1071,6 +1114,20 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     if failed:
         allp = pd.concat(list(failed.values()), ignore_index=True)
         raise ProvinceFailed(allp, failed)
+    if prev is not None and not result.rebuilt and _left_as_is(prev, prov, parts, model, lenient, FORMAT_VERSION):
+        manifest = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+        result.unchanged = True
+        result.counts = {r.name: int(manifest["counts"].get(r.name, 0)) for r in model}  # the schema's order, as a build gives
+        result.cross_links = int(manifest["province"]["cross_links"])
+        result.xref_cache = "used"
+        result.kept_tables = sorted(manifest["province"]["tables"])
+        result.problems = pd.read_csv(prev / "problems.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig") \
+            .map(excel_unsafe) if (prev / "problems.csv").is_file() else pd.DataFrame(columns=PROBLEM_COLUMNS)
+        result.seconds["check"] = time.perf_counter() - t0 - result.seconds["parts"]
+        if progress:
+            progress("所有文件夹的台账均未变，输出保持不变（未写入、未链接任何文件）/ "
+                     "no folder's ledgers changed: the output is left as it is (no file written or linked)")
+        return result
     t1 = time.perf_counter()
     cross_problems = Problems()
     previous, result.xref_cache = _load_xrefs(prev, prov, model)
