@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core.read_report import column_letter, new_entry
 from ._read import RawSheet
-from ._load_vec import factorize, take
+from ._load_vec import blank_mask, factorize, take
 from ..core.text import BIDI_CHARS, clean_text, has_bidi, match_key
 from ..core.values import EXCEL_ERRORS, is_blank
 from ..core.errors import GraphkitError
@@ -136,7 +136,7 @@ def _footer_kind(value: Any) -> str | None:
     m = _FOOTER.match(value)
     if m is not None:
         return "total" if m.group("total") else "footer"
-    return "total" if _SUBTOTAL.match(value.strip()) else None
+    return "total" if "计" in value and _SUBTOTAL.match(value.strip()) else None  # (小计, 合计, 总计 hold 计)
 
 
 _SKIP_REASONS = {"total": "合计/小计行 total row", "footer": "表尾 footer", "merged": "整行合并单元格 one merged cell",
@@ -157,7 +157,7 @@ def _footer_rows(sheet: RawSheet, hrow: int, cols: list[int]) -> dict[int, tuple
             break
         codes, uniques = factorize(cells.iloc[:, j].to_numpy(dtype=object)[pending])
         ulist = uniques.tolist()
-        blank_u = np.append(np.fromiter((is_blank(u) for u in ulist), dtype=bool, count=len(ulist)), True)
+        blank_u = np.append(blank_mask(ulist), True)
         kinds = [_footer_kind(u) for u in ulist]
         filled = ~blank_u[codes]
         for i in np.flatnonzero(filled):
@@ -363,7 +363,7 @@ def _map_sheet(ctx: _Context, sheet: RawSheet, mappings: dict[str, Mapping], src
     all_blank = np.ones(len(table), dtype=bool)
     for name in mapped:
         codes, uniques = factorize(table[name].to_numpy(dtype=object))
-        blank_u = np.fromiter((is_blank(u) for u in uniques.tolist()), dtype=bool, count=len(uniques))
+        blank_u = blank_mask(uniques.tolist())
         if blank_u.any():
             codes = np.where(np.append(blank_u, True)[codes], -1, codes)
         all_blank &= codes < 0

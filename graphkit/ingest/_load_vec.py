@@ -23,9 +23,14 @@ import numpy as np
 import pandas as pd
 
 from ..core.text import _HAS_ZERO_WIDTH, _ODD_SPACE, _SPACES, _org_key, clean_text
-from ..core.values import _UNIFORM_KINDS  # ``infer_dtype`` kinds for which ``pd.factorize`` is safe
+from ..core.values import _BLANK_TEXT, _UNIFORM_KINDS  # ``infer_dtype``: kinds for which ``pd.factorize`` is safe
+from ..core.values import is_blank
 
-__all__ = ["factorize", "take", "Factors", "per_value", "hash_keys", "hash_keys_factored", "id_order"]
+__all__ = ["factorize", "take", "Factors", "per_value", "hash_keys", "hash_keys_factored", "id_order", "blank_mask"]
+
+#: the characters besides white space (``str.isspace``, which is ``\s``) that ``is_blank`` takes as blank
+_BLANK_EXTRA = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u202a\u202b\u202c\u202d\u202e"
+                         "\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 _MISSING = object()
 
@@ -65,6 +70,21 @@ def factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     u = np.empty(len(out_u), dtype=object)
     u[:] = out_u
     return codes, u
+
+
+def blank_mask(values: list[Any]) -> np.ndarray:
+    """``is_blank`` of each value, as a bool array.
+
+    A text is blank only if every character is (white space or zero-width), so a text whose first
+    character is not is decided without the pattern; ``is_blank`` itself is asked for the rest.
+
+    >>> blank_mask(["a", " ", "", "\u200b", " x", None, float("nan"), 0]).tolist()
+    [False, True, True, True, False, True, True, False]
+    """
+    extra = _BLANK_EXTRA
+    match = _BLANK_TEXT.match
+    return np.fromiter(((match(v) is not None if (not v or v[0].isspace() or v[0] in extra) else False)
+                        if v.__class__ is str else is_blank(v) for v in values), dtype=bool, count=len(values))
 
 
 def take(uniques: Sequence[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
