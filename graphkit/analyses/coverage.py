@@ -191,8 +191,9 @@ def village_coverage(graph: Graph, *, as_of: Any = None, by: Literal["town"] | N
     mem = active_memberships(graph, ts)
     mem = mem[isin(mem["kind"], graph.model.collab_kinds(coverage="villages"))]
     orgs = graph.tables["Organization"]
-    m_village = lookup(mem["member"], org_index(graph), orgs["village"].to_numpy(dtype=object), np.nan)
-    m_town = lookup(mem["member"], org_index(graph), orgs["town"].to_numpy(dtype=object), np.nan)
+    mpos = positions(mem["member"], org_index(graph))  # looked up once for both columns
+    m_village = take(orgs["village"].to_numpy(dtype=object), mpos, np.nan)
+    m_town = take(orgs["town"].to_numpy(dtype=object), mpos, np.nan)
     vil["covered"] = isin(vil["village"], m_village[~pd.isna(m_village)])
     # committees and their town: the committee's own town, else the least of its members' towns
     mv = pd.DataFrame({"organization": mem["organization"].to_numpy(dtype=object),
