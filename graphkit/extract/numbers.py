@@ -20,10 +20,13 @@ _CJK = "\u4e00-\u9fff"
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _MEASURE = ("人次", "场次", "批次", "件次", "户次", "万元", "亿元", "元", "个", "名", "家", "次", "场", "支", "件", "条", "期", "人",
-            "所", "座", "亩", "项", "户", "袋", "批", "篇", "位", "对", "张", "斤", "株", "立方米", "处", "公里", "千米", "平方米", "米", "吨", "公斤", "千克", "头", "只", "套", "台", "辆", "轮", "口", "箱", "%", "％")
-_NUM = r"\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
+            "所", "座", "亩", "项", "户", "袋", "羽", "尾", "批", "篇", "位", "对", "张", "斤", "株", "立方米", "处", "公里", "千米", "平方米", "米", "吨", "公斤", "千克", "头", "只", "套", "台", "辆", "轮", "口", "箱", "%", "％")
+# Arabic numerals, also with ASCII thousands separators ("3,200"), or Chinese numerals
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+"
+#: words before a number that make it a lower bound
+_AT_LEAST = ("超过", "突破", "超", "逾", "不少于", "不低于", "不下于", "至少")
 _COUNT_RE = re.compile(
-    rf"(?P<pre>超过|突破|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
+    rf"(?P<pre>超过|突破|不少于|不低于|不下于|至少|超|逾|近|达到|达|共|累计|全县|约)?(?P<num>{_NUM})(?P<scale>万|亿)?(?P<approx>余|多)?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in _MEASURE)})(?P<approx2>余|多|以上)?")
 # a number written after its measure word at the end of a clause ("结成户帮扶对子2276。", "培训人次1500,")
 _AFTER_MEASURE_RE = re.compile(
@@ -76,9 +79,11 @@ def parse_number(text: str) -> float | None:
 
     >>> parse_number("12"), parse_number("三"), parse_number("十二"), parse_number("二十"), parse_number("一百零八")
     (12.0, 3.0, 12.0, 20.0, 108.0)
+    >>> parse_number("3,200"), parse_number("1,350.5")
+    (3200.0, 1350.5)
     """
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
     total, cur = 0, 0
     for ch in text:
         if ch in _CN_DIGITS:
@@ -197,7 +202,7 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
             value *= 10_000
         elif unit == "亿元":
             value *= 100_000_000
-        bound = ">=" if (m.group("approx") or m.group("approx2") or m.group("pre") in ("超过", "突破", "超", "逾")) else "="
+        bound = ">=" if (m.group("approx") or m.group("approx2") or m.group("pre") in _AT_LEAST) else "="
         what_m = _WHAT_STOP.search(after)
         what = after[: what_m.start()] if what_m else after
         what = what.strip("“”\"")[:10]
@@ -209,7 +214,7 @@ def find_numbers(text: str, para: int) -> list[NumberClaim]:
         else:
             before_what = before
         kind = "比例" if unit in ("%", "％") else ("金额" if unit.endswith("元") else "计数")
-        start = m.start("pre") if m.group("pre") in ("超过", "突破", "超", "逾", "近") else s
+        start = m.start("pre") if m.group("pre") in (*_AT_LEAST, "近") else s
         counts.append(NumberClaim(para, start, e, text[start:e], value, bound, unit, what,
                                   _category(what, before_what if unit in ("次", "场", "场次", "期") else before, unit),
                                   kind, "count", 0.85 if not chinese else 0.75,
