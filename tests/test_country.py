@@ -22,6 +22,19 @@ from tests.test_province import _tree, spy_reads  # the same comparison and spy 
 COPY = "复制省"  # a fictional province: the ledgers of another province under a new name
 
 
+def country_with_copy(root: Path) -> tuple[Path, Path, gc.CountryResult]:
+    """A small synthetic country in ``root/ledgers`` with a third province holding the same county names
+    as the first (as China has several 朝阳区), built into ``root/out``."""
+    ledgers = root / "ledgers"
+    generate_national(ledgers, seed=5, n_orgs=3_000, counties=4, provinces=2)
+    first = sorted(p for p in ledgers.iterdir() if p.is_dir())[0]
+    shutil.copytree(first, ledgers / COPY)
+    cfg = ledgers / COPY / "graphkit.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(f"province: {first.name}", f"province: {COPY}"), encoding="utf-8")
+    res = gc.build_country(ledgers, root / "out")
+    return ledgers, root / "out", res
+
+
 def _roster_rows(folder: Path) -> int:
     return sum(len(pd.read_csv(p, dtype=str)) for p in folder.rglob("党组织名册*.csv"))
 
@@ -29,15 +42,7 @@ def _roster_rows(folder: Path) -> int:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, gc.CountryResult]:
     root = tmp_path_factory.mktemp("country")
-    ledgers = root / "ledgers"
-    generate_national(ledgers, seed=5, n_orgs=3_000, counties=4, provinces=2)
-    first = sorted(p for p in ledgers.iterdir() if p.is_dir())[0]
-    # a third province holding the same county names as the first (as China has several 朝阳区)
-    shutil.copytree(first, ledgers / COPY)
-    cfg = ledgers / COPY / "graphkit.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace(f"province: {first.name}", f"province: {COPY}"), encoding="utf-8")
-    res = gc.build_country(ledgers, root / "out")
-    return ledgers, root / "out", res
+    return country_with_copy(root)
 
 
 def test_a_country_folder_is_told_apart(built: tuple[Path, Path, gc.CountryResult]) -> None:

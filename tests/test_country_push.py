@@ -10,24 +10,16 @@ import pyarrow.compute as pc
 import pytest
 
 from graphkit.core.errors import GraphkitError
-from graphkit.ingest.synth import generate_national
 from graphkit.store import country as gc
+from tests.test_country import COPY, country_with_copy
 from tests.test_province import NEO4J_URI, _county_digest
 
-COPY = "复制省"  # a fictional province: the ledgers of another province under a new name (equal county names)
 
 
 @pytest.fixture(scope="module")
 def country(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("country_push")
-    ledgers = root / "ledgers"
-    generate_national(ledgers, seed=5, n_orgs=3_000, counties=4, provinces=2)
-    first = sorted(p for p in ledgers.iterdir() if p.is_dir())[0]
-    shutil.copytree(first, ledgers / COPY)
-    cfg = ledgers / COPY / "graphkit.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace(f"province: {first.name}", f"province: {COPY}"), encoding="utf-8")
-    gc.build_country(ledgers, root / "out")
-    return ledgers, root / "out"
+    ledgers, out, _ = country_with_copy(tmp_path_factory.mktemp("country_push"))
+    return ledgers, out
 
 
 def _counties(ledgers: Path, prov: str) -> list[str]:

@@ -443,11 +443,7 @@ def _read_part(folder: Path, unit: Unit, meta: dict[str, Any], model: Model, *, 
     """
     if sources is None:
         sources = pq.read_table(folder / "sources.parquet").to_pandas()
-    pfile = folder / "problems.csv"
-    if pfile.exists():
-        problems = pd.read_csv(pfile, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
-    else:
-        problems = pd.DataFrame(columns=PROBLEM_COLUMNS) if no_problems is None else no_problems
+    problems = _read_problems(folder / "problems.csv", no_problems)
     files = {}
     for dirpath, _dirs, names in os.walk(folder):
         here = Path(dirpath)
@@ -947,9 +943,17 @@ def _splice(rtype: Any, prov: Province, parts: dict[str, _Part], model: Model, p
     return out_t, out_co, n_cross
 
 
+def _read_problems(path: Path, default: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A written ``problems.csv`` as a problem table; ``default`` (or an empty table) where there is none."""
+    if path.exists():
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(excel_unsafe)
+    return pd.DataFrame(columns=PROBLEM_COLUMNS) if default is None else default
+
+
 def _left_as_is(prev: Path, prov: Province, parts: dict[str, _Part], model: Model, lenient: bool,
-                format_version: str) -> bool:
-    """Whether the previous output ``prev`` is what building ``prov`` now would write (build times aside).
+                format_version: str) -> dict[str, Any] | None:
+    """The previous output's manifest if ``prev`` is what building ``prov`` now would write (build
+    times aside), else None.
 
     True when every folder of the province was reused (the same source hashes, options and upper
     levels: :func:`_signature`), the previous manifest lists exactly these folders with these
@@ -971,20 +975,20 @@ def _left_as_is(prev: Path, prov: Province, parts: dict[str, _Part], model: Mode
                 and sorted(pm.get("tables", {})) == sorted(r.name for r in model)
                 and sorted(pm.get("county_of", {})) == sorted(r.name for r in model))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+        return None
     if not same or not (prev / "sources.parquet").is_file():
-        return False
+        return None
     files = [(prev / "tables" / f"{n}.parquet", h) for n, h in pm["tables"].items()]
     files += [(prev / COUNTY_OF / f"{n}.parquet", h) for n, h in pm["county_of"].items()]
     files.append((prev / XREFS, pm.get("xrefs")))
     if not all(_file_sha256(path) == want for path, want in files):
-        return False
+        return None
     try:  # every cached answer's targets still hold the organizations it was resolved against
         entries = json.loads((prev / XREFS).read_text(encoding="utf-8"))["entries"]
         targets = {k: d for e in entries.values() for k, d in e["targets"].items()}
-        return all(k in parts and parts[k].org_digest() == d for k, d in targets.items())
+        return manifest if all(k in parts and parts[k].org_digest() == d for k, d in targets.items()) else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+        return None
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -1114,15 +1118,15 @@ def build_province(province_dir: str | Path, out: str | Path, *, lenient: bool =
     if failed:
         allp = pd.concat(list(failed.values()), ignore_index=True)
         raise ProvinceFailed(allp, failed)
-    if prev is not None and not result.rebuilt and _left_as_is(prev, prov, parts, model, lenient, FORMAT_VERSION):
-        manifest = json.loads((prev / MANIFEST).read_text(encoding="utf-8"))
+    as_is = (_left_as_is(prev, prov, parts, model, lenient, FORMAT_VERSION)
+                 if prev is not None and not result.rebuilt else None)
+    if as_is is not None and prev is not None:
         result.unchanged = True
-        result.counts = {r.name: int(manifest["counts"].get(r.name, 0)) for r in model}  # the schema's order, as a build gives
-        result.cross_links = int(manifest["province"]["cross_links"])
+        result.counts = {r.name: int(as_is["counts"].get(r.name, 0)) for r in model}  # the schema's order, as a build gives
+        result.cross_links = int(as_is["province"]["cross_links"])
         result.xref_cache = "used"
-        result.kept_tables = sorted(manifest["province"]["tables"])
-        result.problems = pd.read_csv(prev / "problems.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig") \
-            .map(excel_unsafe) if (prev / "problems.csv").is_file() else pd.DataFrame(columns=PROBLEM_COLUMNS)
+        result.kept_tables = sorted(as_is["province"]["tables"])
+        result.problems = _read_problems(prev / "problems.csv")
         result.seconds["check"] = time.perf_counter() - t0 - result.seconds["parts"]
         if progress:
             progress("所有文件夹的台账均未变，输出保持不变（未写入、未链接任何文件）/ "
